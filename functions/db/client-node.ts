@@ -1,0 +1,33 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Client, createClient } from "@libsql/client";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import { type Db, dbFromLibsql } from "./client.ts";
+
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../migrations");
+
+export interface NodeCatalog {
+  db: Db;
+  client: Client;
+}
+
+/** Opens the catalog on Node: an embedded file (default) or a remote libSQL server. */
+export function openCatalog(url: string, authToken?: string): NodeCatalog {
+  if (url.startsWith("file:")) {
+    const path = url.slice("file:".length).split("?")[0] ?? "";
+    if (path && path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  }
+  const client = createClient({ url, ...(authToken ? { authToken } : {}) });
+  return { db: dbFromLibsql(client), client };
+}
+
+/** Applies pending migrations; on an embedded file also turns on WAL and foreign keys. */
+export async function migrateCatalog(catalog: NodeCatalog, url: string): Promise<void> {
+  if (url.startsWith("file:")) {
+    await catalog.client.execute("PRAGMA journal_mode = WAL");
+    await catalog.client.execute("PRAGMA busy_timeout = 5000");
+  }
+  await catalog.client.execute("PRAGMA foreign_keys = ON");
+  await migrate(catalog.db as never, { migrationsFolder: MIGRATIONS_DIR });
+}

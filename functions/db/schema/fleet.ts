@@ -1,0 +1,82 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt, timestamp, updatedAt } from "./columns.ts";
+
+export const sites = sqliteTable(
+  "sites",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    description: text("description"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("sites_name_uq").on(t.name)],
+);
+
+export const AGENT_STATES = ["pending", "online", "offline", "disabled"] as const;
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    siteId: integer("site_id").references(() => sites.id),
+    state: text("state", { enum: AGENT_STATES }).notNull().default("pending"),
+    /** Ed25519 public key (JWK JSON) registered at enrollment. */
+    publicKey: text("public_key"),
+    /** SHA-256 of the one-time enrollment token; cleared once used. */
+    enrollmentTokenHash: text("enrollment_token_hash"),
+    enrollmentExpiresAt: timestamp("enrollment_expires_at"),
+    hostname: text("hostname"),
+    version: text("version"),
+    lastSeenAt: timestamp("last_seen_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("agents_name_uq").on(t.name), index("agents_site_idx").on(t.siteId)],
+);
+
+export const changers = sqliteTable(
+  "changers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    devicePath: text("device_path").notNull(),
+    slotCount: integer("slot_count").notNull().default(0),
+    importExportCount: integer("import_export_count").notNull().default(0),
+    /** Last inventory as reported by the agent (slots, barcodes). */
+    inventory: text("inventory", { mode: "json" }).$type<unknown>(),
+    lastSeenAt: timestamp("last_seen_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("changers_agent_device_uq").on(t.agentId, t.devicePath)],
+);
+
+export const DRIVE_STATES = ["unknown", "idle", "busy", "offline", "error"] as const;
+
+export const drives = sqliteTable(
+  "drives",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    changerId: integer("changer_id").references(() => changers.id, { onDelete: "set null" }),
+    /** Index of this drive inside its changer (mtx data transfer element). */
+    changerIndex: integer("changer_index"),
+    name: text("name").notNull(),
+    devicePath: text("device_path").notNull(),
+    vendor: text("vendor"),
+    model: text("model"),
+    serial: text("serial"),
+    generation: text("generation"),
+    state: text("state", { enum: DRIVE_STATES }).notNull().default("unknown"),
+    loadedTapeId: integer("loaded_tape_id"),
+    alerts: text("alerts", { mode: "json" }).$type<string[]>(),
+    lastSeenAt: timestamp("last_seen_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("drives_agent_device_uq").on(t.agentId, t.devicePath)],
+);

@@ -1,0 +1,144 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt, timestamp, updatedAt } from "./columns.ts";
+import { agents, drives } from "./fleet.ts";
+import { pools, tapes } from "./media.ts";
+
+export const SOURCE_KINDS = ["local", "nfs", "smb", "proxmox"] as const;
+
+export const sources = sqliteTable(
+  "sources",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: SOURCE_KINDS }).notNull(),
+    /** The agent whose host sees these paths. */
+    agentId: text("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    paths: text("paths", { mode: "json" }).$type<string[]>().notNull(),
+    include: text("include", { mode: "json" }).$type<string[]>().notNull(),
+    exclude: text("exclude", { mode: "json" }).$type<string[]>().notNull(),
+    /** Kind-specific options (Proxmox node and guests, mount hints). No secrets. */
+    options: text("options", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("sources_name_uq").on(t.name)],
+);
+
+export const BACKUP_TYPES = ["full", "incremental"] as const;
+export const COMPRESSIONS = ["none", "gzip", "zstd"] as const;
+export const ENCRYPTIONS = ["none", "aes-256-gcm"] as const;
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["backup", "verify"] })
+      .notNull()
+      .default("backup"),
+    sourceId: integer("source_id").references(() => sources.id, { onDelete: "restrict" }),
+    poolId: integer("pool_id").references(() => pools.id, { onDelete: "restrict" }),
+    backupType: text("backup_type", { enum: BACKUP_TYPES }).notNull().default("full"),
+    compression: text("compression", { enum: COMPRESSIONS }).notNull().default("zstd"),
+    encryption: text("encryption", { enum: ENCRYPTIONS }).notNull().default("none"),
+    encryptionKeyId: integer("encryption_key_id"),
+    /** Cron expression (croner syntax) or null for manual runs only. */
+    schedule: text("schedule"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    nextRunAt: timestamp("next_run_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("jobs_name_uq").on(t.name), index("jobs_next_run_idx").on(t.enabled, t.nextRunAt)],
+);
+
+export const RUN_STATES = [
+  "queued",
+  "running",
+  "waiting-for-tape",
+  "paused",
+  "completed",
+  "completed-with-warnings",
+  "failed",
+  "cancelled",
+  "interrupted",
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const jobRuns = sqliteTable(
+  "job_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    jobId: integer("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["backup", "restore", "verify", "scan", "label"] }).notNull(),
+    state: text("state", { enum: RUN_STATES }).notNull().default("queued"),
+    backupType: text("backup_type", { enum: BACKUP_TYPES }),
+    triggeredBy: text("triggered_by").notNull(),
+    retryOf: integer("retry_of"),
+    agentId: text("agent_id"),
+    driveId: integer("drive_id").references(() => drives.id, { onDelete: "set null" }),
+    currentTapeId: integer("current_tape_id").references(() => tapes.id, { onDelete: "set null" }),
+    bytesDone: integer("bytes_done").notNull().default(0),
+    bytesTotal: integer("bytes_total"),
+    filesDone: integer("files_done").notNull().default(0),
+    filesTotal: integer("files_total"),
+    currentPath: text("current_path"),
+    rateBytesPerSec: integer("rate_bytes_per_sec"),
+    etaSeconds: integer("eta_seconds"),
+    warnings: integer("warnings").notNull().default(0),
+    error: text("error"),
+    /** Free-form words to the operator ("insert a tape of pool Weekly into drive 1"). */
+    operatorMessage: text("operator_message"),
+    queuedAt: timestamp("queued_at").notNull(),
+    startedAt: timestamp("started_at"),
+    finishedAt: timestamp("finished_at"),
+    progressAt: timestamp("progress_at"),
+  },
+  (t) => [
+    index("job_runs_job_idx").on(t.jobId, t.queuedAt),
+    index("job_runs_state_idx").on(t.state),
+    index("job_runs_finished_idx").on(t.finishedAt),
+  ],
+);
+
+export const jobLogs = sqliteTable(
+  "job_logs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: integer("run_id")
+      .notNull()
+      .references(() => jobRuns.id, { onDelete: "cascade" }),
+    at: timestamp("at").notNull(),
+    level: text("level", { enum: ["debug", "info", "warn", "error"] }).notNull(),
+    message: text("message").notNull(),
+    path: text("path"),
+  },
+  (t) => [index("job_logs_run_idx").on(t.runId, t.id), index("job_logs_level_idx").on(t.level, t.at)],
+);
+
+export const WORK_ORDER_STATES = ["pending", "delivered", "acknowledged", "done", "failed", "expired", "cancelled"] as const;
+
+export const workOrders = sqliteTable(
+  "work_orders",
+  {
+    /** Unique order id (the JWS `jti`); agents refuse one they have seen. */
+    id: text("id").primaryKey(),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    runId: integer("run_id").references(() => jobRuns.id, { onDelete: "set null" }),
+    kind: text("kind").notNull(),
+    state: text("state", { enum: WORK_ORDER_STATES }).notNull().default("pending"),
+    /** The order body (without secrets; a data key travels only inside the signed JWE). */
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    deliveredAt: timestamp("delivered_at"),
+    finishedAt: timestamp("finished_at"),
+    expiresAt: timestamp("expires_at").notNull(),
+    result: text("result", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index("work_orders_agent_state_idx").on(t.agentId, t.state, t.createdAt), index("work_orders_run_idx").on(t.runId)],
+);
+

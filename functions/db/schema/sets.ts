@@ -1,0 +1,116 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt, timestamp } from "./columns.ts";
+import { jobRuns, jobs } from "./jobs.ts";
+import { pools, tapes } from "./media.ts";
+
+export const SET_STATES = ["writing", "complete", "incomplete", "failed"] as const;
+
+export const backupSets = sqliteTable(
+  "backup_sets",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** UUID written into every TOC of the set, so tapes can be matched without the catalog. */
+    uuid: text("uuid").notNull(),
+    jobId: integer("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    runId: integer("run_id").references(() => jobRuns.id, { onDelete: "set null" }),
+    poolId: integer("pool_id").references(() => pools.id, { onDelete: "set null" }),
+    backupType: text("backup_type", { enum: ["full", "incremental"] }).notNull(),
+    /** The set an incremental is based on. */
+    baseSetId: integer("base_set_id"),
+    state: text("state", { enum: SET_STATES }).notNull().default("writing"),
+    compression: text("compression").notNull(),
+    encryption: text("encryption").notNull(),
+    encryptionKeyFingerprint: text("encryption_key_fingerprint"),
+    blockSize: integer("block_size").notNull(),
+    fileCount: integer("file_count").notNull().default(0),
+    /** Bytes of source data (tar member contents). */
+    sourceBytes: integer("source_bytes").notNull().default(0),
+    /** Bytes written to tape after compression and encryption. */
+    tapeBytes: integer("tape_bytes").notNull().default(0),
+    startedAt: timestamp("started_at").notNull(),
+    finishedAt: timestamp("finished_at"),
+    verifiedAt: timestamp("verified_at"),
+    verifyResult: text("verify_result"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("backup_sets_uuid_uq").on(t.uuid),
+    index("backup_sets_job_idx").on(t.jobId, t.startedAt),
+    index("backup_sets_started_idx").on(t.startedAt),
+  ],
+);
+
+/** One row per tape a set touches: the set's data file and TOC file on that tape. */
+export const backupSetSegments = sqliteTable(
+  "backup_set_segments",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    setId: integer("set_id")
+      .notNull()
+      .references(() => backupSets.id, { onDelete: "cascade" }),
+    /** 0-based position of this segment within the set. */
+    sequence: integer("sequence").notNull(),
+    tapeId: integer("tape_id")
+      .notNull()
+      .references(() => tapes.id, { onDelete: "restrict" }),
+    /** Tape file number of the data file (the TOC is the next file). */
+    fileNumber: integer("file_number").notNull(),
+    /** Byte offset within the set's stream where this segment starts. */
+    streamOffset: integer("stream_offset").notNull().default(0),
+    bytes: integer("bytes").notNull().default(0),
+    blocks: integer("blocks").notNull().default(0),
+    complete: integer("complete", { mode: "boolean" }).notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("segments_set_seq_uq").on(t.setId, t.sequence), index("segments_tape_idx").on(t.tapeId)],
+);
+
+export const ENTRY_TYPES = ["file", "dir", "symlink", "hardlink", "char", "block", "fifo", "other"] as const;
+
+/** Every member of every set. Narrow on purpose: tens of millions of rows. */
+export const catalogEntries = sqliteTable(
+  "catalog_entries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    setId: integer("set_id")
+      .notNull()
+      .references(() => backupSets.id, { onDelete: "cascade" }),
+    /** Parent directory ("" for top-level members) and the last path component. */
+    dir: text("dir").notNull(),
+    name: text("name").notNull(),
+    type: text("type", { enum: ENTRY_TYPES }).notNull(),
+    size: integer("size").notNull(),
+    mode: integer("mode").notNull(),
+    uid: integer("uid").notNull(),
+    gid: integer("gid").notNull(),
+    mtime: integer("mtime").notNull(),
+    linkTarget: text("link_target"),
+    sha256: text("sha256"),
+    /** Byte offset of the member's tar header within the set's uncompressed stream. */
+    offset: integer("offset").notNull(),
+    /** Segment (tape) holding the header, and the one holding the last byte when it crosses. */
+    segment: integer("segment").notNull().default(0),
+    endSegment: integer("end_segment").notNull().default(0),
+    /** True when an incremental records this path as deleted since its base. */
+    deleted: integer("deleted", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    index("catalog_set_dir_idx").on(t.setId, t.dir, t.name),
+    index("catalog_path_idx").on(t.dir, t.name, t.setId),
+    index("catalog_name_idx").on(t.name),
+  ],
+);
+
+/** Sequence numbers of catalog chunks already ingested, so a re-sent chunk is a no-op. */
+export const catalogChunks = sqliteTable(
+  "catalog_chunks",
+  {
+    setId: integer("set_id")
+      .notNull()
+      .references(() => backupSets.id, { onDelete: "cascade" }),
+    sequence: integer("sequence").notNull(),
+    entries: integer("entries").notNull(),
+    receivedAt: timestamp("received_at").notNull(),
+  },
+  (t) => [uniqueIndex("catalog_chunks_uq").on(t.setId, t.sequence)],
+);

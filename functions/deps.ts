@@ -1,0 +1,63 @@
+import type { Context } from "hono";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/client.ts";
+import type { Role } from "./db/schema/index.ts";
+
+/** The logging surface the hub uses; pino on Node, a console JSON logger on workerd. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
+
+/** Static files the hub serves that come from packages (htmx), read by the runtime's own means. */
+export interface AssetSource {
+  get(name: string): Promise<{ body: string; contentType: string } | null>;
+}
+
+export interface HubSecrets {
+  /** Signs session JWTs and derives CSRF tokens. */
+  sessionKey: Uint8Array;
+}
+
+/** Everything the app needs from its runtime, built by an entry file and injected. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  secrets: HubSecrets;
+  assets: AssetSource;
+  now: () => Date;
+  /** The peer address as the runtime sees it (socket on Node, CF-Connecting-IP on workerd). */
+  peerIp: (c: Context) => string | undefined;
+}
+
+/** What a service verb gets: the catalog and the clock, nothing HTTP. */
+export interface ServiceCtx {
+  db: Db;
+  now: () => Date;
+}
+
+export interface Principal {
+  userId: number;
+  username: string;
+  role: Role;
+  /** How the request proved who it is; only cookie sessions need a CSRF token. */
+  via: "cookie" | "bearer" | "api-key";
+  sessionId?: string;
+  apiKeyId?: number;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: Deps;
+    requestId: string;
+    clientIp: string | undefined;
+    principal: Principal | null;
+    /** Set by a mutating handler so the audit row names what it changed. */
+    auditTarget: string | undefined;
+    auditDetails: Record<string, unknown> | undefined;
+  };
+}

@@ -1,0 +1,63 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { HubSecrets, Principal, ServiceCtx } from "../../deps.ts";
+import { apiKeys, sessions, users } from "../../db/schema/index.ts";
+import { sha256Hex, timingSafeEqual } from "../../security/crypto.ts";
+import { parseApiKey } from "../../security/api-key.ts";
+import { lesserRole } from "../../security/permissions.ts";
+import { looksLikeJwt, verifySessionToken } from "../../security/session-token.ts";
+
+/** Refreshing last_used_at at most this often keeps API key use from writing on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Finds who is calling from a session token (cookie or bearer) or an API key; null when none is valid. */
+export async function resolvePrincipal(
+  ctx: ServiceCtx,
+  secrets: HubSecrets,
+  credential: { token: string; via: "cookie" | "bearer" },
+): Promise<Principal | null> {
+  if (credential.via === "bearer" && !looksLikeJwt(credential.token)) return resolveApiKey(ctx, credential.token);
+  const claims = await verifySessionToken(secrets.sessionKey, credential.token, ctx.now());
+  if (!claims) return null;
+  const [row] = await ctx.db
+    .select({ user: users, sessionId: sessions.id })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, claims.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, ctx.now())));
+  if (!row || row.user.disabled || row.user.id !== claims.userId) return null;
+  return { userId: row.user.id, username: row.user.username, role: row.user.role, via: credential.via, sessionId: row.sessionId };
+}
+
+async function resolveApiKey(ctx: ServiceCtx, key: string): Promise<Principal | null> {
+  const parsed = parseApiKey(key);
+  if (!parsed) return null;
+  const [row] = await ctx.db
+    .select({ key: apiKeys, user: users })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.prefix, parsed.prefix), isNull(apiKeys.revokedAt)));
+  if (!row || row.user.disabled) return null;
+  if (!timingSafeEqual(row.key.keyHash, await sha256Hex(key))) return null;
+  const now = ctx.now();
+  if (row.key.expiresAt && row.key.expiresAt <= now) return null;
+  if (!row.key.lastUsedAt || now.getTime() - row.key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await ctx.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id));
+  }
+  return {
+    userId: row.user.id,
+    username: row.user.username,
+    role: lesserRole(row.key.role, row.user.role),
+    via: "api-key",
+    apiKeyId: row.key.id,
+  };
+}
+
+export async function revokeSession(ctx: ServiceCtx, sessionId: string): Promise<void> {
+  await ctx.db.update(sessions).set({ revokedAt: ctx.now() }).where(eq(sessions.id, sessionId));
+}
+
+export async function revokeUserSessions(ctx: ServiceCtx, userId: number): Promise<void> {
+  await ctx.db
+    .update(sessions)
+    .set({ revokedAt: ctx.now() })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+}

@@ -1,0 +1,76 @@
+import { createElement } from "typed-html";
+
+/**
+ * HTML that is already safe to send: produced by `h` (whose string children are escaped)
+ * or wrapped on purpose with `raw`. typed-html escapes attribute values but never text,
+ * so every text child goes through `escapeHtml` here, once, in one place.
+ */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
+}
+
+/** Marks trusted markup (our own CSS/JS, pre-rendered fragments). Never pass user input. */
+export function raw(value: string): SafeHtml {
+  return new SafeHtml(value);
+}
+
+type Child = SafeHtml | string | number | boolean | null | undefined | Child[];
+type Props = Record<string, unknown> | null;
+type Component = (props: Record<string, unknown> & { children: SafeHtml[] }) => SafeHtml;
+
+function renderChild(child: Child): string {
+  if (child === null || child === undefined || child === false || child === true) return "";
+  if (child instanceof SafeHtml) return child.value;
+  if (Array.isArray(child)) return child.map(renderChild).join("");
+  return escapeHtml(String(child));
+}
+
+function cleanAttributes(props: Props): Record<string, string | boolean> | null {
+  if (!props) return null;
+  const out: Record<string, string | boolean> = {};
+  for (const [name, value] of Object.entries(props)) {
+    if (value === null || value === undefined || name === "children") continue;
+    out[name] = typeof value === "boolean" ? value : String(value);
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** JSX factory for views: text children escaped, attributes escaped by typed-html. */
+export function h(tag: string | Component, props: Props, ...children: Child[]): SafeHtml {
+  if (typeof tag === "function") {
+    const rendered = children.map((c) => new SafeHtml(renderChild(c)));
+    return tag({ ...(props ?? {}), children: rendered });
+  }
+  const body = children.map(renderChild).join("");
+  const markup = createElement(tag, cleanAttributes(props) as never, body);
+  return new SafeHtml(markup);
+}
+
+export function Fragment(props: { children: SafeHtml[] }): SafeHtml {
+  return new SafeHtml(props.children.map((c) => c.value).join(""));
+}
+
+export function renderDocument(page: SafeHtml): string {
+  return `<!doctype html>\n${page.value}`;
+}
+
+export declare namespace h {
+  namespace JSX {
+    type Element = SafeHtml;
+    interface ElementChildrenAttribute {
+      children: unknown;
+    }
+    interface IntrinsicElements {
+      [tag: string]: Record<string, unknown>;
+    }
+  }
+}
