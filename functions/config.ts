@@ -25,7 +25,11 @@ export const configSchema = z.object({
   DATABASE_AUTH_TOKEN: z.string().optional(),
   TAPEBACKARR_ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
   CORS_ORIGINS: csv,
   TRUST_PROXY: bool(false),
   SECURE_COOKIES: bool(false),
@@ -46,7 +50,9 @@ export type Config = z.output<typeof configSchema>;
 export class ConfigError extends Error {}
 
 export function parseConfig(env: Record<string, unknown>): Config {
-  const result = configSchema.safeParse(env);
+  // An empty variable means "not set", as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = configSchema.safeParse(present);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);

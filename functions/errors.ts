@@ -36,7 +36,8 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string | number) => new AppError("not_found", `${what} ${id} does not exist`);
+export const notFound = (what: string, id: string | number) =>
+  new AppError("not_found", `${what} ${id} does not exist`);
 export const conflict = (message: string, details?: unknown) => new AppError("conflict", message, details);
 
 export function validationError(error: ZodError, where: "body" | "query" | "params"): AppError {
@@ -70,7 +71,8 @@ export function toErrorBody(error: AppError, requestId: string): ErrorBody {
 /** Any thrown value becomes an AppError; unknown ones are internal and keep no message for the client. */
 export function asAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (isUniqueViolation(error)) return new AppError("conflict", "A record with the same unique value already exists");
+  if (isUniqueViolation(error))
+    return new AppError("conflict", "A record with the same unique value already exists");
   return new AppError("internal", "Internal error; the request id identifies it in the hub log");
 }
 

@@ -12,7 +12,13 @@ export class SafeHtml {
   }
 }
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
@@ -51,7 +57,10 @@ export function h(tag: string | Component, props: Props, ...children: Child[]): 
     return tag({ ...(props ?? {}), children: rendered });
   }
   const body = children.map(renderChild).join("");
-  const markup = createElement(tag, cleanAttributes(props) as never, body);
+  // typed-html closes void elements (<input>, <meta>) only when given no content at all.
+  const markup = body
+    ? createElement(tag, cleanAttributes(props) as never, body)
+    : createElement(tag, cleanAttributes(props) as never);
   return new SafeHtml(markup);
 }
 

@@ -27,9 +27,13 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 export async function hmacHex(key: Uint8Array, message: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey("raw", key as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const cryptoKey = await crypto.subtle.importKey(
+    "raw",
+    key as BufferSource,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   return toHex(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
 }
 

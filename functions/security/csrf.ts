@@ -8,7 +8,11 @@ export function csrfTokenFor(key: Uint8Array, sessionId: string): Promise<string
   return hmacHex(key, `csrf:${sessionId}`);
 }
 
-export async function csrfTokenValid(key: Uint8Array, sessionId: string, presented: string | undefined): Promise<boolean> {
+export async function csrfTokenValid(
+  key: Uint8Array,
+  sessionId: string,
+  presented: string | undefined,
+): Promise<boolean> {
   if (!presented) return false;
   return timingSafeEqual(await csrfTokenFor(key, sessionId), presented);
 }

@@ -25,3 +25,8 @@ export function roleAllows(role: Role, permission: Permission): boolean {
 export function lesserRole(a: Role, b: Role): Role {
   return PERMISSIONS.indexOf(ROLE_LEVEL[a]) <= PERMISSIONS.indexOf(ROLE_LEVEL[b]) ? a : b;
 }
+
+/** True when `holder` has every right `other` has (an owner may mint keys up to its own role). */
+export function roleCovers(holder: Role, other: Role): boolean {
+  return roleAllows(holder, ROLE_LEVEL[other]);
+}

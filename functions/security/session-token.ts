@@ -8,7 +8,11 @@ export interface SessionClaims {
   userId: number;
 }
 
-export async function signSessionToken(key: Uint8Array, claims: SessionClaims, expiresAt: Date): Promise<string> {
+export async function signSessionToken(
+  key: Uint8Array,
+  claims: SessionClaims,
+  expiresAt: Date,
+): Promise<string> {
   return new SignJWT({ uid: claims.userId })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setJti(claims.sessionId)
@@ -20,7 +24,11 @@ export async function signSessionToken(key: Uint8Array, claims: SessionClaims, e
 }
 
 /** Returns the claims of a valid, unexpired session token, or null for anything else. */
-export async function verifySessionToken(key: Uint8Array, token: string, now: Date): Promise<SessionClaims | null> {
+export async function verifySessionToken(
+  key: Uint8Array,
+  token: string,
+  now: Date,
+): Promise<SessionClaims | null> {
   try {
     const { payload } = await jwtVerify(token, key, {
       issuer: ISSUER,

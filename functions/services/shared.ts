@@ -16,9 +16,19 @@ export interface PageRequest {
 }
 
 /** Keyset pagination on an integer id: stable under inserts, cheap on big tables. */
-export function pageWhere(id: SQLiteColumn, page: PageRequest, direction: "asc" | "desc", ...filters: (SQL | undefined)[]) {
-  const after = page.cursor === undefined ? undefined : direction === "asc" ? gt(id, page.cursor) : lt(id, page.cursor);
-  return { where: and(after, ...filters), orderBy: direction === "asc" ? asc(id) : desc(id), limit: page.limit + 1 };
+export function pageWhere(
+  id: SQLiteColumn,
+  page: PageRequest,
+  direction: "asc" | "desc",
+  ...filters: (SQL | undefined)[]
+) {
+  const after =
+    page.cursor === undefined ? undefined : direction === "asc" ? gt(id, page.cursor) : lt(id, page.cursor);
+  return {
+    where: and(after, ...filters),
+    orderBy: direction === "asc" ? asc(id) : desc(id),
+    limit: page.limit + 1,
+  };
 }
 
 export function toPage<T extends { id: number }>(rows: T[], page: PageRequest): Page<T> {

@@ -1,7 +1,7 @@
 import { and, count, eq, ne } from "drizzle-orm";
 import { z } from "zod";
-import type { ServiceCtx } from "../deps.ts";
 import { ROLES, type Role, users } from "../db/schema/index.ts";
+import type { ServiceCtx } from "../deps.ts";
 import { AppError, conflict } from "../errors.ts";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "../security/passwords.ts";
 import { revokeUserSessions } from "./auth/sessions.ts";
@@ -18,7 +18,10 @@ const username = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "use 1-64 of a-z, 0-9, '.', '_', '-' starting with a letter or digit");
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,63}$/,
+    "use 1-64 of a-z, 0-9, '.', '_', '-' starting with a letter or digit",
+  );
 const password = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
@@ -44,10 +47,16 @@ export async function listUsers(ctx: ServiceCtx, page: PageRequest) {
 }
 
 export async function getUser(ctx: ServiceCtx, id: number) {
-  return toPublicUser(getOrThrow(await ctx.db.query.users.findFirst({ where: eq(users.id, id) }), "User", id));
+  return toPublicUser(
+    getOrThrow(await ctx.db.query.users.findFirst({ where: eq(users.id, id) }), "User", id),
+  );
 }
 
-export async function createUser(ctx: ServiceCtx, input: z.output<typeof createUserInput>, bcryptCost: number) {
+export async function createUser(
+  ctx: ServiceCtx,
+  input: z.output<typeof createUserInput>,
+  bcryptCost: number,
+) {
   const existing = await ctx.db.query.users.findFirst({ where: eq(users.username, input.username) });
   if (existing) throw conflict(`User ${input.username} already exists`);
   const now = ctx.now();
@@ -66,9 +75,15 @@ export async function createUser(ctx: ServiceCtx, input: z.output<typeof createU
   return toPublicUser(getOrThrow(row, "User", input.username));
 }
 
-export async function updateUser(ctx: ServiceCtx, id: number, input: z.output<typeof updateUserInput>, bcryptCost: number) {
+export async function updateUser(
+  ctx: ServiceCtx,
+  id: number,
+  input: z.output<typeof updateUserInput>,
+  bcryptCost: number,
+) {
   const user = getOrThrow(await ctx.db.query.users.findFirst({ where: eq(users.id, id) }), "User", id);
-  const losesAdmin = user.role === "admin" && ((input.role && input.role !== "admin") || input.disabled === true);
+  const losesAdmin =
+    user.role === "admin" && ((input.role && input.role !== "admin") || input.disabled === true);
   if (losesAdmin) await assertAnotherAdmin(ctx, id);
   const [row] = await ctx.db
     .update(users)
@@ -82,7 +97,8 @@ export async function updateUser(ctx: ServiceCtx, id: number, input: z.output<ty
     .where(eq(users.id, id))
     .returning();
   // A new password, a lower role or a disabled account ends every open session of the user.
-  if (input.password || input.disabled || (input.role && input.role !== user.role)) await revokeUserSessions(ctx, id);
+  if (input.password || input.disabled || (input.role && input.role !== user.role))
+    await revokeUserSessions(ctx, id);
   return toPublicUser(getOrThrow(row, "User", id));
 }
 
@@ -99,5 +115,6 @@ async function assertAnotherAdmin(ctx: ServiceCtx, exceptId: number): Promise<vo
     .select({ n: count() })
     .from(users)
     .where(and(eq(users.role, "admin" satisfies Role), eq(users.disabled, false), ne(users.id, exceptId)));
-  if (!row || row.n === 0) throw new AppError("conflict", "This is the last active admin; make another admin first");
+  if (!row || row.n === 0)
+    throw new AppError("conflict", "This is the last active admin; make another admin first");
 }

@@ -118,7 +118,15 @@ export const jobLogs = sqliteTable(
   (t) => [index("job_logs_run_idx").on(t.runId, t.id), index("job_logs_level_idx").on(t.level, t.at)],
 );
 
-export const WORK_ORDER_STATES = ["pending", "delivered", "acknowledged", "done", "failed", "expired", "cancelled"] as const;
+export const WORK_ORDER_STATES = [
+  "pending",
+  "delivered",
+  "acknowledged",
+  "done",
+  "failed",
+  "expired",
+  "cancelled",
+] as const;
 
 export const workOrders = sqliteTable(
   "work_orders",
@@ -139,6 +147,8 @@ export const workOrders = sqliteTable(
     expiresAt: timestamp("expires_at").notNull(),
     result: text("result", { mode: "json" }).$type<Record<string, unknown>>(),
   },
-  (t) => [index("work_orders_agent_state_idx").on(t.agentId, t.state, t.createdAt), index("work_orders_run_idx").on(t.runId)],
+  (t) => [
+    index("work_orders_agent_state_idx").on(t.agentId, t.state, t.createdAt),
+    index("work_orders_run_idx").on(t.runId),
+  ],
 );
-

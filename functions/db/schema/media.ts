@@ -75,5 +75,8 @@ export const encryptionKeys = sqliteTable(
     createdAt: createdAt(),
     retiredAt: timestamp("retired_at"),
   },
-  (t) => [uniqueIndex("encryption_keys_name_uq").on(t.name), uniqueIndex("encryption_keys_fp_uq").on(t.fingerprint)],
+  (t) => [
+    uniqueIndex("encryption_keys_name_uq").on(t.name),
+    uniqueIndex("encryption_keys_fp_uq").on(t.fingerprint),
+  ],
 );

@@ -62,7 +62,10 @@ export const backupSetSegments = sqliteTable(
     complete: integer("complete", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("segments_set_seq_uq").on(t.setId, t.sequence), index("segments_tape_idx").on(t.tapeId)],
+  (t) => [
+    uniqueIndex("segments_set_seq_uq").on(t.setId, t.sequence),
+    index("segments_tape_idx").on(t.tapeId),
+  ],
 );
 
 export const ENTRY_TYPES = ["file", "dir", "symlink", "hardlink", "char", "block", "fifo", "other"] as const;

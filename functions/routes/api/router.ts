@@ -2,15 +2,19 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../deps.ts";
 import { AppError, validationError } from "../../errors.ts";
-import { type Permission, roleAllows } from "../../security/permissions.ts";
 import { csrfTokenValid } from "../../security/csrf.ts";
+import { type Permission, roleAllows } from "../../security/permissions.ts";
 import { recordAudit } from "../../services/audit/record-audit.ts";
 
 export const API_PREFIX = "/api/v1";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType> {
+export interface RouteSpec<
+  B extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  P extends z.ZodType = z.ZodType,
+> {
   method: Method;
   /** Path below /api/v1, Hono syntax (`/tapes/:id`). */
   path: string;
@@ -32,7 +36,10 @@ export interface RouteInput<S extends RouteSpec> {
   params: S["params"] extends z.ZodType ? z.output<S["params"]> : undefined;
 }
 
-type Handler<S extends RouteSpec> = (c: Context<AppEnv>, input: RouteInput<S>) => Promise<Response> | Response;
+type Handler<S extends RouteSpec> = (
+  c: Context<AppEnv>,
+  input: RouteInput<S>,
+) => Promise<Response> | Response;
 
 const MUTATING = new Set<Method>(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -64,20 +71,26 @@ export class ApiRouter {
   }
 }
 
-async function authorize(c: Context<AppEnv>, spec: RouteSpec): Promise<void> {
+export async function authorize(c: Context<AppEnv>, spec: RouteSpec): Promise<void> {
   if (spec.permission === "public") return;
   const principal = c.get("principal");
   if (!principal) throw new AppError("unauthorized", "Sign in or send an API key (Authorization: Bearer …)");
   if (!roleAllows(principal.role, spec.permission)) {
     if (MUTATING.has(spec.method)) await auditMutation(c, spec, "denied");
-    throw new AppError("forbidden", `Your role (${principal.role}) may not do this; it needs ${spec.permission}`);
+    throw new AppError(
+      "forbidden",
+      `Your role (${principal.role}) may not do this; it needs ${spec.permission}`,
+    );
   }
   if (MUTATING.has(spec.method) && principal.via === "cookie") {
     const { secrets } = c.get("deps");
     const presented = c.req.header("x-csrf-token");
     if (!principal.sessionId || !(await csrfTokenValid(secrets.sessionKey, principal.sessionId, presented))) {
       await auditMutation(c, spec, "denied", new Error("CSRF token missing or wrong"));
-      throw new AppError("csrf_failed", "Missing or wrong X-CSRF-Token header for a cookie-authenticated request");
+      throw new AppError(
+        "csrf_failed",
+        "Missing or wrong X-CSRF-Token header for a cookie-authenticated request",
+      );
     }
   }
 }
@@ -99,7 +112,10 @@ function check(schema: z.ZodType, value: unknown, where: "body" | "query" | "par
 async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
-    throw new AppError("unsupported_media_type", "Send the request body as JSON (Content-Type: application/json)");
+    throw new AppError(
+      "unsupported_media_type",
+      "Send the request body as JSON (Content-Type: application/json)",
+    );
   }
   const text = await c.req.text();
   try {
@@ -109,7 +125,7 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
   }
 }
 
-async function auditMutation(
+export async function auditMutation(
   c: Context<AppEnv>,
   spec: RouteSpec,
   outcome: "success" | "failure" | "denied",

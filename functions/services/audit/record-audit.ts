@@ -1,5 +1,5 @@
-import type { ServiceCtx } from "../../deps.ts";
 import { auditLogs } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
 
 export interface AuditEvent {
   userId: number | null;

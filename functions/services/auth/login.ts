@@ -1,8 +1,8 @@
 import { and, count, eq, gte, min } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../../config.ts";
-import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { auditLogs, sessions, users } from "../../db/schema/index.ts";
+import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { randomToken } from "../../security/crypto.ts";
 import { decoyHash, verifyPassword } from "../../security/passwords.ts";
@@ -31,22 +31,42 @@ let decoy: Promise<string> | undefined;
  */
 export async function login(ctx: ServiceCtx, config: Config, secrets: HubSecrets, req: LoginRequest) {
   const { username, password } = req.input;
-  const audit = (outcome: "success" | "failure" | "denied", userId: number | null, details: Record<string, unknown>) =>
-    recordAudit(ctx, { userId, actor: username, action: LOGIN, target: username, outcome, ip: req.ip, requestId: req.requestId, details });
+  const audit = (
+    outcome: "success" | "failure" | "denied",
+    userId: number | null,
+    details: Record<string, unknown>,
+  ) =>
+    recordAudit(ctx, {
+      userId,
+      actor: username,
+      action: LOGIN,
+      target: username,
+      outcome,
+      ip: req.ip,
+      requestId: req.requestId,
+      details,
+    });
 
   const retryAfter = await secondsUntilAllowed(ctx, config, username, req.ip);
   if (retryAfter > 0) {
     await audit("denied", null, { reason: "rate_limited" });
-    throw new AppError("rate_limited", `Too many failed sign-ins; try again in ${retryAfter} s`, { retryAfterSeconds: retryAfter }, {
-      "Retry-After": String(retryAfter),
-    });
+    throw new AppError(
+      "rate_limited",
+      `Too many failed sign-ins; try again in ${retryAfter} s`,
+      { retryAfterSeconds: retryAfter },
+      {
+        "Retry-After": String(retryAfter),
+      },
+    );
   }
 
   const user = await ctx.db.query.users.findFirst({ where: eq(users.username, username) });
   decoy ??= decoyHash(config.BCRYPT_COST);
   const valid = await verifyPassword(password, user?.passwordHash ?? (await decoy));
   if (!user || !valid || user.disabled) {
-    await audit("failure", user?.id ?? null, { reason: user?.disabled && valid ? "disabled" : "bad_credentials" });
+    await audit("failure", user?.id ?? null, {
+      reason: user?.disabled && valid ? "disabled" : "bad_credentials",
+    });
     throw new AppError("unauthorized", "Wrong username or password");
   }
 
@@ -54,7 +74,16 @@ export async function login(ctx: ServiceCtx, config: Config, secrets: HubSecrets
   const expiresAt = new Date(now.getTime() + config.SESSION_TTL_HOURS * 3600_000);
   const sessionId = randomToken(18);
   await ctx.db.batch([
-    ctx.db.insert(sessions).values({ id: sessionId, userId: user.id, createdAt: now, expiresAt, ip: req.ip, userAgent: req.userAgent?.slice(0, 256) ?? null }),
+    ctx.db
+      .insert(sessions)
+      .values({
+        id: sessionId,
+        userId: user.id,
+        createdAt: now,
+        expiresAt,
+        ip: req.ip,
+        userAgent: req.userAgent?.slice(0, 256) ?? null,
+      }),
     ctx.db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)),
   ]);
   await audit("success", user.id, {});
@@ -62,14 +91,26 @@ export async function login(ctx: ServiceCtx, config: Config, secrets: HubSecrets
   return { token, sessionId, expiresAt, user: toPublicUser(user) };
 }
 
-async function secondsUntilAllowed(ctx: ServiceCtx, config: Config, username: string, ip: string | null): Promise<number> {
+async function secondsUntilAllowed(
+  ctx: ServiceCtx,
+  config: Config,
+  username: string,
+  ip: string | null,
+): Promise<number> {
   const windowMs = config.LOGIN_WINDOW_MINUTES * 60_000;
   const since = new Date(ctx.now().getTime() - windowMs);
   const failures = (column: typeof auditLogs.target | typeof auditLogs.ip, value: string) =>
     ctx.db
       .select({ n: count(), oldest: min(auditLogs.at) })
       .from(auditLogs)
-      .where(and(eq(auditLogs.action, LOGIN), eq(column, value), gte(auditLogs.at, since), eq(auditLogs.outcome, "failure")));
+      .where(
+        and(
+          eq(auditLogs.action, LOGIN),
+          eq(column, value),
+          gte(auditLogs.at, since),
+          eq(auditLogs.outcome, "failure"),
+        ),
+      );
   const checks: [Promise<{ n: number; oldest: Date | null }[]>, number][] = [
     [failures(auditLogs.target, username), config.LOGIN_MAX_FAILURES_PER_USER],
   ];

@@ -1,8 +1,8 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
-import type { HubSecrets, Principal, ServiceCtx } from "../../deps.ts";
 import { apiKeys, sessions, users } from "../../db/schema/index.ts";
-import { sha256Hex, timingSafeEqual } from "../../security/crypto.ts";
+import type { HubSecrets, Principal, ServiceCtx } from "../../deps.ts";
 import { parseApiKey } from "../../security/api-key.ts";
+import { sha256Hex, timingSafeEqual } from "../../security/crypto.ts";
 import { lesserRole } from "../../security/permissions.ts";
 import { looksLikeJwt, verifySessionToken } from "../../security/session-token.ts";
 
@@ -15,16 +15,25 @@ export async function resolvePrincipal(
   secrets: HubSecrets,
   credential: { token: string; via: "cookie" | "bearer" },
 ): Promise<Principal | null> {
-  if (credential.via === "bearer" && !looksLikeJwt(credential.token)) return resolveApiKey(ctx, credential.token);
+  if (credential.via === "bearer" && !looksLikeJwt(credential.token))
+    return resolveApiKey(ctx, credential.token);
   const claims = await verifySessionToken(secrets.sessionKey, credential.token, ctx.now());
   if (!claims) return null;
   const [row] = await ctx.db
     .select({ user: users, sessionId: sessions.id })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, claims.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, ctx.now())));
+    .where(
+      and(eq(sessions.id, claims.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, ctx.now())),
+    );
   if (!row || row.user.disabled || row.user.id !== claims.userId) return null;
-  return { userId: row.user.id, username: row.user.username, role: row.user.role, via: credential.via, sessionId: row.sessionId };
+  return {
+    userId: row.user.id,
+    username: row.user.username,
+    role: row.user.role,
+    via: credential.via,
+    sessionId: row.sessionId,
+  };
 }
 
 async function resolveApiKey(ctx: ServiceCtx, key: string): Promise<Principal | null> {

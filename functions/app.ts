@@ -1,0 +1,124 @@
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { renderDocument } from "../views/html.ts";
+import { Alert } from "../views/partials/alert.tsx";
+import type { AppEnv, Deps } from "./deps.ts";
+import { AppError, asAppError, toErrorBody } from "./errors.ts";
+import { authenticate } from "./middleware/authenticate.ts";
+import { requestLog } from "./middleware/logging.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { registerApiKeyRoutes } from "./routes/api/api-keys.ts";
+import { registerAuditLogRoutes } from "./routes/api/audit-logs.ts";
+import { registerAuthRoutes } from "./routes/api/auth.ts";
+import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
+import { registerHealthRoutes } from "./routes/api/health.ts";
+import { registerOpenApiRoute } from "./routes/api/openapi.ts";
+import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
+import { registerUserRoutes } from "./routes/api/users.ts";
+import { registerAssetRoutes } from "./routes/pages/assets.ts";
+import { PageRouter } from "./routes/pages/router.ts";
+import { registerSessionPages } from "./routes/pages/session-pages.ts";
+
+export interface HubApp {
+  app: Hono<AppEnv>;
+  api: ApiRouter;
+  pages: PageRouter;
+}
+
+/** Builds the whole hub from injected deps; no runtime-specific import lives on this path. */
+export function createApp(deps: Deps): HubApp {
+  const app = new Hono<AppEnv>();
+  app.use(requestContext(deps));
+  app.use(requestLog());
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    }),
+  );
+  app.use(
+    `${API_PREFIX}/*`,
+    cors({
+      origin: (origin) => (deps.config.CORS_ORIGINS.includes(origin) ? origin : null),
+      credentials: true,
+      allowHeaders: ["Authorization", "Content-Type", "X-CSRF-Token", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError(
+          "payload_too_large",
+          `The request body is larger than ${deps.config.MAX_BODY_BYTES} bytes`,
+        );
+      },
+    }),
+  );
+  app.use(authenticate());
+
+  const api = new ApiRouter(app);
+  registerHealthRoutes(api);
+  registerAuthRoutes(api);
+  registerUserRoutes(api);
+  registerApiKeyRoutes(api);
+  registerAuditLogRoutes(api);
+  registerCatalogResources(api);
+  registerOpenApiRoute(api);
+
+  const pages = new PageRouter(app);
+  registerAssetRoutes(pages);
+  registerSessionPages(pages);
+
+  app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    const appError = asAppError(error);
+    if (appError.status >= 500) {
+      c.get("deps")?.logger.error(
+        { requestId: c.get("requestId"), err: serializeError(error) },
+        "unhandled error",
+      );
+    }
+    return renderError(c, appError);
+  });
+  return { app, api, pages };
+}
+
+function renderError(c: Context<AppEnv>, error: AppError): Response {
+  for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+  const requestId = c.get("requestId") ?? "unknown";
+  const status = error.status as 400;
+  if (c.req.path.startsWith(`${API_PREFIX}/`) || c.req.path === API_PREFIX)
+    return c.json(toErrorBody(error, requestId), status);
+  const htmx = c.req.header("hx-request") === "true";
+  if (error.code === "unauthorized") {
+    if (htmx) {
+      c.header("HX-Redirect", "/login");
+      return c.body(null, 401);
+    }
+    if (c.req.method === "GET") return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
+  }
+  const alert = Alert({
+    kind: "error",
+    message: error.message,
+    requestId: status >= 500 ? requestId : undefined,
+  });
+  if (htmx) return c.html(alert.value, status);
+  return c.html(renderDocument(alert), status);
+}
+
+function serializeError(error: unknown) {
+  return error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack }
+    : { value: String(error) };
+}

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import type { AppEnv } from "../deps.ts";
+import { resolvePrincipal } from "../services/auth/sessions.ts";
+
+export const SESSION_COOKIE = "tb_session";
+
+/**
+ * Works out who is calling (Bearer session token or API key, else the session cookie) and
+ * stores it; it rejects nothing itself — each route's permission decides.
+ */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const { db, now, secrets } = c.get("deps");
+    const header = c.req.header("authorization");
+    const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const cookie = bearer ? undefined : getCookie(c, SESSION_COOKIE);
+    const credential = bearer
+      ? ({ token: bearer, via: "bearer" } as const)
+      : cookie
+        ? ({ token: cookie, via: "cookie" } as const)
+        : undefined;
+    if (credential) c.set("principal", await resolvePrincipal({ db, now }, secrets, credential));
+    await next();
+  };
+}

@@ -1,0 +1,67 @@
+import * as jobs from "../../services/jobs.ts";
+import * as pools from "../../services/pools.ts";
+import * as sources from "../../services/sources.ts";
+import * as tapes from "../../services/tapes.ts";
+import { crudRoutes } from "./crud.ts";
+import type { ApiRouter } from "./router.ts";
+
+/** Pools, tapes, sources and jobs at CRUD level. Operators configure them; everyone signed in reads them. */
+export function registerCatalogResources(api: ApiRouter): void {
+  crudRoutes(api, {
+    path: "/pools",
+    noun: "pool",
+    tag: "pools",
+    read: "read",
+    write: "operate",
+    list: pools.listPools,
+    get: pools.getPool,
+    createInput: pools.createPoolInput,
+    create: pools.createPool,
+    updateInput: pools.updatePoolInput,
+    update: pools.updatePool,
+    remove: pools.deletePool,
+  });
+  crudRoutes(api, {
+    path: "/tapes",
+    noun: "tape",
+    tag: "tapes",
+    read: "read",
+    write: "operate",
+    filter: tapes.tapeFilter,
+    list: tapes.listTapes,
+    get: tapes.getTape,
+    createInput: tapes.createTapeInput,
+    create: tapes.createTape,
+    updateInput: tapes.updateTapeInput,
+    update: tapes.updateTape,
+    remove: tapes.deleteTape,
+  });
+  crudRoutes(api, {
+    path: "/sources",
+    noun: "source",
+    tag: "sources",
+    read: "read",
+    write: "operate",
+    list: sources.listSources,
+    get: sources.getSource,
+    createInput: sources.createSourceInput,
+    create: sources.createSource,
+    updateInput: sources.updateSourceInput,
+    update: sources.updateSource,
+    remove: sources.deleteSource,
+  });
+  crudRoutes(api, {
+    path: "/jobs",
+    noun: "job",
+    tag: "jobs",
+    read: "read",
+    write: "operate",
+    list: jobs.listJobs,
+    get: jobs.getJob,
+    createInput: jobs.createJobInput,
+    create: jobs.createJob,
+    updateInput: jobs.updateJobInput,
+    update: jobs.updateJob,
+    remove: jobs.deleteJob,
+  });
+}

@@ -1,0 +1,25 @@
+import type { Context } from "hono";
+import type { AppEnv, Principal, ServiceCtx } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+
+export function serviceCtx(c: Context<AppEnv>): ServiceCtx {
+  const { db, now } = c.get("deps");
+  return { db, now };
+}
+
+/** The signed-in principal of a route whose permission already required one. */
+export function principalOf(c: Context<AppEnv>): Principal {
+  const principal = c.get("principal");
+  if (!principal) throw new AppError("unauthorized", "Sign in first");
+  return principal;
+}
+
+/** Names the record a mutation touched, for its audit row. */
+export function auditTarget(
+  c: Context<AppEnv>,
+  target: string | number,
+  details?: Record<string, unknown>,
+): void {
+  c.set("auditTarget", String(target));
+  if (details) c.set("auditDetails", details);
+}

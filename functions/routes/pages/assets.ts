@@ -1,0 +1,27 @@
+import { STYLES } from "../../../views/assets/styles.ts";
+import { AppError } from "../../errors.ts";
+import type { PageRouter } from "./router.ts";
+
+export function registerAssetRoutes(pages: PageRouter): void {
+  pages.route(
+    { method: "GET", path: "/assets/app.css", permission: "public", summary: "Stylesheet" },
+    (c) => {
+      c.header("Cache-Control", "public, max-age=3600");
+      return c.body(STYLES, 200, { "Content-Type": "text/css; charset=utf-8" });
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/assets/htmx.min.js",
+      permission: "public",
+      summary: "htmx, served from the htmx.org package",
+    },
+    async (c) => {
+      const asset = await c.get("deps").assets.get("htmx.min.js");
+      if (!asset) throw new AppError("not_found", "htmx.min.js is not available in this build");
+      c.header("Cache-Control", "public, max-age=86400");
+      return c.body(asset.body, 200, { "Content-Type": asset.contentType });
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import { Cron } from "croner";
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { BACKUP_TYPES, COMPRESSIONS, ENCRYPTIONS, jobs } from "../db/schema/index.ts";
+import type { ServiceCtx } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { getPool } from "./pools.ts";
+import { displayName, getOrThrow, type PageRequest, pageWhere, toPage } from "./shared.ts";
+import { getSource } from "./sources.ts";
+
+const schedule = z
+  .string()
+  .trim()
+  .max(128)
+  .refine(
+    (expr) => nextRun(expr, new Date()) !== undefined,
+    "is not a cron expression with a future run (e.g. '0 2 * * *')",
+  );
+
+const jobFields = z.object({
+  name: displayName(),
+  sourceId: z.number().int().positive(),
+  poolId: z.number().int().positive(),
+  backupType: z.enum(BACKUP_TYPES).default("full"),
+  compression: z.enum(COMPRESSIONS).default("zstd"),
+  encryption: z.enum(ENCRYPTIONS).default("none"),
+  encryptionKeyId: z.number().int().positive().nullish(),
+  schedule: schedule.nullish(),
+  enabled: z.boolean().default(true),
+});
+
+const keyWhenEncrypted = (v: { encryption?: string; encryptionKeyId?: number | null }) =>
+  v.encryption !== "aes-256-gcm" || !!v.encryptionKeyId;
+
+export const createJobInput = jobFields.refine(keyWhenEncrypted, {
+  message: "an encrypted job needs an encryptionKeyId",
+  path: ["encryptionKeyId"],
+});
+export const updateJobInput = jobFields.partial();
+
+function nextRun(expr: string, after: Date): Date | undefined {
+  try {
+    return new Cron(expr, { paused: true }).nextRun(after) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function listJobs(ctx: ServiceCtx, page: PageRequest) {
+  return toPage(await ctx.db.query.jobs.findMany(pageWhere(jobs.id, page, "asc")), page);
+}
+
+export async function getJob(ctx: ServiceCtx, id: number) {
+  return getOrThrow(await ctx.db.query.jobs.findFirst({ where: eq(jobs.id, id) }), "Job", id);
+}
+
+async function checkReferences(ctx: ServiceCtx, input: { sourceId?: number; poolId?: number }) {
+  try {
+    if (input.sourceId) await getSource(ctx, input.sourceId);
+    if (input.poolId) await getPool(ctx, input.poolId);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found")
+      throw new AppError("validation_failed", error.message);
+    throw error;
+  }
+}
+
+export async function createJob(ctx: ServiceCtx, input: z.output<typeof createJobInput>) {
+  await checkReferences(ctx, input);
+  const now = ctx.now();
+  const [row] = await ctx.db
+    .insert(jobs)
+    .values({
+      ...input,
+      kind: "backup",
+      nextRunAt: input.schedule ? (nextRun(input.schedule, now) ?? null) : null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return getOrThrow(row, "Job", input.name);
+}
+
+export async function updateJob(ctx: ServiceCtx, id: number, input: z.output<typeof updateJobInput>) {
+  const job = await getJob(ctx, id);
+  await checkReferences(ctx, input);
+  if (!keyWhenEncrypted({ ...job, ...input })) {
+    throw new AppError("validation_failed", "An encrypted job needs an encryptionKeyId");
+  }
+  const now = ctx.now();
+  const scheduleChange =
+    input.schedule === undefined
+      ? {}
+      : { nextRunAt: input.schedule ? (nextRun(input.schedule, now) ?? null) : null };
+  const [row] = await ctx.db
+    .update(jobs)
+    .set({ ...input, ...scheduleChange, updatedAt: now })
+    .where(eq(jobs.id, id))
+    .returning();
+  return getOrThrow(row, "Job", id);
+}
+
+export async function deleteJob(ctx: ServiceCtx, id: number) {
+  const job = await getJob(ctx, id);
+  await ctx.db.delete(jobs).where(eq(jobs.id, id));
+  return job;
+}

@@ -1,0 +1,29 @@
+/** The hub's own stylesheet: small, no framework, readable on a laptop and a phone. */
+export const STYLES = `
+:root { --bg:#f6f7f9; --fg:#1d2330; --muted:#5b6475; --card:#fff; --line:#dde1e8; --accent:#1f6feb; --bad:#c62828; --warn:#b26a00; --good:#2e7d32; }
+* { box-sizing: border-box; }
+body { margin:0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background:var(--bg); color:var(--fg); }
+a { color: var(--accent); }
+header.top { display:flex; align-items:center; gap:1rem; padding:.6rem 1rem; background:#111827; color:#fff; flex-wrap:wrap; }
+header.top a { color:#cbd5e1; text-decoration:none; }
+header.top a[aria-current="page"], header.top a:hover { color:#fff; }
+header.top .brand { font-weight:700; color:#fff; margin-right:1rem; }
+header.top nav { display:flex; gap:1rem; flex-wrap:wrap; flex:1; }
+header.top .who { display:flex; gap:.6rem; align-items:center; color:#cbd5e1; }
+main { max-width: 72rem; margin: 1.5rem auto; padding: 0 1rem; }
+.card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:1rem 1.2rem; margin-bottom:1rem; }
+.grid { display:grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap:1rem; }
+.stat { font-size: 1.8rem; font-weight: 700; }
+.muted { color: var(--muted); }
+form.stack { display:flex; flex-direction:column; gap:.8rem; }
+label { display:flex; flex-direction:column; gap:.25rem; font-weight:600; }
+input, select, button { font: inherit; padding:.5rem .6rem; border:1px solid var(--line); border-radius:6px; }
+button { background: var(--accent); color:#fff; border-color: var(--accent); cursor:pointer; }
+button.link { background:none; border:none; color:#cbd5e1; padding:0; }
+.alert { padding:.6rem .8rem; border-radius:6px; border:1px solid; }
+.alert.error { color: var(--bad); border-color: var(--bad); background:#fdecea; }
+.alert.ok { color: var(--good); border-color: var(--good); background:#edf7ed; }
+.login { max-width: 24rem; margin: 4rem auto; }
+table { width:100%; border-collapse: collapse; }
+th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); }
+`;

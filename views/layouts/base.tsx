@@ -1,0 +1,61 @@
+import { h, type SafeHtml } from "../html.ts";
+
+export interface LayoutModel {
+  title: string;
+  /** Signed-in user, or null on the login page. */
+  user: { username: string; role: string } | null;
+  csrfToken: string | null;
+  current?: string;
+}
+
+const NAV = [
+  { href: "/", label: "Dashboard" },
+  { href: "/tapes", label: "Tapes" },
+  { href: "/jobs", label: "Jobs" },
+  { href: "/restore", label: "Restore" },
+  { href: "/logs", label: "Logs" },
+];
+
+export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
+  const headers = props.csrfToken ? JSON.stringify({ "X-CSRF-Token": props.csrfToken }) : undefined;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title} · TapeBackarr</title>
+        <link rel="stylesheet" href="/assets/app.css" />
+        <script src="/assets/htmx.min.js" defer></script>
+      </head>
+      <body hx-headers:inherited={headers}>
+        <header class="top">
+          <a class="brand" href="/">
+            TapeBackarr
+          </a>
+          {props.user ? (
+            <nav aria-label="Main">
+              {NAV.map((item) => (
+                <a href={item.href} aria-current={props.current === item.href ? "page" : undefined}>
+                  {item.label}
+                </a>
+              ))}
+            </nav>
+          ) : null}
+          {props.user ? (
+            <div class="who">
+              <span>
+                {props.user.username} ({props.user.role})
+              </span>
+              <form hx-post="/logout">
+                <button class="link" type="submit">
+                  Sign out
+                </button>
+              </form>
+            </div>
+          ) : null}
+        </header>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  );
+}
