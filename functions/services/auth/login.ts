@@ -74,16 +74,14 @@ export async function login(ctx: ServiceCtx, config: Config, secrets: HubSecrets
   const expiresAt = new Date(now.getTime() + config.SESSION_TTL_HOURS * 3600_000);
   const sessionId = randomToken(18);
   await ctx.db.batch([
-    ctx.db
-      .insert(sessions)
-      .values({
-        id: sessionId,
-        userId: user.id,
-        createdAt: now,
-        expiresAt,
-        ip: req.ip,
-        userAgent: req.userAgent?.slice(0, 256) ?? null,
-      }),
+    ctx.db.insert(sessions).values({
+      id: sessionId,
+      userId: user.id,
+      createdAt: now,
+      expiresAt,
+      ip: req.ip,
+      userAgent: req.userAgent?.slice(0, 256) ?? null,
+    }),
     ctx.db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)),
   ]);
   await audit("success", user.id, {});
