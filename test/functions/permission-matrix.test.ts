@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Role } from "../../functions/db/schema/index.ts";
+import { createTestHub, type TestHub } from "../helpers/hub.ts";
+
+/**
+ * The permission matrix, written out by hand: every route of the hub and the least role it
+ * needs. A route added without a row here, or a row whose route is gone, fails the first test;
+ * a route whose code grants a different role than its row fails the second.
+ */
+const MATRIX: Record<string, "public" | "authenticated" | Role> = {
+  "GET /api/v1/health": "public",
+  "GET /api/v1/openapi.json": "public",
+  "POST /api/v1/auth/login": "public",
+  "POST /api/v1/auth/logout": "authenticated",
+  "GET /api/v1/auth/me": "authenticated",
+  "GET /api/v1/users": "admin",
+  "GET /api/v1/users/:id": "admin",
+  "POST /api/v1/users": "admin",
+  "PATCH /api/v1/users/:id": "admin",
+  "DELETE /api/v1/users/:id": "admin",
+  "GET /api/v1/api-keys": "admin",
+  "POST /api/v1/api-keys": "admin",
+  "DELETE /api/v1/api-keys/:id": "admin",
+  "GET /api/v1/audit-logs": "read-only",
+  "GET /api/v1/pools": "read-only",
+  "GET /api/v1/pools/:id": "read-only",
+  "POST /api/v1/pools": "operator",
+  "PATCH /api/v1/pools/:id": "operator",
+  "DELETE /api/v1/pools/:id": "operator",
+  "GET /api/v1/tapes": "read-only",
+  "GET /api/v1/tapes/:id": "read-only",
+  "POST /api/v1/tapes": "operator",
+  "PATCH /api/v1/tapes/:id": "operator",
+  "DELETE /api/v1/tapes/:id": "operator",
+  "GET /api/v1/sources": "read-only",
+  "GET /api/v1/sources/:id": "read-only",
+  "POST /api/v1/sources": "operator",
+  "PATCH /api/v1/sources/:id": "operator",
+  "DELETE /api/v1/sources/:id": "operator",
+  "GET /api/v1/jobs": "read-only",
+  "GET /api/v1/jobs/:id": "read-only",
+  "POST /api/v1/jobs": "operator",
+  "PATCH /api/v1/jobs/:id": "operator",
+  "DELETE /api/v1/jobs/:id": "operator",
+  // Pages and assets
+  "GET /assets/app.css": "public",
+  "GET /assets/htmx.min.js": "public",
+  "GET /login": "public",
+  "POST /login": "public",
+  "POST /logout": "authenticated",
+  "GET /": "read-only",
+};
+
+const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4 } as const;
+const CALLERS = ["anonymous", "read-only", "operator", "admin"] as const;
+
+function registeredRoutes(hub: TestHub): string[] {
+  // Hono lists middleware as method ALL; handlers carry their real method.
+  return [
+    ...new Set(hub.app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`)),
+  ].sort();
+}
+
+describe("permission matrix", () => {
+  let hub: TestHub;
+  const tokens: Partial<Record<Role, string>> = {};
+  beforeAll(async () => {
+    hub = await createTestHub();
+    for (const role of ["read-only", "operator", "admin"] as const) tokens[role] = await hub.tokenFor(role);
+  });
+  afterAll(() => hub.close());
+
+  it("has exactly one row for every route the app serves", () => {
+    expect(registeredRoutes(hub)).toEqual(Object.keys(MATRIX).sort());
+  });
+
+  const cases = Object.entries(MATRIX).flatMap(([route, least]) =>
+    CALLERS.map((caller) => ({ route, least, caller })),
+  );
+
+  it.each(cases)(
+    "$route as $caller is allowed only when the role is at least $least",
+    async ({ route, least, caller }) => {
+      const [method, pattern] = route.split(" ") as [string, string];
+      // A record that does not exist: allowed callers reach the handler and get 404/400, never 401/403.
+      const path = pattern.replace(":id", "999999");
+      const endsSession = route.endsWith("/logout");
+      const token =
+        caller === "anonymous" ? undefined : endsSession ? await hub.freshTokenFor(caller) : tokens[caller];
+      const res = await hub.request(path, {
+        method,
+        ...(token ? { token } : {}),
+        ...(method === "GET" ? {} : { json: {} }),
+      });
+      const callerRank = caller === "anonymous" ? 0 : RANK[caller];
+      const allowed = callerRank >= RANK[least];
+      if (allowed) {
+        expect([401, 403], `${route} as ${caller} → ${res.status}`).not.toContain(res.status);
+      } else if (caller === "anonymous") {
+        expect([401, 302], `${route} as anonymous → ${res.status}`).toContain(res.status);
+      } else {
+        expect(res.status, `${route} as ${caller}`).toBe(403);
+      }
+    },
+  );
+});

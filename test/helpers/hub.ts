@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createApp, type HubApp } from "../../functions/app.ts";
+import { parseConfig } from "../../functions/config.ts";
+import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
+import type { Role } from "../../functions/db/schema/index.ts";
+import type { Deps, ServiceCtx } from "../../functions/deps.ts";
+import { createNodeLogger } from "../../functions/logger-node.ts";
+import { bootstrapHub } from "../../functions/services/setup/bootstrap-hub.ts";
+import { createUser } from "../../functions/services/users.ts";
+
+export const ADMIN_PASSWORD = "admin-password-for-tests";
+export const USER_PASSWORD = "user-password-for-tests";
+
+export interface TestHub extends HubApp {
+  deps: Deps;
+  ctx: ServiceCtx;
+  catalog: NodeCatalog;
+  dir: string;
+  /** Every line the hub logged, as parsed JSON. */
+  logs: Record<string, unknown>[];
+  /** Moves the hub's clock; rate-limit windows and expiries follow it. */
+  advanceClock(ms: number): void;
+  request(
+    path: string,
+    init?: RequestInit & { json?: unknown; token?: string; ip?: string },
+  ): Promise<Response>;
+  /** Signs in as the test user of the role (created on first use) and returns its cached bearer token. */
+  tokenFor(role: Role): Promise<string>;
+  /** A new session of the role's test user, for tests that end it. */
+  freshTokenFor(role: Role): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A hub on a fresh embedded libSQL file in a temp dir, migrated and bootstrapped, with a test clock. */
+export async function createTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+  const dir = mkdtempSync(join(tmpdir(), "tapebackarr-hub-"));
+  const config = parseConfig({
+    DATA_DIR: dir,
+    TAPEBACKARR_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    BCRYPT_COST: "4",
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  const url = `file:${join(dir, "catalog.db")}`;
+  const catalog = openCatalog(url);
+  await migrateCatalog(catalog, url);
+  let offset = 0;
+  const now = () => new Date(Date.now() + offset);
+  const ctx: ServiceCtx = { db: catalog.db, now };
+  const boot = await bootstrapHub(ctx, config);
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const deps: Deps = {
+    config,
+    db: catalog.db,
+    logger: createNodeLogger("info", sink),
+    secrets: boot.secrets,
+    assets: { get: async () => ({ body: "/* htmx */", contentType: "text/javascript" }) },
+    now,
+    peerIp: () => "127.0.0.1",
+  };
+  const hub = createApp(deps);
+  const tokens = new Map<Role, string>();
+  const created = new Set<Role>();
+
+  const request: TestHub["request"] = (path, init = {}) => {
+    const { json, token, ip, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (json !== undefined) headers.set("content-type", "application/json");
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    if (ip) headers.set("x-forwarded-for", ip);
+    const body = json !== undefined ? JSON.stringify(json) : rest.body;
+    return Promise.resolve(
+      hub.app.request(path, { ...rest, headers, ...(body === undefined ? {} : { body }) }),
+    );
+  };
+
+  return {
+    ...hub,
+    deps,
+    ctx,
+    catalog,
+    dir,
+    logs,
+    request,
+    advanceClock: (ms) => {
+      offset += ms;
+    },
+    async tokenFor(role) {
+      const cached = tokens.get(role);
+      if (cached) return cached;
+      const token = await this.freshTokenFor(role);
+      tokens.set(role, token);
+      return token;
+    },
+    async freshTokenFor(role) {
+      const username = role === "admin" ? "admin" : `${role.replace("-", "")}-user`;
+      if (role !== "admin" && !created.has(role)) {
+        await createUser(ctx, { username, password: USER_PASSWORD, role, disabled: false }, 4);
+        created.add(role);
+      }
+      const res = await request("/api/v1/auth/login", {
+        method: "POST",
+        json: { username, password: role === "admin" ? ADMIN_PASSWORD : USER_PASSWORD },
+      });
+      if (res.status !== 200) throw new Error(`login as ${role} failed: ${res.status} ${await res.text()}`);
+      const { token } = (await res.json()) as { token: string };
+      return token;
+    },
+    async close() {
+      catalog.client.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The error body every API failure shares. */
+export async function errorOf(
+  res: Response,
+): Promise<{ code: string; message: string; requestId: string; details?: unknown }> {
+  const body = (await res.json()) as {
+    error: { code: string; message: string; requestId: string; details?: unknown };
+  };
+  return body.error;
+}
