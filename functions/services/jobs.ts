@@ -5,7 +5,7 @@ import { BACKUP_TYPES, COMPRESSIONS, ENCRYPTIONS, jobs } from "../db/schema/inde
 import type { ServiceCtx } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { getPool } from "./pools.ts";
-import { displayName, getOrThrow, type PageRequest, pageWhere, toPage } from "./shared.ts";
+import { displayName, getOrThrow, type PageRequest, pageWhere, patchSchema, toPage } from "./shared.ts";
 import { getSource } from "./sources.ts";
 
 const schedule = z
@@ -36,7 +36,7 @@ export const createJobInput = jobFields.refine(keyWhenEncrypted, {
   message: "an encrypted job needs an encryptionKeyId",
   path: ["encryptionKeyId"],
 });
-export const updateJobInput = jobFields.partial();
+export const updateJobInput = patchSchema(jobFields);
 
 function nextRun(expr: string, after: Date): Date | undefined {
   try {

@@ -3,7 +3,15 @@ import { z } from "zod";
 import { jobs, pools, tapes } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { conflict } from "../errors.ts";
-import { displayName, getOrThrow, optionalText, type PageRequest, pageWhere, toPage } from "./shared.ts";
+import {
+  displayName,
+  getOrThrow,
+  optionalText,
+  type PageRequest,
+  pageWhere,
+  patchSchema,
+  toPage,
+} from "./shared.ts";
 
 export const createPoolInput = z.object({
   name: displayName(),
@@ -11,7 +19,7 @@ export const createPoolInput = z.object({
   retentionDays: z.number().int().min(0).max(36_500).default(30),
   allowReuse: z.boolean().default(true),
 });
-export const updatePoolInput = createPoolInput.partial();
+export const updatePoolInput = patchSchema(createPoolInput);
 
 export async function listPools(ctx: ServiceCtx, page: PageRequest) {
   return toPage(await ctx.db.query.pools.findMany(pageWhere(pools.id, page, "asc")), page);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { jobs, SOURCE_KINDS, sources } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { conflict } from "../errors.ts";
-import { displayName, getOrThrow, type PageRequest, pageWhere, toPage } from "./shared.ts";
+import { displayName, getOrThrow, type PageRequest, pageWhere, patchSchema, toPage } from "./shared.ts";
 
 /** An absolute path on the agent's host; no `..` so a source cannot climb out of what it names. */
 const sourcePath = z
@@ -24,7 +24,7 @@ export const createSourceInput = z.object({
   exclude: z.array(glob).max(256).default([]),
   options: z.record(z.string(), z.unknown()).nullish(),
 });
-export const updateSourceInput = createSourceInput.partial();
+export const updateSourceInput = patchSchema(createSourceInput);
 
 export async function listSources(ctx: ServiceCtx, page: PageRequest) {
   return toPage(await ctx.db.query.sources.findMany(pageWhere(sources.id, page, "asc")), page);

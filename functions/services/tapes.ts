@@ -4,7 +4,7 @@ import { backupSetSegments, TAPE_STATES, tapes } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { conflict } from "../errors.ts";
 import { getPool } from "./pools.ts";
-import { getOrThrow, optionalText, type PageRequest, pageWhere, toPage } from "./shared.ts";
+import { getOrThrow, optionalText, type PageRequest, pageWhere, patchSchema, toPage } from "./shared.ts";
 
 export const LTO_GENERATIONS = ["LTO-5", "LTO-6", "LTO-7", "LTO-8", "LTO-9", "LTO-10"] as const;
 
@@ -24,10 +24,9 @@ export const createTapeInput = z.object({
 });
 
 /** Tape state here is bookkeeping (offsite, retired); writing a label is a drive operation. */
-export const updateTapeInput = createTapeInput
-  .omit({ barcode: true })
-  .extend({ state: z.enum(TAPE_STATES) })
-  .partial();
+export const updateTapeInput = patchSchema(
+  createTapeInput.omit({ barcode: true }).extend({ state: z.enum(TAPE_STATES) }),
+);
 
 export const tapeFilter = z.object({
   poolId: z.coerce.number().int().positive().optional(),

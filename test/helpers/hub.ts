@@ -83,6 +83,21 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
     );
   };
 
+  async function freshTokenFor(role: Role): Promise<string> {
+    const username = role === "admin" ? "admin" : `${role.replace("-", "")}-user`;
+    if (role !== "admin" && !created.has(role)) {
+      await createUser(ctx, { username, password: USER_PASSWORD, role, disabled: false }, 4);
+      created.add(role);
+    }
+    const res = await request("/api/v1/auth/login", {
+      method: "POST",
+      json: { username, password: role === "admin" ? ADMIN_PASSWORD : USER_PASSWORD },
+    });
+    if (res.status !== 200) throw new Error(`login as ${role} failed: ${res.status} ${await res.text()}`);
+    const { token } = (await res.json()) as { token: string };
+    return token;
+  }
+
   return {
     ...hub,
     deps,
@@ -97,24 +112,11 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
     async tokenFor(role) {
       const cached = tokens.get(role);
       if (cached) return cached;
-      const token = await this.freshTokenFor(role);
+      const token = await freshTokenFor(role);
       tokens.set(role, token);
       return token;
     },
-    async freshTokenFor(role) {
-      const username = role === "admin" ? "admin" : `${role.replace("-", "")}-user`;
-      if (role !== "admin" && !created.has(role)) {
-        await createUser(ctx, { username, password: USER_PASSWORD, role, disabled: false }, 4);
-        created.add(role);
-      }
-      const res = await request("/api/v1/auth/login", {
-        method: "POST",
-        json: { username, password: role === "admin" ? ADMIN_PASSWORD : USER_PASSWORD },
-      });
-      if (res.status !== 200) throw new Error(`login as ${role} failed: ${res.status} ${await res.text()}`);
-      const { token } = (await res.json()) as { token: string };
-      return token;
-    },
+    freshTokenFor,
     async close() {
       catalog.client.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../deps.ts";
-import { AppError, validationError } from "../../errors.ts";
+import { AppError, asAppError, validationError } from "../../errors.ts";
 import { csrfTokenValid } from "../../security/csrf.ts";
 import { type Permission, roleAllows } from "../../security/permissions.ts";
 import { recordAudit } from "../../services/audit/record-audit.ts";
@@ -133,9 +133,9 @@ export async function auditMutation(
 ): Promise<void> {
   const principal = c.get("principal");
   const details = { ...(c.get("auditDetails") ?? {}) };
-  if (error instanceof AppError) details.error = error.code;
-  else if (error instanceof Error && outcome === "denied") details.reason = error.message;
-  else if (error) details.error = "internal";
+  if (outcome === "denied" && error instanceof Error && !(error instanceof AppError))
+    details.reason = error.message;
+  else if (error) details.error = asAppError(error).code;
   const deps = c.get("deps");
   await recordAudit(
     { db: deps.db, now: deps.now },
