@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   validation_failed: 400,
   unauthorized: 401,
+  invalid_credentials: 401,
   forbidden: 403,
   csrf_failed: 403,
   not_found: 404,

@@ -67,7 +67,7 @@ export async function login(ctx: ServiceCtx, config: Config, secrets: HubSecrets
     await audit("failure", user?.id ?? null, {
       reason: user?.disabled && valid ? "disabled" : "bad_credentials",
     });
-    throw new AppError("unauthorized", "Wrong username or password");
+    throw new AppError("invalid_credentials", "Wrong username or password");
   }
 
   const now = ctx.now();

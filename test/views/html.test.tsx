@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { escapeHtml, h, raw, renderDocument } from "../../views/html.ts";
+import { Layout } from "../../views/layouts/base.tsx";
+import { DashboardPage } from "../../views/pages/dashboard.tsx";
+import { Alert } from "../../views/partials/alert.tsx";
+
+const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>&'`;
+
+describe("views escape every dynamic value", () => {
+  it("escapeHtml turns markup characters into entities", () => {
+    expect(escapeHtml(HOSTILE)).toBe(
+      "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&amp;&#39;",
+    );
+  });
+
+  it("text children are escaped, attribute values are quoted safely, raw() is the only way in", () => {
+    const html = (
+      <p title={`" onmouseover="alert(1)`} data-x={HOSTILE}>
+        {HOSTILE}
+        {raw("<b>trusted</b>")}
+      </p>
+    ).value;
+    // Text: every markup character is an entity.
+    expect(html).toContain(`>${escapeHtml(HOSTILE)}<b>`);
+    // Attributes: the quote cannot be closed, so the value stays one attribute.
+    expect(html).toContain('title="&quot; onmouseover=&quot;alert(1)"');
+    expect(html).not.toMatch(/data-x="[^"]*"[^>]*onerror/);
+    expect(html).toContain("<b>trusted</b>");
+  });
+
+  it("nested components keep their markup and escape their text once", () => {
+    const html = Alert({ kind: "error", message: HOSTILE, requestId: "<id>" }).value;
+    expect(html).toContain('role="alert"');
+    expect(html).toContain("&lt;script&gt;");
+    expect(html).toContain("&lt;id&gt;");
+    expect(html).not.toContain("&amp;lt;");
+  });
+
+  it("a user name with markup shows as text in the layout, and void elements stay void", () => {
+    const page = renderDocument(
+      Layout({ title: HOSTILE, user: { username: HOSTILE, role: "admin" }, csrfToken: "abc", children: [] }),
+    );
+    expect(page.startsWith("<!doctype html>")).toBe(true);
+    expect(page).not.toMatch(/<script>alert/);
+    expect(page).not.toContain("</meta>");
+    expect(page).toContain("hx-headers:inherited=");
+  });
+
+  it("the dashboard renders counts and its navigation marks the current page", () => {
+    const page = DashboardPage({
+      layout: { user: { username: "ops", role: "operator" }, csrfToken: "t" },
+      counts: { tapes: 7, pools: 2, jobs: 3, sources: 1 },
+    }).value;
+    expect(page).toContain('<a href="/" aria-current="page">Dashboard</a>');
+    expect(page).toMatch(/Tapes<\/div><div class="stat">7</);
+  });
+});
