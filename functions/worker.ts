@@ -1,0 +1,136 @@
+import type { D1Database, ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
+import type { Hono } from "hono";
+// @ts-expect-error -- no types: a wrangler Text module rule (wrangler.toml) makes this the file's text.
+import htmxMinJsText from "htmx.org/dist/htmx.min.js";
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, parseConfig } from "./config.ts";
+import { type Db, dbFromD1, dbFromRemoteUrl } from "./db/client.ts";
+import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
+import { AppError, toErrorBody } from "./errors.ts";
+import { createConsoleLogger } from "./logger-console.ts";
+import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
+
+/** Bindings from wrangler.toml, `.dev.vars`, `--var` and `wrangler secret`; only strings are config. */
+export interface WorkerEnv {
+  DB?: D1Database;
+  [name: string]: unknown;
+}
+
+const HTMX_MIN_JS: string = htmxMinJsText;
+
+const workerAssets: AssetSource = {
+  async get(name) {
+    if (name !== "htmx.min.js") return null;
+    return { body: HTMX_MIN_JS, contentType: "text/javascript; charset=utf-8" };
+  },
+};
+
+interface WorkerHub {
+  app: Hono<AppEnv>;
+  logger: Logger;
+}
+
+/** Built once per isolate on the first request; a failed start is forgotten so the next request retries. */
+let hub: Promise<WorkerHub> | undefined;
+
+function hubFor(env: WorkerEnv): Promise<WorkerHub> {
+  hub ??= startWorkerHub(env).catch((error: unknown) => {
+    hub = undefined;
+    throw error;
+  });
+  return hub;
+}
+
+async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
+  const config = configFrom(env);
+  const logger = createConsoleLogger(config.LOG_LEVEL);
+  const db = await openWorkerCatalog(env, config);
+  const now = () => new Date();
+  // Idempotent: every isolate runs it, the first one against an empty catalog creates the admin.
+  const boot = await bootstrapHub({ db, now }, config);
+  if (boot.createdAdmin) announceAdmin(boot.createdAdmin, logger);
+  const deps: Deps = {
+    config,
+    db,
+    logger,
+    secrets: boot.secrets,
+    assets: workerAssets,
+    now,
+    peerIp: (c) => c.req.header("cf-connecting-ip"),
+  };
+  return { app: createApp(deps).app, logger };
+}
+
+function configFrom(env: WorkerEnv): Config {
+  return parseConfig(Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string")));
+}
+
+/** Remote libSQL when DATABASE_URL names one, else the D1 binding (migrated with `wrangler d1 migrations apply`). */
+async function openWorkerCatalog(env: WorkerEnv, config: Config): Promise<Db> {
+  const url = config.DATABASE_URL;
+  if (url && /^(libsql|https):\/\//.test(url)) return dbFromRemoteUrl(url, config.DATABASE_AUTH_TOKEN);
+  if (url)
+    throw new ConfigError(`DATABASE_URL must be a libsql:// or https:// URL on workerd, got ${scheme(url)}`);
+  if (!env.DB) throw new ConfigError("No catalog: bind a D1 database as DB or set DATABASE_URL");
+  return dbFromD1(env.DB);
+}
+
+function scheme(url: string): string {
+  return `${url.split(":")[0]}:`;
+}
+
+/**
+ * workerd has no terminal of its own: a generated password goes to the console once, outside
+ * the JSON log. Set TAPEBACKARR_ADMIN_PASSWORD (a secret) before the first request to avoid it.
+ */
+function announceAdmin(admin: { username: string; generatedPassword?: string }, log: Logger): void {
+  if (admin.generatedPassword) {
+    console.warn(
+      `First start: created user "${admin.username}" with password: ${admin.generatedPassword} (shown only this once; sign in and change it)`,
+    );
+  }
+  log.info(
+    {
+      username: admin.username,
+      passwordFrom: admin.generatedPassword ? "generated" : "TAPEBACKARR_ADMIN_PASSWORD",
+    },
+    "created first admin user",
+  );
+}
+
+/** The hub could not start: answer in the API's error shape and say why in the log, not the response. */
+function startFailure(request: Request, error: unknown): Response {
+  const requestId = crypto.randomUUID();
+  const configProblem = error instanceof ConfigError;
+  // The configured log level is unknown when the config itself is what failed.
+  createConsoleLogger("error").error(
+    { requestId, path: new URL(request.url).pathname, err: error },
+    configProblem ? "invalid configuration" : "hub failed to start",
+  );
+  const body = toErrorBody(
+    new AppError("unavailable", configProblem ? "The hub is misconfigured" : "The hub could not start"),
+    requestId,
+  );
+  return Response.json(body, { status: 503, headers: { "X-Request-Id": requestId } });
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let started: WorkerHub;
+    try {
+      started = await hubFor(env);
+    } catch (error) {
+      return startFailure(request, error);
+    }
+    return started.app.fetch(request, env, ctx);
+  },
+
+  /** Placeholder until the scheduler tick lands: proves the cron trigger reaches the hub. */
+  async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
+    const { logger } = await hubFor(env);
+    logger.info(
+      { cron: controller.cron, scheduledTime: new Date(controller.scheduledTime).toISOString() },
+      "scheduled event (no tick yet)",
+    );
+  },
+};
