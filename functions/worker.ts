@@ -1,6 +1,6 @@
 import type { D1Database, ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
-// @ts-expect-error -- no types: a wrangler Text module rule (wrangler.toml) makes this the file's text.
+// A wrangler Text module rule (wrangler.toml) makes this import the file's text; typed in functions/types/.
 import htmxMinJsText from "htmx.org/dist/htmx.min.js";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";

@@ -12,12 +12,15 @@ const wanted = readFileSync(new URL("./system-packages.txt", import.meta.url), "
   .filter((line) => line && !line.startsWith("#"))
   .map((line) => line.split(/\s+/) as [string, string]);
 
-const has = (command: string) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+const has = (command: string) =>
+  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 const missing = [...new Set(wanted.filter(([command]) => !has(command)).map(([, pkg]) => pkg))];
 
 if (missing.length === 0) process.exit(0);
 if (process.getuid?.() !== 0) {
-  console.error(`Missing Debian packages for the tests: ${missing.join(" ")}\nInstall them with: sudo apt-get install -y ${missing.join(" ")}`);
+  console.error(
+    `Missing Debian packages for the tests: ${missing.join(" ")}\nInstall them with: sudo apt-get install -y ${missing.join(" ")}`,
+  );
   process.exit(1);
 }
 console.error(`Installing Debian packages for the tests: ${missing.join(" ")}`);

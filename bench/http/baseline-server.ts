@@ -8,6 +8,8 @@ const server = createServer((_req, res) => {
 });
 server.listen(0, "127.0.0.1", () => {
   const address = server.address();
-  process.stdout.write(`baseline listening on ${typeof address === "object" && address ? address.port : 0}\n`);
+  process.stdout.write(
+    `baseline listening on ${typeof address === "object" && address ? address.port : 0}\n`,
+  );
 });
 process.once("SIGTERM", () => server.close(() => process.exit(0)));

@@ -12,7 +12,9 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { spawnProcess, TSX } from "../../test/helpers/process.ts";
 
-const { values } = parseArgs({ options: { duration: { type: "string", default: "10" }, connections: { type: "string", default: "10" } } });
+const { values } = parseArgs({
+  options: { duration: { type: "string", default: "10" }, connections: { type: "string", default: "10" } },
+});
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const PASSWORD = "bench-admin-password";
@@ -28,11 +30,22 @@ interface Figures {
 async function measure(name: string, url: string, headers: Record<string, string> = {}): Promise<Figures> {
   await autocannon({ url, connections, duration: 2, headers }); // warm-up, not reported
   const r = await autocannon({ url, connections, duration, headers });
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "tb-bench-http-"));
-const hub = spawnProcess(TSX, ["functions/node.ts"], { PORT: "0", DATA_DIR: dir, TAPEBACKARR_ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: "info" });
+const hub = spawnProcess(TSX, ["functions/node.ts"], {
+  PORT: "0",
+  DATA_DIR: dir,
+  TAPEBACKARR_ADMIN_PASSWORD: PASSWORD,
+  LOG_LEVEL: "info",
+});
 const baseline = spawnProcess(TSX, ["bench/http/baseline-server.ts"], {});
 try {
   const url = (await hub.waitFor(/ready: open (http:\/\/[\d.]+:\d+)/))[1] as string;
@@ -62,7 +75,9 @@ try {
   console.log("| endpoint | req/s | p50 ms | p99 ms | errors | req/s vs baseline |");
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${(r.rps / base.rps).toFixed(2)}× |`);
+    console.log(
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${(r.rps / base.rps).toFixed(2)}× |`,
+    );
   }
 } finally {
   await Promise.all([hub.stop(), baseline.stop()]);
