@@ -1,0 +1,270 @@
+import { z } from "zod";
+
+/**
+ * The drive-agent protocol: what the hub and an agent must agree on. The agent only ever
+ * calls the hub (hosts behind NAT need no inbound port); the hub talks back through signed
+ * work orders and the answers to the agent's posts.
+ *
+ *   POST /agent/v1/enroll                      one-time token → agent id + hub signing key
+ *   GET  /agent/v1/orders/next?wait=S          long poll: 200 {order: <JWS>} or 204
+ *   POST /agent/v1/heartbeat                   drives and changers as the agent sees them
+ *   POST /agent/v1/orders/:orderId/ack         the agent accepted the order
+ *   POST /agent/v1/orders/:orderId/progress    every ≤ 2 s; the answer carries cancel/pause
+ *   POST /agent/v1/orders/:orderId/logs        job log lines (tar warnings, unreadable files)
+ *   POST /agent/v1/orders/:orderId/catalog     catalog chunk with a sequence number (idempotent)
+ *   POST /agent/v1/orders/:orderId/segments    a set's data+TOC closed on one tape
+ *   POST /agent/v1/orders/:orderId/result      final state of the order
+ *
+ * Every request after enrollment carries `Authorization: Bearer <JWT>` signed with the
+ * agent's Ed25519 key (iss = agent id, aud = AGENT_TOKEN_AUDIENCE, exp ≤ 5 min).
+ */
+export const AGENT_API_PREFIX = "/agent/v1";
+export const AGENT_TOKEN_AUDIENCE = "tapebackarr-hub";
+export const ORDER_ISSUER = "tapebackarr-hub";
+/** `typ` of a work-order JWS; the agent refuses any other. */
+export const ORDER_TYPE = "tapebackarr-order+jws";
+export const MAX_AGENT_TOKEN_SECONDS = 300;
+export const MAX_POLL_WAIT_SECONDS = 30;
+
+const okpPublicJwk = (crv: "Ed25519" | "X25519") =>
+  z.object({ kty: z.literal("OKP"), crv: z.literal(crv), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }).strict();
+
+export const Ed25519PublicJwk = okpPublicJwk("Ed25519");
+export const X25519PublicJwk = okpPublicJwk("X25519");
+
+const name = z.string().trim().min(1).max(128);
+const devicePath = z.string().min(1).max(512);
+const barcode = z.string().regex(/^[A-Z0-9]{1,16}$/);
+
+export const DriveReport = z.object({
+  devicePath,
+  name,
+  kind: z.enum(["st", "vtl"]),
+  /** Data transfer element index in its changer, when the drive sits in one. */
+  changerIndex: z.number().int().min(0).nullable().default(null),
+  changerDevice: devicePath.nullable().default(null),
+  vendor: z.string().max(64).nullable().default(null),
+  model: z.string().max(64).nullable().default(null),
+  serial: z.string().max(64).nullable().default(null),
+  generation: z.string().max(16).nullable().default(null),
+  state: z.enum(["idle", "busy", "offline", "error"]).default("idle"),
+  loadedBarcode: barcode.nullable().default(null),
+  alerts: z.array(z.string().max(200)).max(64).default([]),
+});
+export type DriveReport = z.output<typeof DriveReport>;
+
+export const ChangerReport = z.object({
+  devicePath,
+  name,
+  slots: z
+    .array(
+      z.object({
+        slot: z.number().int().min(1),
+        barcode: barcode.nullable(),
+        importExport: z.boolean().default(false),
+      }),
+    )
+    .max(10_000),
+});
+export type ChangerReport = z.output<typeof ChangerReport>;
+
+export const EnrollRequest = z.object({
+  token: z.string().min(20).max(200),
+  signingKey: Ed25519PublicJwk,
+  encryptionKey: X25519PublicJwk,
+  hostname: z.string().max(253),
+  version: z.string().max(64),
+  drives: z.array(DriveReport).max(256),
+  changers: z.array(ChangerReport).max(64).default([]),
+});
+export type EnrollRequest = z.input<typeof EnrollRequest>;
+
+export const EnrollResponse = z.object({
+  agentId: z.string(),
+  /** The hub's order-signing key; the agent pins it and refuses orders signed by any other. */
+  hubSigningKey: Ed25519PublicJwk,
+});
+export type EnrollResponse = z.output<typeof EnrollResponse>;
+
+export const HeartbeatRequest = z.object({
+  version: z.string().max(64),
+  drives: z.array(DriveReport).max(256),
+  changers: z.array(ChangerReport).max(64).default([]),
+  /** Orders the agent is working on right now (so the hub can spot ones lost in a crash). */
+  activeOrders: z.array(z.string().max(64)).max(64).default([]),
+});
+export type HeartbeatRequest = z.input<typeof HeartbeatRequest>;
+
+// ---------------------------------------------------------------------------------------------
+// Work orders (the JWS payload). Verified on the raw bytes before this schema ever sees them.
+
+export const TapeTarget = z.object({
+  barcode,
+  /** What the label in file #0 must say; the agent refuses to write to any other tape. */
+  label: z.string().min(1).max(64),
+  uuid: z.string().max(64),
+  /** Tape file number where the next set starts (after the last TOC); null: find EOD. */
+  nextFile: z.number().int().min(1).nullable(),
+});
+export type TapeTarget = z.output<typeof TapeTarget>;
+
+export const BackupOrderBody = z.object({
+  kind: z.literal("backup"),
+  runId: z.number().int().positive(),
+  job: z.object({ id: z.number().int().positive(), name }),
+  set: z.object({
+    uuid: z.string().uuid(),
+    backupType: z.enum(["full", "incremental"]),
+    /** For an incremental: files changed after this instant (the base set's start) go in. */
+    changedSince: z.string().datetime().nullable(),
+    /** For an incremental: the base set's paths, so deletions can be recorded. */
+    baseSetUuid: z.string().uuid().nullable(),
+  }),
+  source: z.object({
+    paths: z.array(z.string().min(1).max(4096)).min(1).max(64),
+    include: z.array(z.string().max(1024)).max(256),
+    exclude: z.array(z.string().max(1024)).max(256),
+  }),
+  pool: z.object({ id: z.number().int().positive(), name }),
+  compression: z.enum(["none", "gzip", "zstd"]),
+  encryption: z.object({
+    algorithm: z.enum(["none", "aes-256-gcm"]),
+    keyFingerprint: z.string().max(128).nullable(),
+    /** The 32-byte data key as a compact JWE (ECDH-ES+A256KW, A256GCM) to the agent's X25519 key. */
+    dataKeyJwe: z.string().max(4096).nullable(),
+  }),
+  blockSize: z.number().int().min(512).max(4 * 1024 * 1024),
+  drive: z.object({ devicePath }),
+  /** The tape to start on, and the ones of the pool the agent may continue on (in order). */
+  tape: TapeTarget,
+  continuationTapes: z.array(TapeTarget).max(1000),
+});
+export type BackupOrderBody = z.output<typeof BackupOrderBody>;
+
+export const LabelOrderBody = z.object({
+  kind: z.literal("label"),
+  runId: z.number().int().positive().nullable(),
+  drive: z.object({ devicePath }),
+  tape: z.object({ barcode, label: z.string().min(1).max(64), uuid: z.string().max(64), pool: z.string().max(128) }),
+  /** Overwrite a tape whose label says it holds data. Only when an operator said so. */
+  force: z.boolean(),
+});
+export type LabelOrderBody = z.output<typeof LabelOrderBody>;
+
+export const OrderBody = z.discriminatedUnion("kind", [BackupOrderBody, LabelOrderBody]);
+export type OrderBody = z.output<typeof OrderBody>;
+
+/** The claims of a work-order JWS: registered claims + the body. */
+export const OrderClaims = z.object({
+  iss: z.literal(ORDER_ISSUER),
+  aud: z.string(),
+  jti: z.string().min(16).max(64),
+  iat: z.number().int(),
+  exp: z.number().int(),
+  body: OrderBody,
+});
+export type OrderClaims = z.output<typeof OrderClaims>;
+
+// ---------------------------------------------------------------------------------------------
+// Reports from the agent while an order runs.
+
+export const RUN_REPORT_STATES = ["running", "waiting-for-tape", "paused"] as const;
+
+export const ProgressReport = z.object({
+  /** Increases with every report; an older one arriving late is ignored. */
+  seq: z.number().int().min(0),
+  state: z.enum(RUN_REPORT_STATES),
+  bytesDone: z.number().int().min(0),
+  bytesTotal: z.number().int().min(0).nullable(),
+  filesDone: z.number().int().min(0),
+  filesTotal: z.number().int().min(0).nullable(),
+  currentPath: z.string().max(4096).nullable(),
+  rateBytesPerSec: z.number().min(0).nullable(),
+  etaSeconds: z.number().int().min(0).nullable(),
+  tapeBarcode: barcode.nullable(),
+  /** Words for the operator, e.g. which tapes would do when waiting for one. */
+  message: z.string().max(1000).nullable(),
+});
+export type ProgressReport = z.input<typeof ProgressReport>;
+
+/** What the hub answers to progress: the operator's wishes travel back this way. */
+export const ProgressAnswer = z.object({ control: z.enum(["continue", "pause", "cancel"]) });
+export type ProgressAnswer = z.output<typeof ProgressAnswer>;
+
+export const LogLines = z.object({
+  lines: z
+    .array(
+      z.object({
+        at: z.string().datetime(),
+        level: z.enum(["debug", "info", "warn", "error"]),
+        message: z.string().max(4000),
+        path: z.string().max(4096).nullable().default(null),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+export type LogLines = z.input<typeof LogLines>;
+
+export const CATALOG_ENTRY_TYPES = ["file", "dir", "symlink", "hardlink", "char", "block", "fifo", "other"] as const;
+
+/** Positional tuple per entry keeps chunks small: 5,000 entries ≈ 1 MB of JSON. */
+export const CatalogEntry = z.tuple([
+  z.string().min(1).max(4096), // path (as stored in tar, relative, '/'-separated)
+  z.enum(CATALOG_ENTRY_TYPES),
+  z.number().int().min(0), // size
+  z.number().int().min(0), // mode (permission + special bits)
+  z.number().int().min(0), // uid
+  z.number().int().min(0), // gid
+  z.number().int(), // mtime, Unix seconds
+  z.string().max(4096).nullable(), // link target
+  z.string().regex(/^[0-9a-f]{64}$/).nullable(), // sha256 of the content (files only)
+  z.number().int().min(0), // byte offset of the tar header in the set's uncompressed stream
+  z.number().int().min(0), // segment (tape sequence) holding the header
+  z.number().int().min(0), // segment holding the last byte
+  z.boolean(), // deleted since the base set (incrementals)
+]);
+export type CatalogEntry = z.output<typeof CatalogEntry>;
+
+export const CatalogChunk = z.object({
+  setUuid: z.string().uuid(),
+  seq: z.number().int().min(0),
+  entries: z.array(CatalogEntry).max(20_000),
+});
+export type CatalogChunk = z.input<typeof CatalogChunk>;
+
+export const SegmentReport = z.object({
+  setUuid: z.string().uuid(),
+  /** 0-based position of this tape within the set. */
+  sequence: z.number().int().min(0),
+  tapeBarcode: barcode,
+  fileNumber: z.number().int().min(1),
+  streamOffset: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  blocks: z.number().int().min(0),
+  complete: z.boolean(),
+  /** Where the next set may start on this tape (after this segment's TOC). */
+  nextFile: z.number().int().min(1),
+  tapeFull: z.boolean(),
+});
+export type SegmentReport = z.input<typeof SegmentReport>;
+
+export const ORDER_RESULT_STATES = ["completed", "completed-with-warnings", "failed", "cancelled", "interrupted"] as const;
+
+export const OrderResult = z.object({
+  state: z.enum(ORDER_RESULT_STATES),
+  error: z.string().max(4000).nullable().default(null),
+  /** Whether retrying can help (drive busy) or an operator must act (medium error). */
+  retryable: z.boolean().default(false),
+  summary: z
+    .object({
+      files: z.number().int().min(0),
+      sourceBytes: z.number().int().min(0),
+      tapeBytes: z.number().int().min(0),
+      warnings: z.number().int().min(0),
+      catalogChunks: z.number().int().min(0),
+    })
+    .partial()
+    .default({}),
+});
+export type OrderResult = z.input<typeof OrderResult>;
