@@ -27,7 +27,9 @@ export const MAX_AGENT_TOKEN_SECONDS = 300;
 export const MAX_POLL_WAIT_SECONDS = 30;
 
 const okpPublicJwk = (crv: "Ed25519" | "X25519") =>
-  z.object({ kty: z.literal("OKP"), crv: z.literal(crv), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }).strict();
+  z
+    .object({ kty: z.literal("OKP"), crv: z.literal(crv), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/) })
+    .strict();
 
 export const Ed25519PublicJwk = okpPublicJwk("Ed25519");
 export const X25519PublicJwk = okpPublicJwk("X25519");
@@ -133,7 +135,11 @@ export const BackupOrderBody = z.object({
     /** The 32-byte data key as a compact JWE (ECDH-ES+A256KW, A256GCM) to the agent's X25519 key. */
     dataKeyJwe: z.string().max(4096).nullable(),
   }),
-  blockSize: z.number().int().min(512).max(4 * 1024 * 1024),
+  blockSize: z
+    .number()
+    .int()
+    .min(512)
+    .max(4 * 1024 * 1024),
   drive: z.object({ devicePath }),
   /** The tape to start on, and the ones of the pool the agent may continue on (in order). */
   tape: TapeTarget,
@@ -145,7 +151,12 @@ export const LabelOrderBody = z.object({
   kind: z.literal("label"),
   runId: z.number().int().positive().nullable(),
   drive: z.object({ devicePath }),
-  tape: z.object({ barcode, label: z.string().min(1).max(64), uuid: z.string().max(64), pool: z.string().max(128) }),
+  tape: z.object({
+    barcode,
+    label: z.string().min(1).max(64),
+    uuid: z.string().max(64),
+    pool: z.string().max(128),
+  }),
   /** Overwrite a tape whose label says it holds data. Only when an operator said so. */
   force: z.boolean(),
 });
@@ -206,7 +217,16 @@ export const LogLines = z.object({
 });
 export type LogLines = z.input<typeof LogLines>;
 
-export const CATALOG_ENTRY_TYPES = ["file", "dir", "symlink", "hardlink", "char", "block", "fifo", "other"] as const;
+export const CATALOG_ENTRY_TYPES = [
+  "file",
+  "dir",
+  "symlink",
+  "hardlink",
+  "char",
+  "block",
+  "fifo",
+  "other",
+] as const;
 
 /** Positional tuple per entry keeps chunks small: 5,000 entries ≈ 1 MB of JSON. */
 export const CatalogEntry = z.tuple([
@@ -218,7 +238,10 @@ export const CatalogEntry = z.tuple([
   z.number().int().min(0), // gid
   z.number().int(), // mtime, Unix seconds
   z.string().max(4096).nullable(), // link target
-  z.string().regex(/^[0-9a-f]{64}$/).nullable(), // sha256 of the content (files only)
+  z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(), // sha256 of the content (files only)
   z.number().int().min(0), // byte offset of the tar header in the set's uncompressed stream
   z.number().int().min(0), // segment (tape sequence) holding the header
   z.number().int().min(0), // segment holding the last byte
@@ -249,7 +272,13 @@ export const SegmentReport = z.object({
 });
 export type SegmentReport = z.input<typeof SegmentReport>;
 
-export const ORDER_RESULT_STATES = ["completed", "completed-with-warnings", "failed", "cancelled", "interrupted"] as const;
+export const ORDER_RESULT_STATES = [
+  "completed",
+  "completed-with-warnings",
+  "failed",
+  "cancelled",
+  "interrupted",
+] as const;
 
 export const OrderResult = z.object({
   state: z.enum(ORDER_RESULT_STATES),

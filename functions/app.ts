@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
+import { AGENT_API_PREFIX } from "../contracts/agent-protocol.ts";
 import { renderDocument } from "../views/html.ts";
 import { Alert } from "../views/partials/alert.tsx";
 import type { AppEnv, Deps } from "./deps.ts";
@@ -9,13 +10,17 @@ import { AppError, asAppError, toErrorBody } from "./errors.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { requestLog } from "./middleware/logging.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import { registerAgentProtocol } from "./routes/agent/protocol.ts";
+import { registerAgentRoutes } from "./routes/api/agents.ts";
 import { registerApiKeyRoutes } from "./routes/api/api-keys.ts";
 import { registerAuditLogRoutes } from "./routes/api/audit-logs.ts";
 import { registerAuthRoutes } from "./routes/api/auth.ts";
 import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
+import { registerEncryptionKeyRoutes } from "./routes/api/encryption-keys.ts";
 import { registerHealthRoutes } from "./routes/api/health.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
+import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { PageRouter } from "./routes/pages/router.ts";
@@ -24,6 +29,7 @@ import { registerSessionPages } from "./routes/pages/session-pages.ts";
 export interface HubApp {
   app: Hono<AppEnv>;
   api: ApiRouter;
+  agentApi: ApiRouter;
   pages: PageRouter;
 }
 
@@ -74,7 +80,13 @@ export function createApp(deps: Deps): HubApp {
   registerApiKeyRoutes(api);
   registerAuditLogRoutes(api);
   registerCatalogResources(api);
+  registerAgentRoutes(api);
+  registerRunRoutes(api);
+  registerEncryptionKeyRoutes(api);
   registerOpenApiRoute(api);
+
+  const agentApi = new ApiRouter(app, AGENT_API_PREFIX);
+  registerAgentProtocol(agentApi);
 
   const pages = new PageRouter(app);
   registerAssetRoutes(pages);
@@ -91,15 +103,14 @@ export function createApp(deps: Deps): HubApp {
     }
     return renderError(c, appError);
   });
-  return { app, api, pages };
+  return { app, api, agentApi, pages };
 }
 
 function renderError(c: Context<AppEnv>, error: AppError): Response {
   for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
   const requestId = c.get("requestId") ?? "unknown";
   const status = error.status as 400;
-  if (c.req.path.startsWith(`${API_PREFIX}/`) || c.req.path === API_PREFIX)
-    return c.json(toErrorBody(error, requestId), status);
+  if (isJsonPath(c.req.path)) return c.json(toErrorBody(error, requestId), status);
   const htmx = c.req.header("hx-request") === "true";
   if (error.code === "unauthorized") {
     if (htmx) {
@@ -115,6 +126,10 @@ function renderError(c: Context<AppEnv>, error: AppError): Response {
   });
   if (htmx) return c.html(alert.value, status);
   return c.html(renderDocument(alert), status);
+}
+
+function isJsonPath(path: string): boolean {
+  return [API_PREFIX, AGENT_API_PREFIX].some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 function serializeError(error: unknown) {

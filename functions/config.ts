@@ -25,6 +25,11 @@ export const configSchema = z.object({
   DATABASE_AUTH_TOKEN: z.string().optional(),
   TAPEBACKARR_ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** base64url of 32 random bytes; wraps stored encryption keys. Default: generated, kept in the catalog. */
+  MASTER_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes, base64url (openssl rand 32 | basenc --base64url)")
+    .optional(),
   SESSION_TTL_HOURS: z.coerce
     .number()
     .positive()
@@ -41,6 +46,8 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** How often a long-polling agent's request re-checks for work. */
+  POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(10_000).default(500),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
 });

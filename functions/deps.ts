@@ -2,6 +2,8 @@ import type { Context } from "hono";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import type { Role } from "./db/schema/index.ts";
+import type { OrderSigningKey } from "./security/order-keys.ts";
+import type { AgentPrincipal } from "./services/agents/agent-auth.ts";
 
 /** The logging surface the hub uses; pino on Node, a console JSON logger on workerd. */
 export interface Logger {
@@ -20,6 +22,10 @@ export interface AssetSource {
 export interface HubSecrets {
   /** Signs session JWTs and derives CSRF tokens. */
   sessionKey: Uint8Array;
+  /** Wraps stored encryption keys (AES-256-GCM); 32 bytes. */
+  masterKey: Uint8Array;
+  /** Signs work orders for drive-agents. */
+  orderKey: OrderSigningKey;
 }
 
 /** Everything the app needs from its runtime, built by an entry file and injected. */
@@ -56,6 +62,8 @@ export interface AppEnv {
     requestId: string;
     clientIp: string | undefined;
     principal: Principal | null;
+    /** The drive-agent calling /agent/v1, verified by its registered key. */
+    agent: AgentPrincipal | null;
     /** Set by a mutating handler so the audit row names what it changed. */
     auditTarget: string | undefined;
     auditDetails: Record<string, unknown> | undefined;

@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { AGENT_API_PREFIX } from "../../contracts/agent-protocol.ts";
 import type { AppEnv } from "../deps.ts";
+import { resolveAgent } from "../services/agents/agent-auth.ts";
 import { resolvePrincipal } from "../services/auth/sessions.ts";
 
 export const SESSION_COOKIE = "tb_session";
@@ -14,6 +16,11 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const { db, now, secrets } = c.get("deps");
     const header = c.req.header("authorization");
     const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (c.req.path.startsWith(`${AGENT_API_PREFIX}/`)) {
+      // The agent protocol knows only agent tokens; user sessions and API keys do not apply there.
+      if (bearer) c.set("agent", await resolveAgent({ db, now }, bearer));
+      return next();
+    }
     const cookie = bearer ? undefined : getCookie(c, SESSION_COOKIE);
     const credential = bearer
       ? ({ token: bearer, via: "bearer" } as const)

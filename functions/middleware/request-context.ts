@@ -11,6 +11,7 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     c.set("deps", deps);
     c.set("requestId", requestId);
     c.set("principal", null);
+    c.set("agent", null);
     c.set("auditTarget", undefined);
     c.set("auditDetails", undefined);
     c.set("clientIp", clientIp(c.req.header("x-forwarded-for"), deps.config.TRUST_PROXY, deps.peerIp(c)));

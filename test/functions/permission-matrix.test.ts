@@ -7,7 +7,7 @@ import { createTestHub, type TestHub } from "../helpers/hub.ts";
  * needs. A route added without a row here, or a row whose route is gone, fails the first test;
  * a route whose code grants a different role than its row fails the second.
  */
-const MATRIX: Record<string, "public" | "authenticated" | Role> = {
+const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /api/v1/health": "public",
   "GET /api/v1/openapi.json": "public",
   "POST /api/v1/auth/login": "public",
@@ -42,6 +42,32 @@ const MATRIX: Record<string, "public" | "authenticated" | Role> = {
   "POST /api/v1/jobs": "operator",
   "PATCH /api/v1/jobs/:id": "operator",
   "DELETE /api/v1/jobs/:id": "operator",
+  "GET /api/v1/agents": "read-only",
+  "GET /api/v1/agents/:id": "read-only",
+  "POST /api/v1/agents": "admin",
+  "POST /api/v1/agents/:id/enrollment-token": "admin",
+  "DELETE /api/v1/agents/:id": "admin",
+  "GET /api/v1/drives": "read-only",
+  "POST /api/v1/jobs/:id/run": "operator",
+  "GET /api/v1/runs": "read-only",
+  "GET /api/v1/runs/:id": "read-only",
+  "GET /api/v1/runs/:id/logs": "read-only",
+  "POST /api/v1/runs/:id/cancel": "operator",
+  "POST /api/v1/runs/:id/pause": "operator",
+  "POST /api/v1/runs/:id/resume": "operator",
+  "POST /api/v1/runs/:id/retry": "operator",
+  "GET /api/v1/encryption-keys": "read-only",
+  "POST /api/v1/encryption-keys": "admin",
+  // The drive-agent protocol: agent tokens only; no user session or API key gets in.
+  "POST /agent/v1/enroll": "public",
+  "POST /agent/v1/heartbeat": "agent",
+  "GET /agent/v1/orders/next": "agent",
+  "POST /agent/v1/orders/:orderId/ack": "agent",
+  "POST /agent/v1/orders/:orderId/progress": "agent",
+  "POST /agent/v1/orders/:orderId/logs": "agent",
+  "POST /agent/v1/orders/:orderId/catalog": "agent",
+  "POST /agent/v1/orders/:orderId/segments": "agent",
+  "POST /agent/v1/orders/:orderId/result": "agent",
   // Pages and assets
   "GET /assets/app.css": "public",
   "GET /assets/htmx.min.js": "public",
@@ -51,7 +77,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role> = {
   "GET /": "read-only",
 };
 
-const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4 } as const;
+const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;
 const CALLERS = ["anonymous", "read-only", "operator", "admin"] as const;
 
 function registeredRoutes(hub: TestHub): string[] {
@@ -83,7 +109,9 @@ describe("permission matrix", () => {
     async ({ route, least, caller }) => {
       const [method, pattern] = route.split(" ") as [string, string];
       // A record that does not exist: allowed callers reach the handler and get 404/400, never 401/403.
-      const path = pattern.replace(":id", "999999");
+      const path = pattern
+        .replace(":orderId", "00000000-0000-4000-8000-000000000000")
+        .replace(":id", pattern.includes("/agents/") ? "00000000-0000-4000-8000-000000000000" : "999999");
       const endsSession = route.endsWith("/logout");
       const token =
         caller === "anonymous" ? undefined : endsSession ? await hub.freshTokenFor(caller) : tokens[caller];
@@ -96,7 +124,7 @@ describe("permission matrix", () => {
       const allowed = callerRank >= RANK[least];
       if (allowed) {
         expect([401, 403], `${route} as ${caller} → ${res.status}`).not.toContain(res.status);
-      } else if (caller === "anonymous") {
+      } else if (caller === "anonymous" || least === "agent") {
         expect([401, 302], `${route} as anonymous → ${res.status}`).toContain(res.status);
       } else {
         expect(res.status, `${route} as ${caller}`).toBe(403);

@@ -88,6 +88,13 @@ export const jobRuns = sqliteTable(
     rateBytesPerSec: integer("rate_bytes_per_sec"),
     etaSeconds: integer("eta_seconds"),
     warnings: integer("warnings").notNull().default(0),
+    /** Highest progress report sequence applied; a late, older report is ignored. */
+    progressSeq: integer("progress_seq").notNull().default(-1),
+    /** What the operator asked the agent to do; travels back in the answer to progress. */
+    control: text("control", { enum: ["continue", "pause", "cancel"] })
+      .notNull()
+      .default("continue"),
+    setId: integer("set_id"),
     error: text("error"),
     /** Free-form words to the operator ("insert a tape of pool Weekly into drive 1"). */
     operatorMessage: text("operator_message"),

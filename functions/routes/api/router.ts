@@ -18,7 +18,8 @@ export interface RouteSpec<
   method: Method;
   /** Path below /api/v1, Hono syntax (`/tapes/:id`). */
   path: string;
-  permission: Permission;
+  /** The least role a user needs, or "agent" for the drive-agent protocol. */
+  permission: Permission | "agent";
   summary: string;
   tag: string;
   body?: B;
@@ -51,11 +52,14 @@ const MUTATING = new Set<Method>(["POST", "PUT", "PATCH", "DELETE"]);
 export class ApiRouter {
   readonly specs: RouteSpec[] = [];
 
-  constructor(private readonly app: Hono<AppEnv>) {}
+  constructor(
+    private readonly app: Hono<AppEnv>,
+    readonly prefix: string = API_PREFIX,
+  ) {}
 
   route<S extends RouteSpec>(spec: S, handler: Handler<S>): void {
     this.specs.push(spec);
-    this.app.on(spec.method, `${API_PREFIX}${spec.path}`, async (c) => {
+    this.app.on(spec.method, `${this.prefix}${spec.path}`, async (c) => {
       await authorize(c, spec);
       const input = (await parseInput(c, spec)) as unknown as RouteInput<S>;
       if (!MUTATING.has(spec.method) || spec.audit === false) return handler(c, input);
@@ -73,6 +77,11 @@ export class ApiRouter {
 
 export async function authorize(c: Context<AppEnv>, spec: RouteSpec): Promise<void> {
   if (spec.permission === "public") return;
+  if (spec.permission === "agent") {
+    if (!c.get("agent"))
+      throw new AppError("unauthorized", "Send a valid agent token (Authorization: Bearer <agent JWT>)");
+    return;
+  }
   const principal = c.get("principal");
   if (!principal) throw new AppError("unauthorized", "Sign in or send an API key (Authorization: Bearer …)");
   if (!roleAllows(principal.role, spec.permission)) {

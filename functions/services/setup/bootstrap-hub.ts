@@ -1,11 +1,15 @@
 import { count, eq } from "drizzle-orm";
+import type { JWK } from "jose";
 import type { Config } from "../../config.ts";
 import { settings, users } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { base64url, randomBytes, randomToken } from "../../security/crypto.ts";
+import { generateOrderSigningJwk, loadOrderSigningKey } from "../../security/order-keys.ts";
 import { hashPassword } from "../../security/passwords.ts";
 
 const SESSION_KEY_SETTING = "hub.session_key";
+const ORDER_KEY_SETTING = "hub.order_signing_key";
+const MASTER_KEY_SETTING = "hub.master_key";
 
 export interface BootstrapResult {
   secrets: HubSecrets;
@@ -21,8 +25,13 @@ export interface BootstrapResult {
 export async function bootstrapHub(ctx: ServiceCtx, config: Config): Promise<BootstrapResult> {
   const sessionKey = config.SESSION_SECRET
     ? new TextEncoder().encode(config.SESSION_SECRET)
-    : await sharedSessionKey(ctx);
-  const result: BootstrapResult = { secrets: { sessionKey } };
+    : fromBase64url(await sharedSetting(ctx, SESSION_KEY_SETTING, async () => base64url(randomBytes(32))));
+  const masterKey = config.MASTER_KEY
+    ? fromBase64url(config.MASTER_KEY)
+    : fromBase64url(await sharedSetting(ctx, MASTER_KEY_SETTING, async () => base64url(randomBytes(32))));
+  const orderJwk = await sharedSetting(ctx, ORDER_KEY_SETTING, generateOrderSigningJwk);
+  const orderKey = await loadOrderSigningKey(orderJwk as JWK);
+  const result: BootstrapResult = { secrets: { sessionKey, masterKey, orderKey } };
 
   const [row] = await ctx.db.select({ n: count() }).from(users);
   if ((row?.n ?? 0) === 0) {
@@ -47,18 +56,19 @@ export async function bootstrapHub(ctx: ServiceCtx, config: Config): Promise<Boo
   return result;
 }
 
-async function sharedSessionKey(ctx: ServiceCtx): Promise<Uint8Array> {
+/** Inserts the value if no instance has yet, then reads back whichever value won. */
+async function sharedSetting<T>(ctx: ServiceCtx, key: string, make: () => Promise<T>): Promise<T> {
+  const existing = await ctx.db.query.settings.findFirst({ where: eq(settings.key, key) });
+  if (existing) return existing.value as T;
   await ctx.db
     .insert(settings)
-    .values({
-      key: SESSION_KEY_SETTING,
-      value: base64url(randomBytes(32)),
-      secret: true,
-      updatedAt: ctx.now(),
-    })
+    .values({ key, value: await make(), secret: true, updatedAt: ctx.now() })
     .onConflictDoNothing();
-  const stored = await ctx.db.query.settings.findFirst({ where: eq(settings.key, SESSION_KEY_SETTING) });
-  const encoded = String(stored?.value ?? "");
+  const stored = await ctx.db.query.settings.findFirst({ where: eq(settings.key, key) });
+  return stored?.value as T;
+}
+
+function fromBase64url(encoded: string): Uint8Array {
   const binary = atob(encoded.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
 }

@@ -1,0 +1,150 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import {
+  CatalogChunk,
+  EnrollRequest,
+  HeartbeatRequest,
+  LogLines,
+  MAX_POLL_WAIT_SECONDS,
+  OrderResult,
+  ProgressReport,
+  SegmentReport,
+} from "../../../contracts/agent-protocol.ts";
+import type { AppEnv } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { enrollAgent, heartbeat, touchAgent } from "../../services/agents/agents.ts";
+import { deliverNextOrder } from "../../services/orders/deliver-order.ts";
+import {
+  acknowledgeOrder,
+  appendLogs,
+  finishOrder,
+  ingestCatalogChunk,
+  orderOf,
+  recordSegment,
+  reportProgress,
+} from "../../services/orders/order-reports.ts";
+import { dispatchQueuedRuns } from "../../services/runs/dispatch-runs.ts";
+import { auditTarget, serviceCtx } from "../api/context.ts";
+import type { ApiRouter } from "../api/router.ts";
+
+const orderParams = z.object({ orderId: z.string().uuid() });
+const pollQuery = z.object({ wait: z.coerce.number().int().min(0).max(MAX_POLL_WAIT_SECONDS).default(25) });
+
+function agentId(c: Context<AppEnv>): string {
+  const agent = c.get("agent");
+  if (!agent) throw new AppError("unauthorized", "Agent token required");
+  return agent.agentId;
+}
+
+/** The drive-agent protocol (contracts/agent-protocol.ts). Agents call in; nothing calls them. */
+export function registerAgentProtocol(agentApi: ApiRouter): void {
+  const tag = "agent-protocol";
+  agentApi.route(
+    {
+      method: "POST",
+      path: "/enroll",
+      permission: "public",
+      tag,
+      summary: "Enroll with a one-time token",
+      body: EnrollRequest,
+      audit: "agent.enroll",
+    },
+    async (c, { body }) => {
+      const enrolled = await enrollAgent(serviceCtx(c), c.get("deps").secrets, body);
+      auditTarget(c, enrolled.agentId, { hostname: body.hostname });
+      return c.json(enrolled);
+    },
+  );
+  agentApi.route(
+    {
+      method: "POST",
+      path: "/heartbeat",
+      permission: "agent",
+      tag,
+      summary: "Drives and changers as the agent sees them",
+      body: HeartbeatRequest,
+      audit: false,
+    },
+    async (c, { body }) => {
+      await heartbeat(serviceCtx(c), agentId(c), body);
+      return c.body(null, 204);
+    },
+  );
+  agentApi.route(
+    {
+      method: "GET",
+      path: "/orders/next",
+      permission: "agent",
+      tag,
+      summary: "Long poll for the next signed work order",
+      query: pollQuery,
+    },
+    async (c, { query }) => {
+      const ctx = serviceCtx(c);
+      const { secrets, config } = c.get("deps");
+      const id = agentId(c);
+      const deadline = Date.now() + query.wait * 1000;
+      await touchAgent(ctx, id);
+      await dispatchQueuedRuns(ctx);
+      for (;;) {
+        const order = await deliverNextOrder(ctx, secrets, id);
+        if (order) return c.json({ order });
+        const left = deadline - Date.now();
+        if (left <= 0 || c.req.raw.signal.aborted) return c.body(null, 204);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, config.POLL_INTERVAL_MS)));
+      }
+    },
+  );
+  const orderRoute = <S extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: S | undefined,
+    handle: (
+      c: Context<AppEnv>,
+      order: Awaited<ReturnType<typeof orderOf>>,
+      body: unknown,
+    ) => Promise<Response>,
+  ) =>
+    agentApi.route(
+      {
+        method: "POST",
+        path: `/orders/:orderId/${path}`,
+        permission: "agent",
+        tag,
+        summary,
+        params: orderParams,
+        ...(body ? { body } : {}),
+        audit: false,
+      },
+      async (c, input) =>
+        handle(c, await orderOf(serviceCtx(c), agentId(c), input.params.orderId), input.body),
+    );
+  orderRoute("ack", "The agent accepted the order", undefined, async (c, order) => {
+    await acknowledgeOrder(serviceCtx(c), order);
+    return c.body(null, 204);
+  });
+  orderRoute(
+    "progress",
+    "Progress (≤ 2 s apart); the answer says continue, pause or cancel",
+    ProgressReport,
+    async (c, order, body) => c.json(await reportProgress(serviceCtx(c), order, body)),
+  );
+  orderRoute("logs", "Job log lines", LogLines, async (c, order, body) => {
+    await appendLogs(serviceCtx(c), order, body);
+    return c.body(null, 204);
+  });
+  orderRoute(
+    "catalog",
+    "A catalog chunk; a re-sent sequence number is a no-op",
+    CatalogChunk,
+    async (c, order, body) => c.json(await ingestCatalogChunk(serviceCtx(c), order, body)),
+  );
+  orderRoute("segments", "A set's data and TOC closed on one tape", SegmentReport, async (c, order, body) => {
+    await recordSegment(serviceCtx(c), order, body);
+    return c.body(null, 204);
+  });
+  orderRoute("result", "The order's final state", OrderResult, async (c, order, body) => {
+    await finishOrder(serviceCtx(c), order, body);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,100 @@
+import { z } from "zod";
+import {
+  createAgent,
+  createAgentInput,
+  deleteAgent,
+  getAgent,
+  listAgents,
+  listDrives,
+  renewEnrollment,
+} from "../../services/agents/agents.ts";
+import { auditTarget, serviceCtx } from "./context.ts";
+import { type ApiRouter, pageQuery } from "./router.ts";
+
+const agentParams = z.object({ id: z.string().uuid() });
+
+export function registerAgentRoutes(api: ApiRouter): void {
+  const tag = "agents";
+  api.route(
+    {
+      method: "GET",
+      path: "/agents",
+      permission: "read",
+      tag,
+      summary: "Agents with their state and last-seen time",
+    },
+    async (c) => c.json(await listAgents(serviceCtx(c))),
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/agents/:id",
+      permission: "read",
+      tag,
+      summary: "An agent with its drives and changers",
+      params: agentParams,
+    },
+    async (c, { params }) => c.json(await getAgent(serviceCtx(c), params.id)),
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/agents",
+      permission: "admin",
+      tag,
+      summary: "Create an agent; the one-time enrollment token is in this response only",
+      body: createAgentInput,
+      audit: "agent.create",
+      success: { status: 201, description: "{ agent, enrollmentToken }" },
+    },
+    async (c, { body }) => {
+      const created = await createAgent(serviceCtx(c), body);
+      auditTarget(c, created.agent.id, { name: created.agent.name });
+      c.header("Cache-Control", "no-store");
+      return c.json(created, 201);
+    },
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/agents/:id/enrollment-token",
+      permission: "admin",
+      tag,
+      summary: "A new enrollment token (re-enroll a rebuilt host); the agent's old key stops working",
+      params: agentParams,
+      audit: "agent.renew_enrollment",
+    },
+    async (c, { params }) => {
+      c.header("Cache-Control", "no-store");
+      return c.json(await renewEnrollment(serviceCtx(c), params.id));
+    },
+  );
+  api.route(
+    {
+      method: "DELETE",
+      path: "/agents/:id",
+      permission: "admin",
+      tag,
+      summary: "Remove an agent",
+      params: agentParams,
+      audit: "agent.delete",
+      success: { status: 204, description: "Deleted" },
+    },
+    async (c, { params }) => {
+      auditTarget(c, params.id);
+      await deleteAgent(serviceCtx(c), params.id);
+      return c.body(null, 204);
+    },
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/drives",
+      permission: "read",
+      tag: "drives",
+      summary: "All drives of all agents",
+      query: pageQuery,
+    },
+    async (c, { query }) => c.json(await listDrives(serviceCtx(c), query)),
+  );
+}

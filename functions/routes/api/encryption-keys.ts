@@ -1,0 +1,38 @@
+import {
+  createEncryptionKey,
+  createEncryptionKeyInput,
+  listEncryptionKeys,
+} from "../../services/encryption-keys.ts";
+import { auditTarget, serviceCtx } from "./context.ts";
+import type { ApiRouter } from "./router.ts";
+
+export function registerEncryptionKeyRoutes(api: ApiRouter): void {
+  const tag = "encryption-keys";
+  api.route(
+    {
+      method: "GET",
+      path: "/encryption-keys",
+      permission: "read",
+      tag,
+      summary: "Encryption keys (names and fingerprints; never key material)",
+    },
+    async (c) => c.json(await listEncryptionKeys(serviceCtx(c))),
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/encryption-keys",
+      permission: "admin",
+      tag,
+      summary: "Generate a new AES-256 data key, stored wrapped by the hub master key",
+      body: createEncryptionKeyInput,
+      audit: "encryption_key.create",
+      success: { status: 201, description: "The key's name and fingerprint" },
+    },
+    async (c, { body }) => {
+      const key = await createEncryptionKey(serviceCtx(c), c.get("deps").secrets, body);
+      auditTarget(c, key.id, { fingerprint: key.fingerprint });
+      return c.json(key, 201);
+    },
+  );
+}

@@ -1,0 +1,91 @@
+import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
+import { type OrderBody, OrderBody as OrderBodySchema } from "../../../contracts/agent-protocol.ts";
+import { agents, jobRuns, workOrders } from "../../db/schema/index.ts";
+import type { HubSecrets, ServiceCtx } from "../../deps.ts";
+import type { AgentKeys } from "../agents/agent-auth.ts";
+import { revealDataKey } from "../encryption-keys.ts";
+import { sealDataKey, signOrder } from "./sign-order.ts";
+
+/** An order delivered but not acknowledged within this time is taken back and its run requeued. */
+export const ACK_TIMEOUT_MS = 120_000;
+
+/**
+ * Hands the agent its oldest pending order, if any, as a freshly signed JWS. The state change
+ * is conditional, so two hub instances answering two polls never deliver one order twice.
+ */
+export async function deliverNextOrder(
+  ctx: ServiceCtx,
+  secrets: HubSecrets,
+  agentId: string,
+): Promise<string | null> {
+  await reclaimUnacknowledged(ctx, agentId);
+  const now = ctx.now();
+  const pending = await ctx.db.query.workOrders.findMany({
+    where: and(
+      eq(workOrders.agentId, agentId),
+      eq(workOrders.state, "pending"),
+      gt(workOrders.expiresAt, now),
+    ),
+    orderBy: asc(workOrders.createdAt),
+    limit: 5,
+  });
+  for (const order of pending) {
+    const claimed = await ctx.db
+      .update(workOrders)
+      .set({ state: "delivered", deliveredAt: now })
+      .where(and(eq(workOrders.id, order.id), eq(workOrders.state, "pending")))
+      .returning({ id: workOrders.id });
+    if (claimed.length === 0) continue;
+    const body = OrderBodySchema.parse(order.payload);
+    return signOrder(
+      secrets,
+      { id: order.id, agentId, body: await withSealedKey(ctx, secrets, agentId, body, order.payload) },
+      now,
+    );
+  }
+  return null;
+}
+
+async function withSealedKey(
+  ctx: ServiceCtx,
+  secrets: HubSecrets,
+  agentId: string,
+  body: OrderBody,
+  payload: Record<string, unknown>,
+): Promise<OrderBody> {
+  const keyId = payload.encryptionKeyId;
+  if (body.kind !== "backup" || body.encryption.algorithm === "none" || typeof keyId !== "number")
+    return body;
+  const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
+  const keys = JSON.parse(agent?.publicKey ?? "null") as AgentKeys | null;
+  if (!keys) throw new Error(`agent ${agentId} has no registered keys`);
+  const { key } = await revealDataKey(ctx, secrets, keyId);
+  return { ...body, encryption: { ...body.encryption, dataKeyJwe: await sealDataKey(keys, key) } };
+}
+
+async function reclaimUnacknowledged(ctx: ServiceCtx, agentId: string): Promise<void> {
+  const cutoff = new Date(ctx.now().getTime() - ACK_TIMEOUT_MS);
+  const stale = await ctx.db
+    .update(workOrders)
+    .set({ state: "expired", finishedAt: ctx.now() })
+    .where(
+      and(
+        eq(workOrders.agentId, agentId),
+        eq(workOrders.state, "delivered"),
+        lt(workOrders.deliveredAt, cutoff),
+      ),
+    )
+    .returning({ runId: workOrders.runId });
+  const runIds = stale.map((o) => o.runId).filter((id): id is number => id !== null);
+  if (runIds.length > 0) {
+    await ctx.db
+      .update(jobRuns)
+      .set({
+        state: "queued",
+        agentId: null,
+        driveId: null,
+        operatorMessage: "The agent did not take the order in time; queued again",
+      })
+      .where(and(inArray(jobRuns.id, runIds), eq(jobRuns.state, "queued")));
+  }
+}

@@ -1,0 +1,249 @@
+import { and, eq, lt, sql } from "drizzle-orm";
+import {
+  CatalogChunk,
+  LogLines,
+  OrderResult,
+  type ProgressAnswer,
+  ProgressReport,
+  SegmentReport,
+} from "../../../contracts/agent-protocol.ts";
+import {
+  backupSetSegments,
+  backupSets,
+  catalogChunks,
+  catalogEntries,
+  jobLogs,
+  jobRuns,
+  tapes,
+  workOrders,
+} from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
+
+type OrderRow = typeof workOrders.$inferSelect;
+
+/** The agent's own order, or a 404 (an agent can never touch another agent's order). */
+export async function orderOf(ctx: ServiceCtx, agentId: string, orderId: string): Promise<OrderRow> {
+  const order = await ctx.db.query.workOrders.findFirst({
+    where: and(eq(workOrders.id, orderId), eq(workOrders.agentId, agentId)),
+  });
+  if (!order) throw new AppError("not_found", `Work order ${orderId} does not exist for this agent`);
+  return order;
+}
+
+async function setOf(ctx: ServiceCtx, order: OrderRow, setUuid: string) {
+  const set = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, setUuid) });
+  if (!set || set.runId !== order.runId)
+    throw new AppError("not_found", `Backup set ${setUuid} is not part of order ${order.id}`);
+  return set;
+}
+
+export async function acknowledgeOrder(ctx: ServiceCtx, order: OrderRow): Promise<void> {
+  const now = ctx.now();
+  await ctx.db
+    .update(workOrders)
+    .set({ state: "acknowledged" })
+    .where(and(eq(workOrders.id, order.id), eq(workOrders.state, "delivered")));
+  if (order.runId) {
+    await ctx.db
+      .update(jobRuns)
+      .set({ state: "running", startedAt: now, progressAt: now })
+      .where(and(eq(jobRuns.id, order.runId), eq(jobRuns.state, "queued")));
+  }
+}
+
+/** Applies a progress report unless a newer one already was; answers with the operator's wish. */
+export async function reportProgress(
+  ctx: ServiceCtx,
+  order: OrderRow,
+  raw: unknown,
+): Promise<ProgressAnswer> {
+  const report = ProgressReport.parse(raw);
+  if (!order.runId) return { control: "continue" };
+  const tape = report.tapeBarcode
+    ? await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, report.tapeBarcode) })
+    : undefined;
+  await ctx.db
+    .update(jobRuns)
+    .set({
+      state: report.state,
+      progressSeq: report.seq,
+      bytesDone: report.bytesDone,
+      bytesTotal: report.bytesTotal,
+      filesDone: report.filesDone,
+      filesTotal: report.filesTotal,
+      currentPath: report.currentPath,
+      rateBytesPerSec: report.rateBytesPerSec === null ? null : Math.round(report.rateBytesPerSec),
+      etaSeconds: report.etaSeconds,
+      operatorMessage: report.message,
+      progressAt: ctx.now(),
+      ...(tape ? { currentTapeId: tape.id } : {}),
+    })
+    .where(
+      and(
+        eq(jobRuns.id, order.runId),
+        lt(jobRuns.progressSeq, report.seq),
+        sql`${jobRuns.finishedAt} is null`,
+      ),
+    );
+  const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
+  return { control: run?.control ?? "continue" };
+}
+
+export async function appendLogs(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
+  const { lines } = LogLines.parse(raw);
+  if (!order.runId) return;
+  const runId = order.runId;
+  const warnings = lines.filter((l) => l.level === "warn" || l.level === "error").length;
+  await ctx.db.batch([
+    ctx.db
+      .insert(jobLogs)
+      .values(
+        lines.map((l) => ({ runId, at: new Date(l.at), level: l.level, message: l.message, path: l.path })),
+      ),
+    ctx.db
+      .update(jobRuns)
+      .set({ warnings: sql`${jobRuns.warnings} + ${warnings}` })
+      .where(eq(jobRuns.id, runId)),
+  ]);
+}
+
+const INSERT_ROWS = 500;
+
+/**
+ * Ingests one catalog chunk. The chunk marker and its rows go in one atomic batch, so a chunk
+ * is either wholly in or not at all, and a re-sent chunk (same set, same seq) changes nothing.
+ */
+export async function ingestCatalogChunk(
+  ctx: ServiceCtx,
+  order: OrderRow,
+  raw: unknown,
+): Promise<{ duplicate: boolean; entries: number }> {
+  const chunk = CatalogChunk.parse(raw);
+  const set = await setOf(ctx, order, chunk.setUuid);
+  const seen = await ctx.db.query.catalogChunks.findFirst({
+    where: and(eq(catalogChunks.setId, set.id), eq(catalogChunks.sequence, chunk.seq)),
+  });
+  if (seen) return { duplicate: true, entries: seen.entries };
+  const rows = chunk.entries.map(
+    ([path, type, size, mode, uid, gid, mtime, linkTarget, sha256, offset, segment, endSegment, deleted]) => {
+      const trimmed = path.endsWith("/") && path.length > 1 ? path.slice(0, -1) : path;
+      const cut = trimmed.lastIndexOf("/");
+      return {
+        setId: set.id,
+        dir: cut === -1 ? "" : trimmed.slice(0, cut),
+        name: cut === -1 ? trimmed : trimmed.slice(cut + 1),
+        type,
+        size,
+        mode,
+        uid,
+        gid,
+        mtime,
+        linkTarget,
+        sha256,
+        offset,
+        segment,
+        endSegment,
+        deleted,
+      };
+    },
+  );
+  const statements = [
+    ctx.db
+      .insert(catalogChunks)
+      .values({ setId: set.id, sequence: chunk.seq, entries: rows.length, receivedAt: ctx.now() }),
+  ];
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+    statements.push(ctx.db.insert(catalogEntries).values(rows.slice(i, i + INSERT_ROWS)) as never);
+  }
+  try {
+    await ctx.db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  } catch (error) {
+    if (String(error).includes("UNIQUE")) return { duplicate: true, entries: rows.length };
+    throw error;
+  }
+  return { duplicate: false, entries: rows.length };
+}
+
+/** Records that a set's data file and TOC are closed on a tape, and where that tape now ends. */
+export async function recordSegment(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
+  const report = SegmentReport.parse(raw);
+  const set = await setOf(ctx, order, report.setUuid);
+  const tape = await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, report.tapeBarcode) });
+  if (!tape) throw new AppError("not_found", `Tape ${report.tapeBarcode} is not in the catalog`);
+  const now = ctx.now();
+  const values = {
+    tapeId: tape.id,
+    fileNumber: report.fileNumber,
+    streamOffset: report.streamOffset,
+    bytes: report.bytes,
+    blocks: report.blocks,
+    complete: report.complete,
+  };
+  await ctx.db.batch([
+    ctx.db
+      .insert(backupSetSegments)
+      .values({ setId: set.id, sequence: report.sequence, createdAt: now, ...values })
+      .onConflictDoUpdate({ target: [backupSetSegments.setId, backupSetSegments.sequence], set: values }),
+    ctx.db
+      .update(tapes)
+      .set({
+        fileCount: report.nextFile,
+        usedBytes: sql`${tapes.usedBytes} + ${report.bytes}`,
+        state: report.tapeFull ? "full" : "active",
+        firstWrittenAt: tape.firstWrittenAt ?? now,
+        lastWrittenAt: now,
+        updatedAt: now,
+      })
+      .where(eq(tapes.id, tape.id)),
+  ]);
+}
+
+const SET_STATE_FOR = {
+  completed: "complete",
+  "completed-with-warnings": "complete",
+  failed: "failed",
+  cancelled: "incomplete",
+  interrupted: "incomplete",
+} as const;
+
+/** Closes the order, its run and its set. A set is complete only when the agent says so. */
+export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
+  const result = OrderResult.parse(raw);
+  const now = ctx.now();
+  await ctx.db
+    .update(workOrders)
+    .set({ state: result.state.startsWith("completed") ? "done" : "failed", finishedAt: now, result })
+    .where(eq(workOrders.id, order.id));
+  if (!order.runId) return;
+  const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
+  if (!run || run.finishedAt) return;
+  const warned = result.state === "completed" && (run.warnings > 0 || (result.summary.warnings ?? 0) > 0);
+  await ctx.db
+    .update(jobRuns)
+    .set({
+      state: warned ? "completed-with-warnings" : result.state,
+      finishedAt: now,
+      error: result.error,
+      control: "continue",
+    })
+    .where(eq(jobRuns.id, run.id));
+  if (run.setId) {
+    const [entries] = await ctx.db
+      .select({ n: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${catalogEntries.size}), 0)` })
+      .from(catalogEntries)
+      .where(eq(catalogEntries.setId, run.setId));
+    await ctx.db
+      .update(backupSets)
+      .set({
+        state: SET_STATE_FOR[result.state],
+        finishedAt: now,
+        fileCount: entries?.n ?? 0,
+        sourceBytes: result.summary.sourceBytes ?? entries?.bytes ?? 0,
+        tapeBytes: result.summary.tapeBytes ?? 0,
+      })
+      .where(eq(backupSets.id, run.setId));
+  }
+  await dispatchQueuedRuns(ctx);
+}

@@ -1,0 +1,40 @@
+import { CompactEncrypt, CompactSign, importJWK } from "jose";
+import {
+  ORDER_ISSUER,
+  ORDER_TYPE,
+  type OrderBody,
+  type OrderClaims,
+} from "../../../contracts/agent-protocol.ts";
+import type { HubSecrets } from "../../deps.ts";
+import type { AgentKeys } from "../agents/agent-auth.ts";
+
+/** Orders live minutes: long enough for one long-poll round trip, short enough to be useless later. */
+export const ORDER_TTL_SECONDS = 600;
+
+/** A compact JWS over the order claims, signed with the hub's Ed25519 key, audience = the agent. */
+export async function signOrder(
+  secrets: HubSecrets,
+  order: { id: string; agentId: string; body: OrderBody },
+  now: Date,
+): Promise<string> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const claims: OrderClaims = {
+    iss: ORDER_ISSUER,
+    aud: order.agentId,
+    jti: order.id,
+    iat,
+    exp: iat + ORDER_TTL_SECONDS,
+    body: order.body,
+  };
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: "EdDSA", typ: ORDER_TYPE, kid: secrets.orderKey.kid })
+    .sign(secrets.orderKey.privateKey);
+}
+
+/** Seals a data key to the agent's X25519 key so only that agent can read it. */
+export async function sealDataKey(agentKeys: AgentKeys, key: Uint8Array): Promise<string> {
+  const publicKey = await importJWK({ ...agentKeys.encryption, alg: "ECDH-ES+A256KW" }, "ECDH-ES+A256KW");
+  return new CompactEncrypt(key)
+    .setProtectedHeader({ alg: "ECDH-ES+A256KW", enc: "A256GCM", cty: "tapebackarr-data-key" })
+    .encrypt(publicKey);
+}

@@ -1,0 +1,224 @@
+import { and, asc, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
+import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-protocol.ts";
+import { agents, backupSets, drives, jobRuns, tapes, workOrders } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AGENT_OFFLINE_AFTER_MS } from "../agents/agents.ts";
+import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+
+const DEFAULT_BLOCK_SIZE = 64 * 1024;
+/** Tape states a backup may write to. */
+const WRITABLE = ["active", "blank"] as const;
+const BUSY_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
+
+type TapeRow = typeof tapes.$inferSelect;
+type DriveRow = typeof drives.$inferSelect;
+
+/**
+ * Gives queued backup runs to agents: a run needs an online agent that sees its source, an idle
+ * drive of that agent, and a labelled, writable tape of the job's pool either in that drive or
+ * in a slot of its changer. A run that cannot start stays queued with words for the operator.
+ * Safe to call from any hub instance at any time (each run is claimed conditionally).
+ */
+export async function dispatchQueuedRuns(ctx: ServiceCtx): Promise<void> {
+  const queued = await ctx.db.query.jobRuns.findMany({
+    where: and(eq(jobRuns.state, "queued"), eq(jobRuns.kind, "backup"), isNull(jobRuns.agentId)),
+    orderBy: asc(jobRuns.queuedAt),
+    limit: 20,
+  });
+  for (const run of queued) await dispatchRun(ctx, run);
+}
+
+async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): Promise<void> {
+  const job = await ctx.db.query.jobs.findFirst({ where: (j, { eq }) => eq(j.id, run.jobId) });
+  const source = job?.sourceId
+    ? await ctx.db.query.sources.findFirst({ where: (s, { eq }) => eq(s.id, job.sourceId as number) })
+    : undefined;
+  const pool = job?.poolId
+    ? await ctx.db.query.pools.findFirst({ where: (p, { eq }) => eq(p.id, job.poolId as number) })
+    : undefined;
+  if (!job || !source || !pool) return say(ctx, run.id, "The job's source or pool is gone; edit the job");
+
+  const now = ctx.now();
+  const onlineSince = new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS);
+  const candidates = (
+    await ctx.db.query.agents.findMany({
+      where: and(eq(agents.state, "online"), isNotNull(agents.publicKey)),
+    })
+  ).filter(
+    (a) => a.lastSeenAt && a.lastSeenAt >= onlineSince && (!source.agentId || a.id === source.agentId),
+  );
+  if (candidates.length === 0) {
+    return say(
+      ctx,
+      run.id,
+      source.agentId ? `Agent of source ${source.name} is offline` : "No drive-agent is online",
+    );
+  }
+  const poolTapes = await ctx.db.query.tapes.findMany({
+    where: and(
+      eq(tapes.poolId, pool.id),
+      inArray(tapes.state, [...WRITABLE]),
+      isNotNull(tapes.uuid),
+      eq(tapes.writeProtected, false),
+    ),
+    orderBy: asc(tapes.id),
+  });
+  for (const agent of candidates) {
+    for (const drive of await idleDrives(ctx, agent.id)) {
+      const reachable = poolTapes.filter(
+        (t) =>
+          t.driveId === drive.id ||
+          (drive.changerId !== null && t.changerId === drive.changerId && t.driveId === null),
+      );
+      const first = reachable.find((t) => t.driveId === drive.id) ?? reachable[0];
+      if (!first) continue;
+      await claimAndIssue(ctx, run, {
+        job,
+        source,
+        pool,
+        agentId: agent.id,
+        drive,
+        first,
+        more: reachable.filter((t) => t.id !== first.id),
+      });
+      return;
+    }
+  }
+  const names = poolTapes.slice(0, 5).map((t) => t.barcode);
+  await say(
+    ctx,
+    run.id,
+    names.length > 0
+      ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent`
+      : `Pool ${pool.name} has no labelled writable tape: label a blank tape into pool ${pool.name}`,
+  );
+}
+
+async function idleDrives(ctx: ServiceCtx, agentId: string): Promise<DriveRow[]> {
+  const all = await ctx.db.query.drives.findMany({
+    where: and(eq(drives.agentId, agentId), ne(drives.state, "offline")),
+  });
+  const busy = await ctx.db
+    .select({ payload: workOrders.payload })
+    .from(workOrders)
+    .where(and(eq(workOrders.agentId, agentId), inArray(workOrders.state, [...BUSY_ORDER_STATES])));
+  const busyPaths = new Set(
+    busy.map((o) => (o.payload as { drive?: { devicePath?: string } }).drive?.devicePath),
+  );
+  return all.filter((d) => !busyPaths.has(d.devicePath) && d.state !== "error");
+}
+
+const target = (t: TapeRow): TapeTarget => ({
+  barcode: t.barcode,
+  label: t.label ?? t.barcode,
+  uuid: t.uuid ?? "",
+  nextFile: t.fileCount > 0 ? t.fileCount : null,
+});
+
+async function claimAndIssue(
+  ctx: ServiceCtx,
+  run: typeof jobRuns.$inferSelect,
+  pick: {
+    job: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["jobs"]["findFirst"]>>>;
+    source: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["sources"]["findFirst"]>>>;
+    pool: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["pools"]["findFirst"]>>>;
+    agentId: string;
+    drive: DriveRow;
+    first: TapeRow;
+    more: TapeRow[];
+  },
+): Promise<void> {
+  const { job, source, pool, agentId, drive, first, more } = pick;
+  const now = ctx.now();
+  const claimed = await ctx.db
+    .update(jobRuns)
+    .set({ agentId, driveId: drive.id, currentTapeId: first.id, operatorMessage: null })
+    .where(and(eq(jobRuns.id, run.id), eq(jobRuns.state, "queued"), isNull(jobRuns.agentId)))
+    .returning({ id: jobRuns.id });
+  if (claimed.length === 0) return;
+
+  const set = await setForRun(ctx, run, job, pool.id);
+  const base = set.baseSetId
+    ? await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, set.baseSetId) })
+    : undefined;
+  const key =
+    job.encryption === "aes-256-gcm" && job.encryptionKeyId
+      ? await ctx.db.query.encryptionKeys.findFirst({
+          where: (k, { eq }) => eq(k.id, job.encryptionKeyId as number),
+        })
+      : undefined;
+  const body: BackupOrderBody = {
+    kind: "backup",
+    runId: run.id,
+    job: { id: job.id, name: job.name },
+    set: {
+      uuid: set.uuid,
+      backupType: set.backupType,
+      changedSince: base ? base.startedAt.toISOString() : null,
+      baseSetUuid: base?.uuid ?? null,
+    },
+    source: { paths: source.paths, include: source.include, exclude: source.exclude },
+    pool: { id: pool.id, name: pool.name },
+    compression: job.compression,
+    encryption: { algorithm: job.encryption, keyFingerprint: key?.fingerprint ?? null, dataKeyJwe: null },
+    blockSize: set.blockSize,
+    drive: { devicePath: drive.devicePath },
+    tape: target(first),
+    continuationTapes: more.map(target),
+  };
+  await ctx.db.insert(workOrders).values({
+    id: crypto.randomUUID(),
+    agentId,
+    runId: run.id,
+    kind: "backup",
+    state: "pending",
+    payload: { ...body, encryptionKeyId: key?.id ?? null },
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
+  });
+}
+
+/** The run's set: made once, reused if the run is handed out again before it wrote anything. */
+async function setForRun(
+  ctx: ServiceCtx,
+  run: typeof jobRuns.$inferSelect,
+  job: { id: number; compression: string; encryption: string },
+  poolId: number,
+) {
+  if (run.setId) {
+    const existing = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, run.setId) });
+    if (existing) return existing;
+  }
+  const base =
+    run.backupType === "incremental"
+      ? await ctx.db.query.backupSets.findFirst({
+          where: and(eq(backupSets.jobId, job.id), eq(backupSets.state, "complete")),
+          orderBy: (s, { desc }) => desc(s.startedAt),
+        })
+      : undefined;
+  const now = ctx.now();
+  const [set] = await ctx.db
+    .insert(backupSets)
+    .values({
+      uuid: crypto.randomUUID(),
+      jobId: job.id,
+      runId: run.id,
+      poolId,
+      backupType: base ? "incremental" : "full",
+      baseSetId: base?.id ?? null,
+      state: "writing",
+      compression: job.compression,
+      encryption: job.encryption,
+      blockSize: DEFAULT_BLOCK_SIZE,
+      startedAt: now,
+      createdAt: now,
+    })
+    .returning();
+  if (!set) throw new Error("backup set insert returned nothing");
+  await ctx.db.update(jobRuns).set({ setId: set.id }).where(eq(jobRuns.id, run.id));
+  return set;
+}
+
+async function say(ctx: ServiceCtx, runId: number, message: string): Promise<void> {
+  await ctx.db.update(jobRuns).set({ operatorMessage: message }).where(eq(jobRuns.id, runId));
+}

@@ -1,0 +1,296 @@
+import { eq } from "drizzle-orm";
+import { generateKeyPair } from "jose";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { backupSets, catalogEntries, jobRuns, tapes } from "../../functions/db/schema/index.ts";
+import { fakeAgent } from "../helpers/fake-agent.ts";
+import { createTestHub, errorOf, type TestHub } from "../helpers/hub.ts";
+
+describe("drive-agent protocol on the hub", () => {
+  let hub: TestHub;
+  let admin: string;
+  beforeEach(async () => {
+    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
+    admin = await hub.tokenFor("admin");
+  });
+  afterEach(() => hub.close());
+
+  const newAgent = async (name = "tapehost") => {
+    const res = await hub.request("/api/v1/agents", {
+      method: "POST",
+      token: admin,
+      json: { name, site: "Main" },
+    });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { agent: { id: string }; enrollmentToken: string };
+  };
+
+  /** A pool, a labelled tape in the agent's drive, a source and a job. */
+  async function backupSetup(
+    agentId: string,
+    drivePath = "/vtl/drive0",
+    extra: Record<string, unknown> = {},
+  ) {
+    const post = async (path: string, json: unknown) =>
+      (await hub.request(path, { method: "POST", token: admin, json })).json() as Promise<{ id: number }>;
+    const pool = await post("/api/v1/pools", { name: "Weekly" });
+    const tape = await post("/api/v1/tapes", { barcode: "L00001L9", poolId: pool.id });
+    await hub.ctx.db
+      .update(tapes)
+      .set({ label: "L00001L9", uuid: crypto.randomUUID(), state: "active", fileCount: 1 })
+      .where(eq(tapes.id, tape.id));
+    const source = await post("/api/v1/sources", {
+      name: "Share",
+      kind: "local",
+      paths: ["/srv/share"],
+      agentId,
+    });
+    const job = await post("/api/v1/jobs", {
+      name: "Nightly",
+      sourceId: source.id,
+      poolId: pool.id,
+      compression: "zstd",
+      ...extra,
+    });
+    return { pool, tape, source, job, drivePath };
+  }
+
+  it("enrolls once per token; the token cannot be reused and is never stored in clear", async () => {
+    const { enrollmentToken } = await newAgent();
+    const agent = await fakeAgent(hub, enrollmentToken);
+    expect(agent.hubSigningKey).toMatchObject({ kty: "OKP", crv: "Ed25519" });
+    await expect(fakeAgent(hub, enrollmentToken)).rejects.toThrow(/enroll failed: 401/);
+    const raw = await hub.catalog.client.execute("select * from agents");
+    expect(JSON.stringify(raw.rows)).not.toContain(enrollmentToken);
+    const listed = await (await hub.request(`/api/v1/agents/${agent.agentId}`, { token: admin })).json();
+    expect(listed).toMatchObject({
+      state: "online",
+      enrolled: true,
+      drives: [{ devicePath: "/vtl/drive0" }],
+    });
+  });
+
+  it("accepts only tokens signed by the agent's own key, for the hub audience, not expired", async () => {
+    const { enrollmentToken } = await newAgent();
+    const agent = await fakeAgent(hub, enrollmentToken);
+    expect(
+      (await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports })).status,
+    ).toBe(204);
+    const stranger = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    const forged = await agent.token({ key: stranger.privateKey });
+    expect((await agent.call("POST", "/heartbeat", { version: "t", drives: [] }, forged)).status).toBe(401);
+    const expired = await agent.token({ expSeconds: -120 });
+    expect((await agent.call("POST", "/heartbeat", { version: "t", drives: [] }, expired)).status).toBe(401);
+    const userToken = await hub.tokenFor("admin");
+    expect((await agent.call("POST", "/heartbeat", { version: "t", drives: [] }, userToken)).status).toBe(
+      401,
+    );
+  });
+
+  it("hands a queued run to the agent as a JWS signed by the hub, addressed to that agent, with the data key sealed to it", async () => {
+    const { agent: record, enrollmentToken } = await newAgent();
+    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
+    const key = (await (
+      await hub.request("/api/v1/encryption-keys", { method: "POST", token: admin, json: { name: "vault" } })
+    ).json()) as { id: number; fingerprint: string };
+    const { job } = await backupSetup(record.id, "/vtl/drive0", {
+      encryption: "aes-256-gcm",
+      encryptionKeyId: key.id,
+    });
+    await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
+    const queued = await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin });
+    expect(queued.status).toBe(202);
+
+    const polled = await agent.call("GET", "/orders/next?wait=1");
+    expect(polled.status).toBe(200);
+    const { order } = (await polled.json()) as { order: string };
+    const { claims, protectedHeader } = await agent.verifyOrder(order);
+    expect(protectedHeader).toMatchObject({ alg: "EdDSA", typ: "tapebackarr-order+jws" });
+    expect(claims.aud).toBe(agent.agentId);
+    expect(claims.exp - claims.iat).toBeLessThanOrEqual(600);
+    expect(claims.body).toMatchObject({
+      kind: "backup",
+      tape: { barcode: "L00001L9", nextFile: 1 },
+      compression: "zstd",
+    });
+    if (claims.body.kind !== "backup") throw new Error("not a backup order");
+    expect(claims.body.encryption.keyFingerprint).toBe(key.fingerprint);
+    const dataKey = await agent.openDataKey(claims.body.encryption.dataKeyJwe as string);
+    expect(dataKey).toHaveLength(32);
+    expect(order).not.toContain(Buffer.from(dataKey).toString("base64url"));
+
+    // Delivered once: the next poll finds nothing.
+    expect((await agent.call("GET", "/orders/next?wait=0")).status).toBe(204);
+  });
+
+  it("runs an order through ack, progress, logs, catalog chunks, a segment and the result", async () => {
+    const { agent: record, enrollmentToken } = await newAgent();
+    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
+    const { job } = await backupSetup(record.id);
+    await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
+    const run = (await (
+      await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin })
+    ).json()) as { id: number };
+    const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
+    const { claims } = await agent.verifyOrder(order);
+    if (claims.body.kind !== "backup") throw new Error("not a backup order");
+    const orderId = claims.jti;
+    const setUuid = claims.body.set.uuid;
+
+    expect((await agent.call("POST", `/orders/${orderId}/ack`)).status).toBe(204);
+    const progress = (seq: number, bytesDone: number) =>
+      agent.call("POST", `/orders/${orderId}/progress`, {
+        seq,
+        state: "running",
+        bytesDone,
+        bytesTotal: 1000,
+        filesDone: 1,
+        filesTotal: 2,
+        currentPath: "a/<b>.txt",
+        rateBytesPerSec: 100,
+        etaSeconds: 5,
+        tapeBarcode: "L00001L9",
+        message: null,
+      });
+    expect(await (await progress(2, 500)).json()).toEqual({ control: "continue" });
+    await progress(1, 100); // late and older: ignored
+    expect(await (await hub.request(`/api/v1/runs/${run.id}`, { token: admin })).json()).toMatchObject({
+      state: "running",
+      bytesDone: 500,
+    });
+
+    await agent.call("POST", `/orders/${orderId}/logs`, {
+      lines: [
+        {
+          at: new Date().toISOString(),
+          level: "warn",
+          message: "cannot open: Permission denied",
+          path: "secret.txt",
+        },
+      ],
+    });
+    const entry = (path: string, offset: number) => [
+      path,
+      "file",
+      10,
+      0o644,
+      0,
+      0,
+      1700000000,
+      null,
+      "a".repeat(64),
+      offset,
+      0,
+      0,
+      false,
+    ];
+    const chunk = { setUuid, seq: 0, entries: [entry("a/one.txt", 0), entry("a/<b>.txt", 1024)] };
+    expect(await (await agent.call("POST", `/orders/${orderId}/catalog`, chunk)).json()).toEqual({
+      duplicate: false,
+      entries: 2,
+    });
+    expect(await (await agent.call("POST", `/orders/${orderId}/catalog`, chunk)).json()).toEqual({
+      duplicate: true,
+      entries: 2,
+    });
+    expect((await hub.ctx.db.select().from(catalogEntries)).map((e) => [e.dir, e.name])).toEqual([
+      ["a", "one.txt"],
+      ["a", "<b>.txt"],
+    ]);
+
+    const segment = {
+      setUuid,
+      sequence: 0,
+      tapeBarcode: "L00001L9",
+      fileNumber: 1,
+      streamOffset: 0,
+      bytes: 4096,
+      blocks: 1,
+      complete: true,
+      nextFile: 3,
+      tapeFull: false,
+    };
+    expect((await agent.call("POST", `/orders/${orderId}/segments`, segment)).status).toBe(204);
+    expect(
+      (
+        await agent.call("POST", `/orders/${orderId}/result`, {
+          state: "completed",
+          summary: { files: 2, tapeBytes: 4096 },
+        })
+      ).status,
+    ).toBe(204);
+
+    const done = (await (await hub.request(`/api/v1/runs/${run.id}`, { token: admin })).json()) as {
+      state: string;
+      warnings: number;
+    };
+    expect(done).toMatchObject({ state: "completed-with-warnings", warnings: 1 });
+    const [set] = await hub.ctx.db.select().from(backupSets);
+    expect(set).toMatchObject({ state: "complete", fileCount: 2, tapeBytes: 4096 });
+    const [tape] = await hub.ctx.db.select().from(tapes);
+    expect(tape).toMatchObject({ fileCount: 3, usedBytes: 4096, state: "active" });
+  });
+
+  it("tells the agent to cancel through the progress answer, and an interrupted set is never complete", async () => {
+    const { agent: record, enrollmentToken } = await newAgent();
+    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
+    const { job } = await backupSetup(record.id);
+    await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
+    const run = (await (
+      await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin })
+    ).json()) as { id: number };
+    const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
+    const orderId = (await agent.verifyOrder(order)).claims.jti;
+    await agent.call("POST", `/orders/${orderId}/ack`);
+    expect(
+      (await hub.request(`/api/v1/runs/${run.id}/cancel`, { method: "POST", token: admin })).status,
+    ).toBe(200);
+    const answer = await agent.call("POST", `/orders/${orderId}/progress`, {
+      seq: 1,
+      state: "running",
+      bytesDone: 1,
+      bytesTotal: null,
+      filesDone: 0,
+      filesTotal: null,
+      currentPath: null,
+      rateBytesPerSec: null,
+      etaSeconds: null,
+      tapeBarcode: null,
+      message: null,
+    });
+    expect(await answer.json()).toEqual({ control: "cancel" });
+    await agent.call("POST", `/orders/${orderId}/result`, { state: "cancelled" });
+    expect((await hub.ctx.db.select().from(jobRuns))[0]?.state).toBe("cancelled");
+    expect((await hub.ctx.db.select().from(backupSets))[0]?.state).toBe("incomplete");
+    const retry = await hub.request(`/api/v1/runs/${run.id}/retry`, { method: "POST", token: admin });
+    expect(retry.status).toBe(202);
+  });
+
+  it("keeps a run queued with the words an operator needs when no tape of the pool is reachable", async () => {
+    const { agent: record, enrollmentToken } = await newAgent();
+    await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: null }]);
+    const { job } = await backupSetup(record.id);
+    const run = (await (
+      await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin })
+    ).json()) as { state: string; operatorMessage: string };
+    expect(run.state).toBe("queued");
+    expect(run.operatorMessage).toMatch(/insert L00001L9/);
+    const again = await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin });
+    expect(again.status).toBe(409);
+  });
+
+  it("never lets one agent touch another agent's order", async () => {
+    const a = await newAgent("host-a");
+    const b = await newAgent("host-b");
+    const agentA = await fakeAgent(hub, a.enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
+    const agentB = await fakeAgent(hub, b.enrollmentToken);
+    const { job } = await backupSetup(a.agent.id);
+    await agentA.call("POST", "/heartbeat", { version: "t", drives: agentA.driveReports });
+    await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin });
+    const { order } = (await (await agentA.call("GET", "/orders/next?wait=1")).json()) as { order: string };
+    const orderId = (await agentA.verifyOrder(order)).claims.jti;
+    const res = await agentB.call("POST", `/orders/${orderId}/ack`);
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe("not_found");
+    expect((await agentB.call("GET", "/orders/next?wait=0")).status).toBe(204);
+  });
+});

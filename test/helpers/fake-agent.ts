@@ -1,0 +1,77 @@
+import { compactDecrypt, compactVerify, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
+import { AGENT_TOKEN_AUDIENCE, type DriveReport, OrderClaims } from "../../contracts/agent-protocol.ts";
+import type { TestHub } from "./hub.ts";
+
+/**
+ * An agent made of the protocol alone (keys, tokens, JSON): drives the hub's /agent/v1 side
+ * in tests without tapes. The real drive-agent process is tested elsewhere.
+ */
+export async function fakeAgent(
+  hub: TestHub,
+  enrollmentToken: string,
+  drives: Partial<DriveReport>[] = [{}],
+) {
+  const signing = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  const encryption = await generateKeyPair("ECDH-ES+A256KW", { crv: "X25519", extractable: true });
+  const pub = async (key: CryptoKey) => {
+    const { kty, crv, x } = await exportJWK(key);
+    return { kty, crv, x };
+  };
+  const driveReports = drives.map((d, i) => ({
+    devicePath: `/vtl/drive${i}`,
+    name: `Drive ${i}`,
+    kind: "vtl" as const,
+    ...d,
+  }));
+  const enrolled = await hub.request("/agent/v1/enroll", {
+    method: "POST",
+    json: {
+      token: enrollmentToken,
+      signingKey: await pub(signing.publicKey),
+      encryptionKey: await pub(encryption.publicKey),
+      hostname: "tapehost-1",
+      version: "test",
+      drives: driveReports,
+      changers: [],
+    },
+  });
+  if (enrolled.status !== 200) throw new Error(`enroll failed: ${enrolled.status} ${await enrolled.text()}`);
+  const { agentId, hubSigningKey } = (await enrolled.json()) as {
+    agentId: string;
+    hubSigningKey: Record<string, string>;
+  };
+
+  const token = (opts: { expSeconds?: number; key?: CryptoKey; iss?: string } = {}) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setIssuer(opts.iss ?? agentId)
+      .setAudience(AGENT_TOKEN_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.expSeconds ?? 60))
+      .sign(opts.key ?? signing.privateKey);
+
+  const call = async (method: string, path: string, json?: unknown, bearer?: string) =>
+    hub.request(`/agent/v1${path}`, {
+      method,
+      ...(json === undefined ? {} : { json }),
+      token: bearer ?? (await token()),
+    });
+
+  return {
+    agentId,
+    hubSigningKey,
+    driveReports,
+    token,
+    call,
+    /** Verifies a work order exactly as the real agent must: signature on the raw bytes first. */
+    async verifyOrder(jws: string) {
+      const key = await importJWK({ ...hubSigningKey, alg: "EdDSA" }, "EdDSA");
+      const { payload, protectedHeader } = await compactVerify(jws, key);
+      const claims = OrderClaims.parse(JSON.parse(new TextDecoder().decode(payload)));
+      return { claims, protectedHeader };
+    },
+    async openDataKey(jwe: string) {
+      return (await compactDecrypt(jwe, encryption.privateKey)).plaintext;
+    },
+  };
+}
