@@ -33,7 +33,19 @@ describe("drive-agent protocol on the hub", () => {
     const post = async (path: string, json: unknown) =>
       (await hub.request(path, { method: "POST", token: admin, json })).json() as Promise<{ id: number }>;
     const pool = await post("/api/v1/pools", { name: "Weekly" });
-    const tape = await post("/api/v1/tapes", { barcode: "L00001L9", poolId: pool.id });
+    // The agent may have reported the cartridge already (it is then registered as blank).
+    const known = (await (await hub.request("/api/v1/tapes?barcode=L00001L9", { token: admin })).json()) as {
+      items: { id: number }[];
+    };
+    const tape = known.items[0]
+      ? ((await (
+          await hub.request(`/api/v1/tapes/${known.items[0].id}`, {
+            method: "PATCH",
+            token: admin,
+            json: { poolId: pool.id },
+          })
+        ).json()) as { id: number })
+      : await post("/api/v1/tapes", { barcode: "L00001L9", poolId: pool.id });
     await hub.ctx.db
       .update(tapes)
       .set({ label: "L00001L9", uuid: crypto.randomUUID(), state: "active", fileCount: 1 })

@@ -32,6 +32,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/tapes": "operator",
   "PATCH /api/v1/tapes/:id": "operator",
   "DELETE /api/v1/tapes/:id": "operator",
+  "POST /api/v1/tapes/:id/label": "operator",
   "GET /api/v1/sources": "read-only",
   "GET /api/v1/sources/:id": "read-only",
   "POST /api/v1/sources": "operator",

@@ -2,8 +2,10 @@ import * as jobs from "../../services/jobs.ts";
 import * as pools from "../../services/pools.ts";
 import * as sources from "../../services/sources.ts";
 import * as tapes from "../../services/tapes.ts";
+import { labelTapeInput, requestLabel } from "../../services/tapes-label.ts";
+import { auditTarget, serviceCtx } from "./context.ts";
 import { crudRoutes } from "./crud.ts";
-import type { ApiRouter } from "./router.ts";
+import { type ApiRouter, idParams } from "./router.ts";
 
 /** Pools, tapes, sources and jobs at CRUD level. Operators configure them; everyone signed in reads them. */
 export function registerCatalogResources(api: ApiRouter): void {
@@ -36,6 +38,24 @@ export function registerCatalogResources(api: ApiRouter): void {
     update: tapes.updateTape,
     remove: tapes.deleteTape,
   });
+  api.route(
+    {
+      method: "POST",
+      path: "/tapes/:id/label",
+      permission: "operate",
+      tag: "tapes",
+      summary:
+        "Write a new label on the tape (in a drive or changer of an agent); refuses a tape with data unless force",
+      params: idParams,
+      body: labelTapeInput,
+      audit: "tape.label",
+      success: { status: 202, description: "{ orderId, tape, drive }" },
+    },
+    async (c, { params, body }) => {
+      auditTarget(c, params.id, { force: body.force });
+      return c.json(await requestLabel(serviceCtx(c), params.id, body), 202);
+    },
+  );
   crudRoutes(api, {
     path: "/sources",
     noun: "source",

@@ -171,6 +171,18 @@ async function locateTapes(
   driveReports: DriveReport[],
   changerReports: ChangerReport[],
 ) {
+  // A cartridge the library holds but the catalog has never seen is registered as blank.
+  const seen = [
+    ...driveReports.map((d) => d.loadedBarcode),
+    ...changerReports.flatMap((c) => c.slots.map((s) => s.barcode)),
+  ].filter((b): b is string => !!b);
+  if (seen.length > 0) {
+    const now = ctx.now();
+    await ctx.db
+      .insert(tapes)
+      .values(seen.map((barcode) => ({ barcode, state: "blank" as const, createdAt: now, updatedAt: now })))
+      .onConflictDoNothing();
+  }
   const driveRows = await ctx.db.query.drives.findMany({ where: eq(drives.agentId, agentId) });
   const changerRows = await ctx.db.query.changers.findMany({ where: eq(changers.agentId, agentId) });
   const placed = new Set<string>();

@@ -20,6 +20,7 @@ import {
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
+import { applyLabelResult } from "../tapes-label.ts";
 
 type OrderRow = typeof workOrders.$inferSelect;
 
@@ -216,7 +217,8 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
     .update(workOrders)
     .set({ state: result.state.startsWith("completed") ? "done" : "failed", finishedAt: now, result })
     .where(eq(workOrders.id, order.id));
-  if (!order.runId) return;
+  if (order.kind === "label" && result.state === "completed") await applyLabelResult(ctx, order.payload);
+  if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
   if (!run || run.finishedAt) return;
   const warned = result.state === "completed" && (run.warnings > 0 || (result.summary.warnings ?? 0) > 0);
