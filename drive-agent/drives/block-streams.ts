@@ -87,6 +87,9 @@ export function createBlockWriteStream(drive: BlockIo, blockSize: number, fileNu
   });
   // The stream reports the same failure; this keeps an unawaited `done` from crashing the process.
   done.catch(() => undefined);
+  stream.on("close", () =>
+    settle?.reject(new Error("write stream closed before its tape file was complete")),
+  );
   return { stream, done };
 }
 
@@ -119,6 +122,11 @@ export function createBlockReadStream(drive: BlockIo, blockSize: number, fileNum
         },
       );
     },
+  });
+  stream.on("close", () => {
+    summary.stoppedAt =
+      summary.stoppedAt === "filemark" && !stream.readableEnded ? "cancelled" : summary.stoppedAt;
+    settle?.resolve(summary);
   });
   // The stream reports the same failure; this keeps an unawaited `done` from crashing the process.
   done.catch(() => undefined);

@@ -42,8 +42,11 @@ export type ReadSummary = {
   fileNumber: number;
   bytes: number;
   blocks: number;
-  /** "filemark": the file ended and the tape sits after its mark; "eod": nothing more was written. */
-  stoppedAt: "filemark" | "eod";
+  /**
+   * "filemark": the file ended and the tape sits after its mark; "eod": nothing more was written;
+   * "cancelled": the reader stopped early and the tape sits inside the file.
+   */
+  stoppedAt: "filemark" | "eod" | "cancelled";
 };
 
 /** One write(2) on the device: end of medium (ENOSPC past early warning) is a normal outcome. */
