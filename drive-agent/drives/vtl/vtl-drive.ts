@@ -254,17 +254,17 @@ export class VtlDrive implements Drive {
     }
     const file = await this.fileForWriting(medium);
     const used = medium.usedBytes;
-    if (used + data.length > medium.meta.capacityBytes) {
-      throw new DriveError(
-        "VOLUME_OVERFLOW",
-        `${this.name}: physical end of tape ${medium.meta.barcode}; load another cartridge`,
-      );
-    }
     // st facts: the write crossing early warning succeeds; then ENOSPC and success alternate.
     const inZone = used >= medium.earlyWarningMark;
     if (inZone && this.earlyWarningPhase === "refuse-next") {
       this.earlyWarningPhase = "allow-next";
       return { type: "end-of-medium" };
+    }
+    if (used + data.length > medium.meta.capacityBytes) {
+      throw new DriveError(
+        "VOLUME_OVERFLOW",
+        `${this.name}: physical end of tape ${medium.meta.barcode}; load another cartridge`,
+      );
     }
     await medium.appendBlocks(file, data);
     const blocks = data.length / blockSize;
