@@ -8,6 +8,8 @@ export type CommandRequest = {
   timeoutMs?: number;
   input?: string | Uint8Array;
   cwd?: string;
+  /** Extra environment for the child; the agent's own environment is never modified. */
+  env?: Record<string, string>;
 };
 
 export type CommandResult = { exitCode: number; stdout: string; stderr: string };
@@ -17,7 +19,7 @@ export type RunCommand = (request: CommandRequest) => Promise<CommandResult>;
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-export const runCommand: RunCommand = async ({ argv, signal, timeoutMs, input, cwd }) => {
+export const runCommand: RunCommand = async ({ argv, signal, timeoutMs, input, cwd, env }) => {
   const [file, ...args] = argv;
   const result = await execa(file, args, {
     reject: false,
@@ -25,6 +27,7 @@ export const runCommand: RunCommand = async ({ argv, signal, timeoutMs, input, c
     timeout: timeoutMs ?? DEFAULT_TIMEOUT_MS,
     input,
     cwd,
+    env,
     stripFinalNewline: false,
     forceKillAfterDelay: 2_000,
   });
