@@ -9,8 +9,10 @@ export class EndOfMediumReached extends Error {
   }
 }
 
-/** Largest single write/read handed to the drive: big transfers keep both st and the vtl streaming. */
-const MAX_TRANSFER = 1 << 20;
+/** Largest single write handed to the drive: big transfers keep both st and the vtl streaming. */
+const MAX_WRITE = 4 << 20;
+/** Reads are smaller so a restore that stops after one file reads few blocks beyond it. */
+const MAX_READ = 1 << 20;
 
 type BlockIo = Pick<Drive, "write" | "read" | "writeFileMarks">;
 
@@ -20,7 +22,7 @@ type BlockIo = Pick<Drive, "write" | "read" | "writeFileMarks">;
  */
 export function createBlockWriteStream(drive: BlockIo, blockSize: number, fileNumber: number): WriteHandle {
   const summary: WriteSummary = { fileNumber, bytes: 0, blocks: 0, earlyWarning: false, endOfMedium: false };
-  const transfer = Math.max(blockSize, MAX_TRANSFER - (MAX_TRANSFER % blockSize));
+  const transfer = Math.max(blockSize, MAX_WRITE - (MAX_WRITE % blockSize));
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let settle: { resolve: (s: WriteSummary) => void; reject: (e: unknown) => void } | undefined;
@@ -75,7 +77,10 @@ export function createBlockWriteStream(drive: BlockIo, blockSize: number, fileNu
       all.copy(padded);
       writeOut(padded)
         .then(async (accepted) => {
-          if (!accepted) summary.endOfMedium = true;
+          if (!accepted) {
+            summary.endOfMedium = true;
+            summary.bytes = summary.blocks * blockSize;
+          }
           await closeFile();
           callback(accepted ? null : new EndOfMediumReached());
         })
@@ -96,7 +101,7 @@ export function createBlockWriteStream(drive: BlockIo, blockSize: number, fileNu
 /** A Readable of one tape file that ends at its file mark (or at end of data). */
 export function createBlockReadStream(drive: BlockIo, blockSize: number, fileNumber: number): ReadHandle {
   const summary: ReadSummary = { fileNumber, bytes: 0, blocks: 0, stoppedAt: "filemark" };
-  const transfer = Math.max(blockSize, MAX_TRANSFER - (MAX_TRANSFER % blockSize));
+  const transfer = Math.max(blockSize, MAX_READ - (MAX_READ % blockSize));
   let settle: { resolve: (s: ReadSummary) => void; reject: (e: unknown) => void } | undefined;
   const done = new Promise<ReadSummary>((resolve, reject) => {
     settle = { resolve, reject };

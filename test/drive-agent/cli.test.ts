@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
 import { runCommand } from "../../drive-agent/exec.ts";
+import { listChildProcesses } from "./helpers/child-processes.ts";
 import { createSourceTree } from "./helpers/vtl-fixture.ts";
 import { writeTestSet } from "./helpers/write-test-set.ts";
 
@@ -110,5 +111,9 @@ describe("drive-agent CLI", () => {
     const empty = await agent("read-label", lib, "--drive", "0");
     expect(empty.exitCode).toBe(1);
     expect(empty.stderr).toContain("no cartridge loaded");
+  });
+
+  it("leaves no agent, tar or other child process running", async () => {
+    expect(await listChildProcesses()).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import type { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
 import { runCommand } from "../../drive-agent/exec.ts";
 import { labelTape, readTapeLabel } from "../../drive-agent/tape/label-tape.ts";
 import { listTape } from "../../drive-agent/tape/list-tape.ts";
+import { listChildProcesses } from "./helpers/child-processes.ts";
 import {
   createSourceTree,
   createTestLibrary,
@@ -124,5 +125,6 @@ describe("listing a tape", () => {
     expect(listing.plainFiles).toHaveLength(1);
     expect(listing.plainFiles[0]?.entries.join("\n")).toContain("./docs/sub dir/notes.md");
     expect(listing.plainFiles[0]?.tarError).toBeNull();
+    expect(await listChildProcesses()).toEqual([]);
   });
 });

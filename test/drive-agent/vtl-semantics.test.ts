@@ -1,5 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EndOfMediumReached } from "../../drive-agent/drives/block-streams.ts";
 import { DEFAULT_BLOCK_SIZE } from "../../drive-agent/drives/drive.ts";
 import { setWriteProtect } from "../../drive-agent/drives/vtl/library.ts";
 import { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
@@ -193,15 +196,14 @@ describe("virtual drive writes", () => {
 
   it("reports end of medium from a write stream as a value, with the kept bytes, and closes the file", async () => {
     const { stream, done } = await drive.openWriteStream();
-    const feed = (async () => {
-      for (let i = 0; i < 80 && !stream.destroyed; i++) {
-        if (!stream.write(blocks(1, i)))
-          await new Promise((resolve) => stream.once("drain", resolve).once("close", resolve));
-      }
-      stream.end();
-    })();
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < 80; i++) yield blocks(1, i);
+      })(),
+    );
+    const failure = await pipeline(source, stream).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(EndOfMediumReached);
     const summary = await done;
-    await feed;
     expect(summary.endOfMedium).toBe(true);
     expect(summary.earlyWarning).toBe(true);
     expect((await stat(drive.tapeFilePath(0))).size).toBe(summary.bytes);
