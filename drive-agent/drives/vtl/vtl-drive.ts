@@ -1,35 +1,21 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
-import { z } from "zod";
 import { DriveError } from "../../errors.ts";
 import { createBlockReadStream, createBlockWriteStream } from "../block-streams.ts";
 import type { Drive, DriveStatus, ReadHandle, ReadOutcome, WriteHandle, WriteOutcome } from "../drive.ts";
-import { generationFromDensity } from "../st/density.ts";
+import {
+  type DriveCounters,
+  type DriveState,
+  freshDriveState,
+  loadDriveState,
+  saveDriveState,
+  statusOf,
+} from "./drive-state.ts";
 import { libraryPaths, readLibrary, unloadCartridge } from "./library.ts";
 import { acquireLock, type HeldLock } from "./lock.ts";
 import { TapeMedium } from "./medium.ts";
+import { addressOf, endOfData, isEndOfData, positionAt } from "./tape-address.ts";
 
-const CountersSchema = z.object({
-  blocksRead: z.number(),
-  bytesRead: z.number(),
-  blocksWritten: z.number(),
-  bytesWritten: z.number(),
-  filemarksWritten: z.number(),
-});
-export type DriveCounters = z.infer<typeof CountersSchema>;
+export type { DriveCounters };
 
-// The drive keeps its position between processes, as a real drive does behind /dev/nstN.
-const DriveStateSchema = z.object({
-  online: z.boolean(),
-  file: z.number().int(),
-  block: z.number().int(),
-  fileKnown: z.boolean(),
-  blockKnown: z.boolean(),
-  blockSize: z.number().int().positive(),
-  counters: CountersSchema,
-});
-type DriveState = z.infer<typeof DriveStateSchema>;
-
-const densityOfMedia: Record<string, number> = { L5: 0x58, L6: 0x5a, L7: 0x5c, M8: 0x5d, L8: 0x5e, L9: 0x60 };
 const MAX_BLOCK_SIZE = 16 << 20;
 
 /** A drive of the virtual library with the Linux st driver's semantics (see design.md "st driver facts"). */
@@ -62,11 +48,8 @@ export class VtlDrive implements Drive {
     const paths = libraryPaths(dir);
     const lock = await acquireLock(paths.driveLock(index), `drive ${index} of ${dir}`);
     try {
-      const saved = await readFile(paths.driveState(index), "utf8").then(
-        (t) => DriveStateSchema.parse(JSON.parse(t)),
-        () => null,
-      );
-      const state = saved ?? freshState(library.defaultBlockSize);
+      const state =
+        (await loadDriveState(paths.driveState(index))) ?? freshDriveState(library.defaultBlockSize);
       const drive = new VtlDrive(dir, index, lock, state);
       if (slot.barcode) drive.medium = await TapeMedium.open(paths.cartridge(slot.barcode));
       return drive;
@@ -91,28 +74,13 @@ export class VtlDrive implements Drive {
   }
 
   async status(): Promise<DriveStatus> {
-    const medium = this.medium;
-    const densityCode = medium ? (densityOfMedia[medium.meta.barcode.slice(-2)] ?? null) : null;
-    const ready = medium !== null && this.state.online;
-    const { file, block } = this.state;
-    const atEod = ready && this.atEndOfData();
-    return {
-      fileNumber: ready && this.state.fileKnown ? file : -1,
-      blockNumber: ready && this.state.blockKnown ? block : -1,
-      blockSize: this.state.blockSize,
-      densityCode: ready ? densityCode : null,
-      generation: ready ? generationFromDensity(densityCode) : null,
-      barcode: medium?.meta.barcode ?? null,
-      flags: {
-        bot: ready && file === 0 && block === 0,
-        eof: ready && !atEod && file > 0 && block === 0,
-        eot: ready && this.earlyWarningPhase !== "none",
-        eod: atEod,
-        online: ready,
-        doorOpen: medium === null,
-        writeProtected: medium?.meta.writeProtected ?? false,
-      },
-    };
+    return statusOf({
+      state: this.state,
+      barcode: this.medium?.meta.barcode ?? null,
+      writeProtected: this.medium?.meta.writeProtected ?? false,
+      atEndOfData: this.atEndOfData(),
+      pastEarlyWarning: this.earlyWarningPhase !== "none",
+    });
   }
 
   async load(): Promise<void> {
@@ -196,29 +164,20 @@ export class VtlDrive implements Drive {
 
   async locate(block: number): Promise<void> {
     const medium = await this.settle();
-    if (!Number.isInteger(block) || block < 0)
+    if (!Number.isInteger(block) || block < 0) {
       throw new DriveError("INVALID_ARGUMENT", `bad block address ${block}`);
-    let remaining = block;
-    for (let file = 0; file < medium.fileCount; file++) {
-      const objects = medium.blocksIn(file) + (medium.fileMeta(file)?.marked ? 1 : 0);
-      if (remaining < objects || (remaining === objects && !medium.fileMeta(file)?.marked)) {
-        this.moveTo(file, remaining, block === 0);
-        return;
-      }
-      remaining -= objects;
     }
-    if (remaining === 0) return this.moveTo(medium.fileCount, 0, block === 0);
-    this.moveToEndOfData(medium);
-    throw new DriveError("IO_ERROR", `${this.name}: block ${block} is beyond the end of data`);
+    const target = positionAt(medium, block);
+    if (!target) {
+      this.moveToEndOfData(medium);
+      throw new DriveError("IO_ERROR", `${this.name}: block ${block} is beyond the end of data`);
+    }
+    // st forgets file and block numbers after a locate, except at BOT.
+    this.moveTo(target.file, target.block, block === 0);
   }
 
   async tell(): Promise<number> {
-    const medium = this.requireMedium();
-    let address = this.state.block;
-    for (let file = 0; file < this.state.file; file++) {
-      address += medium.blocksIn(file) + (medium.fileMeta(file)?.marked ? 1 : 0);
-    }
-    return address;
+    return addressOf(this.requireMedium(), this.state.file, this.state.block);
   }
 
   async setBlockSize(bytes: number): Promise<void> {
@@ -233,13 +192,6 @@ export class VtlDrive implements Drive {
   async erase(): Promise<void> {
     const medium = this.requireWritable();
     if (!this.atEndOfData()) await medium.truncateFrom(this.state.file, this.state.block);
-    if (
-      this.state.file >= medium.fileCount &&
-      medium.fileCount > 0 &&
-      !medium.fileMeta(medium.fileCount - 1)?.marked
-    ) {
-      await medium.truncateFrom(medium.fileCount - 1, medium.blocksIn(medium.fileCount - 1));
-    }
     this.pendingFilemark = false;
   }
 
@@ -334,18 +286,12 @@ export class VtlDrive implements Drive {
   }
 
   private atEndOfData(): boolean {
-    const medium = this.medium;
-    if (!medium) return false;
-    const { file, block } = this.state;
-    if (file >= medium.fileCount) return true;
-    return file === medium.fileCount - 1 && !medium.fileMeta(file)?.marked && block >= medium.blocksIn(file);
+    return this.medium !== null && isEndOfData(this.medium, this.state.file, this.state.block);
   }
 
   private moveToEndOfData(medium: TapeMedium): void {
-    const last = medium.fileCount - 1;
-    if (last >= 0 && !medium.fileMeta(last)?.marked)
-      this.moveTo(last, medium.blocksIn(last), this.state.fileKnown);
-    else this.moveTo(medium.fileCount, 0, this.state.fileKnown);
+    const end = endOfData(medium);
+    this.moveTo(end.file, end.block, this.state.fileKnown);
     this.state.blockKnown = true;
   }
 
@@ -407,22 +353,8 @@ export class VtlDrive implements Drive {
   }
 
   private async saveState(): Promise<void> {
-    const path = libraryPaths(this.dir).driveState(this.index);
-    await writeFile(`${path}.tmp`, JSON.stringify(this.state));
-    await rename(`${path}.tmp`, path);
+    await saveDriveState(libraryPaths(this.dir).driveState(this.index), this.state);
   }
-}
-
-function freshState(blockSize: number): DriveState {
-  return {
-    online: true,
-    file: 0,
-    block: 0,
-    fileKnown: true,
-    blockKnown: true,
-    blockSize,
-    counters: { blocksRead: 0, bytesRead: 0, blocksWritten: 0, bytesWritten: 0, filemarksWritten: 0 },
-  };
 }
 
 function assertCount(count: number): void {
