@@ -98,6 +98,17 @@ describe("drive-agent CLI", () => {
     expect(json.error).toMatchObject({ code: "TAPE_NOT_BLANK", recovery: "operator" });
   });
 
+  it("tells a second process the drive is busy with exit code 75 while another holds it", async () => {
+    const holder = await VtlDrive.open({ dir: lib, index: 1 });
+    try {
+      const result = await agent("status", lib, "--drive", "1", "--json");
+      expect(result.exitCode).toBe(75);
+      expect(JSON.parse(result.stdout).error).toMatchObject({ code: "DRIVE_BUSY", recovery: "retry" });
+    } finally {
+      await holder.close();
+    }
+  });
+
   it("ejects the cartridge back to its slot", async () => {
     const result = await agent("eject", lib, "--drive", "1");
     expect(result.stdout).toContain("rewound and ejected TB0002L9 and returned it to its slot");

@@ -111,6 +111,23 @@ describe("listing a tape", () => {
     expect(drive.counters().blocksRead - before).toBeLessThanOrEqual(2 + 2 * 2);
   });
 
+  it("lists an interrupted set, whose data file has no TOC, with tar", async () => {
+    await labelTape(drive, { label: "CUT-1" });
+    await drive.spaceToEndOfData();
+    const src = await createSourceTree(library.root);
+    await writeTestSet(drive, { src, workDir: library.root, setId: "whole" });
+    const archive = `${library.root}/cut.tar`;
+    expect(
+      (await runCommand({ argv: ["tar", "-c", "-b", "128", "-f", archive, "-C", src, "."] })).exitCode,
+    ).toBe(0);
+    const data = await drive.openWriteStream();
+    await pipeline(createReadStream(archive), data.stream);
+    const listing = await listTape(drive);
+    expect(listing.sets.map((s) => s.toc.setId)).toEqual(["whole"]);
+    expect(listing.plainFiles.map((p) => p.file)).toEqual([3]);
+    expect(listing.plainFiles[0]?.entries.some((e) => e.endsWith("./hello.txt"))).toBe(true);
+  });
+
   it("lists a plain tar tape with tar when it has no label and no TOC", async () => {
     const src = await createSourceTree(library.root);
     const stream = await drive.openWriteStream();

@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   inventoryOf,
@@ -108,5 +109,13 @@ describe("virtual changer", () => {
     expect((await again.status()).flags.bot).toBe(true);
     await again.close();
     expect((await TapeMedium.readMeta(libraryPaths(library.dir).cartridge("TB0001L9"))).loadCount).toBe(2);
+  });
+
+  it("takes over a drive lock left by a process that no longer exists", async () => {
+    await loadCartridge({ dir: library.dir, slot: 1, drive: 0 });
+    await writeFile(libraryPaths(library.dir).driveLock(0), "999999999:gone");
+    const drive = await VtlDrive.open({ dir: library.dir, index: 0 });
+    expect((await drive.status()).barcode).toBe("TB0001L9");
+    await drive.close();
   });
 });
