@@ -36,8 +36,10 @@ export async function runVtlCommand(sub: string | undefined, args: Args, out: Ou
         mediaType: stringOption(args.values.media),
       });
       const cartridges = library.slots.filter((s) => s.barcode).length;
+      const storage = library.slots.filter((s) => !s.importExport).length;
+      const ie = library.slots.length - storage;
       out.print(
-        `Created virtual library ${dir}: ${library.drives.length} drive(s), ${library.slots.length} slot(s), ${cartridges} cartridge(s) of ${formatSize(parseSize(capacity))}`,
+        `Created virtual library ${dir}: ${library.drives.length} drive(s), ${storage} slot(s) + ${ie} import/export, ${cartridges} cartridge(s) of ${formatSize(parseSize(capacity))}`,
         { dir, ...library },
       );
       return;

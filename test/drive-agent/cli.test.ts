@@ -36,7 +36,7 @@ describe("drive-agent CLI", () => {
   it("creates a library with vtl init and shows it with vtl ls", async () => {
     const init = await agent("vtl", "init", lib, "--drives", "2", "--slots", "8", "--capacity", "256MiB");
     expect(init.exitCode).toBe(0);
-    expect(init.stdout).toContain("2 drive(s), 9 slot(s), 8 cartridge(s) of 256 MiB");
+    expect(init.stdout).toContain("2 drive(s), 8 slot(s) + 1 import/export, 8 cartridge(s) of 256 MiB");
     const ls = await agent("vtl", "ls", lib, "--json");
     const inventory = JSON.parse(ls.stdout);
     expect(inventory.slots).toHaveLength(9);
