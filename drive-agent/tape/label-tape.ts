@@ -76,20 +76,31 @@ export async function labelTape(drive: Drive, input: LabelTapeInput) {
   return { label: written.label, previous };
 }
 
-// Tries the label's 512-byte block first, then the data block size (a plain tar tape).
+/**
+ * Reads the first block of file #0. A real drive reads it in variable-block mode, where one read
+ * returns one block of any size; the vtl only has fixed blocks, so it tries 512 bytes then 64 KiB.
+ */
 async function readFirstBlock(drive: Drive): Promise<Buffer | null> {
-  for (const blockSize of [LABEL_BLOCK_SIZE, DEFAULT_BLOCK_SIZE]) {
+  await drive.rewind();
+  const variable = await drive.setBlockSize(0).then(
+    () => true,
+    (error: unknown) => {
+      if (isDriveError(error, "INVALID_ARGUMENT")) return false;
+      throw error;
+    },
+  );
+  for (const blockSize of variable ? [0] : [LABEL_BLOCK_SIZE, DEFAULT_BLOCK_SIZE]) {
     await drive.rewind();
-    await drive.setBlockSize(blockSize);
+    if (blockSize > 0) await drive.setBlockSize(blockSize);
     try {
-      const outcome = await drive.read(blockSize);
-      await drive.setBlockSize(DEFAULT_BLOCK_SIZE);
+      const outcome = await drive.read(blockSize || DEFAULT_BLOCK_SIZE);
       if (outcome.type === "data") return outcome.data;
       // A file mark at BOT is an empty file #0: not blank, but no label either.
       return outcome.type === "filemark" ? Buffer.alloc(LABEL_BLOCK_SIZE) : null;
     } catch (error) {
-      await drive.setBlockSize(DEFAULT_BLOCK_SIZE);
       if (!isDriveError(error, "BLOCK_SIZE_MISMATCH")) throw error;
+    } finally {
+      await drive.setBlockSize(DEFAULT_BLOCK_SIZE);
     }
   }
   throw new DriveError(

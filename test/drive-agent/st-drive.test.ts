@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { encodeLabel } from "../../contracts/label.ts";
 import { StDrive } from "../../drive-agent/drives/st/st-drive.ts";
 import type { CommandRequest, RunCommand } from "../../drive-agent/exec.ts";
+import { readTapeLabel } from "../../drive-agent/tape/label-tape.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 
@@ -10,8 +15,7 @@ function recordingRunner(answers: Record<string, { stdout?: string; stderr?: str
   const calls: string[][] = [];
   const run: RunCommand = async (request: CommandRequest) => {
     calls.push([...request.argv]);
-    const key =
-      request.argv.find((arg, i) => i > 0 && !arg.startsWith("-") && !arg.startsWith("/dev/")) ?? "";
+    const key = (request.argv[0] === "mt" ? request.argv[3] : request.argv[0]) ?? "";
     const answer = answers[key] ?? {};
     return { exitCode: answer.exitCode ?? 0, stdout: answer.stdout ?? "", stderr: answer.stderr ?? "" };
   };
@@ -89,5 +93,46 @@ describe("st drive", () => {
       run: async () => ({ exitCode: 2, stdout: "", stderr: "/dev/nst0: No medium found" }),
     });
     await expect(empty.rewind()).rejects.toMatchObject({ code: "NO_CARTRIDGE", recovery: "operator" });
+  });
+
+  it("reads a label through the device in variable-block mode, steering the tape with mt", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tapebackarr-st-"));
+    try {
+      // A regular file stands in for the device node: st's data path is plain read(2).
+      const device = join(dir, "nst0");
+      await writeFile(
+        device,
+        Buffer.from(
+          encodeLabel({
+            label: "ST-1",
+            uuid: "u-1",
+            pool: "p",
+            timestamp: 1,
+            encryptionFingerprint: "",
+            compression: "",
+          }),
+        ),
+      );
+      const { run, calls } = recordingRunner({
+        status: { stdout: fixture("mt/status-lto6-eof.txt").replace("File number=2", "File number=1") },
+      });
+      const identity = await readTapeLabel(new StDrive({ device, sgDevice: "/dev/sg9", run }));
+      expect(identity).toMatchObject({
+        kind: "labelled",
+        label: { label: "ST-1", uuid: "u-1" },
+        filesOnTape: 1,
+      });
+      expect(calls.filter((argv) => argv[0] === "mt").map((argv) => argv.slice(3).join(" "))).toEqual([
+        "rewind",
+        "setblk 0",
+        "rewind",
+        "setblk 65536",
+        "eod",
+        "status",
+        "rewind",
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
