@@ -117,6 +117,19 @@ describe("drive-agent CLI", () => {
     expect(inventory.drives[1]).toMatchObject({ full: false });
   });
 
+  it("write-protects a cartridge so label refuses it, then clears the tab", async () => {
+    expect((await agent("vtl", "protect", lib, "TB0003L9")).stdout).toBe("TB0003L9 is now write-protected\n");
+    await agent("vtl", "load", lib, "--slot", "3", "--drive", "0");
+    const refused = await agent("label", lib, "--drive", "0", "--label", "WP-1", "--json");
+    expect(refused.exitCode).toBe(1);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: "WRITE_PROTECTED", recovery: "operator" });
+    await agent("vtl", "protect", lib, "TB0003L9", "--off");
+    expect((await agent("label", lib, "--drive", "0", "--label", "WP-1")).exitCode).toBe(0);
+    expect((await agent("vtl", "unload", lib, "--drive", "0")).stdout).toBe(
+      "Unloaded TB0003L9 from drive 0 into slot 3\n",
+    );
+  });
+
   it("exits 2 on an unknown command and 1 on an empty drive", async () => {
     expect((await agent("frobnicate")).exitCode).toBe(2);
     const empty = await agent("read-label", lib, "--drive", "0");

@@ -213,6 +213,38 @@ describe("virtual drive writes", () => {
     expect((await drive.status()).flags.eod).toBe(true);
   });
 
+  it("still accepts the trailer after end of medium: a TOC file after the cut data file", async () => {
+    // An early-warning zone larger than one 4 MiB stream transfer, as on real cartridges.
+    const big = await createTestLibrary({ capacityBytes: 256 * B, earlyWarningBytes: 64 * B });
+    const tape = await openLoadedDrive(big);
+    try {
+      const data = await tape.openWriteStream();
+      const source = Readable.from(
+        (function* () {
+          for (let i = 0; i < 300; i++) yield blocks(1, 0x10);
+        })(),
+      );
+      expect(await pipeline(source, data.stream).catch((error: unknown) => error)).toBeInstanceOf(
+        EndOfMediumReached,
+      );
+      const cut = await data.done;
+      expect(cut).toMatchObject({ endOfMedium: true, earlyWarning: true, blocks: 192 });
+      const toc = await tape.openWriteStream();
+      toc.stream.end(blocks(1, 0x7b));
+      expect(await toc.done).toMatchObject({ fileNumber: 1, blocks: 1, endOfMedium: false });
+      await tape.rewind();
+      const back = await tape.openReadStream();
+      let bytes = 0;
+      for await (const chunk of back.stream) bytes += (chunk as Buffer).length;
+      expect(bytes).toBe(cut.bytes);
+      const tocBlock = await tape.read(B);
+      expect(tocBlock.type === "data" && tocBlock.data[0]).toBe(0x7b);
+    } finally {
+      await tape.close();
+      await big.cleanup();
+    }
+  });
+
   it("refuses writes and file marks on a write-protected cartridge", async () => {
     await drive.close();
     await setWriteProtect({ dir: library.dir, barcode: "TB0001L9", on: true });

@@ -18,8 +18,10 @@ export async function acquireLock(path: string, what: string): Promise<HeldLock>
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = await readFile(path, "utf8").catch(() => "");
       const pid = Number(owner.split(":")[0]);
-      if (owner !== "" && isAlive(pid)) {
-        throw new DriveError("DRIVE_BUSY", `${what} is in use by process ${pid} (lock ${path})`);
+      // An empty file is a lock being written by its taker right now, not a stale one.
+      if (owner === "" || isAlive(pid)) {
+        const by = owner === "" ? "another process" : `process ${pid}`;
+        throw new DriveError("DRIVE_BUSY", `${what} is in use by ${by} (lock ${path})`);
       }
       // Stale: its owner died. Remove it and try once more; a racing taker wins via O_EXCL.
       await rm(path, { force: true });
