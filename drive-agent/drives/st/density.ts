@@ -1,0 +1,44 @@
+/** SCSI density codes of LTO generations (SSC / LTO consortium), as `mt status` and MAM report them. */
+export type LtoGeneration =
+  | "LTO-1"
+  | "LTO-2"
+  | "LTO-3"
+  | "LTO-4"
+  | "LTO-5"
+  | "LTO-6"
+  | "LTO-7"
+  | "LTO-7-M8"
+  | "LTO-8"
+  | "LTO-9";
+
+const densityToGeneration: Record<number, LtoGeneration> = {
+  64: "LTO-1",
+  66: "LTO-2",
+  68: "LTO-3",
+  70: "LTO-4",
+  88: "LTO-5",
+  90: "LTO-6",
+  92: "LTO-7",
+  93: "LTO-7-M8",
+  94: "LTO-8",
+  // mt-st 1.7 prints "(no translation)" for 0x60, so the code, not mt's text, decides.
+  96: "LTO-9",
+};
+
+export function generationFromDensity(code: number | null): LtoGeneration | null {
+  return code === null ? null : (densityToGeneration[code] ?? null);
+}
+
+/** Native capacity in bytes, for progress and "tape full" estimates. */
+export const nativeCapacity: Record<LtoGeneration, number> = {
+  "LTO-1": 100e9,
+  "LTO-2": 200e9,
+  "LTO-3": 400e9,
+  "LTO-4": 800e9,
+  "LTO-5": 1.5e12,
+  "LTO-6": 2.5e12,
+  "LTO-7": 6e12,
+  "LTO-7-M8": 9e12,
+  "LTO-8": 12e12,
+  "LTO-9": 18e12,
+};

@@ -1,0 +1,251 @@
+import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { DriveError } from "../../errors.ts";
+import type { ChangerInventory } from "../changer/parse-mtx-status.ts";
+import { DEFAULT_BLOCK_SIZE } from "../drive.ts";
+import { acquireLock, type HeldLock } from "./lock.ts";
+import { TapeMedium } from "./medium.ts";
+
+/**
+ * A virtual tape library on disk:
+ *   library.json                 changer map: which cartridge is in which slot or drive
+ *   cartridges/<BARCODE>/        cartridge.json + file-0000, file-0001, ... (one plain file per tape file)
+ *   drives/<n>/state.json, lock  position of the loaded cartridge; lock held while a process uses the drive
+ */
+const LibrarySchema = z.object({
+  version: z.literal(1),
+  defaultBlockSize: z.number().int().positive(),
+  drives: z.array(
+    z.object({
+      index: z.number().int(),
+      barcode: z.string().nullable(),
+      sourceSlot: z.number().int().nullable(),
+    }),
+  ),
+  slots: z.array(
+    z.object({ slot: z.number().int(), barcode: z.string().nullable(), importExport: z.boolean() }),
+  ),
+});
+export type Library = z.infer<typeof LibrarySchema>;
+
+export const libraryPaths = (dir: string) => ({
+  library: join(dir, "library.json"),
+  changerLock: join(dir, "changer.lock"),
+  cartridge: (barcode: string) => join(dir, "cartridges", barcode),
+  driveDir: (index: number) => join(dir, "drives", String(index)),
+  driveState: (index: number) => join(dir, "drives", String(index), "state.json"),
+  driveLock: (index: number) => join(dir, "drives", String(index), "lock"),
+});
+
+export type InitLibraryInput = {
+  dir: string;
+  drives: number;
+  slots: number;
+  importExportSlots?: number;
+  cartridges?: number;
+  capacityBytes: number;
+  earlyWarningBytes?: number;
+  barcodePrefix?: string;
+  /** LTO media suffix on barcodes (L9 = LTO-9), which also sets the reported density code. */
+  mediaType?: string;
+};
+
+export async function initLibrary(input: InitLibraryInput): Promise<Library> {
+  const paths = libraryPaths(input.dir);
+  if (await exists(paths.library)) {
+    throw new DriveError(
+      "INVALID_ARGUMENT",
+      `${input.dir} already holds a virtual library; refusing to overwrite it`,
+    );
+  }
+  const cartridgeCount = input.cartridges ?? input.slots;
+  if (cartridgeCount > input.slots) throw new DriveError("INVALID_ARGUMENT", "more cartridges than slots");
+  const earlyWarningBytes =
+    input.earlyWarningBytes ??
+    Math.min(Math.floor(input.capacityBytes / 2), Math.max(1 << 20, Math.floor(input.capacityBytes / 50)));
+  const barcodes = Array.from(
+    { length: cartridgeCount },
+    (_, i) => `${input.barcodePrefix ?? "TB"}${String(i + 1).padStart(4, "0")}${input.mediaType ?? "L9"}`,
+  );
+  const library: Library = {
+    version: 1,
+    defaultBlockSize: DEFAULT_BLOCK_SIZE,
+    drives: Array.from({ length: input.drives }, (_, index) => ({ index, barcode: null, sourceSlot: null })),
+    slots: [
+      ...Array.from({ length: input.slots }, (_, i) => ({
+        slot: i + 1,
+        barcode: barcodes[i] ?? null,
+        importExport: false,
+      })),
+      ...Array.from({ length: input.importExportSlots ?? 1 }, (_, i) => ({
+        slot: input.slots + i + 1,
+        barcode: null,
+        importExport: true,
+      })),
+    ],
+  };
+  for (const barcode of barcodes) {
+    await TapeMedium.create(paths.cartridge(barcode), {
+      barcode,
+      capacityBytes: input.capacityBytes,
+      earlyWarningBytes,
+      writeProtected: false,
+      loadCount: 0,
+      files: [],
+    });
+  }
+  for (const drive of library.drives) await mkdir(paths.driveDir(drive.index), { recursive: true });
+  await saveLibrary(input.dir, library);
+  return library;
+}
+
+export async function readLibrary(dir: string): Promise<Library> {
+  const text = await readFile(libraryPaths(dir).library, "utf8").catch(() => {
+    throw new DriveError(
+      "NOT_FOUND",
+      `${dir} is not a virtual tape library (no library.json); run drive-agent vtl init`,
+    );
+  });
+  return LibrarySchema.parse(JSON.parse(text));
+}
+
+export async function isLibrary(dir: string): Promise<boolean> {
+  return exists(libraryPaths(dir).library);
+}
+
+export function inventoryOf(library: Library): ChangerInventory {
+  return {
+    device: null,
+    drives: library.drives.map((d) => ({
+      index: d.index,
+      full: d.barcode !== null,
+      sourceSlot: d.sourceSlot,
+      barcode: d.barcode,
+    })),
+    slots: library.slots.map((s) => ({
+      slot: s.slot,
+      full: s.barcode !== null,
+      barcode: s.barcode,
+      importExport: s.importExport,
+    })),
+  };
+}
+
+type ChangerOptions = {
+  dir: string /** The caller already holds this drive's lock (eject from an open drive). */;
+  driveLockHeld?: boolean;
+};
+
+export async function loadCartridge(opts: ChangerOptions & { slot: number; drive: number }) {
+  return withChanger(opts, opts.drive, async (library) => {
+    const slot = slotOf(library, opts.slot);
+    const drive = driveOf(library, opts.drive);
+    if (!slot.barcode) throw new DriveError("CHANGER_ERROR", `slot ${opts.slot} is empty`);
+    if (drive.barcode)
+      throw new DriveError("CHANGER_ERROR", `drive ${opts.drive} already holds ${drive.barcode}`);
+    const barcode = slot.barcode;
+    Object.assign(drive, { barcode, sourceSlot: slot.slot });
+    slot.barcode = null;
+    const medium = await TapeMedium.open(libraryPaths(opts.dir).cartridge(barcode));
+    await medium.countLoad();
+    // A freshly loaded cartridge is threaded and at BOT, like an autoloader's load.
+    await rm(libraryPaths(opts.dir).driveState(opts.drive), { force: true });
+    return { barcode, slot: opts.slot, drive: opts.drive };
+  });
+}
+
+/** Returns the drive's cartridge to `slot`, or to the slot it came from, or the first empty one. */
+export async function unloadCartridge(opts: ChangerOptions & { drive: number; slot?: number }) {
+  return withChanger(opts, opts.drive, async (library) => {
+    const drive = driveOf(library, opts.drive);
+    if (!drive.barcode) throw new DriveError("CHANGER_ERROR", `drive ${opts.drive} is empty`);
+    const home = library.slots.find((s) => s.slot === drive.sourceSlot && !s.barcode);
+    const target =
+      opts.slot === undefined
+        ? (home ?? library.slots.find((s) => !s.barcode && !s.importExport))
+        : slotOf(library, opts.slot);
+    if (!target) throw new DriveError("CHANGER_ERROR", "no empty slot to unload into");
+    if (target.barcode)
+      throw new DriveError("CHANGER_ERROR", `slot ${target.slot} already holds ${target.barcode}`);
+    const barcode = drive.barcode;
+    target.barcode = barcode;
+    Object.assign(drive, { barcode: null, sourceSlot: null });
+    await rm(libraryPaths(opts.dir).driveState(opts.drive), { force: true });
+    return { barcode, slot: target.slot, drive: opts.drive };
+  });
+}
+
+export async function transferCartridge(opts: ChangerOptions & { from: number; to: number }) {
+  return withChanger(opts, null, async (library) => {
+    const from = slotOf(library, opts.from);
+    const to = slotOf(library, opts.to);
+    if (!from.barcode) throw new DriveError("CHANGER_ERROR", `slot ${opts.from} is empty`);
+    if (to.barcode) throw new DriveError("CHANGER_ERROR", `slot ${opts.to} already holds ${to.barcode}`);
+    to.barcode = from.barcode;
+    from.barcode = null;
+    return { barcode: to.barcode, from: opts.from, to: opts.to };
+  });
+}
+
+export async function setWriteProtect(opts: { dir: string; barcode: string; on: boolean }) {
+  const medium = await TapeMedium.open(libraryPaths(opts.dir).cartridge(opts.barcode)).catch(() => {
+    throw new DriveError("NOT_FOUND", `no cartridge ${opts.barcode} in ${opts.dir}`);
+  });
+  await medium.setWriteProtected(opts.on);
+}
+
+// The changer lock serialises moves; the drive lock keeps a cartridge from leaving a drive in use.
+async function withChanger<T>(
+  opts: ChangerOptions,
+  driveIndex: number | null,
+  move: (library: Library) => Promise<T>,
+) {
+  const paths = libraryPaths(opts.dir);
+  const changer = await acquireLock(paths.changerLock, `changer of ${opts.dir}`);
+  let drive: HeldLock | null = null;
+  try {
+    const library = await readLibrary(opts.dir);
+    if (driveIndex !== null && !opts.driveLockHeld) {
+      driveOf(library, driveIndex);
+      drive = await acquireLock(paths.driveLock(driveIndex), `drive ${driveIndex} of ${opts.dir}`);
+    }
+    const result = await move(library);
+    await saveLibrary(opts.dir, library);
+    return result;
+  } finally {
+    await drive?.release();
+    await changer.release();
+  }
+}
+
+function slotOf(library: Library, slot: number) {
+  const found = library.slots.find((s) => s.slot === slot);
+  if (!found)
+    throw new DriveError("INVALID_ARGUMENT", `no slot ${slot} (slots are 1..${library.slots.length})`);
+  return found;
+}
+
+function driveOf(library: Library, index: number) {
+  const found = library.drives.find((d) => d.index === index);
+  if (!found)
+    throw new DriveError(
+      "INVALID_ARGUMENT",
+      `no drive ${index} (drives are 0..${library.drives.length - 1})`,
+    );
+  return found;
+}
+
+async function saveLibrary(dir: string, library: Library): Promise<void> {
+  const path = libraryPaths(dir).library;
+  await mkdir(dir, { recursive: true });
+  await writeFile(`${path}.tmp`, `${JSON.stringify(library, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,196 @@
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+
+/** One tape file: its blocks live in a plain file so tar, dd and jq can read it directly. */
+const FileMetaSchema = z.object({ blockSize: z.number().int().positive(), marked: z.boolean() });
+
+export const MediumMetaSchema = z.object({
+  barcode: z.string(),
+  capacityBytes: z.number().int().positive(),
+  /** Size of the early-warning zone before the physical end. */
+  earlyWarningBytes: z.number().int().nonnegative(),
+  writeProtected: z.boolean(),
+  loadCount: z.number().int().nonnegative(),
+  files: z.array(FileMetaSchema),
+});
+export type MediumMeta = z.infer<typeof MediumMetaSchema>;
+
+export const MEDIUM_META = "cartridge.json";
+
+export function tapeFileName(index: number): string {
+  return `file-${String(index).padStart(4, "0")}`;
+}
+
+/**
+ * The recorded content of one cartridge: files of fixed-size blocks, each but the last ended by a
+ * file mark. Positions and st semantics live in the drive; this only stores and fetches blocks.
+ */
+export class TapeMedium {
+  private constructor(
+    readonly dir: string,
+    readonly meta: MediumMeta,
+    private readonly sizes: number[],
+  ) {}
+
+  private handle: { index: number; fh: FileHandle } | null = null;
+
+  static async create(dir: string, meta: MediumMeta): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, MEDIUM_META), `${JSON.stringify(MediumMetaSchema.parse(meta), null, 2)}\n`);
+  }
+
+  static async readMeta(dir: string): Promise<MediumMeta> {
+    return MediumMetaSchema.parse(JSON.parse(await readFile(join(dir, MEDIUM_META), "utf8")));
+  }
+
+  static async open(dir: string): Promise<TapeMedium> {
+    const meta = await TapeMedium.readMeta(dir);
+    // Byte counts come from the data files, so a crash mid-write loses at most a partial block.
+    const sizes = await Promise.all(
+      meta.files.map(async (file, index) => {
+        const bytes = await stat(join(dir, tapeFileName(index))).then(
+          (s) => s.size,
+          () => 0,
+        );
+        return bytes - (bytes % file.blockSize);
+      }),
+    );
+    return new TapeMedium(dir, meta, sizes);
+  }
+
+  get fileCount(): number {
+    return this.meta.files.length;
+  }
+
+  get usedBytes(): number {
+    return this.sizes.reduce((sum, size) => sum + size, 0);
+  }
+
+  get earlyWarningMark(): number {
+    return this.meta.capacityBytes - this.meta.earlyWarningBytes;
+  }
+
+  fileMeta(index: number): { blockSize: number; marked: boolean } | undefined {
+    return this.meta.files[index];
+  }
+
+  blocksIn(index: number): number {
+    const file = this.meta.files[index];
+    return file ? (this.sizes[index] ?? 0) / file.blockSize : 0;
+  }
+
+  dataPath(index: number): string {
+    return join(this.dir, tapeFileName(index));
+  }
+
+  /** Discards everything from (file, block) on, as writing over the middle of a tape does. */
+  async truncateFrom(file: number, block: number): Promise<void> {
+    for (let index = this.fileCount - 1; index > file; index--) {
+      await this.closeHandle(index);
+      await rm(this.dataPath(index), { force: true });
+    }
+    this.meta.files.length = Math.min(this.fileCount, file + 1);
+    this.sizes.length = this.meta.files.length;
+    const current = this.meta.files[file];
+    if (current) {
+      const keep = block * current.blockSize;
+      if (keep < (this.sizes[file] ?? 0)) {
+        await this.closeHandle(file);
+        await truncate(this.dataPath(file), keep);
+      }
+      this.sizes[file] = keep;
+      current.marked = false;
+    }
+    await this.saveMeta();
+  }
+
+  /** Starts a new, unmarked file at the end of the recorded data. */
+  async startFile(blockSize: number): Promise<number> {
+    this.meta.files.push({ blockSize, marked: false });
+    this.sizes.push(0);
+    await writeFile(this.dataPath(this.fileCount - 1), new Uint8Array());
+    await this.saveMeta();
+    return this.fileCount - 1;
+  }
+
+  /** Appends whole blocks to the last file. */
+  async appendBlocks(index: number, data: Uint8Array): Promise<void> {
+    const fh = await this.handleFor(index);
+    const at = this.sizes[index] ?? 0;
+    let written = 0;
+    while (written < data.length) {
+      const { bytesWritten } = await fh.write(data, written, data.length - written, at + written);
+      written += bytesWritten;
+    }
+    this.sizes[index] = at + data.length;
+  }
+
+  async markFile(index: number): Promise<void> {
+    const file = this.meta.files[index];
+    if (file) file.marked = true;
+    await this.saveMeta();
+  }
+
+  /** Reads up to `maxBlocks` blocks starting at `block`; fewer at the end of the file. */
+  async readBlocks(index: number, block: number, maxBlocks: number): Promise<Buffer> {
+    const file = this.meta.files[index];
+    if (!file) return Buffer.alloc(0);
+    const count = Math.max(0, Math.min(maxBlocks, this.blocksIn(index) - block));
+    const buffer = Buffer.allocUnsafe(count * file.blockSize);
+    const fh = await this.handleFor(index);
+    let done = 0;
+    while (done < buffer.length) {
+      const { bytesRead } = await fh.read(buffer, done, buffer.length - done, block * file.blockSize + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buffer.subarray(0, done);
+  }
+
+  async setWriteProtected(on: boolean): Promise<void> {
+    this.meta.writeProtected = on;
+    await this.saveMeta();
+  }
+
+  async countLoad(): Promise<void> {
+    this.meta.loadCount++;
+    await this.saveMeta();
+  }
+
+  // Write-then-rename so a reader never sees half a cartridge.json.
+  async saveMeta(): Promise<void> {
+    const path = join(this.dir, MEDIUM_META);
+    await writeFile(`${path}.tmp`, `${JSON.stringify(this.meta, null, 2)}\n`);
+    await rename(`${path}.tmp`, path);
+  }
+
+  async close(): Promise<void> {
+    if (this.handle) await this.closeHandle(this.handle.index);
+  }
+
+  private async handleFor(index: number): Promise<FileHandle> {
+    if (this.handle?.index === index) return this.handle.fh;
+    if (this.handle) await this.closeHandle(this.handle.index);
+    const fh = await open(this.dataPath(index), "r+");
+    this.handle = { index, fh };
+    return fh;
+  }
+
+  private async closeHandle(index: number): Promise<void> {
+    if (this.handle?.index !== index) return;
+    const { fh } = this.handle;
+    this.handle = null;
+    await fh.close();
+  }
+}
