@@ -1,0 +1,53 @@
+import type {
+  BackupOrderBody,
+  CatalogChunk,
+  LabelOrderBody,
+  LogLines,
+  OrderResult,
+  ProgressAnswer,
+  ProgressReport,
+  SegmentReport,
+} from "../../contracts/agent-protocol.ts";
+import type { Drive } from "../drives/drive.ts";
+
+/**
+ * The seam between the agent runtime (hub client, order loop) and the order executors
+ * (backup pipeline, label). Executors know nothing of HTTP: they report through this.
+ * The runtime numbers progress reports, retries posts, and throttles nothing: executors
+ * report progress at least every 2 s and at most a few times a second.
+ */
+export interface OrderReporter {
+  /** Resolves with the operator's wish (continue / pause / cancel) from the hub's answer. */
+  progress(report: Omit<ProgressReport, "seq">): Promise<ProgressAnswer["control"]>;
+  /** `seq` is the executor's own chunk counter from 0; a re-sent chunk is a no-op at the hub. */
+  catalogChunk(chunk: CatalogChunk): Promise<void>;
+  segment(segment: SegmentReport): Promise<void>;
+  log(lines: LogLines["lines"]): Promise<void>;
+}
+
+/** Loads tapes for an executor that must change cartridges (spanning, labelling in a library). */
+export interface TapeChanger {
+  /** Loads the cartridge with this barcode into the order's drive (unloading what is there). */
+  loadTape(barcode: string): Promise<void>;
+  /** Barcodes the changer holds right now (slots and drives). */
+  inventory(): Promise<string[]>;
+}
+
+export interface ExecutorContext {
+  drive: Drive;
+  /** Null when the drive has no changer: the executor then asks the operator (waiting-for-tape). */
+  changer: TapeChanger | null;
+  reporter: OrderReporter;
+  /** Aborted on the first SIGTERM or a hub "cancel": stop cleanly (file mark, TOC, report). */
+  signal: AbortSignal;
+  /** Writable scratch space of the agent (state dir), e.g. for spooling a large TOC. */
+  workDir: string;
+  log: (level: "debug" | "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+}
+
+export type BackupExecutor = (
+  order: BackupOrderBody,
+  ctx: ExecutorContext & { dataKey: Uint8Array | null },
+) => Promise<OrderResult>;
+
+export type LabelExecutor = (order: LabelOrderBody, ctx: ExecutorContext) => Promise<OrderResult>;
