@@ -256,6 +256,16 @@ export const CatalogChunk = z.object({
 });
 export type CatalogChunk = z.input<typeof CatalogChunk>;
 
+/**
+ * The chunk as the hub's edge checks it: the envelope with zod, the entries by a hand-written
+ * check of the same tuple shape (zod costs ~6 µs per entry, more than storing it).
+ */
+export const CatalogChunkHeader = z.object({
+  setUuid: z.string().uuid(),
+  seq: z.number().int().min(0),
+  entries: z.array(z.unknown()).max(20_000),
+});
+
 export const SegmentReport = z.object({
   setUuid: z.string().uuid(),
   /** 0-based position of this tape within the set. */

@@ -98,9 +98,11 @@ export const catalogEntries = sqliteTable(
     deleted: integer("deleted", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
+    // Browse a set directory by directory.
     index("catalog_set_dir_idx").on(t.setId, t.dir, t.name),
-    index("catalog_path_idx").on(t.dir, t.name, t.setId),
-    index("catalog_name_idx").on(t.name),
+    // Every version of a path (name = ? and dir = ?) and name search by prefix, in one index:
+    // each index costs ingest time, and catalogs grow to tens of millions of rows.
+    index("catalog_name_dir_idx").on(t.name, t.dir),
   ],
 );
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import {
-  CatalogChunk,
+  CatalogChunkHeader,
   EnrollRequest,
   HeartbeatRequest,
   LogLines,
@@ -136,7 +136,7 @@ export function registerAgentProtocol(agentApi: ApiRouter): void {
   orderRoute(
     "catalog",
     "A catalog chunk; a re-sent sequence number is a no-op",
-    CatalogChunk,
+    CatalogChunkHeader,
     async (c, order, body) => c.json(await ingestCatalogChunk(serviceCtx(c), order, body)),
   );
   orderRoute("segments", "A set's data and TOC closed on one tape", SegmentReport, async (c, order, body) => {
