@@ -3,11 +3,13 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { Cron } from "croner";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { migrateCatalog, openCatalog } from "./db/client-node.ts";
 import type { AssetSource, Deps, Logger } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
+import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 
 const require = createRequire(import.meta.url);
@@ -52,6 +54,14 @@ export async function startNodeHub(
     peerIp: (c) => getConnInfo(c).remote.address,
   };
   const { app } = createApp(deps);
+  // The scheduler: the same tick the workerd cron trigger calls, every 30 s.
+  const ticker = new Cron(
+    "*/30 * * * * *",
+    { protect: true, catch: (error) => log.error({ err: String(error) }, "scheduler tick failed") },
+    async () => {
+      await schedulerTick({ db: catalog.db, now }, log);
+    },
+  );
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, () => resolve(s));
   });
@@ -67,6 +77,7 @@ export async function startNodeHub(
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        ticker.stop();
         server.close(() => {
           catalog.client.close();
           resolve();

@@ -5,9 +5,10 @@ import htmxMinJsText from "htmx.org/dist/htmx.min.js";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { type Db, dbFromD1, dbFromRemoteUrl } from "./db/client.ts";
-import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
+import type { AppEnv, AssetSource, Deps, Logger, ServiceCtx } from "./deps.ts";
 import { AppError, toErrorBody } from "./errors.ts";
 import { createConsoleLogger } from "./logger-console.ts";
+import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 
 /** Bindings from wrangler.toml, `.dev.vars`, `--var` and `wrangler secret`; only strings are config. */
@@ -28,6 +29,7 @@ const workerAssets: AssetSource = {
 interface WorkerHub {
   app: Hono<AppEnv>;
   logger: Logger;
+  ctx: ServiceCtx;
 }
 
 /** Built once per isolate on the first request; a failed start is forgotten so the next request retries. */
@@ -58,7 +60,7 @@ async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
     now,
     peerIp: (c) => c.req.header("cf-connecting-ip"),
   };
-  return { app: createApp(deps).app, logger };
+  return { app: createApp(deps).app, logger, ctx: { db, now } };
 }
 
 function configFrom(env: WorkerEnv): Config {
@@ -125,12 +127,10 @@ export default {
     return started.app.fetch(request, env, ctx);
   },
 
-  /** Placeholder until the scheduler tick lands: proves the cron trigger reaches the hub. */
+  /** The cron trigger (wrangler.toml) runs the same scheduler tick as croner does on Node. */
   async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
-    const { logger } = await hubFor(env);
-    logger.info(
-      { cron: controller.cron, scheduledTime: new Date(controller.scheduledTime).toISOString() },
-      "scheduled event (no tick yet)",
-    );
+    const { logger, ctx } = await hubFor(env);
+    const { queued } = await schedulerTick(ctx, logger);
+    logger.info({ cron: controller.cron, queued }, "scheduler tick");
   },
 };

@@ -1,0 +1,42 @@
+import { Cron } from "croner";
+import { and, eq, isNotNull, lte } from "drizzle-orm";
+import { jobs } from "../../db/schema/index.ts";
+import type { Logger, ServiceCtx } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { dispatchQueuedRuns } from "./dispatch-runs.ts";
+import { queueRun } from "./queue-run.ts";
+
+/**
+ * One tick of the scheduler, the same on every runtime (croner on Node, a cron trigger on
+ * workerd): queue every enabled job whose next run is due, then hand queued runs to agents.
+ * Each job is claimed by moving its next_run_at forward conditionally, so two hub instances
+ * ticking at once queue it once.
+ */
+export async function schedulerTick(ctx: ServiceCtx, logger: Logger): Promise<{ queued: number[] }> {
+  const now = ctx.now();
+  const due = await ctx.db.query.jobs.findMany({
+    where: and(eq(jobs.enabled, true), isNotNull(jobs.schedule), lte(jobs.nextRunAt, now)),
+    limit: 100,
+  });
+  const queued: number[] = [];
+  for (const job of due) {
+    const next = new Cron(job.schedule as string, { paused: true }).nextRun(now);
+    const claimed = await ctx.db
+      .update(jobs)
+      .set({ nextRunAt: next ?? null })
+      .where(and(eq(jobs.id, job.id), eq(jobs.nextRunAt, job.nextRunAt as Date)))
+      .returning({ id: jobs.id });
+    if (claimed.length === 0) continue;
+    try {
+      const run = await queueRun(ctx, job.id, "scheduler");
+      queued.push(run.id);
+    } catch (error) {
+      // A job still running from its last slot is skipped this time, not queued twice.
+      if (error instanceof AppError && error.code === "conflict")
+        logger.warn({ jobId: job.id }, error.message);
+      else throw error;
+    }
+  }
+  await dispatchQueuedRuns(ctx);
+  return { queued };
+}
