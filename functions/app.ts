@@ -15,6 +15,7 @@ import { registerAgentRoutes } from "./routes/api/agents.ts";
 import { registerApiKeyRoutes } from "./routes/api/api-keys.ts";
 import { registerAuditLogRoutes } from "./routes/api/audit-logs.ts";
 import { registerAuthRoutes } from "./routes/api/auth.ts";
+import { registerCatalogRoutes } from "./routes/api/catalog.ts";
 import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
 import { registerEncryptionKeyRoutes } from "./routes/api/encryption-keys.ts";
 import { registerHealthRoutes } from "./routes/api/health.ts";
@@ -83,6 +84,7 @@ export function createApp(deps: Deps): HubApp {
   registerAgentRoutes(api);
   registerRunRoutes(api);
   registerEncryptionKeyRoutes(api);
+  registerCatalogRoutes(api);
   registerOpenApiRoute(api);
 
   const agentApi = new ApiRouter(app, AGENT_API_PREFIX);

@@ -58,6 +58,11 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/runs/:id/resume": "operator",
   "POST /api/v1/runs/:id/retry": "operator",
   "GET /api/v1/encryption-keys": "read-only",
+  "GET /api/v1/sets": "read-only",
+  "GET /api/v1/sets/:id": "read-only",
+  "GET /api/v1/sets/:id/tree": "read-only",
+  "GET /api/v1/catalog/versions": "read-only",
+  "GET /api/v1/catalog/search": "read-only",
   "POST /api/v1/encryption-keys": "admin",
   // The drive-agent protocol: agent tokens only; no user session or API key gets in.
   "POST /agent/v1/enroll": "public",

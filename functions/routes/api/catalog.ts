@@ -1,0 +1,73 @@
+import { z } from "zod";
+import {
+  browseQuery,
+  browseSet,
+  getSet,
+  listSets,
+  pathVersions,
+  searchCatalog,
+  searchQuery,
+  versionsQuery,
+} from "../../services/catalog/find.ts";
+import { serviceCtx } from "./context.ts";
+import { type ApiRouter, idParams, pageQuery } from "./router.ts";
+
+export function registerCatalogRoutes(api: ApiRouter): void {
+  const tag = "catalog";
+  api.route(
+    {
+      method: "GET",
+      path: "/sets",
+      permission: "read",
+      tag,
+      summary: "Backup sets, newest first",
+      query: pageQuery.extend({ jobId: z.coerce.number().int().positive().optional() }),
+    },
+    async (c, { query }) => c.json(await listSets(serviceCtx(c), query, query.jobId)),
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/sets/:id",
+      permission: "read",
+      tag,
+      summary: "A backup set with the tapes (segments) it is on",
+      params: idParams,
+    },
+    async (c, { params }) => c.json(await getSet(serviceCtx(c), params.id)),
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/sets/:id/tree",
+      permission: "read",
+      tag,
+      summary: "One directory of a set, by name (pass nextAfter as after)",
+      params: idParams,
+      query: browseQuery,
+    },
+    async (c, { params, query }) => c.json(await browseSet(serviceCtx(c), params.id, query)),
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/catalog/versions",
+      permission: "read",
+      tag,
+      summary: "Every version of a path across sets",
+      query: versionsQuery,
+    },
+    async (c, { query }) => c.json(await pathVersions(serviceCtx(c), query.path)),
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/catalog/search",
+      permission: "read",
+      tag,
+      summary: "Search names by prefix (q) or glob",
+      query: searchQuery,
+    },
+    async (c, { query }) => c.json(await searchCatalog(serviceCtx(c), query)),
+  );
+}

@@ -1,0 +1,143 @@
+import { and, asc, desc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { z } from "zod";
+import { backupSetSegments, backupSets, catalogEntries, tapes } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { getOrThrow } from "../shared.ts";
+
+const MAX_PATH = 4096;
+const cleanPath = z
+  .string()
+  .max(MAX_PATH)
+  .transform((p) => p.replace(/^\/+|\/+$/g, ""))
+  .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
+
+export const browseQuery = z.object({
+  dir: cleanPath.default(""),
+  /** Keyset: the last name of the previous page. */
+  after: z.string().max(MAX_PATH).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+export const versionsQuery = z.object({ path: cleanPath.refine((p) => p.length > 0, "give a path") });
+
+export const searchQuery = z.object({
+  /** Name prefix (case-sensitive, uses the index) … */
+  q: z.string().min(1).max(255).optional(),
+  /** … or a glob on the name (`*.pdf`, `report-202?-*`). */
+  glob: z.string().min(1).max(255).optional(),
+  setId: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.coerce.number().int().min(0).optional(),
+});
+
+export async function getSet(ctx: ServiceCtx, id: number) {
+  const set = getOrThrow(
+    await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, id) }),
+    "Backup set",
+    id,
+  );
+  const segments = await ctx.db
+    .select({
+      sequence: backupSetSegments.sequence,
+      barcode: tapes.barcode,
+      fileNumber: backupSetSegments.fileNumber,
+      bytes: backupSetSegments.bytes,
+      complete: backupSetSegments.complete,
+    })
+    .from(backupSetSegments)
+    .innerJoin(tapes, eq(tapes.id, backupSetSegments.tapeId))
+    .where(eq(backupSetSegments.setId, id))
+    .orderBy(asc(backupSetSegments.sequence));
+  return { ...set, segments };
+}
+
+export async function listSets(
+  ctx: ServiceCtx,
+  page: { limit: number; cursor?: number | undefined },
+  jobId?: number,
+) {
+  const rows = await ctx.db.query.backupSets.findMany({
+    where: and(
+      page.cursor === undefined ? undefined : lt(backupSets.id, page.cursor),
+      jobId ? eq(backupSets.jobId, jobId) : undefined,
+    ),
+    orderBy: desc(backupSets.id),
+    limit: page.limit + 1,
+  });
+  const items = rows.slice(0, page.limit);
+  return { items, nextCursor: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/** One directory of a set, by name, a page at a time (index catalog_set_dir_idx). */
+export async function browseSet(ctx: ServiceCtx, setId: number, query: z.output<typeof browseQuery>) {
+  await getOrThrow(
+    await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, setId), columns: { id: true } }),
+    "Backup set",
+    setId,
+  );
+  const rows = await ctx.db
+    .select()
+    .from(catalogEntries)
+    .where(
+      and(
+        eq(catalogEntries.setId, setId),
+        eq(catalogEntries.dir, query.dir),
+        query.after === undefined ? undefined : gt(catalogEntries.name, query.after),
+      ),
+    )
+    .orderBy(asc(catalogEntries.name))
+    .limit(query.limit + 1);
+  const items = rows.slice(0, query.limit);
+  return {
+    dir: query.dir,
+    items,
+    nextAfter: rows.length > query.limit ? (items.at(-1)?.name ?? null) : null,
+  };
+}
+
+/** Every stored version of one path across all sets, newest set first. */
+export async function pathVersions(ctx: ServiceCtx, path: string) {
+  const cut = path.lastIndexOf("/");
+  const dir = cut === -1 ? "" : path.slice(0, cut);
+  const name = cut === -1 ? path : path.slice(cut + 1);
+  const rows = await ctx.db
+    .select({
+      entry: catalogEntries,
+      set: {
+        id: backupSets.id,
+        uuid: backupSets.uuid,
+        state: backupSets.state,
+        startedAt: backupSets.startedAt,
+        backupType: backupSets.backupType,
+      },
+    })
+    .from(catalogEntries)
+    .innerJoin(backupSets, eq(backupSets.id, catalogEntries.setId))
+    .where(and(eq(catalogEntries.name, name), eq(catalogEntries.dir, dir)))
+    .orderBy(desc(backupSets.startedAt))
+    .limit(1000);
+  return { path, versions: rows };
+}
+
+/** Name search over the whole catalog (or one set): prefix by index range, or a glob. */
+export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof searchQuery>) {
+  if (!query.q && !query.glob) throw new AppError("validation_failed", "Give q (a name prefix) or glob");
+  const byName = query.q
+    ? and(gte(catalogEntries.name, query.q), lt(catalogEntries.name, `${query.q}\u{10FFFF}`))
+    : sql`${catalogEntries.name} glob ${query.glob}`;
+  const rows = await ctx.db
+    .select()
+    .from(catalogEntries)
+    .where(
+      and(
+        byName,
+        query.setId ? eq(catalogEntries.setId, query.setId) : undefined,
+        query.cursor === undefined ? undefined : gt(catalogEntries.id, query.cursor),
+      ),
+    )
+    .orderBy(asc(catalogEntries.id))
+    .limit(query.limit + 1);
+  const items = rows.slice(0, query.limit);
+  return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+}
