@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backupSets, catalogEntries } from "../../functions/db/schema/index.ts";
+import {
+  backupSetSegments,
+  backupSets,
+  catalogEntries,
+  pools,
+  tapes,
+} from "../../functions/db/schema/index.ts";
 import { catalogRows } from "../../functions/services/orders/catalog-rows.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
@@ -132,5 +138,60 @@ describe("finding files in the catalog", () => {
     expect(glob.items.map((e) => e.name).sort()).toEqual(["<img src=x onerror=alert(1)>.txt", "notes.txt"]);
     expect((await hub.request("/api/v1/catalog/search", { token })).status).toBe(400);
     expect((await hub.request("/api/v1/sets/1/tree?dir=../etc", { token })).status).toBe(400);
+  });
+
+  it("plans a restore: the entries under a directory, the tape holding them, and what the operator must do", async () => {
+    const now = new Date();
+    const [pool] = await hub.ctx.db
+      .insert(pools)
+      .values({ name: "Weekly", createdAt: now, updatedAt: now })
+      .returning();
+    const [tape] = await hub.ctx.db
+      .insert(tapes)
+      .values({
+        barcode: "L00003L9",
+        poolId: pool?.id,
+        state: "offsite",
+        location: "Vault B",
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    await hub.ctx.db
+      .insert(backupSetSegments)
+      .values({
+        setId: sets[0] as number,
+        sequence: 0,
+        tapeId: tape?.id as number,
+        fileNumber: 1,
+        complete: true,
+        createdAt: now,
+      });
+    const res = await hub.request("/api/v1/restores/plan", {
+      method: "POST",
+      token,
+      json: { setId: sets[0], paths: ["/home/alice"] },
+    });
+    expect(res.status).toBe(200);
+    const plan = (await res.json()) as {
+      files: number;
+      entries: number;
+      bytes: number;
+      tapes: { barcode: string; location: string; instruction: string }[];
+    };
+    expect(plan).toMatchObject({ files: 6, entries: 7, bytes: 60 });
+    expect(plan.tapes).toEqual([expect.objectContaining({ barcode: "L00003L9", location: "offsite" })]);
+    expect(plan.tapes[0]?.instruction).toBe(
+      "Fetch L00003L9 from pool Weekly from offsite storage (Vault B), then insert it into a drive",
+    );
+
+    const latest = (await (
+      await hub.request("/api/v1/restores/plan", {
+        method: "POST",
+        token,
+        json: { paths: ["home/bob/notes.txt"], asOf: "2026-01-15" },
+      })
+    ).json()) as { set: { id: number } };
+    expect(latest.set.id).toBe(sets[0]);
   });
 });

@@ -58,6 +58,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/runs/:id/resume": "operator",
   "POST /api/v1/runs/:id/retry": "operator",
   "GET /api/v1/encryption-keys": "read-only",
+  "POST /api/v1/restores/plan": "read-only",
   "GET /api/v1/sets": "read-only",
   "GET /api/v1/sets/:id": "read-only",
   "GET /api/v1/sets/:id/tree": "read-only",

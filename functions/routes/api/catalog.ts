@@ -9,11 +9,24 @@ import {
   searchQuery,
   versionsQuery,
 } from "../../services/catalog/find.ts";
+import { planRestore, restorePlanInput } from "../../services/catalog/restore-plan.ts";
 import { serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
 
 export function registerCatalogRoutes(api: ApiRouter): void {
   const tag = "catalog";
+  api.route(
+    {
+      method: "POST",
+      path: "/restores/plan",
+      permission: "read",
+      tag: "restores",
+      summary: "Plan a restore: the set, the tapes in order, where each is and what to do",
+      body: restorePlanInput,
+      audit: false,
+    },
+    async (c, { body }) => c.json(await planRestore(serviceCtx(c), body)),
+  );
   api.route(
     {
       method: "GET",

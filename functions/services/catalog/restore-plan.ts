@@ -1,0 +1,185 @@
+import { and, asc, desc, eq, gte, inArray, lt, lte, or } from "drizzle-orm";
+import { z } from "zod";
+import {
+  agents,
+  backupSetSegments,
+  backupSets,
+  catalogEntries,
+  changers,
+  drives,
+  pools,
+  tapes,
+} from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { getOrThrow } from "../shared.ts";
+
+const selectionPath = z
+  .string()
+  .max(4096)
+  .transform((p) => p.replace(/^\/+|\/+$/g, ""))
+  .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
+
+export const restorePlanInput = z.object({
+  /** The set to restore from; without it, the newest complete set at or before asOf holding each path. */
+  setId: z.number().int().positive().optional(),
+  /** Files or directories ("" or [] = the whole set). */
+  paths: z.array(selectionPath).max(10_000).default([]),
+  asOf: z.coerce.date().optional(),
+});
+
+type EntryRow = typeof catalogEntries.$inferSelect;
+
+/** Every entry the selection covers in one set: the paths themselves and everything below them. */
+async function selectedEntries(ctx: ServiceCtx, setId: number, paths: string[]): Promise<EntryRow[]> {
+  if (paths.length === 0 || paths.includes("")) {
+    return ctx.db
+      .select()
+      .from(catalogEntries)
+      .where(eq(catalogEntries.setId, setId))
+      .orderBy(asc(catalogEntries.offset));
+  }
+  const out = new Map<number, EntryRow>();
+  for (const path of paths) {
+    const cut = path.lastIndexOf("/");
+    const dir = cut === -1 ? "" : path.slice(0, cut);
+    const name = cut === -1 ? path : path.slice(cut + 1);
+    const rows = await ctx.db
+      .select()
+      .from(catalogEntries)
+      .where(
+        and(
+          eq(catalogEntries.setId, setId),
+          // The entry itself, or anything whose directory is the path or below it ('/' + 1 is '0').
+          or(
+            and(eq(catalogEntries.dir, dir), eq(catalogEntries.name, name)),
+            eq(catalogEntries.dir, path),
+            and(gte(catalogEntries.dir, `${path}/`), lt(catalogEntries.dir, `${path}0`)),
+          ),
+        ),
+      );
+    for (const row of rows) out.set(row.id, row);
+  }
+  return [...out.values()].sort((a, b) => a.offset - b.offset);
+}
+
+async function chooseSet(ctx: ServiceCtx, input: z.output<typeof restorePlanInput>) {
+  if (input.setId)
+    return getOrThrow(
+      await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, input.setId) }),
+      "Backup set",
+      input.setId,
+    );
+  const first = input.paths[0];
+  if (!first)
+    throw new AppError("validation_failed", "Give setId, or paths to find the newest set holding them");
+  const cut = first.lastIndexOf("/");
+  const [hit] = await ctx.db
+    .select({ set: backupSets })
+    .from(catalogEntries)
+    .innerJoin(backupSets, eq(backupSets.id, catalogEntries.setId))
+    .where(
+      and(
+        eq(catalogEntries.name, cut === -1 ? first : first.slice(cut + 1)),
+        eq(catalogEntries.dir, cut === -1 ? "" : first.slice(0, cut)),
+        eq(backupSets.state, "complete"),
+        input.asOf ? lte(backupSets.startedAt, input.asOf) : undefined,
+      ),
+    )
+    .orderBy(desc(backupSets.startedAt))
+    .limit(1);
+  if (!hit)
+    throw new AppError(
+      "not_found",
+      `No complete backup set holds ${first}${input.asOf ? ` as of ${input.asOf.toISOString()}` : ""}`,
+    );
+  return hit.set;
+}
+
+/**
+ * What a restore needs: the set, the entries, the tapes in the order they will be read, where
+ * each tape is now, and what the operator must do before it can start.
+ */
+export async function planRestore(ctx: ServiceCtx, raw: z.output<typeof restorePlanInput>) {
+  const set = await chooseSet(ctx, raw);
+  if (set.state === "writing") throw new AppError("conflict", `Set ${set.id} is still being written`);
+  const entries = await selectedEntries(ctx, set.id, raw.paths);
+  if (entries.length === 0) throw new AppError("not_found", `Nothing in set ${set.id} matches the selection`);
+  const needed = new Set<number>();
+  for (const e of entries) for (let s = e.segment; s <= e.endSegment; s++) needed.add(s);
+  const segments = await ctx.db
+    .select({ segment: backupSetSegments, tape: tapes, pool: pools.name })
+    .from(backupSetSegments)
+    .innerJoin(tapes, eq(tapes.id, backupSetSegments.tapeId))
+    .leftJoin(pools, eq(pools.id, tapes.poolId))
+    .where(and(eq(backupSetSegments.setId, set.id), inArray(backupSetSegments.sequence, [...needed])))
+    .orderBy(asc(backupSetSegments.sequence));
+  const missing = [...needed].filter((s) => !segments.some((row) => row.segment.sequence === s));
+  const tapesInOrder = [];
+  for (const row of segments)
+    tapesInOrder.push({
+      sequence: row.segment.sequence,
+      barcode: row.tape.barcode,
+      pool: row.pool,
+      fileNumber: row.segment.fileNumber,
+      ...(await whereIs(ctx, row.tape, row.pool)),
+    });
+  return {
+    set: {
+      id: set.id,
+      uuid: set.uuid,
+      state: set.state,
+      startedAt: set.startedAt,
+      encrypted: set.encryption !== "none",
+      keyFingerprint: set.encryptionKeyFingerprint,
+    },
+    files: entries.filter((e) => e.type !== "dir").length,
+    entries: entries.length,
+    bytes: entries.reduce((sum, e) => sum + e.size, 0),
+    tapes: tapesInOrder,
+    warnings: [
+      ...(set.state !== "complete"
+        ? [`Set ${set.id} is ${set.state}: files written before it stopped can be restored, nothing after`]
+        : []),
+      ...missing.map(
+        (s) => `Segment ${s} of set ${set.id} is on no tape the catalog knows; scan the set's tapes first`,
+      ),
+    ],
+  };
+}
+
+async function whereIs(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, pool: string | null) {
+  const fromPool = pool ? ` from pool ${pool}` : "";
+  if (tape.driveId) {
+    const [d] = await ctx.db
+      .select({ drive: drives.name, agent: agents.name })
+      .from(drives)
+      .innerJoin(agents, eq(agents.id, drives.agentId))
+      .where(eq(drives.id, tape.driveId));
+    return {
+      location: "drive",
+      instruction: `${tape.barcode} is already in ${d?.drive ?? "a drive"} on ${d?.agent ?? "its agent"}`,
+    };
+  }
+  if (tape.changerId) {
+    const [ch] = await ctx.db
+      .select({ name: changers.name, agent: agents.name })
+      .from(changers)
+      .innerJoin(agents, eq(agents.id, changers.agentId))
+      .where(eq(changers.id, tape.changerId));
+    return {
+      location: "changer",
+      instruction: `${tape.barcode} is in slot ${tape.slot ?? "?"} of ${ch?.name ?? "a changer"} on ${ch?.agent ?? "its agent"}; it is loaded automatically`,
+    };
+  }
+  if (tape.state === "offsite") {
+    return {
+      location: "offsite",
+      instruction: `Fetch ${tape.barcode}${fromPool} from offsite storage${tape.location ? ` (${tape.location})` : ""}, then insert it into a drive`,
+    };
+  }
+  return {
+    location: "shelf",
+    instruction: `Insert ${tape.barcode}${fromPool} into a drive or a changer slot`,
+  };
+}
