@@ -157,16 +157,14 @@ describe("finding files in the catalog", () => {
         updatedAt: now,
       })
       .returning();
-    await hub.ctx.db
-      .insert(backupSetSegments)
-      .values({
-        setId: sets[0] as number,
-        sequence: 0,
-        tapeId: tape?.id as number,
-        fileNumber: 1,
-        complete: true,
-        createdAt: now,
-      });
+    await hub.ctx.db.insert(backupSetSegments).values({
+      setId: sets[0] as number,
+      sequence: 0,
+      tapeId: tape?.id as number,
+      fileNumber: 1,
+      complete: true,
+      createdAt: now,
+    });
     const res = await hub.request("/api/v1/restores/plan", {
       method: "POST",
       token,

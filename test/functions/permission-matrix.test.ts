@@ -82,6 +82,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /login": "public",
   "POST /logout": "authenticated",
   "GET /": "read-only",
+  "GET /partials/active-runs": "read-only",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

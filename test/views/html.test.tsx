@@ -46,12 +46,39 @@ describe("views escape every dynamic value", () => {
     expect(page).toContain("hx-headers:inherited=");
   });
 
-  it("the dashboard renders counts and its navigation marks the current page", () => {
+  it("the dashboard shows a running job's progress, escapes its path, and marks the current page", () => {
+    const now = new Date("2026-11-26T12:00:00Z");
+    const run = {
+      id: 7,
+      jobName: "Nightly <b>",
+      state: "running",
+      bytesDone: 500,
+      bytesTotal: 1000,
+      filesDone: 3,
+      filesTotal: 9,
+      currentPath: HOSTILE,
+      rateBytesPerSec: 2_000_000,
+      etaSeconds: 90,
+      tapeBarcode: "L00001L9",
+      operatorMessage: null,
+    };
     const page = DashboardPage({
       layout: { user: { username: "ops", role: "operator" }, csrfToken: "t" },
-      counts: { tapes: 7, pools: 2, jobs: 3, sources: 1 },
+      data: {
+        now,
+        agents: [],
+        drives: [],
+        active: [run as never],
+        recent: [],
+        tapeStates: { active: 7 },
+        pools: [],
+        counts: { jobs: 1, tapes: 7 },
+      },
     }).value;
     expect(page).toContain('<a href="/" aria-current="page">Dashboard</a>');
-    expect(page).toMatch(/Tapes<\/div><div class="stat">7</);
+    expect(page).toContain('<progress max="100" value="50"');
+    expect(page).toContain("Nightly &lt;b&gt;");
+    expect(page).not.toContain(HOSTILE);
+    expect(page).toContain('hx-trigger="every 2s"');
   });
 });

@@ -23,6 +23,15 @@ button.link { background:none; border:none; color:#cbd5e1; padding:0; }
 .alert { padding:.6rem .8rem; border-radius:6px; border:1px solid; }
 .alert.error { color: var(--bad); border-color: var(--bad); background:#fdecea; }
 .alert.ok { color: var(--good); border-color: var(--good); background:#edf7ed; }
+.alert.warn { color: var(--warn); border-color: var(--warn); background:#fff4e5; }
+.badge { display:inline-block; padding:0 .45rem; border-radius:999px; font-size:.8rem; background:#e8ebf0; color:var(--fg); }
+.state-running, .state-online, .state-active, .state-idle, .state-completed { background:#e3f1e4; color: var(--good); }
+.state-failed, .state-error, .state-offline, .state-interrupted { background:#fdecea; color: var(--bad); }
+.state-waiting-for-tape, .state-paused, .state-completed-with-warnings, .state-queued { background:#fff4e5; color: var(--warn); }
+progress { width:100%; height:1.1rem; }
+.run { padding:.6rem 0; border-bottom:1px solid var(--line); }
+.run-path { font-family: ui-monospace, monospace; font-size:.85rem; overflow-wrap:anywhere; }
+svg.chart { width:100%; max-height:10rem; }
 .login { max-width: 24rem; margin: 4rem auto; }
 table { width:100%; border-collapse: collapse; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); }

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import { renderDocument } from "../../../views/html.ts";
-import { DashboardPage } from "../../../views/pages/dashboard.tsx";
+import { ActiveRuns, DashboardPage } from "../../../views/pages/dashboard.tsx";
 import { LoginPage } from "../../../views/pages/login.tsx";
 import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { csrfTokenFor } from "../../security/csrf.ts";
-import { getDashboardCounts } from "../../services/dashboard.ts";
+import { getDashboard } from "../../services/dashboard.ts";
 import { signIn, signOut } from "../api/auth.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { type PageRouter, safeNext } from "./router.ts";
@@ -59,8 +59,15 @@ export function registerSessionPages(pages: PageRouter): void {
       return c.body(null, 204);
     },
   );
+  pages.route(
+    { method: "GET", path: "/partials/active-runs", permission: "read", summary: "Running jobs (polled)" },
+    async (c) => {
+      const data = await getDashboard(serviceCtx(c));
+      return c.html(ActiveRuns({ runs: data.active }).value);
+    },
+  );
   pages.route({ method: "GET", path: "/", permission: "read", summary: "Dashboard" }, async (c) => {
-    const counts = await getDashboardCounts(serviceCtx(c));
-    return c.html(renderDocument(DashboardPage({ layout: await layoutFor(c), counts })));
+    const data = await getDashboard(serviceCtx(c));
+    return c.html(renderDocument(DashboardPage({ layout: await layoutFor(c), data })));
   });
 }

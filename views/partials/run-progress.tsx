@@ -1,0 +1,45 @@
+import { formatBytes, formatDuration, formatRate, percent } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+
+export interface RunProgressModel {
+  id: number;
+  jobName: string;
+  state: string;
+  bytesDone: number;
+  bytesTotal: number | null;
+  filesDone: number;
+  filesTotal: number | null;
+  currentPath: string | null;
+  rateBytesPerSec: number | null;
+  etaSeconds: number | null;
+  tapeBarcode: string | null;
+  operatorMessage: string | null;
+}
+
+/** One run's live progress: percent, rate, ETA, current file, and any words for the operator. */
+export function RunProgress(run: RunProgressModel): SafeHtml {
+  const pct = percent(run.bytesDone, run.bytesTotal);
+  return (
+    <div class={`run run-${run.state}`} data-run-id={run.id}>
+      <div class="run-head">
+        <a href={`/runs/${run.id}`}>{run.jobName}</a>{" "}
+        <span class={`badge state-${run.state}`}>{run.state}</span>
+        {run.tapeBarcode ? <span class="muted"> on {run.tapeBarcode}</span> : null}
+      </div>
+      <progress max="100" value={pct ?? undefined} aria-label={`Run ${run.id} progress`}>
+        {pct === null ? "" : `${pct}%`}
+      </progress>
+      <div class="run-figures muted">
+        <span class="pct">{pct === null ? "…" : `${pct}%`}</span> · {formatBytes(run.bytesDone)}
+        {run.bytesTotal ? ` of ${formatBytes(run.bytesTotal)}` : ""} · {run.filesDone} files ·{" "}
+        {formatRate(run.rateBytesPerSec)} · ETA {formatDuration(run.etaSeconds)}
+      </div>
+      {run.currentPath ? <div class="run-path muted">{run.currentPath}</div> : null}
+      {run.operatorMessage ? (
+        <div class="alert warn" role="status">
+          {run.operatorMessage}
+        </div>
+      ) : null}
+    </div>
+  );
+}
