@@ -24,6 +24,7 @@ import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
+import { registerOperationPages } from "./routes/pages/operations.ts";
 import { PageRouter } from "./routes/pages/router.ts";
 import { registerSessionPages } from "./routes/pages/session-pages.ts";
 
@@ -93,6 +94,7 @@ export function createApp(deps: Deps): HubApp {
   const pages = new PageRouter(app);
   registerAssetRoutes(pages);
   registerSessionPages(pages);
+  registerOperationPages(pages);
 
   app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

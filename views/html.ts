@@ -64,8 +64,8 @@ export function h(tag: string | Component, props: Props, ...children: Child[]): 
   return new SafeHtml(markup);
 }
 
-export function Fragment(props: { children: SafeHtml[] }): SafeHtml {
-  return new SafeHtml(props.children.map((c) => c.value).join(""));
+export function Fragment(props: { children?: SafeHtml[] }): SafeHtml {
+  return new SafeHtml((props.children ?? []).map((c) => c.value).join(""));
 }
 
 export function renderDocument(page: SafeHtml): string {

@@ -83,6 +83,23 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /logout": "authenticated",
   "GET /": "read-only",
   "GET /partials/active-runs": "read-only",
+  "GET /tapes": "read-only",
+  "POST /tapes": "operator",
+  "POST /tapes/:id/label": "operator",
+  "GET /jobs": "read-only",
+  "POST /jobs": "operator",
+  "POST /sources": "operator",
+  "POST /pools": "operator",
+  "POST /jobs/:id/run": "operator",
+  "GET /runs/:id": "read-only",
+  "GET /runs/:id/live": "read-only",
+  "GET /runs/:id/log": "read-only",
+  "POST /runs/:id/cancel": "operator",
+  "POST /runs/:id/pause": "operator",
+  "POST /runs/:id/resume": "operator",
+  "GET /agents": "read-only",
+  "POST /agents": "admin",
+  "GET /logs": "read-only",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

@@ -13,6 +13,7 @@ const NAV = [
   { href: "/tapes", label: "Tapes" },
   { href: "/jobs", label: "Jobs" },
   { href: "/restore", label: "Restore" },
+  { href: "/agents", label: "Agents" },
   { href: "/logs", label: "Logs" },
 ];
 

@@ -1,0 +1,293 @@
+import { renderDocument } from "../../../views/html.ts";
+import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
+import { JobsPage } from "../../../views/pages/jobs.tsx";
+import { LogsPage } from "../../../views/pages/logs.tsx";
+import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
+import { TapesPage } from "../../../views/pages/tapes.tsx";
+import { TAPE_STATES } from "../../db/schema/index.ts";
+import { createAgent, createAgentInput, listAgents } from "../../services/agents/agents.ts";
+import { listAuditLogs } from "../../services/audit/list-audit-logs.ts";
+import { listEncryptionKeys } from "../../services/encryption-keys.ts";
+import { createJob, createJobInput, getJob, listJobs } from "../../services/jobs.ts";
+import { createPool, createPoolInput, listPools } from "../../services/pools.ts";
+import { cancelRun, getRun, pauseRun, resumeRun, runLogs } from "../../services/runs/control-run.ts";
+import { queueRun } from "../../services/runs/queue-run.ts";
+import { createSource, createSourceInput, listSources } from "../../services/sources.ts";
+import { createTape, createTapeInput, listTapes, tapeFilter } from "../../services/tapes.ts";
+import { labelTapeInput, requestLabel } from "../../services/tapes-label.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
+import { can, formFields, list, num, ok, parseForm } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+const ALL = { limit: 500 };
+
+export function registerOperationPages(pages: PageRouter): void {
+  pages.route(
+    { method: "GET", path: "/tapes", permission: "read", summary: "Tapes with filters" },
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const filter = parseForm(tapeFilter, c.req.query());
+      const cursor = num(c.req.query("cursor"));
+      const [tapes, pools] = await Promise.all([
+        listTapes(ctx, { limit: 100, cursor }, filter),
+        listPools(ctx, ALL),
+      ]);
+      return c.html(
+        renderDocument(
+          TapesPage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            tapes: tapes.items,
+            pools: pools.items,
+            filter,
+            states: TAPE_STATES,
+            nextCursor: tapes.nextCursor,
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/tapes",
+      permission: "operate",
+      summary: "Register a tape",
+      audit: "tape.create",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const tape = await createTape(
+        serviceCtx(c),
+        parseForm(createTapeInput, { barcode: f.barcode, poolId: num(f.poolId) }),
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `Tape ${tape.barcode} registered`, 201);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/tapes/:id/label",
+      permission: "operate",
+      summary: "Label a tape",
+      audit: "tape.label",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const input = parseForm(labelTapeInput, { poolId: num(f.poolId), force: f.force === "on" });
+      const order = await requestLabel(serviceCtx(c), Number(c.req.param("id")), input);
+      return ok(c, `Labelling ${order.tape} in ${order.drive}…`, 202);
+    },
+  );
+
+  pages.route(
+    { method: "GET", path: "/jobs", permission: "read", summary: "Jobs, sources and pools" },
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const [jobs, sources, pools, agents, keys] = await Promise.all([
+        listJobs(ctx, ALL),
+        listSources(ctx, ALL),
+        listPools(ctx, ALL),
+        listAgents(ctx),
+        listEncryptionKeys(ctx),
+      ]);
+      return c.html(
+        renderDocument(
+          JobsPage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            jobs: jobs.items,
+            sources: sources.items,
+            pools: pools.items,
+            agents: agents.items,
+            keys: keys.items,
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    { method: "POST", path: "/jobs", permission: "operate", summary: "Create a job", audit: "job.create" },
+    async (c) => {
+      const f = await formFields(c);
+      const keyId = num(f.encryptionKeyId);
+      const job = await createJob(
+        serviceCtx(c),
+        parseForm(createJobInput, {
+          name: f.name,
+          sourceId: num(f.sourceId),
+          poolId: num(f.poolId),
+          backupType: f.backupType,
+          compression: f.compression,
+          encryption: keyId ? "aes-256-gcm" : "none",
+          encryptionKeyId: keyId,
+          schedule: f.schedule ?? null,
+        }),
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `Job ${job.name} created`, 201);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/sources",
+      permission: "operate",
+      summary: "Create a source",
+      audit: "source.create",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const source = await createSource(
+        serviceCtx(c),
+        parseForm(createSourceInput, {
+          name: f.name,
+          kind: f.kind,
+          agentId: f.agentId ?? null,
+          paths: list(f.paths),
+          exclude: list(f.exclude),
+        }),
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `Source ${source.name} created`, 201);
+    },
+  );
+  pages.route(
+    { method: "POST", path: "/pools", permission: "operate", summary: "Create a pool", audit: "pool.create" },
+    async (c) => {
+      const f = await formFields(c);
+      const pool = await createPool(
+        serviceCtx(c),
+        parseForm(createPoolInput, { name: f.name, retentionDays: num(f.retentionDays) }),
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `Pool ${pool.name} created`, 201);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/jobs/:id/run",
+      permission: "operate",
+      summary: "Run a job now",
+      audit: "job.run",
+    },
+    async (c) => {
+      const run = await queueRun(serviceCtx(c), Number(c.req.param("id")), principalOf(c).username);
+      c.header("HX-Redirect", `/runs/${run.id}`);
+      return ok(c, `Run ${run.id} queued`, 202);
+    },
+  );
+
+  const runModel = async (c: Parameters<typeof serviceCtx>[0]) => {
+    const ctx = serviceCtx(c);
+    const run = await getRun(ctx, Number(c.req.param("id")));
+    const job = await getJob(ctx, run.jobId);
+    const tape = run.currentTapeId
+      ? await ctx.db.query.tapes.findFirst({ where: (t, { eq }) => eq(t.id, run.currentTapeId as number) })
+      : undefined;
+    return { ...run, jobName: job.name, tapeBarcode: tape?.barcode ?? null };
+  };
+  pages.route(
+    { method: "GET", path: "/runs/:id", permission: "read", summary: "A run with live progress and log" },
+    async (c) => {
+      const run = await runModel(c);
+      const lines = await runLogs(serviceCtx(c), run.id, undefined, 500);
+      return c.html(
+        renderDocument(
+          RunPage({ layout: await layoutFor(c), run, lines: lines.items, canOperate: can(c, "operate") }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    { method: "GET", path: "/runs/:id/live", permission: "read", summary: "A run's progress (polled)" },
+    async (c) => c.html(RunLive(await runModel(c)).value),
+  );
+  pages.route(
+    { method: "GET", path: "/runs/:id/log", permission: "read", summary: "New log lines of a run (polled)" },
+    async (c) => {
+      const id = Number(c.req.param("id"));
+      const after = num(c.req.query("after")) ?? 0;
+      const [run, lines] = await Promise.all([
+        getRun(serviceCtx(c), id),
+        runLogs(serviceCtx(c), id, after, 500),
+      ]);
+      return c.html(LogTail({ runId: id, lines: lines.items, after, live: !run.finishedAt }).value);
+    },
+  );
+  for (const [verb, action] of Object.entries({ cancel: cancelRun, pause: pauseRun, resume: resumeRun })) {
+    pages.route(
+      {
+        method: "POST",
+        path: `/runs/:id/${verb}`,
+        permission: "operate",
+        summary: `${verb} a run`,
+        audit: `run.${verb}`,
+      },
+      async (c) => {
+        const run = await action(serviceCtx(c), Number(c.req.param("id")));
+        return ok(
+          c,
+          verb === "cancel" ? `Cancel requested for run ${run.id}` : `Run ${run.id}: ${verb} requested`,
+        );
+      },
+    );
+  }
+
+  pages.route({ method: "GET", path: "/agents", permission: "read", summary: "Agents" }, async (c) => {
+    const ctx = serviceCtx(c);
+    const agents = await listAgents(ctx);
+    return c.html(
+      renderDocument(
+        AgentsPage({
+          layout: await layoutFor(c),
+          isAdmin: can(c, "admin"),
+          now: ctx.now(),
+          agents: agents.items,
+        }),
+      ),
+    );
+  });
+  pages.route(
+    {
+      method: "POST",
+      path: "/agents",
+      permission: "admin",
+      summary: "Create an agent (token shown once)",
+      audit: "agent.create",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const created = await createAgent(
+        serviceCtx(c),
+        parseForm(createAgentInput, { name: f.name, site: f.site ?? null }),
+      );
+      c.header("Cache-Control", "no-store");
+      return c.html(
+        EnrollmentToken({
+          hubUrl: new URL(c.req.url).origin,
+          token: created.enrollmentToken,
+          name: created.agent.name,
+        }).value,
+        201,
+      );
+    },
+  );
+
+  pages.route({ method: "GET", path: "/logs", permission: "read", summary: "Audit log" }, async (c) => {
+    const filter = { action: c.req.query("action") || undefined, actor: c.req.query("actor") || undefined };
+    const page = await listAuditLogs(
+      serviceCtx(c),
+      { limit: 100, cursor: num(c.req.query("cursor")) },
+      filter,
+    );
+    return c.html(
+      renderDocument(
+        LogsPage({ layout: await layoutFor(c), filter, rows: page.items, nextCursor: page.nextCursor }),
+      ),
+    );
+  });
+}

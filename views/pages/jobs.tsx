@@ -1,0 +1,150 @@
+import { formatTime } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { Field, HxForm, Select } from "../partials/forms.tsx";
+
+export interface JobsModel {
+  layout: Omit<LayoutModel, "title" | "current">;
+  canOperate: boolean;
+  jobs: {
+    id: number;
+    name: string;
+    sourceId: number | null;
+    poolId: number | null;
+    backupType: string;
+    compression: string;
+    encryption: string;
+    schedule: string | null;
+    nextRunAt: Date | null;
+    enabled: boolean;
+  }[];
+  sources: { id: number; name: string; paths: string[] }[];
+  pools: { id: number; name: string }[];
+  agents: { id: string; name: string }[];
+  keys: { id: number; name: string }[];
+}
+
+export function JobsPage(model: JobsModel): SafeHtml {
+  const source = new Map(model.sources.map((s) => [s.id, s.name]));
+  const pool = new Map(model.pools.map((p) => [p.id, p.name]));
+  return (
+    <Layout {...model.layout} title="Jobs" current="/jobs">
+      <h1>Jobs</h1>
+      <section class="card">
+        <table>
+          <thead>
+            <tr>
+              <th>Job</th>
+              <th>Source → pool</th>
+              <th>Type</th>
+              <th>Schedule</th>
+              <th>Next run</th>
+              {model.canOperate ? <th>Actions</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {model.jobs.map((j) => (
+              <tr>
+                <td>
+                  <a href={`/jobs/${j.id}`}>{j.name}</a>
+                  {j.enabled ? null : <span class="badge"> disabled</span>}
+                </td>
+                <td>
+                  {source.get(j.sourceId ?? 0) ?? "–"} → {pool.get(j.poolId ?? 0) ?? "–"}
+                </td>
+                <td>
+                  {j.backupType}, {j.compression}
+                  {j.encryption === "none" ? "" : ", encrypted"}
+                </td>
+                <td>{j.schedule ?? "manual"}</td>
+                <td>{formatTime(j.nextRunAt)}</td>
+                {model.canOperate ? (
+                  <td>
+                    <form class="inline" hx-post={`/jobs/${j.id}/run`} hx-target={`#job-${j.id}-result`}>
+                      <button type="submit">Run now</button>
+                      <span id={`job-${j.id}-result`}></span>
+                    </form>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {model.jobs.length === 0 ? <p class="muted">No job yet.</p> : null}
+      </section>
+      {model.canOperate ? (
+        <div class="grid">
+          <section class="card">
+            <h2>New job</h2>
+            <HxForm action="/jobs" id="new-job" submit="Create job">
+              <Field label="Name" name="name" required />
+              <Select
+                label="Source"
+                name="sourceId"
+                options={model.sources.map((s) => ({ value: String(s.id), label: s.name }))}
+              />
+              <Select
+                label="Pool"
+                name="poolId"
+                options={model.pools.map((p) => ({ value: String(p.id), label: p.name }))}
+              />
+              <Select
+                label="Type"
+                name="backupType"
+                options={[
+                  { value: "full", label: "full" },
+                  { value: "incremental", label: "incremental" },
+                ]}
+              />
+              <Select
+                label="Compression"
+                name="compression"
+                selected="zstd"
+                options={["zstd", "gzip", "none"].map((v) => ({ value: v, label: v }))}
+              />
+              <Select
+                label="Encryption"
+                name="encryptionKeyId"
+                options={[
+                  { value: "", label: "none" },
+                  ...model.keys.map((k) => ({ value: String(k.id), label: `AES-256-GCM, key ${k.name}` })),
+                ]}
+              />
+              <Field label="Schedule (cron, empty = manual)" name="schedule" placeholder="0 2 * * *" />
+            </HxForm>
+          </section>
+          <section class="card">
+            <h2>New source</h2>
+            <HxForm action="/sources" id="new-source" submit="Create source">
+              <Field label="Name" name="name" required />
+              <Select
+                label="Kind"
+                name="kind"
+                options={["local", "nfs", "smb"].map((v) => ({ value: v, label: v }))}
+              />
+              <Select
+                label="Agent (host that sees the paths)"
+                name="agentId"
+                options={model.agents.map((a) => ({ value: a.id, label: a.name }))}
+              />
+              <Field
+                label="Paths (one per line or comma-separated)"
+                name="paths"
+                required
+                placeholder="/srv/share"
+              />
+              <Field label="Exclude globs (comma-separated)" name="exclude" placeholder="*.tmp, cache/" />
+            </HxForm>
+          </section>
+          <section class="card">
+            <h2>New pool</h2>
+            <HxForm action="/pools" id="new-pool" submit="Create pool">
+              <Field label="Name" name="name" required />
+              <Field label="Retention (days)" name="retentionDays" type="number" value="30" />
+            </HxForm>
+          </section>
+        </div>
+      ) : null}
+    </Layout>
+  );
+}

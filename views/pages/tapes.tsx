@@ -1,0 +1,106 @@
+import { formatBytes, formatTime } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { Field, HxForm, Select } from "../partials/forms.tsx";
+
+export interface TapeRow {
+  id: number;
+  barcode: string;
+  label: string | null;
+  state: string;
+  poolId: number | null;
+  usedBytes: number;
+  lastWrittenAt: Date | null;
+  location: string | null;
+}
+
+export interface TapesModel {
+  layout: Omit<LayoutModel, "title" | "current">;
+  canOperate: boolean;
+  tapes: TapeRow[];
+  pools: { id: number; name: string }[];
+  filter: { poolId?: number | undefined; state?: string | undefined; barcode?: string | undefined };
+  states: readonly string[];
+  nextCursor: number | null;
+}
+
+export function TapesPage(model: TapesModel): SafeHtml {
+  const poolName = new Map(model.pools.map((p) => [p.id, p.name]));
+  const poolOptions = model.pools.map((p) => ({ value: String(p.id), label: p.name }));
+  return (
+    <Layout {...model.layout} title="Tapes" current="/tapes">
+      <h1>Tapes</h1>
+      <form class="filters" method="get" action="/tapes">
+        <Select
+          label="Pool"
+          name="poolId"
+          options={[{ value: "", label: "any" }, ...poolOptions]}
+          selected={model.filter.poolId ? String(model.filter.poolId) : ""}
+        />
+        <Select
+          label="State"
+          name="state"
+          options={[{ value: "", label: "any" }, ...model.states.map((s) => ({ value: s, label: s }))]}
+          selected={model.filter.state ?? ""}
+        />
+        <Field label="Barcode" name="barcode" value={model.filter.barcode ?? ""} />
+        <button type="submit">Filter</button>
+      </form>
+      <section class="card">
+        <table>
+          <thead>
+            <tr>
+              <th>Barcode</th>
+              <th>Label</th>
+              <th>Pool</th>
+              <th>State</th>
+              <th>Used</th>
+              <th>Last written</th>
+              {model.canOperate ? <th>Actions</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {model.tapes.map((t) => (
+              <tr id={`tape-${t.id}`}>
+                <td>{t.barcode}</td>
+                <td>{t.label ?? "–"}</td>
+                <td>{t.poolId ? (poolName.get(t.poolId) ?? "–") : "–"}</td>
+                <td>
+                  <span class={`badge state-${t.state}`}>{t.state}</span>
+                </td>
+                <td>{formatBytes(t.usedBytes)}</td>
+                <td>{formatTime(t.lastWrittenAt)}</td>
+                {model.canOperate ? (
+                  <td>
+                    <form class="inline" hx-post={`/tapes/${t.id}/label`} hx-target={`#tape-${t.id}-result`}>
+                      <select name="poolId" aria-label={`Pool for ${t.barcode}`}>
+                        {model.pools.map((p) => (
+                          <option value={String(p.id)} selected={p.id === t.poolId}>
+                            {p.name}
+                          </option>
+                        ))}
+                      </select>
+                      <button type="submit">Label</button>
+                      <span id={`tape-${t.id}-result`}></span>
+                    </form>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {model.tapes.length === 0 ? <p class="muted">No tape matches.</p> : null}
+        {model.nextCursor ? <a href={`/tapes?cursor=${model.nextCursor}`}>Next page</a> : null}
+      </section>
+      {model.canOperate ? (
+        <section class="card">
+          <h2>Register a tape</h2>
+          <HxForm action="/tapes" id="new-tape" submit="Register">
+            <Field label="Barcode" name="barcode" required />
+            <Select label="Pool" name="poolId" options={[{ value: "", label: "none" }, ...poolOptions]} />
+          </HxForm>
+        </section>
+      ) : null}
+    </Layout>
+  );
+}
