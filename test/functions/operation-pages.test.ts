@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestHub, type TestHub } from "../helpers/hub.ts";
+
+describe("operation pages", () => {
+  let hub: TestHub;
+  let op: string;
+  let ro: string;
+  beforeAll(async () => {
+    hub = await createTestHub();
+    op = await hub.tokenFor("operator");
+    ro = await hub.tokenFor("read-only");
+    const post = (path: string, json: unknown) => hub.request(path, { method: "POST", token: op, json });
+    await post("/api/v1/pools", { name: "Weekly <script>" });
+    await post("/api/v1/tapes", { barcode: "L00001L9", poolId: 1 });
+    await post("/api/v1/sources", {
+      name: "Share",
+      kind: "local",
+      paths: ["/srv/<img src=x onerror=alert(1)>"],
+    });
+    await post("/api/v1/jobs", { name: "Nightly", sourceId: 1, poolId: 1 });
+  });
+  afterAll(() => hub.close());
+
+  const page = async (path: string, token: string) => {
+    const res = await hub.request(path, { token });
+    expect(res.status, path).toBe(200);
+    return res.text();
+  };
+
+  it("every page renders for an operator with its controls, and escapes names", async () => {
+    for (const path of ["/", "/tapes", "/jobs", "/agents", "/logs"]) {
+      const html = await page(path, op);
+      expect(html, path).not.toContain("<script>alert");
+      expect(html, path).not.toContain("<img src=x");
+    }
+    expect(await page("/tapes", op)).toContain('hx-post="/tapes/1/label"');
+    expect(await page("/jobs", op)).toContain('hx-post="/jobs/1/run"');
+    expect(await page("/jobs", op)).toContain("Weekly &lt;script&gt;");
+  });
+
+  it("a read-only user sees no mutating control, and a post anyway is refused", async () => {
+    for (const path of ["/", "/tapes", "/jobs", "/agents", "/logs"]) {
+      const html = await page(path, ro);
+      expect(html, path).not.toMatch(/hx-post="\/(tapes|jobs|sources|pools|agents|runs)/);
+    }
+    const res = await hub.request("/jobs/1/run", {
+      method: "POST",
+      token: ro,
+      headers: { "hx-request": "true" },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toMatch(/role="alert"/);
+  });
+
+  it("a form with a bad value answers with an in-page message naming the field", async () => {
+    const res = await hub.request("/pools", {
+      method: "POST",
+      token: op,
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: "name=&retentionDays=-5",
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(
+      /^<div class="alert error" role="alert">Invalid body\.(name|retentionDays)/,
+    );
+  });
+
+  it("run now from the jobs page queues a run and sends the browser to its page", async () => {
+    const res = await hub.request("/jobs/1/run", {
+      method: "POST",
+      token: op,
+      headers: { "hx-request": "true" },
+    });
+    expect(res.status).toBe(202);
+    const target = res.headers.get("hx-redirect") as string;
+    expect(target).toMatch(/^\/runs\/\d+$/);
+    const html = await page(target, op);
+    expect(html).toContain('hx-trigger="every 2s"');
+    expect(html).toContain("queued");
+  });
+});
