@@ -4,22 +4,18 @@ import { backupSetSegments, backupSets, catalogEntries, tapes } from "../../db/s
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { getOrThrow } from "../shared.ts";
+import { catalogPath, splitPath } from "./paths.ts";
 
 const MAX_PATH = 4096;
-const cleanPath = z
-  .string()
-  .max(MAX_PATH)
-  .transform((p) => p.replace(/^\/+|\/+$/g, ""))
-  .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
 
 export const browseQuery = z.object({
-  dir: cleanPath.default(""),
+  dir: catalogPath.default(""),
   /** Keyset: the last name of the previous page. */
   after: z.string().max(MAX_PATH).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
-export const versionsQuery = z.object({ path: cleanPath.refine((p) => p.length > 0, "give a path") });
+export const versionsQuery = z.object({ path: catalogPath.refine((p) => p.length > 0, "give a path") });
 
 export const searchQuery = z.object({
   /** Name prefix (case-sensitive, uses the index) … */
@@ -98,9 +94,7 @@ export async function browseSet(ctx: ServiceCtx, setId: number, query: z.output<
 
 /** Every stored version of one path across all sets, newest set first. */
 export async function pathVersions(ctx: ServiceCtx, path: string) {
-  const cut = path.lastIndexOf("/");
-  const dir = cut === -1 ? "" : path.slice(0, cut);
-  const name = cut === -1 ? path : path.slice(cut + 1);
+  const { dir, name } = splitPath(path);
   const rows = await ctx.db
     .select({
       entry: catalogEntries,

@@ -13,18 +13,13 @@ import {
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { getOrThrow } from "../shared.ts";
-
-const selectionPath = z
-  .string()
-  .max(4096)
-  .transform((p) => p.replace(/^\/+|\/+$/g, ""))
-  .refine((p) => !p.split("/").includes(".."), "must not contain '..'");
+import { catalogPath, splitPath } from "./paths.ts";
 
 export const restorePlanInput = z.object({
   /** The set to restore from; without it, the newest complete set at or before asOf holding each path. */
   setId: z.number().int().positive().optional(),
   /** Files or directories ("" or [] = the whole set). */
-  paths: z.array(selectionPath).max(10_000).default([]),
+  paths: z.array(catalogPath).max(10_000).default([]),
   asOf: z.coerce.date().optional(),
 });
 
@@ -41,9 +36,7 @@ async function selectedEntries(ctx: ServiceCtx, setId: number, paths: string[]):
   }
   const out = new Map<number, EntryRow>();
   for (const path of paths) {
-    const cut = path.lastIndexOf("/");
-    const dir = cut === -1 ? "" : path.slice(0, cut);
-    const name = cut === -1 ? path : path.slice(cut + 1);
+    const { dir, name } = splitPath(path);
     const rows = await ctx.db
       .select()
       .from(catalogEntries)
@@ -73,15 +66,15 @@ async function chooseSet(ctx: ServiceCtx, input: z.output<typeof restorePlanInpu
   const first = input.paths[0];
   if (!first)
     throw new AppError("validation_failed", "Give setId, or paths to find the newest set holding them");
-  const cut = first.lastIndexOf("/");
+  const { dir, name } = splitPath(first);
   const [hit] = await ctx.db
     .select({ set: backupSets })
     .from(catalogEntries)
     .innerJoin(backupSets, eq(backupSets.id, catalogEntries.setId))
     .where(
       and(
-        eq(catalogEntries.name, cut === -1 ? first : first.slice(cut + 1)),
-        eq(catalogEntries.dir, cut === -1 ? "" : first.slice(0, cut)),
+        eq(catalogEntries.name, name),
+        eq(catalogEntries.dir, dir),
         eq(backupSets.state, "complete"),
         input.asOf ? lte(backupSets.startedAt, input.asOf) : undefined,
       ),

@@ -1,5 +1,6 @@
 import { CATALOG_ENTRY_TYPES } from "../../../contracts/agent-protocol.ts";
 import { AppError } from "../../errors.ts";
+import { splitPath } from "../catalog/paths.ts";
 
 const TYPES = new Set<string>(CATALOG_ENTRY_TYPES);
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -50,11 +51,10 @@ export function catalogRows(entries: unknown[]): CatalogRow[] {
     if (!isCount(offset) || !isCount(segment) || !isCount(endSegment) || endSegment < segment)
       bad(i, "offset/segment");
     if (typeof deleted !== "boolean") bad(i, "deleted");
-    const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-    const cut = trimmed.lastIndexOf("/");
+    const { dir, name } = splitPath(path);
     rows[i] = [
-      cut === -1 ? "" : trimmed.slice(0, cut),
-      cut === -1 ? trimmed : trimmed.slice(cut + 1),
+      dir,
+      name,
       type,
       size,
       mode,
