@@ -157,6 +157,7 @@ export async function deliverResult(env: OrderEnv, record: OrderRecord, log: Log
     log.error({ stage: "report", err: error.message }, "hub refused the result; dropped");
   }
   await removeOrderRecord(env.stateDir, record.orderId);
+  log.info({ stage: "report", state: record.result?.state }, "result delivered");
   return true;
 }
 
