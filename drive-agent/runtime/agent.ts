@@ -1,5 +1,6 @@
 import type { HeartbeatRequest } from "../../contracts/agent-protocol.ts";
-import type { RunSettings } from "../config.ts";
+import type { AgentConfig, RunSettings } from "../config.ts";
+import { acquireLock } from "../drives/vtl/lock.ts";
 import { AgentError } from "../errors.ts";
 import { executeBackup } from "../orders/backup.ts";
 import { executeLabel } from "../orders/label.ts";
@@ -8,7 +9,14 @@ import { devicePathOf, hardwareReport } from "./hardware.ts";
 import { HubClient, HubUnreachable } from "./hub-client.ts";
 import type { Logger } from "./logger.ts";
 import { type AbortReason, deliverResult, type Executors, type OrderEnv, runOrder } from "./run-order.ts";
-import { ensureStateDir, listOrderRecords, loadKeys, readAgentConfig, SeenOrderStore } from "./state-dir.ts";
+import {
+  ensureStateDir,
+  listOrderRecords,
+  loadKeys,
+  readAgentConfig,
+  SeenOrderStore,
+  statePaths,
+} from "./state-dir.ts";
 import { createOrderVerifier, verifyOrder } from "./verify-order.ts";
 
 type Active = { controller: AbortController; devicePath: string; done: Promise<void> };
@@ -34,6 +42,17 @@ export async function runAgent(opts: {
       `${stateDir} holds no enrollment; run drive-agent enroll first`,
     );
   await ensureStateDir(stateDir);
+  // Two agents on one state dir would both claim its orders and replay list.
+  const lock = await acquireLock(statePaths(stateDir).lock, `agent state dir ${stateDir}`);
+  try {
+    await serve({ ...opts, config });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfig }): Promise<void> {
+  const { stateDir, settings, stop, config } = opts;
   const keys = await loadKeys(stateDir);
   const log = opts.logger.child({ agentId: config.agentId });
   const client = new HubClient(config.hubUrl, config.agentId, keys.signing);

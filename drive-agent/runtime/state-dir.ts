@@ -13,6 +13,7 @@ import { AgentConfig } from "../config.ts";
  *   seen-orders.json       jti → exp of every order accepted, so a replay is refused after a restart
  *   orders/<id>.json       an order in flight, then its result until the hub acknowledged it
  *   work/                  scratch space of the executors
+ *   agent.lock             pid of the running agent: one agent per state dir
  */
 export const statePaths = (dir: string) => ({
   dir,
@@ -23,6 +24,7 @@ export const statePaths = (dir: string) => ({
   orders: join(dir, "orders"),
   order: (id: string) => join(dir, "orders", `${id}.json`),
   work: join(dir, "work"),
+  lock: join(dir, "agent.lock"),
 });
 
 export async function ensureStateDir(dir: string): Promise<void> {

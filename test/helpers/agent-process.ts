@@ -18,9 +18,12 @@ export const FAST_AGENT_ENV = {
   TAPEBACKARR_AGENT_SHUTDOWN_GRACE_MS: "3000",
 };
 
-/** `drive-agent run` as its own process; `entry` may be a test build of the agent (stand-in executors). */
+/**
+ * `drive-agent run` as its own process; `entry` may be a test build of the agent (stand-in
+ * executors), loaded in-process with tsx's hook so a signal reaches the agent, not a wrapper.
+ */
 export function spawnAgent(stateDir: string, env: Record<string, string> = {}, entry?: string): Spawned {
-  const [command, args] = entry ? [TSX, [entry]] : [AGENT_LAUNCHER, []];
+  const [command, args] = entry ? [process.execPath, ["--import", "tsx", entry]] : [AGENT_LAUNCHER, []];
   return spawnProcess(command, [...args, "run", "--state-dir", stateDir], { ...FAST_AGENT_ENV, ...env });
 }
 
