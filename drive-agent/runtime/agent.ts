@@ -161,10 +161,14 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     const { claims } = verdict;
     await seen.add(claims.jti, claims.exp, nowSeconds(), settings.clockSkewSeconds);
     const controller = new AbortController();
+    const devicePath = claims.body.drive.devicePath;
+    const driveFree = Promise.all(
+      [...active.values()].filter((a) => a.devicePath === devicePath).map((a) => a.done),
+    ).then(() => {});
     const entry: Active = {
       controller,
-      devicePath: claims.body.drive.devicePath,
-      done: runOrder(env, claims, controller)
+      devicePath,
+      done: runOrder(env, claims, controller, driveFree)
         .catch((error: Error) =>
           log.error({ orderId: claims.jti, err: error.message }, "order runner failed"),
         )

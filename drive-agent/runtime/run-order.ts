@@ -36,6 +36,8 @@ export async function runOrder(
   env: OrderEnv,
   claims: OrderClaims,
   controller: AbortController,
+  /** The previous order on the same drive; this one opens the drive after it closed it. */
+  driveFree: Promise<void>,
 ): Promise<void> {
   const { body } = claims;
   const orderId = claims.jti;
@@ -57,6 +59,7 @@ export async function runOrder(
     return;
   }
   log.info({ stage: "execute", drive: body.drive.devicePath }, "order accepted");
+  await driveFree;
 
   const reporter = new HubReporter({
     client: env.client,
