@@ -33,7 +33,7 @@ export async function runAgent(opts: {
   stop: AbortSignal;
   executors?: Executors;
 }): Promise<void> {
-  const { stateDir, settings, stop } = opts;
+  const { stateDir } = opts;
   const config = await readAgentConfig(stateDir);
   if (!config)
     throw new AgentError(

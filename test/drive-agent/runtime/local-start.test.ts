@@ -42,7 +42,7 @@ describe("npm start (scripts/start.ts)", () => {
   it("starts the hub and an enrolled local agent that labels two tapes into pool Default", async () => {
     start = spawnProcess(process.execPath, ["--import", "tsx", "scripts/start.ts"], env());
     const url = (await start.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-    await start.waitFor(/(?:[^]*?"state":"completed","msg":"result delivered"){2}/);
+    await start.waitFor(/(?:[\s\S]*?"state":"completed","msg":"result delivered"){2}/);
     const tapes = await api<{ items: { barcode: string; state: string; poolId: number | null }[] }>(
       url,
       "/api/v1/tapes",

@@ -33,7 +33,9 @@ describe("the agent refuses work orders it must not run", () => {
   const verdictOn = async (jws: string, jti: string) => {
     const before = verdicts().length;
     hub.serve(jws);
-    await agent.waitFor(new RegExp(`(?:[^]*?"msg":"(?:refused work order|order accepted)"){${before + 1}}`));
+    await agent.waitFor(
+      new RegExp(`(?:[\\s\\S]*?"msg":"(?:refused work order|order accepted)"){${before + 1}}`),
+    );
     const verdict = verdicts()[before] as Record<string, unknown>;
     if (verdict.msg === "order accepted") expect(verdict.orderId).toBe(jti);
     return JSON.stringify(verdict);
