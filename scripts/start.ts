@@ -16,7 +16,7 @@ import { type Config, ConfigError, parseConfig } from "../functions/config.ts";
 import { openCatalog } from "../functions/db/client-node.ts";
 import { pools, tapes } from "../functions/db/schema/index.ts";
 import type { ServiceCtx } from "../functions/deps.ts";
-import { startNodeHub } from "../functions/node.ts";
+import { type RunningHub, startNodeHub } from "../functions/node.ts";
 import { createAgent } from "../functions/services/agents/agents.ts";
 import { createPool, createPoolInput } from "../functions/services/pools.ts";
 import { requestLabel } from "../functions/services/tapes-label.ts";
@@ -80,10 +80,27 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
-  const hub = await startNodeHub(process.env);
+  let hub: RunningHub | null = null;
   let agent: ChildProcess | null = null;
   let stopping = false;
-  if (withAgent) {
+  // Installed before anything starts, so a signal during start-up is handled too.
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      agent?.kill(signal); // the agent's second signal: it exits at once
+      process.exit(1);
+    }
+    stopping = true;
+    const closeHub = () => (hub ? hub.close() : Promise.resolve()).then(() => process.exit(0));
+    if (!agent) return void closeHub();
+    agent.once("exit", closeHub);
+    agent.kill("SIGTERM");
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("exit", () => agent?.kill("SIGKILL"));
+
+  hub = await startNodeHub(process.env);
+  if (withAgent && !stopping) {
     const stateDir = await prepareLocalAgent(config, hub.url);
     // Its own process group: a terminal's Ctrl-C reaches it once, through us, not twice.
     agent = spawn(process.execPath, [LAUNCHER, "run", "--state-dir", stateDir], {
@@ -99,21 +116,6 @@ async function main(): Promise<void> {
   process.stderr.write(
     `\n  TapeBackarr hub is ready: open ${hub.url}\n${withAgent ? "  A local drive-agent runs on the virtual library in the data directory (TAPEBACKARR_LOCAL_AGENT=false turns it off).\n" : ""}\n`,
   );
-
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      agent?.kill(signal); // the agent's second signal: it exits at once
-      process.exit(1);
-    }
-    stopping = true;
-    const closeHub = () => hub.close().then(() => process.exit(0));
-    if (!agent) return void closeHub();
-    agent.once("exit", closeHub);
-    agent.kill("SIGTERM");
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  process.on("exit", () => agent?.kill("SIGKILL"));
 }
 
 await main();
