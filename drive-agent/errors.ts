@@ -42,3 +42,19 @@ export class DriveError extends Error {
 export function isDriveError(error: unknown, code?: DriveErrorCode): error is DriveError {
   return error instanceof DriveError && (code === undefined || error.code === code);
 }
+
+/** Failures of the agent runtime (hub, enrollment) carry the same retry-or-operator hint. */
+export class AgentError extends Error {
+  constructor(
+    readonly code: "HUB_UNREACHABLE" | "ENROLLMENT_REFUSED" | "NOT_ENROLLED",
+    readonly recovery: Recovery,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AgentError";
+  }
+
+  toJSON() {
+    return { code: this.code, recovery: this.recovery, message: this.message };
+  }
+}

@@ -1,11 +1,19 @@
 import { parseArgs } from "node:util";
 import { driveCommandNames, runDriveCommand } from "./cli/drive-commands.ts";
+import { runEnrollCommand } from "./cli/enroll-command.ts";
 import { createOutput, reportError, UsageError } from "./cli/output.ts";
+import { runRunCommand } from "./cli/run-command.ts";
 import { runVtlCommand } from "./cli/vtl-commands.ts";
 
 const HELP = `drive-agent: TapeBackarr's tape host agent
 
 Usage:
+  drive-agent enroll --hub URL --token T [--state-dir DIR]
+                     (--vtl DIR | --drive /dev/nst0 [--sg /dev/sg1] ... [--changer /dev/sgN]) [--force]
+                                                   enroll with a hub (token from Agents → New agent)
+  drive-agent run [--state-dir DIR]                work unattended: heartbeats, pull and run work orders
+                                                   (state dir default /var/lib/tapebackarr-agent)
+
   drive-agent vtl init <dir> --capacity SIZE [--drives N] [--slots N] [--ie-slots N]
                        [--cartridges N] [--early-warning SIZE] [--barcode-prefix TB] [--media L9]
   drive-agent vtl ls <dir>                         slots, drives and cartridges
@@ -55,6 +63,16 @@ const options = {
 export async function main(argv: string[]): Promise<number> {
   let json = argv.includes("--json");
   try {
+    // enroll and run have options of their own (--drive is a device there, an index elsewhere).
+    if (argv[0] === "enroll") {
+      await runEnrollCommand(argv.slice(1), createOutput(json));
+      return 0;
+    }
+    if (argv[0] === "run") {
+      const code = await runRunCommand(argv.slice(1));
+      // Idle keep-alive sockets to the hub must not hold a stopping agent open.
+      process.exit(code);
+    }
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     json = values.json === true;
     const [command, ...rest] = positionals;

@@ -1,4 +1,4 @@
-import { isDriveError } from "../errors.ts";
+import { AgentError, isDriveError } from "../errors.ts";
 
 export type Output = { json: boolean; print(human: string, data: unknown): void };
 
@@ -16,22 +16,25 @@ export function createOutput(
 
 export class UsageError extends Error {}
 
+/** Errors that are not the drive's but still say whether a retry can help. */
+export function recoveryOf(error: unknown): "retry" | "operator" | null {
+  return isDriveError(error) || error instanceof AgentError ? error.recovery : null;
+}
+
 /** Exit 75 (EX_TEMPFAIL) tells scripts a retry may help; 1 means an operator must act; 2 is bad usage. */
 export function reportError(error: unknown, json: boolean): number {
   const usage = error instanceof UsageError || error instanceof RangeError;
-  const body = isDriveError(error)
-    ? error.toJSON()
-    : { code: usage ? "USAGE" : "INTERNAL", recovery: "operator", message: (error as Error).message };
+  const recovery = recoveryOf(error);
+  const body =
+    isDriveError(error) || error instanceof AgentError
+      ? error.toJSON()
+      : { code: usage ? "USAGE" : "INTERNAL", recovery: "operator", message: (error as Error).message };
   if (json) process.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
   else {
-    const hint = isDriveError(error)
-      ? error.recovery === "retry"
-        ? " (retry later)"
-        : " (operator action needed)"
-      : "";
+    const hint = recovery ? (recovery === "retry" ? " (retry later)" : " (operator action needed)") : "";
     process.stderr.write(`drive-agent: ${body.message}${hint}\n`);
     if (usage) process.stderr.write("Run drive-agent --help for usage.\n");
   }
-  if (isDriveError(error)) return error.recovery === "retry" ? 75 : 1;
+  if (recovery) return recovery === "retry" ? 75 : 1;
   return usage ? 2 : 1;
 }

@@ -1,0 +1,188 @@
+import type { HeartbeatRequest } from "../../contracts/agent-protocol.ts";
+import type { AgentConfig, RunSettings } from "../config.ts";
+import { acquireLock } from "../drives/vtl/lock.ts";
+import { AgentError } from "../errors.ts";
+import { executeBackup } from "../orders/backup.ts";
+import { executeLabel } from "../orders/label.ts";
+import { AGENT_VERSION } from "../version.ts";
+import { devicePathOf, hardwareReport } from "./hardware.ts";
+import { HubClient, HubUnreachable } from "./hub-client.ts";
+import type { Logger } from "./logger.ts";
+import { type AbortReason, deliverResult, type Executors, type OrderEnv, runOrder } from "./run-order.ts";
+import {
+  ensureStateDir,
+  listOrderRecords,
+  loadKeys,
+  readAgentConfig,
+  SeenOrderStore,
+  statePaths,
+} from "./state-dir.ts";
+import { createOrderVerifier, verifyOrder } from "./verify-order.ts";
+
+type Active = { controller: AbortController; devicePath: string; done: Promise<void> };
+
+/**
+ * The unattended agent: reports orders a previous run left behind, then heartbeats and
+ * long-polls for work until `stop` aborts. Stopping aborts running orders (reason
+ * "shutdown"), lets them post their results within the grace period, and returns.
+ */
+export async function runAgent(opts: {
+  stateDir: string;
+  settings: RunSettings;
+  logger: Logger;
+  stop: AbortSignal;
+  executors?: Executors;
+}): Promise<void> {
+  const { stateDir } = opts;
+  const config = await readAgentConfig(stateDir);
+  if (!config)
+    throw new AgentError(
+      "NOT_ENROLLED",
+      "operator",
+      `${stateDir} holds no enrollment; run drive-agent enroll first`,
+    );
+  await ensureStateDir(stateDir);
+  // Two agents on one state dir would both claim its orders and replay list.
+  const lock = await acquireLock(statePaths(stateDir).lock, `agent state dir ${stateDir}`);
+  try {
+    await serve({ ...opts, config });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfig }): Promise<void> {
+  const { stateDir, settings, stop, config } = opts;
+  const keys = await loadKeys(stateDir);
+  const log = opts.logger.child({ agentId: config.agentId });
+  const client = new HubClient(config.hubUrl, config.agentId, keys.signing);
+  const seen = await SeenOrderStore.open(stateDir);
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const verifier = await createOrderVerifier(config, {
+    skewSeconds: settings.clockSkewSeconds,
+    isSeen: (jti) => seen.has(jti),
+    nowSeconds,
+  });
+
+  // Retries go on for as long as the agent runs, then for the grace period after a stop.
+  const grace = new AbortController();
+  stop.addEventListener("abort", () => setTimeout(() => grace.abort(), settings.shutdownGraceMs).unref(), {
+    once: true,
+  });
+  const env: OrderEnv = {
+    config,
+    stateDir,
+    client,
+    encryptionKey: keys.encryption,
+    executors: opts.executors ?? { backup: executeBackup, label: executeLabel },
+    log,
+    retryUntil: grace.signal,
+  };
+  const active = new Map<string, Active>();
+  const busyPaths = () => new Set([...active.values()].map((a) => a.devicePath));
+
+  let hubDown = false;
+  const heartbeat = async () => {
+    try {
+      const hardware = await hardwareReport(config, busyPaths());
+      const body: HeartbeatRequest = {
+        version: AGENT_VERSION,
+        ...hardware,
+        activeOrders: [...active.keys()],
+      };
+      await client.send("POST", "/heartbeat", body, { timeoutMs: 15_000, signal: stop });
+      if (hubDown) log.info({ stage: "heartbeat" }, "hub reachable again");
+      hubDown = false;
+    } catch (error) {
+      if (stop.aborted) return;
+      if (!hubDown) log.warn({ stage: "heartbeat", err: (error as Error).message }, "heartbeat failed");
+      hubDown = error instanceof HubUnreachable;
+    }
+  };
+  const heartbeats = setInterval(heartbeat, settings.heartbeatMs);
+  stop.addEventListener("abort", () => {
+    clearInterval(heartbeats);
+    for (const order of active.values()) order.controller.abort("shutdown" satisfies AbortReason);
+  });
+  log.info({ stage: "start", hub: config.hubUrl, drives: config.drives.map(devicePathOf) }, "agent started");
+  await heartbeat();
+
+  for (const record of await listOrderRecords(stateDir)) {
+    const orderLog = log.child({ orderId: record.orderId, kind: record.kind, runId: record.runId });
+    const result = record.result ?? {
+      state: "interrupted" as const,
+      error: "the agent stopped (crash, kill or power loss) while running this order",
+      retryable: true,
+    };
+    orderLog.warn({ stage: "recover", state: result.state }, "reporting an order left by a previous run");
+    await deliverResult(env, { ...record, result }, orderLog);
+  }
+
+  const maxActive = Math.max(1, config.drives.length);
+  while (!stop.aborted) {
+    if (active.size >= maxActive) {
+      await Promise.race([...active.values()].map((a) => a.done));
+      continue;
+    }
+    let polled: unknown;
+    try {
+      const res = await client.send("GET", `/orders/next?wait=${settings.pollWaitSeconds}`, undefined, {
+        signal: stop,
+        timeoutMs: (settings.pollWaitSeconds + 20) * 1000,
+        retry: {
+          until: stop,
+          onRetry: (error, attempt, delayMs) => {
+            if (attempt === 1 || attempt % 10 === 0)
+              log.warn(
+                { stage: "poll", err: error.message, attempt, delayMs },
+                "hub unreachable; polling again",
+              );
+          },
+        },
+      });
+      if (res.status === 204) continue;
+      polled = (res.json as { order?: unknown } | null)?.order;
+    } catch (error) {
+      if (stop.aborted) break;
+      // A refused poll (agent disabled or deleted at the hub) will not fix itself quickly.
+      log.error({ stage: "poll", err: (error as Error).message }, "the hub refused the poll; waiting");
+      await new Promise((resolve) => setTimeout(resolve, settings.heartbeatMs));
+      continue;
+    }
+    if (typeof polled !== "string") {
+      log.warn({ stage: "verify" }, "refused work order: not a compact JWS");
+      continue;
+    }
+    const verdict = await verifyOrder(polled, verifier);
+    if (!verdict.ok) {
+      log.warn({ stage: "verify", reason: verdict.reason, detail: verdict.detail }, "refused work order");
+      continue;
+    }
+    const { claims } = verdict;
+    await seen.add(claims.jti, claims.exp, nowSeconds(), settings.clockSkewSeconds);
+    const controller = new AbortController();
+    const devicePath = claims.body.drive.devicePath;
+    const driveFree = Promise.all(
+      [...active.values()].filter((a) => a.devicePath === devicePath).map((a) => a.done),
+    ).then(() => {});
+    const entry: Active = {
+      controller,
+      devicePath,
+      done: runOrder(env, claims, controller, driveFree)
+        .catch((error: Error) =>
+          log.error({ orderId: claims.jti, err: error.message }, "order runner failed"),
+        )
+        .finally(() => {
+          active.delete(claims.jti);
+          if (!stop.aborted) void heartbeat();
+        }),
+    };
+    active.set(claims.jti, entry);
+  }
+
+  clearInterval(heartbeats);
+  if (active.size > 0)
+    log.info({ stage: "stop", orders: [...active.keys()] }, "stopping: waiting for orders to close");
+  await Promise.all([...active.values()].map((a) => a.done));
+  log.info({ stage: "stop" }, "agent stopped");
+}

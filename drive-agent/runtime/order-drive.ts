@@ -1,0 +1,98 @@
+import type { ChangerSetup, DriveSetup } from "../config.ts";
+import { MtxChanger } from "../drives/changer/mtx-changer.ts";
+import type { Drive } from "../drives/drive.ts";
+import { loadCartridge, readLibrary, unloadCartridge } from "../drives/vtl/library.ts";
+import { DriveError } from "../errors.ts";
+import type { TapeChanger } from "../orders/types.ts";
+import { changerInventory, openSetupDrive } from "./hardware.ts";
+
+/**
+ * The drive an executor gets: one object for the whole order, even when a changer swaps the
+ * cartridge underneath (a vtl drive must be closed and reopened around a changer move).
+ */
+class OrderDrive implements Drive {
+  constructor(
+    private current: Drive,
+    private readonly reopen: () => Promise<Drive>,
+  ) {}
+  get name() {
+    return this.current.name;
+  }
+  async swap(move: () => Promise<void>): Promise<void> {
+    await this.current.close();
+    try {
+      await move();
+    } finally {
+      this.current = await this.reopen();
+    }
+  }
+  status = () => this.current.status();
+  load = () => this.current.load();
+  unload = () => this.current.unload();
+  eject = () => this.current.eject();
+  rewind = () => this.current.rewind();
+  forwardSpaceFiles = (count: number) => this.current.forwardSpaceFiles(count);
+  backSpaceFiles = (count: number) => this.current.backSpaceFiles(count);
+  spaceToEndOfData = () => this.current.spaceToEndOfData();
+  writeFileMarks = (count: number) => this.current.writeFileMarks(count);
+  locate = (block: number) => this.current.locate(block);
+  tell = () => this.current.tell();
+  setBlockSize = (bytes: number) => this.current.setBlockSize(bytes);
+  erase = () => this.current.erase();
+  write = (data: Uint8Array) => this.current.write(data);
+  read = (maxBytes: number) => this.current.read(maxBytes);
+  openWriteStream = () => this.current.openWriteStream();
+  openReadStream = () => this.current.openReadStream();
+  close = () => this.current.close();
+}
+
+export async function openOrderDrive(
+  setup: DriveSetup,
+  changerSetup: ChangerSetup | null,
+  signal: AbortSignal,
+): Promise<{ drive: Drive; changer: TapeChanger | null }> {
+  const drive = new OrderDrive(await openSetupDrive(setup), () => openSetupDrive(setup));
+  if (!changerSetup) return { drive, changer: null };
+  const index = setup.kind === "vtl" ? setup.index : setup.changerIndex;
+  if (index === null) return { drive, changer: null };
+  const inventory = async () => {
+    const inv = await changerInventory(changerSetup);
+    return [...inv.drives, ...inv.slots].map((p) => p.barcode).filter((b): b is string => b !== null);
+  };
+  const loadTape =
+    changerSetup.kind === "vtl"
+      ? async (barcode: string) => {
+          const dir = changerSetup.library;
+          const lib = await readLibrary(dir);
+          if (lib.drives.find((d) => d.index === index)?.barcode === barcode) return;
+          const slot = lib.slots.find((s) => s.barcode === barcode);
+          if (!slot) throw notInChanger(barcode);
+          await drive.swap(async () => {
+            if (lib.drives.find((d) => d.index === index)?.barcode)
+              await unloadCartridge({ dir, drive: index });
+            await loadCartridge({ dir, slot: slot.slot, drive: index });
+          });
+        }
+      : async (barcode: string) => {
+          const mtx = new MtxChanger({ device: changerSetup.device, signal });
+          const inv = await mtx.inventory();
+          const here = inv.drives.find((d) => d.index === index);
+          if (here?.barcode === barcode) return;
+          const slot = inv.slots.find((s) => s.barcode === barcode);
+          if (!slot) throw notInChanger(barcode);
+          await drive.swap(async () => {
+            if (here?.full) {
+              const home = here.sourceSlot ?? inv.slots.find((s) => !s.full && !s.importExport)?.slot;
+              if (home === undefined) throw new DriveError("CHANGER_ERROR", "no empty slot to unload into");
+              await drive.unload();
+              await mtx.unload(home, index);
+            }
+            await mtx.load(slot.slot, index);
+          });
+        };
+  return { drive, changer: { loadTape, inventory } };
+}
+
+function notInChanger(barcode: string): DriveError {
+  return new DriveError("NOT_FOUND", `cartridge ${barcode} is not in a slot of the changer; insert it`);
+}

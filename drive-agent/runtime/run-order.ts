@@ -1,0 +1,173 @@
+import { compactDecrypt } from "jose";
+import type { OrderClaims, OrderResult } from "../../contracts/agent-protocol.ts";
+import type { AgentConfig } from "../config.ts";
+import type { Drive } from "../drives/drive.ts";
+import { isDriveError } from "../errors.ts";
+import type { BackupExecutor, ExecutorContext, LabelExecutor, TapeChanger } from "../orders/types.ts";
+import { changerOfDrive, devicePathOf, notOnThisAgent } from "./hardware.ts";
+import { type HubClient, HubRefused } from "./hub-client.ts";
+import { HubReporter } from "./hub-reporter.ts";
+import type { Logger } from "./logger.ts";
+import { openOrderDrive } from "./order-drive.ts";
+import { type OrderRecord, removeOrderRecord, statePaths, writeOrderRecord } from "./state-dir.ts";
+
+export type Executors = { backup: BackupExecutor; label: LabelExecutor };
+
+/** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
+export type AbortReason = "cancel" | "shutdown";
+
+export type OrderEnv = {
+  config: AgentConfig;
+  stateDir: string;
+  client: HubClient;
+  encryptionKey: CryptoKey;
+  executors: Executors;
+  log: Logger;
+  /** Posts are retried until this aborts (the shutdown grace ran out). */
+  retryUntil: AbortSignal;
+};
+
+/**
+ * Runs one verified order: in-flight record → ack → open drive → execute → result. The record
+ * is on disk before the ack, so an agent killed at any later point reports the order
+ * interrupted when it starts again; the result stays on disk until the hub has taken it.
+ */
+export async function runOrder(
+  env: OrderEnv,
+  claims: OrderClaims,
+  controller: AbortController,
+  /** The previous order on the same drive; this one opens the drive after it closed it. */
+  driveFree: Promise<void>,
+): Promise<void> {
+  const { body } = claims;
+  const orderId = claims.jti;
+  const log = env.log.child({ orderId, kind: body.kind, runId: body.runId });
+  const record: OrderRecord = {
+    orderId,
+    kind: body.kind,
+    runId: body.runId,
+    setUuid: body.kind === "backup" ? body.set.uuid : null,
+    startedAt: new Date().toISOString(),
+    result: null,
+  };
+  await writeOrderRecord(env.stateDir, record);
+  try {
+    await env.client.send("POST", `/orders/${orderId}/ack`, undefined, { retry: retryOpts(env, log, "ack") });
+  } catch (error) {
+    log.error({ err: (error as Error).message, stage: "ack" }, "order not acknowledged; dropped");
+    if (error instanceof HubRefused) await removeOrderRecord(env.stateDir, orderId);
+    return;
+  }
+  log.info({ stage: "execute", drive: body.drive.devicePath }, "order accepted");
+  await driveFree;
+
+  const reporter = new HubReporter({
+    client: env.client,
+    orderId,
+    log,
+    until: env.retryUntil,
+    onCancel: () => controller.abort("cancel" satisfies AbortReason),
+  });
+  const result = await execute(env, claims, controller.signal, reporter, log);
+  const reason = controller.signal.aborted ? (controller.signal.reason as AbortReason) : null;
+  const final = adjustForAbort(result, reason);
+  log.info({ stage: "report", state: final.state, error: final.error ?? null }, "order finished");
+  await reporter.flush();
+  await deliverResult(env, { ...record, result: final }, log);
+}
+
+async function execute(
+  env: OrderEnv,
+  claims: OrderClaims,
+  signal: AbortSignal,
+  reporter: HubReporter,
+  log: Logger,
+): Promise<OrderResult> {
+  const { body } = claims;
+  const setup = env.config.drives.find((d) => devicePathOf(d) === body.drive.devicePath);
+  if (!setup) return failed(notOnThisAgent(body.drive.devicePath));
+  let dataKey: Uint8Array | null = null;
+  if (body.kind === "backup" && body.encryption.algorithm !== "none") {
+    if (!body.encryption.dataKeyJwe)
+      return { state: "failed", error: "the order has no data key", retryable: false };
+    try {
+      dataKey = (await compactDecrypt(body.encryption.dataKeyJwe, env.encryptionKey)).plaintext;
+    } catch {
+      return {
+        state: "failed",
+        error: "the data key in the order is not sealed to this agent",
+        retryable: false,
+      };
+    }
+  }
+  let opened: { drive: Drive; changer: TapeChanger | null };
+  try {
+    opened = await openOrderDrive(setup, changerOfDrive(env.config.changers, setup), signal);
+  } catch (error) {
+    return failed(error);
+  }
+  const ctx: ExecutorContext = {
+    ...opened,
+    reporter,
+    signal,
+    workDir: statePaths(env.stateDir).work,
+    log: (level, message, fields) => log[level]({ stage: "execute", ...fields }, message),
+  };
+  try {
+    return body.kind === "backup"
+      ? await env.executors.backup(body, { ...ctx, dataKey })
+      : await env.executors.label(body, ctx);
+  } catch (error) {
+    return failed(error);
+  } finally {
+    dataKey?.fill(0);
+    await opened.drive
+      .close()
+      .catch((error: Error) => log.warn({ err: error.message }, "closing the drive failed"));
+  }
+}
+
+function failed(error: unknown): OrderResult {
+  const retryable = isDriveError(error) && error.recovery === "retry";
+  return { state: "failed", error: (error as Error).message ?? String(error), retryable };
+}
+
+/** A stop the executor did not itself describe is named for its cause. */
+function adjustForAbort(result: OrderResult, reason: AbortReason | null): OrderResult {
+  if (!reason || result.state === "completed" || result.state === "completed-with-warnings") return result;
+  if (reason === "shutdown")
+    return {
+      ...result,
+      state: "interrupted",
+      retryable: true,
+      error: result.error ?? "the agent was stopped",
+    };
+  return { ...result, state: "cancelled", error: result.error ?? "cancelled by an operator" };
+}
+
+/** Posts a result kept in the record; a hub that is down keeps it on disk for the next start. */
+export async function deliverResult(env: OrderEnv, record: OrderRecord, log: Logger): Promise<boolean> {
+  await writeOrderRecord(env.stateDir, record);
+  try {
+    await env.client.send("POST", `/orders/${record.orderId}/result`, record.result, {
+      retry: retryOpts(env, log, "result"),
+    });
+  } catch (error) {
+    if (!(error instanceof HubRefused)) {
+      log.warn({ stage: "report", err: (error as Error).message }, "result kept on disk; sent at next start");
+      return false;
+    }
+    log.error({ stage: "report", err: error.message }, "hub refused the result; dropped");
+  }
+  await removeOrderRecord(env.stateDir, record.orderId);
+  log.info({ stage: "report", state: record.result?.state }, "result delivered");
+  return true;
+}
+
+function retryOpts(env: OrderEnv, log: Logger, stage: string) {
+  return {
+    until: env.retryUntil,
+    onRetry: (error: Error, attempt: number, delayMs: number) =>
+      log.warn({ stage, err: error.message, attempt, delayMs }, "hub unreachable; retrying"),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * `npm start`: the hub, plus (unless TAPEBACKARR_LOCAL_AGENT=false) a drive-agent on a virtual
+ * tape library under the data directory, enrolled and with two tapes labelled into pool
+ * "Default", so a newcomer can run a backup at once. A second start reuses all of it.
+ * The local agent is created through the hub's service layer (this is a Node-only script on
+ * the hub's own catalog), so no admin password or API key is needed for it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { eq } from "drizzle-orm";
+import { runEnrollCommand } from "../drive-agent/cli/enroll-command.ts";
+import { createOutput } from "../drive-agent/cli/output.ts";
+import { initLibrary, isLibrary } from "../drive-agent/drives/vtl/library.ts";
+import { readAgentConfig } from "../drive-agent/runtime/state-dir.ts";
+import { type Config, ConfigError, parseConfig } from "../functions/config.ts";
+import { openCatalog } from "../functions/db/client-node.ts";
+import { pools, tapes } from "../functions/db/schema/index.ts";
+import type { ServiceCtx } from "../functions/deps.ts";
+import { type RunningHub, startNodeHub } from "../functions/node.ts";
+import { createAgent } from "../functions/services/agents/agents.ts";
+import { createPool, createPoolInput } from "../functions/services/pools.ts";
+import { requestLabel } from "../functions/services/tapes-label.ts";
+
+const LAUNCHER = resolve(import.meta.dirname, "../drive-agent/bin/drive-agent.js");
+const DEMO_TAPES = ["TB0001L9", "TB0002L9"];
+
+function localAgentEnabled(env: NodeJS.ProcessEnv): boolean {
+  const value = (env.TAPEBACKARR_LOCAL_AGENT ?? "true").toLowerCase();
+  if (!["true", "false", "1", "0", "yes", "no", ""].includes(value))
+    throw new ConfigError(`Invalid configuration:\n  TAPEBACKARR_LOCAL_AGENT: must be true or false`);
+  return !["false", "0", "no"].includes(value);
+}
+
+/** Library, enrollment and demo labels, each only when missing. Returns the agent's state dir. */
+async function prepareLocalAgent(config: Config, hubUrl: string): Promise<string> {
+  const dataDir = resolve(config.DATA_DIR);
+  const vtl = join(dataDir, "vtl");
+  const stateDir = join(dataDir, "agent");
+  if (!(await isLibrary(vtl))) {
+    await initLibrary({ dir: vtl, drives: 2, slots: 8, cartridges: 4, capacityBytes: 4 * 1024 ** 3 });
+    say(`created a virtual tape library in ${vtl}: 2 drives, 8 slots, 4 cartridges of 4 GiB`);
+  }
+  if (await readAgentConfig(stateDir)) return stateDir;
+
+  const databaseUrl = config.DATABASE_URL ?? `file:${config.DATA_DIR}/tapebackarr.db`;
+  const catalog = openCatalog(databaseUrl, config.DATABASE_AUTH_TOKEN);
+  const ctx: ServiceCtx = { db: catalog.db, now: () => new Date() };
+  try {
+    const { enrollmentToken } = await createAgent(ctx, { name: "local", site: "This host" });
+    await runEnrollCommand(
+      ["--hub", hubUrl, "--token", enrollmentToken, "--state-dir", stateDir, "--vtl", vtl],
+      createOutput(false, (text) => process.stderr.write(text.replace(/^(?=.)/gm, "  "))),
+    );
+    const pool =
+      (await ctx.db.query.pools.findFirst({ where: eq(pools.name, "Default") })) ??
+      (await createPool(ctx, createPoolInput.parse({ name: "Default" })));
+    for (const barcode of DEMO_TAPES) {
+      const tape = await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, barcode) });
+      if (tape?.state === "blank") await requestLabel(ctx, tape.id, { poolId: pool.id, force: false });
+    }
+    say(`asked the local agent to label ${DEMO_TAPES.join(" and ")} into pool "Default"`);
+  } finally {
+    catalog.client.close();
+  }
+  return stateDir;
+}
+
+function say(text: string): void {
+  process.stderr.write(`  local agent: ${text}\n`);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  let withAgent: boolean;
+  try {
+    config = parseConfig(process.env);
+    withAgent = localAgentEnabled(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  let hub: RunningHub | null = null;
+  let agent: ChildProcess | null = null;
+  let stopping = false;
+  // Installed before anything starts, so a signal during start-up is handled too.
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      agent?.kill(signal); // the agent's second signal: it exits at once
+      process.exit(1);
+    }
+    stopping = true;
+    const closeHub = () => (hub ? hub.close() : Promise.resolve()).then(() => process.exit(0));
+    if (!agent) return void closeHub();
+    agent.once("exit", closeHub);
+    agent.kill("SIGTERM");
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("exit", () => agent?.kill("SIGKILL"));
+
+  hub = await startNodeHub(process.env);
+  if (withAgent && !stopping) {
+    const stateDir = await prepareLocalAgent(config, hub.url);
+    // Its own process group: a terminal's Ctrl-C reaches it once, through us, not twice.
+    agent = spawn(process.execPath, [LAUNCHER, "run", "--state-dir", stateDir], {
+      stdio: ["ignore", "inherit", "inherit"],
+      detached: true,
+      env: { ...process.env, LOG_LEVEL: process.env.AGENT_LOG_LEVEL ?? "info" },
+    });
+    agent.once("exit", (code, signal) => {
+      agent = null;
+      if (!stopping) say(`the agent exited (${signal ?? code}); the hub keeps running`);
+    });
+  }
+  process.stderr.write(
+    `\n  TapeBackarr hub is ready: open ${hub.url}\n${withAgent ? "  A local drive-agent runs on the virtual library in the data directory (TAPEBACKARR_LOCAL_AGENT=false turns it off).\n" : ""}\n`,
+  );
+}
+
+await main();

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HUB_ADMIN_PASSWORD } from "../../helpers/agent-process.ts";
+import { type Spawned, spawnProcess } from "../../helpers/process.ts";
+import { listChildProcesses } from "../helpers/child-processes.ts";
+
+/** What `npm start` runs: the hub and a local agent on a vtl in the data directory. */
+describe("npm start (scripts/start.ts)", () => {
+  let dir: string;
+  let start: Spawned;
+  const env = () => ({
+    PORT: "0",
+    DATA_DIR: dir,
+    TAPEBACKARR_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
+    BCRYPT_COST: "4",
+    POLL_INTERVAL_MS: "50",
+    TAPEBACKARR_AGENT_HEARTBEAT_MS: "1000",
+  });
+  const api = async <T>(url: string, path: string): Promise<T> => {
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: HUB_ADMIN_PASSWORD }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    return (
+      await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json() as Promise<T>;
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tb-start-"));
+  });
+  afterAll(async () => {
+    await start?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    expect(await listChildProcesses()).toEqual([]);
+  });
+
+  it("starts the hub and an enrolled local agent that labels two tapes into pool Default", async () => {
+    start = spawnProcess(process.execPath, ["--import", "tsx", "scripts/start.ts"], env());
+    const url = (await start.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+    await start.waitFor(/(?:[\s\S]*?"state":"completed","msg":"result delivered"){2}/);
+    const tapes = await api<{ items: { barcode: string; state: string; poolId: number | null }[] }>(
+      url,
+      "/api/v1/tapes",
+    );
+    const labelled = tapes.items.filter((t) => t.state === "active").map((t) => t.barcode);
+    expect(labelled.sort()).toEqual(["TB0001L9", "TB0002L9"]);
+    expect(await start.stop()).toBe(0);
+    expect(start.stderr() + start.stdout()).toContain('"msg":"agent stopped"');
+  });
+
+  it("reuses the library and the enrollment on the next start", async () => {
+    start = spawnProcess(process.execPath, ["--import", "tsx", "scripts/start.ts"], env());
+    const url = (await start.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+    await start.waitFor(/"msg":"agent started"/);
+    expect(start.stderr()).not.toContain("Enrolled as agent");
+    const agents = await api<{ items: { name: string; state: string }[] }>(url, "/api/v1/agents");
+    expect(agents.items).toEqual([expect.objectContaining({ name: "local", state: "online" })]);
+    expect(await start.stop()).toBe(0);
+  });
+
+  it("starts the hub alone when TAPEBACKARR_LOCAL_AGENT=false", async () => {
+    start = spawnProcess(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+      ...env(),
+      TAPEBACKARR_LOCAL_AGENT: "false",
+    });
+    await start.waitFor(/ready: open/);
+    expect(start.stderr()).not.toContain("A local drive-agent runs");
+    expect(await start.stop()).toBe(0);
+    expect(start.stdout()).not.toContain("tapebackarr-agent");
+  });
+});

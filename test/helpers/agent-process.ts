@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { runCommand } from "../../drive-agent/exec.ts";
+import { ROOT, type Spawned, spawnProcess, TSX } from "./process.ts";
+
+export const AGENT_LAUNCHER = resolve(ROOT, "drive-agent/bin/drive-agent.js");
+export const HUB_ADMIN_PASSWORD = "admin-password-for-agent-tests";
+
+/** Runs a one-shot `drive-agent` command (enroll, read-label, ...) as a separate process. */
+export const agentCli = (...args: string[]) =>
+  runCommand({ argv: [AGENT_LAUNCHER, ...args], timeoutMs: 60_000 });
+
+/** Settings that make an agent quick to observe in tests (the defaults suit production). */
+export const FAST_AGENT_ENV = {
+  TAPEBACKARR_AGENT_HEARTBEAT_MS: "1000",
+  TAPEBACKARR_AGENT_POLL_WAIT: "2",
+  TAPEBACKARR_AGENT_SHUTDOWN_GRACE_MS: "3000",
+};
+
+/**
+ * `drive-agent run` as its own process; `entry` may be a test build of the agent (stand-in
+ * executors), loaded in-process with tsx's hook so a signal reaches the agent, not a wrapper.
+ */
+export function spawnAgent(stateDir: string, env: Record<string, string> = {}, entry?: string): Spawned {
+  const [command, args] = entry ? [process.execPath, ["--import", "tsx", entry]] : [AGENT_LAUNCHER, []];
+  return spawnProcess(command, [...args, "run", "--state-dir", stateDir], { ...FAST_AGENT_ENV, ...env });
+}
+
+/** The agent's pino lines, parsed. */
+export function logLines(agent: Spawned): Record<string, unknown>[] {
+  return agent
+    .stdout()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export type HubProcess = {
+  url: string;
+  dir: string;
+  process: Spawned;
+  admin: string;
+  api<T = unknown>(method: string, path: string, json?: unknown): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+};
+
+/** The real hub (`tsx functions/node.ts`) on an ephemeral loopback port with a temp catalog. */
+export async function startHubProcess(): Promise<HubProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "tb-agent-hub-"));
+  const hub = spawnProcess(TSX, ["functions/node.ts"], {
+    PORT: "0",
+    DATA_DIR: dir,
+    TAPEBACKARR_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
+    BCRYPT_COST: "4",
+    POLL_INTERVAL_MS: "50",
+  });
+  const url = (await hub.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+  const call = async <T>(method: string, path: string, json?: unknown, token?: string) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(json === undefined ? {} : { "content-type": "application/json" }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+  const login = await call<{ token: string }>("POST", "/api/v1/auth/login", {
+    username: "admin",
+    password: HUB_ADMIN_PASSWORD,
+  });
+  const admin = login.body.token;
+  return {
+    url,
+    dir,
+    process: hub,
+    admin,
+    api: (method, path, json) => call(method, path, json, admin),
+    async stop() {
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { runRunCommand } from "../../drive-agent/cli/run-command.ts";
+import { executeLabel } from "../../drive-agent/orders/label.ts";
+import type { BackupExecutor } from "../../drive-agent/orders/types.ts";
+
+/**
+ * The real agent runtime with a stand-in backup executor that runs until it is stopped
+ * (reporting progress), so tests can kill or stop an agent in the middle of an order
+ * without depending on the backup pipeline.
+ */
+const slowBackup: BackupExecutor = async (order, ctx) => {
+  ctx.log("info", "stand-in backup running", { setUuid: order.set.uuid });
+  let bytesDone = 0;
+  while (!ctx.signal.aborted) {
+    bytesDone += 1024;
+    await ctx.reporter.progress({
+      state: "running",
+      bytesDone,
+      bytesTotal: null,
+      filesDone: 0,
+      filesTotal: null,
+      currentPath: null,
+      rateBytesPerSec: null,
+      etaSeconds: null,
+      tapeBarcode: null,
+      message: null,
+    });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 100);
+      ctx.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  ctx.log("info", "stand-in backup stopped cleanly");
+  return { state: "interrupted", error: "stopped", retryable: true };
+};
+
+process.exit(await runRunCommand(process.argv.slice(3), { backup: slowBackup, label: executeLabel }));
