@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { LabelOrderBody } from "../../contracts/agent-protocol.ts";
 import { drives, pools, tapes, workOrders } from "../db/schema/index.ts";
@@ -62,10 +62,14 @@ async function driveFor(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, driveI
     where: tape.driveId
       ? eq(drives.id, tape.driveId)
       : tape.changerId
-        ? and(eq(drives.changerId, tape.changerId), inArray(drives.state, ["idle", "unknown"]))
+        ? and(eq(drives.changerId, tape.changerId), ne(drives.state, "offline"))
         : undefined,
   });
-  const drive = tape.driveId || tape.changerId ? candidates[0] : undefined;
+  // An idle drive first; a busy one still works: the agent runs a drive's orders in turn.
+  const drive =
+    tape.driveId || tape.changerId
+      ? (candidates.find((d) => d.state === "idle") ?? candidates[0])
+      : undefined;
   if (!drive)
     throw conflict(
       `Tape ${tape.barcode} is in no drive or changer the hub knows; insert it and give driveId`,
