@@ -27,6 +27,11 @@ export async function migrateCatalog(catalog: NodeCatalog, url: string): Promise
   if (url.startsWith("file:")) {
     await catalog.client.execute("PRAGMA journal_mode = WAL");
     await catalog.client.execute("PRAGMA busy_timeout = 5000");
+    // In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits only,
+    // which agents re-send (catalog chunks are idempotent). A larger page cache keeps the
+    // catalog indexes in memory during ingest.
+    await catalog.client.execute("PRAGMA synchronous = NORMAL");
+    await catalog.client.execute("PRAGMA cache_size = -65536");
   }
   await catalog.client.execute("PRAGMA foreign_keys = ON");
   await migrate(catalog.db as never, { migrationsFolder: MIGRATIONS_DIR });
