@@ -42,7 +42,11 @@ export interface ExecutorContext {
   signal: AbortSignal;
   /** Writable scratch space of the agent (state dir), e.g. for spooling a large TOC. */
   workDir: string;
-  log: (level: "debug" | "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+  log: (
+    level: "debug" | "info" | "warn" | "error",
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => void;
 }
 
 export type BackupExecutor = (
