@@ -73,8 +73,7 @@ export async function openLibraryDrive(dir: string, index = 0) {
   });
   const changer: TapeChanger = {
     loadTape: swap,
-    inventory: async () =>
-      (await readLibrary(dir)).slots.flatMap((s) => (s.barcode ? [s.barcode] : [])),
+    inventory: async () => (await readLibrary(dir)).slots.flatMap((s) => (s.barcode ? [s.barcode] : [])),
   };
   return { drive, changer, swap, hooks, current: () => inner, close: () => inner.close() };
 }
@@ -97,7 +96,11 @@ export async function labelAll(dir: string, barcodes: string[]): Promise<Record<
   return targets;
 }
 
-export function backupOrder(tape: TapeTarget, src: string, overrides: Partial<BackupOrderBody> = {}): BackupOrderBody {
+export function backupOrder(
+  tape: TapeTarget,
+  src: string,
+  overrides: Partial<BackupOrderBody> = {},
+): BackupOrderBody {
   return {
     kind: "backup",
     runId: 1,
@@ -159,7 +162,7 @@ export async function createTree(root: string, options: { bigBytes?: number } = 
 /** sha256sum's answer for each file under `src`, keyed by tar member name. */
 export async function sha256sums(src: string): Promise<Map<string, string>> {
   const result = await runCommand({
-    argv: ["bash", "-c", 'find . -type f -print0 | xargs -0 sha256sum'],
+    argv: ["bash", "-c", "find . -type f -print0 | xargs -0 sha256sum"],
     cwd: src,
     timeoutMs: 60_000,
   });
