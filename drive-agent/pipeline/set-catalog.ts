@@ -83,13 +83,17 @@ export class SetCatalog {
 
   onPlacement(placement: ChunkPlacement): void {
     this.placements.set(placement.index, { ...placement, indexed: false });
-    if (placement.streamStart < this.committed) this.resolve();
   }
 
-  /** The drive has written the set's stream up to `bytes` (over all segments so far). */
-  commit(bytes: number): void {
+  /**
+   * The drive has written the set's stream up to `bytes` (over all segments so far). One write of
+   * well-compressed tiny files can settle 100,000s of members: they are resolved a chunk's worth at
+   * a time, waiting for the hub between chunks, so memory stays flat.
+   */
+  async commit(bytes: number): Promise<void> {
     this.committed = bytes;
-    this.resolve();
+    while (this.resolve(this.options.chunkEntries)) await this.backpressure();
+    await this.backpressure();
   }
 
   /** Closes the current segment: adds members that start on it but end later to its TOC. */
@@ -122,6 +126,7 @@ export class SetCatalog {
     if (this.sendFailure) throw this.sendFailure;
     if (this.unsent < MAX_UNSENT_CHUNKS) return;
     await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.sendFailure) throw this.sendFailure;
   }
 
   private current(): SegmentState {
@@ -130,9 +135,14 @@ export class SetCatalog {
     return segment;
   }
 
-  private resolve(): void {
+  /** Resolves up to `limit` members; true when more may be ready. */
+  private resolve(limit: number): boolean {
     const { spool } = this.options;
-    for (;;) {
+    for (let n = 0; ; n++) {
+      if (n === limit) {
+        this.indexChunks();
+        return true;
+      }
       const member = spool.peek();
       if (!member) break;
       const position = this.positionOf(member);
@@ -146,6 +156,7 @@ export class SetCatalog {
       this.push([...member.fields, member.headerOffset, first, last, false]);
     }
     this.indexChunks();
+    return false;
   }
 
   private indexChunks(): void {

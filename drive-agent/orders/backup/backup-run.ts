@@ -198,10 +198,7 @@ export async function runBackup(
         }
         return outcome;
       },
-      onCommit: async (bytes) => {
-        catalog.commit(bytes);
-        await catalog.backpressure();
-      },
+      onCommit: (bytes) => catalog.commit(bytes),
       onEndOfMedium: async () => {
         const full = tape?.target.barcode;
         await closeSegment(true, true);
@@ -213,7 +210,7 @@ export async function runBackup(
     });
     await manifest.close();
     spool.flush();
-    catalog.commit(stream.streamBytes);
+    await catalog.commit(stream.streamBytes);
 
     if (control.stopReason === null && order.set.backupType === "incremental" && order.set.baseSetUuid) {
       await recordDeletions(order, manifests, catalog, control);
