@@ -1,8 +1,18 @@
+import { type BackupTuning, runBackup } from "./backup/backup-run.ts";
 import type { BackupExecutor } from "./types.ts";
 
-// STUB so the runtime branch compiles: the backup pipeline (another branch) replaces this file.
-export const executeBackup: BackupExecutor = async () => ({
-  state: "failed",
-  error: "backup executor not built",
-  retryable: false,
-});
+const DEFAULT_TUNING: BackupTuning = {
+  progressIntervalMs: 1_000,
+  tapePollMs: 5_000,
+  mbufferBytes: 128 << 20,
+  catalogChunkEntries: 5_000,
+  plainChunkBytes: 8 << 20,
+};
+
+/** The backup executor with its tuning; tests shorten the intervals, the agent uses the defaults. */
+export function createBackupExecutor(tuning: Partial<BackupTuning> = {}): BackupExecutor {
+  const settings = { ...DEFAULT_TUNING, ...tuning };
+  return (order, ctx) => runBackup(order, ctx, settings);
+}
+
+export const executeBackup: BackupExecutor = createBackupExecutor();

@@ -1,0 +1,71 @@
+/** One executor run in its own process (so its peak RSS is its own); prints one JSON line. */
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { BackupOrderBody, TapeTarget } from "../../contracts/agent-protocol.ts";
+import { initLibrary, loadCartridge } from "../../drive-agent/drives/vtl/library.ts";
+import { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
+import { executeBackup } from "../../drive-agent/orders/backup.ts";
+import type { OrderReporter } from "../../drive-agent/orders/types.ts";
+import { labelTape } from "../../drive-agent/tape/label-tape.ts";
+
+const [source = "", compression = "none", encrypt = "false", base = "/tmp"] = process.argv.slice(2);
+const root = mkdtempSync(join(base, "vtl-"));
+try {
+  const dir = join(root, "lib");
+  await initLibrary({ dir, drives: 1, slots: 1, capacityBytes: 200e9, earlyWarningBytes: 1e9 });
+  await loadCartridge({ dir, slot: 1, drive: 0 });
+  const drive = await VtlDrive.open({ dir, index: 0 });
+  const uuid = randomUUID();
+  await labelTape(drive, { label: "BENCH1", uuid, pool: "bench" });
+  const tape: TapeTarget = { barcode: "TB0001L9", label: "BENCH1", uuid, nextFile: 1 };
+  let entries = 0;
+  const reporter: OrderReporter = {
+    progress: async () => "continue",
+    catalogChunk: async (chunk) => {
+      entries += chunk.entries.length;
+    },
+    segment: async () => undefined,
+    log: async () => undefined,
+  };
+  const order: BackupOrderBody = {
+    kind: "backup",
+    runId: 1,
+    job: { id: 1, name: "bench" },
+    set: { uuid: randomUUID(), backupType: "full", changedSince: null, baseSetUuid: null },
+    source: { paths: [source], include: [], exclude: [] },
+    pool: { id: 1, name: "bench" },
+    compression: compression as BackupOrderBody["compression"],
+    encryption:
+      encrypt === "true"
+        ? { algorithm: "aes-256-gcm", keyFingerprint: "bench", dataKeyJwe: "x" }
+        : { algorithm: "none", keyFingerprint: null, dataKeyJwe: null },
+    blockSize: 65536,
+    drive: { devicePath: "vtl" },
+    tape,
+    continuationTapes: [],
+  };
+  const start = performance.now();
+  const result = await executeBackup(order, {
+    drive,
+    changer: null,
+    reporter,
+    signal: new AbortController().signal,
+    workDir: join(root, "work"),
+    log: () => undefined,
+    dataKey: encrypt === "true" ? randomBytes(32) : null,
+  });
+  const seconds = (performance.now() - start) / 1000;
+  await drive.close();
+  console.log(
+    JSON.stringify({
+      seconds,
+      state: result.state,
+      files: entries,
+      tapeBytes: result.summary?.tapeBytes ?? 0,
+      maxRssKb: process.resourceUsage().maxRSS,
+    }),
+  );
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

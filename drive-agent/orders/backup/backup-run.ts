@@ -1,0 +1,286 @@
+import { access, mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type {
+  BackupOrderBody,
+  CatalogEntry,
+  OrderResult,
+  TapeTarget,
+} from "../../../contracts/agent-protocol.ts";
+import { TOC_MAGIC, TOC_VERSION } from "../../../contracts/toc.ts";
+import { isDriveError } from "../../errors.ts";
+import { EntrySpool } from "../../pipeline/entry-spool.ts";
+import { findDeletions, ManifestWriter } from "../../pipeline/manifest.ts";
+import { SetCatalog } from "../../pipeline/set-catalog.ts";
+import { SetEncoder } from "../../pipeline/set-encoder.ts";
+import { writeSegmentToc } from "../../pipeline/toc-writer.ts";
+import type { ExecutorContext } from "../types.ts";
+import { RunControl, StopRequested } from "./run-control.ts";
+import { type SetStreamResult, streamSet } from "./stream-set.ts";
+import { checkTape, positionForWrite } from "./tape-check.ts";
+import { nextTape } from "./tape-rotation.ts";
+
+export type BackupTuning = {
+  progressIntervalMs: number;
+  tapePollMs: number;
+  mbufferBytes: number;
+  catalogChunkEntries: number;
+  plainChunkBytes: number;
+  /** Test seam: sees each source path as it is handed to tar (e.g. to make it vanish first). */
+  onSourceListed?: (absolute: string) => void;
+};
+
+type Ctx = ExecutorContext & { dataKey: Uint8Array | null };
+type Tape = { target: TapeTarget; dataFile: number; bytes: number; blocks: number };
+
+/** One backup order from first label check to result; see docs/tape-format.md for what it writes. */
+export async function runBackup(
+  order: BackupOrderBody,
+  ctx: Ctx,
+  tuning: BackupTuning,
+): Promise<OrderResult> {
+  const encrypted = order.encryption.algorithm === "aes-256-gcm";
+  if (encrypted && ctx.dataKey?.length !== 32)
+    return { state: "failed", error: "the order asks for encryption but carries no 32-byte data key" };
+  const startedAt = new Date().toISOString();
+  const scratch = join(ctx.workDir, "sets", order.set.uuid);
+  const manifests = join(ctx.workDir, "manifests");
+  await mkdir(scratch, { recursive: true });
+  await mkdir(manifests, { recursive: true });
+
+  let filesDone = 0;
+  let bytesDone = 0;
+  let currentPath: string | null = null;
+  let totals: { files: number; bytes: number } | null = null;
+  let tape: Tape | null = null;
+  const control = new RunControl(
+    ctx.reporter,
+    () => ({
+      bytesDone,
+      bytesTotal: totals ? Math.max(totals.bytes, bytesDone) : null,
+      filesDone,
+      filesTotal: totals ? Math.max(totals.files, filesDone) : null,
+      currentPath,
+      tapeBarcode: tape?.target.barcode ?? null,
+    }),
+    tuning.progressIntervalMs,
+    ctx.log,
+  );
+  const onAbort = () => control.requestStop("interrupted");
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  if (ctx.signal.aborted) onAbort();
+
+  const spool = new EntrySpool(join(scratch, "entries"), tuning.plainChunkBytes);
+  let openOffset = () => 0;
+  const catalog = new SetCatalog({
+    spool,
+    setUuid: order.set.uuid,
+    passthrough: order.compression === "none" && !encrypted,
+    blockSize: order.blockSize,
+    workDir: scratch,
+    chunkEntries: tuning.catalogChunkEntries,
+    send: (chunk) => ctx.reporter.catalogChunk(chunk),
+    openOffset: () => openOffset(),
+    chunkBytes: tuning.plainChunkBytes,
+  });
+  const used = new Set<string>();
+  let stream: SetStreamResult | null = null;
+
+  async function closeSegment(complete: boolean, tapeFull: boolean): Promise<void> {
+    if (!tape) return;
+    const current = tape;
+    tape = null;
+    await ctx.drive.writeFileMarks(1);
+    const segment = catalog.closeSegment();
+    const toc = await writeSegmentToc(
+      ctx.drive,
+      {
+        magic: TOC_MAGIC,
+        version: TOC_VERSION,
+        setId: order.set.uuid,
+        job: { id: String(order.job.id), name: order.job.name },
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        tape: {
+          label: current.target.label,
+          uuid: current.target.uuid,
+          sequence: segment.sequence + 1,
+          dataFile: current.dataFile,
+          continues: tapeFull,
+        },
+        compression: order.compression,
+        encryption: {
+          algorithm: encrypted ? "aes-256-gcm-chunked" : "none",
+          keyFingerprint: order.encryption.keyFingerprint,
+        },
+        blockSize: order.blockSize,
+        dataBytes: current.bytes,
+      },
+      {
+        complete,
+        stream: {
+          offset: segment.streamStart,
+          plainChunkBytes: catalog.passthroughSet ? null : tuning.plainChunkBytes,
+        },
+      },
+      segment,
+      order.blockSize,
+    );
+    await ctx.drive.writeFileMarks(1);
+    ctx.log("info", "segment closed", {
+      tape: current.target.barcode,
+      tocBytes: toc.bytes,
+      tapeFull,
+      complete,
+    });
+    await ctx.reporter.segment({
+      setUuid: order.set.uuid,
+      sequence: segment.sequence,
+      tapeBarcode: current.target.barcode,
+      fileNumber: current.dataFile,
+      streamOffset: segment.streamStart,
+      bytes: current.bytes,
+      blocks: current.blocks,
+      complete,
+      nextFile: current.dataFile + 2,
+      tapeFull,
+    });
+  }
+
+  async function openSegment(target: TapeTarget, filesOnTape: number): Promise<void> {
+    const dataFile = await positionForWrite(ctx.drive, filesOnTape, order.blockSize);
+    used.add(target.barcode);
+    catalog.startSegment(catalog.segments.length);
+    tape = { target, dataFile, bytes: 0, blocks: 0 };
+  }
+
+  try {
+    const check = await checkTape(ctx.drive, order.tape);
+    if (!check.ok) return { state: "failed", error: check.error, retryable: false };
+    await openSegment(order.tape, check.filesOnTape);
+    await control.tick();
+    control.start();
+
+    const manifest = await ManifestWriter.create(join(manifests, `${order.set.uuid}.manifest`));
+    stream = await streamSet({
+      order,
+      key: ctx.dataKey,
+      control,
+      tuning,
+      manifest,
+      onMember: (member) => {
+        spool.add(member);
+        filesDone++;
+        currentPath = member.path;
+      },
+      onBytes: (offset) => {
+        bytesDone = offset;
+      },
+      onParser: (parser) => {
+        openOffset = () => parser.openOffset;
+      },
+      onTotals: (t) => {
+        totals = { files: t.files, bytes: t.bytes };
+      },
+      encoder: (sink) =>
+        new SetEncoder({
+          compression: order.compression,
+          key: encrypted ? ctx.dataKey : null,
+          setUuid: order.set.uuid,
+          chunkBytes: tuning.plainChunkBytes,
+          sink,
+          onChunk: (placement) => catalog.onPlacement(placement),
+        }),
+      write: async (data) => {
+        const outcome = await ctx.drive.write(data);
+        if (outcome.type === "written" && tape) {
+          tape.bytes += outcome.bytes;
+          tape.blocks += outcome.blocks;
+        }
+        return outcome;
+      },
+      onCommit: (bytes) => catalog.commit(bytes),
+      onEndOfMedium: async () => {
+        const full = tape?.target.barcode;
+        await closeSegment(true, true);
+        control.addLog("info", `tape ${full} is full; the set continues on the next tape`, null);
+        const next = await nextTape(order, used, ctx, control, tuning.tapePollMs);
+        await openSegment(next.target, next.filesOnTape);
+        control.addLog("info", `continuing on tape ${next.target.barcode}`, null);
+      },
+    });
+    await manifest.close();
+    spool.flush();
+    await catalog.commit(stream.streamBytes);
+
+    if (control.stopReason === null && order.set.backupType === "incremental" && order.set.baseSetUuid) {
+      await recordDeletions(order, manifests, catalog, control);
+    }
+    await closeSegment(control.stopReason === null, false);
+    await catalog.flush();
+    await control.stop();
+    const summary = {
+      files: catalog.filesResolved,
+      sourceBytes: bytesDone,
+      tapeBytes: stream.streamBytes,
+      warnings: control.warnings,
+      catalogChunks: catalog.chunksSent,
+    };
+    if (control.stopReason) return { state: control.stopReason, summary };
+    return { state: control.warnings > 0 ? "completed-with-warnings" : "completed", summary };
+  } catch (error) {
+    const stopped = error instanceof StopRequested ? error.reason : null;
+    if (!stopped) {
+      control.addLog("error", String((error as Error).message ?? error), null);
+      ctx.log("error", "backup failed", { error: String(error) });
+    }
+    // Best effort: a TOC of what reached the tape, so the set's files stay findable.
+    await closeSegment(false, false).catch((e: unknown) =>
+      ctx.log("warn", "could not close the segment", { error: String(e) }),
+    );
+    await catalog.flush().catch(() => undefined);
+    await control.stop();
+    if (stopped) return { state: stopped, summary: { warnings: control.warnings } };
+    return {
+      state: "failed",
+      error: String((error as Error).message ?? error).slice(0, 4000),
+      retryable: isDriveError(error) && error.recovery === "retry",
+    };
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+    await control.stop();
+    spool.close();
+    for (const segment of catalog.segments) {
+      segment.toc.close();
+      segment.chunks.close();
+    }
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function recordDeletions(
+  order: BackupOrderBody,
+  manifests: string,
+  catalog: SetCatalog,
+  control: RunControl,
+): Promise<void> {
+  const base = join(manifests, `${order.set.baseSetUuid}.manifest`);
+  const present = await access(base).then(
+    () => true,
+    () => false,
+  );
+  if (!present) {
+    control.addLog(
+      "warn",
+      `deletions since base set ${order.set.baseSetUuid} are not recorded: its file list is not on this agent`,
+      null,
+    );
+    return;
+  }
+  const segment = catalog.segments.length - 1;
+  const kinds: Record<string, CatalogEntry[1]> = { d: "dir", f: "file", l: "symlink", o: "other" };
+  await findDeletions(base, join(manifests, `${order.set.uuid}.manifest`), (name, kind) => {
+    catalog.addEntries([
+      [name, kinds[kind] ?? "other", 0, 0, 0, 0, 0, null, null, 0, segment, segment, true],
+    ]);
+  });
+}

@@ -1,0 +1,113 @@
+import type { Drive, WriteOutcome } from "../drives/drive.ts";
+import { DriveError } from "../errors.ts";
+import type { Compression } from "./set-encoder.ts";
+
+/** Largest single write handed to the drive: big transfers keep st and the vtl streaming. */
+export const MAX_TRANSFER_BYTES = 4 << 20;
+/** A zstd skippable frame: `zstd -dc` passes over the padding that fills the last block. */
+const ZSTD_SKIPPABLE_MAGIC = 0x184d2a50;
+
+export type DriveWriterOptions = {
+  /** One write at the current tape position (end of medium is an outcome, not an error). */
+  write: (data: Buffer) => Promise<WriteOutcome>;
+  blockSize: number;
+  compression: Compression;
+  encrypted: boolean;
+  /** Called after every write with the set's stream bytes now on tape (over all segments). */
+  onCommit: (streamBytes: number) => Promise<void> | void;
+  /** The drive refused a write: close this tape's segment and make the next tape ready. */
+  onEndOfMedium: () => Promise<void>;
+  /** Resolves when the operator has not paused the run (or at once). */
+  whenRunning: () => Promise<void>;
+};
+
+export type DriveWriterResult = { streamBytes: number; paddingBytes: number };
+
+/**
+ * Feeds the drive from the buffered set stream in whole-block transfers. A refused write (end of
+ * medium) is kept and written again first on the next tape, so the stream splits at a block
+ * boundary and the data files of a spanning set concatenate back to the exact stream.
+ */
+export async function writeSetStream(
+  source: AsyncIterable<Buffer>,
+  options: DriveWriterOptions,
+): Promise<DriveWriterResult> {
+  const { blockSize } = options;
+  const transfer = Math.max(blockSize, MAX_TRANSFER_BYTES - (MAX_TRANSFER_BYTES % blockSize));
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let committed = 0;
+
+  async function put(data: Buffer, streamPart = data.length): Promise<void> {
+    for (;;) {
+      await options.whenRunning();
+      const outcome = await options.write(data);
+      if (outcome.type === "written") {
+        committed += streamPart;
+        await options.onCommit(committed);
+        return;
+      }
+      await options.onEndOfMedium();
+    }
+  }
+
+  for await (const chunk of source) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    while (pendingBytes >= transfer) {
+      const all = pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending, pendingBytes);
+      await put(all.subarray(0, transfer));
+      pending = all.length > transfer ? [all.subarray(transfer)] : [];
+      pendingBytes = all.length - transfer;
+    }
+  }
+  const tail = Buffer.concat(pending, pendingBytes);
+  const streamBytes = committed + tail.length;
+  const padding = paddingFor(tail.length, blockSize, options.compression, options.encrypted);
+  if (tail.length + padding.length > 0) {
+    // The padding is not part of the stream: commits count stream bytes only.
+    const last = Buffer.concat([tail, padding]);
+    for (let offset = 0; offset < last.length; offset += transfer) {
+      const end = Math.min(last.length, offset + transfer);
+      await put(last.subarray(offset, end), Math.max(0, Math.min(end, tail.length) - offset));
+    }
+  }
+  return { streamBytes, paddingBytes: padding.length };
+}
+
+/**
+ * Fills the last block: NULs for tar (read as end of archive), gzip (ignores trailing zeros) and
+ * encrypted records (a reader stops at the last chunk); a zstd skippable frame for zstd.
+ */
+export function paddingFor(
+  tailBytes: number,
+  blockSize: number,
+  compression: Compression,
+  encrypted: boolean,
+): Buffer {
+  let length = (blockSize - (tailBytes % blockSize)) % blockSize;
+  if (compression !== "zstd" || encrypted || length === 0) return Buffer.alloc(length);
+  if (length < 8) length += blockSize;
+  const frame = Buffer.alloc(length);
+  frame.writeUInt32LE(ZSTD_SKIPPABLE_MAGIC, 0);
+  frame.writeUInt32LE(length - 8, 4);
+  return frame;
+}
+
+/**
+ * Writes a trailer (a TOC) past early warning: st refuses every second write there, so one
+ * refusal is retried; two in a row mean the tape is really out of room.
+ */
+export async function writeTrailer(drive: Drive, data: Buffer, blockSize: number): Promise<number> {
+  const transfer = Math.max(blockSize, MAX_TRANSFER_BYTES - (MAX_TRANSFER_BYTES % blockSize));
+  let blocks = 0;
+  for (let offset = 0; offset < data.length; offset += transfer) {
+    const piece = data.subarray(offset, Math.min(data.length, offset + transfer));
+    let outcome = await drive.write(piece);
+    if (outcome.type === "end-of-medium") outcome = await drive.write(piece);
+    if (outcome.type === "end-of-medium")
+      throw new DriveError("VOLUME_OVERFLOW", `${drive.name}: no room left on the tape for the set's TOC`);
+    blocks += outcome.blocks;
+  }
+  return blocks;
+}

@@ -1,0 +1,235 @@
+import { join } from "node:path";
+import type { CatalogChunk, CatalogEntry } from "../../contracts/agent-protocol.ts";
+import type { TocFile } from "../../contracts/toc.ts";
+import type { EntrySpool, SpooledMember } from "./entry-spool.ts";
+import { LineSpool } from "./line-spool.ts";
+import type { ChunkPlacement } from "./set-encoder.ts";
+
+export type SegmentState = {
+  sequence: number;
+  /** Offset in the set's stream where this tape's data file begins. */
+  streamStart: number;
+  toc: LineSpool;
+  /** [chunk index, plain offset, offset in this data file] for chunks that start here. */
+  chunks: LineSpool;
+  closed: boolean;
+};
+
+const TOC_TYPES: Record<CatalogEntry[1], TocFile["type"]> = {
+  file: "file",
+  dir: "directory",
+  symlink: "symlink",
+  hardlink: "hardlink",
+  char: "other",
+  block: "other",
+  fifo: "other",
+  other: "other",
+};
+
+const MAX_UNSENT_CHUNKS = 4;
+
+/**
+ * Follows the set's bytes onto tape: as the drive commits stream bytes it resolves spooled members
+ * to the segment(s) that hold them, sends catalog chunks of `chunkEntries`, and fills each
+ * segment's TOC spool with the files whose header starts there.
+ */
+export class SetCatalog {
+  readonly segments: SegmentState[] = [];
+  private readonly placements = new Map<number, ChunkPlacement & { indexed: boolean }>();
+  private committed = 0;
+  private batch: CatalogEntry[] = [];
+  private seq = 0;
+  private unsent = 0;
+  private sending: Promise<void> = Promise.resolve();
+  private sendFailure: unknown = null;
+  private waiters: Array<() => void> = [];
+  filesResolved = 0;
+
+  constructor(
+    private readonly options: {
+      spool: EntrySpool;
+      setUuid: string;
+      passthrough: boolean;
+      blockSize: number;
+      workDir: string;
+      chunkEntries: number;
+      /** Plain offset of the member the tar parser is inside: its chunks must stay known. */
+      openOffset: () => number;
+      chunkBytes: number;
+      send: (chunk: CatalogChunk) => Promise<void>;
+    },
+  ) {}
+
+  get passthroughSet(): boolean {
+    return this.options.passthrough;
+  }
+
+  get chunksSent(): number {
+    return this.seq;
+  }
+
+  startSegment(sequence: number): SegmentState {
+    const base = join(this.options.workDir, `segment-${sequence}`);
+    const segment = {
+      sequence,
+      streamStart: this.committed,
+      toc: new LineSpool(`${base}.toc`),
+      chunks: new LineSpool(`${base}.chunks`),
+      closed: false,
+    };
+    this.segments.push(segment);
+    return segment;
+  }
+
+  onPlacement(placement: ChunkPlacement): void {
+    this.placements.set(placement.index, { ...placement, indexed: false });
+  }
+
+  /**
+   * The drive has written the set's stream up to `bytes` (over all segments so far). One write of
+   * well-compressed tiny files can settle 100,000s of members: they are resolved a chunk's worth at
+   * a time, waiting for the hub between chunks, so memory stays flat.
+   */
+  async commit(bytes: number): Promise<void> {
+    this.committed = bytes;
+    while (this.resolve(this.options.chunkEntries)) await this.backpressure();
+    await this.backpressure();
+  }
+
+  /** Closes the current segment: adds members that start on it but end later to its TOC. */
+  closeSegment(): SegmentState {
+    const segment = this.current();
+    for (const member of this.options.spool.lookAhead()) {
+      const position = this.positionOf(member);
+      if (!position || position.start >= this.committed) break;
+      if (this.segmentOf(position.start) === segment.sequence)
+        segment.toc.add(this.tocLine(member, position.start, segment));
+    }
+    segment.closed = true;
+    return segment;
+  }
+
+  /** Queues entries that never passed through tar (deletions since the base set). */
+  addEntries(entries: CatalogEntry[]): void {
+    for (const entry of entries) this.push(entry);
+  }
+
+  /** Sends what is batched; resolves once every chunk has been delivered. */
+  async flush(): Promise<void> {
+    this.sendBatch();
+    await this.sending;
+    if (this.sendFailure) throw this.sendFailure;
+  }
+
+  /** Resolves while fewer than a few chunks wait for the hub; the drive writer waits on it. */
+  async backpressure(): Promise<void> {
+    if (this.sendFailure) throw this.sendFailure;
+    if (this.unsent < MAX_UNSENT_CHUNKS) return;
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.sendFailure) throw this.sendFailure;
+  }
+
+  private current(): SegmentState {
+    const segment = this.segments.at(-1);
+    if (!segment) throw new Error("no segment started");
+    return segment;
+  }
+
+  /** Resolves up to `limit` members; true when more may be ready. */
+  private resolve(limit: number): boolean {
+    const { spool } = this.options;
+    for (let n = 0; ; n++) {
+      if (n === limit) {
+        this.indexChunks();
+        return true;
+      }
+      const member = spool.peek();
+      if (!member) break;
+      const position = this.positionOf(member);
+      if (!position || position.end > this.committed) break;
+      spool.take();
+      const first = this.segmentOf(position.start);
+      const last = this.segmentOf(Math.max(position.start, position.end - 1));
+      const segment = this.segments[first];
+      if (segment && !segment.closed) segment.toc.add(this.tocLine(member, position.start, segment));
+      this.filesResolved++;
+      this.push([...member.fields, member.headerOffset, first, last, false]);
+    }
+    this.indexChunks();
+    return false;
+  }
+
+  private indexChunks(): void {
+    const open = Math.floor(this.options.openOffset() / this.options.chunkBytes);
+    const needed = Math.min(this.options.spool.peek()?.startChunk ?? open, open);
+    for (const [index, placement] of this.placements) {
+      if (placement.streamStart >= this.committed) break;
+      if (!placement.indexed && !this.options.passthrough) {
+        const segment = this.segments[this.segmentOf(placement.streamStart)];
+        segment?.chunks.add(
+          `[${index},${placement.plainStart},${placement.streamStart - (segment?.streamStart ?? 0)}]`,
+        );
+      }
+      placement.indexed = true;
+      if (index < needed && placement.streamEnd <= this.committed) this.placements.delete(index);
+    }
+  }
+
+  private positionOf(member: SpooledMember): { start: number; end: number } | null {
+    if (this.options.passthrough)
+      return { start: member.headerOffset, end: Math.max(member.endOffset, member.headerOffset + 512) };
+    const first = this.placements.get(member.startChunk);
+    const last = this.placements.get(member.endChunk);
+    if (!first || !last) return null;
+    return { start: first.streamStart, end: last.streamEnd };
+  }
+
+  private segmentOf(offset: number): number {
+    for (let i = this.segments.length - 1; i > 0; i--)
+      if ((this.segments[i]?.streamStart ?? 0) <= offset) return i;
+    return 0;
+  }
+
+  private tocLine(member: SpooledMember, start: number, segment: SegmentState): string {
+    const [path, type, size, mode, , , mtime, linkTarget, sha256] = member.fields;
+    const file: TocFile = {
+      path,
+      size,
+      mtime: new Date(mtime * 1000).toISOString(),
+      mode: `0${mode.toString(8).padStart(3, "0")}`,
+      type: TOC_TYPES[type],
+      sha256,
+      position: {
+        byteOffset: member.headerOffset,
+        block: Math.floor(Math.max(0, start - segment.streamStart) / this.options.blockSize),
+      },
+      ...(linkTarget !== null ? { linkTarget } : {}),
+    };
+    return JSON.stringify(file);
+  }
+
+  private push(entry: CatalogEntry): void {
+    this.batch.push(entry);
+    if (this.batch.length >= this.options.chunkEntries) this.sendBatch();
+  }
+
+  private sendBatch(): void {
+    if (this.batch.length === 0) return;
+    const chunk: CatalogChunk = { setUuid: this.options.setUuid, seq: this.seq++, entries: this.batch };
+    this.batch = [];
+    this.unsent++;
+    this.sending = this.sending.then(async () => {
+      if (this.sendFailure) return;
+      try {
+        await this.options.send(chunk);
+      } catch (error) {
+        this.sendFailure = error;
+      } finally {
+        this.unsent--;
+        const waiters = this.waiters;
+        this.waiters = [];
+        for (const w of waiters) w();
+      }
+    });
+  }
+}

@@ -1,0 +1,215 @@
+import { promisify } from "node:util";
+import { constants, gzip, zstdCompress } from "node:zlib";
+import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunk, uuidBytes } from "./chunk-format.ts";
+
+export type Compression = "none" | "gzip" | "zstd";
+
+/** Where one chunk landed: its plain (tar) range and its range in the set's stream as written. */
+export type ChunkPlacement = {
+  index: number;
+  plainStart: number;
+  plainEnd: number;
+  streamStart: number;
+  streamEnd: number;
+};
+
+export type SetEncoderOptions = {
+  compression: Compression;
+  /** 32-byte AES-256-GCM data key; null writes the (compressed) stream unencrypted. */
+  key: Uint8Array | null;
+  setUuid: string;
+  chunkBytes?: number;
+  /** Chunks compressed at once in libuv's thread pool; keeps both cores busy with zstd. */
+  parallelism?: number;
+  /** Receives the set's stream in order; a returned promise holds back further output. */
+  sink: (data: Buffer[]) => Promise<void> | void;
+  onChunk: (placement: ChunkPlacement) => void;
+};
+
+const zstdAsync = promisify(zstdCompress);
+const gzipAsync = promisify(gzip);
+
+async function compress(kind: Compression, plain: Buffer): Promise<Buffer> {
+  if (kind === "zstd")
+    return zstdAsync(plain, {
+      params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 },
+    });
+  return gzipAsync(plain, { level: 1 });
+}
+
+type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
+
+/**
+ * Cuts the tar stream into fixed-size plain chunks, compresses each on its own (a zstd frame or a
+ * gzip member, so `zstd -dc`/`gzip -dc` read the whole stream and a restore can start at any chunk),
+ * encrypts each into an independently decryptable record, and hands the records on in order.
+ * With neither compression nor encryption the tar bytes pass through untouched.
+ */
+export class SetEncoder {
+  private readonly chunkBytes: number;
+  private readonly parallelism: number;
+  private readonly uuid: Buffer;
+  private pieces: Buffer[] = [];
+  private filled = 0;
+  private plainOffset = 0;
+  private streamOffset = 0;
+  private nextIndex = 0;
+  private jobs: Job[] = [];
+  private pumping: Promise<void> | null = null;
+  private failure: unknown = null;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly options: SetEncoderOptions) {
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_PLAIN_CHUNK_BYTES;
+    this.parallelism = options.parallelism ?? 3;
+    this.uuid = uuidBytes(options.setUuid);
+  }
+
+  get passthrough(): boolean {
+    return this.options.compression === "none" && this.options.key === null;
+  }
+
+  /** Takes plain tar bytes; false asks the caller to wait for `drained()` before pushing more. */
+  push(data: Buffer): boolean {
+    if (this.failure) throw this.failure;
+    let pos = 0;
+    while (pos < data.length) {
+      // A chunk is cut only once a byte beyond it exists, so the final chunk is known to be final.
+      if (this.filled === this.chunkBytes) this.cut(false);
+      const take = Math.min(this.chunkBytes - this.filled, data.length - pos);
+      this.pieces.push(pos === 0 && take === data.length ? data : data.subarray(pos, pos + take));
+      this.filled += take;
+      pos += take;
+    }
+    if (this.passthrough) this.flushPassthrough();
+    return this.jobs.length < this.parallelism;
+  }
+
+  drained(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.jobs.length < this.parallelism) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Ends the stream: the pending chunk goes out as the last one; resolves once all is handed on. */
+  async finish(): Promise<void> {
+    this.cut(true);
+    while (this.pumping) await this.pumping;
+    if (this.failure) throw this.failure;
+  }
+
+  private flushPassthrough(): void {
+    // Pass bytes straight through; chunk placement is the identity.
+    if (this.pieces.length === 0) return;
+    const pieces = this.pieces;
+    this.pieces = [];
+    const length = pieces.reduce((n, b) => n + b.length, 0);
+    const start = this.plainOffset + this.filled - length;
+    this.jobs.push({
+      index: -1,
+      plainStart: start,
+      plainEnd: start + length,
+      last: false,
+      payload: Promise.resolve(pieces),
+    });
+    this.pump();
+  }
+
+  private cut(last: boolean): void {
+    if (this.passthrough) {
+      this.flushPassthrough();
+      const index = this.nextIndex++;
+      const start = index * this.chunkBytes;
+      if (this.filled > 0 || last)
+        this.jobs.push({
+          index,
+          plainStart: start,
+          plainEnd: start + this.filled,
+          last,
+          payload: Promise.resolve([]),
+        });
+      this.plainOffset += this.filled;
+      this.filled = 0;
+      this.pump();
+      return;
+    }
+    if (this.filled === 0 && !last) return;
+    const pieces = this.pieces;
+    const index = this.nextIndex++;
+    const plainStart = this.plainOffset;
+    this.pieces = [];
+    this.plainOffset += this.filled;
+    this.filled = 0;
+    const { compression } = this.options;
+    const payload =
+      compression === "none"
+        ? Promise.resolve(pieces)
+        : compress(compression, pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces)).then(
+            (b) => [b],
+          );
+    payload.catch(() => undefined);
+    this.jobs.push({ index, plainStart, plainEnd: this.plainOffset, last, payload });
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = (async () => {
+      try {
+        while (this.jobs.length > 0) {
+          const job = this.jobs[0] as Job;
+          const payload = await job.payload;
+          this.jobs.shift();
+          if (job.index >= 0 && this.passthrough) {
+            // A bookkeeping marker: the passthrough bytes of this chunk have all been handed on.
+            const start = job.plainStart;
+            this.options.onChunk({
+              index: job.index,
+              plainStart: start,
+              plainEnd: job.plainEnd,
+              streamStart: start,
+              streamEnd: job.plainEnd,
+            });
+            this.wake();
+            continue;
+          }
+          const out =
+            this.options.key === null
+              ? payload
+              : encryptChunk(
+                  this.options.key,
+                  this.uuid,
+                  { index: job.index, plainOffset: job.plainStart, last: job.last },
+                  payload,
+                );
+          const length = out.reduce((n, b) => n + b.length, 0);
+          const streamStart = this.streamOffset;
+          this.streamOffset += length;
+          if (job.index >= 0)
+            this.options.onChunk({
+              index: job.index,
+              plainStart: job.plainStart,
+              plainEnd: job.plainEnd,
+              streamStart,
+              streamEnd: this.streamOffset,
+            });
+          if (length > 0) await this.options.sink(out);
+          this.wake();
+        }
+      } catch (error) {
+        this.failure = error;
+        this.jobs = [];
+        this.wake();
+      } finally {
+        this.pumping = null;
+      }
+    })();
+  }
+
+  private wake(): void {
+    if (this.jobs.length >= this.parallelism && !this.failure) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,106 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCommand } from "../../../drive-agent/exec.ts";
+import { decryptChunk, encryptChunk, uuidBytes } from "../../../drive-agent/pipeline/chunk-format.ts";
+import { paddingFor } from "../../../drive-agent/pipeline/drive-writer.ts";
+import { compileGlobs } from "../../../drive-agent/pipeline/glob.ts";
+import { type TarMember, TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
+import { parseTarDiagnostic } from "../../../drive-agent/pipeline/tar-process.ts";
+
+async function tarOf(format: "gnu" | "posix"): Promise<Buffer> {
+  const root = await mkdtemp(join(tmpdir(), "tapebackarr-tar-"));
+  try {
+    const long = join(root, "d".repeat(120));
+    await mkdir(long);
+    await writeFile(join(long, "ünïcødé <b>.txt"), randomBytes(5000));
+    await writeFile(join(root, "empty"), "");
+    await symlink("x".repeat(150), join(root, "long-link"));
+    const out = await runCommand({
+      argv: ["bash", "-c", `tar -c --format=${format} -C "${root}" . | base64 -w0`],
+      timeoutMs: 10_000,
+    });
+    return Buffer.from(out.stdout, "base64");
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+describe("the tar header parser", () => {
+  it.each(["gnu", "posix"] as const)(
+    "reads %s long names, long link targets, unicode and content hashes whatever the buffer boundaries",
+    async (format) => {
+      const tar = await tarOf(format);
+      const whole: TarMember[] = [];
+      new TarParser((m) => whole.push(m)).push(tar);
+      const file = whole.find((m) => m.path.endsWith("ünïcødé <b>.txt"));
+      expect(file?.path).toBe(`./${"d".repeat(120)}/ünïcødé <b>.txt`.slice(2));
+      expect(file?.size).toBe(5000);
+      expect(whole.find((m) => m.path === "long-link")?.linkTarget).toBe("x".repeat(150));
+      expect(whole.find((m) => m.path === "empty")?.sha256).toMatch(/^e3b0/);
+      for (const step of [1, 7, 511, 513, 4096]) {
+        const split: TarMember[] = [];
+        const parser = new TarParser((m) => split.push(m));
+        for (let i = 0; i < tar.length; i += step) parser.push(tar.subarray(i, i + step));
+        expect(split).toEqual(whole);
+      }
+    },
+  );
+});
+
+describe("encrypted chunks", () => {
+  it("decrypt with the key and the set uuid, and refuse a changed index or set", () => {
+    const key = randomBytes(32);
+    const set = uuidBytes("3f0c4a8e-1b2d-4c5e-8f90-123456789abc");
+    const record = Buffer.concat(
+      encryptChunk(key, set, { index: 5, plainOffset: 40 << 20, last: true }, [
+        Buffer.from("hello "),
+        Buffer.from("tape"),
+      ]),
+    );
+    const { header, payload } = decryptChunk(key, set, record);
+    expect(header).toMatchObject({ index: 5, plainOffset: 40 << 20, last: true, length: 10 });
+    expect(payload.toString()).toBe("hello tape");
+    const renumbered = Buffer.from(record);
+    renumbered[15] = 6;
+    expect(() => decryptChunk(key, set, renumbered)).toThrow();
+    expect(() => decryptChunk(key, uuidBytes("00000000-1b2d-4c5e-8f90-123456789abc"), record)).toThrow();
+  });
+});
+
+describe("padding the last block", () => {
+  it("uses a zstd skippable frame at least 8 bytes long and NULs otherwise", () => {
+    expect(paddingFor(65536 - 4, 65536, "zstd", false).readUInt32LE(0)).toBe(0x184d2a50);
+    expect(paddingFor(65536 - 4, 65536, "zstd", false)).toHaveLength(65536 + 4);
+    expect(paddingFor(100, 512, "gzip", false).every((b) => b === 0)).toBe(true);
+    expect(paddingFor(512, 512, "zstd", false)).toHaveLength(0);
+  });
+});
+
+describe("include and exclude globs", () => {
+  const match = (patterns: string[], absolute: string, relative: string) =>
+    compileGlobs(patterns)?.({ absolute, relative, name: absolute.split("/").pop() ?? "" });
+  it("match a name at any depth, a relative path, or an absolute path", () => {
+    expect(match(["*.tmp"], "/srv/a/b/x.tmp", "a/b/x.tmp")).toBe(true);
+    expect(match(["*.tmp"], "/srv/a/x.tmpl", "a/x.tmpl")).toBe(false);
+    expect(match(["cache/**"], "/srv/cache/a/b", "cache/a/b")).toBe(true);
+    expect(match(["**/node_modules"], "/srv/x/node_modules", "x/node_modules")).toBe(true);
+    expect(match(["/srv/share/tmp"], "/srv/share/tmp", "tmp")).toBe(true);
+    expect(match(["file[0-9].txt"], "/s/file7.txt", "file7.txt")).toBe(true);
+    expect(compileGlobs([])).toBeNull();
+  });
+});
+
+describe("tar diagnostics", () => {
+  it("turn a vanished or unreadable file into a warning naming its path", () => {
+    expect(parseTarDiagnostic("tar: srv/a: b.txt: Warning: Cannot stat: No such file or directory")).toEqual({
+      level: "warn",
+      message: "Cannot stat: No such file or directory",
+      path: "/srv/a: b.txt",
+    });
+    expect(parseTarDiagnostic("tar: srv/log: file changed as we read it")?.path).toBe("/srv/log");
+    expect(parseTarDiagnostic("tar: Exiting with failure status due to previous errors")).toBeNull();
+  });
+});
