@@ -1,7 +1,19 @@
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { link, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, utimes, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import {
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { createClient } from "@libsql/client";
@@ -16,8 +28,25 @@ import type { Spawned } from "../helpers/process.ts";
  * virtual library, backing up a generated tree with real tar, zstd and mbuffer.
  */
 
-type Run = { id: number; state: string; setId: number | null; finishedAt: string | null; bytesDone: number; error: string | null };
-type Entry = { dir: string; name: string; type: string; size: number; sha256: string | null; link_target: string | null; segment: number; end_segment: number; deleted: number };
+type Run = {
+  id: number;
+  state: string;
+  setId: number | null;
+  finishedAt: string | null;
+  bytesDone: number;
+  error: string | null;
+};
+type Entry = {
+  dir: string;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string | null;
+  link_target: string | null;
+  segment: number;
+  end_segment: number;
+  deleted: number;
+};
 
 const FILES = 5_000;
 const BIG = 100 * 1024 * 1024;
@@ -36,7 +65,9 @@ async function makeTree(root: string): Promise<string> {
     const dir = join(src, `dir-${String(d).padStart(2, "0")}`);
     await mkdir(dir, { recursive: true });
     await Promise.all(
-      Array.from({ length: FILES / 50 }, (_, i) => writeFile(join(dir, `file-${i}.txt`), i % 10 === 0 ? "" : `content ${d}/${i}\n`.repeat(i % 7))),
+      Array.from({ length: FILES / 50 }, (_, i) =>
+        writeFile(join(dir, `file-${i}.txt`), i % 10 === 0 ? "" : `content ${d}/${i}\n`.repeat(i % 7)),
+      ),
     );
   }
   await mkdir(join(src, "odd"), { recursive: true });
@@ -46,10 +77,13 @@ async function makeTree(root: string): Promise<string> {
   await symlink("big.bin", join(src, "odd", "link-to-big"));
   await symlink("/nonexistent/target", join(src, "odd", "dangling-link"));
   await link(join(src, "odd", "Grüße – 日本語 ✓.txt"), join(src, "odd", "hardlink.txt"));
-  // A socket: tar cannot archive it and says so; the backup must warn, not fail.
-  await new Promise<void>((resolve) => {
-    const server = createServer().listen(join(src, "odd", "control.sock"), () => server.close(() => resolve()));
-  });
+  // A socket: tar cannot archive it and says so; the backup must warn, not fail. (A process that
+  // exits while listening leaves the socket file behind; closing the server would remove it.)
+  const sock = join(src, "odd", "control.sock");
+  execFileSync(process.execPath, [
+    "-e",
+    `require("net").createServer().listen(${JSON.stringify(sock)}, () => process.exit(0))`,
+  ]);
   return src;
 }
 
@@ -67,7 +101,10 @@ async function expectedEntries(src: string) {
       else if (st.isFile()) {
         const hard = st.nlink > 1 && inodes.has(st.ino);
         inodes.add(st.ino);
-        out.set(path.slice(1), { type: hard ? "hardlink" : "file", sha256: hard ? null : await sha256File(path) });
+        out.set(path.slice(1), {
+          type: hard ? "hardlink" : "file",
+          sha256: hard ? null : await sha256File(path),
+        });
       }
     }
   };
@@ -88,7 +125,12 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
 
   const api = <T>(method: string, path: string, json?: unknown) => hub.api<T>(method, path, json);
   const entriesOf = async (setId: number) =>
-    (await catalog.execute({ sql: "select * from catalog_entries where set_id = ? order by id", args: [setId] })).rows as unknown as Entry[];
+    (
+      await catalog.execute({
+        sql: "select * from catalog_entries where set_id = ? order by id",
+        args: [setId],
+      })
+    ).rows as unknown as Entry[];
   const pathOf = (e: Entry) => (e.dir ? `${e.dir}/${e.name}` : e.name);
 
   async function finished(runId: number): Promise<Run> {
@@ -114,18 +156,38 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     stateDir = join(root, "agent");
     src = await makeTree(root);
     // Cartridges smaller than the tree, so the full set must span two of them.
-    await initLibrary({ dir: lib, drives: 1, slots: 6, cartridges: 5, capacityBytes: 72 << 20, earlyWarningBytes: 8 << 20 });
+    await initLibrary({
+      dir: lib,
+      drives: 1,
+      slots: 6,
+      cartridges: 5,
+      capacityBytes: 72 << 20,
+      earlyWarningBytes: 8 << 20,
+    });
     hub = await startHubProcess();
     catalog = createClient({ url: `file:${join(hub.dir, "tapebackarr.db")}` });
-    const created = await api<{ agent: { id: string }; enrollmentToken: string }>("POST", "/api/v1/agents", { name: "e2e-host" });
+    const created = await api<{ agent: { id: string }; enrollmentToken: string }>("POST", "/api/v1/agents", {
+      name: "e2e-host",
+    });
     agentId = created.body.agent.id;
-    const enrolled = await agentCli("enroll", "--hub", hub.url, "--token", created.body.enrollmentToken, "--state-dir", stateDir, "--vtl", lib);
+    const enrolled = await agentCli(
+      "enroll",
+      "--hub",
+      hub.url,
+      "--token",
+      created.body.enrollmentToken,
+      "--state-dir",
+      stateDir,
+      "--vtl",
+      lib,
+    );
     expect(enrolled.exitCode, enrolled.stderr).toBe(0);
     agent = spawnAgent(stateDir);
     await agent.waitFor(/"msg":"agent started"/);
 
     poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "E2E" })).body.id;
-    const tapes = (await api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body.items;
+    const tapes = (await api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
+      .items;
     expect(tapes.length).toBe(5);
     for (const tape of tapes) {
       expect((await api("POST", `/api/v1/tapes/${tape.id}/label`, { poolId })).status).toBe(202);
@@ -152,16 +214,43 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   let fullSetId: number;
 
   it("backs up the whole tree across two tapes: every path catalogued, every sha256 right, the unreadable socket a warning", async () => {
-    sourceId = (await api<{ id: number }>("POST", "/api/v1/sources", { name: "Tree", kind: "local", paths: [src], agentId })).body.id;
-    incrementalJobId = (await api<{ id: number }>("POST", "/api/v1/jobs", { name: "Tree nightly", sourceId, poolId, backupType: "incremental", compression: "zstd" })).body.id;
+    sourceId = (
+      await api<{ id: number }>("POST", "/api/v1/sources", {
+        name: "Tree",
+        kind: "local",
+        paths: [src],
+        agentId,
+      })
+    ).body.id;
+    incrementalJobId = (
+      await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: "Tree nightly",
+        sourceId,
+        poolId,
+        backupType: "incremental",
+        compression: "zstd",
+      })
+    ).body.id;
     const run = await runJob(incrementalJobId);
     expect(run.state, run.error ?? "").toBe("completed-with-warnings");
     fullSetId = run.setId as number;
 
-    const logs = (await api<{ items: { level: string; message: string; path: string | null }[] }>("GET", `/api/v1/runs/${run.id}/logs?limit=500`)).body.items;
-    expect(logs.some((l) => l.level === "warn" && `${l.path} ${l.message}`.includes("control.sock"))).toBe(true);
+    const logs = (
+      await api<{ items: { level: string; message: string; path: string | null }[] }>(
+        "GET",
+        `/api/v1/runs/${run.id}/logs?limit=500`,
+      )
+    ).body.items;
+    expect(logs.some((l) => l.level === "warn" && `${l.path} ${l.message}`.includes("control.sock"))).toBe(
+      true,
+    );
 
-    const set = (await api<{ state: string; backupType: string; segments: { sequence: number; barcode: string }[] }>("GET", `/api/v1/sets/${fullSetId}`)).body;
+    const set = (
+      await api<{ state: string; backupType: string; segments: { sequence: number; barcode: string }[] }>(
+        "GET",
+        `/api/v1/sets/${fullSetId}`,
+      )
+    ).body;
     expect(set).toMatchObject({ state: "complete", backupType: "full" });
     expect(set.segments.length).toBeGreaterThanOrEqual(2);
     expect(new Set(set.segments.map((s) => s.barcode)).size).toBe(set.segments.length);
@@ -200,10 +289,14 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     expect(set.backupType).toBe("incremental");
     const entries = await entriesOf(run.setId as number);
     const base = src.slice(1);
-    const files = entries.filter((e) => e.type === "file" && !e.deleted).map((e) => relative(base, pathOf(e))).sort();
+    const files = entries
+      .filter((e) => e.type === "file" && !e.deleted)
+      .map((e) => relative(base, pathOf(e)))
+      .sort();
     expect(files).toEqual([...changed, ...added].sort());
     expect(entries.filter((e) => e.deleted).map((e) => relative(base, pathOf(e)))).toEqual([removed]);
-    for (const e of entries.filter((x) => x.type === "file" && !x.deleted)) expect(e.sha256).toBe(await sha256File(`/${pathOf(e)}`));
+    for (const e of entries.filter((x) => x.type === "file" && !x.deleted))
+      expect(e.sha256).toBe(await sha256File(`/${pathOf(e)}`));
   }, 300_000);
 
   it("an encrypted set puts no plaintext of the source on tape", async () => {
@@ -211,11 +304,32 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     await mkdir(secret);
     await writeFile(join(secret, "plans.txt"), `${MARKER}\n`.repeat(5_000));
     const keyId = (await api<{ id: number }>("POST", "/api/v1/encryption-keys", { name: "vault" })).body.id;
-    const sid = (await api<{ id: number }>("POST", "/api/v1/sources", { name: "Secret", kind: "local", paths: [secret], agentId })).body.id;
-    const job = (await api<{ id: number }>("POST", "/api/v1/jobs", { name: "Secret", sourceId: sid, poolId, compression: "none", encryption: "aes-256-gcm", encryptionKeyId: keyId })).body;
+    const sid = (
+      await api<{ id: number }>("POST", "/api/v1/sources", {
+        name: "Secret",
+        kind: "local",
+        paths: [secret],
+        agentId,
+      })
+    ).body.id;
+    const job = (
+      await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: "Secret",
+        sourceId: sid,
+        poolId,
+        compression: "none",
+        encryption: "aes-256-gcm",
+        encryptionKeyId: keyId,
+      })
+    ).body;
     const run = await runJob(job.id);
     expect(run.state, run.error ?? "").toBe("completed");
-    const set = (await api<{ encryption: string; segments: { barcode: string; fileNumber: number }[] }>("GET", `/api/v1/sets/${run.setId}`)).body;
+    const set = (
+      await api<{ encryption: string; segments: { barcode: string; fileNumber: number }[] }>(
+        "GET",
+        `/api/v1/sets/${run.setId}`,
+      )
+    ).body;
     expect(set.encryption).toBe("aes-256-gcm");
     const [entry] = (await entriesOf(run.setId as number)).filter((e) => e.name === "plans.txt");
     expect(entry?.sha256).toBe(await sha256File(join(secret, "plans.txt")));
@@ -230,12 +344,20 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   }, 300_000);
 
   it("an agent killed with SIGKILL mid-backup leaves the set incomplete, and a retry completes", async () => {
-    const job = (await api<{ id: number }>("POST", "/api/v1/jobs", { name: "Tree full", sourceId, poolId, compression: "zstd" })).body;
+    const job = (
+      await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: "Tree full",
+        sourceId,
+        poolId,
+        compression: "zstd",
+      })
+    ).body;
     const queued = (await api<Run>("POST", `/api/v1/jobs/${job.id}/run`)).body;
     await vi.waitFor(
       async () => {
         const run = (await api<Run>("GET", `/api/v1/runs/${queued.id}`)).body;
-        if (run.state !== "running" || run.bytesDone === 0) throw new Error(`run is ${run.state}, ${run.bytesDone} bytes`);
+        if (run.state !== "running" || run.bytesDone === 0)
+          throw new Error(`run is ${run.state}, ${run.bytesDone} bytes`);
       },
       { timeout: 120_000, interval: 50 },
     );
@@ -244,7 +366,9 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     agent = spawnAgent(stateDir);
     const interrupted = await finished(queued.id);
     expect(interrupted.state).toBe("interrupted");
-    expect((await api<{ state: string }>("GET", `/api/v1/sets/${interrupted.setId}`)).body.state).toBe("incomplete");
+    expect((await api<{ state: string }>("GET", `/api/v1/sets/${interrupted.setId}`)).body.state).toBe(
+      "incomplete",
+    );
 
     const retry = await api<Run>("POST", `/api/v1/runs/${queued.id}/retry`);
     expect(retry.status).toBe(202);

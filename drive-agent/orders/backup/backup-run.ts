@@ -156,6 +156,7 @@ export async function runBackup(
   try {
     const check = await checkTape(ctx.drive, order.tape);
     if (!check.ok) return { state: "failed", error: check.error, retryable: false };
+    if (check.warning) control.addLog("warn", check.warning, null);
     await openSegment(order.tape, check.filesOnTape);
     await control.tick();
     control.start();

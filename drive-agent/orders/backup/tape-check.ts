@@ -3,7 +3,9 @@ import type { Drive } from "../../drives/drive.ts";
 import { DriveError } from "../../errors.ts";
 import { readTapeLabel, type TapeIdentity } from "../../tape/label-tape.ts";
 
-export type TapeCheck = { ok: true; filesOnTape: number } | { ok: false; error: string };
+export type TapeCheck =
+  | { ok: true; filesOnTape: number; warning: string | null }
+  | { ok: false; error: string };
 
 function describe(identity: TapeIdentity): string {
   if (identity.kind === "blank") return "a blank tape";
@@ -21,8 +23,6 @@ export function mismatch(identity: TapeIdentity, target: TapeTarget, where: stri
   )
     return `wrong tape in ${where}: found ${describe(identity)}, expected ${expected}`;
   const files = identity.filesOnTape;
-  if (target.nextFile !== null && files > target.nextFile)
-    return `tape "${target.label}" holds ${files} tape files but the catalog says the next set starts at file ${target.nextFile}: writing there would destroy files ${target.nextFile}..${files - 1}`;
   if (target.nextFile !== null && files < target.nextFile)
     return `tape "${target.label}" holds only ${files} tape files but the catalog expects ${target.nextFile}: its sets are not all on it`;
   return null;
@@ -33,7 +33,18 @@ export async function checkTape(drive: Drive, target: TapeTarget): Promise<TapeC
   const identity = await readTapeLabel(drive);
   const error = mismatch(identity, target, drive.name);
   if (error || identity.kind !== "labelled") return { ok: false, error: error ?? "not labelled" };
-  return { ok: true, filesOnTape: identity.filesOnTape };
+  return { ok: true, filesOnTape: identity.filesOnTape, warning: unknownFiles(identity.filesOnTape, target) };
+}
+
+/**
+ * Files past where the catalog expects the next set (an interrupted set whose agent was killed,
+ * or a set the catalog never heard of) are kept: the set is appended after them at end of
+ * data, never written over them. Appending cannot destroy anything; refusing would stop every
+ * backup to this tape until someone scanned it.
+ */
+export function unknownFiles(filesOnTape: number, target: TapeTarget): string | null {
+  if (target.nextFile === null || filesOnTape <= target.nextFile) return null;
+  return `tape "${target.label}" holds ${filesOnTape - target.nextFile} tape file(s) from file ${target.nextFile} on that the catalog does not know (an interrupted set?); they are kept and this set is appended after them`;
 }
 
 /** Moves to end of data (where the next set starts) and sets the block size; returns the data file. */
@@ -43,7 +54,13 @@ export async function positionForWrite(
   blockSize: number,
 ): Promise<number> {
   await drive.spaceToEndOfData();
-  const status = await drive.status();
+  let status = await drive.status();
+  if (status.fileNumber === filesOnTape - 1 && status.blockNumber > 0) {
+    // The last file has data but no file mark: a writer died mid-file (SIGKILL, power cut).
+    // Close it with its mark so the new set starts in a file of its own, after it.
+    await drive.writeFileMarks(1);
+    status = await drive.status();
+  }
   if (status.fileNumber !== filesOnTape)
     throw new DriveError(
       "IO_ERROR",

@@ -177,7 +177,7 @@ describe("a full backup to one tape", () => {
     expect(await readdir(libraryPaths(dir).cartridge("TB0001L9"))).not.toContain("file-0001");
   });
 
-  it("refuses to write where the tape holds more files than the order expects", async () => {
+  it("keeps tape files the catalog does not know and appends after them, with a warning", async () => {
     const first = await run(
       backupOrder(tape("TB0001L9"), src),
       executorContext(drive.drive, new FakeReporter(), join(root, "w1")),
@@ -187,14 +187,17 @@ describe("a full backup to one tape", () => {
       backupOrder(tape("TB0001L9"), src),
       executorContext(drive.drive, new FakeReporter(), join(root, "w2")),
     );
-    expect(result.state).toBe("failed");
-    expect(result.error).toContain("would destroy files 1..2");
+    // The order still says the set starts at file 1: the first set's files 1..2 must survive.
+    expect(result.state).toBe("completed-with-warnings");
+    expect(await readdir(libraryPaths(dir).cartridge("TB0001L9"))).toEqual(
+      expect.arrayContaining(["file-0001", "file-0002", "file-0003", "file-0004"]),
+    );
     const appended = await run(
-      backupOrder({ ...tape("TB0001L9"), nextFile: 3 }, src),
+      backupOrder({ ...tape("TB0001L9"), nextFile: 5 }, src),
       executorContext(drive.drive, new FakeReporter(), join(root, "w3")),
     );
     expect(appended.state).toBe("completed");
-    expect(await readdir(libraryPaths(dir).cartridge("TB0001L9"))).toContain("file-0004");
+    expect(await readdir(libraryPaths(dir).cartridge("TB0001L9"))).toContain("file-0006");
   });
 
   it("stops cleanly on cancel: the data file is closed, a TOC of what was written follows, the result is cancelled", async () => {
