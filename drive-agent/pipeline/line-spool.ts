@@ -23,7 +23,7 @@ export class LineSpool {
 
   flush(): void {
     if (this.buffer.length === 0) return;
-    const data = Buffer.from(this.buffer.join("\n") + "\n", "utf8");
+    const data = Buffer.from(`${this.buffer.join("\n")}\n`, "utf8");
     this.buffer = [];
     this.bufferBytes = 0;
     let done = 0;

@@ -81,7 +81,7 @@ export async function enrollAgent(
   const hash = await sha256Hex(input.token);
   const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.enrollmentTokenHash, hash) });
   const now = ctx.now();
-  if (!agent || !agent.enrollmentExpiresAt || agent.enrollmentExpiresAt <= now) {
+  if (!agent?.enrollmentExpiresAt || agent.enrollmentExpiresAt <= now) {
     throw new AppError("unauthorized", "Unknown or expired enrollment token; ask an admin for a new one");
   }
   // Conditional on the token hash, so one token enrolls exactly one key even under a race.
