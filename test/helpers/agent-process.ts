@@ -73,15 +73,17 @@ export async function startHubProcess(): Promise<HubProcess> {
     password: HUB_ADMIN_PASSWORD,
   });
   const admin = login.body.token;
-  return {
+  const handle: HubProcess = {
     url,
     dir,
     process: hub,
     admin,
     api: (method, path, json) => call(method, path, json, admin),
     async stop() {
-      await hub.stop();
+      // The process may have been replaced (a test restarting the hub on the same catalog).
+      await handle.process.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return handle;
 }

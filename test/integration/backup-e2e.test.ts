@@ -20,8 +20,14 @@ import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
 import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
-import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "../helpers/agent-process.ts";
-import type { Spawned } from "../helpers/process.ts";
+import {
+  agentCli,
+  HUB_ADMIN_PASSWORD,
+  type HubProcess,
+  spawnAgent,
+  startHubProcess,
+} from "../helpers/agent-process.ts";
+import { type Spawned, spawnProcess, TSX } from "../helpers/process.ts";
 
 /**
  * Issue 4's proof: the real hub process and the real drive-agent process over loopback, on a
@@ -375,5 +381,43 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     const done = await finished(retry.body.id);
     expect(done.state, done.error ?? "").toBe("completed-with-warnings");
     expect((await api<{ state: string }>("GET", `/api/v1/sets/${done.setId}`)).body.state).toBe("complete");
+  }, 300_000);
+
+  it("a hub restarted mid-backup loses nothing: the agent retries its reports and the set completes", async () => {
+    const job = (
+      await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: "Tree again",
+        sourceId,
+        poolId,
+        compression: "zstd",
+      })
+    ).body;
+    const queued = (await api<Run>("POST", `/api/v1/jobs/${job.id}/run`)).body;
+    await vi.waitFor(
+      async () => {
+        const run = (await api<Run>("GET", `/api/v1/runs/${queued.id}`)).body;
+        if (run.state !== "running" || run.bytesDone === 0) throw new Error(`run is ${run.state}`);
+      },
+      { timeout: 120_000, interval: 50 },
+    );
+    // Same catalog, same port: what an operator's service manager does on a restart.
+    const port = new URL(hub.url).port;
+    await hub.process.stop();
+    hub.process = spawnProcess(TSX, ["functions/node.ts"], {
+      PORT: port,
+      DATA_DIR: hub.dir,
+      TAPEBACKARR_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
+      BCRYPT_COST: "4",
+      POLL_INTERVAL_MS: "50",
+    });
+    await hub.process.waitFor(/ready: open/);
+    const done = await finished(queued.id);
+    expect(done.state, done.error ?? "").toBe("completed-with-warnings");
+    const set = (await api<{ state: string; fileCount: number }>("GET", `/api/v1/sets/${done.setId}`)).body;
+    expect(set.state).toBe("complete");
+    const expected = await expectedEntries(src);
+    expected.delete(join(src, "odd", "control.sock").slice(1));
+    const paths = new Set((await entriesOf(done.setId as number)).map(pathOf));
+    expect(paths).toEqual(new Set(expected.keys()));
   }, 300_000);
 });
