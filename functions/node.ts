@@ -62,8 +62,17 @@ export async function startNodeHub(
       await schedulerTick({ db: catalog.db, now }, log);
     },
   );
-  const server = await new Promise<ServerType>((resolve) => {
+  const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, () => resolve(s));
+    s.once("error", (error: NodeJS.ErrnoException) => {
+      ticker.stop();
+      catalog.client.close();
+      reject(
+        error.code === "EADDRINUSE"
+          ? new ConfigError(`Port ${config.PORT} on ${config.HOST} is already in use (another hub running?); set PORT to another port`)
+          : error,
+      );
+    });
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
