@@ -69,7 +69,9 @@ export async function startNodeHub(
       catalog.client.close();
       reject(
         error.code === "EADDRINUSE"
-          ? new ConfigError(`Port ${config.PORT} on ${config.HOST} is already in use (another hub running?); set PORT to another port`)
+          ? new ConfigError(
+              `Port ${config.PORT} on ${config.HOST} is already in use (another hub running?); set PORT to another port`,
+            )
           : error,
       );
     });

@@ -28,7 +28,7 @@ describe("operation pages", () => {
   };
 
   it("every page renders for an operator with its controls, and escapes names", async () => {
-    for (const path of ["/", "/tapes", "/jobs", "/agents", "/logs"]) {
+    for (const path of ["/", "/tapes", "/jobs", "/jobs/1", "/agents", "/logs"]) {
       const html = await page(path, op);
       expect(html, path).not.toContain("<script>alert");
       expect(html, path).not.toContain("<img src=x");

@@ -87,6 +87,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /tapes": "operator",
   "POST /tapes/:id/label": "operator",
   "GET /jobs": "read-only",
+  "GET /jobs/:id": "read-only",
   "POST /jobs": "operator",
   "POST /sources": "operator",
   "POST /pools": "operator",

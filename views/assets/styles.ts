@@ -29,6 +29,10 @@ button.link { background:none; border:none; color:#cbd5e1; padding:0; }
 .state-failed, .state-error, .state-offline, .state-interrupted { background:#fdecea; color: var(--bad); }
 .state-waiting-for-tape, .state-paused, .state-completed-with-warnings, .state-queued { background:#fff4e5; color: var(--warn); }
 progress { width:100%; height:1.1rem; }
+form.inline { display:inline-flex; gap:.4rem; align-items:center; margin:0 .4rem .4rem 0; }
+.actions { display:flex; flex-wrap:wrap; align-items:center; margin-bottom:1rem; }
+form.filters { display:flex; flex-wrap:wrap; gap:.8rem; align-items:flex-end; margin-bottom:1rem; }
+pre { white-space:pre-wrap; overflow-wrap:anywhere; background:#f0f2f5; padding:.6rem; border-radius:6px; }
 .run { padding:.6rem 0; border-bottom:1px solid var(--line); }
 .run-path { font-family: ui-monospace, monospace; font-size:.85rem; overflow-wrap:anywhere; }
 svg.chart { width:100%; max-height:10rem; }

@@ -148,3 +148,78 @@ export function JobsPage(model: JobsModel): SafeHtml {
     </Layout>
   );
 }
+
+export interface JobModel {
+  layout: Omit<LayoutModel, "title" | "current">;
+  canOperate: boolean;
+  job: JobsModel["jobs"][number];
+  source: string;
+  pool: string;
+  runs: {
+    id: number;
+    state: string;
+    backupType: string | null;
+    queuedAt: Date;
+    finishedAt: Date | null;
+    bytesDone: number;
+    filesDone: number;
+    triggeredBy: string;
+  }[];
+}
+
+/** One job: its settings, "run now", and its run history. */
+export function JobPage(model: JobModel): SafeHtml {
+  const { job } = model;
+  return (
+    <Layout {...model.layout} title={job.name} current="/jobs">
+      <h1>{job.name}</h1>
+      <section class="card">
+        <p>
+          {model.source} → pool {model.pool} · {job.backupType}, {job.compression}
+          {job.encryption === "none" ? "" : ", encrypted"} ·{" "}
+          {job.schedule ? `schedule ${job.schedule}, next ${formatTime(job.nextRunAt)}` : "manual"}
+        </p>
+        {model.canOperate ? (
+          <form class="inline" hx-post={`/jobs/${job.id}/run`} hx-target="#job-run-result">
+            <button type="submit">Run now</button>
+            <span id="job-run-result"></span>
+          </form>
+        ) : null}
+      </section>
+      <section class="card">
+        <h2>Run history</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Run</th>
+              <th>Queued</th>
+              <th>Finished</th>
+              <th>Type</th>
+              <th>Result</th>
+              <th>Files</th>
+              <th>By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {model.runs.map((r) => (
+              <tr>
+                <td>
+                  <a href={`/runs/${r.id}`}>#{r.id}</a>
+                </td>
+                <td>{formatTime(r.queuedAt)}</td>
+                <td>{formatTime(r.finishedAt)}</td>
+                <td>{r.backupType ?? "–"}</td>
+                <td>
+                  <span class={`badge state-${r.state}`}>{r.state}</span>
+                </td>
+                <td>{r.filesDone}</td>
+                <td>{r.triggeredBy}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {model.runs.length === 0 ? <p class="muted">This job has not run yet.</p> : null}
+      </section>
+    </Layout>
+  );
+}

@@ -1,6 +1,6 @@
 import { renderDocument } from "../../../views/html.ts";
 import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
-import { JobsPage } from "../../../views/pages/jobs.tsx";
+import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
 import { LogsPage } from "../../../views/pages/logs.tsx";
 import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
 import { TapesPage } from "../../../views/pages/tapes.tsx";
@@ -9,10 +9,17 @@ import { createAgent, createAgentInput, listAgents } from "../../services/agents
 import { listAuditLogs } from "../../services/audit/list-audit-logs.ts";
 import { listEncryptionKeys } from "../../services/encryption-keys.ts";
 import { createJob, createJobInput, getJob, listJobs } from "../../services/jobs.ts";
-import { createPool, createPoolInput, listPools } from "../../services/pools.ts";
-import { cancelRun, getRun, pauseRun, resumeRun, runLogs } from "../../services/runs/control-run.ts";
+import { createPool, createPoolInput, getPool, listPools } from "../../services/pools.ts";
+import {
+  cancelRun,
+  getRun,
+  latestRuns,
+  pauseRun,
+  resumeRun,
+  runLogs,
+} from "../../services/runs/control-run.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
-import { createSource, createSourceInput, listSources } from "../../services/sources.ts";
+import { createSource, createSourceInput, getSource, listSources } from "../../services/sources.ts";
 import { createTape, createTapeInput, listTapes, tapeFilter } from "../../services/tapes.ts";
 import { labelTapeInput, requestLabel } from "../../services/tapes-label.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
@@ -103,6 +110,30 @@ export function registerOperationPages(pages: PageRouter): void {
             pools: pools.items,
             agents: agents.items,
             keys: keys.items,
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    { method: "GET", path: "/jobs/:id", permission: "read", summary: "A job and its run history" },
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const job = await getJob(ctx, Number(c.req.param("id")));
+      const [source, pool, runs] = await Promise.all([
+        job.sourceId ? getSource(ctx, job.sourceId) : undefined,
+        job.poolId ? getPool(ctx, job.poolId) : undefined,
+        latestRuns(ctx, job.id, 50),
+      ]);
+      return c.html(
+        renderDocument(
+          JobPage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            job,
+            source: source?.name ?? "–",
+            pool: pool?.name ?? "–",
+            runs,
           }),
         ),
       );

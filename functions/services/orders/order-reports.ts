@@ -209,6 +209,11 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
       finishedAt: now,
       error: result.error,
       control: "continue",
+      // The last progress report may predate the end: the summary has the final figures.
+      ...(result.summary.files === undefined ? {} : { filesDone: result.summary.files }),
+      ...(result.state.startsWith("completed") && run.bytesTotal
+        ? { bytesDone: run.bytesTotal, etaSeconds: 0 }
+        : {}),
     })
     .where(eq(jobRuns.id, run.id));
   if (run.setId) {
