@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { driveCommandNames, runDriveCommand } from "./cli/drive-commands.ts";
 import { runEnrollCommand } from "./cli/enroll-command.ts";
 import { createOutput, reportError, UsageError } from "./cli/output.ts";
+import { runRestoreCommand } from "./cli/restore-command.ts";
 import { runRunCommand } from "./cli/run-command.ts";
 import { runVtlCommand } from "./cli/vtl-commands.ts";
 
@@ -28,6 +29,14 @@ Usage:
   drive-agent read-label <drive>
   drive-agent ls <drive>                           backup sets on the tape, from their TOCs
   drive-agent eject <drive>
+  drive-agent scan <drive>                         the label and every TOC of the tape (--json: whole TOCs)
+
+  drive-agent restore --tape <drive> --set N|UUID [PATH...] --to DIR [--key-file F]
+                      [--overwrite skip|overwrite|rename]
+                                                   restore from the tape alone (no hub): a whole set, or
+                                                   the files and directories named as in its TOC
+  drive-agent verify --tape <drive> --set N|UUID [--key-file F]
+                                                   read a set back and check every sha256 against its TOC
 
 <drive> is a non-rewinding device (/dev/nst0, add --sg /dev/sgN for TapeAlert and cartridge
 memory) or a virtual library directory with --drive N (default 0).
@@ -58,6 +67,10 @@ const options = {
   uuid: { type: "string" },
   "encryption-fingerprint": { type: "string" },
   compression: { type: "string" },
+  tape: { type: "string" },
+  set: { type: "string" },
+  "key-file": { type: "string" },
+  overwrite: { type: "string" },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -86,6 +99,8 @@ export async function main(argv: string[]): Promise<number> {
       await runVtlCommand(sub, { positionals: vtlArgs, values }, out);
       return 0;
     }
+    if (command === "restore" || command === "verify")
+      return await runRestoreCommand(command, { positionals: rest, values }, out);
     if (!driveCommandNames.includes(command)) throw new UsageError(`unknown command "${command}"`);
     await runDriveCommand(command, { positionals: rest, values }, out);
     return 0;

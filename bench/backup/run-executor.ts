@@ -27,6 +27,7 @@ try {
     },
     segment: async () => undefined,
     log: async () => undefined,
+    fileResults: async () => undefined,
   };
   const order: BackupOrderBody = {
     kind: "backup",

@@ -97,6 +97,26 @@ const commands: Record<string, (drive: Drive, args: Args, out: Output) => Promis
     out.print(lines.join("\n"), { drive: drive.name, ...listing });
   },
 
+  async scan(drive, _args, out) {
+    const listing = await listTape(drive);
+    const lines = [`${drive.name}: ${describeIdentity(listing.identity)}`];
+    for (const [n, set] of listing.sets.entries()) {
+      const { toc } = set;
+      lines.push(
+        `set ${n + 1}: ${toc.setId} job "${toc.job.name}" (${toc.job.id}), tape ${toc.tape.sequence}${toc.tape.continues ? " (continues on the next tape)" : ""}, data file ${set.dataFile}, ${toc.compression}, ${toc.encryption.algorithm === "none" ? "not encrypted" : `encrypted, key ${toc.encryption.keyFingerprint}`}, ${set.complete ? "complete" : "INCOMPLETE"}, ${toc.startedAt} .. ${toc.finishedAt}`,
+      );
+      for (const f of toc.files)
+        lines.push(
+          `  ${f.type.padEnd(9)} ${f.mode} ${String(f.size).padStart(12)} ${f.mtime} ${f.path}${f.linkTarget ? ` -> ${f.linkTarget}` : ""}`,
+        );
+    }
+    for (const plain of listing.plainFiles)
+      lines.push(
+        `file ${plain.file}: no TOC (plain tar or an interrupted set); tar lists ${plain.entries.length} entries`,
+      );
+    out.print(lines.join("\n"), { drive: drive.name, ...listing });
+  },
+
   async eject(drive, _args, out) {
     const before = await drive.status();
     await drive.eject();

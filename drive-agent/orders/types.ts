@@ -6,6 +6,7 @@ import type {
   OrderResult,
   ProgressAnswer,
   ProgressReport,
+  RestoreFileResults,
   SegmentReport,
 } from "../../contracts/agent-protocol.ts";
 import type { Drive } from "../drives/drive.ts";
@@ -23,6 +24,8 @@ export interface OrderReporter {
   catalogChunk(chunk: CatalogChunk): Promise<void>;
   segment(segment: SegmentReport): Promise<void>;
   log(lines: LogLines["lines"]): Promise<void>;
+  /** Per-file outcomes of a restore, in batches; queued and retried like log lines. */
+  fileResults(batch: RestoreFileResults): Promise<void>;
 }
 
 /** Loads tapes for an executor that must change cartridges (spanning, labelling in a library). */

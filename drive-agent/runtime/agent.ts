@@ -4,6 +4,7 @@ import { acquireLock } from "../drives/vtl/lock.ts";
 import { AgentError } from "../errors.ts";
 import { executeBackup } from "../orders/backup.ts";
 import { executeLabel } from "../orders/label.ts";
+import { executeRestore } from "../orders/restore.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { devicePathOf, hardwareReport } from "./hardware.ts";
 import { HubClient, HubUnreachable } from "./hub-client.ts";
@@ -74,7 +75,7 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     stateDir,
     client,
     encryptionKey: keys.encryption,
-    executors: opts.executors ?? { backup: executeBackup, label: executeLabel },
+    executors: opts.executors ?? { backup: executeBackup, label: executeLabel, restore: executeRestore },
     log,
     retryUntil: grace.signal,
   };

@@ -73,6 +73,15 @@ export class HubReporter implements OrderReporter {
     return this.enqueue({ path: "logs", body: { lines }, what: `${lines.length} log line(s)` });
   }
 
+  fileResults(batch: Parameters<OrderReporter["fileResults"]>[0]) {
+    if (batch.files.length === 0) return Promise.resolve();
+    return this.enqueue({
+      path: "restore-files",
+      body: batch,
+      what: `${batch.files.length} restore result(s)`,
+    });
+  }
+
   private async enqueue(item: Queued): Promise<void> {
     while (this.queue.length >= MAX_QUEUED && !this.opts.until.aborted) {
       await new Promise<void>((resolve) => this.wake.push(resolve));

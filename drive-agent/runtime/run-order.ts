@@ -3,6 +3,7 @@ import type { OrderClaims, OrderResult } from "../../contracts/agent-protocol.ts
 import type { AgentConfig } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
+import type { RestoreExecutor } from "../orders/restore.ts";
 import type { BackupExecutor, ExecutorContext, LabelExecutor, TapeChanger } from "../orders/types.ts";
 import { changerOfDrive, devicePathOf, notOnThisAgent } from "./hardware.ts";
 import { type HubClient, HubRefused } from "./hub-client.ts";
@@ -11,7 +12,7 @@ import type { Logger } from "./logger.ts";
 import { openOrderDrive } from "./order-drive.ts";
 import { type OrderRecord, removeOrderRecord, statePaths, writeOrderRecord } from "./state-dir.ts";
 
-export type Executors = { backup: BackupExecutor; label: LabelExecutor };
+export type Executors = { backup: BackupExecutor; label: LabelExecutor; restore: RestoreExecutor };
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
 export type AbortReason = "cancel" | "shutdown";
@@ -46,7 +47,7 @@ export async function runOrder(
     orderId,
     kind: body.kind,
     runId: body.runId,
-    setUuid: body.kind === "backup" ? body.set.uuid : null,
+    setUuid: body.kind === "label" ? null : body.set.uuid,
     startedAt: new Date().toISOString(),
     result: null,
   };
@@ -87,11 +88,13 @@ async function execute(
   const setup = env.config.drives.find((d) => devicePathOf(d) === body.drive.devicePath);
   if (!setup) return failed(notOnThisAgent(body.drive.devicePath));
   let dataKey: Uint8Array | null = null;
-  if (body.kind === "backup" && body.encryption.algorithm !== "none") {
-    if (!body.encryption.dataKeyJwe)
+  const encryption =
+    body.kind === "backup" ? body.encryption : body.kind === "restore" ? body.set.encryption : null;
+  if (encryption && encryption.algorithm !== "none") {
+    if (!encryption.dataKeyJwe)
       return { state: "failed", error: "the order has no data key", retryable: false };
     try {
-      dataKey = (await compactDecrypt(body.encryption.dataKeyJwe, env.encryptionKey)).plaintext;
+      dataKey = (await compactDecrypt(encryption.dataKeyJwe, env.encryptionKey)).plaintext;
     } catch {
       return {
         state: "failed",
@@ -114,9 +117,9 @@ async function execute(
     log: (level, message, fields) => log[level]({ stage: "execute", ...fields }, message),
   };
   try {
-    return body.kind === "backup"
-      ? await env.executors.backup(body, { ...ctx, dataKey })
-      : await env.executors.label(body, ctx);
+    if (body.kind === "backup") return await env.executors.backup(body, { ...ctx, dataKey });
+    if (body.kind === "restore") return await env.executors.restore(body, { ...ctx, dataKey });
+    return await env.executors.label(body, ctx);
   } catch (error) {
     return failed(error);
   } finally {

@@ -1,17 +1,18 @@
 import { pipeline } from "node:stream/promises";
-import { decodeToc, TOC_MAGIC, type Toc } from "../../contracts/toc.ts";
+import { TOC_MAGIC } from "../../contracts/toc.ts";
 import { DEFAULT_BLOCK_SIZE, type Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
 import { spawnStreaming } from "../exec.ts";
 import { readTapeLabel, type TapeIdentity } from "./label-tape.ts";
 import { readTapeFile } from "./read-tape-file.ts";
+import { decodeSetToc, type SetToc } from "./set-toc.ts";
 
 const MAX_TOC_BYTES = 256 << 20;
 
 export type TapeListing = {
   identity: TapeIdentity;
   /** Backup sets found by their TOC (data file followed by TOC file). */
-  sets: Array<{ dataFile: number; tocFile: number; toc: Toc }>;
+  sets: Array<{ dataFile: number; tocFile: number } & SetToc>;
   /** Tape files with no TOC after them (plain tar tapes, an interrupted set), listed with tar. */
   plainFiles: Array<{ file: number; entries: string[]; tarError: string | null }>;
 };
@@ -26,7 +27,7 @@ export async function listTape(drive: Drive, options: { signal?: AbortSignal } =
   while (file < files) {
     const toc = file + 1 < files ? await readTocAt(drive, file + 1) : null;
     if (toc) {
-      listing.sets.push({ dataFile: file, tocFile: file + 1, toc });
+      listing.sets.push({ dataFile: file, tocFile: file + 1, ...toc });
       file += 2;
       continue;
     }
@@ -43,7 +44,7 @@ async function goToFile(drive: Drive, file: number): Promise<void> {
   if (file > 0) await drive.forwardSpaceFiles(file);
 }
 
-async function readTocAt(drive: Drive, file: number): Promise<Toc | null> {
+async function readTocAt(drive: Drive, file: number): Promise<SetToc | null> {
   await goToFile(drive, file);
   try {
     // One block is enough to tell a TOC from tar data, so a large data file is never read whole.
@@ -51,8 +52,7 @@ async function readTocAt(drive: Drive, file: number): Promise<Toc | null> {
     if (first.type !== "data" || !first.data.subarray(0, 4096).toString("utf8").includes(TOC_MAGIC))
       return null;
     const rest = await readTapeFile(drive, MAX_TOC_BYTES);
-    const decoded = decodeToc(Buffer.concat([first.data, rest.data]));
-    return decoded.kind === "toc" ? decoded.toc : null;
+    return decodeSetToc(Buffer.concat([first.data, rest.data]));
   } catch (error) {
     if (isDriveError(error, "BLOCK_SIZE_MISMATCH")) return null;
     throw error;

@@ -39,9 +39,15 @@ const expectations: Record<string, (stdout: string) => void> = {
     expect(out).toContain("docs/sub dir/notes.md: OK");
   },
   "seek-restore": (out) => expect(out).toBe("hello tape\n"),
+  "agent-restore": (out) => {
+    expect(out).toMatch(/^set set-a \(job doc job\): restored 1 to .*, skipped 0, failed 0\nhello tape\n/);
+    expect(out).toMatch(/set set-b \(job .*\): verified \d+, skipped 0, failed 0\n$/);
+  },
   "all-sets": (out) =>
     expect(out).toMatch(/^file 1: set set-a \(\d+ files, .*\)\nfile 3: set set-b \(\d+ files, .*\)\n$/),
 };
+
+const launcher = new URL("../../drive-agent/bin/drive-agent.js", import.meta.url).pathname;
 
 describe("docs/tape-format.md", () => {
   let library: TestLibrary;
@@ -78,7 +84,7 @@ describe("docs/tape-format.md", () => {
       await mkdir(out);
       const result = await runCommand({
         argv: ["bash", "-euo", "pipefail", "-c", script],
-        env: { CART: cart, OUT: out },
+        env: { CART: cart, OUT: out, AGENT: launcher },
         cwd: library.root,
         timeoutMs: 30_000,
       });

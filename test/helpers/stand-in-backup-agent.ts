@@ -1,5 +1,6 @@
 import { runRunCommand } from "../../drive-agent/cli/run-command.ts";
 import { executeLabel } from "../../drive-agent/orders/label.ts";
+import { executeRestore } from "../../drive-agent/orders/restore.ts";
 import type { BackupExecutor } from "../../drive-agent/orders/types.ts";
 
 /**
@@ -36,4 +37,10 @@ const slowBackup: BackupExecutor = async (order, ctx) => {
   return { state: "interrupted", error: "stopped", retryable: true };
 };
 
-process.exit(await runRunCommand(process.argv.slice(3), { backup: slowBackup, label: executeLabel }));
+process.exit(
+  await runRunCommand(process.argv.slice(3), {
+    backup: slowBackup,
+    label: executeLabel,
+    restore: executeRestore,
+  }),
+);

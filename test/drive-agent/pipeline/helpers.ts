@@ -7,6 +7,7 @@ import type {
   LogLines,
   ProgressAnswer,
   ProgressReport,
+  RestoreFileResults,
   SegmentReport,
   TapeTarget,
 } from "../../../contracts/agent-protocol.ts";
@@ -38,6 +39,10 @@ export class FakeReporter implements OrderReporter {
   }
   async log(lines: LogLines["lines"]) {
     this.logLines.push(...lines);
+  }
+  restoreFiles: RestoreFileResults["files"] = [];
+  async fileResults(batch: RestoreFileResults) {
+    this.restoreFiles.push(...batch.files);
   }
   entries() {
     return this.chunks.flatMap((c) => c.entries);

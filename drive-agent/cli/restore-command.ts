@@ -1,0 +1,184 @@
+import { mkdir, readFile, realpath } from "node:fs/promises";
+import { createInterface } from "node:readline/promises";
+import type { Drive } from "../drives/drive.ts";
+import { openDrive } from "../drives/open-drive.ts";
+import { isLibrary } from "../drives/vtl/library.ts";
+import { DriveError } from "../errors.ts";
+import { restoreSet, type Selected } from "../orders/restore/restore-set.ts";
+import { pathMatcher, pickSet, TapeSetSource } from "../orders/restore/tape-set-source.ts";
+import type { ExpectedMember, FileOutcome, OverwritePolicy } from "../orders/restore/tar-extract.ts";
+import type { TapeChanger } from "../orders/types.ts";
+import { openOrderDrive } from "../runtime/order-drive.ts";
+import { listTape } from "../tape/list-tape.ts";
+import { type Output, UsageError } from "./output.ts";
+
+type Args = { positionals: string[]; values: Record<string, string | boolean | undefined> };
+
+/**
+ * `restore` and `verify` from the tape alone: label, TOCs and data, no hub and no catalog.
+ * Returns the exit code: 1 when any file failed (each one is named).
+ */
+export async function runRestoreCommand(
+  command: "restore" | "verify",
+  args: Args,
+  out: Output,
+): Promise<number> {
+  const tape = typeof args.values.tape === "string" ? args.values.tape : args.positionals.shift();
+  if (!tape)
+    throw new UsageError(
+      `${command}: name the drive with --tape /dev/nstN, or a vtl directory with --drive N`,
+    );
+  const ref = args.values.set;
+  if (typeof ref !== "string")
+    throw new UsageError(`${command}: --set N (its number on the tape) or --set UUID is required`);
+  const to = args.values.to;
+  if (command === "restore" && typeof to !== "string") throw new UsageError("restore: --to DIR is required");
+  const overwrite = String(args.values.overwrite ?? "skip");
+  if (!["skip", "overwrite", "rename"].includes(overwrite))
+    throw new UsageError("--overwrite must be skip, overwrite or rename");
+  const index = args.values.drive === undefined ? 0 : Number(args.values.drive);
+  if (!Number.isInteger(index) || index < 0) throw new UsageError("--drive needs a drive index (0, 1, ...)");
+  const key = typeof args.values["key-file"] === "string" ? await readKeyFile(args.values["key-file"]) : null;
+
+  const { drive, changer } = await openTapeDrive(tape, index);
+  try {
+    const listing = await listTape(drive);
+    const found = pickSet(listing.sets, ref);
+    const { toc } = found;
+    const encrypted = toc.encryption.algorithm !== "none";
+    if (encrypted && !key)
+      throw new UsageError(
+        `set ${toc.setId} is encrypted (key ${toc.encryption.keyFingerprint ?? "?"}): pass --key-file`,
+      );
+    const source = new TapeSetSource(drive, toc.setId, changer, askOperator);
+    source.adopt(found, (await drive.status()).barcode);
+    const paths = args.positionals;
+    const selection = command === "restore" && paths.length > 0 ? await select(source, paths) : "all";
+    const destination = command === "restore" ? await prepareDestination(String(to)) : null;
+    const failed: FileOutcome[] = [];
+    let done = 0;
+    const summary = await restoreSet({
+      source,
+      shape: {
+        uuid: toc.setId,
+        compression: toc.compression,
+        key: encrypted ? key : null,
+        blockSize: toc.blockSize,
+      },
+      selection,
+      expectedAt: expectedFromTocs(source),
+      destination,
+      overwrite: overwrite as OverwritePolicy,
+      owners: process.getuid?.() === 0,
+      onFile: (result) => {
+        done++;
+        if (result.outcome === "failed") {
+          failed.push(result);
+          if (!out.json) process.stderr.write(`FAILED ${result.path}: ${result.error}\n`);
+        } else if (result.outcome === "skipped" && !out.json)
+          process.stderr.write(`skipped ${result.path}: ${result.error}\n`);
+      },
+    });
+    const what =
+      command === "restore"
+        ? `restored ${summary.restored} to ${destination}`
+        : `verified ${summary.restored}`;
+    const lines = [
+      `set ${toc.setId} (job ${toc.job.name}): ${what}, skipped ${summary.skipped}, failed ${summary.failed}`,
+      ...summary.errors.map((e) => `  error: ${e}`),
+      ...failed.map((f) => `  failed: ${f.path}`),
+    ];
+    out.print(lines.join("\n"), { setId: toc.setId, files: done, ...summary, failedFiles: failed });
+    return summary.failed > 0 || summary.errors.length > 0 ? 1 : 0;
+  } finally {
+    await drive.close();
+  }
+}
+
+/** A vtl drive comes with the library's changer, so a spanning set's next tape is loaded by itself. */
+async function openTapeDrive(
+  path: string,
+  index: number,
+): Promise<{ drive: Drive; changer: TapeChanger | null }> {
+  if (await isLibrary(path))
+    return openOrderDrive(
+      { kind: "vtl", library: path, index },
+      { kind: "vtl", library: path },
+      new AbortController().signal,
+    );
+  return { drive: await openDrive({ path }), changer: null };
+}
+
+/** The requested paths, from the TOCs of every tape of the set (loading the others when it spans). */
+async function select(source: TapeSetSource, paths: string[]): Promise<Selected[]> {
+  const [first] = source.segments.values();
+  if (!first) return [];
+  for (let seq = first.layout.seq - 1; seq >= 0; seq--) await source.find(seq);
+  let last = first;
+  while (last.layout.continues) last = await source.find(last.layout.seq + 1);
+  const matches = pathMatcher(paths);
+  const selected: Selected[] = [];
+  for (const { toc, layout } of source.segments.values())
+    for (const file of toc.files)
+      if (matches(file.path))
+        selected.push({
+          path: file.path,
+          offset: file.position.byteOffset,
+          sha256: file.sha256,
+          size: file.size,
+          segment: layout.seq,
+        });
+  if (selected.length === 0)
+    throw new DriveError(
+      "NOT_FOUND",
+      `nothing in set ${source.setId} matches ${paths.join(", ")} (paths are as in the TOC, e.g. "home/alice/notes.txt")`,
+    );
+  return selected.sort((a, b) => a.offset - b.offset);
+}
+
+function expectedFromTocs(source: TapeSetSource): (offset: number) => ExpectedMember | null {
+  const byOffset = new Map<number, ExpectedMember>();
+  let indexed = 0;
+  return (offset) => {
+    if (source.segments.size !== indexed) {
+      indexed = source.segments.size;
+      for (const { toc } of source.segments.values())
+        for (const f of toc.files)
+          byOffset.set(f.position.byteOffset, {
+            path: f.path,
+            offset: f.position.byteOffset,
+            sha256: f.sha256,
+            size: f.size,
+          });
+    }
+    return byOffset.get(offset) ?? null;
+  };
+}
+
+async function prepareDestination(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return realpath(dir);
+}
+
+/** A data key file holds the 32 raw bytes, or the same as base64 or hex text (docs/tape-format.md). */
+export async function readKeyFile(path: string): Promise<Uint8Array> {
+  const bytes = await readFile(path);
+  if (bytes.length === 32) return bytes;
+  const text = bytes.toString("utf8").trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
+  const decoded = Buffer.from(text, "base64");
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text) && decoded.length === 32) return decoded;
+  throw new UsageError(`${path} is not a data key: expected 32 raw bytes, or 64 hex / 44 base64 characters`);
+}
+
+/** Asks at a terminal; without one the operator must insert the tape and run the command again. */
+async function askOperator(message: string): Promise<void> {
+  if (!process.stdin.isTTY)
+    throw new DriveError("NO_CARTRIDGE", `${message}, then run the same command again`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    await rl.question(`${message}, then press Enter: `);
+  } finally {
+    rl.close();
+  }
+}

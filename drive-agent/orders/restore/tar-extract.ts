@@ -1,0 +1,376 @@
+import { createHash, type Hash, randomBytes } from "node:crypto";
+import {
+  chmod,
+  chown,
+  type FileHandle,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  open as openFile,
+  rename,
+  rm,
+  symlink,
+  utimes,
+} from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { parsePax, readNumber } from "../../pipeline/tar-parser.ts";
+import { freeName, prepareTarget } from "./safe-path.ts";
+
+export type OverwritePolicy = "skip" | "overwrite" | "rename";
+
+/** What the catalog (or the TOC) says a member must be. */
+export type ExpectedMember = { path: string; offset: number; sha256: string | null; size: number };
+
+export type FileOutcome = {
+  path: string;
+  offset: number;
+  outcome: "restored" | "skipped" | "renamed" | "failed" | "verified";
+  writtenTo: string | null;
+  error: string | null;
+};
+
+export type ExtractOptions = {
+  /** Real path of the destination; null verifies (reads and hashes) without writing anything. */
+  destination: string | null;
+  overwrite: OverwritePolicy;
+  /** The member starting at this header offset is wanted: with what it must be, "any", or null (skip it). */
+  wanted: (offset: number, path: string) => ExpectedMember | "any" | null;
+  onFile: (result: FileOutcome) => void | Promise<void>;
+  /** Restore owners (only root may). */
+  owners: boolean;
+};
+
+const BLOCK = 512;
+const TYPES: Record<string, Member["type"]> = {
+  "0": "file",
+  "\0": "file",
+  "7": "file",
+  "1": "hardlink",
+  "2": "symlink",
+  "5": "dir",
+  D: "dir",
+};
+
+type Member = {
+  path: string;
+  type: "file" | "dir" | "symlink" | "hardlink" | "other";
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  linkTarget: string;
+  offset: number;
+};
+
+type Open = {
+  member: Member;
+  expected: ExpectedMember | "any";
+  hash: Hash;
+  handle: FileHandle | null;
+  temp: string | null;
+  target: string | null;
+  renamed: boolean;
+  error: string | null;
+};
+
+/**
+ * Extracts wanted members from a tar stream that starts at a member header (at tar offset
+ * `offset`), writing each file under a temporary name, hashing it as it is written and moving it
+ * into place only when its sha256 matches; a mismatch fails that file alone, loudly.
+ */
+export class TarExtractor {
+  ended = false;
+  private header = Buffer.alloc(BLOCK);
+  private headerFill = 0;
+  private remaining = 0;
+  private padding = 0;
+  private extension: { kind: string; chunks: Buffer[] } | null = null;
+  private pending: { name?: string; linkName?: string; pax: Record<string, string> } = { pax: {} };
+  private memberStart = -1;
+  private open: Open | null = null;
+  private skipping = false;
+  private readonly dirs: Member[] = [];
+  /** Tar path → where it was written, for hard links to members restored earlier. */
+  private readonly written = new Map<string, string>();
+
+  /** A wanted member's content is still being read. */
+  get busy(): boolean {
+    return this.open !== null;
+  }
+
+  constructor(
+    public offset: number,
+    private readonly options: ExtractOptions,
+  ) {}
+
+  async push(data: Buffer): Promise<void> {
+    let pos = 0;
+    while (pos < data.length && !this.ended) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, data.length - pos);
+        await this.content(data.subarray(pos, pos + take));
+        this.remaining -= take;
+        pos += take;
+        this.offset += take;
+        if (this.remaining === 0) await this.endContent();
+        continue;
+      }
+      if (this.padding > 0) {
+        const take = Math.min(this.padding, data.length - pos);
+        this.padding -= take;
+        pos += take;
+        this.offset += take;
+        continue;
+      }
+      const take = Math.min(BLOCK - this.headerFill, data.length - pos);
+      data.copy(this.header, this.headerFill, pos, pos + take);
+      this.headerFill += take;
+      pos += take;
+      this.offset += take;
+      if (this.headerFill < BLOCK) continue;
+      this.headerFill = 0;
+      await this.parseHeader(this.header, this.offset - BLOCK);
+    }
+  }
+
+  /** The stream stopped (end of data, a damaged chunk): the member being written fails with `reason`. */
+  async abort(reason: string): Promise<void> {
+    if (this.open) await this.fail(this.open, reason);
+    this.open = null;
+  }
+
+  /** Applies directory modes and times last: writing into a directory changes its mtime. */
+  async finish(): Promise<void> {
+    await this.abort("the tape data ended inside this file");
+    for (const dir of this.dirs.reverse()) {
+      const target =
+        this.options.destination &&
+        (await prepareTarget(this.options.destination, dir.path).catch(() => null));
+      if (!target) continue;
+      await chmod(target, dir.mode & this.modeMask()).catch(() => undefined);
+      if (this.options.owners) await chown(target, dir.uid, dir.gid).catch(() => undefined);
+      await utimes(target, dir.mtime, dir.mtime).catch(() => undefined);
+    }
+  }
+
+  private modeMask(): number {
+    return this.options.owners ? 0o7777 : 0o1777;
+  }
+
+  private async parseHeader(block: Buffer, start: number): Promise<void> {
+    if (block.every((b) => b === 0)) {
+      this.ended = true;
+      return;
+    }
+    if (!validChecksum(block))
+      throw new Error(`no tar header at tar offset ${start} (bad checksum): the stream is damaged`);
+    if (this.memberStart < 0) this.memberStart = start;
+    const flag = String.fromCharCode(block[156] ?? 0);
+    const size = readNumber(block, 124, 12);
+    if (flag === "L" || flag === "K" || flag === "x" || flag === "g") {
+      this.extension = { kind: flag, chunks: [] };
+      this.remaining = size;
+      this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
+      if (size === 0) await this.endContent();
+      return;
+    }
+    const pax = this.pending.pax;
+    const ustar = block.toString("latin1", 257, 262) === "ustar";
+    const prefix = ustar && block.toString("latin1", 257, 263) === "ustar\0" ? cString(block, 345, 155) : "";
+    const name = pax.path ?? this.pending.name ?? (prefix ? `${prefix}/` : "") + cString(block, 0, 100);
+    const type = TYPES[flag] ?? "other";
+    const dataSize = pax.size !== undefined ? Number(pax.size) : size;
+    const contentBytes = "123456".includes(flag) ? 0 : dataSize;
+    const member: Member = {
+      path: name.replace(/^\.\//, "").replace(/\/+$/, "") || ".",
+      type,
+      size: contentBytes,
+      mode: readNumber(block, 100, 8) & 0o7777,
+      uid: pax.uid !== undefined ? Number(pax.uid) : readNumber(block, 108, 8),
+      gid: pax.gid !== undefined ? Number(pax.gid) : readNumber(block, 116, 8),
+      mtime: pax.mtime !== undefined ? Math.floor(Number(pax.mtime)) : readNumber(block, 136, 12),
+      linkTarget: pax.linkpath ?? this.pending.linkName ?? cString(block, 157, 100),
+      offset: this.memberStart,
+    };
+    this.pending = { pax: {} };
+    this.memberStart = -1;
+    this.remaining = contentBytes;
+    this.padding = (BLOCK - (contentBytes % BLOCK)) % BLOCK;
+    const expected = this.options.wanted(member.offset, member.path);
+    this.skipping = expected === null;
+    if (expected !== null) await this.begin(member, expected);
+    if (contentBytes === 0 && this.open) await this.endContent();
+  }
+
+  private async content(slice: Buffer): Promise<void> {
+    if (this.extension) {
+      this.extension.chunks.push(Buffer.from(slice));
+      return;
+    }
+    const open = this.open;
+    if (!open || this.skipping) return;
+    open.hash.update(slice);
+    if (open.handle && open.error === null)
+      await open.handle.write(slice).catch((error: Error) => {
+        open.error = `writing ${open.temp}: ${error.message}`;
+      });
+  }
+
+  private async endContent(): Promise<void> {
+    if (this.extension) {
+      const text = Buffer.concat(this.extension.chunks);
+      const { kind } = this.extension;
+      this.extension = null;
+      if (kind === "L") this.pending.name = cString(text, 0, text.length);
+      else if (kind === "K") this.pending.linkName = cString(text, 0, text.length);
+      else if (kind === "x") Object.assign(this.pending.pax, parsePax(text));
+      return;
+    }
+    const open = this.open;
+    this.open = null;
+    if (open) await this.complete(open);
+  }
+
+  private async begin(member: Member, expected: ExpectedMember | "any"): Promise<void> {
+    const open: Open = {
+      member,
+      expected,
+      hash: createHash("sha256"),
+      handle: null,
+      temp: null,
+      target: null,
+      renamed: false,
+      error: null,
+    };
+    const root = this.options.destination;
+    try {
+      if (root === null) {
+        if (member.type === "file") this.open = open;
+        else await this.report(open, "verified");
+        return;
+      }
+      let target = await prepareTarget(root, member.path);
+      const existing = await lstat(target).catch(() => null);
+      if (member.type === "dir") {
+        if (existing && !existing.isDirectory()) throw new Error(`${target} exists and is not a directory`);
+        if (!existing) await mkdir(target, { mode: 0o700 });
+        this.dirs.push(member);
+        await this.report({ ...open, target }, "restored");
+        return;
+      }
+      if (existing) {
+        if (this.options.overwrite === "skip") {
+          this.skipping = true;
+          await this.options.onFile({
+            path: member.path,
+            offset: member.offset,
+            outcome: "skipped",
+            writtenTo: null,
+            error: `${target} exists (not overwritten)`,
+          });
+          return;
+        }
+        if (this.options.overwrite === "rename") {
+          target = await freeName(target);
+          open.renamed = true;
+        } else if (existing.isDirectory())
+          throw new Error(`${target} is a directory; not replaced by a ${member.type}`);
+      }
+      open.target = target;
+      if (member.type === "file") {
+        open.temp = join(dirname(target), `.${basename(target)}.tbr-${randomBytes(4).toString("hex")}`);
+        open.handle = await openFile(open.temp, "wx", 0o600);
+        this.open = open;
+        return;
+      }
+      await this.placeLink(member, target);
+      await this.report(open, open.renamed ? "renamed" : "restored");
+    } catch (error) {
+      this.skipping = true;
+      await this.fail(open, (error as Error).message);
+    }
+  }
+
+  private async placeLink(member: Member, target: string): Promise<void> {
+    const temp = join(dirname(target), `.${basename(target)}.tbr-${randomBytes(4).toString("hex")}`);
+    if (member.type === "symlink") {
+      // The link itself may point anywhere; nothing is ever written through it.
+      await symlink(member.linkTarget, temp);
+      if (this.options.owners) await lchown(temp, member.uid, member.gid).catch(() => undefined);
+      await lutimes(temp, member.mtime, member.mtime).catch(() => undefined);
+    } else if (member.type === "hardlink") {
+      const source = this.written.get(member.linkTarget.replace(/^\.\//, "").replace(/^\/+/, ""));
+      if (!source)
+        throw new Error(
+          `hard link to "${member.linkTarget}", which this restore did not write: select that file too`,
+        );
+      await link(source, temp);
+    } else {
+      throw new Error(`special file (device, fifo) not restored`);
+    }
+    await rename(temp, target);
+    this.written.set(member.path, target);
+  }
+
+  private async complete(open: Open): Promise<void> {
+    const { member, expected } = open;
+    const sha256 = open.hash.digest("hex");
+    await open.handle?.close();
+    open.handle = null;
+    if (open.error) return this.fail(open, open.error);
+    if (expected !== "any" && expected.sha256 !== null && expected.sha256 !== sha256)
+      return this.fail(
+        open,
+        `sha256 mismatch: the tape gave ${sha256}, the catalog says ${expected.sha256} (damaged data on tape); not restored`,
+      );
+    if (this.options.destination === null || !open.temp || !open.target) return this.report(open, "verified");
+    try {
+      if (this.options.owners) await chown(open.temp, member.uid, member.gid);
+      await chmod(open.temp, member.mode & this.modeMask());
+      await utimes(open.temp, member.mtime, member.mtime);
+      await rename(open.temp, open.target);
+      this.written.set(member.path, open.target);
+      await this.report(open, open.renamed ? "renamed" : "restored");
+    } catch (error) {
+      await this.fail(open, (error as Error).message);
+    }
+  }
+
+  private report(open: Open, outcome: FileOutcome["outcome"]) {
+    return this.options.onFile({
+      path: open.member.path,
+      offset: open.member.offset,
+      outcome,
+      writtenTo: open.target,
+      error: null,
+    });
+  }
+
+  private async fail(open: Open, error: string): Promise<void> {
+    await open.handle?.close().catch(() => undefined);
+    if (open.temp) await rm(open.temp, { force: true }).catch(() => undefined);
+    await this.options.onFile({
+      path: open.member.path,
+      offset: open.member.offset,
+      outcome: "failed",
+      writtenTo: null,
+      error,
+    });
+  }
+}
+
+function cString(buf: Buffer, start: number, length: number): string {
+  const end = buf.indexOf(0, start);
+  return buf.toString("utf8", start, end === -1 || end > start + length ? start + length : end);
+}
+
+/** The header checksum: a stream that lost its place (a damaged block) is caught at the next header. */
+function validChecksum(block: Buffer): boolean {
+  const stored = readNumber(block, 148, 8);
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
+  return sum === stored;
+}

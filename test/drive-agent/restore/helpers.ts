@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-protocol.ts";
+import { initLibrary } from "../../../drive-agent/drives/vtl/library.ts";
+import { runCommand } from "../../../drive-agent/exec.ts";
+import { createBackupExecutor } from "../../../drive-agent/orders/backup.ts";
+import {
+  backupOrder,
+  executorContext,
+  FakeReporter,
+  labelAll,
+  openLibraryDrive,
+} from "../pipeline/helpers.ts";
+
+export const BARCODES = ["TB0001L9", "TB0002L9", "TB0003L9"];
+
+export type Bench = {
+  root: string;
+  dir: string;
+  tapes: Record<string, TapeTarget>;
+  cleanup(): Promise<void>;
+};
+
+/** A library of three labelled cartridges in a temp dir (drive 0 empty once set up). */
+export async function createBench(
+  options: { capacityBytes?: number; earlyWarningBytes?: number } = {},
+): Promise<Bench> {
+  const root = await mkdtemp(join(tmpdir(), "tapebackarr-restore-"));
+  const dir = join(root, "lib");
+  await initLibrary({
+    dir,
+    drives: 1,
+    slots: 4,
+    cartridges: 3,
+    capacityBytes: options.capacityBytes ?? 256 << 20,
+    earlyWarningBytes: options.earlyWarningBytes,
+  });
+  const tapes = await labelAll(dir, BARCODES);
+  return { root, dir, tapes, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+const backup = createBackupExecutor({ progressIntervalMs: 50, tapePollMs: 10 });
+
+/** Backs `src` up onto the bench's first tape (and the next ones when it spans) with the real pipeline. */
+export async function writeSet(
+  bench: Bench,
+  src: string,
+  overrides: Partial<BackupOrderBody> = {},
+  dataKey: Uint8Array | null = null,
+): Promise<BackupOrderBody> {
+  const drive = await openLibraryDrive(bench.dir);
+  try {
+    const order = backupOrder(bench.tapes.TB0001L9 as TapeTarget, src, overrides);
+    const result = await backup(
+      order,
+      executorContext(drive.drive, new FakeReporter(), join(bench.root, `work-${order.set.uuid}`), {
+        dataKey,
+        changer: drive.changer,
+      }),
+    );
+    if (result.state !== "completed" && result.state !== "completed-with-warnings")
+      throw new Error(`backup ${result.state}: ${result.error}`);
+    await drive.swap("TB0001L9");
+    return order;
+  } finally {
+    await drive.close();
+  }
+}
+
+/** `diff -r` plus a listing of mode, mtime and link target of every entry: byte-identical and same metadata. */
+export async function treeSignature(dir: string): Promise<string> {
+  const result = await runCommand({
+    argv: [
+      "bash",
+      "-c",
+      'find . -mindepth 1 ! -name ".tbr-*" -printf "%P %y %m %Ts %l %s\\n" | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum',
+    ],
+    cwd: dir,
+    timeoutMs: 60_000,
+  });
+  return result.stdout;
+}
