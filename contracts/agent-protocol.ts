@@ -100,6 +100,8 @@ export type HeartbeatRequest = z.input<typeof HeartbeatRequest>;
 // ---------------------------------------------------------------------------------------------
 // Work orders (the JWS payload). Verified on the raw bytes before this schema ever sees them.
 
+const CATALOG_ENTRY_TYPES_FOR_ORDERS = ["file", "dir", "symlink", "hardlink", "char", "block", "fifo", "other"] as const;
+
 export const TapeTarget = z.object({
   barcode,
   /** What the label in file #0 must say; the agent refuses to write to any other tape. */
@@ -162,7 +164,58 @@ export const LabelOrderBody = z.object({
 });
 export type LabelOrderBody = z.output<typeof LabelOrderBody>;
 
-export const OrderBody = z.discriminatedUnion("kind", [BackupOrderBody, LabelOrderBody]);
+/** One tape of a restore, in the order it is read: which set file to read and from where. */
+export const RestoreTape = z.object({
+  barcode,
+  label: z.string().min(1).max(64),
+  uuid: z.string().max(64),
+  /** 0-based segment of the set on this tape. */
+  sequence: z.number().int().min(0),
+  /** Tape file number of the set's data file on this tape. */
+  fileNumber: z.number().int().min(1),
+  /** Byte offset of this segment within the set's stream (tape bytes, after compression/encryption). */
+  streamOffset: z.number().int().min(0),
+});
+export type RestoreTape = z.output<typeof RestoreTape>;
+
+export const RestoreOrderBody = z.object({
+  kind: z.literal("restore"),
+  runId: z.number().int().positive(),
+  set: z.object({
+    uuid: z.string().uuid(),
+    compression: z.enum(["none", "gzip", "zstd"]),
+    encryption: z.object({
+      algorithm: z.enum(["none", "aes-256-gcm"]),
+      keyFingerprint: z.string().max(128).nullable(),
+      dataKeyJwe: z.string().max(4096).nullable(),
+    }),
+    blockSize: z.number().int().min(512).max(4 * 1024 * 1024),
+  }),
+  /**
+   * What to restore: tar member paths (as catalogued) with their expected sha256, size and
+   * header offset in the uncompressed stream, sorted by offset. Empty = the whole set.
+   */
+  files: z
+    .array(
+      z.object({
+        path: z.string().min(1).max(4096),
+        type: z.enum(CATALOG_ENTRY_TYPES_FOR_ORDERS),
+        size: z.number().int().min(0),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+        offset: z.number().int().min(0),
+        segment: z.number().int().min(0),
+      }),
+    )
+    .max(1_000_000),
+  tapes: z.array(RestoreTape).min(1).max(1000),
+  destination: z.string().min(1).max(4096),
+  /** What to do when a file already exists at the destination. */
+  overwrite: z.enum(["skip", "overwrite", "rename"]),
+  drive: z.object({ devicePath }),
+});
+export type RestoreOrderBody = z.output<typeof RestoreOrderBody>;
+
+export const OrderBody = z.discriminatedUnion("kind", [BackupOrderBody, LabelOrderBody, RestoreOrderBody]);
 export type OrderBody = z.output<typeof OrderBody>;
 
 /** The claims of a work-order JWS: registered claims + the body. */
@@ -281,6 +334,23 @@ export const SegmentReport = z.object({
   tapeFull: z.boolean(),
 });
 export type SegmentReport = z.input<typeof SegmentReport>;
+
+/** Per-file outcome of a restore, posted in batches like log lines. */
+export const RestoreFileResults = z.object({
+  files: z
+    .array(
+      z.object({
+        path: z.string().max(4096),
+        outcome: z.enum(["restored", "skipped", "renamed", "failed"]),
+        /** Where it was written (differs from path when renamed). */
+        writtenTo: z.string().max(8192).nullable().default(null),
+        error: z.string().max(2000).nullable().default(null),
+      }),
+    )
+    .min(1)
+    .max(5000),
+});
+export type RestoreFileResults = z.input<typeof RestoreFileResults>;
 
 export const ORDER_RESULT_STATES = [
   "completed",

@@ -59,6 +59,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/runs/:id/retry": "operator",
   "GET /api/v1/encryption-keys": "read-only",
   "POST /api/v1/restores/plan": "read-only",
+  "POST /api/v1/restores": "operator",
   "GET /api/v1/sets": "read-only",
   "GET /api/v1/sets/:id": "read-only",
   "GET /api/v1/sets/:id/tree": "read-only",
@@ -74,6 +75,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /agent/v1/orders/:orderId/logs": "agent",
   "POST /agent/v1/orders/:orderId/catalog": "agent",
   "POST /agent/v1/orders/:orderId/segments": "agent",
+  "POST /agent/v1/orders/:orderId/restore-files": "agent",
   "POST /agent/v1/orders/:orderId/result": "agent",
   // Pages and assets
   "GET /assets/app.css": "public",
