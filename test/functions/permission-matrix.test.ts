@@ -103,6 +103,10 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /agents": "read-only",
   "POST /agents": "admin",
   "GET /logs": "read-only",
+  "GET /restore": "read-only",
+  "GET /restore/sets/:id": "read-only",
+  "POST /restore/sets/:id/plan": "read-only",
+  "POST /restore/sets/:id/start": "operator",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

@@ -49,16 +49,14 @@ describe("restore work orders on the hub", () => {
         createdAt: now,
       })
       .returning();
-    await hub.ctx.db
-      .insert(backupSetSegments)
-      .values({
-        setId: set?.id as number,
-        sequence: 0,
-        tapeId: tape?.id as number,
-        fileNumber: 1,
-        complete: true,
-        createdAt: now,
-      });
+    await hub.ctx.db.insert(backupSetSegments).values({
+      setId: set?.id as number,
+      sequence: 0,
+      tapeId: tape?.id as number,
+      fileNumber: 1,
+      complete: true,
+      createdAt: now,
+    });
     const entry = (dir: string, name: string, offset: number) => ({
       setId: set?.id as number,
       dir,
@@ -149,5 +147,85 @@ describe("restore work orders on the hub", () => {
     expect((await hub.ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, setId) }))?.state).toBe(
       "complete",
     );
+  });
+
+  it("walks the restore wizard: sets, a browsable tree with markup names as text, the plan, and start", async () => {
+    const { enrollmentToken } = (await (
+      await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "host" } })
+    ).json()) as { enrollmentToken: string };
+    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
+    const setId = await setWithTape(agent, null);
+    const now = new Date();
+    await hub.ctx.db
+      .insert(catalogEntries)
+      .values({
+        setId,
+        dir: "srv/a",
+        name: "<img src=x onerror=alert(1)>.txt",
+        type: "file",
+        size: 1,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        mtime: 1,
+        offset: 9000,
+        segment: 0,
+        endSegment: 0,
+      });
+    void now;
+    const op = await hub.tokenFor("operator");
+    const ro = await hub.tokenFor("read-only");
+    const html = async (path: string, token: string) => (await hub.request(path, { token })).text();
+
+    expect(await html("/restore", op)).toContain(`href="/restore/sets/${setId}"`);
+    const tree = await html(`/restore/sets/${setId}?dir=srv/a`, op);
+    expect(tree).toContain("&lt;img src=x onerror=alert(1)&gt;.txt");
+    // Inside a quoted attribute the markup is inert; anywhere else it must not appear.
+    expect(tree.replace(/="[^"]*"/g, '=""')).not.toContain("<img src=x");
+    expect(tree).toContain('name="paths" value="srv/a/one.txt"');
+
+    const form = (fields: [string, string][]) => ({
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: new URLSearchParams(fields).toString(),
+    });
+    const plan = await hub.request(`/restore/sets/${setId}/plan`, {
+      ...form([
+        ["paths", "srv/a/one.txt"],
+        ["paths", "srv/b"],
+      ]),
+      token: op,
+    });
+    const planHtml = await plan.text();
+    expect(plan.status).toBe(200);
+    expect(planHtml).toContain("2 files");
+    expect(planHtml).toContain("L00001L9</strong> — L00001L9 is already in Drive 0 on host");
+    expect(planHtml).toContain(`hx-post="/restore/sets/${setId}/start"`);
+    const roPlan = await (
+      await hub.request(`/restore/sets/${setId}/plan`, { ...form([["paths", "srv/a/one.txt"]]), token: ro })
+    ).text();
+    expect(roPlan).not.toContain("/start");
+    expect(
+      (
+        await hub.request(`/restore/sets/${setId}/start`, {
+          ...form([
+            ["paths", "srv/a/one.txt"],
+            ["destination", "/r"],
+          ]),
+          token: ro,
+        })
+      ).status,
+    ).toBe(403);
+
+    const start = await hub.request(`/restore/sets/${setId}/start`, {
+      ...form([
+        ["paths", "srv/a/one.txt"],
+        ["destination", "/srv/restore"],
+        ["overwrite", "rename"],
+      ]),
+      token: op,
+    });
+    expect(start.status).toBe(202);
+    expect(start.headers.get("hx-redirect")).toMatch(/^\/runs\/\d+$/);
   });
 });
