@@ -25,6 +25,7 @@ import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { registerOperationPages } from "./routes/pages/operations.ts";
+import { registerRestorePages } from "./routes/pages/restore-pages.ts";
 import { PageRouter } from "./routes/pages/router.ts";
 import { registerSessionPages } from "./routes/pages/session-pages.ts";
 
@@ -95,6 +96,7 @@ export function createApp(deps: Deps): HubApp {
   registerAssetRoutes(pages);
   registerSessionPages(pages);
   registerOperationPages(pages);
+  registerRestorePages(pages);
 
   app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -59,6 +59,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/runs/:id/retry": "operator",
   "GET /api/v1/encryption-keys": "read-only",
   "POST /api/v1/restores/plan": "read-only",
+  "POST /api/v1/restores": "operator",
   "GET /api/v1/sets": "read-only",
   "GET /api/v1/sets/:id": "read-only",
   "GET /api/v1/sets/:id/tree": "read-only",
@@ -74,6 +75,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /agent/v1/orders/:orderId/logs": "agent",
   "POST /agent/v1/orders/:orderId/catalog": "agent",
   "POST /agent/v1/orders/:orderId/segments": "agent",
+  "POST /agent/v1/orders/:orderId/restore-files": "agent",
   "POST /agent/v1/orders/:orderId/result": "agent",
   // Pages and assets
   "GET /assets/app.css": "public",
@@ -101,6 +103,10 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /agents": "read-only",
   "POST /agents": "admin",
   "GET /logs": "read-only",
+  "GET /restore": "read-only",
+  "GET /restore/sets/:id": "read-only",
+  "POST /restore/sets/:id/plan": "read-only",
+  "POST /restore/sets/:id/start": "operator",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

@@ -8,6 +8,7 @@ import {
   MAX_POLL_WAIT_SECONDS,
   OrderResult,
   ProgressReport,
+  RestoreFileResults,
   SegmentReport,
 } from "../../../contracts/agent-protocol.ts";
 import type { AppEnv } from "../../deps.ts";
@@ -20,6 +21,7 @@ import {
   finishOrder,
   ingestCatalogChunk,
   orderOf,
+  recordRestoreFiles,
   recordSegment,
   reportProgress,
 } from "../../services/orders/order-reports.ts";
@@ -143,6 +145,15 @@ export function registerAgentProtocol(agentApi: ApiRouter): void {
     await recordSegment(serviceCtx(c), order, body);
     return c.body(null, 204);
   });
+  orderRoute(
+    "restore-files",
+    "Per-file outcomes of a restore",
+    RestoreFileResults,
+    async (c, order, body) => {
+      await recordRestoreFiles(serviceCtx(c), order, body);
+      return c.body(null, 204);
+    },
+  );
   orderRoute("result", "The order's final state", OrderResult, async (c, order, body) => {
     await finishOrder(serviceCtx(c), order, body);
     return c.body(null, 204);

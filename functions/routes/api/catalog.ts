@@ -10,11 +10,33 @@ import {
   versionsQuery,
 } from "../../services/catalog/find.ts";
 import { planRestore, restorePlanInput } from "../../services/catalog/restore-plan.ts";
-import { serviceCtx } from "./context.ts";
+import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
+import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
 
 export function registerCatalogRoutes(api: ApiRouter): void {
   const tag = "catalog";
+  api.route(
+    {
+      method: "POST",
+      path: "/restores",
+      permission: "operate",
+      tag: "restores",
+      summary: "Start a restore to a directory on a tape host; answers with the run and the plan",
+      body: startRestoreInput,
+      audit: "restore.start",
+      success: { status: 202, description: "{ run, plan }" },
+    },
+    async (c, { body }) => {
+      const started = await startRestore(serviceCtx(c), body, principalOf(c).username);
+      auditTarget(c, started.run.id, {
+        setId: started.plan.set.id,
+        destination: body.destination,
+        overwrite: body.overwrite,
+      });
+      return c.json(started, 202);
+    },
+  );
   api.route(
     {
       method: "POST",

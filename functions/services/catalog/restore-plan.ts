@@ -26,7 +26,7 @@ export const restorePlanInput = z.object({
 type EntryRow = typeof catalogEntries.$inferSelect;
 
 /** Every entry the selection covers in one set: the paths themselves and everything below them. */
-async function selectedEntries(ctx: ServiceCtx, setId: number, paths: string[]): Promise<EntryRow[]> {
+export async function selectedEntries(ctx: ServiceCtx, setId: number, paths: string[]): Promise<EntryRow[]> {
   if (paths.length === 0 || paths.includes("")) {
     return ctx.db
       .select()
@@ -115,6 +115,7 @@ export async function planRestore(ctx: ServiceCtx, raw: z.output<typeof restoreP
       barcode: row.tape.barcode,
       pool: row.pool,
       fileNumber: row.segment.fileNumber,
+      streamOffset: row.segment.streamOffset,
       ...(await whereIs(ctx, row.tape, row.pool)),
     });
   return {

@@ -54,13 +54,17 @@ async function withSealedKey(
   payload: Record<string, unknown>,
 ): Promise<OrderBody> {
   const keyId = payload.encryptionKeyId;
-  if (body.kind !== "backup" || body.encryption.algorithm === "none" || typeof keyId !== "number")
-    return body;
+  if (body.kind === "label" || typeof keyId !== "number") return body;
+  const encryption = body.kind === "backup" ? body.encryption : body.set.encryption;
+  if (encryption.algorithm === "none") return body;
   const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
   const keys = JSON.parse(agent?.publicKey ?? "null") as AgentKeys | null;
   if (!keys) throw new Error(`agent ${agentId} has no registered keys`);
   const { key } = await revealDataKey(ctx, secrets, keyId);
-  return { ...body, encryption: { ...body.encryption, dataKeyJwe: await sealDataKey(keys, key) } };
+  const dataKeyJwe = await sealDataKey(keys, key);
+  return body.kind === "backup"
+    ? { ...body, encryption: { ...body.encryption, dataKeyJwe } }
+    : { ...body, set: { ...body.set, encryption: { ...body.set.encryption, dataKeyJwe } } };
 }
 
 async function reclaimUnacknowledged(ctx: ServiceCtx, agentId: string): Promise<void> {

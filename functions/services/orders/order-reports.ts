@@ -5,6 +5,7 @@ import {
   OrderResult,
   type ProgressAnswer,
   ProgressReport,
+  RestoreFileResults,
   SegmentReport,
 } from "../../../contracts/agent-protocol.ts";
 import {
@@ -107,6 +108,35 @@ export async function appendLogs(ctx: ServiceCtx, order: OrderRow, raw: unknown)
     ctx.db
       .update(jobRuns)
       .set({ warnings: sql`${jobRuns.warnings} + ${warnings}` })
+      .where(eq(jobRuns.id, runId)),
+  ]);
+}
+
+/** Per-file outcomes of a restore, kept as the run's log lines (failures as errors). */
+export async function recordRestoreFiles(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
+  const { files } = RestoreFileResults.parse(raw);
+  if (!order.runId) return;
+  const runId = order.runId;
+  const at = ctx.now();
+  const failed = files.filter((f) => f.outcome === "failed").length;
+  await ctx.db.batch([
+    ctx.db.insert(jobLogs).values(
+      files.map((f) => ({
+        runId,
+        at,
+        level: f.outcome === "failed" ? ("error" as const) : ("info" as const),
+        message:
+          f.outcome === "failed"
+            ? `restore failed: ${f.error ?? "unknown error"}`
+            : f.outcome === "renamed"
+              ? `restored as ${f.writtenTo}`
+              : f.outcome,
+        path: f.path,
+      })),
+    ),
+    ctx.db
+      .update(jobRuns)
+      .set({ warnings: sql`${jobRuns.warnings} + ${failed}` })
       .where(eq(jobRuns.id, runId)),
   ]);
 }
@@ -216,7 +246,7 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
         : {}),
     })
     .where(eq(jobRuns.id, run.id));
-  if (run.setId) {
+  if (run.setId && run.kind === "backup") {
     const [entries] = await ctx.db
       .select({ n: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${catalogEntries.size}), 0)` })
       .from(catalogEntries)

@@ -1,0 +1,118 @@
+import { desc, eq } from "drizzle-orm";
+import { renderDocument } from "../../../views/html.ts";
+import { RestoreBrowse, RestorePlan, RestoreStart } from "../../../views/pages/restore.tsx";
+import { backupSets, jobs } from "../../db/schema/index.ts";
+import { browseQuery, browseSet, searchCatalog } from "../../services/catalog/find.ts";
+import { planRestore } from "../../services/catalog/restore-plan.ts";
+import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
+import { can, parseForm } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+/** Form posts with repeated `paths` fields: all of them, as an array. */
+async function formWithPaths(c: Parameters<typeof serviceCtx>[0]) {
+  const body = await c.req.parseBody({ all: true });
+  const paths = ([] as unknown[]).concat(body.paths ?? []).filter((p): p is string => typeof p === "string");
+  const one = (k: string) => (typeof body[k] === "string" ? (body[k] as string).trim() : undefined);
+  return { paths, one };
+}
+
+export function registerRestorePages(pages: PageRouter): void {
+  pages.route(
+    { method: "GET", path: "/restore", permission: "read", summary: "Restore wizard: pick a set or search" },
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const query = (c.req.query("q") ?? "").trim().slice(0, 255);
+      const sets = await ctx.db
+        .select({ set: backupSets, jobName: jobs.name })
+        .from(backupSets)
+        .leftJoin(jobs, eq(jobs.id, backupSets.jobId))
+        .orderBy(desc(backupSets.id))
+        .limit(50);
+      const hits = query ? (await searchCatalog(ctx, { q: query, limit: 50 })).items : [];
+      return c.html(
+        renderDocument(
+          RestoreStart({
+            layout: await layoutFor(c),
+            query,
+            sets: sets.map((s) => ({ ...s.set, jobName: s.jobName })),
+            hits: hits.map((e) => ({
+              setId: e.setId,
+              path: e.dir ? `${e.dir}/${e.name}` : e.name,
+              size: e.size,
+            })),
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    { method: "GET", path: "/restore/sets/:id", permission: "read", summary: "Restore wizard: browse a set" },
+    async (c) => {
+      const setId = Number(c.req.param("id"));
+      const query = parseForm(browseQuery, c.req.query());
+      const tree = await browseSet(serviceCtx(c), setId, query);
+      return c.html(
+        renderDocument(
+          RestoreBrowse({
+            layout: await layoutFor(c),
+            setId,
+            dir: tree.dir,
+            entries: tree.items,
+            nextAfter: tree.nextAfter,
+            canOperate: can(c, "operate"),
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/restore/sets/:id/plan",
+      permission: "read",
+      summary: "Restore wizard: the plan",
+      audit: false,
+    },
+    async (c) => {
+      const setId = Number(c.req.param("id"));
+      const { paths } = await formWithPaths(c);
+      const plan = await planRestore(serviceCtx(c), { setId, paths });
+      return c.html(
+        RestorePlan({
+          setId,
+          paths,
+          files: plan.files,
+          bytes: plan.bytes,
+          tapes: plan.tapes,
+          warnings: plan.warnings,
+          encrypted: plan.set.encrypted,
+          canOperate: can(c, "operate"),
+        }).value,
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/restore/sets/:id/start",
+      permission: "operate",
+      summary: "Restore wizard: start",
+      audit: "restore.start",
+    },
+    async (c) => {
+      const setId = Number(c.req.param("id"));
+      const { paths, one } = await formWithPaths(c);
+      const input = parseForm(startRestoreInput, {
+        setId,
+        paths,
+        destination: one("destination"),
+        overwrite: one("overwrite"),
+      });
+      const { run } = await startRestore(serviceCtx(c), input, principalOf(c).username);
+      c.header("HX-Redirect", `/runs/${run.id}`);
+      return c.body(null, 202);
+    },
+  );
+}

@@ -1,0 +1,167 @@
+import { and, eq, ne } from "drizzle-orm";
+import { z } from "zod";
+import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
+import {
+  agents,
+  backupSets,
+  drives,
+  encryptionKeys,
+  jobRuns,
+  tapes,
+  workOrders,
+} from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AppError, conflict } from "../../errors.ts";
+import { catalogPath } from "../catalog/paths.ts";
+import { planRestore, selectedEntries } from "../catalog/restore-plan.ts";
+import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+import { getOrThrow } from "../shared.ts";
+
+export const startRestoreInput = z.object({
+  setId: z.number().int().positive().optional(),
+  paths: z.array(catalogPath).max(10_000).default([]),
+  asOf: z.coerce.date().optional(),
+  /** Absolute directory on the agent's host; files land below it, never outside. */
+  destination: z
+    .string()
+    .max(4096)
+    .refine((p) => p.startsWith("/"), "must be an absolute path")
+    .refine((p) => !p.split("/").includes(".."), "must not contain '..'"),
+  overwrite: z.enum(["skip", "overwrite", "rename"]).default("skip"),
+  driveId: z.number().int().positive().optional(),
+});
+
+/**
+ * Turns a restore plan into a run and a work order for a drive that can reach the first tape
+ * (the one holding it, one of its changer, or the drive the operator named).
+ */
+export async function startRestore(
+  ctx: ServiceCtx,
+  input: z.output<typeof startRestoreInput>,
+  triggeredBy: string,
+) {
+  const plan = await planRestore(ctx, input);
+  const set = getOrThrow(
+    await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, plan.set.id) }),
+    "Backup set",
+    plan.set.id,
+  );
+  if (!set.jobId)
+    throw conflict(`Set ${set.id} belongs to no job; restore it with drive-agent restore on the tape host`);
+  if (plan.tapes.length === 0)
+    throw conflict(`Set ${set.id} has no tape the catalog knows; scan its tapes first`);
+  const firstBarcode = plan.tapes[0]?.barcode as string;
+  const first = getOrThrow(
+    await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, firstBarcode) }),
+    "Tape",
+    firstBarcode,
+  );
+  const drive = await driveFor(ctx, first, input.driveId);
+  const key = set.encryptionKeyFingerprint
+    ? await ctx.db.query.encryptionKeys.findFirst({
+        where: eq(encryptionKeys.fingerprint, set.encryptionKeyFingerprint),
+      })
+    : undefined;
+  if (set.encryption !== "none" && !key) {
+    throw conflict(
+      `Set ${set.id} is encrypted with key ${set.encryptionKeyFingerprint}, which this hub does not hold; restore with drive-agent restore --key-file`,
+    );
+  }
+  const entries = await selectedEntries(ctx, set.id, input.paths);
+  const now = ctx.now();
+  const [run] = await ctx.db
+    .insert(jobRuns)
+    .values({
+      jobId: set.jobId,
+      kind: "restore",
+      state: "queued",
+      triggeredBy,
+      queuedAt: now,
+      agentId: drive.agentId,
+      driveId: drive.id,
+      currentTapeId: first.id,
+      bytesTotal: plan.bytes,
+      filesTotal: plan.files,
+      setId: set.id,
+      operatorMessage: plan.tapes.map((t) => t.instruction).join(" · "),
+    })
+    .returning();
+  if (!run) throw new Error("restore run insert returned nothing");
+  const tapeRows = await Promise.all(
+    plan.tapes.map((t) => ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, t.barcode) })),
+  );
+  const body: RestoreOrderBody = {
+    kind: "restore",
+    runId: run.id,
+    set: {
+      uuid: set.uuid,
+      compression: set.compression as RestoreOrderBody["set"]["compression"],
+      encryption: {
+        algorithm: set.encryption === "none" ? "none" : "aes-256-gcm",
+        keyFingerprint: set.encryptionKeyFingerprint,
+        dataKeyJwe: null,
+      },
+      blockSize: set.blockSize,
+    },
+    files: entries.map((e) => ({
+      path: e.dir ? `${e.dir}/${e.name}` : e.name,
+      type: e.type,
+      size: e.size,
+      sha256: e.sha256,
+      offset: e.offset,
+      segment: e.segment,
+    })),
+    tapes: plan.tapes.map((t, i) => ({
+      barcode: t.barcode,
+      label: tapeRows[i]?.label ?? t.barcode,
+      uuid: tapeRows[i]?.uuid ?? "",
+      sequence: t.sequence,
+      fileNumber: t.fileNumber,
+      streamOffset: t.streamOffset,
+    })),
+    destination: input.destination,
+    overwrite: input.overwrite,
+    drive: { devicePath: drive.devicePath },
+  };
+  await ctx.db.insert(workOrders).values({
+    id: crypto.randomUUID(),
+    agentId: drive.agentId,
+    runId: run.id,
+    kind: "restore",
+    state: "pending",
+    payload: { ...body, encryptionKeyId: key?.id ?? null },
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
+  });
+  return { run, plan };
+}
+
+async function driveFor(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, driveId: number | undefined) {
+  if (driveId) {
+    const drive = await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
+    if (!drive) throw new AppError("validation_failed", `Drive ${driveId} does not exist`);
+    return drive;
+  }
+  if (tape.driveId)
+    return getOrThrow(
+      await ctx.db.query.drives.findFirst({ where: eq(drives.id, tape.driveId) }),
+      "Drive",
+      tape.driveId,
+    );
+  if (tape.changerId) {
+    const inChanger = await ctx.db.query.drives.findMany({
+      where: and(eq(drives.changerId, tape.changerId), ne(drives.state, "offline")),
+    });
+    const drive = inChanger.find((d) => d.state === "idle") ?? inChanger[0];
+    if (drive) return drive;
+  }
+  // Not in any library: any drive of an online agent; the agent asks for the tape.
+  const [any] = await ctx.db
+    .select({ drive: drives })
+    .from(drives)
+    .innerJoin(agents, eq(agents.id, drives.agentId))
+    .where(and(eq(agents.state, "online"), ne(drives.state, "offline")))
+    .limit(1);
+  if (!any) throw conflict(`No online drive can read ${tape.barcode}; start a drive-agent or give driveId`);
+  return any.drive;
+}

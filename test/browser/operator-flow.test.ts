@@ -1,0 +1,197 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
+import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
+import {
+  agentCli,
+  HUB_ADMIN_PASSWORD,
+  type HubProcess,
+  spawnAgent,
+  startHubProcess,
+} from "../helpers/agent-process.ts";
+import type { Spawned } from "../helpers/process.ts";
+import { ROOT } from "../helpers/process.ts";
+
+/** Screenshots for a person to look at after a run. */
+export const SCREENSHOTS = resolve(ROOT, "test-output/screenshots");
+const XSS = "<img src=x onerror=alert(1)>.txt";
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+describe("an operator in Chromium, against the Node hub and a vtl agent", () => {
+  let root: string;
+  let src: string;
+  let hub: HubProcess;
+  let agent: Spawned;
+  let browser: Browser;
+  let page: Page;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "tb-browser-"));
+    src = join(root, "share");
+    await mkdir(join(src, "docs"), { recursive: true });
+    await writeFile(join(src, "docs", "report.txt"), "quarterly report\n".repeat(1000));
+    await writeFile(join(src, "docs", XSS), "markup in a name\n");
+    await writeFile(join(src, "big.bin"), Buffer.alloc(8 << 20, 7));
+    const lib = join(root, "vtl");
+    await initLibrary({ dir: lib, drives: 1, slots: 4, cartridges: 2, capacityBytes: 256 << 20 });
+    hub = await startHubProcess();
+    const created = await hub.api<{ enrollmentToken: string }>("POST", "/api/v1/agents", {
+      name: "browser-host",
+    });
+    const enrolled = await agentCli(
+      "enroll",
+      "--hub",
+      hub.url,
+      "--token",
+      created.body.enrollmentToken,
+      "--state-dir",
+      join(root, "agent"),
+      "--vtl",
+      lib,
+    );
+    expect(enrolled.exitCode, enrolled.stderr).toBe(0);
+    agent = spawnAgent(join(root, "agent"));
+    await agent.waitFor(/"msg":"agent started"/);
+    await hub.api("POST", "/api/v1/pools", { name: "Weekly" });
+    await hub.api("POST", "/api/v1/users", {
+      username: "viewer",
+      password: "viewer-password-1",
+      role: "read-only",
+    });
+    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await agent?.stop();
+    await hub?.stop();
+    await rm(root, { recursive: true, force: true });
+    expect(await listChildProcesses()).toEqual([]);
+  });
+
+  async function signIn(username: string, password: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await context.newPage();
+    p.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await p.goto(`${hub.url}/login`);
+    await p.fill("input[name=username]", username);
+    await p.fill("input[name=password]", password);
+    await p.click("button[type=submit]");
+    await p.waitForURL(`${hub.url}/`);
+    return p;
+  }
+
+  it("labels a tape, creates a source and a job, runs it and watches the progress bar reach done without a reload", async () => {
+    page = await signIn("admin", HUB_ADMIN_PASSWORD);
+    await page.screenshot({ path: join(SCREENSHOTS, "dashboard.png"), fullPage: true });
+
+    await page.goto(`${hub.url}/tapes`);
+    const row = page.locator("tr", { hasText: "TB0001L9" });
+    await row.locator("select[name=poolId]").selectOption({ label: "Weekly" });
+    await row.getByRole("button", { name: "Label" }).click();
+    await expect
+      .poll(
+        async () =>
+          (await hub.api<{ items: { state: string }[] }>("GET", "/api/v1/tapes?barcode=TB0001L9")).body
+            .items[0]?.state,
+        { timeout: 60_000 },
+      )
+      .toBe("active");
+
+    await page.goto(`${hub.url}/jobs`);
+    const source = page.locator("form", { has: page.locator("#new-source-result") });
+    await source.locator("input[name=name]").fill("Share");
+    await source.locator("input[name=paths]").fill(src);
+    await source.getByRole("button", { name: "Create source" }).click();
+    await page.waitForURL(`${hub.url}/jobs`);
+    await page.waitForSelector("text=Share");
+    const job = page.locator("form", { has: page.locator("#new-job-result") });
+    await job.locator("input[name=name]").fill("Share weekly");
+    await job.locator("select[name=poolId]").selectOption({ label: "Weekly" });
+    await job.getByRole("button", { name: "Create job" }).click();
+    await page.waitForSelector("text=Share weekly");
+
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.waitForURL(/\/runs\/\d+$/);
+    const runUrl = page.url();
+    await page.screenshot({ path: join(SCREENSHOTS, "running-job.png"), fullPage: true });
+    // htmx swaps the live section every 2 s; the page itself is never reloaded.
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42;
+    });
+    await page.waitForSelector(
+      "#run-live .badge.state-completed, #run-live .badge.state-completed-with-warnings",
+      { timeout: 120_000 },
+    );
+    expect(page.url()).toBe(runUrl);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.locator("#run-live progress").getAttribute("value")).toBe("100");
+  }, 240_000);
+
+  it("shows a markup file name as text in the catalog browser, and no dialog fires", async () => {
+    await page.goto(`${hub.url}/restore`);
+    await page
+      .locator("a", { hasText: /^#\d+$/ })
+      .first()
+      .click();
+    const docs = join(src, "docs").slice(1);
+    await page.goto(`${page.url()}?dir=${encodeURIComponent(docs)}`);
+    await expect.poll(() => page.locator(".file-name", { hasText: XSS }).count()).toBe(1);
+    expect(await page.locator("img").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  it("restores one file through the wizard, byte-identical", async () => {
+    const target = join(root, "restored");
+    const docs = join(src, "docs").slice(1);
+    await page.locator(`input[name=paths][value="${docs}/report.txt"]`).check();
+    await page.getByRole("button", { name: "Plan the restore" }).click();
+    await page.waitForSelector("#plan >> text=Start restore");
+    await page.fill("#plan input[name=destination]", target);
+    await page.screenshot({ path: join(SCREENSHOTS, "restore-wizard.png"), fullPage: true });
+    await page.getByRole("button", { name: "Start restore" }).click();
+    await page.waitForURL(/\/runs\/\d+$/);
+    await page.waitForSelector("#run-live .badge.state-completed", { timeout: 120_000 });
+    const restored = await readFile(join(target, docs, "report.txt"));
+    expect(sha(restored)).toBe(sha(await readFile(join(src, "docs", "report.txt"))));
+    expect(dialogs).toEqual([]);
+  }, 180_000);
+
+  it("a read-only user sees no mutating control, and a post anyway is refused", async () => {
+    const viewer = await signIn("viewer", "viewer-password-1");
+    for (const path of ["/", "/tapes", "/jobs", "/restore"]) {
+      await viewer.goto(`${hub.url}${path}`);
+      expect(await viewer.locator("form[hx-post]:not([hx-post='/logout'])").count(), path).toBe(0);
+    }
+    const status = await viewer.evaluate(async () => {
+      const csrf = JSON.parse(document.body.getAttribute("hx-headers:inherited") ?? "{}")["X-CSRF-Token"];
+      const res = await fetch("/jobs/1/run", {
+        method: "POST",
+        headers: { "X-CSRF-Token": csrf, "HX-Request": "true" },
+      });
+      return res.status;
+    });
+    expect(status).toBe(403);
+    await viewer.context().close();
+  });
+});

@@ -1,0 +1,231 @@
+import { eq } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  backupSetSegments,
+  backupSets,
+  catalogEntries,
+  jobs,
+  tapes,
+} from "../../functions/db/schema/index.ts";
+import { fakeAgent } from "../helpers/fake-agent.ts";
+import { createTestHub, type TestHub } from "../helpers/hub.ts";
+
+describe("restore work orders on the hub", () => {
+  let hub: TestHub;
+  let admin: string;
+  beforeEach(async () => {
+    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
+    admin = await hub.tokenFor("admin");
+  });
+  afterEach(() => hub.close());
+
+  async function setWithTape(
+    agent: Awaited<ReturnType<typeof fakeAgent>>,
+    encrypted: { keyId: number; fingerprint: string } | null,
+  ) {
+    await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
+    const now = new Date();
+    const [job] = await hub.ctx.db
+      .insert(jobs)
+      .values({ name: "J", createdAt: now, updatedAt: now })
+      .returning();
+    await hub.ctx.db
+      .update(tapes)
+      .set({ label: "L00001L9", uuid: "u-1", state: "active" })
+      .where(eq(tapes.barcode, "L00001L9"));
+    const tape = await hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, "L00001L9") });
+    const [set] = await hub.ctx.db
+      .insert(backupSets)
+      .values({
+        uuid: crypto.randomUUID(),
+        jobId: job?.id,
+        backupType: "full",
+        state: "complete",
+        compression: "zstd",
+        encryption: encrypted ? "aes-256-gcm" : "none",
+        encryptionKeyFingerprint: encrypted?.fingerprint ?? null,
+        blockSize: 65536,
+        startedAt: now,
+        createdAt: now,
+      })
+      .returning();
+    await hub.ctx.db.insert(backupSetSegments).values({
+      setId: set?.id as number,
+      sequence: 0,
+      tapeId: tape?.id as number,
+      fileNumber: 1,
+      complete: true,
+      createdAt: now,
+    });
+    const entry = (dir: string, name: string, offset: number) => ({
+      setId: set?.id as number,
+      dir,
+      name,
+      type: "file" as const,
+      size: 5,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: 1,
+      sha256: "a".repeat(64),
+      offset,
+      segment: 0,
+      endSegment: 0,
+    });
+    await hub.ctx.db
+      .insert(catalogEntries)
+      .values([
+        entry("srv/a", "one.txt", 0),
+        entry("srv/a", "two.txt", 1536),
+        entry("srv/b", "three.txt", 3072),
+      ]);
+    return set?.id as number;
+  }
+
+  it("turns a selection into a signed restore order for the drive holding the tape, and records per-file results", async () => {
+    const { enrollmentToken } = (await (
+      await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "host" } })
+    ).json()) as { enrollmentToken: string };
+    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
+    const key = (await (
+      await hub.request("/api/v1/encryption-keys", { method: "POST", token: admin, json: { name: "k" } })
+    ).json()) as { id: number; fingerprint: string };
+    const setId = await setWithTape(agent, { keyId: key.id, fingerprint: key.fingerprint });
+
+    expect(
+      (
+        await hub.request("/api/v1/restores", {
+          method: "POST",
+          token: admin,
+          json: { setId, paths: ["srv/a"], destination: "relative/dir" },
+        })
+      ).status,
+    ).toBe(400);
+    const started = await hub.request("/api/v1/restores", {
+      method: "POST",
+      token: admin,
+      json: { setId, paths: ["/srv/a/"], destination: "/restore/here", overwrite: "rename" },
+    });
+    expect(started.status).toBe(202);
+    const { run } = (await started.json()) as { run: { id: number } };
+
+    const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
+    const { claims } = await agent.verifyOrder(order);
+    if (claims.body.kind !== "restore") throw new Error(`expected a restore order, got ${claims.body.kind}`);
+    expect(claims.body.files.map((f) => f.path)).toEqual(["srv/a/one.txt", "srv/a/two.txt"]);
+    expect(claims.body).toMatchObject({
+      destination: "/restore/here",
+      overwrite: "rename",
+      tapes: [{ barcode: "L00001L9", label: "L00001L9", fileNumber: 1 }],
+    });
+    expect(await agent.openDataKey(claims.body.set.encryption.dataKeyJwe as string)).toHaveLength(32);
+
+    await agent.call("POST", `/orders/${claims.jti}/ack`);
+    const results = await agent.call("POST", `/orders/${claims.jti}/restore-files`, {
+      files: [
+        { path: "srv/a/one.txt", outcome: "restored", writtenTo: "/restore/here/srv/a/one.txt" },
+        { path: "srv/a/two.txt", outcome: "failed", error: "sha256 mismatch: tape damaged near block 3" },
+      ],
+    });
+    expect(results.status).toBe(204);
+    await agent.call("POST", `/orders/${claims.jti}/result`, {
+      state: "completed-with-warnings",
+      error: "1 file failed",
+    });
+    const logs = (await (await hub.request(`/api/v1/runs/${run.id}/logs`, { token: admin })).json()) as {
+      items: { level: string; path: string; message: string }[];
+    };
+    expect(logs.items.find((l) => l.level === "error")).toMatchObject({
+      path: "srv/a/two.txt",
+      message: "restore failed: sha256 mismatch: tape damaged near block 3",
+    });
+    const done = (await (await hub.request(`/api/v1/runs/${run.id}`, { token: admin })).json()) as {
+      state: string;
+      kind: string;
+    };
+    expect(done).toMatchObject({ state: "completed-with-warnings", kind: "restore" });
+    expect((await hub.ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, setId) }))?.state).toBe(
+      "complete",
+    );
+  });
+
+  it("walks the restore wizard: sets, a browsable tree with markup names as text, the plan, and start", async () => {
+    const { enrollmentToken } = (await (
+      await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "host" } })
+    ).json()) as { enrollmentToken: string };
+    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
+    const setId = await setWithTape(agent, null);
+    const now = new Date();
+    await hub.ctx.db
+      .insert(catalogEntries)
+      .values({
+        setId,
+        dir: "srv/a",
+        name: "<img src=x onerror=alert(1)>.txt",
+        type: "file",
+        size: 1,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        mtime: 1,
+        offset: 9000,
+        segment: 0,
+        endSegment: 0,
+      });
+    void now;
+    const op = await hub.tokenFor("operator");
+    const ro = await hub.tokenFor("read-only");
+    const html = async (path: string, token: string) => (await hub.request(path, { token })).text();
+
+    expect(await html("/restore", op)).toContain(`href="/restore/sets/${setId}"`);
+    const tree = await html(`/restore/sets/${setId}?dir=srv/a`, op);
+    expect(tree).toContain("&lt;img src=x onerror=alert(1)&gt;.txt");
+    // Inside a quoted attribute the markup is inert; anywhere else it must not appear.
+    expect(tree.replace(/="[^"]*"/g, '=""')).not.toContain("<img src=x");
+    expect(tree).toContain('name="paths" value="srv/a/one.txt"');
+
+    const form = (fields: [string, string][]) => ({
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: new URLSearchParams(fields).toString(),
+    });
+    const plan = await hub.request(`/restore/sets/${setId}/plan`, {
+      ...form([
+        ["paths", "srv/a/one.txt"],
+        ["paths", "srv/b"],
+      ]),
+      token: op,
+    });
+    const planHtml = await plan.text();
+    expect(plan.status).toBe(200);
+    expect(planHtml).toContain("2 files");
+    expect(planHtml).toContain("L00001L9</strong> — L00001L9 is already in Drive 0 on host");
+    expect(planHtml).toContain(`hx-post="/restore/sets/${setId}/start"`);
+    const roPlan = await (
+      await hub.request(`/restore/sets/${setId}/plan`, { ...form([["paths", "srv/a/one.txt"]]), token: ro })
+    ).text();
+    expect(roPlan).not.toContain("/start");
+    expect(
+      (
+        await hub.request(`/restore/sets/${setId}/start`, {
+          ...form([
+            ["paths", "srv/a/one.txt"],
+            ["destination", "/r"],
+          ]),
+          token: ro,
+        })
+      ).status,
+    ).toBe(403);
+
+    const start = await hub.request(`/restore/sets/${setId}/start`, {
+      ...form([
+        ["paths", "srv/a/one.txt"],
+        ["destination", "/srv/restore"],
+        ["overwrite", "rename"],
+      ]),
+      token: op,
+    });
+    expect(start.status).toBe(202);
+    expect(start.headers.get("hx-redirect")).toMatch(/^\/runs\/\d+$/);
+  });
+});

@@ -1,0 +1,242 @@
+import { formatBytes, formatTime } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+
+type Layoutless = Omit<LayoutModel, "title" | "current">;
+
+export interface SetRow {
+  id: number;
+  jobName: string | null;
+  backupType: string;
+  state: string;
+  startedAt: Date;
+  fileCount: number;
+  sourceBytes: number;
+  encryption: string;
+}
+
+/** Step 1: pick a set, or search the catalog by name. */
+export function RestoreStart(model: {
+  layout: Layoutless;
+  sets: SetRow[];
+  query: string;
+  hits: { setId: number; path: string; size: number }[];
+}): SafeHtml {
+  return (
+    <Layout {...model.layout} title="Restore" current="/restore">
+      <h1>Restore</h1>
+      <section class="card">
+        <h2>Find a file</h2>
+        <form class="filters" method="get" action="/restore">
+          <label>
+            Name starts with
+            <input name="q" value={model.query} placeholder="report-2026" />
+          </label>
+          <button type="submit">Search</button>
+        </form>
+        {model.hits.length > 0 ? (
+          <table>
+            <tbody>
+              {model.hits.map((hit) => (
+                <tr>
+                  <td>{hit.path}</td>
+                  <td>{formatBytes(hit.size)}</td>
+                  <td>
+                    <a
+                      href={`/restore/sets/${hit.setId}?dir=${encodeURIComponent(hit.path.split("/").slice(0, -1).join("/"))}`}
+                    >
+                      set {hit.setId}
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : model.query ? (
+          <p class="muted">Nothing found.</p>
+        ) : null}
+      </section>
+      <section class="card">
+        <h2>Or pick a backup set</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Set</th>
+              <th>Job</th>
+              <th>Started</th>
+              <th>Type</th>
+              <th>State</th>
+              <th>Files</th>
+              <th>Size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {model.sets.map((s) => (
+              <tr>
+                <td>
+                  <a href={`/restore/sets/${s.id}`}>#{s.id}</a>
+                </td>
+                <td>{s.jobName ?? "–"}</td>
+                <td>{formatTime(s.startedAt)}</td>
+                <td>
+                  {s.backupType}
+                  {s.encryption === "none" ? "" : ", encrypted"}
+                </td>
+                <td>
+                  <span class={`badge state-${s.state === "complete" ? "completed" : "failed"}`}>
+                    {s.state}
+                  </span>
+                </td>
+                <td>{s.fileCount}</td>
+                <td>{formatBytes(s.sourceBytes)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </Layout>
+  );
+}
+
+export interface TreeEntry {
+  name: string;
+  type: string;
+  size: number;
+  mtime: number;
+}
+
+/** Step 2: browse the set directory by directory and tick what to restore; the plan appears below. */
+export function RestoreBrowse(model: {
+  layout: Layoutless;
+  setId: number;
+  dir: string;
+  entries: TreeEntry[];
+  nextAfter: string | null;
+  canOperate: boolean;
+}): SafeHtml {
+  const parts = model.dir ? model.dir.split("/") : [];
+  const pathOf = (name: string) => (model.dir ? `${model.dir}/${name}` : name);
+  return (
+    <Layout {...model.layout} title={`Set ${model.setId}`} current="/restore">
+      <h1>Restore from set {model.setId}</h1>
+      <nav class="crumbs" aria-label="Directory">
+        <a href={`/restore/sets/${model.setId}`}>(root)</a>
+        {parts.map((part, i) => (
+          <span>
+            {" / "}
+            <a
+              href={`/restore/sets/${model.setId}?dir=${encodeURIComponent(parts.slice(0, i + 1).join("/"))}`}
+            >
+              {part}
+            </a>
+          </span>
+        ))}
+      </nav>
+      <form class="card" hx-post={`/restore/sets/${model.setId}/plan`} hx-target="#plan" hx-swap="innerHTML">
+        <table>
+          <thead>
+            <tr>
+              <th></th>
+              <th>Name</th>
+              <th>Type</th>
+              <th>Size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {model.entries.map((e) => (
+              <tr>
+                <td>
+                  <input
+                    type="checkbox"
+                    name="paths"
+                    value={pathOf(e.name)}
+                    aria-label={`Select ${e.name}`}
+                  />
+                </td>
+                <td>
+                  {e.type === "dir" ? (
+                    <a href={`/restore/sets/${model.setId}?dir=${encodeURIComponent(pathOf(e.name))}`}>
+                      {e.name}/
+                    </a>
+                  ) : (
+                    <span class="file-name">{e.name}</span>
+                  )}
+                </td>
+                <td>{e.type}</td>
+                <td>{e.type === "dir" ? "" : formatBytes(e.size)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {model.nextAfter ? (
+          <a
+            href={`/restore/sets/${model.setId}?dir=${encodeURIComponent(model.dir)}&after=${encodeURIComponent(model.nextAfter)}`}
+          >
+            More…
+          </a>
+        ) : null}
+        <button type="submit">Plan the restore</button>
+      </form>
+      <div id="plan" aria-live="polite"></div>
+    </Layout>
+  );
+}
+
+export interface PlanModel {
+  setId: number;
+  paths: string[];
+  files: number;
+  bytes: number;
+  tapes: { barcode: string; location: string; instruction: string }[];
+  warnings: string[];
+  encrypted: boolean;
+  canOperate: boolean;
+}
+
+/** Step 3 and 4: the plan (tapes in order, what to do) and where to put the files. */
+export function RestorePlan(model: PlanModel): SafeHtml {
+  return (
+    <section class="card">
+      <h2>Plan</h2>
+      <p>
+        {model.files} files, {formatBytes(model.bytes)}
+        {model.encrypted ? ", encrypted (the hub holds the key)" : ""}
+      </p>
+      <ol class="tapes">
+        {model.tapes.map((t) => (
+          <li>
+            <strong>{t.barcode}</strong> — {t.instruction}
+          </li>
+        ))}
+      </ol>
+      {model.warnings.map((w) => (
+        <div class="alert warn" role="status">
+          {w}
+        </div>
+      ))}
+      {model.canOperate ? (
+        <form class="stack" hx-post={`/restore/sets/${model.setId}/start`} hx-target="#restore-result">
+          {model.paths.map((p) => (
+            <input type="hidden" name="paths" value={p} />
+          ))}
+          <label>
+            Restore to (directory on the tape host)
+            <input name="destination" required placeholder="/srv/restore" />
+          </label>
+          <label>
+            When a file exists
+            <select name="overwrite">
+              <option value="skip" selected>
+                keep it, skip the restored one
+              </option>
+              <option value="rename">keep both (restored one renamed)</option>
+              <option value="overwrite">overwrite it</option>
+            </select>
+          </label>
+          <button type="submit">Start restore</button>
+          <div id="restore-result" aria-live="polite"></div>
+        </form>
+      ) : null}
+    </section>
+  );
+}
