@@ -17,7 +17,7 @@ import type { Spawned } from "../helpers/process.ts";
 import { ROOT } from "../helpers/process.ts";
 
 /** Screenshots for a person to look at after a run. */
-export const SCREENSHOTS = resolve(ROOT, "test-output/screenshots");
+const SCREENSHOTS = resolve(ROOT, "test-output/screenshots");
 const XSS = "<img src=x onerror=alert(1)>.txt";
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -123,13 +123,13 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await source.locator("input[name=name]").fill("Share");
     await source.locator("input[name=paths]").fill(src);
     await source.getByRole("button", { name: "Create source" }).click();
-    await page.waitForURL(`${hub.url}/jobs`);
-    await page.waitForSelector("text=Share");
+    // The page reloads itself (HX-Refresh) once the source exists.
+    await page.waitForSelector('select[name=sourceId] option:has-text("Share")', { state: "attached" });
     const job = page.locator("form", { has: page.locator("#new-job-result") });
     await job.locator("input[name=name]").fill("Share weekly");
     await job.locator("select[name=poolId]").selectOption({ label: "Weekly" });
     await job.getByRole("button", { name: "Create job" }).click();
-    await page.waitForSelector("text=Share weekly");
+    await page.waitForSelector('table a:has-text("Share weekly")');
 
     await page.getByRole("button", { name: "Run now" }).click();
     await page.waitForURL(/\/runs\/\d+$/);
@@ -159,7 +159,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await expect.poll(() => page.locator(".file-name", { hasText: XSS }).count()).toBe(1);
     expect(await page.locator("img").count()).toBe(0);
     expect(dialogs).toEqual([]);
-  });
+  }, 60_000);
 
   it("restores one file through the wizard, byte-identical", async () => {
     const target = join(root, "restored");
@@ -193,5 +193,5 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     });
     expect(status).toBe(403);
     await viewer.context().close();
-  });
+  }, 60_000);
 });

@@ -128,6 +128,12 @@ describe("restore work orders on the hub", () => {
       ],
     });
     expect(results.status).toBe(204);
+    // A batch re-sent after a lost answer is not logged twice.
+    await agent.call("POST", `/orders/${claims.jti}/restore-files`, {
+      files: [
+        { path: "srv/a/two.txt", outcome: "failed", error: "sha256 mismatch: tape damaged near block 3" },
+      ],
+    });
     await agent.call("POST", `/orders/${claims.jti}/result`, {
       state: "completed-with-warnings",
       error: "1 file failed",
@@ -135,6 +141,7 @@ describe("restore work orders on the hub", () => {
     const logs = (await (await hub.request(`/api/v1/runs/${run.id}/logs`, { token: admin })).json()) as {
       items: { level: string; path: string; message: string }[];
     };
+    expect(logs.items.filter((l) => l.level === "error")).toHaveLength(1);
     expect(logs.items.find((l) => l.level === "error")).toMatchObject({
       path: "srv/a/two.txt",
       message: "restore failed: sha256 mismatch: tape damaged near block 3",
@@ -156,22 +163,20 @@ describe("restore work orders on the hub", () => {
     const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
     const setId = await setWithTape(agent, null);
     const now = new Date();
-    await hub.ctx.db
-      .insert(catalogEntries)
-      .values({
-        setId,
-        dir: "srv/a",
-        name: "<img src=x onerror=alert(1)>.txt",
-        type: "file",
-        size: 1,
-        mode: 0o644,
-        uid: 0,
-        gid: 0,
-        mtime: 1,
-        offset: 9000,
-        segment: 0,
-        endSegment: 0,
-      });
+    await hub.ctx.db.insert(catalogEntries).values({
+      setId,
+      dir: "srv/a",
+      name: "<img src=x onerror=alert(1)>.txt",
+      type: "file",
+      size: 1,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: 1,
+      offset: 9000,
+      segment: 0,
+      endSegment: 0,
+    });
     void now;
     const op = await hub.tokenFor("operator");
     const ro = await hub.tokenFor("read-only");

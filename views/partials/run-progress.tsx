@@ -18,7 +18,8 @@ export interface RunProgressModel {
 
 /** One run's live progress: percent, rate, ETA, current file, and any words for the operator. */
 export function RunProgress(run: RunProgressModel): SafeHtml {
-  const pct = percent(run.bytesDone, run.bytesTotal);
+  // A run that completed is done whatever its last report said.
+  const pct = run.state.startsWith("completed") ? 100 : percent(run.bytesDone, run.bytesTotal);
   return (
     <div class={`run run-${run.state}`} data-run-id={run.id}>
       <div class="run-head">

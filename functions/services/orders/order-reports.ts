@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import {
   CatalogChunkHeader,
   LogLines,
@@ -117,11 +117,27 @@ export async function recordRestoreFiles(ctx: ServiceCtx, order: OrderRow, raw: 
   const { files } = RestoreFileResults.parse(raw);
   if (!order.runId) return;
   const runId = order.runId;
+  // Batches are re-sent until the hub answers; a path already reported for this run is not logged twice.
+  const known = await ctx.db
+    .select({ path: jobLogs.path })
+    .from(jobLogs)
+    .where(
+      and(
+        eq(jobLogs.runId, runId),
+        inArray(
+          jobLogs.path,
+          files.map((f) => f.path),
+        ),
+      ),
+    );
+  const seen = new Set(known.map((k) => k.path));
+  const fresh = files.filter((f) => !seen.has(f.path));
+  if (fresh.length === 0) return;
   const at = ctx.now();
-  const failed = files.filter((f) => f.outcome === "failed").length;
+  const failed = fresh.filter((f) => f.outcome === "failed").length;
   await ctx.db.batch([
     ctx.db.insert(jobLogs).values(
-      files.map((f) => ({
+      fresh.map((f) => ({
         runId,
         at,
         level: f.outcome === "failed" ? ("error" as const) : ("info" as const),
