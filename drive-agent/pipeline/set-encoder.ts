@@ -1,6 +1,7 @@
+import type { webcrypto } from "node:crypto";
 import { promisify } from "node:util";
 import { constants, gzip, zstdCompress } from "node:zlib";
-import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunk, uuidBytes } from "./chunk-format.ts";
+import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunkAsync, importChunkKey, uuidBytes } from "./chunk-format.ts";
 
 export type Compression = "none" | "gzip" | "zstd";
 
@@ -62,11 +63,16 @@ export class SetEncoder {
   private pumping: Promise<void> | null = null;
   private failure: unknown = null;
   private waiters: Array<() => void> = [];
+  private cryptoKey: Promise<webcrypto.CryptoKey> | null = null;
 
   constructor(private readonly options: SetEncoderOptions) {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_PLAIN_CHUNK_BYTES;
     this.parallelism = options.parallelism ?? 3;
     this.uuid = uuidBytes(options.setUuid);
+    if (options.key) {
+      this.cryptoKey = importChunkKey(options.key);
+      this.cryptoKey.catch(() => undefined);
+    }
   }
 
   get passthrough(): boolean {
@@ -145,12 +151,22 @@ export class SetEncoder {
     this.plainOffset += this.filled;
     this.filled = 0;
     const { compression } = this.options;
-    const payload =
-      compression === "none"
-        ? Promise.resolve(pieces)
-        : compress(compression, pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces)).then(
-            (b) => [b],
-          );
+    // Compression (zlib) and encryption (WebCrypto) both run in libuv's thread pool, `parallelism`
+    // chunks at once; the main thread only cuts chunks and hands records on in order.
+    const joined = () => (pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces));
+    const compressed: Promise<Buffer[]> =
+      compression === "none" ? Promise.resolve(pieces) : compress(compression, joined()).then((b) => [b]);
+    const { cryptoKey, uuid } = this;
+    const payload = cryptoKey
+      ? Promise.all([cryptoKey, compressed]).then(([key, parts]) =>
+          encryptChunkAsync(
+            key,
+            uuid,
+            { index, plainOffset: plainStart, last },
+            parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts),
+          ),
+        )
+      : compressed;
     payload.catch(() => undefined);
     this.jobs.push({ index, plainStart, plainEnd: this.plainOffset, last, payload });
     this.pump();
@@ -177,15 +193,7 @@ export class SetEncoder {
             this.wake();
             continue;
           }
-          const out =
-            this.options.key === null
-              ? payload
-              : encryptChunk(
-                  this.options.key,
-                  this.uuid,
-                  { index: job.index, plainOffset: job.plainStart, last: job.last },
-                  payload,
-                );
+          const out = payload;
           const length = out.reduce((n, b) => n + b.length, 0);
           const streamStart = this.streamOffset;
           this.streamOffset += length;
