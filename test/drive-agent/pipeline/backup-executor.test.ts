@@ -143,6 +143,43 @@ describe("a full backup to one tape", () => {
     expect(await sh(`cd "${out}" && sha256sum "${file.path}"`)).toContain(file.sha256);
   });
 
+  it("feeds a drive that is not in-process (st) through a real mbuffer process; the vtl gets an in-process buffer", async () => {
+    // A shim ahead of the real mbuffer on PATH records every start (docs/adr/0002).
+    const shim = join(root, "shim");
+    const log = join(root, "mbuffer.log");
+    const real = (await sh("command -v mbuffer")).trim();
+    await sh(
+      `mkdir -p "${shim}" && printf '#!/bin/sh\necho "$*" >> "${log}"\nexec "${real}" "$@"\n' > "${shim}/mbuffer" && chmod +x "${shim}/mbuffer"`,
+    );
+    const path = process.env.PATH;
+    process.env.PATH = `${shim}:${path}`;
+    try {
+      const exec = createBackupExecutor({ progressIntervalMs: 20, plainChunkBytes: 1 << 20 });
+      const vtl = await exec(
+        backupOrder(tape("TB0001L9"), src, { compression: "zstd" }),
+        executorContext(drive.drive, new FakeReporter(), join(root, "w1")),
+      );
+      expect(vtl.state).toBe("completed");
+      expect(await readFile(log, "utf8").catch(() => "")).toBe("");
+      // The same drive without its in-process mark stands for an st drive.
+      const inner = drive.drive;
+      const stLike = new Proxy(inner, {
+        get: (target, prop) => (prop === "inProcess" ? undefined : Reflect.get(target, prop)),
+      });
+      const reporter = new FakeReporter();
+      const st = await exec(
+        backupOrder({ ...tape("TB0001L9"), nextFile: 3 }, src, { compression: "zstd" }),
+        executorContext(stLike, reporter, join(root, "w2")),
+      );
+      expect(st.state).toBe("completed");
+      expect(await readFile(log, "utf8")).toMatch(/-m \d+k -s 65536/);
+      const names = (await sh(`zstd -dc "${tapeFile("TB0001L9", 3)}" | tar -t`)).split("\n").filter(Boolean);
+      expect(names).toHaveLength(reporter.entries().length);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it("encrypts in chunks so no plaintext reaches the tape, and each chunk decrypts alone with the key", async () => {
     const reporter = new FakeReporter();
     const key = randomBytes(32);
