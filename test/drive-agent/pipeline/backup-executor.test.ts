@@ -44,6 +44,9 @@ const run = createBackupExecutor({ progressIntervalMs: 20, tapePollMs: 10, onSou
 const tapeFile = (barcode: string, n: number) =>
   join(libraryPaths(dir).cartridge(barcode), `file-${String(n).padStart(4, "0")}`);
 const tape = (barcode: string) => tapes[barcode] as TapeTarget;
+// tar stops at its end-of-archive blocks; the rest of the last record must still be read, or the
+// writer upstream dies of SIGPIPE under pipefail whenever it is slower than tar to finish.
+const DRAIN = "cat >/dev/null";
 const sh = async (script: string) => {
   const result = await runCommand({ argv: ["bash", "-euo", "pipefail", "-c", script], timeoutMs: 60_000 });
   if (result.exitCode !== 0) throw new Error(`${script}: ${result.stderr}`);
@@ -128,7 +131,9 @@ describe("a full backup to one tape", () => {
     expect((await exec(order, executorContext(drive.drive, reporter, join(root, "work")))).state).toBe(
       "completed",
     );
-    const names = (await sh(`zstd -dc "${tapeFile("TB0001L9", 1)}" | tar -t`)).split("\n").filter(Boolean);
+    const names = (await sh(`zstd -dc "${tapeFile("TB0001L9", 1)}" | { tar -t && ${DRAIN}; }`))
+      .split("\n")
+      .filter(Boolean);
     expect(names).toHaveLength(reporter.entries().length);
     const text = (await readFile(tapeFile("TB0001L9", 2), "utf8")).replace(/\0+$/, "");
     const toc = JSON.parse(text);
@@ -138,7 +143,7 @@ describe("a full backup to one tape", () => {
     const chunk = toc.stream.chunks.findLast((c: number[]) => (c[1] as number) <= file.position.byteOffset);
     const out = join(root, "restore");
     await sh(
-      `mkdir -p "${out}" && tail -c +$((${chunk[2]} + 1)) "${tapeFile("TB0001L9", 1)}" | zstd -dc | tail -c +$((${file.position.byteOffset - chunk[1]} + 1)) | tar -x --occurrence=1 -C "${out}" "${file.path}" ; cd "${out}" && sha256sum "${file.path}"`,
+      `mkdir -p "${out}" && tail -c +$((${chunk[2]} + 1)) "${tapeFile("TB0001L9", 1)}" | zstd -dc | tail -c +$((${file.position.byteOffset - chunk[1]} + 1)) | { tar -x --occurrence=1 -C "${out}" "${file.path}" && ${DRAIN}; } ; cd "${out}" && sha256sum "${file.path}"`,
     );
     expect(await sh(`cd "${out}" && sha256sum "${file.path}"`)).toContain(file.sha256);
   });
@@ -173,7 +178,9 @@ describe("a full backup to one tape", () => {
       );
       expect(st.state).toBe("completed");
       expect(await readFile(log, "utf8")).toMatch(/-m \d+k -s 65536/);
-      const names = (await sh(`zstd -dc "${tapeFile("TB0001L9", 3)}" | tar -t`)).split("\n").filter(Boolean);
+      const names = (await sh(`zstd -dc "${tapeFile("TB0001L9", 3)}" | { tar -t && ${DRAIN}; }`))
+        .split("\n")
+        .filter(Boolean);
       expect(names).toHaveLength(reporter.entries().length);
     } finally {
       process.env.PATH = path;
@@ -199,7 +206,9 @@ describe("a full backup to one tape", () => {
     const record = data.subarray(0, data.indexOf("TBC1", 40) === -1 ? data.length : data.indexOf("TBC1", 40));
     const { header } = decryptChunk(key, uuidBytes(order.set.uuid), record);
     expect(header.index).toBe(0);
-    expect(() => decryptChunk(key, uuidBytes(order.set.uuid.replace(/^./, "0")), record)).toThrow();
+    expect(() =>
+      decryptChunk(key, uuidBytes(order.set.uuid.replace(/^./, (c) => (c === "0" ? "1" : "0"))), record),
+    ).toThrow();
     const toc = JSON.parse((await readFile(tapeFile("TB0001L9", 2), "utf8")).replace(/\0+$/, ""));
     expect(toc.encryption).toEqual({ algorithm: "aes-256-gcm-chunked", keyFingerprint: "fp-1" });
   });
@@ -360,7 +369,7 @@ describe("a set larger than one cartridge", () => {
     expect(big?.slice(10, 12)).toEqual([0, 1]);
     const sums = await sha256sums(src);
     const joined = await sh(
-      `cat "${tapeFile("TB0001L9", 1)}" "${tapeFile("TB0002L9", 1)}" | tar -t -f - | wc -l`,
+      `cat "${tapeFile("TB0001L9", 1)}" "${tapeFile("TB0002L9", 1)}" | { tar -t -f - && ${DRAIN}; } | wc -l`,
     );
     expect(Number(joined.trim())).toBe(reporter.entries().length);
     expect(big?.[8]).toBe(sums.get(`${src.slice(1)}/big.bin`));
