@@ -5,6 +5,7 @@ const DEFAULT_TUNING: BackupTuning = {
   progressIntervalMs: 1_000,
   tapePollMs: 5_000,
   mbufferBytes: 128 << 20,
+  memoryBufferBytes: 32 << 20,
   catalogChunkEntries: 5_000,
   plainChunkBytes: 8 << 20,
 };

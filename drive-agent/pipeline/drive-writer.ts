@@ -34,8 +34,10 @@ export async function writeSetStream(
 ): Promise<DriveWriterResult> {
   const { blockSize } = options;
   const transfer = Math.max(blockSize, MAX_TRANSFER_BYTES - (MAX_TRANSFER_BYTES % blockSize));
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // One staging buffer, reused for every transfer (a write has finished before it is refilled):
+  // no 4 MiB allocation per write for the garbage collector to chase.
+  const staging = Buffer.allocUnsafeSlow(transfer);
+  let filled = 0;
   let committed = 0;
 
   async function put(data: Buffer, streamPart = data.length): Promise<void> {
@@ -52,16 +54,19 @@ export async function writeSetStream(
   }
 
   for await (const chunk of source) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    while (pendingBytes >= transfer) {
-      const all = pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending, pendingBytes);
-      await put(all.subarray(0, transfer));
-      pending = all.length > transfer ? [all.subarray(transfer)] : [];
-      pendingBytes = all.length - transfer;
+    let pos = 0;
+    while (pos < chunk.length) {
+      const take = Math.min(transfer - filled, chunk.length - pos);
+      chunk.copy(staging, filled, pos, pos + take);
+      filled += take;
+      pos += take;
+      if (filled === transfer) {
+        await put(staging);
+        filled = 0;
+      }
     }
   }
-  const tail = Buffer.concat(pending, pendingBytes);
+  const tail = staging.subarray(0, filled);
   const streamBytes = committed + tail.length;
   const padding = paddingFor(tail.length, blockSize, options.compression, options.encrypted);
   if (tail.length + padding.length > 0) {

@@ -1,6 +1,7 @@
+import type { webcrypto } from "node:crypto";
 import { promisify } from "node:util";
 import { constants, gzip, zstdCompress } from "node:zlib";
-import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunk, uuidBytes } from "./chunk-format.ts";
+import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunkAsync, importChunkKey, uuidBytes } from "./chunk-format.ts";
 
 export type Compression = "none" | "gzip" | "zstd";
 
@@ -27,14 +28,18 @@ export type SetEncoderOptions = {
 };
 
 const zstdAsync = promisify(zstdCompress);
+const OUTPUT_PIECE_BYTES = 1 << 20;
 const gzipAsync = promisify(gzip);
 
 async function compress(kind: Compression, plain: Buffer): Promise<Buffer> {
   if (kind === "zstd")
     return zstdAsync(plain, {
+      // zlib hands output back in chunkSize pieces (16 KiB by default), each a call into JS and
+      // a Buffer to collect: 1 MiB pieces cut that overhead (and its garbage) by 64.
+      chunkSize: OUTPUT_PIECE_BYTES,
       params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 },
     });
-  return gzipAsync(plain, { level: 1 });
+  return gzipAsync(plain, { level: 1, chunkSize: OUTPUT_PIECE_BYTES });
 }
 
 type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
@@ -58,11 +63,16 @@ export class SetEncoder {
   private pumping: Promise<void> | null = null;
   private failure: unknown = null;
   private waiters: Array<() => void> = [];
+  private cryptoKey: Promise<webcrypto.CryptoKey> | null = null;
 
   constructor(private readonly options: SetEncoderOptions) {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_PLAIN_CHUNK_BYTES;
     this.parallelism = options.parallelism ?? 3;
     this.uuid = uuidBytes(options.setUuid);
+    if (options.key) {
+      this.cryptoKey = importChunkKey(options.key);
+      this.cryptoKey.catch(() => undefined);
+    }
   }
 
   get passthrough(): boolean {
@@ -141,12 +151,22 @@ export class SetEncoder {
     this.plainOffset += this.filled;
     this.filled = 0;
     const { compression } = this.options;
-    const payload =
-      compression === "none"
-        ? Promise.resolve(pieces)
-        : compress(compression, pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces)).then(
-            (b) => [b],
-          );
+    // Compression (zlib) and encryption (WebCrypto) both run in libuv's thread pool, `parallelism`
+    // chunks at once; the main thread only cuts chunks and hands records on in order.
+    const joined = () => (pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces));
+    const compressed: Promise<Buffer[]> =
+      compression === "none" ? Promise.resolve(pieces) : compress(compression, joined()).then((b) => [b]);
+    const { cryptoKey, uuid } = this;
+    const payload = cryptoKey
+      ? Promise.all([cryptoKey, compressed]).then(([key, parts]) =>
+          encryptChunkAsync(
+            key,
+            uuid,
+            { index, plainOffset: plainStart, last },
+            parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts),
+          ),
+        )
+      : compressed;
     payload.catch(() => undefined);
     this.jobs.push({ index, plainStart, plainEnd: this.plainOffset, last, payload });
     this.pump();
@@ -173,15 +193,7 @@ export class SetEncoder {
             this.wake();
             continue;
           }
-          const out =
-            this.options.key === null
-              ? payload
-              : encryptChunk(
-                  this.options.key,
-                  this.uuid,
-                  { index: job.index, plainOffset: job.plainStart, last: job.last },
-                  payload,
-                );
+          const out = payload;
           const length = out.reduce((n, b) => n + b.length, 0);
           const streamStart = this.streamOffset;
           this.streamOffset += length;

@@ -21,6 +21,8 @@ const MAX_BLOCK_SIZE = 16 << 20;
 /** A drive of the virtual library with the Linux st driver's semantics (see design.md "st driver facts"). */
 export class VtlDrive implements Drive {
   readonly name: string;
+  /** The "device" is this process's own code: a writer needs no mbuffer process to feed it. */
+  readonly inProcess = true;
   private medium: TapeMedium | null = null;
   /** The last operation wrote data: the next movement or close writes a file mark first, as st does. */
   private pendingFilemark = false;

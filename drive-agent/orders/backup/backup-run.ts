@@ -23,6 +23,10 @@ export type BackupTuning = {
   progressIntervalMs: number;
   tapePollMs: number;
   mbufferBytes: number;
+  /** The in-process buffer that replaces mbuffer in front of a drive that is Node code (the vtl). */
+  memoryBufferBytes: number;
+  /** Test seam: force a real mbuffer (or the in-process buffer) whatever the drive. */
+  buffer?: "mbuffer" | "memory";
   catalogChunkEntries: number;
   plainChunkBytes: number;
   /** Test seam: sees each source path as it is handed to tar (e.g. to make it vanish first). */
@@ -200,6 +204,7 @@ export async function runBackup(
         return outcome;
       },
       onCommit: (bytes) => catalog.commit(bytes),
+      buffer: tuning.buffer ?? (drivesInProcess(ctx.drive) ? "memory" : "mbuffer"),
       onEndOfMedium: async () => {
         const full = tape?.target.barcode;
         await closeSegment(true, true);
@@ -256,6 +261,11 @@ export async function runBackup(
     }
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A drive whose device is code in this process (the vtl): nothing to keep streaming. */
+function drivesInProcess(drive: object): boolean {
+  return (drive as { inProcess?: unknown }).inProcess === true;
 }
 
 async function recordDeletions(

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { BackupOrderBody } from "../../../contracts/agent-protocol.ts";
 import type { WriteOutcome } from "../../drives/drive.ts";
 import { spawnStreaming } from "../../exec.ts";
+import { ByteQueue } from "../../pipeline/byte-queue.ts";
 import { writeSetStream } from "../../pipeline/drive-writer.ts";
 import type { ManifestWriter } from "../../pipeline/manifest.ts";
 import type { SetEncoder } from "../../pipeline/set-encoder.ts";
@@ -27,6 +28,12 @@ type Input = {
   write: (data: Buffer) => Promise<WriteOutcome>;
   onCommit: (streamBytes: number) => Promise<void>;
   onEndOfMedium: () => Promise<void>;
+  /**
+   * What decouples the encoder from the drive: a real mbuffer process (st drives: it keeps the
+   * drive streaming), or a bounded queue in this process for a drive that is itself Node code
+   * (the vtl), which saves two pipe passes over every byte (docs/adr/0002).
+   */
+  buffer: "mbuffer" | "memory";
 };
 
 const LIST_BATCH_BYTES = 64 << 10;
@@ -41,25 +48,31 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
   const { order, control } = input;
   const abort = new AbortController();
   const tar = spawnStreaming({ argv: tarCreateArgv(order.blockSize), stdin: "pipe", stdout: "pipe" });
-  const mbuffer = spawnStreaming({
-    argv: mbufferArgv(input.tuning.mbufferBytes, order.blockSize),
-    stdin: "pipe",
-    stdout: "pipe",
-  });
+  const mbuffer =
+    input.buffer === "mbuffer"
+      ? spawnStreaming({
+          argv: mbufferArgv(input.tuning.mbufferBytes, order.blockSize),
+          stdin: "pipe",
+          stdout: "pipe",
+        })
+      : null;
+  const queue = mbuffer ? null : new ByteQueue(input.tuning.memoryBufferBytes);
   const tarIn = tar.stdin;
   const tarOut = tar.stdout;
-  const bufIn = mbuffer.stdin;
-  const bufOut = mbuffer.stdout;
-  if (!tarIn || !tarOut || !bufIn || !bufOut) throw new Error("tar and mbuffer need piped stdin and stdout");
+  if (!tarIn || !tarOut) throw new Error("tar needs piped stdin and stdout");
+  const bufIn = mbuffer?.stdin;
+  const bufOut = mbuffer?.stdout;
+  if (mbuffer && (!bufIn || !bufOut)) throw new Error("mbuffer needs piped stdin and stdout");
   tarIn.on("error", () => undefined);
-  bufIn.on("error", () => undefined);
+  bufIn?.on("error", () => undefined);
 
   let failure: unknown = null;
   const fail = (error: unknown) => {
     failure ??= error;
     abort.abort();
     tar.kill();
-    mbuffer.kill();
+    mbuffer?.kill();
+    queue?.fail(error);
   };
   control.onStop(() => {
     abort.abort();
@@ -113,6 +126,8 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
   const parser = new TarParser(input.onMember);
   input.onParser(parser);
   const encoder = input.encoder((data) => {
+    if (queue) return queue.push(data);
+    if (!bufIn) return;
     let ok = true;
     for (const piece of data) ok = bufIn.write(piece);
     if (!ok) return drain(bufIn, abort.signal);
@@ -124,10 +139,11 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
       if (!encoder.push(chunk)) await encoder.drained();
     }
     await encoder.finish();
-    bufIn.end();
+    if (queue) queue.end();
+    else bufIn?.end();
   })().catch(fail);
 
-  const written = writeSetStream(bufOut as AsyncIterable<Buffer>, {
+  const written = writeSetStream((queue ?? bufOut) as AsyncIterable<Buffer>, {
     write: input.write,
     blockSize: order.blockSize,
     compression: order.compression,
@@ -149,7 +165,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
     throw new Error(
       `tar failed (exit ${tarResult.exitCode}): ${String(tarResult.stderr).trim().slice(-2000)}`,
     );
-  if (mbufferResult.exitCode !== 0)
+  if (mbufferResult && mbufferResult.exitCode !== 0)
     throw new Error(
       `mbuffer failed (exit ${mbufferResult.exitCode}): ${String(mbufferResult.stderr).trim()}`,
     );
