@@ -165,9 +165,9 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     await initLibrary({
       dir: lib,
       drives: 1,
-      slots: 6,
-      cartridges: 5,
-      capacityBytes: 72 << 20,
+      slots: 8,
+      cartridges: 6,
+      capacityBytes: 96 << 20,
       earlyWarningBytes: 8 << 20,
     });
     hub = await startHubProcess();
@@ -194,7 +194,7 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "E2E" })).body.id;
     const tapes = (await api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
       .items;
-    expect(tapes.length).toBe(5);
+    expect(tapes.length).toBe(6);
     for (const tape of tapes) {
       expect((await api("POST", `/api/v1/tapes/${tape.id}/label`, { poolId })).status).toBe(202);
       await vi.waitFor(

@@ -16,7 +16,7 @@ import { writeSegmentToc } from "../../pipeline/toc-writer.ts";
 import type { ExecutorContext } from "../types.ts";
 import { RunControl, StopRequested } from "./run-control.ts";
 import { type SetStreamResult, streamSet } from "./stream-set.ts";
-import { checkTape, positionForWrite } from "./tape-check.ts";
+import { checkTape, loadFirstTape, positionForWrite } from "./tape-check.ts";
 import { nextTape } from "./tape-rotation.ts";
 
 export type BackupTuning = {
@@ -158,6 +158,7 @@ export async function runBackup(
   }
 
   try {
+    await loadFirstTape(ctx.drive, ctx.changer, order.tape.barcode);
     const check = await checkTape(ctx.drive, order.tape);
     if (!check.ok) return { state: "failed", error: check.error, retryable: false };
     if (check.warning) control.addLog("warn", check.warning, null);

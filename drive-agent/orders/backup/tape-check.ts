@@ -1,5 +1,6 @@
 import type { TapeTarget } from "../../../contracts/agent-protocol.ts";
 import type { Drive } from "../../drives/drive.ts";
+import type { TapeChanger } from "../types.ts";
 import { DriveError } from "../../errors.ts";
 import { readTapeLabel, type TapeIdentity } from "../../tape/label-tape.ts";
 
@@ -68,4 +69,17 @@ export async function positionForWrite(
     );
   await drive.setBlockSize(blockSize);
   return filesOnTape;
+}
+
+/**
+ * Puts the order's first tape in the drive when a changer can: the hub hands out tapes that sit
+ * in a slot, and a drive may have been left empty (an agent killed mid-swap). A drive with a
+ * cartridge it cannot name (st without a barcode reader) is left alone: the label check decides.
+ */
+export async function loadFirstTape(drive: Drive, changer: TapeChanger | null, barcode: string): Promise<void> {
+  if (!changer) return;
+  const status = await drive.status().catch(() => null);
+  if (status?.barcode === barcode) return;
+  if (status && status.barcode === null && status.flags.online) return;
+  await changer.loadTape(barcode);
 }
