@@ -23,6 +23,7 @@ import { registerOpenApiRoute } from "./routes/api/openapi.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerUserRoutes } from "./routes/api/users.ts";
+import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { registerOperationPages } from "./routes/pages/operations.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
@@ -97,6 +98,7 @@ export function createApp(deps: Deps): HubApp {
   registerSessionPages(pages);
   registerOperationPages(pages);
   registerRestorePages(pages);
+  registerAdminPages(pages);
 
   app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

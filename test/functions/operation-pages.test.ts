@@ -78,4 +78,34 @@ describe("operation pages", () => {
     expect(html).toContain('hx-trigger="every 2s"');
     expect(html).toContain("queued");
   });
+
+  it("admins manage users and API keys from pages; the key is shown once; others cannot reach them", async () => {
+    const admin = await hub.tokenFor("admin");
+    const post = (path: string, body: string, token = admin) =>
+      hub.request(path, {
+        method: "POST",
+        token,
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body,
+      });
+    expect((await post("/users", "username=dora&password=long-password-1&role=operator")).status).toBe(201);
+    const users = await page("/users", admin);
+    expect(users).toContain("dora");
+    const created = await post("/api-keys", "name=ci&role=read-only");
+    const shown = await created.text();
+    const key = (shown.match(/tbk_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}/) ?? [])[0] as string;
+    expect(key).toBeDefined();
+    expect(created.headers.get("cache-control")).toBe("no-store");
+    expect(await page("/api-keys", admin)).not.toContain(key);
+    expect((await hub.request("/api/v1/pools", { token: key })).status).toBe(200);
+    const id = (
+      (await (await hub.request("/api/v1/api-keys", { token: admin })).json()) as {
+        items: { id: number; name: string }[];
+      }
+    ).items.find((k) => k.name === "ci")?.id;
+    expect((await post(`/api-keys/${id}/revoke`, "")).status).toBe(200);
+    expect((await hub.request("/api/v1/pools", { token: key })).status).toBe(401);
+    expect((await hub.request("/users", { token: op })).status).toBe(403);
+    expect(await page("/", op)).not.toContain('href="/users"');
+  });
 });

@@ -17,6 +17,11 @@ const NAV = [
   { href: "/logs", label: "Logs" },
 ];
 
+const ADMIN_NAV = [
+  { href: "/users", label: "Users" },
+  { href: "/api-keys", label: "API keys" },
+];
+
 export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
   const headers = props.csrfToken ? JSON.stringify({ "X-CSRF-Token": props.csrfToken }) : undefined;
   return (
@@ -35,7 +40,7 @@ export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
           </a>
           {props.user ? (
             <nav aria-label="Main">
-              {NAV.map((item) => (
+              {[...NAV, ...(props.user.role === "admin" ? ADMIN_NAV : [])].map((item) => (
                 <a href={item.href} aria-current={props.current === item.href ? "page" : undefined}>
                   {item.label}
                 </a>

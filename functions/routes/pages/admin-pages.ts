@@ -1,0 +1,92 @@
+import { renderDocument } from "../../../views/html.ts";
+import { ApiKeysPage, NewApiKey, UsersPage } from "../../../views/pages/admin.tsx";
+import { createApiKey, createApiKeyInput, listApiKeys, revokeApiKey } from "../../services/api-keys.ts";
+import { createUser, createUserInput, listUsers, updateUser, updateUserInput } from "../../services/users.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
+import { formFields, num, ok, parseForm } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+/** Users and API keys: admin only, like their API. */
+export function registerAdminPages(pages: PageRouter): void {
+  pages.route({ method: "GET", path: "/users", permission: "admin", summary: "Users" }, async (c) => {
+    const users = await listUsers(serviceCtx(c), { limit: 500 });
+    return c.html(renderDocument(UsersPage({ layout: await layoutFor(c), users: users.items })));
+  });
+  pages.route(
+    { method: "POST", path: "/users", permission: "admin", summary: "Create a user", audit: "user.create" },
+    async (c) => {
+      const f = await formFields(c);
+      const user = await createUser(
+        serviceCtx(c),
+        parseForm(createUserInput, { username: f.username, password: f.password, role: f.role }),
+        c.get("deps").config.BCRYPT_COST,
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `User ${user.username} created`, 201);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/users/:id",
+      permission: "admin",
+      summary: "Change a user's role or access",
+      audit: "user.update",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const input = parseForm(updateUserInput, {
+        role: f.role,
+        disabled: f.disabled === undefined ? undefined : f.disabled === "true",
+      });
+      const user = await updateUser(
+        serviceCtx(c),
+        Number(c.req.param("id")),
+        input,
+        c.get("deps").config.BCRYPT_COST,
+      );
+      return ok(c, `Saved: ${user.role}${user.disabled ? ", disabled" : ""}`);
+    },
+  );
+  pages.route({ method: "GET", path: "/api-keys", permission: "admin", summary: "API keys" }, async (c) => {
+    const keys = await listApiKeys(serviceCtx(c), { limit: 500 });
+    return c.html(renderDocument(ApiKeysPage({ layout: await layoutFor(c), keys: keys.items })));
+  });
+  pages.route(
+    {
+      method: "POST",
+      path: "/api-keys",
+      permission: "admin",
+      summary: "Create an API key (shown once)",
+      audit: "api_key.create",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const created = await createApiKey(
+        serviceCtx(c),
+        principalOf(c),
+        parseForm(createApiKeyInput, {
+          name: f.name,
+          role: f.role,
+          expiresInDays: num(f.expiresInDays) ?? null,
+        }),
+      );
+      c.header("Cache-Control", "no-store");
+      return c.html(NewApiKey({ key: created.key, name: created.apiKey.name }).value, 201);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/api-keys/:id/revoke",
+      permission: "admin",
+      summary: "Revoke an API key",
+      audit: "api_key.revoke",
+    },
+    async (c) => {
+      await revokeApiKey(serviceCtx(c), Number(c.req.param("id")));
+      return ok(c, "Revoked");
+    },
+  );
+}

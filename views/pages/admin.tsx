@@ -1,0 +1,148 @@
+import { formatTime } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { Field, HxForm, Select } from "../partials/forms.tsx";
+
+type Layoutless = Omit<LayoutModel, "title" | "current">;
+const ROLE_OPTIONS = ["read-only", "operator", "admin"].map((r) => ({ value: r, label: r }));
+
+export function UsersPage(model: {
+  layout: Layoutless;
+  users: { id: number; username: string; role: string; disabled: boolean; lastLoginAt: Date | null }[];
+}): SafeHtml {
+  return (
+    <Layout {...model.layout} title="Users" current="/users">
+      <h1>Users</h1>
+      <section class="card">
+        <table>
+          <thead>
+            <tr>
+              <th>User</th>
+              <th>Role</th>
+              <th>Last sign-in</th>
+              <th>Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {model.users.map((u) => (
+              <tr>
+                <td>
+                  {u.username}
+                  {u.disabled ? <span class="badge state-failed"> disabled</span> : null}
+                </td>
+                <td>{u.role}</td>
+                <td>{formatTime(u.lastLoginAt)}</td>
+                <td>
+                  <form class="inline" hx-post={`/users/${u.id}`} hx-target={`#user-${u.id}-result`}>
+                    <select name="role" aria-label={`Role of ${u.username}`}>
+                      {ROLE_OPTIONS.map((o) => (
+                        <option value={o.value} selected={o.value === u.role}>
+                          {o.label}
+                        </option>
+                      ))}
+                    </select>
+                    <select name="disabled" aria-label={`Access of ${u.username}`}>
+                      <option value="false" selected={!u.disabled}>
+                        active
+                      </option>
+                      <option value="true" selected={u.disabled}>
+                        disabled
+                      </option>
+                    </select>
+                    <button type="submit">Save</button>
+                    <span id={`user-${u.id}-result`}></span>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section class="card">
+        <h2>New user</h2>
+        <HxForm action="/users" id="new-user" submit="Create user">
+          <Field label="Username" name="username" required />
+          <Field label="Password (at least 10 characters)" name="password" type="password" required />
+          <Select label="Role" name="role" options={ROLE_OPTIONS} />
+        </HxForm>
+      </section>
+    </Layout>
+  );
+}
+
+export function ApiKeysPage(model: {
+  layout: Layoutless;
+  keys: {
+    id: number;
+    name: string;
+    prefix: string;
+    role: string;
+    expiresAt: Date | null;
+    lastUsedAt: Date | null;
+  }[];
+}): SafeHtml {
+  return (
+    <Layout {...model.layout} title="API keys" current="/api-keys">
+      <h1>API keys</h1>
+      <section class="card">
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Key</th>
+              <th>Role</th>
+              <th>Expires</th>
+              <th>Last used</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {model.keys.map((k) => (
+              <tr>
+                <td>{k.name}</td>
+                <td>
+                  <code>tbk_{k.prefix}_…</code>
+                </td>
+                <td>{k.role}</td>
+                <td>{formatTime(k.expiresAt)}</td>
+                <td>{formatTime(k.lastUsedAt)}</td>
+                <td>
+                  <form
+                    class="inline"
+                    hx-post={`/api-keys/${k.id}/revoke`}
+                    hx-target={`#key-${k.id}-result`}
+                    hx-confirm={`Revoke ${k.name}?`}
+                  >
+                    <button type="submit">Revoke</button>
+                    <span id={`key-${k.id}-result`}></span>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section class="card">
+        <h2>New API key</h2>
+        <p class="muted">
+          The key is shown once, right after it is created. Store it in your script's secret store.
+        </p>
+        <HxForm action="/api-keys" id="new-key" submit="Create key">
+          <Field label="Name" name="name" required />
+          <Select label="Role" name="role" options={ROLE_OPTIONS} />
+          <Field label="Expires in days (empty = never)" name="expiresInDays" type="number" />
+        </HxForm>
+      </section>
+    </Layout>
+  );
+}
+
+/** Shown once after creation; the key is never retrievable again. */
+export function NewApiKey(props: { key: string; name: string }): SafeHtml {
+  return (
+    <div class="alert ok" role="status">
+      <p>Key {props.name} created. Copy it now; it is not shown again:</p>
+      <pre>{props.key}</pre>
+    </div>
+  );
+}
