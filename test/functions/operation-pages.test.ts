@@ -28,7 +28,7 @@ describe("operation pages", () => {
   };
 
   it("every page renders for an operator with its controls, and escapes names", async () => {
-    for (const path of ["/", "/tapes", "/jobs", "/jobs/1", "/agents", "/logs"]) {
+    for (const path of ["/", "/tapes", "/tapes/1", "/jobs", "/jobs/1", "/agents", "/logs"]) {
       const html = await page(path, op);
       expect(html, path).not.toContain("<script>alert");
       expect(html, path).not.toContain("<img src=x");
@@ -107,5 +107,18 @@ describe("operation pages", () => {
     expect((await hub.request("/api/v1/pools", { token: key })).status).toBe(401);
     expect((await hub.request("/users", { token: op })).status).toBe(403);
     expect(await page("/", op)).not.toContain('href="/users"');
+  });
+
+  it("an operator marks a tape offsite with its location from the tape's page; a read-only user gets no form", async () => {
+    const res = await hub.request("/tapes/1", {
+      method: "POST",
+      token: op,
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: "poolId=1&state=offsite&location=Vault%20B",
+    });
+    expect(res.status).toBe(200);
+    const html = await page("/tapes/1", op);
+    expect(html).toContain("offsite (Vault B)");
+    expect(await page("/tapes/1", ro)).not.toContain('hx-post="/tapes/1"');
   });
 });

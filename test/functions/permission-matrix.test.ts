@@ -88,6 +88,8 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /tapes": "read-only",
   "POST /tapes": "operator",
   "POST /tapes/:id/label": "operator",
+  "GET /tapes/:id": "read-only",
+  "POST /tapes/:id": "operator",
   "GET /jobs": "read-only",
   "GET /jobs/:id": "read-only",
   "POST /jobs": "operator",

@@ -62,7 +62,9 @@ export function TapesPage(model: TapesModel): SafeHtml {
           <tbody>
             {model.tapes.map((t) => (
               <tr id={`tape-${t.id}`}>
-                <td>{t.barcode}</td>
+                <td>
+                  <a href={`/tapes/${t.id}`}>{t.barcode}</a>
+                </td>
                 <td>{t.label ?? "–"}</td>
                 <td>{t.poolId ? (poolName.get(t.poolId) ?? "–") : "–"}</td>
                 <td>

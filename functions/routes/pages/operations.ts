@@ -1,10 +1,12 @@
+import { eq } from "drizzle-orm";
 import { renderDocument } from "../../../views/html.ts";
 import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
 import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
 import { LogsPage } from "../../../views/pages/logs.tsx";
 import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
+import { TapePage } from "../../../views/pages/tape.tsx";
 import { TapesPage } from "../../../views/pages/tapes.tsx";
-import { TAPE_STATES } from "../../db/schema/index.ts";
+import { backupSetSegments, backupSets, TAPE_STATES } from "../../db/schema/index.ts";
 import { createAgent, createAgentInput, listAgents } from "../../services/agents/agents.ts";
 import { listAuditLogs } from "../../services/audit/list-audit-logs.ts";
 import { listEncryptionKeys } from "../../services/encryption-keys.ts";
@@ -20,7 +22,15 @@ import {
 } from "../../services/runs/control-run.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
 import { createSource, createSourceInput, getSource, listSources } from "../../services/sources.ts";
-import { createTape, createTapeInput, listTapes, tapeFilter } from "../../services/tapes.ts";
+import {
+  createTape,
+  createTapeInput,
+  getTape,
+  listTapes,
+  tapeFilter,
+  updateTape,
+  updateTapeInput,
+} from "../../services/tapes.ts";
 import { labelTapeInput, requestLabel } from "../../services/tapes-label.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { can, formFields, list, num, ok, parseForm } from "./form.ts";
@@ -71,6 +81,66 @@ export function registerOperationPages(pages: PageRouter): void {
       );
       c.header("HX-Refresh", "true");
       return ok(c, `Tape ${tape.barcode} registered`, 201);
+    },
+  );
+  pages.route(
+    { method: "GET", path: "/tapes/:id", permission: "read", summary: "One tape: where it is, its sets" },
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const tape = await getTape(ctx, Number(c.req.param("id")));
+      const [pools, sets] = await Promise.all([
+        listPools(ctx, ALL),
+        ctx.db
+          .select({
+            setId: backupSetSegments.setId,
+            sequence: backupSetSegments.sequence,
+            fileNumber: backupSetSegments.fileNumber,
+            bytes: backupSetSegments.bytes,
+            state: backupSets.state,
+            startedAt: backupSets.startedAt,
+          })
+          .from(backupSetSegments)
+          .innerJoin(backupSets, eq(backupSets.id, backupSetSegments.setId))
+          .where(eq(backupSetSegments.tapeId, tape.id))
+          .orderBy(backupSetSegments.fileNumber),
+      ]);
+      const where = tape.driveId
+        ? "in a drive"
+        : tape.changerId
+          ? `in changer slot ${tape.slot ?? "?"}`
+          : tape.state === "offsite"
+            ? `offsite${tape.location ? ` (${tape.location})` : ""}`
+            : (tape.location ?? "on the shelf");
+      return c.html(
+        renderDocument(
+          TapePage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            tape,
+            pools: pools.items,
+            sets,
+            where,
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/tapes/:id",
+      permission: "operate",
+      summary: "Move a tape to a pool, mark it offsite or retired",
+      audit: "tape.update",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const tape = await updateTape(
+        serviceCtx(c),
+        Number(c.req.param("id")),
+        parseForm(updateTapeInput, { poolId: num(f.poolId), state: f.state, location: f.location ?? null }),
+      );
+      return ok(c, `Tape ${tape.barcode}: ${tape.state}`);
     },
   );
   pages.route(

@@ -1,0 +1,150 @@
+import { formatBytes, formatTime } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+
+export interface TapeModel {
+  layout: Omit<LayoutModel, "title" | "current">;
+  canOperate: boolean;
+  tape: {
+    id: number;
+    barcode: string;
+    label: string | null;
+    uuid: string | null;
+    state: string;
+    poolId: number | null;
+    usedBytes: number;
+    capacityBytes: number | null;
+    fileCount: number;
+    location: string | null;
+    labelledAt: Date | null;
+    lastWrittenAt: Date | null;
+  };
+  pools: { id: number; name: string }[];
+  sets: {
+    setId: number;
+    sequence: number;
+    fileNumber: number;
+    bytes: number;
+    state: string;
+    startedAt: Date;
+  }[];
+  where: string;
+}
+
+/** One cartridge: identity, where it is, the sets on it, and what an operator may change. */
+export function TapePage(model: TapeModel): SafeHtml {
+  const { tape } = model;
+  const pool = model.pools.find((p) => p.id === tape.poolId)?.name ?? "–";
+  return (
+    <Layout {...model.layout} title={tape.barcode} current="/tapes">
+      <h1>Tape {tape.barcode}</h1>
+      <section class="card">
+        <table>
+          <tbody>
+            <tr>
+              <th>Label</th>
+              <td>{tape.label ?? "not labelled"}</td>
+            </tr>
+            <tr>
+              <th>UUID</th>
+              <td>{tape.uuid ?? "–"}</td>
+            </tr>
+            <tr>
+              <th>Pool</th>
+              <td>{pool}</td>
+            </tr>
+            <tr>
+              <th>State</th>
+              <td>
+                <span class={`badge state-${tape.state}`}>{tape.state}</span>
+              </td>
+            </tr>
+            <tr>
+              <th>Where</th>
+              <td>{model.where}</td>
+            </tr>
+            <tr>
+              <th>Used</th>
+              <td>
+                {formatBytes(tape.usedBytes)}
+                {tape.capacityBytes ? ` of ${formatBytes(tape.capacityBytes)}` : ""} in {tape.fileCount} tape
+                files
+              </td>
+            </tr>
+            <tr>
+              <th>Labelled</th>
+              <td>{formatTime(tape.labelledAt)}</td>
+            </tr>
+            <tr>
+              <th>Last written</th>
+              <td>{formatTime(tape.lastWrittenAt)}</td>
+            </tr>
+          </tbody>
+        </table>
+      </section>
+      {model.canOperate ? (
+        <section class="card">
+          <h2>Change</h2>
+          <form class="stack" hx-post={`/tapes/${tape.id}`} hx-target="#tape-change-result">
+            <label>
+              Pool
+              <select name="poolId">
+                {model.pools.map((p) => (
+                  <option value={String(p.id)} selected={p.id === tape.poolId}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              State
+              <select name="state">
+                {["active", "full", "offsite", "retired", "expired"].map((s) => (
+                  <option value={s} selected={s === tape.state}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Location (shelf, vault, courier)
+              <input name="location" value={tape.location ?? ""} />
+            </label>
+            <button type="submit">Save</button>
+            <div id="tape-change-result" aria-live="polite"></div>
+          </form>
+        </section>
+      ) : null}
+      <section class="card">
+        <h2>Backup sets on this tape</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Set</th>
+              <th>Started</th>
+              <th>Segment</th>
+              <th>Tape file</th>
+              <th>Bytes</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {model.sets.map((s) => (
+              <tr>
+                <td>
+                  <a href={`/restore/sets/${s.setId}`}>#{s.setId}</a>
+                </td>
+                <td>{formatTime(s.startedAt)}</td>
+                <td>{s.sequence}</td>
+                <td>{s.fileNumber}</td>
+                <td>{formatBytes(s.bytes)}</td>
+                <td>{s.state}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {model.sets.length === 0 ? <p class="muted">No backup set on this tape.</p> : null}
+      </section>
+    </Layout>
+  );
+}
