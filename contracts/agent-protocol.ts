@@ -100,7 +100,7 @@ export type HeartbeatRequest = z.input<typeof HeartbeatRequest>;
 // ---------------------------------------------------------------------------------------------
 // Work orders (the JWS payload). Verified on the raw bytes before this schema ever sees them.
 
-const CATALOG_ENTRY_TYPES_FOR_ORDERS = [
+export const CATALOG_ENTRY_TYPES = [
   "file",
   "dir",
   "symlink",
@@ -212,7 +212,7 @@ export const RestoreOrderBody = z.object({
     .array(
       z.object({
         path: z.string().min(1).max(4096),
-        type: z.enum(CATALOG_ENTRY_TYPES_FOR_ORDERS),
+        type: z.enum(CATALOG_ENTRY_TYPES),
         size: z.number().int().min(0),
         sha256: z
           .string()
@@ -285,17 +285,6 @@ export const LogLines = z.object({
     .max(1000),
 });
 export type LogLines = z.input<typeof LogLines>;
-
-export const CATALOG_ENTRY_TYPES = [
-  "file",
-  "dir",
-  "symlink",
-  "hardlink",
-  "char",
-  "block",
-  "fifo",
-  "other",
-] as const;
 
 /** Positional tuple per entry keeps chunks small: 5,000 entries ≈ 1 MB of JSON. */
 export const CatalogEntry = z.tuple([

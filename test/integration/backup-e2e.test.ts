@@ -349,14 +349,10 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     }
   }, 300_000);
 
-  it("an agent killed with SIGKILL mid-backup leaves the set incomplete, and a retry completes", async () => {
+  /** A new full job of the tree, run until the agent has written bytes: the moment to break things. */
+  async function startFullRunMidway(name: string): Promise<Run> {
     const job = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", {
-        name: "Tree full",
-        sourceId,
-        poolId,
-        compression: "zstd",
-      })
+      await api<{ id: number }>("POST", "/api/v1/jobs", { name, sourceId, poolId, compression: "zstd" })
     ).body;
     const queued = (await api<Run>("POST", `/api/v1/jobs/${job.id}/run`)).body;
     await vi.waitFor(
@@ -367,6 +363,11 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
       },
       { timeout: 120_000, interval: 50 },
     );
+    return queued;
+  }
+
+  it("an agent killed with SIGKILL mid-backup leaves the set incomplete, and a retry completes", async () => {
+    const queued = await startFullRunMidway("Tree full");
     agent?.child.kill("SIGKILL");
     await agent?.stop();
     agent = spawnAgent(stateDir);
@@ -384,22 +385,7 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   }, 300_000);
 
   it("a hub restarted mid-backup loses nothing: the agent retries its reports and the set completes", async () => {
-    const job = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", {
-        name: "Tree again",
-        sourceId,
-        poolId,
-        compression: "zstd",
-      })
-    ).body;
-    const queued = (await api<Run>("POST", `/api/v1/jobs/${job.id}/run`)).body;
-    await vi.waitFor(
-      async () => {
-        const run = (await api<Run>("GET", `/api/v1/runs/${queued.id}`)).body;
-        if (run.state !== "running" || run.bytesDone === 0) throw new Error(`run is ${run.state}`);
-      },
-      { timeout: 120_000, interval: 50 },
-    );
+    const queued = await startFullRunMidway("Tree again");
     // Same catalog, same port: what an operator's service manager does on a restart.
     const port = new URL(hub.url).port;
     await hub.process.stop();
