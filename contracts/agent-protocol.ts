@@ -111,6 +111,21 @@ export const CATALOG_ENTRY_TYPES = [
   "other",
 ] as const;
 
+const Compression = z.enum(["none", "gzip", "zstd"]);
+const BlockSize = z
+  .number()
+  .int()
+  .min(512)
+  .max(4 * 1024 * 1024);
+
+/** How a set is encrypted, shared by the orders that write and read it. */
+export const OrderEncryption = z.object({
+  algorithm: z.enum(["none", "aes-256-gcm"]),
+  keyFingerprint: z.string().max(128).nullable(),
+  /** The 32-byte data key as a compact JWE (ECDH-ES+A256KW, A256GCM) to the agent's X25519 key. */
+  dataKeyJwe: z.string().max(4096).nullable(),
+});
+
 export const TapeTarget = z.object({
   barcode,
   /** What the label in file #0 must say; the agent refuses to write to any other tape. */
@@ -139,18 +154,9 @@ export const BackupOrderBody = z.object({
     exclude: z.array(z.string().max(1024)).max(256),
   }),
   pool: z.object({ id: z.number().int().positive(), name }),
-  compression: z.enum(["none", "gzip", "zstd"]),
-  encryption: z.object({
-    algorithm: z.enum(["none", "aes-256-gcm"]),
-    keyFingerprint: z.string().max(128).nullable(),
-    /** The 32-byte data key as a compact JWE (ECDH-ES+A256KW, A256GCM) to the agent's X25519 key. */
-    dataKeyJwe: z.string().max(4096).nullable(),
-  }),
-  blockSize: z
-    .number()
-    .int()
-    .min(512)
-    .max(4 * 1024 * 1024),
+  compression: Compression,
+  encryption: OrderEncryption,
+  blockSize: BlockSize,
   drive: z.object({ devicePath }),
   /** The tape to start on, and the ones of the pool the agent may continue on (in order). */
   tape: TapeTarget,
@@ -192,17 +198,9 @@ export const RestoreOrderBody = z.object({
   runId: z.number().int().positive(),
   set: z.object({
     uuid: z.string().uuid(),
-    compression: z.enum(["none", "gzip", "zstd"]),
-    encryption: z.object({
-      algorithm: z.enum(["none", "aes-256-gcm"]),
-      keyFingerprint: z.string().max(128).nullable(),
-      dataKeyJwe: z.string().max(4096).nullable(),
-    }),
-    blockSize: z
-      .number()
-      .int()
-      .min(512)
-      .max(4 * 1024 * 1024),
+    compression: Compression,
+    encryption: OrderEncryption,
+    blockSize: BlockSize,
   }),
   /**
    * What to restore: tar member paths (as catalogued) with their expected sha256, size and

@@ -14,7 +14,7 @@ import {
 import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { enrollAgent, heartbeat, touchAgent } from "../../services/agents/agents.ts";
-import { deliverNextOrder } from "../../services/orders/deliver-order.ts";
+import { deliverNextOrder, reclaimUnacknowledged } from "../../services/orders/deliver-order.ts";
 import {
   acknowledgeOrder,
   appendLogs,
@@ -87,6 +87,7 @@ export function registerAgentProtocol(agentApi: ApiRouter): void {
       const id = agentId(c);
       const deadline = Date.now() + query.wait * 1000;
       await touchAgent(ctx, id);
+      await reclaimUnacknowledged(ctx, id);
       await dispatchQueuedRuns(ctx);
       for (;;) {
         const order = await deliverNextOrder(ctx, secrets, id);

@@ -18,7 +18,6 @@ export async function deliverNextOrder(
   secrets: HubSecrets,
   agentId: string,
 ): Promise<string | null> {
-  await reclaimUnacknowledged(ctx, agentId);
   const now = ctx.now();
   const pending = await ctx.db.query.workOrders.findMany({
     where: and(
@@ -67,7 +66,8 @@ async function withSealedKey(
     : { ...body, set: { ...body.set, encryption: { ...body.set.encryption, dataKeyJwe } } };
 }
 
-async function reclaimUnacknowledged(ctx: ServiceCtx, agentId: string): Promise<void> {
+/** Takes back orders delivered but never acknowledged; once per poll request is enough. */
+export async function reclaimUnacknowledged(ctx: ServiceCtx, agentId: string): Promise<void> {
   const cutoff = new Date(ctx.now().getTime() - ACK_TIMEOUT_MS);
   const stale = await ctx.db
     .update(workOrders)
