@@ -1,7 +1,7 @@
 import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { Field, HxForm, Select } from "../partials/forms.tsx";
+import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 
 type Layoutless = Omit<LayoutModel, "title" | "current">;
 const ROLE_OPTIONS = ["read-only", "operator", "admin"].map((r) => ({ value: r, label: r }));
@@ -15,14 +15,7 @@ export function UsersPage(model: {
       <h1>Users</h1>
       <section class="card">
         <table>
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Role</th>
-              <th>Last sign-in</th>
-              <th>Change</th>
-            </tr>
-          </thead>
+          <TableHead columns={["User", "Role", "Last sign-in", "Change"]} />
           <tbody>
             {model.users.map((u) => (
               <tr>
@@ -86,16 +79,7 @@ export function ApiKeysPage(model: {
       <h1>API keys</h1>
       <section class="card">
         <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Key</th>
-              <th>Role</th>
-              <th>Expires</th>
-              <th>Last used</th>
-              <th></th>
-            </tr>
-          </thead>
+          <TableHead columns={["Name", "Key", "Role", "Expires", "Last used", ""]} />
           <tbody>
             {model.keys.map((k) => (
               <tr>

@@ -1,7 +1,7 @@
 import { formatAgo } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { Field, HxForm } from "../partials/forms.tsx";
+import { Field, HxForm, TableHead } from "../partials/forms.tsx";
 
 export interface AgentsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -24,15 +24,7 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
       <h1>Agents</h1>
       <section class="card">
         <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>State</th>
-              <th>Host</th>
-              <th>Version</th>
-              <th>Last seen</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Name", "State", "Host", "Version", "Last seen"]} />
           <tbody>
             {model.agents.map((a) => (
               <tr>

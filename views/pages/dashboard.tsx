@@ -2,6 +2,7 @@ import type { Dashboard } from "../../functions/services/dashboard.ts";
 import { formatAgo, formatBytes, formatRate, formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { TableHead } from "../partials/forms.tsx";
 import { RunProgress } from "../partials/run-progress.tsx";
 import { ThroughputChart } from "../partials/throughput-chart.tsx";
 
@@ -43,13 +44,7 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
             <p class="muted">No drive-agent yet. Create one under Agents and enroll it on the tape host.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th>Agent</th>
-                  <th>State</th>
-                  <th>Last seen</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Agent", "State", "Last seen"]} />
               <tbody>
                 {data.agents.map((a) => (
                   <tr>
@@ -65,13 +60,7 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
           )}
           {data.drives.length > 0 ? (
             <table>
-              <thead>
-                <tr>
-                  <th>Drive</th>
-                  <th>State</th>
-                  <th>Tape</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Drive", "State", "Tape"]} />
               <tbody>
                 {data.drives.map((d) => (
                   <tr>
@@ -126,15 +115,7 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
           <p class="muted">No run finished in the last 24 hours.</p>
         ) : (
           <table>
-            <thead>
-              <tr>
-                <th>Finished</th>
-                <th>Job</th>
-                <th>Result</th>
-                <th>Data</th>
-                <th>Rate</th>
-              </tr>
-            </thead>
+            <TableHead columns={["Finished", "Job", "Result", "Data", "Rate"]} />
             <tbody>
               {data.recent.map((r) => (
                 <tr>

@@ -1,7 +1,7 @@
 import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { Field, HxForm, Select } from "../partials/forms.tsx";
+import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 
 export interface JobsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -32,16 +32,9 @@ export function JobsPage(model: JobsModel): SafeHtml {
       <h1>Jobs</h1>
       <section class="card">
         <table>
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>Source → pool</th>
-              <th>Type</th>
-              <th>Schedule</th>
-              <th>Next run</th>
-              {model.canOperate ? <th>Actions</th> : null}
-            </tr>
-          </thead>
+          <TableHead
+            columns={["Job", "Source → pool", "Type", "Schedule", "Next run", model.canOperate && "Actions"]}
+          />
           <tbody>
             {model.jobs.map((j) => (
               <tr>
@@ -189,17 +182,7 @@ export function JobPage(model: JobModel): SafeHtml {
       <section class="card">
         <h2>Run history</h2>
         <table>
-          <thead>
-            <tr>
-              <th>Run</th>
-              <th>Queued</th>
-              <th>Finished</th>
-              <th>Type</th>
-              <th>Result</th>
-              <th>Files</th>
-              <th>By</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Run", "Queued", "Finished", "Type", "Result", "Files", "By"]} />
           <tbody>
             {model.runs.map((r) => (
               <tr>

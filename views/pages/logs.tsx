@@ -1,7 +1,7 @@
 import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { Field } from "../partials/forms.tsx";
+import { Field, TableHead } from "../partials/forms.tsx";
 
 export interface LogsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -32,16 +32,7 @@ export function LogsPage(model: LogsModel): SafeHtml {
       </form>
       <section class="card">
         <table>
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Actor</th>
-              <th>Action</th>
-              <th>Target</th>
-              <th>Outcome</th>
-              <th>From</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Time", "Actor", "Action", "Target", "Outcome", "From"]} />
           <tbody>
             {model.rows.map((r) => (
               <tr>

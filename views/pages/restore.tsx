@@ -1,6 +1,7 @@
 import { formatBytes, formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { TableHead } from "../partials/forms.tsx";
 
 type Layoutless = Omit<LayoutModel, "title" | "current">;
 
@@ -59,17 +60,7 @@ export function RestoreStart(model: {
       <section class="card">
         <h2>Or pick a backup set</h2>
         <table>
-          <thead>
-            <tr>
-              <th>Set</th>
-              <th>Job</th>
-              <th>Started</th>
-              <th>Type</th>
-              <th>State</th>
-              <th>Files</th>
-              <th>Size</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Set", "Job", "Started", "Type", "State", "Files", "Size"]} />
           <tbody>
             {model.sets.map((s) => (
               <tr>
@@ -134,14 +125,7 @@ export function RestoreBrowse(model: {
       </nav>
       <form class="card" hx-post={`/restore/sets/${model.setId}/plan`} hx-target="#plan" hx-swap="innerHTML">
         <table>
-          <thead>
-            <tr>
-              <th></th>
-              <th>Name</th>
-              <th>Type</th>
-              <th>Size</th>
-            </tr>
-          </thead>
+          <TableHead columns={["", "Name", "Type", "Size"]} />
           <tbody>
             {model.entries.map((e) => (
               <tr>

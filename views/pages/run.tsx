@@ -1,6 +1,7 @@
 import { formatTime } from "../format.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { TableHead } from "../partials/forms.tsx";
 import { RunProgress, type RunProgressModel } from "../partials/run-progress.tsx";
 
 export interface RunModel extends RunProgressModel {
@@ -99,14 +100,7 @@ export function RunPage(model: {
       <section class="card">
         <h2>Log</h2>
         <table>
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Level</th>
-              <th>Message</th>
-              <th>Path</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Time", "Level", "Message", "Path"]} />
           <tbody>{LogTail({ runId: run.id, lines: model.lines, after: 0, live: !run.finishedAt })}</tbody>
         </table>
       </section>

@@ -1,6 +1,7 @@
 import { formatBytes, formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { TableHead } from "../partials/forms.tsx";
 
 export interface TapeModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -118,16 +119,7 @@ export function TapePage(model: TapeModel): SafeHtml {
       <section class="card">
         <h2>Backup sets on this tape</h2>
         <table>
-          <thead>
-            <tr>
-              <th>Set</th>
-              <th>Started</th>
-              <th>Segment</th>
-              <th>Tape file</th>
-              <th>Bytes</th>
-              <th>State</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Set", "Started", "Segment", "Tape file", "Bytes", "State"]} />
           <tbody>
             {model.sets.map((s) => (
               <tr>

@@ -1,7 +1,7 @@
 import { formatBytes, formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { Field, HxForm, Select } from "../partials/forms.tsx";
+import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 
 export interface TapeRow {
   id: number;
@@ -48,17 +48,17 @@ export function TapesPage(model: TapesModel): SafeHtml {
       </form>
       <section class="card">
         <table>
-          <thead>
-            <tr>
-              <th>Barcode</th>
-              <th>Label</th>
-              <th>Pool</th>
-              <th>State</th>
-              <th>Used</th>
-              <th>Last written</th>
-              {model.canOperate ? <th>Actions</th> : null}
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              "Barcode",
+              "Label",
+              "Pool",
+              "State",
+              "Used",
+              "Last written",
+              model.canOperate && "Actions",
+            ]}
+          />
           <tbody>
             {model.tapes.map((t) => (
               <tr id={`tape-${t.id}`}>

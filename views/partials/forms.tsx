@@ -52,3 +52,18 @@ export function Select(props: {
     </label>
   );
 }
+
+/** A table's header row; a `false` column is left out (a control the role may not use). */
+export function TableHead(props: { columns: (string | false)[] }): SafeHtml {
+  return (
+    <thead>
+      <tr>
+        {props.columns
+          .filter((c): c is string => c !== false)
+          .map((c) => (
+            <th>{c}</th>
+          ))}
+      </tr>
+    </thead>
+  );
+}

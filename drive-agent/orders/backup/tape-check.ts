@@ -1,8 +1,8 @@
 import type { TapeTarget } from "../../../contracts/agent-protocol.ts";
 import type { Drive } from "../../drives/drive.ts";
-import type { TapeChanger } from "../types.ts";
 import { DriveError } from "../../errors.ts";
 import { readTapeLabel, type TapeIdentity } from "../../tape/label-tape.ts";
+import type { TapeChanger } from "../types.ts";
 
 export type TapeCheck =
   | { ok: true; filesOnTape: number; warning: string | null }
@@ -76,7 +76,11 @@ export async function positionForWrite(
  * in a slot, and a drive may have been left empty (an agent killed mid-swap). A drive with a
  * cartridge it cannot name (st without a barcode reader) is left alone: the label check decides.
  */
-export async function loadFirstTape(drive: Drive, changer: TapeChanger | null, barcode: string): Promise<void> {
+export async function loadFirstTape(
+  drive: Drive,
+  changer: TapeChanger | null,
+  barcode: string,
+): Promise<void> {
   if (!changer) return;
   const status = await drive.status().catch(() => null);
   if (status?.barcode === barcode) return;
