@@ -174,7 +174,8 @@ function pad(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
 }
 
-function cString(buf: Buffer, start: number, length: number): string {
+/** A NUL-terminated field of a tar header. */
+export function cString(buf: Buffer, start: number, length: number): string {
   const end = buf.indexOf(0, start);
   return buf.toString("utf8", start, end === -1 || end > start + length ? start + length : end);
 }

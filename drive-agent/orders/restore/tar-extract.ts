@@ -15,7 +15,7 @@ import {
   utimes,
 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { parsePax, readNumber } from "../../pipeline/tar-parser.ts";
+import { cString, parsePax, readNumber } from "../../pipeline/tar-parser.ts";
 import { freeName, prepareTarget } from "./safe-path.ts";
 
 export type OverwritePolicy = "skip" | "overwrite" | "rename";
@@ -360,11 +360,6 @@ export class TarExtractor {
       error,
     });
   }
-}
-
-function cString(buf: Buffer, start: number, length: number): string {
-  const end = buf.indexOf(0, start);
-  return buf.toString("utf8", start, end === -1 || end > start + length ? start + length : end);
 }
 
 /** The header checksum: a stream that lost its place (a damaged block) is caught at the next header. */
