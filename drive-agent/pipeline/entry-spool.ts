@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { LineSpool } from "./line-spool.ts";
 import type { TarMember } from "./tar-parser.ts";
 
 /** A member waiting to learn which segment(s) hold it: it is known once its bytes are on tape. */
@@ -13,7 +13,6 @@ export type SpooledMember = {
   fields: [string, TarMember["type"], number, number, number, number, number, string | null, string | null];
 };
 
-const FLUSH_BYTES = 256 << 10;
 const READ_BYTES = 1 << 20;
 
 /**
@@ -22,40 +21,31 @@ const READ_BYTES = 1 << 20;
  * memory stays flat; a reader takes them back in order once the drive has written their bytes.
  */
 export class EntrySpool {
-  private readonly fd: number;
-  private buffer: string[] = [];
-  private bufferBytes = 0;
-  private written = 0;
+  private readonly lines: LineSpool;
   private readPos = 0;
   private nextOrdinal = 0;
   private queued: SpooledMember[] = [];
-  count = 0;
 
   constructor(
     readonly path: string,
     private readonly chunkBytes: number,
   ) {
-    this.fd = openSync(path, "w+");
+    this.lines = new LineSpool(path);
+  }
+
+  get count(): number {
+    return this.lines.count;
   }
 
   add(member: TarMember): void {
     const end = Math.max(member.endOffset, member.headerOffset + 1);
-    const line = `${Math.floor(member.headerOffset / this.chunkBytes)}\t${Math.floor((end - 1) / this.chunkBytes)}\t${member.headerOffset}\t${member.endOffset}\t${JSON.stringify([member.path, member.type, member.size, member.mode, member.uid, member.gid, member.mtime, member.linkTarget, member.sha256])}\n`;
-    this.buffer.push(line);
-    this.bufferBytes += line.length;
-    this.count++;
-    if (this.bufferBytes >= FLUSH_BYTES) this.flush();
+    this.lines.add(
+      `${Math.floor(member.headerOffset / this.chunkBytes)}\t${Math.floor((end - 1) / this.chunkBytes)}\t${member.headerOffset}\t${member.endOffset}\t${JSON.stringify([member.path, member.type, member.size, member.mode, member.uid, member.gid, member.mtime, member.linkTarget, member.sha256])}`,
+    );
   }
 
   flush(): void {
-    if (this.buffer.length === 0) return;
-    const data = Buffer.from(this.buffer.join(""), "utf8");
-    this.buffer = [];
-    this.bufferBytes = 0;
-    let done = 0;
-    while (done < data.length)
-      done += writeSync(this.fd, data, done, data.length - done, this.written + done);
-    this.written += data.length;
+    this.lines.flush();
   }
 
   /** The next member in order without taking it, or null when none is spooled yet. */
@@ -86,23 +76,13 @@ export class EntrySpool {
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.lines.close();
   }
 
   private fill(): void {
-    if (this.readPos >= this.written) this.flush();
-    if (this.readPos >= this.written) return;
-    const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, this.written - this.readPos));
-    const got = readSync(this.fd, buf, 0, buf.length, this.readPos);
-    // Whole lines only: a record cut by this read is read again next time.
-    const end = buf.lastIndexOf(10, got - 1);
-    if (end === -1) throw new Error(`entry spool ${this.path}: a record longer than ${READ_BYTES} bytes`);
-    const text = buf.toString("utf8", 0, end + 1);
-    this.readPos += end + 1;
-    let pos = 0;
-    while (pos < text.length) {
-      const nl = text.indexOf("\n", pos);
-      const line = text.slice(pos, nl);
+    const { lines, next } = this.lines.readLines(this.readPos, READ_BYTES);
+    this.readPos = next;
+    for (const line of lines) {
       const [startChunk, endChunk, headerOffset, endOffset, json] = line.split("\t", 5);
       this.queued.push({
         ordinal: this.nextOrdinal++,
@@ -112,7 +92,6 @@ export class EntrySpool {
         endOffset: Number(endOffset),
         fields: JSON.parse(json ?? "[]"),
       });
-      pos = nl + 1;
     }
   }
 }

@@ -2,18 +2,23 @@ import { closeSync, openSync, readSync, writeSync } from "node:fs";
 
 const FLUSH_BYTES = 256 << 10;
 
-/** An append-only file of lines (a segment's TOC entries, its chunk index), read back once in order. */
+/**
+ * An append-only file of lines (a segment's TOC entries, its chunk index, members waiting for
+ * the drive), written in 256 KiB batches and read back in order in whole lines.
+ */
 export class LineSpool {
   private readonly fd: number;
   private buffer: string[] = [];
   private bufferBytes = 0;
-  private written = 0;
+  /** Bytes on disk; lines still in the buffer are not counted until flushed. */
+  written = 0;
   count = 0;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, "w+");
   }
 
+  /** Appends one line; `line` must not contain a newline. */
   add(line: string): void {
     this.buffer.push(line);
     this.bufferBytes += line.length;
@@ -32,19 +37,29 @@ export class LineSpool {
     this.written += data.length;
   }
 
+  /**
+   * The whole lines in up to `maxBytes` from byte `pos` (without their newlines) and the
+   * position after the last of them; a line cut by the limit is read again by the next call.
+   */
+  readLines(pos: number, maxBytes: number): { lines: string[]; next: number } {
+    if (pos >= this.written) this.flush();
+    if (pos >= this.written) return { lines: [], next: pos };
+    const buf = Buffer.allocUnsafe(Math.min(maxBytes, this.written - pos));
+    const got = readSync(this.fd, buf, 0, buf.length, pos);
+    const end = buf.lastIndexOf(10, got - 1);
+    if (end === -1) throw new Error(`${this.path}: a line longer than ${maxBytes} bytes`);
+    return { lines: buf.toString("utf8", 0, end).split("\n"), next: pos + end + 1 };
+  }
+
   /** The lines joined by `separator`, in pieces of about `pieceBytes`, without holding them all. */
   *read(separator: string, pieceBytes = 1 << 20): Generator<Buffer> {
     this.flush();
+    const sep = Buffer.from(separator, "utf8");
     let pos = 0;
     let first = true;
-    const sep = Buffer.from(separator, "utf8");
     while (pos < this.written) {
-      const buf = Buffer.allocUnsafe(Math.min(pieceBytes, this.written - pos));
-      const got = readSync(this.fd, buf, 0, buf.length, pos);
-      const end = buf.lastIndexOf(10, got - 1);
-      if (end === -1) throw new Error(`${this.path}: a line longer than ${pieceBytes} bytes`);
-      pos += end + 1;
-      const lines = buf.subarray(0, end).toString("utf8").split("\n");
+      const { lines, next } = this.readLines(pos, pieceBytes);
+      pos = next;
       const parts: Buffer[] = [];
       for (const line of lines) {
         if (!first) parts.push(sep);
