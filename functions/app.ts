@@ -25,6 +25,7 @@ import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
+import { registerDrivePages } from "./routes/pages/drive-pages.ts";
 import { registerOperationPages } from "./routes/pages/operations.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
 import { PageRouter } from "./routes/pages/router.ts";
@@ -99,6 +100,7 @@ export function createApp(deps: Deps): HubApp {
   registerOperationPages(pages);
   registerRestorePages(pages);
   registerAdminPages(pages);
+  registerDrivePages(pages);
 
   app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

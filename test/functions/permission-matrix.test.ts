@@ -33,6 +33,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "PATCH /api/v1/tapes/:id": "operator",
   "DELETE /api/v1/tapes/:id": "operator",
   "POST /api/v1/tapes/:id/label": "operator",
+  "POST /api/v1/tapes/:id/eject": "operator",
   "GET /api/v1/sources": "read-only",
   "GET /api/v1/sources/:id": "read-only",
   "POST /api/v1/sources": "operator",
@@ -115,6 +116,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /restore/sets/:id": "read-only",
   "POST /restore/sets/:id/plan": "read-only",
   "POST /restore/sets/:id/start": "operator",
+  "POST /tapes/:id/eject": "operator",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;
