@@ -27,6 +27,7 @@ import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { registerDrivePages } from "./routes/pages/drive-pages.ts";
+import { registerLogPages } from "./routes/pages/log-pages.ts";
 import { registerOperationPages } from "./routes/pages/operations.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
 import { PageRouter } from "./routes/pages/router.ts";
@@ -105,6 +106,7 @@ export function createApp(deps: Deps): HubApp {
   registerAdminPages(pages);
   registerDrivePages(pages);
   registerSettingsPages(pages);
+  registerLogPages(pages);
 
   app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

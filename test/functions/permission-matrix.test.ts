@@ -122,6 +122,8 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /restore/sets/:id/start": "operator",
   "POST /tapes/:id/eject": "operator",
   "GET /settings": "admin",
+  "GET /logs/audit": "read-only",
+  "GET /api/v1/job-logs": "read-only",
   "POST /settings/job-defaults": "admin",
   "POST /settings/notifications/email": "admin",
   "POST /settings/notifications/telegram": "admin",

@@ -2,13 +2,11 @@ import { eq, or } from "drizzle-orm";
 import { renderDocument } from "../../../views/html.ts";
 import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
 import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
-import { LogsPage } from "../../../views/pages/logs.tsx";
 import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
 import { TapePage } from "../../../views/pages/tape.tsx";
 import { TapesPage } from "../../../views/pages/tapes.tsx";
 import { backupSetSegments, backupSets, drives, TAPE_STATES } from "../../db/schema/index.ts";
 import { createAgent, createAgentInput, listAgents } from "../../services/agents/agents.ts";
-import { listAuditLogs } from "../../services/audit/list-audit-logs.ts";
 import { listEncryptionKeys } from "../../services/encryption-keys.ts";
 import { createJob, createJobInput, getJob, listJobs } from "../../services/jobs.ts";
 import { createPool, createPoolInput, getPool, listPools } from "../../services/pools.ts";
@@ -381,18 +379,4 @@ export function registerOperationPages(pages: PageRouter): void {
       );
     },
   );
-
-  pages.route({ method: "GET", path: "/logs", permission: "read", summary: "Audit log" }, async (c) => {
-    const filter = { action: c.req.query("action") || undefined, actor: c.req.query("actor") || undefined };
-    const page = await listAuditLogs(
-      serviceCtx(c),
-      { limit: 100, cursor: num(c.req.query("cursor")) },
-      filter,
-    );
-    return c.html(
-      renderDocument(
-        LogsPage({ layout: await layoutFor(c), filter, rows: page.items, nextCursor: page.nextCursor }),
-      ),
-    );
-  });
 }
