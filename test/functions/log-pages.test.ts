@@ -60,7 +60,7 @@ describe("logs pages", () => {
     return res.text();
   };
   const messages = (page: string) =>
-    [...page.matchAll(/<td class="log-message">([^<]*)/g)].map((m) => m[1] as string);
+    [...page.matchAll(/<td class="log-message"><div class="msg">([^<]*)/g)].map((m) => m[1] as string);
 
   it("filters by job and shows a line holding markup as text, never as markup", async () => {
     const page = await html(`/logs?jobId=${nightly}`);

@@ -124,7 +124,7 @@ export function JobLogsPage(model: JobLogsModel): SafeHtml {
                     <a href={`/runs/${r.runId}`}>#{r.runId}</a>
                   </td>
                   <td class="log-message">
-                    {r.message}
+                    <div class="msg">{r.message}</div>
                     {r.path ? <div class="run-path">{r.path}</div> : null}
                   </td>
                 </tr>
