@@ -179,6 +179,19 @@ export const LabelOrderBody = z.object({
 });
 export type LabelOrderBody = z.output<typeof LabelOrderBody>;
 
+/**
+ * Takes the cartridge out of the drive: rewind and unload, and back to its home slot (or any
+ * empty one) when the drive sits in a changer. The agent refuses when the drive holds another
+ * cartridge than the one the hub expects.
+ */
+export const EjectOrderBody = z.object({
+  kind: z.literal("eject"),
+  runId: z.number().int().positive().nullable(),
+  drive: z.object({ devicePath }),
+  expectedBarcode: barcode,
+});
+export type EjectOrderBody = z.output<typeof EjectOrderBody>;
+
 /** One tape of a restore, in the order it is read: which set file to read and from where. */
 export const RestoreTape = z.object({
   barcode,
@@ -229,7 +242,12 @@ export const RestoreOrderBody = z.object({
 });
 export type RestoreOrderBody = z.output<typeof RestoreOrderBody>;
 
-export const OrderBody = z.discriminatedUnion("kind", [BackupOrderBody, LabelOrderBody, RestoreOrderBody]);
+export const OrderBody = z.discriminatedUnion("kind", [
+  BackupOrderBody,
+  LabelOrderBody,
+  RestoreOrderBody,
+  EjectOrderBody,
+]);
 export type OrderBody = z.output<typeof OrderBody>;
 
 /** The claims of a work-order JWS: registered claims + the body. */

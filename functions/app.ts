@@ -22,13 +22,17 @@ import { registerHealthRoutes } from "./routes/api/health.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
+import { registerSettingsRoutes } from "./routes/api/settings.ts";
 import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
+import { registerDrivePages } from "./routes/pages/drive-pages.ts";
+import { registerLogPages } from "./routes/pages/log-pages.ts";
 import { registerOperationPages } from "./routes/pages/operations.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
 import { PageRouter } from "./routes/pages/router.ts";
 import { registerSessionPages } from "./routes/pages/session-pages.ts";
+import { registerSettingsPages } from "./routes/pages/settings-pages.ts";
 
 export interface HubApp {
   app: Hono<AppEnv>;
@@ -88,6 +92,7 @@ export function createApp(deps: Deps): HubApp {
   registerRunRoutes(api);
   registerEncryptionKeyRoutes(api);
   registerCatalogRoutes(api);
+  registerSettingsRoutes(api);
   registerOpenApiRoute(api);
 
   const agentApi = new ApiRouter(app, AGENT_API_PREFIX);
@@ -99,6 +104,9 @@ export function createApp(deps: Deps): HubApp {
   registerOperationPages(pages);
   registerRestorePages(pages);
   registerAdminPages(pages);
+  registerDrivePages(pages);
+  registerSettingsPages(pages);
+  registerLogPages(pages);
 
   app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

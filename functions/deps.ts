@@ -38,6 +38,8 @@ export interface Deps {
   now: () => Date;
   /** The peer address as the runtime sees it (socket on Node, CF-Connecting-IP on workerd). */
   peerIp: (c: Context) => string | undefined;
+  /** What the entry runs on, in words for the settings page; absent in tests. */
+  runtime?: { database: string; scheduler: string };
 }
 
 /** What a service verb gets: the catalog and the clock, nothing HTTP. */

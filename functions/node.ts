@@ -52,6 +52,12 @@ export async function startNodeHub(
     assets: nodeAssets,
     now,
     peerIp: (c) => getConnInfo(c).remote.address,
+    runtime: {
+      database: databaseUrl.startsWith("file:")
+        ? `embedded libSQL file (${databaseUrl.slice(5)})`
+        : "remote libSQL",
+      scheduler: "on: every 30 s in each hub process",
+    },
   };
   const { app } = createApp(deps);
   // The scheduler: the same tick the workerd cron trigger calls, every 30 s.

@@ -59,6 +59,10 @@ async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
     assets: workerAssets,
     now,
     peerIp: (c) => c.req.header("cf-connecting-ip"),
+    runtime: {
+      database: config.DATABASE_URL ? "remote libSQL" : "Cloudflare D1",
+      scheduler: "on: the cron trigger of wrangler.toml",
+    },
   };
   return { app: createApp(deps).app, logger, ctx: { db, now } };
 }

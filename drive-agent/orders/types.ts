@@ -1,6 +1,7 @@
 import type {
   BackupOrderBody,
   CatalogChunk,
+  EjectOrderBody,
   LabelOrderBody,
   LogLines,
   OrderResult,
@@ -34,6 +35,11 @@ export interface TapeChanger {
   loadTape(barcode: string): Promise<void>;
   /** Barcodes the changer holds right now (slots and drives). */
   inventory(): Promise<string[]>;
+  /**
+   * Returns the drive's cartridge to the slot it came from (or the first empty one) and says
+   * which slot; null when the drive was empty. Optional: without it an eject is the drive's own.
+   */
+  unloadTape?(): Promise<number | null>;
 }
 
 export interface ExecutorContext {
@@ -58,3 +64,5 @@ export type BackupExecutor = (
 ) => Promise<OrderResult>;
 
 export type LabelExecutor = (order: LabelOrderBody, ctx: ExecutorContext) => Promise<OrderResult>;
+
+export type EjectExecutor = (order: EjectOrderBody, ctx: ExecutorContext) => Promise<OrderResult>;

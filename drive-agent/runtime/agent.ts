@@ -3,6 +3,7 @@ import type { AgentConfig, RunSettings } from "../config.ts";
 import { acquireLock } from "../drives/vtl/lock.ts";
 import { AgentError } from "../errors.ts";
 import { executeBackup } from "../orders/backup.ts";
+import { executeEject } from "../orders/eject.ts";
 import { executeLabel } from "../orders/label.ts";
 import { executeRestore } from "../orders/restore.ts";
 import { AGENT_VERSION } from "../version.ts";
@@ -75,7 +76,12 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     stateDir,
     client,
     encryptionKey: keys.encryption,
-    executors: opts.executors ?? { backup: executeBackup, label: executeLabel, restore: executeRestore },
+    executors: opts.executors ?? {
+      backup: executeBackup,
+      label: executeLabel,
+      restore: executeRestore,
+      eject: executeEject,
+    },
     log,
     retryUntil: grace.signal,
   };

@@ -90,7 +90,35 @@ export async function openOrderDrive(
             await mtx.load(slot.slot, index);
           });
         };
-  return { drive, changer: { loadTape, inventory } };
+  const unloadTape =
+    changerSetup.kind === "vtl"
+      ? async () => {
+          const dir = changerSetup.library;
+          if (!(await readLibrary(dir)).drives.find((d) => d.index === index)?.barcode) return null;
+          let slot = null as number | null;
+          await drive.rewind();
+          await drive.swap(async () => {
+            slot = (await unloadCartridge({ dir, drive: index })).slot;
+          });
+          return slot;
+        }
+      : async () => {
+          const mtx = new MtxChanger({ device: changerSetup.device, signal });
+          const inv = await mtx.inventory();
+          const here = inv.drives.find((d) => d.index === index);
+          if (!here?.full) return null;
+          const home =
+            (here.sourceSlot !== null && !inv.slots.find((s) => s.slot === here.sourceSlot)?.full
+              ? here.sourceSlot
+              : undefined) ?? inv.slots.find((s) => !s.full && !s.importExport)?.slot;
+          if (home === undefined)
+            throw new DriveError("CHANGER_ERROR", "no empty slot to return the cartridge to; free one");
+          // mt offline rewinds and unthreads; only then can the robot take the cartridge.
+          await drive.unload();
+          await drive.swap(() => mtx.unload(home, index));
+          return home;
+        };
+  return { drive, changer: { loadTape, inventory, unloadTape } };
 }
 
 function notInChanger(barcode: string): DriveError {

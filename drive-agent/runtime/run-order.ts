@@ -4,7 +4,13 @@ import type { AgentConfig } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
-import type { BackupExecutor, ExecutorContext, LabelExecutor, TapeChanger } from "../orders/types.ts";
+import type {
+  BackupExecutor,
+  EjectExecutor,
+  ExecutorContext,
+  LabelExecutor,
+  TapeChanger,
+} from "../orders/types.ts";
 import { changerOfDrive, devicePathOf, notOnThisAgent } from "./hardware.ts";
 import { type HubClient, HubRefused } from "./hub-client.ts";
 import { HubReporter } from "./hub-reporter.ts";
@@ -12,7 +18,12 @@ import type { Logger } from "./logger.ts";
 import { openOrderDrive } from "./order-drive.ts";
 import { type OrderRecord, removeOrderRecord, statePaths, writeOrderRecord } from "./state-dir.ts";
 
-export type Executors = { backup: BackupExecutor; label: LabelExecutor; restore: RestoreExecutor };
+export type Executors = {
+  backup: BackupExecutor;
+  label: LabelExecutor;
+  restore: RestoreExecutor;
+  eject: EjectExecutor;
+};
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
 export type AbortReason = "cancel" | "shutdown";
@@ -47,7 +58,7 @@ export async function runOrder(
     orderId,
     kind: body.kind,
     runId: body.runId,
-    setUuid: body.kind === "label" ? null : body.set.uuid,
+    setUuid: body.kind === "backup" || body.kind === "restore" ? body.set.uuid : null,
     startedAt: new Date().toISOString(),
     result: null,
   };
@@ -119,6 +130,7 @@ async function execute(
   try {
     if (body.kind === "backup") return await env.executors.backup(body, { ...ctx, dataKey });
     if (body.kind === "restore") return await env.executors.restore(body, { ...ctx, dataKey });
+    if (body.kind === "eject") return await env.executors.eject(body, ctx);
     return await env.executors.label(body, ctx);
   } catch (error) {
     return failed(error);

@@ -5,6 +5,7 @@ import { BACKUP_TYPES, COMPRESSIONS, ENCRYPTIONS, jobs } from "../db/schema/inde
 import type { ServiceCtx } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { getPool } from "./pools.ts";
+import { getJobDefaults } from "./settings/job-defaults.ts";
 import { displayName, getOrThrow, type PageRequest, pageWhere, patchSchema, toPage } from "./shared.ts";
 import { getSource } from "./sources.ts";
 
@@ -22,7 +23,8 @@ const jobFields = z.object({
   sourceId: z.number().int().positive(),
   poolId: z.number().int().positive(),
   backupType: z.enum(BACKUP_TYPES).default("full"),
-  compression: z.enum(COMPRESSIONS).default("zstd"),
+  /** Absent: the hub's default for new jobs (Settings). */
+  compression: z.enum(COMPRESSIONS).optional(),
   encryption: z.enum(ENCRYPTIONS).default("none"),
   encryptionKeyId: z.number().int().positive().nullish(),
   schedule: schedule.nullish(),
@@ -72,6 +74,7 @@ export async function createJob(ctx: ServiceCtx, input: z.output<typeof createJo
     .insert(jobs)
     .values({
       ...input,
+      compression: input.compression ?? (await getJobDefaults(ctx)).compression,
       kind: "backup",
       nextRunAt: input.schedule ? (nextRun(input.schedule, now) ?? null) : null,
       createdAt: now,

@@ -28,6 +28,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
   let agent: Spawned;
   let browser: Browser;
   let page: Page;
+  let runUrl: string;
   const dialogs: string[] = [];
 
   beforeAll(async () => {
@@ -89,7 +90,9 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
   async function signIn(username: string, password: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const p = await context.newPage();
+    // A confirm is our own question (eject, revoke): accepted. Any other dialog is a script that ran.
     p.on("dialog", (d) => {
+      if (d.type() === "confirm") return void d.accept();
       dialogs.push(d.message());
       void d.dismiss();
     });
@@ -133,7 +136,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
 
     await page.getByRole("button", { name: "Run now" }).click();
     await page.waitForURL(/\/runs\/\d+$/);
-    const runUrl = page.url();
+    runUrl = page.url();
     await page.screenshot({ path: join(SCREENSHOTS, "running-job.png"), fullPage: true });
     // htmx swaps the live section every 2 s; the page itself is never reloaded.
     await page.evaluate(() => {
@@ -176,6 +179,131 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(sha(restored)).toBe(sha(await readFile(join(src, "docs", "report.txt"))));
     expect(dialogs).toEqual([]);
   }, 180_000);
+
+  it("saves the Telegram settings; the bot token is not echoed back in the page HTML", async () => {
+    const token = "123456789:AAH-browser-token-never-echoed_0123456789";
+    await page.goto(`${hub.url}/settings`);
+    const form = page.locator("form[hx-post='/settings/notifications/telegram']");
+    await form.locator("input[name=enabled]").check();
+    await form.locator("input[name=chatId]").fill("-1001234567890");
+    await form.locator("input[name=botToken]").fill(token);
+    await form.getByRole("button", { name: "Save Telegram" }).click();
+    await page.waitForSelector("#telegram-result >> text=bot token set");
+    expect(await page.locator("#telegram-secret-state").textContent()).toBe("set");
+    expect(await page.locator("#telegram-secret").inputValue()).toBe("");
+    expect(await page.content()).not.toContain(token);
+    await page.reload();
+    expect(await page.content()).not.toContain(token);
+    expect(await page.locator("#telegram-secret-state").textContent()).toBe("set");
+    expect(await page.locator("input[name=chatId]").inputValue()).toBe("-1001234567890");
+    await page.screenshot({ path: join(SCREENSHOTS, "settings.png"), fullPage: true });
+  }, 60_000);
+
+  it("filters the job logs by job and shows a log line naming a markup path as text, without a dialog", async () => {
+    const missing = join(src, "gone <img src=x onerror=alert(3)>");
+    const source = await hub.api<{ id: number }>("POST", "/api/v1/sources", {
+      name: "Half there",
+      kind: "local",
+      paths: [join(src, "docs"), missing],
+    });
+    const pools = await hub.api<{ items: { id: number; name: string }[] }>("GET", "/api/v1/pools");
+    const job = await hub.api<{ id: number }>("POST", "/api/v1/jobs", {
+      name: "Half there",
+      sourceId: source.body.id,
+      poolId: pools.body.items.find((p) => p.name === "Weekly")?.id,
+    });
+    const run = await hub.api<{ id: number }>("POST", `/api/v1/jobs/${job.body.id}/run`);
+    await expect
+      .poll(async () => (await hub.api<{ state: string }>("GET", `/api/v1/runs/${run.body.id}`)).body.state, {
+        timeout: 120_000,
+      })
+      .toBe("completed-with-warnings");
+
+    await page.goto(`${hub.url}/logs`);
+    await page.locator("select[name=jobId]").selectOption({ label: "Half there" });
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(new RegExp(`/logs\\?jobId=${job.body.id}`));
+    const line = page.locator("tr", { hasText: "source path cannot be read: ENOENT" });
+    await expect.poll(() => line.count()).toBe(1);
+    expect(await line.locator(".run-path").textContent()).toBe(missing);
+    const jobsShown = await page.locator("main tbody tr td:nth-child(3)").allTextContents();
+    expect(new Set(jobsShown)).toEqual(new Set(["Half there"]));
+    expect(await page.locator("main img").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, "logs.png"), fullPage: true });
+  }, 180_000);
+
+  it("ejects the tape from its page: the drive is empty afterwards and the tape back in a slot", async () => {
+    const tapes = await hub.api<{ items: { id: number }[] }>("GET", "/api/v1/tapes?barcode=TB0001L9");
+    const tapeUrl = `${hub.url}/tapes/${tapes.body.items[0]?.id}`;
+    await page.goto(tapeUrl);
+    expect(await page.locator("main").textContent()).toContain("In Virtual drive 0");
+    await page.getByRole("button", { name: "Eject" }).click();
+    await page.waitForSelector("#tape-eject-result >> text=Ejecting TB0001L9");
+    const drives = async () =>
+      (await hub.api<{ items: { loadedTapeId: number | null }[] }>("GET", "/api/v1/drives")).body.items;
+    await expect
+      .poll(async () => (await drives()).map((d) => d.loadedTapeId), { timeout: 60_000 })
+      .toEqual([null]);
+    await expect
+      .poll(
+        async () => {
+          await page.goto(tapeUrl);
+          return page.locator("tr", { hasText: "Where" }).locator("td").textContent();
+        },
+        { timeout: 60_000 },
+      )
+      .toMatch(/^in changer slot \d+$/);
+    expect(await page.getByRole("button", { name: "Eject" }).count()).toBe(0);
+    expect(dialogs).toEqual([]);
+  }, 120_000);
+
+  it("fits a phone (390×844): no sideways scroll of the page, the whole nav reachable", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phone = await context.newPage();
+    await phone.goto(`${hub.url}/login`);
+    await phone.fill("input[name=username]", "admin");
+    await phone.fill("input[name=password]", HUB_ADMIN_PASSWORD);
+    await phone.click("button[type=submit]");
+    await phone.waitForURL(`${hub.url}/`);
+    const sets = await hub.api<{ items: { id: number }[] }>("GET", "/api/v1/sets");
+    const pages: [string, string][] = [
+      ["dashboard", "/"],
+      ["tapes", "/tapes"],
+      ["run", new URL(runUrl).pathname],
+      ["restore", "/restore"],
+      ["restore-set", `/restore/sets/${sets.body.items[0]?.id}`],
+      ["jobs", "/jobs"],
+      ["logs", "/logs"],
+      ["settings", "/settings"],
+    ];
+    for (const [name, path] of pages) {
+      await phone.goto(`${hub.url}${path}`);
+      const widths = await phone.evaluate(() => ({
+        scroll: document.scrollingElement?.scrollWidth ?? 0,
+        inner: window.innerWidth,
+      }));
+      expect(
+        widths.scroll,
+        `${path} is ${widths.scroll}px wide on a ${widths.inner}px screen`,
+      ).toBeLessThanOrEqual(widths.inner);
+      const links = await phone.locator("header nav a").evaluateAll((as) =>
+        as.map((a) => {
+          const box = a.getBoundingClientRect();
+          return { text: a.textContent, left: box.left, right: box.right, height: box.height };
+        }),
+      );
+      for (const link of links) {
+        expect(link.left, `${path}: ${link.text}`).toBeGreaterThanOrEqual(0);
+        expect(link.right, `${path}: ${link.text}`).toBeLessThanOrEqual(widths.inner);
+        expect(link.height, `${path}: ${link.text}`).toBeGreaterThan(0);
+      }
+      await phone.screenshot({ path: join(SCREENSHOTS, `phone-${name}.png`), fullPage: true });
+    }
+    await phone.locator("header nav a", { hasText: "Tapes" }).click();
+    await phone.waitForURL(`${hub.url}/tapes`);
+    await context.close();
+  }, 120_000);
 
   it("a read-only user sees no mutating control, and a post anyway is refused", async () => {
     const viewer = await signIn("viewer", "viewer-password-1");

@@ -33,6 +33,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "PATCH /api/v1/tapes/:id": "operator",
   "DELETE /api/v1/tapes/:id": "operator",
   "POST /api/v1/tapes/:id/label": "operator",
+  "POST /api/v1/tapes/:id/eject": "operator",
   "GET /api/v1/sources": "read-only",
   "GET /api/v1/sources/:id": "read-only",
   "POST /api/v1/sources": "operator",
@@ -66,6 +67,10 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /api/v1/catalog/versions": "read-only",
   "GET /api/v1/catalog/search": "read-only",
   "POST /api/v1/encryption-keys": "admin",
+  "GET /api/v1/settings": "admin",
+  "PUT /api/v1/settings/job-defaults": "admin",
+  "PUT /api/v1/settings/notifications/email": "admin",
+  "PUT /api/v1/settings/notifications/telegram": "admin",
   // The drive-agent protocol: agent tokens only; no user session or API key gets in.
   "POST /agent/v1/enroll": "public",
   "POST /agent/v1/heartbeat": "agent",
@@ -115,6 +120,13 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /restore/sets/:id": "read-only",
   "POST /restore/sets/:id/plan": "read-only",
   "POST /restore/sets/:id/start": "operator",
+  "POST /tapes/:id/eject": "operator",
+  "GET /settings": "admin",
+  "GET /logs/audit": "read-only",
+  "GET /api/v1/job-logs": "read-only",
+  "POST /settings/job-defaults": "admin",
+  "POST /settings/notifications/email": "admin",
+  "POST /settings/notifications/telegram": "admin",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

@@ -1,4 +1,5 @@
 import { runRunCommand } from "../../drive-agent/cli/run-command.ts";
+import { executeEject } from "../../drive-agent/orders/eject.ts";
 import { executeLabel } from "../../drive-agent/orders/label.ts";
 import { executeRestore } from "../../drive-agent/orders/restore.ts";
 import type { BackupExecutor } from "../../drive-agent/orders/types.ts";
@@ -42,5 +43,6 @@ process.exit(
     backup: slowBackup,
     label: executeLabel,
     restore: executeRestore,
+    eject: executeEject,
   }),
 );

@@ -11,7 +11,7 @@ header.top .brand { font-weight:700; color:#fff; margin-right:1rem; }
 header.top nav { display:flex; gap:1rem; flex-wrap:wrap; flex:1; }
 header.top .who { display:flex; gap:.6rem; align-items:center; color:#cbd5e1; }
 main { max-width: 72rem; margin: 1.5rem auto; padding: 0 1rem; }
-.card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:1rem 1.2rem; margin-bottom:1rem; }
+.card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:1rem 1.2rem; margin-bottom:1rem; overflow-x:auto; }
 .grid { display:grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap:1rem; }
 .stat { font-size: 1.8rem; font-weight: 700; }
 .muted { color: var(--muted); }
@@ -29,7 +29,7 @@ button.link { background:none; border:none; color:#cbd5e1; padding:0; }
 .state-failed, .state-error, .state-offline, .state-interrupted { background:#fdecea; color: var(--bad); }
 .state-waiting-for-tape, .state-paused, .state-completed-with-warnings, .state-queued { background:#fff4e5; color: var(--warn); }
 progress { width:100%; height:1.1rem; }
-form.inline { display:inline-flex; gap:.4rem; align-items:center; margin:0 .4rem .4rem 0; }
+form.inline { display:inline-flex; flex-wrap:wrap; gap:.4rem; align-items:center; margin:0 .4rem .4rem 0; }
 .actions { display:flex; flex-wrap:wrap; align-items:center; margin-bottom:1rem; }
 form.filters { display:flex; flex-wrap:wrap; gap:.8rem; align-items:flex-end; margin-bottom:1rem; }
 pre { white-space:pre-wrap; overflow-wrap:anywhere; background:#f0f2f5; padding:.6rem; border-radius:6px; }
@@ -39,4 +39,27 @@ svg.chart { width:100%; max-height:10rem; }
 .login { max-width: 24rem; margin: 4rem auto; }
 table { width:100%; border-collapse: collapse; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); }
+td.nowrap { white-space:nowrap; }
+td.log-message { overflow-wrap:anywhere; }
+td.log-message > div { min-width:13rem; }
+.scroll-x { overflow-x:auto; }
+code.wrap { overflow-wrap:anywhere; }
+label.check { flex-direction:row; align-items:center; gap:.4rem; font-weight:400; }
+fieldset { border:1px solid var(--line); border-radius:6px; display:flex; flex-wrap:wrap; gap:.3rem 1rem; }
+legend { font-weight:600; }
+nav.tabs { display:flex; gap:1rem; margin-bottom:1rem; border-bottom:1px solid var(--line); }
+nav.tabs a { padding:.3rem 0; text-decoration:none; }
+nav.tabs a[aria-current="page"] { border-bottom:2px solid var(--accent); font-weight:600; }
+@media (max-width: 640px) {
+  header.top { gap:.4rem .8rem; padding:.5rem .8rem; }
+  header.top .brand { margin-right:0; }
+  header.top nav { gap:.3rem .9rem; flex-basis:100%; order:3; }
+  header.top nav a { padding:.25rem 0; }
+  header.top .who { margin-left:auto; font-size:.85rem; }
+  main { margin:1rem auto; padding:0 .6rem; }
+  .card { padding:.8rem; }
+  h1 { font-size:1.4rem; }
+  input, select { max-width:100%; }
+  td.nowrap { white-space:normal; min-width:6rem; }
+}
 `;

@@ -20,6 +20,7 @@ const NAV = [
 const ADMIN_NAV = [
   { href: "/users", label: "Users" },
   { href: "/api-keys", label: "API keys" },
+  { href: "/settings", label: "Settings" },
 ];
 
 export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {

@@ -30,6 +30,8 @@ export interface TapeModel {
     startedAt: Date;
   }[];
   where: string;
+  /** The drive holding the tape, as its agent last reported. */
+  drive: { name: string; state: string } | null;
 }
 
 /** One cartridge: identity, where it is, the sets on it, and what an operator may change. */
@@ -83,6 +85,24 @@ export function TapePage(model: TapeModel): SafeHtml {
           </tbody>
         </table>
       </section>
+      {model.canOperate && model.drive ? (
+        <section class="card">
+          <h2>In {model.drive.name}</h2>
+          <form
+            class="inline"
+            hx-post={`/tapes/${tape.id}/eject`}
+            hx-target="#tape-eject-result"
+            hx-confirm={`Rewind and eject ${tape.barcode} from ${model.drive.name}?`}
+          >
+            <button type="submit">Eject</button>
+          </form>
+          <div id="tape-eject-result" aria-live="polite"></div>
+          <p class="muted">
+            Rewinds the tape and unloads it; in a changer it goes back to its slot. Refused while the drive
+            runs a backup or restore.
+          </p>
+        </section>
+      ) : null}
       {model.canOperate ? (
         <section class="card">
           <h2>Change</h2>

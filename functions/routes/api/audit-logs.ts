@@ -1,4 +1,5 @@
 import { auditFilter, listAuditLogs } from "../../services/audit/list-audit-logs.ts";
+import { jobLogFilter, listJobLogs } from "../../services/runs/list-job-logs.ts";
 import { serviceCtx } from "./context.ts";
 import { type ApiRouter, pageQuery } from "./router.ts";
 
@@ -15,6 +16,20 @@ export function registerAuditLogRoutes(api: ApiRouter): void {
     async (c, { query }) => {
       const { limit, cursor, ...filter } = query;
       return c.json(await listAuditLogs(serviceCtx(c), { limit, cursor }, filter));
+    },
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/job-logs",
+      permission: "read",
+      tag: "runs",
+      summary: "Log lines of all runs, newest first; filter by job, run, least level and text",
+      query: pageQuery.extend(jobLogFilter.shape),
+    },
+    async (c, { query }) => {
+      const { limit, cursor, ...filter } = query;
+      return c.json(await listJobLogs(serviceCtx(c), { limit, cursor }, filter));
     },
   );
 }

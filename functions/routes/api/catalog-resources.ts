@@ -2,6 +2,7 @@ import * as jobs from "../../services/jobs.ts";
 import * as pools from "../../services/pools.ts";
 import * as sources from "../../services/sources.ts";
 import * as tapes from "../../services/tapes.ts";
+import { requestEject } from "../../services/tapes-eject.ts";
 import { labelTapeInput, requestLabel } from "../../services/tapes-label.ts";
 import { auditTarget, serviceCtx } from "./context.ts";
 import { crudRoutes } from "./crud.ts";
@@ -54,6 +55,23 @@ export function registerCatalogResources(api: ApiRouter): void {
     async (c, { params, body }) => {
       auditTarget(c, params.id, { force: body.force });
       return c.json(await requestLabel(serviceCtx(c), params.id, body), 202);
+    },
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/tapes/:id/eject",
+      permission: "operate",
+      tag: "tapes",
+      summary:
+        "Rewind and unload the tape from the drive holding it (back to a changer slot); refused while the drive is busy",
+      params: idParams,
+      audit: "tape.eject",
+      success: { status: 202, description: "{ orderId, tape, drive }" },
+    },
+    async (c, { params }) => {
+      auditTarget(c, params.id);
+      return c.json(await requestEject(serviceCtx(c), params.id), 202);
     },
   );
   crudRoutes(api, {

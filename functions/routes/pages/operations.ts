@@ -1,14 +1,12 @@
-import { eq } from "drizzle-orm";
+import { eq, or } from "drizzle-orm";
 import { renderDocument } from "../../../views/html.ts";
 import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
 import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
-import { LogsPage } from "../../../views/pages/logs.tsx";
 import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
 import { TapePage } from "../../../views/pages/tape.tsx";
 import { TapesPage } from "../../../views/pages/tapes.tsx";
-import { backupSetSegments, backupSets, TAPE_STATES } from "../../db/schema/index.ts";
+import { backupSetSegments, backupSets, drives, TAPE_STATES } from "../../db/schema/index.ts";
 import { createAgent, createAgentInput, listAgents } from "../../services/agents/agents.ts";
-import { listAuditLogs } from "../../services/audit/list-audit-logs.ts";
 import { listEncryptionKeys } from "../../services/encryption-keys.ts";
 import { createJob, createJobInput, getJob, listJobs } from "../../services/jobs.ts";
 import { createPool, createPoolInput, getPool, listPools } from "../../services/pools.ts";
@@ -104,8 +102,11 @@ export function registerOperationPages(pages: PageRouter): void {
           .where(eq(backupSetSegments.tapeId, tape.id))
           .orderBy(backupSetSegments.fileNumber),
       ]);
-      const where = tape.driveId
-        ? "in a drive"
+      const drive = await ctx.db.query.drives.findFirst({
+        where: or(eq(drives.loadedTapeId, tape.id), tape.driveId ? eq(drives.id, tape.driveId) : undefined),
+      });
+      const where = drive
+        ? `in ${drive.name}`
         : tape.changerId
           ? `in changer slot ${tape.slot ?? "?"}`
           : tape.state === "offsite"
@@ -120,6 +121,7 @@ export function registerOperationPages(pages: PageRouter): void {
             pools: pools.items,
             sets,
             where,
+            drive: drive ? { name: drive.name, state: drive.state } : null,
           }),
         ),
       );
@@ -377,18 +379,4 @@ export function registerOperationPages(pages: PageRouter): void {
       );
     },
   );
-
-  pages.route({ method: "GET", path: "/logs", permission: "read", summary: "Audit log" }, async (c) => {
-    const filter = { action: c.req.query("action") || undefined, actor: c.req.query("actor") || undefined };
-    const page = await listAuditLogs(
-      serviceCtx(c),
-      { limit: 100, cursor: num(c.req.query("cursor")) },
-      filter,
-    );
-    return c.html(
-      renderDocument(
-        LogsPage({ layout: await layoutFor(c), filter, rows: page.items, nextCursor: page.nextCursor }),
-      ),
-    );
-  });
 }

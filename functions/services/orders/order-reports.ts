@@ -21,6 +21,7 @@ import {
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
+import { applyEjectResult } from "../tapes-eject.ts";
 import { applyLabelResult } from "../tapes-label.ts";
 import { catalogRows } from "./catalog-rows.ts";
 
@@ -244,6 +245,7 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
     .set({ state: result.state.startsWith("completed") ? "done" : "failed", finishedAt: now, result })
     .where(eq(workOrders.id, order.id));
   if (order.kind === "label" && result.state === "completed") await applyLabelResult(ctx, order.payload);
+  if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
   if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
   if (!run || run.finishedAt) return;

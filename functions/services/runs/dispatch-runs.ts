@@ -4,8 +4,8 @@ import { agents, backupSets, drives, jobRuns, tapes, workOrders } from "../../db
 import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/agents.ts";
 import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+import { getJobDefaults } from "../settings/job-defaults.ts";
 
-const DEFAULT_BLOCK_SIZE = 64 * 1024;
 /** Tape states a backup may write to. */
 const WRITABLE = ["active", "blank"] as const;
 const BUSY_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
@@ -209,7 +209,8 @@ async function setForRun(
       state: "writing",
       compression: job.compression,
       encryption: job.encryption,
-      blockSize: DEFAULT_BLOCK_SIZE,
+      // The hub default at the time the set starts; the set keeps it (readers need it).
+      blockSize: (await getJobDefaults(ctx)).blockSize,
       startedAt: now,
       createdAt: now,
     })

@@ -1,0 +1,88 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../../deps.ts";
+import { hubFacts } from "../../services/settings/hub-facts.ts";
+import { getJobDefaults, jobDefaultsInput, saveJobDefaults } from "../../services/settings/job-defaults.ts";
+import {
+  emailChannelInput,
+  listChannels,
+  saveEmailChannel,
+  saveTelegramChannel,
+  telegramChannelInput,
+} from "../../services/settings/notification-channels.ts";
+import { auditTarget, serviceCtx } from "./context.ts";
+import type { ApiRouter } from "./router.ts";
+
+/** Everything the settings page shows; secrets only as `secretSet`. */
+export async function settingsView(c: Context<AppEnv>) {
+  const ctx = serviceCtx(c);
+  const [jobDefaults, notifications, facts] = await Promise.all([
+    getJobDefaults(ctx),
+    listChannels(ctx),
+    hubFacts(c.get("deps")),
+  ]);
+  return { jobDefaults, notifications, facts };
+}
+
+/** The names of the fields a save touched, for the audit row; never their values. */
+export function changedFields(input: Record<string, unknown>): string[] {
+  return Object.keys(input).filter((k) => input[k] !== undefined && input[k] !== false);
+}
+
+export function registerSettingsRoutes(api: ApiRouter): void {
+  const tag = "settings";
+  api.route(
+    {
+      method: "GET",
+      path: "/settings",
+      permission: "admin",
+      tag,
+      summary: "Hub settings: defaults for new jobs, notification channels (secrets as set/not set), facts",
+    },
+    async (c) => c.json(await settingsView(c)),
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/settings/job-defaults",
+      permission: "admin",
+      tag,
+      summary: "Compression of jobs created without one, block size of new backup sets",
+      body: jobDefaultsInput,
+      audit: "settings.job_defaults",
+    },
+    async (c, { body }) => {
+      auditTarget(c, "job-defaults", body);
+      return c.json(await saveJobDefaults(serviceCtx(c), body));
+    },
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/settings/notifications/email",
+      permission: "admin",
+      tag,
+      summary: "SMTP channel; the password is write-only (omit it to keep the stored one)",
+      body: emailChannelInput,
+      audit: "settings.notifications",
+    },
+    async (c, { body }) => {
+      auditTarget(c, "email", { fields: changedFields(body) });
+      return c.json(await saveEmailChannel(serviceCtx(c), c.get("deps").secrets, body));
+    },
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/settings/notifications/telegram",
+      permission: "admin",
+      tag,
+      summary: "Telegram channel; the bot token is write-only (omit it to keep the stored one)",
+      body: telegramChannelInput,
+      audit: "settings.notifications",
+    },
+    async (c, { body }) => {
+      auditTarget(c, "telegram", { fields: changedFields(body) });
+      return c.json(await saveTelegramChannel(serviceCtx(c), c.get("deps").secrets, body));
+    },
+  );
+}

@@ -1,0 +1,53 @@
+import { renderDocument } from "../../../views/html.ts";
+import { AuditLogPage, JobLogsPage } from "../../../views/pages/logs.tsx";
+import { auditFilter, listAuditLogs } from "../../services/audit/list-audit-logs.ts";
+import { listJobs } from "../../services/jobs.ts";
+import { jobLogFilter, LOG_LEVELS, listJobLogs } from "../../services/runs/list-job-logs.ts";
+import { serviceCtx } from "../api/context.ts";
+import { num, parseForm } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+/** Empty form fields mean "no filter", as a GET form sends them. */
+const present = (query: Record<string, string>) =>
+  Object.fromEntries(Object.entries(query).filter(([, v]) => v.trim() !== ""));
+
+export function registerLogPages(pages: PageRouter): void {
+  pages.route(
+    { method: "GET", path: "/logs", permission: "read", summary: "Job logs, filterable" },
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const { cursor, ...rest } = present(c.req.query());
+      const filter = parseForm(jobLogFilter, rest);
+      const [page, jobs] = await Promise.all([
+        listJobLogs(ctx, { limit: 100, cursor: num(cursor) }, filter),
+        listJobs(ctx, { limit: 500 }),
+      ]);
+      return c.html(
+        renderDocument(
+          JobLogsPage({
+            layout: await layoutFor(c),
+            filter,
+            jobs: jobs.items,
+            levels: LOG_LEVELS,
+            rows: page.items,
+            nextCursor: page.nextCursor,
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    { method: "GET", path: "/logs/audit", permission: "read", summary: "Audit log, filterable" },
+    async (c) => {
+      const { cursor, ...rest } = present(c.req.query());
+      const filter = parseForm(auditFilter.pick({ action: true, actor: true }), rest);
+      const page = await listAuditLogs(serviceCtx(c), { limit: 100, cursor: num(cursor) }, filter);
+      return c.html(
+        renderDocument(
+          AuditLogPage({ layout: await layoutFor(c), filter, rows: page.items, nextCursor: page.nextCursor }),
+        ),
+      );
+    },
+  );
+}

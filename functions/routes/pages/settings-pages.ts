@@ -1,0 +1,133 @@
+import type { Context } from "hono";
+import { renderDocument } from "../../../views/html.ts";
+import { SecretInput, SecretState, SettingsPage } from "../../../views/pages/settings.tsx";
+import { Alert } from "../../../views/partials/alert.tsx";
+import { COMPRESSIONS } from "../../db/schema/index.ts";
+import type { AppEnv } from "../../deps.ts";
+import { BLOCK_SIZES, jobDefaultsInput, saveJobDefaults } from "../../services/settings/job-defaults.ts";
+import {
+  type ChannelView,
+  emailChannelInput,
+  NOTIFICATION_EVENTS,
+  saveEmailChannel,
+  saveTelegramChannel,
+  telegramChannelInput,
+} from "../../services/settings/notification-channels.ts";
+import { auditTarget, serviceCtx } from "../api/context.ts";
+import { changedFields, settingsView } from "../api/settings.ts";
+import { list, num, ok, parseForm } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+/** The settings page (admin): the same services and schemas as /api/v1/settings. */
+export function registerSettingsPages(pages: PageRouter): void {
+  pages.route({ method: "GET", path: "/settings", permission: "admin", summary: "Settings" }, async (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.html(
+      renderDocument(
+        SettingsPage({
+          layout: await layoutFor(c),
+          ...(await settingsView(c)),
+          compressions: COMPRESSIONS,
+          blockSizes: BLOCK_SIZES,
+          events: NOTIFICATION_EVENTS,
+        }),
+      ),
+    );
+  });
+  pages.route(
+    {
+      method: "POST",
+      path: "/settings/job-defaults",
+      permission: "admin",
+      summary: "Save defaults for new jobs",
+      audit: "settings.job_defaults",
+    },
+    async (c) => {
+      const f = (await formWithEvents(c)).fields;
+      const saved = await saveJobDefaults(
+        serviceCtx(c),
+        parseForm(jobDefaultsInput, { compression: f.compression, blockSize: num(f.blockSize) }),
+      );
+      auditTarget(c, "job-defaults", saved);
+      return ok(c, `Saved: new jobs use ${saved.compression}, new sets ${saved.blockSize / 1024} KiB blocks`);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/settings/notifications/email",
+      permission: "admin",
+      summary: "Save the e-mail channel",
+      audit: "settings.notifications",
+    },
+    async (c) => {
+      const { fields: f, events } = await formWithEvents(c);
+      const input = parseForm(emailChannelInput, {
+        enabled: f.enabled === "on",
+        host: f.host ?? "",
+        port: num(f.port),
+        from: f.from ?? "",
+        to: list(f.to),
+        username: f.username ?? null,
+        password: f.password,
+        clearPassword: f.clearPassword === "on",
+        events,
+      });
+      auditTarget(c, "email", { fields: changedFields(input) });
+      return saved(c, await saveEmailChannel(serviceCtx(c), c.get("deps").secrets, input), "password");
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/settings/notifications/telegram",
+      permission: "admin",
+      summary: "Save the Telegram channel",
+      audit: "settings.notifications",
+    },
+    async (c) => {
+      const { fields: f, events } = await formWithEvents(c);
+      const input = parseForm(telegramChannelInput, {
+        enabled: f.enabled === "on",
+        chatId: f.chatId ?? "",
+        botToken: f.botToken,
+        clearBotToken: f.clearBotToken === "on",
+        events,
+      });
+      auditTarget(c, "telegram", { fields: changedFields(input) });
+      return saved(c, await saveTelegramChannel(serviceCtx(c), c.get("deps").secrets, input), "botToken");
+    },
+  );
+}
+
+/** The answer to a channel save: a message, the secret's new state and an emptied secret field. */
+function saved(c: Context<AppEnv>, view: ChannelView, secretName: string) {
+  c.header("Cache-Control", "no-store");
+  const what = view.kind === "email" ? "E-mail" : "Telegram";
+  const secret = view.kind === "email" ? "password" : "bot token";
+  const message = `${what} channel saved (${view.enabled ? "on" : "off"}); ${secret} ${view.secretSet ? "set" : "not set"}`;
+  return c.html(
+    Alert({ kind: "ok", message }).value +
+      SecretState({ kind: view.kind, set: view.secretSet, oob: true }).value +
+      SecretInput({ kind: view.kind, name: secretName, oob: true }).value,
+  );
+}
+
+/** Secrets are taken as typed: a space may belong to a password. */
+const UNTRIMMED = new Set(["password", "botToken"]);
+
+/** Form fields (trimmed, empty dropped) plus every checked `events` box. */
+async function formWithEvents(c: Context<AppEnv>) {
+  const body = await c.req.parseBody({ all: true });
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (typeof last === "string" && last.trim() !== "") fields[key] = UNTRIMMED.has(key) ? last : last.trim();
+  }
+  const raw = body.events;
+  const events = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
+    (e): e is string => typeof e === "string",
+  );
+  return { fields, events };
+}
