@@ -90,6 +90,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /logout": "authenticated",
   "GET /": "read-only",
   "GET /partials/active-runs": "read-only",
+  "GET /partials/attention": "read-only",
   "GET /tapes": "read-only",
   "POST /tapes": "operator",
   "POST /tapes/:id/label": "operator",

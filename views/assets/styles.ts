@@ -10,6 +10,12 @@ header.top a[aria-current="page"], header.top a:hover { color:#fff; }
 header.top .brand { font-weight:700; color:#fff; margin-right:1rem; }
 header.top nav { display:flex; gap:1rem; flex-wrap:wrap; flex:1; }
 header.top .who { display:flex; gap:.6rem; align-items:center; color:#cbd5e1; }
+.attention { background:#fff4e5; border-bottom:2px solid var(--warn); padding:.5rem 1rem; }
+.attention ul { list-style:none; margin:0 auto; padding:0; max-width:72rem; display:flex; flex-direction:column; gap:.25rem; }
+.attention li { overflow-wrap:anywhere; }
+.attention strong { color:var(--warn); margin-right:.4rem; }
+.attention .attention-failed-run strong, .attention .attention-drive-alert strong, .attention .attention-agent-offline strong { color:var(--bad); }
+.attention a { color:var(--fg); }
 main { max-width: 72rem; margin: 1.5rem auto; padding: 0 1rem; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:1rem 1.2rem; margin-bottom:1rem; overflow-x:auto; }
 .grid { display:grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap:1rem; }

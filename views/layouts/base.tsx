@@ -1,4 +1,5 @@
 import { h, type SafeHtml } from "../html.ts";
+import { Attention } from "../partials/attention.tsx";
 
 export interface LayoutModel {
   title: string;
@@ -61,6 +62,7 @@ export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
             </div>
           ) : null}
         </header>
+        {props.user ? <Attention items={null} /> : null}
         <main>{props.children}</main>
       </body>
     </html>

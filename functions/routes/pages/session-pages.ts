@@ -2,9 +2,11 @@ import type { Context } from "hono";
 import { renderDocument } from "../../../views/html.ts";
 import { ActiveRuns, DashboardPage } from "../../../views/pages/dashboard.tsx";
 import { LoginPage } from "../../../views/pages/login.tsx";
+import { Attention } from "../../../views/partials/attention.tsx";
 import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { csrfTokenFor } from "../../security/csrf.ts";
+import { needsOperator } from "../../services/attention.ts";
 import { getDashboard } from "../../services/dashboard.ts";
 import { signIn, signOut } from "../api/auth.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
@@ -65,6 +67,15 @@ export function registerSessionPages(pages: PageRouter): void {
       const data = await getDashboard(serviceCtx(c));
       return c.html(ActiveRuns({ runs: data.active }).value);
     },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/partials/attention",
+      permission: "read",
+      summary: "What needs an operator (polled)",
+    },
+    async (c) => c.html(Attention({ items: await needsOperator(serviceCtx(c)) }).value),
   );
   pages.route({ method: "GET", path: "/", permission: "read", summary: "Dashboard" }, async (c) => {
     const data = await getDashboard(serviceCtx(c));
