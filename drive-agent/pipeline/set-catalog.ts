@@ -191,7 +191,7 @@ export class SetCatalog {
   }
 
   private tocLine(member: SpooledMember, start: number, segment: SegmentState): string {
-    const [path, type, size, mode, , , mtime, linkTarget, sha256] = member.fields;
+    const [path, type, size, mode, uid, gid, mtime, linkTarget, sha256] = member.fields;
     const file: TocFile = {
       path,
       size,
@@ -204,6 +204,8 @@ export class SetCatalog {
         block: Math.floor(Math.max(0, start - segment.streamStart) / this.options.blockSize),
       },
       ...(linkTarget !== null ? { linkTarget } : {}),
+      uid,
+      gid,
     };
     return JSON.stringify(file);
   }

@@ -1,9 +1,15 @@
 import { compactDecrypt } from "jose";
-import type { OrderClaims, OrderResult } from "../../contracts/agent-protocol.ts";
+import {
+  type OrderClaims,
+  type OrderResult,
+  ScanSetAnswer,
+  ScanTapeAnswer,
+} from "../../contracts/agent-protocol.ts";
 import type { AgentConfig } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
+import type { ScanExecutor, ScanHub } from "../orders/scan.ts";
 import type { BackupExecutor, ExecutorContext, LabelExecutor, TapeChanger } from "../orders/types.ts";
 import { changerOfDrive, devicePathOf, notOnThisAgent } from "./hardware.ts";
 import { type HubClient, HubRefused } from "./hub-client.ts";
@@ -12,7 +18,12 @@ import type { Logger } from "./logger.ts";
 import { openOrderDrive } from "./order-drive.ts";
 import { type OrderRecord, removeOrderRecord, statePaths, writeOrderRecord } from "./state-dir.ts";
 
-export type Executors = { backup: BackupExecutor; label: LabelExecutor; restore: RestoreExecutor };
+export type Executors = {
+  backup: BackupExecutor;
+  label: LabelExecutor;
+  restore: RestoreExecutor;
+  scan: ScanExecutor;
+};
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
 export type AbortReason = "cancel" | "shutdown";
@@ -47,7 +58,7 @@ export async function runOrder(
     orderId,
     kind: body.kind,
     runId: body.runId,
-    setUuid: body.kind === "label" ? null : body.set.uuid,
+    setUuid: body.kind === "label" || body.kind === "scan" ? null : body.set.uuid,
     startedAt: new Date().toISOString(),
     result: null,
   };
@@ -119,6 +130,7 @@ async function execute(
   try {
     if (body.kind === "backup") return await env.executors.backup(body, { ...ctx, dataKey });
     if (body.kind === "restore") return await env.executors.restore(body, { ...ctx, dataKey });
+    if (body.kind === "scan") return await env.executors.scan(body, { ...ctx, hub: scanHub(reporter) });
     return await env.executors.label(body, ctx);
   } catch (error) {
     return failed(error);
@@ -128,6 +140,17 @@ async function execute(
       .close()
       .catch((error: Error) => log.warn({ err: error.message }, "closing the drive failed"));
   }
+}
+
+/** The scan executor's questions to the hub, asked in order after everything queued before them. */
+function scanHub(reporter: HubReporter): ScanHub {
+  return {
+    tape: async (report) => ScanTapeAnswer.parse(await reporter.request("scan/tape", report)),
+    set: async (report) => ScanSetAnswer.parse(await reporter.request("scan/set", report)),
+    segmentDone: async (report) => {
+      await reporter.request("scan/segment", report);
+    },
+  };
 }
 
 function failed(error: unknown): OrderResult {

@@ -49,6 +49,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/agents/:id/enrollment-token": "admin",
   "DELETE /api/v1/agents/:id": "admin",
   "GET /api/v1/drives": "read-only",
+  "POST /api/v1/drives/:id/scan": "operator",
   "POST /api/v1/jobs/:id/run": "operator",
   "GET /api/v1/runs": "read-only",
   "GET /api/v1/runs/:id": "read-only",
@@ -77,6 +78,9 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /agent/v1/orders/:orderId/segments": "agent",
   "POST /agent/v1/orders/:orderId/restore-files": "agent",
   "POST /agent/v1/orders/:orderId/result": "agent",
+  "POST /agent/v1/orders/:orderId/scan/tape": "agent",
+  "POST /agent/v1/orders/:orderId/scan/set": "agent",
+  "POST /agent/v1/orders/:orderId/scan/segment": "agent",
   // Pages and assets
   "GET /assets/app.css": "public",
   "GET /assets/htmx.min.js": "public",

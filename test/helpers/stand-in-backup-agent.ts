@@ -1,6 +1,7 @@
 import { runRunCommand } from "../../drive-agent/cli/run-command.ts";
 import { executeLabel } from "../../drive-agent/orders/label.ts";
 import { executeRestore } from "../../drive-agent/orders/restore.ts";
+import { executeScan } from "../../drive-agent/orders/scan.ts";
 import type { BackupExecutor } from "../../drive-agent/orders/types.ts";
 
 /**
@@ -42,5 +43,6 @@ process.exit(
     backup: slowBackup,
     label: executeLabel,
     restore: executeRestore,
+    scan: executeScan,
   }),
 );

@@ -53,7 +53,7 @@ async function withSealedKey(
   payload: Record<string, unknown>,
 ): Promise<OrderBody> {
   const keyId = payload.encryptionKeyId;
-  if (body.kind === "label" || typeof keyId !== "number") return body;
+  if (body.kind === "label" || body.kind === "scan" || typeof keyId !== "number") return body;
   const encryption = body.kind === "backup" ? body.encryption : body.set.encryption;
   if (encryption.algorithm === "none") return body;
   const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
