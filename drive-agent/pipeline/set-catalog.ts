@@ -100,10 +100,11 @@ export class SetCatalog {
   closeSegment(): SegmentState {
     const segment = this.current();
     for (const member of this.options.spool.lookAhead()) {
-      const position = this.positionOf(member);
-      if (!position || position.start >= this.committed) break;
-      if (this.segmentOf(position.start) === segment.sequence)
-        segment.toc.add(this.tocLine(member, position.start, segment));
+      // Only where the member starts matters here: the chunk holding its end may not even be
+      // compressed yet, and once this segment is closed no later TOC would list the member.
+      const start = this.startOf(member);
+      if (start === null || start >= this.committed) break;
+      if (this.segmentOf(start) === segment.sequence) segment.toc.add(this.tocLine(member, start, segment));
     }
     segment.closed = true;
     return segment;
@@ -173,6 +174,11 @@ export class SetCatalog {
       placement.indexed = true;
       if (index < needed && placement.streamEnd <= this.committed) this.placements.delete(index);
     }
+  }
+
+  private startOf(member: SpooledMember): number | null {
+    if (this.options.passthrough) return member.headerOffset;
+    return this.placements.get(member.startChunk)?.streamStart ?? null;
   }
 
   private positionOf(member: SpooledMember): { start: number; end: number } | null {
