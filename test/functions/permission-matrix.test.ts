@@ -92,6 +92,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /tapes": "read-only",
   "POST /tapes": "operator",
   "POST /tapes/:id/label": "operator",
+  "POST /drives/:id/scan": "operator",
   "GET /tapes/:id": "read-only",
   "POST /tapes/:id": "operator",
   "GET /jobs": "read-only",

@@ -286,4 +286,22 @@ describe("scan orders rebuild the catalog from what tapes say", () => {
     const bad = await agent.call("POST", `/orders/${orderId}/scan/tape`, { ...tapeReport(), barcode: "<b>" });
     expect(bad.status).toBe(400);
   });
+
+  it("the agents page offers a scan per drive to an operator, none to a read-only user, and the form queues it", async () => {
+    const operator = await hub.tokenFor("operator");
+    const html = await (await hub.request("/agents", { token: operator })).text();
+    expect(html).toContain(`hx-post="/drives/${driveId}/scan"`);
+    const readOnly = await (await hub.request("/agents", { token: await hub.tokenFor("read-only") })).text();
+    expect(readOnly).toContain("/vtl/drive0");
+    expect(readOnly).not.toContain("/scan");
+    const res = await hub.request(`/drives/${driveId}/scan`, {
+      method: "POST",
+      token: operator,
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: "barcode=TB0001L9",
+    });
+    expect(res.status).toBe(202);
+    const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
+    expect((await agent.verifyOrder(order)).claims.body).toMatchObject({ kind: "scan", barcode: "TB0001L9" });
+  });
 });
