@@ -12,7 +12,8 @@ import type {
 import { scanChunkSeq } from "../../contracts/agent-protocol.ts";
 import type { TocFile } from "../../contracts/toc.ts";
 import { isDriveError } from "../errors.ts";
-import { listTape, type TapeListing } from "../tape/list-tape.ts";
+import { readTapeLabel, type TapeIdentity } from "../tape/label-tape.ts";
+import { readTapeItems, type TapeListing } from "../tape/list-tape.ts";
 import type { SetToc } from "../tape/set-toc.ts";
 import type { ExecutorContext } from "./types.ts";
 
@@ -58,14 +59,22 @@ export const executeScan: ScanExecutor = async (order, ctx) => {
     if (!status.flags.online)
       return refused(`${drive.name} has no cartridge ready; insert ${order.barcode ?? "the tape to scan"}`);
     const named = status.barcode ?? order.barcode;
-    await progress(ctx, named, 0, null, `reading the label and TOCs of ${named ?? "the tape"}`);
-    const listing = await listTape(drive, { signal: ctx.signal });
-    const tape = await hub.tape(tapeReport(named, listing));
+    await progress(ctx, named, 0, `reading the label and TOCs of ${named ?? "the tape"}`);
+    const identity = await readTapeLabel(drive);
+    const tape = await hub.tape(tapeReport(named, identity, []));
     const log = logger(ctx);
-    const filesTotal = listing.sets.reduce((n, s) => n + s.toc.files.length, 0);
-    const counts = { fresh: 0, known: 0, entries: 0 };
-    for (const set of listing.sets) {
+    const counts = { sets: 0, fresh: 0, known: 0, entries: 0 };
+    const plainFiles: PlainFile[] = [];
+    // One TOC at a time: posted (and dropped) before the next is read.
+    for await (const item of readTapeItems(drive, identity, { signal: ctx.signal })) {
       ctx.signal.throwIfAborted();
+      if (item.kind === "plain") {
+        plainFiles.push(item.plain);
+        await listPlainFile(log, item.plain);
+        continue;
+      }
+      const { set } = item;
+      counts.sets++;
       const report = setReport(tape.barcode, set);
       const answer = await hub.set(report);
       const what = `set ${set.toc.setId} (job "${set.toc.job.name}", tape ${set.toc.tape.sequence} of it, data file ${set.dataFile}, ${set.toc.files.length} entries)`;
@@ -88,16 +97,17 @@ export const executeScan: ScanExecutor = async (order, ctx) => {
         "info",
         `${what}: ${answer.status === "new-set" ? "new set" : "new tape of a known set"}, ${entries.length} entries added`,
       );
-      await progress(ctx, tape.barcode, counts.entries, filesTotal, null);
+      await progress(ctx, tape.barcode, counts.entries, null);
     }
-    for (const plain of listing.plainFiles) await listPlainFile(log, plain);
+    // What tar listed counts as used, so nothing offers the tape for a new label without force.
+    if (plainFiles.length > 0) await hub.tape(tapeReport(tape.barcode, identity, plainFiles));
     const plainWords =
-      listing.plainFiles.length > 0
-        ? `, ${listing.plainFiles.length} tape file(s) without a TOC (listed above; restore them with tar)`
+      plainFiles.length > 0
+        ? `, ${plainFiles.length} tape file(s) without a TOC (listed above; restore them with tar)`
         : "";
     log(
       "info",
-      `tape ${tape.barcode}: ${listing.sets.length} set(s), ${counts.fresh} new, ${counts.known} already in the catalog, ${counts.entries.toLocaleString("en-US")} entries${plainWords}`,
+      `tape ${tape.barcode}: ${counts.sets} set(s), ${counts.fresh} new, ${counts.known} already in the catalog, ${counts.entries.toLocaleString("en-US")} entries${plainWords}`,
     );
     await log.flush();
     return { state: "completed", summary: { files: counts.entries, catalogChunks: 0 } };
@@ -109,8 +119,9 @@ export const executeScan: ScanExecutor = async (order, ctx) => {
   }
 };
 
-function tapeReport(barcode: string | null, listing: TapeListing): ScanTapeReport {
-  const { identity } = listing;
+type PlainFile = TapeListing["plainFiles"][number];
+
+function tapeReport(barcode: string | null, identity: TapeIdentity, plainFiles: PlainFile[]): ScanTapeReport {
   const label = identity.kind === "labelled" ? identity.label : null;
   return {
     barcode,
@@ -124,8 +135,9 @@ function tapeReport(barcode: string | null, listing: TapeListing): ScanTapeRepor
       compression: label.compression,
     },
     filesOnTape: identity.kind === "blank" ? 0 : identity.filesOnTape,
-    plainFiles: listing.plainFiles.length,
-    plainBytes: listing.plainFiles.reduce(
+    plainFiles: plainFiles.length,
+    // `tar -tv` lines: mode owner size date time name
+    plainBytes: plainFiles.reduce(
       (sum, f) => sum + f.entries.reduce((n, line) => n + (Number(line.split(/\s+/)[2]) || 0), 0),
       0,
     ),
@@ -209,7 +221,7 @@ function logger(ctx: ExecutorContext): Log {
   return log;
 }
 
-async function listPlainFile(log: Log, plain: TapeListing["plainFiles"][number]): Promise<void> {
+async function listPlainFile(log: Log, plain: PlainFile): Promise<void> {
   log(
     "warn",
     `tape file ${plain.file} has no TOC (plain tar, a Go TapeBackarr set or an interrupted one): tar lists ${plain.entries.length} member(s); it is not added to the catalog, restore from it with mt fsf ${plain.file} and tar${plain.tarError ? ` (tar: ${plain.tarError})` : ""}`,
@@ -224,7 +236,6 @@ async function progress(
   ctx: ExecutorContext,
   barcode: string | null,
   filesDone: number,
-  filesTotal: number | null,
   message: string | null,
 ): Promise<void> {
   await ctx.reporter.progress({
@@ -232,7 +243,7 @@ async function progress(
     bytesDone: 0,
     bytesTotal: null,
     filesDone,
-    filesTotal,
+    filesTotal: null,
     currentPath: null,
     rateBytesPerSec: null,
     etaSeconds: null,
