@@ -51,6 +51,7 @@ const ENTRY_TYPES: Record<TocFile["type"], CatalogEntry[1]> = {
  */
 export const executeScan: ScanExecutor = async (order, ctx) => {
   const { drive, changer, hub, reporter } = ctx;
+  let named = order.barcode;
   try {
     if (order.barcode && changer) await changer.loadTape(order.barcode);
     const status = await drive.status();
@@ -58,7 +59,7 @@ export const executeScan: ScanExecutor = async (order, ctx) => {
       return refused(`${drive.name} holds ${status.barcode}, not ${order.barcode}; insert ${order.barcode}`);
     if (!status.flags.online)
       return refused(`${drive.name} has no cartridge ready; insert ${order.barcode ?? "the tape to scan"}`);
-    const named = status.barcode ?? order.barcode;
+    named = status.barcode ?? order.barcode;
     await progress(ctx, named, 0, `reading the label and TOCs of ${named ?? "the tape"}`);
     const identity = await readTapeLabel(drive);
     const tape = await hub.tape(tapeReport(named, identity, []));
@@ -110,12 +111,17 @@ export const executeScan: ScanExecutor = async (order, ctx) => {
       `tape ${tape.barcode}: ${counts.sets} set(s), ${counts.fresh} new, ${counts.known} already in the catalog, ${counts.entries.toLocaleString("en-US")} entries${plainWords}`,
     );
     await log.flush();
-    return { state: "completed", summary: { files: counts.entries, catalogChunks: 0 } };
+    return { state: "completed", summary: { files: counts.entries } };
   } catch (error) {
+    const tape = named ?? "the tape";
     if (ctx.signal.aborted)
-      return { state: "interrupted", error: "stopped before the scan finished; scan again", retryable: true };
+      return {
+        state: "interrupted",
+        error: `stopped before the scan of ${tape} finished; scan it again (what was posted is kept)`,
+        retryable: true,
+      };
     const retryable = isDriveError(error) && error.recovery === "retry";
-    return { state: "failed", error: (error as Error).message, retryable };
+    return { state: "failed", error: `scanning ${tape}: ${(error as Error).message}`, retryable };
   }
 };
 
