@@ -14,6 +14,9 @@ import { z } from "zod";
  *   POST /agent/v1/orders/:orderId/catalog     catalog chunk with a sequence number (idempotent)
  *   POST /agent/v1/orders/:orderId/segments    a set's data+TOC closed on one tape
  *   POST /agent/v1/orders/:orderId/result      final state of the order
+ *   POST /agent/v1/orders/:orderId/scan/tape   a scanned tape's identity (scan orders)
+ *   POST /agent/v1/orders/:orderId/scan/set    one TOC of a scanned tape; answers whether it is new
+ *   POST /agent/v1/orders/:orderId/scan/segment that TOC's files were all sent (after its chunks)
  *
  * Every request after enrollment carries `Authorization: Bearer <JWT>` signed with the
  * agent's Ed25519 key (iss = agent id, aud = AGENT_TOKEN_AUDIENCE, exp ≤ 5 min).
@@ -242,11 +245,22 @@ export const RestoreOrderBody = z.object({
 });
 export type RestoreOrderBody = z.output<typeof RestoreOrderBody>;
 
+/** Reads the label and every TOC of a tape and posts them, so the hub can rebuild its catalog. */
+export const ScanOrderBody = z.object({
+  kind: z.literal("scan"),
+  runId: z.number().int().positive(),
+  drive: z.object({ devicePath }),
+  /** The cartridge to load first when the drive sits in a changer; null: scan what is loaded. */
+  barcode: barcode.nullable(),
+});
+export type ScanOrderBody = z.output<typeof ScanOrderBody>;
+
 export const OrderBody = z.discriminatedUnion("kind", [
   BackupOrderBody,
   LabelOrderBody,
   RestoreOrderBody,
   EjectOrderBody,
+  ScanOrderBody,
 ]);
 export type OrderBody = z.output<typeof OrderBody>;
 
@@ -398,3 +412,70 @@ export const OrderResult = z.object({
     .default({}),
 });
 export type OrderResult = z.input<typeof OrderResult>;
+
+// ---------------------------------------------------------------------------------------------
+// Scan orders: what a tape says about itself, posted so the hub can rebuild its catalog.
+
+export const ScanTapeReport = z.object({
+  /** From the drive or changer; null when neither reads barcodes (the label then names the tape). */
+  barcode: barcode.nullable(),
+  kind: z.enum(["labelled", "foreign", "blank"]),
+  label: z
+    .object({
+      label: z.string().min(1).max(64),
+      uuid: z.string().max(64),
+      pool: z.string().max(128),
+      timestamp: z.number().int().min(0),
+      encryptionFingerprint: z.string().max(128),
+      compression: z.string().max(16),
+    })
+    .nullable(),
+  filesOnTape: z.number().int().min(0),
+  /** Tape files with no TOC after them (plain tar, a Go TapeBackarr set, an interrupted set). */
+  plainFiles: z.number().int().min(0),
+  /** Sum of the member sizes tar listed in those files. */
+  plainBytes: z.number().int().min(0),
+});
+export type ScanTapeReport = z.input<typeof ScanTapeReport>;
+
+export const ScanTapeAnswer = z.object({ barcode, tapeId: z.number().int().positive() });
+export type ScanTapeAnswer = z.output<typeof ScanTapeAnswer>;
+
+/** One TOC's header (contracts/toc.ts) plus where it lies on the tape. */
+export const ScanSetReport = z.object({
+  tapeBarcode: barcode,
+  setUuid: z.string().uuid(),
+  job: z.object({ id: z.string().max(64), name }),
+  startedAt: z.string().datetime({ offset: true }),
+  finishedAt: z.string().datetime({ offset: true }),
+  compression: Compression,
+  encryption: z.object({
+    algorithm: z.enum(["none", "aes-256-gcm"]),
+    keyFingerprint: z.string().max(128).nullable(),
+  }),
+  blockSize: BlockSize,
+  /** 0-based segment (the TOC's tape.sequence − 1). */
+  sequence: z.number().int().min(0),
+  fileNumber: z.number().int().min(0),
+  streamOffset: z.number().int().min(0),
+  dataBytes: z.number().int().min(0),
+  continues: z.boolean(),
+  /** The TOC's `complete`: false when the set was cut short on this tape. */
+  complete: z.boolean(),
+  files: z.number().int().min(0),
+});
+export type ScanSetReport = z.input<typeof ScanSetReport>;
+
+export const ScanSetAnswer = z.object({
+  /** new-set: created now; new-segment: the set was known, this tape of it was not; known: nothing to add. */
+  status: z.enum(["new-set", "new-segment", "known"]),
+  setId: z.number().int().positive(),
+});
+export type ScanSetAnswer = z.output<typeof ScanSetAnswer>;
+
+/** Sent after the TOC's catalog chunks: the same report, and how many entries it held. */
+export const ScanSegmentDone = ScanSetReport.extend({ entries: z.number().int().min(0) });
+export type ScanSegmentDone = z.input<typeof ScanSegmentDone>;
+
+/** Catalog chunks of a scanned TOC are numbered from this base, so a re-scan resends the same seqs. */
+export const scanChunkSeq = (sequence: number, chunk: number) => sequence * 1_000_000 + chunk;

@@ -26,6 +26,9 @@ export const TocFileSchema = z.object({
     block: z.number().int().nonnegative(),
   }),
   linkTarget: z.string().optional(),
+  /** Owner ids as tar stored them (added later: a TOC without them reads as 0, root). */
+  uid: z.number().int().nonnegative().optional(),
+  gid: z.number().int().nonnegative().optional(),
 });
 export type TocFile = z.infer<typeof TocFileSchema>;
 

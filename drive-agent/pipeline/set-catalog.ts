@@ -100,10 +100,11 @@ export class SetCatalog {
   closeSegment(): SegmentState {
     const segment = this.current();
     for (const member of this.options.spool.lookAhead()) {
-      const position = this.positionOf(member);
-      if (!position || position.start >= this.committed) break;
-      if (this.segmentOf(position.start) === segment.sequence)
-        segment.toc.add(this.tocLine(member, position.start, segment));
+      // Only where the member starts matters here: the chunk holding its end may not even be
+      // compressed yet, and once this segment is closed no later TOC would list the member.
+      const start = this.startOf(member);
+      if (start === null || start >= this.committed) break;
+      if (this.segmentOf(start) === segment.sequence) segment.toc.add(this.tocLine(member, start, segment));
     }
     segment.closed = true;
     return segment;
@@ -175,6 +176,11 @@ export class SetCatalog {
     }
   }
 
+  private startOf(member: SpooledMember): number | null {
+    if (this.options.passthrough) return member.headerOffset;
+    return this.placements.get(member.startChunk)?.streamStart ?? null;
+  }
+
   private positionOf(member: SpooledMember): { start: number; end: number } | null {
     if (this.options.passthrough)
       return { start: member.headerOffset, end: Math.max(member.endOffset, member.headerOffset + 512) };
@@ -191,7 +197,7 @@ export class SetCatalog {
   }
 
   private tocLine(member: SpooledMember, start: number, segment: SegmentState): string {
-    const [path, type, size, mode, , , mtime, linkTarget, sha256] = member.fields;
+    const [path, type, size, mode, uid, gid, mtime, linkTarget, sha256] = member.fields;
     const file: TocFile = {
       path,
       size,
@@ -204,6 +210,8 @@ export class SetCatalog {
         block: Math.floor(Math.max(0, start - segment.streamStart) / this.options.blockSize),
       },
       ...(linkTarget !== null ? { linkTarget } : {}),
+      uid,
+      gid,
     };
     return JSON.stringify(file);
   }

@@ -6,6 +6,7 @@ import { executeBackup } from "../orders/backup.ts";
 import { executeEject } from "../orders/eject.ts";
 import { executeLabel } from "../orders/label.ts";
 import { executeRestore } from "../orders/restore.ts";
+import { executeScan } from "../orders/scan.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { devicePathOf, hardwareReport } from "./hardware.ts";
 import { HubClient, HubUnreachable } from "./hub-client.ts";
@@ -81,6 +82,7 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
       label: executeLabel,
       restore: executeRestore,
       eject: executeEject,
+      scan: executeScan,
     },
     log,
     retryUntil: grace.signal,

@@ -82,6 +82,25 @@ export class HubReporter implements OrderReporter {
     });
   }
 
+  /**
+   * Posts once everything queued before it has reached the hub, retried like the queue, and
+   * returns the hub's answer: for the few posts whose answer the executor needs (scan orders).
+   */
+  async request(path: string, body: unknown): Promise<unknown> {
+    if (!(await this.flush())) throw new Error(`the hub did not take the reports queued before ${path}`);
+    const answer = await this.opts.client.send("POST", `/orders/${this.opts.orderId}/${path}`, body, {
+      retry: {
+        until: this.opts.until,
+        onRetry: (error, attempt, delayMs) =>
+          this.opts.log.warn(
+            { err: error.message, attempt, delayMs, stage: "report" },
+            `hub unreachable; will resend ${path}`,
+          ),
+      },
+    });
+    return answer.json;
+  }
+
   private async enqueue(item: Queued): Promise<void> {
     while (this.queue.length >= MAX_QUEUED && !this.opts.until.aborted) {
       await new Promise<void>((resolve) => this.wake.push(resolve));

@@ -1,9 +1,15 @@
 import { compactDecrypt } from "jose";
-import type { OrderClaims, OrderResult } from "../../contracts/agent-protocol.ts";
+import {
+  type OrderClaims,
+  type OrderResult,
+  ScanSetAnswer,
+  ScanTapeAnswer,
+} from "../../contracts/agent-protocol.ts";
 import type { AgentConfig } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
+import type { ScanExecutor, ScanHub } from "../orders/scan.ts";
 import type {
   BackupExecutor,
   EjectExecutor,
@@ -23,6 +29,7 @@ export type Executors = {
   label: LabelExecutor;
   restore: RestoreExecutor;
   eject: EjectExecutor;
+  scan: ScanExecutor;
 };
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
@@ -131,6 +138,7 @@ async function execute(
     if (body.kind === "backup") return await env.executors.backup(body, { ...ctx, dataKey });
     if (body.kind === "restore") return await env.executors.restore(body, { ...ctx, dataKey });
     if (body.kind === "eject") return await env.executors.eject(body, ctx);
+    if (body.kind === "scan") return await env.executors.scan(body, { ...ctx, hub: scanHub(reporter) });
     return await env.executors.label(body, ctx);
   } catch (error) {
     return failed(error);
@@ -140,6 +148,17 @@ async function execute(
       .close()
       .catch((error: Error) => log.warn({ err: error.message }, "closing the drive failed"));
   }
+}
+
+/** The scan executor's questions to the hub, asked in order after everything queued before them. */
+function scanHub(reporter: HubReporter): ScanHub {
+  return {
+    tape: async (report) => ScanTapeAnswer.parse(await reporter.request("scan/tape", report)),
+    set: async (report) => ScanSetAnswer.parse(await reporter.request("scan/set", report)),
+    segmentDone: async (report) => {
+      await reporter.request("scan/segment", report);
+    },
+  };
 }
 
 function failed(error: unknown): OrderResult {

@@ -17,25 +17,45 @@ export type TapeListing = {
   plainFiles: Array<{ file: number; entries: string[]; tarError: string | null }>;
 };
 
+export type TapeItem =
+  | { kind: "set"; set: TapeListing["sets"][number] }
+  | { kind: "plain"; plain: TapeListing["plainFiles"][number] };
+
 /** Lists what a tape holds, the way an operator without the catalog would: label, then TOCs, else tar. */
 export async function listTape(drive: Drive, options: { signal?: AbortSignal } = {}): Promise<TapeListing> {
   const identity = await readTapeLabel(drive);
   const listing: TapeListing = { identity, sets: [], plainFiles: [] };
-  if (identity.kind === "blank") return listing;
+  for await (const item of readTapeItems(drive, identity, options)) {
+    if (item.kind === "set") listing.sets.push(item.set);
+    else listing.plainFiles.push(item.plain);
+  }
+  return listing;
+}
+
+/**
+ * The tape's sets (by their TOC) and TOC-less files (listed with tar) one at a time, so a caller
+ * can hand each on before the next is read: a tape of many large sets is never held whole.
+ * Rewinds at the end.
+ */
+export async function* readTapeItems(
+  drive: Drive,
+  identity: TapeIdentity,
+  options: { signal?: AbortSignal } = {},
+): AsyncGenerator<TapeItem> {
+  if (identity.kind === "blank") return;
   const files = identity.filesOnTape;
   let file = identity.kind === "labelled" ? 1 : 0;
   while (file < files) {
     const toc = file + 1 < files ? await readTocAt(drive, file + 1) : null;
     if (toc) {
-      listing.sets.push({ dataFile: file, tocFile: file + 1, ...toc });
+      yield { kind: "set", set: { dataFile: file, tocFile: file + 1, ...toc } };
       file += 2;
       continue;
     }
-    listing.plainFiles.push({ file, ...(await listWithTar(drive, file, options.signal)) });
+    yield { kind: "plain", plain: { file, ...(await listWithTar(drive, file, options.signal)) } };
     file += 1;
   }
   await drive.rewind();
-  return listing;
 }
 
 // Rewind + space forward: slower than relative moves, but always lands on the first block of `file`.

@@ -6,7 +6,17 @@ import { randomBytes } from "../security/crypto.ts";
 import { keyFingerprint, unwrapKey, wrapKey } from "../security/key-wrap.ts";
 import { displayName, getOrThrow } from "./shared.ts";
 
-export const createEncryptionKeyInput = z.object({ name: displayName() });
+export const createEncryptionKeyInput = z.object({
+  name: displayName(),
+  /**
+   * An existing key to import (32 raw bytes, base64), e.g. the key of tapes written by a hub whose
+   * catalog was lost; without it a new random key is made.
+   */
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 bytes in base64")
+    .optional(),
+});
 
 type KeyRow = typeof encryptionKeys.$inferSelect;
 const purpose = (id: string) => `tapebackarr-data-key:${id}`;
@@ -16,13 +26,13 @@ export function toPublicKey(row: KeyRow) {
   return rest;
 }
 
-/** A new random AES-256 data key, stored only wrapped by the master key. */
+/** A new random (or an imported) AES-256 data key, stored only wrapped by the master key. */
 export async function createEncryptionKey(
   ctx: ServiceCtx,
   secrets: HubSecrets,
   input: z.output<typeof createEncryptionKeyInput>,
 ) {
-  const key = randomBytes(32);
+  const key = input.key ? Uint8Array.from(atob(input.key), (c) => c.charCodeAt(0)) : randomBytes(32);
   const fingerprint = await keyFingerprint(key);
   const [row] = await ctx.db
     .insert(encryptionKeys)

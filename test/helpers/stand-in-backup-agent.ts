@@ -2,6 +2,7 @@ import { runRunCommand } from "../../drive-agent/cli/run-command.ts";
 import { executeEject } from "../../drive-agent/orders/eject.ts";
 import { executeLabel } from "../../drive-agent/orders/label.ts";
 import { executeRestore } from "../../drive-agent/orders/restore.ts";
+import { executeScan } from "../../drive-agent/orders/scan.ts";
 import type { BackupExecutor } from "../../drive-agent/orders/types.ts";
 
 /**
@@ -44,5 +45,6 @@ process.exit(
     label: executeLabel,
     restore: executeRestore,
     eject: executeEject,
+    scan: executeScan,
   }),
 );

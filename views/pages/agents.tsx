@@ -16,6 +16,8 @@ export interface AgentsModel {
     lastSeenAt: Date | null;
     enrolled: boolean;
   }[];
+  canOperate: boolean;
+  drives: { id: number; name: string; devicePath: string; agentName: string; state: string }[];
 }
 
 export function AgentsPage(model: AgentsModel): SafeHtml {
@@ -42,6 +44,44 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
           </tbody>
         </table>
       </section>
+      {model.drives.length > 0 ? (
+        <section class="card">
+          <h2>Drives</h2>
+          {model.canOperate ? (
+            <p class="muted">
+              Scan reads a tape's label and every TOC and adds what the catalog does not know (after a lost
+              database, or tapes from elsewhere). Name a cartridge of the drive's changer, or leave it empty
+              to scan the tape in the drive.
+            </p>
+          ) : null}
+          <table>
+            <TableHead
+              columns={["Drive", "Agent", "Device", "State", ...(model.canOperate ? ["Scan"] : [])]}
+            />
+            <tbody>
+              {model.drives.map((d) => (
+                <tr>
+                  <td>{d.name}</td>
+                  <td>{d.agentName}</td>
+                  <td>
+                    <code>{d.devicePath}</code>
+                  </td>
+                  <td>
+                    <span class={`badge state-${d.state}`}>{d.state}</span>
+                  </td>
+                  {model.canOperate ? (
+                    <td>
+                      <HxForm action={`/drives/${d.id}/scan`} id={`scan-${d.id}`} submit="Scan">
+                        <Field label="Barcode" name="barcode" placeholder="in the drive" />
+                      </HxForm>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
       {model.isAdmin ? (
         <section class="card">
           <h2>Add an agent</h2>

@@ -9,6 +9,9 @@ import {
   OrderResult,
   ProgressReport,
   RestoreFileResults,
+  ScanSegmentDone,
+  ScanSetReport,
+  ScanTapeReport,
   SegmentReport,
 } from "../../../contracts/agent-protocol.ts";
 import type { AppEnv } from "../../deps.ts";
@@ -26,6 +29,11 @@ import {
   reportProgress,
 } from "../../services/orders/order-reports.ts";
 import { dispatchQueuedRuns } from "../../services/runs/dispatch-runs.ts";
+import {
+  finishScannedSegment,
+  recordScannedSet,
+  recordScannedTape,
+} from "../../services/scans/ingest-scan.ts";
 import { auditTarget, serviceCtx } from "../api/context.ts";
 import type { ApiRouter } from "../api/router.ts";
 
@@ -152,6 +160,24 @@ export function registerAgentProtocol(agentApi: ApiRouter): void {
     RestoreFileResults,
     async (c, order, body) => {
       await recordRestoreFiles(serviceCtx(c), order, body);
+      return c.body(null, 204);
+    },
+  );
+  orderRoute("scan/tape", "A scanned tape's identity", ScanTapeReport, async (c, order, body) =>
+    c.json(await recordScannedTape(serviceCtx(c), order, body)),
+  );
+  orderRoute(
+    "scan/set",
+    "One TOC of a scanned tape; answers whether it is new",
+    ScanSetReport,
+    async (c, order, body) => c.json(await recordScannedSet(serviceCtx(c), order, body)),
+  );
+  orderRoute(
+    "scan/segment",
+    "Every catalog chunk of a scanned TOC was sent",
+    ScanSegmentDone,
+    async (c, order, body) => {
+      await finishScannedSegment(serviceCtx(c), order, body);
       return c.body(null, 204);
     },
   );

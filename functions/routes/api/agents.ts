@@ -8,10 +8,12 @@ import {
   listDrives,
   renewEnrollment,
 } from "../../services/agents/agents.ts";
-import { auditTarget, serviceCtx } from "./context.ts";
+import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
+import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, pageQuery } from "./router.ts";
 
 const agentParams = z.object({ id: z.string().uuid() });
+const driveParams = z.object({ id: z.coerce.number().int().positive() });
 
 export function registerAgentRoutes(api: ApiRouter): void {
   const tag = "agents";
@@ -96,5 +98,23 @@ export function registerAgentRoutes(api: ApiRouter): void {
       query: pageQuery,
     },
     async (c, { query }) => c.json(await listDrives(serviceCtx(c), query)),
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/drives/:id/scan",
+      permission: "operate",
+      tag: "drives",
+      summary:
+        "Scan the tape in the drive (or the named cartridge of its changer): add its sets to the catalog",
+      params: driveParams,
+      body: startScanInput,
+      audit: "drive.scan",
+      success: { status: 202, description: "The queued scan run" },
+    },
+    async (c, { params, body }) => {
+      auditTarget(c, params.id, { barcode: body.barcode ?? null });
+      return c.json(await startScan(serviceCtx(c), params.id, body, principalOf(c).username), 202);
+    },
   );
 }

@@ -24,14 +24,15 @@ export function registerEncryptionKeyRoutes(api: ApiRouter): void {
       path: "/encryption-keys",
       permission: "admin",
       tag,
-      summary: "Generate a new AES-256 data key, stored wrapped by the hub master key",
+      summary:
+        "Generate a new AES-256 data key, or import one (`key`: 32 bytes, base64), stored wrapped by the hub master key",
       body: createEncryptionKeyInput,
       audit: "encryption_key.create",
       success: { status: 201, description: "The key's name and fingerprint" },
     },
     async (c, { body }) => {
       const key = await createEncryptionKey(serviceCtx(c), c.get("deps").secrets, body);
-      auditTarget(c, key.id, { fingerprint: key.fingerprint });
+      auditTarget(c, key.id, { fingerprint: key.fingerprint, imported: body.key !== undefined });
       return c.json(key, 201);
     },
   );

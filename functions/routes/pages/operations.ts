@@ -6,7 +6,7 @@ import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
 import { TapePage } from "../../../views/pages/tape.tsx";
 import { TapesPage } from "../../../views/pages/tapes.tsx";
 import { backupSetSegments, backupSets, drives, TAPE_STATES } from "../../db/schema/index.ts";
-import { createAgent, createAgentInput, listAgents } from "../../services/agents/agents.ts";
+import { createAgent, createAgentInput, listAgents, listDrives } from "../../services/agents/agents.ts";
 import { listEncryptionKeys } from "../../services/encryption-keys.ts";
 import { createJob, createJobInput, getJob, listJobs } from "../../services/jobs.ts";
 import { createPool, createPoolInput, getPool, listPools } from "../../services/pools.ts";
@@ -19,6 +19,7 @@ import {
   runLogs,
 } from "../../services/runs/control-run.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
+import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
 import { createSource, createSourceInput, getSource, listSources } from "../../services/sources.ts";
 import {
   createTape,
@@ -342,18 +343,36 @@ export function registerOperationPages(pages: PageRouter): void {
 
   pages.route({ method: "GET", path: "/agents", permission: "read", summary: "Agents" }, async (c) => {
     const ctx = serviceCtx(c);
-    const agents = await listAgents(ctx);
+    const [agents, agentDrives] = await Promise.all([listAgents(ctx), listDrives(ctx, ALL)]);
+    const agentName = new Map(agents.items.map((a) => [a.id, a.name]));
     return c.html(
       renderDocument(
         AgentsPage({
           layout: await layoutFor(c),
           isAdmin: can(c, "admin"),
+          canOperate: can(c, "operate"),
           now: ctx.now(),
           agents: agents.items,
+          drives: agentDrives.items.map((d) => ({ ...d, agentName: agentName.get(d.agentId) ?? d.agentId })),
         }),
       ),
     );
   });
+  pages.route(
+    {
+      method: "POST",
+      path: "/drives/:id/scan",
+      permission: "operate",
+      summary: "Scan the tape in a drive into the catalog",
+      audit: "drive.scan",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const input = parseForm(startScanInput, { barcode: f.barcode?.trim() || undefined });
+      const run = await startScan(serviceCtx(c), Number(c.req.param("id")), input, principalOf(c).username);
+      return ok(c, `Scan queued as run ${run.id}: its log will list what was added`, 202);
+    },
+  );
   pages.route(
     {
       method: "POST",

@@ -21,6 +21,7 @@ import {
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
+import { scannedSetOf } from "../scans/ingest-scan.ts";
 import { applyEjectResult } from "../tapes-eject.ts";
 import { applyLabelResult } from "../tapes-label.ts";
 import { catalogRows } from "./catalog-rows.ts";
@@ -37,6 +38,7 @@ export async function orderOf(ctx: ServiceCtx, agentId: string, orderId: string)
 }
 
 async function setOf(ctx: ServiceCtx, order: OrderRow, setUuid: string) {
+  if (order.kind === "scan") return scannedSetOf(ctx, setUuid);
   const set = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, setUuid) });
   if (!set || set.runId !== order.runId)
     throw new AppError("not_found", `Backup set ${setUuid} is not part of order ${order.id}`);

@@ -137,16 +137,16 @@ async function claimAndIssue(
     .returning({ id: jobRuns.id });
   if (claimed.length === 0) return;
 
-  const set = await setForRun(ctx, run, job, pool.id);
-  const base = set.baseSetId
-    ? await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, set.baseSetId) })
-    : undefined;
   const key =
     job.encryption === "aes-256-gcm" && job.encryptionKeyId
       ? await ctx.db.query.encryptionKeys.findFirst({
           where: (k, { eq }) => eq(k.id, job.encryptionKeyId as number),
         })
       : undefined;
+  const set = await setForRun(ctx, run, job, pool.id, key?.fingerprint ?? null);
+  const base = set.baseSetId
+    ? await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, set.baseSetId) })
+    : undefined;
   const body: BackupOrderBody = {
     kind: "backup",
     runId: run.id,
@@ -184,6 +184,8 @@ async function setForRun(
   run: typeof jobRuns.$inferSelect,
   job: { id: number; compression: string; encryption: string },
   poolId: number,
+  /** Recorded with the set: a restore finds its key by it (and a scan of its tapes reads it back). */
+  keyFingerprint: string | null,
 ) {
   if (run.setId) {
     const existing = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, run.setId) });
@@ -211,6 +213,7 @@ async function setForRun(
       encryption: job.encryption,
       // The hub default at the time the set starts; the set keeps it (readers need it).
       blockSize: (await getJobDefaults(ctx)).blockSize,
+      encryptionKeyFingerprint: keyFingerprint,
       startedAt: now,
       createdAt: now,
     })

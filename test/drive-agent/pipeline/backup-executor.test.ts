@@ -373,13 +373,24 @@ describe("a set larger than one cartridge", () => {
     );
     expect(Number(joined.trim())).toBe(reporter.entries().length);
     expect(big?.[8]).toBe(sums.get(`${src.slice(1)}/big.bin`));
+    const listed: string[] = [];
     for (const [barcode, continues] of [
       ["TB0001L9", true],
       ["TB0002L9", false],
     ] as const) {
       const toc = decodeToc(await readFile(tapeFile(barcode, 2)));
       expect(toc.kind === "toc" && toc.toc.tape.continues).toBe(continues);
+      if (toc.kind === "toc") listed.push(...toc.toc.files.map((f) => f.path));
     }
+    // Each file is in the TOC of the tape holding its header, the one that runs onto the next tape too:
+    // without the catalog, the TOCs are all a scan has.
+    expect(listed.sort()).toEqual(
+      reporter
+        .entries()
+        .filter((e) => !e[12])
+        .map((e) => e[0])
+        .sort(),
+    );
   });
 
   it("waits for the operator without a changer and names the tapes that would do", async () => {

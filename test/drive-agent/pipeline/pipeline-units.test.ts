@@ -3,10 +3,13 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { TocFile } from "../../../contracts/toc.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
 import { decryptChunk, encryptChunk, uuidBytes } from "../../../drive-agent/pipeline/chunk-format.ts";
 import { paddingFor } from "../../../drive-agent/pipeline/drive-writer.ts";
+import { EntrySpool } from "../../../drive-agent/pipeline/entry-spool.ts";
 import { compileGlobs } from "../../../drive-agent/pipeline/glob.ts";
+import { SetCatalog } from "../../../drive-agent/pipeline/set-catalog.ts";
 import { type TarMember, TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
 import { parseTarDiagnostic } from "../../../drive-agent/pipeline/tar-process.ts";
 
@@ -102,5 +105,54 @@ describe("tar diagnostics", () => {
     });
     expect(parseTarDiagnostic("tar: srv/log: file changed as we read it")?.path).toBe("/srv/log");
     expect(parseTarDiagnostic("tar: Exiting with failure status due to previous errors")).toBeNull();
+  });
+});
+
+describe("SetCatalog: the TOC of each tape", () => {
+  it("lists a member whose header is on a tape that fills up before the chunk holding its end is compressed", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tb-set-catalog-"));
+    const chunkBytes = 1024;
+    const spool = new EntrySpool(join(dir, "entries"), chunkBytes);
+    const member = (path: string, headerOffset: number, endOffset: number): TarMember => ({
+      path,
+      type: "file",
+      size: endOffset - headerOffset - 512,
+      mode: 0o644,
+      uid: 1000,
+      gid: 100,
+      mtime: 1_700_000_000,
+      linkTarget: null,
+      sha256: null,
+      headerOffset,
+      endOffset,
+    });
+    spool.add(member("small.txt", 0, 600));
+    spool.add(member("big.bin", 1024, 4000)); // chunks 1..3
+    spool.flush();
+    const catalog = new SetCatalog({
+      spool,
+      setUuid: "6a0c7f0e-3f5e-4a55-9a36-0d4b8d1f0a11",
+      passthrough: false,
+      blockSize: 512,
+      workDir: dir,
+      chunkEntries: 100,
+      openOffset: () => 4096,
+      chunkBytes,
+      send: async () => undefined,
+    });
+    try {
+      const segment = catalog.startSegment(0);
+      // Chunks 0 and 1 are on tape; the tape fills while chunks 2 and 3 are still being compressed.
+      catalog.onPlacement({ index: 0, plainStart: 0, plainEnd: 1024, streamStart: 0, streamEnd: 300 });
+      catalog.onPlacement({ index: 1, plainStart: 1024, plainEnd: 2048, streamStart: 300, streamEnd: 700 });
+      await catalog.commit(700);
+      catalog.closeSegment();
+      const listed = [...segment.toc.read("\n")].join("").split("\n").filter(Boolean);
+      expect(listed.map((line) => (JSON.parse(line) as TocFile).path)).toEqual(["small.txt", "big.bin"]);
+      expect(JSON.parse(listed[1] as string)).toMatchObject({ uid: 1000, gid: 100 });
+    } finally {
+      spool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

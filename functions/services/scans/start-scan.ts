@@ -1,0 +1,82 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { ScanOrderBody } from "../../../contracts/agent-protocol.ts";
+import { drives, jobRuns, jobs, workOrders } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+import { getOrThrow } from "../shared.ts";
+
+export const startScanInput = z.object({
+  /** The cartridge to load first when the drive sits in a changer; default: what the drive holds. */
+  barcode: z
+    .string()
+    .regex(/^[A-Z0-9]{1,16}$/)
+    .optional(),
+});
+
+/** Runs must belong to a job: scans belong to this one, disabled, with no source or pool. */
+export const SCAN_JOB_NAME = "Tape scans";
+
+/** The job scan runs hang on (created on first use; a second hub instance racing it finds it). */
+export async function scanJob(ctx: ServiceCtx) {
+  const now = ctx.now();
+  await ctx.db
+    .insert(jobs)
+    .values({ name: SCAN_JOB_NAME, kind: "backup", enabled: false, createdAt: now, updatedAt: now })
+    .onConflictDoNothing();
+  return getOrThrow(
+    await ctx.db.query.jobs.findFirst({ where: eq(jobs.name, SCAN_JOB_NAME) }),
+    "Job",
+    SCAN_JOB_NAME,
+  );
+}
+
+/**
+ * Queues a scan of the tape in a drive (or the named cartridge of its changer): the drive's agent
+ * reads the label and every TOC and posts them, and the hub adds what it did not know.
+ */
+export async function startScan(
+  ctx: ServiceCtx,
+  driveId: number,
+  input: z.output<typeof startScanInput>,
+  triggeredBy: string,
+) {
+  const drive = getOrThrow(
+    await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) }),
+    "Drive",
+    driveId,
+  );
+  const job = await scanJob(ctx);
+  const now = ctx.now();
+  const [run] = await ctx.db
+    .insert(jobRuns)
+    .values({
+      jobId: job.id,
+      kind: "scan",
+      state: "queued",
+      triggeredBy,
+      queuedAt: now,
+      agentId: drive.agentId,
+      driveId: drive.id,
+      operatorMessage: `Scanning ${input.barcode ?? "the tape"} in ${drive.name}`,
+    })
+    .returning();
+  if (!run) throw new Error("scan run insert returned nothing");
+  const body: ScanOrderBody = {
+    kind: "scan",
+    runId: run.id,
+    drive: { devicePath: drive.devicePath },
+    barcode: input.barcode ?? null,
+  };
+  await ctx.db.insert(workOrders).values({
+    id: crypto.randomUUID(),
+    agentId: drive.agentId,
+    runId: run.id,
+    kind: "scan",
+    state: "pending",
+    payload: body,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
+  });
+  return run;
+}
