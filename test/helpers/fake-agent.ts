@@ -41,14 +41,17 @@ export async function fakeAgent(
     hubSigningKey: Record<string, string>;
   };
 
-  const token = (opts: { expSeconds?: number; key?: CryptoKey; iss?: string } = {}) =>
-    new SignJWT({})
+  // Tokens are dated by the hub's clock, as a real agent's and hub's agree, so tests can move it.
+  const token = (opts: { expSeconds?: number; key?: CryptoKey; iss?: string } = {}) => {
+    const now = Math.floor(hub.ctx.now().getTime() / 1000);
+    return new SignJWT({})
       .setProtectedHeader({ alg: "EdDSA" })
       .setIssuer(opts.iss ?? agentId)
       .setAudience(AGENT_TOKEN_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.expSeconds ?? 60))
+      .setIssuedAt(now)
+      .setExpirationTime(now + (opts.expSeconds ?? 60))
       .sign(opts.key ?? signing.privateKey);
+  };
 
   const call = async (method: string, path: string, json?: unknown, bearer?: string) =>
     hub.request(`/agent/v1${path}`, {

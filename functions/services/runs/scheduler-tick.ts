@@ -3,6 +3,7 @@ import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { expireUncollectedOrders } from "../orders/deliver-order.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 import { queueRun } from "./queue-run.ts";
 
@@ -37,6 +38,7 @@ export async function schedulerTick(ctx: ServiceCtx, logger: Logger): Promise<{ 
       else throw error;
     }
   }
+  await expireUncollectedOrders(ctx);
   await dispatchQueuedRuns(ctx);
   return { queued };
 }
