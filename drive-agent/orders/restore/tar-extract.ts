@@ -15,7 +15,7 @@ import {
   utimes,
 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { cString, parsePax, readNumber } from "../../pipeline/tar-parser.ts";
+import { TarEvent, TarFramer, type TarHeader } from "../../pipeline/tar-framer.ts";
 import { freeName, prepareTarget } from "./safe-path.ts";
 
 export type OverwritePolicy = "skip" | "overwrite" | "rename";
@@ -42,28 +42,8 @@ export type ExtractOptions = {
   owners: boolean;
 };
 
-const BLOCK = 512;
-const TYPES: Record<string, Member["type"]> = {
-  "0": "file",
-  "\0": "file",
-  "7": "file",
-  "1": "hardlink",
-  "2": "symlink",
-  "5": "dir",
-  D: "dir",
-};
-
-type Member = {
-  path: string;
-  type: "file" | "dir" | "symlink" | "hardlink" | "other";
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: number;
-  linkTarget: string;
-  offset: number;
-};
+/** A member as the extractor sees it: the framer's header, with where it starts. */
+type Member = TarHeader & { offset: number };
 
 type Open = {
   member: Member;
@@ -82,14 +62,7 @@ type Open = {
  * into place only when its sha256 matches; a mismatch fails that file alone, loudly.
  */
 export class TarExtractor {
-  ended = false;
-  private header = Buffer.alloc(BLOCK);
-  private headerFill = 0;
-  private remaining = 0;
-  private padding = 0;
-  private extension: { kind: string; chunks: Buffer[] } | null = null;
-  private pending: { name?: string; linkName?: string; pax: Record<string, string> } = { pax: {} };
-  private memberStart = -1;
+  private readonly framer: TarFramer;
   private open: Open | null = null;
   private skipping = false;
   private readonly dirs: Member[] = [];
@@ -101,38 +74,32 @@ export class TarExtractor {
     return this.open !== null;
   }
 
+  /** The archive's end marker was read. */
+  get ended(): boolean {
+    return this.framer.ended;
+  }
+
+  /** Tar offset of the next byte the extractor expects. */
+  get offset(): number {
+    return this.framer.offset;
+  }
+
   constructor(
-    public offset: number,
+    offset: number,
     private readonly options: ExtractOptions,
-  ) {}
+  ) {
+    this.framer = new TarFramer(offset, true);
+  }
 
   async push(data: Buffer): Promise<void> {
-    let pos = 0;
-    while (pos < data.length && !this.ended) {
-      if (this.remaining > 0) {
-        const take = Math.min(this.remaining, data.length - pos);
-        await this.content(data.subarray(pos, pos + take));
-        this.remaining -= take;
-        pos += take;
-        this.offset += take;
-        if (this.remaining === 0) await this.endContent();
-        continue;
-      }
-      if (this.padding > 0) {
-        const take = Math.min(this.padding, data.length - pos);
-        this.padding -= take;
-        pos += take;
-        this.offset += take;
-        continue;
-      }
-      const take = Math.min(BLOCK - this.headerFill, data.length - pos);
-      data.copy(this.header, this.headerFill, pos, pos + take);
-      this.headerFill += take;
-      pos += take;
-      this.offset += take;
-      if (this.headerFill < BLOCK) continue;
-      this.headerFill = 0;
-      await this.parseHeader(this.header, this.offset - BLOCK);
+    const framer = this.framer;
+    framer.feed(data);
+    for (let event = framer.step(); event !== TarEvent.NeedData; event = framer.step()) {
+      const header = framer.member;
+      if (!header) continue;
+      if (event === TarEvent.Member) await this.beginMember({ ...header, offset: header.headerOffset });
+      else if (event === TarEvent.Content) await this.content(framer.slice);
+      else await this.endMember();
     }
   }
 
@@ -160,56 +127,13 @@ export class TarExtractor {
     return this.options.owners ? 0o7777 : 0o1777;
   }
 
-  private async parseHeader(block: Buffer, start: number): Promise<void> {
-    if (block.every((b) => b === 0)) {
-      this.ended = true;
-      return;
-    }
-    if (!validChecksum(block))
-      throw new Error(`no tar header at tar offset ${start} (bad checksum): the stream is damaged`);
-    if (this.memberStart < 0) this.memberStart = start;
-    const flag = String.fromCharCode(block[156] ?? 0);
-    const size = readNumber(block, 124, 12);
-    if (flag === "L" || flag === "K" || flag === "x" || flag === "g") {
-      this.extension = { kind: flag, chunks: [] };
-      this.remaining = size;
-      this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
-      if (size === 0) await this.endContent();
-      return;
-    }
-    const pax = this.pending.pax;
-    const ustar = block.toString("latin1", 257, 262) === "ustar";
-    const prefix = ustar && block.toString("latin1", 257, 263) === "ustar\0" ? cString(block, 345, 155) : "";
-    const name = pax.path ?? this.pending.name ?? (prefix ? `${prefix}/` : "") + cString(block, 0, 100);
-    const type = TYPES[flag] ?? "other";
-    const dataSize = pax.size !== undefined ? Number(pax.size) : size;
-    const contentBytes = "123456".includes(flag) ? 0 : dataSize;
-    const member: Member = {
-      path: name.replace(/^\.\//, "").replace(/\/+$/, "") || ".",
-      type,
-      size: contentBytes,
-      mode: readNumber(block, 100, 8) & 0o7777,
-      uid: pax.uid !== undefined ? Number(pax.uid) : readNumber(block, 108, 8),
-      gid: pax.gid !== undefined ? Number(pax.gid) : readNumber(block, 116, 8),
-      mtime: pax.mtime !== undefined ? Math.floor(Number(pax.mtime)) : readNumber(block, 136, 12),
-      linkTarget: pax.linkpath ?? this.pending.linkName ?? cString(block, 157, 100),
-      offset: this.memberStart,
-    };
-    this.pending = { pax: {} };
-    this.memberStart = -1;
-    this.remaining = contentBytes;
-    this.padding = (BLOCK - (contentBytes % BLOCK)) % BLOCK;
+  private async beginMember(member: Member): Promise<void> {
     const expected = this.options.wanted(member.offset, member.path);
     this.skipping = expected === null;
     if (expected !== null) await this.begin(member, expected);
-    if (contentBytes === 0 && this.open) await this.endContent();
   }
 
   private async content(slice: Buffer): Promise<void> {
-    if (this.extension) {
-      this.extension.chunks.push(Buffer.from(slice));
-      return;
-    }
     const open = this.open;
     if (!open || this.skipping) return;
     open.hash.update(slice);
@@ -219,16 +143,7 @@ export class TarExtractor {
       });
   }
 
-  private async endContent(): Promise<void> {
-    if (this.extension) {
-      const text = Buffer.concat(this.extension.chunks);
-      const { kind } = this.extension;
-      this.extension = null;
-      if (kind === "L") this.pending.name = cString(text, 0, text.length);
-      else if (kind === "K") this.pending.linkName = cString(text, 0, text.length);
-      else if (kind === "x") Object.assign(this.pending.pax, parsePax(text));
-      return;
-    }
+  private async endMember(): Promise<void> {
     const open = this.open;
     this.open = null;
     if (open) await this.complete(open);
@@ -298,11 +213,11 @@ export class TarExtractor {
     const temp = join(dirname(target), `.${basename(target)}.tbr-${randomBytes(4).toString("hex")}`);
     if (member.type === "symlink") {
       // The link itself may point anywhere; nothing is ever written through it.
-      await symlink(member.linkTarget, temp);
+      await symlink(member.linkTarget ?? "", temp);
       if (this.options.owners) await lchown(temp, member.uid, member.gid).catch(() => undefined);
       await lutimes(temp, member.mtime, member.mtime).catch(() => undefined);
     } else if (member.type === "hardlink") {
-      const source = this.written.get(member.linkTarget.replace(/^\.\//, "").replace(/^\/+/, ""));
+      const source = this.written.get((member.linkTarget ?? "").replace(/^\.\//, "").replace(/^\/+/, ""));
       if (!source)
         throw new Error(
           `hard link to "${member.linkTarget}", which this restore did not write: select that file too`,
@@ -360,12 +275,4 @@ export class TarExtractor {
       error,
     });
   }
-}
-
-/** The header checksum: a stream that lost its place (a damaged block) is caught at the next header. */
-function validChecksum(block: Buffer): boolean {
-  const stored = readNumber(block, 148, 8);
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
-  return sum === stored;
 }
