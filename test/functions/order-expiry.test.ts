@@ -4,7 +4,7 @@ import { jobRuns, workOrders } from "../../functions/db/schema/index.ts";
 import { ACK_TIMEOUT_MS } from "../../functions/services/orders/deliver-order.ts";
 import { ORDER_TTL_SECONDS } from "../../functions/services/orders/sign-order.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
-import { fakeAgent } from "../helpers/fake-agent.ts";
+import { enrolledAgentWithDrive, type fakeAgent } from "../helpers/fake-agent.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
 /** A run planned for one drive never sits queued for ever when its agent does not take the order. */
@@ -16,15 +16,7 @@ describe("orders an agent never takes", () => {
 
   beforeEach(async () => {
     hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
-    admin = await hub.tokenFor("admin");
-    const created = (await (
-      await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "tapehost" } })
-    ).json()) as { enrollmentToken: string };
-    agent = await fakeAgent(hub, created.enrollmentToken, [{ loadedBarcode: "TB0001L9" }]);
-    const drives = (await (await hub.request("/api/v1/drives", { token: admin })).json()) as {
-      items: { id: number }[];
-    };
-    driveId = drives.items[0]?.id as number;
+    ({ admin, agent, driveId } = await enrolledAgentWithDrive(hub, "tapehost", "TB0001L9"));
   });
   afterEach(() => hub.close());
 

@@ -14,7 +14,7 @@ import {
   pools,
   tapes,
 } from "../../functions/db/schema/index.ts";
-import { fakeAgent } from "../helpers/fake-agent.ts";
+import { enrolledAgentWithDrive, type fakeAgent } from "../helpers/fake-agent.ts";
 import { createTestHub, errorOf, type TestHub } from "../helpers/hub.ts";
 
 /** The hub side of a scan order: what the drive-agent posts about a tape, and what the catalog makes of it. */
@@ -26,15 +26,7 @@ describe("scan orders rebuild the catalog from what tapes say", () => {
 
   beforeEach(async () => {
     hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
-    admin = await hub.tokenFor("admin");
-    const created = (await (
-      await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "tapehost" } })
-    ).json()) as { enrollmentToken: string };
-    agent = await fakeAgent(hub, created.enrollmentToken, [{ loadedBarcode: "TB0001L9" }]);
-    const drives = (await (await hub.request("/api/v1/drives", { token: admin })).json()) as {
-      items: { id: number }[];
-    };
-    driveId = drives.items[0]?.id as number;
+    ({ admin, agent, driveId } = await enrolledAgentWithDrive(hub, "tapehost", "TB0001L9"));
   });
   afterEach(() => hub.close());
 

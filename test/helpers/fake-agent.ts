@@ -78,3 +78,16 @@ export async function fakeAgent(
     },
   };
 }
+
+/** An agent named `name`, created by the admin and enrolled with one drive holding `barcode`. */
+export async function enrolledAgentWithDrive(hub: TestHub, name: string, barcode: string) {
+  const admin = await hub.tokenFor("admin");
+  const created = (await (
+    await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name } })
+  ).json()) as { enrollmentToken: string };
+  const agent = await fakeAgent(hub, created.enrollmentToken, [{ loadedBarcode: barcode }]);
+  const drives = (await (await hub.request("/api/v1/drives", { token: admin })).json()) as {
+    items: { id: number }[];
+  };
+  return { admin, agent, driveId: drives.items[0]?.id as number };
+}
