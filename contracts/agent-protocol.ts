@@ -229,7 +229,30 @@ export const RestoreOrderBody = z.object({
 });
 export type RestoreOrderBody = z.output<typeof RestoreOrderBody>;
 
-export const OrderBody = z.discriminatedUnion("kind", [BackupOrderBody, LabelOrderBody, RestoreOrderBody]);
+/**
+ * Read a whole set back: every tape in order, every file's sha256 against the set's TOCs, the tar
+ * structure to its end. Nothing is written anywhere; damaged files are logged by name and tape.
+ */
+export const VerifyOrderBody = z.object({
+  kind: z.literal("verify"),
+  runId: z.number().int().positive(),
+  set: z.object({
+    uuid: z.string().uuid(),
+    compression: Compression,
+    encryption: OrderEncryption,
+    blockSize: BlockSize,
+  }),
+  tapes: z.array(RestoreTape).min(1).max(1000),
+  drive: z.object({ devicePath }),
+});
+export type VerifyOrderBody = z.output<typeof VerifyOrderBody>;
+
+export const OrderBody = z.discriminatedUnion("kind", [
+  BackupOrderBody,
+  LabelOrderBody,
+  RestoreOrderBody,
+  VerifyOrderBody,
+]);
 export type OrderBody = z.output<typeof OrderBody>;
 
 /** The claims of a work-order JWS: registered claims + the body. */

@@ -5,6 +5,7 @@ import { AgentError } from "../errors.ts";
 import { executeBackup } from "../orders/backup.ts";
 import { executeLabel } from "../orders/label.ts";
 import { executeRestore } from "../orders/restore.ts";
+import { executeVerify } from "../orders/verify.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { devicePathOf, hardwareReport } from "./hardware.ts";
 import { HubClient, HubUnreachable } from "./hub-client.ts";
@@ -75,7 +76,12 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     stateDir,
     client,
     encryptionKey: keys.encryption,
-    executors: opts.executors ?? { backup: executeBackup, label: executeLabel, restore: executeRestore },
+    executors: opts.executors ?? {
+      backup: executeBackup,
+      label: executeLabel,
+      restore: executeRestore,
+      verify: executeVerify,
+    },
     log,
     retryUntil: grace.signal,
   };

@@ -5,6 +5,7 @@ import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
 import type { BackupExecutor, ExecutorContext, LabelExecutor, TapeChanger } from "../orders/types.ts";
+import type { VerifyExecutor } from "../orders/verify.ts";
 import { changerOfDrive, devicePathOf, notOnThisAgent } from "./hardware.ts";
 import { type HubClient, HubRefused } from "./hub-client.ts";
 import { HubReporter } from "./hub-reporter.ts";
@@ -12,7 +13,12 @@ import type { Logger } from "./logger.ts";
 import { openOrderDrive } from "./order-drive.ts";
 import { type OrderRecord, removeOrderRecord, statePaths, writeOrderRecord } from "./state-dir.ts";
 
-export type Executors = { backup: BackupExecutor; label: LabelExecutor; restore: RestoreExecutor };
+export type Executors = {
+  backup: BackupExecutor;
+  label: LabelExecutor;
+  restore: RestoreExecutor;
+  verify: VerifyExecutor;
+};
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
 export type AbortReason = "cancel" | "shutdown";
@@ -89,7 +95,7 @@ async function execute(
   if (!setup) return failed(notOnThisAgent(body.drive.devicePath));
   let dataKey: Uint8Array | null = null;
   const encryption =
-    body.kind === "backup" ? body.encryption : body.kind === "restore" ? body.set.encryption : null;
+    body.kind === "backup" ? body.encryption : body.kind === "label" ? null : body.set.encryption;
   if (encryption && encryption.algorithm !== "none") {
     if (!encryption.dataKeyJwe)
       return { state: "failed", error: "the order has no data key", retryable: false };
@@ -119,6 +125,7 @@ async function execute(
   try {
     if (body.kind === "backup") return await env.executors.backup(body, { ...ctx, dataKey });
     if (body.kind === "restore") return await env.executors.restore(body, { ...ctx, dataKey });
+    if (body.kind === "verify") return await env.executors.verify(body, { ...ctx, dataKey });
     return await env.executors.label(body, ctx);
   } catch (error) {
     return failed(error);

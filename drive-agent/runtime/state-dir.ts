@@ -113,7 +113,7 @@ export class SeenOrderStore {
 
 export const OrderRecord = z.object({
   orderId: z.string(),
-  kind: z.enum(["backup", "label", "restore"]),
+  kind: z.enum(["backup", "label", "restore", "verify"]),
   runId: z.number().nullable(),
   setUuid: z.string().nullable(),
   startedAt: z.string(),

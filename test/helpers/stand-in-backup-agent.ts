@@ -2,6 +2,7 @@ import { runRunCommand } from "../../drive-agent/cli/run-command.ts";
 import { executeLabel } from "../../drive-agent/orders/label.ts";
 import { executeRestore } from "../../drive-agent/orders/restore.ts";
 import type { BackupExecutor } from "../../drive-agent/orders/types.ts";
+import { executeVerify } from "../../drive-agent/orders/verify.ts";
 
 /**
  * The real agent runtime with a stand-in backup executor that runs until it is stopped
@@ -42,5 +43,6 @@ process.exit(
     backup: slowBackup,
     label: executeLabel,
     restore: executeRestore,
+    verify: executeVerify,
   }),
 );

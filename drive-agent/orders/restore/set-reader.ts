@@ -25,6 +25,17 @@ export type SegmentLayout = {
   streamOffset: number;
   chunks: ChunkIndexEntry[];
   continues: boolean;
+  /** The members whose headers are on this tape, from its TOC, when it was read whole. */
+  members?: MemberOnTape[];
+};
+
+/** A member as a TOC or the catalog knows it, with the segment (tape) holding its header. */
+export type MemberOnTape = {
+  path: string;
+  offset: number;
+  sha256: string | null;
+  size: number;
+  segment: number;
 };
 
 /** Gets the tape of each segment into the drive (a changer, or an operator) and says where the set is on it. */
