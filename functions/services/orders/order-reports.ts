@@ -22,6 +22,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
 import { applyLabelResult } from "../tapes-label.ts";
+import { recordVerifyResult } from "../verifies/record-verify.ts";
 import { catalogRows } from "./catalog-rows.ts";
 
 type OrderRow = typeof workOrders.$inferSelect;
@@ -278,5 +279,6 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
       })
       .where(eq(backupSets.id, run.setId));
   }
+  if (run.setId && run.kind === "verify") await recordVerifyResult(ctx, run.setId, result);
   await dispatchQueuedRuns(ctx);
 }

@@ -58,7 +58,8 @@ export async function cancelRun(ctx: ServiceCtx, id: number) {
         .set({ state: "cancelled", finishedAt: now })
         .where(and(eq(workOrders.runId, id), inArray(workOrders.state, ["pending", "delivered"]))),
     ]);
-    if (run.setId)
+    // Only a backup run owns its set; a restore or verify run merely reads it.
+    if (run.setId && run.kind === "backup")
       await ctx.db
         .update(backupSets)
         .set({ state: "failed", finishedAt: now })
