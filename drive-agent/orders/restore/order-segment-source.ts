@@ -10,7 +10,7 @@ import type { MemberOnTape, SegmentLayout, SegmentSource } from "./set-reader.ts
 export type Tick = { state: "running" | "waiting-for-tape"; message: string | null; tape: string | null };
 
 /** A TOC holds ~300 bytes per file: this allows millions of files per tape. */
-const MAX_TOC_BYTES = 2 << 30;
+const MAX_TOC_BYTES = 2 * 1024 ** 3;
 
 /**
  * The set's tapes as a restore or verify order lists them: loaded by the changer, else asked of
