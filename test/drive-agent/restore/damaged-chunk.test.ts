@@ -27,25 +27,24 @@ afterEach(async () => {
  * exactly [its header, the next member's header)), over three 8 MiB chunks and a bit; one byte of
  * the second chunk's ciphertext flipped on tape.
  */
-async function damagedSet() {
+async function damagedSet(encrypted = true) {
   bench = await createBench();
   const src = join(bench.root, "src");
   await mkdir(join(src, "data"), { recursive: true });
   for (let i = 0; i < 40; i++)
     await writeFile(join(src, "data", `f-${String(i).padStart(2, "0")}.bin`), randomBytes(600 * 1024));
-  const key = randomBytes(32);
-  const written = await writeSet(
-    bench,
-    src,
-    { compression: "zstd", encryption: { algorithm: "aes-256-gcm", keyFingerprint: "fp", dataKeyJwe: "x" } },
-    key,
-  );
+  const key = encrypted ? randomBytes(32) : null;
+  const encryption = encrypted
+    ? { algorithm: "aes-256-gcm" as const, keyFingerprint: "fp", dataKeyJwe: "x" }
+    : { algorithm: "none" as const, keyFingerprint: null, dataKeyJwe: null };
+  const written = await writeSet(bench, src, { compression: "zstd", encryption }, key);
   const found = decodeSetToc(await readFile(tapeFile("TB0001L9", 2))) as SetToc;
   const chunks = found.stream.chunks;
   expect(chunks.length).toBeGreaterThanOrEqual(3);
   const [, start, onTape] = chunks[1] as [number, number, number];
   const end = (chunks[2] as [number, number, number])[1];
   const data = await readFile(tapeFile("TB0001L9", 1));
+  // Inside the chunk's ciphertext (after its 40-byte header), or inside its zstd frame.
   const at = onTape + 40 + 100_000;
   data.writeUInt8(data.readUInt8(at) ^ 0x40, at);
   await writeFile(tapeFile("TB0001L9", 1), data);
@@ -68,46 +67,52 @@ async function damagedSet() {
   const set = {
     uuid: written.set.uuid,
     compression: "zstd" as const,
-    encryption: { algorithm: "aes-256-gcm" as const, keyFingerprint: "fp", dataKeyJwe: "x" },
+    encryption,
     blockSize: 65536,
   };
   return { src, key, toc: found.toc, members, inChunk, tape, set };
 }
 
-describe("a damaged chunk in a compressed, encrypted set", () => {
-  it("verify names exactly the files in the damaged chunk, and reads every chunk after it", async () => {
-    const { key, inChunk, members, tape, set } = await damagedSet();
-    expect(inChunk.length).toBeGreaterThanOrEqual(13);
-    const order: VerifyOrderBody = {
-      kind: "verify",
-      runId: 3,
-      set,
-      tapes: [tape],
-      drive: { devicePath: "vtl0" },
-    };
-    const drive = await openLibraryDrive(bench.dir);
-    const reporter = new FakeReporter();
-    let result: Awaited<ReturnType<ReturnType<typeof createVerifyExecutor>>>;
-    try {
-      result = await createVerifyExecutor({ progressIntervalMs: 20 })(
-        order,
-        executorContext(drive.drive, reporter, join(bench.root, "work"), {
-          changer: drive.changer,
-          dataKey: key,
-        }),
-      );
-    } finally {
-      await drive.close();
-    }
-    const damaged = reporter.logLines.filter((l) => l.level === "error");
-    expect(damaged.map((l) => l.path).sort()).toEqual([...inChunk].sort());
-    for (const line of damaged) expect(line.message).toContain("damaged on tape TB0001L9");
-    expect(result.state).toBe("failed");
-    expect(result.error).toMatch(new RegExp(`^${inChunk.length} files damaged: `));
-    expect(result.error).toContain("chunk 1 ");
-    // Every member was looked at: the ones before the chunk and the ones after it verified.
-    expect(result.summary?.files).toBe(members.length);
-  });
+describe("a damaged chunk in a compressed set", () => {
+  it.each([
+    ["zstd + AES-256-GCM", true],
+    ["zstd alone", false],
+  ])(
+    "%s: verify names exactly the files in the damaged chunk, and reads every chunk after it",
+    async (_, encrypted) => {
+      const { key, inChunk, members, tape, set } = await damagedSet(encrypted);
+      expect(inChunk.length).toBeGreaterThanOrEqual(13);
+      const order: VerifyOrderBody = {
+        kind: "verify",
+        runId: 3,
+        set,
+        tapes: [tape],
+        drive: { devicePath: "vtl0" },
+      };
+      const drive = await openLibraryDrive(bench.dir);
+      const reporter = new FakeReporter();
+      let result: Awaited<ReturnType<ReturnType<typeof createVerifyExecutor>>>;
+      try {
+        result = await createVerifyExecutor({ progressIntervalMs: 20 })(
+          order,
+          executorContext(drive.drive, reporter, join(bench.root, "work"), {
+            changer: drive.changer,
+            dataKey: key,
+          }),
+        );
+      } finally {
+        await drive.close();
+      }
+      const damaged = reporter.logLines.filter((l) => l.level === "error");
+      expect(damaged.map((l) => l.path).sort()).toEqual([...inChunk].sort());
+      for (const line of damaged) expect(line.message).toContain("damaged on tape TB0001L9");
+      expect(result.state).toBe("failed");
+      expect(result.error).toMatch(new RegExp(`^${inChunk.length} files damaged: `));
+      expect(result.error).toContain("chunk 1 ");
+      // Every member was looked at: the ones before the chunk and the ones after it verified.
+      expect(result.summary?.files).toBe(members.length);
+    },
+  );
 
   it("a restore of the whole set fails exactly those files, loudly, and restores every other byte-identical", async () => {
     const { src, key, inChunk, members, tape, set } = await damagedSet();
@@ -161,7 +166,7 @@ describe("a damaged chunk in a compressed, encrypted set", () => {
   it("the tape-only CLI verify names the same files and exits 1", async () => {
     const { key, inChunk } = await damagedSet();
     const keyFile = join(bench.root, "key.hex");
-    await writeFile(keyFile, key.toString("hex"));
+    await writeFile(keyFile, key?.toString("hex") ?? "");
     const verified = await runCommand({
       argv: [launcher, "verify", bench.dir, "--set", "1", "--key-file", keyFile, "--json"],
       timeoutMs: 60_000,
