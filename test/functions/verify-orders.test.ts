@@ -202,6 +202,24 @@ describe("verify work orders on the hub", () => {
     expect(picked).toEqual([never, older, recent]);
   });
 
+  it("shows each set's last verification on the restore page, file names in it as text", async () => {
+    const setId = await completeSet(null, new Date());
+    await hub.ctx.db
+      .update(backupSets)
+      .set({
+        verifiedAt: new Date(),
+        verifyResult: "1 file damaged: srv/<script>alert(1)</script>.txt (tape L00001L9)",
+      })
+      .where(eq(backupSets.id, setId));
+    const passed = await completeSet(null, new Date(), new Date());
+    const html = await (await hub.request("/restore", { token: await hub.tokenFor("read-only") })).text();
+    expect(html).not.toContain("<script>alert(1)");
+    expect(html).toContain("1 file damaged: srv/&lt;script&gt;alert(1)&lt;/script&gt;.txt (tape L00001L9)");
+    expect(html).toMatch(/state-failed"[^>]*>\s*damaged/);
+    expect(html).toMatch(/state-completed"[^>]*>\s*passed/);
+    void passed;
+  });
+
   it("refuses a backup job without a source and a verify of a set that is not complete", async () => {
     const noSource = await hub.request("/api/v1/jobs", {
       method: "POST",
