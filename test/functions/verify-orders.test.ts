@@ -157,6 +157,10 @@ describe("verify work orders on the hub", () => {
       state: string;
     };
     expect(runAfter.state).toBe("failed");
+    // Retrying the failed verify verifies the same set again, not a backup of the set's job.
+    const retried = await hub.request(`/api/v1/runs/${secondRun}/retry`, { method: "POST", token: admin });
+    expect(retried.status).toBe(202);
+    expect(await retried.json()).toMatchObject({ kind: "verify", setId, retryOf: secondRun });
     const listed = (await (await hub.request("/api/v1/sets", { token: admin })).json()) as {
       items: { id: number; verifyResult: string | null; verifiedAt: string | null }[];
     };
@@ -218,6 +222,33 @@ describe("verify work orders on the hub", () => {
     expect(html).toMatch(/state-failed"[^>]*>\s*damaged/);
     expect(html).toMatch(/state-completed"[^>]*>\s*passed/);
     void passed;
+  });
+
+  it("seals an encrypted set's data key to the agent in the verify order", async () => {
+    const key = (await (
+      await hub.request("/api/v1/encryption-keys", { method: "POST", token: admin, json: { name: "k" } })
+    ).json()) as { fingerprint: string };
+    const setId = await completeSet(null, new Date());
+    const job = (await (
+      await hub.request("/api/v1/jobs", {
+        method: "POST",
+        token: admin,
+        json: { name: "V", kind: "verify", poolId },
+      })
+    ).json()) as { id: number };
+    await hub.ctx.db
+      .update(backupSets)
+      .set({ jobId: job.id, encryption: "aes-256-gcm", encryptionKeyFingerprint: key.fingerprint })
+      .where(eq(backupSets.id, setId));
+    expect((await hub.request(`/api/v1/sets/${setId}/verify`, { method: "POST", token: admin })).status).toBe(
+      202,
+    );
+    const order = await nextOrder();
+    expect(order.body.set.encryption).toMatchObject({
+      algorithm: "aes-256-gcm",
+      keyFingerprint: key.fingerprint,
+    });
+    expect(await agent.openDataKey(order.body.set.encryption.dataKeyJwe as string)).toHaveLength(32);
   });
 
   it("refuses a backup job without a source and a verify of a set that is not complete", async () => {
