@@ -120,6 +120,11 @@ async function runVerify(
             writtenTo: null,
             error: `listed in the TOC at tar offset ${member.offset} but not in the set's tar stream`,
           });
+    if (summary.errors.length === 0)
+      for (const tape of source.unread())
+        summary.errors.push(
+          `the tar archive ended before tape ${tape.barcode} (part ${tape.sequence + 1} of the set) was reached`,
+        );
     clearInterval(timer);
     await ticking;
     await report();

@@ -55,6 +55,11 @@ export class OrderSegmentSource implements SegmentSource {
     return n;
   }
 
+  /** Tapes of the order not read at all (the tar archive ended before them). */
+  unread(): RestoreTape[] {
+    return this.order.tapes.filter((t) => !this.layouts.has(t.sequence));
+  }
+
   /** The tape holding the member whose header is at `offset`, when a TOC read so far lists it. */
   barcodeAt(offset: number): string | null {
     for (const l of this.layouts.values())
