@@ -251,6 +251,32 @@ describe("verify work orders on the hub", () => {
     expect(await agent.openDataKey(order.body.set.encryption.dataKeyJwe as string)).toHaveLength(32);
   });
 
+  it("creates a verify job from the jobs page form with no source, and lists it as verifying its pool", async () => {
+    const op = await hub.tokenFor("operator");
+    const created = await hub.request("/jobs", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: new URLSearchParams({
+        name: "Verify weekly",
+        kind: "verify",
+        poolId: String(poolId),
+        sourceId: "",
+      }).toString(),
+      token: op,
+    });
+    expect(created.status).toBe(201);
+    const jobs = (await (await hub.request("/api/v1/jobs", { token: admin })).json()) as {
+      items: { name: string; kind: string; sourceId: number | null; poolId: number }[];
+    };
+    expect(jobs.items.find((j) => j.name === "Verify weekly")).toMatchObject({
+      kind: "verify",
+      sourceId: null,
+      poolId,
+    });
+    const page = await (await hub.request("/jobs", { token: op })).text();
+    expect(page).toContain("verify sets of Weekly");
+  });
+
   it("refuses a backup job without a source and a verify of a set that is not complete", async () => {
     const noSource = await hub.request("/api/v1/jobs", {
       method: "POST",

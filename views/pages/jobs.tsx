@@ -86,8 +86,8 @@ export function JobsPage(model: JobsModel): SafeHtml {
                 label="Source (backup jobs)"
                 name="sourceId"
                 options={[
-                  { value: "", label: "none (verify job)" },
                   ...model.sources.map((s) => ({ value: String(s.id), label: s.name })),
+                  { value: "", label: "none (verify jobs ignore it)" },
                 ]}
               />
               <Select
