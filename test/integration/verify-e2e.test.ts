@@ -70,8 +70,8 @@ describe("verify end to end: real hub, real drive-agent, virtual library", () =>
       "enroll",
       "--hub",
       hub.url,
-      "--token",
-      created.body.enrollmentToken,
+      // "=": a base64url token may start with "-", which would read as an option.
+      `--token=${created.body.enrollmentToken}`,
       "--state-dir",
       stateDir,
       "--vtl",
