@@ -166,29 +166,13 @@ async function* decodeZstdFrames(raw: AsyncIterable<Buffer>, plainStart: number)
   let expected = plainStart;
   const damaged = (why: string) =>
     new DamagedStream(`zstd chunk at tar offset ${expected} is damaged: ${why}`, expected);
-  const input = raw[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await input.next();
-    if (next.done) break;
-    pending.push(next.value);
-    for (;;) {
-      const length = zstdFrameLength(pending);
-      if (length === null && pending.total > MAX_FRAME_BYTES) {
-        // Not a chunked set (one huge frame): decode it as one stream, without the frame-by-frame step-over.
-        const rest = pending.take(pending.total);
-        yield* streamDecompress(prepend(rest, input), "zstd", expected);
-        return;
-      }
-      if (length === null) break;
-      if (length === "invalid") {
-        if (pending.allZero()) return;
-        throw damaged("no zstd frame where one should start");
-      }
-      const frame = pending.take(length);
-      if (frame.readUInt32LE(0) !== ZSTD_MAGIC) continue; // a skippable frame (the last block's padding)
+  // The next frame decodes (in libuv's pool) while the one before is handed on.
+  const inflight: Promise<Buffer>[] = [];
+  async function* settle(keep: number): AsyncGenerator<Buffer> {
+    while (inflight.length > keep) {
       let plain: Buffer;
       try {
-        plain = await unzstd(frame);
+        plain = await (inflight.shift() as Promise<Buffer>);
       } catch (error) {
         throw damaged((error as Error).message);
       }
@@ -196,7 +180,40 @@ async function* decodeZstdFrames(raw: AsyncIterable<Buffer>, plainStart: number)
       yield plain;
     }
   }
-  if (pending.total > 0 && !pending.allZero()) throw damaged("the stream ends inside a frame");
+  const input = raw[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await input.next();
+      if (next.done) break;
+      pending.push(next.value);
+      for (;;) {
+        const length = zstdFrameLength(pending);
+        if (length === null && pending.total > MAX_FRAME_BYTES) {
+          // Not a chunked set (one huge frame): decode it as one stream, without the frame-by-frame step-over.
+          yield* settle(0);
+          yield* streamDecompress(prepend(pending.take(pending.total), input), "zstd", expected);
+          return;
+        }
+        if (length === null) break;
+        if (length === "invalid") {
+          yield* settle(0);
+          if (pending.allZero()) return;
+          throw damaged("no zstd frame where one should start");
+        }
+        const frame = pending.take(length);
+        if (frame.readUInt32LE(0) !== ZSTD_MAGIC) continue; // a skippable frame (the last block's padding)
+        // 1 MiB output pieces: zlib's 16 KiB default costs a call into JS and a Buffer per piece.
+        const decoded = unzstd(frame, { chunkSize: 1 << 20 });
+        decoded.catch(() => undefined);
+        inflight.push(decoded);
+        yield* settle(1);
+      }
+    }
+    yield* settle(0);
+    if (pending.total > 0 && !pending.allZero()) throw damaged("the stream ends inside a frame");
+  } finally {
+    for (const p of inflight) p.catch(() => undefined);
+  }
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
