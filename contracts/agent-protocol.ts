@@ -254,6 +254,23 @@ export const ScanOrderBody = z.object({
   barcode: barcode.nullable(),
 });
 export type ScanOrderBody = z.output<typeof ScanOrderBody>;
+/**
+ * Read a whole set back: every tape in order, every file's sha256 against the set's TOCs, the tar
+ * structure to its end. Nothing is written anywhere; damaged files are logged by name and tape.
+ */
+export const VerifyOrderBody = z.object({
+  kind: z.literal("verify"),
+  runId: z.number().int().positive(),
+  set: z.object({
+    uuid: z.string().uuid(),
+    compression: Compression,
+    encryption: OrderEncryption,
+    blockSize: BlockSize,
+  }),
+  tapes: z.array(RestoreTape).min(1).max(1000),
+  drive: z.object({ devicePath }),
+});
+export type VerifyOrderBody = z.output<typeof VerifyOrderBody>;
 
 export const OrderBody = z.discriminatedUnion("kind", [
   BackupOrderBody,
@@ -261,6 +278,7 @@ export const OrderBody = z.discriminatedUnion("kind", [
   RestoreOrderBody,
   EjectOrderBody,
   ScanOrderBody,
+  VerifyOrderBody,
 ]);
 export type OrderBody = z.output<typeof OrderBody>;
 

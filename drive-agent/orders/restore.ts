@@ -1,11 +1,7 @@
 import { mkdir, realpath } from "node:fs/promises";
 import type { OrderResult, RestoreFileResults, RestoreOrderBody } from "../../contracts/agent-protocol.ts";
-import { DriveError } from "../errors.ts";
-import { readTapeLabel } from "../tape/label-tape.ts";
-import { seekToBlock } from "../tape/seek.ts";
-import { readTocHead } from "../tape/set-toc.ts";
+import { OrderSegmentSource, type Tick } from "./restore/order-segment-source.ts";
 import { restoreSet } from "./restore/restore-set.ts";
-import type { SegmentLayout, SegmentSource } from "./restore/set-reader.ts";
 import type { FileOutcome } from "./restore/tar-extract.ts";
 import type { ExecutorContext } from "./types.ts";
 
@@ -14,8 +10,6 @@ export type RestoreExecutor = (
   order: RestoreOrderBody,
   ctx: ExecutorContext & { dataKey: Uint8Array | null },
 ) => Promise<OrderResult>;
-
-type Tick = { state: "running" | "waiting-for-tape"; message: string | null; tape: string | null };
 
 /**
  * A restore work order: the hub names the set's tapes in order and the files with their offsets;
@@ -71,7 +65,13 @@ async function runRestore(
     await report();
     await mkdir(order.destination, { recursive: true });
     const destination = await realpath(order.destination);
-    const source = new OrderSegmentSource(order, ctx, tick, tuning.tapePollMs, stop.signal, report);
+    const source = new OrderSegmentSource(order, ctx, tick, {
+      pollMs: tuning.tapePollMs,
+      signal: stop.signal,
+      report,
+      purpose: "restore",
+      fullToc: false,
+    });
     const failures: FileOutcome[] = [];
     const summary = await restoreSet({
       source,
@@ -132,92 +132,6 @@ async function runRestore(
     await ticking;
     await flushResults().catch(() => undefined);
     ctx.signal.removeEventListener("abort", onAbort);
-  }
-}
-
-/** The set's tapes as the order lists them: loaded by the changer, else asked of the operator. */
-class OrderSegmentSource implements SegmentSource {
-  private readonly layouts = new Map<number, SegmentLayout>();
-  private loaded: number | null = null;
-
-  constructor(
-    private readonly order: RestoreOrderBody,
-    private readonly ctx: ExecutorContext,
-    private readonly tick: Tick,
-    private readonly pollMs: number,
-    private readonly signal: AbortSignal,
-    private readonly report: () => Promise<void>,
-  ) {}
-
-  get drive() {
-    return this.ctx.drive;
-  }
-
-  async segment(seq: number): Promise<SegmentLayout> {
-    const tape = this.order.tapes.find((t) => t.sequence === seq);
-    if (!tape) throw new DriveError("NOT_FOUND", `the order names no tape for part ${seq + 1} of the set`);
-    if (this.loaded !== seq) await this.insert(tape);
-    this.loaded = seq;
-    this.tick.tape = tape.barcode;
-    const known = this.layouts.get(seq);
-    if (known) return known;
-    const { blockSize } = this.order.set;
-    const last = Math.max(...this.order.tapes.map((t) => t.sequence));
-    let chunks: SegmentLayout["chunks"] = [];
-    if (this.order.set.compression !== "none" || this.order.set.encryption.algorithm !== "none") {
-      // The chunk index sits at the head of the TOC that follows the data file.
-      await seekToBlock(this.drive, tape.fileNumber + 1, 0, blockSize);
-      const head = await readTocHead(this.drive, blockSize);
-      if (head.setId !== this.order.set.uuid)
-        throw new DriveError(
-          "NOT_FOUND",
-          `tape ${tape.barcode} file ${tape.fileNumber + 1} is the TOC of set ${head.setId}, not ${this.order.set.uuid}`,
-        );
-      chunks = head.stream.chunks;
-    }
-    const layout = {
-      seq,
-      dataFile: tape.fileNumber,
-      streamOffset: tape.streamOffset,
-      chunks,
-      continues: seq < last,
-    };
-    this.layouts.set(seq, layout);
-    return layout;
-  }
-
-  private async insert(tape: RestoreOrderBody["tapes"][number]): Promise<void> {
-    const matches = async () => {
-      const identity = await readTapeLabel(this.drive).catch(() => null);
-      return (
-        identity?.kind === "labelled" &&
-        identity.label.label === tape.label &&
-        (tape.uuid === "" || identity.label.uuid === tape.uuid)
-      );
-    };
-    if (this.ctx.changer) {
-      await this.ctx.changer.loadTape(tape.barcode);
-      if (await matches()) return;
-      throw new DriveError(
-        "NOT_FOUND",
-        `cartridge ${tape.barcode} is not labelled "${tape.label}" as the catalog says`,
-      );
-    }
-    if ((await this.drive.status().catch(() => null))?.flags.online && (await matches())) return;
-    this.tick.state = "waiting-for-tape";
-    this.tick.message = `Insert tape ${tape.barcode} ("${tape.label}") into ${this.drive.name} to continue the restore`;
-    await this.report();
-    try {
-      for (;;) {
-        if (this.signal.aborted)
-          throw new DriveError("NO_CARTRIDGE", `stopped while waiting for tape ${tape.barcode}`);
-        await new Promise((resolve) => setTimeout(resolve, this.pollMs));
-        if ((await this.drive.status().catch(() => null))?.flags.online && (await matches())) return;
-      }
-    } finally {
-      this.tick.state = "running";
-      this.tick.message = null;
-    }
   }
 }
 

@@ -7,6 +7,7 @@ import { executeEject } from "../orders/eject.ts";
 import { executeLabel } from "../orders/label.ts";
 import { executeRestore } from "../orders/restore.ts";
 import { executeScan } from "../orders/scan.ts";
+import { executeVerify } from "../orders/verify.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { devicePathOf, hardwareReport } from "./hardware.ts";
 import { HubClient, HubUnreachable } from "./hub-client.ts";
@@ -83,6 +84,7 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
       restore: executeRestore,
       eject: executeEject,
       scan: executeScan,
+      verify: executeVerify,
     },
     log,
     retryUntil: grace.signal,

@@ -17,6 +17,7 @@ import type {
   LabelExecutor,
   TapeChanger,
 } from "../orders/types.ts";
+import type { VerifyExecutor } from "../orders/verify.ts";
 import { changerOfDrive, devicePathOf, notOnThisAgent } from "./hardware.ts";
 import { type HubClient, HubRefused } from "./hub-client.ts";
 import { HubReporter } from "./hub-reporter.ts";
@@ -30,6 +31,7 @@ export type Executors = {
   restore: RestoreExecutor;
   eject: EjectExecutor;
   scan: ScanExecutor;
+  verify: VerifyExecutor;
 };
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
@@ -65,7 +67,8 @@ export async function runOrder(
     orderId,
     kind: body.kind,
     runId: body.runId,
-    setUuid: body.kind === "backup" || body.kind === "restore" ? body.set.uuid : null,
+    setUuid:
+      body.kind === "backup" || body.kind === "restore" || body.kind === "verify" ? body.set.uuid : null,
     startedAt: new Date().toISOString(),
     result: null,
   };
@@ -107,7 +110,11 @@ async function execute(
   if (!setup) return failed(notOnThisAgent(body.drive.devicePath));
   let dataKey: Uint8Array | null = null;
   const encryption =
-    body.kind === "backup" ? body.encryption : body.kind === "restore" ? body.set.encryption : null;
+    body.kind === "backup"
+      ? body.encryption
+      : body.kind === "restore" || body.kind === "verify"
+        ? body.set.encryption
+        : null;
   if (encryption && encryption.algorithm !== "none") {
     if (!encryption.dataKeyJwe)
       return { state: "failed", error: "the order has no data key", retryable: false };
@@ -139,6 +146,7 @@ async function execute(
     if (body.kind === "restore") return await env.executors.restore(body, { ...ctx, dataKey });
     if (body.kind === "eject") return await env.executors.eject(body, ctx);
     if (body.kind === "scan") return await env.executors.scan(body, { ...ctx, hub: scanHub(reporter) });
+    if (body.kind === "verify") return await env.executors.verify(body, { ...ctx, dataKey });
     return await env.executors.label(body, ctx);
   } catch (error) {
     return failed(error);

@@ -113,7 +113,7 @@ export class SeenOrderStore {
 
 export const OrderRecord = z.object({
   orderId: z.string(),
-  kind: z.enum(["backup", "label", "restore", "eject", "scan"]),
+  kind: z.enum(["backup", "label", "restore", "verify", "eject", "scan"]),
   runId: z.number().nullable(),
   setUuid: z.string().nullable(),
   startedAt: z.string(),

@@ -1,7 +1,7 @@
 import { Cron } from "croner";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { BACKUP_TYPES, COMPRESSIONS, ENCRYPTIONS, jobs } from "../db/schema/index.ts";
+import { BACKUP_TYPES, COMPRESSIONS, ENCRYPTIONS, JOB_KINDS, jobs } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { getPool } from "./pools.ts";
@@ -20,7 +20,9 @@ const schedule = z
 
 const jobFields = z.object({
   name: displayName(),
-  sourceId: z.number().int().positive(),
+  /** A backup job writes its source to its pool; a verify job reads back its pool's sets in turn. */
+  kind: z.enum(JOB_KINDS).default("backup"),
+  sourceId: z.number().int().positive().nullish(),
   poolId: z.number().int().positive(),
   backupType: z.enum(BACKUP_TYPES).default("full"),
   /** Absent: the hub's default for new jobs (Settings). */
@@ -34,10 +36,15 @@ const jobFields = z.object({
 const keyWhenEncrypted = (v: { encryption?: string; encryptionKeyId?: number | null }) =>
   v.encryption !== "aes-256-gcm" || !!v.encryptionKeyId;
 
-export const createJobInput = jobFields.refine(keyWhenEncrypted, {
-  message: "an encrypted job needs an encryptionKeyId",
-  path: ["encryptionKeyId"],
-});
+const sourceWhenBackup = (v: { kind?: string; sourceId?: number | null }) =>
+  v.kind === "verify" || !!v.sourceId;
+
+export const createJobInput = jobFields
+  .refine(keyWhenEncrypted, {
+    message: "an encrypted job needs an encryptionKeyId",
+    path: ["encryptionKeyId"],
+  })
+  .refine(sourceWhenBackup, { message: "a backup job needs a sourceId", path: ["sourceId"] });
 export const updateJobInput = patchSchema(jobFields);
 
 function nextRun(expr: string, after: Date): Date | undefined {
@@ -56,7 +63,7 @@ export async function getJob(ctx: ServiceCtx, id: number) {
   return getOrThrow(await ctx.db.query.jobs.findFirst({ where: eq(jobs.id, id) }), "Job", id);
 }
 
-async function checkReferences(ctx: ServiceCtx, input: { sourceId?: number; poolId?: number }) {
+async function checkReferences(ctx: ServiceCtx, input: { sourceId?: number | null; poolId?: number }) {
   try {
     if (input.sourceId) await getSource(ctx, input.sourceId);
     if (input.poolId) await getPool(ctx, input.poolId);
@@ -75,7 +82,8 @@ export async function createJob(ctx: ServiceCtx, input: z.output<typeof createJo
     .values({
       ...input,
       compression: input.compression ?? (await getJobDefaults(ctx)).compression,
-      kind: "backup",
+      // A verify job reads what the pool holds: it has no source of its own.
+      sourceId: input.kind === "verify" ? null : input.sourceId,
       nextRunAt: input.schedule ? (nextRun(input.schedule, now) ?? null) : null,
       createdAt: now,
       updatedAt: now,
@@ -90,6 +98,8 @@ export async function updateJob(ctx: ServiceCtx, id: number, input: z.output<typ
   if (!keyWhenEncrypted({ ...job, ...input })) {
     throw new AppError("validation_failed", "An encrypted job needs an encryptionKeyId");
   }
+  if (!sourceWhenBackup({ ...job, ...input }))
+    throw new AppError("validation_failed", "A backup job needs a sourceId");
   const now = ctx.now();
   const scheduleChange =
     input.schedule === undefined

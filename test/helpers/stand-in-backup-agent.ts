@@ -4,6 +4,7 @@ import { executeLabel } from "../../drive-agent/orders/label.ts";
 import { executeRestore } from "../../drive-agent/orders/restore.ts";
 import { executeScan } from "../../drive-agent/orders/scan.ts";
 import type { BackupExecutor } from "../../drive-agent/orders/types.ts";
+import { executeVerify } from "../../drive-agent/orders/verify.ts";
 
 /**
  * The real agent runtime with a stand-in backup executor that runs until it is stopped
@@ -46,5 +47,6 @@ process.exit(
     restore: executeRestore,
     eject: executeEject,
     scan: executeScan,
+    verify: executeVerify,
   }),
 );

@@ -9,6 +9,7 @@ export interface JobsModel {
   jobs: {
     id: number;
     name: string;
+    kind: "backup" | "verify";
     sourceId: number | null;
     poolId: number | null;
     backupType: string;
@@ -43,11 +44,13 @@ export function JobsPage(model: JobsModel): SafeHtml {
                   {j.enabled ? null : <span class="badge"> disabled</span>}
                 </td>
                 <td>
-                  {source.get(j.sourceId ?? 0) ?? "–"} → {pool.get(j.poolId ?? 0) ?? "–"}
+                  {j.kind === "verify"
+                    ? `verify sets of ${pool.get(j.poolId ?? 0) ?? "–"}`
+                    : `${source.get(j.sourceId ?? 0) ?? "–"} → ${pool.get(j.poolId ?? 0) ?? "–"}`}
                 </td>
                 <td>
-                  {j.backupType}, {j.compression}
-                  {j.encryption === "none" ? "" : ", encrypted"}
+                  {j.kind === "verify" ? "verify" : `${j.backupType}, ${j.compression}`}
+                  {j.kind === "backup" && j.encryption !== "none" ? ", encrypted" : ""}
                 </td>
                 <td>{j.schedule ?? "manual"}</td>
                 <td>{formatTime(j.nextRunAt)}</td>
@@ -72,9 +75,20 @@ export function JobsPage(model: JobsModel): SafeHtml {
             <HxForm action="/jobs" id="new-job" submit="Create job">
               <Field label="Name" name="name" required />
               <Select
-                label="Source"
+                label="Kind"
+                name="kind"
+                options={[
+                  { value: "backup", label: "backup: write the source to the pool" },
+                  { value: "verify", label: "verify: read back the pool's least recently verified set" },
+                ]}
+              />
+              <Select
+                label="Source (backup jobs)"
                 name="sourceId"
-                options={model.sources.map((s) => ({ value: String(s.id), label: s.name }))}
+                options={[
+                  ...model.sources.map((s) => ({ value: String(s.id), label: s.name })),
+                  { value: "", label: "none (verify jobs ignore it)" },
+                ]}
               />
               <Select
                 label="Pool"
@@ -168,9 +182,10 @@ export function JobPage(model: JobModel): SafeHtml {
       <h1>{job.name}</h1>
       <section class="card">
         <p>
-          {model.source} → pool {model.pool} · {job.backupType}, {job.compression}
-          {job.encryption === "none" ? "" : ", encrypted"} ·{" "}
-          {job.schedule ? `schedule ${job.schedule}, next ${formatTime(job.nextRunAt)}` : "manual"}
+          {job.kind === "verify"
+            ? `verifies the sets of pool ${model.pool}, least recently verified first`
+            : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}`}{" "}
+          · {job.schedule ? `schedule ${job.schedule}, next ${formatTime(job.nextRunAt)}` : "manual"}
         </p>
         {model.canOperate ? (
           <form class="inline" hx-post={`/jobs/${job.id}/run`} hx-target="#job-run-result">

@@ -14,6 +14,8 @@ export interface SetRow {
   fileCount: number;
   sourceBytes: number;
   encryption: string;
+  verifiedAt: Date | null;
+  verifyResult: string | null;
 }
 
 /** Step 1: pick a set, or search the catalog by name. */
@@ -60,7 +62,7 @@ export function RestoreStart(model: {
       <section class="card">
         <h2>Or pick a backup set</h2>
         <table>
-          <TableHead columns={["Set", "Job", "Started", "Type", "State", "Files", "Size"]} />
+          <TableHead columns={["Set", "Job", "Started", "Type", "State", "Files", "Size", "Verified"]} />
           <tbody>
             {model.sets.map((s) => (
               <tr>
@@ -80,6 +82,16 @@ export function RestoreStart(model: {
                 </td>
                 <td>{s.fileCount}</td>
                 <td>{formatBytes(s.sourceBytes)}</td>
+                <td>
+                  {s.verifiedAt ? (
+                    <span class={`badge state-${s.verifyResult === "passed" ? "completed" : "failed"}`}>
+                      {s.verifyResult === "passed" ? "passed" : "damaged"} {formatTime(s.verifiedAt)}
+                    </span>
+                  ) : (
+                    "never"
+                  )}
+                  {s.verifiedAt && s.verifyResult !== "passed" ? <small> {s.verifyResult}</small> : null}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -25,6 +25,17 @@ export type SegmentLayout = {
   streamOffset: number;
   chunks: ChunkIndexEntry[];
   continues: boolean;
+  /** The members whose headers are on this tape, from its TOC, when it was read whole. */
+  members?: MemberOnTape[];
+};
+
+/** A member as a TOC or the catalog knows it, with the segment (tape) holding its header. */
+export type MemberOnTape = {
+  path: string;
+  offset: number;
+  sha256: string | null;
+  size: number;
+  segment: number;
 };
 
 /** Gets the tape of each segment into the drive (a changer, or an operator) and says where the set is on it. */
@@ -108,7 +119,20 @@ export async function* decodePlain(
     yield* raw;
     return;
   }
-  const decompressor = shape.compression === "zstd" ? createZstdDecompress() : createGunzip();
+  if (shape.compression === "zstd") {
+    yield* decodeZstdFrames(raw, plainStart);
+    return;
+  }
+  yield* streamDecompress(raw, "gzip", plainStart);
+}
+
+/** One decompressor over the whole stream: gzip sets, and zstd frames too large to hold at once. */
+async function* streamDecompress(
+  raw: AsyncIterable<Buffer>,
+  kind: "gzip" | "zstd",
+  plainStart: number,
+): AsyncGenerator<Buffer> {
+  const decompressor = kind === "zstd" ? createZstdDecompress() : createGunzip();
   const input = Readable.from(raw, { objectMode: false });
   input.on("error", (error) => decompressor.destroy(error));
   input.pipe(decompressor);
@@ -121,12 +145,147 @@ export async function* decodePlain(
   } catch (error) {
     if ((error as Error).name === "DriveError") throw error;
     throw new DamagedStream(
-      `${shape.compression} stream damaged near tar offset ${produced}: ${(error as Error).message}`,
+      `${kind} stream damaged near tar offset ${produced}: ${(error as Error).message}`,
       produced,
     );
   } finally {
     input.destroy();
     decompressor.destroy();
+  }
+}
+
+/** TapeBackarr writes 8 MiB plain chunks; a frame this large was written by something else. */
+const MAX_FRAME_BYTES = 64 << 20;
+
+/**
+ * Plain bytes of an unencrypted zstd set, one frame (= one chunk) at a time: a frame that does
+ * not decode fails as a DamagedStream at that chunk's start, so the reader can step over it.
+ */
+async function* decodeZstdFrames(raw: AsyncIterable<Buffer>, plainStart: number): AsyncGenerator<Buffer> {
+  const pending = new Pieces();
+  let expected = plainStart;
+  const damaged = (why: string) =>
+    new DamagedStream(`zstd chunk at tar offset ${expected} is damaged: ${why}`, expected);
+  // The next frame decodes (in libuv's pool) while the one before is handed on.
+  const inflight: Promise<Buffer>[] = [];
+  async function* settle(keep: number): AsyncGenerator<Buffer> {
+    while (inflight.length > keep) {
+      let plain: Buffer;
+      try {
+        plain = await (inflight.shift() as Promise<Buffer>);
+      } catch (error) {
+        throw damaged((error as Error).message);
+      }
+      expected += plain.length;
+      yield plain;
+    }
+  }
+  const input = raw[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await input.next();
+      if (next.done) break;
+      pending.push(next.value);
+      for (;;) {
+        const length = zstdFrameLength(pending);
+        if (length === null && pending.total > MAX_FRAME_BYTES) {
+          // Not a chunked set (one huge frame): decode it as one stream, without the frame-by-frame step-over.
+          yield* settle(0);
+          yield* streamDecompress(prepend(pending.take(pending.total), input), "zstd", expected);
+          return;
+        }
+        if (length === null) break;
+        if (length === "invalid") {
+          yield* settle(0);
+          if (pending.allZero()) return;
+          throw damaged("no zstd frame where one should start");
+        }
+        const frame = pending.take(length);
+        if (frame.readUInt32LE(0) !== ZSTD_MAGIC) continue; // a skippable frame (the last block's padding)
+        // 1 MiB output pieces: zlib's 16 KiB default costs a call into JS and a Buffer per piece.
+        const decoded = unzstd(frame, { chunkSize: 1 << 20 });
+        decoded.catch(() => undefined);
+        inflight.push(decoded);
+        yield* settle(1);
+      }
+    }
+    yield* settle(0);
+    if (pending.total > 0 && !pending.allZero()) throw damaged("the stream ends inside a frame");
+  } finally {
+    for (const p of inflight) p.catch(() => undefined);
+  }
+}
+
+const ZSTD_MAGIC = 0xfd2fb528;
+
+async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield first;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/** Bytes received and not yet decoded, kept as pieces so a frame is concatenated once. */
+class Pieces {
+  private list: Buffer[] = [];
+  total = 0;
+
+  push(data: Buffer): void {
+    this.list.push(data);
+    this.total += data.length;
+  }
+
+  byteAt(index: number): number {
+    let at = index;
+    for (const piece of this.list) {
+      if (at < piece.length) return piece[at] as number;
+      at -= piece.length;
+    }
+    throw new RangeError(`byte ${index} of ${this.total}`);
+  }
+
+  take(length: number): Buffer {
+    const all = this.list.length === 1 ? (this.list[0] as Buffer) : Buffer.concat(this.list);
+    this.list = all.length > length ? [all.subarray(length)] : [];
+    this.total -= length;
+    return all.subarray(0, length);
+  }
+
+  allZero(): boolean {
+    return this.list.every((p) => p.every((b) => b === 0));
+  }
+}
+
+/**
+ * The length of the zstd frame at the start of `p` (RFC 8878 §3.1), null while more bytes are
+ * needed, "invalid" when no frame starts there. Skippable frames count as frames.
+ */
+function zstdFrameLength(p: Pieces): number | null | "invalid" {
+  if (p.total < 8) return null;
+  const u32 = (i: number) =>
+    (p.byteAt(i) | (p.byteAt(i + 1) << 8) | (p.byteAt(i + 2) << 16) | (p.byteAt(i + 3) << 24)) >>> 0;
+  const magic = u32(0);
+  if ((magic & 0xfffffff0) === 0x184d2a50) return 8 + u32(4) <= p.total ? 8 + u32(4) : null;
+  if (magic !== ZSTD_MAGIC) return "invalid";
+  const descriptor = p.byteAt(4);
+  if (descriptor & 0x08) return "invalid";
+  const single = (descriptor >> 5) & 1;
+  const fcs = descriptor >> 6;
+  const dictionaryBytes = [0, 1, 2, 4][descriptor & 3] ?? 0;
+  const contentSizeBytes = fcs === 0 ? single : ([0, 2, 4, 8][fcs] ?? 0);
+  let pos = 5 + (single ? 0 : 1) + dictionaryBytes + contentSizeBytes;
+  for (;;) {
+    if (p.total < pos + 3) return null;
+    const header = p.byteAt(pos) | (p.byteAt(pos + 1) << 8) | (p.byteAt(pos + 2) << 16);
+    const type = (header >> 1) & 3;
+    if (type === 3) return "invalid";
+    pos += 3 + (type === 1 ? 1 : header >>> 3);
+    if (header & 1) {
+      const end = pos + ((descriptor >> 2) & 1 ? 4 : 0);
+      return end <= p.total ? end : null;
+    }
   }
 }
 

@@ -34,6 +34,13 @@ export class TapeSetSource implements SegmentSource {
         streamOffset: found.stream.offset,
         chunks: found.stream.chunks,
         continues: found.toc.tape.continues,
+        members: found.toc.files.map((f) => ({
+          path: f.path,
+          offset: f.position.byteOffset,
+          sha256: f.sha256,
+          size: f.size,
+          segment: seq,
+        })),
       },
       toc: found.toc,
       barcode,

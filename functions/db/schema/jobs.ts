@@ -27,15 +27,14 @@ export const sources = sqliteTable(
 export const BACKUP_TYPES = ["full", "incremental"] as const;
 export const COMPRESSIONS = ["none", "gzip", "zstd"] as const;
 export const ENCRYPTIONS = ["none", "aes-256-gcm"] as const;
+export const JOB_KINDS = ["backup", "verify"] as const;
 
 export const jobs = sqliteTable(
   "jobs",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     name: text("name").notNull(),
-    kind: text("kind", { enum: ["backup", "verify"] })
-      .notNull()
-      .default("backup"),
+    kind: text("kind", { enum: JOB_KINDS }).notNull().default("backup"),
     sourceId: integer("source_id").references(() => sources.id, { onDelete: "restrict" }),
     poolId: integer("pool_id").references(() => pools.id, { onDelete: "restrict" }),
     backupType: text("backup_type", { enum: BACKUP_TYPES }).notNull().default("full"),

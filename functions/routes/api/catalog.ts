@@ -11,6 +11,7 @@ import {
 } from "../../services/catalog/find.ts";
 import { planRestore, restorePlanInput } from "../../services/catalog/restore-plan.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
+import { startVerify } from "../../services/verifies/start-verify.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
 
@@ -70,6 +71,23 @@ export function registerCatalogRoutes(api: ApiRouter): void {
       params: idParams,
     },
     async (c, { params }) => c.json(await getSet(serviceCtx(c), params.id)),
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/sets/:id/verify",
+      permission: "operate",
+      tag,
+      summary: "Read the whole set back and check every checksum; the result lands on the set",
+      params: idParams,
+      audit: "set.verify",
+      success: { status: 202, description: "{ run, set, tapes }" },
+    },
+    async (c, { params }) => {
+      const started = await startVerify(serviceCtx(c), params.id, principalOf(c).username);
+      auditTarget(c, params.id, { runId: started.run.id });
+      return c.json(started, 202);
+    },
   );
   api.route(
     {

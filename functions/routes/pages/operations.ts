@@ -221,6 +221,7 @@ export function registerOperationPages(pages: PageRouter): void {
         serviceCtx(c),
         parseForm(createJobInput, {
           name: f.name,
+          kind: f.kind,
           sourceId: num(f.sourceId),
           poolId: num(f.poolId),
           backupType: f.backupType,

@@ -53,7 +53,8 @@ async function withSealedKey(
   payload: Record<string, unknown>,
 ): Promise<OrderBody> {
   const keyId = payload.encryptionKeyId;
-  if ((body.kind !== "backup" && body.kind !== "restore") || typeof keyId !== "number") return body;
+  const readsOrWritesSet = body.kind === "backup" || body.kind === "restore" || body.kind === "verify";
+  if (!readsOrWritesSet || typeof keyId !== "number") return body;
   const encryption = body.kind === "backup" ? body.encryption : body.set.encryption;
   if (encryption.algorithm === "none") return body;
   const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });

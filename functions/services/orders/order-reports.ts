@@ -24,6 +24,7 @@ import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
 import { scannedSetOf } from "../scans/ingest-scan.ts";
 import { applyEjectResult } from "../tapes-eject.ts";
 import { applyLabelResult } from "../tapes-label.ts";
+import { recordVerifyResult } from "../verifies/record-verify.ts";
 import { catalogRows } from "./catalog-rows.ts";
 
 type OrderRow = typeof workOrders.$inferSelect;
@@ -282,5 +283,6 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
       })
       .where(eq(backupSets.id, run.setId));
   }
+  if (run.setId && run.kind === "verify") await recordVerifyResult(ctx, run.setId, result);
   await dispatchQueuedRuns(ctx);
 }

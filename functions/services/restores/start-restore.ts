@@ -57,16 +57,7 @@ export async function startRestore(
     firstBarcode,
   );
   const drive = await driveFor(ctx, first, input.driveId);
-  const key = set.encryptionKeyFingerprint
-    ? await ctx.db.query.encryptionKeys.findFirst({
-        where: eq(encryptionKeys.fingerprint, set.encryptionKeyFingerprint),
-      })
-    : undefined;
-  if (set.encryption !== "none" && !key) {
-    throw conflict(
-      `Set ${set.id} is encrypted with key ${set.encryptionKeyFingerprint}, which this hub does not hold; restore with drive-agent restore --key-file`,
-    );
-  }
+  const key = await keyOfSet(ctx, set, "restore");
   const entries = await selectedEntries(ctx, set.id, input.paths);
   const now = ctx.now();
   const [run] = await ctx.db
@@ -87,22 +78,10 @@ export async function startRestore(
     })
     .returning();
   if (!run) throw new Error("restore run insert returned nothing");
-  const tapeRows = await Promise.all(
-    plan.tapes.map((t) => ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, t.barcode) })),
-  );
   const body: RestoreOrderBody = {
     kind: "restore",
     runId: run.id,
-    set: {
-      uuid: set.uuid,
-      compression: set.compression as RestoreOrderBody["set"]["compression"],
-      encryption: {
-        algorithm: set.encryption === "none" ? "none" : "aes-256-gcm",
-        keyFingerprint: set.encryptionKeyFingerprint,
-        dataKeyJwe: null,
-      },
-      blockSize: set.blockSize,
-    },
+    set: orderSet(set),
     files: entries.map((e) => ({
       path: e.dir ? `${e.dir}/${e.name}` : e.name,
       type: e.type,
@@ -111,14 +90,7 @@ export async function startRestore(
       offset: e.offset,
       segment: e.segment,
     })),
-    tapes: plan.tapes.map((t, i) => ({
-      barcode: t.barcode,
-      label: tapeRows[i]?.label ?? t.barcode,
-      uuid: tapeRows[i]?.uuid ?? "",
-      sequence: t.sequence,
-      fileNumber: t.fileNumber,
-      streamOffset: t.streamOffset,
-    })),
+    tapes: await orderTapes(ctx, plan.tapes),
     destination: input.destination,
     overwrite: input.overwrite,
     drive: { devicePath: drive.devicePath },
@@ -136,7 +108,61 @@ export async function startRestore(
   return { run, plan };
 }
 
-async function driveFor(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, driveId: number | undefined) {
+type SetRow = typeof backupSets.$inferSelect;
+
+/** The set's shape as an order carries it; the data key is sealed to the agent at delivery. */
+export function orderSet(set: SetRow): RestoreOrderBody["set"] {
+  return {
+    uuid: set.uuid,
+    compression: set.compression as RestoreOrderBody["set"]["compression"],
+    encryption: {
+      algorithm: set.encryption === "none" ? "none" : "aes-256-gcm",
+      keyFingerprint: set.encryptionKeyFingerprint,
+      dataKeyJwe: null,
+    },
+    blockSize: set.blockSize,
+  };
+}
+
+/** The hub's key of an encrypted set; without it only the tape host (with --key-file) can read the set. */
+export async function keyOfSet(ctx: ServiceCtx, set: SetRow, verb: "restore" | "verify") {
+  const key = set.encryptionKeyFingerprint
+    ? await ctx.db.query.encryptionKeys.findFirst({
+        where: eq(encryptionKeys.fingerprint, set.encryptionKeyFingerprint),
+      })
+    : undefined;
+  if (set.encryption !== "none" && !key) {
+    throw conflict(
+      `Set ${set.id} is encrypted with key ${set.encryptionKeyFingerprint}, which this hub does not hold; ${verb} with drive-agent ${verb} --key-file`,
+    );
+  }
+  return key;
+}
+
+/** The plan's tapes as an order lists them, with the label and uuid each must carry. */
+export async function orderTapes(
+  ctx: ServiceCtx,
+  planned: { barcode: string; sequence: number; fileNumber: number; streamOffset: number }[],
+): Promise<RestoreOrderBody["tapes"]> {
+  const rows = await Promise.all(
+    planned.map((t) => ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, t.barcode) })),
+  );
+  return planned.map((t, i) => ({
+    barcode: t.barcode,
+    label: rows[i]?.label ?? t.barcode,
+    uuid: rows[i]?.uuid ?? "",
+    sequence: t.sequence,
+    fileNumber: t.fileNumber,
+    streamOffset: t.streamOffset,
+  }));
+}
+
+/** The drive named, else the one holding the tape, one of its changer, or any online drive. */
+export async function driveFor(
+  ctx: ServiceCtx,
+  tape: typeof tapes.$inferSelect,
+  driveId: number | undefined,
+) {
   if (driveId) {
     const drive = await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
     if (!drive) throw new AppError("validation_failed", `Drive ${driveId} does not exist`);

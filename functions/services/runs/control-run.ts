@@ -4,6 +4,7 @@ import { backupSets, jobLogs, jobRuns, workOrders } from "../../db/schema/index.
 import type { ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
 import { getOrThrow, type PageRequest, pageWhere, toPage } from "../shared.ts";
+import { startVerify } from "../verifies/start-verify.ts";
 import { queueRun } from "./queue-run.ts";
 
 export const runFilter = z.object({
@@ -58,7 +59,8 @@ export async function cancelRun(ctx: ServiceCtx, id: number) {
         .set({ state: "cancelled", finishedAt: now })
         .where(and(eq(workOrders.runId, id), inArray(workOrders.state, ["pending", "delivered"]))),
     ]);
-    if (run.setId)
+    // Only a backup run owns its set; a restore or verify run merely reads it.
+    if (run.setId && run.kind === "backup")
       await ctx.db
         .update(backupSets)
         .set({ state: "failed", finishedAt: now })
@@ -90,6 +92,9 @@ export async function retryRun(ctx: ServiceCtx, id: number, triggeredBy: string)
   if (!["failed", "interrupted", "cancelled"].includes(run.state)) {
     throw conflict(`Run ${id} is ${run.state}; only failed, interrupted or cancelled runs can be retried`);
   }
+  // A verify is retried on the same set (its job may be the backup job the set came from).
+  if (run.kind === "verify" && run.setId)
+    return (await startVerify(ctx, run.setId, triggeredBy, { jobId: run.jobId, retryOf: run.id })).run;
   return queueRun(ctx, run.jobId, triggeredBy, run.id);
 }
 

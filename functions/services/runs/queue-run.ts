@@ -4,11 +4,15 @@ import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
 import { getJob } from "../jobs.ts";
 import { getOrThrow } from "../shared.ts";
+import { nextSetToVerify, startVerify } from "../verifies/start-verify.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 
 export const ACTIVE_RUN_STATES = ["queued", "running", "waiting-for-tape", "paused"] as const;
 
-/** Queues a run of a backup job and tries to hand it to an agent at once. */
+/**
+ * Queues a run of a job: a backup job's run waits for a drive and a tape of its pool; a verify
+ * job's run is a verify of the pool's set whose last verification is oldest.
+ */
 export async function queueRun(
   ctx: ServiceCtx,
   jobId: number,
@@ -16,15 +20,16 @@ export async function queueRun(
   retryOf: number | null = null,
 ) {
   const job = await getJob(ctx, jobId);
+  if (job.kind === "verify") {
+    if (!job.poolId) throw new AppError("validation_failed", `Verify job ${job.name} has no pool`);
+    await refuseSecondRun(ctx, job);
+    const set = await nextSetToVerify(ctx, job.poolId);
+    const { run } = await startVerify(ctx, set.id, triggeredBy, { jobId: job.id, retryOf });
+    return run;
+  }
   if (!job.sourceId || !job.poolId)
     throw new AppError("validation_failed", `Job ${job.name} has no source or pool`);
-  const active = await ctx.db.query.jobRuns.findFirst({
-    where: and(eq(jobRuns.jobId, jobId), inArray(jobRuns.state, [...ACTIVE_RUN_STATES])),
-  });
-  if (active)
-    throw conflict(
-      `Job ${job.name} already has run ${active.id} (${active.state}); cancel it or wait for it`,
-    );
+  await refuseSecondRun(ctx, job);
   const base =
     job.backupType === "incremental"
       ? await ctx.db.query.backupSets.findFirst({
@@ -51,4 +56,14 @@ export async function queueRun(
     "Run",
     jobId,
   );
+}
+
+async function refuseSecondRun(ctx: ServiceCtx, job: { id: number; name: string }): Promise<void> {
+  const active = await ctx.db.query.jobRuns.findFirst({
+    where: and(eq(jobRuns.jobId, job.id), inArray(jobRuns.state, [...ACTIVE_RUN_STATES])),
+  });
+  if (active)
+    throw conflict(
+      `Job ${job.name} already has run ${active.id} (${active.state}); cancel it or wait for it`,
+    );
 }

@@ -1,0 +1,104 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { VerifyOrderBody } from "../../../contracts/agent-protocol.ts";
+import { backupSets, jobRuns, tapes, workOrders } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AppError, conflict } from "../../errors.ts";
+import { planRestore } from "../catalog/restore-plan.ts";
+import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+import { driveFor, keyOfSet, orderSet, orderTapes } from "../restores/start-restore.ts";
+import { ACTIVE_RUN_STATES } from "../runs/queue-run.ts";
+import { getOrThrow } from "../shared.ts";
+
+/**
+ * Queues a verify of a whole set: a run (of the set's own job, or of the verify job that chose
+ * it) and a work order for the drive that can reach the set's first tape. The agent reads every
+ * tape of the set in order; the run's message says which tapes must be fetched.
+ */
+export async function startVerify(
+  ctx: ServiceCtx,
+  setId: number,
+  triggeredBy: string,
+  by: { jobId?: number; retryOf?: number | null } = {},
+) {
+  const set = getOrThrow(
+    await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, setId) }),
+    "Backup set",
+    setId,
+  );
+  if (set.state !== "complete")
+    throw conflict(`Set ${set.id} is ${set.state}; only a complete set can be verified`);
+  const jobId = by.jobId ?? set.jobId;
+  if (!jobId)
+    throw conflict(`Set ${set.id} belongs to no job; verify it with drive-agent verify on the tape host`);
+  const active = await ctx.db.query.jobRuns.findFirst({
+    where: and(
+      eq(jobRuns.setId, set.id),
+      eq(jobRuns.kind, "verify"),
+      inArray(jobRuns.state, [...ACTIVE_RUN_STATES]),
+    ),
+  });
+  if (active) throw conflict(`Set ${set.id} is being verified by run ${active.id} (${active.state})`);
+  const plan = await planRestore(ctx, { setId: set.id, paths: [] });
+  if (plan.tapes.length === 0 || plan.warnings.some((w) => w.includes("on no tape")))
+    throw conflict(`Set ${set.id} has a part on no tape the catalog knows; scan its tapes first`);
+  const firstBarcode = plan.tapes[0]?.barcode as string;
+  const first = getOrThrow(
+    await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, firstBarcode) }),
+    "Tape",
+    firstBarcode,
+  );
+  const drive = await driveFor(ctx, first, undefined);
+  const key = await keyOfSet(ctx, set, "verify");
+  const now = ctx.now();
+  const [run] = await ctx.db
+    .insert(jobRuns)
+    .values({
+      jobId,
+      kind: "verify",
+      state: "queued",
+      triggeredBy,
+      retryOf: by.retryOf ?? null,
+      queuedAt: now,
+      agentId: drive.agentId,
+      driveId: drive.id,
+      currentTapeId: first.id,
+      filesTotal: plan.entries,
+      setId: set.id,
+      operatorMessage: plan.tapes.map((t) => t.instruction).join(" · "),
+    })
+    .returning();
+  if (!run) throw new Error("verify run insert returned nothing");
+  const body: VerifyOrderBody = {
+    kind: "verify",
+    runId: run.id,
+    set: orderSet(set),
+    tapes: await orderTapes(ctx, plan.tapes),
+    drive: { devicePath: drive.devicePath },
+  };
+  await ctx.db.insert(workOrders).values({
+    id: crypto.randomUUID(),
+    agentId: drive.agentId,
+    runId: run.id,
+    kind: "verify",
+    state: "pending",
+    payload: { ...body, encryptionKeyId: key?.id ?? null },
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
+  });
+  return { run, set: { id: set.id, uuid: set.uuid }, tapes: plan.tapes };
+}
+
+/**
+ * Rolling verification: the complete set of the pool whose last verification is oldest, a set
+ * never verified first (the oldest of those first).
+ */
+export async function nextSetToVerify(ctx: ServiceCtx, poolId: number) {
+  const [set] = await ctx.db
+    .select()
+    .from(backupSets)
+    .where(and(eq(backupSets.poolId, poolId), eq(backupSets.state, "complete")))
+    .orderBy(sql`${backupSets.verifiedAt} is not null`, asc(backupSets.verifiedAt), asc(backupSets.startedAt))
+    .limit(1);
+  if (!set) throw new AppError("conflict", `Pool ${poolId} holds no complete set to verify`);
+  return set;
+}

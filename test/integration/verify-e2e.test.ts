@@ -1,0 +1,174 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "@libsql/client";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
+import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
+import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "../helpers/agent-process.ts";
+import type { Spawned } from "../helpers/process.ts";
+
+/**
+ * Issue 5 §4's proof: the real hub asks the real drive-agent to read a set back from the virtual
+ * library; a byte flipped on the tape afterwards is found, and named by file and tape.
+ */
+
+type Run = {
+  id: number;
+  state: string;
+  setId: number | null;
+  finishedAt: string | null;
+  error: string | null;
+};
+type SetView = {
+  verifiedAt: string | null;
+  verifyResult: string | null;
+  segments: { sequence: number; barcode: string; fileNumber: number }[];
+};
+
+describe("verify end to end: real hub, real drive-agent, virtual library", () => {
+  let root: string;
+  let lib: string;
+  let src: string;
+  let hub: HubProcess;
+  let agent: Spawned | undefined;
+  let setId: number;
+
+  const api = <T>(method: string, path: string, json?: unknown) => hub.api<T>(method, path, json);
+  const finished = (runId: number) =>
+    vi.waitFor(
+      async () => {
+        const run = (await api<Run>("GET", `/api/v1/runs/${runId}`)).body;
+        if (!run.finishedAt) throw new Error(`run ${runId} is ${run.state}`);
+        return run;
+      },
+      { timeout: 120_000, interval: 200 },
+    );
+  const verify = async () => {
+    const started = await api<{ run: Run }>("POST", `/api/v1/sets/${setId}/verify`);
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    return finished(started.body.run.id);
+  };
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "tb-verify-e2e-"));
+    lib = join(root, "vtl");
+    src = join(root, "src");
+    for (const dir of ["docs", "media"]) {
+      await mkdir(join(src, dir), { recursive: true });
+      for (let i = 0; i < 10; i++)
+        await writeFile(join(src, dir, `f-${i}.bin`), randomBytes(50_000 + i * 997));
+    }
+    await initLibrary({ dir: lib, drives: 1, slots: 4, cartridges: 2, capacityBytes: 64 << 20 });
+    hub = await startHubProcess();
+    const created = await api<{ agent: { id: string }; enrollmentToken: string }>("POST", "/api/v1/agents", {
+      name: "verify-host",
+    });
+    const stateDir = join(root, "agent");
+    const enrolled = await agentCli(
+      "enroll",
+      "--hub",
+      hub.url,
+      // "=": a base64url token may start with "-", which would read as an option.
+      `--token=${created.body.enrollmentToken}`,
+      "--state-dir",
+      stateDir,
+      "--vtl",
+      lib,
+    );
+    expect(enrolled.exitCode, enrolled.stderr).toBe(0);
+    agent = spawnAgent(stateDir);
+    await agent.waitFor(/"msg":"agent started"/);
+    const poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "Verify" })).body.id;
+    const tapes = (await api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
+      .items;
+    for (const tape of tapes) {
+      expect((await api("POST", `/api/v1/tapes/${tape.id}/label`, { poolId })).status).toBe(202);
+      await vi.waitFor(
+        async () => {
+          const t = (await api<{ state: string }>("GET", `/api/v1/tapes/${tape.id}`)).body;
+          if (t.state !== "active") throw new Error(`${tape.barcode} is ${t.state}`);
+        },
+        { timeout: 60_000, interval: 200 },
+      );
+    }
+    const sourceId = (
+      await api<{ id: number }>("POST", "/api/v1/sources", {
+        name: "Tree",
+        kind: "local",
+        paths: [src],
+        agentId: created.body.agent.id,
+      })
+    ).body.id;
+    const jobId = (
+      await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: "Tree",
+        sourceId,
+        poolId,
+        compression: "none",
+      })
+    ).body.id;
+    const queued = await api<Run>("POST", `/api/v1/jobs/${jobId}/run`);
+    const backup = await finished(queued.body.id);
+    expect(backup.state, backup.error ?? "").toBe("completed");
+    setId = backup.setId as number;
+  }, 240_000);
+
+  afterAll(async () => {
+    await agent?.stop();
+    await hub?.stop();
+    await rm(root, { recursive: true, force: true });
+    expect(await listChildProcesses()).toEqual([]);
+  });
+
+  it("reads the set back and records passed with the date on the set", async () => {
+    const before = Date.now();
+    const run = await verify();
+    expect(run.state, run.error ?? "").toBe("completed");
+    const set = (await api<SetView>("GET", `/api/v1/sets/${setId}`)).body;
+    expect(set.verifyResult).toBe("passed");
+    expect(new Date(set.verifiedAt as string).getTime()).toBeGreaterThanOrEqual(before - 1000);
+  }, 120_000);
+
+  it("names the one file whose byte was flipped on tape, in the run's log with its tape and on the set", async () => {
+    const set = (await api<SetView>("GET", `/api/v1/sets/${setId}`)).body;
+    const segment = set.segments[0] as SetView["segments"][number];
+    const catalog = createClient({ url: `file:${join(hub.dir, "tapebackarr.db")}` });
+    const victimPath = `${src.slice(1)}/media/f-3.bin`;
+    const [victim] = (
+      await catalog.execute({
+        sql: "select offset from catalog_entries where set_id = ? and dir = ? and name = ?",
+        args: [setId, `${src.slice(1)}/media`, "f-3.bin"],
+      })
+    ).rows as unknown as { offset: number }[];
+    catalog.close();
+    expect(victim).toBeDefined();
+    const dataFile = join(
+      libraryPaths(lib).cartridge(segment.barcode),
+      `file-${String(segment.fileNumber).padStart(4, "0")}`,
+    );
+    const data = await readFile(dataFile);
+    const at = Number(victim?.offset) + 512 + 20_000;
+    data.writeUInt8(data.readUInt8(at) ^ 0x01, at);
+    await writeFile(dataFile, data);
+
+    const run = await verify();
+    expect(run.state).toBe("failed");
+    expect(run.error).toContain(`1 file damaged: ${victimPath} (tape ${segment.barcode})`);
+    const logs = (
+      await api<{ items: { level: string; message: string; path: string | null }[] }>(
+        "GET",
+        `/api/v1/runs/${run.id}/logs?limit=500`,
+      )
+    ).body.items;
+    const errors = logs.filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.path).toBe(victimPath);
+    expect(errors[0]?.message).toContain(
+      `damaged on tape ${segment.barcode}: ${victimPath}: sha256 mismatch`,
+    );
+    const after = (await api<SetView>("GET", `/api/v1/sets/${setId}`)).body;
+    expect(after.verifyResult).toBe(`1 file damaged: ${victimPath} (tape ${segment.barcode})`);
+  }, 120_000);
+});
