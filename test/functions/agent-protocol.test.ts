@@ -68,6 +68,8 @@ describe("drive-agent protocol on the hub", () => {
 
   it("enrolls once per token; the token cannot be reused and is never stored in clear", async () => {
     const { enrollmentToken } = await newAgent();
+    // Never starting with "-", which `drive-agent enroll --token …` would read as an option.
+    expect(enrollmentToken).toMatch(/^tbenroll_[A-Za-z0-9_-]{43}$/);
     const agent = await fakeAgent(hub, enrollmentToken);
     expect(agent.hubSigningKey).toMatchObject({ kty: "OKP", crv: "Ed25519" });
     await expect(fakeAgent(hub, enrollmentToken)).rejects.toThrow(/enroll failed: 401/);

@@ -47,6 +47,17 @@ describe("orders an agent never takes", () => {
     expect(order?.state).toBe("expired");
     // The expired order is never handed out afterwards.
     expect((await agent.call("GET", "/orders/next?wait=0")).status).toBe(204);
+    // Retrying would aim at the drives of that moment (and a scan's job is no backup): refused in words.
+    const retry = await hub.request(`/api/v1/runs/${runId}/retry`, {
+      method: "POST",
+      token: admin,
+      json: {},
+    });
+    expect(retry.status).toBe(409);
+    expect(((await retry.json()) as { error: { message: string } }).error.message).toContain(
+      "is a scan; start it again from where it was started",
+    );
+    expect(await hub.ctx.db.select().from(jobRuns)).toHaveLength(1);
   });
 
   it("fails a run whose order was delivered but never acknowledged", async () => {

@@ -34,9 +34,17 @@ async function siteId(ctx: ServiceCtx, name: string | null | undefined): Promise
   return site?.id ?? null;
 }
 
+/**
+ * A one-time enrollment token. The prefix keeps it from starting with "-" (base64url can), which
+ * `drive-agent enroll --token …` would read as an option.
+ */
+function newEnrollmentToken(): string {
+  return `tbenroll_${randomToken(32)}`;
+}
+
 /** Creates an agent record and its one-time enrollment token (shown once, stored hashed). */
 export async function createAgent(ctx: ServiceCtx, input: z.output<typeof createAgentInput>) {
-  const token = randomToken(32);
+  const token = newEnrollmentToken();
   const now = ctx.now();
   const [row] = await ctx.db
     .insert(agents)
@@ -56,7 +64,7 @@ export async function createAgent(ctx: ServiceCtx, input: z.output<typeof create
 
 /** A new token for an agent (re-enrollment after a host rebuild); the old key stops working. */
 export async function renewEnrollment(ctx: ServiceCtx, id: string) {
-  const token = randomToken(32);
+  const token = newEnrollmentToken();
   const now = ctx.now();
   const [row] = await ctx.db
     .update(agents)

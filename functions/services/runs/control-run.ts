@@ -95,6 +95,11 @@ export async function retryRun(ctx: ServiceCtx, id: number, triggeredBy: string)
   // A verify is retried on the same set (its job may be the backup job the set came from).
   if (run.kind === "verify" && run.setId)
     return (await startVerify(ctx, run.setId, triggeredBy, { jobId: run.jobId, retryOf: run.id })).run;
+  // A restore, scan or label was planned for the drives and tapes of its moment: plan it anew.
+  if (run.kind !== "backup")
+    throw conflict(
+      `Run ${id} is a ${run.kind}; start it again from where it was started (the ${run.kind === "restore" ? "Restore page" : "tape or agent page"}), so it is planned for where the tapes are now`,
+    );
   return queueRun(ctx, run.jobId, triggeredBy, run.id);
 }
 
