@@ -40,14 +40,27 @@ function renderChild(child: Child): string {
   return escapeHtml(String(child));
 }
 
+/*
+ * typed-html escapes only & and " in attribute values. A quoted value holding < or > is safe
+ * HTML, but markup in a value (a file name in a form field) should not show up in the page as
+ * markup at all: the two are swapped for private-use characters before typed-html sees them and
+ * written as &lt; / &gt; after, so typed-html cannot escape our entities a second time.
+ */
+const LT = "\uE000";
+const GT = "\uE001";
+
 function cleanAttributes(props: Props): Record<string, string | boolean> | null {
   if (!props) return null;
   const out: Record<string, string | boolean> = {};
   for (const [name, value] of Object.entries(props)) {
     if (value === null || value === undefined || name === "children") continue;
-    out[name] = typeof value === "boolean" ? value : String(value);
+    out[name] = typeof value === "boolean" ? value : String(value).replaceAll("<", LT).replaceAll(">", GT);
   }
   return Object.keys(out).length > 0 ? out : null;
+}
+
+function openTagEntities(tag: string): string {
+  return tag.replaceAll(LT, "&lt;").replaceAll(GT, "&gt;");
 }
 
 /** JSX factory for views: text children escaped, attributes escaped by typed-html. */
@@ -58,10 +71,11 @@ export function h(tag: string | Component, props: Props, ...children: Child[]): 
   }
   const body = children.map(renderChild).join("");
   // typed-html closes void elements (<input>, <meta>) only when given no content at all.
-  const markup = body
-    ? createElement(tag, cleanAttributes(props) as never, body)
-    : createElement(tag, cleanAttributes(props) as never);
-  return new SafeHtml(markup);
+  const attributes = cleanAttributes(props) as never;
+  const markup = body ? createElement(tag, attributes, body) : createElement(tag, attributes);
+  // Values hold no ">" (swapped above) and typed-html escapes '"', so the first ">" ends the tag.
+  const tagEnd = markup.indexOf(">") + 1;
+  return new SafeHtml(openTagEntities(markup.slice(0, tagEnd)) + markup.slice(tagEnd));
 }
 
 export function Fragment(props: { children?: SafeHtml[] }): SafeHtml {

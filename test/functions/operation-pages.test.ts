@@ -39,7 +39,7 @@ describe("operation pages", () => {
   });
 
   it("a read-only user sees no mutating control, and a post anyway is refused", async () => {
-    for (const path of ["/", "/tapes", "/jobs", "/agents", "/logs"]) {
+    for (const path of ["/", "/tapes", "/jobs", "/jobs/1", "/agents", "/logs"]) {
       const html = await page(path, ro);
       expect(html, path).not.toMatch(/hx-post="\/(tapes|jobs|sources|pools|agents|runs)/);
     }
@@ -50,6 +50,75 @@ describe("operation pages", () => {
     });
     expect(res.status).toBe(403);
     expect(await res.text()).toMatch(/role="alert"/);
+  });
+
+  it("edits a job in place: its form shows what it has now, a bad schedule is named, a good edit is kept", async () => {
+    const html = await page("/jobs/1", op);
+    expect(html).toContain('hx-post="/jobs/1"');
+    expect(html).toContain('<input name="name" type="text" value="Nightly"');
+    expect(html).toMatch(/<option value="1" selected>Share<\/option>/);
+    const edit = (body: string) =>
+      hub.request("/jobs/1", {
+        method: "POST",
+        token: op,
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body,
+      });
+    const bad = await edit(
+      "name=Nightly&sourceId=1&poolId=1&backupType=full&schedule=every+night&enabled=on",
+    );
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/role="alert">.*schedule/);
+    const good = await edit(
+      "name=Nightly+2&sourceId=1&poolId=1&backupType=incremental&compression=gzip&schedule=0+3+*+*+*",
+    );
+    expect(good.status).toBe(200);
+    expect(await good.text()).toContain("Job Nightly 2 saved");
+    const job = (await (await hub.request("/api/v1/jobs/1", { token: op })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(job).toMatchObject({
+      name: "Nightly 2",
+      backupType: "incremental",
+      compression: "gzip",
+      schedule: "0 3 * * *",
+      enabled: false,
+      encryption: "none",
+    });
+  });
+
+  it("edits a source and a pool in place from the jobs page", async () => {
+    const html = await page("/jobs", op);
+    expect(html).toContain('hx-post="/sources/1"');
+    expect(html).toContain('hx-post="/pools/1"');
+    expect(html).toContain('value="/srv/&lt;img src=x onerror=alert(1)&gt;"');
+    const form = (path: string, body: string) =>
+      hub.request(path, {
+        method: "POST",
+        token: op,
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body,
+      });
+    const source = await form(
+      "/sources/1",
+      "name=Share&kind=nfs&paths=%2Fmnt%2Fa%2C+%2Fmnt%2Fb&exclude=*.tmp",
+    );
+    expect(await source.text()).toContain("Source Share saved");
+    expect(await (await hub.request("/api/v1/sources/1", { token: op })).json()).toMatchObject({
+      kind: "nfs",
+      paths: ["/mnt/a", "/mnt/b"],
+      exclude: ["*.tmp"],
+    });
+    const badPool = await form("/pools/1", "name=Weekly&retentionDays=-1");
+    expect(badPool.status).toBe(400);
+    expect(await badPool.text()).toMatch(/role="alert">.*retentionDays/);
+    expect(await (await form("/pools/1", "name=Weekly&retentionDays=90")).text()).toContain(
+      "Pool Weekly saved",
+    );
+    expect(await (await hub.request("/api/v1/pools/1", { token: op })).json()).toMatchObject({
+      retentionDays: 90,
+    });
   });
 
   it("a form with a bad value answers with an in-page message naming the field", async () => {

@@ -28,6 +28,20 @@ describe("views escape every dynamic value", () => {
     expect(html).toContain("<b>trusted</b>");
   });
 
+  it("markup in an attribute value is written as entities, once, and a body's own text is left alone", () => {
+    const html = (
+      <label>
+        <input name="paths" value={'/srv/<img src=x onerror=alert(1)>&co "q"'} />
+        {"a \uE000 b"}
+      </label>
+    ).value;
+    expect(html).toContain('value="/srv/&lt;img src=x onerror=alert(1)&gt;&amp;co &quot;q&quot;"');
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("&amp;lt;");
+    // The private-use characters that carry < and > through typed-html stay text in a body.
+    expect(html).toContain("a \uE000 b");
+  });
+
   it("nested components keep their markup and escape their text once", () => {
     const html = Alert({ kind: "error", message: HOSTILE, requestId: "<id>" }).value;
     expect(html).toContain('role="alert"');

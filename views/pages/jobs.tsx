@@ -15,12 +15,20 @@ export interface JobsModel {
     backupType: string;
     compression: string;
     encryption: string;
+    encryptionKeyId: number | null;
     schedule: string | null;
     nextRunAt: Date | null;
     enabled: boolean;
   }[];
-  sources: { id: number; name: string; paths: string[] }[];
-  pools: { id: number; name: string }[];
+  sources: {
+    id: number;
+    name: string;
+    kind: string;
+    agentId: string | null;
+    paths: string[];
+    exclude: string[];
+  }[];
+  pools: { id: number; name: string; retentionDays: number }[];
   agents: { id: string; name: string }[];
   keys: { id: number; name: string }[];
 }
@@ -68,6 +76,64 @@ export function JobsPage(model: JobsModel): SafeHtml {
         </table>
         {model.jobs.length === 0 ? <p class="muted">No job yet.</p> : null}
       </section>
+      <div class="grid">
+        <section class="card">
+          <h2>Sources</h2>
+          <table>
+            <TableHead columns={["Source", "Kind", "Paths", "Excluded"]} />
+            <tbody>
+              {model.sources.map((src) => (
+                <tr>
+                  <td>
+                    {src.name}
+                    {model.canOperate ? (
+                      <details>
+                        <summary>Edit</summary>
+                        <HxForm
+                          action={`/sources/${src.id}`}
+                          id={`edit-source-${src.id}`}
+                          submit="Save source"
+                        >
+                          <SourceFields agents={model.agents} source={src} />
+                        </HxForm>
+                      </details>
+                    ) : null}
+                  </td>
+                  <td>{src.kind}</td>
+                  <td class="run-path">{src.paths.join(", ")}</td>
+                  <td class="run-path">{src.exclude.join(", ") || "–"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {model.sources.length === 0 ? <p class="muted">No source yet.</p> : null}
+        </section>
+        <section class="card">
+          <h2>Pools</h2>
+          <table>
+            <TableHead columns={["Pool", "Retention"]} />
+            <tbody>
+              {model.pools.map((pool) => (
+                <tr>
+                  <td>
+                    {pool.name}
+                    {model.canOperate ? (
+                      <details>
+                        <summary>Edit</summary>
+                        <HxForm action={`/pools/${pool.id}`} id={`edit-pool-${pool.id}`} submit="Save pool">
+                          <PoolFields pool={pool} />
+                        </HxForm>
+                      </details>
+                    ) : null}
+                  </td>
+                  <td>{pool.retentionDays} days</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {model.pools.length === 0 ? <p class="muted">No pool yet.</p> : null}
+        </section>
+      </div>
       {model.canOperate ? (
         <div class="grid">
           <section class="card">
@@ -82,72 +148,19 @@ export function JobsPage(model: JobsModel): SafeHtml {
                   { value: "verify", label: "verify: read back the pool's least recently verified set" },
                 ]}
               />
-              <Select
-                label="Source (backup jobs)"
-                name="sourceId"
-                options={[
-                  ...model.sources.map((s) => ({ value: String(s.id), label: s.name })),
-                  { value: "", label: "none (verify jobs ignore it)" },
-                ]}
-              />
-              <Select
-                label="Pool"
-                name="poolId"
-                options={model.pools.map((p) => ({ value: String(p.id), label: p.name }))}
-              />
-              <Select
-                label="Type"
-                name="backupType"
-                options={[
-                  { value: "full", label: "full" },
-                  { value: "incremental", label: "incremental" },
-                ]}
-              />
-              <Select
-                label="Compression"
-                name="compression"
-                selected="zstd"
-                options={["zstd", "gzip", "none"].map((v) => ({ value: v, label: v }))}
-              />
-              <Select
-                label="Encryption"
-                name="encryptionKeyId"
-                options={[
-                  { value: "", label: "none" },
-                  ...model.keys.map((k) => ({ value: String(k.id), label: `AES-256-GCM, key ${k.name}` })),
-                ]}
-              />
-              <Field label="Schedule (cron, empty = manual)" name="schedule" placeholder="0 2 * * *" />
+              <JobSettings {...model} />
             </HxForm>
           </section>
           <section class="card">
             <h2>New source</h2>
             <HxForm action="/sources" id="new-source" submit="Create source">
-              <Field label="Name" name="name" required />
-              <Select
-                label="Kind"
-                name="kind"
-                options={["local", "nfs", "smb"].map((v) => ({ value: v, label: v }))}
-              />
-              <Select
-                label="Agent (host that sees the paths)"
-                name="agentId"
-                options={model.agents.map((a) => ({ value: a.id, label: a.name }))}
-              />
-              <Field
-                label="Paths (one per line or comma-separated)"
-                name="paths"
-                required
-                placeholder="/srv/share"
-              />
-              <Field label="Exclude globs (comma-separated)" name="exclude" placeholder="*.tmp, cache/" />
+              <SourceFields agents={model.agents} />
             </HxForm>
           </section>
           <section class="card">
             <h2>New pool</h2>
             <HxForm action="/pools" id="new-pool" submit="Create pool">
-              <Field label="Name" name="name" required />
-              <Field label="Retention (days)" name="retentionDays" type="number" value="30" />
+              <PoolFields />
             </HxForm>
           </section>
         </div>
@@ -156,7 +169,122 @@ export function JobsPage(model: JobsModel): SafeHtml {
   );
 }
 
-export interface JobModel {
+/** A source's fields, the same for a new source and an edit. */
+function SourceFields(props: {
+  agents: JobsModel["agents"];
+  source?: JobsModel["sources"][number];
+}): SafeHtml {
+  const { source } = props;
+  return (
+    <div class="stack">
+      <Field label="Name" name="name" required value={source?.name} />
+      <Select
+        label="Kind"
+        name="kind"
+        selected={source?.kind}
+        options={["local", "nfs", "smb"].map((v) => ({ value: v, label: v }))}
+      />
+      <Select
+        label="Agent (host that sees the paths)"
+        name="agentId"
+        selected={source?.agentId ?? undefined}
+        options={props.agents.map((a) => ({ value: a.id, label: a.name }))}
+      />
+      <Field
+        label="Paths (one per line or comma-separated)"
+        name="paths"
+        required
+        placeholder="/srv/share"
+        value={source?.paths.join(", ")}
+      />
+      <Field
+        label="Exclude globs (comma-separated)"
+        name="exclude"
+        placeholder="*.tmp, cache/"
+        value={source?.exclude.join(", ")}
+      />
+    </div>
+  );
+}
+
+function PoolFields(props: { pool?: JobsModel["pools"][number] }): SafeHtml {
+  return (
+    <div class="stack">
+      <Field label="Name" name="name" required value={props.pool?.name} />
+      <Field
+        label="Retention (days)"
+        name="retentionDays"
+        type="number"
+        value={String(props.pool?.retentionDays ?? 30)}
+      />
+    </div>
+  );
+}
+
+type JobChoices = Pick<JobsModel, "sources" | "pools" | "keys">;
+
+/** The settings of a job, the same for a new job and an edit; `job` fills in what it has now. */
+function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): SafeHtml {
+  const { job } = props;
+  const id = (n: number | null | undefined) => (n ? String(n) : "");
+  return (
+    <div class="stack">
+      {job?.kind === "verify" ? null : (
+        <Select
+          label="Source (backup jobs)"
+          name="sourceId"
+          selected={job ? id(job.sourceId) : undefined}
+          options={[
+            ...props.sources.map((s) => ({ value: String(s.id), label: s.name })),
+            ...(job ? [] : [{ value: "", label: "none (verify jobs ignore it)" }]),
+          ]}
+        />
+      )}
+      <Select
+        label="Pool"
+        name="poolId"
+        selected={job ? id(job.poolId) : undefined}
+        options={props.pools.map((p) => ({ value: String(p.id), label: p.name }))}
+      />
+      {job?.kind === "verify" ? null : (
+        <div class="stack">
+          <Select
+            label="Type"
+            name="backupType"
+            selected={job?.backupType}
+            options={[
+              { value: "full", label: "full" },
+              { value: "incremental", label: "incremental" },
+            ]}
+          />
+          <Select
+            label="Compression"
+            name="compression"
+            selected={job?.compression ?? "zstd"}
+            options={["zstd", "gzip", "none"].map((v) => ({ value: v, label: v }))}
+          />
+          <Select
+            label="Encryption"
+            name="encryptionKeyId"
+            selected={job ? id(job.encryptionKeyId) : undefined}
+            options={[
+              { value: "", label: "none" },
+              ...props.keys.map((k) => ({ value: String(k.id), label: `AES-256-GCM, key ${k.name}` })),
+            ]}
+          />
+        </div>
+      )}
+      <Field
+        label="Schedule (cron, empty = manual)"
+        name="schedule"
+        placeholder="0 2 * * *"
+        value={job?.schedule ?? undefined}
+      />
+    </div>
+  );
+}
+
+export interface JobModel extends JobChoices {
   layout: Omit<LayoutModel, "title" | "current">;
   canOperate: boolean;
   job: JobsModel["jobs"][number];
@@ -194,6 +322,21 @@ export function JobPage(model: JobModel): SafeHtml {
           </form>
         ) : null}
       </section>
+      {model.canOperate ? (
+        <section class="card">
+          <details>
+            <summary>Edit this job</summary>
+            <HxForm action={`/jobs/${job.id}`} id="edit-job" submit="Save job">
+              <Field label="Name" name="name" required value={job.name} />
+              <JobSettings {...model} job={job} />
+              <label class="check">
+                <input type="checkbox" name="enabled" value="on" checked={job.enabled} /> Enabled (runs on its
+                schedule and on "Run now")
+              </label>
+            </HxForm>
+          </details>
+        </section>
+      ) : null}
       <section class="card">
         <h2>Run history</h2>
         <table>

@@ -8,8 +8,22 @@ import { TapesPage } from "../../../views/pages/tapes.tsx";
 import { backupSetSegments, backupSets, drives, TAPE_STATES } from "../../db/schema/index.ts";
 import { createAgent, createAgentInput, listAgents, listDrives } from "../../services/agents/agents.ts";
 import { listEncryptionKeys } from "../../services/encryption-keys.ts";
-import { createJob, createJobInput, getJob, listJobs } from "../../services/jobs.ts";
-import { createPool, createPoolInput, getPool, listPools } from "../../services/pools.ts";
+import {
+  createJob,
+  createJobInput,
+  getJob,
+  listJobs,
+  updateJob,
+  updateJobInput,
+} from "../../services/jobs.ts";
+import {
+  createPool,
+  createPoolInput,
+  getPool,
+  listPools,
+  updatePool,
+  updatePoolInput,
+} from "../../services/pools.ts";
 import {
   cancelRun,
   getRun,
@@ -20,7 +34,14 @@ import {
 } from "../../services/runs/control-run.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
-import { createSource, createSourceInput, getSource, listSources } from "../../services/sources.ts";
+import {
+  createSource,
+  createSourceInput,
+  getSource,
+  listSources,
+  updateSource,
+  updateSourceInput,
+} from "../../services/sources.ts";
 import {
   createTape,
   createTapeInput,
@@ -37,6 +58,17 @@ import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
 
 const ALL = { limit: 500 };
+
+/** The source form's fields as the service takes them (new source and edit alike). */
+const sourceForm = (f: Record<string, string>) => ({
+  name: f.name,
+  kind: f.kind,
+  agentId: f.agentId ?? null,
+  paths: list(f.paths),
+  exclude: list(f.exclude),
+});
+
+const poolForm = (f: Record<string, string>) => ({ name: f.name, retentionDays: num(f.retentionDays) });
 
 export function registerOperationPages(pages: PageRouter): void {
   pages.route(
@@ -193,10 +225,13 @@ export function registerOperationPages(pages: PageRouter): void {
     async (c) => {
       const ctx = serviceCtx(c);
       const job = await getJob(ctx, Number(c.req.param("id")));
-      const [source, pool, runs] = await Promise.all([
+      const [source, pool, runs, sources, pools, keys] = await Promise.all([
         job.sourceId ? getSource(ctx, job.sourceId) : undefined,
         job.poolId ? getPool(ctx, job.poolId) : undefined,
         latestRuns(ctx, job.id, 50),
+        listSources(ctx, ALL),
+        listPools(ctx, ALL),
+        listEncryptionKeys(ctx),
       ]);
       return c.html(
         renderDocument(
@@ -207,6 +242,9 @@ export function registerOperationPages(pages: PageRouter): void {
             source: source?.name ?? "–",
             pool: pool?.name ?? "–",
             runs,
+            sources: sources.items,
+            pools: pools.items,
+            keys: keys.items,
           }),
         ),
       );
@@ -236,6 +274,30 @@ export function registerOperationPages(pages: PageRouter): void {
     },
   );
   pages.route(
+    { method: "POST", path: "/jobs/:id", permission: "operate", summary: "Edit a job", audit: "job.update" },
+    async (c) => {
+      const f = await formFields(c);
+      const keyId = num(f.encryptionKeyId);
+      const job = await updateJob(
+        serviceCtx(c),
+        Number(c.req.param("id")),
+        parseForm(updateJobInput, {
+          name: f.name,
+          sourceId: num(f.sourceId),
+          poolId: num(f.poolId),
+          backupType: f.backupType,
+          compression: f.compression,
+          encryption: f.backupType === undefined ? undefined : keyId ? "aes-256-gcm" : "none",
+          encryptionKeyId: f.backupType === undefined ? undefined : (keyId ?? null),
+          schedule: f.schedule ?? null,
+          enabled: f.enabled === "on",
+        }),
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `Job ${job.name} saved`);
+    },
+  );
+  pages.route(
     {
       method: "POST",
       path: "/sources",
@@ -245,16 +307,7 @@ export function registerOperationPages(pages: PageRouter): void {
     },
     async (c) => {
       const f = await formFields(c);
-      const source = await createSource(
-        serviceCtx(c),
-        parseForm(createSourceInput, {
-          name: f.name,
-          kind: f.kind,
-          agentId: f.agentId ?? null,
-          paths: list(f.paths),
-          exclude: list(f.exclude),
-        }),
-      );
+      const source = await createSource(serviceCtx(c), parseForm(createSourceInput, sourceForm(f)));
       c.header("HX-Refresh", "true");
       return ok(c, `Source ${source.name} created`, 201);
     },
@@ -263,12 +316,41 @@ export function registerOperationPages(pages: PageRouter): void {
     { method: "POST", path: "/pools", permission: "operate", summary: "Create a pool", audit: "pool.create" },
     async (c) => {
       const f = await formFields(c);
-      const pool = await createPool(
-        serviceCtx(c),
-        parseForm(createPoolInput, { name: f.name, retentionDays: num(f.retentionDays) }),
-      );
+      const pool = await createPool(serviceCtx(c), parseForm(createPoolInput, poolForm(f)));
       c.header("HX-Refresh", "true");
       return ok(c, `Pool ${pool.name} created`, 201);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/pools/:id",
+      permission: "operate",
+      summary: "Edit a pool",
+      audit: "pool.update",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const id = Number(c.req.param("id"));
+      const pool = await updatePool(serviceCtx(c), id, parseForm(updatePoolInput, poolForm(f)));
+      c.header("HX-Refresh", "true");
+      return ok(c, `Pool ${pool.name} saved`);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/sources/:id",
+      permission: "operate",
+      summary: "Edit a source",
+      audit: "source.update",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const id = Number(c.req.param("id"));
+      const source = await updateSource(serviceCtx(c), id, parseForm(updateSourceInput, sourceForm(f)));
+      c.header("HX-Refresh", "true");
+      return ok(c, `Source ${source.name} saved`);
     },
   );
   pages.route(
