@@ -117,6 +117,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /runs/:id/cancel": "operator",
   "POST /runs/:id/pause": "operator",
   "POST /runs/:id/resume": "operator",
+  "POST /runs/:id/retry": "operator",
   "GET /agents": "read-only",
   "POST /agents": "admin",
   "GET /logs": "read-only",

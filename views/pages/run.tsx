@@ -1,5 +1,5 @@
 import { formatTime } from "../format.ts";
-import { Fragment, h, type SafeHtml } from "../html.ts";
+import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { RunProgress, type RunProgressModel } from "../partials/run-progress.tsx";
@@ -21,8 +21,29 @@ export interface LogLine {
   path: string | null;
 }
 
+/** The controls that make sense in the run's state: pause or resume while active, retry once it failed. */
+function RunControls(props: { run: RunModel & { kind: string } }): SafeHtml {
+  const { run } = props;
+  const verbs = run.finishedAt
+    ? ["failed", "interrupted", "cancelled"].includes(run.state) &&
+      (run.kind === "backup" || run.kind === "verify")
+      ? ["retry"]
+      : []
+    : [run.state === "paused" ? "resume" : "pause", "cancel"];
+  if (verbs.length === 0) return raw("");
+  return (
+    <div class="actions">
+      {verbs.map((verb) => (
+        <form class="inline" hx-post={`/runs/${run.id}/${verb}`} hx-target="#run-action-result">
+          <button type="submit">{verb}</button>
+        </form>
+      ))}
+    </div>
+  );
+}
+
 /** The live part of a run page: re-fetched every 2 s until the run ends. */
-export function RunLive(run: RunModel): SafeHtml {
+export function RunLive(run: RunModel & { kind: string }, canOperate = false): SafeHtml {
   const live = !run.finishedAt;
   return (
     <section
@@ -42,6 +63,7 @@ export function RunLive(run: RunModel): SafeHtml {
           {run.error}
         </div>
       ) : null}
+      {canOperate ? <RunControls run={run} /> : null}
     </section>
   );
 }
@@ -76,7 +98,7 @@ export function LogTail(props: { runId: number; lines: LogLine[]; after: number;
 
 export function RunPage(model: {
   layout: Omit<LayoutModel, "title" | "current">;
-  run: RunModel;
+  run: RunModel & { kind: string };
   lines: LogLine[];
   canOperate: boolean;
 }): SafeHtml {
@@ -86,17 +108,8 @@ export function RunPage(model: {
       <h1>
         Run {run.id}: {run.jobName}
       </h1>
-      {RunLive(run)}
-      {model.canOperate && !run.finishedAt ? (
-        <div class="actions">
-          {["pause", "resume", "cancel"].map((verb) => (
-            <form class="inline" hx-post={`/runs/${run.id}/${verb}`} hx-target="#run-action-result">
-              <button type="submit">{verb}</button>
-            </form>
-          ))}
-          <span id="run-action-result"></span>
-        </div>
-      ) : null}
+      {RunLive(run, model.canOperate)}
+      <div id="run-action-result" aria-live="polite"></div>
       <section class="card">
         <h2>Log</h2>
         <table>

@@ -30,6 +30,7 @@ import {
   latestRuns,
   pauseRun,
   resumeRun,
+  retryRun,
   runLogs,
 } from "../../services/runs/control-run.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
@@ -391,7 +392,7 @@ export function registerOperationPages(pages: PageRouter): void {
   );
   pages.route(
     { method: "GET", path: "/runs/:id/live", permission: "read", summary: "A run's progress (polled)" },
-    async (c) => c.html(RunLive(await runModel(c)).value),
+    async (c) => c.html(RunLive(await runModel(c), can(c, "operate")).value),
   );
   pages.route(
     { method: "GET", path: "/runs/:id/log", permission: "read", summary: "New log lines of a run (polled)" },
@@ -403,6 +404,20 @@ export function registerOperationPages(pages: PageRouter): void {
         runLogs(serviceCtx(c), id, after, 500),
       ]);
       return c.html(LogTail({ runId: id, lines: lines.items, after, live: !run.finishedAt }).value);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/runs/:id/retry",
+      permission: "operate",
+      summary: "Retry a run",
+      audit: "run.retry",
+    },
+    async (c) => {
+      const run = await retryRun(serviceCtx(c), Number(c.req.param("id")), principalOf(c).username);
+      c.header("HX-Redirect", `/runs/${run.id}`);
+      return ok(c, `Run ${run.id} queued`, 202);
     },
   );
   for (const [verb, action] of Object.entries({ cancel: cancelRun, pause: pauseRun, resume: resumeRun })) {
