@@ -1,6 +1,7 @@
 import { mkdir, realpath } from "node:fs/promises";
 import type { OrderResult, RestoreFileResults, RestoreOrderBody } from "../../contracts/agent-protocol.ts";
-import { OrderSegmentSource, type Tick } from "./restore/order-segment-source.ts";
+import { OrderSegmentSource } from "./restore/order-segment-source.ts";
+import { missingKey, ReadProgress, shapeOf } from "./restore/read-progress.ts";
 import { restoreSet } from "./restore/restore-set.ts";
 import type { FileOutcome } from "./restore/tar-extract.ts";
 import type { ExecutorContext } from "./types.ts";
@@ -25,14 +26,10 @@ async function runRestore(
   ctx: ExecutorContext & { dataKey: Uint8Array | null },
   tuning: RestoreTuning,
 ): Promise<OrderResult> {
-  const encrypted = order.set.encryption.algorithm !== "none";
-  if (encrypted && !ctx.dataKey)
-    return { state: "failed", error: "the set is encrypted and the order has no data key" };
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  ctx.signal.addEventListener("abort", onAbort);
-  const tick: Tick = { state: "running", message: null, tape: null };
-  const stats = { bytes: 0, files: 0, current: null as string | null };
+  const refused = missingKey(order, ctx.dataKey);
+  if (refused) return { state: "failed", error: refused };
+  const progress = new ReadProgress(ctx, () => order.files.length || null);
+  const { stop, tick, stats, report } = progress;
   let batch: RestoreFileResults["files"] = [];
   const flushResults = async () => {
     if (batch.length === 0) return;
@@ -40,29 +37,8 @@ async function runRestore(
     batch = [];
     await ctx.reporter.fileResults({ files });
   };
-  const report = async () => {
-    const control = await ctx.reporter
-      .progress({
-        state: tick.state,
-        bytesDone: stats.bytes,
-        bytesTotal: null,
-        filesDone: stats.files,
-        filesTotal: order.files.length || null,
-        currentPath: stats.current,
-        rateBytesPerSec: null,
-        etaSeconds: null,
-        tapeBarcode: tick.tape,
-        message: tick.message,
-      })
-      .catch(() => "continue" as const);
-    if (control === "cancel") stop.abort();
-  };
-  let ticking: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    ticking = ticking.then(report);
-  }, tuning.progressIntervalMs);
   try {
-    await report();
+    await progress.start(tuning.progressIntervalMs);
     await mkdir(order.destination, { recursive: true });
     const destination = await realpath(order.destination);
     const source = new OrderSegmentSource(order, ctx, tick, {
@@ -75,12 +51,7 @@ async function runRestore(
     const failures: FileOutcome[] = [];
     const summary = await restoreSet({
       source,
-      shape: {
-        uuid: order.set.uuid,
-        compression: order.set.compression,
-        key: encrypted ? ctx.dataKey : null,
-        blockSize: order.set.blockSize,
-      },
+      shape: shapeOf(order, ctx.dataKey),
       selection:
         order.files.length === 0
           ? "all"
@@ -99,8 +70,7 @@ async function runRestore(
         stats.bytes = bytes;
       },
       onFile: async (file) => {
-        stats.files++;
-        stats.current = file.path;
+        progress.file(file.path);
         if (file.outcome === "failed") failures.push(file);
         batch.push({
           path: file.path,
@@ -111,8 +81,7 @@ async function runRestore(
         if (batch.length >= tuning.resultBatch) await flushResults();
       },
     });
-    clearInterval(timer);
-    await ticking;
+    await progress.settle();
     await report();
     await flushResults();
     const files = summary.restored + summary.skipped + summary.failed;
@@ -128,10 +97,8 @@ async function runRestore(
       ...result,
     };
   } finally {
-    clearInterval(timer);
-    await ticking;
+    await progress.close();
     await flushResults().catch(() => undefined);
-    ctx.signal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { LogLines, OrderResult, VerifyOrderBody } from "../../contracts/agent-protocol.ts";
-import { OrderSegmentSource, type Tick } from "./restore/order-segment-source.ts";
+import { OrderSegmentSource } from "./restore/order-segment-source.ts";
+import { missingKey, ReadProgress, shapeOf } from "./restore/read-progress.ts";
 import { restoreSet } from "./restore/restore-set.ts";
 import type { FileOutcome } from "./restore/tar-extract.ts";
 import type { ExecutorContext } from "./types.ts";
@@ -28,31 +29,10 @@ async function runVerify(
   ctx: ExecutorContext & { dataKey: Uint8Array | null },
   tuning: VerifyTuning,
 ): Promise<OrderResult> {
-  const encrypted = order.set.encryption.algorithm !== "none";
-  if (encrypted && !ctx.dataKey)
-    return { state: "failed", error: "the set is encrypted and the order has no data key" };
-  const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  ctx.signal.addEventListener("abort", onAbort);
-  const tick: Tick = { state: "running", message: null, tape: null };
-  const stats = { bytes: 0, files: 0, current: null as string | null };
-  const report = async () => {
-    const control = await ctx.reporter
-      .progress({
-        state: tick.state,
-        bytesDone: stats.bytes,
-        bytesTotal: null,
-        filesDone: stats.files,
-        filesTotal: source.knownMembers() || null,
-        currentPath: stats.current,
-        rateBytesPerSec: null,
-        etaSeconds: null,
-        tapeBarcode: tick.tape,
-        message: tick.message,
-      })
-      .catch(() => "continue" as const);
-    if (control === "cancel") stop.abort();
-  };
+  const refused = missingKey(order, ctx.dataKey);
+  if (refused) return { state: "failed", error: refused };
+  const progress = new ReadProgress(ctx, () => source.knownMembers() || null);
+  const { stop, tick, stats, report } = progress;
   const source = new OrderSegmentSource(order, ctx, tick, {
     pollMs: tuning.tapePollMs,
     signal: stop.signal,
@@ -67,15 +47,10 @@ async function runVerify(
     lines = [];
     await ctx.reporter.log(batch);
   };
-  let ticking: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    ticking = ticking.then(report);
-  }, tuning.progressIntervalMs);
   const damaged: { path: string; tape: string | null; error: string }[] = [];
   const seen = new Set<number>();
   const onFile = async (file: FileOutcome) => {
-    stats.files++;
-    stats.current = file.path;
+    progress.file(file.path);
     seen.add(file.offset);
     if (file.outcome !== "failed") return;
     const tape = source.barcodeAt(file.offset) ?? tick.tape;
@@ -89,15 +64,10 @@ async function runVerify(
     if (lines.length >= 500) await flushLogs();
   };
   try {
-    await report();
+    await progress.start(tuning.progressIntervalMs);
     const summary = await restoreSet({
       source,
-      shape: {
-        uuid: order.set.uuid,
-        compression: order.set.compression,
-        key: encrypted ? ctx.dataKey : null,
-        blockSize: order.set.blockSize,
-      },
+      shape: shapeOf(order, ctx.dataKey),
       selection: "all",
       destination: null,
       overwrite: "skip",
@@ -125,8 +95,7 @@ async function runVerify(
         summary.errors.push(
           `the tar archive ended before tape ${tape.barcode} (part ${tape.sequence + 1} of the set) was reached`,
         );
-    clearInterval(timer);
-    await ticking;
+    await progress.settle();
     await report();
     const result = {
       summary: { files: stats.files, sourceBytes: summary.plainBytes, warnings: damaged.length },
@@ -142,10 +111,8 @@ async function runVerify(
     }
     return { state: "failed", error: describeDamage(damaged, summary.errors), ...result };
   } finally {
-    clearInterval(timer);
-    await ticking;
+    await progress.close();
     await flushLogs().catch(() => undefined);
-    ctx.signal.removeEventListener("abort", onAbort);
   }
 }
 
