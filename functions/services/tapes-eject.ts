@@ -3,7 +3,7 @@ import type { EjectOrderBody } from "../../contracts/agent-protocol.ts";
 import { drives, jobRuns, tapes, workOrders } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { conflict } from "../errors.ts";
-import { ORDER_TTL_SECONDS } from "./orders/sign-order.ts";
+import { queueOrder } from "./orders/queue-order.ts";
 import { getTape } from "./tapes.ts";
 
 const OPEN_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
@@ -50,17 +50,7 @@ export async function requestEject(ctx: ServiceCtx, tapeId: number) {
     drive: { devicePath: drive.devicePath },
     expectedBarcode: tape.barcode,
   };
-  const now = ctx.now();
-  const id = crypto.randomUUID();
-  await ctx.db.insert(workOrders).values({
-    id,
-    agentId: drive.agentId,
-    kind: "eject",
-    state: "pending",
-    payload: { ...body, tapeId: tape.id, driveId: drive.id },
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
-  });
+  const id = await queueOrder(ctx, drive.agentId, body, { tapeId: tape.id, driveId: drive.id });
   return { orderId: id, tape: tape.barcode, drive: drive.name };
 }
 

@@ -1,10 +1,10 @@
 import { and, eq, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { LabelOrderBody } from "../../contracts/agent-protocol.ts";
-import { drives, pools, tapes, workOrders } from "../db/schema/index.ts";
+import { drives, pools, tapes } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { AppError, conflict } from "../errors.ts";
-import { ORDER_TTL_SECONDS } from "./orders/sign-order.ts";
+import { queueOrder } from "./orders/queue-order.ts";
 import { getTape } from "./tapes.ts";
 
 export const labelTapeInput = z.object({
@@ -38,17 +38,7 @@ export async function requestLabel(ctx: ServiceCtx, tapeId: number, input: z.out
     tape: { barcode: tape.barcode, label: tape.barcode, uuid: crypto.randomUUID(), pool: pool.name },
     force: input.force,
   };
-  const now = ctx.now();
-  const id = crypto.randomUUID();
-  await ctx.db.insert(workOrders).values({
-    id,
-    agentId: drive.agentId,
-    kind: "label",
-    state: "pending",
-    payload: { ...body, tapeId: tape.id, poolId: pool.id },
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
-  });
+  const id = await queueOrder(ctx, drive.agentId, body, { tapeId: tape.id, poolId: pool.id });
   return { orderId: id, tape: tape.barcode, drive: drive.name };
 }
 

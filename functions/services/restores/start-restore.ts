@@ -1,20 +1,12 @@
 import { and, eq, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
-import {
-  agents,
-  backupSets,
-  drives,
-  encryptionKeys,
-  jobRuns,
-  tapes,
-  workOrders,
-} from "../../db/schema/index.ts";
+import { agents, backupSets, drives, encryptionKeys, jobRuns, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
 import { catalogPath } from "../catalog/paths.ts";
 import { planRestore, selectedEntries } from "../catalog/restore-plan.ts";
-import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+import { queueOrder } from "../orders/queue-order.ts";
 import { getOrThrow } from "../shared.ts";
 
 export const startRestoreInput = z.object({
@@ -95,16 +87,7 @@ export async function startRestore(
     overwrite: input.overwrite,
     drive: { devicePath: drive.devicePath },
   };
-  await ctx.db.insert(workOrders).values({
-    id: crypto.randomUUID(),
-    agentId: drive.agentId,
-    runId: run.id,
-    kind: "restore",
-    state: "pending",
-    payload: { ...body, encryptionKeyId: key?.id ?? null },
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
-  });
+  await queueOrder(ctx, drive.agentId, body, { encryptionKeyId: key?.id ?? null });
   return { run, plan };
 }
 

@@ -3,7 +3,7 @@ import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-proto
 import { agents, backupSets, drives, jobRuns, tapes, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/agents.ts";
-import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+import { queueOrder } from "../orders/queue-order.ts";
 import { getJobDefaults } from "../settings/job-defaults.ts";
 
 /** Tape states a backup may write to. */
@@ -129,7 +129,6 @@ async function claimAndIssue(
   },
 ): Promise<void> {
   const { job, source, pool, agentId, drive, first, more } = pick;
-  const now = ctx.now();
   const claimed = await ctx.db
     .update(jobRuns)
     .set({ agentId, driveId: drive.id, currentTapeId: first.id, operatorMessage: null })
@@ -166,16 +165,7 @@ async function claimAndIssue(
     tape: target(first),
     continuationTapes: more.map(target),
   };
-  await ctx.db.insert(workOrders).values({
-    id: crypto.randomUUID(),
-    agentId,
-    runId: run.id,
-    kind: "backup",
-    state: "pending",
-    payload: { ...body, encryptionKeyId: key?.id ?? null },
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
-  });
+  await queueOrder(ctx, agentId, body, { encryptionKeyId: key?.id ?? null });
 }
 
 /** The run's set: made once, reused if the run is handed out again before it wrote anything. */

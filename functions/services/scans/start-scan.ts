@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { ScanOrderBody } from "../../../contracts/agent-protocol.ts";
-import { drives, jobRuns, jobs, workOrders } from "../../db/schema/index.ts";
+import { drives, jobRuns, jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+import { queueOrder } from "../orders/queue-order.ts";
 import { getOrThrow } from "../shared.ts";
 
 export const startScanInput = z.object({
@@ -68,15 +68,6 @@ export async function startScan(
     drive: { devicePath: drive.devicePath },
     barcode: input.barcode ?? null,
   };
-  await ctx.db.insert(workOrders).values({
-    id: crypto.randomUUID(),
-    agentId: drive.agentId,
-    runId: run.id,
-    kind: "scan",
-    state: "pending",
-    payload: body,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
-  });
+  await queueOrder(ctx, drive.agentId, body);
   return run;
 }

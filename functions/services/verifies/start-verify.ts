@@ -1,10 +1,10 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { VerifyOrderBody } from "../../../contracts/agent-protocol.ts";
-import { backupSets, jobRuns, tapes, workOrders } from "../../db/schema/index.ts";
+import { backupSets, jobRuns, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
 import { planRestore } from "../catalog/restore-plan.ts";
-import { ORDER_TTL_SECONDS } from "../orders/sign-order.ts";
+import { queueOrder } from "../orders/queue-order.ts";
 import { driveFor, keyOfSet, orderSet, orderTapes } from "../restores/start-restore.ts";
 import { ACTIVE_RUN_STATES } from "../runs/queue-run.ts";
 import { getOrThrow } from "../shared.ts";
@@ -75,16 +75,7 @@ export async function startVerify(
     tapes: await orderTapes(ctx, plan.tapes),
     drive: { devicePath: drive.devicePath },
   };
-  await ctx.db.insert(workOrders).values({
-    id: crypto.randomUUID(),
-    agentId: drive.agentId,
-    runId: run.id,
-    kind: "verify",
-    state: "pending",
-    payload: { ...body, encryptionKeyId: key?.id ?? null },
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
-  });
+  await queueOrder(ctx, drive.agentId, body, { encryptionKeyId: key?.id ?? null });
   return { run, set: { id: set.id, uuid: set.uuid }, tapes: plan.tapes };
 }
 
