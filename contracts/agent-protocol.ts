@@ -195,6 +195,14 @@ export const EjectOrderBody = z.object({
 });
 export type EjectOrderBody = z.output<typeof EjectOrderBody>;
 
+/** A set as an order that reads it back (restore, verify) must know it to decode it. */
+const SetToRead = z.object({
+  uuid: z.string().uuid(),
+  compression: Compression,
+  encryption: OrderEncryption,
+  blockSize: BlockSize,
+});
+
 /** One tape of a restore, in the order it is read: which set file to read and from where. */
 export const RestoreTape = z.object({
   barcode,
@@ -212,12 +220,7 @@ export type RestoreTape = z.output<typeof RestoreTape>;
 export const RestoreOrderBody = z.object({
   kind: z.literal("restore"),
   runId: z.number().int().positive(),
-  set: z.object({
-    uuid: z.string().uuid(),
-    compression: Compression,
-    encryption: OrderEncryption,
-    blockSize: BlockSize,
-  }),
+  set: SetToRead,
   /**
    * What to restore: tar member paths (as catalogued) with their expected sha256, size and
    * header offset in the uncompressed stream, sorted by offset. Empty = the whole set.
@@ -261,12 +264,7 @@ export type ScanOrderBody = z.output<typeof ScanOrderBody>;
 export const VerifyOrderBody = z.object({
   kind: z.literal("verify"),
   runId: z.number().int().positive(),
-  set: z.object({
-    uuid: z.string().uuid(),
-    compression: Compression,
-    encryption: OrderEncryption,
-    blockSize: BlockSize,
-  }),
+  set: SetToRead,
   tapes: z.array(RestoreTape).min(1).max(1000),
   drive: z.object({ devicePath }),
 });
