@@ -5,7 +5,7 @@ import { readTapeFile } from "../../tape/read-tape-file.ts";
 import { seekToBlock } from "../../tape/seek.ts";
 import { decodeSetToc, readTocHead } from "../../tape/set-toc.ts";
 import type { ExecutorContext } from "../types.ts";
-import type { MemberOnTape, SegmentLayout, SegmentSource } from "./set-reader.ts";
+import { type MemberOnTape, membersOfToc, type SegmentLayout, type SegmentSource } from "./set-reader.ts";
 
 export type Tick = { state: "running" | "waiting-for-tape"; message: string | null; tape: string | null };
 
@@ -97,13 +97,7 @@ export class OrderSegmentSource implements SegmentSource {
         layout = {
           ...layout,
           chunks: found.stream.chunks,
-          members: found.toc.files.map((f) => ({
-            path: f.path,
-            offset: f.position.byteOffset,
-            sha256: f.sha256,
-            size: f.size,
-            segment: seq,
-          })),
+          members: membersOfToc(found.toc, seq),
         };
       } else {
         const head = await readTocHead(this.drive, blockSize);

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { createGunzip, createZstdDecompress, gunzip, zstdDecompress } from "node:zlib";
+import type { Toc } from "../../../contracts/toc.ts";
 import type { Drive } from "../../drives/drive.ts";
 import {
   CHUNK_HEADER_BYTES,
@@ -37,6 +38,17 @@ export type MemberOnTape = {
   size: number;
   segment: number;
 };
+
+/** The members a TOC lists, as the reader looks for them; `seq` is the TOC's segment. */
+export function membersOfToc(toc: Toc, seq: number): MemberOnTape[] {
+  return toc.files.map((f) => ({
+    path: f.path,
+    offset: f.position.byteOffset,
+    sha256: f.sha256,
+    size: f.size,
+    segment: seq,
+  }));
+}
 
 /** Gets the tape of each segment into the drive (a changer, or an operator) and says where the set is on it. */
 export interface SegmentSource {

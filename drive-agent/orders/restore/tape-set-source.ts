@@ -4,7 +4,7 @@ import { DriveError } from "../../errors.ts";
 import { listTape } from "../../tape/list-tape.ts";
 import type { SetToc } from "../../tape/set-toc.ts";
 import type { TapeChanger } from "../types.ts";
-import type { SegmentLayout, SegmentSource } from "./set-reader.ts";
+import { membersOfToc, type SegmentLayout, type SegmentSource } from "./set-reader.ts";
 
 export type TapeSegment = { layout: SegmentLayout; toc: Toc; barcode: string | null };
 
@@ -34,13 +34,7 @@ export class TapeSetSource implements SegmentSource {
         streamOffset: found.stream.offset,
         chunks: found.stream.chunks,
         continues: found.toc.tape.continues,
-        members: found.toc.files.map((f) => ({
-          path: f.path,
-          offset: f.position.byteOffset,
-          sha256: f.sha256,
-          size: f.size,
-          segment: seq,
-        })),
+        members: membersOfToc(found.toc, seq),
       },
       toc: found.toc,
       barcode,
