@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, lt, sql } from "drizzle-orm";
+import { integer, type SQLiteColumn, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { backupSetSegments, backupSets, catalogEntries, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
@@ -114,24 +115,57 @@ export async function pathVersions(ctx: ServiceCtx, path: string) {
   return { path, versions: rows };
 }
 
-/** Name search over the whole catalog (or one set): prefix by index range, or a glob. */
+/**
+ * The trigram index over names (migration 0003, an FTS5 virtual table outside the drizzle schema so
+ * drizzle-kit never tries to create it as a plain table). Its rowid is catalog_entries.id.
+ */
+const namesIndex = sqliteTable("catalog_names_fts", {
+  rowid: integer("rowid").notNull(),
+  name: text("name").notNull(),
+});
+
+/**
+ * Whether the trigram index can answer a glob: it needs three characters in a row that are not
+ * wildcards (`*`, `?`, a `[...]` class). Shorter globs (`*.c`, `a?b`) scan the names in id order.
+ */
+export function trigramSearchable(glob: string): boolean {
+  const literals = glob.replace(/\[\^?\]?[^\]]*\]/g, "*").split(/[*?]/);
+  return literals.some((piece) => [...piece].length >= 3);
+}
+
+/**
+ * Name search over the whole catalog (or one set), in catalog order (entry id), a page at a time.
+ * A prefix uses the (name, dir) index range; a glob with three literal characters in a row goes
+ * through the trigram index, which yields candidates in id order so a page stops early even when
+ * the pattern starts with `*`; other globs test every name.
+ */
 export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof searchQuery>) {
   if (!query.q && !query.glob) throw new AppError("validation_failed", "Give q (a name prefix) or glob");
-  const byName = query.q
-    ? and(gte(catalogEntries.name, query.q), lt(catalogEntries.name, `${query.q}\u{10FFFF}`))
-    : sql`${catalogEntries.name} glob ${query.glob}`;
-  const rows = await ctx.db
-    .select()
-    .from(catalogEntries)
-    .where(
-      and(
-        byName,
-        query.setId ? eq(catalogEntries.setId, query.setId) : undefined,
-        query.cursor === undefined ? undefined : gt(catalogEntries.id, query.cursor),
-      ),
-    )
-    .orderBy(asc(catalogEntries.id))
-    .limit(query.limit + 1);
+  const filters = (id: SQLiteColumn) =>
+    and(
+      query.setId ? eq(catalogEntries.setId, query.setId) : undefined,
+      query.cursor === undefined ? undefined : gt(id, query.cursor),
+    );
+  let rows: (typeof catalogEntries.$inferSelect)[];
+  if (!query.q && query.glob && trigramSearchable(query.glob)) {
+    rows = await ctx.db
+      .select(getTableColumns(catalogEntries))
+      .from(namesIndex)
+      .innerJoin(catalogEntries, eq(catalogEntries.id, namesIndex.rowid))
+      .where(and(sql`${namesIndex.name} glob ${query.glob}`, filters(namesIndex.rowid)))
+      .orderBy(asc(namesIndex.rowid))
+      .limit(query.limit + 1);
+  } else {
+    const byName = query.q
+      ? and(gte(catalogEntries.name, query.q), lt(catalogEntries.name, `${query.q}\u{10FFFF}`))
+      : sql`${catalogEntries.name} glob ${query.glob}`;
+    rows = await ctx.db
+      .select()
+      .from(catalogEntries)
+      .where(and(byName, filters(catalogEntries.id)))
+      .orderBy(asc(catalogEntries.id))
+      .limit(query.limit + 1);
+  }
   const items = rows.slice(0, query.limit);
   return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
 }
