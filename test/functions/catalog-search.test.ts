@@ -180,13 +180,16 @@ describe("catalog name search", () => {
     ).resolves.toBeDefined();
   });
 
-  it("uses the trigram index only for globs with three literal characters in a row", () => {
+  it("uses the trigram index for globs with three literal characters in a row and no three-character literal prefix", () => {
     expect(trigramSearchable("*.pdf")).toBe(true);
     expect(trigramSearchable("*invoice*")).toBe(true);
     expect(trigramSearchable("a?bcd")).toBe(true);
+    expect(trigramSearchable("report*.pdf")).toBe(false);
+    expect(trigramSearchable("budget_20?9.*")).toBe(false);
     expect(trigramSearchable("*.c")).toBe(false);
     expect(trigramSearchable("[abc]d*")).toBe(false);
     expect(trigramSearchable("*[^xyz]?")).toBe(false);
-    expect(trigramSearchable("日本語*")).toBe(true);
+    expect(trigramSearchable("*日本語*")).toBe(true);
+    expect(trigramSearchable("日本語*")).toBe(false);
   });
 });

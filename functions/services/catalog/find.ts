@@ -125,19 +125,24 @@ const namesIndex = sqliteTable("catalog_names_fts", {
 });
 
 /**
- * Whether the trigram index can answer a glob: it needs three characters in a row that are not
- * wildcards (`*`, `?`, a `[...]` class). Shorter globs (`*.c`, `a?b`) scan the names in id order.
+ * Whether a glob goes through the trigram index: when it has no literal prefix of three characters
+ * (which the (name, dir) index answers by range, faster) and has three characters in a row that
+ * are not wildcards (`*`, `?`, a `[...]` class), which the trigram index needs. Other globs
+ * (`*.c`, `a?b`) test the names in id order.
  */
 export function trigramSearchable(glob: string): boolean {
+  const prefix = /^[^*?[]*/.exec(glob)?.[0] ?? "";
+  if ([...prefix].length >= 3) return false;
   const literals = glob.replace(/\[\^?\]?[^\]]*\]/g, "*").split(/[*?]/);
   return literals.some((piece) => [...piece].length >= 3);
 }
 
 /**
  * Name search over the whole catalog (or one set), in catalog order (entry id), a page at a time.
- * A prefix uses the (name, dir) index range; a glob with three literal characters in a row goes
- * through the trigram index, which yields candidates in id order so a page stops early even when
- * the pattern starts with `*`; other globs test every name.
+ * A prefix, or a glob starting with three literal characters, uses the (name, dir) index range;
+ * a glob starting with a wildcard goes through the trigram index (migration 0003), which yields
+ * candidates in id order so a page ends as soon as it is full, however rare the name; globs with
+ * no three literal characters in a row test every name (bench/README.md, catalog search).
  */
 export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof searchQuery>) {
   if (!query.q && !query.glob) throw new AppError("validation_failed", "Give q (a name prefix) or glob");
