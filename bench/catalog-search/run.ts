@@ -299,9 +299,9 @@ async function deletionCost(catalog: NodeCatalog): Promise<void> {
       await tx.rollback();
     }
   };
-  const without = [await once(false), await once(true), await once(false), await once(true)];
-  const withIdx = without.filter((_, i) => i % 2 === 0);
-  const withoutIdx = without.filter((_, i) => i % 2 === 1);
+  const runs = [await once(false), await once(true), await once(false), await once(true)];
+  const withoutIdx = runs.filter((_, i) => i % 2 === 0);
+  const withIdx = runs.filter((_, i) => i % 2 === 1);
   const mean = (xs: { ms: number }[]) => xs.reduce((s, x) => s + x.ms, 0) / xs.length;
   console.log(
     `  deleting one set (${withIdx[0]?.rows} entries, rolled back): ${mean(withoutIdx).toFixed(0)} ms without the trigram index, ${mean(withIdx).toFixed(0)} ms with it (${(mean(withIdx) / mean(withoutIdx)).toFixed(2)}×; mean of 2 each, alternated)`,
