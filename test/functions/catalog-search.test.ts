@@ -180,6 +180,43 @@ describe("catalog name search", () => {
     ).resolves.toBeDefined();
   });
 
+  it("pages through a dense prefix (20,000+ matches, ids beyond the first id window) exactly as the sorted range does", async () => {
+    const set = sets[2] as number;
+    // 21,000 `dense-` names, 2,500 ids apart from id 1,000,000 on: 80 of them in a 200,000-id window.
+    await hub.catalog.client.execute(`
+      insert into catalog_entries (id, set_id, dir, name, type, size, mode, uid, gid, mtime, offset)
+      with recursive n(x) as (select 0 union all select x + 1 from n where x < 20999)
+      select 1000000 + x * 2500, ${set}, 'srv/dense',
+             'dense-' || (x % 997) || '.bin', 'file', 1, 420, 0, 0, 0, x * 512
+      from n`);
+    const reference = async (q: string, after: number) =>
+      (
+        await hub.catalog.client.execute({
+          sql: "select id from catalog_entries where name >= ? and name < ? and id > ? order by id limit 500",
+          args: [q, `${q}\u{10FFFF}`, after],
+        })
+      ).rows.map((r) => Number(r.id));
+    for (const [q, cursor] of [
+      ["dense-", undefined],
+      ["dense-", 1_002_499],
+      ["dense-1", undefined],
+      ["d", 1_000_000],
+    ] as const) {
+      const page = await search({ q, cursor, limit: 500 });
+      expect({ q, cursor, ids: page.items.map((e) => e.id) }).toEqual({
+        q,
+        cursor,
+        ids: await reference(q, cursor ?? 0),
+      });
+    }
+    // A page that starts inside the id window and ends past it.
+    const straddling = await search({ q: "dense-", cursor: 999_999, limit: 100 });
+    expect(straddling.items.map((e) => e.id)).toEqual((await reference("dense-", 999_999)).slice(0, 100));
+    expect(straddling.items.some((e) => e.id > 1_199_999)).toBe(true);
+    expect(straddling.nextCursor).toBe(1_000_000 + 99 * 2500);
+    await hub.catalog.client.execute("delete from catalog_entries where dir = 'srv/dense'");
+  });
+
   it("uses the trigram index for globs with three literal characters in a row and no three-character literal prefix", () => {
     expect(trigramSearchable("*.pdf")).toBe(true);
     expect(trigramSearchable("*invoice*")).toBe(true);

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, getTableColumns, gt, gte, lt, sql } from "drizzle-orm";
-import { integer, type SQLiteColumn, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { and, asc, desc, eq, getTableColumns, gt, lt, lte, type SQL, sql } from "drizzle-orm";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { backupSetSegments, backupSets, catalogEntries, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
@@ -137,39 +137,71 @@ export function trigramSearchable(glob: string): boolean {
   return literals.some((piece) => [...piece].length >= 3);
 }
 
+/** A name range holding this many entries or more is dense: its first page lies among the next ids. */
+const DENSE_RANGE = 20_000;
+/** How many ids a dense range's page is looked for in, in id order, before sorting the range. */
+const ID_WINDOW = 200_000;
+
 /**
  * Name search over the whole catalog (or one set), in catalog order (entry id), a page at a time.
- * A prefix, or a glob starting with three literal characters, uses the (name, dir) index range;
- * a glob starting with a wildcard goes through the trigram index (migration 0003), which yields
+ * A prefix, or a glob starting with three literal characters, uses the (name, dir, set_id) index
+ * range, whose matches are sorted by id; when that range is dense (a short prefix such as `s`),
+ * the page is first looked for among the next ids in order instead of sorting the whole range.
+ * A glob starting with a wildcard goes through the trigram index (migration 0003), which yields
  * candidates in id order so a page ends as soon as it is full, however rare the name; globs with
  * no three literal characters in a row test every name (bench/README.md, catalog search).
  */
 export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof searchQuery>) {
   if (!query.q && !query.glob) throw new AppError("validation_failed", "Give q (a name prefix) or glob");
-  const filters = (id: SQLiteColumn) =>
-    and(
-      query.setId ? eq(catalogEntries.setId, query.setId) : undefined,
-      query.cursor === undefined ? undefined : gt(id, query.cursor),
-    );
+  const take = query.limit + 1;
   let rows: (typeof catalogEntries.$inferSelect)[];
   if (!query.q && query.glob && trigramSearchable(query.glob)) {
     rows = await ctx.db
       .select(getTableColumns(catalogEntries))
       .from(namesIndex)
       .innerJoin(catalogEntries, eq(catalogEntries.id, namesIndex.rowid))
-      .where(and(sql`${namesIndex.name} glob ${query.glob}`, filters(namesIndex.rowid)))
+      .where(
+        and(
+          sql`${namesIndex.name} glob ${query.glob}`,
+          query.setId ? eq(catalogEntries.setId, query.setId) : undefined,
+          query.cursor === undefined ? undefined : gt(namesIndex.rowid, query.cursor),
+        ),
+      )
       .orderBy(asc(namesIndex.rowid))
-      .limit(query.limit + 1);
+      .limit(take);
   } else {
-    const byName = query.q
-      ? and(gte(catalogEntries.name, query.q), lt(catalogEntries.name, `${query.q}\u{10FFFF}`))
-      : sql`${catalogEntries.name} glob ${query.glob}`;
-    rows = await ctx.db
-      .select()
+    // `+column` keeps SQLite off the indexes, for the walk in id order.
+    const matching = (indexed: boolean) => {
+      const name = indexed ? sql`${catalogEntries.name}` : sql`+${catalogEntries.name}`;
+      return and(
+        query.q
+          ? sql`${name} >= ${query.q} and ${name} < ${`${query.q}\u{10FFFF}`}`
+          : sql`${name} glob ${query.glob}`,
+        query.setId
+          ? indexed
+            ? eq(catalogEntries.setId, query.setId)
+            : sql`+${catalogEntries.setId} = ${query.setId}`
+          : undefined,
+      );
+    };
+    const from = query.cursor ?? 0;
+    const page = (where: SQL | undefined, limit: number) =>
+      ctx.db.select().from(catalogEntries).where(where).orderBy(asc(catalogEntries.id)).limit(limit);
+    const range = and(matching(true), gt(catalogEntries.id, from));
+    const probe = ctx.db
+      .select({ one: sql`1` })
       .from(catalogEntries)
-      .where(and(byName, filters(catalogEntries.id)))
-      .orderBy(asc(catalogEntries.id))
-      .limit(query.limit + 1);
+      .where(range)
+      .limit(DENSE_RANGE)
+      .as("probe");
+    const [counted] = await ctx.db.select({ n: sql<number>`count(*)` }).from(probe);
+    if ((counted?.n ?? 0) < DENSE_RANGE) rows = await page(range, take);
+    else {
+      const end = from + ID_WINDOW;
+      rows = await page(and(matching(false), gt(catalogEntries.id, from), lte(catalogEntries.id, end)), take);
+      if (rows.length < take)
+        rows.push(...(await page(and(matching(true), gt(catalogEntries.id, end)), take - rows.length)));
+    }
   }
   const items = rows.slice(0, query.limit);
   return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
