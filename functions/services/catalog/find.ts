@@ -146,7 +146,8 @@ const ID_WINDOW = 200_000;
  * Name search over the whole catalog (or one set), in catalog order (entry id), a page at a time.
  * A prefix, or a glob starting with three literal characters, uses the (name, dir, set_id) index
  * range, whose matches are sorted by id; when a prefix's range is dense (a short prefix such as
- * `s`), the page is first looked for among the next ids in order instead of sorting the range.
+ * `s`, over all sets), the page is first looked for among the next ids in order instead of
+ * sorting the range.
  * A glob starting with a wildcard goes through the trigram index (migration 0003), which yields
  * candidates in id order so a page ends as soon as it is full, however rare the name; globs with
  * no three literal characters in a row test every name (bench/README.md, catalog search).
@@ -189,9 +190,10 @@ export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof sear
       ctx.db.select().from(catalogEntries).where(where).orderBy(asc(catalogEntries.id)).limit(limit);
     const range = and(matching(true), gt(catalogEntries.id, from));
     // A prefix's range size, counted on the index (no row read) and capped; a glob's is not
-    // counted: without a literal prefix it has no range, and with one the range is narrow.
+    // counted: without a literal prefix it has no range, and with one the range is narrow. Within
+    // one set the walk in id order is not tried: the set's entries mostly lie far past the cursor.
     let dense = false;
-    if (query.q) {
+    if (query.q && !query.setId) {
       const probe = ctx.db
         .select({ one: sql`1` })
         .from(catalogEntries)
