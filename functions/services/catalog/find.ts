@@ -126,7 +126,7 @@ const namesIndex = sqliteTable("catalog_names_fts", {
 
 /**
  * Whether a glob goes through the trigram index: when it has no literal prefix of three characters
- * (which the (name, dir) index answers by range, faster) and has three characters in a row that
+ * (which the name index answers by range, faster) and has three characters in a row that
  * are not wildcards (`*`, `?`, a `[...]` class), which the trigram index needs. Other globs
  * (`*.c`, `a?b`) test the names in id order.
  */
