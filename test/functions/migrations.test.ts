@@ -12,6 +12,12 @@ const EXPECTED_TABLES = [
   "backup_sets",
   "catalog_chunks",
   "catalog_entries",
+  // The trigram name index (FTS5) and its shadow tables.
+  "catalog_names_fts",
+  "catalog_names_fts_config",
+  "catalog_names_fts_data",
+  "catalog_names_fts_docsize",
+  "catalog_names_fts_idx",
   "changers",
   "drives",
   "encryption_keys",

@@ -145,6 +145,21 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
     ]);
     const [result] = JSON.parse(listed) as { results: { name: string }[] }[];
     tables = (result?.results ?? []).map((row) => row.name);
+    // A set with three entries, one of them deleted again: the trigram name index follows both.
+    await wrangler([
+      "d1",
+      "execute",
+      "DB",
+      "--local",
+      `--persist-to=${persistDir}`,
+      `--command=INSERT INTO backup_sets (uuid, backup_type, state, compression, encryption, block_size, started_at, created_at)
+         VALUES ('${crypto.randomUUID()}', 'full', 'complete', 'none', 'none', 65536, 0, 0);
+       INSERT INTO catalog_entries (set_id, dir, name, type, size, mode, uid, gid, mtime, offset) VALUES
+         (1, 'srv/a', 'quarterly-invoice.pdf', 'file', 1, 420, 0, 0, 0, 0),
+         (1, 'srv/a', 'old-invoice.pdf', 'file', 1, 420, 0, 0, 0, 512),
+         (1, 'srv/a', 'notes.txt', 'file', 1, 420, 0, 0, 0, 1024);
+       DELETE FROM catalog_entries WHERE name = 'old-invoice.pdf';`,
+    ]);
     server = await startWranglerDev(persistDir);
   }, 60_000);
 
@@ -188,6 +203,16 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
     const me = await hub("/api/v1/auth/me", { headers: { authorization: `Bearer ${body.token}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ user: { username: "admin" }, via: "bearer" });
+  });
+
+  it("searches names by a glob with a leading * through the trigram index in D1", async () => {
+    const { token } = (await (await login(ADMIN_PASSWORD)).json()) as { token: string };
+    const res = await hub("/api/v1/catalog/search?glob=*invoice*", {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: { dir: string; name: string }[] };
+    expect(items.map((e) => `${e.dir}/${e.name}`)).toEqual(["srv/a/quarterly-invoice.pdf"]);
   });
 
   it("refuses a wrong password with 401 in the API's error shape", async () => {

@@ -1,0 +1,232 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backupSets, catalogEntries } from "../../functions/db/schema/index.ts";
+import { searchCatalog, searchQuery, trigramSearchable } from "../../functions/services/catalog/find.ts";
+import { createTestHub, type TestHub } from "../helpers/hub.ts";
+
+const NAMES = [
+  "report-2024.pdf",
+  "report-2025.PDF",
+  "Report-final.pdf",
+  "quarterly-invoice.pdf",
+  "invoice.txt",
+  "INVOICE-old.txt",
+  "budget_2019.xlsx",
+  "budget_2029.xlsx",
+  "budget_2019.pdf",
+  "<img src=x onerror=alert(1)>.txt",
+  "a&b \"quoted\" 'single'.txt",
+  "[draft]*star?.md",
+  "héllo wörld ✓ 日本.txt",
+  "main.c",
+  "x.pdf.bak",
+  "pdf",
+];
+
+const GLOBS = [
+  "*.pdf",
+  "*invoice*",
+  "*INVOICE*",
+  "report*.pdf",
+  "budget_20?9.*",
+  "*<img*",
+  '*"quoted"*',
+  "*[[]draft]*",
+  "*[*]star*",
+  "*wörld ✓*",
+  "*日本*",
+  "*[0-9].pdf",
+  "*[^0-9].pdf",
+  "*.c",
+  "?df",
+  "*pdf*",
+  "*nothing-like-this*",
+];
+
+describe("catalog name search", () => {
+  let hub: TestHub;
+  const sets: number[] = [];
+  beforeAll(async () => {
+    hub = await createTestHub();
+    for (const day of [1, 2, 3]) {
+      const [set] = await hub.ctx.db
+        .insert(backupSets)
+        .values({
+          uuid: crypto.randomUUID(),
+          backupType: "full",
+          state: "complete",
+          compression: "none",
+          encryption: "none",
+          blockSize: 65536,
+          startedAt: new Date(`2026-01-0${day}`),
+          createdAt: new Date(`2026-01-0${day}`),
+        })
+        .returning();
+      sets.push(set?.id as number);
+      await hub.ctx.db.insert(catalogEntries).values(
+        NAMES.map((name, i) => ({
+          setId: set?.id as number,
+          dir: `srv/share/d${i % 3}`,
+          name,
+          type: "file" as const,
+          size: i,
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          mtime: 1_700_000_000,
+          offset: i * 1024,
+        })),
+      );
+    }
+  });
+  afterAll(() => hub.close());
+
+  /** What SQLite's GLOB says over every row, in id order: the answer the search must give. */
+  const scan = async (glob: string, setId?: number) =>
+    (
+      await hub.catalog.client.execute({
+        sql: `select id from catalog_entries where name glob ? ${setId ? "and set_id = ?" : ""} order by id`,
+        args: setId ? [glob, setId] : [glob],
+      })
+    ).rows.map((r) => Number(r.id));
+
+  const search = (input: Record<string, unknown>) =>
+    searchCatalog(hub.ctx, searchQuery.parse({ limit: 500, ...input }));
+
+  it("answers every glob (leading *, ?, classes, markup, quotes, unicode, too short for trigrams) exactly as a scan of every name does", async () => {
+    for (const glob of GLOBS) {
+      const found = (await search({ glob })).items.map((e) => e.id);
+      expect({ glob, found }).toEqual({ glob, found: await scan(glob) });
+    }
+    expect((await search({ glob: "*invoice*" })).items.map((e) => e.name)).toEqual(
+      Array(3).fill(["quarterly-invoice.pdf", "invoice.txt"]).flat(),
+    );
+    expect((await search({ glob: "*.c" })).items.map((e) => e.name)).toEqual(["main.c", "main.c", "main.c"]);
+  });
+
+  it("is case-sensitive, as GLOB is", async () => {
+    expect((await search({ glob: "*INVOICE*" })).items.map((e) => e.name)).toEqual(
+      Array(3).fill("INVOICE-old.txt"),
+    );
+    expect((await search({ glob: "*.PDF" })).items.map((e) => e.name)).toEqual(
+      Array(3).fill("report-2025.PDF"),
+    );
+  });
+
+  it("finds names by prefix, a name with markup characters included, and within one set", async () => {
+    expect((await search({ q: "report-" })).items.map((e) => e.name)).toEqual(
+      Array(3).fill(["report-2024.pdf", "report-2025.PDF"]).flat(),
+    );
+    expect((await search({ q: "<img src=x" })).items.map((e) => e.name)).toEqual(
+      Array(3).fill("<img src=x onerror=alert(1)>.txt"),
+    );
+    const inSet = await search({ glob: "*voice*", setId: sets[1] });
+    expect(inSet.items.map((e) => [e.setId, e.name])).toEqual([
+      [sets[1], "quarterly-invoice.pdf"],
+      [sets[1], "invoice.txt"],
+    ]);
+    expect(inSet.items.map((e) => e.id)).toEqual(await scan("*voice*", sets[1]));
+  });
+
+  it("pages through a substring match with the cursor: every entry once, in id order", async () => {
+    for (const input of [{ glob: "*pdf*" }, { glob: "*.t?t" }, { q: "budget_" }]) {
+      const seen: number[] = [];
+      let cursor: number | undefined;
+      for (let page = 0; page < 20; page++) {
+        const result = await search({ ...input, limit: 2, cursor });
+        expect(result.items.length).toBeLessThanOrEqual(2);
+        seen.push(...result.items.map((e) => e.id));
+        if (result.nextCursor === null) break;
+        cursor = result.nextCursor;
+      }
+      const all = (await search(input)).items.map((e) => e.id);
+      expect(seen).toEqual(all);
+      if (input.glob) expect(seen).toEqual(await scan(input.glob));
+    }
+  });
+
+  it("keeps the trigram index in step: a deleted set's entries are no longer found, new entries are", async () => {
+    const gone = sets[0] as number;
+    await hub.ctx.db.delete(backupSets).where(eq(backupSets.id, gone));
+    const after = await search({ glob: "*invoice*" });
+    expect(after.items.every((e) => e.setId !== gone)).toBe(true);
+    expect(after.items).toHaveLength(4);
+    await hub.ctx.db.insert(catalogEntries).values({
+      setId: sets[2] as number,
+      dir: "srv/new",
+      name: "late-invoice.odt",
+      type: "file",
+      size: 1,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: 1_700_000_000,
+      offset: 99_999,
+    });
+    expect((await search({ glob: "*invoice.odt" })).items.map((e) => e.name)).toEqual(["late-invoice.odt"]);
+    await hub.ctx.db
+      .update(catalogEntries)
+      .set({ name: "renamed.odt" })
+      .where(eq(catalogEntries.name, "late-invoice.odt"));
+    expect((await search({ glob: "*invoice.odt" })).items).toEqual([]);
+    expect((await search({ glob: "*named.od*" })).items.map((e) => e.name)).toEqual(["renamed.odt"]);
+    for (const glob of GLOBS)
+      expect((await search({ glob })).items.map((e) => e.id)).toEqual(await scan(glob));
+    // FTS5 compares the index with the names in catalog_entries and throws when they differ.
+    await expect(
+      hub.catalog.client.execute(
+        "insert into catalog_names_fts (catalog_names_fts, rank) values ('integrity-check', 1)",
+      ),
+    ).resolves.toBeDefined();
+  });
+
+  it("pages through a dense prefix (20,000+ matches, ids beyond the first id window) exactly as the sorted range does", async () => {
+    const set = sets[2] as number;
+    // 21,000 `dense-` names, 2,500 ids apart from id 1,000,000 on: 80 of them in a 200,000-id window.
+    await hub.catalog.client.execute(`
+      insert into catalog_entries (id, set_id, dir, name, type, size, mode, uid, gid, mtime, offset)
+      with recursive n(x) as (select 0 union all select x + 1 from n where x < 20999)
+      select 1000000 + x * 2500, ${set}, 'srv/dense',
+             'dense-' || (x % 997) || '.bin', 'file', 1, 420, 0, 0, 0, x * 512
+      from n`);
+    const reference = async (q: string, after: number) =>
+      (
+        await hub.catalog.client.execute({
+          sql: "select id from catalog_entries where name >= ? and name < ? and id > ? order by id limit 500",
+          args: [q, `${q}\u{10FFFF}`, after],
+        })
+      ).rows.map((r) => Number(r.id));
+    for (const [q, cursor] of [
+      ["dense-", undefined],
+      ["dense-", 1_002_499],
+      ["dense-1", undefined],
+      ["d", 1_000_000],
+    ] as const) {
+      const page = await search({ q, cursor, limit: 500 });
+      expect({ q, cursor, ids: page.items.map((e) => e.id) }).toEqual({
+        q,
+        cursor,
+        ids: await reference(q, cursor ?? 0),
+      });
+    }
+    // A page that starts inside the id window and ends past it.
+    const straddling = await search({ q: "dense-", cursor: 999_999, limit: 100 });
+    expect(straddling.items.map((e) => e.id)).toEqual((await reference("dense-", 999_999)).slice(0, 100));
+    expect(straddling.items.some((e) => e.id > 1_199_999)).toBe(true);
+    expect(straddling.nextCursor).toBe(1_000_000 + 99 * 2500);
+    await hub.catalog.client.execute("delete from catalog_entries where dir = 'srv/dense'");
+  });
+
+  it("uses the trigram index for globs with three literal characters in a row and no three-character literal prefix", () => {
+    expect(trigramSearchable("*.pdf")).toBe(true);
+    expect(trigramSearchable("*invoice*")).toBe(true);
+    expect(trigramSearchable("a?bcd")).toBe(true);
+    expect(trigramSearchable("report*.pdf")).toBe(false);
+    expect(trigramSearchable("budget_20?9.*")).toBe(false);
+    expect(trigramSearchable("*.c")).toBe(false);
+    expect(trigramSearchable("[abc]d*")).toBe(false);
+    expect(trigramSearchable("*[^xyz]?")).toBe(false);
+    expect(trigramSearchable("*日本語*")).toBe(true);
+    expect(trigramSearchable("日本語*")).toBe(false);
+  });
+});
