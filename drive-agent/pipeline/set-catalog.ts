@@ -4,6 +4,7 @@ import type { TocFile } from "../../contracts/toc.ts";
 import type { EntrySpool, SpooledMember } from "./entry-spool.ts";
 import { LineSpool } from "./line-spool.ts";
 import type { ChunkPlacement } from "./set-encoder.ts";
+import type { TarHeader } from "./tar-framer.ts";
 
 export type SegmentState = {
   sequence: number;
@@ -55,6 +56,8 @@ export class SetCatalog {
       chunkEntries: number;
       /** Plain offset of the member the tar parser is inside: its chunks must stay known. */
       openOffset: () => number;
+      /** The member the tar parser is inside, not yet in the spool (its content still streams). */
+      openMember?: () => TarHeader | null;
       chunkBytes: number;
       send: (chunk: CatalogChunk) => Promise<void>;
     },
@@ -105,6 +108,16 @@ export class SetCatalog {
       const start = this.startOf(member);
       if (start === null || start >= this.committed) break;
       if (this.segmentOf(start) === segment.sequence) segment.toc.add(this.tocLine(member, start, segment));
+    }
+    // A file tar is still streaming when the tape fills (a large file, its header on this tape) is
+    // not in the spool yet, and no later TOC lists a member that starts on a closed segment: it is
+    // listed here, without the sha256 its last byte has not given yet (the catalog gets that).
+    const open = this.options.openMember?.() ?? null;
+    if (open) {
+      const member = this.spooledForm(open);
+      const start = this.startOf(member);
+      if (start !== null && start < this.committed && this.segmentOf(start) === segment.sequence)
+        segment.toc.add(this.tocLine(member, start, segment));
     }
     segment.closed = true;
     return segment;
@@ -176,7 +189,29 @@ export class SetCatalog {
     }
   }
 
-  private startOf(member: SpooledMember): number | null {
+  private spooledForm(header: TarHeader): SpooledMember {
+    const chunk = (offset: number) => Math.floor(offset / this.options.chunkBytes);
+    return {
+      ordinal: -1,
+      startChunk: chunk(header.headerOffset),
+      endChunk: chunk(Math.max(header.endOffset, header.headerOffset + 1) - 1),
+      headerOffset: header.headerOffset,
+      endOffset: header.endOffset,
+      fields: [
+        header.path,
+        header.type,
+        header.size,
+        header.mode,
+        header.uid,
+        header.gid,
+        header.mtime,
+        header.linkTarget,
+        null,
+      ],
+    };
+  }
+
+  private startOf(member: Pick<SpooledMember, "headerOffset" | "startChunk">): number | null {
     if (this.options.passthrough) return member.headerOffset;
     return this.placements.get(member.startChunk)?.streamStart ?? null;
   }

@@ -79,6 +79,11 @@ export class TarFramer {
     this.offset = startOffset;
   }
 
+  /** The member whose content is being read now, or null between members. */
+  get current(): TarHeader | null {
+    return this.inMember ? this.member : null;
+  }
+
   /** Where the member being read starts: no member before it can still be reported. */
   get openOffset(): number {
     if (this.inMember && this.member) return this.member.headerOffset;

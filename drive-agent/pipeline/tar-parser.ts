@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
-import { TarEvent, TarFramer } from "./tar-framer.ts";
+import { TarEvent, TarFramer, type TarHeader } from "./tar-framer.ts";
 
 export { cString, parsePax, readNumber } from "./tar-framer.ts";
 
@@ -44,6 +44,11 @@ export class TarParser {
   /** Where the member being parsed starts: no member before it can still be reported. */
   get openOffset(): number {
     return this.framer.openOffset;
+  }
+
+  /** The member tar is still streaming (its sha256 is not known before its last byte). */
+  get openMember(): TarHeader | null {
+    return this.framer.current;
   }
 
   push(data: Buffer): void {

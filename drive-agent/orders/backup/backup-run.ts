@@ -12,6 +12,7 @@ import { EntrySpool } from "../../pipeline/entry-spool.ts";
 import { findDeletions, ManifestWriter } from "../../pipeline/manifest.ts";
 import { SetCatalog } from "../../pipeline/set-catalog.ts";
 import { SetEncoder } from "../../pipeline/set-encoder.ts";
+import type { TarHeader } from "../../pipeline/tar-framer.ts";
 import { writeSegmentToc } from "../../pipeline/toc-writer.ts";
 import type { ExecutorContext } from "../types.ts";
 import { RunControl, StopRequested } from "./run-control.ts";
@@ -75,6 +76,7 @@ export async function runBackup(
 
   const spool = new EntrySpool(join(scratch, "entries"), tuning.plainChunkBytes);
   let openOffset = () => 0;
+  let openMember: () => TarHeader | null = () => null;
   const catalog = new SetCatalog({
     spool,
     setUuid: order.set.uuid,
@@ -84,6 +86,7 @@ export async function runBackup(
     chunkEntries: tuning.catalogChunkEntries,
     send: (chunk) => ctx.reporter.catalogChunk(chunk),
     openOffset: () => openOffset(),
+    openMember: () => openMember(),
     chunkBytes: tuning.plainChunkBytes,
   });
   const used = new Set<string>();
@@ -183,6 +186,7 @@ export async function runBackup(
       },
       onParser: (parser) => {
         openOffset = () => parser.openOffset;
+        openMember = () => parser.openMember;
       },
       onTotals: (t) => {
         totals = { files: t.files, bytes: t.bytes };

@@ -10,6 +10,7 @@ import { paddingFor } from "../../../drive-agent/pipeline/drive-writer.ts";
 import { EntrySpool } from "../../../drive-agent/pipeline/entry-spool.ts";
 import { compileGlobs } from "../../../drive-agent/pipeline/glob.ts";
 import { SetCatalog } from "../../../drive-agent/pipeline/set-catalog.ts";
+import type { TarHeader } from "../../../drive-agent/pipeline/tar-framer.ts";
 import { type TarMember, TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
 import { parseTarDiagnostic } from "../../../drive-agent/pipeline/tar-process.ts";
 
@@ -150,6 +151,56 @@ describe("SetCatalog: the TOC of each tape", () => {
       const listed = [...segment.toc.read("\n")].join("").split("\n").filter(Boolean);
       expect(listed.map((line) => (JSON.parse(line) as TocFile).path)).toEqual(["small.txt", "big.bin"]);
       expect(JSON.parse(listed[1] as string)).toMatchObject({ uid: 1000, gid: 100 });
+    } finally {
+      spool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lists a file tar is still streaming when its tape fills in that tape's TOC, without a sha256", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tb-catalog-"));
+    const spool = new EntrySpool(join(dir, "entries"), 1024);
+    // Nothing is spooled yet: huge.bin's header is on tape, its last byte not even read from tar.
+    const open: TarHeader = {
+      path: "huge.bin",
+      type: "file",
+      size: 1_000_000,
+      contentBytes: 1_000_000,
+      mode: 0o600,
+      uid: 7,
+      gid: 8,
+      mtime: 1_700_000_000,
+      linkTarget: null,
+      headerOffset: 512,
+      endOffset: 512 + 512 + 1_000_000,
+    };
+    const catalog = new SetCatalog({
+      spool,
+      setUuid: "6a0c7f0e-3f5e-4a55-9a36-0d4b8d1f0a11",
+      passthrough: true,
+      blockSize: 512,
+      workDir: dir,
+      chunkEntries: 100,
+      openOffset: () => 512,
+      openMember: () => open,
+      chunkBytes: 1024,
+      send: async () => undefined,
+    });
+    try {
+      const first = catalog.startSegment(0);
+      await catalog.commit(4096);
+      catalog.closeSegment();
+      const listed = [...first.toc.read("\n")].join("").split("\n").filter(Boolean);
+      expect(listed.map((line) => JSON.parse(line) as TocFile)).toEqual([
+        expect.objectContaining({ path: "huge.bin", size: 1_000_000, sha256: null, uid: 7, gid: 8 }),
+      ]);
+      // Once tar has given its last byte it is catalogued with its sha256, and listed on no other tape.
+      const second = catalog.startSegment(1);
+      spool.add({ ...open, sha256: "a".repeat(64) });
+      spool.flush();
+      await catalog.commit(2_000_000);
+      catalog.closeSegment();
+      expect([...second.toc.read("\n")].join("")).toBe("");
     } finally {
       spool.close();
       await rm(dir, { recursive: true, force: true });
