@@ -8,7 +8,6 @@ import {
   mkdtemp,
   readdir,
   readFile,
-  rm,
   symlink,
   unlink,
   utimes,
@@ -19,14 +18,13 @@ import { join, relative } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
-import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
 import {
-  agentCli,
   HUB_ADMIN_PASSWORD,
   type HubProcess,
   spawnAgent,
   startHubProcess,
 } from "../helpers/agent-process.ts";
+import { type E2eRun, enrollRealAgent, labelEveryTape, runFinished, tearDown } from "../helpers/e2e.ts";
 import { type Spawned, spawnProcess, TSX } from "../helpers/process.ts";
 
 /**
@@ -34,14 +32,6 @@ import { type Spawned, spawnProcess, TSX } from "../helpers/process.ts";
  * virtual library, backing up a generated tree with real tar, zstd and mbuffer.
  */
 
-type Run = {
-  id: number;
-  state: string;
-  setId: number | null;
-  finishedAt: string | null;
-  bytesDone: number;
-  error: string | null;
-};
 type Entry = {
   dir: string;
   name: string;
@@ -139,19 +129,10 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     ).rows as unknown as Entry[];
   const pathOf = (e: Entry) => (e.dir ? `${e.dir}/${e.name}` : e.name);
 
-  async function finished(runId: number): Promise<Run> {
-    return vi.waitFor(
-      async () => {
-        const run = (await api<Run>("GET", `/api/v1/runs/${runId}`)).body;
-        if (!run.finishedAt) throw new Error(`run ${runId} is ${run.state}`);
-        return run;
-      },
-      { timeout: 240_000, interval: 250 },
-    );
-  }
+  const finished = (runId: number) => runFinished(hub, runId);
 
-  async function runJob(jobId: number): Promise<Run> {
-    const queued = await api<Run>("POST", `/api/v1/jobs/${jobId}/run`);
+  async function runJob(jobId: number): Promise<E2eRun> {
+    const queued = await api<E2eRun>("POST", `/api/v1/jobs/${jobId}/run`);
     expect(queued.status, JSON.stringify(queued.body)).toBe(202);
     return finished(queued.body.id);
   }
@@ -172,48 +153,13 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     });
     hub = await startHubProcess();
     catalog = createClient({ url: `file:${join(hub.dir, "tapebackarr.db")}` });
-    const created = await api<{ agent: { id: string }; enrollmentToken: string }>("POST", "/api/v1/agents", {
-      name: "e2e-host",
-    });
-    agentId = created.body.agent.id;
-    const enrolled = await agentCli(
-      "enroll",
-      "--hub",
-      hub.url,
-      "--token",
-      created.body.enrollmentToken,
-      "--state-dir",
-      stateDir,
-      "--vtl",
-      lib,
-    );
-    expect(enrolled.exitCode, enrolled.stderr).toBe(0);
-    agent = spawnAgent(stateDir);
-    await agent.waitFor(/"msg":"agent started"/);
+    ({ agentId, agent } = await enrollRealAgent(hub, { name: "e2e-host", stateDir, lib }));
 
     poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "E2E" })).body.id;
-    const tapes = (await api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
-      .items;
-    expect(tapes.length).toBe(6);
-    for (const tape of tapes) {
-      expect((await api("POST", `/api/v1/tapes/${tape.id}/label`, { poolId })).status).toBe(202);
-      await vi.waitFor(
-        async () => {
-          const t = (await api<{ state: string }>("GET", `/api/v1/tapes/${tape.id}`)).body;
-          if (t.state !== "active") throw new Error(`${tape.barcode} is ${t.state}`);
-        },
-        { timeout: 60_000, interval: 200 },
-      );
-    }
+    expect((await labelEveryTape(hub, poolId)).length).toBe(6);
   }, 300_000);
 
-  afterAll(async () => {
-    catalog?.close();
-    await agent?.stop();
-    await hub?.stop();
-    await rm(root, { recursive: true, force: true });
-    expect(await listChildProcesses()).toEqual([]);
-  });
+  afterAll(() => tearDown(root, catalog, agent, hub));
 
   let sourceId: number;
   let incrementalJobId: number;
@@ -350,14 +296,14 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   }, 300_000);
 
   /** A new full job of the tree, run until the agent has written bytes: the moment to break things. */
-  async function startFullRunMidway(name: string): Promise<Run> {
+  async function startFullRunMidway(name: string): Promise<E2eRun> {
     const job = (
       await api<{ id: number }>("POST", "/api/v1/jobs", { name, sourceId, poolId, compression: "zstd" })
     ).body;
-    const queued = (await api<Run>("POST", `/api/v1/jobs/${job.id}/run`)).body;
+    const queued = (await api<E2eRun>("POST", `/api/v1/jobs/${job.id}/run`)).body;
     await vi.waitFor(
       async () => {
-        const run = (await api<Run>("GET", `/api/v1/runs/${queued.id}`)).body;
+        const run = (await api<E2eRun>("GET", `/api/v1/runs/${queued.id}`)).body;
         if (run.state !== "running" || run.bytesDone === 0)
           throw new Error(`run is ${run.state}, ${run.bytesDone} bytes`);
       },
@@ -377,7 +323,7 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
       "incomplete",
     );
 
-    const retry = await api<Run>("POST", `/api/v1/runs/${queued.id}/retry`);
+    const retry = await api<E2eRun>("POST", `/api/v1/runs/${queued.id}/retry`);
     expect(retry.status).toBe(202);
     const done = await finished(retry.body.id);
     expect(done.state, done.error ?? "").toBe("completed-with-warnings");
