@@ -9,8 +9,7 @@ import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
 import { createVerifyExecutor } from "../../../drive-agent/orders/verify.ts";
 import { decodeSetToc, type SetToc } from "../../../drive-agent/tape/set-toc.ts";
 import { listChildProcesses } from "../helpers/child-processes.ts";
-import { executorContext, FakeReporter, openLibraryDrive } from "../pipeline/helpers.ts";
-import { type Bench, createBench, writeSet } from "./helpers.ts";
+import { type Bench, createBench, runOnBenchDrive, writeSet } from "./helpers.ts";
 
 const launcher = new URL("../../../drive-agent/bin/drive-agent.js", import.meta.url).pathname;
 const tapeFile = (barcode: string, n: number) =>
@@ -89,20 +88,12 @@ describe("a damaged chunk in a compressed set", () => {
         tapes: [tape],
         drive: { devicePath: "vtl0" },
       };
-      const drive = await openLibraryDrive(bench.dir);
-      const reporter = new FakeReporter();
-      let result: Awaited<ReturnType<ReturnType<typeof createVerifyExecutor>>>;
-      try {
-        result = await createVerifyExecutor({ progressIntervalMs: 20 })(
-          order,
-          executorContext(drive.drive, reporter, join(bench.root, "work"), {
-            changer: drive.changer,
-            dataKey: key,
-          }),
-        );
-      } finally {
-        await drive.close();
-      }
+      const { result, reporter } = await runOnBenchDrive(
+        bench,
+        createVerifyExecutor({ progressIntervalMs: 20 }),
+        order,
+        key,
+      );
       const damaged = reporter.logLines.filter((l) => l.level === "error");
       expect(damaged.map((l) => l.path).sort()).toEqual([...inChunk].sort());
       for (const line of damaged) expect(line.message).toContain("damaged on tape TB0001L9");
@@ -134,20 +125,12 @@ describe("a damaged chunk in a compressed set", () => {
       overwrite: "skip",
       drive: { devicePath: "vtl0" },
     };
-    const drive = await openLibraryDrive(bench.dir);
-    const reporter = new FakeReporter();
-    let result: Awaited<ReturnType<ReturnType<typeof createRestoreExecutor>>>;
-    try {
-      result = await createRestoreExecutor({ progressIntervalMs: 20 })(
-        order,
-        executorContext(drive.drive, reporter, join(bench.root, "work"), {
-          changer: drive.changer,
-          dataKey: key,
-        }),
-      );
-    } finally {
-      await drive.close();
-    }
+    const { result, reporter } = await runOnBenchDrive(
+      bench,
+      createRestoreExecutor({ progressIntervalMs: 20 }),
+      order,
+      key,
+    );
     expect(result.state).toBe("completed-with-warnings");
     const failed = reporter.restoreFiles.filter((f) => f.outcome === "failed");
     expect(failed.map((f) => f.path).sort()).toEqual([...inChunk].sort());

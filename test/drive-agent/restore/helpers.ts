@@ -40,6 +40,29 @@ export async function createBench(
   return { root, dir, tapes, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
+/**
+ * Runs a verify or restore executor with `order` on the bench's drive 0 and a fake reporter (work
+ * dir `work` under the bench), closing the drive however it ends.
+ */
+export async function runOnBenchDrive<O, R>(
+  bench: Bench,
+  execute: (order: O, ctx: ReturnType<typeof executorContext>) => Promise<R>,
+  order: O,
+  dataKey: Uint8Array | null = null,
+): Promise<{ result: R; reporter: FakeReporter }> {
+  const drive = await openLibraryDrive(bench.dir);
+  const reporter = new FakeReporter();
+  try {
+    const result = await execute(
+      order,
+      executorContext(drive.drive, reporter, join(bench.root, "work"), { changer: drive.changer, dataKey }),
+    );
+    return { result, reporter };
+  } finally {
+    await drive.close();
+  }
+}
+
 const backup = createBackupExecutor({ progressIntervalMs: 50, tapePollMs: 10 });
 
 /** Backs `src` up onto the bench's first tape (and the next ones when it spans) with the real pipeline. */

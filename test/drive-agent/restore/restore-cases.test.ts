@@ -8,8 +8,7 @@ import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
 import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
 import { listChildProcesses } from "../helpers/child-processes.ts";
-import { executorContext, FakeReporter, openLibraryDrive } from "../pipeline/helpers.ts";
-import { type Bench, createBench, treeSignature, writeSet } from "./helpers.ts";
+import { type Bench, createBench, runOnBenchDrive, treeSignature, writeSet } from "./helpers.ts";
 
 const launcher = new URL("../../../drive-agent/bin/drive-agent.js", import.meta.url).pathname;
 const agent = (...args: string[]) => runCommand({ argv: [launcher, ...args], timeoutMs: 60_000 });
@@ -278,18 +277,13 @@ describe("the restore work order", () => {
       overwrite: "skip",
       drive: { devicePath: "vtl0" },
     };
-    const drive = await openLibraryDrive(bench.dir);
-    const reporter = new FakeReporter();
-    try {
-      const result = await createRestoreExecutor({ progressIntervalMs: 20 })(
-        restoreOrder,
-        executorContext(drive.drive, reporter, join(bench.root, "work"), { changer: drive.changer }),
-      );
-      expect(result.state).toBe("completed-with-warnings");
-      expect(result.error).toContain(files[1]?.path);
-    } finally {
-      await drive.close();
-    }
+    const { result, reporter } = await runOnBenchDrive(
+      bench,
+      createRestoreExecutor({ progressIntervalMs: 20 }),
+      restoreOrder,
+    );
+    expect(result.state).toBe("completed-with-warnings");
+    expect(result.error).toContain(files[1]?.path);
     expect(reporter.restoreFiles.map((f) => f.outcome)).toEqual(
       files.map((_, i) => (i === 1 ? "failed" : "restored")),
     );
