@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type ScanOrderBody,
   type ScanSegmentDone,
@@ -17,12 +17,7 @@ import { runCommand } from "../../drive-agent/exec.ts";
 import { catalogEntries, executeScan, type ScanHub } from "../../drive-agent/orders/scan.ts";
 import { labelTape } from "../../drive-agent/tape/label-tape.ts";
 import { listChildProcesses } from "./helpers/child-processes.ts";
-import {
-  createSourceTree,
-  createTestLibrary,
-  openLoadedDrive,
-  type TestLibrary,
-} from "./helpers/vtl-fixture.ts";
+import { createSourceTree, loadedDriveForEachTest, type TestLibrary } from "./helpers/vtl-fixture.ts";
 import { writeTestSet } from "./helpers/write-test-set.ts";
 import { executorContext, FakeReporter } from "./pipeline/helpers.ts";
 
@@ -45,14 +40,7 @@ class FakeScanHub implements ScanHub {
 
 let library: TestLibrary;
 let drive: VtlDrive;
-beforeEach(async () => {
-  library = await createTestLibrary();
-  drive = await openLoadedDrive(library);
-});
-afterEach(async () => {
-  await drive.close();
-  await library.cleanup();
-});
+loadedDriveForEachTest((fixture) => ({ library, drive } = fixture));
 
 const order: ScanOrderBody = { kind: "scan", runId: 1, drive: { devicePath: "vtl0" }, barcode: null };
 

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LABEL_BLOCK_SIZE } from "../../contracts/label.ts";
 import { DEFAULT_BLOCK_SIZE } from "../../drive-agent/drives/drive.ts";
 import type { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
@@ -8,26 +8,12 @@ import { runCommand } from "../../drive-agent/exec.ts";
 import { labelTape, readTapeLabel } from "../../drive-agent/tape/label-tape.ts";
 import { listTape } from "../../drive-agent/tape/list-tape.ts";
 import { listChildProcesses } from "./helpers/child-processes.ts";
-import {
-  createSourceTree,
-  createTestLibrary,
-  openLoadedDrive,
-  type TestLibrary,
-} from "./helpers/vtl-fixture.ts";
+import { createSourceTree, loadedDriveForEachTest, type TestLibrary } from "./helpers/vtl-fixture.ts";
 import { writeTestSet } from "./helpers/write-test-set.ts";
 
 let library: TestLibrary;
 let drive: VtlDrive;
-
-beforeEach(async () => {
-  library = await createTestLibrary();
-  drive = await openLoadedDrive(library);
-});
-
-afterEach(async () => {
-  await drive.close();
-  await library.cleanup();
-});
+loadedDriveForEachTest((fixture) => ({ library, drive } = fixture));
 
 const run = async (...argv: [string, ...string[]]) => {
   const result = await runCommand({ argv, timeoutMs: 30_000 });
