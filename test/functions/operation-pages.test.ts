@@ -74,10 +74,7 @@ describe("operation pages", () => {
     );
     expect(good.status).toBe(200);
     expect(await good.text()).toContain("Job Nightly 2 saved");
-    const job = (await (await hub.request("/api/v1/jobs/1", { token: op })).json()) as Record<
-      string,
-      unknown
-    >;
+    const job = await hub.requestJson<Record<string, unknown>>("/api/v1/jobs/1", { token: op });
     expect(job).toMatchObject({
       name: "Nightly 2",
       backupType: "incremental",
@@ -168,9 +165,9 @@ describe("operation pages", () => {
     expect(await page("/api-keys", admin)).not.toContain(key);
     expect((await hub.request("/api/v1/pools", { token: key })).status).toBe(200);
     const id = (
-      (await (await hub.request("/api/v1/api-keys", { token: admin })).json()) as {
+      await hub.requestJson<{
         items: { id: number; name: string }[];
-      }
+      }>("/api/v1/api-keys", { token: admin })
     ).items.find((k) => k.name === "ci")?.id;
     expect((await post(`/api-keys/${id}/revoke`, "")).status).toBe(200);
     expect((await hub.request("/api/v1/pools", { token: key })).status).toBe(401);

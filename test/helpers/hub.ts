@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { afterEach, beforeEach } from "vitest";
 import { createApp, type HubApp } from "../../functions/app.ts";
 import { parseConfig } from "../../functions/config.ts";
 import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
@@ -27,6 +28,11 @@ export interface TestHub extends HubApp {
     path: string,
     init?: RequestInit & { json?: unknown; token?: string; ip?: string },
   ): Promise<Response>;
+  /** `request`, and the answer's body parsed as JSON, whatever its status. */
+  requestJson<T>(
+    path: string,
+    init?: RequestInit & { json?: unknown; token?: string; ip?: string },
+  ): Promise<T>;
   /** Signs in as the test user of the role (created on first use) and returns its cached bearer token. */
   tokenFor(role: Role): Promise<string>;
   /** A new session of the role's test user, for tests that end it. */
@@ -106,6 +112,8 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
     dir,
     logs,
     request,
+    requestJson: async <T>(...args: Parameters<TestHub["request"]>) =>
+      (await (await request(...args)).json()) as T,
     advanceClock: (ms) => {
       offset += ms;
     },
@@ -122,6 +130,22 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Gives each test of the describe block a fresh hub (`env` as for createTestHub) and the admin's
+ * token, handed to `use` before the test; the hub is closed after it.
+ */
+export function hubWithAdminForEachTest(
+  env: Record<string, string>,
+  use: (fixture: { hub: TestHub; admin: string }) => void,
+): void {
+  let hub: TestHub | undefined;
+  beforeEach(async () => {
+    hub = await createTestHub(env);
+    use({ hub, admin: await hub.tokenFor("admin") });
+  });
+  afterEach(() => hub?.close());
 }
 
 /** The error body every API failure shares. */
