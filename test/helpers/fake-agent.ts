@@ -1,5 +1,7 @@
+import { eq } from "drizzle-orm";
 import { compactDecrypt, compactVerify, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import { AGENT_TOKEN_AUDIENCE, type DriveReport, OrderClaims } from "../../contracts/agent-protocol.ts";
+import { tapes } from "../../functions/db/schema/index.ts";
 import type { TestHub } from "./hub.ts";
 
 /**
@@ -82,12 +84,32 @@ export async function fakeAgent(
 /** An agent named `name`, created by the admin and enrolled with one drive holding `barcode`. */
 export async function enrolledAgentWithDrive(hub: TestHub, name: string, barcode: string) {
   const admin = await hub.tokenFor("admin");
-  const created = (await (
-    await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name } })
-  ).json()) as { enrollmentToken: string };
+  const created = await hub.requestJson<{ enrollmentToken: string }>("/api/v1/agents", {
+    method: "POST",
+    token: admin,
+    json: { name },
+  });
   const agent = await fakeAgent(hub, created.enrollmentToken, [{ loadedBarcode: barcode }]);
-  const drives = (await (await hub.request("/api/v1/drives", { token: admin })).json()) as {
+  const drives = await hub.requestJson<{
     items: { id: number }[];
-  };
+  }>("/api/v1/drives", { token: admin });
   return { admin, agent, driveId: drives.items[0]?.id as number };
+}
+
+/**
+ * The agent "host", enrolled with one drive holding `barcode` and reported by a heartbeat; that
+ * tape in the catalog labelled `barcode` (uuid "u-1") and active, with `tape` on top (its pool).
+ */
+export async function agentWithActiveTape(
+  hub: TestHub,
+  barcode: string,
+  tape: Partial<typeof tapes.$inferInsert> = {},
+) {
+  const { agent } = await enrolledAgentWithDrive(hub, "host", barcode);
+  await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
+  await hub.ctx.db
+    .update(tapes)
+    .set({ label: barcode, uuid: "u-1", state: "active", ...tape })
+    .where(eq(tapes.barcode, barcode));
+  return agent;
 }
