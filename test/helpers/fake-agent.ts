@@ -1,8 +1,9 @@
 import { eq } from "drizzle-orm";
 import { compactDecrypt, compactVerify, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
+import { afterEach, beforeEach } from "vitest";
 import { AGENT_TOKEN_AUDIENCE, type DriveReport, OrderClaims } from "../../contracts/agent-protocol.ts";
 import { tapes } from "../../functions/db/schema/index.ts";
-import type { TestHub } from "./hub.ts";
+import { createTestHub, type TestHub } from "./hub.ts";
 
 /**
  * An agent made of the protocol alone (keys, tokens, JSON): drives the hub's /agent/v1 side
@@ -112,4 +113,25 @@ export async function agentWithActiveTape(
     .set({ label: barcode, uuid: "u-1", state: "active", ...tape })
     .where(eq(tapes.barcode, barcode));
   return agent;
+}
+
+/**
+ * Gives each test of the describe block a fresh hub (orders polled every 20 ms) with the agent
+ * "tapehost" enrolled, its one drive holding TB0001L9, handed to `use` before the test; the hub
+ * is closed after it.
+ */
+export function hubWithDriveAgentForEachTest(
+  use: (fixture: {
+    hub: TestHub;
+    admin: string;
+    agent: Awaited<ReturnType<typeof fakeAgent>>;
+    driveId: number;
+  }) => void,
+): void {
+  let hub: TestHub | undefined;
+  beforeEach(async () => {
+    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
+    use({ hub, ...(await enrolledAgentWithDrive(hub, "tapehost", "TB0001L9")) });
+  });
+  afterEach(() => hub?.close());
 }
