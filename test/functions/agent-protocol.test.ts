@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { backupSets, catalogEntries, jobRuns, tapes } from "../../functions/db/schema/index.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
 import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
+import { NO_PROGRESS } from "../helpers/progress.ts";
 
 describe("drive-agent protocol on the hub", () => {
   let hub: TestHub;
@@ -259,14 +260,8 @@ describe("drive-agent protocol on the hub", () => {
     const answer = await agent.call("POST", `/orders/${orderId}/progress`, {
       seq: 1,
       state: "running",
+      ...NO_PROGRESS,
       bytesDone: 1,
-      bytesTotal: null,
-      filesDone: 0,
-      filesTotal: null,
-      currentPath: null,
-      rateBytesPerSec: null,
-      etaSeconds: null,
-      tapeBarcode: null,
       message: null,
     });
     expect(await answer.json()).toEqual({ control: "cancel" });
