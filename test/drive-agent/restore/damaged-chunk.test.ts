@@ -2,14 +2,14 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RestoreOrderBody, RestoreTape, VerifyOrderBody } from "../../../contracts/agent-protocol.ts";
+import type { RestoreOrderBody, VerifyOrderBody } from "../../../contracts/agent-protocol.ts";
 import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
 import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
 import { createVerifyExecutor } from "../../../drive-agent/orders/verify.ts";
 import { decodeSetToc, type SetToc } from "../../../drive-agent/tape/set-toc.ts";
 import { listChildProcesses } from "../helpers/child-processes.ts";
-import { type Bench, createBench, runOnBenchDrive, writeSet } from "./helpers.ts";
+import { type Bench, createBench, firstTapeOf, restoreFileOf, runOnBenchDrive, writeSet } from "./helpers.ts";
 
 const launcher = new URL("../../../drive-agent/bin/drive-agent.js", import.meta.url).pathname;
 const tapeFile = (barcode: string, n: number) =>
@@ -55,14 +55,7 @@ async function damagedSet(encrypted = true) {
       return m.position.byteOffset < end && next > start;
     })
     .map((m) => m.path);
-  const tape: RestoreTape = {
-    barcode: "TB0001L9",
-    label: "T1",
-    uuid: bench.tapes.TB0001L9?.uuid ?? "",
-    sequence: 0,
-    fileNumber: 1,
-    streamOffset: 0,
-  };
+  const tape = firstTapeOf(bench);
   const set = {
     uuid: written.set.uuid,
     compression: "zstd" as const,
@@ -112,14 +105,7 @@ describe("a damaged chunk in a compressed set", () => {
       kind: "restore",
       runId: 4,
       set,
-      files: members.map((m) => ({
-        path: m.path,
-        type: m.type === "directory" ? "dir" : "file",
-        size: m.size,
-        sha256: m.sha256,
-        offset: m.position.byteOffset,
-        segment: 0,
-      })),
+      files: members.map((m) => restoreFileOf(m)),
       tapes: [tape],
       destination: out,
       overwrite: "skip",
