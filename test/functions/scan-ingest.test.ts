@@ -281,12 +281,7 @@ describe("scan orders rebuild the catalog from what tapes say", () => {
     const readOnly = await (await hub.request("/agents", { token: await hub.tokenFor("read-only") })).text();
     expect(readOnly).toContain("/vtl/drive0");
     expect(readOnly).not.toContain("/scan");
-    const res = await hub.request(`/drives/${driveId}/scan`, {
-      method: "POST",
-      token: operator,
-      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-      body: "barcode=TB0001L9",
-    });
+    const res = await hub.postForm(`/drives/${driveId}/scan`, "barcode=TB0001L9", operator);
     expect(res.status).toBe(202);
     const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
     expect((await agent.verifyOrder(order)).claims.body).toMatchObject({ kind: "scan", barcode: "TB0001L9" });

@@ -235,17 +235,11 @@ describe("verify work orders on the hub", () => {
 
   it("creates a verify job from the jobs page form with no source, and lists it as verifying its pool", async () => {
     const op = await hub.tokenFor("operator");
-    const created = await hub.request("/jobs", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-      body: new URLSearchParams({
-        name: "Verify weekly",
-        kind: "verify",
-        poolId: String(poolId),
-        sourceId: "",
-      }).toString(),
-      token: op,
-    });
+    const created = await hub.postForm(
+      "/jobs",
+      { name: "Verify weekly", kind: "verify", poolId: String(poolId), sourceId: "" },
+      op,
+    );
     expect(created.status).toBe(201);
     const jobs = await hub.requestJson<{
       items: { name: string; kind: string; sourceId: number | null; poolId: number }[];

@@ -33,6 +33,15 @@ export interface TestHub extends HubApp {
     path: string,
     init?: RequestInit & { json?: unknown; token?: string; ip?: string },
   ): Promise<T>;
+  /**
+   * POSTs a form as htmx does (urlencoded, HX-Request), as `token` when given; a string body is sent
+   * as it is.
+   */
+  postForm(
+    path: string,
+    form: string | Record<string, string> | [string, string][],
+    token?: string,
+  ): Promise<Response>;
   /** Signs in as the test user of the role (created on first use) and returns its cached bearer token. */
   tokenFor(role: Role): Promise<string>;
   /** A new session of the role's test user, for tests that end it. */
@@ -112,6 +121,13 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
     dir,
     logs,
     request,
+    postForm: (path, form, token) =>
+      request(path, {
+        method: "POST",
+        ...(token ? { token } : {}),
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body: typeof form === "string" ? form : new URLSearchParams(form).toString(),
+      }),
     requestJson: async <T>(...args: Parameters<TestHub["request"]>) =>
       (await (await request(...args)).json()) as T,
     advanceClock: (ms) => {
