@@ -7,6 +7,7 @@ import {
   jobs,
   tapes,
 } from "../../functions/db/schema/index.ts";
+import { fileEntry } from "../helpers/catalog-rows.ts";
 import { agentWithActiveTape } from "../helpers/fake-agent.ts";
 import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
@@ -47,21 +48,8 @@ describe("restore work orders on the hub", () => {
       complete: true,
       createdAt: now,
     });
-    const entry = (dir: string, name: string, offset: number) => ({
-      setId: set?.id as number,
-      dir,
-      name,
-      type: "file" as const,
-      size: 5,
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      mtime: 1,
-      sha256: "a".repeat(64),
-      offset,
-      segment: 0,
-      endSegment: 0,
-    });
+    const entry = (dir: string, name: string, offset: number) =>
+      fileEntry(set?.id as number, dir, name, { offset });
     await hub.ctx.db
       .insert(catalogEntries)
       .values([
@@ -147,20 +135,13 @@ describe("restore work orders on the hub", () => {
   it("walks the restore wizard: sets, a browsable tree with markup names as text, the plan, and start", async () => {
     const { setId } = await setWithTape(null);
     const now = new Date();
-    await hub.ctx.db.insert(catalogEntries).values({
-      setId,
-      dir: "srv/a",
-      name: "<img src=x onerror=alert(1)>.txt",
-      type: "file",
-      size: 1,
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      mtime: 1,
-      offset: 9000,
-      segment: 0,
-      endSegment: 0,
-    });
+    await hub.ctx.db.insert(catalogEntries).values(
+      fileEntry(setId, "srv/a", "<img src=x onerror=alert(1)>.txt", {
+        size: 1,
+        sha256: null,
+        offset: 9000,
+      }),
+    );
     void now;
     const op = await hub.tokenFor("operator");
     const ro = await hub.tokenFor("read-only");

@@ -7,6 +7,7 @@ import {
   pools,
   tapes,
 } from "../../functions/db/schema/index.ts";
+import { fileEntry } from "../helpers/catalog-rows.ts";
 import { agentWithActiveTape, type fakeAgent } from "../helpers/fake-agent.ts";
 import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
@@ -62,21 +63,7 @@ describe("verify work orders on the hub", () => {
       complete: true,
       createdAt: startedAt,
     });
-    await hub.ctx.db.insert(catalogEntries).values({
-      setId,
-      dir: "srv",
-      name: "a.txt",
-      type: "file",
-      size: 5,
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      mtime: 1,
-      sha256: "a".repeat(64),
-      offset: 0,
-      segment: 0,
-      endSegment: 0,
-    });
+    await hub.ctx.db.insert(catalogEntries).values(fileEntry(setId, "srv", "a.txt"));
     return setId;
   }
 
