@@ -80,6 +80,34 @@ export function runFinished(
   }, wait);
 }
 
+/** A local source of `path` backed up by the agent, made through the API; its id. */
+export async function createLocalSource(
+  hub: HubProcess,
+  name: string,
+  path: string,
+  agentId: string | undefined,
+): Promise<number> {
+  return (
+    await hub.api<{ id: number }>("POST", "/api/v1/sources", { name, kind: "local", paths: [path], agentId })
+  ).body.id;
+}
+
+/** A job with `fields` (name, sourceId, poolId, ...), made through the API; its id. */
+export async function createJob(hub: HubProcess, fields: Record<string, unknown>): Promise<number> {
+  return (await hub.api<{ id: number }>("POST", "/api/v1/jobs", fields)).body.id;
+}
+
+/** Runs the job now and returns its run once finished; the hub must accept the run (202). */
+export async function runJobToEnd(
+  hub: HubProcess,
+  jobId: number,
+  wait?: { timeout: number; interval: number },
+): Promise<E2eRun> {
+  const queued = await hub.api<E2eRun>("POST", `/api/v1/jobs/${jobId}/run`);
+  expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+  return runFinished(hub, queued.body.id, wait);
+}
+
 /** Labels every tape the hub knows into `poolId` through the API, each until it is active. */
 export async function labelEveryTape(
   hub: HubProcess,

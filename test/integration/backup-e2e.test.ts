@@ -18,14 +18,18 @@ import { join, relative } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
+import { type HubProcess, spawnAgent, startHubProcess } from "../helpers/agent-process.ts";
 import {
-  HUB_ADMIN_PASSWORD,
-  type HubProcess,
-  spawnAgent,
-  startHubProcess,
-} from "../helpers/agent-process.ts";
-import { type E2eRun, enrollRealAgent, labelEveryTape, runFinished, tearDown } from "../helpers/e2e.ts";
-import { type Spawned, spawnProcess, TSX } from "../helpers/process.ts";
+  createJob,
+  createLocalSource,
+  type E2eRun,
+  enrollRealAgent,
+  labelEveryTape,
+  runFinished,
+  runJobToEnd,
+  tearDown,
+} from "../helpers/e2e.ts";
+import type { Spawned } from "../helpers/process.ts";
 
 /**
  * Issue 4's proof: the real hub process and the real drive-agent process over loopback, on a
@@ -131,11 +135,7 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
 
   const finished = (runId: number) => runFinished(hub, runId);
 
-  async function runJob(jobId: number): Promise<E2eRun> {
-    const queued = await api<E2eRun>("POST", `/api/v1/jobs/${jobId}/run`);
-    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
-    return finished(queued.body.id);
-  }
+  const runJob = (jobId: number) => runJobToEnd(hub, jobId);
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "tb-e2e-"));
@@ -166,23 +166,14 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   let fullSetId: number;
 
   it("backs up the whole tree across two tapes: every path catalogued, every sha256 right, the unreadable socket a warning", async () => {
-    sourceId = (
-      await api<{ id: number }>("POST", "/api/v1/sources", {
-        name: "Tree",
-        kind: "local",
-        paths: [src],
-        agentId,
-      })
-    ).body.id;
-    incrementalJobId = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", {
-        name: "Tree nightly",
-        sourceId,
-        poolId,
-        backupType: "incremental",
-        compression: "zstd",
-      })
-    ).body.id;
+    sourceId = await createLocalSource(hub, "Tree", src, agentId);
+    incrementalJobId = await createJob(hub, {
+      name: "Tree nightly",
+      sourceId,
+      poolId,
+      backupType: "incremental",
+      compression: "zstd",
+    });
     const run = await runJob(incrementalJobId);
     expect(run.state, run.error ?? "").toBe("completed-with-warnings");
     fullSetId = run.setId as number;
@@ -256,25 +247,15 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     await mkdir(secret);
     await writeFile(join(secret, "plans.txt"), `${MARKER}\n`.repeat(5_000));
     const keyId = (await api<{ id: number }>("POST", "/api/v1/encryption-keys", { name: "vault" })).body.id;
-    const sid = (
-      await api<{ id: number }>("POST", "/api/v1/sources", {
-        name: "Secret",
-        kind: "local",
-        paths: [secret],
-        agentId,
-      })
-    ).body.id;
-    const job = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", {
-        name: "Secret",
-        sourceId: sid,
-        poolId,
-        compression: "none",
-        encryption: "aes-256-gcm",
-        encryptionKeyId: keyId,
-      })
-    ).body;
-    const run = await runJob(job.id);
+    const jobId = await createJob(hub, {
+      name: "Secret",
+      sourceId: await createLocalSource(hub, "Secret", secret, agentId),
+      poolId,
+      compression: "none",
+      encryption: "aes-256-gcm",
+      encryptionKeyId: keyId,
+    });
+    const run = await runJob(jobId);
     expect(run.state, run.error ?? "").toBe("completed");
     const set = (
       await api<{ encryption: string; segments: { barcode: string; fileNumber: number }[] }>(
@@ -297,10 +278,8 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
 
   /** A new full job of the tree, run until the agent has written bytes: the moment to break things. */
   async function startFullRunMidway(name: string): Promise<E2eRun> {
-    const job = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", { name, sourceId, poolId, compression: "zstd" })
-    ).body;
-    const queued = (await api<E2eRun>("POST", `/api/v1/jobs/${job.id}/run`)).body;
+    const jobId = await createJob(hub, { name, sourceId, poolId, compression: "zstd" });
+    const queued = (await api<E2eRun>("POST", `/api/v1/jobs/${jobId}/run`)).body;
     await vi.waitFor(
       async () => {
         const run = (await api<E2eRun>("GET", `/api/v1/runs/${queued.id}`)).body;
@@ -333,16 +312,7 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   it("a hub restarted mid-backup loses nothing: the agent retries its reports and the set completes", async () => {
     const queued = await startFullRunMidway("Tree again");
     // Same catalog, same port: what an operator's service manager does on a restart.
-    const port = new URL(hub.url).port;
-    await hub.process.stop();
-    hub.process = spawnProcess(TSX, ["functions/node.ts"], {
-      PORT: port,
-      DATA_DIR: hub.dir,
-      TAPEBACKARR_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
-      BCRYPT_COST: "4",
-      POLL_INTERVAL_MS: "50",
-    });
-    await hub.process.waitFor(/ready: open/);
+    await hub.restart();
     const done = await finished(queued.id);
     expect(done.state, done.error ?? "").toBe("completed-with-warnings");
     const set = (await api<{ state: string; fileCount: number }>("GET", `/api/v1/sets/${done.setId}`)).body;

@@ -6,7 +6,16 @@ import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
-import { type E2eRun, enrollRealAgent, labelEveryTape, runFinished, tearDown } from "../helpers/e2e.ts";
+import {
+  createJob,
+  createLocalSource,
+  type E2eRun,
+  enrollRealAgent,
+  labelEveryTape,
+  runFinished,
+  runJobToEnd,
+  tearDown,
+} from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 
 /**
@@ -83,19 +92,9 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
 
   async function backUp(name: string, path: string, extra: Record<string, unknown>): Promise<SetView> {
     const agents = (await api<{ items: { id: string }[] }>("GET", "/api/v1/agents")).body.items;
-    const sourceId = (
-      await api<{ id: number }>("POST", "/api/v1/sources", {
-        name,
-        kind: "local",
-        paths: [path],
-        agentId: agents[0]?.id,
-      })
-    ).body.id;
+    const sourceId = await createLocalSource(hub, name, path, agents[0]?.id);
     const poolId = (await api<{ items: { id: number }[] }>("GET", "/api/v1/pools")).body.items[0]?.id;
-    const job = (await api<{ id: number }>("POST", "/api/v1/jobs", { name, sourceId, poolId, ...extra }))
-      .body;
-    const queued = await api<E2eRun>("POST", `/api/v1/jobs/${job.id}/run`);
-    const run = await finished(queued.body.id);
+    const run = await runJobToEnd(hub, await createJob(hub, { name, sourceId, poolId, ...extra }));
     expect(run.state, run.error ?? "").toBe("completed");
     const set = (await api<SetView>("GET", `/api/v1/sets/${run.setId}`)).body;
     before.set(set.uuid, { set, entries: await entriesOf(set.id) });

@@ -6,7 +6,16 @@ import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
 import { type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
-import { type E2eRun, enrollRealAgent, labelEveryTape, runFinished, tearDown } from "../helpers/e2e.ts";
+import {
+  createJob,
+  createLocalSource,
+  type E2eRun,
+  enrollRealAgent,
+  labelEveryTape,
+  runFinished,
+  runJobToEnd,
+  tearDown,
+} from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 
 /**
@@ -55,24 +64,9 @@ describe("verify end to end: real hub, real drive-agent, virtual library", () =>
     }));
     const poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "Verify" })).body.id;
     await labelEveryTape(hub, poolId);
-    const sourceId = (
-      await api<{ id: number }>("POST", "/api/v1/sources", {
-        name: "Tree",
-        kind: "local",
-        paths: [src],
-        agentId,
-      })
-    ).body.id;
-    const jobId = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", {
-        name: "Tree",
-        sourceId,
-        poolId,
-        compression: "none",
-      })
-    ).body.id;
-    const queued = await api<E2eRun>("POST", `/api/v1/jobs/${jobId}/run`);
-    const backup = await finished(queued.body.id);
+    const sourceId = await createLocalSource(hub, "Tree", src, agentId);
+    const jobId = await createJob(hub, { name: "Tree", sourceId, poolId, compression: "none" });
+    const backup = await runJobToEnd(hub, jobId, { timeout: 120_000, interval: 200 });
     expect(backup.state, backup.error ?? "").toBe("completed");
     setId = backup.setId as number;
   }, 240_000);
