@@ -5,8 +5,8 @@ import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
-import { HUB_ADMIN_PASSWORD, type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
-import { enrollRealAgent, tearDown } from "../helpers/e2e.ts";
+import { HUB_ADMIN_PASSWORD, type HubProcess } from "../helpers/agent-process.ts";
+import { startHubWithVtlAgent, tearDown } from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 import { ROOT } from "../helpers/process.ts";
 
@@ -34,8 +34,11 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await writeFile(join(src, "big.bin"), Buffer.alloc(8 << 20, 7));
     const lib = join(root, "vtl");
     await initLibrary({ dir: lib, drives: 1, slots: 4, cartridges: 2, capacityBytes: 256 << 20 });
-    hub = await startHubProcess();
-    ({ agent } = await enrollRealAgent(hub, { name: "browser-host", stateDir: join(root, "agent"), lib }));
+    ({ hub, agent } = await startHubWithVtlAgent({
+      name: "browser-host",
+      stateDir: join(root, "agent"),
+      lib,
+    }));
     await hub.api("POST", "/api/v1/pools", { name: "Weekly" });
     await hub.api("POST", "/api/v1/users", {
       username: "viewer",

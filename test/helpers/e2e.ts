@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { expect, vi } from "vitest";
 import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
-import { agentCli, type HubProcess, spawnAgent } from "./agent-process.ts";
+import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "./agent-process.ts";
 import type { Spawned } from "./process.ts";
 
 /** A run as GET /api/v1/runs/:id shows it, the fields the end-to-end tests read. */
@@ -67,6 +67,24 @@ export async function enrollRealAgent(
   return { agentId: created.body.agent.id, agent };
 }
 
+/**
+ * The real hub process, and a real drive-agent process enrolled with it as `name` on the virtual
+ * library `lib` and started (the hub is stopped again when that fails).
+ */
+export async function startHubWithVtlAgent(opts: {
+  name: string;
+  stateDir: string;
+  lib: string;
+}): Promise<{ hub: HubProcess; agent: Spawned; agentId: string }> {
+  const hub = await startHubProcess();
+  try {
+    return { hub, ...(await enrollRealAgent(hub, opts)) };
+  } catch (e) {
+    await hub.stop();
+    throw e;
+  }
+}
+
 /** The run once it has finished, polled through the API. */
 export function runFinished(
   hub: HubProcess,
@@ -108,11 +126,12 @@ export async function runJobToEnd(
   return runFinished(hub, queued.body.id, wait);
 }
 
-/** Labels every tape the hub knows into `poolId` through the API, each until it is active. */
+/** A new pool `poolName`, and every tape the hub knows labelled into it through the API, each until it is active. */
 export async function labelEveryTape(
   hub: HubProcess,
-  poolId: number,
-): Promise<{ id: number; barcode: string }[]> {
+  poolName: string,
+): Promise<{ poolId: number; tapes: { id: number; barcode: string }[] }> {
+  const poolId = (await hub.api<{ id: number }>("POST", "/api/v1/pools", { name: poolName })).body.id;
   const tapes = (await hub.api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
     .items;
   for (const tape of tapes) {
@@ -125,7 +144,7 @@ export async function labelEveryTape(
       { timeout: 60_000, interval: 200 },
     );
   }
-  return tapes;
+  return { poolId, tapes };
 }
 
 type Started = { stop(): Promise<unknown> } | { close(): unknown };

@@ -18,17 +18,8 @@ import { join, relative } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
-import { type HubProcess, spawnAgent, startHubProcess } from "../helpers/agent-process.ts";
-import {
-  createJob,
-  createLocalSource,
-  type E2eRun,
-  enrollRealAgent,
-  labelEveryTape,
-  runFinished,
-  runJobToEnd,
-  tearDown,
-} from "../helpers/e2e.ts";
+import { type HubProcess, spawnAgent } from "../helpers/agent-process.ts";
+import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 
 /**
@@ -133,9 +124,9 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     ).rows as unknown as Entry[];
   const pathOf = (e: Entry) => (e.dir ? `${e.dir}/${e.name}` : e.name);
 
-  const finished = (runId: number) => runFinished(hub, runId);
+  const finished = (runId: number) => e2e.runFinished(hub, runId);
 
-  const runJob = (jobId: number) => runJobToEnd(hub, jobId);
+  const runJob = (jobId: number) => e2e.runJobToEnd(hub, jobId);
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "tb-e2e-"));
@@ -151,23 +142,23 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
       capacityBytes: 96 << 20,
       earlyWarningBytes: 8 << 20,
     });
-    hub = await startHubProcess();
+    ({ hub, agent, agentId } = await e2e.startHubWithVtlAgent({ name: "e2e-host", stateDir, lib }));
     catalog = createClient({ url: `file:${join(hub.dir, "tapebackarr.db")}` });
-    ({ agentId, agent } = await enrollRealAgent(hub, { name: "e2e-host", stateDir, lib }));
 
-    poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "E2E" })).body.id;
-    expect((await labelEveryTape(hub, poolId)).length).toBe(6);
+    let tapes: unknown[];
+    ({ poolId, tapes } = await e2e.labelEveryTape(hub, "E2E"));
+    expect(tapes.length).toBe(6);
   }, 300_000);
 
-  afterAll(() => tearDown(root, catalog, agent, hub));
+  afterAll(() => e2e.tearDown(root, catalog, agent, hub));
 
   let sourceId: number;
   let incrementalJobId: number;
   let fullSetId: number;
 
   it("backs up the whole tree across two tapes: every path catalogued, every sha256 right, the unreadable socket a warning", async () => {
-    sourceId = await createLocalSource(hub, "Tree", src, agentId);
-    incrementalJobId = await createJob(hub, {
+    sourceId = await e2e.createLocalSource(hub, "Tree", src, agentId);
+    incrementalJobId = await e2e.createJob(hub, {
       name: "Tree nightly",
       sourceId,
       poolId,
@@ -247,9 +238,9 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     await mkdir(secret);
     await writeFile(join(secret, "plans.txt"), `${MARKER}\n`.repeat(5_000));
     const keyId = (await api<{ id: number }>("POST", "/api/v1/encryption-keys", { name: "vault" })).body.id;
-    const jobId = await createJob(hub, {
+    const jobId = await e2e.createJob(hub, {
       name: "Secret",
-      sourceId: await createLocalSource(hub, "Secret", secret, agentId),
+      sourceId: await e2e.createLocalSource(hub, "Secret", secret, agentId),
       poolId,
       compression: "none",
       encryption: "aes-256-gcm",
@@ -277,12 +268,12 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   }, 300_000);
 
   /** A new full job of the tree, run until the agent has written bytes: the moment to break things. */
-  async function startFullRunMidway(name: string): Promise<E2eRun> {
-    const jobId = await createJob(hub, { name, sourceId, poolId, compression: "zstd" });
-    const queued = (await api<E2eRun>("POST", `/api/v1/jobs/${jobId}/run`)).body;
+  async function startFullRunMidway(name: string): Promise<e2e.E2eRun> {
+    const jobId = await e2e.createJob(hub, { name, sourceId, poolId, compression: "zstd" });
+    const queued = (await api<e2e.E2eRun>("POST", `/api/v1/jobs/${jobId}/run`)).body;
     await vi.waitFor(
       async () => {
-        const run = (await api<E2eRun>("GET", `/api/v1/runs/${queued.id}`)).body;
+        const run = (await api<e2e.E2eRun>("GET", `/api/v1/runs/${queued.id}`)).body;
         if (run.state !== "running" || run.bytesDone === 0)
           throw new Error(`run is ${run.state}, ${run.bytesDone} bytes`);
       },
@@ -302,7 +293,7 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
       "incomplete",
     );
 
-    const retry = await api<E2eRun>("POST", `/api/v1/runs/${queued.id}/retry`);
+    const retry = await api<e2e.E2eRun>("POST", `/api/v1/runs/${queued.id}/retry`);
     expect(retry.status).toBe(202);
     const done = await finished(retry.body.id);
     expect(done.state, done.error ?? "").toBe("completed-with-warnings");

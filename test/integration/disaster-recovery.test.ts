@@ -6,16 +6,7 @@ import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
-import {
-  createJob,
-  createLocalSource,
-  type E2eRun,
-  enrollRealAgent,
-  labelEveryTape,
-  runFinished,
-  runJobToEnd,
-  tearDown,
-} from "../helpers/e2e.ts";
+import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 
 /**
@@ -58,7 +49,7 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
 
   const api = <T>(method: string, path: string, json?: unknown) => hub.api<T>(method, path, json);
 
-  const finished = (runId: number) => runFinished(hub, runId);
+  const finished = (runId: number) => e2e.runFinished(hub, runId);
 
   /** Every entry of a set, read from the hub's catalog file, keyed by path. */
   async function entriesOf(setId: number): Promise<Map<string, Entry>> {
@@ -86,15 +77,11 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
     }
   }
 
-  async function enroll(force: boolean): Promise<void> {
-    ({ agent } = await enrollRealAgent(hub, { name: "dr-host", stateDir, lib, force }));
-  }
-
   async function backUp(name: string, path: string, extra: Record<string, unknown>): Promise<SetView> {
     const agents = (await api<{ items: { id: string }[] }>("GET", "/api/v1/agents")).body.items;
-    const sourceId = await createLocalSource(hub, name, path, agents[0]?.id);
+    const sourceId = await e2e.createLocalSource(hub, name, path, agents[0]?.id);
     const poolId = (await api<{ items: { id: number }[] }>("GET", "/api/v1/pools")).body.items[0]?.id;
-    const run = await runJobToEnd(hub, await createJob(hub, { name, sourceId, poolId, ...extra }));
+    const run = await e2e.runJobToEnd(hub, await e2e.createJob(hub, { name, sourceId, poolId, ...extra }));
     expect(run.state, run.error ?? "").toBe("completed");
     const set = (await api<SetView>("GET", `/api/v1/sets/${run.setId}`)).body;
     before.set(set.uuid, { set, entries: await entriesOf(set.id) });
@@ -124,18 +111,16 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
       capacityBytes: 24 << 20,
       earlyWarningBytes: 4 << 20,
     });
-    hub = await startHubProcess();
-    await enroll(false);
-    const poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "Vault" })).body.id;
-    expect(await labelEveryTape(hub, poolId)).toHaveLength(3);
+    ({ hub, agent } = await e2e.startHubWithVtlAgent({ name: "dr-host", stateDir, lib }));
+    expect((await e2e.labelEveryTape(hub, "Vault")).tapes).toHaveLength(3);
   }, 300_000);
 
-  afterAll(() => tearDown(root, agent, hub));
+  afterAll(() => e2e.tearDown(root, agent, hub));
 
   let driveId: number;
   /** Scans one cartridge through the API and returns its run's log messages. */
   async function scan(barcode: string): Promise<string[]> {
-    const queued = await api<E2eRun>("POST", `/api/v1/drives/${driveId}/scan`, { barcode });
+    const queued = await api<e2e.E2eRun>("POST", `/api/v1/drives/${driveId}/scan`, { barcode });
     expect(queued.status, JSON.stringify(queued.body)).toBe(202);
     const run = await finished(queued.body.id);
     expect(run.state, run.error ?? "").toBe("completed");
@@ -145,7 +130,7 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
   }
 
   async function restore(setId: number, path: string, destination: string) {
-    return api<{ run: E2eRun; error?: { message: string } }>("POST", "/api/v1/restores", {
+    return api<{ run: e2e.E2eRun; error?: { message: string } }>("POST", "/api/v1/restores", {
       setId,
       paths: [path],
       destination,
@@ -182,7 +167,7 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
     await hub.stop();
     hub = await startHubProcess();
     expect((await api<{ items: unknown[] }>("GET", "/api/v1/sets")).body.items).toEqual([]);
-    await enroll(true);
+    ({ agent } = await e2e.enrollRealAgent(hub, { name: "dr-host", stateDir, lib, force: true }));
     driveId = await vi.waitFor(
       async () => {
         const drives = (await api<{ items: { id: number }[] }>("GET", "/api/v1/drives")).body.items;

@@ -5,17 +5,8 @@ import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
-import { type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
-import {
-  createJob,
-  createLocalSource,
-  type E2eRun,
-  enrollRealAgent,
-  labelEveryTape,
-  runFinished,
-  runJobToEnd,
-  tearDown,
-} from "../helpers/e2e.ts";
+import type { HubProcess } from "../helpers/agent-process.ts";
+import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 
 /**
@@ -38,9 +29,9 @@ describe("verify end to end: real hub, real drive-agent, virtual library", () =>
   let setId: number;
 
   const api = <T>(method: string, path: string, json?: unknown) => hub.api<T>(method, path, json);
-  const finished = (runId: number) => runFinished(hub, runId, { timeout: 120_000, interval: 200 });
+  const finished = (runId: number) => e2e.runFinished(hub, runId, { timeout: 120_000, interval: 200 });
   const verify = async () => {
-    const started = await api<{ run: E2eRun }>("POST", `/api/v1/sets/${setId}/verify`);
+    const started = await api<{ run: e2e.E2eRun }>("POST", `/api/v1/sets/${setId}/verify`);
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     return finished(started.body.run.id);
   };
@@ -55,23 +46,21 @@ describe("verify end to end: real hub, real drive-agent, virtual library", () =>
         await writeFile(join(src, dir, `f-${i}.bin`), randomBytes(50_000 + i * 997));
     }
     await initLibrary({ dir: lib, drives: 1, slots: 4, cartridges: 2, capacityBytes: 64 << 20 });
-    hub = await startHubProcess();
     let agentId: string;
-    ({ agentId, agent } = await enrollRealAgent(hub, {
+    ({ hub, agent, agentId } = await e2e.startHubWithVtlAgent({
       name: "verify-host",
       stateDir: join(root, "agent"),
       lib,
     }));
-    const poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "Verify" })).body.id;
-    await labelEveryTape(hub, poolId);
-    const sourceId = await createLocalSource(hub, "Tree", src, agentId);
-    const jobId = await createJob(hub, { name: "Tree", sourceId, poolId, compression: "none" });
-    const backup = await runJobToEnd(hub, jobId, { timeout: 120_000, interval: 200 });
+    const { poolId } = await e2e.labelEveryTape(hub, "Verify");
+    const sourceId = await e2e.createLocalSource(hub, "Tree", src, agentId);
+    const jobId = await e2e.createJob(hub, { name: "Tree", sourceId, poolId, compression: "none" });
+    const backup = await e2e.runJobToEnd(hub, jobId, { timeout: 120_000, interval: 200 });
     expect(backup.state, backup.error ?? "").toBe("completed");
     setId = backup.setId as number;
   }, 240_000);
 
-  afterAll(() => tearDown(root, agent, hub));
+  afterAll(() => e2e.tearDown(root, agent, hub));
 
   it("reads the set back and records passed with the date on the set", async () => {
     const before = Date.now();
