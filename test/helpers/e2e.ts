@@ -51,18 +51,17 @@ export async function enrollAndStartVtlAgent(opts: {
 /** Creates the agent `name` on the real hub, then enrolls and starts a real drive-agent as it. */
 export async function enrollRealAgent(
   hub: HubProcess,
-  opts: { name: string; stateDir: string; lib: string; force?: boolean },
+  { name, ...vtl }: { name: string; stateDir: string; lib: string; force?: boolean },
 ): Promise<{ agentId: string; agent: Spawned }> {
   const created = await hub.api<{ agent: { id: string }; enrollmentToken: string }>(
     "POST",
     "/api/v1/agents",
-    { name: opts.name },
+    { name },
   );
-  const { name: _, ...rest } = opts;
   const agent = await enrollAndStartVtlAgent({
     hubUrl: hub.url,
     token: created.body.enrollmentToken,
-    ...rest,
+    ...vtl,
   });
   return { agentId: created.body.agent.id, agent };
 }
