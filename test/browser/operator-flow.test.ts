@@ -1,18 +1,12 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
-import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
-import {
-  agentCli,
-  HUB_ADMIN_PASSWORD,
-  type HubProcess,
-  spawnAgent,
-  startHubProcess,
-} from "../helpers/agent-process.ts";
+import { HUB_ADMIN_PASSWORD, type HubProcess } from "../helpers/agent-process.ts";
+import { startHubWithVtlAgent, tearDown } from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 import { ROOT } from "../helpers/process.ts";
 
@@ -40,24 +34,11 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await writeFile(join(src, "big.bin"), Buffer.alloc(8 << 20, 7));
     const lib = join(root, "vtl");
     await initLibrary({ dir: lib, drives: 1, slots: 4, cartridges: 2, capacityBytes: 256 << 20 });
-    hub = await startHubProcess();
-    const created = await hub.api<{ enrollmentToken: string }>("POST", "/api/v1/agents", {
+    ({ hub, agent } = await startHubWithVtlAgent({
       name: "browser-host",
-    });
-    const enrolled = await agentCli(
-      "enroll",
-      "--hub",
-      hub.url,
-      "--token",
-      created.body.enrollmentToken,
-      "--state-dir",
-      join(root, "agent"),
-      "--vtl",
+      stateDir: join(root, "agent"),
       lib,
-    );
-    expect(enrolled.exitCode, enrolled.stderr).toBe(0);
-    agent = spawnAgent(join(root, "agent"));
-    await agent.waitFor(/"msg":"agent started"/);
+    }));
     await hub.api("POST", "/api/v1/pools", { name: "Weekly" });
     await hub.api("POST", "/api/v1/users", {
       username: "viewer",
@@ -79,13 +60,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await agent?.stop();
-    await hub?.stop();
-    await rm(root, { recursive: true, force: true });
-    expect(await listChildProcesses()).toEqual([]);
-  });
+  afterAll(() => tearDown(root, browser, agent, hub));
 
   async function signIn(username: string, password: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type ScanOrderBody,
   type ScanSegmentDone,
@@ -10,20 +8,12 @@ import {
   type ScanTapeReport,
   scanChunkSeq,
 } from "../../contracts/agent-protocol.ts";
-import { LABEL_BLOCK_SIZE } from "../../contracts/label.ts";
-import { DEFAULT_BLOCK_SIZE } from "../../drive-agent/drives/drive.ts";
 import type { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
-import { runCommand } from "../../drive-agent/exec.ts";
 import { catalogEntries, executeScan, type ScanHub } from "../../drive-agent/orders/scan.ts";
 import { labelTape } from "../../drive-agent/tape/label-tape.ts";
 import { listChildProcesses } from "./helpers/child-processes.ts";
-import {
-  createSourceTree,
-  createTestLibrary,
-  openLoadedDrive,
-  type TestLibrary,
-} from "./helpers/vtl-fixture.ts";
-import { writeTestSet } from "./helpers/write-test-set.ts";
+import { createSourceTree, loadedDriveForEachTest, type TestLibrary } from "./helpers/vtl-fixture.ts";
+import { writeGoShortLabel, writePlainTar, writeTestSet } from "./helpers/write-test-set.ts";
 import { executorContext, FakeReporter } from "./pipeline/helpers.ts";
 
 /** A hub that records what the scan executor tells it, in order, and answers as told. */
@@ -45,14 +35,7 @@ class FakeScanHub implements ScanHub {
 
 let library: TestLibrary;
 let drive: VtlDrive;
-beforeEach(async () => {
-  library = await createTestLibrary();
-  drive = await openLoadedDrive(library);
-});
-afterEach(async () => {
-  await drive.close();
-  await library.cleanup();
-});
+loadedDriveForEachTest((fixture) => ({ library, drive } = fixture));
 
 const order: ScanOrderBody = { kind: "scan", runId: 1, drive: { devicePath: "vtl0" }, barcode: null };
 
@@ -130,20 +113,8 @@ describe("the scan executor", () => {
   });
 
   it("registers a Go TapeBackarr tape (short label, no TOC) and lists its tar members in the run log", async () => {
-    await drive.setBlockSize(LABEL_BLOCK_SIZE);
-    const block = Buffer.alloc(LABEL_BLOCK_SIZE);
-    block.write("TAPEBACKARR|GO-TAPE-7|1700000000");
-    await drive.write(block);
-    await drive.writeFileMarks(1);
-    await drive.setBlockSize(DEFAULT_BLOCK_SIZE);
-    const src = await createSourceTree(library.root);
-    const archive = `${library.root}/go.tar`;
-    expect(
-      (await runCommand({ argv: ["tar", "-c", "-b", "128", "-f", archive, "-C", src, "."] })).exitCode,
-    ).toBe(0);
-    const data = await drive.openWriteStream();
-    await pipeline(createReadStream(archive), data.stream);
-    await data.done;
+    await writeGoShortLabel(drive, "GO-TAPE-7", 1700000000);
+    await writePlainTar(drive, await createSourceTree(library.root), library.root, "go.tar");
 
     const hub = new FakeScanHub();
     const { result, reporter, messages } = await scan(hub);

@@ -1,33 +1,16 @@
-import { createReadStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LABEL_BLOCK_SIZE } from "../../contracts/label.ts";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_BLOCK_SIZE } from "../../drive-agent/drives/drive.ts";
 import type { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
 import { runCommand } from "../../drive-agent/exec.ts";
 import { labelTape, readTapeLabel } from "../../drive-agent/tape/label-tape.ts";
 import { listTape } from "../../drive-agent/tape/list-tape.ts";
 import { listChildProcesses } from "./helpers/child-processes.ts";
-import {
-  createSourceTree,
-  createTestLibrary,
-  openLoadedDrive,
-  type TestLibrary,
-} from "./helpers/vtl-fixture.ts";
-import { writeTestSet } from "./helpers/write-test-set.ts";
+import { createSourceTree, loadedDriveForEachTest, type TestLibrary } from "./helpers/vtl-fixture.ts";
+import { writeGoShortLabel, writePlainTar, writeTestSet } from "./helpers/write-test-set.ts";
 
 let library: TestLibrary;
 let drive: VtlDrive;
-
-beforeEach(async () => {
-  library = await createTestLibrary();
-  drive = await openLoadedDrive(library);
-});
-
-afterEach(async () => {
-  await drive.close();
-  await library.cleanup();
-});
+loadedDriveForEachTest((fixture) => ({ library, drive } = fixture));
 
 const run = async (...argv: [string, ...string[]]) => {
   const result = await runCommand({ argv, timeoutMs: 30_000 });
@@ -44,12 +27,7 @@ describe("labels on tape", () => {
   });
 
   it("reads the short label of an older Go TapeBackarr tape", async () => {
-    await drive.setBlockSize(LABEL_BLOCK_SIZE);
-    const block = Buffer.alloc(LABEL_BLOCK_SIZE);
-    block.write("TAPEBACKARR|GO-TAPE-7|1700000000");
-    await drive.write(block);
-    await drive.writeFileMarks(1);
-    await drive.setBlockSize(DEFAULT_BLOCK_SIZE);
+    await writeGoShortLabel(drive, "GO-TAPE-7", 1700000000);
     const identity = await readTapeLabel(drive);
     expect(identity).toMatchObject({
       kind: "labelled",
@@ -116,12 +94,7 @@ describe("listing a tape", () => {
     await drive.spaceToEndOfData();
     const src = await createSourceTree(library.root);
     await writeTestSet(drive, { src, workDir: library.root, setId: "whole" });
-    const archive = `${library.root}/cut.tar`;
-    expect(
-      (await runCommand({ argv: ["tar", "-c", "-b", "128", "-f", archive, "-C", src, "."] })).exitCode,
-    ).toBe(0);
-    const data = await drive.openWriteStream();
-    await pipeline(createReadStream(archive), data.stream);
+    await writePlainTar(drive, src, library.root, "cut.tar");
     const listing = await listTape(drive);
     expect(listing.sets.map((s) => s.toc.setId)).toEqual(["whole"]);
     expect(listing.plainFiles.map((p) => p.file)).toEqual([3]);
@@ -129,13 +102,7 @@ describe("listing a tape", () => {
   });
 
   it("lists a plain tar tape with tar when it has no label and no TOC", async () => {
-    const src = await createSourceTree(library.root);
-    const stream = await drive.openWriteStream();
-    const tar = await runCommand({
-      argv: ["tar", "-c", "-b", "128", "-f", `${library.root}/p.tar`, "-C", src, "."],
-    });
-    expect(tar.exitCode).toBe(0);
-    await pipeline(createReadStream(`${library.root}/p.tar`), stream.stream);
+    await writePlainTar(drive, await createSourceTree(library.root), library.root, "p.tar");
     const listing = await listTape(drive);
     expect(listing.identity.kind).toBe("foreign");
     expect(listing.sets).toEqual([]);

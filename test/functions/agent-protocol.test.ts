@@ -1,18 +1,15 @@
 import { eq } from "drizzle-orm";
 import { generateKeyPair } from "jose";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { backupSets, catalogEntries, jobRuns, tapes } from "../../functions/db/schema/index.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
-import { createTestHub, errorOf, type TestHub } from "../helpers/hub.ts";
+import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
+import { NO_PROGRESS } from "../helpers/progress.ts";
 
 describe("drive-agent protocol on the hub", () => {
   let hub: TestHub;
   let admin: string;
-  beforeEach(async () => {
-    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
-    admin = await hub.tokenFor("admin");
-  });
-  afterEach(() => hub.close());
+  hubWithAdminForEachTest({ POLL_INTERVAL_MS: "20" }, (fixture) => ({ hub, admin } = fixture));
 
   const newAgent = async (name = "tapehost") => {
     const res = await hub.request("/api/v1/agents", {
@@ -34,17 +31,15 @@ describe("drive-agent protocol on the hub", () => {
       (await hub.request(path, { method: "POST", token: admin, json })).json() as Promise<{ id: number }>;
     const pool = await post("/api/v1/pools", { name: "Weekly" });
     // The agent may have reported the cartridge already (it is then registered as blank).
-    const known = (await (await hub.request("/api/v1/tapes?barcode=L00001L9", { token: admin })).json()) as {
+    const known = await hub.requestJson<{
       items: { id: number }[];
-    };
+    }>("/api/v1/tapes?barcode=L00001L9", { token: admin });
     const tape = known.items[0]
-      ? ((await (
-          await hub.request(`/api/v1/tapes/${known.items[0].id}`, {
-            method: "PATCH",
-            token: admin,
-            json: { poolId: pool.id },
-          })
-        ).json()) as { id: number })
+      ? await hub.requestJson<{ id: number }>(`/api/v1/tapes/${known.items[0].id}`, {
+          method: "PATCH",
+          token: admin,
+          json: { poolId: pool.id },
+        })
       : await post("/api/v1/tapes", { barcode: "L00001L9", poolId: pool.id });
     await hub.ctx.db
       .update(tapes)
@@ -103,9 +98,11 @@ describe("drive-agent protocol on the hub", () => {
   it("hands a queued run to the agent as a JWS signed by the hub, addressed to that agent, with the data key sealed to it", async () => {
     const { agent: record, enrollmentToken } = await newAgent();
     const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
-    const key = (await (
-      await hub.request("/api/v1/encryption-keys", { method: "POST", token: admin, json: { name: "vault" } })
-    ).json()) as { id: number; fingerprint: string };
+    const key = await hub.requestJson<{ id: number; fingerprint: string }>("/api/v1/encryption-keys", {
+      method: "POST",
+      token: admin,
+      json: { name: "vault" },
+    });
     const { job } = await backupSetup(record.id, "/vtl/drive0", {
       encryption: "aes-256-gcm",
       encryptionKeyId: key.id,
@@ -141,9 +138,10 @@ describe("drive-agent protocol on the hub", () => {
     const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
     const { job } = await backupSetup(record.id);
     await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
-    const run = (await (
-      await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin })
-    ).json()) as { id: number };
+    const run = await hub.requestJson<{ id: number }>(`/api/v1/jobs/${job.id}/run`, {
+      method: "POST",
+      token: admin,
+    });
     const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
     const { claims } = await agent.verifyOrder(order);
     if (claims.body.kind !== "backup") throw new Error("not a backup order");
@@ -233,10 +231,10 @@ describe("drive-agent protocol on the hub", () => {
       ).status,
     ).toBe(204);
 
-    const done = (await (await hub.request(`/api/v1/runs/${run.id}`, { token: admin })).json()) as {
+    const done = await hub.requestJson<{
       state: string;
       warnings: number;
-    };
+    }>(`/api/v1/runs/${run.id}`, { token: admin });
     expect(done).toMatchObject({ state: "completed-with-warnings", warnings: 1 });
     const [set] = await hub.ctx.db.select().from(backupSets);
     expect(set).toMatchObject({ state: "complete", fileCount: 2, tapeBytes: 4096 });
@@ -249,9 +247,10 @@ describe("drive-agent protocol on the hub", () => {
     const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
     const { job } = await backupSetup(record.id);
     await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
-    const run = (await (
-      await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin })
-    ).json()) as { id: number };
+    const run = await hub.requestJson<{ id: number }>(`/api/v1/jobs/${job.id}/run`, {
+      method: "POST",
+      token: admin,
+    });
     const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
     const orderId = (await agent.verifyOrder(order)).claims.jti;
     await agent.call("POST", `/orders/${orderId}/ack`);
@@ -261,14 +260,8 @@ describe("drive-agent protocol on the hub", () => {
     const answer = await agent.call("POST", `/orders/${orderId}/progress`, {
       seq: 1,
       state: "running",
+      ...NO_PROGRESS,
       bytesDone: 1,
-      bytesTotal: null,
-      filesDone: 0,
-      filesTotal: null,
-      currentPath: null,
-      rateBytesPerSec: null,
-      etaSeconds: null,
-      tapeBarcode: null,
       message: null,
     });
     expect(await answer.json()).toEqual({ control: "cancel" });
@@ -283,9 +276,10 @@ describe("drive-agent protocol on the hub", () => {
     const { agent: record, enrollmentToken } = await newAgent();
     await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: null }]);
     const { job } = await backupSetup(record.id);
-    const run = (await (
-      await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin })
-    ).json()) as { state: string; operatorMessage: string };
+    const run = await hub.requestJson<{ state: string; operatorMessage: string }>(
+      `/api/v1/jobs/${job.id}/run`,
+      { method: "POST", token: admin },
+    );
     expect(run.state).toBe("queued");
     expect(run.operatorMessage).toMatch(/insert L00001L9/);
     const again = await hub.request(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin });

@@ -24,13 +24,14 @@ describe("pools, tapes, sources and jobs", () => {
     });
     expect(await patched.json()).toMatchObject({ description: "Fridays", retentionDays: 28 });
     for (const name of ["A", "B", "C"]) await post("/api/v1/pools", { name });
-    const first = (await (await hub.request("/api/v1/pools?limit=2", { token: op })).json()) as {
+    const first = await hub.requestJson<{
       items: { name: string }[];
       nextCursor: number;
-    };
-    const second = (await (
-      await hub.request(`/api/v1/pools?limit=2&cursor=${first.nextCursor}`, { token: op })
-    ).json()) as { items: { name: string }[]; nextCursor: number | null };
+    }>("/api/v1/pools?limit=2", { token: op });
+    const second = await hub.requestJson<{ items: { name: string }[]; nextCursor: number | null }>(
+      `/api/v1/pools?limit=2&cursor=${first.nextCursor}`,
+      { token: op },
+    );
     expect([...first.items, ...second.items].map((p) => p.name)).toEqual(["Weekly", "A", "B", "C"]);
     expect(second.nextCursor).toBeNull();
     expect((await post("/api/v1/pools", { name: "Weekly" })).status).toBe(409);
@@ -50,9 +51,9 @@ describe("pools, tapes, sources and jobs", () => {
     expect((await post("/api/v1/tapes", { barcode: "L00009L9", poolId: 99999 })).status).toBe(404);
     const list = async (q: string) =>
       (
-        (await (await hub.request(`/api/v1/tapes?${q}`, { token: op })).json()) as {
+        await hub.requestJson<{
           items: { barcode: string }[];
-        }
+        }>(`/api/v1/tapes?${q}`, { token: op })
       ).items.map((t) => t.barcode);
     expect(await list(`poolId=${pool.id}`)).toEqual(["L00001L9", "L00002L9"]);
     expect(await list("barcode=x0")).toEqual(["X00003L8"]);

@@ -1,17 +1,13 @@
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditLogs, drives, jobRuns, tapes } from "../../functions/db/schema/index.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
-import { createTestHub, errorOf, type TestHub } from "../helpers/hub.ts";
+import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
 describe("ejecting a tape from the drive holding it", () => {
   let hub: TestHub;
   let admin: string;
-  beforeEach(async () => {
-    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
-    admin = await hub.tokenFor("admin");
-  });
-  afterEach(() => hub.close());
+  hubWithAdminForEachTest({ POLL_INTERVAL_MS: "20" }, (fixture) => ({ hub, admin } = fixture));
 
   /** Two agents; the second one's drive 1 holds L00002L9, its drive 0 is empty. */
   async function twoAgents() {
@@ -87,7 +83,7 @@ describe("ejecting a tape from the drive holding it", () => {
   it("refuses while the drive works on a run, naming the run, and sends no order", async () => {
     const { holder, tapeId } = await twoAgents();
     const post = async (path: string, json: unknown) =>
-      (await (await hub.request(path, { method: "POST", token: admin, json })).json()) as { id: number };
+      await hub.requestJson<{ id: number }>(path, { method: "POST", token: admin, json });
     const source = await post("/api/v1/sources", { name: "Share", kind: "local", paths: ["/srv"] });
     const pool = await post("/api/v1/pools", { name: "Weekly" });
     const job = await post("/api/v1/jobs", { name: "Nightly", sourceId: source.id, poolId: pool.id });

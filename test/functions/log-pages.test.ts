@@ -15,7 +15,7 @@ describe("logs pages", () => {
     const admin = await hub.tokenFor("admin");
     ro = await hub.tokenFor("read-only");
     const post = async (path: string, json: unknown) =>
-      (await (await hub.request(path, { method: "POST", token: admin, json })).json()) as { id: number };
+      await hub.requestJson<{ id: number }>(path, { method: "POST", token: admin, json });
     const pool = await post("/api/v1/pools", { name: "Weekly" });
     const source = await post("/api/v1/sources", { name: "Share", kind: "local", paths: ["/srv"] });
     nightly = (await post("/api/v1/jobs", { name: "Nightly <b>", sourceId: source.id, poolId: pool.id })).id;

@@ -57,13 +57,7 @@ describe("operation pages", () => {
     expect(html).toContain('hx-post="/jobs/1"');
     expect(html).toContain('<input name="name" type="text" value="Nightly"');
     expect(html).toMatch(/<option value="1" selected>Share<\/option>/);
-    const edit = (body: string) =>
-      hub.request("/jobs/1", {
-        method: "POST",
-        token: op,
-        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-        body,
-      });
+    const edit = (body: string) => hub.postForm("/jobs/1", body, op);
     const bad = await edit(
       "name=Nightly&sourceId=1&poolId=1&backupType=full&schedule=every+night&enabled=on",
     );
@@ -74,10 +68,7 @@ describe("operation pages", () => {
     );
     expect(good.status).toBe(200);
     expect(await good.text()).toContain("Job Nightly 2 saved");
-    const job = (await (await hub.request("/api/v1/jobs/1", { token: op })).json()) as Record<
-      string,
-      unknown
-    >;
+    const job = await hub.requestJson<Record<string, unknown>>("/api/v1/jobs/1", { token: op });
     expect(job).toMatchObject({
       name: "Nightly 2",
       backupType: "incremental",
@@ -93,13 +84,7 @@ describe("operation pages", () => {
     expect(html).toContain('hx-post="/sources/1"');
     expect(html).toContain('hx-post="/pools/1"');
     expect(html).toContain('value="/srv/&lt;img src=x onerror=alert(1)&gt;"');
-    const form = (path: string, body: string) =>
-      hub.request(path, {
-        method: "POST",
-        token: op,
-        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-        body,
-      });
+    const form = (path: string, body: string) => hub.postForm(path, body, op);
     const source = await form(
       "/sources/1",
       "name=Share&kind=nfs&paths=%2Fmnt%2Fa%2C+%2Fmnt%2Fb&exclude=*.tmp",
@@ -122,12 +107,7 @@ describe("operation pages", () => {
   });
 
   it("a form with a bad value answers with an in-page message naming the field", async () => {
-    const res = await hub.request("/pools", {
-      method: "POST",
-      token: op,
-      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-      body: "name=&retentionDays=-5",
-    });
+    const res = await hub.postForm("/pools", "name=&retentionDays=-5", op);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(
       /^<div class="alert error" role="alert">Invalid body\.(name|retentionDays)/,
@@ -150,13 +130,7 @@ describe("operation pages", () => {
 
   it("admins manage users and API keys from pages; the key is shown once; others cannot reach them", async () => {
     const admin = await hub.tokenFor("admin");
-    const post = (path: string, body: string, token = admin) =>
-      hub.request(path, {
-        method: "POST",
-        token,
-        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-        body,
-      });
+    const post = (path: string, body: string, token = admin) => hub.postForm(path, body, token);
     expect((await post("/users", "username=dora&password=long-password-1&role=operator")).status).toBe(201);
     const users = await page("/users", admin);
     expect(users).toContain("dora");
@@ -168,9 +142,9 @@ describe("operation pages", () => {
     expect(await page("/api-keys", admin)).not.toContain(key);
     expect((await hub.request("/api/v1/pools", { token: key })).status).toBe(200);
     const id = (
-      (await (await hub.request("/api/v1/api-keys", { token: admin })).json()) as {
+      await hub.requestJson<{
         items: { id: number; name: string }[];
-      }
+      }>("/api/v1/api-keys", { token: admin })
     ).items.find((k) => k.name === "ci")?.id;
     expect((await post(`/api-keys/${id}/revoke`, "")).status).toBe(200);
     expect((await hub.request("/api/v1/pools", { token: key })).status).toBe(401);
@@ -179,12 +153,7 @@ describe("operation pages", () => {
   });
 
   it("an operator marks a tape offsite with its location from the tape's page; a read-only user gets no form", async () => {
-    const res = await hub.request("/tapes/1", {
-      method: "POST",
-      token: op,
-      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-      body: "poolId=1&state=offsite&location=Vault%20B",
-    });
+    const res = await hub.postForm("/tapes/1", "poolId=1&state=offsite&location=Vault%20B", op);
     expect(res.status).toBe(200);
     const html = await page("/tapes/1", op);
     expect(html).toContain("offsite (Vault B)");

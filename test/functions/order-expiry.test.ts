@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { jobRuns, workOrders } from "../../functions/db/schema/index.ts";
 import { ACK_TIMEOUT_MS } from "../../functions/services/orders/deliver-order.ts";
 import { ORDER_TTL_SECONDS } from "../../functions/services/orders/sign-order.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
-import { enrolledAgentWithDrive, type fakeAgent } from "../helpers/fake-agent.ts";
-import { createTestHub, type TestHub } from "../helpers/hub.ts";
+import { type fakeAgent, hubWithDriveAgentForEachTest } from "../helpers/fake-agent.ts";
+import type { TestHub } from "../helpers/hub.ts";
 
 /** A run planned for one drive never sits queued for ever when its agent does not take the order. */
 describe("orders an agent never takes", () => {
@@ -13,12 +13,7 @@ describe("orders an agent never takes", () => {
   let admin: string;
   let agent: Awaited<ReturnType<typeof fakeAgent>>;
   let driveId: number;
-
-  beforeEach(async () => {
-    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
-    ({ admin, agent, driveId } = await enrolledAgentWithDrive(hub, "tapehost", "TB0001L9"));
-  });
-  afterEach(() => hub.close());
+  hubWithDriveAgentForEachTest((fixture) => ({ hub, admin, agent, driveId } = fixture));
 
   async function queueScan(): Promise<number> {
     const res = await hub.request(`/api/v1/drives/${driveId}/scan`, {

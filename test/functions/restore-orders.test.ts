@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   backupSetSegments,
   backupSets,
@@ -7,32 +7,23 @@ import {
   jobs,
   tapes,
 } from "../../functions/db/schema/index.ts";
-import { fakeAgent } from "../helpers/fake-agent.ts";
-import { createTestHub, type TestHub } from "../helpers/hub.ts";
+import { fileEntry } from "../helpers/catalog-rows.ts";
+import { agentWithActiveTape } from "../helpers/fake-agent.ts";
+import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
 describe("restore work orders on the hub", () => {
   let hub: TestHub;
   let admin: string;
-  beforeEach(async () => {
-    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
-    admin = await hub.tokenFor("admin");
-  });
-  afterEach(() => hub.close());
+  hubWithAdminForEachTest({ POLL_INTERVAL_MS: "20" }, (fixture) => ({ hub, admin } = fixture));
 
-  async function setWithTape(
-    agent: Awaited<ReturnType<typeof fakeAgent>>,
-    encrypted: { keyId: number; fingerprint: string } | null,
-  ) {
-    await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
+  /** A complete set of three files on L00001L9, which is active in the drive of the agent "host". */
+  async function setWithTape(encrypted: { keyId: number; fingerprint: string } | null) {
+    const agent = await agentWithActiveTape(hub, "L00001L9");
     const now = new Date();
     const [job] = await hub.ctx.db
       .insert(jobs)
       .values({ name: "J", createdAt: now, updatedAt: now })
       .returning();
-    await hub.ctx.db
-      .update(tapes)
-      .set({ label: "L00001L9", uuid: "u-1", state: "active" })
-      .where(eq(tapes.barcode, "L00001L9"));
     const tape = await hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, "L00001L9") });
     const [set] = await hub.ctx.db
       .insert(backupSets)
@@ -57,21 +48,8 @@ describe("restore work orders on the hub", () => {
       complete: true,
       createdAt: now,
     });
-    const entry = (dir: string, name: string, offset: number) => ({
-      setId: set?.id as number,
-      dir,
-      name,
-      type: "file" as const,
-      size: 5,
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      mtime: 1,
-      sha256: "a".repeat(64),
-      offset,
-      segment: 0,
-      endSegment: 0,
-    });
+    const entry = (dir: string, name: string, offset: number) =>
+      fileEntry(set?.id as number, dir, name, { offset });
     await hub.ctx.db
       .insert(catalogEntries)
       .values([
@@ -79,18 +57,16 @@ describe("restore work orders on the hub", () => {
         entry("srv/a", "two.txt", 1536),
         entry("srv/b", "three.txt", 3072),
       ]);
-    return set?.id as number;
+    return { agent, setId: set?.id as number };
   }
 
   it("turns a selection into a signed restore order for the drive holding the tape, and records per-file results", async () => {
-    const { enrollmentToken } = (await (
-      await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "host" } })
-    ).json()) as { enrollmentToken: string };
-    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
-    const key = (await (
-      await hub.request("/api/v1/encryption-keys", { method: "POST", token: admin, json: { name: "k" } })
-    ).json()) as { id: number; fingerprint: string };
-    const setId = await setWithTape(agent, { keyId: key.id, fingerprint: key.fingerprint });
+    const key = await hub.requestJson<{ id: number; fingerprint: string }>("/api/v1/encryption-keys", {
+      method: "POST",
+      token: admin,
+      json: { name: "k" },
+    });
+    const { agent, setId } = await setWithTape({ keyId: key.id, fingerprint: key.fingerprint });
 
     expect(
       (
@@ -138,18 +114,18 @@ describe("restore work orders on the hub", () => {
       state: "completed-with-warnings",
       error: "1 file failed",
     });
-    const logs = (await (await hub.request(`/api/v1/runs/${run.id}/logs`, { token: admin })).json()) as {
+    const logs = await hub.requestJson<{
       items: { level: string; path: string; message: string }[];
-    };
+    }>(`/api/v1/runs/${run.id}/logs`, { token: admin });
     expect(logs.items.filter((l) => l.level === "error")).toHaveLength(1);
     expect(logs.items.find((l) => l.level === "error")).toMatchObject({
       path: "srv/a/two.txt",
       message: "restore failed: sha256 mismatch: tape damaged near block 3",
     });
-    const done = (await (await hub.request(`/api/v1/runs/${run.id}`, { token: admin })).json()) as {
+    const done = await hub.requestJson<{
       state: string;
       kind: string;
-    };
+    }>(`/api/v1/runs/${run.id}`, { token: admin });
     expect(done).toMatchObject({ state: "completed-with-warnings", kind: "restore" });
     expect((await hub.ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, setId) }))?.state).toBe(
       "complete",
@@ -157,26 +133,15 @@ describe("restore work orders on the hub", () => {
   });
 
   it("walks the restore wizard: sets, a browsable tree with markup names as text, the plan, and start", async () => {
-    const { enrollmentToken } = (await (
-      await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "host" } })
-    ).json()) as { enrollmentToken: string };
-    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
-    const setId = await setWithTape(agent, null);
+    const { setId } = await setWithTape(null);
     const now = new Date();
-    await hub.ctx.db.insert(catalogEntries).values({
-      setId,
-      dir: "srv/a",
-      name: "<img src=x onerror=alert(1)>.txt",
-      type: "file",
-      size: 1,
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      mtime: 1,
-      offset: 9000,
-      segment: 0,
-      endSegment: 0,
-    });
+    await hub.ctx.db.insert(catalogEntries).values(
+      fileEntry(setId, "srv/a", "<img src=x onerror=alert(1)>.txt", {
+        size: 1,
+        sha256: null,
+        offset: 9000,
+      }),
+    );
     void now;
     const op = await hub.tokenFor("operator");
     const ro = await hub.tokenFor("read-only");

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type CatalogEntry,
   type ScanSetReport,
@@ -14,8 +14,8 @@ import {
   pools,
   tapes,
 } from "../../functions/db/schema/index.ts";
-import { enrolledAgentWithDrive, type fakeAgent } from "../helpers/fake-agent.ts";
-import { createTestHub, errorOf, type TestHub } from "../helpers/hub.ts";
+import { type fakeAgent, hubWithDriveAgentForEachTest } from "../helpers/fake-agent.ts";
+import { errorOf, type TestHub } from "../helpers/hub.ts";
 
 /** The hub side of a scan order: what the drive-agent posts about a tape, and what the catalog makes of it. */
 describe("scan orders rebuild the catalog from what tapes say", () => {
@@ -23,12 +23,7 @@ describe("scan orders rebuild the catalog from what tapes say", () => {
   let admin: string;
   let agent: Awaited<ReturnType<typeof fakeAgent>>;
   let driveId: number;
-
-  beforeEach(async () => {
-    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
-    ({ admin, agent, driveId } = await enrolledAgentWithDrive(hub, "tapehost", "TB0001L9"));
-  });
-  afterEach(() => hub.close());
+  hubWithDriveAgentForEachTest((fixture) => ({ hub, admin, agent, driveId } = fixture));
 
   const SET = "6a0c7f0e-3f5e-4a55-9a36-0d4b8d1f0a11";
   const TAPE_UUID = "0b7f5d8e-1111-4c1a-9d2e-3f4a5b6c7d8e";
@@ -286,12 +281,7 @@ describe("scan orders rebuild the catalog from what tapes say", () => {
     const readOnly = await (await hub.request("/agents", { token: await hub.tokenFor("read-only") })).text();
     expect(readOnly).toContain("/vtl/drive0");
     expect(readOnly).not.toContain("/scan");
-    const res = await hub.request(`/drives/${driveId}/scan`, {
-      method: "POST",
-      token: operator,
-      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-      body: "barcode=TB0001L9",
-    });
+    const res = await hub.postForm(`/drives/${driveId}/scan`, "barcode=TB0001L9", operator);
     expect(res.status).toBe(202);
     const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
     expect((await agent.verifyOrder(order)).claims.body).toMatchObject({ kind: "scan", barcode: "TB0001L9" });

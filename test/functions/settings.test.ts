@@ -1,7 +1,7 @@
 import { eq, like } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditLogs, jobs, settings } from "../../functions/db/schema/index.ts";
-import { ADMIN_PASSWORD, createTestHub, errorOf, type TestHub } from "../helpers/hub.ts";
+import { ADMIN_PASSWORD, errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
 const PASSWORD = "smtp-Pa55word-never-shown";
 const BOT_TOKEN = "123456789:AAH-bot-token-never-shown_0123456789ab";
@@ -9,11 +9,7 @@ const BOT_TOKEN = "123456789:AAH-bot-token-never-shown_0123456789ab";
 describe("hub settings", () => {
   let hub: TestHub;
   let admin: string;
-  beforeEach(async () => {
-    hub = await createTestHub();
-    admin = await hub.tokenFor("admin");
-  });
-  afterEach(() => hub.close());
+  hubWithAdminForEachTest({}, (fixture) => ({ hub, admin } = fixture));
 
   const put = (path: string, json: unknown) =>
     hub.request(`/api/v1/settings${path}`, { method: "PUT", token: admin, json });
@@ -158,7 +154,7 @@ describe("hub settings", () => {
     const saved = await put("/job-defaults", { compression: "gzip", blockSize: 256 * 1024 });
     expect(await saved.json()).toEqual({ compression: "gzip", blockSize: 262144 });
     const post = async (path: string, json: unknown) =>
-      (await (await hub.request(path, { method: "POST", token: admin, json })).json()) as { id: number };
+      await hub.requestJson<{ id: number }>(path, { method: "POST", token: admin, json });
     const pool = await post("/api/v1/pools", { name: "Weekly" });
     const source = await post("/api/v1/sources", { name: "Share", kind: "local", paths: ["/srv"] });
     const job = await post("/api/v1/jobs", { name: "Nightly", sourceId: source.id, poolId: pool.id });

@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestHub, errorOf, type TestHub } from "../helpers/hub.ts";
+import { describe, expect, it } from "vitest";
+import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
 describe("user administration", () => {
   let hub: TestHub;
   let admin: string;
-  beforeEach(async () => {
-    hub = await createTestHub({ CORS_ORIGINS: "https://console.example" });
-    admin = await hub.tokenFor("admin");
-  });
-  afterEach(() => hub.close());
+  hubWithAdminForEachTest(
+    { CORS_ORIGINS: "https://console.example" },
+    (fixture) => ({ hub, admin } = fixture),
+  );
 
   const createUser = (json: unknown) => hub.request("/api/v1/users", { method: "POST", token: admin, json });
 
@@ -45,9 +44,9 @@ describe("user administration", () => {
   });
 
   it("never leaves the hub without an active admin", async () => {
-    const me = (await (await hub.request("/api/v1/auth/me", { token: admin })).json()) as {
+    const me = await hub.requestJson<{
       user: { id: number };
-    };
+    }>("/api/v1/auth/me", { token: admin });
     const demote = await hub.request(`/api/v1/users/${me.user.id}`, {
       method: "PATCH",
       token: admin,
@@ -69,19 +68,15 @@ describe("user administration", () => {
     const dave = (await (
       await createUser({ username: "erin", password: "long-enough-pw", role: "admin" })
     ).json()) as { id: number };
-    const erinLogin = (await (
-      await hub.request("/api/v1/auth/login", {
-        method: "POST",
-        json: { username: "erin", password: "long-enough-pw" },
-      })
-    ).json()) as { token: string };
-    const { key } = (await (
-      await hub.request("/api/v1/api-keys", {
-        method: "POST",
-        token: erinLogin.token,
-        json: { name: "erin", role: "admin" },
-      })
-    ).json()) as { key: string };
+    const erinLogin = await hub.requestJson<{ token: string }>("/api/v1/auth/login", {
+      method: "POST",
+      json: { username: "erin", password: "long-enough-pw" },
+    });
+    const { key } = await hub.requestJson<{ key: string }>("/api/v1/api-keys", {
+      method: "POST",
+      token: erinLogin.token,
+      json: { name: "erin", role: "admin" },
+    });
     expect((await hub.request("/api/v1/users", { token: key })).status).toBe(200);
     await hub.request(`/api/v1/users/${dave.id}`, {
       method: "PATCH",

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   backupSetSegments,
   backupSets,
@@ -7,34 +7,33 @@ import {
   pools,
   tapes,
 } from "../../functions/db/schema/index.ts";
-import { fakeAgent } from "../helpers/fake-agent.ts";
-import { createTestHub, type TestHub } from "../helpers/hub.ts";
+import { fileEntry } from "../helpers/catalog-rows.ts";
+import { agentWithActiveTape, type fakeAgent } from "../helpers/fake-agent.ts";
+import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
 describe("verify work orders on the hub", () => {
   let hub: TestHub;
   let admin: string;
   let agent: Awaited<ReturnType<typeof fakeAgent>>;
   let poolId: number;
+  hubWithAdminForEachTest({ POLL_INTERVAL_MS: "20" }, (fixture) => ({ hub, admin } = fixture));
   beforeEach(async () => {
-    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
-    admin = await hub.tokenFor("admin");
-    const { enrollmentToken } = (await (
-      await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "host" } })
-    ).json()) as { enrollmentToken: string };
-    agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
-    await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
     const now = new Date();
     const [pool] = await hub.ctx.db
       .insert(pools)
       .values({ name: "Weekly", createdAt: now, updatedAt: now })
       .returning();
     poolId = pool?.id as number;
-    await hub.ctx.db
-      .update(tapes)
-      .set({ label: "L00001L9", uuid: "u-1", state: "active", poolId })
-      .where(eq(tapes.barcode, "L00001L9"));
+    agent = await agentWithActiveTape(hub, "L00001L9", { poolId });
   });
-  afterEach(() => hub.close());
+
+  /** A verify job of the pool, through the API. */
+  const verifyJob = () =>
+    hub.requestJson<{ id: number; kind: string; sourceId: number | null }>("/api/v1/jobs", {
+      method: "POST",
+      token: admin,
+      json: { name: "V", kind: "verify", poolId },
+    });
 
   async function completeSet(jobId: number | null, startedAt: Date, verifiedAt: Date | null = null) {
     const tape = await hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, "L00001L9") });
@@ -64,21 +63,7 @@ describe("verify work orders on the hub", () => {
       complete: true,
       createdAt: startedAt,
     });
-    await hub.ctx.db.insert(catalogEntries).values({
-      setId,
-      dir: "srv",
-      name: "a.txt",
-      type: "file",
-      size: 5,
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      mtime: 1,
-      sha256: "a".repeat(64),
-      offset: 0,
-      segment: 0,
-      endSegment: 0,
-    });
+    await hub.ctx.db.insert(catalogEntries).values(fileEntry(setId, "srv", "a.txt"));
     return setId;
   }
 
@@ -92,19 +77,13 @@ describe("verify work orders on the hub", () => {
   }
 
   const getSet = async (id: number) =>
-    (await (await hub.request(`/api/v1/sets/${id}`, { token: admin })).json()) as {
+    await hub.requestJson<{
       verifiedAt: string | null;
       verifyResult: string | null;
-    };
+    }>(`/api/v1/sets/${id}`, { token: admin });
 
   it("queues a signed verify order for the agent holding the tape and records passed and damage on the set", async () => {
-    const job = (await (
-      await hub.request("/api/v1/jobs", {
-        method: "POST",
-        token: admin,
-        json: { name: "V", kind: "verify", poolId },
-      })
-    ).json()) as { id: number; kind: string; sourceId: number | null };
+    const job = await verifyJob();
     expect(job).toMatchObject({ kind: "verify", sourceId: null });
     const setId = await completeSet(job.id, new Date("2026-01-01T00:00:00Z"));
 
@@ -153,30 +132,24 @@ describe("verify work orders on the hub", () => {
     });
     expect((await getSet(setId)).verifyResult).toBe("1 file damaged: srv/a.txt (tape L00001L9)");
     const secondRun = ((await again.json()) as { run: { id: number } }).run.id;
-    const runAfter = (await (await hub.request(`/api/v1/runs/${secondRun}`, { token: admin })).json()) as {
+    const runAfter = await hub.requestJson<{
       state: string;
-    };
+    }>(`/api/v1/runs/${secondRun}`, { token: admin });
     expect(runAfter.state).toBe("failed");
     // Retrying the failed verify verifies the same set again, not a backup of the set's job.
     const retried = await hub.request(`/api/v1/runs/${secondRun}/retry`, { method: "POST", token: admin });
     expect(retried.status).toBe(202);
     expect(await retried.json()).toMatchObject({ kind: "verify", setId, retryOf: secondRun });
-    const listed = (await (await hub.request("/api/v1/sets", { token: admin })).json()) as {
+    const listed = await hub.requestJson<{
       items: { id: number; verifyResult: string | null; verifiedAt: string | null }[];
-    };
+    }>("/api/v1/sets", { token: admin });
     expect(listed.items.find((s) => s.id === setId)).toMatchObject({
       verifyResult: "1 file damaged: srv/a.txt (tape L00001L9)",
     });
   });
 
   it("rolls through a pool: each run of a verify job takes the set verified longest ago, never-verified first", async () => {
-    const job = (await (
-      await hub.request("/api/v1/jobs", {
-        method: "POST",
-        token: admin,
-        json: { name: "V", kind: "verify", poolId },
-      })
-    ).json()) as { id: number };
+    const job = await verifyJob();
     const recent = await completeSet(
       job.id,
       new Date("2026-01-03T00:00:00Z"),
@@ -225,17 +198,13 @@ describe("verify work orders on the hub", () => {
   });
 
   it("seals an encrypted set's data key to the agent in the verify order", async () => {
-    const key = (await (
-      await hub.request("/api/v1/encryption-keys", { method: "POST", token: admin, json: { name: "k" } })
-    ).json()) as { fingerprint: string };
+    const key = await hub.requestJson<{ fingerprint: string }>("/api/v1/encryption-keys", {
+      method: "POST",
+      token: admin,
+      json: { name: "k" },
+    });
     const setId = await completeSet(null, new Date());
-    const job = (await (
-      await hub.request("/api/v1/jobs", {
-        method: "POST",
-        token: admin,
-        json: { name: "V", kind: "verify", poolId },
-      })
-    ).json()) as { id: number };
+    const job = await verifyJob();
     await hub.ctx.db
       .update(backupSets)
       .set({ jobId: job.id, encryption: "aes-256-gcm", encryptionKeyFingerprint: key.fingerprint })
@@ -253,21 +222,15 @@ describe("verify work orders on the hub", () => {
 
   it("creates a verify job from the jobs page form with no source, and lists it as verifying its pool", async () => {
     const op = await hub.tokenFor("operator");
-    const created = await hub.request("/jobs", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
-      body: new URLSearchParams({
-        name: "Verify weekly",
-        kind: "verify",
-        poolId: String(poolId),
-        sourceId: "",
-      }).toString(),
-      token: op,
-    });
+    const created = await hub.postForm(
+      "/jobs",
+      { name: "Verify weekly", kind: "verify", poolId: String(poolId), sourceId: "" },
+      op,
+    );
     expect(created.status).toBe(201);
-    const jobs = (await (await hub.request("/api/v1/jobs", { token: admin })).json()) as {
+    const jobs = await hub.requestJson<{
       items: { name: string; kind: string; sourceId: number | null; poolId: number }[];
-    };
+    }>("/api/v1/jobs", { token: admin });
     expect(jobs.items.find((j) => j.name === "Verify weekly")).toMatchObject({
       kind: "verify",
       sourceId: null,

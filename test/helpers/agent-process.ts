@@ -42,19 +42,24 @@ export type HubProcess = {
   process: Spawned;
   admin: string;
   api<T = unknown>(method: string, path: string, json?: unknown): Promise<{ status: number; body: T }>;
+  /** Stops the hub and starts it again on the same catalog and port, as a service manager would. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 };
 
-/** The real hub (`tsx functions/node.ts`) on an ephemeral loopback port with a temp catalog. */
-export async function startHubProcess(): Promise<HubProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "tb-agent-hub-"));
-  const hub = spawnProcess(TSX, ["functions/node.ts"], {
-    PORT: "0",
+const spawnHub = (dir: string, port: string) =>
+  spawnProcess(TSX, ["functions/node.ts"], {
+    PORT: port,
     DATA_DIR: dir,
     TAPEBACKARR_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
     BCRYPT_COST: "4",
     POLL_INTERVAL_MS: "50",
   });
+
+/** The real hub (`tsx functions/node.ts`) on an ephemeral loopback port with a temp catalog. */
+export async function startHubProcess(): Promise<HubProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "tb-agent-hub-"));
+  const hub = spawnHub(dir, "0");
   const url = (await hub.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
   const call = async <T>(method: string, path: string, json?: unknown, token?: string) => {
     const res = await fetch(`${url}${path}`, {
@@ -79,6 +84,11 @@ export async function startHubProcess(): Promise<HubProcess> {
     process: hub,
     admin,
     api: (method, path, json) => call(method, path, json, admin),
+    async restart() {
+      await handle.process.stop();
+      handle.process = spawnHub(dir, new URL(url).port);
+      await handle.process.waitFor(/ready: open/);
+    },
     async stop() {
       // The process may have been replaced (a test restarting the hub on the same catalog).
       await handle.process.stop();

@@ -1,6 +1,9 @@
+import { eq } from "drizzle-orm";
 import { compactDecrypt, compactVerify, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
+import { afterEach, beforeEach } from "vitest";
 import { AGENT_TOKEN_AUDIENCE, type DriveReport, OrderClaims } from "../../contracts/agent-protocol.ts";
-import type { TestHub } from "./hub.ts";
+import { tapes } from "../../functions/db/schema/index.ts";
+import { createTestHub, type TestHub } from "./hub.ts";
 
 /**
  * An agent made of the protocol alone (keys, tokens, JSON): drives the hub's /agent/v1 side
@@ -82,12 +85,53 @@ export async function fakeAgent(
 /** An agent named `name`, created by the admin and enrolled with one drive holding `barcode`. */
 export async function enrolledAgentWithDrive(hub: TestHub, name: string, barcode: string) {
   const admin = await hub.tokenFor("admin");
-  const created = (await (
-    await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name } })
-  ).json()) as { enrollmentToken: string };
+  const created = await hub.requestJson<{ enrollmentToken: string }>("/api/v1/agents", {
+    method: "POST",
+    token: admin,
+    json: { name },
+  });
   const agent = await fakeAgent(hub, created.enrollmentToken, [{ loadedBarcode: barcode }]);
-  const drives = (await (await hub.request("/api/v1/drives", { token: admin })).json()) as {
+  const drives = await hub.requestJson<{
     items: { id: number }[];
-  };
+  }>("/api/v1/drives", { token: admin });
   return { admin, agent, driveId: drives.items[0]?.id as number };
+}
+
+/**
+ * The agent "host", enrolled with one drive holding `barcode` and reported by a heartbeat; that
+ * tape in the catalog labelled `barcode` (uuid "u-1") and active, with `tape` on top (its pool).
+ */
+export async function agentWithActiveTape(
+  hub: TestHub,
+  barcode: string,
+  tape: Partial<typeof tapes.$inferInsert> = {},
+) {
+  const { agent } = await enrolledAgentWithDrive(hub, "host", barcode);
+  await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
+  await hub.ctx.db
+    .update(tapes)
+    .set({ label: barcode, uuid: "u-1", state: "active", ...tape })
+    .where(eq(tapes.barcode, barcode));
+  return agent;
+}
+
+/**
+ * Gives each test of the describe block a fresh hub (orders polled every 20 ms) with the agent
+ * "tapehost" enrolled, its one drive holding TB0001L9, handed to `use` before the test; the hub
+ * is closed after it.
+ */
+export function hubWithDriveAgentForEachTest(
+  use: (fixture: {
+    hub: TestHub;
+    admin: string;
+    agent: Awaited<ReturnType<typeof fakeAgent>>;
+    driveId: number;
+  }) => void,
+): void {
+  let hub: TestHub | undefined;
+  beforeEach(async () => {
+    hub = await createTestHub({ POLL_INTERVAL_MS: "20" });
+    use({ hub, ...(await enrolledAgentWithDrive(hub, "tapehost", "TB0001L9")) });
+  });
+  afterEach(() => hub?.close());
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { afterEach, beforeEach } from "vitest";
 import { createApp, type HubApp } from "../../functions/app.ts";
 import { parseConfig } from "../../functions/config.ts";
 import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
@@ -26,6 +27,20 @@ export interface TestHub extends HubApp {
   request(
     path: string,
     init?: RequestInit & { json?: unknown; token?: string; ip?: string },
+  ): Promise<Response>;
+  /** `request`, and the answer's body parsed as JSON, whatever its status. */
+  requestJson<T>(
+    path: string,
+    init?: RequestInit & { json?: unknown; token?: string; ip?: string },
+  ): Promise<T>;
+  /**
+   * POSTs a form as htmx does (urlencoded, HX-Request), as `token` when given; a string body is sent
+   * as it is.
+   */
+  postForm(
+    path: string,
+    form: string | Record<string, string> | [string, string][],
+    token?: string,
   ): Promise<Response>;
   /** Signs in as the test user of the role (created on first use) and returns its cached bearer token. */
   tokenFor(role: Role): Promise<string>;
@@ -106,6 +121,15 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
     dir,
     logs,
     request,
+    postForm: (path, form, token) =>
+      request(path, {
+        method: "POST",
+        ...(token ? { token } : {}),
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body: typeof form === "string" ? form : new URLSearchParams(form).toString(),
+      }),
+    requestJson: async <T>(...args: Parameters<TestHub["request"]>) =>
+      (await (await request(...args)).json()) as T,
     advanceClock: (ms) => {
       offset += ms;
     },
@@ -122,6 +146,22 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Gives each test of the describe block a fresh hub (`env` as for createTestHub) and the admin's
+ * token, handed to `use` before the test; the hub is closed after it.
+ */
+export function hubWithAdminForEachTest(
+  env: Record<string, string>,
+  use: (fixture: { hub: TestHub; admin: string }) => void,
+): void {
+  let hub: TestHub | undefined;
+  beforeEach(async () => {
+    hub = await createTestHub(env);
+    use({ hub, admin: await hub.tokenFor("admin") });
+  });
+  afterEach(() => hub?.close());
 }
 
 /** The error body every API failure shares. */

@@ -5,6 +5,7 @@ import { executeRestore } from "../../drive-agent/orders/restore.ts";
 import { executeScan } from "../../drive-agent/orders/scan.ts";
 import type { BackupExecutor } from "../../drive-agent/orders/types.ts";
 import { executeVerify } from "../../drive-agent/orders/verify.ts";
+import { NO_PROGRESS } from "./progress.ts";
 
 /**
  * The real agent runtime with a stand-in backup executor that runs until it is stopped
@@ -18,14 +19,8 @@ const slowBackup: BackupExecutor = async (order, ctx) => {
     bytesDone += 1024;
     await ctx.reporter.progress({
       state: "running",
+      ...NO_PROGRESS,
       bytesDone,
-      bytesTotal: null,
-      filesDone: 0,
-      filesTotal: null,
-      currentPath: null,
-      rateBytesPerSec: null,
-      etaSeconds: null,
-      tapeBarcode: null,
       message: null,
     });
     await new Promise<void>((resolve) => {

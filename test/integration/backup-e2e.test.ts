@@ -8,7 +8,6 @@ import {
   mkdtemp,
   readdir,
   readFile,
-  rm,
   symlink,
   unlink,
   utimes,
@@ -19,29 +18,15 @@ import { join, relative } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
-import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
-import {
-  agentCli,
-  HUB_ADMIN_PASSWORD,
-  type HubProcess,
-  spawnAgent,
-  startHubProcess,
-} from "../helpers/agent-process.ts";
-import { type Spawned, spawnProcess, TSX } from "../helpers/process.ts";
+import { type HubProcess, spawnAgent } from "../helpers/agent-process.ts";
+import * as e2e from "../helpers/e2e.ts";
+import type { Spawned } from "../helpers/process.ts";
 
 /**
  * Issue 4's proof: the real hub process and the real drive-agent process over loopback, on a
  * virtual library, backing up a generated tree with real tar, zstd and mbuffer.
  */
 
-type Run = {
-  id: number;
-  state: string;
-  setId: number | null;
-  finishedAt: string | null;
-  bytesDone: number;
-  error: string | null;
-};
 type Entry = {
   dir: string;
   name: string;
@@ -139,22 +124,9 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     ).rows as unknown as Entry[];
   const pathOf = (e: Entry) => (e.dir ? `${e.dir}/${e.name}` : e.name);
 
-  async function finished(runId: number): Promise<Run> {
-    return vi.waitFor(
-      async () => {
-        const run = (await api<Run>("GET", `/api/v1/runs/${runId}`)).body;
-        if (!run.finishedAt) throw new Error(`run ${runId} is ${run.state}`);
-        return run;
-      },
-      { timeout: 240_000, interval: 250 },
-    );
-  }
+  const finished = (runId: number) => e2e.runFinished(hub, runId);
 
-  async function runJob(jobId: number): Promise<Run> {
-    const queued = await api<Run>("POST", `/api/v1/jobs/${jobId}/run`);
-    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
-    return finished(queued.body.id);
-  }
+  const runJob = (jobId: number) => e2e.runJobToEnd(hub, jobId);
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "tb-e2e-"));
@@ -170,73 +142,29 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
       capacityBytes: 96 << 20,
       earlyWarningBytes: 8 << 20,
     });
-    hub = await startHubProcess();
+    ({ hub, agent, agentId } = await e2e.startHubWithVtlAgent({ name: "e2e-host", stateDir, lib }));
     catalog = createClient({ url: `file:${join(hub.dir, "tapebackarr.db")}` });
-    const created = await api<{ agent: { id: string }; enrollmentToken: string }>("POST", "/api/v1/agents", {
-      name: "e2e-host",
-    });
-    agentId = created.body.agent.id;
-    const enrolled = await agentCli(
-      "enroll",
-      "--hub",
-      hub.url,
-      "--token",
-      created.body.enrollmentToken,
-      "--state-dir",
-      stateDir,
-      "--vtl",
-      lib,
-    );
-    expect(enrolled.exitCode, enrolled.stderr).toBe(0);
-    agent = spawnAgent(stateDir);
-    await agent.waitFor(/"msg":"agent started"/);
 
-    poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "E2E" })).body.id;
-    const tapes = (await api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
-      .items;
+    let tapes: unknown[];
+    ({ poolId, tapes } = await e2e.labelEveryTape(hub, "E2E"));
     expect(tapes.length).toBe(6);
-    for (const tape of tapes) {
-      expect((await api("POST", `/api/v1/tapes/${tape.id}/label`, { poolId })).status).toBe(202);
-      await vi.waitFor(
-        async () => {
-          const t = (await api<{ state: string }>("GET", `/api/v1/tapes/${tape.id}`)).body;
-          if (t.state !== "active") throw new Error(`${tape.barcode} is ${t.state}`);
-        },
-        { timeout: 60_000, interval: 200 },
-      );
-    }
   }, 300_000);
 
-  afterAll(async () => {
-    catalog?.close();
-    await agent?.stop();
-    await hub?.stop();
-    await rm(root, { recursive: true, force: true });
-    expect(await listChildProcesses()).toEqual([]);
-  });
+  afterAll(() => e2e.tearDown(root, catalog, agent, hub));
 
   let sourceId: number;
   let incrementalJobId: number;
   let fullSetId: number;
 
   it("backs up the whole tree across two tapes: every path catalogued, every sha256 right, the unreadable socket a warning", async () => {
-    sourceId = (
-      await api<{ id: number }>("POST", "/api/v1/sources", {
-        name: "Tree",
-        kind: "local",
-        paths: [src],
-        agentId,
-      })
-    ).body.id;
-    incrementalJobId = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", {
-        name: "Tree nightly",
-        sourceId,
-        poolId,
-        backupType: "incremental",
-        compression: "zstd",
-      })
-    ).body.id;
+    sourceId = await e2e.createLocalSource(hub, "Tree", src, agentId);
+    incrementalJobId = await e2e.createJob(hub, {
+      name: "Tree nightly",
+      sourceId,
+      poolId,
+      backupType: "incremental",
+      compression: "zstd",
+    });
     const run = await runJob(incrementalJobId);
     expect(run.state, run.error ?? "").toBe("completed-with-warnings");
     fullSetId = run.setId as number;
@@ -310,25 +238,15 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
     await mkdir(secret);
     await writeFile(join(secret, "plans.txt"), `${MARKER}\n`.repeat(5_000));
     const keyId = (await api<{ id: number }>("POST", "/api/v1/encryption-keys", { name: "vault" })).body.id;
-    const sid = (
-      await api<{ id: number }>("POST", "/api/v1/sources", {
-        name: "Secret",
-        kind: "local",
-        paths: [secret],
-        agentId,
-      })
-    ).body.id;
-    const job = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", {
-        name: "Secret",
-        sourceId: sid,
-        poolId,
-        compression: "none",
-        encryption: "aes-256-gcm",
-        encryptionKeyId: keyId,
-      })
-    ).body;
-    const run = await runJob(job.id);
+    const jobId = await e2e.createJob(hub, {
+      name: "Secret",
+      sourceId: await e2e.createLocalSource(hub, "Secret", secret, agentId),
+      poolId,
+      compression: "none",
+      encryption: "aes-256-gcm",
+      encryptionKeyId: keyId,
+    });
+    const run = await runJob(jobId);
     expect(run.state, run.error ?? "").toBe("completed");
     const set = (
       await api<{ encryption: string; segments: { barcode: string; fileNumber: number }[] }>(
@@ -350,14 +268,12 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   }, 300_000);
 
   /** A new full job of the tree, run until the agent has written bytes: the moment to break things. */
-  async function startFullRunMidway(name: string): Promise<Run> {
-    const job = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", { name, sourceId, poolId, compression: "zstd" })
-    ).body;
-    const queued = (await api<Run>("POST", `/api/v1/jobs/${job.id}/run`)).body;
+  async function startFullRunMidway(name: string): Promise<e2e.E2eRun> {
+    const jobId = await e2e.createJob(hub, { name, sourceId, poolId, compression: "zstd" });
+    const queued = (await api<e2e.E2eRun>("POST", `/api/v1/jobs/${jobId}/run`)).body;
     await vi.waitFor(
       async () => {
-        const run = (await api<Run>("GET", `/api/v1/runs/${queued.id}`)).body;
+        const run = (await api<e2e.E2eRun>("GET", `/api/v1/runs/${queued.id}`)).body;
         if (run.state !== "running" || run.bytesDone === 0)
           throw new Error(`run is ${run.state}, ${run.bytesDone} bytes`);
       },
@@ -377,7 +293,7 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
       "incomplete",
     );
 
-    const retry = await api<Run>("POST", `/api/v1/runs/${queued.id}/retry`);
+    const retry = await api<e2e.E2eRun>("POST", `/api/v1/runs/${queued.id}/retry`);
     expect(retry.status).toBe(202);
     const done = await finished(retry.body.id);
     expect(done.state, done.error ?? "").toBe("completed-with-warnings");
@@ -387,16 +303,7 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   it("a hub restarted mid-backup loses nothing: the agent retries its reports and the set completes", async () => {
     const queued = await startFullRunMidway("Tree again");
     // Same catalog, same port: what an operator's service manager does on a restart.
-    const port = new URL(hub.url).port;
-    await hub.process.stop();
-    hub.process = spawnProcess(TSX, ["functions/node.ts"], {
-      PORT: port,
-      DATA_DIR: hub.dir,
-      TAPEBACKARR_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
-      BCRYPT_COST: "4",
-      POLL_INTERVAL_MS: "50",
-    });
-    await hub.process.waitFor(/ready: open/);
+    await hub.restart();
     const done = await finished(queued.id);
     expect(done.state, done.error ?? "").toBe("completed-with-warnings");
     const set = (await api<{ state: string; fileCount: number }>("GET", `/api/v1/sets/${done.setId}`)).body;

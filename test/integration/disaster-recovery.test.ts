@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
-import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
-import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "../helpers/agent-process.ts";
+import { type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
+import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 
 /**
@@ -15,13 +15,6 @@ import type { Spawned } from "../helpers/process.ts";
  * fresh hub, enroll the agent again, scan the tapes, restore.
  */
 
-type Run = {
-  id: number;
-  state: string;
-  setId: number | null;
-  finishedAt: string | null;
-  error: string | null;
-};
 type SetView = {
   id: number;
   uuid: string;
@@ -56,16 +49,7 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
 
   const api = <T>(method: string, path: string, json?: unknown) => hub.api<T>(method, path, json);
 
-  async function finished(runId: number): Promise<Run> {
-    return vi.waitFor(
-      async () => {
-        const run = (await api<Run>("GET", `/api/v1/runs/${runId}`)).body;
-        if (!run.finishedAt) throw new Error(`run ${runId} is ${run.state}`);
-        return run;
-      },
-      { timeout: 240_000, interval: 250 },
-    );
-  }
+  const finished = (runId: number) => e2e.runFinished(hub, runId);
 
   /** Every entry of a set, read from the hub's catalog file, keyed by path. */
   async function entriesOf(setId: number): Promise<Map<string, Entry>> {
@@ -93,40 +77,11 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
     }
   }
 
-  async function enroll(force: boolean): Promise<void> {
-    const created = await api<{ enrollmentToken: string }>("POST", "/api/v1/agents", { name: "dr-host" });
-    const enrolled = await agentCli(
-      "enroll",
-      "--hub",
-      hub.url,
-      "--token",
-      created.body.enrollmentToken,
-      "--state-dir",
-      stateDir,
-      "--vtl",
-      lib,
-      ...(force ? ["--force"] : []),
-    );
-    expect(enrolled.exitCode, enrolled.stderr).toBe(0);
-    agent = spawnAgent(stateDir);
-    await agent.waitFor(/"msg":"agent started"/);
-  }
-
   async function backUp(name: string, path: string, extra: Record<string, unknown>): Promise<SetView> {
     const agents = (await api<{ items: { id: string }[] }>("GET", "/api/v1/agents")).body.items;
-    const sourceId = (
-      await api<{ id: number }>("POST", "/api/v1/sources", {
-        name,
-        kind: "local",
-        paths: [path],
-        agentId: agents[0]?.id,
-      })
-    ).body.id;
+    const sourceId = await e2e.createLocalSource(hub, name, path, agents[0]?.id);
     const poolId = (await api<{ items: { id: number }[] }>("GET", "/api/v1/pools")).body.items[0]?.id;
-    const job = (await api<{ id: number }>("POST", "/api/v1/jobs", { name, sourceId, poolId, ...extra }))
-      .body;
-    const queued = await api<Run>("POST", `/api/v1/jobs/${job.id}/run`);
-    const run = await finished(queued.body.id);
+    const run = await e2e.runJobToEnd(hub, await e2e.createJob(hub, { name, sourceId, poolId, ...extra }));
     expect(run.state, run.error ?? "").toBe("completed");
     const set = (await api<SetView>("GET", `/api/v1/sets/${run.setId}`)).body;
     before.set(set.uuid, { set, entries: await entriesOf(set.id) });
@@ -156,35 +111,16 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
       capacityBytes: 24 << 20,
       earlyWarningBytes: 4 << 20,
     });
-    hub = await startHubProcess();
-    await enroll(false);
-    const poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "Vault" })).body.id;
-    const tapes = (await api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
-      .items;
-    expect(tapes).toHaveLength(3);
-    for (const tape of tapes) {
-      expect((await api("POST", `/api/v1/tapes/${tape.id}/label`, { poolId })).status).toBe(202);
-      await vi.waitFor(
-        async () => {
-          const t = (await api<{ state: string }>("GET", `/api/v1/tapes/${tape.id}`)).body;
-          if (t.state !== "active") throw new Error(`${tape.barcode} is ${t.state}`);
-        },
-        { timeout: 60_000, interval: 200 },
-      );
-    }
+    ({ hub, agent } = await e2e.startHubWithVtlAgent({ name: "dr-host", stateDir, lib }));
+    expect((await e2e.labelEveryTape(hub, "Vault")).tapes).toHaveLength(3);
   }, 300_000);
 
-  afterAll(async () => {
-    await agent?.stop();
-    await hub?.stop();
-    await rm(root, { recursive: true, force: true });
-    expect(await listChildProcesses()).toEqual([]);
-  });
+  afterAll(() => e2e.tearDown(root, agent, hub));
 
   let driveId: number;
   /** Scans one cartridge through the API and returns its run's log messages. */
   async function scan(barcode: string): Promise<string[]> {
-    const queued = await api<Run>("POST", `/api/v1/drives/${driveId}/scan`, { barcode });
+    const queued = await api<e2e.E2eRun>("POST", `/api/v1/drives/${driveId}/scan`, { barcode });
     expect(queued.status, JSON.stringify(queued.body)).toBe(202);
     const run = await finished(queued.body.id);
     expect(run.state, run.error ?? "").toBe("completed");
@@ -194,7 +130,7 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
   }
 
   async function restore(setId: number, path: string, destination: string) {
-    return api<{ run: Run; error?: { message: string } }>("POST", "/api/v1/restores", {
+    return api<{ run: e2e.E2eRun; error?: { message: string } }>("POST", "/api/v1/restores", {
       setId,
       paths: [path],
       destination,
@@ -231,7 +167,7 @@ describe("disaster recovery: rebuild the catalog from tapes", () => {
     await hub.stop();
     hub = await startHubProcess();
     expect((await api<{ items: unknown[] }>("GET", "/api/v1/sets")).body.items).toEqual([]);
-    await enroll(true);
+    ({ agent } = await e2e.enrollRealAgent(hub, { name: "dr-host", stateDir, lib, force: true }));
     driveId = await vi.waitFor(
       async () => {
         const drives = (await api<{ items: { id: number }[] }>("GET", "/api/v1/drives")).body.items;

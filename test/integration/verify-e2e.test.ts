@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
-import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
-import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "../helpers/agent-process.ts";
+import type { HubProcess } from "../helpers/agent-process.ts";
+import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 
 /**
@@ -14,13 +14,6 @@ import type { Spawned } from "../helpers/process.ts";
  * library; a byte flipped on the tape afterwards is found, and named by file and tape.
  */
 
-type Run = {
-  id: number;
-  state: string;
-  setId: number | null;
-  finishedAt: string | null;
-  error: string | null;
-};
 type SetView = {
   verifiedAt: string | null;
   verifyResult: string | null;
@@ -36,17 +29,9 @@ describe("verify end to end: real hub, real drive-agent, virtual library", () =>
   let setId: number;
 
   const api = <T>(method: string, path: string, json?: unknown) => hub.api<T>(method, path, json);
-  const finished = (runId: number) =>
-    vi.waitFor(
-      async () => {
-        const run = (await api<Run>("GET", `/api/v1/runs/${runId}`)).body;
-        if (!run.finishedAt) throw new Error(`run ${runId} is ${run.state}`);
-        return run;
-      },
-      { timeout: 120_000, interval: 200 },
-    );
+  const finished = (runId: number) => e2e.runFinished(hub, runId, { timeout: 120_000, interval: 200 });
   const verify = async () => {
-    const started = await api<{ run: Run }>("POST", `/api/v1/sets/${setId}/verify`);
+    const started = await api<{ run: e2e.E2eRun }>("POST", `/api/v1/sets/${setId}/verify`);
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     return finished(started.body.run.id);
   };
@@ -61,66 +46,21 @@ describe("verify end to end: real hub, real drive-agent, virtual library", () =>
         await writeFile(join(src, dir, `f-${i}.bin`), randomBytes(50_000 + i * 997));
     }
     await initLibrary({ dir: lib, drives: 1, slots: 4, cartridges: 2, capacityBytes: 64 << 20 });
-    hub = await startHubProcess();
-    const created = await api<{ agent: { id: string }; enrollmentToken: string }>("POST", "/api/v1/agents", {
+    let agentId: string;
+    ({ hub, agent, agentId } = await e2e.startHubWithVtlAgent({
       name: "verify-host",
-    });
-    const stateDir = join(root, "agent");
-    const enrolled = await agentCli(
-      "enroll",
-      "--hub",
-      hub.url,
-      // "=": a base64url token may start with "-", which would read as an option.
-      `--token=${created.body.enrollmentToken}`,
-      "--state-dir",
-      stateDir,
-      "--vtl",
+      stateDir: join(root, "agent"),
       lib,
-    );
-    expect(enrolled.exitCode, enrolled.stderr).toBe(0);
-    agent = spawnAgent(stateDir);
-    await agent.waitFor(/"msg":"agent started"/);
-    const poolId = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "Verify" })).body.id;
-    const tapes = (await api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
-      .items;
-    for (const tape of tapes) {
-      expect((await api("POST", `/api/v1/tapes/${tape.id}/label`, { poolId })).status).toBe(202);
-      await vi.waitFor(
-        async () => {
-          const t = (await api<{ state: string }>("GET", `/api/v1/tapes/${tape.id}`)).body;
-          if (t.state !== "active") throw new Error(`${tape.barcode} is ${t.state}`);
-        },
-        { timeout: 60_000, interval: 200 },
-      );
-    }
-    const sourceId = (
-      await api<{ id: number }>("POST", "/api/v1/sources", {
-        name: "Tree",
-        kind: "local",
-        paths: [src],
-        agentId: created.body.agent.id,
-      })
-    ).body.id;
-    const jobId = (
-      await api<{ id: number }>("POST", "/api/v1/jobs", {
-        name: "Tree",
-        sourceId,
-        poolId,
-        compression: "none",
-      })
-    ).body.id;
-    const queued = await api<Run>("POST", `/api/v1/jobs/${jobId}/run`);
-    const backup = await finished(queued.body.id);
+    }));
+    const { poolId } = await e2e.labelEveryTape(hub, "Verify");
+    const sourceId = await e2e.createLocalSource(hub, "Tree", src, agentId);
+    const jobId = await e2e.createJob(hub, { name: "Tree", sourceId, poolId, compression: "none" });
+    const backup = await e2e.runJobToEnd(hub, jobId, { timeout: 120_000, interval: 200 });
     expect(backup.state, backup.error ?? "").toBe("completed");
     setId = backup.setId as number;
   }, 240_000);
 
-  afterAll(async () => {
-    await agent?.stop();
-    await hub?.stop();
-    await rm(root, { recursive: true, force: true });
-    expect(await listChildProcesses()).toEqual([]);
-  });
+  afterAll(() => e2e.tearDown(root, agent, hub));
 
   it("reads the set back and records passed with the date on the set", async () => {
     const before = Date.now();

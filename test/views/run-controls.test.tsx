@@ -1,19 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { RunLive } from "../../views/pages/run.tsx";
+import { NO_PROGRESS } from "../helpers/progress.ts";
 
 const base = {
   id: 7,
   jobName: "Nightly",
   kind: "backup",
   state: "running",
-  bytesDone: 0,
-  bytesTotal: null,
-  filesDone: 0,
-  filesTotal: null,
-  currentPath: null,
-  rateBytesPerSec: null,
-  etaSeconds: null,
-  tapeBarcode: null,
+  ...NO_PROGRESS,
   operatorMessage: null,
   queuedAt: new Date(0),
   startedAt: null,

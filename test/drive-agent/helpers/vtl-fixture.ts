@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
 import { initLibrary, loadCartridge } from "../../../drive-agent/drives/vtl/library.ts";
 import { VtlDrive } from "../../../drive-agent/drives/vtl/vtl-drive.ts";
 
@@ -26,6 +27,23 @@ export async function createTestLibrary(
 export async function openLoadedDrive(library: TestLibrary, slot = 1, index = 0): Promise<VtlDrive> {
   await loadCartridge({ dir: library.dir, slot, drive: index });
   return VtlDrive.open({ dir: library.dir, index });
+}
+
+/**
+ * Gives each test of the file a fresh library with slot 1 loaded in drive 0 (handed to `use`
+ * before the test), and closes the drive and removes the library after it.
+ */
+export function loadedDriveForEachTest(use: (fixture: { library: TestLibrary; drive: VtlDrive }) => void) {
+  let fixture: { library: TestLibrary; drive: VtlDrive } | undefined;
+  beforeEach(async () => {
+    const library = await createTestLibrary();
+    fixture = { library, drive: await openLoadedDrive(library) };
+    use(fixture);
+  });
+  afterEach(async () => {
+    await fixture?.drive.close();
+    await fixture?.library.cleanup();
+  });
 }
 
 /** A small tree to back up, with names an operator's shell and an HTML page must both survive. */

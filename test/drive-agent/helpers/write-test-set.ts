@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { lstat, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { LABEL_BLOCK_SIZE } from "../../../contracts/label.ts";
 import { encodeToc, TOC_MAGIC, TOC_VERSION, type Toc, type TocFile } from "../../../contracts/toc.ts";
 import { DEFAULT_BLOCK_SIZE, type Drive } from "../../../drive-agent/drives/drive.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
@@ -76,6 +77,28 @@ async function describeFile(src: string, path: string, byteOffset: number): Prom
     position: { byteOffset, block: Math.floor(byteOffset / DEFAULT_BLOCK_SIZE) },
     ...(type === "symlink" ? { linkTarget: await readlink(full) } : {}),
   };
+}
+
+/**
+ * Writes `src` as a plain GNU tar data file in 64 KiB records with no TOC after it, as Go
+ * TapeBackarr, plain tar or a set cut short leaves one; the archive is `name` in `workDir`.
+ */
+export async function writePlainTar(drive: Drive, src: string, workDir: string, name: string): Promise<void> {
+  const archive = join(workDir, name);
+  await mustRun(["tar", "-c", "-b", String(DEFAULT_BLOCK_SIZE / 512), "-f", archive, "-C", src, "."]);
+  const data = await drive.openWriteStream();
+  await pipeline(createReadStream(archive), data.stream);
+  await data.done;
+}
+
+/** The short label an older Go TapeBackarr wrote: one 512-byte block `TAPEBACKARR|label|time`, a mark. */
+export async function writeGoShortLabel(drive: Drive, label: string, timestamp: number): Promise<void> {
+  await drive.setBlockSize(LABEL_BLOCK_SIZE);
+  const block = Buffer.alloc(LABEL_BLOCK_SIZE);
+  block.write(`TAPEBACKARR|${label}|${timestamp}`);
+  await drive.write(block);
+  await drive.writeFileMarks(1);
+  await drive.setBlockSize(DEFAULT_BLOCK_SIZE);
 }
 
 async function mustRun(argv: [string, ...string[]]): Promise<string> {

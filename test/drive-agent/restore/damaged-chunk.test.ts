@@ -2,15 +2,14 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RestoreOrderBody, RestoreTape, VerifyOrderBody } from "../../../contracts/agent-protocol.ts";
+import type { RestoreOrderBody, VerifyOrderBody } from "../../../contracts/agent-protocol.ts";
 import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
 import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
 import { createVerifyExecutor } from "../../../drive-agent/orders/verify.ts";
 import { decodeSetToc, type SetToc } from "../../../drive-agent/tape/set-toc.ts";
 import { listChildProcesses } from "../helpers/child-processes.ts";
-import { executorContext, FakeReporter, openLibraryDrive } from "../pipeline/helpers.ts";
-import { type Bench, createBench, writeSet } from "./helpers.ts";
+import { type Bench, createBench, firstTapeOf, restoreFileOf, runOnBenchDrive, writeSet } from "./helpers.ts";
 
 const launcher = new URL("../../../drive-agent/bin/drive-agent.js", import.meta.url).pathname;
 const tapeFile = (barcode: string, n: number) =>
@@ -56,14 +55,7 @@ async function damagedSet(encrypted = true) {
       return m.position.byteOffset < end && next > start;
     })
     .map((m) => m.path);
-  const tape: RestoreTape = {
-    barcode: "TB0001L9",
-    label: "T1",
-    uuid: bench.tapes.TB0001L9?.uuid ?? "",
-    sequence: 0,
-    fileNumber: 1,
-    streamOffset: 0,
-  };
+  const tape = firstTapeOf(bench);
   const set = {
     uuid: written.set.uuid,
     compression: "zstd" as const,
@@ -89,20 +81,12 @@ describe("a damaged chunk in a compressed set", () => {
         tapes: [tape],
         drive: { devicePath: "vtl0" },
       };
-      const drive = await openLibraryDrive(bench.dir);
-      const reporter = new FakeReporter();
-      let result: Awaited<ReturnType<ReturnType<typeof createVerifyExecutor>>>;
-      try {
-        result = await createVerifyExecutor({ progressIntervalMs: 20 })(
-          order,
-          executorContext(drive.drive, reporter, join(bench.root, "work"), {
-            changer: drive.changer,
-            dataKey: key,
-          }),
-        );
-      } finally {
-        await drive.close();
-      }
+      const { result, reporter } = await runOnBenchDrive(
+        bench,
+        createVerifyExecutor({ progressIntervalMs: 20 }),
+        order,
+        key,
+      );
       const damaged = reporter.logLines.filter((l) => l.level === "error");
       expect(damaged.map((l) => l.path).sort()).toEqual([...inChunk].sort());
       for (const line of damaged) expect(line.message).toContain("damaged on tape TB0001L9");
@@ -121,33 +105,18 @@ describe("a damaged chunk in a compressed set", () => {
       kind: "restore",
       runId: 4,
       set,
-      files: members.map((m) => ({
-        path: m.path,
-        type: m.type === "directory" ? "dir" : "file",
-        size: m.size,
-        sha256: m.sha256,
-        offset: m.position.byteOffset,
-        segment: 0,
-      })),
+      files: members.map((m) => restoreFileOf(m)),
       tapes: [tape],
       destination: out,
       overwrite: "skip",
       drive: { devicePath: "vtl0" },
     };
-    const drive = await openLibraryDrive(bench.dir);
-    const reporter = new FakeReporter();
-    let result: Awaited<ReturnType<ReturnType<typeof createRestoreExecutor>>>;
-    try {
-      result = await createRestoreExecutor({ progressIntervalMs: 20 })(
-        order,
-        executorContext(drive.drive, reporter, join(bench.root, "work"), {
-          changer: drive.changer,
-          dataKey: key,
-        }),
-      );
-    } finally {
-      await drive.close();
-    }
+    const { result, reporter } = await runOnBenchDrive(
+      bench,
+      createRestoreExecutor({ progressIntervalMs: 20 }),
+      order,
+      key,
+    );
     expect(result.state).toBe("completed-with-warnings");
     const failed = reporter.restoreFiles.filter((f) => f.outcome === "failed");
     expect(failed.map((f) => f.path).sort()).toEqual([...inChunk].sort());

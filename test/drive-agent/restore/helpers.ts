@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-protocol.ts";
+import type {
+  BackupOrderBody,
+  RestoreOrderBody,
+  RestoreTape,
+  TapeTarget,
+} from "../../../contracts/agent-protocol.ts";
+import type { TocFile } from "../../../contracts/toc.ts";
 import { initLibrary } from "../../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
 import { createBackupExecutor } from "../../../drive-agent/orders/backup.ts";
@@ -38,6 +44,53 @@ export async function createBench(
   });
   const tapes = await labelAll(dir, BARCODES);
   return { root, dir, tapes, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** The bench's first tape as a restore or verify order names it: the set starts at its file 1. */
+export const firstTapeOf = (bench: Bench): RestoreTape => ({
+  barcode: "TB0001L9",
+  label: "T1",
+  uuid: bench.tapes.TB0001L9?.uuid ?? "",
+  sequence: 0,
+  fileNumber: 1,
+  streamOffset: 0,
+});
+
+/** A TOC member as a restore order names it, on the set's first segment; `fields` on top. */
+export const restoreFileOf = (
+  member: TocFile,
+  fields: Partial<RestoreOrderBody["files"][number]> = {},
+): RestoreOrderBody["files"][number] => ({
+  path: member.path,
+  type: member.type === "directory" ? "dir" : "file",
+  size: member.size,
+  sha256: member.sha256,
+  offset: member.position.byteOffset,
+  segment: 0,
+  ...fields,
+});
+
+/**
+ * Runs a verify or restore executor with `order` on the bench's drive 0 and a fake reporter (work
+ * dir `work` under the bench), closing the drive however it ends.
+ */
+export async function runOnBenchDrive<O, R>(
+  bench: Bench,
+  execute: (order: O, ctx: ReturnType<typeof executorContext>) => Promise<R>,
+  order: O,
+  dataKey: Uint8Array | null = null,
+): Promise<{ result: R; reporter: FakeReporter }> {
+  const drive = await openLibraryDrive(bench.dir);
+  const reporter = new FakeReporter();
+  try {
+    const result = await execute(
+      order,
+      executorContext(drive.drive, reporter, join(bench.root, "work"), { changer: drive.changer, dataKey }),
+    );
+    return { result, reporter };
+  } finally {
+    await drive.close();
+  }
 }
 
 const backup = createBackupExecutor({ progressIntervalMs: 50, tapePollMs: 10 });

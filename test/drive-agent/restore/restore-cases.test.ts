@@ -8,8 +8,15 @@ import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
 import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
 import { listChildProcesses } from "../helpers/child-processes.ts";
-import { executorContext, FakeReporter, openLibraryDrive } from "../pipeline/helpers.ts";
-import { type Bench, createBench, treeSignature, writeSet } from "./helpers.ts";
+import {
+  type Bench,
+  createBench,
+  firstTapeOf,
+  restoreFileOf,
+  runOnBenchDrive,
+  treeSignature,
+  writeSet,
+} from "./helpers.ts";
 
 const launcher = new URL("../../../drive-agent/bin/drive-agent.js", import.meta.url).pathname;
 const agent = (...args: string[]) => runCommand({ argv: [launcher, ...args], timeoutMs: 60_000 });
@@ -256,40 +263,19 @@ describe("the restore work order", () => {
         encryption: { algorithm: "none", keyFingerprint: null, dataKeyJwe: null },
         blockSize: 65536,
       },
-      files: files.map((f, i) => ({
-        path: f.path,
-        type: "file",
-        size: f.size,
-        sha256: i === 1 ? "0".repeat(64) : f.sha256,
-        offset: f.position.byteOffset,
-        segment: 0,
-      })),
-      tapes: [
-        {
-          barcode: "TB0001L9",
-          label: "T1",
-          uuid: bench.tapes.TB0001L9?.uuid ?? "",
-          sequence: 0,
-          fileNumber: 1,
-          streamOffset: 0,
-        },
-      ],
+      files: files.map((f, i) => restoreFileOf(f, i === 1 ? { sha256: "0".repeat(64) } : {})),
+      tapes: [firstTapeOf(bench)],
       destination: join(bench.root, "out"),
       overwrite: "skip",
       drive: { devicePath: "vtl0" },
     };
-    const drive = await openLibraryDrive(bench.dir);
-    const reporter = new FakeReporter();
-    try {
-      const result = await createRestoreExecutor({ progressIntervalMs: 20 })(
-        restoreOrder,
-        executorContext(drive.drive, reporter, join(bench.root, "work"), { changer: drive.changer }),
-      );
-      expect(result.state).toBe("completed-with-warnings");
-      expect(result.error).toContain(files[1]?.path);
-    } finally {
-      await drive.close();
-    }
+    const { result, reporter } = await runOnBenchDrive(
+      bench,
+      createRestoreExecutor({ progressIntervalMs: 20 }),
+      restoreOrder,
+    );
+    expect(result.state).toBe("completed-with-warnings");
+    expect(result.error).toContain(files[1]?.path);
     expect(reporter.restoreFiles.map((f) => f.outcome)).toEqual(
       files.map((_, i) => (i === 1 ? "failed" : "restored")),
     );

@@ -7,8 +7,7 @@ import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
 import { createVerifyExecutor } from "../../../drive-agent/orders/verify.ts";
 import { decodeSetToc, type SetToc } from "../../../drive-agent/tape/set-toc.ts";
 import { listChildProcesses } from "../helpers/child-processes.ts";
-import { executorContext, FakeReporter, openLibraryDrive } from "../pipeline/helpers.ts";
-import { type Bench, createBench, writeSet } from "./helpers.ts";
+import { type Bench, createBench, runOnBenchDrive, writeSet } from "./helpers.ts";
 
 let bench: Bench;
 afterEach(async () => {
@@ -55,19 +54,14 @@ describe("the verify work order", () => {
       tapes,
       drive: { devicePath: "vtl0" },
     };
-    const drive = await openLibraryDrive(bench.dir);
-    const reporter = new FakeReporter();
-    try {
-      const result = await createVerifyExecutor({ progressIntervalMs: 20 })(
-        order,
-        executorContext(drive.drive, reporter, join(bench.root, "work"), { changer: drive.changer }),
-      );
-      expect(result.error ?? "").toBe("");
-      expect(result.state).toBe("completed");
-      expect(result.summary?.files).toBe(files);
-    } finally {
-      await drive.close();
-    }
+    const { result, reporter } = await runOnBenchDrive(
+      bench,
+      createVerifyExecutor({ progressIntervalMs: 20 }),
+      order,
+    );
+    expect(result.error ?? "").toBe("");
+    expect(result.state).toBe("completed");
+    expect(result.summary?.files).toBe(files);
     // Every member of every tape's TOC was seen (above); the last report names the last tape.
     expect(reporter.progressReports.at(-1)?.tapeBarcode).toBe(tapes.at(-1)?.barcode);
     expect(reporter.logLines.at(-1)?.message).toMatch(/every checksum matches/);

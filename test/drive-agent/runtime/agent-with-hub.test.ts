@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary, readLibrary } from "../../../drive-agent/drives/vtl/library.ts";
 import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "../../helpers/agent-process.ts";
+import { tearDown } from "../../helpers/e2e.ts";
 import { ROOT, type Spawned } from "../../helpers/process.ts";
-import { listChildProcesses } from "../helpers/child-processes.ts";
 
 const STAND_IN_AGENT = join(ROOT, "test/helpers/stand-in-backup-agent.ts");
 
@@ -35,12 +35,7 @@ describe("a drive-agent enrolled with the real hub", () => {
     hub = await startHubProcess();
   });
 
-  afterAll(async () => {
-    await agent?.stop();
-    await hub?.stop();
-    await rm(root, { recursive: true, force: true });
-    expect(await listChildProcesses()).toEqual([]);
-  });
+  afterAll(() => tearDown(root, agent, hub));
 
   it("enrolls with a one-time token and keeps its keys in 0600 files of a 0700 directory", async () => {
     const created = await hub.api<{ agent: { id: string }; enrollmentToken: string }>(

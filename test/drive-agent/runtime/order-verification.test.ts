@@ -1,14 +1,14 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LabelOrderBody } from "../../../contracts/agent-protocol.ts";
 import { initLibrary } from "../../../drive-agent/drives/vtl/library.ts";
-import { agentCli, logLines, spawnAgent } from "../../helpers/agent-process.ts";
+import { logLines, spawnAgent } from "../../helpers/agent-process.ts";
+import { enrollAndStartVtlAgent, tearDown } from "../../helpers/e2e.ts";
 import type { Spawned } from "../../helpers/process.ts";
 import { startStandInHub } from "../../helpers/stand-in-hub.ts";
-import { listChildProcesses } from "../helpers/child-processes.ts";
 
 /** Orders come from a stand-in hub so the test can craft every kind of bad one with jose. */
 describe("the agent refuses work orders it must not run", () => {
@@ -47,28 +47,10 @@ describe("the agent refuses work orders it must not run", () => {
     stateDir = join(root, "state");
     await initLibrary({ dir: lib, drives: 1, slots: 4, capacityBytes: 8 << 20 });
     hub = await startStandInHub();
-    const enrolled = await agentCli(
-      "enroll",
-      "--hub",
-      hub.url,
-      "--token",
-      "t".repeat(32),
-      "--state-dir",
-      stateDir,
-      "--vtl",
-      lib,
-    );
-    expect(enrolled.exitCode, enrolled.stderr).toBe(0);
-    agent = spawnAgent(stateDir);
-    await agent.waitFor(/"msg":"agent started"/);
+    agent = await enrollAndStartVtlAgent({ hubUrl: hub.url, token: "t".repeat(32), stateDir, lib });
   });
 
-  afterAll(async () => {
-    await agent?.stop();
-    await hub?.close();
-    await rm(root, { recursive: true, force: true });
-    expect(await listChildProcesses()).toEqual([]);
-  });
+  afterAll(() => tearDown(root, agent, hub));
 
   it("refuses an order signed by a key other than the pinned hub key", async () => {
     const stranger = await generateKeyPair("EdDSA", { crv: "Ed25519" });

@@ -1,0 +1,162 @@
+import { rm } from "node:fs/promises";
+import { expect, vi } from "vitest";
+import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
+import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "./agent-process.ts";
+import type { Spawned } from "./process.ts";
+
+/** A run as GET /api/v1/runs/:id shows it, the fields the end-to-end tests read. */
+export type E2eRun = {
+  id: number;
+  state: string;
+  setId: number | null;
+  finishedAt: string | null;
+  bytesDone: number;
+  error: string | null;
+};
+
+/**
+ * `drive-agent enroll` with `token` against the hub at `hubUrl` on the virtual library `lib`, then
+ * `drive-agent run` until it says it started. The enrollment must succeed.
+ */
+export async function enrollAndStartVtlAgent(opts: {
+  hubUrl: string;
+  token: string;
+  stateDir: string;
+  lib: string;
+  force?: boolean;
+}): Promise<Spawned> {
+  const enrolled = await agentCli(
+    "enroll",
+    "--hub",
+    opts.hubUrl,
+    // "=": the token is never read as an option, whatever it starts with.
+    `--token=${opts.token}`,
+    "--state-dir",
+    opts.stateDir,
+    "--vtl",
+    opts.lib,
+    ...(opts.force ? ["--force"] : []),
+  );
+  expect(enrolled.exitCode, enrolled.stderr).toBe(0);
+  const agent = spawnAgent(opts.stateDir);
+  try {
+    await agent.waitFor(/"msg":"agent started"/);
+  } catch (e) {
+    await agent.stop();
+    throw e;
+  }
+  return agent;
+}
+
+/** Creates the agent `name` on the real hub, then enrolls and starts a real drive-agent as it. */
+export async function enrollRealAgent(
+  hub: HubProcess,
+  { name, ...vtl }: { name: string; stateDir: string; lib: string; force?: boolean },
+): Promise<{ agentId: string; agent: Spawned }> {
+  const created = await hub.api<{ agent: { id: string }; enrollmentToken: string }>(
+    "POST",
+    "/api/v1/agents",
+    { name },
+  );
+  const agent = await enrollAndStartVtlAgent({
+    hubUrl: hub.url,
+    token: created.body.enrollmentToken,
+    ...vtl,
+  });
+  return { agentId: created.body.agent.id, agent };
+}
+
+/**
+ * The real hub process, and a real drive-agent process enrolled with it as `name` on the virtual
+ * library `lib` and started (the hub is stopped again when that fails).
+ */
+export async function startHubWithVtlAgent(opts: {
+  name: string;
+  stateDir: string;
+  lib: string;
+}): Promise<{ hub: HubProcess; agent: Spawned; agentId: string }> {
+  const hub = await startHubProcess();
+  try {
+    return { hub, ...(await enrollRealAgent(hub, opts)) };
+  } catch (e) {
+    await hub.stop();
+    throw e;
+  }
+}
+
+/** The run once it has finished, polled through the API. */
+export function runFinished(
+  hub: HubProcess,
+  runId: number,
+  wait: { timeout: number; interval: number } = { timeout: 240_000, interval: 250 },
+): Promise<E2eRun> {
+  return vi.waitFor(async () => {
+    const run = (await hub.api<E2eRun>("GET", `/api/v1/runs/${runId}`)).body;
+    if (!run.finishedAt) throw new Error(`run ${runId} is ${run.state}`);
+    return run;
+  }, wait);
+}
+
+/** A local source of `path` backed up by the agent, made through the API; its id. */
+export async function createLocalSource(
+  hub: HubProcess,
+  name: string,
+  path: string,
+  agentId: string | undefined,
+): Promise<number> {
+  return (
+    await hub.api<{ id: number }>("POST", "/api/v1/sources", { name, kind: "local", paths: [path], agentId })
+  ).body.id;
+}
+
+/** A job with `fields` (name, sourceId, poolId, ...), made through the API; its id. */
+export async function createJob(hub: HubProcess, fields: Record<string, unknown>): Promise<number> {
+  return (await hub.api<{ id: number }>("POST", "/api/v1/jobs", fields)).body.id;
+}
+
+/** Runs the job now and returns its run once finished; the hub must accept the run (202). */
+export async function runJobToEnd(
+  hub: HubProcess,
+  jobId: number,
+  wait?: { timeout: number; interval: number },
+): Promise<E2eRun> {
+  const queued = await hub.api<E2eRun>("POST", `/api/v1/jobs/${jobId}/run`);
+  expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+  return runFinished(hub, queued.body.id, wait);
+}
+
+/** A new pool `poolName`, and every tape the hub knows labelled into it through the API, each until it is active. */
+export async function labelEveryTape(
+  hub: HubProcess,
+  poolName: string,
+): Promise<{ poolId: number; tapes: { id: number; barcode: string }[] }> {
+  const poolId = (await hub.api<{ id: number }>("POST", "/api/v1/pools", { name: poolName })).body.id;
+  const tapes = (await hub.api<{ items: { id: number; barcode: string }[] }>("GET", "/api/v1/tapes")).body
+    .items;
+  for (const tape of tapes) {
+    expect((await hub.api("POST", `/api/v1/tapes/${tape.id}/label`, { poolId })).status).toBe(202);
+    await vi.waitFor(
+      async () => {
+        const t = (await hub.api<{ state: string }>("GET", `/api/v1/tapes/${tape.id}`)).body;
+        if (t.state !== "active") throw new Error(`${tape.barcode} is ${t.state}`);
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+  }
+  return { poolId, tapes };
+}
+
+type Started = { stop(): Promise<unknown> } | { close(): unknown };
+
+/**
+ * Stops or closes what a test started, in the order given, removes its temp dir, and proves no
+ * child process (agent, hub, tar, ...) outlived it.
+ */
+export async function tearDown(root: string, ...started: (Started | undefined)[]): Promise<void> {
+  for (const s of started) {
+    if (!s) continue;
+    await ("stop" in s ? s.stop() : s.close());
+  }
+  await rm(root, { recursive: true, force: true });
+  expect(await listChildProcesses()).toEqual([]);
+}
