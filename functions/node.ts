@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
@@ -99,6 +100,12 @@ export async function startNodeHub(
           catalog.client.close();
           resolve();
         });
+        // Idle keep-alive sockets go now; requests in flight get a moment to finish, then their
+        // connections are cut: a long poll or a stalled client must not keep the hub from
+        // stopping. Agents retry every post, and every post is idempotent.
+        const http = server as Server;
+        http.closeIdleConnections();
+        setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
       }),
   };
 }
@@ -118,6 +125,9 @@ function announceAdmin(admin: { username: string; generatedPassword?: string }, 
     "created first admin user",
   );
 }
+
+/** How long requests in flight may take to finish when the hub stops. */
+const SHUTDOWN_GRACE_MS = 2_000;
 
 async function main(): Promise<void> {
   try {

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,7 +63,19 @@ describe("the Node entry (functions/node.ts) as a real process", () => {
     expect(hub.stdout()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   });
 
-  it("stops cleanly on SIGTERM", async () => {
+  it("stops on SIGTERM within seconds even while a client holds a request open", async () => {
+    // A client that never finishes its request body (a stalled agent, a slow-loris): waiting for
+    // every connection to end would keep the hub from ever stopping.
+    const stalled = request(`${url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": "1000" },
+    });
+    stalled.on("error", () => undefined);
+    stalled.write('{"username": "adm');
+    await new Promise((resolve) => stalled.once("socket", resolve));
+    const started = Date.now();
     expect(await hub.stop()).toBe(0);
-  });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    stalled.destroy();
+  }, 20_000);
 });
