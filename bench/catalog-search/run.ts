@@ -21,18 +21,12 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
-import {
-  agents,
-  backupSets,
-  catalogEntries,
-  jobRuns,
-  jobs,
-  workOrders,
-} from "../../functions/db/schema/index.ts";
+import { catalogEntries } from "../../functions/db/schema/index.ts";
 import type { ServiceCtx } from "../../functions/deps.ts";
 import { searchCatalog, searchQuery } from "../../functions/services/catalog/find.ts";
 import { ingestCatalogChunk } from "../../functions/services/orders/order-reports.ts";
 import { createTestHub } from "../../test/helpers/hub.ts";
+import { ingestTarget } from "../catalog/ingest-target.ts";
 
 const { values } = parseArgs({
   options: {
@@ -340,38 +334,8 @@ async function ingestCost(): Promise<void> {
   const setup = async (withIndex: boolean) => {
     const hub = await createTestHub();
     if (!withIndex) await hub.catalog.client.execute("drop trigger catalog_entries_fts_insert");
-    const now = new Date();
-    const { db } = hub.ctx;
-    await db.insert(agents).values({ id: "bench-agent", name: "bench", createdAt: now, updatedAt: now });
-    const [job] = await db.insert(jobs).values({ name: "bench", createdAt: now, updatedAt: now }).returning();
-    const [run] = await db
-      .insert(jobRuns)
-      .values({ jobId: job?.id as number, kind: "backup", triggeredBy: "bench", queuedAt: now })
-      .returning();
-    const uuid = crypto.randomUUID();
-    await db.insert(backupSets).values({
-      uuid,
-      runId: run?.id,
-      backupType: "full",
-      compression: "none",
-      encryption: "none",
-      blockSize: 65536,
-      startedAt: now,
-      createdAt: now,
-    });
-    const [order] = await db
-      .insert(workOrders)
-      .values({
-        id: crypto.randomUUID(),
-        agentId: "bench-agent",
-        runId: run?.id,
-        kind: "backup",
-        payload: {},
-        createdAt: now,
-        expiresAt: now,
-      })
-      .returning();
-    return { hub, order: order as NonNullable<typeof order>, uuid, seconds: 0, seq: 0 };
+    const { order, uuid } = await ingestTarget(hub);
+    return { hub, order, uuid, seconds: 0, seq: 0 };
   };
   const sides = [await setup(true), await setup(false)];
   try {
