@@ -280,6 +280,26 @@ export const OrderBody = z.discriminatedUnion("kind", [
 ]);
 export type OrderBody = z.output<typeof OrderBody>;
 
+/** The set an order writes or reads, or null for orders about a tape or a drive. */
+export function setUuidOf(body: OrderBody): string | null {
+  return body.kind === "backup" || body.kind === "restore" || body.kind === "verify" ? body.set.uuid : null;
+}
+
+/** How the set an order writes or reads is encrypted (its data key travels here), or null. */
+export function encryptionOf(body: OrderBody): z.output<typeof OrderEncryption> | null {
+  if (body.kind === "backup") return body.encryption;
+  if (body.kind === "restore" || body.kind === "verify") return body.set.encryption;
+  return null;
+}
+
+/** The body with its data key sealed in (the hub does this for each delivery). */
+export function withDataKeyJwe<T extends OrderBody>(body: T, dataKeyJwe: string): T {
+  if (body.kind === "backup") return { ...body, encryption: { ...body.encryption, dataKeyJwe } };
+  if (body.kind === "restore" || body.kind === "verify")
+    return { ...body, set: { ...body.set, encryption: { ...body.set.encryption, dataKeyJwe } } };
+  return body;
+}
+
 /** The claims of a work-order JWS: registered claims + the body. */
 export const OrderClaims = z.object({
   iss: z.literal(ORDER_ISSUER),

@@ -1,9 +1,11 @@
 import { compactDecrypt } from "jose";
 import {
+  encryptionOf,
   type OrderClaims,
   type OrderResult,
   ScanSetAnswer,
   ScanTapeAnswer,
+  setUuidOf,
 } from "../../contracts/agent-protocol.ts";
 import type { AgentConfig } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
@@ -67,8 +69,7 @@ export async function runOrder(
     orderId,
     kind: body.kind,
     runId: body.runId,
-    setUuid:
-      body.kind === "backup" || body.kind === "restore" || body.kind === "verify" ? body.set.uuid : null,
+    setUuid: setUuidOf(body),
     startedAt: new Date().toISOString(),
     result: null,
   };
@@ -109,12 +110,7 @@ async function execute(
   const setup = env.config.drives.find((d) => devicePathOf(d) === body.drive.devicePath);
   if (!setup) return failed(notOnThisAgent(body.drive.devicePath));
   let dataKey: Uint8Array | null = null;
-  const encryption =
-    body.kind === "backup"
-      ? body.encryption
-      : body.kind === "restore" || body.kind === "verify"
-        ? body.set.encryption
-        : null;
+  const encryption = encryptionOf(body);
   if (encryption && encryption.algorithm !== "none") {
     if (!encryption.dataKeyJwe)
       return { state: "failed", error: "the order has no data key", retryable: false };

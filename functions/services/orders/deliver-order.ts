@@ -1,5 +1,10 @@
 import { and, asc, eq, gt, lt, lte } from "drizzle-orm";
-import { type OrderBody, OrderBody as OrderBodySchema } from "../../../contracts/agent-protocol.ts";
+import {
+  encryptionOf,
+  type OrderBody,
+  OrderBody as OrderBodySchema,
+  withDataKeyJwe,
+} from "../../../contracts/agent-protocol.ts";
 import { agents, jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import type { AgentKeys } from "../agents/agent-auth.ts";
@@ -53,18 +58,13 @@ async function withSealedKey(
   payload: Record<string, unknown>,
 ): Promise<OrderBody> {
   const keyId = payload.encryptionKeyId;
-  const readsOrWritesSet = body.kind === "backup" || body.kind === "restore" || body.kind === "verify";
-  if (!readsOrWritesSet || typeof keyId !== "number") return body;
-  const encryption = body.kind === "backup" ? body.encryption : body.set.encryption;
-  if (encryption.algorithm === "none") return body;
+  const encryption = encryptionOf(body);
+  if (!encryption || encryption.algorithm === "none" || typeof keyId !== "number") return body;
   const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
   const keys = JSON.parse(agent?.publicKey ?? "null") as AgentKeys | null;
   if (!keys) throw new Error(`agent ${agentId} has no registered keys`);
   const { key } = await revealDataKey(ctx, secrets, keyId);
-  const dataKeyJwe = await sealDataKey(keys, key);
-  return body.kind === "backup"
-    ? { ...body, encryption: { ...body.encryption, dataKeyJwe } }
-    : { ...body, set: { ...body.set, encryption: { ...body.set.encryption, dataKeyJwe } } };
+  return withDataKeyJwe(body, await sealDataKey(keys, key));
 }
 
 /** Takes back orders delivered but never acknowledged; once per poll request is enough. */
