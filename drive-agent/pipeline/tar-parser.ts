@@ -64,8 +64,19 @@ export class TarParser {
       } else {
         const sha256 = this.hash ? this.hash.digest("hex") : header.type === "file" ? EMPTY_SHA256 : null;
         this.hash = null;
-        const { contentBytes: _, ...member } = header;
-        this.onMember({ ...member, sha256 });
+        this.onMember({
+          path: header.path,
+          type: header.type,
+          size: header.size,
+          mode: header.mode,
+          uid: header.uid,
+          gid: header.gid,
+          mtime: header.mtime,
+          linkTarget: header.linkTarget,
+          sha256,
+          headerOffset: header.headerOffset,
+          endOffset: header.endOffset,
+        });
       }
     }
   }

@@ -42,11 +42,8 @@ export type ExtractOptions = {
   owners: boolean;
 };
 
-/** A member as the extractor sees it: the framer's header, with where it starts. */
-type Member = TarHeader & { offset: number };
-
 type Open = {
-  member: Member;
+  member: TarHeader;
   expected: ExpectedMember | "any";
   hash: Hash;
   handle: FileHandle | null;
@@ -65,7 +62,7 @@ export class TarExtractor {
   private readonly framer: TarFramer;
   private open: Open | null = null;
   private skipping = false;
-  private readonly dirs: Member[] = [];
+  private readonly dirs: TarHeader[] = [];
   /** Tar path → where it was written, for hard links to members restored earlier. */
   private readonly written = new Map<string, string>();
 
@@ -97,7 +94,7 @@ export class TarExtractor {
     for (let event = framer.step(); event !== TarEvent.NeedData; event = framer.step()) {
       const header = framer.member;
       if (!header) continue;
-      if (event === TarEvent.Member) await this.beginMember({ ...header, offset: header.headerOffset });
+      if (event === TarEvent.Member) await this.beginMember(header);
       else if (event === TarEvent.Content) await this.content(framer.slice);
       else await this.endMember();
     }
@@ -127,8 +124,8 @@ export class TarExtractor {
     return this.options.owners ? 0o7777 : 0o1777;
   }
 
-  private async beginMember(member: Member): Promise<void> {
-    const expected = this.options.wanted(member.offset, member.path);
+  private async beginMember(member: TarHeader): Promise<void> {
+    const expected = this.options.wanted(member.headerOffset, member.path);
     this.skipping = expected === null;
     if (expected !== null) await this.begin(member, expected);
   }
@@ -149,7 +146,7 @@ export class TarExtractor {
     if (open) await this.complete(open);
   }
 
-  private async begin(member: Member, expected: ExpectedMember | "any"): Promise<void> {
+  private async begin(member: TarHeader, expected: ExpectedMember | "any"): Promise<void> {
     const open: Open = {
       member,
       expected,
@@ -181,7 +178,7 @@ export class TarExtractor {
           this.skipping = true;
           await this.options.onFile({
             path: member.path,
-            offset: member.offset,
+            offset: member.headerOffset,
             outcome: "skipped",
             writtenTo: null,
             error: `${target} exists (not overwritten)`,
@@ -209,7 +206,7 @@ export class TarExtractor {
     }
   }
 
-  private async placeLink(member: Member, target: string): Promise<void> {
+  private async placeLink(member: TarHeader, target: string): Promise<void> {
     const temp = join(dirname(target), `.${basename(target)}.tbr-${randomBytes(4).toString("hex")}`);
     if (member.type === "symlink") {
       // The link itself may point anywhere; nothing is ever written through it.
@@ -257,7 +254,7 @@ export class TarExtractor {
   private report(open: Open, outcome: FileOutcome["outcome"]) {
     return this.options.onFile({
       path: open.member.path,
-      offset: open.member.offset,
+      offset: open.member.headerOffset,
       outcome,
       writtenTo: open.target,
       error: null,
@@ -269,7 +266,7 @@ export class TarExtractor {
     if (open.temp) await rm(open.temp, { force: true }).catch(() => undefined);
     await this.options.onFile({
       path: open.member.path,
-      offset: open.member.offset,
+      offset: open.member.headerOffset,
       outcome: "failed",
       writtenTo: null,
       error,
