@@ -8,6 +8,7 @@ import { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
 import { executeBackup } from "../../drive-agent/orders/backup.ts";
 import type { OrderReporter } from "../../drive-agent/orders/types.ts";
 import { labelTape } from "../../drive-agent/tape/label-tape.ts";
+import { backupOrder, executorContext } from "../../test/drive-agent/pipeline/helpers.ts";
 
 const [source = "", compression = "none", encrypt = "false", base = "/tmp"] = process.argv.slice(2);
 const root = mkdtempSync(join(base, "vtl-"));
@@ -29,33 +30,21 @@ try {
     log: async () => undefined,
     fileResults: async () => undefined,
   };
-  const order: BackupOrderBody = {
-    kind: "backup",
-    runId: 1,
+  const encrypted = encrypt === "true";
+  const order = backupOrder(tape, source, {
     job: { id: 1, name: "bench" },
-    set: { uuid: randomUUID(), backupType: "full", changedSince: null, baseSetUuid: null },
-    source: { paths: [source], include: [], exclude: [] },
     pool: { id: 1, name: "bench" },
     compression: compression as BackupOrderBody["compression"],
-    encryption:
-      encrypt === "true"
-        ? { algorithm: "aes-256-gcm", keyFingerprint: "bench", dataKeyJwe: "x" }
-        : { algorithm: "none", keyFingerprint: null, dataKeyJwe: null },
-    blockSize: 65536,
+    encryption: encrypted
+      ? { algorithm: "aes-256-gcm", keyFingerprint: "bench", dataKeyJwe: "x" }
+      : { algorithm: "none", keyFingerprint: null, dataKeyJwe: null },
     drive: { devicePath: "vtl" },
-    tape,
-    continuationTapes: [],
-  };
-  const start = performance.now();
-  const result = await executeBackup(order, {
-    drive,
-    changer: null,
-    reporter,
-    signal: new AbortController().signal,
-    workDir: join(root, "work"),
-    log: () => undefined,
-    dataKey: encrypt === "true" ? randomBytes(32) : null,
   });
+  const start = performance.now();
+  const result = await executeBackup(
+    order,
+    executorContext(drive, reporter, join(root, "work"), { dataKey: encrypted ? randomBytes(32) : null }),
+  );
   const seconds = (performance.now() - start) / 1000;
   await drive.close();
   console.log(

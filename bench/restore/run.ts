@@ -32,6 +32,7 @@ import { executeBackup } from "../../drive-agent/orders/backup.ts";
 import { createRestoreExecutor } from "../../drive-agent/orders/restore.ts";
 import type { OrderReporter } from "../../drive-agent/orders/types.ts";
 import { labelTape } from "../../drive-agent/tape/label-tape.ts";
+import { backupOrder, executorContext } from "../../test/drive-agent/pipeline/helpers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -157,33 +158,23 @@ async function writeSet(name: string, source: string, shape: Shape, targetPath: 
     log: async () => undefined,
     fileResults: async () => undefined,
   };
-  const order: BackupOrderBody = {
-    kind: "backup",
-    runId: 1,
+  const order = backupOrder(tape, source, {
     job: { id: 1, name: "bench" },
-    set: { uuid: randomUUID(), backupType: "full", changedSince: null, baseSetUuid: null },
-    source: { paths: [source], include: [], exclude: [] },
     pool: { id: 1, name: "bench" },
     compression: shape === "plain" ? "none" : "zstd",
     encryption:
       shape === "zstd-aes"
         ? { algorithm: "aes-256-gcm", keyFingerprint: "bench", dataKeyJwe: "x" }
         : { algorithm: "none", keyFingerprint: null, dataKeyJwe: null },
-    blockSize: 65536,
     drive: { devicePath: "vtl" },
-    tape,
-    continuationTapes: [],
-  };
-  const start = performance.now();
-  const result = await executeBackup(order, {
-    drive,
-    changer: null,
-    reporter,
-    signal: new AbortController().signal,
-    workDir: join(root, `work-${name}`),
-    log: () => undefined,
-    dataKey: shape === "zstd-aes" ? key : null,
   });
+  const start = performance.now();
+  const result = await executeBackup(
+    order,
+    executorContext(drive, reporter, join(root, `work-${name}`), {
+      dataKey: shape === "zstd-aes" ? key : null,
+    }),
+  );
   const seconds = (performance.now() - start) / 1000;
   await drive.close();
   rmSync(join(root, `work-${name}`), { recursive: true, force: true });
