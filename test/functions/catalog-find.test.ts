@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  backupSetSegments,
-  backupSets,
-  catalogEntries,
-  pools,
-  tapes,
-} from "../../functions/db/schema/index.ts";
+import { backupSetSegments, catalogEntries, pools, tapes } from "../../functions/db/schema/index.ts";
 import { catalogRows } from "../../functions/services/orders/catalog-rows.ts";
+import { insertSet } from "../helpers/catalog-rows.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
 describe("finding files in the catalog", () => {
@@ -17,20 +12,8 @@ describe("finding files in the catalog", () => {
     hub = await createTestHub();
     token = await hub.tokenFor("read-only");
     for (const [i, startedAt] of [new Date("2026-01-01"), new Date("2026-02-01")].entries()) {
-      const [set] = await hub.ctx.db
-        .insert(backupSets)
-        .values({
-          uuid: crypto.randomUUID(),
-          backupType: "full",
-          state: "complete",
-          compression: "none",
-          encryption: "none",
-          blockSize: 65536,
-          startedAt,
-          createdAt: startedAt,
-        })
-        .returning();
-      sets.push(set?.id as number);
+      const setId = await insertSet(hub, { startedAt });
+      sets.push(setId);
       const entry = (path: string, type = "file", size = 10 + i) => [
         path,
         type,
@@ -71,7 +54,7 @@ describe("finding files in the catalog", () => {
             endSegment,
             deleted,
           ]) => ({
-            setId: set?.id as number,
+            setId,
             dir,
             name,
             type: type as "file",

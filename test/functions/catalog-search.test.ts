@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupSets, catalogEntries } from "../../functions/db/schema/index.ts";
 import { searchCatalog, searchQuery, trigramSearchable } from "../../functions/services/catalog/find.ts";
+import { insertSet } from "../helpers/catalog-rows.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
 const NAMES = [
@@ -49,23 +50,11 @@ describe("catalog name search", () => {
   beforeAll(async () => {
     hub = await createTestHub();
     for (const day of [1, 2, 3]) {
-      const [set] = await hub.ctx.db
-        .insert(backupSets)
-        .values({
-          uuid: crypto.randomUUID(),
-          backupType: "full",
-          state: "complete",
-          compression: "none",
-          encryption: "none",
-          blockSize: 65536,
-          startedAt: new Date(`2026-01-0${day}`),
-          createdAt: new Date(`2026-01-0${day}`),
-        })
-        .returning();
-      sets.push(set?.id as number);
+      const setId = await insertSet(hub, { startedAt: new Date(`2026-01-0${day}`) });
+      sets.push(setId);
       await hub.ctx.db.insert(catalogEntries).values(
         NAMES.map((name, i) => ({
-          setId: set?.id as number,
+          setId,
           dir: `srv/share/d${i % 3}`,
           name,
           type: "file" as const,

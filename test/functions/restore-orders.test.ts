@@ -7,7 +7,7 @@ import {
   jobs,
   tapes,
 } from "../../functions/db/schema/index.ts";
-import { fileEntry } from "../helpers/catalog-rows.ts";
+import { fileEntry, insertSet } from "../helpers/catalog-rows.ts";
 import { agentWithActiveTape } from "../helpers/fake-agent.ts";
 import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
@@ -25,31 +25,22 @@ describe("restore work orders on the hub", () => {
       .values({ name: "J", createdAt: now, updatedAt: now })
       .returning();
     const tape = await hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, "L00001L9") });
-    const [set] = await hub.ctx.db
-      .insert(backupSets)
-      .values({
-        uuid: crypto.randomUUID(),
-        jobId: job?.id,
-        backupType: "full",
-        state: "complete",
-        compression: "zstd",
-        encryption: encrypted ? "aes-256-gcm" : "none",
-        encryptionKeyFingerprint: encrypted?.fingerprint ?? null,
-        blockSize: 65536,
-        startedAt: now,
-        createdAt: now,
-      })
-      .returning();
+    const setId = await insertSet(hub, {
+      jobId: job?.id,
+      compression: "zstd",
+      encryption: encrypted ? "aes-256-gcm" : "none",
+      encryptionKeyFingerprint: encrypted?.fingerprint ?? null,
+      startedAt: now,
+    });
     await hub.ctx.db.insert(backupSetSegments).values({
-      setId: set?.id as number,
+      setId,
       sequence: 0,
       tapeId: tape?.id as number,
       fileNumber: 1,
       complete: true,
       createdAt: now,
     });
-    const entry = (dir: string, name: string, offset: number) =>
-      fileEntry(set?.id as number, dir, name, { offset });
+    const entry = (dir: string, name: string, offset: number) => fileEntry(setId, dir, name, { offset });
     await hub.ctx.db
       .insert(catalogEntries)
       .values([
@@ -57,7 +48,7 @@ describe("restore work orders on the hub", () => {
         entry("srv/a", "two.txt", 1536),
         entry("srv/b", "three.txt", 3072),
       ]);
-    return { agent, setId: set?.id as number };
+    return { agent, setId };
   }
 
   it("turns a selection into a signed restore order for the drive holding the tape, and records per-file results", async () => {

@@ -7,7 +7,7 @@ import {
   pools,
   tapes,
 } from "../../functions/db/schema/index.ts";
-import { fileEntry } from "../helpers/catalog-rows.ts";
+import { fileEntry, insertSet } from "../helpers/catalog-rows.ts";
 import { agentWithActiveTape, type fakeAgent } from "../helpers/fake-agent.ts";
 import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
@@ -37,24 +37,14 @@ describe("verify work orders on the hub", () => {
 
   async function completeSet(jobId: number | null, startedAt: Date, verifiedAt: Date | null = null) {
     const tape = await hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, "L00001L9") });
-    const [set] = await hub.ctx.db
-      .insert(backupSets)
-      .values({
-        uuid: crypto.randomUUID(),
-        jobId,
-        poolId,
-        backupType: "full",
-        state: "complete",
-        compression: "zstd",
-        encryption: "none",
-        blockSize: 65536,
-        startedAt,
-        verifiedAt,
-        verifyResult: verifiedAt ? "passed" : null,
-        createdAt: startedAt,
-      })
-      .returning();
-    const setId = set?.id as number;
+    const setId = await insertSet(hub, {
+      jobId,
+      poolId,
+      compression: "zstd",
+      startedAt,
+      verifiedAt,
+      verifyResult: verifiedAt ? "passed" : null,
+    });
     await hub.ctx.db.insert(backupSetSegments).values({
       setId,
       sequence: 0,
