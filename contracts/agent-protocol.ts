@@ -29,6 +29,17 @@ export const ORDER_TYPE = "tapebackarr-order+jws";
 export const MAX_AGENT_TOKEN_SECONDS = 300;
 export const MAX_POLL_WAIT_SECONDS = 30;
 
+/**
+ * Wire limits, stated once. The agent cuts every report (catalog chunks, log batches, restore
+ * results) to at most MAX_REPORT_BYTES of JSON, and the hub's agent routes accept bodies up to it
+ * (apart from MAX_BODY_BYTES, the limit for browsers and API clients). A catalog chunk also holds
+ * at most MAX_CATALOG_CHUNK_ENTRIES entries: that bounds the hub's work per request.
+ */
+export const MAX_REPORT_BYTES = 4 * 1024 * 1024;
+export const MAX_CATALOG_CHUNK_ENTRIES = 5_000;
+export const MAX_LOG_LINES_PER_REPORT = 1_000;
+export const MAX_RESTORE_RESULTS_PER_REPORT = 5_000;
+
 const okpPublicJwk = (crv: "Ed25519" | "X25519") =>
   z
     .object({ kty: z.literal("OKP"), crv: z.literal(crv), x: z.string().regex(/^[A-Za-z0-9_-]{43}$/) })
@@ -338,6 +349,8 @@ export const ProgressAnswer = z.object({ control: z.enum(["continue", "pause", "
 export type ProgressAnswer = z.output<typeof ProgressAnswer>;
 
 export const LogLines = z.object({
+  /** The agent's report number (unique within the order): a re-sent batch is a no-op. */
+  seq: z.number().int().min(0).optional(),
   lines: z
     .array(
       z.object({
@@ -348,11 +361,11 @@ export const LogLines = z.object({
       }),
     )
     .min(1)
-    .max(1000),
+    .max(MAX_LOG_LINES_PER_REPORT),
 });
 export type LogLines = z.input<typeof LogLines>;
 
-/** Positional tuple per entry keeps chunks small: 5,000 entries ≈ 1 MB of JSON. */
+/** Positional tuple per entry keeps chunks small (a short path: ~200 bytes of JSON an entry). */
 export const CatalogEntry = z.tuple([
   z.string().min(1).max(4096), // path (as stored in tar, relative, '/'-separated)
   z.enum(CATALOG_ENTRY_TYPES),
@@ -376,7 +389,7 @@ export type CatalogEntry = z.output<typeof CatalogEntry>;
 export const CatalogChunk = z.object({
   setUuid: z.string().uuid(),
   seq: z.number().int().min(0),
-  entries: z.array(CatalogEntry).max(20_000),
+  entries: z.array(CatalogEntry).max(MAX_CATALOG_CHUNK_ENTRIES),
 });
 export type CatalogChunk = z.input<typeof CatalogChunk>;
 
@@ -387,10 +400,12 @@ export type CatalogChunk = z.input<typeof CatalogChunk>;
 export const CatalogChunkHeader = z.object({
   setUuid: z.string().uuid(),
   seq: z.number().int().min(0),
-  entries: z.array(z.unknown()).max(20_000),
+  entries: z.array(z.unknown()).max(MAX_CATALOG_CHUNK_ENTRIES),
 });
 
 export const SegmentReport = z.object({
+  /** The agent's report number (unique within the order). */
+  seq: z.number().int().min(0).optional(),
   setUuid: z.string().uuid(),
   /** 0-based position of this tape within the set. */
   sequence: z.number().int().min(0),
@@ -419,7 +434,7 @@ export const RestoreFileResults = z.object({
       }),
     )
     .min(1)
-    .max(5000),
+    .max(MAX_RESTORE_RESULTS_PER_REPORT),
 });
 export type RestoreFileResults = z.input<typeof RestoreFileResults>;
 
@@ -430,6 +445,18 @@ export const ORDER_RESULT_STATES = [
   "cancelled",
   "interrupted",
 ] as const;
+
+/**
+ * What the agent sent to the catalog for one tape segment: the entries whose header lies on that
+ * tape (deletion markers on the set's last one), counted, with their CatalogDigest. The hub
+ * compares it with what it ingested before it calls the set complete.
+ */
+export const SegmentCatalogTally = z.object({
+  sequence: z.number().int().min(0),
+  entries: z.number().int().min(0),
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type SegmentCatalogTally = z.output<typeof SegmentCatalogTally>;
 
 export const OrderResult = z.object({
   state: z.enum(ORDER_RESULT_STATES),
@@ -446,6 +473,8 @@ export const OrderResult = z.object({
     })
     .partial()
     .default({}),
+  /** Backups: per segment written, what the agent sent to the catalog (absent when nothing was). */
+  catalog: z.array(SegmentCatalogTally).max(1000).optional(),
 });
 export type OrderResult = z.input<typeof OrderResult>;
 

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
-import { AGENT_API_PREFIX } from "../contracts/agent-protocol.ts";
+import { AGENT_API_PREFIX, MAX_REPORT_BYTES } from "../contracts/agent-protocol.ts";
 import { renderDocument } from "../views/html.ts";
 import { Alert } from "../views/partials/alert.tsx";
 import type { AppEnv, Deps } from "./deps.ts";
@@ -68,18 +68,8 @@ export function createApp(deps: Deps): HubApp {
       maxAge: 600,
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: deps.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(
-          "payload_too_large",
-          `The request body is larger than ${deps.config.MAX_BODY_BYTES} bytes`,
-        );
-      },
-    }),
-  );
   app.use(authenticate());
+  app.use(limitBody(deps.config.MAX_BODY_BYTES));
 
   const api = new ApiRouter(app);
   registerHealthRoutes(api);
@@ -120,6 +110,26 @@ export function createApp(deps: Deps): HubApp {
     return renderError(c, appError);
   });
   return { app, api, agentApi, pages };
+}
+
+/**
+ * Browsers and API clients get MAX_BODY_BYTES; an enrolled agent's reports get what the contract
+ * lets the agent send (MAX_REPORT_BYTES), so a chunk the agent may cut is never refused for size.
+ */
+function limitBody(maxBodyBytes: number) {
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new AppError("payload_too_large", `The request body is larger than ${maxSize} bytes`);
+      },
+    });
+  const forClients = limit(maxBodyBytes);
+  const forAgents = limit(Math.max(maxBodyBytes, MAX_REPORT_BYTES));
+  return (c: Context<AppEnv>, next: () => Promise<void>) =>
+    c.get("agent") && c.req.path.startsWith(`${AGENT_API_PREFIX}/orders/`)
+      ? forAgents(c, next)
+      : forClients(c, next);
 }
 
 function renderError(c: Context<AppEnv>, error: AppError): Response {

@@ -1,3 +1,4 @@
+import { MAX_CATALOG_CHUNK_ENTRIES } from "../../contracts/agent-protocol.ts";
 import { type BackupTuning, runBackup } from "./backup/backup-run.ts";
 import type { BackupExecutor } from "./types.ts";
 
@@ -6,7 +7,7 @@ const DEFAULT_TUNING: BackupTuning = {
   tapePollMs: 5_000,
   mbufferBytes: 128 << 20,
   memoryBufferBytes: 32 << 20,
-  catalogChunkEntries: 5_000,
+  catalogChunkEntries: MAX_CATALOG_CHUNK_ENTRIES,
   plainChunkBytes: 8 << 20,
 };
 

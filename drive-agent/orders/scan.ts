@@ -12,6 +12,7 @@ import type {
 import { scanChunkSeq } from "../../contracts/agent-protocol.ts";
 import type { TocFile } from "../../contracts/toc.ts";
 import { isDriveError } from "../errors.ts";
+import { cutCatalogChunks } from "../pipeline/catalog-batch.ts";
 import { readTapeLabel, type TapeIdentity } from "../tape/label-tape.ts";
 import { readTapeItems, type TapeListing } from "../tape/list-tape.ts";
 import type { SetToc } from "../tape/set-toc.ts";
@@ -29,7 +30,6 @@ export type ScanExecutor = (
   ctx: ExecutorContext & { hub: ScanHub },
 ) => Promise<OrderResult>;
 
-const CHUNK_ENTRIES = 5_000;
 /** Members of a TOC-less tape file listed in the run log; the rest are counted. */
 const MAX_LISTED_MEMBERS = 10_000;
 const LOG_BATCH = 500;
@@ -86,12 +86,8 @@ export const executeScan: ScanExecutor = async (order, ctx) => {
       }
       counts.fresh++;
       const entries = catalogEntries(set);
-      for (let i = 0; i * CHUNK_ENTRIES < entries.length; i++)
-        await reporter.catalogChunk({
-          setUuid: set.toc.setId,
-          seq: scanChunkSeq(report.sequence, i),
-          entries: entries.slice(i * CHUNK_ENTRIES, (i + 1) * CHUNK_ENTRIES),
-        });
+      for (const chunk of cutCatalogChunks(set.toc.setId, entries, (i) => scanChunkSeq(report.sequence, i)))
+        await reporter.catalogChunk(chunk);
       await hub.segmentDone({ ...report, entries: entries.length });
       counts.entries += entries.length;
       log(

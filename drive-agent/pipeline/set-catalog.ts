@@ -1,6 +1,13 @@
 import { join } from "node:path";
-import type { CatalogChunk, CatalogEntry } from "../../contracts/agent-protocol.ts";
+import {
+  type CatalogChunk,
+  type CatalogEntry,
+  MAX_CATALOG_CHUNK_ENTRIES,
+  MAX_REPORT_BYTES,
+  type SegmentCatalogTally,
+} from "../../contracts/agent-protocol.ts";
 import type { TocFile } from "../../contracts/toc.ts";
+import { CatalogBatcher } from "./catalog-batch.ts";
 import type { EntrySpool, SpooledMember } from "./entry-spool.ts";
 import { LineSpool } from "./line-spool.ts";
 import type { ChunkPlacement } from "./set-encoder.ts";
@@ -31,14 +38,14 @@ const MAX_UNSENT_CHUNKS = 4;
 
 /**
  * Follows the set's bytes onto tape: as the drive commits stream bytes it resolves spooled members
- * to the segment(s) that hold them, sends catalog chunks of `chunkEntries`, and fills each
- * segment's TOC spool with the files whose header starts there.
+ * to the segment(s) that hold them, sends catalog chunks (cut to the wire limits by
+ * CatalogBatcher), and fills each segment's TOC spool with the files whose header starts there.
  */
 export class SetCatalog {
   readonly segments: SegmentState[] = [];
   private readonly placements = new Map<number, ChunkPlacement & { indexed: boolean }>();
   private committed = 0;
-  private batch: CatalogEntry[] = [];
+  private readonly batcher: CatalogBatcher;
   private seq = 0;
   private unsent = 0;
   private sending: Promise<void> = Promise.resolve();
@@ -53,6 +60,7 @@ export class SetCatalog {
       passthrough: boolean;
       blockSize: number;
       workDir: string;
+      /** Entries per chunk (at most the contract's); the byte cut is CatalogBatcher's. */
       chunkEntries: number;
       /** Plain offset of the member the tar parser is inside: its chunks must stay known. */
       openOffset: () => number;
@@ -61,7 +69,14 @@ export class SetCatalog {
       chunkBytes: number;
       send: (chunk: CatalogChunk) => Promise<void>;
     },
-  ) {}
+  ) {
+    this.batcher = new CatalogBatcher(
+      options.setUuid,
+      () => this.seq++,
+      (chunk) => this.sendChunk(chunk),
+      { entries: Math.min(options.chunkEntries, MAX_CATALOG_CHUNK_ENTRIES), bytes: MAX_REPORT_BYTES },
+    );
+  }
 
   get passthroughSet(): boolean {
     return this.options.passthrough;
@@ -69,6 +84,11 @@ export class SetCatalog {
 
   get chunksSent(): number {
     return this.seq;
+  }
+
+  /** Per segment started, what went to the catalog: for the order's closing report. */
+  tallies(): SegmentCatalogTally[] {
+    return this.batcher.tallies(this.segments.length);
   }
 
   startSegment(sequence: number): SegmentState {
@@ -130,7 +150,7 @@ export class SetCatalog {
 
   /** Sends what is batched; resolves once every chunk has been delivered. */
   async flush(): Promise<void> {
-    this.sendBatch();
+    this.batcher.cut();
     await this.sending;
     if (this.sendFailure) throw this.sendFailure;
   }
@@ -252,14 +272,10 @@ export class SetCatalog {
   }
 
   private push(entry: CatalogEntry): void {
-    this.batch.push(entry);
-    if (this.batch.length >= this.options.chunkEntries) this.sendBatch();
+    this.batcher.add(entry);
   }
 
-  private sendBatch(): void {
-    if (this.batch.length === 0) return;
-    const chunk: CatalogChunk = { setUuid: this.options.setUuid, seq: this.seq++, entries: this.batch };
-    this.batch = [];
+  private sendChunk(chunk: CatalogChunk): void {
     this.unsent++;
     this.sending = this.sending.then(async () => {
       if (this.sendFailure) return;

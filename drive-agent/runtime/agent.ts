@@ -11,11 +11,19 @@ import { executeVerify } from "../orders/verify.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { devicePathOf, hardwareReport } from "./hardware.ts";
 import { HubClient, HubUnreachable } from "./hub-client.ts";
+import { HubReporter } from "./hub-reporter.ts";
 import type { Logger } from "./logger.ts";
-import { type AbortReason, deliverResult, type Executors, type OrderEnv, runOrder } from "./run-order.ts";
+import {
+  type AbortReason,
+  deliverAfterReports,
+  type Executors,
+  type OrderEnv,
+  runOrder,
+} from "./run-order.ts";
 import {
   ensureStateDir,
   listOrderRecords,
+  listOutboxes,
   loadKeys,
   readAgentConfig,
   SeenOrderStore,
@@ -118,16 +126,7 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
   log.info({ stage: "start", hub: config.hubUrl, drives: config.drives.map(devicePathOf) }, "agent started");
   await heartbeat();
 
-  for (const record of await listOrderRecords(stateDir)) {
-    const orderLog = log.child({ orderId: record.orderId, kind: record.kind, runId: record.runId });
-    const result = record.result ?? {
-      state: "interrupted" as const,
-      error: "the agent stopped (crash, kill or power loss) while running this order",
-      retryable: true,
-    };
-    orderLog.warn({ stage: "recover", state: result.state }, "reporting an order left by a previous run");
-    await deliverResult(env, { ...record, result }, orderLog);
-  }
+  await recoverOrders(env, stop);
 
   const maxActive = Math.max(1, config.drives.length);
   while (!stop.aborted) {
@@ -196,4 +195,47 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     log.info({ stage: "stop", orders: [...active.keys()] }, "stopping: waiting for orders to close");
   await Promise.all([...active.values()].map((a) => a.done));
   log.info({ stage: "stop" }, "agent stopped");
+}
+
+/**
+ * Orders a previous run of the agent left behind: their reports still on disk go to the hub first,
+ * then their result (an order that was still running when the agent died is reported interrupted).
+ */
+async function recoverOrders(env: OrderEnv, stop: AbortSignal): Promise<void> {
+  const records = await listOrderRecords(env.stateDir);
+  const known = new Set(records.map((r) => r.orderId));
+  const orphans = (await listOutboxes(env.stateDir)).filter((id) => !known.has(id));
+  for (const orderId of orphans) {
+    if (stop.aborted) return;
+    const reporter = reporterFor(env, orderId);
+    env.log.warn(
+      { orderId, stage: "recover", reports: await reporter.resume() },
+      "sending reports left on disk",
+    );
+    if (await reporter.flush()) await reporter.discard();
+  }
+  for (const record of records) {
+    if (stop.aborted) return;
+    const log = env.log.child({ orderId: record.orderId, kind: record.kind, runId: record.runId });
+    const result = record.result ?? {
+      state: "interrupted" as const,
+      error: "the agent stopped (crash, kill or power loss) while running this order",
+      retryable: true,
+    };
+    const reporter = reporterFor(env, record.orderId);
+    const reports = await reporter.resume();
+    log.warn({ stage: "recover", state: result.state, reports }, "reporting an order left by a previous run");
+    await deliverAfterReports(env, { ...record, result }, reporter, log);
+  }
+}
+
+function reporterFor(env: OrderEnv, orderId: string): HubReporter {
+  return new HubReporter({
+    client: env.client,
+    orderId,
+    stateDir: env.stateDir,
+    log: env.log.child({ orderId }),
+    until: env.retryUntil,
+    onCancel: () => {},
+  });
 }

@@ -60,15 +60,20 @@ export class HubClient {
       .sign(this.signingKey);
   }
 
-  async send(
+  send(method: "GET" | "POST", path: string, body: unknown, options: SendOptions = {}): Promise<HubResponse> {
+    return this.sendJson(method, path, body === undefined ? undefined : JSON.stringify(body), options);
+  }
+
+  /** As send, with the body already encoded as JSON (a report kept on disk is sent as it is). */
+  async sendJson(
     method: "GET" | "POST",
     path: string,
-    body: unknown,
+    json: string | undefined,
     options: SendOptions = {},
   ): Promise<HubResponse> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(method, path, body, options);
+        return await this.once(method, path, json, options);
       } catch (error) {
         const retry = options.retry;
         if (error instanceof HubRefused || !retry || retry.until.aborted || options.signal?.aborted)
@@ -83,7 +88,7 @@ export class HubClient {
   private async once(
     method: string,
     path: string,
-    body: unknown,
+    body: string | undefined,
     options: SendOptions,
   ): Promise<HubResponse> {
     const signals = [AbortSignal.timeout(options.timeoutMs ?? 30_000)];
@@ -96,7 +101,7 @@ export class HubClient {
           authorization: `Bearer ${await this.token()}`,
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body,
         signal: AbortSignal.any(signals),
       });
     } catch (error) {

@@ -1,44 +1,88 @@
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Logger } from "pino";
-import type { ProgressAnswer } from "../../contracts/agent-protocol.ts";
+import {
+  MAX_LOG_LINES_PER_REPORT,
+  MAX_REPORT_BYTES,
+  MAX_RESTORE_RESULTS_PER_REPORT,
+  type ProgressAnswer,
+} from "../../contracts/agent-protocol.ts";
 import type { OrderReporter } from "../orders/types.ts";
 import { type HubClient, HubRefused, sleep } from "./hub-client.ts";
+import { statePaths, writePrivateFile } from "./state-dir.ts";
 
-type Queued = { path: string; body: unknown; what: string };
+type Queued = { file: string; path: string; what: string; bytes: number };
 
-/** Reports waiting beyond this make the executor wait too: memory stays bounded in a long outage. */
-const MAX_QUEUED = 32;
+/** A report the hub refused for good (4xx): the order's result says so instead of "completed". */
+export type Refusal = { what: string; status: number; message: string };
+
+/** Beyond this much unsent on disk the executor waits: a long outage cannot fill the disk. */
+const MAX_OUTBOX_BYTES = 512 << 20;
 const PROGRESS_TIMEOUT_MS = 10_000;
+/** Room for a batch's envelope (`{"seq":…,"lines":[…]}`) within MAX_REPORT_BYTES. */
+const ENVELOPE_BYTES = 256;
 
 /**
- * The runtime side of OrderReporter. Catalog chunks, segments and log lines are queued and
- * sent in order, each retried until the hub takes it (all idempotent at the hub). Progress is
- * sent at once and not retried: the next report, ≤ 2 s later, supersedes it anyway.
+ * The runtime side of OrderReporter. Catalog chunks, segments, log lines and restore results go
+ * through the order's outbox on disk (state dir, outbox/<order>/): written there first, then sent
+ * in order, each retried with backoff while the hub is unreachable or answers 5xx/429, and deleted
+ * once the hub took it (every such post is idempotent at the hub). What an agent stop leaves there
+ * is sent by the next start before the order's result. A report the hub refuses (4xx) is recorded
+ * as the order's refusal, never just logged. Progress is sent at once and not kept: the next
+ * report, ≤ 2 s later, supersedes it.
  */
 export class HubReporter implements OrderReporter {
   private seq = 0;
   private control: ProgressAnswer["control"] = "continue";
   private readonly queue: Queued[] = [];
+  private queuedBytes = 0;
   private sending: Promise<void> | null = null;
   private wake: (() => void)[] = [];
+  private readonly dir: string;
+  private dirMade = false;
+  refusal: Refusal | null = null;
 
   constructor(
     private readonly opts: {
       client: HubClient;
       orderId: string;
+      stateDir: string;
       log: Logger;
       /** Retries stop when this aborts (the shutdown grace period ran out). */
       until: AbortSignal;
       onCancel: () => void;
     },
-  ) {}
+  ) {
+    this.dir = statePaths(opts.stateDir).outbox(opts.orderId);
+  }
 
   /**
    * The hub ignores a report whose seq is not above the run's last one; a wall-clock floor keeps
-   * that true when a run's order is reissued to a restarted agent whose counter began again.
+   * that true when a run's order is reissued to a restarted agent whose counter began again, and
+   * keeps outbox file names unique and in order across restarts.
    */
   private nextSeq(): number {
     this.seq = Math.max(this.seq + 1, Date.now());
     return this.seq;
+  }
+
+  /** Queues again, in their order, the reports an earlier run of the agent left for this order. */
+  async resume(): Promise<number> {
+    const names = (await readdir(this.dir).catch(() => [] as string[]))
+      .filter((name) => /^\d{16}\.json$/.test(name))
+      .sort();
+    for (const name of names) {
+      const file = join(this.dir, name);
+      const text = await readFile(file, "utf8").catch(() => null);
+      const cut = text?.indexOf("\n") ?? -1;
+      if (text === null || cut < 0) continue;
+      const meta = JSON.parse(text.slice(0, cut)) as { path: string; what: string };
+      this.seq = Math.max(this.seq, Number(name.slice(0, 16)));
+      this.push({ file, path: meta.path, what: meta.what, bytes: text.length - cut - 1 });
+    }
+    this.dirMade = names.length > 0;
+    if (names.length > 0) this.startDrain();
+    return names.length;
   }
 
   async progress(report: Parameters<OrderReporter["progress"]>[0]) {
@@ -61,25 +105,21 @@ export class HubReporter implements OrderReporter {
   }
 
   catalogChunk(chunk: Parameters<OrderReporter["catalogChunk"]>[0]) {
-    return this.enqueue({ path: "catalog", body: chunk, what: `catalog chunk ${chunk.seq}` });
+    return this.enqueue("catalog", `catalog chunk ${chunk.seq}`, () => chunk);
   }
 
   segment(segment: Parameters<OrderReporter["segment"]>[0]) {
-    return this.enqueue({ path: "segments", body: segment, what: `segment ${segment.sequence}` });
+    return this.enqueue("segments", `segment ${segment.sequence}`, (seq) => ({ ...segment, seq }));
   }
 
-  log(lines: Parameters<OrderReporter["log"]>[0]) {
-    if (lines.length === 0) return Promise.resolve();
-    return this.enqueue({ path: "logs", body: { lines }, what: `${lines.length} log line(s)` });
+  async log(lines: Parameters<OrderReporter["log"]>[0]) {
+    for (const batch of splitByBytes(lines, MAX_LOG_LINES_PER_REPORT))
+      await this.enqueue("logs", `${batch.length} log line(s)`, (seq) => ({ seq, lines: batch }));
   }
 
-  fileResults(batch: Parameters<OrderReporter["fileResults"]>[0]) {
-    if (batch.files.length === 0) return Promise.resolve();
-    return this.enqueue({
-      path: "restore-files",
-      body: batch,
-      what: `${batch.files.length} restore result(s)`,
-    });
+  async fileResults(batch: Parameters<OrderReporter["fileResults"]>[0]) {
+    for (const files of splitByBytes(batch.files, MAX_RESTORE_RESULTS_PER_REPORT))
+      await this.enqueue("restore-files", `${files.length} restore result(s)`, () => ({ files }));
   }
 
   /**
@@ -89,23 +129,54 @@ export class HubReporter implements OrderReporter {
   async request(path: string, body: unknown): Promise<unknown> {
     if (!(await this.flush())) throw new Error(`the hub did not take the reports queued before ${path}`);
     const answer = await this.opts.client.send("POST", `/orders/${this.opts.orderId}/${path}`, body, {
-      retry: {
-        until: this.opts.until,
-        onRetry: (error, attempt, delayMs) =>
-          this.opts.log.warn(
-            { err: error.message, attempt, delayMs, stage: "report" },
-            `hub unreachable; will resend ${path}`,
-          ),
-      },
+      retry: this.retry(path),
     });
     return answer.json;
   }
 
-  private async enqueue(item: Queued): Promise<void> {
-    while (this.queue.length >= MAX_QUEUED && !this.opts.until.aborted) {
+  /** Resolves once everything queued reached the hub (true), or retries were given up (false). */
+  async flush(): Promise<boolean> {
+    while (this.queue.length > 0 && !this.opts.until.aborted) {
+      this.startDrain();
+      await Promise.race([this.sending, sleep(60_000, this.opts.until)]);
+    }
+    for (const resolve of this.wake.splice(0)) resolve();
+    return this.queue.length === 0;
+  }
+
+  /** Removes the order's (empty) outbox once its result is delivered. */
+  async discard(): Promise<void> {
+    if (this.queue.length === 0) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Written to disk before it resolves: from then on the report survives an agent restart. */
+  private async enqueue(
+    path: string,
+    what: string,
+    body: (seq: number) => unknown,
+    wait = true,
+  ): Promise<void> {
+    while (wait && this.queuedBytes > MAX_OUTBOX_BYTES && !this.opts.until.aborted) {
       await new Promise<void>((resolve) => this.wake.push(resolve));
     }
+    if (!this.dirMade) {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      this.dirMade = true;
+    }
+    const seq = this.nextSeq();
+    const json = JSON.stringify(body(seq));
+    const file = join(this.dir, `${String(seq).padStart(16, "0")}.json`);
+    await writePrivateFile(file, `${JSON.stringify({ path, what })}\n${json}`);
+    this.push({ file, path, what, bytes: json.length });
+    this.startDrain();
+  }
+
+  private push(item: Queued): void {
     this.queue.push(item);
+    this.queuedBytes += item.bytes;
+  }
+
+  private startDrain(): void {
     this.sending ??= this.drain().finally(() => {
       this.sending = null;
     });
@@ -114,35 +185,66 @@ export class HubReporter implements OrderReporter {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const item = this.queue[0] as Queued;
+      const text = await readFile(item.file, "utf8");
       try {
-        await this.opts.client.send("POST", `/orders/${this.opts.orderId}/${item.path}`, item.body, {
-          retry: {
-            until: this.opts.until,
-            onRetry: (error, attempt, delayMs) =>
-              this.opts.log.warn(
-                { err: error.message, attempt, delayMs, stage: "report" },
-                `hub unreachable; will resend ${item.what}`,
-              ),
-          },
-        });
+        await this.opts.client.sendJson(
+          "POST",
+          `/orders/${this.opts.orderId}/${item.path}`,
+          text.slice(text.indexOf("\n") + 1),
+          { retry: this.retry(item.what) },
+        );
       } catch (error) {
-        if (!(error instanceof HubRefused)) return; // gave up at shutdown: the result says interrupted
-        this.opts.log.error({ err: error.message, stage: "report" }, `hub refused ${item.what}; dropped`);
+        if (!(error instanceof HubRefused)) return; // gave up at shutdown: it stays on disk for the next start
+        await this.refused(item, error);
       }
+      await rm(item.file, { force: true });
       this.queue.shift();
+      this.queuedBytes -= item.bytes;
       for (const resolve of this.wake.splice(0)) resolve();
     }
   }
 
-  /** Resolves once everything queued reached the hub (true), or retries were given up (false). */
-  async flush(): Promise<boolean> {
-    while (this.queue.length > 0 && !this.opts.until.aborted) {
-      this.sending ??= this.drain().finally(() => {
-        this.sending = null;
-      });
-      await Promise.race([this.sending, sleep(60_000, this.opts.until)]);
-    }
-    for (const resolve of this.wake.splice(0)) resolve();
-    return this.queue.length === 0;
+  private async refused(item: Queued, error: HubRefused): Promise<void> {
+    this.opts.log.error(
+      { err: error.message, stage: "report", status: error.status },
+      `hub refused ${item.what}`,
+    );
+    this.refusal ??= { what: item.what, status: error.status, message: error.message };
+    // The run's log says so too, unless it was log lines the hub refused (the drain must not wait).
+    if (item.path === "logs") return;
+    const line = { at: new Date().toISOString(), level: "error" as const, message: `${error.message}` };
+    await this.enqueue("logs", "1 log line(s)", (seq) => ({ seq, lines: [line] }), false);
   }
+
+  private retry(what: string) {
+    return {
+      until: this.opts.until,
+      onRetry: (error: Error, attempt: number, delayMs: number) => {
+        if (attempt === 1 || attempt % 10 === 0)
+          this.opts.log.warn(
+            { err: error.message, attempt, delayMs, stage: "report" },
+            `hub unreachable; will resend ${what}`,
+          );
+      },
+    };
+  }
+}
+
+/** Cuts a batch so that each part holds at most `maxItems` and encodes within MAX_REPORT_BYTES. */
+export function splitByBytes<T>(items: T[], maxItems: number): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  let bytes = ENVELOPE_BYTES;
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (part.length > 0 && (part.length >= maxItems || bytes + size > MAX_REPORT_BYTES)) {
+      parts.push(part);
+      part = [];
+      bytes = ENVELOPE_BYTES;
+    }
+    part.push(item);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }

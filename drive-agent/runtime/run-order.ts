@@ -22,7 +22,7 @@ import type {
 import type { VerifyExecutor } from "../orders/verify.ts";
 import { changerOfDrive, devicePathOf, notOnThisAgent } from "./hardware.ts";
 import { type HubClient, HubRefused } from "./hub-client.ts";
-import { HubReporter } from "./hub-reporter.ts";
+import { HubReporter, type Refusal } from "./hub-reporter.ts";
 import type { Logger } from "./logger.ts";
 import { openOrderDrive } from "./order-drive.ts";
 import { type OrderRecord, removeOrderRecord, statePaths, writeOrderRecord } from "./state-dir.ts";
@@ -87,6 +87,7 @@ export async function runOrder(
   const reporter = new HubReporter({
     client: env.client,
     orderId,
+    stateDir: env.stateDir,
     log,
     until: env.retryUntil,
     onCancel: () => controller.abort("cancel" satisfies AbortReason),
@@ -95,8 +96,41 @@ export async function runOrder(
   const reason = controller.signal.aborted ? (controller.signal.reason as AbortReason) : null;
   const final = adjustForAbort(result, reason);
   log.info({ stage: "report", state: final.state, error: final.error ?? null }, "order finished");
-  await reporter.flush();
-  await deliverResult(env, { ...record, result: final }, log);
+  await deliverAfterReports(env, { ...record, result: final }, reporter, log);
+}
+
+/**
+ * Sends the result once every report queued before it reached the hub: the hub reconciles the
+ * catalog against the result, so a result ahead of its chunks would read as a short catalog. When
+ * the hub stays away until the agent stops, result and reports wait on disk for the next start.
+ */
+export async function deliverAfterReports(
+  env: OrderEnv,
+  record: OrderRecord,
+  reporter: HubReporter,
+  log: Logger,
+): Promise<boolean> {
+  await writeOrderRecord(env.stateDir, record);
+  if (!(await reporter.flush())) {
+    log.warn({ stage: "report" }, "reports and result kept on disk; sent at next start");
+    return false;
+  }
+  const result =
+    reporter.refusal && record.result ? withRefusal(record.result, reporter.refusal) : record.result;
+  const delivered = await deliverResult(env, { ...record, result }, log);
+  if (delivered) await reporter.discard();
+  return delivered;
+}
+
+/** A report the hub refused makes the order fail with the hub's words, whatever the executor said. */
+function withRefusal(result: OrderResult, refusal: Refusal): OrderResult {
+  const words = `the hub refused ${refusal.what} (${refusal.message})`;
+  return {
+    ...result,
+    state: "failed",
+    retryable: false,
+    error: result.state === "failed" && result.error ? `${result.error}; ${words}` : words,
+  };
 }
 
 async function execute(

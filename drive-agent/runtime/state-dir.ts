@@ -12,6 +12,8 @@ import { AgentConfig } from "../config.ts";
  *   encryption-key.jwk     X25519 private key: opens data keys sealed to this agent
  *   seen-orders.json       jti → exp of every order accepted, so a replay is refused after a restart
  *   orders/<id>.json       an order in flight, then its result until the hub acknowledged it
+ *   outbox/<id>/<seq>.json reports of an order (catalog chunks, segments, log lines) the hub has
+ *                          not taken yet, sent in seq order, oldest first, before its result
  *   work/                  scratch space of the executors
  *   agent.lock             pid of the running agent: one agent per state dir
  */
@@ -23,6 +25,8 @@ export const statePaths = (dir: string) => ({
   seenOrders: join(dir, "seen-orders.json"),
   orders: join(dir, "orders"),
   order: (id: string) => join(dir, "orders", `${id}.json`),
+  outboxes: join(dir, "outbox"),
+  outbox: (id: string) => join(dir, "outbox", id),
   work: join(dir, "work"),
   lock: join(dir, "agent.lock"),
 });
@@ -30,7 +34,7 @@ export const statePaths = (dir: string) => ({
 export async function ensureStateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  for (const sub of [statePaths(dir).orders, statePaths(dir).work])
+  for (const sub of [statePaths(dir).orders, statePaths(dir).outboxes, statePaths(dir).work])
     await mkdir(sub, { recursive: true, mode: 0o700 });
 }
 
@@ -128,6 +132,11 @@ export async function writeOrderRecord(dir: string, record: OrderRecord): Promis
 
 export async function removeOrderRecord(dir: string, orderId: string): Promise<void> {
   await rm(statePaths(dir).order(orderId), { force: true });
+}
+
+/** Orders with reports still waiting in the outbox. */
+export async function listOutboxes(dir: string): Promise<string[]> {
+  return readdir(statePaths(dir).outboxes).catch(() => []);
 }
 
 export async function listOrderRecords(dir: string): Promise<OrderRecord[]> {

@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import { generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
+import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
+import { CatalogDigest } from "../../contracts/catalog-digest.ts";
 import { backupSets, catalogEntries, jobRuns, tapes } from "../../functions/db/schema/index.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
 import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
@@ -170,7 +172,8 @@ describe("drive-agent protocol on the hub", () => {
       bytesDone: 500,
     });
 
-    await agent.call("POST", `/orders/${orderId}/logs`, {
+    const warning = {
+      seq: 3,
       lines: [
         {
           at: new Date().toISOString(),
@@ -179,7 +182,10 @@ describe("drive-agent protocol on the hub", () => {
           path: "secret.txt",
         },
       ],
-    });
+    };
+    // A batch sent twice is logged (and counted as a warning) once.
+    expect((await agent.call("POST", `/orders/${orderId}/logs`, warning)).status).toBe(204);
+    expect((await agent.call("POST", `/orders/${orderId}/logs`, warning)).status).toBe(204);
     const entry = (path: string, offset: number) => [
       path,
       "file",
@@ -221,12 +227,17 @@ describe("drive-agent protocol on the hub", () => {
       nextFile: 3,
       tapeFull: false,
     };
-    expect((await agent.call("POST", `/orders/${orderId}/segments`, segment)).status).toBe(204);
+    expect((await agent.call("POST", `/orders/${orderId}/segments`, { ...segment, seq: 7 })).status).toBe(204);
+    // Sent again (the agent could not tell the first try arrived): the tape's bytes are counted once.
+    expect((await agent.call("POST", `/orders/${orderId}/segments`, { ...segment, seq: 7 })).status).toBe(204);
+    const digest = new CatalogDigest();
+    for (const e of chunk.entries) digest.add(e as CatalogEntry);
     expect(
       (
         await agent.call("POST", `/orders/${orderId}/result`, {
           state: "completed",
           summary: { files: 2, tapeBytes: 4096 },
+          catalog: [{ sequence: 0, entries: 2, digest: digest.hex() }],
         })
       ).status,
     ).toBe(204);

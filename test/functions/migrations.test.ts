@@ -25,6 +25,7 @@ const EXPECTED_TABLES = [
   "job_runs",
   "jobs",
   "notification_channels",
+  "order_report_receipts",
   "outbox",
   "pools",
   "sessions",

@@ -236,8 +236,13 @@ export async function runBackup(
       warnings: control.warnings,
       catalogChunks: catalog.chunksSent,
     };
-    if (control.stopReason) return { state: control.stopReason, summary };
-    return { state: control.warnings > 0 ? "completed-with-warnings" : "completed", summary };
+    const tallies = catalog.tallies();
+    if (control.stopReason) return { state: control.stopReason, summary, catalog: tallies };
+    return {
+      state: control.warnings > 0 ? "completed-with-warnings" : "completed",
+      summary,
+      catalog: tallies,
+    };
   } catch (error) {
     const stopped = error instanceof StopRequested ? error.reason : null;
     if (!stopped) {
@@ -250,11 +255,14 @@ export async function runBackup(
     );
     await catalog.flush().catch(() => undefined);
     await control.stop();
-    if (stopped) return { state: stopped, summary: { warnings: control.warnings } };
+    // What did reach the catalog is reconciled too: the hub then knows what a rebuild would add.
+    const tallies = catalog.tallies();
+    if (stopped) return { state: stopped, summary: { warnings: control.warnings }, catalog: tallies };
     return {
       state: "failed",
       error: String((error as Error).message ?? error).slice(0, 4000),
       retryable: isDriveError(error) && error.recovery === "retry",
+      catalog: tallies,
     };
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);

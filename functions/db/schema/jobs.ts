@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, timestamp, updatedAt } from "./columns.ts";
 import { agents, drives } from "./fleet.ts";
 import { pools, tapes } from "./media.ts";
@@ -157,4 +157,20 @@ export const workOrders = sqliteTable(
     index("work_orders_agent_state_idx").on(t.agentId, t.state, t.createdAt),
     index("work_orders_run_idx").on(t.runId),
   ],
+);
+
+/**
+ * Reports of an order the hub has applied, by the agent's report number: a report the agent sends
+ * again (it could not tell whether the first try arrived) is then a no-op.
+ */
+export const orderReportReceipts = sqliteTable(
+  "order_report_receipts",
+  {
+    orderId: text("order_id")
+      .notNull()
+      .references(() => workOrders.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    receivedAt: timestamp("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.seq] })],
 );

@@ -31,6 +31,8 @@ export const backupSets = sqliteTable(
     finishedAt: timestamp("finished_at"),
     verifiedAt: timestamp("verified_at"),
     verifyResult: text("verify_result"),
+    /** Why the catalog does not hold the whole set (a short catalog, a refused report); null when it does. */
+    catalogProblem: text("catalog_problem"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -60,6 +62,11 @@ export const backupSetSegments = sqliteTable(
     bytes: integer("bytes").notNull().default(0),
     blocks: integer("blocks").notNull().default(0),
     complete: integer("complete", { mode: "boolean" }).notNull().default(false),
+    /** What the agent (or, after a rebuild, the tape's TOC) says this segment's catalog holds. */
+    catalogEntries: integer("catalog_entries"),
+    catalogDigest: text("catalog_digest"),
+    /** The catalog's rows for this segment were found to match that. */
+    catalogChecked: integer("catalog_checked", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [

@@ -12,9 +12,9 @@ import {
   backupSetSegments,
   backupSets,
   catalogChunks,
-  catalogEntries,
   jobLogs,
   jobRuns,
+  orderReportReceipts,
   tapes,
   workOrders,
 } from "../../db/schema/index.ts";
@@ -26,6 +26,7 @@ import { applyEjectResult } from "../tapes-eject.ts";
 import { applyLabelResult } from "../tapes-label.ts";
 import { recordVerifyResult } from "../verifies/record-verify.ts";
 import { catalogRows } from "./catalog-rows.ts";
+import { closeBackupSet } from "./close-backup-set.ts";
 
 type OrderRow = typeof workOrders.$inferSelect;
 
@@ -99,11 +100,11 @@ export async function reportProgress(
 }
 
 export async function appendLogs(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
-  const { lines } = LogLines.parse(raw);
+  const { lines, seq } = LogLines.parse(raw);
   if (!order.runId) return;
   const runId = order.runId;
   const warnings = lines.filter((l) => l.level === "warn" || l.level === "error").length;
-  await ctx.db.batch([
+  await onceAtMost(ctx, order, seq, [
     ctx.db
       .insert(jobLogs)
       .values(
@@ -114,6 +115,32 @@ export async function appendLogs(ctx: ServiceCtx, order: OrderRow, raw: unknown)
       .set({ warnings: sql`${jobRuns.warnings} + ${warnings}` })
       .where(eq(jobRuns.id, runId)),
   ]);
+}
+
+type Statement = Parameters<ServiceCtx["db"]["batch"]>[0][number];
+
+/**
+ * Applies a report's statements with its receipt, in one atomic batch: a report the agent sends
+ * again (its first try may have arrived) fails on the receipt's key and changes nothing.
+ */
+async function onceAtMost(
+  ctx: ServiceCtx,
+  order: OrderRow,
+  seq: number | undefined,
+  statements: [Statement, ...Statement[]],
+): Promise<void> {
+  if (seq === undefined) {
+    await ctx.db.batch(statements);
+    return;
+  }
+  try {
+    await ctx.db.batch([
+      ctx.db.insert(orderReportReceipts).values({ orderId: order.id, seq, receivedAt: ctx.now() }),
+      ...statements,
+    ]);
+  } catch (error) {
+    if (!String(error).includes("UNIQUE")) throw error;
+  }
 }
 
 /** Per-file outcomes of a restore, kept as the run's log lines (failures as errors). */
@@ -203,6 +230,11 @@ export async function recordSegment(ctx: ServiceCtx, order: OrderRow, raw: unkno
   const set = await setOf(ctx, order, report.setUuid);
   const tape = await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, report.tapeBarcode) });
   if (!tape) throw new AppError("not_found", `Tape ${report.tapeBarcode} is not in the catalog`);
+  const known = await ctx.db.query.backupSetSegments.findFirst({
+    where: and(eq(backupSetSegments.setId, set.id), eq(backupSetSegments.sequence, report.sequence)),
+  });
+  // The same segment reported again adds its bytes to the tape once.
+  const addedBytes = report.bytes - (known && known.tapeId === tape.id ? known.bytes : 0);
   const now = ctx.now();
   const values = {
     tapeId: tape.id,
@@ -212,7 +244,7 @@ export async function recordSegment(ctx: ServiceCtx, order: OrderRow, raw: unkno
     blocks: report.blocks,
     complete: report.complete,
   };
-  await ctx.db.batch([
+  await onceAtMost(ctx, order, report.seq, [
     ctx.db
       .insert(backupSetSegments)
       .values({ setId: set.id, sequence: report.sequence, createdAt: now, ...values })
@@ -221,7 +253,7 @@ export async function recordSegment(ctx: ServiceCtx, order: OrderRow, raw: unkno
       .update(tapes)
       .set({
         fileCount: report.nextFile,
-        usedBytes: sql`${tapes.usedBytes} + ${report.bytes}`,
+        usedBytes: sql`${tapes.usedBytes} + ${addedBytes}`,
         state: report.tapeFull ? "full" : "active",
         firstWrittenAt: tape.firstWrittenAt ?? now,
         lastWrittenAt: now,
@@ -231,15 +263,11 @@ export async function recordSegment(ctx: ServiceCtx, order: OrderRow, raw: unkno
   ]);
 }
 
-const SET_STATE_FOR = {
-  completed: "complete",
-  "completed-with-warnings": "complete",
-  failed: "failed",
-  cancelled: "incomplete",
-  interrupted: "incomplete",
-} as const;
-
-/** Closes the order, its run and its set. A set is complete only when the agent says so. */
+/**
+ * Closes the order, its run and its set. A backup's set is complete only when the agent says so
+ * and the catalog reconciles with what it wrote; a backup whose catalog does not is failed, with
+ * the tape and the count named.
+ */
 export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
   const result = OrderResult.parse(raw);
   const now = ctx.now();
@@ -252,13 +280,16 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
   if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
   if (!run || run.finishedAt) return;
+  const closing =
+    run.setId && run.kind === "backup" ? await closeBackupSet(ctx, run.id, run.setId, result) : null;
+  const short = closing?.problem && result.state.startsWith("completed") ? closing.problem : null;
   const warned = result.state === "completed" && (run.warnings > 0 || (result.summary.warnings ?? 0) > 0);
   await ctx.db
     .update(jobRuns)
     .set({
-      state: warned ? "completed-with-warnings" : result.state,
+      state: short ? "failed" : warned ? "completed-with-warnings" : result.state,
       finishedAt: now,
-      error: result.error,
+      error: short ?? result.error,
       control: "continue",
       // The last progress report may predate the end: the summary has the final figures.
       ...(result.summary.files === undefined ? {} : { filesDone: result.summary.files }),
@@ -267,22 +298,6 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
         : {}),
     })
     .where(eq(jobRuns.id, run.id));
-  if (run.setId && run.kind === "backup") {
-    const [entries] = await ctx.db
-      .select({ n: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${catalogEntries.size}), 0)` })
-      .from(catalogEntries)
-      .where(eq(catalogEntries.setId, run.setId));
-    await ctx.db
-      .update(backupSets)
-      .set({
-        state: SET_STATE_FOR[result.state],
-        finishedAt: now,
-        fileCount: entries?.n ?? 0,
-        sourceBytes: result.summary.sourceBytes ?? entries?.bytes ?? 0,
-        tapeBytes: result.summary.tapeBytes ?? 0,
-      })
-      .where(eq(backupSets.id, run.setId));
-  }
   if (run.setId && run.kind === "verify") await recordVerifyResult(ctx, run.setId, result);
   await dispatchQueuedRuns(ctx);
 }

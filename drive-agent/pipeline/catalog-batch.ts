@@ -1,0 +1,85 @@
+import {
+  type CatalogChunk,
+  type CatalogEntry,
+  MAX_CATALOG_CHUNK_ENTRIES,
+  MAX_REPORT_BYTES,
+  type SegmentCatalogTally,
+} from "../../contracts/agent-protocol.ts";
+import { CatalogDigest } from "../../contracts/catalog-digest.ts";
+
+/** `{"setUuid":"<36>","seq":<≤16 digits>,"entries":[]}` and then some. */
+const ENVELOPE_BYTES = 256;
+
+/**
+ * Cuts catalog entries into chunks the hub accepts: at most MAX_CATALOG_CHUNK_ENTRIES entries and
+ * MAX_REPORT_BYTES of JSON each, whatever the paths' lengths. It also tallies, per segment, what it
+ * passed on (count and CatalogDigest) for the order's closing report.
+ */
+export class CatalogBatcher {
+  private entries: CatalogEntry[] = [];
+  private bytes = ENVELOPE_BYTES;
+  private readonly digests = new Map<number, CatalogDigest>();
+
+  constructor(
+    private readonly setUuid: string,
+    private readonly nextSeq: () => number,
+    private readonly emit: (chunk: CatalogChunk) => void,
+    private readonly limits = { entries: MAX_CATALOG_CHUNK_ENTRIES, bytes: MAX_REPORT_BYTES },
+  ) {}
+
+  get pending(): number {
+    return this.entries.length;
+  }
+
+  add(entry: CatalogEntry): void {
+    const line = JSON.stringify(entry);
+    const size = Buffer.byteLength(line) + 1;
+    if (this.entries.length >= this.limits.entries || this.bytes + size > this.limits.bytes) this.cut();
+    this.entries.push(entry);
+    this.bytes += size;
+    const segment = entry[10];
+    let digest = this.digests.get(segment);
+    if (!digest) {
+      digest = new CatalogDigest();
+      this.digests.set(segment, digest);
+    }
+    digest.add(entry, line);
+  }
+
+  /** Emits what is batched as one chunk (nothing when empty). */
+  cut(): void {
+    if (this.entries.length === 0) return;
+    const chunk: CatalogChunk = { setUuid: this.setUuid, seq: this.nextSeq(), entries: this.entries };
+    this.entries = [];
+    this.bytes = ENVELOPE_BYTES;
+    this.emit(chunk);
+  }
+
+  /** One tally per segment 0..segments-1, including those no entry's header lies on. */
+  tallies(segments: number): SegmentCatalogTally[] {
+    const out: SegmentCatalogTally[] = [];
+    const last = Math.max(segments - 1, ...this.digests.keys());
+    for (let sequence = 0; sequence <= last; sequence++) {
+      const digest = this.digests.get(sequence) ?? new CatalogDigest();
+      out.push({ sequence, entries: digest.entries, digest: digest.hex() });
+    }
+    return out;
+  }
+}
+
+/** Every entry in chunks as CatalogBatcher cuts them (for a list already in memory, e.g. a TOC). */
+export function cutCatalogChunks(
+  setUuid: string,
+  entries: CatalogEntry[],
+  seqOf: (index: number) => number,
+): CatalogChunk[] {
+  const chunks: CatalogChunk[] = [];
+  const batcher = new CatalogBatcher(
+    setUuid,
+    () => seqOf(chunks.length),
+    (chunk) => chunks.push(chunk),
+  );
+  for (const entry of entries) batcher.add(entry);
+  batcher.cut();
+  return chunks;
+}
