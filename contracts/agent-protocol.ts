@@ -266,6 +266,11 @@ export const ScanOrderBody = z.object({
   drive: z.object({ devicePath }),
   /** The cartridge to load first when the drive sits in a changer; null: scan what is loaded. */
   barcode: barcode.nullable(),
+  /**
+   * Rebuild this set's catalog from the tape's TOC: the hub answers "rebuild" for its TOC and adds
+   * the entries its catalog lacks (a short catalog), though the set is known from a backup.
+   */
+  rebuildSetUuid: z.string().uuid().nullable().default(null),
 });
 export type ScanOrderBody = z.output<typeof ScanOrderBody>;
 /**
@@ -532,8 +537,11 @@ export const ScanSetReport = z.object({
 export type ScanSetReport = z.input<typeof ScanSetReport>;
 
 export const ScanSetAnswer = z.object({
-  /** new-set: created now; new-segment: the set was known, this tape of it was not; known: nothing to add. */
-  status: z.enum(["new-set", "new-segment", "known"]),
+  /**
+   * new-set: created now; new-segment: the set was known, this tape of it was not; rebuild: the
+   * order rebuilds this set's catalog, send every entry; known: nothing to add.
+   */
+  status: z.enum(["new-set", "new-segment", "rebuild", "known"]),
   setId: z.number().int().positive(),
 });
 export type ScanSetAnswer = z.output<typeof ScanSetAnswer>;

@@ -90,10 +90,12 @@ export const executeScan: ScanExecutor = async (order, ctx) => {
         await reporter.catalogChunk(chunk);
       await hub.segmentDone({ ...report, entries: entries.length });
       counts.entries += entries.length;
-      log(
-        "info",
-        `${what}: ${answer.status === "new-set" ? "new set" : "new tape of a known set"}, ${entries.length} entries added`,
-      );
+      const words = {
+        "new-set": `new set, ${entries.length} entries added`,
+        "new-segment": `new tape of a known set, ${entries.length} entries added`,
+        rebuild: `${entries.length} entries read to rebuild the set's catalog`,
+      };
+      log("info", `${what}: ${words[answer.status]}`);
       await progress(ctx, tape.barcode, counts.entries, null);
     }
     // What tar listed counts as used, so nothing offers the tape for a new label without force.

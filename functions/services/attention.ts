@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
-import { agents, drives, jobRuns, jobs } from "../db/schema/index.ts";
+import { agents, backupSets, drives, jobRuns, jobs } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { toPublicAgent } from "./agents/agents.ts";
 
@@ -8,7 +8,7 @@ const FAILED_RUN_WINDOW_MS = 7 * 24 * 3600_000;
 const LIMIT = 20;
 
 export type AttentionItem = {
-  kind: "waiting-for-tape" | "drive-alert" | "failed-run" | "agent-offline";
+  kind: "waiting-for-tape" | "drive-alert" | "failed-run" | "agent-offline" | "set-incomplete";
   /** Words for the operator: what is wrong and, where the hub knows it, what to do. */
   text: string;
   href: string;
@@ -16,13 +16,14 @@ export type AttentionItem = {
 
 /**
  * What needs an operator right now, shown on every page: runs waiting for a tape, drives
- * reporting TapeAlert flags, jobs whose latest run failed, enrolled agents that went quiet.
+ * reporting TapeAlert flags, jobs whose latest run failed, enrolled agents that went quiet, sets
+ * whose catalog does not hold all they wrote (with the rebuild to run).
  */
 export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
   const now = ctx.now();
   const later = sql`select 1 from ${jobRuns} as later where later.job_id = ${jobRuns.jobId}
     and later.id > ${jobRuns.id} and later.state in ('completed', 'completed-with-warnings')`;
-  const [waiting, alerting, failed, agentRows] = await Promise.all([
+  const [waiting, alerting, failed, agentRows, shortSets] = await Promise.all([
     ctx.db
       .select({ id: jobRuns.id, job: jobs.name, message: jobRuns.operatorMessage })
       .from(jobRuns)
@@ -50,6 +51,13 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
       .orderBy(desc(jobRuns.finishedAt))
       .limit(LIMIT),
     ctx.db.query.agents.findMany({ where: isNotNull(agents.publicKey), limit: 200 }),
+    ctx.db
+      .select({ id: backupSets.id, job: jobs.name, problem: backupSets.catalogProblem })
+      .from(backupSets)
+      .leftJoin(jobs, eq(jobs.id, backupSets.jobId))
+      .where(and(eq(backupSets.state, "incomplete"), isNotNull(backupSets.catalogProblem)))
+      .orderBy(desc(backupSets.id))
+      .limit(LIMIT),
   ]);
   return [
     ...waiting.map((r) => ({
@@ -75,5 +83,10 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
         text: `Agent ${a.name} has not been heard from since ${a.lastSeenAt?.toISOString() ?? "enrollment"}; its drives get no work.`,
         href: "/agents",
       })),
+    ...shortSets.map((s) => ({
+      kind: "set-incomplete" as const,
+      text: `Set ${s.id}${s.job ? ` of ${s.job}` : ""} is incomplete: ${s.problem}`,
+      href: "/restore",
+    })),
   ];
 }

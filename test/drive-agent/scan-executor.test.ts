@@ -37,7 +37,13 @@ let library: TestLibrary;
 let drive: VtlDrive;
 loadedDriveForEachTest((fixture) => ({ library, drive } = fixture));
 
-const order: ScanOrderBody = { kind: "scan", runId: 1, drive: { devicePath: "vtl0" }, barcode: null };
+const order: ScanOrderBody = {
+  kind: "scan",
+  runId: 1,
+  drive: { devicePath: "vtl0" },
+  barcode: null,
+  rebuildSetUuid: null,
+};
 
 async function scan(hub: FakeScanHub) {
   const reporter = new FakeReporter();

@@ -227,9 +227,13 @@ describe("drive-agent protocol on the hub", () => {
       nextFile: 3,
       tapeFull: false,
     };
-    expect((await agent.call("POST", `/orders/${orderId}/segments`, { ...segment, seq: 7 })).status).toBe(204);
+    expect((await agent.call("POST", `/orders/${orderId}/segments`, { ...segment, seq: 7 })).status).toBe(
+      204,
+    );
     // Sent again (the agent could not tell the first try arrived): the tape's bytes are counted once.
-    expect((await agent.call("POST", `/orders/${orderId}/segments`, { ...segment, seq: 7 })).status).toBe(204);
+    expect((await agent.call("POST", `/orders/${orderId}/segments`, { ...segment, seq: 7 })).status).toBe(
+      204,
+    );
     const digest = new CatalogDigest();
     for (const e of chunk.entries) digest.add(e as CatalogEntry);
     expect(

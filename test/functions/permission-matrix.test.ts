@@ -66,6 +66,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /api/v1/sets/:id": "read-only",
   "GET /api/v1/sets/:id/tree": "read-only",
   "POST /api/v1/sets/:id/verify": "operator",
+  "POST /api/v1/sets/:id/rebuild-catalog": "operator",
   "GET /api/v1/catalog/versions": "read-only",
   "GET /api/v1/catalog/search": "read-only",
   "POST /api/v1/encryption-keys": "admin",

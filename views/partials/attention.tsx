@@ -6,6 +6,7 @@ const LABELS: Record<AttentionItem["kind"], string> = {
   "drive-alert": "Drive alert",
   "failed-run": "Failed",
   "agent-offline": "Agent offline",
+  "set-incomplete": "Catalog short",
 };
 
 /**

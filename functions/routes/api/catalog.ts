@@ -11,6 +11,7 @@ import {
 } from "../../services/catalog/find.ts";
 import { planRestore, restorePlanInput } from "../../services/catalog/restore-plan.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
+import { rebuildCatalogInput, rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";
 import { startVerify } from "../../services/verifies/start-verify.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
@@ -86,6 +87,24 @@ export function registerCatalogRoutes(api: ApiRouter): void {
     async (c, { params }) => {
       const started = await startVerify(serviceCtx(c), params.id, principalOf(c).username);
       auditTarget(c, params.id, { runId: started.run.id });
+      return c.json(started, 202);
+    },
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/sets/:id/rebuild-catalog",
+      permission: "operate",
+      tag,
+      summary: "Rebuild a set's catalog from its tapes' TOCs: one scan run per tape, in order",
+      params: idParams,
+      body: rebuildCatalogInput,
+      audit: "set.rebuild-catalog",
+      success: { status: 202, description: "{ set, tapes, runs }" },
+    },
+    async (c, { params, body }) => {
+      const started = await rebuildSetCatalog(serviceCtx(c), params.id, body, principalOf(c).username);
+      auditTarget(c, params.id, { runs: started.runs.map((r) => r.id) });
       return c.json(started, 202);
     },
   );

@@ -21,7 +21,7 @@ import {
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
-import { scannedSetOf } from "../scans/ingest-scan.ts";
+import { rebuildOf, scannedSetOf } from "../scans/ingest-scan.ts";
 import { applyEjectResult } from "../tapes-eject.ts";
 import { applyLabelResult } from "../tapes-label.ts";
 import { recordVerifyResult } from "../verifies/record-verify.ts";
@@ -40,7 +40,7 @@ export async function orderOf(ctx: ServiceCtx, agentId: string, orderId: string)
 }
 
 async function setOf(ctx: ServiceCtx, order: OrderRow, setUuid: string) {
-  if (order.kind === "scan") return scannedSetOf(ctx, setUuid);
+  if (order.kind === "scan") return scannedSetOf(ctx, order, setUuid);
   const set = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, setUuid) });
   if (!set || set.runId !== order.runId)
     throw new AppError("not_found", `Backup set ${setUuid} is not part of order ${order.id}`);
@@ -206,6 +206,13 @@ export async function ingestCatalogChunk(
     where: and(eq(catalogChunks.setId, set.id), eq(catalogChunks.sequence, chunk.seq)),
   });
   if (seen) return { duplicate: true, entries: seen.entries };
+  // A rebuild from the tape's TOC adds only what the catalog lacks: the rows it holds keep what a
+  // TOC does not carry (device and FIFO types, the hash of a file cut by the end of a tape).
+  const missingOnly =
+    rebuildOf(order) === chunk.setUuid
+      ? sql`where not exists (select 1 from catalog_entries e where e.set_id = ${set.id}
+          and e.dir = value->>0 and e.name = value->>1 and e.offset = value->>10)`
+      : sql``;
   try {
     await ctx.db.batch([
       ctx.db
@@ -215,7 +222,7 @@ export async function ingestCatalogChunk(
         (set_id, dir, name, type, size, mode, uid, gid, mtime, link_target, sha256, offset, segment, end_segment, deleted)
         select ${set.id}, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7,
                value->>8, value->>9, value->>10, value->>11, value->>12, value->>13
-        from json_each(${JSON.stringify(rows)})`),
+        from json_each(${JSON.stringify(rows)}) ${missingOnly}`),
     ]);
   } catch (error) {
     if (String(error).includes("UNIQUE")) return { duplicate: true, entries: rows.length };

@@ -10,6 +10,7 @@ import {
   backupSetSegments,
   backupSets,
   catalogEntries,
+  jobLogs,
   jobRuns,
   jobs,
   pools,
@@ -127,10 +128,20 @@ async function createdByScan(ctx: ServiceCtx, set: typeof backupSets.$inferSelec
   return run?.kind === "scan";
 }
 
-/** The set a scan order may add catalog rows to: one that scans created, never a backup's. */
-export async function scannedSetOf(ctx: ServiceCtx, setUuid: string) {
+/** The set whose catalog a scan order rebuilds from the tape's TOCs (rebuild-catalog), if any. */
+export function rebuildOf(order: OrderRow): string | null {
+  if (order.kind !== "scan") return null;
+  const uuid = (order.payload as { rebuildSetUuid?: unknown }).rebuildSetUuid;
+  return typeof uuid === "string" ? uuid : null;
+}
+
+/**
+ * The set a scan order may add catalog rows to: one that scans created, or the one the order
+ * rebuilds; never another backup's.
+ */
+export async function scannedSetOf(ctx: ServiceCtx, order: OrderRow, setUuid: string) {
   const set = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, setUuid) });
-  if (!set || !(await createdByScan(ctx, set)))
+  if (!set || (rebuildOf(order) !== setUuid && !(await createdByScan(ctx, set))))
     throw new AppError("not_found", `Backup set ${setUuid} was not created by a scan`);
   return set;
 }
@@ -152,6 +163,13 @@ export async function recordScannedSet(
     report.tapeBarcode,
   );
   const existing = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, report.setUuid) });
+  if (existing && rebuildOf(order) === existing.uuid) {
+    await ctx.db
+      .update(backupSetSegments)
+      .set({ catalogChecked: false })
+      .where(and(eq(backupSetSegments.setId, existing.id), eq(backupSetSegments.sequence, report.sequence)));
+    return { status: "rebuild", setId: existing.id };
+  }
   if (existing) {
     const segment = await ctx.db.query.backupSetSegments.findFirst({
       where: and(eq(backupSetSegments.setId, existing.id), eq(backupSetSegments.sequence, report.sequence)),
@@ -191,7 +209,7 @@ export async function recordScannedSet(
 export async function finishScannedSegment(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
   scanOnly(order);
   const report = ScanSegmentDone.parse(raw);
-  const set = await scannedSetOf(ctx, report.setUuid);
+  const set = await scannedSetOf(ctx, order, report.setUuid);
   const tape = getOrThrow(
     await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, report.tapeBarcode) }),
     "Tape",
@@ -214,11 +232,16 @@ export async function finishScannedSegment(ctx: ServiceCtx, order: OrderRow, raw
     .onConflictDoNothing();
   // Only the last TOC of a set does not continue: its finish time is the set's.
   const finishedAt = set.finishedAt ?? (report.continues ? null : new Date(report.finishedAt));
+  if (rebuildOf(order) === set.uuid) await checkRebuiltSegment(ctx, order, set, report);
   const segments = await ctx.db.query.backupSetSegments.findMany({
     where: eq(backupSetSegments.setId, set.id),
   });
   const last = Math.max(...segments.map((s) => s.sequence));
-  const whole = finishedAt !== null && segments.length === last + 1 && segments.every((s) => s.complete);
+  const rebuilt = rebuildOf(order) === set.uuid;
+  const whole =
+    finishedAt !== null &&
+    segments.length === last + 1 &&
+    segments.every((s) => s.complete && (!rebuilt || s.catalogChecked));
   const [totals] = await ctx.db
     .select({ n: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${catalogEntries.size}), 0)` })
     .from(catalogEntries)
@@ -227,6 +250,7 @@ export async function finishScannedSegment(ctx: ServiceCtx, order: OrderRow, raw
     .update(backupSets)
     .set({
       state: whole ? "complete" : "incomplete",
+      ...(rebuilt ? { catalogProblem: whole ? null : await rebuildLeft(ctx, set.id, segments) } : {}),
       finishedAt,
       fileCount: totals?.n ?? 0,
       sourceBytes: totals?.bytes ?? 0,
@@ -250,6 +274,59 @@ export async function finishScannedSegment(ctx: ServiceCtx, order: OrderRow, raw
       updatedAt: now,
     })
     .where(eq(tapes.id, tape.id));
+}
+
+/**
+ * A rebuilt segment's catalog is checked against its TOC: the entries whose header lies on that
+ * tape (deletion markers, which no TOC holds, aside) must number what the TOC lists.
+ */
+async function checkRebuiltSegment(
+  ctx: ServiceCtx,
+  order: OrderRow,
+  set: typeof backupSets.$inferSelect,
+  report: ScanSegmentDone,
+): Promise<void> {
+  const [held] = await ctx.db
+    .select({ n: sql<number>`count(*)` })
+    .from(catalogEntries)
+    .where(
+      and(
+        eq(catalogEntries.setId, set.id),
+        eq(catalogEntries.segment, report.sequence),
+        eq(catalogEntries.deleted, false),
+      ),
+    );
+  const count = held?.n ?? 0;
+  const checked = count === report.entries;
+  await ctx.db
+    .update(backupSetSegments)
+    .set({ catalogChecked: checked })
+    .where(and(eq(backupSetSegments.setId, set.id), eq(backupSetSegments.sequence, report.sequence)));
+  if (!order.runId) return;
+  await ctx.db.insert(jobLogs).values({
+    runId: order.runId,
+    at: ctx.now(),
+    level: checked ? "info" : "error",
+    message: checked
+      ? `set ${set.id}, tape ${report.tapeBarcode}: the catalog holds all ${report.entries.toLocaleString("en-US")} entries of the tape's TOC`
+      : `set ${set.id}, tape ${report.tapeBarcode}: the catalog holds ${count.toLocaleString("en-US")} entries, the tape's TOC ${report.entries.toLocaleString("en-US")}`,
+    path: null,
+  });
+}
+
+/** What a rebuild still has to do, in words, for the set's catalog problem. */
+async function rebuildLeft(
+  ctx: ServiceCtx,
+  setId: number,
+  segments: (typeof backupSetSegments.$inferSelect)[],
+): Promise<string> {
+  const left = segments.filter((s) => !s.catalogChecked);
+  const barcodes = await Promise.all(
+    left.map(async (s) => (await ctx.db.query.tapes.findFirst({ where: eq(tapes.id, s.tapeId) }))?.barcode),
+  );
+  return left.length > 0
+    ? `the catalog of tape(s) ${barcodes.join(", ")} is not rebuilt yet; rebuild the set's catalog (Rebuild catalog on set ${setId})`
+    : `set ${setId} is not whole on its tapes (a tape missing, or a TOC that says the set was cut short)`;
 }
 
 const earliest = (a: Date | null, b: Date) => (a && a < b ? a : b);

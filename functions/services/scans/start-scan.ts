@@ -38,7 +38,7 @@ export async function scanJob(ctx: ServiceCtx) {
 export async function startScan(
   ctx: ServiceCtx,
   driveId: number,
-  input: z.output<typeof startScanInput>,
+  input: z.output<typeof startScanInput> & { rebuildSetUuid?: string; message?: string },
   triggeredBy: string,
 ) {
   const drive = getOrThrow(
@@ -58,7 +58,7 @@ export async function startScan(
       queuedAt: now,
       agentId: drive.agentId,
       driveId: drive.id,
-      operatorMessage: `Scanning ${input.barcode ?? "the tape"} in ${drive.name}`,
+      operatorMessage: input.message ?? `Scanning ${input.barcode ?? "the tape"} in ${drive.name}`,
     })
     .returning();
   if (!run) throw new Error("scan run insert returned nothing");
@@ -67,6 +67,7 @@ export async function startScan(
     runId: run.id,
     drive: { devicePath: drive.devicePath },
     barcode: input.barcode ?? null,
+    rebuildSetUuid: input.rebuildSetUuid ?? null,
   };
   await queueOrder(ctx, drive.agentId, body);
   return run;
