@@ -133,7 +133,10 @@ function renderError(c: Context<AppEnv>, error: AppError): Response {
       c.header("HX-Redirect", "/login");
       return c.body(null, 401);
     }
-    if (c.req.method === "GET") return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
+    if (c.req.method === "GET") {
+      const { pathname, search } = new URL(c.req.url);
+      return c.redirect(`/login?next=${encodeURIComponent(pathname + search)}`);
+    }
   }
   const alert = Alert({
     kind: "error",

@@ -36,7 +36,22 @@ export class PageRouter {
   }
 }
 
-/** Only same-site relative paths may be redirected to after sign-in. */
+const SAME_ORIGIN = "http://hub.invalid";
+
+/**
+ * Where to go after sign-in: only a path on this hub. It is resolved the way a browser resolves
+ * it (tabs and newlines dropped, `\` read as `/`), so `/\t/evil.example` cannot turn into
+ * `//evil.example`; what is kept is the parsed URL's path, query and fragment, which the URL
+ * serialiser has percent-encoded to plain ASCII, so it is always a valid header value.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === "string" && /^\/(?![/\\])/.test(next) ? next : "/";
+  if (typeof next !== "string" || !next.startsWith("/")) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, SAME_ORIGIN);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== SAME_ORIGIN) return "/";
+  return `${url.pathname}${url.search}${url.hash}`;
 }
