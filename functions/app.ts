@@ -3,7 +3,6 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { AGENT_API_PREFIX, MAX_REPORT_BYTES } from "../contracts/agent-protocol.ts";
-import { renderDocument } from "../views/html.ts";
 import { Alert } from "../views/partials/alert.tsx";
 import type { AppEnv, Deps } from "./deps.ts";
 import { AppError, asAppError, toErrorBody } from "./errors.ts";
@@ -27,6 +26,7 @@ import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { registerDrivePages } from "./routes/pages/drive-pages.ts";
+import { renderErrorPage } from "./routes/pages/error-page.ts";
 import { registerLogPages } from "./routes/pages/log-pages.ts";
 import { registerOperationPages } from "./routes/pages/operations.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
@@ -132,7 +132,7 @@ function limitBody(maxBodyBytes: number) {
       : forClients(c, next);
 }
 
-function renderError(c: Context<AppEnv>, error: AppError): Response {
+async function renderError(c: Context<AppEnv>, error: AppError): Promise<Response> {
   for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
   const requestId = c.get("requestId") ?? "unknown";
   const status = error.status as 400;
@@ -143,15 +143,14 @@ function renderError(c: Context<AppEnv>, error: AppError): Response {
       c.header("HX-Redirect", "/login");
       return c.body(null, 401);
     }
-    if (c.req.method === "GET") return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
+    if (c.req.method === "GET") {
+      const { pathname, search } = new URL(c.req.url);
+      return c.redirect(`/login?next=${encodeURIComponent(pathname + search)}`);
+    }
   }
-  const alert = Alert({
-    kind: "error",
-    message: error.message,
-    requestId: status >= 500 ? requestId : undefined,
-  });
-  if (htmx) return c.html(alert.value, status);
-  return c.html(renderDocument(alert), status);
+  const shownId = status >= 500 ? requestId : undefined;
+  if (htmx) return c.html(Alert({ kind: "error", message: error.message, requestId: shownId }).value, status);
+  return c.html(await renderErrorPage(c, error, shownId), status);
 }
 
 function isJsonPath(path: string): boolean {

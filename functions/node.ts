@@ -5,13 +5,15 @@ import { pathToFileURL } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Cron } from "croner";
+import type { Hono } from "hono";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { migrateCatalog, openCatalog } from "./db/client-node.ts";
-import type { AssetSource, Deps, Logger } from "./deps.ts";
+import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
+import { createFirstAdmin } from "./services/setup/create-first-admin.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -31,7 +33,11 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Parses config, opens and migrates the catalog, bootstraps, and serves the app on Node. */
+/**
+ * Parses config, opens and migrates the catalog, and serves the app on Node. The first admin is
+ * created only once the port is ours: a start that cannot listen prints no password, and the
+ * next start still has one to print.
+ */
 export async function startNodeHub(
   env: Record<string, string | undefined>,
   logger?: Logger,
@@ -40,27 +46,39 @@ export async function startNodeHub(
   const log = logger ?? createNodeLogger(config.LOG_LEVEL);
   const databaseUrl = config.DATABASE_URL ?? `file:${config.DATA_DIR}/tapebackarr.db`;
   const catalog = openCatalog(databaseUrl, config.DATABASE_AUTH_TOKEN);
-  await migrateCatalog(catalog, databaseUrl);
   const now = () => new Date();
-  const boot = await bootstrapHub({ db: catalog.db, now }, config);
-  if (boot.createdAdmin) announceAdmin(boot.createdAdmin, log);
-
-  const deps: Deps = {
-    config,
-    db: catalog.db,
-    logger: log,
-    secrets: boot.secrets,
-    assets: nodeAssets,
-    now,
-    peerIp: (c) => getConnInfo(c).remote.address,
-    runtime: {
-      database: databaseUrl.startsWith("file:")
-        ? `embedded libSQL file (${databaseUrl.slice(5)})`
-        : "remote libSQL",
-      scheduler: "on: every 30 s in each hub process",
-    },
-  };
-  const { app } = createApp(deps);
+  let server: ServerType;
+  try {
+    await migrateCatalog(catalog, databaseUrl);
+    const boot = await bootstrapHub({ db: catalog.db, now }, config, { firstAdmin: false });
+    const deps: Deps = {
+      config,
+      db: catalog.db,
+      logger: log,
+      secrets: boot.secrets,
+      assets: nodeAssets,
+      now,
+      peerIp: (c) => getConnInfo(c).remote.address,
+      runtime: {
+        database: databaseUrl.startsWith("file:")
+          ? `embedded libSQL file (${databaseUrl.slice(5)})`
+          : "remote libSQL",
+        scheduler: "on: every 30 s in each hub process",
+      },
+    };
+    server = await listen(createApp(deps).app, config.HOST, config.PORT);
+  } catch (error) {
+    catalog.client.close();
+    throw error;
+  }
+  try {
+    const admin = await createFirstAdmin({ db: catalog.db, now }, config);
+    if (admin) announceAdmin(admin, log);
+  } catch (error) {
+    server.close();
+    catalog.client.close();
+    throw error;
+  }
   // The scheduler: the same tick the workerd cron trigger calls, every 30 s.
   const ticker = new Cron(
     "*/30 * * * * *",
@@ -69,20 +87,6 @@ export async function startNodeHub(
       await schedulerTick({ db: catalog.db, now }, log);
     },
   );
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, () => resolve(s));
-    s.once("error", (error: NodeJS.ErrnoException) => {
-      ticker.stop();
-      catalog.client.close();
-      reject(
-        error.code === "EADDRINUSE"
-          ? new ConfigError(
-              `Port ${config.PORT} on ${config.HOST} is already in use (another hub running?); set PORT to another port`,
-            )
-          : error,
-      );
-    });
-  });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -110,6 +114,41 @@ export async function startNodeHub(
   };
 }
 
+function listen(app: Hono<AppEnv>, host: string, port: number): Promise<ServerType> {
+  return new Promise<ServerType>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
+  });
+}
+
+/** Why the hub cannot have the address, and what to change: one line, no stack. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const why: Record<string, string> = {
+    EADDRINUSE:
+      "the port is already in use (another hub running?); stop that process or set PORT to a free port",
+    EACCES: "permission denied; set PORT to 1024 or above, or allow this user to bind the port",
+    EADDRNOTAVAIL: "no network interface has that address; set HOST to one of this machine's addresses",
+  };
+  const reason = error.code ? why[error.code] : undefined;
+  return reason ? new ConfigError(`Cannot listen on ${address}: ${reason}`) : error;
+}
+
+/**
+ * A start that failed, as one line on stderr (never a stack trace); returns the exit code:
+ * 2 for configuration the operator must change, 1 for anything else.
+ */
+export function reportStartFailure(error: unknown): number {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+  process.stderr.write(`TapeBackarr hub failed to start: ${message}${cause}\n`);
+  return 1;
+}
+
 /** The generated admin password goes to the terminal once, never into the JSON log. */
 function announceAdmin(admin: { username: string; generatedPassword?: string }, log: Logger): void {
   if (admin.generatedPassword) {
@@ -130,21 +169,18 @@ function announceAdmin(admin: { username: string; generatedPassword?: string }, 
 const SHUTDOWN_GRACE_MS = 2_000;
 
 async function main(): Promise<void> {
+  let hub: RunningHub;
   try {
-    const hub = await startNodeHub(process.env);
-    process.stderr.write(`\n  TapeBackarr hub is ready: open ${hub.url}\n\n`);
-    const stop = () => {
-      hub.close().then(() => process.exit(0));
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
+    hub = await startNodeHub(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
+    process.exit(reportStartFailure(error));
   }
+  process.stderr.write(`\n  TapeBackarr hub is ready: open ${hub.url}\n\n`);
+  const stop = () => {
+    hub.close().then(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -16,7 +16,7 @@ import { type Config, ConfigError, parseConfig } from "../functions/config.ts";
 import { openCatalog } from "../functions/db/client-node.ts";
 import { pools, tapes } from "../functions/db/schema/index.ts";
 import type { ServiceCtx } from "../functions/deps.ts";
-import { type RunningHub, startNodeHub } from "../functions/node.ts";
+import { type RunningHub, reportStartFailure, startNodeHub } from "../functions/node.ts";
 import { createAgent } from "../functions/services/agents/agents.ts";
 import { createPool, createPoolInput } from "../functions/services/pools.ts";
 import { requestLabel } from "../functions/services/tapes-label.ts";
@@ -76,9 +76,7 @@ async function main(): Promise<void> {
     config = parseConfig(process.env);
     withAgent = localAgentEnabled(process.env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
+    process.exit(reportStartFailure(error));
   }
   let hub: RunningHub | null = null;
   let agent: ChildProcess | null = null;
@@ -99,9 +97,19 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
   process.on("exit", () => agent?.kill("SIGKILL"));
 
-  hub = await startNodeHub(process.env);
-  if (withAgent && !stopping) {
-    const stateDir = await prepareLocalAgent(config, hub.url);
+  try {
+    hub = await startNodeHub(process.env);
+  } catch (error) {
+    process.exit(reportStartFailure(error));
+  }
+  const stateDir =
+    withAgent && !stopping
+      ? await prepareLocalAgent(config, hub.url).catch((error: Error) => {
+          say(`not started: ${error.message}; the hub keeps running`);
+          return null;
+        })
+      : null;
+  if (stateDir && !stopping) {
     // Its own process group: a terminal's Ctrl-C reaches it once, through us, not twice.
     agent = spawn(process.execPath, [LAUNCHER, "run", "--state-dir", stateDir], {
       stdio: ["ignore", "inherit", "inherit"],
@@ -114,7 +122,7 @@ async function main(): Promise<void> {
     });
   }
   process.stderr.write(
-    `\n  TapeBackarr hub is ready: open ${hub.url}\n${withAgent ? "  A local drive-agent runs on the virtual library in the data directory (TAPEBACKARR_LOCAL_AGENT=false turns it off).\n" : ""}\n`,
+    `\n  TapeBackarr hub is ready: open ${hub.url}\n${agent ? "  A local drive-agent runs on the virtual library in the data directory (TAPEBACKARR_LOCAL_AGENT=false turns it off).\n" : ""}\n`,
   );
 }
 

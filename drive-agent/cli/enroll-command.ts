@@ -10,7 +10,8 @@ import { AGENT_VERSION } from "../version.ts";
 import type { Output } from "./output.ts";
 import { UsageError } from "./output.ts";
 
-const options = {
+/** Its own options: --drive is a device here, repeated, where other commands take an index. */
+export const enrollOptions = {
   hub: { type: "string" },
   token: { type: "string" },
   "state-dir": { type: "string" },
@@ -23,7 +24,7 @@ const options = {
 } as const;
 
 export async function runEnrollCommand(argv: string[], out: Output): Promise<void> {
-  const { values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  const { values } = parseArgs({ args: argv, options: enrollOptions, allowPositionals: false, strict: true });
   const hub = values.hub;
   const token = values.token ?? process.env.TAPEBACKARR_ENROLLMENT_TOKEN;
   if (!hub || !token) throw new UsageError("enroll: --hub URL and --token T are required");

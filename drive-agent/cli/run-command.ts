@@ -4,14 +4,14 @@ import { runAgent } from "../runtime/agent.ts";
 import { createAgentLogger } from "../runtime/logger.ts";
 import type { Executors } from "../runtime/run-order.ts";
 
-const options = { "state-dir": { type: "string" } } as const;
+export const runOptions = { "state-dir": { type: "string" } } as const;
 
 /**
  * `drive-agent run`: one abort tree for the process. The first SIGTERM (or Ctrl-C) stops the
  * current orders cleanly and lets their reports reach the hub; a second one exits at once.
  */
 export async function runRunCommand(argv: string[], executors?: Executors): Promise<number> {
-  const { values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  const { values } = parseArgs({ args: argv, options: runOptions, allowPositionals: false, strict: true });
   const settings = runSettingsFromEnv(process.env);
   const logger = createAgentLogger(settings.logLevel);
   const stop = new AbortController();

@@ -31,6 +31,19 @@ describe("drive-agent CLI", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("drive-agent vtl init <dir>");
     expect(result.stdout).toContain("drive-agent read-label <drive>");
+    expect((await agent("help")).stdout).toBe(result.stdout);
+  });
+
+  it("prints a command's usage for <command> --help, enroll and run included, and exits 0", async () => {
+    const enroll = await agent("enroll", "--help");
+    expect(enroll.exitCode).toBe(0);
+    expect(enroll.stdout).toMatch(/^Usage: drive-agent enroll --hub URL --token T/);
+    expect(enroll.stdout).toMatch(/^ {2}--vtl DIR +a virtual tape library directory/m);
+    // run --help must print and exit, not start an agent.
+    const run = await agent("run", "--help", "--state-dir", join(root, "nowhere"));
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: drive-agent run \[--state-dir DIR\]/);
+    expect(run.stderr).toBe("");
   });
 
   it("creates a library with vtl init and shows it with vtl ls", async () => {

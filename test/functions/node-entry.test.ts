@@ -1,18 +1,47 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Spawned, spawnProcess, TSX } from "../helpers/process.ts";
+
+/** A plain server holding a port on 127.0.0.1, as another program would. */
+async function occupyPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer((_req, res) => res.end("someone else"));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+/** Starts a process that should fail and returns its exit code and everything it printed. */
+async function failedStart(args: string[], env: Record<string, string>) {
+  const spawned = spawnProcess(TSX, args, env);
+  const code = await new Promise<number | null>((resolve) => {
+    if (spawned.child.exitCode !== null) resolve(spawned.child.exitCode);
+    else spawned.child.once("exit", (exitCode) => resolve(exitCode));
+  });
+  return { code, output: spawned.stdout() + spawned.stderr() };
+}
+
+const STACK_FRAME = /^\s+at .+[:(]/m;
 
 describe("the Node entry (functions/node.ts) as a real process", () => {
   let dir: string;
   let hub: Spawned;
   let url: string;
   let password: string;
+  let busy: { port: number; code: number | null; output: string };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tb-node-entry-"));
+    // The first start meets a busy port; the second, on the same fresh data dir, a free one.
+    const { port, server } = await occupyPort();
+    try {
+      const env = { PORT: String(port), DATA_DIR: dir, BCRYPT_COST: "4" };
+      busy = { port, ...(await failedStart(["functions/node.ts"], env)) };
+    } finally {
+      server.close();
+    }
     hub = spawnProcess(TSX, ["functions/node.ts"], { PORT: "0", DATA_DIR: dir, BCRYPT_COST: "4" });
     url = (await hub.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
     password = (hub.stderr().match(/with password:\s+(\S+)/) ?? [])[1] as string;
@@ -22,7 +51,17 @@ describe("the Node entry (functions/node.ts) as a real process", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("creates the catalog file, prints a generated admin password once and keeps it out of the JSON log", async () => {
+  it("on a busy port says so in one line naming the address, exits non-zero, and prints no password", () => {
+    expect(busy.code).not.toBe(0);
+    expect(busy.output).toContain(
+      `Cannot listen on 127.0.0.1:${busy.port}: the port is already in use (another hub running?); stop that process or set PORT to a free port`,
+    );
+    expect(busy.output).not.toMatch(STACK_FRAME);
+    expect(busy.output).not.toContain("password");
+    expect(busy.output).not.toContain("created first admin");
+  });
+
+  it("after the failed start still creates the first admin: the next start prints its password", async () => {
     expect(password).toMatch(/^[A-Za-z0-9_-]{20}$/);
     await hub.waitFor(/"msg":"hub listening"/);
     expect(hub.stdout()).not.toContain(password);
@@ -78,4 +117,27 @@ describe("the Node entry (functions/node.ts) as a real process", () => {
     expect(Date.now() - started).toBeLessThan(8_000);
     stalled.destroy();
   }, 20_000);
+});
+
+describe("npm start (scripts/start.ts) on a busy port", () => {
+  it("fails in one line before it makes an admin, a library or an agent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tb-start-busy-"));
+    const { port, server } = await occupyPort();
+    try {
+      const result = await failedStart(["scripts/start.ts"], {
+        PORT: String(port),
+        DATA_DIR: dir,
+        BCRYPT_COST: "4",
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain(`Cannot listen on 127.0.0.1:${port}: the port is already in use`);
+      expect(result.output).not.toMatch(STACK_FRAME);
+      expect(result.output).not.toContain("password");
+      expect(existsSync(join(dir, "vtl"))).toBe(false);
+      expect(existsSync(join(dir, "agent"))).toBe(false);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

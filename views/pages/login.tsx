@@ -6,7 +6,14 @@ export function LoginPage(model: { next: string }): SafeHtml {
     <Layout title="Sign in" user={null} csrfToken={null}>
       <section class="card login">
         <h1>Sign in</h1>
-        <form class="stack" hx-post="/login" hx-target="#login-result" hx-swap="innerHTML">
+        <form
+          class="stack"
+          method="post"
+          action="/login"
+          hx-post="/login"
+          hx-target="#login-result"
+          hx-swap="innerHTML"
+        >
           <input type="hidden" name="next" value={model.next} />
           <label>
             Username

@@ -106,13 +106,13 @@ export async function authorize(c: Context<AppEnv>, spec: RouteSpec): Promise<vo
 
 async function parseInput(c: Context<AppEnv>, spec: RouteSpec): Promise<Record<string, unknown>> {
   const input: Record<string, unknown> = { body: undefined, query: undefined, params: undefined };
-  if (spec.params) input.params = check(spec.params, c.req.param(), "params");
-  if (spec.query) input.query = check(spec.query, c.req.query(), "query");
-  if (spec.body) input.body = check(spec.body, await readJson(c), "body");
+  if (spec.params) input.params = checkInput(spec.params, c.req.param(), "params");
+  if (spec.query) input.query = checkInput(spec.query, c.req.query(), "query");
+  if (spec.body) input.body = checkInput(spec.body, await readJson(c), "body");
   return input;
 }
 
-function check(schema: z.ZodType, value: unknown, where: "body" | "query" | "params"): unknown {
+export function checkInput(schema: z.ZodType, value: unknown, where: "body" | "query" | "params"): unknown {
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error, where);
   return result.data;

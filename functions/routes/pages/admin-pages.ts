@@ -3,6 +3,7 @@ import { ApiKeysPage, NewApiKey, UsersPage } from "../../../views/pages/admin.ts
 import { createApiKey, createApiKeyInput, listApiKeys, revokeApiKey } from "../../services/api-keys.ts";
 import { createUser, createUserInput, listUsers, updateUser, updateUserInput } from "../../services/users.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
+import { idParams } from "../api/router.ts";
 import { formFields, num, ok, parseForm } from "./form.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
@@ -30,22 +31,18 @@ export function registerAdminPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/users/:id",
+      params: idParams,
       permission: "admin",
       summary: "Change a user's role or access",
       audit: "user.update",
     },
-    async (c) => {
+    async (c, { params }) => {
       const f = await formFields(c);
       const input = parseForm(updateUserInput, {
         role: f.role,
         disabled: f.disabled === undefined ? undefined : f.disabled === "true",
       });
-      const user = await updateUser(
-        serviceCtx(c),
-        Number(c.req.param("id")),
-        input,
-        c.get("deps").config.BCRYPT_COST,
-      );
+      const user = await updateUser(serviceCtx(c), params.id, input, c.get("deps").config.BCRYPT_COST);
       return ok(c, `Saved: ${user.role}${user.disabled ? ", disabled" : ""}`);
     },
   );
@@ -80,12 +77,13 @@ export function registerAdminPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/api-keys/:id/revoke",
+      params: idParams,
       permission: "admin",
       summary: "Revoke an API key",
       audit: "api_key.revoke",
     },
-    async (c) => {
-      await revokeApiKey(serviceCtx(c), Number(c.req.param("id")));
+    async (c, { params }) => {
+      await revokeApiKey(serviceCtx(c), params.id);
       return ok(c, "Revoked");
     },
   );

@@ -1,5 +1,6 @@
 import { requestEject } from "../../services/tapes-eject.ts";
 import { serviceCtx } from "../api/context.ts";
+import { idParams } from "../api/router.ts";
 import { ok } from "./form.ts";
 import type { PageRouter } from "./router.ts";
 
@@ -9,12 +10,13 @@ export function registerDrivePages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/tapes/:id/eject",
+      params: idParams,
       permission: "operate",
       summary: "Eject a tape from the drive holding it",
       audit: "tape.eject",
     },
-    async (c) => {
-      const order = await requestEject(serviceCtx(c), Number(c.req.param("id")));
+    async (c, { params }) => {
+      const order = await requestEject(serviceCtx(c), params.id);
       return ok(c, `Ejecting ${order.tape} from ${order.drive}…`, 202);
     },
   );

@@ -4,8 +4,8 @@ import { auditFilter, listAuditLogs } from "../../services/audit/list-audit-logs
 import { listJobs } from "../../services/jobs.ts";
 import { jobLogFilter, LOG_LEVELS, listJobLogs } from "../../services/runs/list-job-logs.ts";
 import { serviceCtx } from "../api/context.ts";
-import { num, parseForm } from "./form.ts";
-import type { PageRouter } from "./router.ts";
+import { parseForm } from "./form.ts";
+import { cursorQuery, type PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
 
 /** Empty form fields mean "no filter", as a GET form sends them. */
@@ -14,13 +14,13 @@ const present = (query: Record<string, string>) =>
 
 export function registerLogPages(pages: PageRouter): void {
   pages.route(
-    { method: "GET", path: "/logs", permission: "read", summary: "Job logs, filterable" },
-    async (c) => {
+    { method: "GET", path: "/logs", permission: "read", summary: "Job logs, filterable", query: cursorQuery },
+    async (c, { query }) => {
       const ctx = serviceCtx(c);
-      const { cursor, ...rest } = present(c.req.query());
+      const { cursor: _cursor, ...rest } = present(c.req.query());
       const filter = parseForm(jobLogFilter, rest);
       const [page, jobs] = await Promise.all([
-        listJobLogs(ctx, { limit: 100, cursor: num(cursor) }, filter),
+        listJobLogs(ctx, { limit: 100, cursor: query.cursor }, filter),
         listJobs(ctx, { limit: 500 }),
       ]);
       return c.html(
@@ -38,11 +38,17 @@ export function registerLogPages(pages: PageRouter): void {
     },
   );
   pages.route(
-    { method: "GET", path: "/logs/audit", permission: "read", summary: "Audit log, filterable" },
-    async (c) => {
-      const { cursor, ...rest } = present(c.req.query());
+    {
+      method: "GET",
+      path: "/logs/audit",
+      permission: "read",
+      summary: "Audit log, filterable",
+      query: cursorQuery,
+    },
+    async (c, { query }) => {
+      const { cursor: _cursor, ...rest } = present(c.req.query());
       const filter = parseForm(auditFilter.pick({ action: true, actor: true }), rest);
-      const page = await listAuditLogs(serviceCtx(c), { limit: 100, cursor: num(cursor) }, filter);
+      const page = await listAuditLogs(serviceCtx(c), { limit: 100, cursor: query.cursor }, filter);
       return c.html(
         renderDocument(
           AuditLogPage({ layout: await layoutFor(c), filter, rows: page.items, nextCursor: page.nextCursor }),

@@ -1,4 +1,5 @@
 import { eq, or } from "drizzle-orm";
+import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
 import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
@@ -54,8 +55,9 @@ import {
 } from "../../services/tapes.ts";
 import { labelTapeInput, requestLabel } from "../../services/tapes-label.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
+import { idParams } from "../api/router.ts";
 import { can, formFields, list, num, ok, parseForm } from "./form.ts";
-import type { PageRouter } from "./router.ts";
+import { cursorQuery, type PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
 
 const ALL = { limit: 500 };
@@ -73,13 +75,12 @@ const poolForm = (f: Record<string, string>) => ({ name: f.name, retentionDays: 
 
 export function registerOperationPages(pages: PageRouter): void {
   pages.route(
-    { method: "GET", path: "/tapes", permission: "read", summary: "Tapes with filters" },
-    async (c) => {
+    { method: "GET", path: "/tapes", permission: "read", summary: "Tapes with filters", query: cursorQuery },
+    async (c, { query }) => {
       const ctx = serviceCtx(c);
       const filter = parseForm(tapeFilter, c.req.query());
-      const cursor = num(c.req.query("cursor"));
       const [tapes, pools] = await Promise.all([
-        listTapes(ctx, { limit: 100, cursor }, filter),
+        listTapes(ctx, { limit: 100, cursor: query.cursor }, filter),
         listPools(ctx, ALL),
       ]);
       return c.html(
@@ -116,10 +117,16 @@ export function registerOperationPages(pages: PageRouter): void {
     },
   );
   pages.route(
-    { method: "GET", path: "/tapes/:id", permission: "read", summary: "One tape: where it is, its sets" },
-    async (c) => {
+    {
+      method: "GET",
+      path: "/tapes/:id",
+      params: idParams,
+      permission: "read",
+      summary: "One tape: where it is, its sets",
+    },
+    async (c, { params }) => {
       const ctx = serviceCtx(c);
-      const tape = await getTape(ctx, Number(c.req.param("id")));
+      const tape = await getTape(ctx, params.id);
       const [pools, sets] = await Promise.all([
         listPools(ctx, ALL),
         ctx.db
@@ -165,15 +172,16 @@ export function registerOperationPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/tapes/:id",
+      params: idParams,
       permission: "operate",
       summary: "Move a tape to a pool, mark it offsite or retired",
       audit: "tape.update",
     },
-    async (c) => {
+    async (c, { params }) => {
       const f = await formFields(c);
       const tape = await updateTape(
         serviceCtx(c),
-        Number(c.req.param("id")),
+        params.id,
         parseForm(updateTapeInput, { poolId: num(f.poolId), state: f.state, location: f.location ?? null }),
       );
       return ok(c, `Tape ${tape.barcode}: ${tape.state}`);
@@ -183,14 +191,15 @@ export function registerOperationPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/tapes/:id/label",
+      params: idParams,
       permission: "operate",
       summary: "Label a tape",
       audit: "tape.label",
     },
-    async (c) => {
+    async (c, { params }) => {
       const f = await formFields(c);
       const input = parseForm(labelTapeInput, { poolId: num(f.poolId), force: f.force === "on" });
-      const order = await requestLabel(serviceCtx(c), Number(c.req.param("id")), input);
+      const order = await requestLabel(serviceCtx(c), params.id, input);
       return ok(c, `Labelling ${order.tape} in ${order.drive}…`, 202);
     },
   );
@@ -222,10 +231,16 @@ export function registerOperationPages(pages: PageRouter): void {
     },
   );
   pages.route(
-    { method: "GET", path: "/jobs/:id", permission: "read", summary: "A job and its run history" },
-    async (c) => {
+    {
+      method: "GET",
+      path: "/jobs/:id",
+      params: idParams,
+      permission: "read",
+      summary: "A job and its run history",
+    },
+    async (c, { params }) => {
       const ctx = serviceCtx(c);
-      const job = await getJob(ctx, Number(c.req.param("id")));
+      const job = await getJob(ctx, params.id);
       const [source, pool, runs, sources, pools, keys] = await Promise.all([
         job.sourceId ? getSource(ctx, job.sourceId) : undefined,
         job.poolId ? getPool(ctx, job.poolId) : undefined,
@@ -275,13 +290,20 @@ export function registerOperationPages(pages: PageRouter): void {
     },
   );
   pages.route(
-    { method: "POST", path: "/jobs/:id", permission: "operate", summary: "Edit a job", audit: "job.update" },
-    async (c) => {
+    {
+      method: "POST",
+      path: "/jobs/:id",
+      params: idParams,
+      permission: "operate",
+      summary: "Edit a job",
+      audit: "job.update",
+    },
+    async (c, { params }) => {
       const f = await formFields(c);
       const keyId = num(f.encryptionKeyId);
       const job = await updateJob(
         serviceCtx(c),
-        Number(c.req.param("id")),
+        params.id,
         parseForm(updateJobInput, {
           name: f.name,
           sourceId: num(f.sourceId),
@@ -326,13 +348,14 @@ export function registerOperationPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/pools/:id",
+      params: idParams,
       permission: "operate",
       summary: "Edit a pool",
       audit: "pool.update",
     },
-    async (c) => {
+    async (c, { params }) => {
       const f = await formFields(c);
-      const id = Number(c.req.param("id"));
+      const id = params.id;
       const pool = await updatePool(serviceCtx(c), id, parseForm(updatePoolInput, poolForm(f)));
       c.header("HX-Refresh", "true");
       return ok(c, `Pool ${pool.name} saved`);
@@ -342,13 +365,14 @@ export function registerOperationPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/sources/:id",
+      params: idParams,
       permission: "operate",
       summary: "Edit a source",
       audit: "source.update",
     },
-    async (c) => {
+    async (c, { params }) => {
       const f = await formFields(c);
-      const id = Number(c.req.param("id"));
+      const id = params.id;
       const source = await updateSource(serviceCtx(c), id, parseForm(updateSourceInput, sourceForm(f)));
       c.header("HX-Refresh", "true");
       return ok(c, `Source ${source.name} saved`);
@@ -358,20 +382,21 @@ export function registerOperationPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/jobs/:id/run",
+      params: idParams,
       permission: "operate",
       summary: "Run a job now",
       audit: "job.run",
     },
-    async (c) => {
-      const run = await queueRun(serviceCtx(c), Number(c.req.param("id")), principalOf(c).username);
+    async (c, { params }) => {
+      const run = await queueRun(serviceCtx(c), params.id, principalOf(c).username);
       c.header("HX-Redirect", `/runs/${run.id}`);
       return ok(c, `Run ${run.id} queued`, 202);
     },
   );
 
-  const runModel = async (c: Parameters<typeof serviceCtx>[0]) => {
+  const runModel = async (c: Parameters<typeof serviceCtx>[0], id: number) => {
     const ctx = serviceCtx(c);
-    const run = await getRun(ctx, Number(c.req.param("id")));
+    const run = await getRun(ctx, id);
     const job = await getJob(ctx, run.jobId);
     const tape = run.currentTapeId
       ? await ctx.db.query.tapes.findFirst({ where: (t, { eq }) => eq(t.id, run.currentTapeId as number) })
@@ -379,9 +404,15 @@ export function registerOperationPages(pages: PageRouter): void {
     return { ...run, jobName: job.name, tapeBarcode: tape?.barcode ?? null };
   };
   pages.route(
-    { method: "GET", path: "/runs/:id", permission: "read", summary: "A run with live progress and log" },
-    async (c) => {
-      const run = await runModel(c);
+    {
+      method: "GET",
+      path: "/runs/:id",
+      params: idParams,
+      permission: "read",
+      summary: "A run with live progress and log",
+    },
+    async (c, { params }) => {
+      const run = await runModel(c, params.id);
       const lines = await runLogs(serviceCtx(c), run.id, undefined, 500);
       return c.html(
         renderDocument(
@@ -391,14 +422,27 @@ export function registerOperationPages(pages: PageRouter): void {
     },
   );
   pages.route(
-    { method: "GET", path: "/runs/:id/live", permission: "read", summary: "A run's progress (polled)" },
-    async (c) => c.html(RunLive(await runModel(c), can(c, "operate")).value),
+    {
+      method: "GET",
+      path: "/runs/:id/live",
+      params: idParams,
+      permission: "read",
+      summary: "A run's progress (polled)",
+    },
+    async (c, { params }) => c.html(RunLive(await runModel(c, params.id), can(c, "operate")).value),
   );
   pages.route(
-    { method: "GET", path: "/runs/:id/log", permission: "read", summary: "New log lines of a run (polled)" },
-    async (c) => {
-      const id = Number(c.req.param("id"));
-      const after = num(c.req.query("after")) ?? 0;
+    {
+      method: "GET",
+      path: "/runs/:id/log",
+      params: idParams,
+      query: z.object({ after: z.coerce.number().int().min(0).default(0) }),
+      permission: "read",
+      summary: "New log lines of a run (polled)",
+    },
+    async (c, { params, query }) => {
+      const { id } = params;
+      const { after } = query;
       const [run, lines] = await Promise.all([
         getRun(serviceCtx(c), id),
         runLogs(serviceCtx(c), id, after, 500),
@@ -410,12 +454,13 @@ export function registerOperationPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/runs/:id/retry",
+      params: idParams,
       permission: "operate",
       summary: "Retry a run",
       audit: "run.retry",
     },
-    async (c) => {
-      const run = await retryRun(serviceCtx(c), Number(c.req.param("id")), principalOf(c).username);
+    async (c, { params }) => {
+      const run = await retryRun(serviceCtx(c), params.id, principalOf(c).username);
       c.header("HX-Redirect", `/runs/${run.id}`);
       return ok(c, `Run ${run.id} queued`, 202);
     },
@@ -425,12 +470,13 @@ export function registerOperationPages(pages: PageRouter): void {
       {
         method: "POST",
         path: `/runs/:id/${verb}`,
+        params: idParams,
         permission: "operate",
         summary: `${verb} a run`,
         audit: `run.${verb}`,
       },
-      async (c) => {
-        const run = await action(serviceCtx(c), Number(c.req.param("id")));
+      async (c, { params }) => {
+        const run = await action(serviceCtx(c), params.id);
         return ok(
           c,
           verb === "cancel" ? `Cancel requested for run ${run.id}` : `Run ${run.id}: ${verb} requested`,
@@ -460,14 +506,15 @@ export function registerOperationPages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/drives/:id/scan",
+      params: idParams,
       permission: "operate",
       summary: "Scan the tape in a drive into the catalog",
       audit: "drive.scan",
     },
-    async (c) => {
+    async (c, { params }) => {
       const f = await formFields(c);
       const input = parseForm(startScanInput, { barcode: f.barcode?.trim() || undefined });
-      const run = await startScan(serviceCtx(c), Number(c.req.param("id")), input, principalOf(c).username);
+      const run = await startScan(serviceCtx(c), params.id, input, principalOf(c).username);
       return ok(c, `Scan queued as run ${run.id}: its log will list what was added`, 202);
     },
   );

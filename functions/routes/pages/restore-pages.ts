@@ -6,6 +6,7 @@ import { browseQuery, browseSet, searchCatalog } from "../../services/catalog/fi
 import { planRestore } from "../../services/catalog/restore-plan.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
+import { idParams } from "../api/router.ts";
 import { can, parseForm } from "./form.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
@@ -48,9 +49,15 @@ export function registerRestorePages(pages: PageRouter): void {
     },
   );
   pages.route(
-    { method: "GET", path: "/restore/sets/:id", permission: "read", summary: "Restore wizard: browse a set" },
-    async (c) => {
-      const setId = Number(c.req.param("id"));
+    {
+      method: "GET",
+      path: "/restore/sets/:id",
+      params: idParams,
+      permission: "read",
+      summary: "Restore wizard: browse a set",
+    },
+    async (c, { params }) => {
+      const setId = params.id;
       const query = parseForm(browseQuery, c.req.query());
       const tree = await browseSet(serviceCtx(c), setId, query);
       return c.html(
@@ -71,12 +78,13 @@ export function registerRestorePages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/restore/sets/:id/plan",
+      params: idParams,
       permission: "read",
       summary: "Restore wizard: the plan",
       audit: false,
     },
-    async (c) => {
-      const setId = Number(c.req.param("id"));
+    async (c, { params }) => {
+      const setId = params.id;
       const { paths } = await formWithPaths(c);
       const plan = await planRestore(serviceCtx(c), { setId, paths });
       return c.html(
@@ -97,12 +105,13 @@ export function registerRestorePages(pages: PageRouter): void {
     {
       method: "POST",
       path: "/restore/sets/:id/start",
+      params: idParams,
       permission: "operate",
       summary: "Restore wizard: start",
       audit: "restore.start",
     },
-    async (c) => {
-      const setId = Number(c.req.param("id"));
+    async (c, { params }) => {
+      const setId = params.id;
       const { paths, one } = await formWithPaths(c);
       const input = parseForm(startRestoreInput, {
         setId,

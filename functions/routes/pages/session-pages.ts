@@ -42,8 +42,11 @@ export function registerSessionPages(pages: PageRouter): void {
       if (!username || !password || username.length > 64 || password.length > 1024) {
         throw new AppError("validation_failed", "Enter a username and a password");
       }
+      const next = safeNext(form.next);
       await signIn(c, { username, password });
-      c.header("HX-Redirect", safeNext(form.next));
+      // htmx follows HX-Redirect; a browser without script posts the form and follows the 303.
+      if (c.req.header("hx-request") !== "true") return c.redirect(next, 303);
+      c.header("HX-Redirect", next);
       return c.body(null, 204);
     },
   );

@@ -1,11 +1,11 @@
-import { count, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { JWK } from "jose";
 import type { Config } from "../../config.ts";
-import { settings, users } from "../../db/schema/index.ts";
+import { settings } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
-import { base64url, randomBytes, randomToken } from "../../security/crypto.ts";
+import { base64url, randomBytes } from "../../security/crypto.ts";
 import { generateOrderSigningJwk, loadOrderSigningKey } from "../../security/order-keys.ts";
-import { hashPassword } from "../../security/passwords.ts";
+import { type CreatedAdmin, createFirstAdmin } from "./create-first-admin.ts";
 
 const SESSION_KEY_SETTING = "hub.session_key";
 const ORDER_KEY_SETTING = "hub.order_signing_key";
@@ -14,7 +14,7 @@ const MASTER_KEY_SETTING = "hub.master_key";
 export interface BootstrapResult {
   secrets: HubSecrets;
   /** Set when this start created the first admin; the password is shown once if it was generated. */
-  createdAdmin?: { username: string; generatedPassword?: string };
+  createdAdmin?: CreatedAdmin;
 }
 
 /**
@@ -22,7 +22,12 @@ export interface BootstrapResult {
  * the catalog (unless SESSION_SECRET is given) so all instances agree on it, and the first
  * admin is created when there is no user at all.
  */
-export async function bootstrapHub(ctx: ServiceCtx, config: Config): Promise<BootstrapResult> {
+export async function bootstrapHub(
+  ctx: ServiceCtx,
+  config: Config,
+  /** firstAdmin: false leaves the admin to createFirstAdmin, e.g. once the hub listens. */
+  options: { firstAdmin?: boolean } = {},
+): Promise<BootstrapResult> {
   const sessionKey = config.SESSION_SECRET
     ? new TextEncoder().encode(config.SESSION_SECRET)
     : fromBase64url(await sharedSetting(ctx, SESSION_KEY_SETTING, async () => base64url(randomBytes(32))));
@@ -33,26 +38,9 @@ export async function bootstrapHub(ctx: ServiceCtx, config: Config): Promise<Boo
   const orderKey = await loadOrderSigningKey(orderJwk as JWK);
   const result: BootstrapResult = { secrets: { sessionKey, masterKey, orderKey } };
 
-  const [row] = await ctx.db.select({ n: count() }).from(users);
-  if ((row?.n ?? 0) === 0) {
-    const generated = config.TAPEBACKARR_ADMIN_PASSWORD ? undefined : randomToken(15);
-    const password = config.TAPEBACKARR_ADMIN_PASSWORD ?? (generated as string);
-    const now = ctx.now();
-    const inserted = await ctx.db
-      .insert(users)
-      .values({
-        username: "admin",
-        passwordHash: await hashPassword(password, config.BCRYPT_COST),
-        role: "admin",
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing()
-      .returning({ id: users.id });
-    // Another instance may have won the race; then it printed the password, not us.
-    if (inserted.length > 0)
-      result.createdAdmin = { username: "admin", ...(generated ? { generatedPassword: generated } : {}) };
-  }
+  if (options.firstAdmin === false) return result;
+  const createdAdmin = await createFirstAdmin(ctx, config);
+  if (createdAdmin) result.createdAdmin = createdAdmin;
   return result;
 }
 
