@@ -132,6 +132,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /restore/sets/:id": "read-only",
   "POST /restore/sets/:id/plan": "read-only",
   "POST /restore/sets/:id/start": "operator",
+  "POST /sets/:id/rebuild-catalog": "operator",
   "POST /tapes/:id/eject": "operator",
   "GET /settings": "admin",
   "GET /logs/audit": "read-only",

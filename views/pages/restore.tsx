@@ -16,12 +16,14 @@ export interface SetRow {
   encryption: string;
   verifiedAt: Date | null;
   verifyResult: string | null;
+  catalogProblem: string | null;
 }
 
 /** Step 1: pick a set, or search the catalog by name. */
 export function RestoreStart(model: {
   layout: Layoutless;
   sets: SetRow[];
+  canOperate: boolean;
   query: string;
   hits: { setId: number; path: string; size: number }[];
 }): SafeHtml {
@@ -79,6 +81,20 @@ export function RestoreStart(model: {
                   <span class={`badge state-${s.state === "complete" ? "completed" : "failed"}`}>
                     {s.state}
                   </span>
+                  {s.catalogProblem ? (
+                    <div>
+                      <small>{s.catalogProblem}</small>{" "}
+                      {model.canOperate ? (
+                        <button
+                          type="button"
+                          hx-post={`/sets/${s.id}/rebuild-catalog`}
+                          hx-confirm={`Read the tapes of set ${s.id} and rebuild its catalog from their TOCs?`}
+                        >
+                          Rebuild catalog
+                        </button>
+                      ) : null}
+                    </div>
+                  ) : null}
                 </td>
                 <td>{s.fileCount}</td>
                 <td>{formatBytes(s.sourceBytes)}</td>

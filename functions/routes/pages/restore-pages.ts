@@ -5,6 +5,7 @@ import { backupSets, jobs } from "../../db/schema/index.ts";
 import { browseQuery, browseSet, searchCatalog } from "../../services/catalog/find.ts";
 import { planRestore } from "../../services/catalog/restore-plan.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
+import { rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, parseForm } from "./form.ts";
@@ -37,6 +38,7 @@ export function registerRestorePages(pages: PageRouter): void {
           RestoreStart({
             layout: await layoutFor(c),
             query,
+            canOperate: can(c, "operate"),
             sets: sets.map((s) => ({ ...s.set, jobName: s.jobName })),
             hits: hits.map((e) => ({
               setId: e.setId,
@@ -121,6 +123,21 @@ export function registerRestorePages(pages: PageRouter): void {
       });
       const { run } = await startRestore(serviceCtx(c), input, principalOf(c).username);
       c.header("HX-Redirect", `/runs/${run.id}`);
+      return c.body(null, 202);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/sets/:id/rebuild-catalog",
+      params: idParams,
+      permission: "operate",
+      summary: "Rebuild a set's catalog from its tapes",
+      audit: "set.rebuild-catalog",
+    },
+    async (c, { params }) => {
+      const { runs } = await rebuildSetCatalog(serviceCtx(c), params.id, {}, principalOf(c).username);
+      c.header("HX-Redirect", `/runs/${runs[0]?.id}`);
       return c.body(null, 202);
     },
   );
