@@ -7,9 +7,10 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { Cron } from "croner";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
-import { migrateCatalog, openCatalog } from "./db/client-node.ts";
+import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.ts";
 import type { AssetSource, Deps, Logger } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
+import { keyFileStore } from "./security/key-file-node.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 
@@ -42,7 +43,17 @@ export async function startNodeHub(
   const catalog = openCatalog(databaseUrl, config.DATABASE_AUTH_TOKEN);
   await migrateCatalog(catalog, databaseUrl);
   const now = () => new Date();
-  const boot = await bootstrapHub({ db: catalog.db, now }, config);
+  const store = keyFileStore(config.DATA_DIR, (message) => log.warn({}, message));
+  const boot = await withSecureDelete(catalog, databaseUrl, () =>
+    bootstrapHub({ db: catalog.db, now }, config, {
+      store,
+      howToSet: (name) => `set ${name} in the hub's environment`,
+    }),
+  ).catch((error: unknown) => {
+    catalog.client.close();
+    throw error;
+  });
+  for (const notice of boot.notices) log.warn({ keyFile: store.where }, notice);
   if (boot.createdAdmin) announceAdmin(boot.createdAdmin, log);
 
   const deps: Deps = {
