@@ -89,47 +89,15 @@ export async function settleHubSecrets(
   }
   const rows = await readRows(ctx);
   const stored = store ? await store.read() : {};
-  const from = (name: SecretName) => configured[name] ?? stored[name] ?? rows.legacy[name];
+  const found: Found = { configured, stored, rows, store };
   const notices: string[] = [];
-  const where = store ? `${store.where} or ` : "";
+  const from = (name: SecretName) => configured[name] ?? stored[name] ?? rows.legacy[name];
 
-  const pinned =
-    rows.publicX ?? (rows.legacy.orderSigningKey && (await publicX(rows.legacy.orderSigningKey)));
-  let seed = from("orderSigningKey");
-  if (!seed && pinned)
-    throw new ConfigError(
-      `This catalog's agents pin the order-signing key ${await thumbprint(pinned)}, but this hub does not have it. ` +
-        `Give it in ${where}ORDER_SIGNING_KEY, as on the hub that created the catalog.`,
-    );
-  seed ??= generateOrderSigningSeed();
-  const orderKey = await loadOrderSigningKey(seed);
-  if (pinned && orderKey.publicJwk.x !== pinned)
-    throw new ConfigError(
-      `The order-signing key from ${sourceOf("orderSigningKey", configured, stored, store)} (${await thumbprint(orderKey.publicJwk.x)}) ` +
-        `is not the one this catalog's agents pin (${await thumbprint(pinned)}); they would refuse every order. ` +
-        "Give the pinned key, or re-enroll the agents (docs/operator-guide.md, Hub secrets).",
-    );
-
-  let masterKey = from("masterKey");
-  if (!masterKey && (rows.masterCheck || (await holdsWrappedValues(ctx))))
-    throw new ConfigError(
-      `This catalog holds encryption keys wrapped by a master key this hub does not have. Give it in ${where}MASTER_KEY.`,
-    );
-  masterKey ??= randomBytes(32);
-  const previous = config.MASTER_KEY_PREVIOUS ? fromBase64url(config.MASTER_KEY_PREVIOUS) : undefined;
-  let rotateFrom: Uint8Array | undefined;
-  if (!(await masterKeyFits(ctx, masterKey, rows.masterCheck))) {
-    if (previous && (await masterKeyFits(ctx, previous, rows.masterCheck))) rotateFrom = previous;
-    else
-      throw new ConfigError(
-        `The master key from ${sourceOf("masterKey", configured, stored, store)} does not open the encryption keys in this catalog` +
-          (rows.legacy.masterKey && (await masterKeyFits(ctx, rows.legacy.masterKey, undefined))
-            ? `; the catalog's old row ${LEGACY_ROWS.masterKey} does: give that value instead.`
-            : ". Give the master key this catalog was used with; to change it, give the old one in MASTER_KEY_PREVIOUS."),
-      );
-  } else if (previous)
+  const seed = from("orderSigningKey") ?? (await newSigningSeed(found));
+  const orderKey = await pinnedSigningKey(seed, found);
+  const { masterKey, rotateFrom } = await catalogMasterKey(ctx, config, from("masterKey"), found);
+  if (!rotateFrom && config.MASTER_KEY_PREVIOUS)
     notices.push("MASTER_KEY_PREVIOUS is set but the master key is already the current one: remove it");
-
   const sessionKey = from("sessionKey") ?? randomBytes(32);
   const values = { orderSigningKey: seed, masterKey, sessionKey };
 
@@ -146,7 +114,7 @@ export async function settleHubSecrets(
           notices.push(
             rows.legacy[name]
               ? `Moved ${LEGACY_ROWS[name]} out of the catalog into ${store.where}; back that file up apart from the catalog`
-              : `Created the hub's ${SECRET_VARIABLES[name]} in ${store.where}; back that file up apart from the catalog`,
+              : `Created the hub's ${LABELS[name]} in ${store.where}; back that file up apart from the catalog`,
           );
     }
   }
@@ -169,6 +137,83 @@ export async function settleHubSecrets(
       `Deleted ${legacyKeys.join(", ")} from the catalog; older backups of the catalog still hold them (docs/operator-guide.md, Hub secrets)`,
     );
   return { secrets: { orderKey, masterKey, sessionKey }, notices, moved: legacyKeys };
+}
+
+/** What settling found: configured values, the store's, and the catalog's rows. */
+interface Found {
+  configured: SecretValues;
+  stored: SecretValues;
+  rows: Awaited<ReturnType<typeof readRows>>;
+  store: SecretStore | undefined;
+}
+
+const LABELS: Record<SecretName, string> = {
+  orderSigningKey: "order-signing key",
+  masterKey: "master key",
+  sessionKey: "session key",
+};
+
+/** The public key agents of this catalog pin: the published one, or an older hub's row's. */
+async function pinnedX(found: Found): Promise<string | undefined> {
+  const legacy = found.rows.legacy.orderSigningKey;
+  return found.rows.publicX ?? (legacy && (await loadOrderSigningKey(legacy)).publicJwk.x);
+}
+
+/** A new signing key, only for a catalog whose agents pin none yet. */
+async function newSigningSeed(found: Found): Promise<Uint8Array> {
+  const pinned = await pinnedX(found);
+  if (pinned)
+    throw new ConfigError(
+      `This catalog's agents pin the order-signing key ${await thumbprint(pinned)}, but this hub does not have it. ` +
+        `Give it in ${whereToGive(found)}ORDER_SIGNING_KEY, as on the hub that created the catalog.`,
+    );
+  return generateOrderSigningSeed();
+}
+
+/** The signing key, refused unless it is the one the catalog's agents pin. */
+async function pinnedSigningKey(seed: Uint8Array, found: Found): Promise<OrderSigningKey> {
+  const orderKey = await loadOrderSigningKey(seed);
+  const pinned = await pinnedX(found);
+  if (pinned && orderKey.publicJwk.x !== pinned)
+    throw new ConfigError(
+      `The order-signing key from ${sourceOf("orderSigningKey", found)} (${await thumbprint(orderKey.publicJwk.x)}) ` +
+        `is not the one this catalog's agents pin (${await thumbprint(pinned)}); they would refuse every order. ` +
+        "Give the pinned key, or re-enroll the agents (docs/operator-guide.md, Hub secrets).",
+    );
+  return orderKey;
+}
+
+/**
+ * The master key, refused unless it opens what the catalog holds; with MASTER_KEY_PREVIOUS
+ * opening it instead, the key to re-wrap from. A new one only for a catalog with nothing wrapped.
+ */
+async function catalogMasterKey(
+  ctx: ServiceCtx,
+  config: Config,
+  given: Uint8Array | undefined,
+  found: Found,
+): Promise<{ masterKey: Uint8Array; rotateFrom?: Uint8Array }> {
+  const { rows } = found;
+  if (!given && (rows.masterCheck || (await holdsWrappedValues(ctx))))
+    throw new ConfigError(
+      `This catalog holds encryption keys wrapped by a master key this hub does not have. Give it in ${whereToGive(found)}MASTER_KEY.`,
+    );
+  const masterKey = given ?? randomBytes(32);
+  if (await masterKeyFits(ctx, masterKey, rows.masterCheck)) return { masterKey };
+  const previous = config.MASTER_KEY_PREVIOUS ? fromBase64url(config.MASTER_KEY_PREVIOUS) : undefined;
+  if (previous && (await masterKeyFits(ctx, previous, rows.masterCheck)))
+    return { masterKey, rotateFrom: previous };
+  const legacyFits = rows.legacy.masterKey && (await masterKeyFits(ctx, rows.legacy.masterKey, undefined));
+  throw new ConfigError(
+    `The master key from ${sourceOf("masterKey", found)} does not open the encryption keys in this catalog` +
+      (legacyFits
+        ? `; the catalog's old row ${LEGACY_ROWS.masterKey} does: give that value instead.`
+        : ". Give the master key this catalog was used with; to change it, give the old one in MASTER_KEY_PREVIOUS."),
+  );
+}
+
+function whereToGive(found: Found): string {
+  return found.store ? `${found.store.where} or ` : "";
 }
 
 /** The configured values as bytes; SESSION_SECRET is text and keyed as its UTF-8 bytes, as always. */
@@ -255,19 +300,10 @@ function missingSecretsMessage(
   return `Missing hub secrets (they are never kept in the catalog):\n${lines.join("\n")}\nEach but SESSION_SECRET is 32 random bytes in base64url: openssl rand 32 | basenc --base64url | tr -d = (or node scripts/hub-secrets.ts prints all three).${legacy}`;
 }
 
-function sourceOf(
-  name: SecretName,
-  configured: SecretValues,
-  stored: SecretValues,
-  store?: SecretStore,
-): string {
-  if (configured[name]) return SECRET_VARIABLES[name];
-  if (stored[name] && store) return store.where;
+function sourceOf(name: SecretName, found: Found): string {
+  if (found.configured[name]) return SECRET_VARIABLES[name];
+  if (found.stored[name] && found.store) return found.store.where;
   return `the catalog's ${LEGACY_ROWS[name]}`;
-}
-
-async function publicX(seed: Uint8Array): Promise<string> {
-  return (await loadOrderSigningKey(seed)).publicJwk.x;
 }
 
 async function thumbprint(x: string): Promise<string> {
