@@ -16,6 +16,14 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ["true", "1", "yes"].includes(v)));
 
+/** 32 random bytes in base64url, as `openssl rand 32 | basenc --base64url | tr -d =` prints them. */
+const key32 = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_-]{43}$/,
+    "must be 32 bytes, base64url (openssl rand 32 | basenc --base64url | tr -d =)",
+  );
+
 /** Every setting of the hub, from env (Node) or bindings (workerd). Parsed once at the entry. */
 export const configSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
@@ -24,12 +32,18 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   TAPEBACKARR_ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+  /**
+   * The hub's three private keys (docs/operator-guide.md, "Hub secrets"). Never in the catalog:
+   * on Node, when not given here, they live in $DATA_DIR/hub-secrets.json; on workerd they are
+   * required Worker secrets.
+   */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  /** base64url of 32 random bytes; wraps stored encryption keys. Default: generated, kept in the catalog. */
-  MASTER_KEY: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes, base64url (openssl rand 32 | basenc --base64url)")
-    .optional(),
+  /** Wraps stored encryption keys and notification channels' secrets. */
+  MASTER_KEY: key32.optional(),
+  /** Set with a new MASTER_KEY for one start: the hub re-wraps everything from this old key. */
+  MASTER_KEY_PREVIOUS: key32.optional(),
+  /** The Ed25519 private key (its 32-byte seed, the JWK `d`) that signs work orders. */
+  ORDER_SIGNING_KEY: key32.optional(),
   SESSION_TTL_HOURS: z.coerce
     .number()
     .positive()

@@ -8,9 +8,10 @@ import { Cron } from "croner";
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
-import { migrateCatalog, openCatalog } from "./db/client-node.ts";
+import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.ts";
 import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
+import { keyFileStore } from "./security/key-file-node.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 import { createFirstAdmin } from "./services/setup/create-first-admin.ts";
@@ -47,10 +48,19 @@ export async function startNodeHub(
   const databaseUrl = config.DATABASE_URL ?? `file:${config.DATA_DIR}/tapebackarr.db`;
   const catalog = openCatalog(databaseUrl, config.DATABASE_AUTH_TOKEN);
   const now = () => new Date();
+  const store = keyFileStore(config.DATA_DIR, (message) => log.warn({}, message));
   let server: ServerType;
   try {
     await migrateCatalog(catalog, databaseUrl);
-    const boot = await bootstrapHub({ db: catalog.db, now }, config, { firstAdmin: false });
+    const boot = await withSecureDelete(catalog, databaseUrl, () =>
+      bootstrapHub(
+        { db: catalog.db, now },
+        config,
+        { store, howToSet: (name) => `set ${name} in the hub's environment` },
+        { firstAdmin: false },
+      ),
+    );
+    for (const notice of boot.notices) log.warn({ keyFile: store.where }, notice);
     const deps: Deps = {
       config,
       db: catalog.db,

@@ -49,7 +49,9 @@ async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
   const db = await openWorkerCatalog(env, config);
   const now = () => new Date();
   // Idempotent: every isolate runs it, the first one against an empty catalog creates the admin.
-  const boot = await bootstrapHub({ db, now }, config);
+  // No filesystem: every private key is a Worker secret, and a missing one stops the start.
+  const boot = await bootstrapHub({ db, now }, config, { howToSet: howToSetSecret });
+  for (const notice of boot.notices) logger.warn({}, notice);
   if (boot.createdAdmin) announceAdmin(boot.createdAdmin, logger);
   const deps: Deps = {
     config,
@@ -65,6 +67,10 @@ async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
     },
   };
   return { app: createApp(deps).app, logger, ctx: { db, now } };
+}
+
+function howToSetSecret(name: string): string {
+  return `wrangler secret put ${name} (locally: a line ${name}=… in .dev.vars, which npm run dev:worker creates)`;
 }
 
 function configFrom(env: WorkerEnv): Config {

@@ -36,3 +36,23 @@ export async function migrateCatalog(catalog: NodeCatalog, url: string): Promise
   await catalog.client.execute("PRAGMA foreign_keys = ON");
   await migrate(catalog.db as never, { migrationsFolder: MIGRATIONS_DIR });
 }
+
+/**
+ * Runs `work` with deleted rows overwritten in the file, then checkpoints the WAL into it: how
+ * the plaintext secrets of an older catalog are deleted without leaving their bytes in free
+ * pages or old WAL frames. A remote catalog keeps whatever its server keeps.
+ */
+export async function withSecureDelete<T>(
+  catalog: NodeCatalog,
+  url: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!url.startsWith("file:")) return work();
+  await catalog.client.execute("PRAGMA secure_delete = ON");
+  try {
+    return await work();
+  } finally {
+    await catalog.client.execute("PRAGMA secure_delete = OFF");
+    await catalog.client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+}

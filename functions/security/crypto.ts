@@ -12,6 +12,11 @@ export function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+export function fromBase64url(encoded: string): Uint8Array {
+  const binary = atob(encoded.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
 export function randomToken(bytes = 32): string {
   return base64url(randomBytes(bytes));
 }

@@ -1,4 +1,4 @@
-import { base64url, randomBytes, toHex } from "./crypto.ts";
+import { base64url, fromBase64url, hmacHex, randomBytes, toHex } from "./crypto.ts";
 
 const enc = new TextEncoder();
 
@@ -27,7 +27,7 @@ export async function unwrapKey(
   wrapped: string,
   purpose: string,
 ): Promise<Uint8Array> {
-  const bytes = Uint8Array.from(atob(wrapped.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const bytes = fromBase64url(wrapped);
   const plain = await crypto.subtle.decrypt(
     { name: "AES-GCM", iv: bytes.subarray(0, 12) as BufferSource, additionalData: enc.encode(purpose) },
     await masterCryptoKey(masterKey),
@@ -39,4 +39,12 @@ export async function unwrapKey(
 /** The fingerprint written on labels and TOCs: SHA-256 of the raw key, hex, first 32 characters. */
 export async function keyFingerprint(key: Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", key as BufferSource)).slice(0, 32);
+}
+
+/**
+ * What the catalog keeps to recognise the master key without holding it: an HMAC under the key
+ * of a fixed text, so a hub started with another key refuses instead of failing to unwrap later.
+ */
+export async function masterKeyCheck(masterKey: Uint8Array): Promise<string> {
+  return hmacHex(masterKey, "tapebackarr master key check v1");
 }

@@ -19,7 +19,8 @@ export const createEncryptionKeyInput = z.object({
 });
 
 type KeyRow = typeof encryptionKeys.$inferSelect;
-const purpose = (id: string) => `tapebackarr-data-key:${id}`;
+/** The AAD a data key is wrapped under, so a wrapped key cannot be swapped for another row's. */
+export const dataKeyPurpose = (fingerprint: string) => `tapebackarr-data-key:${fingerprint}`;
 
 export function toPublicKey(row: KeyRow) {
   const { wrappedKey: _secret, ...rest } = row;
@@ -39,7 +40,7 @@ export async function createEncryptionKey(
     .values({
       name: input.name,
       fingerprint,
-      wrappedKey: await wrapKey(secrets.masterKey, key, purpose(fingerprint)),
+      wrappedKey: await wrapKey(secrets.masterKey, key, dataKeyPurpose(fingerprint)),
       createdAt: ctx.now(),
     })
     .returning();
@@ -67,7 +68,7 @@ export async function revealDataKey(
 ): Promise<{ key: Uint8Array; fingerprint: string }> {
   const row = await getEncryptionKey(ctx, id);
   return {
-    key: await unwrapKey(secrets.masterKey, row.wrappedKey, purpose(row.fingerprint)),
+    key: await unwrapKey(secrets.masterKey, row.wrappedKey, dataKeyPurpose(row.fingerprint)),
     fingerprint: row.fingerprint,
   };
 }

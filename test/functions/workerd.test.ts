@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -44,8 +45,12 @@ interface DevServer {
   output: string[];
 }
 
-/** `wrangler dev` in its own process group, resolved when wrangler says the worker is ready. */
-async function startWranglerDev(persistDir: string): Promise<DevServer> {
+/**
+ * `wrangler dev` in its own process group, resolved when wrangler says the worker is ready.
+ * Secrets come from `envFile` (as `.dev.vars` would give them), which also keeps a developer's
+ * own `.dev.vars` out of the test.
+ */
+async function startWranglerDev(persistDir: string, envFile: string): Promise<DevServer> {
   const child = spawn(
     process.execPath,
     [
@@ -56,6 +61,7 @@ async function startWranglerDev(persistDir: string): Promise<DevServer> {
       "--port=0",
       "--inspector-port=0",
       `--persist-to=${persistDir}`,
+      `--env-file=${envFile}`,
       `--var=TAPEBACKARR_ADMIN_PASSWORD:${ADMIN_PASSWORD}`,
       "--var=BCRYPT_COST:4",
       "--show-interactive-dev-session=false",
@@ -160,7 +166,14 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
          (1, 'srv/a', 'notes.txt', 'file', 1, 420, 0, 0, 0, 1024);
        DELETE FROM catalog_entries WHERE name = 'old-invoice.pdf';`,
     ]);
-    server = await startWranglerDev(persistDir);
+    const envFile = join(persistDir, "secrets.env");
+    writeFileSync(
+      envFile,
+      ["ORDER_SIGNING_KEY", "MASTER_KEY", "SESSION_SECRET"]
+        .map((name) => `${name}=${randomBytes(32).toString("base64url")}\n`)
+        .join(""),
+    );
+    server = await startWranglerDev(persistDir, envFile);
   }, 60_000);
 
   afterAll(async () => {
@@ -251,6 +264,43 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
     await stopWranglerDev(running);
     // workerd and esbuild are wrangler's children and end when it does, just not in the same instant.
     await vi.waitFor(() => expect(liveGroupMembers(pgid)).toEqual([]), { timeout: 5_000, interval: 50 });
+  });
+});
+
+describe("the hub under workerd without its secrets", () => {
+  let persistDir: string;
+  let server: DevServer | undefined;
+
+  beforeAll(async () => {
+    persistDir = mkdtempSync(join(tmpdir(), "tapebackarr-workerd-bare-"));
+    const envFile = join(persistDir, "empty.env");
+    writeFileSync(envFile, "");
+    server = await startWranglerDev(persistDir, envFile);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (server) {
+      await stopWranglerDev(server);
+      if (server.process.pid !== undefined) killGroup(server.process.pid);
+    }
+    if (persistDir) rmSync(persistDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it("refuses every request and names each missing secret with how to set it in the log, not the answer", async () => {
+    const res = await fetch(`${server?.url}/api/v1/health`);
+    expect(res.status).toBe(503);
+    const body = await res.text();
+    expect(JSON.parse(body)).toMatchObject({
+      error: { code: "unavailable", message: "The hub is misconfigured" },
+    });
+    await vi.waitFor(() => expect(server?.output.join("\n")).toContain("Missing hub secrets"), {
+      timeout: 5_000,
+    });
+    const log = server?.output.join("\n") ?? "";
+    for (const name of ["ORDER_SIGNING_KEY", "MASTER_KEY", "SESSION_SECRET"]) {
+      expect(log).toContain(`wrangler secret put ${name}`);
+      expect(body).not.toContain(name);
+    }
   });
 });
 

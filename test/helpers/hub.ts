@@ -9,6 +9,7 @@ import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/d
 import type { Role } from "../../functions/db/schema/index.ts";
 import type { Deps, ServiceCtx } from "../../functions/deps.ts";
 import { createNodeLogger } from "../../functions/logger-node.ts";
+import { keyFileStore } from "../../functions/security/key-file-node.ts";
 import { bootstrapHub } from "../../functions/services/setup/bootstrap-hub.ts";
 import { createUser } from "../../functions/services/users.ts";
 
@@ -65,7 +66,11 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
   const ctx: ServiceCtx = { db: catalog.db, now };
-  const boot = await bootstrapHub(ctx, config);
+  // The hub's keys in a key file in the temp dir, as the Node entry keeps them.
+  const boot = await bootstrapHub(ctx, config, {
+    store: keyFileStore(dir, () => undefined),
+    howToSet: (name) => `set ${name}`,
+  });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

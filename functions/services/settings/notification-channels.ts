@@ -10,6 +10,9 @@ export const NOTIFICATION_EVENTS = ["run.failed", "run.completed", "tape.needed"
 export const CHANNEL_KINDS = ["email", "telegram"] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
+/** The AAD a channel's secret settings are sealed under with the master key. */
+export const channelSecretPurpose = (kind: string) => `notification-channel:${kind}`;
+
 const email = z.string().trim().max(254).email("is not an e-mail address");
 const events = z.array(z.enum(NOTIFICATION_EVENTS)).max(NOTIFICATION_EVENTS.length).default([]);
 
@@ -137,7 +140,7 @@ async function saveChannel(
         : await wrapKey(
             secrets.masterKey,
             new TextEncoder().encode(JSON.stringify(change.secret)),
-            `notification-channel:${change.kind}`,
+            channelSecretPurpose(change.kind),
           );
   if (change.needsSecret && !sealed)
     throw new AppError("validation_failed", `Give ${change.needsSecret}; none is stored yet`);
