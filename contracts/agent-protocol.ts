@@ -550,5 +550,12 @@ export type ScanSetAnswer = z.output<typeof ScanSetAnswer>;
 export const ScanSegmentDone = ScanSetReport.extend({ entries: z.number().int().min(0) });
 export type ScanSegmentDone = z.input<typeof ScanSegmentDone>;
 
-/** Catalog chunks of a scanned TOC are numbered from this base, so a re-scan resends the same seqs. */
-export const scanChunkSeq = (sequence: number, chunk: number) => sequence * 1_000_000 + chunk;
+/**
+ * Catalog chunks of a scanned TOC are numbered from a base a backup's own chunk counter never
+ * reaches, one range per tape of the set, so a re-scan resends the same seqs and a rebuild of a
+ * backup's catalog is never mistaken for the backup's own chunks.
+ */
+export const SCAN_CHUNK_SEQ_BASE = 1_000_000_000_000;
+export const SCAN_CHUNKS_PER_SEGMENT = 1_000_000;
+export const scanChunkSeq = (sequence: number, chunk: number) =>
+  SCAN_CHUNK_SEQ_BASE + sequence * SCAN_CHUNKS_PER_SEGMENT + chunk;

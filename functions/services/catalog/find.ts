@@ -41,6 +41,10 @@ export async function getSet(ctx: ServiceCtx, id: number) {
       fileNumber: backupSetSegments.fileNumber,
       bytes: backupSetSegments.bytes,
       complete: backupSetSegments.complete,
+      /** Entries the agent (or the tape's TOC, after a rebuild) says this tape's catalog holds. */
+      catalogEntries: backupSetSegments.catalogEntries,
+      /** The catalog was found to hold exactly those. */
+      catalogChecked: backupSetSegments.catalogChecked,
     })
     .from(backupSetSegments)
     .innerJoin(tapes, eq(tapes.id, backupSetSegments.tapeId))
