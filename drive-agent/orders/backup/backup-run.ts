@@ -14,8 +14,11 @@ import { SetCatalog } from "../../pipeline/set-catalog.ts";
 import { SetEncoder } from "../../pipeline/set-encoder.ts";
 import type { TarHeader } from "../../pipeline/tar-framer.ts";
 import { writeSegmentToc } from "../../pipeline/toc-writer.ts";
+import { walkSources } from "../../pipeline/walk-source.ts";
+import { backupSummaryLine } from "../summary-line.ts";
 import type { ExecutorContext } from "../types.ts";
 import { RunControl, StopRequested } from "./run-control.ts";
+import { emptySourceWords, sourceProblem } from "./source-check.ts";
 import { type SetStreamResult, streamSet } from "./stream-set.ts";
 import { checkTape, loadFirstTape, positionForWrite } from "./tape-check.ts";
 import { nextTape } from "./tape-rotation.ts";
@@ -52,21 +55,36 @@ export async function runBackup(
   await mkdir(scratch, { recursive: true });
   await mkdir(manifests, { recursive: true });
 
+  const started = performance.now();
   let filesDone = 0;
-  let bytesDone = 0;
+  // Source bytes: the content of the members tar has produced, and how far into the open one.
+  let sourceDone = 0;
+  let open: { offset: () => number; member: () => TarHeader | null } | null = null;
+  const bytesDone = () => {
+    const member = open?.member();
+    if (!open || !member) return sourceDone;
+    const into = open.offset() - (member.endOffset - member.contentBytes);
+    return sourceDone + Math.min(member.size, Math.max(0, into));
+  };
   let currentPath: string | null = null;
-  let totals: { files: number; bytes: number } | null = null;
+  // Estimates until the stream ends: the job's last run, then a stat-only pre-walk, then the walk.
+  let totals: { files: number; bytes: number } | null = order.expected;
+  let totalsEstimated = true;
   let tape: Tape | null = null;
   const control = new RunControl(
     ctx.reporter,
-    () => ({
-      bytesDone,
-      bytesTotal: totals ? Math.max(totals.bytes, bytesDone) : null,
-      filesDone,
-      filesTotal: totals ? Math.max(totals.files, filesDone) : null,
-      currentPath,
-      tapeBarcode: tape?.target.barcode ?? null,
-    }),
+    () => {
+      const done = bytesDone();
+      return {
+        bytesDone: done,
+        bytesTotal: totals ? Math.max(totals.bytes, done) : null,
+        filesDone,
+        filesTotal: totals ? Math.max(totals.files, filesDone) : null,
+        currentPath,
+        tapeBarcode: tape?.target.barcode ?? null,
+        totalsEstimated,
+      };
+    },
     tuning.progressIntervalMs,
     ctx.log,
   );
@@ -91,6 +109,9 @@ export async function runBackup(
   });
   const used = new Set<string>();
   let stream: SetStreamResult | null = null;
+  let selected = -1;
+  const prewalkAbort = new AbortController();
+  let prewalk: Promise<void> = Promise.resolve();
 
   async function closeSegment(complete: boolean, tapeFull: boolean): Promise<void> {
     if (!tape) return;
@@ -161,11 +182,21 @@ export async function runBackup(
   }
 
   try {
+    // Before the tape is touched: a missing, unreadable or empty source writes nothing.
+    const problem = await sourceProblem(order, (message, path) => control.addLog("warn", message, path));
+    if (problem) {
+      for (const line of problem.lines) control.addLog("error", line.message, line.path);
+      return { state: "failed", error: problem.error, retryable: false };
+    }
     await loadFirstTape(ctx.drive, ctx.changer, order.tape.barcode);
     const check = await checkTape(ctx.drive, order.tape);
     if (!check.ok) return { state: "failed", error: check.error, retryable: false };
     if (check.warning) control.addLog("warn", check.warning, null);
     await openSegment(order.tape, check.filesOnTape);
+    let walked = false;
+    prewalk = estimateTotals(order, prewalkAbort.signal).then((t) => {
+      if (t && !walked) totals = t;
+    });
     await control.tick();
     control.start();
 
@@ -179,17 +210,19 @@ export async function runBackup(
       onMember: (member) => {
         spool.add(member);
         filesDone++;
+        sourceDone += member.size;
         currentPath = member.path;
       },
-      onBytes: (offset) => {
-        bytesDone = offset;
-      },
+      onBytes: () => undefined,
       onParser: (parser) => {
         openOffset = () => parser.openOffset;
         openMember = () => parser.openMember;
+        open = { offset: () => parser.offset, member: () => parser.openMember };
       },
       onTotals: (t) => {
+        walked = true;
         totals = { files: t.files, bytes: t.bytes };
+        selected = t.selected;
       },
       encoder: (sink) =>
         new SetEncoder({
@@ -222,6 +255,12 @@ export async function runBackup(
     await manifest.close();
     spool.flush();
     await catalog.commit(stream.streamBytes);
+    // The source emptied between the check and the walk: still nothing backed up.
+    if (control.stopReason === null && selected === 0 && !order.allowEmpty)
+      throw new Error(emptySourceWords(order).replace("nothing was written", "the set holds nothing"));
+    open = null;
+    totals = { files: filesDone, bytes: sourceDone };
+    totalsEstimated = false;
 
     if (control.stopReason === null && order.set.backupType === "incremental" && order.set.baseSetUuid) {
       await recordDeletions(order, manifests, catalog, control);
@@ -231,12 +270,18 @@ export async function runBackup(
     await control.stop();
     const summary = {
       files: catalog.filesResolved,
-      sourceBytes: bytesDone,
+      sourceBytes: sourceDone,
       tapeBytes: stream.streamBytes,
       warnings: control.warnings,
       catalogChunks: catalog.chunksSent,
     };
     if (control.stopReason) return { state: control.stopReason, summary };
+    control.addLog(
+      "info",
+      backupSummaryLine({ ...summary, tapes: [...used], ms: performance.now() - started }),
+      null,
+    );
+    await control.flushLogs();
     return { state: control.warnings > 0 ? "completed-with-warnings" : "completed", summary };
   } catch (error) {
     const stopped = error instanceof StopRequested ? error.reason : null;
@@ -250,7 +295,11 @@ export async function runBackup(
     );
     await catalog.flush().catch(() => undefined);
     await control.stop();
-    if (stopped) return { state: stopped, summary: { warnings: control.warnings } };
+    if (stopped)
+      return {
+        state: stopped,
+        summary: { warnings: control.warnings, files: filesDone, sourceBytes: sourceDone },
+      };
     return {
       state: "failed",
       error: String((error as Error).message ?? error).slice(0, 4000),
@@ -258,6 +307,8 @@ export async function runBackup(
     };
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
+    prewalkAbort.abort();
+    await prewalk;
     await control.stop();
     spool.close();
     for (const segment of catalog.segments) {
@@ -266,6 +317,25 @@ export async function runBackup(
     }
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A stat-only walk of what the order will back up: the totals long before tar has read it all. */
+async function estimateTotals(
+  order: BackupOrderBody,
+  signal: AbortSignal,
+): Promise<{ files: number; bytes: number } | null> {
+  const t = await walkSources({
+    paths: order.source.paths,
+    include: order.source.include,
+    exclude: order.source.exclude,
+    changedSinceMs: order.set.changedSince ? Date.parse(order.set.changedSince) : null,
+    onPresent: () => undefined,
+    onListed: () => true,
+    drained: async () => undefined,
+    onWarning: () => undefined,
+    signal,
+  }).catch(() => null);
+  return t && !signal.aborted ? { files: t.files, bytes: t.bytes } : null;
 }
 
 /** A drive whose device is code in this process (the vtl): nothing to keep streaming. */
