@@ -21,7 +21,7 @@ export function durationInWords(ms: number): string {
   return `${s} s`;
 }
 
-const count = (n: number) => n.toLocaleString("en-US");
+const files = (n: number) => `${n.toLocaleString("en-US")} file${n === 1 ? "" : "s"}`;
 const rate = (bytes: number, ms: number) =>
   `${bytesInWords(Math.round(bytes / Math.max(ms / 1000, 0.001)))}/s`;
 
@@ -35,7 +35,7 @@ export function backupSummaryLine(s: {
 }): string {
   const ratio = s.tapeBytes > 0 ? (s.sourceBytes / s.tapeBytes).toFixed(2) : "–";
   return (
-    `backed up ${count(s.files)} files, ${bytesInWords(s.sourceBytes)} (${bytesInWords(s.tapeBytes)} on tape, ratio ${ratio}) ` +
+    `backed up ${files(s.files)}, ${bytesInWords(s.sourceBytes)} (${bytesInWords(s.tapeBytes)} on tape, ratio ${ratio}) ` +
     `to ${s.tapes.join(", ")} in ${durationInWords(s.ms)} at ${rate(s.sourceBytes, s.ms)}`
   );
 }
@@ -48,5 +48,5 @@ export function readSummaryLine(s: {
   where: string;
   ms: number;
 }): string {
-  return `${s.verb} ${count(s.files)} files, ${bytesInWords(s.bytes)} ${s.verb === "restored" ? "to" : "from"} ${s.where} in ${durationInWords(s.ms)} at ${rate(s.bytes, s.ms)}`;
+  return `${s.verb} ${files(s.files)}, ${bytesInWords(s.bytes)} ${s.verb === "restored" ? "to" : "from"} ${s.where} in ${durationInWords(s.ms)} at ${rate(s.bytes, s.ms)}`;
 }
