@@ -20,6 +20,7 @@ import {
 } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { closeRun, recordLateResult } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
 import { scannedSetOf } from "../scans/ingest-scan.ts";
 import { applyEjectResult } from "../tapes-eject.ts";
@@ -80,6 +81,7 @@ export async function reportProgress(
       bytesTotal: report.bytesTotal,
       filesDone: report.filesDone,
       filesTotal: report.filesTotal,
+      totalsEstimated: report.totalsEstimated,
       currentPath: report.currentPath,
       rateBytesPerSec: report.rateBytesPerSec === null ? null : Math.round(report.rateBytesPerSec),
       etaSeconds: report.etaSeconds,
@@ -251,22 +253,12 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
   if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
   if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
-  if (!run || run.finishedAt) return;
-  const warned = result.state === "completed" && (run.warnings > 0 || (result.summary.warnings ?? 0) > 0);
-  await ctx.db
-    .update(jobRuns)
-    .set({
-      state: warned ? "completed-with-warnings" : result.state,
-      finishedAt: now,
-      error: result.error,
-      control: "continue",
-      // The last progress report may predate the end: the summary has the final figures.
-      ...(result.summary.files === undefined ? {} : { filesDone: result.summary.files }),
-      ...(result.state.startsWith("completed") && run.bytesTotal
-        ? { bytesDone: run.bytesTotal, etaSeconds: 0 }
-        : {}),
-    })
-    .where(eq(jobRuns.id, run.id));
+  if (!run) return;
+  if (run.finishedAt) {
+    // The hub gave up on a silent agent (the order expired); what the agent says now is kept.
+    if (order.state !== "expired" || run.state !== "interrupted") return;
+    await recordLateResult(ctx, run, result);
+  } else await closeRun(ctx, run, result);
   if (run.setId && run.kind === "backup") {
     const [entries] = await ctx.db
       .select({ n: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${catalogEntries.size}), 0)` })
