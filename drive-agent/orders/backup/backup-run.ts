@@ -14,11 +14,11 @@ import { SetCatalog } from "../../pipeline/set-catalog.ts";
 import { SetEncoder } from "../../pipeline/set-encoder.ts";
 import type { TarHeader } from "../../pipeline/tar-framer.ts";
 import { writeSegmentToc } from "../../pipeline/toc-writer.ts";
-import { walkSources } from "../../pipeline/walk-source.ts";
 import { backupSummaryLine } from "../summary-line.ts";
 import type { ExecutorContext } from "../types.ts";
 import { RunControl, StopRequested } from "./run-control.ts";
 import { emptySourceWords, sourceProblem } from "./source-check.ts";
+import { SourceFigures } from "./source-figures.ts";
 import { type SetStreamResult, streamSet } from "./stream-set.ts";
 import { checkTape, loadFirstTape, positionForWrite } from "./tape-check.ts";
 import { nextTape } from "./tape-rotation.ts";
@@ -56,35 +56,11 @@ export async function runBackup(
   await mkdir(manifests, { recursive: true });
 
   const started = performance.now();
-  let filesDone = 0;
-  // Source bytes: the content of the members tar has produced, and how far into the open one.
-  let sourceDone = 0;
-  let open: { offset: () => number; member: () => TarHeader | null } | null = null;
-  const bytesDone = () => {
-    const member = open?.member();
-    if (!open || !member) return sourceDone;
-    const into = open.offset() - (member.endOffset - member.contentBytes);
-    return sourceDone + Math.min(member.size, Math.max(0, into));
-  };
-  let currentPath: string | null = null;
-  // Estimates until the stream ends: the job's last run, then a stat-only pre-walk, then the walk.
-  let totals: { files: number; bytes: number } | null = order.expected;
-  let totalsEstimated = true;
+  const figures = new SourceFigures(order);
   let tape: Tape | null = null;
   const control = new RunControl(
     ctx.reporter,
-    () => {
-      const done = bytesDone();
-      return {
-        bytesDone: done,
-        bytesTotal: totals ? Math.max(totals.bytes, done) : null,
-        filesDone,
-        filesTotal: totals ? Math.max(totals.files, filesDone) : null,
-        currentPath,
-        tapeBarcode: tape?.target.barcode ?? null,
-        totalsEstimated,
-      };
-    },
+    () => ({ ...figures.snapshot(), tapeBarcode: tape?.target.barcode ?? null }),
     tuning.progressIntervalMs,
     ctx.log,
   );
@@ -109,9 +85,6 @@ export async function runBackup(
   });
   const used = new Set<string>();
   let stream: SetStreamResult | null = null;
-  let selected = -1;
-  const prewalkAbort = new AbortController();
-  let prewalk: Promise<void> = Promise.resolve();
 
   async function closeSegment(complete: boolean, tapeFull: boolean): Promise<void> {
     if (!tape) return;
@@ -193,10 +166,7 @@ export async function runBackup(
     if (!check.ok) return { state: "failed", error: check.error, retryable: false };
     if (check.warning) control.addLog("warn", check.warning, null);
     await openSegment(order.tape, check.filesOnTape);
-    let walked = false;
-    prewalk = estimateTotals(order, prewalkAbort.signal).then((t) => {
-      if (t && !walked) totals = t;
-    });
+    figures.startPrewalk();
     await control.tick();
     control.start();
 
@@ -209,21 +179,15 @@ export async function runBackup(
       manifest,
       onMember: (member) => {
         spool.add(member);
-        filesDone++;
-        sourceDone += member.size;
-        currentPath = member.path;
+        figures.member(member);
       },
       onBytes: () => undefined,
       onParser: (parser) => {
         openOffset = () => parser.openOffset;
         openMember = () => parser.openMember;
-        open = { offset: () => parser.offset, member: () => parser.openMember };
+        figures.follow(parser);
       },
-      onTotals: (t) => {
-        walked = true;
-        totals = { files: t.files, bytes: t.bytes };
-        selected = t.selected;
-      },
+      onTotals: (t) => figures.walkDone(t),
       encoder: (sink) =>
         new SetEncoder({
           compression: order.compression,
@@ -256,11 +220,9 @@ export async function runBackup(
     spool.flush();
     await catalog.commit(stream.streamBytes);
     // The source emptied between the check and the walk: still nothing backed up.
-    if (control.stopReason === null && selected === 0 && !order.allowEmpty)
+    if (control.stopReason === null && figures.selected === 0 && !order.allowEmpty)
       throw new Error(emptySourceWords(order).replace("nothing was written", "the set holds nothing"));
-    open = null;
-    totals = { files: filesDone, bytes: sourceDone };
-    totalsEstimated = false;
+    figures.counted();
 
     if (control.stopReason === null && order.set.backupType === "incremental" && order.set.baseSetUuid) {
       await recordDeletions(order, manifests, catalog, control);
@@ -270,7 +232,7 @@ export async function runBackup(
     await control.stop();
     const summary = {
       files: catalog.filesResolved,
-      sourceBytes: sourceDone,
+      sourceBytes: figures.bytes,
       tapeBytes: stream.streamBytes,
       warnings: control.warnings,
       catalogChunks: catalog.chunksSent,
@@ -298,7 +260,7 @@ export async function runBackup(
     if (stopped)
       return {
         state: stopped,
-        summary: { warnings: control.warnings, files: filesDone, sourceBytes: sourceDone },
+        summary: { warnings: control.warnings, files: figures.files, sourceBytes: figures.bytes },
       };
     return {
       state: "failed",
@@ -307,8 +269,7 @@ export async function runBackup(
     };
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
-    prewalkAbort.abort();
-    await prewalk;
+    await figures.stopPrewalk();
     await control.stop();
     spool.close();
     for (const segment of catalog.segments) {
@@ -317,25 +278,6 @@ export async function runBackup(
     }
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-/** A stat-only walk of what the order will back up: the totals long before tar has read it all. */
-async function estimateTotals(
-  order: BackupOrderBody,
-  signal: AbortSignal,
-): Promise<{ files: number; bytes: number } | null> {
-  const t = await walkSources({
-    paths: order.source.paths,
-    include: order.source.include,
-    exclude: order.source.exclude,
-    changedSinceMs: order.set.changedSince ? Date.parse(order.set.changedSince) : null,
-    onPresent: () => undefined,
-    onListed: () => true,
-    drained: async () => undefined,
-    onWarning: () => undefined,
-    signal,
-  }).catch(() => null);
-  return t && !signal.aborted ? { files: t.files, bytes: t.bytes } : null;
 }
 
 /** A drive whose device is code in this process (the vtl): nothing to keep streaming. */
