@@ -175,6 +175,13 @@ export const BackupOrderBody = z.object({
   /** The tape to start on, and the ones of the pool the agent may continue on (in order). */
   tape: TapeTarget,
   continuationTapes: z.array(TapeTarget).max(1000),
+  /** A source with no file to back up is fine (the job says so); otherwise such a run fails. */
+  allowEmpty: z.boolean().default(false),
+  /** What the job's last successful run of this type backed up: the first progress estimate. */
+  expected: z
+    .object({ files: z.number().int().min(0), bytes: z.number().int().min(0) })
+    .nullable()
+    .default(null),
 });
 export type BackupOrderBody = z.output<typeof BackupOrderBody>;
 
@@ -346,6 +353,8 @@ export const ProgressReport = z.object({
   tapeBarcode: barcode.nullable(),
   /** Words for the operator, e.g. which tapes would do when waiting for one. */
   message: z.string().max(1000).nullable(),
+  /** bytesTotal/filesTotal are an estimate (a pre-walk, the previous run), not yet counted. */
+  totalsEstimated: z.boolean().default(false),
 });
 export type ProgressReport = z.input<typeof ProgressReport>;
 

@@ -62,6 +62,12 @@ export const configSchema = z.object({
     .default(1024 * 1024),
   /** How often a long-polling agent's request re-checks for work. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(10_000).default(500),
+  /** A run whose agent sends no progress or heartbeat for this long becomes interrupted. */
+  AGENT_SILENCE_MINUTES: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 60)
+    .default(10),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
 });

@@ -94,7 +94,9 @@ export async function startNodeHub(
     "*/30 * * * * *",
     { protect: true, catch: (error) => log.error({ err: String(error) }, "scheduler tick failed") },
     async () => {
-      await schedulerTick({ db: catalog.db, now }, log);
+      await schedulerTick({ db: catalog.db, now }, log, {
+        agentSilenceMinutes: config.AGENT_SILENCE_MINUTES,
+      });
     },
   );
   const address = server.address();

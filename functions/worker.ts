@@ -30,6 +30,7 @@ interface WorkerHub {
   app: Hono<AppEnv>;
   logger: Logger;
   ctx: ServiceCtx;
+  config: Config;
 }
 
 /** Built once per isolate on the first request; a failed start is forgotten so the next request retries. */
@@ -66,7 +67,7 @@ async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
       scheduler: "on: the cron trigger of wrangler.toml",
     },
   };
-  return { app: createApp(deps).app, logger, ctx: { db, now } };
+  return { app: createApp(deps).app, logger, ctx: { db, now }, config };
 }
 
 function howToSetSecret(name: string): string {
@@ -139,8 +140,10 @@ export default {
 
   /** The cron trigger (wrangler.toml) runs the same scheduler tick as croner does on Node. */
   async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
-    const { logger, ctx } = await hubFor(env);
-    const { queued } = await schedulerTick(ctx, logger);
+    const { logger, ctx, config } = await hubFor(env);
+    const { queued } = await schedulerTick(ctx, logger, {
+      agentSilenceMinutes: config.AGENT_SILENCE_MINUTES,
+    });
     logger.info({ cron: controller.cron, queued }, "scheduler tick");
   },
 };

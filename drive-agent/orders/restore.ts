@@ -4,6 +4,7 @@ import { OrderSegmentSource } from "./restore/order-segment-source.ts";
 import { missingKey, ReadProgress, shapeOf } from "./restore/read-progress.ts";
 import { restoreSet } from "./restore/restore-set.ts";
 import type { FileOutcome } from "./restore/tar-extract.ts";
+import { bytesInWords, readSummaryLine } from "./summary-line.ts";
 import type { ExecutorContext } from "./types.ts";
 
 export type RestoreTuning = { progressIntervalMs: number; tapePollMs: number; resultBatch: number };
@@ -28,8 +29,16 @@ async function runRestore(
 ): Promise<OrderResult> {
   const refused = missingKey(order, ctx.dataKey);
   if (refused) return { state: "failed", error: refused };
-  const progress = new ReadProgress(ctx, () => order.files.length || null);
+  const expectedBytes = order.files.reduce((sum, f) => sum + (f.type === "file" ? f.size : 0), 0);
+  const progress = new ReadProgress(
+    ctx,
+    () => order.files.length || null,
+    () => (order.files.length > 0 ? expectedBytes : null),
+  );
   const { stop, tick, stats, report } = progress;
+  const started = performance.now();
+  // Bytes written to the destination: whole files placed, and the one being written.
+  let restoredBytes = 0;
   let batch: RestoreFileResults["files"] = [];
   const flushResults = async () => {
     if (batch.length === 0) return;
@@ -66,12 +75,14 @@ async function runRestore(
       overwrite: order.overwrite,
       owners: process.getuid?.() === 0,
       signal: stop.signal,
-      onBytes: (bytes) => {
-        stats.bytes = bytes;
+      onBytes: (_offset, openBytes) => {
+        stats.bytes = restoredBytes + openBytes;
       },
       onFile: async (file) => {
         progress.file(file.path);
         if (file.outcome === "failed") failures.push(file);
+        if (file.outcome === "restored" || file.outcome === "renamed") restoredBytes += file.bytes ?? 0;
+        stats.bytes = restoredBytes;
         batch.push({
           path: file.path,
           outcome: file.outcome === "verified" ? "restored" : file.outcome,
@@ -85,17 +96,45 @@ async function runRestore(
     await report();
     await flushResults();
     const files = summary.restored + summary.skipped + summary.failed;
-    const result = { summary: { files, sourceBytes: summary.plainBytes, warnings: summary.failed } };
-    if (stop.signal.aborted)
-      return { state: "cancelled", error: "cancelled before every file was restored", ...result };
-    if (summary.failed === 0 && summary.errors.length === 0) return { state: "completed", ...result };
-    const named = failures.slice(0, 10).map((f) => `${f.path}: ${f.error}`);
-    const error = [...summary.errors, ...named].join("; ").slice(0, 4000);
-    return {
-      state: summary.restored + summary.skipped > 0 ? "completed-with-warnings" : "failed",
-      error,
-      ...result,
+    // What reached the destination, not where the reader was in the set's stream.
+    const result = {
+      summary: { files: summary.restored, sourceBytes: restoredBytes, warnings: summary.failed },
     };
+    const counts = `${summary.restored} of ${files} files restored (${bytesInWords(restoredBytes)}) to ${destination}${
+      summary.skipped > 0 ? `, ${summary.skipped} skipped as already there` : ""
+    }`;
+    if (stop.signal.aborted)
+      return { state: "cancelled", error: `cancelled before every file was restored: ${counts}`, ...result };
+    if (summary.failed === 0 && summary.errors.length === 0) {
+      await ctx.reporter.log([
+        {
+          at: new Date().toISOString(),
+          level: "info",
+          message:
+            readSummaryLine({
+              verb: "restored",
+              files: summary.restored,
+              bytes: restoredBytes,
+              where: destination,
+              ms: performance.now() - started,
+            }) + (summary.skipped > 0 ? `; ${summary.skipped} skipped as already there` : ""),
+          path: null,
+        },
+      ]);
+      return { state: "completed", ...result };
+    }
+    // Any file not restored fails the restore: the operator asked for it and does not have it.
+    const named = failures.slice(0, 10).map((f) => `${f.path}: ${f.error}`);
+    const more = failures.length > named.length ? [`and ${failures.length - named.length} more`] : [];
+    const error = [
+      `${counts}; ${summary.failed} not restored (the run's log names each)`,
+      ...summary.errors,
+      ...named,
+      ...more,
+    ]
+      .join("; ")
+      .slice(0, 4000);
+    return { state: "failed", error, retryable: false, ...result };
   } finally {
     await progress.close();
     await flushResults().catch(() => undefined);

@@ -3,6 +3,7 @@ import { OrderSegmentSource } from "./restore/order-segment-source.ts";
 import { missingKey, ReadProgress, shapeOf } from "./restore/read-progress.ts";
 import { restoreSet } from "./restore/restore-set.ts";
 import type { FileOutcome } from "./restore/tar-extract.ts";
+import { readSummaryLine } from "./summary-line.ts";
 import type { ExecutorContext } from "./types.ts";
 
 export type VerifyTuning = { progressIntervalMs: number; tapePollMs: number };
@@ -63,6 +64,7 @@ async function runVerify(
     });
     if (lines.length >= 500) await flushLogs();
   };
+  const started = performance.now();
   try {
     await progress.start(tuning.progressIntervalMs);
     const summary = await restoreSet({
@@ -104,7 +106,13 @@ async function runVerify(
       lines.push({
         at: new Date().toISOString(),
         level: "info",
-        message: `verified ${stats.files} entries, ${summary.plainBytes} bytes of tar stream: every checksum matches`,
+        message: `${readSummaryLine({
+          verb: "verified",
+          files: stats.files,
+          bytes: summary.plainBytes,
+          where: order.tapes.map((t) => t.barcode).join(", "),
+          ms: performance.now() - started,
+        })}: every checksum matches`,
         path: null,
       });
       return { state: "completed", ...result };

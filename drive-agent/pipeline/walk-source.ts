@@ -1,5 +1,5 @@
-import type { Dirent } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { constants, type Dirent } from "node:fs";
+import { access, lstat, opendir, readdir } from "node:fs/promises";
 import { basename, relative, resolve } from "node:path";
 import { compileGlobs } from "./glob.ts";
 
@@ -12,11 +12,32 @@ export type WalkOptions = {
   /** Every entry that exists, changed or not: the set's manifest, the base for the next deletions. */
   onPresent: (kind: string, tarName: string) => void;
   /** An entry for tar to archive. Returns false when the consumer wants a pause (`drained`). */
-  onListed: (tarName: string, info: { size: number; absolute: string }) => boolean;
+  onListed: (tarName: string, info: { size: number; absolute: string; kind: Item["kind"] }) => boolean;
   drained: () => Promise<void>;
   onWarning: (message: string, path: string) => void;
   signal: AbortSignal;
 };
+
+export type WalkTotals = {
+  /** Entries listed for tar (directories too), and the bytes of the regular files among them. */
+  files: number;
+  bytes: number;
+  /** Non-directory entries the selection holds, changed or not: zero means the source is empty. */
+  selected: number;
+};
+
+/** A source root that is missing or unreadable: the run fails, it never backs up "nothing". */
+export class SourceRootError extends Error {
+  constructor(readonly problems: readonly RootProblem[]) {
+    super(
+      `${problems.map((p) => `source path ${p.path} ${p.problem}`).join("; ")} on this agent's host. ` +
+        "Check the path in the job's source, that the share is mounted and that the agent's user may read it, then run the job again.",
+    );
+    this.name = "SourceRootError";
+  }
+}
+
+export type RootProblem = { path: string; problem: string };
 
 type Item = { absolute: string; root: string; kind: "d" | "f" | "l" | "o"; size: number; changed: boolean };
 
@@ -28,30 +49,34 @@ const STAT_BATCH = 256;
  * followed. Directories are listed before their contents; with include patterns, only directories
  * that lead to an included file. Memory: the siblings of each directory on the current path.
  */
-export async function walkSources(options: WalkOptions): Promise<{ files: number; bytes: number }> {
+export async function walkSources(options: WalkOptions): Promise<WalkTotals> {
   const include = compileGlobs(options.include);
   const exclude = compileGlobs(options.exclude);
   const since = options.changedSinceMs;
   let files = 0;
   let bytes = 0;
+  let selected = 0;
   const pendingDirs: Item[] = [];
   const stack: Item[] = [];
 
   // Roots in walk order too, so every manifest of the job lists paths in one total order.
   const roots = options.paths.map((p) => resolve(p)).sort((a, b) => compareWalkOrder(b, a));
+  const problems: RootProblem[] = [];
   for (const root of roots) {
     const info = await lstat(root).catch((error: NodeJS.ErrnoException) => {
-      options.onWarning(`source path cannot be read: ${error.code ?? error.message}`, root);
+      problems.push({ path: root, problem: rootErrorWords(error) });
       return null;
     });
     if (info) stack.push(itemOf(root, root, info, since));
   }
+  if (problems.length > 0) throw new SourceRootError(problems);
 
   const list = async (item: Item) => {
     const name = tarName(item.absolute);
     files++;
     bytes += item.size;
-    if (!options.onListed(name, { size: item.size, absolute: item.absolute })) await options.drained();
+    if (!options.onListed(name, { size: item.size, absolute: item.absolute, kind: item.kind }))
+      await options.drained();
   };
 
   while (stack.length > 0) {
@@ -71,12 +96,77 @@ export async function walkSources(options: WalkOptions): Promise<{ files: number
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Item);
       continue;
     }
-    if (!item.changed || (include && !include(path))) continue;
+    if (include && !include(path)) continue;
+    selected++;
+    if (!item.changed) continue;
     // The directories that lead here are listed first, so tar restores their metadata too.
     for (const dir of pendingDirs.splice(0)) if (dir.changed) await list(dir);
     await list(item);
   }
-  return { files, bytes };
+  return { files, bytes, selected };
+}
+
+/**
+ * What is wrong with each source root before anything is written: missing, not readable, not a
+ * directory where the path says one (a trailing "/"), or a directory that cannot be listed.
+ */
+export async function checkSourceRoots(paths: readonly string[]): Promise<RootProblem[]> {
+  const problems: RootProblem[] = [];
+  for (const path of paths) {
+    const root = resolve(path);
+    const problem = await lstat(root).then(
+      async (info) => {
+        if (info.isDirectory())
+          return opendir(root).then(
+            (d) => d.close().then(() => null),
+            (error: NodeJS.ErrnoException) => `cannot be listed (${rootErrorWords(error)})`,
+          );
+        if (path.endsWith("/")) return "is not a directory";
+        if (info.isFile())
+          return access(root, constants.R_OK).then(
+            () => null,
+            (error: NodeJS.ErrnoException) => `cannot be read (${rootErrorWords(error)})`,
+          );
+        return null;
+      },
+      (error: NodeJS.ErrnoException) => rootErrorWords(error),
+    );
+    if (problem) problems.push({ path: root, problem });
+  }
+  return problems;
+}
+
+/**
+ * Whether the sources hold at least one non-directory entry the selection keeps. Stops at the
+ * first one, so it is quick on a full tree and walks all of an empty one (an unmounted share).
+ */
+export async function sourceHasFiles(
+  options: Pick<WalkOptions, "paths" | "include" | "exclude" | "onWarning">,
+): Promise<boolean> {
+  const abort = new AbortController();
+  let found = false;
+  await walkSources({
+    ...options,
+    changedSinceMs: null,
+    onPresent: () => undefined,
+    onListed: (_name, info) => {
+      if (info.kind !== "d") {
+        found = true;
+        abort.abort();
+      }
+      return true;
+    },
+    drained: async () => undefined,
+    signal: abort.signal,
+  });
+  return found;
+}
+
+function rootErrorWords(error: NodeJS.ErrnoException): string {
+  if (error.code === "ENOENT") return "does not exist";
+  if (error.code === "EACCES" || error.code === "EPERM") return "permission denied";
+  if (error.code === "ENOTDIR") return "is not a directory (a part of the path is a file)";
+  return `cannot be read: ${error.code ?? error.message}`;
 }
 
 async function readChildren(dir: Item, since: number | null, options: WalkOptions): Promise<Item[]> {

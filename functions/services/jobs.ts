@@ -31,6 +31,17 @@ const jobFields = z.object({
   encryptionKeyId: z.number().int().positive().nullish(),
   schedule: schedule.nullish(),
   enabled: z.boolean().default(true),
+  /** A run that finds no file to back up (an unmounted share) fails unless this is true. */
+  allowEmpty: z.boolean().default(false),
+  /** Times a scheduled run that failed retryably or was interrupted is run again (manual runs never). */
+  retries: z.number().int().min(0).max(10).default(2),
+  /** Minutes between such a failure and its retry. */
+  retryDelayMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(10),
 });
 
 const keyWhenEncrypted = (v: { encryption?: string; encryptionKeyId?: number | null }) =>

@@ -174,7 +174,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await page.screenshot({ path: join(SCREENSHOTS, "settings.png"), fullPage: true });
   }, 60_000);
 
-  it("filters the job logs by job and shows a log line naming a markup path as text, without a dialog", async () => {
+  it("filters the job logs by job and shows the failed run's line naming a missing markup path as text, without a dialog", async () => {
     const missing = join(src, "gone <img src=x onerror=alert(3)>");
     const source = await hub.api<{ id: number }>("POST", "/api/v1/sources", {
       name: "Half there",
@@ -192,13 +192,14 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
       .poll(async () => (await hub.api<{ state: string }>("GET", `/api/v1/runs/${run.body.id}`)).body.state, {
         timeout: 120_000,
       })
-      .toBe("completed-with-warnings");
+      // A source path that does not exist fails the run (it used to complete with a warning).
+      .toBe("failed");
 
     await page.goto(`${hub.url}/logs`);
     await page.locator("select[name=jobId]").selectOption({ label: "Half there" });
     await page.getByRole("button", { name: "Filter" }).click();
     await page.waitForURL(new RegExp(`/logs\\?jobId=${job.body.id}`));
-    const line = page.locator("tr", { hasText: "source path cannot be read: ENOENT" });
+    const line = page.locator("tr", { hasText: "source path does not exist" });
     await expect.poll(() => line.count()).toBe(1);
     expect(await line.locator(".run-path").textContent()).toBe(missing);
     const jobsShown = await page.locator("main tbody tr td:nth-child(3)").allTextContents();

@@ -51,7 +51,7 @@ describe("restore work orders on the hub", () => {
     return { agent, setId };
   }
 
-  it("turns a selection into a signed restore order for the drive holding the tape, and records per-file results", async () => {
+  it("turns a selection into a signed restore order for the drive holding the tape, records per-file results, and fails a restore with a file not restored", async () => {
     const key = await hub.requestJson<{ id: number; fingerprint: string }>("/api/v1/encryption-keys", {
       method: "POST",
       token: admin,
@@ -116,8 +116,14 @@ describe("restore work orders on the hub", () => {
     const done = await hub.requestJson<{
       state: string;
       kind: string;
+      error: string;
     }>(`/api/v1/runs/${run.id}`, { token: admin });
-    expect(done).toMatchObject({ state: "completed-with-warnings", kind: "restore" });
+    // An agent calling it completed-with-warnings does not make it so: a file was not restored.
+    expect(done).toMatchObject({
+      state: "failed",
+      kind: "restore",
+      error: "1 file was not restored (the run's log names each): 1 file failed",
+    });
     expect((await hub.ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, setId) }))?.state).toBe(
       "complete",
     );

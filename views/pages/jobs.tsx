@@ -19,6 +19,9 @@ export interface JobsModel {
     schedule: string | null;
     nextRunAt: Date | null;
     enabled: boolean;
+    allowEmpty: boolean;
+    retries: number;
+    retryDelayMinutes: number;
   }[];
   sources: {
     id: number;
@@ -272,6 +275,22 @@ function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): S
               ...props.keys.map((k) => ({ value: String(k.id), label: `AES-256-GCM, key ${k.name}` })),
             ]}
           />
+          <label class="check">
+            <input type="checkbox" name="allowEmpty" value="on" checked={job?.allowEmpty ?? false} /> An empty
+            source is fine (otherwise a run that finds no file to back up fails: an unmounted share)
+          </label>
+          <Field
+            label="Automatic retries of a scheduled run that failed retryably or was interrupted"
+            name="retries"
+            type="number"
+            value={String(job?.retries ?? 2)}
+          />
+          <Field
+            label="Minutes before each retry"
+            name="retryDelayMinutes"
+            type="number"
+            value={String(job?.retryDelayMinutes ?? 10)}
+          />
         </div>
       )}
       <Field
@@ -312,7 +331,7 @@ export function JobPage(model: JobModel): SafeHtml {
         <p>
           {job.kind === "verify"
             ? `verifies the sets of pool ${model.pool}, least recently verified first`
-            : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}`}{" "}
+            : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}${job.allowEmpty ? ", empty source allowed" : ""} · ${job.retries === 0 ? "no automatic retry" : `scheduled runs retried up to ${job.retries}× after ${job.retryDelayMinutes} min`}`}{" "}
           · {job.schedule ? `schedule ${job.schedule}, next ${formatTime(job.nextRunAt)}` : "manual"}
         </p>
         {model.canOperate ? (

@@ -1,7 +1,8 @@
 import { formatBytes, formatDuration, formatRate, percent } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 
 export interface RunProgressModel {
+  finishedAt?: Date | null;
   id: number;
   jobName: string;
   state: string;
@@ -9,6 +10,8 @@ export interface RunProgressModel {
   bytesTotal: number | null;
   filesDone: number;
   filesTotal: number | null;
+  /** The totals are the agent's estimate (a pre-walk, the job's last run), not yet counted. */
+  totalsEstimated?: boolean;
   currentPath: string | null;
   rateBytesPerSec: number | null;
   etaSeconds: number | null;
@@ -20,6 +23,9 @@ export interface RunProgressModel {
 export function RunProgress(run: RunProgressModel): SafeHtml {
   // A run that completed is done whatever its last report said.
   const pct = run.state.startsWith("completed") ? 100 : percent(run.bytesDone, run.bytesTotal);
+  // An estimate says so: "≈", and the word for screen readers and the title.
+  const about = run.totalsEstimated && !run.finishedAt ? "≈" : "";
+  const estimate = about ? <abbr title="estimate: the totals are not counted yet">{about}</abbr> : "";
   return (
     <div class={`run run-${run.state}`} data-run-id={run.id}>
       <div class="run-head">
@@ -31,9 +37,33 @@ export function RunProgress(run: RunProgressModel): SafeHtml {
         {pct === null ? "" : `${pct}%`}
       </progress>
       <div class="run-figures muted">
-        <span class="pct">{pct === null ? "…" : `${pct}%`}</span> · {formatBytes(run.bytesDone)}
-        {run.bytesTotal ? ` of ${formatBytes(run.bytesTotal)}` : ""} · {run.filesDone} files ·{" "}
-        {formatRate(run.rateBytesPerSec)} · ETA {formatDuration(run.etaSeconds)}
+        <span class="pct">
+          {estimate}
+          {pct === null ? "…" : `${pct}%`}
+        </span>{" "}
+        · {formatBytes(run.bytesDone)}
+        {run.bytesTotal ? (
+          <>
+            {" of "}
+            {estimate}
+            {formatBytes(run.bytesTotal)}
+          </>
+        ) : (
+          ""
+        )}{" "}
+        · {run.filesDone}
+        {run.filesTotal && !run.state.startsWith("completed") ? (
+          <>
+            {" of "}
+            {estimate}
+            {run.filesTotal}
+          </>
+        ) : (
+          ""
+        )}{" "}
+        files · {formatRate(run.rateBytesPerSec)} · ETA {estimate}
+        {formatDuration(run.etaSeconds)}
+        {about ? <span class="muted"> (estimate)</span> : ""}
       </div>
       {run.currentPath ? <div class="run-path muted">{run.currentPath}</div> : null}
       {run.operatorMessage ? (

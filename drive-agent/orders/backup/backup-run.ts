@@ -14,8 +14,11 @@ import { SetCatalog } from "../../pipeline/set-catalog.ts";
 import { SetEncoder } from "../../pipeline/set-encoder.ts";
 import type { TarHeader } from "../../pipeline/tar-framer.ts";
 import { writeSegmentToc } from "../../pipeline/toc-writer.ts";
+import { backupSummaryLine } from "../summary-line.ts";
 import type { ExecutorContext } from "../types.ts";
 import { RunControl, StopRequested } from "./run-control.ts";
+import { emptySourceWords, sourceProblem } from "./source-check.ts";
+import { SourceFigures } from "./source-figures.ts";
 import { type SetStreamResult, streamSet } from "./stream-set.ts";
 import { checkTape, loadFirstTape, positionForWrite } from "./tape-check.ts";
 import { nextTape } from "./tape-rotation.ts";
@@ -52,21 +55,12 @@ export async function runBackup(
   await mkdir(scratch, { recursive: true });
   await mkdir(manifests, { recursive: true });
 
-  let filesDone = 0;
-  let bytesDone = 0;
-  let currentPath: string | null = null;
-  let totals: { files: number; bytes: number } | null = null;
+  const started = performance.now();
+  const figures = new SourceFigures(order);
   let tape: Tape | null = null;
   const control = new RunControl(
     ctx.reporter,
-    () => ({
-      bytesDone,
-      bytesTotal: totals ? Math.max(totals.bytes, bytesDone) : null,
-      filesDone,
-      filesTotal: totals ? Math.max(totals.files, filesDone) : null,
-      currentPath,
-      tapeBarcode: tape?.target.barcode ?? null,
-    }),
+    () => ({ ...figures.snapshot(), tapeBarcode: tape?.target.barcode ?? null }),
     tuning.progressIntervalMs,
     ctx.log,
   );
@@ -161,11 +155,18 @@ export async function runBackup(
   }
 
   try {
+    // Before the tape is touched: a missing, unreadable or empty source writes nothing.
+    const problem = await sourceProblem(order, (message, path) => control.addLog("warn", message, path));
+    if (problem) {
+      for (const line of problem.lines) control.addLog("error", line.message, line.path);
+      return { state: "failed", error: problem.error, retryable: false };
+    }
     await loadFirstTape(ctx.drive, ctx.changer, order.tape.barcode);
     const check = await checkTape(ctx.drive, order.tape);
     if (!check.ok) return { state: "failed", error: check.error, retryable: false };
     if (check.warning) control.addLog("warn", check.warning, null);
     await openSegment(order.tape, check.filesOnTape);
+    figures.startPrewalk();
     await control.tick();
     control.start();
 
@@ -178,19 +179,15 @@ export async function runBackup(
       manifest,
       onMember: (member) => {
         spool.add(member);
-        filesDone++;
-        currentPath = member.path;
+        figures.member(member);
       },
-      onBytes: (offset) => {
-        bytesDone = offset;
-      },
+      onBytes: () => undefined,
       onParser: (parser) => {
         openOffset = () => parser.openOffset;
         openMember = () => parser.openMember;
+        figures.follow(parser);
       },
-      onTotals: (t) => {
-        totals = { files: t.files, bytes: t.bytes };
-      },
+      onTotals: (t) => figures.walkDone(t),
       encoder: (sink) =>
         new SetEncoder({
           compression: order.compression,
@@ -222,6 +219,10 @@ export async function runBackup(
     await manifest.close();
     spool.flush();
     await catalog.commit(stream.streamBytes);
+    // The source emptied between the check and the walk: still nothing backed up.
+    if (control.stopReason === null && figures.selected === 0 && !order.allowEmpty)
+      throw new Error(emptySourceWords(order).replace("nothing was written", "the set holds nothing"));
+    figures.counted();
 
     if (control.stopReason === null && order.set.backupType === "incremental" && order.set.baseSetUuid) {
       await recordDeletions(order, manifests, catalog, control);
@@ -231,13 +232,19 @@ export async function runBackup(
     await control.stop();
     const summary = {
       files: catalog.filesResolved,
-      sourceBytes: bytesDone,
+      sourceBytes: figures.bytes,
       tapeBytes: stream.streamBytes,
       warnings: control.warnings,
       catalogChunks: catalog.chunksSent,
     };
     const tallies = catalog.tallies();
     if (control.stopReason) return { state: control.stopReason, summary, catalog: tallies };
+    control.addLog(
+      "info",
+      backupSummaryLine({ ...summary, tapes: [...used], ms: performance.now() - started }),
+      null,
+    );
+    await control.flushLogs();
     return {
       state: control.warnings > 0 ? "completed-with-warnings" : "completed",
       summary,
@@ -257,7 +264,12 @@ export async function runBackup(
     await control.stop();
     // What did reach the catalog is reconciled too: the hub then knows what a rebuild would add.
     const tallies = catalog.tallies();
-    if (stopped) return { state: stopped, summary: { warnings: control.warnings }, catalog: tallies };
+    if (stopped)
+      return {
+        state: stopped,
+        summary: { warnings: control.warnings, files: figures.files, sourceBytes: figures.bytes },
+        catalog: tallies,
+      };
     return {
       state: "failed",
       error: String((error as Error).message ?? error).slice(0, 4000),
@@ -266,6 +278,7 @@ export async function runBackup(
     };
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
+    await figures.stopPrewalk();
     await control.stop();
     spool.close();
     for (const segment of catalog.segments) {

@@ -8,7 +8,7 @@ import type { ManifestWriter } from "../../pipeline/manifest.ts";
 import type { SetEncoder } from "../../pipeline/set-encoder.ts";
 import { type TarMember, TarParser } from "../../pipeline/tar-parser.ts";
 import { mbufferArgv, parseTarDiagnostic, tarCreateArgv } from "../../pipeline/tar-process.ts";
-import { walkSources } from "../../pipeline/walk-source.ts";
+import { type WalkTotals, walkSources } from "../../pipeline/walk-source.ts";
 import type { BackupTuning } from "./backup-run.ts";
 import type { RunControl } from "./run-control.ts";
 
@@ -23,7 +23,7 @@ type Input = {
   onMember: (member: TarMember) => void;
   onBytes: (plainOffset: number) => void;
   onParser: (parser: TarParser) => void;
-  onTotals: (totals: { files: number; bytes: number }) => void;
+  onTotals: (totals: WalkTotals) => void;
   encoder: (sink: (data: Buffer[]) => Promise<void> | void) => SetEncoder;
   write: (data: Buffer) => Promise<WriteOutcome>;
   onCommit: (streamBytes: number) => Promise<void>;
@@ -118,8 +118,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
     });
     if (batch.length > 0) flush();
     tarIn.end();
-    // Tar headers and padding: the total is the stream tar will produce, near enough for an ETA.
-    input.onTotals({ files: totals.files, bytes: totals.bytes + totals.files * 1024 });
+    input.onTotals(totals);
   })().catch(fail);
 
   // tar's output: parsed in place, then handed to the encoder, whose output goes into mbuffer.

@@ -39,6 +39,8 @@ export class ReadProgress {
     private readonly ctx: ExecutorContext,
     /** Files the order expects, when known. */
     private readonly filesTotal: () => number | null,
+    /** Bytes the order expects to read or write, when known. */
+    private readonly bytesTotal: () => number | null = () => null,
   ) {
     ctx.signal.addEventListener("abort", this.onAbort);
   }
@@ -48,7 +50,7 @@ export class ReadProgress {
       .progress({
         state: this.tick.state,
         bytesDone: this.stats.bytes,
-        bytesTotal: null,
+        bytesTotal: this.bytesTotal(),
         filesDone: this.stats.files,
         filesTotal: this.filesTotal(),
         currentPath: this.stats.current,

@@ -26,7 +26,8 @@ export type RestoreSetInput = {
   overwrite: OverwritePolicy;
   owners: boolean;
   onFile: (result: FileOutcome) => void | Promise<void>;
-  onBytes?: (plainOffset: number) => void;
+  /** Where the read is in the tar stream, and the content bytes of the file being read so far. */
+  onBytes?: (plainOffset: number, openBytes: number) => void;
   signal?: AbortSignal;
 };
 
@@ -187,7 +188,7 @@ async function readFrom(
     }
     if (plain.length > 0) await extractor.push(plain);
     summary.plainBytes = Math.max(summary.plainBytes, at);
-    input.onBytes?.(extractor.offset);
+    input.onBytes?.(extractor.offset, extractor.openBytes);
     if (extractor.ended || done() || input.signal?.aborted) break;
   }
 }

@@ -29,6 +29,8 @@ export type FileOutcome = {
   outcome: "restored" | "skipped" | "renamed" | "failed" | "verified";
   writtenTo: string | null;
   error: string | null;
+  /** Content bytes written (or verified) for this member; 0 or absent when it was not. */
+  bytes?: number;
 };
 
 export type ExtractOptions = {
@@ -51,6 +53,8 @@ type Open = {
   target: string | null;
   renamed: boolean;
   error: string | null;
+  /** Content bytes read into it so far. */
+  done: number;
 };
 
 /**
@@ -69,6 +73,11 @@ export class TarExtractor {
   /** A wanted member's content is still being read. */
   get busy(): boolean {
     return this.open !== null;
+  }
+
+  /** Content bytes of the wanted member being read, so far (progress between whole files). */
+  get openBytes(): number {
+    return this.open && !this.skipping ? this.open.done : 0;
   }
 
   /** The archive's end marker was read. */
@@ -133,6 +142,7 @@ export class TarExtractor {
   private async content(slice: Buffer): Promise<void> {
     const open = this.open;
     if (!open || this.skipping) return;
+    open.done += slice.length;
     open.hash.update(slice);
     if (open.handle && open.error === null)
       await open.handle.write(slice).catch((error: Error) => {
@@ -156,6 +166,7 @@ export class TarExtractor {
       target: null,
       renamed: false,
       error: null,
+      done: 0,
     };
     const root = this.options.destination;
     try {
@@ -258,6 +269,7 @@ export class TarExtractor {
       outcome,
       writtenTo: open.target,
       error: null,
+      bytes: open.done,
     });
   }
 

@@ -44,6 +44,11 @@ export const jobs = sqliteTable(
     /** Cron expression (croner syntax) or null for manual runs only. */
     schedule: text("schedule"),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** A run that finds no file to back up fails unless this says an empty source is fine. */
+    allowEmpty: integer("allow_empty", { mode: "boolean" }).notNull().default(false),
+    /** Scheduled runs that fail retryably or are interrupted are run again this many times. */
+    retries: integer("retries").notNull().default(2),
+    retryDelayMinutes: integer("retry_delay_minutes").notNull().default(10),
     nextRunAt: timestamp("next_run_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -81,6 +86,8 @@ export const jobRuns = sqliteTable(
     currentTapeId: integer("current_tape_id").references(() => tapes.id, { onDelete: "set null" }),
     bytesDone: integer("bytes_done").notNull().default(0),
     bytesTotal: integer("bytes_total"),
+    /** bytesTotal/filesTotal are the agent's estimate (until the result gives the real figures). */
+    totalsEstimated: integer("totals_estimated", { mode: "boolean" }).notNull().default(false),
     filesDone: integer("files_done").notNull().default(0),
     filesTotal: integer("files_total"),
     currentPath: text("current_path"),
@@ -101,6 +108,8 @@ export const jobRuns = sqliteTable(
     startedAt: timestamp("started_at"),
     finishedAt: timestamp("finished_at"),
     progressAt: timestamp("progress_at"),
+    /** When the scheduler queues this failed run's automatic retry (null: none due). */
+    retryAt: timestamp("retry_at"),
   },
   (t) => [
     index("job_runs_job_idx").on(t.jobId, t.queuedAt),

@@ -283,6 +283,9 @@ export function registerOperationPages(pages: PageRouter): void {
           encryption: keyId ? "aes-256-gcm" : "none",
           encryptionKeyId: keyId,
           schedule: f.schedule ?? null,
+          allowEmpty: f.allowEmpty === "on",
+          retries: num(f.retries),
+          retryDelayMinutes: num(f.retryDelayMinutes),
         }),
       );
       c.header("HX-Refresh", "true");
@@ -314,6 +317,10 @@ export function registerOperationPages(pages: PageRouter): void {
           encryptionKeyId: f.backupType === undefined ? undefined : (keyId ?? null),
           schedule: f.schedule ?? null,
           enabled: f.enabled === "on",
+          // Backup settings travel only in a backup job's form (a verify job's has none).
+          allowEmpty: f.backupType === undefined ? undefined : f.allowEmpty === "on",
+          retries: num(f.retries),
+          retryDelayMinutes: num(f.retryDelayMinutes),
         }),
       );
       c.header("HX-Refresh", "true");

@@ -20,6 +20,7 @@ import {
 } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { closeRun, recordLateResult } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
 import { rebuildOf, scannedSetOf } from "../scans/ingest-scan.ts";
 import { applyEjectResult } from "../tapes-eject.ts";
@@ -81,6 +82,7 @@ export async function reportProgress(
       bytesTotal: report.bytesTotal,
       filesDone: report.filesDone,
       filesTotal: report.filesTotal,
+      totalsEstimated: report.totalsEstimated,
       currentPath: report.currentPath,
       rateBytesPerSec: report.rateBytesPerSec === null ? null : Math.round(report.rateBytesPerSec),
       etaSeconds: report.etaSeconds,
@@ -286,25 +288,19 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
   if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
   if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
-  if (!run || run.finishedAt) return;
+  if (!run) return;
+  // The hub gave up on a silent agent (the order expired); what the agent says now is kept.
+  const late = run.finishedAt !== null;
+  if (late && (order.state !== "expired" || run.state !== "interrupted")) return;
   const closing =
     run.setId && run.kind === "backup" ? await closeBackupSet(ctx, run.id, run.setId, result) : null;
-  const short = closing?.problem && result.state.startsWith("completed") ? closing.problem : null;
-  const warned = result.state === "completed" && (run.warnings > 0 || (result.summary.warnings ?? 0) > 0);
-  await ctx.db
-    .update(jobRuns)
-    .set({
-      state: short ? "failed" : warned ? "completed-with-warnings" : result.state,
-      finishedAt: now,
-      error: short ?? result.error,
-      control: "continue",
-      // The last progress report may predate the end: the summary has the final figures.
-      ...(result.summary.files === undefined ? {} : { filesDone: result.summary.files }),
-      ...(result.state.startsWith("completed") && run.bytesTotal
-        ? { bytesDone: run.bytesTotal, etaSeconds: 0 }
-        : {}),
-    })
-    .where(eq(jobRuns.id, run.id));
+  // A backup whose catalog does not hold what it wrote failed, whatever the agent saw.
+  const outcome =
+    closing?.problem && result.state.startsWith("completed")
+      ? { ...result, state: "failed" as const, error: closing.problem, retryable: false }
+      : result;
+  if (late) await recordLateResult(ctx, run, outcome);
+  else await closeRun(ctx, run, outcome);
   if (run.setId && run.kind === "verify") await recordVerifyResult(ctx, run.setId, result);
   await dispatchQueuedRuns(ctx);
 }

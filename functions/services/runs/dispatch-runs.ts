@@ -164,6 +164,8 @@ async function claimAndIssue(
     drive: { devicePath: drive.devicePath },
     tape: target(first),
     continuationTapes: more.map(target),
+    allowEmpty: job.allowEmpty,
+    expected: await expectedTotals(ctx, job.id, set.backupType),
   };
   await queueOrder(ctx, agentId, body, { encryptionKeyId: key?.id ?? null });
 }
@@ -211,6 +213,24 @@ async function setForRun(
   if (!set) throw new Error("backup set insert returned nothing");
   await ctx.db.update(jobRuns).set({ setId: set.id }).where(eq(jobRuns.id, run.id));
   return set;
+}
+
+/** What the job's last successful run of this type backed up: the agent's first estimate. */
+async function expectedTotals(
+  ctx: ServiceCtx,
+  jobId: number,
+  backupType: "full" | "incremental",
+): Promise<BackupOrderBody["expected"]> {
+  const last = await ctx.db.query.jobRuns.findFirst({
+    where: and(
+      eq(jobRuns.jobId, jobId),
+      eq(jobRuns.kind, "backup"),
+      eq(jobRuns.backupType, backupType),
+      inArray(jobRuns.state, ["completed", "completed-with-warnings"]),
+    ),
+    orderBy: (r, { desc }) => desc(r.id),
+  });
+  return last ? { files: last.filesDone, bytes: last.bytesDone } : null;
 }
 
 async function say(ctx: ServiceCtx, runId: number, message: string): Promise<void> {

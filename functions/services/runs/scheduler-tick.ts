@@ -1,19 +1,27 @@
 import { Cron } from "croner";
 import { and, eq, isNotNull, lte } from "drizzle-orm";
+import { configSchema } from "../../config.ts";
 import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { expireUncollectedOrders } from "../orders/deliver-order.ts";
+import { queueDueRetries, SCHEDULER } from "./auto-retry.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
+import { interruptSilentRuns } from "./interrupt-silent-runs.ts";
 import { queueRun } from "./queue-run.ts";
 
 /**
  * One tick of the scheduler, the same on every runtime (croner on Node, a cron trigger on
  * workerd): queue every enabled job whose next run is due, then hand queued runs to agents.
  * Each job is claimed by moving its next_run_at forward conditionally, so two hub instances
- * ticking at once queue it once.
+ * ticking at once queue it once. Runs whose agent fell silent become interrupted, and the
+ * automatic retries that are due are queued.
  */
-export async function schedulerTick(ctx: ServiceCtx, logger: Logger): Promise<{ queued: number[] }> {
+export async function schedulerTick(
+  ctx: ServiceCtx,
+  logger: Logger,
+  options: { agentSilenceMinutes?: number } = {},
+): Promise<{ queued: number[]; interrupted: number[] }> {
   const now = ctx.now();
   const due = await ctx.db.query.jobs.findMany({
     where: and(eq(jobs.enabled, true), isNotNull(jobs.schedule), lte(jobs.nextRunAt, now)),
@@ -29,7 +37,7 @@ export async function schedulerTick(ctx: ServiceCtx, logger: Logger): Promise<{ 
       .returning({ id: jobs.id });
     if (claimed.length === 0) continue;
     try {
-      const run = await queueRun(ctx, job.id, "scheduler");
+      const run = await queueRun(ctx, job.id, SCHEDULER);
       queued.push(run.id);
     } catch (error) {
       // A job still running from its last slot is skipped this time, not queued twice.
@@ -39,6 +47,9 @@ export async function schedulerTick(ctx: ServiceCtx, logger: Logger): Promise<{ 
     }
   }
   await expireUncollectedOrders(ctx);
+  const silence = options.agentSilenceMinutes ?? configSchema.shape.AGENT_SILENCE_MINUTES.parse(undefined);
+  const interrupted = await interruptSilentRuns(ctx, silence * 60_000);
+  queued.push(...(await queueDueRetries(ctx, logger)));
   await dispatchQueuedRuns(ctx);
-  return { queued };
+  return { queued, interrupted };
 }

@@ -119,6 +119,8 @@ export function backupOrder(
     drive: { devicePath: "vtl0" },
     tape,
     continuationTapes: [],
+    allowEmpty: false,
+    expected: null,
     ...overrides,
   };
 }

@@ -117,8 +117,9 @@ describe("a damaged chunk in a compressed set", () => {
       order,
       key,
     );
-    expect(result.state).toBe("completed-with-warnings");
+    expect(result.state).toBe("failed");
     const failed = reporter.restoreFiles.filter((f) => f.outcome === "failed");
+    expect(result.error).toContain(`${inChunk.length} not restored`);
     expect(failed.map((f) => f.path).sort()).toEqual([...inChunk].sort());
     for (const f of failed)
       expect(f.error).toMatch(/chunk 1 .* is damaged \(chunk 1 \(tar offset \d+\) fails its GCM tag/);

@@ -248,7 +248,7 @@ describe("damage and hostile tapes", () => {
 });
 
 describe("the restore work order", () => {
-  it("restores the files the hub names, reports each file and completes with warnings when one fails", async () => {
+  it("restores the files the hub names, reports each file and fails, with the counts, when one is not restored", async () => {
     bench = await createBench();
     const src = await manyFiles(bench.root, 3, 50_000);
     const order = await writeSet(bench, src, { compression: "zstd" });
@@ -274,7 +274,10 @@ describe("the restore work order", () => {
       createRestoreExecutor({ progressIntervalMs: 20 }),
       restoreOrder,
     );
-    expect(result.state).toBe("completed-with-warnings");
+    // A file the operator asked for and did not get fails the restore, with the counts in words.
+    expect(result.state).toBe("failed");
+    expect(result.error).toContain(`${files.length - 1} of ${files.length} files restored`);
+    expect(result.error).toContain("1 not restored (the run's log names each)");
     expect(result.error).toContain(files[1]?.path);
     expect(reporter.restoreFiles.map((f) => f.outcome)).toEqual(
       files.map((_, i) => (i === 1 ? "failed" : "restored")),
@@ -283,6 +286,49 @@ describe("the restore work order", () => {
     expect(await readFile(join(bench.root, "out", files[0]?.path ?? ""))).toEqual(
       await readFile(`/${files[0]?.path}`),
     );
+  });
+});
+
+describe("what a restore reports", () => {
+  it("reports the bytes it wrote, not where it read in the set, and logs what it restored", async () => {
+    bench = await createBench();
+    const src = await manyFiles(bench.root, 12, 1 << 20);
+    const order = await writeSet(bench, src, { compression: "zstd" });
+    const toc = await tocOf("TB0001L9", 2);
+    // The last file: 12 MiB into the set's stream, 25 bytes long.
+    const wanted = toc.files.filter((f) => f.type === "file").slice(-1);
+    const bytes = wanted.reduce((sum, f) => sum + f.size, 0);
+    const out = join(bench.root, "out");
+    const restoreOrder: RestoreOrderBody = {
+      kind: "restore",
+      runId: 3,
+      set: {
+        uuid: order.set.uuid,
+        compression: "zstd",
+        encryption: { algorithm: "none", keyFingerprint: null, dataKeyJwe: null },
+        blockSize: 65536,
+      },
+      files: wanted.map((f) => restoreFileOf(f)),
+      tapes: [firstTapeOf(bench)],
+      destination: out,
+      overwrite: "skip",
+      drive: { devicePath: "vtl0" },
+    };
+    const { result, reporter } = await runOnBenchDrive(
+      bench,
+      createRestoreExecutor({ progressIntervalMs: 20 }),
+      restoreOrder,
+    );
+    expect(result.state, result.error ?? "").toBe("completed");
+    expect(result.summary).toMatchObject({ files: 1, sourceBytes: bytes });
+    expect(bytes).toBe(25);
+    for (const report of reporter.progressReports) {
+      expect(report.bytesTotal).toBe(bytes);
+      expect(report.bytesDone).toBeLessThanOrEqual(bytes);
+    }
+    const summary = reporter.logLines.filter((l) => l.level === "info" && l.message.startsWith("restored "));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]?.message).toMatch(new RegExp(`^restored 1 file, ${bytes} B to ${out} in \\d+ s at `));
   });
 });
 
