@@ -1,5 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
+import { CatalogDigest } from "../../contracts/catalog-digest.ts";
 import { backupSets, jobLogs, jobRuns, jobs, workOrders } from "../../functions/db/schema/index.ts";
 import { queueRun } from "../../functions/services/runs/queue-run.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
@@ -252,9 +254,12 @@ describe("runs that tell the truth", () => {
         tapeFull: false,
       });
       expect(segment.status).toBe(204);
+      const digest = new CatalogDigest();
+      digest.add(entry as CatalogEntry);
       const result = await agent.call("POST", `/orders/${orderId}/result`, {
         state: "completed",
         summary: { files: 1, sourceBytes: 10, tapeBytes: 4096 },
+        catalog: [{ sequence: 0, entries: 1, digest: digest.hex() }],
       });
       expect(result.status).toBe(204);
 

@@ -250,7 +250,7 @@ export async function finishScannedSegment(ctx: ServiceCtx, order: OrderRow, raw
     .onConflictDoNothing();
   // Only the last TOC of a set does not continue: its finish time is the set's.
   const finishedAt = set.finishedAt ?? (report.continues ? null : new Date(report.finishedAt));
-  if (rebuildOf(order) === set.uuid) await checkRebuiltSegment(ctx, order, set, report);
+  await checkScannedSegment(ctx, order, set, report);
   const segments = await ctx.db.query.backupSetSegments.findMany({
     where: eq(backupSetSegments.setId, set.id),
   });
@@ -295,10 +295,10 @@ export async function finishScannedSegment(ctx: ServiceCtx, order: OrderRow, raw
 }
 
 /**
- * A rebuilt segment's catalog is checked against its TOC: the entries whose header lies on that
- * tape (deletion markers, which no TOC holds, aside) must number what the TOC lists.
+ * A scanned (or rebuilt) segment's catalog is checked against its TOC: the entries whose header
+ * lies on that tape (deletion markers, which no TOC holds, aside) must number what the TOC lists.
  */
-async function checkRebuiltSegment(
+async function checkScannedSegment(
   ctx: ServiceCtx,
   order: OrderRow,
   set: typeof backupSets.$inferSelect,
@@ -318,7 +318,7 @@ async function checkRebuiltSegment(
   const checked = count === report.entries;
   await ctx.db
     .update(backupSetSegments)
-    .set({ catalogChecked: checked })
+    .set({ catalogChecked: checked, catalogEntries: report.entries })
     .where(and(eq(backupSetSegments.setId, set.id), eq(backupSetSegments.sequence, report.sequence)));
   if (!order.runId) return;
   await ctx.db.insert(jobLogs).values({
