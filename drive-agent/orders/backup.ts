@@ -2,7 +2,8 @@ import { MAX_CATALOG_CHUNK_ENTRIES } from "../../contracts/agent-protocol.ts";
 import { type BackupTuning, runBackup } from "./backup/backup-run.ts";
 import type { BackupExecutor } from "./types.ts";
 
-const DEFAULT_TUNING: BackupTuning = {
+/** What the agent runs backups with; its catalog chunks hold what the contract allows. */
+export const DEFAULT_TUNING: BackupTuning = {
   progressIntervalMs: 1_000,
   tapePollMs: 5_000,
   mbufferBytes: 128 << 20,

@@ -81,6 +81,8 @@ export class HubClient {
         const delay = backoffMs(attempt);
         retry.onRetry?.(error as Error, attempt, delay);
         await sleep(delay, AbortSignal.any([retry.until, ...(options.signal ? [options.signal] : [])]));
+        // Called off during the wait: no further attempt (it could hold a stopping agent a whole timeout).
+        if (retry.until.aborted || options.signal?.aborted) throw error;
       }
     }
   }

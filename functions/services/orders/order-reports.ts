@@ -204,27 +204,35 @@ export async function ingestCatalogChunk(
   const chunk = CatalogChunkHeader.parse(raw);
   const rows = catalogRows(chunk.entries);
   const set = await setOf(ctx, order, chunk.setUuid);
+  // A rebuild from the tape's TOC adds only what the catalog lacks: the rows it holds keep what a
+  // TOC does not carry (device and FIFO types, the hash of a file cut by the end of a tape). That
+  // match makes a re-sent chunk a no-op; no chunk marker, as the TOC's chunk numbers (scanChunkSeq)
+  // are the ones the backup's own chunks already used.
+  const rebuild = rebuildOf(order) === chunk.setUuid;
+  const insertRows = ctx.db.run(sql`insert into catalog_entries
+    (set_id, dir, name, type, size, mode, uid, gid, mtime, link_target, sha256, offset, segment, end_segment, deleted)
+    select ${set.id}, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7,
+           value->>8, value->>9, value->>10, value->>11, value->>12, value->>13
+    from json_each(${JSON.stringify(rows)}) ${
+      rebuild
+        ? sql`where not exists (select 1 from catalog_entries e where e.set_id = ${set.id}
+            and e.dir = value->>0 and e.name = value->>1 and e.offset = value->>10)`
+        : sql``
+    }`);
+  if (rebuild) {
+    await insertRows;
+    return { duplicate: false, entries: rows.length };
+  }
   const seen = await ctx.db.query.catalogChunks.findFirst({
     where: and(eq(catalogChunks.setId, set.id), eq(catalogChunks.sequence, chunk.seq)),
   });
   if (seen) return { duplicate: true, entries: seen.entries };
-  // A rebuild from the tape's TOC adds only what the catalog lacks: the rows it holds keep what a
-  // TOC does not carry (device and FIFO types, the hash of a file cut by the end of a tape).
-  const missingOnly =
-    rebuildOf(order) === chunk.setUuid
-      ? sql`where not exists (select 1 from catalog_entries e where e.set_id = ${set.id}
-          and e.dir = value->>0 and e.name = value->>1 and e.offset = value->>10)`
-      : sql``;
   try {
     await ctx.db.batch([
       ctx.db
         .insert(catalogChunks)
         .values({ setId: set.id, sequence: chunk.seq, entries: rows.length, receivedAt: ctx.now() }),
-      ctx.db.run(sql`insert into catalog_entries
-        (set_id, dir, name, type, size, mode, uid, gid, mtime, link_target, sha256, offset, segment, end_segment, deleted)
-        select ${set.id}, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7,
-               value->>8, value->>9, value->>10, value->>11, value->>12, value->>13
-        from json_each(${JSON.stringify(rows)}) ${missingOnly}`),
+      insertRows,
     ]);
   } catch (error) {
     if (String(error).includes("UNIQUE")) return { duplicate: true, entries: rows.length };
