@@ -560,11 +560,7 @@ export const ScanSegmentDone = ScanSetReport.extend({ entries: z.number().int().
 export type ScanSegmentDone = z.input<typeof ScanSegmentDone>;
 
 /**
- * Catalog chunks of a scanned TOC are numbered from a base a backup's own chunk counter never
- * reaches, one range per tape of the set, so a re-scan resends the same seqs and a rebuild of a
- * backup's catalog is never mistaken for the backup's own chunks.
+ * Catalog chunks of a scanned TOC are numbered from this base, so a re-scan resends the same seqs.
+ * (A rebuild of a backup's catalog is matched row by row instead: see ingestCatalogChunk.)
  */
-export const SCAN_CHUNK_SEQ_BASE = 1_000_000_000_000;
-export const SCAN_CHUNKS_PER_SEGMENT = 1_000_000;
-export const scanChunkSeq = (sequence: number, chunk: number) =>
-  SCAN_CHUNK_SEQ_BASE + sequence * SCAN_CHUNKS_PER_SEGMENT + chunk;
+export const scanChunkSeq = (sequence: number, chunk: number) => sequence * 1_000_000 + chunk;

@@ -207,7 +207,7 @@ export async function ingestCatalogChunk(
   // A rebuild from the tape's TOC adds only what the catalog lacks: the rows it holds keep what a
   // TOC does not carry (device and FIFO types, the hash of a file cut by the end of a tape). That
   // match makes a re-sent chunk a no-op; no chunk marker, as the TOC's chunk numbers (scanChunkSeq)
-  // are the ones the backup's own chunks already used.
+  // are ones the backup's own chunks may already have used, and a second rebuild must read again.
   const rebuild = rebuildOf(order) === chunk.setUuid;
   const insertRows = ctx.db.run(sql`insert into catalog_entries
     (set_id, dir, name, type, size, mode, uid, gid, mtime, link_target, sha256, offset, segment, end_segment, deleted)

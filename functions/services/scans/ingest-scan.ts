@@ -1,17 +1,14 @@
-import { and, eq, gte, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import {
-  SCAN_CHUNKS_PER_SEGMENT,
   ScanSegmentDone,
   type ScanSetAnswer,
   ScanSetReport,
   type ScanTapeAnswer,
   ScanTapeReport,
-  scanChunkSeq,
 } from "../../../contracts/agent-protocol.ts";
 import {
   backupSetSegments,
   backupSets,
-  catalogChunks,
   catalogEntries,
   jobLogs,
   jobRuns,
@@ -167,25 +164,10 @@ export async function recordScannedSet(
   );
   const existing = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, report.setUuid) });
   if (existing && rebuildOf(order) === existing.uuid) {
-    // A rebuild reads this TOC again, whatever an earlier scan or rebuild of it took.
-    const first = scanChunkSeq(report.sequence, 0);
-    await ctx.db.batch([
-      ctx.db
-        .update(backupSetSegments)
-        .set({ catalogChecked: false })
-        .where(
-          and(eq(backupSetSegments.setId, existing.id), eq(backupSetSegments.sequence, report.sequence)),
-        ),
-      ctx.db
-        .delete(catalogChunks)
-        .where(
-          and(
-            eq(catalogChunks.setId, existing.id),
-            gte(catalogChunks.sequence, first),
-            lt(catalogChunks.sequence, first + SCAN_CHUNKS_PER_SEGMENT),
-          ),
-        ),
-    ]);
+    await ctx.db
+      .update(backupSetSegments)
+      .set({ catalogChecked: false })
+      .where(and(eq(backupSetSegments.setId, existing.id), eq(backupSetSegments.sequence, report.sequence)));
     return { status: "rebuild", setId: existing.id };
   }
   if (existing) {
