@@ -1,16 +1,10 @@
 /** Display helpers for views: pure, locale-independent, tested. */
 
-const UNITS = ["B", "KB", "MB", "GB", "TB", "PB"];
+import { bytesInWords } from "../contracts/units.ts";
 
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "–";
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
+  return bytesInWords(bytes);
 }
 
 export function formatRate(bytesPerSec: number | null | undefined): string {

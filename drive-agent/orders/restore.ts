@@ -1,10 +1,11 @@
 import { mkdir, realpath } from "node:fs/promises";
 import type { OrderResult, RestoreFileResults, RestoreOrderBody } from "../../contracts/agent-protocol.ts";
+import { bytesInWords } from "../../contracts/units.ts";
 import { OrderSegmentSource } from "./restore/order-segment-source.ts";
 import { missingKey, ReadProgress, shapeOf } from "./restore/read-progress.ts";
 import { restoreSet } from "./restore/restore-set.ts";
 import type { FileOutcome } from "./restore/tar-extract.ts";
-import { bytesInWords, readSummaryLine } from "./summary-line.ts";
+import { readSummaryLine } from "./summary-line.ts";
 import type { ExecutorContext } from "./types.ts";
 
 export type RestoreTuning = { progressIntervalMs: number; tapePollMs: number; resultBatch: number };

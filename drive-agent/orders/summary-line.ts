@@ -1,16 +1,6 @@
+import { bytesInWords } from "../../contracts/units.ts";
+
 /** The one info line a finished order leaves in its run's log, saying what it did. */
-
-const UNITS = ["B", "KB", "MB", "GB", "TB", "PB"];
-
-export function bytesInWords(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${UNITS[unit]}`;
-}
 
 export function durationInWords(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

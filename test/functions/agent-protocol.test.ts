@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
 import { CatalogDigest } from "../../contracts/catalog-digest.ts";
 import { backupSets, catalogEntries, jobRuns, tapes } from "../../functions/db/schema/index.ts";
+import { segmentOn } from "../helpers/backup-order.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
 import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 import { NO_PROGRESS } from "../helpers/progress.ts";
@@ -215,18 +216,7 @@ describe("drive-agent protocol on the hub", () => {
       ["a", "<b>.txt"],
     ]);
 
-    const segment = {
-      setUuid,
-      sequence: 0,
-      tapeBarcode: "L00001L9",
-      fileNumber: 1,
-      streamOffset: 0,
-      bytes: 4096,
-      blocks: 1,
-      complete: true,
-      nextFile: 3,
-      tapeFull: false,
-    };
+    const segment = segmentOn(setUuid);
     expect((await agent.call("POST", `/orders/${orderId}/segments`, { ...segment, seq: 7 })).status).toBe(
       204,
     );

@@ -5,6 +5,7 @@ import { CatalogDigest } from "../../contracts/catalog-digest.ts";
 import { backupSets, jobLogs, jobRuns, jobs, workOrders } from "../../functions/db/schema/index.ts";
 import { queueRun } from "../../functions/services/runs/queue-run.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
+import { segmentOn } from "../helpers/backup-order.ts";
 import { agentWithActiveTape } from "../helpers/fake-agent.ts";
 import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 import { NO_PROGRESS } from "../helpers/progress.ts";
@@ -241,18 +242,7 @@ describe("runs that tell the truth", () => {
         entries: [entry],
       });
       expect(chunk.status).toBe(200);
-      const segment = await agent.call("POST", `/orders/${orderId}/segments`, {
-        setUuid: body.set.uuid,
-        sequence: 0,
-        tapeBarcode: "L00001L9",
-        fileNumber: 1,
-        streamOffset: 0,
-        bytes: 4096,
-        blocks: 1,
-        complete: true,
-        nextFile: 3,
-        tapeFull: false,
-      });
+      const segment = await agent.call("POST", `/orders/${orderId}/segments`, segmentOn(body.set.uuid));
       expect(segment.status).toBe(204);
       const digest = new CatalogDigest();
       digest.add(entry as CatalogEntry);

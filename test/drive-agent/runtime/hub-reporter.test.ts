@@ -12,6 +12,7 @@ import { HubReporter } from "../../../drive-agent/runtime/hub-reporter.ts";
 import { createAgentLogger } from "../../../drive-agent/runtime/logger.ts";
 import { deliverAfterReports, type OrderEnv } from "../../../drive-agent/runtime/run-order.ts";
 import { ensureStateDir, statePaths } from "../../../drive-agent/runtime/state-dir.ts";
+import { segmentOn } from "../../helpers/backup-order.ts";
 
 const SET = "9f2d8a1c-3b4e-4f5a-8c7d-1e2f3a4b5c6d";
 const ORDER = "order-0123456789abcdef";
@@ -78,18 +79,7 @@ const entry = (path: string, offset: number): CatalogEntry => [
   false,
 ];
 const chunk = (seq: number) => ({ setUuid: SET, seq, entries: [entry(`dir/f${seq}`, seq * 512)] });
-const segment: SegmentReport = {
-  setUuid: SET,
-  sequence: 0,
-  tapeBarcode: "L00001L9",
-  fileNumber: 1,
-  streamOffset: 0,
-  bytes: 4096,
-  blocks: 1,
-  complete: true,
-  nextFile: 3,
-  tapeFull: false,
-};
+const segment: SegmentReport = segmentOn(SET);
 const line = (message: string): LogLines["lines"][number] => ({
   at: new Date(0).toISOString(),
   level: "warn",
