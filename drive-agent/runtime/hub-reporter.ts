@@ -19,6 +19,7 @@ export type Refusal = { what: string; status: number; message: string };
 /** Beyond this much unsent on disk the executor waits: a long outage cannot fill the disk. */
 const MAX_OUTBOX_BYTES = 512 << 20;
 const PROGRESS_TIMEOUT_MS = 10_000;
+const REFUSAL_FILE = "refusal.json";
 /** Room for a batch's envelope (`{"seq":…,"lines":[…]}`) within MAX_REPORT_BYTES. */
 const ENVELOPE_BYTES = 256;
 
@@ -80,7 +81,9 @@ export class HubReporter implements OrderReporter {
       this.seq = Math.max(this.seq, Number(name.slice(0, 16)));
       this.push({ file, path: meta.path, what: meta.what, bytes: text.length - cut - 1 });
     }
-    this.dirMade = names.length > 0;
+    const refusal = await readFile(join(this.dir, REFUSAL_FILE), "utf8").catch(() => null);
+    if (refusal !== null) this.refusal = JSON.parse(refusal) as Refusal;
+    this.dirMade = names.length > 0 || refusal !== null;
     if (names.length > 0) this.startDrain();
     return names.length;
   }
@@ -144,7 +147,7 @@ export class HubReporter implements OrderReporter {
     return this.queue.length === 0;
   }
 
-  /** Removes the order's (empty) outbox once its result is delivered. */
+  /** Removes the order's outbox (its refusal, if any, went out with the result) once it is delivered. */
   async discard(): Promise<void> {
     if (this.queue.length === 0) await rm(this.dir, { recursive: true, force: true });
   }
@@ -209,7 +212,11 @@ export class HubReporter implements OrderReporter {
       { err: error.message, stage: "report", status: error.status },
       `hub refused ${item.what}`,
     );
-    this.refusal ??= { what: item.what, status: error.status, message: error.message };
+    if (!this.refusal) {
+      this.refusal = { what: item.what, status: error.status, message: error.message };
+      // Kept beside the reports, so a restart before the result went out still reports it.
+      await writePrivateFile(join(this.dir, REFUSAL_FILE), JSON.stringify(this.refusal));
+    }
     // The run's log says so too, unless it was log lines the hub refused (the drain must not wait).
     if (item.path === "logs") return;
     const line = { at: new Date().toISOString(), level: "error" as const, message: `${error.message}` };

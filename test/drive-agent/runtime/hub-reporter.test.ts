@@ -240,6 +240,38 @@ describe("the agent's reports reach the hub through a durable outbox", () => {
     await expect(stat(statePaths(stateDir).order(ORDER))).rejects.toThrow(/ENOENT/);
   });
 
+  it("still fails the order with the hub's words when the agent restarts between the refusal and the result", async () => {
+    const hub = await hubAnswering((path) =>
+      path === "catalog" ? { status: 422, json: { error: { message: "no such set" } } } : { status: 200 },
+    );
+    const first = reporterFor(hub.url);
+    await first.reporter.catalogChunk(chunk(0));
+    expect(await first.reporter.flush()).toBe(true);
+    expect(first.reporter.refusal?.what).toBe("catalog chunk 0");
+    first.stop.abort(); // the agent stops before its result went out
+
+    const again = reporterFor(hub.url);
+    await again.reporter.resume();
+    expect(again.reporter.refusal).toEqual(first.reporter.refusal);
+    const env = { client: again.client, stateDir, log: again.log, retryUntil: again.stop.signal };
+    const record = {
+      orderId: ORDER,
+      kind: "backup" as const,
+      runId: 7,
+      setUuid: SET,
+      startedAt: new Date(0).toISOString(),
+      result: { state: "completed" as const, catalog: [] },
+    };
+    expect(
+      await deliverAfterReports(env as Partial<OrderEnv> as OrderEnv, record, again.reporter, again.log),
+    ).toBe(true);
+    expect(hub.seen.at(-1)?.body).toMatchObject({
+      state: "failed",
+      error: expect.stringContaining("no such set"),
+    });
+    await expect(stat(outbox())).rejects.toThrow(/ENOENT/);
+  });
+
   it("retries a report the hub answers 429 or whose connection drops, and never counts it as refused", async () => {
     const answers: Answer[] = [{ status: 429 }, "drop"];
     const hub = await hubAnswering(() => answers.shift() ?? { status: 200 });
