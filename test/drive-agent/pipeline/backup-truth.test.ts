@@ -1,11 +1,14 @@
+import { statSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TapeTarget } from "../../../contracts/agent-protocol.ts";
 import { initLibrary, libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
+import { runCommand } from "../../../drive-agent/exec.ts";
 import { createBackupExecutor } from "../../../drive-agent/orders/backup.ts";
 import { checkSourceRoots } from "../../../drive-agent/pipeline/walk-source.ts";
+import { ROOT } from "../../helpers/process.ts";
 import { listChildProcesses } from "../helpers/child-processes.ts";
 import {
   backupOrder,
@@ -140,22 +143,56 @@ describe("the roots of a source", () => {
     ]);
   });
 
-  it.skipIf(process.getuid?.() === 0)(
-    "names a directory the agent may not list (root may list any)",
-    async () => {
-      const locked = join(root, "locked");
-      await mkdir(locked);
-      await chmod(locked, 0);
-      try {
-        expect(await checkSourceRoots([locked])).toEqual([
-          { path: locked, problem: "cannot be listed (permission denied)" },
-        ]);
-      } finally {
-        await chmod(locked, 0o700);
-      }
-    },
-  );
+  // Root may list any directory: as root, the check runs as user nobody (setpriv), which needs to
+  // reach the project's files; where it cannot (a checkout under a 0700 home), there is no one to ask.
+  const asRoot = process.getuid?.() === 0;
+  it.skipIf(asRoot && !othersMayRead(ROOT))("names a directory the agent may not list", async () => {
+    const open = await mkdtemp(join(tmpdir(), "tapebackarr-locked-"));
+    await chmod(open, 0o755);
+    const locked = join(open, "locked");
+    await mkdir(locked);
+    await chmod(locked, 0);
+    try {
+      const problems = asRoot ? await checkAsNobody(locked) : await checkSourceRoots([locked]);
+      expect(problems).toEqual([{ path: locked, problem: "cannot be listed (permission denied)" }]);
+    } finally {
+      await chmod(locked, 0o700);
+      await rm(open, { recursive: true, force: true });
+    }
+  });
 });
+
+/** Whether every directory from / down to `dir` lets others through (o+x) and `dir` lets them read. */
+function othersMayRead(dir: string): boolean {
+  const parts = dir.split("/").filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const mode = statSync(`/${parts.slice(0, i).join("/")}`).mode;
+    if ((mode & 0o001) === 0 || (i === parts.length && (mode & 0o004) === 0)) return false;
+  }
+  return true;
+}
+
+/** checkSourceRoots run by user nobody, in a process of its own. */
+async function checkAsNobody(path: string): Promise<unknown> {
+  const script = `import(${JSON.stringify(join(ROOT, "drive-agent/pipeline/walk-source.ts"))}).then(async (m) => console.log(JSON.stringify(await m.checkSourceRoots([${JSON.stringify(path)}]))))`;
+  const result = await runCommand({
+    argv: [
+      "setpriv",
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      process.execPath,
+      "--import",
+      "tsx",
+      "-e",
+      script,
+    ],
+    timeoutMs: 30_000,
+    cwd: ROOT,
+  });
+  expect(result.exitCode, result.stderr).toBe(0);
+  return JSON.parse(result.stdout.trim().split("\n").at(-1) as string);
+}
 
 describe("the figures a backup reports", () => {
   it("reports the previous run's totals as an estimate from the first report, and the real totals at the end", async () => {
