@@ -15,8 +15,10 @@ import {
   utimes,
 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { runCommand } from "../../exec.ts";
+import { ContentCursor } from "../../pipeline/sparse-content.ts";
 import { TarEvent, TarFramer, type TarHeader } from "../../pipeline/tar-framer.ts";
-import { freeName, prepareTarget } from "./safe-path.ts";
+import { freeName, NAME_MAX_BYTES, prepareTarget } from "./safe-path.ts";
 
 export type OverwritePolicy = "skip" | "overwrite" | "rename";
 
@@ -48,6 +50,8 @@ type Open = {
   member: TarHeader;
   expected: ExpectedMember | "any";
   hash: Hash;
+  /** Where each stored byte goes in the file (a sparse member's holes are never written). */
+  cursor: ContentCursor;
   handle: FileHandle | null;
   temp: string | null;
   target: string | null;
@@ -143,11 +147,13 @@ export class TarExtractor {
     const open = this.open;
     if (!open || this.skipping) return;
     open.done += slice.length;
-    open.hash.update(slice);
-    if (open.handle && open.error === null)
-      await open.handle.write(slice).catch((error: Error) => {
+    const handle = open.error === null ? open.handle : null;
+    for (const { position, data } of open.cursor.place(slice)) {
+      if (!handle) continue;
+      await handle.write(data, 0, data.length, position).catch((error: Error) => {
         open.error = `writing ${open.temp}: ${error.message}`;
       });
+    }
   }
 
   private async endMember(): Promise<void> {
@@ -157,10 +163,12 @@ export class TarExtractor {
   }
 
   private async begin(member: TarHeader, expected: ExpectedMember | "any"): Promise<void> {
+    const hash = createHash("sha256");
     const open: Open = {
       member,
       expected,
-      hash: createHash("sha256"),
+      hash,
+      cursor: new ContentCursor(member.sparse, hash),
       handle: null,
       temp: null,
       target: null,
@@ -204,7 +212,7 @@ export class TarExtractor {
       }
       open.target = target;
       if (member.type === "file") {
-        open.temp = join(dirname(target), `.${basename(target)}.tbr-${randomBytes(4).toString("hex")}`);
+        open.temp = temporaryName(target);
         open.handle = await openFile(open.temp, "wx", 0o600);
         this.open = open;
         return;
@@ -218,7 +226,7 @@ export class TarExtractor {
   }
 
   private async placeLink(member: TarHeader, target: string): Promise<void> {
-    const temp = join(dirname(target), `.${basename(target)}.tbr-${randomBytes(4).toString("hex")}`);
+    const temp = temporaryName(target);
     if (member.type === "symlink") {
       // The link itself may point anywhere; nothing is ever written through it.
       await symlink(member.linkTarget ?? "", temp);
@@ -232,15 +240,59 @@ export class TarExtractor {
         );
       await link(source, temp);
     } else {
-      throw new Error(`special file (device, fifo) not restored`);
+      await this.makeNode(member, temp);
     }
     await rename(temp, target);
     this.written.set(member.path, target);
   }
 
+  /** A FIFO or a device node, made with mkfifo/mknod (Node has neither), then given its metadata. */
+  private async makeNode(member: TarHeader, temp: string): Promise<void> {
+    const device = member.device ?? { major: 0, minor: 0 };
+    const what =
+      member.type === "fifo"
+        ? "FIFO"
+        : member.type === "other"
+          ? null
+          : `${member.type} device ${device.major},${device.minor}`;
+    if (what === null) throw new Error(`a tar member of a type TapeBackarr does not know; not restored`);
+    if (member.type !== "fifo" && process.getuid?.() !== 0)
+      throw new Error(`${what} not restored: only root may create device nodes (run the restore as root)`);
+    const argv: [string, ...string[]] =
+      member.type === "fifo"
+        ? ["mkfifo", "-m", "600", "--", temp]
+        : [
+            "mknod",
+            "-m",
+            "600",
+            "--",
+            temp,
+            member.type === "char" ? "c" : "b",
+            String(device.major),
+            String(device.minor),
+          ];
+    const made = await runCommand({ argv, timeoutMs: 30_000 });
+    if (made.exitCode !== 0)
+      throw new Error(`${what} not restored: ${made.stderr.trim() || `${argv[0]} failed`}`);
+    try {
+      if (this.options.owners) await lchown(temp, member.uid, member.gid);
+      await chmod(temp, member.mode & this.modeMask());
+      await utimes(temp, member.mtime, member.mtime);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
   private async complete(open: Open): Promise<void> {
     const { member, expected } = open;
+    const size = open.cursor.end();
     const sha256 = open.hash.digest("hex");
+    // A sparse file ending in a hole gets its length here; the hole is never written.
+    if (member.sparse && open.error === null)
+      await open.handle?.truncate(size).catch((error: Error) => {
+        open.error = `sizing ${open.temp}: ${error.message}`;
+      });
     await open.handle?.close();
     open.handle = null;
     if (open.error) return this.fail(open, open.error);
@@ -284,4 +336,14 @@ export class TarExtractor {
       error,
     });
   }
+}
+
+/**
+ * Where a member is written before it is checked: `.name.tbr-XXXXXXXX` beside its target, or
+ * `.tbr-XXXXXXXX` when that would pass NAME_MAX (a name of 242 bytes or more).
+ */
+export function temporaryName(target: string): string {
+  const tag = `.tbr-${randomBytes(4).toString("hex")}`;
+  const long = `.${basename(target)}${tag}`;
+  return join(dirname(target), Buffer.byteLength(long) <= NAME_MAX_BYTES ? long : tag);
 }

@@ -1,0 +1,119 @@
+import { randomBytes } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
+import { decodeToc } from "../../../contracts/toc.ts";
+import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
+import { runCommand } from "../../../drive-agent/exec.ts";
+import { temporaryName } from "../../../drive-agent/orders/restore/tar-extract.ts";
+import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
+import {
+  createEveryTypeTree,
+  expectEveryType,
+  LONGEST_NAME,
+  NEWLINE_NAME,
+} from "../../helpers/every-type-tree.ts";
+import { listChildProcesses } from "../helpers/child-processes.ts";
+import { type Bench, createBench, firstTapeOf, restoreFileOf, runOnBenchDrive, writeSet } from "./helpers.ts";
+
+const launcher = new URL("../../../drive-agent/bin/drive-agent.js", import.meta.url).pathname;
+const agent = (...args: string[]) => runCommand({ argv: [launcher, ...args], timeoutMs: 60_000 });
+
+let bench: Bench;
+afterEach(async () => {
+  expect(await listChildProcesses()).toEqual([]);
+  await bench.cleanup();
+});
+
+async function firstToc() {
+  const file = join(libraryPaths(bench.dir).cartridge("TB0001L9"), "file-0002");
+  const decoded = decodeToc(await readFile(file));
+  if (decoded.kind !== "toc") throw new Error("no TOC");
+  return decoded.toc;
+}
+
+describe("every type that was backed up comes back", () => {
+  it("restores a 255-byte name, a newline in a name, a FIFO, a device node and a sparse file from a restore order", async () => {
+    bench = await createBench();
+    const src = await createEveryTypeTree(bench.root);
+    const key = randomBytes(32);
+    const order = await writeSet(
+      bench,
+      src,
+      {
+        compression: "zstd",
+        encryption: { algorithm: "aes-256-gcm", keyFingerprint: "fp", dataKeyJwe: "x" },
+      },
+      key,
+    );
+    const toc = await firstToc();
+    const out = join(bench.root, "out");
+    const restoreOrder: RestoreOrderBody = {
+      kind: "restore",
+      runId: 2,
+      set: {
+        uuid: order.set.uuid,
+        compression: "zstd",
+        encryption: { algorithm: "aes-256-gcm", keyFingerprint: "fp", dataKeyJwe: "x" },
+        blockSize: 65536,
+      },
+      // As the hub names them: every entry of the catalog, by offset.
+      files: toc.files.map((f) => restoreFileOf(f)),
+      tapes: [firstTapeOf(bench)],
+      destination: out,
+      overwrite: "skip",
+      drive: { devicePath: "vtl0" },
+    };
+    const { result, reporter } = await runOnBenchDrive(
+      bench,
+      createRestoreExecutor({ progressIntervalMs: 20 }),
+      restoreOrder,
+      key,
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.state).toBe("completed");
+    expect(reporter.restoreFiles.filter((f) => f.outcome !== "restored")).toEqual([]);
+    await expectEveryType(join(out, src.slice(1)));
+    // No temporary name is left behind, however long the name was.
+    expect((await readdir(join(out, src.slice(1)))).filter((n) => n.includes(".tbr-"))).toEqual([]);
+  });
+
+  it("restores the same tree with drive-agent restore from a plain set on the tape alone", async () => {
+    bench = await createBench();
+    const src = await createEveryTypeTree(bench.root);
+    await writeSet(bench, src);
+    const out = join(bench.root, "out");
+    const result = await agent("restore", "--tape", bench.dir, "--drive", "0", "--set", "1", "--to", out);
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    await expectEveryType(join(out, src.slice(1)));
+  });
+
+  it("restores one file with a 255-byte name and one with a newline by path with drive-agent restore", async () => {
+    bench = await createBench();
+    const src = await createEveryTypeTree(bench.root);
+    await writeSet(bench, src, { compression: "gzip" });
+    const out = join(bench.root, "out");
+    const result = await agent(
+      "restore",
+      bench.dir,
+      "--set",
+      "1",
+      `${src.slice(1)}/${LONGEST_NAME}`,
+      `${src.slice(1)}/${NEWLINE_NAME}`,
+      "--to",
+      out,
+    );
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect((await readdir(join(out, src.slice(1)))).sort()).toEqual([LONGEST_NAME, NEWLINE_NAME].sort());
+  });
+
+  it("writes a member whose name leaves no room for the temporary suffix under a short temporary name", () => {
+    expect(temporaryName(`/r/d/${LONGEST_NAME}`)).toMatch(/^\/r\/d\/\.tbr-[0-9a-f]{8}$/);
+    expect(temporaryName("/r/d/short.txt")).toMatch(/^\/r\/d\/\.short\.txt\.tbr-[0-9a-f]{8}$/);
+    // 241 bytes of a 2-byte character: 242 + 14 bytes would pass NAME_MAX.
+    expect(temporaryName(`/r/${"é".repeat(121)}`)).toMatch(/^\/r\/\.tbr-/);
+  });
+});
