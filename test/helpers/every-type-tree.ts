@@ -1,4 +1,5 @@
-import { lstat, mkdir, open, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { lstat, mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { runCommand } from "../../drive-agent/exec.ts";
@@ -39,7 +40,6 @@ async function run(argv: [string, ...string[]]) {
 
 /** Everything createEveryTypeTree made is at `dir` again, of the same type, with its content. */
 export async function expectEveryType(dir: string): Promise<void> {
-  const { readFile } = await import("node:fs/promises");
   expect(await readFile(join(dir, LONGEST_NAME), "utf8")).toBe("the longest name\n");
   expect(await readFile(join(dir, NEWLINE_NAME), "utf8")).toBe("a newline in my name\n");
   const pipe = await lstat(join(dir, "dev", "pipe"));
@@ -55,7 +55,6 @@ export async function expectEveryType(dir: string): Promise<void> {
   const content = await readFile(join(dir, "sparse.img"));
   expect(content.toString("utf8", 10 << 20, (10 << 20) + SPARSE_DATA.length)).toBe(SPARSE_DATA);
   expect(content.toString("utf8", 40 << 20, (40 << 20) + SPARSE_DATA.length)).toBe(SPARSE_DATA);
-  const { createHash } = await import("node:crypto");
   const expected = Buffer.alloc(SPARSE_BYTES);
   expected.write(SPARSE_DATA, 10 << 20);
   expected.write(SPARSE_DATA, 40 << 20);

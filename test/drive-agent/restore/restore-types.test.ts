@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
 import { decodeToc } from "../../../contracts/toc.ts";
 import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
-import { temporaryName } from "../../../drive-agent/orders/restore/tar-extract.ts";
+import { TarExtractor, temporaryName } from "../../../drive-agent/orders/restore/tar-extract.ts";
 import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
+import { TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
 import {
   createEveryTypeTree,
   expectEveryType,
@@ -115,5 +117,52 @@ describe("every type that was backed up comes back", () => {
     expect(temporaryName("/r/d/short.txt")).toMatch(/^\/r\/d\/\.short\.txt\.tbr-[0-9a-f]{8}$/);
     // 241 bytes of a 2-byte character: 242 + 14 bytes would pass NAME_MAX.
     expect(temporaryName(`/r/${"é".repeat(121)}`)).toMatch(/^\/r\/\.tbr-/);
+  });
+});
+
+describe("GNU sparse members", () => {
+  it("reads a sparse map that goes on in extension headers, hashing and restoring the whole file with its holes", async () => {
+    const root = await mkdtemp(join(tmpdir(), "tapebackarr-sparse-"));
+    // afterEach removes it as it removes a bench.
+    bench = { root, dir: root, tapes: {}, cleanup: () => rm(root, { recursive: true, force: true }) };
+    // 30 data regions: 4 fit the main header, the rest need two extension headers.
+    const file = await open(join(root, "many-holes.img"), "w");
+    for (let i = 0; i < 30; i++) await file.write(`region ${i}\n`.repeat(100), i * (1 << 20));
+    await file.truncate(31 << 20);
+    await file.close();
+    const archive = await runCommand({
+      argv: ["bash", "-c", "tar --format=gnu --sparse -cf - many-holes.img | base64 -w0"],
+      cwd: root,
+    });
+    const tar = Buffer.from(archive.stdout, "base64");
+    expect(String.fromCharCode(tar[156] ?? 0)).toBe("S");
+    const sum = (await runCommand({ argv: ["sha256sum", "many-holes.img"], cwd: root })).stdout.slice(0, 64);
+
+    const members: { size: number; sha256: string | null; type: string }[] = [];
+    new TarParser((m) => members.push(m)).push(tar);
+    expect(members).toEqual([expect.objectContaining({ type: "file", size: 31 << 20, sha256: sum })]);
+
+    const out = join(root, "out");
+    await mkdir(out);
+    const outcomes: string[] = [];
+    const extractor = new TarExtractor(0, {
+      destination: out,
+      overwrite: "skip",
+      owners: false,
+      wanted: () => ({ path: "many-holes.img", offset: 0, sha256: sum, size: 31 << 20 }),
+      onFile: (f) => {
+        outcomes.push(`${f.outcome} ${f.error ?? ""}`);
+      },
+    });
+    // In small pieces, so regions and headers are cut across buffers.
+    for (let at = 0; at < tar.length; at += 700) await extractor.push(tar.subarray(at, at + 700));
+    await extractor.finish();
+    expect(outcomes).toEqual(["restored "]);
+    const restored = await stat(join(out, "many-holes.img"));
+    expect(restored.size).toBe(31 << 20);
+    expect(restored.blocks * 512).toBeLessThan(1 << 20);
+    expect((await runCommand({ argv: ["sha256sum", "many-holes.img"], cwd: out })).stdout.slice(0, 64)).toBe(
+      sum,
+    );
   });
 });
