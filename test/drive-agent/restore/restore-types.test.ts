@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
 import { decodeToc } from "../../../contracts/toc.ts";
 import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
@@ -164,5 +164,43 @@ describe("GNU sparse members", () => {
     expect((await runCommand({ argv: ["sha256sum", "many-holes.img"], cwd: out })).stdout.slice(0, 64)).toBe(
       sum,
     );
+  });
+});
+
+describe("device nodes without root", () => {
+  it("fails a device node by name, saying only root may create it, and still restores the FIFO beside it", async () => {
+    const root = await mkdtemp(join(tmpdir(), "tapebackarr-nodes-"));
+    bench = { root, dir: root, tapes: {}, cleanup: () => rm(root, { recursive: true, force: true }) };
+    await mkdir(join(root, "src"));
+    await runCommand({ argv: ["mknod", join(root, "src", "null"), "c", "1", "3"] });
+    await runCommand({ argv: ["mkfifo", join(root, "src", "pipe")] });
+    const archive = await runCommand({
+      argv: ["bash", "-c", "tar --format=gnu -cf - null pipe | base64 -w0"],
+      cwd: join(root, "src"),
+    });
+    const out = join(root, "out");
+    await mkdir(out);
+    const outcomes: string[] = [];
+    const extractor = new TarExtractor(0, {
+      destination: out,
+      overwrite: "skip",
+      owners: false,
+      wanted: () => "any",
+      onFile: (f) => {
+        outcomes.push(`${f.path} ${f.outcome}: ${f.error}`);
+      },
+    });
+    const uid = vi.spyOn(process, "getuid").mockReturnValue(1000);
+    try {
+      await extractor.push(Buffer.from(archive.stdout, "base64"));
+      await extractor.finish();
+    } finally {
+      uid.mockRestore();
+    }
+    expect(outcomes).toEqual([
+      "null failed: char device 1,3 not restored: only root may create device nodes (run the restore as root)",
+      "pipe restored: null",
+    ]);
+    expect(await readdir(out)).toEqual(["pipe"]);
   });
 });
