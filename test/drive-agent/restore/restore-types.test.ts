@@ -7,6 +7,7 @@ import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
 import { decodeToc } from "../../../contracts/toc.ts";
 import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
+import { freeName } from "../../../drive-agent/orders/restore/safe-path.ts";
 import { TarExtractor, temporaryName } from "../../../drive-agent/orders/restore/tar-extract.ts";
 import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
 import { TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
@@ -117,6 +118,14 @@ describe("every type that was backed up comes back", () => {
     expect(temporaryName("/r/d/short.txt")).toMatch(/^\/r\/d\/\.short\.txt\.tbr-[0-9a-f]{8}$/);
     // 241 bytes of a 2-byte character: 242 + 14 bytes would pass NAME_MAX.
     expect(temporaryName(`/r/${"é".repeat(121)}`)).toMatch(/^\/r\/\.tbr-/);
+  });
+
+  it("renames beside an existing file with a 255-byte name to a name that still fits NAME_MAX", async () => {
+    const root = await mkdtemp(join(tmpdir(), "tapebackarr-free-name-"));
+    bench = { root, dir: root, tapes: {}, cleanup: () => rm(root, { recursive: true, force: true }) };
+    const name = await freeName(join(root, `${"é".repeat(127)}x`));
+    expect(Buffer.byteLength(name.slice(root.length + 1))).toBeLessThanOrEqual(255);
+    expect(name).toMatch(/é\.restored-1$/);
   });
 });
 
