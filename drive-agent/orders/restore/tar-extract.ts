@@ -1,4 +1,4 @@
-import { createHash, type Hash, randomBytes } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import {
   chmod,
   chown,
@@ -14,11 +14,10 @@ import {
   symlink,
   utimes,
 } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { runCommand } from "../../exec.ts";
 import { ContentCursor } from "../../pipeline/sparse-content.ts";
 import { TarEvent, TarFramer, type TarHeader } from "../../pipeline/tar-framer.ts";
-import { freeName, NAME_MAX_BYTES, prepareTarget } from "./safe-path.ts";
+import { makeNode, temporaryName } from "./place-node.ts";
+import { freeName, prepareTarget } from "./safe-path.ts";
 
 export type OverwritePolicy = "skip" | "overwrite" | "rename";
 
@@ -240,48 +239,10 @@ export class TarExtractor {
         );
       await link(source, temp);
     } else {
-      await this.makeNode(member, temp);
+      await makeNode(member, temp, { owners: this.options.owners, modeMask: this.modeMask() });
     }
     await rename(temp, target);
     this.written.set(member.path, target);
-  }
-
-  /** A FIFO or a device node, made with mkfifo/mknod (Node has neither), then given its metadata. */
-  private async makeNode(member: TarHeader, temp: string): Promise<void> {
-    const device = member.device ?? { major: 0, minor: 0 };
-    const what =
-      member.type === "fifo"
-        ? "FIFO"
-        : member.type === "other"
-          ? null
-          : `${member.type} device ${device.major},${device.minor}`;
-    if (what === null) throw new Error(`a tar member of a type TapeBackarr does not know; not restored`);
-    if (member.type !== "fifo" && process.getuid?.() !== 0)
-      throw new Error(`${what} not restored: only root may create device nodes (run the restore as root)`);
-    const argv: [string, ...string[]] =
-      member.type === "fifo"
-        ? ["mkfifo", "-m", "600", "--", temp]
-        : [
-            "mknod",
-            "-m",
-            "600",
-            "--",
-            temp,
-            member.type === "char" ? "c" : "b",
-            String(device.major),
-            String(device.minor),
-          ];
-    const made = await runCommand({ argv, timeoutMs: 30_000 });
-    if (made.exitCode !== 0)
-      throw new Error(`${what} not restored: ${made.stderr.trim() || `${argv[0]} failed`}`);
-    try {
-      if (this.options.owners) await lchown(temp, member.uid, member.gid);
-      await chmod(temp, member.mode & this.modeMask());
-      await utimes(temp, member.mtime, member.mtime);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
   }
 
   private async complete(open: Open): Promise<void> {
@@ -336,14 +297,4 @@ export class TarExtractor {
       error,
     });
   }
-}
-
-/**
- * Where a member is written before it is checked: `.name.tbr-XXXXXXXX` beside its target, or
- * `.tbr-XXXXXXXX` when that would pass NAME_MAX (a name of 242 bytes or more).
- */
-export function temporaryName(target: string): string {
-  const tag = `.tbr-${randomBytes(4).toString("hex")}`;
-  const long = `.${basename(target)}${tag}`;
-  return join(dirname(target), Buffer.byteLength(long) <= NAME_MAX_BYTES ? long : tag);
 }

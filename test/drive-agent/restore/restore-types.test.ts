@@ -7,8 +7,9 @@ import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
 import { decodeToc } from "../../../contracts/toc.ts";
 import { libraryPaths } from "../../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
+import { temporaryName } from "../../../drive-agent/orders/restore/place-node.ts";
 import { freeName } from "../../../drive-agent/orders/restore/safe-path.ts";
-import { TarExtractor, temporaryName } from "../../../drive-agent/orders/restore/tar-extract.ts";
+import { TarExtractor } from "../../../drive-agent/orders/restore/tar-extract.ts";
 import { createRestoreExecutor } from "../../../drive-agent/orders/restore.ts";
 import { TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
 import {
