@@ -11,10 +11,10 @@ import { eq } from "drizzle-orm";
 import { runEnrollCommand } from "../drive-agent/cli/enroll-command.ts";
 import { createOutput } from "../drive-agent/cli/output.ts";
 import { initLibrary, isLibrary } from "../drive-agent/drives/vtl/library.ts";
-import { readAgentConfig } from "../drive-agent/runtime/state-dir.ts";
+import { readAgentConfig, writeAgentConfig } from "../drive-agent/runtime/state-dir.ts";
 import { type Config, ConfigError, parseConfig } from "../functions/config.ts";
 import { openCatalog } from "../functions/db/client-node.ts";
-import { pools, tapes } from "../functions/db/schema/index.ts";
+import { agents, pools, tapes } from "../functions/db/schema/index.ts";
 import type { ServiceCtx } from "../functions/deps.ts";
 import { type RunningHub, reportStartFailure, startNodeHub } from "../functions/node.ts";
 import { createAgent } from "../functions/services/agents/agents.ts";
@@ -31,7 +31,11 @@ function localAgentEnabled(env: NodeJS.ProcessEnv): boolean {
   return !["false", "0", "no"].includes(value);
 }
 
-/** Library, enrollment and demo labels, each only when missing. Returns the agent's state dir. */
+/**
+ * Library, enrollment and demo labels, each only when missing. Returns the agent's state dir.
+ * An enrollment the catalog does not know (the catalog was lost or replaced) is made again: the
+ * agent would otherwise be answered 401 for ever.
+ */
 async function prepareLocalAgent(config: Config, hubUrl: string): Promise<string> {
   const dataDir = resolve(config.DATA_DIR);
   const vtl = join(dataDir, "vtl");
@@ -40,17 +44,45 @@ async function prepareLocalAgent(config: Config, hubUrl: string): Promise<string
     await initLibrary({ dir: vtl, drives: 2, slots: 8, cartridges: 4, capacityBytes: 4 * 1024 ** 3 });
     say(`created a virtual tape library in ${vtl}: 2 drives, 8 slots, 4 cartridges of 4 GiB`);
   }
-  if (await readAgentConfig(stateDir)) return stateDir;
-
   const databaseUrl = config.DATABASE_URL ?? `file:${config.DATA_DIR}/tapebackarr.db`;
   const catalog = openCatalog(databaseUrl, config.DATABASE_AUTH_TOKEN);
   const ctx: ServiceCtx = { db: catalog.db, now: () => new Date() };
   try {
+    const enrolled = await readAgentConfig(stateDir);
+    if (enrolled) {
+      const known = await ctx.db.query.agents.findFirst({ where: eq(agents.id, enrolled.agentId) });
+      if (known) {
+        // The same hub on another port (PORT changed): the local agent follows it.
+        const origin = new URL(hubUrl).origin;
+        if (enrolled.hubUrl !== origin) await writeAgentConfig(stateDir, { ...enrolled, hubUrl: origin });
+        return stateDir;
+      }
+      say(
+        `this catalog does not know the local agent ${enrolled.agentId} (the catalog is new or was lost): enrolling it again`,
+      );
+    }
     const { enrollmentToken } = await createAgent(ctx, { name: "local", site: "This host" });
     await runEnrollCommand(
-      ["--hub", hubUrl, "--token", enrollmentToken, "--state-dir", stateDir, "--vtl", vtl],
+      [
+        "--hub",
+        hubUrl,
+        "--token",
+        enrollmentToken,
+        "--state-dir",
+        stateDir,
+        "--vtl",
+        vtl,
+        ...(enrolled ? ["--force"] : []),
+      ],
       createOutput(false, (text) => process.stderr.write(text.replace(/^(?=.)/gm, "  "))),
     );
+    if (enrolled) {
+      // Its tapes keep their labels and sets: a scan brings them back into this catalog.
+      say(
+        "the library's tapes keep their labels and sets: scan them to bring their sets back (Agents → Scan on a drive's row)",
+      );
+      return stateDir;
+    }
     const pool =
       (await ctx.db.query.pools.findFirst({ where: eq(pools.name, "Default") })) ??
       (await createPool(ctx, createPoolInput.parse({ name: "Default" })));

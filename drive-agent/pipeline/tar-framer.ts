@@ -13,7 +13,12 @@ const TYPES: Record<string, CatalogEntry[1]> = {
   "5": "dir",
   "6": "fifo",
   D: "dir",
+  // GNU (old-format) sparse file: a map of data regions in its headers, only the data stored.
+  S: "file",
 };
+
+/** Data regions of a sparse member (offsets in the file) and its real size; the rest is holes. */
+export type SparseMap = { realSize: number; regions: { offset: number; length: number }[] };
 
 /** A member as its header (and any GNU long-name or pax header before it) describes it. */
 export type TarHeader = {
@@ -32,6 +37,10 @@ export type TarHeader = {
   headerOffset: number;
   /** Offset just past the member's last content byte (before padding). */
   endOffset: number;
+  /** Major and minor number of a char or block device, else null. */
+  device: { major: number; minor: number } | null;
+  /** A sparse member: its content is the map's regions, one after another. Else null. */
+  sparse: SparseMap | null;
 };
 
 /**
@@ -70,6 +79,8 @@ export class TarFramer {
   private extension: { kind: string; chunks: Buffer[] } | null = null;
   private pending: { name?: string; linkName?: string; pax: Record<string, string> } = { pax: {} };
   private memberStart = -1;
+  /** A sparse member whose map goes on in extension blocks still to come. */
+  private sparseOpen: TarHeader | null = null;
 
   constructor(
     startOffset = 0,
@@ -153,6 +164,7 @@ export class TarFramer {
 
   /** True when the header starts a member; false for an extension header or the end of the archive. */
   private readHeader(block: Buffer, start: number): boolean {
+    if (this.sparseOpen) return this.readSparseExtension(block);
     if (block[0] === 0 && block.every((b) => b === 0)) {
       this.ended = true;
       return false;
@@ -176,10 +188,12 @@ export class TarFramer {
     const dataSize = pax.size !== undefined ? Number(pax.size) : size;
     // Links, directories and devices have no content; an unknown member's bytes are skipped.
     const contentBytes = "123456".includes(flag) ? 0 : dataSize;
+    const sparse = flag === "S" ? { realSize: readNumber(block, 483, 12), regions: [] } : null;
+    if (sparse) addRegions(sparse, block, 386, 4);
     this.member = {
       path: rawName.replace(/^\.\//, "").replace(/\/+$/, "") || ".",
       type,
-      size: type === "file" ? dataSize : 0,
+      size: sparse ? sparse.realSize : type === "file" ? dataSize : 0,
       contentBytes,
       mode: readNumber(block, 100, 8) & 0o7777,
       uid: pax.uid !== undefined ? Number(pax.uid) : readNumber(block, 108, 8),
@@ -191,13 +205,36 @@ export class TarFramer {
           : null,
       headerOffset: this.memberStart,
       endOffset: start + TAR_BLOCK + contentBytes,
+      device:
+        flag === "3" || flag === "4"
+          ? { major: readNumber(block, 329, 8), minor: readNumber(block, 337, 8) }
+          : null,
+      sparse,
     };
     this.pending = { pax: {} };
     this.memberStart = -1;
-    this.remaining = contentBytes;
-    this.padding = pad(contentBytes);
+    if (sparse && block[482] === 1) {
+      this.sparseOpen = this.member;
+      return false;
+    }
+    return this.openMember(this.member);
+  }
+
+  private openMember(member: TarHeader): boolean {
+    this.remaining = member.contentBytes;
+    this.padding = pad(member.contentBytes);
     this.inMember = true;
     return true;
+  }
+
+  /** A GNU sparse extension block: 21 more regions, and whether another block follows. */
+  private readSparseExtension(block: Buffer): boolean {
+    const member = this.sparseOpen as TarHeader;
+    if (member.sparse) addRegions(member.sparse, block, 0, 21);
+    member.endOffset += TAR_BLOCK;
+    if (block[504] === 1) return false;
+    this.sparseOpen = null;
+    return this.openMember(member);
   }
 
   private endExtension(): void {
@@ -209,6 +246,15 @@ export class TarFramer {
     else if (extension.kind === "K") this.pending.linkName = cString(text, 0, text.length);
     else if (extension.kind === "x") Object.assign(this.pending.pax, parsePax(text));
     // "g" (global pax) applies to the whole archive; GNU tar never writes one on create.
+  }
+}
+
+function addRegions(map: SparseMap, block: Buffer, at: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const entry = at + i * 24;
+    if (block[entry] === 0) break;
+    const region = { offset: readNumber(block, entry, 12), length: readNumber(block, entry + 12, 12) };
+    if (region.length > 0) map.regions.push(region);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
+import { ContentCursor } from "./sparse-content.ts";
 import { TarEvent, TarFramer, type TarHeader } from "./tar-framer.ts";
 
 export { cString, parsePax, readNumber } from "./tar-framer.ts";
@@ -30,6 +31,7 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 export class TarParser {
   private readonly framer = new TarFramer();
   private hash: Hash | null = null;
+  private cursor: ContentCursor | null = null;
 
   constructor(private readonly onMember: (member: TarMember) => void) {}
 
@@ -58,12 +60,17 @@ export class TarParser {
       const header = framer.member;
       if (!header) continue;
       if (event === TarEvent.Member) {
-        this.hash = header.type === "file" && header.contentBytes > 0 ? createHash("sha256") : null;
+        this.hash = header.type === "file" && header.size > 0 ? createHash("sha256") : null;
+        // A sparse member's sha256 is the whole file's, its holes read as zeros.
+        this.cursor = header.sparse && this.hash ? new ContentCursor(header.sparse, this.hash) : null;
       } else if (event === TarEvent.Content) {
-        this.hash?.update(framer.slice);
+        if (this.cursor) this.cursor.place(framer.slice);
+        else this.hash?.update(framer.slice);
       } else {
+        this.cursor?.end();
         const sha256 = this.hash ? this.hash.digest("hex") : header.type === "file" ? EMPTY_SHA256 : null;
         this.hash = null;
+        this.cursor = null;
         this.onMember({
           path: header.path,
           type: header.type,

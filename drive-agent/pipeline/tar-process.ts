@@ -8,6 +8,8 @@ export function tarCreateArgv(blockSize: number): [string, ...string[]] {
     "--file=-",
     `--blocking-factor=${blocking}`,
     "--format=gnu",
+    // Holes are stored as a map, not as zeros, so a sparse file restores sparse (docs/adr/0003).
+    "--sparse",
     "--directory=/",
     "--null",
     "--verbatim-files-from",

@@ -10,7 +10,7 @@ import { executeScan } from "../orders/scan.ts";
 import { executeVerify } from "../orders/verify.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { devicePathOf, hardwareReport } from "./hardware.ts";
-import { HubClient, HubUnreachable } from "./hub-client.ts";
+import { HubClient, HubUnreachable, unknownAgentAdvice } from "./hub-client.ts";
 import { HubReporter } from "./hub-reporter.ts";
 import type { Logger } from "./logger.ts";
 import {
@@ -101,6 +101,14 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
   const busyPaths = () => new Set([...active.values()].map((a) => a.devicePath));
 
   let hubDown = false;
+  // Said once until the hub knows the agent again: a 401 repeats on every request.
+  let unknown = false;
+  const refusedAs = (error: unknown): boolean => {
+    const advice = unknownAgentAdvice(error, config.hubUrl, config.agentId, stateDir);
+    if (advice && !unknown) log.error({ stage: "auth" }, advice);
+    unknown = advice !== null;
+    return unknown;
+  };
   const heartbeat = async () => {
     try {
       const hardware = await hardwareReport(config, busyPaths());
@@ -111,9 +119,12 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
       };
       await client.send("POST", "/heartbeat", body, { timeoutMs: 15_000, signal: stop });
       if (hubDown) log.info({ stage: "heartbeat" }, "hub reachable again");
+      if (unknown) log.info({ stage: "auth" }, "the hub knows this agent again");
       hubDown = false;
+      unknown = false;
     } catch (error) {
       if (stop.aborted) return;
+      if (refusedAs(error)) return;
       if (!hubDown) log.warn({ stage: "heartbeat", err: (error as Error).message }, "heartbeat failed");
       hubDown = error instanceof HubUnreachable;
     }
@@ -155,7 +166,8 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     } catch (error) {
       if (stop.aborted) break;
       // A refused poll (agent disabled or deleted at the hub) will not fix itself quickly.
-      log.error({ stage: "poll", err: (error as Error).message }, "the hub refused the poll; waiting");
+      if (!refusedAs(error))
+        log.error({ stage: "poll", err: (error as Error).message }, "the hub refused the poll; waiting");
       await new Promise((resolve) => setTimeout(resolve, settings.heartbeatMs));
       continue;
     }

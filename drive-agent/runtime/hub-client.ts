@@ -13,6 +13,24 @@ export class HubRefused extends Error {
   }
 }
 
+/**
+ * The hub answered 401 to a signed request: it does not know this agent (a new or lost catalog,
+ * the agent removed there) or has disabled it. Only an operator can help: say so in words.
+ */
+export function unknownAgentAdvice(
+  error: unknown,
+  hubUrl: string,
+  agentId: string,
+  stateDir: string,
+): string | null {
+  if (!(error instanceof HubRefused) || error.status !== 401) return null;
+  return (
+    `the hub at ${hubUrl} does not know agent ${agentId} (it answers 401: its catalog is new or was lost, ` +
+    `or the agent was removed or disabled there). Re-enrol with a token (an admin creates one under Agents): ` +
+    `drive-agent enroll --hub ${hubUrl} --token TOKEN --state-dir ${stateDir} --force`
+  );
+}
+
 export class HubUnreachable extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runCommand } from "../../drive-agent/exec.ts";
@@ -42,8 +42,11 @@ export type HubProcess = {
   process: Spawned;
   admin: string;
   api<T = unknown>(method: string, path: string, json?: unknown): Promise<{ status: number; body: T }>;
-  /** Stops the hub and starts it again on the same catalog and port, as a service manager would. */
-  restart(): Promise<void>;
+  /**
+   * Stops the hub and starts it again on the same catalog and port, as a service manager would;
+   * `loseCatalog`: on a new, empty catalog instead (the database file was lost).
+   */
+  restart(options?: { loseCatalog?: boolean }): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -84,8 +87,10 @@ export async function startHubProcess(): Promise<HubProcess> {
     process: hub,
     admin,
     api: (method, path, json) => call(method, path, json, admin),
-    async restart() {
+    async restart(options = {}) {
       await handle.process.stop();
+      if (options.loseCatalog)
+        for (const file of readdirSync(dir)) if (file.startsWith("tapebackarr.db")) rmSync(join(dir, file));
       handle.process = spawnHub(dir, new URL(url).port);
       await handle.process.waitFor(/ready: open/);
     },

@@ -61,10 +61,25 @@ export async function prepareTarget(root: string, name: string): Promise<string>
   return target;
 }
 
-/** `name.restored-1`, `-2`, ...: the first name free at the destination. */
+/** The longest file name (one path component, in bytes) Linux file systems take. */
+export const NAME_MAX_BYTES = 255;
+
+/**
+ * `name.restored-1`, `-2`, ...: the first name free at the destination. A name too long for the
+ * suffix is shortened first (at a character boundary), so the result still fits NAME_MAX.
+ */
 export async function freeName(path: string): Promise<string> {
+  const dir = dirname(path);
+  const name = path.slice(dir.length + 1);
   for (let n = 1; ; n++) {
-    const candidate = `${path}.restored-${n}`;
+    const suffix = `.restored-${n}`;
+    const candidate = join(dir, fitName(name, NAME_MAX_BYTES - Buffer.byteLength(suffix)) + suffix);
     if (!(await lstat(candidate).catch(() => null))) return candidate;
   }
+}
+
+function fitName(name: string, bytes: number): string {
+  let out = name;
+  while (Buffer.byteLength(out) > bytes) out = Array.from(out).slice(0, -1).join("");
+  return out;
 }

@@ -1,4 +1,4 @@
-import { createHash, type Hash, randomBytes } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import {
   chmod,
   chown,
@@ -14,8 +14,9 @@ import {
   symlink,
   utimes,
 } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { ContentCursor } from "../../pipeline/sparse-content.ts";
 import { TarEvent, TarFramer, type TarHeader } from "../../pipeline/tar-framer.ts";
+import { makeNode, temporaryName } from "./place-node.ts";
 import { freeName, prepareTarget } from "./safe-path.ts";
 
 export type OverwritePolicy = "skip" | "overwrite" | "rename";
@@ -48,6 +49,8 @@ type Open = {
   member: TarHeader;
   expected: ExpectedMember | "any";
   hash: Hash;
+  /** Where each stored byte goes in the file (a sparse member's holes are never written). */
+  cursor: ContentCursor;
   handle: FileHandle | null;
   temp: string | null;
   target: string | null;
@@ -143,11 +146,13 @@ export class TarExtractor {
     const open = this.open;
     if (!open || this.skipping) return;
     open.done += slice.length;
-    open.hash.update(slice);
-    if (open.handle && open.error === null)
-      await open.handle.write(slice).catch((error: Error) => {
+    const handle = open.error === null ? open.handle : null;
+    for (const { position, data } of open.cursor.place(slice)) {
+      if (!handle) continue;
+      await handle.write(data, 0, data.length, position).catch((error: Error) => {
         open.error = `writing ${open.temp}: ${error.message}`;
       });
+    }
   }
 
   private async endMember(): Promise<void> {
@@ -157,10 +162,12 @@ export class TarExtractor {
   }
 
   private async begin(member: TarHeader, expected: ExpectedMember | "any"): Promise<void> {
+    const hash = createHash("sha256");
     const open: Open = {
       member,
       expected,
-      hash: createHash("sha256"),
+      hash,
+      cursor: new ContentCursor(member.sparse, hash),
       handle: null,
       temp: null,
       target: null,
@@ -204,7 +211,7 @@ export class TarExtractor {
       }
       open.target = target;
       if (member.type === "file") {
-        open.temp = join(dirname(target), `.${basename(target)}.tbr-${randomBytes(4).toString("hex")}`);
+        open.temp = temporaryName(target);
         open.handle = await openFile(open.temp, "wx", 0o600);
         this.open = open;
         return;
@@ -218,7 +225,7 @@ export class TarExtractor {
   }
 
   private async placeLink(member: TarHeader, target: string): Promise<void> {
-    const temp = join(dirname(target), `.${basename(target)}.tbr-${randomBytes(4).toString("hex")}`);
+    const temp = temporaryName(target);
     if (member.type === "symlink") {
       // The link itself may point anywhere; nothing is ever written through it.
       await symlink(member.linkTarget ?? "", temp);
@@ -232,7 +239,7 @@ export class TarExtractor {
         );
       await link(source, temp);
     } else {
-      throw new Error(`special file (device, fifo) not restored`);
+      await makeNode(member, temp, { owners: this.options.owners, modeMask: this.modeMask() });
     }
     await rename(temp, target);
     this.written.set(member.path, target);
@@ -240,7 +247,13 @@ export class TarExtractor {
 
   private async complete(open: Open): Promise<void> {
     const { member, expected } = open;
+    const size = open.cursor.end();
     const sha256 = open.hash.digest("hex");
+    // A sparse file ending in a hole gets its length here; the hole is never written.
+    if (member.sparse && open.error === null)
+      await open.handle?.truncate(size).catch((error: Error) => {
+        open.error = `sizing ${open.temp}: ${error.message}`;
+      });
     await open.handle?.close();
     open.handle = null;
     if (open.error) return this.fail(open, open.error);

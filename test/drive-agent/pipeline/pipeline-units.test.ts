@@ -173,6 +173,8 @@ describe("SetCatalog: the TOC of each tape", () => {
       linkTarget: null,
       headerOffset: 512,
       endOffset: 512 + 512 + 1_000_000,
+      device: null,
+      sparse: null,
     };
     const catalog = new SetCatalog({
       spool,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +18,7 @@ describe("npm start (scripts/start.ts)", () => {
     POLL_INTERVAL_MS: "50",
     TAPEBACKARR_AGENT_HEARTBEAT_MS: "1000",
   });
-  const api = async <T>(url: string, path: string): Promise<T> => {
+  const api = async <T>(url: string, path: string, body?: unknown): Promise<T> => {
     const login = await fetch(`${url}/api/v1/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -26,7 +26,11 @@ describe("npm start (scripts/start.ts)", () => {
     });
     const { token } = (await login.json()) as { token: string };
     return (
-      await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+      await fetch(`${url}${path}`, {
+        method: body === undefined ? "GET" : "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
     ).json() as Promise<T>;
   };
 
@@ -60,6 +64,25 @@ describe("npm start (scripts/start.ts)", () => {
     expect(start.stderr()).not.toContain("Enrolled as agent");
     const agents = await api<{ items: { name: string; state: string }[] }>(url, "/api/v1/agents");
     expect(agents.items).toEqual([expect.objectContaining({ name: "local", state: "online" })]);
+    expect(await start.stop()).toBe(0);
+  });
+
+  it("enrols the local agent again when the catalog was lost, and a scan brings its tapes back", async () => {
+    for (const file of readdirSync(dir)) if (file.startsWith("tapebackarr.db")) rmSync(join(dir, file));
+    start = spawnProcess(process.execPath, ["--import", "tsx", "scripts/start.ts"], env());
+    const url = (await start.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+    expect(start.stderr()).toMatch(
+      /this catalog does not know the local agent [\w-]+ \(the catalog is new or was lost\): enrolling it again/,
+    );
+    expect(start.stderr()).toContain("Enrolled as agent");
+    await start.waitFor(/"msg":"agent started"/);
+    // The new catalog serves the agent an order, and the agent carries it out.
+    const drives = await api<{ items: { id: number }[] }>(url, "/api/v1/drives");
+    await api(url, `/api/v1/drives/${drives.items[0]?.id}/scan`, { barcode: "TB0001L9" });
+    await start.waitFor(/"state":"completed","msg":"result delivered"/);
+    const tapes = await api<{ items: { barcode: string; state: string }[] }>(url, "/api/v1/tapes");
+    expect(tapes.items.find((t) => t.barcode === "TB0001L9")?.state).toBe("active");
+    expect(start.stdout()).not.toContain("does not know agent");
     expect(await start.stop()).toBe(0);
   });
 
