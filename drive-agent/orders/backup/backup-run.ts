@@ -307,7 +307,12 @@ async function baseManifestOf(
   manifests: string,
 ): Promise<{ path: string | null; promoted: string | null }> {
   const baseUuid = order.set.baseSetUuid;
-  if (order.set.backupType === "full" || !baseUuid) return { path: null, promoted: null };
+  if (order.set.backupType === "full") return { path: null, promoted: null };
+  if (!baseUuid)
+    return {
+      path: null,
+      promoted: `this ${order.set.backupType} is written as a full backup: the order names no base set to compare with`,
+    };
   const path = join(manifests, `${baseUuid}.manifest`);
   const usable = await manifestUsable(path);
   if (usable === "usable") return { path, promoted: null };

@@ -106,13 +106,17 @@ describe("a source that cannot be backed up", () => {
 
   it("completes an incremental in which nothing changed: the source is not empty, only unchanged", async () => {
     const src = await createTree(root);
+    const full = backupOrder(target, src);
+    expect(
+      (await run(full, executorContext(drive.drive, new FakeReporter(), join(root, "work")))).state,
+    ).toBe("completed");
     const result = await run(
-      backupOrder(target, src, {
+      backupOrder({ ...target, nextFile: 3 }, src, {
         set: {
           uuid: crypto.randomUUID(),
           backupType: "incremental",
-          changedSince: new Date(Date.now() + 3_600_000).toISOString(),
-          baseSetUuid: null,
+          changedSince: new Date().toISOString(),
+          baseSetUuid: full.set.uuid,
         },
       }),
       executorContext(drive.drive, new FakeReporter(), join(root, "work")),
