@@ -241,30 +241,43 @@ export const RestoreTape = z.object({
 });
 export type RestoreTape = z.output<typeof RestoreTape>;
 
+/**
+ * What to restore of one set: tar member paths (as catalogued) with their expected sha256, size
+ * and header offset in the uncompressed stream, sorted by offset. Empty = the whole set.
+ */
+const RestoreFiles = z
+  .array(
+    z.object({
+      path: z.string().min(1).max(4096),
+      type: z.enum(CATALOG_ENTRY_TYPES),
+      size: z.number().int().min(0),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .nullable(),
+      offset: z.number().int().min(0),
+      segment: z.number().int().min(0),
+    }),
+  )
+  .max(1_000_000);
+
 export const RestoreOrderBody = z.object({
   kind: z.literal("restore"),
   runId: z.number().int().positive(),
   set: SetToRead,
-  /**
-   * What to restore: tar member paths (as catalogued) with their expected sha256, size and
-   * header offset in the uncompressed stream, sorted by offset. Empty = the whole set.
-   */
-  files: z
-    .array(
-      z.object({
-        path: z.string().min(1).max(4096),
-        type: z.enum(CATALOG_ENTRY_TYPES),
-        size: z.number().int().min(0),
-        sha256: z
-          .string()
-          .regex(/^[0-9a-f]{64}$/)
-          .nullable(),
-        offset: z.number().int().min(0),
-        segment: z.number().int().min(0),
-      }),
-    )
-    .max(1_000_000),
+  files: RestoreFiles,
   tapes: z.array(RestoreTape).min(1).max(1000),
+  /**
+   * A point-in-time restore over a chain: the sets read after `set`, in order, each with the
+   * files whose version it holds (never empty: a set holding none is not read). Encrypted sets
+   * share `set`'s data key.
+   */
+  more: z
+    .array(
+      z.object({ set: SetToRead, files: RestoreFiles.min(1), tapes: z.array(RestoreTape).min(1).max(1000) }),
+    )
+    .max(1000)
+    .optional(),
   destination: z.string().min(1).max(4096),
   /** What to do when a file already exists at the destination. */
   overwrite: z.enum(["skip", "overwrite", "rename"]),
