@@ -32,7 +32,9 @@ async function runRestore(
   const parts = [{ set: order.set, files: order.files, tapes: order.tapes }, ...(order.more ?? [])];
   const refused = parts.map((part) => missingKey(part, ctx.dataKey)).find((r) => r !== null);
   if (refused) return { state: "failed", error: refused };
-  const listed = parts.reduce((sum, p) => sum + p.files.length, 0);
+  // Files are what gets written: the directories listed are made, never counted as files.
+  const dirs = new Set(parts.flatMap((p) => p.files.filter((f) => f.type === "dir").map((f) => f.path)));
+  const listed = parts.reduce((sum, p) => sum + p.files.length, 0) - dirs.size;
   const expectedBytes = parts
     .flatMap((p) => p.files)
     .reduce((sum, f) => sum + (f.type === "file" ? f.size : 0), 0);
@@ -45,6 +47,7 @@ async function runRestore(
   const started = performance.now();
   // Bytes written to the destination: whole files placed, and the one being written.
   let restoredBytes = 0;
+  let restoredFiles = 0;
   let batch: RestoreFileResults["files"] = [];
   const flushResults = async () => {
     if (batch.length === 0) return;
@@ -89,7 +92,10 @@ async function runRestore(
           stats.bytes = restoredBytes + openBytes;
         },
         onFile: async (file) => {
-          progress.file(file.path);
+          if (!dirs.has(file.path)) {
+            progress.file(file.path);
+            if (file.outcome !== "failed" && file.outcome !== "skipped") restoredFiles++;
+          }
           if (file.outcome === "failed") failures.push(file);
           if (file.outcome === "restored" || file.outcome === "renamed") restoredBytes += file.bytes ?? 0;
           stats.bytes = restoredBytes;
@@ -116,7 +122,7 @@ async function runRestore(
     const files = summary.restored + summary.skipped + summary.failed;
     // What reached the destination, not where the reader was in the set's stream.
     const result = {
-      summary: { files: summary.restored, sourceBytes: restoredBytes, warnings: summary.failed },
+      summary: { files: restoredFiles, sourceBytes: restoredBytes, warnings: summary.failed },
     };
     const counts = `${summary.restored} of ${files} files restored (${bytesInWords(restoredBytes)}) to ${destination}${
       summary.skipped > 0 ? `, ${summary.skipped} skipped as already there` : ""
