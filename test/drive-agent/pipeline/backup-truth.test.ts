@@ -126,6 +126,27 @@ describe("a source that cannot be backed up", () => {
   });
 });
 
+describe("an incremental whose base this agent cannot compare with", () => {
+  it("is written as a full, says why in a warning, and tells the hub so", async () => {
+    const src = await createTree(root);
+    const reporter = new FakeReporter();
+    const base = crypto.randomUUID();
+    const result = await run(
+      backupOrder(target, src, {
+        set: { uuid: crypto.randomUUID(), backupType: "incremental", changedSince: null, baseSetUuid: base },
+      }),
+      executorContext(drive.drive, reporter, join(root, "work")),
+    );
+    expect(result.state, result.error ?? "").toBe("completed-with-warnings");
+    expect(result.writtenAs).toBe("full");
+    expect(reporter.entries().filter((e) => e[1] === "file").length).toBeGreaterThan(0);
+    expect(reporter.entries().some((e) => e[12])).toBe(false);
+    const why = reporter.logLines.find((l) => l.message.includes("written as a full backup"));
+    expect(why?.message).toContain(base);
+    expect(why?.message).toContain("not on this agent");
+  });
+});
+
 describe("the roots of a source", () => {
   it("names a missing root, a file where the path says a directory, and a path through a file", async () => {
     const file = join(root, "plain.txt");
