@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { access, type FileHandle, open } from "node:fs/promises";
+import { access, type FileHandle, open, readFile, writeFile } from "node:fs/promises";
 import { compareWalkOrder } from "./walk-source.ts";
 
 /**
@@ -110,18 +110,35 @@ export async function manifestUsable(path: string): Promise<"usable" | "missing"
 }
 
 /**
+ * Beside a manifest: the paths tar warned about (unreadable, changed while read), which the set
+ * may not hold as the manifest says. The next incremental takes them again.
+ */
+export async function writeUnread(manifestPath: string, names: ReadonlySet<string>): Promise<void> {
+  if (names.size > 0) await writeFile(`${manifestPath}.unread`, [...names].map((n) => `${n}\0`).join(""));
+}
+
+async function readUnread(manifestPath: string): Promise<Set<string>> {
+  const text = await readFile(`${manifestPath}.unread`, "utf8").catch(() => "");
+  return new Set(text.split("\0").filter((n) => n !== ""));
+}
+
+/**
  * The base set's manifest as a cursor that the walk asks path by path, in walk order: a path the
- * base lacks, or whose type, size, mtime, ctime, inode or link target differ, has changed.
+ * base lacks, or whose type, size, mtime, ctime, inode or link target differ, has changed; so has
+ * one tar could not read whole for the base.
  */
 export class ManifestBaseline {
   private readonly cursor: AsyncGenerator<ManifestRecord>;
   private next: IteratorResult<ManifestRecord> | null = null;
+  private unread: Set<string> | null = null;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     this.cursor = records(path);
   }
 
   async changed(name: string, state: PathState): Promise<boolean> {
+    this.unread ??= await readUnread(this.path);
+    if (this.unread.has(name)) return true;
     if (!this.next) this.next = await this.cursor.next();
     while (!this.next.done && compareWalkOrder(this.next.value.name, name) < 0)
       this.next = await this.cursor.next();

@@ -9,7 +9,7 @@ import type {
 import { TOC_MAGIC, TOC_VERSION } from "../../../contracts/toc.ts";
 import { isDriveError } from "../../errors.ts";
 import { EntrySpool } from "../../pipeline/entry-spool.ts";
-import { findDeletions, ManifestWriter, manifestUsable } from "../../pipeline/manifest.ts";
+import { findDeletions, ManifestWriter, manifestUsable, writeUnread } from "../../pipeline/manifest.ts";
 import { SetCatalog } from "../../pipeline/set-catalog.ts";
 import { SetEncoder } from "../../pipeline/set-encoder.ts";
 import type { TarHeader } from "../../pipeline/tar-framer.ts";
@@ -172,7 +172,9 @@ export async function runBackup(
     await control.tick();
     control.start();
 
-    const manifest = await ManifestWriter.create(join(manifests, `${order.set.uuid}.manifest`));
+    const manifestPath = join(manifests, `${order.set.uuid}.manifest`);
+    const manifest = await ManifestWriter.create(manifestPath);
+    const unread = new Set<string>();
     stream = await streamSet({
       order,
       key: ctx.dataKey,
@@ -180,6 +182,7 @@ export async function runBackup(
       tuning,
       manifest,
       baseManifest: base.path,
+      onUnread: (name) => unread.add(name),
       onMember: (member) => {
         spool.add(member);
         figures.member(member);
@@ -220,6 +223,7 @@ export async function runBackup(
       },
     });
     await manifest.close();
+    await writeUnread(manifestPath, unread);
     spool.flush();
     await catalog.commit(stream.streamBytes);
     // The source emptied between the check and the walk: still nothing backed up.

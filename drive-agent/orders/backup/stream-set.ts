@@ -22,6 +22,8 @@ type Input = {
   manifest: ManifestWriter;
   /** The base set's manifest, which decides per path what goes in; null for a full. */
   baseManifest: string | null;
+  /** A path tar warned about (unreadable, changed while read): the set may not hold it whole. */
+  onUnread: (tarName: string) => void;
   onMember: (member: TarMember) => void;
   onBytes: (plainOffset: number) => void;
   onParser: (parser: TarParser) => void;
@@ -89,6 +91,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
     for (const line of lines) {
       const d = parseTarDiagnostic(line);
       if (d) control.addLog(d.level, d.message, d.path);
+      if (d?.path) input.onUnread(d.path.slice(1));
     }
   });
 

@@ -2,7 +2,12 @@ import { cp, mkdir, mkdtemp, rename, rm, utimes, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManifestBaseline, ManifestWriter, manifestUsable } from "../../../drive-agent/pipeline/manifest.ts";
+import {
+  ManifestBaseline,
+  ManifestWriter,
+  manifestUsable,
+  writeUnread,
+} from "../../../drive-agent/pipeline/manifest.ts";
 import { walkSources } from "../../../drive-agent/pipeline/walk-source.ts";
 
 let root: string;
@@ -68,6 +73,12 @@ describe("an accurate incremental walk", () => {
     await writeFile(join(src, "top.txt"), "tip");
     await utimes(join(src, "top.txt"), old, old);
     expect(await walk(join(root, "2"), join(root, "1"))).toEqual(["bash", "bash/old.txt", "top.txt"]);
+  });
+
+  it("lists again a file tar could not read whole for the base, though nothing about it changed", async () => {
+    await walk(join(root, "1"), null);
+    await writeUnread(join(root, "1"), new Set([`${src.slice(1)}/bash/b.txt`]));
+    expect(await walk(join(root, "2"), join(root, "1"))).toEqual(["bash/b.txt"]);
   });
 
   it("says a manifest of names only (an older agent's) cannot serve as a base, and a missing one is missing", async () => {
