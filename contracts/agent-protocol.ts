@@ -126,6 +126,7 @@ export const CATALOG_ENTRY_TYPES = [
 ] as const;
 
 const Compression = z.enum(["none", "gzip", "zstd"]);
+export const BACKUP_SET_TYPES = ["full", "incremental", "differential"] as const;
 const BlockSize = z
   .number()
   .int()
@@ -156,10 +157,15 @@ export const BackupOrderBody = z.object({
   job: z.object({ id: z.number().int().positive(), name }),
   set: z.object({
     uuid: z.string().uuid(),
-    backupType: z.enum(["full", "incremental"]),
-    /** For an incremental: files changed after this instant (the base set's start) go in. */
+    /**
+     * incremental: what changed since the job's last complete set; differential: since its last
+     * complete full. Either compares the walk with the base set's manifest on the agent, path by
+     * path (new path, or type/size/mtime/ctime/inode/link changed), and records deletions.
+     */
+    backupType: z.enum(BACKUP_SET_TYPES),
+    /** The base set's start: for the operator's words only, the agent decides by the manifest. */
     changedSince: z.string().datetime().nullable(),
-    /** For an incremental: the base set's paths, so deletions can be recorded. */
+    /** The set the comparison is with (its manifest on the agent); null for a full. */
     baseSetUuid: z.string().uuid().nullable(),
   }),
   source: z.object({
@@ -235,30 +241,43 @@ export const RestoreTape = z.object({
 });
 export type RestoreTape = z.output<typeof RestoreTape>;
 
+/**
+ * What to restore of one set: tar member paths (as catalogued) with their expected sha256, size
+ * and header offset in the uncompressed stream, sorted by offset. Empty = the whole set.
+ */
+const RestoreFiles = z
+  .array(
+    z.object({
+      path: z.string().min(1).max(4096),
+      type: z.enum(CATALOG_ENTRY_TYPES),
+      size: z.number().int().min(0),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .nullable(),
+      offset: z.number().int().min(0),
+      segment: z.number().int().min(0),
+    }),
+  )
+  .max(1_000_000);
+
 export const RestoreOrderBody = z.object({
   kind: z.literal("restore"),
   runId: z.number().int().positive(),
   set: SetToRead,
-  /**
-   * What to restore: tar member paths (as catalogued) with their expected sha256, size and
-   * header offset in the uncompressed stream, sorted by offset. Empty = the whole set.
-   */
-  files: z
-    .array(
-      z.object({
-        path: z.string().min(1).max(4096),
-        type: z.enum(CATALOG_ENTRY_TYPES),
-        size: z.number().int().min(0),
-        sha256: z
-          .string()
-          .regex(/^[0-9a-f]{64}$/)
-          .nullable(),
-        offset: z.number().int().min(0),
-        segment: z.number().int().min(0),
-      }),
-    )
-    .max(1_000_000),
+  files: RestoreFiles,
   tapes: z.array(RestoreTape).min(1).max(1000),
+  /**
+   * A point-in-time restore over a chain: the sets read after `set`, in order, each with the
+   * files whose version it holds (never empty: a set holding none is not read). Encrypted sets
+   * share `set`'s data key.
+   */
+  more: z
+    .array(
+      z.object({ set: SetToRead, files: RestoreFiles.min(1), tapes: z.array(RestoreTape).min(1).max(1000) }),
+    )
+    .max(1000)
+    .optional(),
   destination: z.string().min(1).max(4096),
   /** What to do when a file already exists at the destination. */
   overwrite: z.enum(["skip", "overwrite", "rename"]),
@@ -487,6 +506,11 @@ export const OrderResult = z.object({
     })
     .partial()
     .default({}),
+  /**
+   * Backups: an incremental or differential the agent wrote as a full (the base set's manifest is
+   * not on it); the hub records the set as a full then.
+   */
+  writtenAs: z.literal("full").optional(),
   /** Backups: per segment written, what the agent sent to the catalog (absent when nothing was). */
   catalog: z.array(SegmentCatalogTally).max(1000).optional(),
 });

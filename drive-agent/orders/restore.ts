@@ -1,4 +1,5 @@
-import { mkdir, realpath } from "node:fs/promises";
+import { lstat, mkdir, realpath, utimes } from "node:fs/promises";
+import { join } from "node:path";
 import type { OrderResult, RestoreFileResults, RestoreOrderBody } from "../../contracts/agent-protocol.ts";
 import { bytesInWords } from "../../contracts/units.ts";
 import { OrderSegmentSource } from "./restore/order-segment-source.ts";
@@ -28,18 +29,26 @@ async function runRestore(
   ctx: ExecutorContext & { dataKey: Uint8Array | null },
   tuning: RestoreTuning,
 ): Promise<OrderResult> {
-  const refused = missingKey(order, ctx.dataKey);
+  // A point-in-time restore reads each set of the chain in turn; each path comes from one set.
+  const parts = [{ set: order.set, files: order.files, tapes: order.tapes }, ...(order.more ?? [])];
+  const refused = parts.map((part) => missingKey(part, ctx.dataKey)).find((r) => r !== null);
   if (refused) return { state: "failed", error: refused };
-  const expectedBytes = order.files.reduce((sum, f) => sum + (f.type === "file" ? f.size : 0), 0);
+  // Files are what gets written: the directories listed are made, never counted as files.
+  const dirs = new Set(parts.flatMap((p) => p.files.filter((f) => f.type === "dir").map((f) => f.path)));
+  const listed = parts.reduce((sum, p) => sum + p.files.length, 0) - dirs.size;
+  const expectedBytes = parts
+    .flatMap((p) => p.files)
+    .reduce((sum, f) => sum + (f.type === "file" ? f.size : 0), 0);
   const progress = new ReadProgress(
     ctx,
-    () => order.files.length || null,
-    () => (order.files.length > 0 ? expectedBytes : null),
+    () => listed || null,
+    () => (listed > 0 ? expectedBytes : null),
   );
   const { stop, tick, stats, report } = progress;
   const started = performance.now();
   // Bytes written to the destination: whole files placed, and the one being written.
   let restoredBytes = 0;
+  let restoredFiles = 0;
   let batch: RestoreFileResults["files"] = [];
   const flushResults = async () => {
     if (batch.length === 0) return;
@@ -51,55 +60,70 @@ async function runRestore(
     await progress.start(tuning.progressIntervalMs);
     await mkdir(order.destination, { recursive: true });
     const destination = await realpath(order.destination);
-    const source = new OrderSegmentSource(order, ctx, tick, {
-      pollMs: tuning.tapePollMs,
-      signal: stop.signal,
-      report,
-      purpose: "restore",
-      fullToc: false,
-    });
     const failures: FileOutcome[] = [];
-    const summary = await restoreSet({
-      source,
-      shape: shapeOf(order, ctx.dataKey),
-      selection:
-        order.files.length === 0
-          ? "all"
-          : order.files.map((f) => ({
-              path: f.path,
-              offset: f.offset,
-              sha256: f.sha256,
-              size: f.size,
-              segment: f.segment,
-            })),
-      destination,
-      overwrite: order.overwrite,
-      owners: process.getuid?.() === 0,
-      signal: stop.signal,
-      onBytes: (_offset, openBytes) => {
-        stats.bytes = restoredBytes + openBytes;
-      },
-      onFile: async (file) => {
-        progress.file(file.path);
-        if (file.outcome === "failed") failures.push(file);
-        if (file.outcome === "restored" || file.outcome === "renamed") restoredBytes += file.bytes ?? 0;
-        stats.bytes = restoredBytes;
-        batch.push({
-          path: file.path,
-          outcome: file.outcome === "verified" ? "restored" : file.outcome,
-          writtenTo: file.writtenTo,
-          error: file.error?.slice(0, 2000) ?? null,
-        });
-        if (batch.length >= tuning.resultBatch) await flushResults();
-      },
-    });
+    const summary = { restored: 0, skipped: 0, failed: 0, errors: [] as string[] };
+    const dirTimes = new DirTimes(destination);
+    for (const [index, part] of parts.entries()) {
+      if (stop.signal.aborted) break;
+      const source = new OrderSegmentSource(part, ctx, tick, {
+        pollMs: tuning.tapePollMs,
+        signal: stop.signal,
+        report,
+        purpose: "restore",
+        fullToc: false,
+      });
+      const done = await restoreSet({
+        source,
+        shape: shapeOf(part, ctx.dataKey),
+        selection:
+          part.files.length === 0
+            ? "all"
+            : part.files.map((f) => ({
+                path: f.path,
+                offset: f.offset,
+                sha256: f.sha256,
+                size: f.size,
+                segment: f.segment,
+              })),
+        destination,
+        overwrite: order.overwrite,
+        owners: process.getuid?.() === 0,
+        signal: stop.signal,
+        onBytes: (_offset, openBytes) => {
+          stats.bytes = restoredBytes + openBytes;
+        },
+        onFile: async (file) => {
+          if (!dirs.has(file.path)) {
+            progress.file(file.path);
+            if (file.outcome !== "failed" && file.outcome !== "skipped") restoredFiles++;
+          }
+          if (file.outcome === "failed") failures.push(file);
+          if (file.outcome === "restored" || file.outcome === "renamed") restoredBytes += file.bytes ?? 0;
+          stats.bytes = restoredBytes;
+          batch.push({
+            path: file.path,
+            outcome: file.outcome === "verified" ? "restored" : file.outcome,
+            writtenTo: file.writtenTo,
+            error: file.error?.slice(0, 2000) ?? null,
+          });
+          if (batch.length >= tuning.resultBatch) await flushResults();
+        },
+      });
+      summary.restored += done.restored;
+      summary.skipped += done.skipped;
+      summary.failed += done.failed;
+      summary.errors.push(...done.errors);
+      // Later sets write into directories an earlier one restored: keep the times it gave them.
+      if (index < parts.length - 1) await dirTimes.remember(part.files);
+    }
+    await dirTimes.restore();
     await progress.settle();
     await report();
     await flushResults();
     const files = summary.restored + summary.skipped + summary.failed;
     // What reached the destination, not where the reader was in the set's stream.
     const result = {
-      summary: { files: summary.restored, sourceBytes: restoredBytes, warnings: summary.failed },
+      summary: { files: restoredFiles, sourceBytes: restoredBytes, warnings: summary.failed },
     };
     const counts = `${summary.restored} of ${files} files restored (${bytesInWords(restoredBytes)}) to ${destination}${
       summary.skipped > 0 ? `, ${summary.skipped} skipped as already there` : ""
@@ -143,3 +167,25 @@ async function runRestore(
 }
 
 export const executeRestore: RestoreExecutor = createRestoreExecutor();
+
+/** Directory times as one set's restore left them, put back after the later sets wrote into them. */
+class DirTimes {
+  private readonly times: { path: string; atime: Date; mtime: Date }[] = [];
+
+  constructor(private readonly destination: string) {}
+
+  async remember(files: readonly { path: string; type: string }[]): Promise<void> {
+    for (const f of files) {
+      if (f.type !== "dir") continue;
+      const path = join(this.destination, f.path);
+      const info = await lstat(path).catch(() => null);
+      if (info?.isDirectory()) this.times.push({ path, atime: info.atime, mtime: info.mtime });
+    }
+  }
+
+  async restore(): Promise<void> {
+    // Deepest first, so setting a child's times never changes its parent's again.
+    this.times.sort((a, b) => b.path.length - a.path.length);
+    for (const t of this.times) await utimes(t.path, t.atime, t.mtime).catch(() => undefined);
+  }
+}

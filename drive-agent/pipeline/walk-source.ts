@@ -1,16 +1,20 @@
 import { constants, type Dirent } from "node:fs";
-import { access, lstat, opendir, readdir } from "node:fs/promises";
+import { access, lstat, opendir, readdir, readlink } from "node:fs/promises";
 import { basename, relative, resolve } from "node:path";
 import { compileGlobs } from "./glob.ts";
+import type { PathState } from "./manifest.ts";
+
+/** Decides per path whether it goes into the set (an accurate incremental's base manifest). */
+export type Baseline = { changed(tarName: string, state: PathState): Promise<boolean> };
 
 export type WalkOptions = {
   paths: readonly string[];
   include: readonly string[];
   exclude: readonly string[];
-  /** Incremental: only entries whose content or metadata changed after this instant (ms). */
-  changedSinceMs: number | null;
-  /** Every entry that exists, changed or not: the set's manifest, the base for the next deletions. */
-  onPresent: (kind: string, tarName: string) => void;
+  /** Incremental or differential: only entries the base says changed; null: every entry (a full). */
+  baseline: Baseline | null;
+  /** Every entry that exists, changed or not: the set's manifest, the base of the next incremental. */
+  onPresent: (tarName: string, state: PathState) => void;
   /** An entry for tar to archive. Returns false when the consumer wants a pause (`drained`). */
   onListed: (tarName: string, info: { size: number; absolute: string; kind: Item["kind"] }) => boolean;
   drained: () => Promise<void>;
@@ -39,7 +43,14 @@ export class SourceRootError extends Error {
 
 export type RootProblem = { path: string; problem: string };
 
-type Item = { absolute: string; root: string; kind: "d" | "f" | "l" | "o"; size: number; changed: boolean };
+type Item = {
+  absolute: string;
+  root: string;
+  kind: "d" | "f" | "l" | "o";
+  size: number;
+  state: PathState;
+  changed: boolean;
+};
 
 const STAT_BATCH = 256;
 
@@ -52,7 +63,6 @@ const STAT_BATCH = 256;
 export async function walkSources(options: WalkOptions): Promise<WalkTotals> {
   const include = compileGlobs(options.include);
   const exclude = compileGlobs(options.exclude);
-  const since = options.changedSinceMs;
   let files = 0;
   let bytes = 0;
   let selected = 0;
@@ -67,7 +77,7 @@ export async function walkSources(options: WalkOptions): Promise<WalkTotals> {
       problems.push({ path: root, problem: rootErrorWords(error) });
       return null;
     });
-    if (info) stack.push(itemOf(root, root, info, since));
+    if (info) stack.push(itemOf(root, root, info));
   }
   if (problems.length > 0) throw new SourceRootError(problems);
 
@@ -85,14 +95,18 @@ export async function walkSources(options: WalkOptions): Promise<WalkTotals> {
     const rel = relative(item.root, item.absolute);
     const path = { absolute: item.absolute, relative: rel, name: basename(item.absolute) };
     if (rel !== "" && exclude?.(path)) continue;
-    options.onPresent(item.kind, tarName(item.absolute));
+    const name = tarName(item.absolute);
+    if (item.kind === "l") item.state.link = await readlink(item.absolute).catch(() => null);
+    options.onPresent(name, item.state);
+    // Items come in walk order, so the base's cursor only moves forward.
+    item.changed = options.baseline ? await options.baseline.changed(name, item.state) : true;
     // Forget pending directories that are not ancestors of this item.
     while (pendingDirs.length > 0 && !isInside(item.absolute, (pendingDirs.at(-1) as Item).absolute))
       pendingDirs.pop();
     if (item.kind === "d") {
       if (include) pendingDirs.push(item);
       else if (item.changed) await list(item);
-      const children = await readChildren(item, since, options);
+      const children = await readChildren(item, options);
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Item);
       continue;
     }
@@ -147,7 +161,7 @@ export async function sourceHasFiles(
   let found = false;
   await walkSources({
     ...options,
-    changedSinceMs: null,
+    baseline: null,
     onPresent: () => undefined,
     onListed: (_name, info) => {
       if (info.kind !== "d") {
@@ -169,7 +183,7 @@ function rootErrorWords(error: NodeJS.ErrnoException): string {
   return `cannot be read: ${error.code ?? error.message}`;
 }
 
-async function readChildren(dir: Item, since: number | null, options: WalkOptions): Promise<Item[]> {
+async function readChildren(dir: Item, options: WalkOptions): Promise<Item[]> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir.absolute, { withFileTypes: true });
@@ -185,22 +199,24 @@ async function readChildren(dir: Item, since: number | null, options: WalkOption
     batch.forEach((entry, j) => {
       const info = stats[j];
       // Vanished between readdir and lstat: nothing to back up, and no warning needed.
-      if (info) out.push(itemOf(`${dir.absolute}/${entry.name}`, dir.root, info, since));
+      if (info) out.push(itemOf(`${dir.absolute}/${entry.name}`, dir.root, info));
     });
   }
   return out;
 }
 
-function itemOf(
-  absolute: string,
-  root: string,
-  info: Awaited<ReturnType<typeof lstat>>,
-  since: number | null,
-): Item {
+function itemOf(absolute: string, root: string, info: Awaited<ReturnType<typeof lstat>>): Item {
   const kind = info.isDirectory() ? "d" : info.isFile() ? "f" : info.isSymbolicLink() ? "l" : "o";
-  // ctime too: a file moved into the tree keeps its old mtime but gets a new ctime.
-  const changed = since === null || Number(info.mtimeMs) > since || Number(info.ctimeMs) > since;
-  return { absolute, root, kind, size: kind === "f" ? Number(info.size) : 0, changed };
+  const size = kind === "f" ? Number(info.size) : 0;
+  const state: PathState = {
+    kind,
+    size,
+    mtimeMs: Number(info.mtimeMs),
+    ctimeMs: Number(info.ctimeMs),
+    ino: Number(info.ino),
+    link: null,
+  };
+  return { absolute, root, kind, size, state, changed: true };
 }
 
 function isInside(path: string, dir: string): boolean {

@@ -129,6 +129,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /api-keys": "admin",
   "POST /api-keys": "admin",
   "POST /api-keys/:id/revoke": "admin",
+  "GET /restore/as-of": "read-only",
   "GET /restore/sets/:id": "read-only",
   "POST /restore/sets/:id/plan": "read-only",
   "POST /restore/sets/:id/start": "operator",

@@ -258,8 +258,13 @@ function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): S
             options={[
               { value: "full", label: "full" },
               { value: "incremental", label: "incremental" },
+              { value: "differential", label: "differential" },
             ]}
           />
+          <small class="muted">
+            full: {backupTypeWords("full")} incremental: {backupTypeWords("incremental")} differential:{" "}
+            {backupTypeWords("differential")}
+          </small>
           <Select
             label="Compression"
             name="compression"
@@ -321,6 +326,23 @@ export interface JobModel extends JobChoices {
   }[];
 }
 
+/** What a run of each backup type will do, in the operator's words (job page and form). */
+export function backupTypeWords(backupType: string): string {
+  if (backupType === "incremental")
+    return (
+      "The first run is a full. After that each run backs up what is new, changed, renamed or moved in since the job's last complete set, " +
+      "found by comparing every path with that set's file list (type, size, times, inode, link target), so old file times never hide a file; deletions are recorded. " +
+      "A restore as of a run reads the full and every set after it up to that run."
+    );
+  if (backupType === "differential")
+    return (
+      "The first run is a full. After that each run backs up everything new, changed, renamed or moved in since the job's last complete full " +
+      "(compared path by path with the full's file list), and records what was deleted since; " +
+      "each run grows until the next full, and a restore as of a run reads the full and that one set."
+    );
+  return "Every run backs up the whole source.";
+}
+
 /** One job: its settings, "run now", and its run history. */
 export function JobPage(model: JobModel): SafeHtml {
   const { job } = model;
@@ -334,6 +356,7 @@ export function JobPage(model: JobModel): SafeHtml {
             : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}${job.allowEmpty ? ", empty source allowed" : ""} · ${job.retries === 0 ? "no automatic retry" : `scheduled runs retried up to ${job.retries}× after ${job.retryDelayMinutes} min`}`}{" "}
           · {job.schedule ? `schedule ${job.schedule}, next ${formatTime(job.nextRunAt)}` : "manual"}
         </p>
+        {job.kind === "verify" ? null : <p>{backupTypeWords(job.backupType)}</p>}
         {model.canOperate ? (
           <form class="inline" hx-post={`/jobs/${job.id}/run`} hx-target="#job-run-result">
             <button type="submit">Run now</button>

@@ -26,6 +26,7 @@ export function RestoreStart(model: {
   canOperate: boolean;
   query: string;
   hits: { setId: number; path: string; size: number }[];
+  jobs: { id: number; name: string }[];
 }): SafeHtml {
   return (
     <Layout {...model.layout} title="Restore" current="/restore">
@@ -62,7 +63,29 @@ export function RestoreStart(model: {
         ) : null}
       </section>
       <section class="card">
-        <h2>Or pick a backup set</h2>
+        <h2>Or a job's files as they were at a moment</h2>
+        <form class="filters" method="get" action="/restore/as-of">
+          <label>
+            Job
+            <select name="jobId" required>
+              {model.jobs.map((j) => (
+                <option value={String(j.id)}>{j.name}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            As of
+            <input type="datetime-local" name="at" required />
+          </label>
+          <button type="submit">Browse</button>
+        </form>
+        <p class="muted">
+          The tree as the job's last complete backup before that moment saw it: its full and every incremental
+          or differential up to it, merged.
+        </p>
+      </section>
+      <section class="card">
+        <h2>Or pick a backup set (the tree as of that set)</h2>
         <table>
           <TableHead columns={["Set", "Job", "Started", "Type", "State", "Files", "Size", "Verified"]} />
           <tbody>
@@ -122,6 +145,15 @@ export interface TreeEntry {
   type: string;
   size: number;
   mtime: number;
+  /** The set holding this version. */
+  setId: number;
+}
+
+type ChainSet = { id: number; backupType: string; startedAt: Date };
+
+/** "full #3 (…) + incremental #5 (…)": the sets a tree is merged from, oldest first. */
+function chainWords(chain: readonly ChainSet[]): string {
+  return chain.map((s) => `${s.backupType} #${s.id} (${formatTime(s.startedAt)})`).join(" + ");
 }
 
 /** Step 2: browse the set directory by directory and tick what to restore; the plan appears below. */
@@ -129,6 +161,8 @@ export function RestoreBrowse(model: {
   layout: Layoutless;
   setId: number;
   dir: string;
+  chain: readonly ChainSet[];
+  warnings: readonly string[];
   entries: TreeEntry[];
   nextAfter: string | null;
   canOperate: boolean;
@@ -137,7 +171,17 @@ export function RestoreBrowse(model: {
   const pathOf = (name: string) => (model.dir ? `${model.dir}/${name}` : name);
   return (
     <Layout {...model.layout} title={`Set ${model.setId}`} current="/restore">
-      <h1>Restore from set {model.setId}</h1>
+      <h1>Restore the tree as of set {model.setId}</h1>
+      <p>
+        {model.chain.length > 1
+          ? `The tree as it was after set ${model.setId} ran, merged from ${chainWords(model.chain)}: later versions win, deleted files are gone.`
+          : `Set ${model.setId} is a full backup: the tree as it was when it ran.`}
+      </p>
+      {model.warnings.map((w) => (
+        <div class="alert warn" role="status">
+          {w}
+        </div>
+      ))}
       <nav class="crumbs" aria-label="Directory">
         <a href={`/restore/sets/${model.setId}`}>(root)</a>
         {parts.map((part, i) => (
@@ -153,7 +197,7 @@ export function RestoreBrowse(model: {
       </nav>
       <form class="card" hx-post={`/restore/sets/${model.setId}/plan`} hx-target="#plan" hx-swap="innerHTML">
         <table>
-          <TableHead columns={["", "Name", "Type", "Size"]} />
+          <TableHead columns={["", "Name", "Type", "Size", "From set"]} />
           <tbody>
             {model.entries.map((e) => (
               <tr>
@@ -176,6 +220,7 @@ export function RestoreBrowse(model: {
                 </td>
                 <td>{e.type}</td>
                 <td>{e.type === "dir" ? "" : formatBytes(e.size)}</td>
+                <td>#{e.setId}</td>
               </tr>
             ))}
           </tbody>
@@ -199,7 +244,9 @@ export interface PlanModel {
   paths: string[];
   files: number;
   bytes: number;
-  tapes: { barcode: string; location: string; instruction: string }[];
+  /** The sets read, in order, and the files each gives. */
+  sets: { id: number; backupType: string; startedAt: Date; files: number; bytes: number }[];
+  tapes: { setId: number; barcode: string; location: string; instruction: string }[];
   warnings: string[];
   encrypted: boolean;
   canOperate: boolean;
@@ -213,11 +260,22 @@ export function RestorePlan(model: PlanModel): SafeHtml {
       <p>
         {model.files} files, {formatBytes(model.bytes)}
         {model.encrypted ? ", encrypted (the hub holds the key)" : ""}
+        {model.sets.length > 1 ? `, read from ${model.sets.length} sets in turn` : ""}
       </p>
+      {model.sets.length > 1 ? (
+        <ol class="sets">
+          {model.sets.map((s) => (
+            <li>
+              {s.backupType} #{s.id} ({formatTime(s.startedAt)}): {s.files} files, {formatBytes(s.bytes)}
+            </li>
+          ))}
+        </ol>
+      ) : null}
       <ol class="tapes">
         {model.tapes.map((t) => (
           <li>
-            <strong>{t.barcode}</strong> — {t.instruction}
+            <strong>{t.barcode}</strong>
+            {model.sets.length > 1 ? ` (set #${t.setId})` : ""} — {t.instruction}
           </li>
         ))}
       </ol>

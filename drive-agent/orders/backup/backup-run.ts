@@ -1,4 +1,4 @@
-import { access, mkdir, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   BackupOrderBody,
@@ -9,7 +9,7 @@ import type {
 import { TOC_MAGIC, TOC_VERSION } from "../../../contracts/toc.ts";
 import { isDriveError } from "../../errors.ts";
 import { EntrySpool } from "../../pipeline/entry-spool.ts";
-import { findDeletions, ManifestWriter } from "../../pipeline/manifest.ts";
+import { findDeletions, ManifestWriter, manifestUsable, writeUnread } from "../../pipeline/manifest.ts";
 import { SetCatalog } from "../../pipeline/set-catalog.ts";
 import { SetEncoder } from "../../pipeline/set-encoder.ts";
 import type { TarHeader } from "../../pipeline/tar-framer.ts";
@@ -56,7 +56,8 @@ export async function runBackup(
   await mkdir(manifests, { recursive: true });
 
   const started = performance.now();
-  const figures = new SourceFigures(order);
+  const base = await baseManifestOf(order, manifests);
+  const figures = new SourceFigures(order, base.path);
   let tape: Tape | null = null;
   const control = new RunControl(
     ctx.reporter,
@@ -165,18 +166,23 @@ export async function runBackup(
     const check = await checkTape(ctx.drive, order.tape);
     if (!check.ok) return { state: "failed", error: check.error, retryable: false };
     if (check.warning) control.addLog("warn", check.warning, null);
+    if (base.promoted) control.addLog("warn", base.promoted, null);
     await openSegment(order.tape, check.filesOnTape);
     figures.startPrewalk();
     await control.tick();
     control.start();
 
-    const manifest = await ManifestWriter.create(join(manifests, `${order.set.uuid}.manifest`));
+    const manifestPath = join(manifests, `${order.set.uuid}.manifest`);
+    const manifest = await ManifestWriter.create(manifestPath);
+    const unread = new Set<string>();
     stream = await streamSet({
       order,
       key: ctx.dataKey,
       control,
       tuning,
       manifest,
+      baseManifest: base.path,
+      onUnread: (name) => unread.add(name),
       onMember: (member) => {
         spool.add(member);
         figures.member(member);
@@ -217,6 +223,7 @@ export async function runBackup(
       },
     });
     await manifest.close();
+    await writeUnread(manifestPath, unread);
     spool.flush();
     await catalog.commit(stream.streamBytes);
     // The source emptied between the check and the walk: still nothing backed up.
@@ -224,9 +231,7 @@ export async function runBackup(
       throw new Error(emptySourceWords(order).replace("nothing was written", "the set holds nothing"));
     figures.counted();
 
-    if (control.stopReason === null && order.set.backupType === "incremental" && order.set.baseSetUuid) {
-      await recordDeletions(order, manifests, catalog, control);
-    }
+    if (control.stopReason === null && base.path) await recordDeletions(order, base.path, manifests, catalog);
     await closeSegment(control.stopReason === null, false);
     await catalog.flush();
     await control.stop();
@@ -238,7 +243,8 @@ export async function runBackup(
       catalogChunks: catalog.chunksSent,
     };
     const tallies = catalog.tallies();
-    if (control.stopReason) return { state: control.stopReason, summary, catalog: tallies };
+    const writtenAs = base.promoted ? { writtenAs: "full" as const } : {};
+    if (control.stopReason) return { state: control.stopReason, summary, catalog: tallies, ...writtenAs };
     control.addLog(
       "info",
       backupSummaryLine({ ...summary, tapes: [...used], ms: performance.now() - started }),
@@ -249,6 +255,7 @@ export async function runBackup(
       state: control.warnings > 0 ? "completed-with-warnings" : "completed",
       summary,
       catalog: tallies,
+      ...writtenAs,
     };
   } catch (error) {
     const stopped = error instanceof StopRequested ? error.reason : null;
@@ -294,25 +301,41 @@ function drivesInProcess(drive: object): boolean {
   return (drive as { inProcess?: unknown }).inProcess === true;
 }
 
-async function recordDeletions(
+/**
+ * The manifest an incremental or differential compares its walk with: the base set's, when this
+ * agent has one with each path's state. Without it the set is written as a full, and says why:
+ * a narrower set (times only) would miss renamed and moved-in files.
+ */
+async function baseManifestOf(
   order: BackupOrderBody,
   manifests: string,
+): Promise<{ path: string | null; promoted: string | null }> {
+  const baseUuid = order.set.baseSetUuid;
+  if (order.set.backupType === "full") return { path: null, promoted: null };
+  if (!baseUuid)
+    return {
+      path: null,
+      promoted: `this ${order.set.backupType} is written as a full backup: the order names no base set to compare with`,
+    };
+  const path = join(manifests, `${baseUuid}.manifest`);
+  const usable = await manifestUsable(path);
+  if (usable === "usable") return { path, promoted: null };
+  const why =
+    usable === "missing"
+      ? "its file list is not on this agent (another agent wrote it, or the agent's state directory was reset)"
+      : "its file list was written by an older agent and lacks each file's size, times and inode";
+  return {
+    path: null,
+    promoted: `this ${order.set.backupType} is written as a full backup: it cannot be compared with base set ${baseUuid}, because ${why}`,
+  };
+}
+
+async function recordDeletions(
+  order: BackupOrderBody,
+  base: string,
+  manifests: string,
   catalog: SetCatalog,
-  control: RunControl,
 ): Promise<void> {
-  const base = join(manifests, `${order.set.baseSetUuid}.manifest`);
-  const present = await access(base).then(
-    () => true,
-    () => false,
-  );
-  if (!present) {
-    control.addLog(
-      "warn",
-      `deletions since base set ${order.set.baseSetUuid} are not recorded: its file list is not on this agent`,
-      null,
-    );
-    return;
-  }
   const segment = catalog.segments.length - 1;
   const kinds: Record<string, CatalogEntry[1]> = { d: "dir", f: "file", l: "symlink", o: "other" };
   await findDeletions(base, join(manifests, `${order.set.uuid}.manifest`), (name, kind) => {

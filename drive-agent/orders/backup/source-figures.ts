@@ -1,4 +1,5 @@
 import type { BackupOrderBody } from "../../../contracts/agent-protocol.ts";
+import { ManifestBaseline } from "../../pipeline/manifest.ts";
 import type { TarHeader } from "../../pipeline/tar-framer.ts";
 import type { TarMember } from "../../pipeline/tar-parser.ts";
 import { type WalkTotals, walkSources } from "../../pipeline/walk-source.ts";
@@ -23,13 +24,17 @@ export class SourceFigures {
   private readonly prewalkAbort = new AbortController();
   private prewalk: Promise<void> = Promise.resolve();
 
-  constructor(private readonly order: BackupOrderBody) {
+  constructor(
+    private readonly order: BackupOrderBody,
+    /** The base set's manifest for an incremental or differential; null for a full. */
+    private readonly baseManifest: string | null = null,
+  ) {
     this.totals = order.expected;
   }
 
   /** Starts the pre-walk; its totals replace the last run's, unless the walk finished first. */
   startPrewalk(): void {
-    this.prewalk = estimateTotals(this.order, this.prewalkAbort.signal).then((t) => {
+    this.prewalk = estimateTotals(this.order, this.baseManifest, this.prewalkAbort.signal).then((t) => {
       if (t && !this.walked) this.totals = t;
     });
   }
@@ -84,17 +89,24 @@ export class SourceFigures {
 }
 
 /** A stat-only walk of what the order will back up: the totals long before tar has read it all. */
-async function estimateTotals(order: BackupOrderBody, signal: AbortSignal): Promise<Totals | null> {
+async function estimateTotals(
+  order: BackupOrderBody,
+  baseManifest: string | null,
+  signal: AbortSignal,
+): Promise<Totals | null> {
+  const baseline = baseManifest ? new ManifestBaseline(baseManifest) : null;
   const t = await walkSources({
     paths: order.source.paths,
     include: order.source.include,
     exclude: order.source.exclude,
-    changedSinceMs: order.set.changedSince ? Date.parse(order.set.changedSince) : null,
+    baseline,
     onPresent: () => undefined,
     onListed: () => true,
     drained: async () => undefined,
     onWarning: () => undefined,
     signal,
-  }).catch(() => null);
+  })
+    .catch(() => null)
+    .finally(() => baseline?.close());
   return t && !signal.aborted ? { files: t.files, bytes: t.bytes } : null;
 }

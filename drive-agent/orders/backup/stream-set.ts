@@ -4,7 +4,7 @@ import type { WriteOutcome } from "../../drives/drive.ts";
 import { spawnStreaming } from "../../exec.ts";
 import { ByteQueue } from "../../pipeline/byte-queue.ts";
 import { writeSetStream } from "../../pipeline/drive-writer.ts";
-import type { ManifestWriter } from "../../pipeline/manifest.ts";
+import { ManifestBaseline, type ManifestWriter } from "../../pipeline/manifest.ts";
 import type { SetEncoder } from "../../pipeline/set-encoder.ts";
 import { type TarMember, TarParser } from "../../pipeline/tar-parser.ts";
 import { mbufferArgv, parseTarDiagnostic, tarCreateArgv } from "../../pipeline/tar-process.ts";
@@ -20,6 +20,10 @@ type Input = {
   control: RunControl;
   tuning: BackupTuning;
   manifest: ManifestWriter;
+  /** The base set's manifest, which decides per path what goes in; null for a full. */
+  baseManifest: string | null;
+  /** A path tar warned about (unreadable, changed while read): the set may not hold it whole. */
+  onUnread: (tarName: string) => void;
   onMember: (member: TarMember) => void;
   onBytes: (plainOffset: number) => void;
   onParser: (parser: TarParser) => void;
@@ -87,11 +91,13 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
     for (const line of lines) {
       const d = parseTarDiagnostic(line);
       if (d) control.addLog(d.level, d.message, d.path);
+      if (d?.path) input.onUnread(d.path.slice(1));
     }
   });
 
   // The walk feeds tar's member list.
   const walked = (async () => {
+    const baseline = input.baseManifest ? new ManifestBaseline(input.baseManifest) : null;
     let batch: string[] = [];
     let batchBytes = 0;
     const flush = () => {
@@ -104,8 +110,8 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
       paths: order.source.paths,
       include: order.source.include,
       exclude: order.source.exclude,
-      changedSinceMs: order.set.changedSince ? Date.parse(order.set.changedSince) : null,
-      onPresent: (kind, name) => input.manifest.add(kind, name),
+      baseline,
+      onPresent: (name, state) => input.manifest.add(name, state),
       onListed: (name, info) => {
         input.tuning.onSourceListed?.(info.absolute);
         batch.push(`${name}\0`);
@@ -115,7 +121,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
       drained: () => drain(tarIn, abort.signal),
       onWarning: (message, path) => control.addLog("warn", message, path),
       signal: abort.signal,
-    });
+    }).finally(() => baseline?.close());
     if (batch.length > 0) flush();
     tarIn.end();
     input.onTotals(totals);

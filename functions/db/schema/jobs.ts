@@ -24,7 +24,7 @@ export const sources = sqliteTable(
   (t) => [uniqueIndex("sources_name_uq").on(t.name)],
 );
 
-export const BACKUP_TYPES = ["full", "incremental"] as const;
+export const BACKUP_TYPES = ["full", "incremental", "differential"] as const;
 export const COMPRESSIONS = ["none", "gzip", "zstd"] as const;
 export const ENCRYPTIONS = ["none", "aes-256-gcm"] as const;
 export const JOB_KINDS = ["backup", "verify"] as const;

@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, timestamp } from "./columns.ts";
-import { jobRuns, jobs } from "./jobs.ts";
+import { BACKUP_TYPES, jobRuns, jobs } from "./jobs.ts";
 import { pools, tapes } from "./media.ts";
 
 export const SET_STATES = ["writing", "complete", "incomplete", "failed"] as const;
@@ -14,8 +14,8 @@ export const backupSets = sqliteTable(
     jobId: integer("job_id").references(() => jobs.id, { onDelete: "set null" }),
     runId: integer("run_id").references(() => jobRuns.id, { onDelete: "set null" }),
     poolId: integer("pool_id").references(() => pools.id, { onDelete: "set null" }),
-    backupType: text("backup_type", { enum: ["full", "incremental"] }).notNull(),
-    /** The set an incremental is based on. */
+    backupType: text("backup_type", { enum: BACKUP_TYPES }).notNull(),
+    /** The set an incremental (the previous set) or a differential (the last full) is based on. */
     baseSetId: integer("base_set_id"),
     state: text("state", { enum: SET_STATES }).notNull().default("writing"),
     compression: text("compression").notNull(),

@@ -1,9 +1,11 @@
 import { desc, eq } from "drizzle-orm";
+import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { RestoreBrowse, RestorePlan, RestoreStart } from "../../../views/pages/restore.tsx";
 import { backupSets, jobs } from "../../db/schema/index.ts";
-import { browseQuery, browseSet, searchCatalog } from "../../services/catalog/find.ts";
+import { browseQuery, browseTree, searchCatalog } from "../../services/catalog/find.ts";
 import { planRestore } from "../../services/catalog/restore-plan.ts";
+import { setAsOf } from "../../services/catalog/set-chain.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
 import { rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
@@ -11,6 +13,8 @@ import { idParams } from "../api/router.ts";
 import { can, parseForm } from "./form.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
+
+const asOfQuery = z.object({ jobId: z.coerce.number().int().positive(), at: z.coerce.date() });
 
 /** Form posts with repeated `paths` fields: all of them, as an array. */
 async function formWithPaths(c: Parameters<typeof serviceCtx>[0]) {
@@ -33,12 +37,18 @@ export function registerRestorePages(pages: PageRouter): void {
         .orderBy(desc(backupSets.id))
         .limit(50);
       const hits = query ? (await searchCatalog(ctx, { q: query, limit: 50 })).items : [];
+      const jobList = await ctx.db
+        .select({ id: jobs.id, name: jobs.name })
+        .from(jobs)
+        .where(eq(jobs.kind, "backup"))
+        .orderBy(jobs.name);
       return c.html(
         renderDocument(
           RestoreStart({
             layout: await layoutFor(c),
             query,
             canOperate: can(c, "operate"),
+            jobs: jobList,
             sets: sets.map((s) => ({ ...s.set, jobName: s.jobName })),
             hits: hits.map((e) => ({
               setId: e.setId,
@@ -53,6 +63,19 @@ export function registerRestorePages(pages: PageRouter): void {
   pages.route(
     {
       method: "GET",
+      path: "/restore/as-of",
+      permission: "read",
+      summary: "Restore wizard: the tree of a job as of a moment",
+    },
+    async (c) => {
+      const input = parseForm(asOfQuery, c.req.query());
+      const set = await setAsOf(serviceCtx(c), input.jobId, input.at);
+      return c.redirect(`/restore/sets/${set.id}`, 303);
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
       path: "/restore/sets/:id",
       params: idParams,
       permission: "read",
@@ -61,13 +84,15 @@ export function registerRestorePages(pages: PageRouter): void {
     async (c, { params }) => {
       const setId = params.id;
       const query = parseForm(browseQuery, c.req.query());
-      const tree = await browseSet(serviceCtx(c), setId, query);
+      const tree = await browseTree(serviceCtx(c), setId, query);
       return c.html(
         renderDocument(
           RestoreBrowse({
             layout: await layoutFor(c),
             setId,
             dir: tree.dir,
+            chain: tree.chain,
+            warnings: tree.warnings,
             entries: tree.items,
             nextAfter: tree.nextAfter,
             canOperate: can(c, "operate"),
@@ -95,6 +120,7 @@ export function registerRestorePages(pages: PageRouter): void {
           paths,
           files: plan.files,
           bytes: plan.bytes,
+          sets: plan.sets,
           tapes: plan.tapes,
           warnings: plan.warnings,
           encrypted: plan.set.encrypted,

@@ -14,10 +14,15 @@ import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { getOrThrow } from "../shared.ts";
 import { catalogPath, splitPath } from "./paths.ts";
+import { chainOf, setAsOf } from "./set-chain.ts";
 
 export const restorePlanInput = z.object({
-  /** The set to restore from; without it, the newest complete set at or before asOf holding each path. */
+  /**
+   * The tree as it was after this set ran (its full and the sets between are merged); without it,
+   * the job's newest complete set at or before asOf, or the newest one holding the first path.
+   */
   setId: z.number().int().positive().optional(),
+  jobId: z.number().int().positive().optional(),
   /** Files or directories ("" or [] = the whole set). */
   paths: z.array(catalogPath).max(10_000).default([]),
   asOf: z.coerce.date().optional(),
@@ -56,6 +61,10 @@ export async function selectedEntries(ctx: ServiceCtx, setId: number, paths: str
   return [...out.values()].sort((a, b) => a.offset - b.offset);
 }
 
+/**
+ * The set the restored tree is as of: the one named; else the job's newest complete set at or
+ * before asOf; else the newest complete set at or before asOf that holds a version of the first path.
+ */
 async function chooseSet(ctx: ServiceCtx, input: z.output<typeof restorePlanInput>) {
   if (input.setId)
     return getOrThrow(
@@ -63,9 +72,13 @@ async function chooseSet(ctx: ServiceCtx, input: z.output<typeof restorePlanInpu
       "Backup set",
       input.setId,
     );
+  if (input.jobId) return setAsOf(ctx, input.jobId, input.asOf ?? ctx.now());
   const first = input.paths[0];
   if (!first)
-    throw new AppError("validation_failed", "Give setId, or paths to find the newest set holding them");
+    throw new AppError(
+      "validation_failed",
+      "Give setId, jobId (with asOf), or paths to find the newest set holding them",
+    );
   const { dir, name } = splitPath(first);
   const [hit] = await ctx.db
     .select({ set: backupSets })
@@ -75,6 +88,7 @@ async function chooseSet(ctx: ServiceCtx, input: z.output<typeof restorePlanInpu
       and(
         eq(catalogEntries.name, name),
         eq(catalogEntries.dir, dir),
+        eq(catalogEntries.deleted, false),
         eq(backupSets.state, "complete"),
         input.asOf ? lte(backupSets.startedAt, input.asOf) : undefined,
       ),
@@ -89,15 +103,106 @@ async function chooseSet(ctx: ServiceCtx, input: z.output<typeof restorePlanInpu
   return hit.set;
 }
 
+type SetRow = typeof backupSets.$inferSelect;
+type PlannedTape = {
+  setId: number;
+  sequence: number;
+  barcode: string;
+  pool: string | null;
+  fileNumber: number;
+  streamOffset: number;
+  location: string;
+  instruction: string;
+};
+/** One set of a restore, in read order, with the entries whose version it holds. */
+export type RestorePart = { set: SetRow; entries: EntryRow[]; tapes: PlannedTape[] };
+
+const pathOf = (e: EntryRow) => (e.dir ? `${e.dir}/${e.name}` : e.name);
+
 /**
- * What a restore needs: the set, the entries, the tapes in the order they will be read, where
- * each tape is now, and what the operator must do before it can start.
+ * The tree as it was after the chosen set ran: its full and every set built on it up to it,
+ * oldest first; a later version of a path wins, a deletion marker removes it. Each entry is read
+ * from the set holding its version, so a set that holds none is not read at all.
  */
-export async function planRestore(ctx: ServiceCtx, raw: z.output<typeof restorePlanInput>) {
+export async function planRestoreParts(
+  ctx: ServiceCtx,
+  raw: z.output<typeof restorePlanInput>,
+  /** "set": the set's own entries as its TOC holds them (deletion markers too), for a verify. */
+  scope: "tree" | "set" = "tree",
+) {
   const set = await chooseSet(ctx, raw);
   if (set.state === "writing") throw new AppError("conflict", `Set ${set.id} is still being written`);
-  const entries = await selectedEntries(ctx, set.id, raw.paths);
-  if (entries.length === 0) throw new AppError("not_found", `Nothing in set ${set.id} matches the selection`);
+  const chain = scope === "tree" ? await chainOf(ctx, set) : { sets: [set], broken: null };
+  const tree = new Map<string, { index: number; entry: EntryRow }>();
+  for (const [index, member] of chain.sets.entries())
+    for (const entry of await selectedEntries(ctx, member.id, raw.paths)) {
+      if (scope === "set") tree.set(String(entry.id), { index, entry });
+      else if (entry.deleted) tree.delete(pathOf(entry));
+      else tree.set(pathOf(entry), { index, entry });
+    }
+  if (tree.size === 0)
+    throw new AppError("not_found", `Nothing in the tree as of set ${set.id} matches the selection`);
+  const warnings = chain.broken ? [chain.broken] : [];
+  const parts: RestorePart[] = [];
+  for (const [index, member] of chain.sets.entries()) {
+    const entries = [...tree.values()]
+      .filter((v) => v.index === index)
+      .map((v) => v.entry)
+      .sort((a, b) => a.offset - b.offset);
+    if (entries.length === 0) continue;
+    if (member.state !== "complete")
+      warnings.push(
+        `Set ${member.id} is ${member.state}: files written before it stopped can be restored, nothing after`,
+      );
+    const found = await tapesOf(ctx, member, entries);
+    warnings.push(...found.warnings);
+    parts.push({ set: member, entries, tapes: found.tapes });
+  }
+  const all = parts.flatMap((p) => p.entries);
+  const encrypted = parts.find((p) => p.set.encryption !== "none")?.set;
+  const plan = {
+    set: {
+      id: set.id,
+      uuid: set.uuid,
+      state: set.state,
+      startedAt: set.startedAt,
+      encrypted: encrypted !== undefined,
+      keyFingerprint: encrypted?.encryptionKeyFingerprint ?? null,
+    },
+    /** The sets read, in order, and what each gives to the tree. */
+    sets: parts.map((p) => ({
+      id: p.set.id,
+      uuid: p.set.uuid,
+      backupType: p.set.backupType,
+      state: p.set.state,
+      startedAt: p.set.startedAt,
+      files: p.entries.filter((e) => e.type !== "dir").length,
+      bytes: p.entries.reduce((sum, e) => sum + e.size, 0),
+    })),
+    /** Files (not directories) that will be written; deletion markers never are. */
+    files: all.filter((e) => e.type !== "dir").length,
+    entries: all.length,
+    bytes: all.reduce((sum, e) => sum + e.size, 0),
+    /** Every tape of every set, in the order they will be read. */
+    tapes: parts.flatMap((p) => p.tapes),
+    warnings,
+  };
+  return { plan, parts };
+}
+
+/**
+ * What a restore needs: the sets, the entries, the tapes in the order they will be read, where
+ * each tape is now, and what the operator must do before it can start.
+ */
+export async function planRestore(
+  ctx: ServiceCtx,
+  raw: z.output<typeof restorePlanInput>,
+  scope: "tree" | "set" = "tree",
+) {
+  return (await planRestoreParts(ctx, raw, scope)).plan;
+}
+
+async function tapesOf(ctx: ServiceCtx, set: SetRow, entries: EntryRow[]) {
   const needed = new Set<number>();
   for (const e of entries) for (let s = e.segment; s <= e.endSegment; s++) needed.add(s);
   const segments = await ctx.db
@@ -108,9 +213,10 @@ export async function planRestore(ctx: ServiceCtx, raw: z.output<typeof restoreP
     .where(and(eq(backupSetSegments.setId, set.id), inArray(backupSetSegments.sequence, [...needed])))
     .orderBy(asc(backupSetSegments.sequence));
   const missing = [...needed].filter((s) => !segments.some((row) => row.segment.sequence === s));
-  const tapesInOrder = [];
+  const out: PlannedTape[] = [];
   for (const row of segments)
-    tapesInOrder.push({
+    out.push({
+      setId: set.id,
       sequence: row.segment.sequence,
       barcode: row.tape.barcode,
       pool: row.pool,
@@ -119,30 +225,18 @@ export async function planRestore(ctx: ServiceCtx, raw: z.output<typeof restoreP
       ...(await whereIs(ctx, row.tape, row.pool)),
     });
   return {
-    set: {
-      id: set.id,
-      uuid: set.uuid,
-      state: set.state,
-      startedAt: set.startedAt,
-      encrypted: set.encryption !== "none",
-      keyFingerprint: set.encryptionKeyFingerprint,
-    },
-    files: entries.filter((e) => e.type !== "dir").length,
-    entries: entries.length,
-    bytes: entries.reduce((sum, e) => sum + e.size, 0),
-    tapes: tapesInOrder,
-    warnings: [
-      ...(set.state !== "complete"
-        ? [`Set ${set.id} is ${set.state}: files written before it stopped can be restored, nothing after`]
-        : []),
-      ...missing.map(
-        (s) => `Segment ${s} of set ${set.id} is on no tape the catalog knows; scan the set's tapes first`,
-      ),
-    ],
+    tapes: out,
+    warnings: missing.map(
+      (s) => `Segment ${s} of set ${set.id} is on no tape the catalog knows; scan the set's tapes first`,
+    ),
   };
 }
 
-async function whereIs(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, pool: string | null) {
+async function whereIs(
+  ctx: ServiceCtx,
+  tape: typeof tapes.$inferSelect,
+  pool: string | null,
+): Promise<{ location: string; instruction: string }> {
   const fromPool = pool ? ` from pool ${pool}` : "";
   if (tape.driveId) {
     const [d] = await ctx.db

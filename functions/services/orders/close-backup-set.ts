@@ -1,6 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { OrderResult } from "../../../contracts/agent-protocol.ts";
-import { backupSetSegments, backupSets, catalogEntries, jobLogs, tapes } from "../../db/schema/index.ts";
+import {
+  backupSetSegments,
+  backupSets,
+  catalogEntries,
+  jobLogs,
+  jobRuns,
+  tapes,
+} from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { compareCatalog, tallyHeldCatalog } from "./reconcile-catalog.ts";
 
@@ -63,8 +70,12 @@ export async function closeBackupSet(
       sourceBytes: result.summary.sourceBytes ?? totals?.bytes ?? 0,
       tapeBytes: result.summary.tapeBytes ?? 0,
       catalogProblem: problem,
+      // The agent could not compare with the base (its manifest is elsewhere): the set is a full.
+      ...(result.writtenAs === "full" ? { backupType: "full" as const, baseSetId: null } : {}),
     })
     .where(eq(backupSets.id, setId));
+  if (result.writtenAs === "full")
+    await ctx.db.update(jobRuns).set({ backupType: "full" }).where(eq(jobRuns.id, runId));
   for (const tally of result.catalog ?? []) {
     await ctx.db
       .update(backupSetSegments)

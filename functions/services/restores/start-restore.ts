@@ -5,12 +5,14 @@ import { agents, backupSets, drives, encryptionKeys, jobRuns, tapes } from "../.
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
 import { catalogPath } from "../catalog/paths.ts";
-import { planRestore, selectedEntries } from "../catalog/restore-plan.ts";
+import { planRestoreParts } from "../catalog/restore-plan.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getOrThrow } from "../shared.ts";
 
 export const startRestoreInput = z.object({
+  /** The tree as of this set (its chain merged), or of the job's newest complete set at asOf. */
   setId: z.number().int().positive().optional(),
+  jobId: z.number().int().positive().optional(),
   paths: z.array(catalogPath).max(10_000).default([]),
   asOf: z.coerce.date().optional(),
   /** Absolute directory on the agent's host; files land below it, never outside. */
@@ -25,14 +27,15 @@ export const startRestoreInput = z.object({
 
 /**
  * Turns a restore plan into a run and a work order for a drive that can reach the first tape
- * (the one holding it, one of its changer, or the drive the operator named).
+ * (the one holding it, one of its changer, or the drive the operator named). A point-in-time
+ * restore over a chain is still one order: it reads the sets in turn.
  */
 export async function startRestore(
   ctx: ServiceCtx,
   input: z.output<typeof startRestoreInput>,
   triggeredBy: string,
 ) {
-  const plan = await planRestore(ctx, input);
+  const { plan, parts } = await planRestoreParts(ctx, input);
   const set = getOrThrow(
     await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, plan.set.id) }),
     "Backup set",
@@ -40,8 +43,9 @@ export async function startRestore(
   );
   if (!set.jobId)
     throw conflict(`Set ${set.id} belongs to no job; restore it with drive-agent restore on the tape host`);
-  if (plan.tapes.length === 0)
-    throw conflict(`Set ${set.id} has no tape the catalog knows; scan its tapes first`);
+  const empty = parts.find((p) => p.tapes.length === 0);
+  if (plan.tapes.length === 0 || empty)
+    throw conflict(`Set ${empty?.set.id ?? set.id} has no tape the catalog knows; scan its tapes first`);
   const firstBarcode = plan.tapes[0]?.barcode as string;
   const first = getOrThrow(
     await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, firstBarcode) }),
@@ -49,8 +53,10 @@ export async function startRestore(
     firstBarcode,
   );
   const drive = await driveFor(ctx, first, input.driveId);
-  const key = await keyOfSet(ctx, set, "restore");
-  const entries = await selectedEntries(ctx, set.id, input.paths);
+  const key = await keyOfChain(
+    ctx,
+    parts.map((p) => p.set),
+  );
   const now = ctx.now();
   const [run] = await ctx.db
     .insert(jobRuns)
@@ -66,29 +72,54 @@ export async function startRestore(
       bytesTotal: plan.bytes,
       filesTotal: plan.files,
       setId: set.id,
-      operatorMessage: plan.tapes.map((t) => t.instruction).join(" · "),
+      operatorMessage: [...new Set(plan.tapes.map((t) => t.instruction))].join(" · "),
     })
     .returning();
   if (!run) throw new Error("restore run insert returned nothing");
+  // One order reads every set of the chain in turn: one run, one set of totals, one drive.
+  const orderParts = await Promise.all(
+    parts.map(async (part) => ({
+      set: orderSet(part.set),
+      files: part.entries.map((e) => ({
+        path: e.dir ? `${e.dir}/${e.name}` : e.name,
+        type: e.type,
+        size: e.size,
+        sha256: e.sha256,
+        offset: e.offset,
+        segment: e.segment,
+      })),
+      tapes: await orderTapes(ctx, part.tapes),
+    })),
+  );
+  const [head, ...more] = orderParts;
+  if (!head) throw new Error("a restore plan without a set");
   const body: RestoreOrderBody = {
     kind: "restore",
     runId: run.id,
-    set: orderSet(set),
-    files: entries.map((e) => ({
-      path: e.dir ? `${e.dir}/${e.name}` : e.name,
-      type: e.type,
-      size: e.size,
-      sha256: e.sha256,
-      offset: e.offset,
-      segment: e.segment,
-    })),
-    tapes: await orderTapes(ctx, plan.tapes),
+    ...head,
+    ...(more.length > 0 ? { more } : {}),
     destination: input.destination,
     overwrite: input.overwrite,
     drive: { devicePath: drive.devicePath },
   };
   await queueOrder(ctx, drive.agentId, body, { encryptionKeyId: key?.id ?? null });
   return { run, plan };
+}
+
+/**
+ * The one key a chain's encrypted sets share (the order carries one data key, sealed to `set`'s
+ * encryption, so the first set read must be encrypted when any is).
+ */
+async function keyOfChain(ctx: ServiceCtx, sets: SetRow[]) {
+  const encrypted = sets.filter((s) => s.encryption !== "none");
+  const first = encrypted[0];
+  if (!first) return undefined;
+  const fingerprints = new Set(encrypted.map((s) => s.encryptionKeyFingerprint));
+  if (fingerprints.size > 1 || sets[0]?.encryption === "none")
+    throw conflict(
+      `The sets of this restore (${sets.map((s) => s.id).join(", ")}) were written with different encryption keys or settings; restore each set on its own`,
+    );
+  return keyOfSet(ctx, first, "restore");
 }
 
 type SetRow = typeof backupSets.$inferSelect;

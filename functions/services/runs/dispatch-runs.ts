@@ -5,6 +5,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/agents.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getJobDefaults } from "../settings/job-defaults.ts";
+import { baseSetFor } from "./base-set.ts";
 
 /** Tape states a backup may write to. */
 const WRITABLE = ["active", "blank"] as const;
@@ -183,13 +184,7 @@ async function setForRun(
     const existing = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, run.setId) });
     if (existing) return existing;
   }
-  const base =
-    run.backupType === "incremental"
-      ? await ctx.db.query.backupSets.findFirst({
-          where: and(eq(backupSets.jobId, job.id), eq(backupSets.state, "complete")),
-          orderBy: (s, { desc }) => desc(s.startedAt),
-        })
-      : undefined;
+  const base = await baseSetFor(ctx, job.id, run.backupType ?? "full");
   const now = ctx.now();
   const [set] = await ctx.db
     .insert(backupSets)
@@ -198,7 +193,7 @@ async function setForRun(
       jobId: job.id,
       runId: run.id,
       poolId,
-      backupType: base ? "incremental" : "full",
+      backupType: base ? (run.backupType ?? "full") : "full",
       baseSetId: base?.id ?? null,
       state: "writing",
       compression: job.compression,
@@ -219,7 +214,7 @@ async function setForRun(
 async function expectedTotals(
   ctx: ServiceCtx,
   jobId: number,
-  backupType: "full" | "incremental",
+  backupType: BackupOrderBody["set"]["backupType"],
 ): Promise<BackupOrderBody["expected"]> {
   const last = await ctx.db.query.jobRuns.findFirst({
     where: and(

@@ -1,10 +1,11 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
-import { backupSets, jobRuns } from "../../db/schema/index.ts";
+import { and, eq, inArray } from "drizzle-orm";
+import { jobRuns } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
 import { getJob } from "../jobs.ts";
 import { getOrThrow } from "../shared.ts";
 import { nextSetToVerify, startVerify } from "../verifies/start-verify.ts";
+import { baseSetFor } from "./base-set.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 
 export const ACTIVE_RUN_STATES = ["queued", "running", "waiting-for-tape", "paused"] as const;
@@ -30,13 +31,7 @@ export async function queueRun(
   if (!job.sourceId || !job.poolId)
     throw new AppError("validation_failed", `Job ${job.name} has no source or pool`);
   await refuseSecondRun(ctx, job);
-  const base =
-    job.backupType === "incremental"
-      ? await ctx.db.query.backupSets.findFirst({
-          where: and(eq(backupSets.jobId, jobId), eq(backupSets.state, "complete")),
-          orderBy: desc(backupSets.startedAt),
-        })
-      : undefined;
+  const base = await baseSetFor(ctx, jobId, job.backupType);
   const [run] = await ctx.db
     .insert(jobRuns)
     .values({
@@ -44,7 +39,7 @@ export async function queueRun(
       kind: "backup",
       state: "queued",
       // An incremental with nothing to build on becomes a full, as an operator would expect.
-      backupType: base ? "incremental" : "full",
+      backupType: base ? job.backupType : "full",
       triggeredBy,
       retryOf,
       queuedAt: ctx.now(),

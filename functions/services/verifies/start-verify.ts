@@ -38,7 +38,7 @@ export async function startVerify(
     ),
   });
   if (active) throw conflict(`Set ${set.id} is being verified by run ${active.id} (${active.state})`);
-  const plan = await planRestore(ctx, { setId: set.id, paths: [] });
+  const plan = await planRestore(ctx, { setId: set.id, paths: [] }, "set");
   if (plan.tapes.length === 0 || plan.warnings.some((w) => w.includes("on no tape")))
     throw conflict(`Set ${set.id} has a part on no tape the catalog knows; scan its tapes first`);
   const firstBarcode = plan.tapes[0]?.barcode as string;

@@ -109,19 +109,44 @@ describe("a source that cannot be backed up", () => {
 
   it("completes an incremental in which nothing changed: the source is not empty, only unchanged", async () => {
     const src = await createTree(root);
+    const full = backupOrder(target, src);
+    expect(
+      (await run(full, executorContext(drive.drive, new FakeReporter(), join(root, "work")))).state,
+    ).toBe("completed");
     const result = await run(
-      backupOrder(target, src, {
+      backupOrder({ ...target, nextFile: 3 }, src, {
         set: {
           uuid: crypto.randomUUID(),
           backupType: "incremental",
-          changedSince: new Date(Date.now() + 3_600_000).toISOString(),
-          baseSetUuid: null,
+          changedSince: new Date().toISOString(),
+          baseSetUuid: full.set.uuid,
         },
       }),
       executorContext(drive.drive, new FakeReporter(), join(root, "work")),
     );
     expect(result.state, result.error ?? "").toBe("completed");
     expect(result.summary).toMatchObject({ files: 0, sourceBytes: 0 });
+  });
+});
+
+describe("an incremental whose base this agent cannot compare with", () => {
+  it("is written as a full, says why in a warning, and tells the hub so", async () => {
+    const src = await createTree(root);
+    const reporter = new FakeReporter();
+    const base = crypto.randomUUID();
+    const result = await run(
+      backupOrder(target, src, {
+        set: { uuid: crypto.randomUUID(), backupType: "incremental", changedSince: null, baseSetUuid: base },
+      }),
+      executorContext(drive.drive, reporter, join(root, "work")),
+    );
+    expect(result.state, result.error ?? "").toBe("completed-with-warnings");
+    expect(result.writtenAs).toBe("full");
+    expect(reporter.entries().filter((e) => e[1] === "file").length).toBeGreaterThan(0);
+    expect(reporter.entries().some((e) => e[12])).toBe(false);
+    const why = reporter.logLines.find((l) => l.message.includes("written as a full backup"));
+    expect(why?.message).toContain(base);
+    expect(why?.message).toContain("not on this agent");
   });
 });
 
