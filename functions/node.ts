@@ -126,9 +126,14 @@ export async function startNodeHub(
   };
 }
 
+const KEEP_ALIVE_MS = 65_000;
+
 function listen(app: Hono<AppEnv>, host: string, port: number): Promise<ServerType> {
   return new Promise<ServerType>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+    // Keep idle connections longer than clients do (undici 4 s, proxies ~60 s), so a client never
+    // reuses one the hub is closing at that moment ("other side closed" on an idempotent GET).
+    (server as Server).keepAliveTimeout = KEEP_ALIVE_MS;
     server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
   });
 }
