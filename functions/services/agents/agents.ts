@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, notInArray } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   type ChangerReport,
@@ -6,6 +6,7 @@ import {
   EnrollRequest,
   type EnrollResponse,
 } from "../../../contracts/agent-protocol.ts";
+import { rowsPerStatement } from "../../db/limits.ts";
 import { agents, changers, drives, sites, tapes } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
@@ -186,10 +187,12 @@ async function locateTapes(
   ].filter((b): b is string => !!b);
   if (seen.length > 0) {
     const now = ctx.now();
-    await ctx.db
-      .insert(tapes)
-      .values(seen.map((barcode) => ({ barcode, state: "blank" as const, createdAt: now, updatedAt: now })))
-      .onConflictDoNothing();
+    // A large library's barcodes, a few rows per statement (D1's bound-parameter limit).
+    for (const part of rowsPerStatement(seen, 4))
+      await ctx.db
+        .insert(tapes)
+        .values(part.map((barcode) => ({ barcode, state: "blank" as const, createdAt: now, updatedAt: now })))
+        .onConflictDoNothing();
   }
   const driveRows = await ctx.db.query.drives.findMany({ where: eq(drives.agentId, agentId) });
   const changerRows = await ctx.db.query.changers.findMany({ where: eq(changers.agentId, agentId) });
@@ -230,7 +233,10 @@ async function locateTapes(
         and(
           inArray(column, ids),
           isNotNull(column),
-          gone.length > 0 ? notInArray(tapes.barcode, gone) : undefined,
+          // As one JSON value, however many barcodes (D1's bound-parameter limit).
+          gone.length > 0
+            ? sql`${tapes.barcode} not in (select value from json_each(${JSON.stringify(gone)}))`
+            : undefined,
         ),
       );
   }
