@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { expect, vi } from "vitest";
 import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
-import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "./agent-process.ts";
+import { agentCli, type HubHandle, type HubProcess, spawnAgent, startHubProcess } from "./agent-process.ts";
 import type { Spawned } from "./process.ts";
 
 /** A run as GET /api/v1/runs/:id shows it, the fields the end-to-end tests read. */
@@ -48,9 +48,9 @@ export async function enrollAndStartVtlAgent(opts: {
   return agent;
 }
 
-/** Creates the agent `name` on the real hub, then enrolls and starts a real drive-agent as it. */
+/** Creates the agent `name` on a real hub (Node or workerd), then enrolls and starts a real drive-agent as it. */
 export async function enrollRealAgent(
-  hub: HubProcess,
+  hub: HubHandle,
   { name, ...vtl }: { name: string; stateDir: string; lib: string; force?: boolean },
 ): Promise<{ agentId: string; agent: Spawned }> {
   const created = await hub.api<{ agent: { id: string }; enrollmentToken: string }>(
@@ -86,7 +86,7 @@ export async function startHubWithVtlAgent(opts: {
 
 /** The run once it has finished, polled through the API. */
 export function runFinished(
-  hub: HubProcess,
+  hub: HubHandle,
   runId: number,
   wait: { timeout: number; interval: number } = { timeout: 240_000, interval: 250 },
 ): Promise<E2eRun> {
@@ -99,7 +99,7 @@ export function runFinished(
 
 /** A local source of `path` backed up by the agent, made through the API; its id. */
 export async function createLocalSource(
-  hub: HubProcess,
+  hub: HubHandle,
   name: string,
   path: string,
   agentId: string | undefined,
@@ -110,13 +110,13 @@ export async function createLocalSource(
 }
 
 /** A job with `fields` (name, sourceId, poolId, ...), made through the API; its id. */
-export async function createJob(hub: HubProcess, fields: Record<string, unknown>): Promise<number> {
+export async function createJob(hub: HubHandle, fields: Record<string, unknown>): Promise<number> {
   return (await hub.api<{ id: number }>("POST", "/api/v1/jobs", fields)).body.id;
 }
 
 /** Runs the job now and returns its run once finished; the hub must accept the run (202). */
 export async function runJobToEnd(
-  hub: HubProcess,
+  hub: HubHandle,
   jobId: number,
   wait?: { timeout: number; interval: number },
 ): Promise<E2eRun> {
@@ -127,7 +127,7 @@ export async function runJobToEnd(
 
 /** A new pool `poolName`, and every tape the hub knows labelled into it through the API, each until it is active. */
 export async function labelEveryTape(
-  hub: HubProcess,
+  hub: HubHandle,
   poolName: string,
 ): Promise<{ poolId: number; tapes: { id: number; barcode: string }[] }> {
   const poolId = (await hub.api<{ id: number }>("POST", "/api/v1/pools", { name: poolName })).body.id;
