@@ -160,3 +160,64 @@ export async function tearDown(root: string, ...started: (Started | undefined)[]
   await rm(root, { recursive: true, force: true });
   expect(await listChildProcesses()).toEqual([]);
 }
+
+/** A catalog entry as the API shows it (GET /api/v1/catalog/search), the fields the tests read. */
+export type E2eEntry = {
+  id: number;
+  dir: string;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string | null;
+  offset: number;
+  segment: number;
+  endSegment: number;
+  deleted: boolean;
+};
+
+export const entryPath = (e: { dir: string; name: string }) => (e.dir ? `${e.dir}/${e.name}` : e.name);
+
+/**
+ * Every entry of a set, read through the API a page at a time (a name glob of `*` within the set),
+ * so a test reads the catalog the same way on the Node hub and under workerd with D1.
+ */
+export async function catalogOf(hub: HubHandle, setId: number): Promise<E2eEntry[]> {
+  const entries: E2eEntry[] = [];
+  let cursor: number | null = null;
+  do {
+    const page: { status: number; body: { items: E2eEntry[]; nextCursor: number | null } } = await hub.api(
+      "GET",
+      `/api/v1/catalog/search?glob=*&setId=${setId}&limit=500${cursor === null ? "" : `&cursor=${cursor}`}`,
+    );
+    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    entries.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  } while (cursor !== null);
+  return entries;
+}
+
+/** Scans one cartridge in `driveId` through the API until its run completes; the run's log messages. */
+export async function scanTape(hub: HubHandle, driveId: number, barcode: string): Promise<string[]> {
+  const queued = await hub.api<E2eRun>("POST", `/api/v1/drives/${driveId}/scan`, { barcode });
+  expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+  const run = await runFinished(hub, queued.body.id);
+  expect(run.state, run.error ?? "").toBe("completed");
+  const logs = await hub.api<{ items: { message: string }[] }>(
+    "GET",
+    `/api/v1/runs/${run.id}/logs?limit=500`,
+  );
+  return logs.body.items.map((l) => l.message);
+}
+
+/** The first drive of the hub once the (newly enrolled) agent has reported it and `tapes` cartridges. */
+export function firstDriveOnceReported(hub: HubHandle, tapes: number): Promise<number> {
+  return vi.waitFor(
+    async () => {
+      const drives = (await hub.api<{ items: { id: number }[] }>("GET", "/api/v1/drives")).body.items;
+      const known = (await hub.api<{ items: unknown[] }>("GET", "/api/v1/tapes")).body.items;
+      if (!drives[0] || known.length < tapes) throw new Error("the agent has not reported its library yet");
+      return drives[0].id;
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+}
