@@ -18,6 +18,20 @@ export const D1_LIMITS = {
 } as const;
 
 /**
+ * What Workers allow a request (developers.cloudflare.com/workers/platform/limits): no limit on
+ * wall-clock time while the client stays connected, so a long poll of MAX_POLL_WAIT_SECONDS
+ * (contracts/) is held there as on Node; what bounds it is the D1 queries it makes, one per
+ * re-check. wrangler.toml sets POLL_INTERVAL_MS = 1000: a 30 s poll then makes about 31 checks
+ * plus a few to start, within even the Free plan's 50. CPU time is 10 ms on the Free plan, too
+ * little to parse a catalog chunk of MAX_REPORT_BYTES: a production hub needs Workers Paid.
+ */
+export const WORKERS_LIMITS = {
+  cpuMsFree: 10,
+  cpuMsPaidDefault: 30_000,
+  requestBodyBytes: 100 * 1024 * 1024,
+} as const;
+
+/**
  * The most bytes of JSON one statement binds as a single value (json_each): under D1's value limit,
  * with room for what SQLite counts that we do not. A report of MAX_REPORT_BYTES (contracts/) is
  * therefore split into a few statements, which still go in one atomic batch.
