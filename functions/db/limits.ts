@@ -64,7 +64,10 @@ export function jsonParts(rows: readonly unknown[], maxBytes = MAX_JSON_VALUE_BY
   return parts;
 }
 
-/** `rows` cut so that an insert of `columns` bound values per row stays within D1's parameter limit. */
+/**
+ * `rows` cut so that an insert of `columns` bound values per row stays within D1's parameter limit.
+ * drizzle binds a column's JS default as a value too: count every column the row may bind.
+ */
 export function rowsPerStatement<T>(rows: readonly T[], columns: number): T[][] {
   const size = Math.max(1, Math.floor(D1_LIMITS.boundParametersPerStatement / columns));
   const out: T[][] = [];

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   type ChangerReport,
@@ -187,8 +187,9 @@ async function locateTapes(
   ].filter((b): b is string => !!b);
   if (seen.length > 0) {
     const now = ctx.now();
-    // A large library's barcodes, a few rows per statement (D1's bound-parameter limit).
-    for (const part of rowsPerStatement(seen, 4))
+    // A large library's barcodes, a few rows per statement (D1's bound-parameter limit); drizzle
+    // binds the columns' JS defaults too, so every column counts.
+    for (const part of rowsPerStatement(seen, Object.keys(getTableColumns(tapes)).length))
       await ctx.db
         .insert(tapes)
         .values(part.map((barcode) => ({ barcode, state: "blank" as const, createdAt: now, updatedAt: now })))
