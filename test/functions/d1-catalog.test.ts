@@ -6,12 +6,40 @@ import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CatalogEntry, MAX_REPORT_BYTES } from "../../contracts/agent-protocol.ts";
 import { dbFromD1 } from "../../functions/db/client.ts";
-import { MAX_JSON_VALUE_BYTES } from "../../functions/db/limits.ts";
+import { D1_LIMITS, MAX_JSON_VALUE_BYTES } from "../../functions/db/limits.ts";
 import { catalogEntries, jobLogs, tapes } from "../../functions/db/schema/index.ts";
 import { acknowledgedBackupOrder, fileAt } from "../helpers/backup-order.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 import { ROOT } from "../helpers/process.ts";
 import { migrateLocalD1 } from "../helpers/wrangler.ts";
+
+/** Bytes of the largest value bound to a statement so far. */
+let largestBound = 0;
+
+/**
+ * The D1 binding, with D1's value limit checked on every bound value: the local D1 (workerd's
+ * SQLite) enforces the bound-parameter limit but not this one, which D1 itself does.
+ */
+function withValueLimit(binding: D1Database): D1Database {
+  const prepare = (query: string) => {
+    const statement = binding.prepare(query);
+    return {
+      bind: (...values: unknown[]) => {
+        for (const v of values) {
+          const size = typeof v === "string" ? Buffer.byteLength(v) : 0;
+          largestBound = Math.max(largestBound, size);
+          if (size > D1_LIMITS.valueBytes)
+            throw new Error(`a bound value of ${size} bytes is over D1's limit`);
+        }
+        return statement.bind(...values);
+      },
+    };
+  };
+  return new Proxy(binding, {
+    get: (target, name) =>
+      name === "prepare" ? prepare : (Reflect.get(target, name) as (...a: unknown[]) => unknown).bind(target),
+  });
+}
 
 /**
  * The hub's report ingestion on a real D1 (workerd's, through wrangler's platform proxy, migrated
@@ -34,7 +62,7 @@ describe("agent reports on D1, at the contract's largest sizes", () => {
       envFiles: [],
       remoteBindings: false,
     });
-    hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { db: dbFromD1(proxy.env.DB) });
+    hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { db: dbFromD1(withValueLimit(proxy.env.DB)) });
     order = await acknowledgedBackupOrder(hub, await hub.tokenFor("admin"));
   }, 60_000);
 
@@ -58,9 +86,12 @@ describe("agent reports on D1, at the contract's largest sizes", () => {
     expect(bytes).toBeLessThanOrEqual(MAX_REPORT_BYTES);
     expect(bytes).toBeGreaterThan(2 * MAX_JSON_VALUE_BYTES);
 
+    largestBound = 0;
     const first = await post("catalog", body);
     expect(first.status, await first.clone().text()).toBe(200);
     expect(await first.json()).toEqual({ duplicate: false, entries: 4_500 });
+    expect(largestBound).toBeGreaterThan(MAX_JSON_VALUE_BYTES / 2);
+    expect(largestBound).toBeLessThanOrEqual(MAX_JSON_VALUE_BYTES);
     const again = await post("catalog", body);
     expect(await again.json()).toEqual({ duplicate: true, entries: 4_500 });
 
