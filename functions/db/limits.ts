@@ -10,7 +10,11 @@ export const D1_LIMITS = {
   statementBytes: 100_000,
   /** "Maximum string, BLOB or table row size": a bound value too, such as a chunk's rows as JSON. */
   valueBytes: 2_000_000,
-  /** "Queries per Worker invocation": every statement of a batch counts (Workers Paid; Free: 50). */
+  /**
+   * "Queries per Worker invocation (read subrequest limits)", Workers Paid; Free: 50. The docs call
+   * it a subrequest limit, which a batch is one of; whether each statement of a batch counts is not
+   * stated, so the hub keeps its statements per request few either way.
+   */
   queriesPerInvocation: 1_000,
   queriesPerInvocationFree: 50,
   /** "Maximum SQL query duration". */
