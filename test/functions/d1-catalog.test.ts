@@ -122,8 +122,8 @@ describe("agent reports on D1, at the contract's largest sizes", () => {
     expect(last).toMatchObject({ level: "info", at: new Date(1_700_000_000_999) });
   }, 60_000);
 
-  it("registers every cartridge of a library larger than one statement's bound values", async () => {
-    const slots = Array.from({ length: 60 }, (_, i) => ({
+  it("registers and places every cartridge of a library of 600 slots: more than one statement binds, more than one batch holds", async () => {
+    const slots = Array.from({ length: 600 }, (_, i) => ({
       slot: i + 1,
       barcode: `D1${String(i).padStart(4, "0")}L9`,
     }));
