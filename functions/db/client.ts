@@ -24,7 +24,37 @@ export function dbFromLibsql(client: Client): Db {
 }
 
 export function dbFromD1(binding: D1Database): Db {
-  return drizzleD1(binding, { schema }) as unknown as Db;
+  const db = drizzleD1(binding, { schema });
+  const batch = db.batch.bind(db);
+  // biome-ignore lint/suspicious/noExplicitAny: drizzle's session is internal; see batchableOnD1
+  const session = (db as any).session as D1Session;
+  Object.assign(db, {
+    batch: (queries: Parameters<typeof batch>[0]) =>
+      batch(queries.map((q) => batchableOnD1(q, session)) as unknown as Parameters<typeof batch>[0]),
+  });
+  return db as unknown as Db;
+}
+
+interface D1Session {
+  prepareQuery(query: unknown, fields: undefined, executeMethod: string, arrayMode: boolean): unknown;
+}
+
+interface RawStatement {
+  _prepare(): { stmt?: unknown };
+  getQuery(): { sql: string; params: unknown[]; method: string };
+}
+
+/**
+ * drizzle's D1 batch binds each item's prepared D1 statement, which a raw statement
+ * (`db.run(sql\`...\`)`, what libSQL batches as it is) does not have: such an item is prepared
+ * here on the D1 session first, so services write one form that both drivers batch.
+ */
+function batchableOnD1(query: unknown, session: D1Session): unknown {
+  const raw = query as RawStatement;
+  if (raw._prepare().stmt !== undefined) return query;
+  const built = raw.getQuery();
+  const prepared = session.prepareQuery(built, undefined, built.method, false);
+  return { _prepare: () => prepared };
 }
 
 /** Remote libSQL (libsql://, https://) through the fetch-based client that also runs on workerd. */

@@ -1,127 +1,25 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createConsoleLogger } from "../../functions/logger-console.ts";
 import { createNodeLogger } from "../../functions/logger-node.ts";
+import {
+  type DevServer,
+  liveGroupMembers,
+  migrateLocalD1,
+  queryLocalD1,
+  startWranglerDev,
+  stopDevServer,
+  stopWranglerDev,
+  wrangler,
+  writeSecretsFile,
+} from "../helpers/wrangler.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const ADMIN_PASSWORD = "admin-password-for-workerd";
-
-/** wrangler kept off the network: no metrics, no banner with its update check, no Request.cf download. */
-const WRANGLER_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  CI: "true",
-  WRANGLER_SEND_METRICS: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  NO_COLOR: "1",
-  FORCE_COLOR: "0",
-};
-
-const execFileAsync = promisify(execFile);
-
-/** The real wrangler CLI, on the Node that runs the tests (wrangler needs Node 22). */
-async function wrangler(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, [WRANGLER, ...args], {
-    cwd: ROOT,
-    env: WRANGLER_ENV,
-    timeout: 30_000,
-  });
-  return stdout;
-}
-
-interface DevServer {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
-
-/**
- * `wrangler dev` in its own process group, resolved when wrangler says the worker is ready.
- * Secrets come from `envFile` (as `.dev.vars` would give them), which also keeps a developer's
- * own `.dev.vars` out of the test.
- */
-async function startWranglerDev(persistDir: string, envFile: string): Promise<DevServer> {
-  const child = spawn(
-    process.execPath,
-    [
-      WRANGLER,
-      "dev",
-      "--local",
-      "--ip=127.0.0.1",
-      "--port=0",
-      "--inspector-port=0",
-      `--persist-to=${persistDir}`,
-      `--env-file=${envFile}`,
-      `--var=TAPEBACKARR_ADMIN_PASSWORD:${ADMIN_PASSWORD}`,
-      "--var=BCRYPT_COST:4",
-      "--show-interactive-dev-session=false",
-    ],
-    { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const output: string[] = [];
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => output.push(line));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code, signal) =>
-      reject(new Error(`wrangler dev exited (${code ?? signal}) before it was ready:\n${output.join("\n")}`)),
-    );
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      output.push(line);
-      const ready = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      if (ready?.[1]) resolveUrl(ready[1]);
-    });
-  });
-  return { url, process: child, output };
-}
-
-/** Stops wrangler as Ctrl-C would (its wrapper forwards SIGTERM) and waits for it to exit. */
-async function stopWranglerDev(server: DevServer): Promise<void> {
-  const { pid } = server.process;
-  if (pid === undefined || server.process.exitCode !== null || server.process.signalCode !== null) return;
-  const exited = once(server.process, "exit");
-  process.kill(pid, "SIGTERM");
-  await exited;
-}
-
-/** Safety net after a failed run: whatever is left of the group wrangler dev was started in. */
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
-
-/**
- * The processes of a group that are still running, from /proc (Linux). Zombies do not count:
- * workerd is reparented to init when wrangler exits, and init reaps it in its own time.
- */
-function liveGroupMembers(pgid: number): string[] {
-  const live: string[] = [];
-  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue; // exited while we looked
-    }
-    // pid (comm) state ppid pgrp ...; comm may contain spaces, so split after its closing paren.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(pgrp) === pgid && state !== "Z")
-      live.push(`${pid} ${stat.slice(0, stat.lastIndexOf(")") + 1)} ${state}`);
-  }
-  return live;
-}
 
 function migrationTables(): string[] {
   const dir = join(ROOT, "migrations");
@@ -139,18 +37,13 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
 
   beforeAll(async () => {
     persistDir = mkdtempSync(join(tmpdir(), "tapebackarr-workerd-"));
-    await wrangler(["d1", "migrations", "apply", "DB", "--local", `--persist-to=${persistDir}`]);
-    const listed = await wrangler([
-      "d1",
-      "execute",
-      "DB",
-      "--local",
-      `--persist-to=${persistDir}`,
-      "--json",
-      "--command=SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-    ]);
-    const [result] = JSON.parse(listed) as { results: { name: string }[] }[];
-    tables = (result?.results ?? []).map((row) => row.name);
+    await migrateLocalD1(persistDir);
+    tables = (
+      await queryLocalD1<{ name: string }>(
+        persistDir,
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+      )
+    ).map((row) => row.name);
     // A set with three entries, one of them deleted again: the trigram name index follows both.
     await wrangler([
       "d1",
@@ -166,21 +59,13 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
          (1, 'srv/a', 'notes.txt', 'file', 1, 420, 0, 0, 0, 1024);
        DELETE FROM catalog_entries WHERE name = 'old-invoice.pdf';`,
     ]);
-    const envFile = join(persistDir, "secrets.env");
-    writeFileSync(
-      envFile,
-      ["ORDER_SIGNING_KEY", "MASTER_KEY", "SESSION_SECRET"]
-        .map((name) => `${name}=${randomBytes(32).toString("base64url")}\n`)
-        .join(""),
-    );
-    server = await startWranglerDev(persistDir, envFile);
+    server = await startWranglerDev(persistDir, writeSecretsFile(join(persistDir, "secrets.env")), {
+      vars: { TAPEBACKARR_ADMIN_PASSWORD: ADMIN_PASSWORD, BCRYPT_COST: "4" },
+    });
   }, 60_000);
 
   afterAll(async () => {
-    if (server) {
-      await stopWranglerDev(server);
-      if (server.process.pid !== undefined) killGroup(server.process.pid);
-    }
+    await stopDevServer(server);
     if (persistDir) rmSync(persistDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -279,10 +164,7 @@ describe("the hub under workerd without its secrets", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (server) {
-      await stopWranglerDev(server);
-      if (server.process.pid !== undefined) killGroup(server.process.pid);
-    }
+    await stopDevServer(server);
     if (persistDir) rmSync(persistDir, { recursive: true, force: true });
   }, 30_000);
 

@@ -36,18 +36,28 @@ export function logLines(agent: Spawned): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export type HubProcess = {
+type Api = <T = unknown>(
+  method: string,
+  path: string,
+  json?: unknown,
+) => Promise<{ status: number; body: T }>;
+
+/** A running hub, on Node or under workerd: where it listens, its API as the admin, and how to stop it. */
+export type HubHandle = {
   url: string;
+  api: Api;
+  stop(): Promise<void>;
+};
+
+export type HubProcess = HubHandle & {
   dir: string;
   process: Spawned;
   admin: string;
-  api<T = unknown>(method: string, path: string, json?: unknown): Promise<{ status: number; body: T }>;
   /**
    * Stops the hub and starts it again on the same catalog and port, as a service manager would;
    * `loseCatalog`: on a new, empty catalog instead (the database file was lost).
    */
   restart(options?: { loseCatalog?: boolean }): Promise<void>;
-  stop(): Promise<void>;
 };
 
 const spawnHub = (dir: string, port: string) =>
@@ -59,34 +69,48 @@ const spawnHub = (dir: string, port: string) =>
     POLL_INTERVAL_MS: "50",
   });
 
+async function call<T>(url: string, method: string, path: string, json?: unknown, token?: string) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      ...(json === undefined ? {} : { "content-type": "application/json" }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** Signs in to the hub at `url` as the admin; the API as that admin, and its token. */
+export async function hubApi(url: string, password: string): Promise<Api & { token: string }> {
+  const login = await call<{ token: string }>(url, "POST", "/api/v1/auth/login", {
+    username: "admin",
+    password,
+  });
+  if (login.status !== 200)
+    throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  const token = login.body.token;
+  return Object.assign(
+    <T>(method: string, path: string, json?: unknown) => call<T>(url, method, path, json, token),
+    {
+      token,
+    },
+  );
+}
+
 /** The real hub (`tsx functions/node.ts`) on an ephemeral loopback port with a temp catalog. */
 export async function startHubProcess(): Promise<HubProcess> {
   const dir = mkdtempSync(join(tmpdir(), "tb-agent-hub-"));
   const hub = spawnHub(dir, "0");
   const url = (await hub.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
-  const call = async <T>(method: string, path: string, json?: unknown, token?: string) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        ...(json === undefined ? {} : { "content-type": "application/json" }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-  };
-  const login = await call<{ token: string }>("POST", "/api/v1/auth/login", {
-    username: "admin",
-    password: HUB_ADMIN_PASSWORD,
-  });
-  const admin = login.body.token;
+  const api = await hubApi(url, HUB_ADMIN_PASSWORD);
   const handle: HubProcess = {
     url,
     dir,
     process: hub,
-    admin,
-    api: (method, path, json) => call(method, path, json, admin),
+    admin: api.token,
+    api,
     async restart(options = {}) {
       await handle.process.stop();
       if (options.loseCatalog)

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { expect, vi } from "vitest";
 import { listChildProcesses } from "../drive-agent/helpers/child-processes.ts";
-import { agentCli, type HubProcess, spawnAgent, startHubProcess } from "./agent-process.ts";
+import { agentCli, type HubHandle, type HubProcess, spawnAgent, startHubProcess } from "./agent-process.ts";
 import type { Spawned } from "./process.ts";
 
 /** A run as GET /api/v1/runs/:id shows it, the fields the end-to-end tests read. */
@@ -48,9 +48,9 @@ export async function enrollAndStartVtlAgent(opts: {
   return agent;
 }
 
-/** Creates the agent `name` on the real hub, then enrolls and starts a real drive-agent as it. */
+/** Creates the agent `name` on a real hub (Node or workerd), then enrolls and starts a real drive-agent as it. */
 export async function enrollRealAgent(
-  hub: HubProcess,
+  hub: HubHandle,
   { name, ...vtl }: { name: string; stateDir: string; lib: string; force?: boolean },
 ): Promise<{ agentId: string; agent: Spawned }> {
   const created = await hub.api<{ agent: { id: string }; enrollmentToken: string }>(
@@ -86,7 +86,7 @@ export async function startHubWithVtlAgent(opts: {
 
 /** The run once it has finished, polled through the API. */
 export function runFinished(
-  hub: HubProcess,
+  hub: HubHandle,
   runId: number,
   wait: { timeout: number; interval: number } = { timeout: 240_000, interval: 250 },
 ): Promise<E2eRun> {
@@ -99,7 +99,7 @@ export function runFinished(
 
 /** A local source of `path` backed up by the agent, made through the API; its id. */
 export async function createLocalSource(
-  hub: HubProcess,
+  hub: HubHandle,
   name: string,
   path: string,
   agentId: string | undefined,
@@ -110,13 +110,13 @@ export async function createLocalSource(
 }
 
 /** A job with `fields` (name, sourceId, poolId, ...), made through the API; its id. */
-export async function createJob(hub: HubProcess, fields: Record<string, unknown>): Promise<number> {
+export async function createJob(hub: HubHandle, fields: Record<string, unknown>): Promise<number> {
   return (await hub.api<{ id: number }>("POST", "/api/v1/jobs", fields)).body.id;
 }
 
 /** Runs the job now and returns its run once finished; the hub must accept the run (202). */
 export async function runJobToEnd(
-  hub: HubProcess,
+  hub: HubHandle,
   jobId: number,
   wait?: { timeout: number; interval: number },
 ): Promise<E2eRun> {
@@ -127,7 +127,7 @@ export async function runJobToEnd(
 
 /** A new pool `poolName`, and every tape the hub knows labelled into it through the API, each until it is active. */
 export async function labelEveryTape(
-  hub: HubProcess,
+  hub: HubHandle,
   poolName: string,
 ): Promise<{ poolId: number; tapes: { id: number; barcode: string }[] }> {
   const poolId = (await hub.api<{ id: number }>("POST", "/api/v1/pools", { name: poolName })).body.id;
@@ -159,4 +159,65 @@ export async function tearDown(root: string, ...started: (Started | undefined)[]
   }
   await rm(root, { recursive: true, force: true });
   expect(await listChildProcesses()).toEqual([]);
+}
+
+/** A catalog entry as the API shows it (GET /api/v1/catalog/search), the fields the tests read. */
+export type E2eEntry = {
+  id: number;
+  dir: string;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string | null;
+  offset: number;
+  segment: number;
+  endSegment: number;
+  deleted: boolean;
+};
+
+export const entryPath = (e: { dir: string; name: string }) => (e.dir ? `${e.dir}/${e.name}` : e.name);
+
+/**
+ * Every entry of a set, read through the API a page at a time (a name glob of `*` within the set),
+ * so a test reads the catalog the same way on the Node hub and under workerd with D1.
+ */
+export async function catalogOf(hub: HubHandle, setId: number): Promise<E2eEntry[]> {
+  const entries: E2eEntry[] = [];
+  let cursor: number | null = null;
+  do {
+    const page: { status: number; body: { items: E2eEntry[]; nextCursor: number | null } } = await hub.api(
+      "GET",
+      `/api/v1/catalog/search?glob=*&setId=${setId}&limit=500${cursor === null ? "" : `&cursor=${cursor}`}`,
+    );
+    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    entries.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  } while (cursor !== null);
+  return entries;
+}
+
+/** Scans one cartridge in `driveId` through the API until its run completes; the run's log messages. */
+export async function scanTape(hub: HubHandle, driveId: number, barcode: string): Promise<string[]> {
+  const queued = await hub.api<E2eRun>("POST", `/api/v1/drives/${driveId}/scan`, { barcode });
+  expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+  const run = await runFinished(hub, queued.body.id);
+  expect(run.state, run.error ?? "").toBe("completed");
+  const logs = await hub.api<{ items: { message: string }[] }>(
+    "GET",
+    `/api/v1/runs/${run.id}/logs?limit=500`,
+  );
+  return logs.body.items.map((l) => l.message);
+}
+
+/** The first drive of the hub once the (newly enrolled) agent has reported it and `tapes` cartridges. */
+export function firstDriveOnceReported(hub: HubHandle, tapes: number): Promise<number> {
+  return vi.waitFor(
+    async () => {
+      const drives = (await hub.api<{ items: { id: number }[] }>("GET", "/api/v1/drives")).body.items;
+      const known = (await hub.api<{ items: unknown[] }>("GET", "/api/v1/tapes")).body.items;
+      if (!drives[0] || known.length < tapes) throw new Error("the agent has not reported its library yet");
+      return drives[0].id;
+    },
+    { timeout: 30_000, interval: 200 },
+  );
 }

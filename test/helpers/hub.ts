@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { afterEach, beforeEach } from "vitest";
 import { createApp, type HubApp } from "../../functions/app.ts";
 import { parseConfig } from "../../functions/config.ts";
+import type { Db } from "../../functions/db/client.ts";
 import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
 import type { Role } from "../../functions/db/schema/index.ts";
 import type { Deps, ServiceCtx } from "../../functions/deps.ts";
@@ -50,8 +51,15 @@ export interface TestHub extends HubApp {
   close(): Promise<void>;
 }
 
-/** A hub on a fresh embedded libSQL file in a temp dir, migrated and bootstrapped, with a test clock. */
-export async function createTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+/**
+ * A hub on a fresh embedded libSQL file in a temp dir, migrated and bootstrapped, with a test clock.
+ * With `db` (a migrated D1 through wrangler's platform proxy), the app and `ctx` use that catalog
+ * instead; `catalog` is then the unused libSQL file.
+ */
+export async function createTestHub(
+  env: Record<string, string> = {},
+  opts: { db?: Db } = {},
+): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), "tapebackarr-hub-"));
   const config = parseConfig({
     DATA_DIR: dir,
@@ -65,7 +73,8 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
   await migrateCatalog(catalog, url);
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
-  const ctx: ServiceCtx = { db: catalog.db, now };
+  const db = opts.db ?? catalog.db;
+  const ctx: ServiceCtx = { db, now };
   // The hub's keys in a key file in the temp dir, as the Node entry keeps them.
   const boot = await bootstrapHub(ctx, config, {
     store: keyFileStore(dir, () => undefined),
@@ -80,7 +89,7 @@ export async function createTestHub(env: Record<string, string> = {}): Promise<T
   });
   const deps: Deps = {
     config,
-    db: catalog.db,
+    db,
     logger: createNodeLogger("info", sink),
     secrets: boot.secrets,
     assets: { get: async () => ({ body: "/* htmx */", contentType: "text/javascript" }) },

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, notInArray } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   type ChangerReport,
@@ -6,6 +6,7 @@ import {
   EnrollRequest,
   type EnrollResponse,
 } from "../../../contracts/agent-protocol.ts";
+import { rowsPerStatement } from "../../db/limits.ts";
 import { agents, changers, drives, sites, tapes } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
@@ -172,6 +173,19 @@ export async function syncHardware(
   await locateTapes(ctx, agentId, driveReports, changerReports);
 }
 
+const STATEMENTS_PER_BATCH = 500;
+
+type Statement = Parameters<ServiceCtx["db"]["batch"]>[0][number];
+
+/**
+ * Statements sent a batch at a time: a library of thousands of slots is a few round trips, not
+ * one D1 call per cartridge (functions/db/limits.ts).
+ */
+async function inBatches(ctx: ServiceCtx, statements: Statement[]): Promise<void> {
+  for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH)
+    await ctx.db.batch(statements.slice(i, i + STATEMENTS_PER_BATCH) as [Statement, ...Statement[]]);
+}
+
 /** Where each known cartridge is, from the agent's view: in a drive, in a changer slot. */
 async function locateTapes(
   ctx: ServiceCtx,
@@ -184,36 +198,47 @@ async function locateTapes(
     ...driveReports.map((d) => d.loadedBarcode),
     ...changerReports.flatMap((c) => c.slots.map((s) => s.barcode)),
   ].filter((b): b is string => !!b);
-  if (seen.length > 0) {
-    const now = ctx.now();
-    await ctx.db
-      .insert(tapes)
-      .values(seen.map((barcode) => ({ barcode, state: "blank" as const, createdAt: now, updatedAt: now })))
-      .onConflictDoNothing();
-  }
+  const now = ctx.now();
+  // A large library's barcodes, a few rows per statement (D1's bound-parameter limit); drizzle
+  // binds the columns' JS defaults too, so every column counts.
+  await inBatches(
+    ctx,
+    rowsPerStatement(seen, Object.keys(getTableColumns(tapes)).length).map((part) =>
+      ctx.db
+        .insert(tapes)
+        .values(part.map((barcode) => ({ barcode, state: "blank" as const, createdAt: now, updatedAt: now })))
+        .onConflictDoNothing(),
+    ),
+  );
   const driveRows = await ctx.db.query.drives.findMany({ where: eq(drives.agentId, agentId) });
   const changerRows = await ctx.db.query.changers.findMany({ where: eq(changers.agentId, agentId) });
   const placed = new Set<string>();
+  const moves: Statement[] = [];
   for (const report of driveReports) {
     if (!report.loadedBarcode) continue;
     const drive = driveRows.find((d) => d.devicePath === report.devicePath);
     placed.add(report.loadedBarcode);
-    await ctx.db
-      .update(tapes)
-      .set({ driveId: drive?.id ?? null, changerId: drive?.changerId ?? null, slot: null, location: null })
-      .where(eq(tapes.barcode, report.loadedBarcode));
+    moves.push(
+      ctx.db
+        .update(tapes)
+        .set({ driveId: drive?.id ?? null, changerId: drive?.changerId ?? null, slot: null, location: null })
+        .where(eq(tapes.barcode, report.loadedBarcode)),
+    );
   }
   for (const report of changerReports) {
     const changer = changerRows.find((c) => c.devicePath === report.devicePath);
     for (const slot of report.slots) {
       if (!slot.barcode || placed.has(slot.barcode)) continue;
       placed.add(slot.barcode);
-      await ctx.db
-        .update(tapes)
-        .set({ driveId: null, changerId: changer?.id ?? null, slot: slot.slot, location: null })
-        .where(eq(tapes.barcode, slot.barcode));
+      moves.push(
+        ctx.db
+          .update(tapes)
+          .set({ driveId: null, changerId: changer?.id ?? null, slot: slot.slot, location: null })
+          .where(eq(tapes.barcode, slot.barcode)),
+      );
     }
   }
+  await inBatches(ctx, moves);
   // Tapes this agent's library held before but no longer reports have left it.
   const changerIds = changerRows.map((c) => c.id);
   const driveIds = driveRows.map((d) => d.id);
@@ -230,7 +255,10 @@ async function locateTapes(
         and(
           inArray(column, ids),
           isNotNull(column),
-          gone.length > 0 ? notInArray(tapes.barcode, gone) : undefined,
+          // As one JSON value, however many barcodes (D1's bound-parameter limit).
+          gone.length > 0
+            ? sql`${tapes.barcode} not in (select value from json_each(${JSON.stringify(gone)}))`
+            : undefined,
         ),
       );
   }

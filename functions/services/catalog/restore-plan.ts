@@ -30,6 +30,8 @@ export const restorePlanInput = z.object({
 
 type EntryRow = typeof catalogEntries.$inferSelect;
 
+const LOOKUPS_PER_BATCH = 500;
+
 /** Every entry the selection covers in one set: the paths themselves and everything below them. */
 export async function selectedEntries(ctx: ServiceCtx, setId: number, paths: string[]): Promise<EntryRow[]> {
   if (paths.length === 0 || paths.includes("")) {
@@ -39,10 +41,9 @@ export async function selectedEntries(ctx: ServiceCtx, setId: number, paths: str
       .where(eq(catalogEntries.setId, setId))
       .orderBy(asc(catalogEntries.offset));
   }
-  const out = new Map<number, EntryRow>();
-  for (const path of paths) {
+  const lookups = paths.map((path) => {
     const { dir, name } = splitPath(path);
-    const rows = await ctx.db
+    return ctx.db
       .select()
       .from(catalogEntries)
       .where(
@@ -56,7 +57,13 @@ export async function selectedEntries(ctx: ServiceCtx, setId: number, paths: str
           ),
         ),
       );
-    for (const row of rows) out.set(row.id, row);
+  });
+  const out = new Map<number, EntryRow>();
+  // One indexed lookup per path, sent a batch at a time: a selection of thousands of paths is a
+  // few round trips to the catalog, not thousands of D1 calls (functions/db/limits.ts).
+  for (let i = 0; i < lookups.length; i += LOOKUPS_PER_BATCH) {
+    const batch = lookups.slice(i, i + LOOKUPS_PER_BATCH) as [(typeof lookups)[number]];
+    for (const rows of await ctx.db.batch(batch)) for (const row of rows) out.set(row.id, row);
   }
   return [...out.values()].sort((a, b) => a.offset - b.offset);
 }

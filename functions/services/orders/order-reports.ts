@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, lt, or, sql } from "drizzle-orm";
 import {
   CatalogChunkHeader,
   LogLines,
@@ -8,6 +8,7 @@ import {
   RestoreFileResults,
   SegmentReport,
 } from "../../../contracts/agent-protocol.ts";
+import { jsonParts } from "../../db/limits.ts";
 import {
   backupSetSegments,
   backupSets,
@@ -108,15 +109,25 @@ export async function appendLogs(ctx: ServiceCtx, order: OrderRow, raw: unknown)
   const warnings = lines.filter((l) => l.level === "warn" || l.level === "error").length;
   await onceAtMost(ctx, order, seq, [
     ctx.db
-      .insert(jobLogs)
-      .values(
-        lines.map((l) => ({ runId, at: new Date(l.at), level: l.level, message: l.message, path: l.path })),
-      ),
-    ctx.db
       .update(jobRuns)
       .set({ warnings: sql`${jobRuns.warnings} + ${warnings}` })
       .where(eq(jobRuns.id, runId)),
+    ...logInserts(
+      ctx,
+      runId,
+      lines.map((l) => [new Date(l.at).getTime(), l.level, l.message, l.path ?? null]),
+    ),
   ]);
+}
+
+type LogRow = [at: number, level: string, message: string, path: string | null];
+
+/** Inserts a run's log lines as JSON parts (one bound value each, D1's limits), for one batch. */
+function logInserts(ctx: ServiceCtx, runId: number, rows: LogRow[]): Statement[] {
+  return jsonParts(rows).map((json) =>
+    ctx.db.run(sql`insert into job_logs (run_id, at, level, message, path)
+      select ${runId}, value->>0, value->>1, value->>2, value->>3 from json_each(${json})`),
+  );
 }
 
 type Statement = Parameters<ServiceCtx["db"]["batch"]>[0][number];
@@ -151,42 +162,39 @@ export async function recordRestoreFiles(ctx: ServiceCtx, order: OrderRow, raw: 
   if (!order.runId) return;
   const runId = order.runId;
   // Batches are re-sent until the hub answers; a path already reported for this run is not logged twice.
+  const paths = jsonParts(files.map((f) => f.path)).map(
+    (json) => sql`${jobLogs.path} in (select value from json_each(${json}))`,
+  );
   const known = await ctx.db
     .select({ path: jobLogs.path })
     .from(jobLogs)
-    .where(
-      and(
-        eq(jobLogs.runId, runId),
-        inArray(
-          jobLogs.path,
-          files.map((f) => f.path),
-        ),
-      ),
-    );
+    .where(and(eq(jobLogs.runId, runId), or(...paths)));
   const seen = new Set(known.map((k) => k.path));
   const fresh = files.filter((f) => !seen.has(f.path));
   if (fresh.length === 0) return;
-  const at = ctx.now();
+  const at = ctx.now().getTime();
   const failed = fresh.filter((f) => f.outcome === "failed").length;
   await ctx.db.batch([
-    ctx.db.insert(jobLogs).values(
-      fresh.map((f) => ({
-        runId,
-        at,
-        level: f.outcome === "failed" ? ("error" as const) : ("info" as const),
-        message:
+    ctx.db
+      .update(jobRuns)
+      .set({ warnings: sql`${jobRuns.warnings} + ${failed}` })
+      .where(eq(jobRuns.id, runId)),
+    ...logInserts(
+      ctx,
+      runId,
+      fresh.map(
+        (f): LogRow => [
+          at,
+          f.outcome === "failed" ? "error" : "info",
           f.outcome === "failed"
             ? `restore failed: ${f.error ?? "unknown error"}`
             : f.outcome === "renamed"
               ? `restored as ${f.writtenTo}`
               : f.outcome,
-        path: f.path,
-      })),
+          f.path,
+        ],
+      ),
     ),
-    ctx.db
-      .update(jobRuns)
-      .set({ warnings: sql`${jobRuns.warnings} + ${failed}` })
-      .where(eq(jobRuns.id, runId)),
   ]);
 }
 
@@ -209,18 +217,23 @@ export async function ingestCatalogChunk(
   // match makes a re-sent chunk a no-op; no chunk marker, as the TOC's chunk numbers (scanChunkSeq)
   // are ones the backup's own chunks may already have used, and a second rebuild must read again.
   const rebuild = rebuildOf(order) === chunk.setUuid;
-  const insertRows = ctx.db.run(sql`insert into catalog_entries
+  // One statement per part of at most MAX_JSON_VALUE_BYTES of JSON (D1's value limit), all in the
+  // chunk's one batch: a chunk of MAX_REPORT_BYTES is still wholly in or not at all.
+  const [first, ...more] = jsonParts(rows).map((json) =>
+    ctx.db.run(sql`insert into catalog_entries
     (set_id, dir, name, type, size, mode, uid, gid, mtime, link_target, sha256, offset, segment, end_segment, deleted)
     select ${set.id}, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7,
            value->>8, value->>9, value->>10, value->>11, value->>12, value->>13
-    from json_each(${JSON.stringify(rows)}) ${
+    from json_each(${json}) ${
       rebuild
         ? sql`where not exists (select 1 from catalog_entries e where e.set_id = ${set.id}
             and e.dir = value->>0 and e.name = value->>1 and e.offset = value->>10)`
         : sql``
-    }`);
+    }`),
+  );
+  const insertRows: [Statement, ...Statement[]] = [first as Statement, ...more];
   if (rebuild) {
-    await insertRows;
+    await ctx.db.batch(insertRows);
     return { duplicate: false, entries: rows.length };
   }
   const seen = await ctx.db.query.catalogChunks.findFirst({
@@ -232,7 +245,7 @@ export async function ingestCatalogChunk(
       ctx.db
         .insert(catalogChunks)
         .values({ setId: set.id, sequence: chunk.seq, entries: rows.length, receivedAt: ctx.now() }),
-      insertRows,
+      ...insertRows,
     ]);
   } catch (error) {
     if (String(error).includes("UNIQUE")) return { duplicate: true, entries: rows.length };
