@@ -8,7 +8,7 @@ export function tarCreateArgv(blockSize: number): [string, ...string[]] {
     "--file=-",
     `--blocking-factor=${blocking}`,
     "--format=gnu",
-    // Holes are stored as a map, not as zeros, so a sparse file restores sparse (docs/adr/0003).
+    // Holes are stored as a map, not as zeros, so a sparse file restores sparse (docs/adr/0004).
     "--sparse",
     "--directory=/",
     "--null",

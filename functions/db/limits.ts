@@ -1,7 +1,7 @@
 /**
  * The limits of the catalog's drivers that the hub's statements must fit, stated once. The strictest
  * is D1 (developers.cloudflare.com/d1/platform/limits, as of April 2026); an embedded or remote
- * libSQL allows more, and the hub writes the same statements to all three (docs/adr/0003).
+ * libSQL allows more, and the hub writes the same statements to all three (docs/adr/0006).
  */
 export const D1_LIMITS = {
   /** "Maximum bound parameters per query". */
