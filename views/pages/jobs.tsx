@@ -2,6 +2,7 @@ import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { ScheduleField } from "../partials/schedule-preview.tsx";
 
 export interface JobsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -31,7 +32,7 @@ export interface JobsModel {
     paths: string[];
     exclude: string[];
   }[];
-  pools: { id: number; name: string; retentionDays: number }[];
+  pools: { id: number; name: string }[];
   agents: { id: string; name: string }[];
   keys: { id: number; name: string }[];
 }
@@ -113,28 +114,9 @@ export function JobsPage(model: JobsModel): SafeHtml {
         </section>
         <section class="card">
           <h2>Pools</h2>
-          <table>
-            <TableHead columns={["Pool", "Retention"]} />
-            <tbody>
-              {model.pools.map((pool) => (
-                <tr>
-                  <td>
-                    {pool.name}
-                    {model.canOperate ? (
-                      <details>
-                        <summary>Edit</summary>
-                        <HxForm action={`/pools/${pool.id}`} id={`edit-pool-${pool.id}`} submit="Save pool">
-                          <PoolFields pool={pool} />
-                        </HxForm>
-                      </details>
-                    ) : null}
-                  </td>
-                  <td>{pool.retentionDays} days</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {model.pools.length === 0 ? <p class="muted">No pool yet.</p> : null}
+          <p class="muted">
+            Pools, their retention and their tapes have their own page: <a href="/pools">Pools</a>.
+          </p>
         </section>
       </div>
       {model.canOperate ? (
@@ -158,12 +140,6 @@ export function JobsPage(model: JobsModel): SafeHtml {
             <h2>New source</h2>
             <HxForm action="/sources" id="new-source" submit="Create source">
               <SourceFields agents={model.agents} />
-            </HxForm>
-          </section>
-          <section class="card">
-            <h2>New pool</h2>
-            <HxForm action="/pools" id="new-pool" submit="Create pool">
-              <PoolFields />
             </HxForm>
           </section>
         </div>
@@ -205,20 +181,6 @@ function SourceFields(props: {
         name="exclude"
         placeholder="*.tmp, cache/"
         value={source?.exclude.join(", ")}
-      />
-    </div>
-  );
-}
-
-function PoolFields(props: { pool?: JobsModel["pools"][number] }): SafeHtml {
-  return (
-    <div class="stack">
-      <Field label="Name" name="name" required value={props.pool?.name} />
-      <Field
-        label="Retention (days)"
-        name="retentionDays"
-        type="number"
-        value={String(props.pool?.retentionDays ?? 30)}
       />
     </div>
   );
@@ -293,12 +255,7 @@ function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): S
           />
         </div>
       )}
-      <Field
-        label="Schedule (cron, empty = manual)"
-        name="schedule"
-        placeholder="0 2 * * *"
-        value={job?.schedule ?? undefined}
-      />
+      <ScheduleField id={job ? String(job.id) : "new"} value={job?.schedule ?? undefined} />
     </div>
   );
 }
