@@ -103,7 +103,7 @@ export async function getDashboard(ctx: ServiceCtx) {
     }),
     active: active.map((a) => ({
       ...a.run,
-      ...liveFigures(a.run),
+      ...liveFigures(a.run, now),
       jobName: a.job,
       tapeBarcode: a.tape,
       driveName: driveRows.find((d) => d.drive.id === a.run.driveId)?.drive.name ?? null,

@@ -15,7 +15,7 @@ const SCREENSHOTS = resolve(ROOT, "test-output/screenshots");
 const XSS = "<img src=x onerror=alert(1)>.txt";
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 /** The browser's agent writes at this speed (a real drive's pace, scaled down): a run lasts seconds. */
-const DRIVE_BYTES_PER_SEC = 4 << 20;
+const DRIVE_BYTES_PER_SEC = 3 << 20;
 const PACED_AGENT = resolve(ROOT, "test/helpers/paced-drive-agent.ts");
 
 describe("an operator in Chromium, against the Node hub and a vtl agent", () => {
@@ -38,7 +38,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await writeFile(join(src, "docs", "report.txt"), "quarterly report\n".repeat(1000));
     await writeFile(join(src, "docs", XSS), "markup in a name\n");
     await writeFile(join(src, "big.bin"), Buffer.alloc(8 << 20, 7));
-    // Incompressible, so it reaches the paced drive as it is: about 6 s of writing.
+    // Incompressible, so it reaches the paced drive as it is: about 8 s of writing.
     await writeFile(join(src, "random.bin"), randomBytes(24 << 20));
     const lib = join(root, "vtl");
     await initLibrary({ dir: lib, drives: 1, slots: 4, cartridges: 2, capacityBytes: 256 << 20 });

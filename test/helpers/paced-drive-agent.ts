@@ -36,6 +36,7 @@ const backup = createBackupExecutor({
   progressIntervalMs: 500,
   mbufferBytes: 1 << 20,
   memoryBufferBytes: 1 << 20,
+  plainChunkBytes: 256 << 10,
 });
 
 process.exit(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RunForActions, runActions } from "../../functions/services/runs/run-actions.ts";
+import { liveFigures, type RunForActions, runActions } from "../../functions/services/runs/run-actions.ts";
 import { RunLive, type RunModel } from "../../views/pages/run.tsx";
 import { NO_PROGRESS } from "../helpers/progress.ts";
 
@@ -81,5 +81,37 @@ describe("a run page shows the controls the service allows", () => {
 
   it("cancel asks first, naming what is left behind", () => {
     expect(RunLive(model({ state: "running" }), true).value).toMatch(/hx-confirm="Cancel run 7 of Nightly\?/);
+  });
+});
+
+describe("the rate and ETA a run page shows", () => {
+  const startedAt = new Date("2026-12-01T08:00:00Z");
+  const at = (s: number) => new Date(startedAt.getTime() + s * 1000);
+  const running = {
+    state: "running",
+    startedAt,
+    bytesDone: 10 << 20,
+    bytesTotal: 30 << 20,
+    rateBytesPerSec: 0,
+    etaSeconds: null,
+  };
+
+  it("the agent's own figures while it measures a rate", () => {
+    expect(liveFigures({ ...running, rateBytesPerSec: 4 << 20, etaSeconds: 5 }, at(5))).toEqual({
+      rateBytesPerSec: 4 << 20,
+      etaSeconds: 5,
+    });
+  });
+
+  it("the average since the start while the agent's rate reads 0 (a buffer filling)", () => {
+    expect(liveFigures(running, at(5))).toEqual({ rateBytesPerSec: 2 << 20, etaSeconds: 10 });
+  });
+
+  it("none at all for a paused, waiting or ended run: no stale rate", () => {
+    for (const state of ["paused", "waiting-for-tape", "completed", "queued"])
+      expect(liveFigures({ ...running, state, rateBytesPerSec: 4 << 20, etaSeconds: 5 }, at(5))).toEqual({
+        rateBytesPerSec: null,
+        etaSeconds: null,
+      });
   });
 });

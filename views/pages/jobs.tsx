@@ -268,6 +268,7 @@ export interface JobModel extends JobChoices {
   pool: string;
   runs: {
     id: number;
+    kind: string;
     state: string;
     backupType: string | null;
     queuedAt: Date;
@@ -316,7 +317,7 @@ export function JobPage(model: JobModel): SafeHtml {
       <section class="card">
         <h2>Run history</h2>
         <table>
-          <TableHead columns={["Run", "Queued", "Finished", "Type", "Result", "Files", "By"]} />
+          <TableHead columns={["Run", "Queued", "Finished", "Kind", "Result", "Files", "By"]} />
           <tbody>
             {model.runs.map((r) => (
               <tr>
@@ -325,7 +326,9 @@ export function JobPage(model: JobModel): SafeHtml {
                 </td>
                 <td>{formatTime(r.queuedAt)}</td>
                 <td>{formatTime(r.finishedAt)}</td>
-                <td>{r.backupType ?? "–"}</td>
+                <td>
+                  <span class="badge kind">{r.kind}</span> {r.backupType ?? ""}
+                </td>
                 <td>
                   <span class={`badge state-${r.state}`}>{r.state}</span>
                 </td>

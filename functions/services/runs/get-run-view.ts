@@ -50,7 +50,7 @@ export async function getRunView(ctx: ServiceCtx, id: number) {
     tapeBarcode: tape?.barcode ?? null,
     driveName: drive?.name ?? null,
     actions: runActions(run),
-    ...liveFigures(run),
+    ...liveFigures(run, ctx.now()),
     outcome: run.finishedAt
       ? {
           durationSeconds,

@@ -52,15 +52,27 @@ export function refusal(verb: keyof RunActions, run: RunForActions & { id: numbe
   return `Run ${run.id} is ${run.state}; only a paused run can resume`;
 }
 
-/** A paused, waiting or ended run moves no data: its last rate and ETA would be stale figures. */
-export function liveFigures(run: {
-  state: string;
-  rateBytesPerSec: number | null;
-  etaSeconds: number | null;
-}) {
-  const moving = run.state === "running";
-  return {
-    rateBytesPerSec: moving ? run.rateBytesPerSec : null,
-    etaSeconds: moving ? run.etaSeconds : null,
-  };
+/**
+ * The rate and ETA a page shows. A paused, waiting or ended run moves no data: its last rate and
+ * ETA would be stale. A running run's agent measures the rate between two reports, which reads 0
+ * while the pipeline fills a buffer; then the average since the start is the honest figure.
+ */
+export function liveFigures(
+  run: {
+    state: string;
+    startedAt: Date | null;
+    bytesDone: number;
+    bytesTotal: number | null;
+    rateBytesPerSec: number | null;
+    etaSeconds: number | null;
+  },
+  now: Date,
+) {
+  if (run.state !== "running") return { rateBytesPerSec: null, etaSeconds: null };
+  const seconds = run.startedAt ? (now.getTime() - run.startedAt.getTime()) / 1000 : 0;
+  const average = seconds > 1 && run.bytesDone > 0 ? run.bytesDone / seconds : null;
+  const rate = run.rateBytesPerSec || average;
+  const left = run.bytesTotal !== null ? run.bytesTotal - run.bytesDone : null;
+  const eta = run.etaSeconds ?? (rate && left !== null && left > 0 ? Math.round(left / rate) : null);
+  return { rateBytesPerSec: rate ? Math.round(rate) : null, etaSeconds: eta };
 }
