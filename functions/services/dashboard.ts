@@ -2,7 +2,7 @@ import { and, count, desc, eq, gte, inArray, isNotNull, isNull, sql, sum } from 
 import { agents, drives, jobRuns, jobs, pools, sources, tapes } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { toPublicAgent } from "./agents/agents.ts";
-import { liveFigures } from "./runs/run-actions.ts";
+import { averageRate, liveFigures } from "./runs/run-actions.ts";
 
 const ACTIVE = ["queued", "running", "waiting-for-tape", "paused"] as const;
 
@@ -108,7 +108,8 @@ export async function getDashboard(ctx: ServiceCtx) {
       tapeBarcode: a.tape,
       driveName: driveRows.find((d) => d.drive.id === a.run.driveId)?.drive.name ?? null,
     })),
-    recent: recent.map((r) => ({ ...r.run, jobName: r.job })),
+    // A finished run's rate is its average over its whole time, not its last report's.
+    recent: recent.map((r) => ({ ...r.run, jobName: r.job, rateBytesPerSec: averageRate(r.run) })),
     tapeStates: Object.fromEntries(tapeStates.map((t) => [t.state, t.n])) as Record<string, number>,
     pools: poolUse.map((p) => ({
       name: p.pool,

@@ -210,6 +210,16 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(await summary.getByRole("button", { name: /^Verify set #\d+$/ }).count()).toBe(1);
     expect(await summary.locator(".summary-line").textContent()).toMatch(/^backed up [\d,]+ files/);
     expect(await page.locator("main").textContent()).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    // The throughput over the run's time, from the samples the page carried from poll to poll.
+    const rateChart = page.locator("#run-live svg.rate-chart");
+    expect(await rateChart.getAttribute("aria-label")).toMatch(
+      /bytes per second over the time since it started/,
+    );
+    const labels = await rateChart.locator("text").allTextContents();
+    expect(labels).toContain("rate");
+    expect(labels.some((t) => /MB\/s$/.test(t))).toBe(true);
+    expect(labels.some((t) => /after start$/.test(t))).toBe(true);
+    expect(await rateChart.locator("circle title").first().textContent()).toMatch(/after start: .+\/s$/);
     await page.screenshot({ path: join(SCREENSHOTS, "run-finished.png"), fullPage: true });
   }, 240_000);
 

@@ -129,7 +129,10 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
           {data.pools.map((p) => (
             <div class="capacity-row">
               <div>
-                {p.name} <span class="muted">· {p.tapes} tapes</span>
+                {p.name}{" "}
+                <span class="muted">
+                  · {p.tapes} tape{p.tapes === 1 ? "" : "s"}
+                </span>
               </div>
               {CapacityBar({ label: `Pool ${p.name}`, used: p.used, capacity: p.capacity || null })}
             </div>

@@ -112,12 +112,6 @@ export function JobsPage(model: JobsModel): SafeHtml {
           </table>
           {model.sources.length === 0 ? <p class="muted">No source yet.</p> : null}
         </section>
-        <section class="card">
-          <h2>Pools</h2>
-          <p class="muted">
-            Pools, their retention and their tapes have their own page: <a href="/pools">Pools</a>.
-          </p>
-        </section>
       </div>
       {model.canOperate ? (
         <div class="grid">

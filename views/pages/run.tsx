@@ -1,8 +1,10 @@
 import type { RunActions } from "../../functions/services/runs/run-actions.ts";
+import { formatSamples, type Sample } from "../../functions/services/runs/throughput-samples.ts";
 import { formatBytes, formatDuration, formatRatio, formatTime } from "../format.ts";
 import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { RateChart } from "../partials/rate-chart.tsx";
 import { RunProgress, type RunProgressModel } from "../partials/run-progress.tsx";
 
 export interface LogLine {
@@ -31,6 +33,8 @@ export interface RunOutcome {
 }
 
 export interface RunModel extends RunProgressModel {
+  /** The throughput samples the page carries from poll to poll (seconds since start, bytes done). */
+  samples?: Sample[];
   kind: string;
   queuedAt: Date;
   startedAt: Date | null;
@@ -150,10 +154,19 @@ export function RunLive(run: RunModel, canOperate = false): SafeHtml {
       class="card"
       id="run-live"
       {...(live
-        ? { "hx-get": `/runs/${run.id}/live`, "hx-trigger": "every 2s", "hx-swap": "outerHTML" }
+        ? {
+            "hx-get": `/runs/${run.id}/live`,
+            "hx-trigger": "every 2s",
+            "hx-swap": "outerHTML",
+            "hx-include": "#run-samples",
+          }
         : {})}
     >
       {RunProgress(run)}
+      <input type="hidden" id="run-samples" name="samples" value={formatSamples(run.samples ?? [])} />
+      {run.startedAt && (live || (run.samples ?? []).length > 2)
+        ? RateChart({ samples: run.samples ?? [] })
+        : null}
       <p class="muted">
         <span class="badge kind">{run.kind}</span> queued {formatTime(run.queuedAt)} by {run.triggeredBy} ·
         started {formatTime(run.startedAt)} · finished {formatTime(run.finishedAt)} · {run.warnings} warnings

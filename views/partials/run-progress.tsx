@@ -67,8 +67,8 @@ export function RunProgress(run: RunProgressModel): SafeHtml {
         ) : (
           ""
         )}{" "}
-        files ·{" "}
-        {run.state === "paused" ? (
+        files{run.finishedAt ? "" : " · "}
+        {run.finishedAt ? null : run.state === "paused" ? (
           <strong class="paused">paused: no data moves until resumed</strong>
         ) : (
           <>
@@ -78,7 +78,7 @@ export function RunProgress(run: RunProgressModel): SafeHtml {
           </>
         )}
       </div>
-      {run.currentPath ? <div class="run-path muted">{run.currentPath}</div> : null}
+      {run.currentPath && !run.finishedAt ? <div class="run-path muted">{run.currentPath}</div> : null}
       {run.operatorMessage ? (
         <div class="alert warn" role="status">
           {run.operatorMessage}

@@ -6,9 +6,9 @@ import { h, type SafeHtml } from "../html.ts";
 export function SchedulePreview(props: { preview: Preview; id?: string }): SafeHtml {
   const { preview } = props;
   const body = !preview.ok ? (
-    <span class="alert error" role="alert">
+    <div class="alert error" role="alert">
       {preview.message}
-    </span>
+    </div>
   ) : preview.next.length === 0 ? (
     <span class="muted">manual: runs only on "Run now"</span>
   ) : (
@@ -17,9 +17,9 @@ export function SchedulePreview(props: { preview: Preview; id?: string }): SafeH
     </span>
   );
   return (
-    <output class="schedule-preview" aria-live="polite">
+    <div class="schedule-preview" aria-live="polite">
       {body}
-    </output>
+    </div>
   );
 }
 

@@ -1,5 +1,5 @@
 import { formatRate, formatTime } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { h, SafeHtml } from "../html.ts";
 
 export interface ChartRun {
   id: number;
@@ -15,11 +15,11 @@ const W = 640;
 const H = 150;
 const LEFT = 64;
 const BOTTOM = 22;
-const TOP = 8;
+const TOP = 20;
 const RIGHT = 8;
 
 /** A round step for the y axis: 1, 2 or 5 × 10^n at or above a third of `max`. */
-function niceStep(max: number): number {
+export function niceStep(max: number): number {
   const raw = max / 3;
   const p = 10 ** Math.floor(Math.log10(raw));
   return ([1, 2, 5, 10].find((m) => m * p >= raw) ?? 10) * p;
@@ -43,6 +43,7 @@ export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: nu
   const end = props.now.getTime();
   const start = end - hours * 3600_000;
   const runs = props.runs.filter((r) => r.finishedAt && averageRate(r) > 0);
+  if (runs.length === 0) return new SafeHtml("");
   const peak = Math.max(1, ...runs.map(averageRate));
   const step = niceStep(peak);
   const top = Math.ceil(peak / step) * step;
@@ -59,7 +60,7 @@ export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: nu
       role="img"
       aria-label={`Throughput of the runs of the last ${hours} hours, in bytes per second over time (UTC)`}
     >
-      <text class="axis-title" x="4" y="12">
+      <text class="axis-title" x={String(LEFT)} y="12" text-anchor="middle">
         rate
       </text>
       {yTicks.map((v) => (

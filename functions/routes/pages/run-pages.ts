@@ -10,6 +10,7 @@ import {
   runLogs,
 } from "../../services/runs/control-run.ts";
 import { getRunView } from "../../services/runs/get-run-view.ts";
+import { SAMPLES_PATTERN } from "../../services/runs/throughput-samples.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, ok } from "./form.ts";
@@ -44,11 +45,12 @@ export function registerRunPages(pages: PageRouter): void {
       method: "GET",
       path: "/runs/:id/live",
       params: idParams,
+      query: z.object({ samples: z.string().max(2000).regex(SAMPLES_PATTERN).optional() }),
       permission: "read",
-      summary: "A run's progress (polled)",
+      summary: "A run's progress (polled, with the page's throughput samples)",
     },
-    async (c, { params }) =>
-      c.html(RunLive(await getRunView(serviceCtx(c), params.id), can(c, "operate")).value),
+    async (c, { params, query }) =>
+      c.html(RunLive(await getRunView(serviceCtx(c), params.id, query), can(c, "operate")).value),
   );
   pages.route(
     {

@@ -76,3 +76,17 @@ export function liveFigures(
   const eta = run.etaSeconds ?? (rate && left !== null && left > 0 ? Math.round(left / rate) : null);
   return { rateBytesPerSec: rate ? Math.round(rate) : null, etaSeconds: eta };
 }
+
+/** What a run moved per second from its start to its end (or its last rate when it has no times). */
+export function averageRate(run: {
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  bytesDone: number;
+  rateBytesPerSec: number | null;
+}): number | null {
+  if (run.startedAt && run.finishedAt && run.bytesDone > 0) {
+    const seconds = (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000;
+    if (seconds > 0) return Math.round(run.bytesDone / seconds);
+  }
+  return run.rateBytesPerSec;
+}

@@ -37,11 +37,10 @@ export function describeSchedule(expr: string | undefined, now: Date, count = 3)
   let cron: Cron;
   try {
     cron = new Cron(text, { paused: true });
-  } catch (error) {
-    const why = error instanceof Error ? error.message.replace(/^CronPattern: /, "") : String(error);
+  } catch {
     return {
       ok: false,
-      message: `"${text}" is not a schedule (${why}). Write five fields: minute hour day-of-month month day-of-week, e.g. "0 22 * * *" for every day at 22:00.`,
+      message: `"${text}" is not a schedule. Write five fields: minute hour day-of-month month day-of-week, e.g. "0 22 * * *" for every day at 22:00.`,
     };
   }
   const next = cron.nextRuns(count, now);
