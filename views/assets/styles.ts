@@ -42,7 +42,7 @@ pre { white-space:pre-wrap; overflow-wrap:anywhere; background:#f0f2f5; padding:
 .run { padding:.6rem 0; border-bottom:1px solid var(--line); }
 .run-path { font-family: ui-monospace, monospace; font-size:.85rem; overflow-wrap:anywhere; }
 svg.chart { display:block; width:100%; height:auto; max-width:48rem; }
-svg.chart text { font-size:11px; fill:var(--muted); }
+svg.chart text { font-size:12px; fill:var(--muted); }
 svg.chart .axis { stroke:var(--muted); stroke-width:1; }
 svg.chart .grid { stroke:var(--line); stroke-width:1; }
 svg.chart .bar { fill:var(--accent); opacity:.85; }

@@ -33,6 +33,8 @@ export function RateChart(props: { samples: Sample[] }): SafeHtml {
     <svg
       class="chart rate-chart"
       viewBox={`0 0 ${W} ${H}`}
+      width={String(W)}
+      height={String(H)}
       role="img"
       aria-label="This run's throughput in bytes per second over the time since it started"
     >

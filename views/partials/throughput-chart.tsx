@@ -57,6 +57,8 @@ export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: nu
     <svg
       class="chart"
       viewBox={`0 0 ${W} ${H}`}
+      width={String(W)}
+      height={String(H)}
       role="img"
       aria-label={`Throughput of the runs of the last ${hours} hours, in bytes per second over time (UTC)`}
     >
