@@ -123,3 +123,23 @@ describe("new views escape what they show", () => {
     );
   });
 });
+
+describe("svg markup", () => {
+  it("keeps viewBox as SVG spells it (typed-html would write view-box, and the chart would not scale)", () => {
+    const svg = ThroughputChart({
+      now,
+      runs: [
+        {
+          id: 1,
+          jobName: "j",
+          startedAt: new Date(now.getTime() - 60_000),
+          finishedAt: now,
+          bytesDone: 1e8,
+          rateBytesPerSec: null,
+        },
+      ],
+    }).value;
+    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 640 150"/);
+    expect(svg).not.toContain("view-box");
+  });
+});
