@@ -59,8 +59,16 @@ function cleanAttributes(props: Props): Record<string, string | boolean> | null 
   return Object.keys(out).length > 0 ? out : null;
 }
 
+/** typed-html writes camelCase attributes in kebab-case; SVG's own camelCase ones must stay as they are. */
+const SVG_ATTRIBUTES: [string, string][] = [
+  [" view-box=", " viewBox="],
+  [" preserve-aspect-ratio=", " preserveAspectRatio="],
+];
+
 function openTagEntities(tag: string): string {
-  return tag.replaceAll(LT, "&lt;").replaceAll(GT, "&gt;");
+  let out = tag.replaceAll(LT, "&lt;").replaceAll(GT, "&gt;");
+  for (const [kebab, svg] of SVG_ATTRIBUTES) out = out.replace(kebab, svg);
+  return out;
 }
 
 /** JSX factory for views: text children escaped, attributes escaped by typed-html. */

@@ -1,15 +1,40 @@
-import { and, count, desc, eq, gte, inArray, isNull, sql, sum } from "drizzle-orm";
-import { agents, drives, jobRuns, jobs, pools, tapes } from "../db/schema/index.ts";
+import { and, count, desc, eq, gte, inArray, isNotNull, isNull, sql, sum } from "drizzle-orm";
+import { agents, drives, jobRuns, jobs, pools, sources, tapes } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { toPublicAgent } from "./agents/agents.ts";
+import { averageRate, liveFigures } from "./runs/run-actions.ts";
 
 const ACTIVE = ["queued", "running", "waiting-for-tape", "paused"] as const;
+
+/** What a drive is doing, in the operator's words: a run in progress on it says more than the agent's "idle". */
+export type DriveActivity =
+  | "writing"
+  | "reading"
+  | "paused"
+  | "waiting for tape"
+  | "idle"
+  | "error"
+  | "offline";
+
+export function driveActivity(
+  drive: { state: string; alerts?: string[] | null },
+  run: { kind: string; state: string } | undefined,
+): DriveActivity {
+  if (drive.state === "error" || (drive.alerts ?? []).length > 0) return "error";
+  if (run && run.state !== "queued") {
+    if (run.state === "paused") return "paused";
+    if (run.state === "waiting-for-tape") return "waiting for tape";
+    return run.kind === "backup" || run.kind === "label" ? "writing" : "reading";
+  }
+  if (drive.state === "offline") return "offline";
+  return "idle";
+}
 
 /** Everything the dashboard shows, in one read of the catalog. */
 export async function getDashboard(ctx: ServiceCtx) {
   const now = ctx.now();
   const since = new Date(now.getTime() - 24 * 3600_000);
-  const [agentRows, driveRows, active, recent, tapeStates, poolUse, counts] = await Promise.all([
+  const [agentRows, driveRows, active, recent, tapeStates, poolUse, counts, tapeUse] = await Promise.all([
     ctx.db.query.agents.findMany({ orderBy: agents.name, limit: 100 }),
     ctx.db
       .select({ drive: drives, tape: tapes.barcode })
@@ -48,15 +73,43 @@ export async function getDashboard(ctx: ServiceCtx) {
       .select({
         jobs: sql<number>`(select count(*) from ${jobs})`,
         tapes: sql<number>`(select count(*) from ${tapes})`,
+        labelled: sql<number>`(select count(*) from ${tapes} where ${tapes.label} is not null)`,
+        sources: sql<number>`(select count(*) from ${sources})`,
+        completedRuns: sql<number>`(select count(*) from ${jobRuns} where ${jobRuns.kind} = 'backup' and ${jobRuns.state} like 'completed%')`,
       })
       .from(sql`(select 1)`),
+    ctx.db
+      .select({
+        id: tapes.id,
+        barcode: tapes.barcode,
+        used: tapes.usedBytes,
+        capacity: tapes.capacityBytes,
+        pool: pools.name,
+      })
+      .from(tapes)
+      .leftJoin(pools, eq(pools.id, tapes.poolId))
+      .where(isNotNull(tapes.label))
+      .orderBy(desc(tapes.usedBytes))
+      .limit(20),
   ]);
+  const c = counts[0] ?? { jobs: 0, tapes: 0, labelled: 0, sources: 0, completedRuns: 0 };
+  const runOnDrive = new Map(active.filter((a) => a.run.driveId).map((a) => [a.run.driveId, a.run]));
   return {
     now,
     agents: agentRows.map((a) => toPublicAgent(a, now)),
-    drives: driveRows.map((d) => ({ ...d.drive, tape: d.tape })),
-    active: active.map((a) => ({ ...a.run, jobName: a.job, tapeBarcode: a.tape })),
-    recent: recent.map((r) => ({ ...r.run, jobName: r.job })),
+    drives: driveRows.map((d) => {
+      const run = runOnDrive.get(d.drive.id);
+      return { ...d.drive, tape: d.tape, activity: driveActivity(d.drive, run), runId: run?.id ?? null };
+    }),
+    active: active.map((a) => ({
+      ...a.run,
+      ...liveFigures(a.run, now),
+      jobName: a.job,
+      tapeBarcode: a.tape,
+      driveName: driveRows.find((d) => d.drive.id === a.run.driveId)?.drive.name ?? null,
+    })),
+    // A finished run's rate is its average over its whole time, not its last report's.
+    recent: recent.map((r) => ({ ...r.run, jobName: r.job, rateBytesPerSec: averageRate(r.run) })),
     tapeStates: Object.fromEntries(tapeStates.map((t) => [t.state, t.n])) as Record<string, number>,
     pools: poolUse.map((p) => ({
       name: p.pool,
@@ -64,7 +117,16 @@ export async function getDashboard(ctx: ServiceCtx) {
       used: Number(p.used ?? 0),
       capacity: Number(p.capacity ?? 0),
     })),
-    counts: counts[0] ?? { jobs: 0, tapes: 0 },
+    tapes: tapeUse.map((t) => ({ ...t, used: t.used, capacity: t.capacity ?? null })),
+    counts: c,
+    /** The first steps of a new hub, in order; the dashboard shows them until the first backup ran. */
+    setup: [
+      { step: "Enroll a drive-agent on the tape host", done: agentRows.length > 0, href: "/agents" },
+      { step: "Label a tape into a pool", done: Number(c.labelled) > 0, href: "/tapes" },
+      { step: "Add a source (the paths to back up)", done: Number(c.sources) > 0, href: "/jobs" },
+      { step: "Create a backup job", done: Number(c.jobs) > 0, href: "/jobs" },
+      { step: "Run it once", done: Number(c.completedRuns) > 0, href: "/jobs" },
+    ],
   };
 }
 

@@ -15,7 +15,7 @@ const schedule = z
   .max(128)
   .refine(
     (expr) => nextRun(expr, new Date()) !== undefined,
-    "is not a cron expression with a future run (e.g. '0 2 * * *')",
+    "is not a schedule with a future run: write five fields, minute hour day-of-month month day-of-week, e.g. '0 22 * * *' for every day at 22:00",
   );
 
 const jobFields = z.object({

@@ -6,6 +6,9 @@ import { conflict } from "../errors.ts";
 import { getPool } from "./pools.ts";
 import { getOrThrow, optionalText, type PageRequest, pageWhere, patchSchema, toPage } from "./shared.ts";
 
+/** The states a tape can be in (the catalog's own list). */
+export { TAPE_STATES };
+
 export const LTO_GENERATIONS = ["LTO-5", "LTO-6", "LTO-7", "LTO-8", "LTO-9", "LTO-10"] as const;
 
 const barcode = z

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,6 +14,9 @@ import { ROOT } from "../helpers/process.ts";
 const SCREENSHOTS = resolve(ROOT, "test-output/screenshots");
 const XSS = "<img src=x onerror=alert(1)>.txt";
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+/** The browser's agent writes at this speed (a real drive's pace, scaled down): a run lasts seconds. */
+const DRIVE_BYTES_PER_SEC = 3 << 20;
+const PACED_AGENT = resolve(ROOT, "test/helpers/paced-drive-agent.ts");
 
 describe("an operator in Chromium, against the Node hub and a vtl agent", () => {
   let root: string;
@@ -24,6 +27,9 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
   let page: Page;
   let runUrl: string;
   const dialogs: string[] = [];
+  /** Our own questions (hx-confirm), as the operator saw them; answered with `confirmAnswer`. */
+  const confirms: string[] = [];
+  let confirmAnswer = true;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "tb-browser-"));
@@ -32,12 +38,16 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await writeFile(join(src, "docs", "report.txt"), "quarterly report\n".repeat(1000));
     await writeFile(join(src, "docs", XSS), "markup in a name\n");
     await writeFile(join(src, "big.bin"), Buffer.alloc(8 << 20, 7));
+    // Incompressible, so it reaches the paced drive as it is: about 8 s of writing.
+    await writeFile(join(src, "random.bin"), randomBytes(24 << 20));
     const lib = join(root, "vtl");
     await initLibrary({ dir: lib, drives: 1, slots: 4, cartridges: 2, capacityBytes: 256 << 20 });
     ({ hub, agent } = await startHubWithVtlAgent({
       name: "browser-host",
       stateDir: join(root, "agent"),
       lib,
+      entry: PACED_AGENT,
+      env: { TB_TEST_DRIVE_BYTES_PER_SEC: String(DRIVE_BYTES_PER_SEC) },
     }));
     await hub.api("POST", "/api/v1/pools", { name: "Weekly" });
     await hub.api("POST", "/api/v1/users", {
@@ -67,7 +77,10 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     const p = await context.newPage();
     // A confirm is our own question (eject, revoke): accepted. Any other dialog is a script that ran.
     p.on("dialog", (d) => {
-      if (d.type() === "confirm") return void d.accept();
+      if (d.type() === "confirm") {
+        confirms.push(d.message());
+        return void (confirmAnswer ? d.accept() : d.dismiss());
+      }
       dialogs.push(d.message());
       void d.dismiss();
     });
@@ -79,14 +92,22 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     return p;
   }
 
-  it("labels a tape, creates a source and a job, runs it and watches the progress bar reach done without a reload", async () => {
+  it("an empty hub's dashboard is a setup checklist, with the next step a link", async () => {
     page = await signIn("admin", HUB_ADMIN_PASSWORD);
-    await page.screenshot({ path: join(SCREENSHOTS, "dashboard.png"), fullPage: true });
+    const checklist = page.locator("#setup-checklist");
+    expect(await checklist.locator("li.done").allTextContents()).toEqual([
+      expect.stringContaining("Enroll a drive-agent"),
+    ]);
+    expect(await checklist.locator("li.next a").textContent()).toBe("Label a tape into a pool");
+    await page.screenshot({ path: join(SCREENSHOTS, "dashboard-setup.png"), fullPage: true });
+  }, 60_000);
 
+  it("labels a tape after a confirmation that names it", async () => {
     await page.goto(`${hub.url}/tapes`);
     const row = page.locator("tr", { hasText: "TB0001L9" });
     await row.locator("select[name=poolId]").selectOption({ label: "Weekly" });
     await row.getByRole("button", { name: "Label" }).click();
+    await expect.poll(() => confirms.at(-1)).toMatch(/^Write a new label on TB0001L9\?/);
     await expect
       .poll(
         async () =>
@@ -95,7 +116,25 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
         { timeout: 60_000 },
       )
       .toBe("active");
+  }, 90_000);
 
+  it("the pools page lists each pool with its retention in words, capacity and tapes, and creates one", async () => {
+    await page.goto(`${hub.url}/pools`);
+    const weekly = page.locator("section.card", { has: page.locator("h2", { hasText: "Weekly" }) });
+    expect(await weekly.textContent()).toContain("reusable 30 days after its last write");
+    expect(await weekly.locator("a", { hasText: "TB0001L9" }).count()).toBe(1);
+    expect(await weekly.locator("meter").count()).toBe(1);
+    const form = page.locator("form", { has: page.locator("#new-pool-result") });
+    await form.locator("input[name=name]").fill("Archive");
+    await form.locator("input[name=retention][value=keep]").check();
+    await form.getByRole("button", { name: "Create pool" }).click();
+    const archive = page.locator("section.card", { has: page.locator("h2", { hasText: "Archive" }) });
+    await archive.waitFor();
+    expect(await archive.textContent()).toContain("keep forever");
+    await page.screenshot({ path: join(SCREENSHOTS, "pools.png"), fullPage: true });
+  }, 60_000);
+
+  it("creates a source, and a job whose schedule is previewed in words; a bad schedule is answered in words", async () => {
     await page.goto(`${hub.url}/jobs`);
     const source = page.locator("form", { has: page.locator("#new-source-result") });
     await source.locator("input[name=name]").fill("Share");
@@ -106,17 +145,54 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     const job = page.locator("form", { has: page.locator("#new-job-result") });
     await job.locator("input[name=name]").fill("Share weekly");
     await job.locator("select[name=poolId]").selectOption({ label: "Weekly" });
+    const schedule = job.locator("input[name=schedule]");
+    const preview = job.locator("#schedule-preview-new");
+    await schedule.fill("0 22 * * *");
+    await expect
+      .poll(() => preview.textContent())
+      .toMatch(/^every day at 22:00, next: \w{3} \d+ \w{3} 22:00 UTC/);
+    await page.screenshot({ path: join(SCREENSHOTS, "job-schedule-preview.png"), fullPage: true });
+    await schedule.fill("every night");
+    await expect.poll(() => preview.textContent()).toMatch(/^"every night" is not a schedule/);
+    await job.getByRole("button", { name: "Create job" }).click();
+    const answer = job.locator("#new-job-result");
+    await expect
+      .poll(() => answer.textContent())
+      .toMatch(/^Schedule is not a schedule with a future run: write five fields/);
+    expect(await answer.textContent()).not.toContain("body.");
+    await page.screenshot({ path: join(SCREENSHOTS, "job-bad-schedule.png"), fullPage: true });
+    await schedule.fill("");
+    await expect.poll(() => preview.textContent()).toMatch(/^manual/);
     await job.getByRole("button", { name: "Create job" }).click();
     await page.waitForSelector('table a:has-text("Share weekly")');
+  }, 60_000);
 
+  it("runs the job and watches it live: a percent below 100 and an ETA, paused shows paused, then the summary, without a reload", async () => {
     await page.getByRole("button", { name: "Run now" }).click();
     await page.waitForURL(/\/runs\/\d+$/);
     runUrl = page.url();
-    await page.screenshot({ path: join(SCREENSHOTS, "running-job.png"), fullPage: true });
     // htmx swaps the live section every 2 s; the page itself is never reloaded.
     await page.evaluate(() => {
       (window as unknown as { marker: number }).marker = 42;
     });
+    const live = page.locator("#run-live");
+    const pct = async () => Number((await live.locator(".pct").textContent())?.match(/(\d+)%/)?.[1] ?? NaN);
+    await expect.poll(pct, { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(await pct()).toBeLessThan(100);
+    await expect.poll(() => live.locator(".run-figures").textContent()).toMatch(/ETA ≈?\d+ (s|min)/);
+    expect(await live.locator(".run-figures").textContent()).toMatch(/\/s · ETA/);
+    expect(await live.locator(".run-head").textContent()).toContain("in Virtual drive 0");
+    await page.screenshot({ path: join(SCREENSHOTS, "running-job.png"), fullPage: true });
+
+    await live.getByRole("button", { name: "Pause" }).click();
+    await live.locator(".badge.state-paused").waitFor({ timeout: 30_000 });
+    const figures = await live.locator(".run-figures").textContent();
+    expect(figures).toContain("paused: no data moves until resumed");
+    expect(figures).not.toContain("ETA");
+    expect(await live.getByRole("button", { name: "Pause" }).count()).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, "run-paused.png"), fullPage: true });
+    await live.getByRole("button", { name: "Resume" }).click();
+
     await page.waitForSelector(
       "#run-live .badge.state-completed, #run-live .badge.state-completed-with-warnings",
       { timeout: 120_000 },
@@ -124,7 +200,74 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(page.url()).toBe(runUrl);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     expect(await page.locator("#run-live progress").getAttribute("value")).toBe("100");
+    const summary = page.locator("#run-live .outcome");
+    const text = await summary.textContent();
+    expect(text).toMatch(/Duration\d+ s|Duration\d+ min/);
+    expect(text).toMatch(/Written[\d,]+ files, [\d.]+ MB/);
+    expect(text).toMatch(/ratio \d+\.\d\d : 1/);
+    expect(text).toContain("TB0001L9");
+    expect(await summary.locator("a", { hasText: /^Browse set #\d+$/ }).count()).toBe(1);
+    expect(await summary.getByRole("button", { name: /^Verify set #\d+$/ }).count()).toBe(1);
+    expect(await summary.locator(".summary-line").textContent()).toMatch(/^backed up [\d,]+ files/);
+    expect(await page.locator("main").textContent()).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    // The throughput over the run's time, from the samples the page carried from poll to poll.
+    const rateChart = page.locator("#run-live svg.rate-chart");
+    expect(await rateChart.getAttribute("aria-label")).toMatch(
+      /bytes per second over the time since it started/,
+    );
+    const labels = await rateChart.locator("text").allTextContents();
+    expect(labels).toContain("rate");
+    expect(labels.some((t) => /MB\/s$/.test(t))).toBe(true);
+    expect(labels.some((t) => /after start$/.test(t))).toBe(true);
+    expect(await rateChart.locator("circle title").first().textContent()).toMatch(/after start: .+\/s$/);
+    await page.screenshot({ path: join(SCREENSHOTS, "run-finished.png"), fullPage: true });
   }, 240_000);
+
+  it("the dashboard after the first run: no checklist, drives by what they do, labelled charts and capacity bars, runs with their kind", async () => {
+    await page.goto(`${hub.url}/`);
+    expect(await page.locator("#setup-checklist").count()).toBe(0);
+    const chart = page.locator("svg.chart");
+    expect(await chart.getAttribute("aria-label")).toMatch(/bytes per second over time \(UTC\)/);
+    const ticks = await chart.locator("text").allTextContents();
+    expect(ticks).toContain("rate");
+    expect(ticks.some((t) => /\/s$/.test(t))).toBe(true);
+    expect(ticks.some((t) => /^\d\d:\d\d UTC$/.test(t))).toBe(true);
+    expect(await chart.locator("rect title").first().textContent()).toMatch(
+      /^Share weekly \(backup, run \d+\): .+\/s/,
+    );
+    expect(await page.locator("meter[aria-label^='Pool Weekly']").count()).toBe(1);
+    expect(await page.locator("meter[aria-label^='Tape TB0001L9']").count()).toBe(1);
+    expect(
+      await page.locator("tr", { hasText: "Share weekly" }).locator(".badge.kind").first().textContent(),
+    ).toBe("backup");
+    expect(
+      await page.locator("tr", { hasText: "Virtual drive 0" }).locator("td").nth(1).textContent(),
+    ).toMatch(/^idle/);
+    await page.screenshot({ path: join(SCREENSHOTS, "dashboard.png"), fullPage: true });
+  }, 60_000);
+
+  it("asks before relabelling a tape with backups, naming what is lost; dismissed, nothing happens", async () => {
+    const tapes = await hub.api<{ items: { id: number }[] }>("GET", "/api/v1/tapes?barcode=TB0001L9");
+    await page.goto(`${hub.url}/tapes`);
+    expect(
+      await page.locator("tr", { hasText: "TB0001L9" }).getByRole("button", { name: "Label" }).count(),
+    ).toBe(0);
+    await page.goto(`${hub.url}/tapes/${tapes.body.items[0]?.id}`);
+    confirmAnswer = false;
+    try {
+      await page.locator("#relabel input[name=force]").check();
+      await page.getByRole("button", { name: "Relabel TB0001L9" }).click();
+      await expect
+        .poll(() => confirms.at(-1))
+        .toMatch(
+          /^Relabel TB0001L9\? Its 1 backup set \([\d.]+ MB\) can no longer be restored from it\. This cannot be undone\.$/,
+        );
+    } finally {
+      confirmAnswer = true;
+    }
+    expect(await page.locator("#tape-label-result").textContent()).toBe("");
+    await page.screenshot({ path: join(SCREENSHOTS, "tape-relabel.png"), fullPage: true });
+  }, 60_000);
 
   it("shows a markup file name as text in the catalog browser, and no dialog fires", async () => {
     await page.goto(`${hub.url}/restore`);
@@ -250,6 +393,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
       ["restore", "/restore"],
       ["restore-set", `/restore/sets/${sets.body.items[0]?.id}`],
       ["jobs", "/jobs"],
+      ["pools", "/pools"],
       ["logs", "/logs"],
       ["settings", "/settings"],
     ];
@@ -283,7 +427,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
 
   it("a read-only user sees no mutating control, and a post anyway is refused", async () => {
     const viewer = await signIn("viewer", "viewer-password-1");
-    for (const path of ["/", "/tapes", "/jobs", "/restore"]) {
+    for (const path of ["/", "/tapes", "/pools", "/jobs", "/restore", new URL(runUrl).pathname]) {
       await viewer.goto(`${hub.url}${path}`);
       expect(await viewer.locator("form[hx-post]:not([hx-post='/logout'])").count(), path).toBe(0);
     }

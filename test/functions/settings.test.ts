@@ -125,9 +125,7 @@ describe("hub settings", () => {
       form({ host: "smtp example", from: "a@b.c", to: "x@y.z" }),
     );
     expect(res.status).toBe(400);
-    expect(await res.text()).toMatch(
-      /^<div class="alert error" role="alert">Invalid body.host: is a host name/,
-    );
+    expect(await res.text()).toMatch(/^<div class="alert error" role="alert">Host is a host name/);
     expect(await hub.ctx.db.query.notificationChannels.findMany()).toEqual([]);
   });
 

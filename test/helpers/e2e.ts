@@ -24,6 +24,9 @@ export async function enrollAndStartVtlAgent(opts: {
   stateDir: string;
   lib: string;
   force?: boolean;
+  /** A test build of the agent (e.g. test/helpers/paced-drive-agent.ts) and its environment. */
+  entry?: string;
+  env?: Record<string, string>;
 }): Promise<Spawned> {
   const enrolled = await agentCli(
     "enroll",
@@ -38,7 +41,7 @@ export async function enrollAndStartVtlAgent(opts: {
     ...(opts.force ? ["--force"] : []),
   );
   expect(enrolled.exitCode, enrolled.stderr).toBe(0);
-  const agent = spawnAgent(opts.stateDir);
+  const agent = spawnAgent(opts.stateDir, opts.env, opts.entry);
   try {
     await agent.waitFor(/"msg":"agent started"/);
   } catch (e) {
@@ -51,7 +54,17 @@ export async function enrollAndStartVtlAgent(opts: {
 /** Creates the agent `name` on a real hub (Node or workerd), then enrolls and starts a real drive-agent as it. */
 export async function enrollRealAgent(
   hub: HubHandle,
-  { name, ...vtl }: { name: string; stateDir: string; lib: string; force?: boolean },
+  {
+    name,
+    ...vtl
+  }: {
+    name: string;
+    stateDir: string;
+    lib: string;
+    force?: boolean;
+    entry?: string;
+    env?: Record<string, string>;
+  },
 ): Promise<{ agentId: string; agent: Spawned }> {
   const created = await hub.api<{ agent: { id: string }; enrollmentToken: string }>(
     "POST",
@@ -74,6 +87,8 @@ export async function startHubWithVtlAgent(opts: {
   name: string;
   stateDir: string;
   lib: string;
+  entry?: string;
+  env?: Record<string, string>;
 }): Promise<{ hub: HubProcess; agent: Spawned; agentId: string }> {
   const hub = await startHubProcess();
   try {

@@ -86,7 +86,9 @@ describe("views escape every dynamic value", () => {
         recent: [],
         tapeStates: { active: 7 },
         pools: [],
-        counts: { jobs: 1, tapes: 7 },
+        tapes: [],
+        counts: { jobs: 1, tapes: 7, labelled: 7, sources: 1, completedRuns: 1 },
+        setup: [],
       },
     }).value;
     expect(page).toContain('<a href="/" aria-current="page">Dashboard</a>');

@@ -41,7 +41,38 @@ form.filters { display:flex; flex-wrap:wrap; gap:.8rem; align-items:flex-end; ma
 pre { white-space:pre-wrap; overflow-wrap:anywhere; background:#f0f2f5; padding:.6rem; border-radius:6px; }
 .run { padding:.6rem 0; border-bottom:1px solid var(--line); }
 .run-path { font-family: ui-monospace, monospace; font-size:.85rem; overflow-wrap:anywhere; }
-svg.chart { width:100%; max-height:10rem; }
+svg.chart { display:block; width:100%; height:auto; max-width:48rem; }
+svg.chart text { font-size:12px; fill:var(--muted); }
+svg.chart .axis { stroke:var(--muted); stroke-width:1; }
+svg.chart .grid { stroke:var(--line); stroke-width:1; }
+svg.chart .bar { fill:var(--accent); opacity:.85; }
+svg.chart .bar:hover { opacity:1; }
+svg.chart .kind-restore { fill:var(--good); }
+svg.chart .kind-verify, svg.chart .kind-scan { fill:var(--warn); }
+svg.chart .line { fill:none; stroke:var(--accent); stroke-width:2; }
+.chart-legend { display:flex; flex-wrap:wrap; gap:.3rem 1rem; font-size:.85rem; }
+.badge.kind { background:#e7eefc; color:#1747a6; text-transform:lowercase; }
+.drive-writing { background:#e7eefc; color:#1747a6; }
+.drive-reading { background:#e3f1e4; color:var(--good); }
+.drive-paused, .drive-waiting-for-tape { background:#fff4e5; color:var(--warn); }
+.drive-error, .drive-offline { background:#fdecea; color:var(--bad); }
+.capacity { display:flex; flex-wrap:wrap; align-items:center; gap:.2rem .6rem; }
+.capacity meter { flex:1 1 10rem; min-width:8rem; height:1rem; }
+.capacity-row { padding:.3rem 0; }
+ol.checklist { list-style:none; padding:0; margin:0; display:flex; flex-direction:column; gap:.35rem; }
+ol.checklist .done { color:var(--muted); text-decoration:line-through; }
+ol.checklist .done .tick { color:var(--good); text-decoration:none; }
+ol.checklist .next { font-weight:600; }
+.setup { border-color:var(--accent); }
+.visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip-path:inset(50%); white-space:nowrap; }
+button.danger { background:var(--bad); border-color:var(--bad); }
+a.button { display:inline-block; padding:.5rem .6rem; border:1px solid var(--accent); border-radius:6px; text-decoration:none; }
+.next-steps { gap:.4rem; }
+.next-steps form.inline { margin:0; }
+.outcome th { width:9rem; }
+.summary-line { font-family: ui-monospace, monospace; font-size:.85rem; overflow-wrap:anywhere; }
+.schedule-preview { display:block; font-size:.9rem; }
+.paused { color:var(--warn); }
 .login { max-width: 24rem; margin: 4rem auto; }
 table { width:100%; border-collapse: collapse; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); }

@@ -1,7 +1,8 @@
 import type { Dashboard } from "../../functions/services/dashboard.ts";
 import { formatAgo, formatBytes, formatRate, formatTime } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { RunProgress } from "../partials/run-progress.tsx";
 import { ThroughputChart } from "../partials/throughput-chart.tsx";
@@ -31,11 +32,34 @@ export function ActiveRuns(props: { runs: Dashboard["active"] }): SafeHtml {
   );
 }
 
+/** A new hub's first steps, in order, each ticked once done, until the first backup ran. */
+function SetupChecklist(props: { steps: Dashboard["setup"] }): SafeHtml {
+  const next = props.steps.find((s) => !s.done);
+  return (
+    <section class="card setup" id="setup-checklist">
+      <h2>Get started</h2>
+      <ol class="checklist">
+        {props.steps.map((s) => (
+          <li class={s.done ? "done" : s === next ? "next" : "todo"}>
+            <span class="tick" aria-hidden="true">
+              {s.done ? "✓" : "○"}
+            </span>{" "}
+            {s === next ? <a href={s.href}>{s.step}</a> : s.step}
+            <span class="visually-hidden">{s.done ? " (done)" : " (to do)"}</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
 export function DashboardPage(model: DashboardModel): SafeHtml {
   const { data } = model;
+  const setupDone = data.setup.every((s) => s.done);
   return (
     <Layout {...model.layout} title="Dashboard" current="/">
       <h1>Dashboard</h1>
+      {setupDone ? null : <SetupChecklist steps={data.setup} />}
       <ActiveRuns runs={data.active} />
       <div class="grid">
         <section class="card">
@@ -60,13 +84,19 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
           )}
           {data.drives.length > 0 ? (
             <table>
-              <TableHead columns={["Drive", "State", "Tape"]} />
+              <TableHead columns={["Drive", "Doing", "Tape"]} />
               <tbody>
                 {data.drives.map((d) => (
                   <tr>
                     <td>{d.name}</td>
                     <td>
-                      <span class={`badge state-${d.state}`}>{d.state}</span>
+                      <span class={`badge drive-${d.activity.replaceAll(" ", "-")}`}>{d.activity}</span>
+                      {d.runId ? (
+                        <>
+                          {" "}
+                          <a href={`/runs/${d.runId}`}>run {d.runId}</a>
+                        </>
+                      ) : null}
                       {(d.alerts ?? []).length > 0 ? (
                         <span class="badge state-error">{(d.alerts ?? []).join(", ")}</span>
                       ) : null}
@@ -92,36 +122,51 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
               ))}
             </tbody>
           </table>
-          <h3>Pools</h3>
-          <table>
-            <tbody>
-              {data.pools.map((p) => (
-                <tr>
-                  <td>{p.name}</td>
-                  <td>{p.tapes} tapes</td>
-                  <td>
-                    {formatBytes(p.used)} used{p.capacity ? ` of ${formatBytes(p.capacity)}` : ""}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <h3>
+            <a href="/pools">Pools</a>
+          </h3>
+          {data.pools.length === 0 ? <p class="muted">No pool yet.</p> : null}
+          {data.pools.map((p) => (
+            <div class="capacity-row">
+              <div>
+                {p.name}{" "}
+                <span class="muted">
+                  · {p.tapes} tape{p.tapes === 1 ? "" : "s"}
+                </span>
+              </div>
+              {CapacityBar({ label: `Pool ${p.name}`, used: p.used, capacity: p.capacity || null })}
+            </div>
+          ))}
+          {data.tapes.length > 0 ? <h3>Fullest tapes</h3> : null}
+          {data.tapes.map((t) => (
+            <div class="capacity-row">
+              <div>
+                <a href={`/tapes/${t.id}`}>{t.barcode}</a>
+                {t.pool ? <span class="muted"> · {t.pool}</span> : null}
+              </div>
+              {CapacityBar({ label: `Tape ${t.barcode}`, used: t.used, capacity: t.capacity })}
+            </div>
+          ))}
         </section>
       </div>
       <section class="card">
         <h2>Last 24 hours</h2>
-        {ThroughputChart({ runs: data.recent })}
+        <p class="muted">Average rate of each run from its start to its end; hover a bar for its figures.</p>
+        {ThroughputChart({ runs: data.recent, now: data.now })}
         {data.recent.length === 0 ? (
           <p class="muted">No run finished in the last 24 hours.</p>
         ) : (
           <table>
-            <TableHead columns={["Finished", "Job", "Result", "Data", "Rate"]} />
+            <TableHead columns={["Finished", "Job", "Kind", "Result", "Data", "Rate"]} />
             <tbody>
               {data.recent.map((r) => (
                 <tr>
                   <td>{formatTime(r.finishedAt)}</td>
                   <td>
                     <a href={`/runs/${r.id}`}>{r.jobName}</a>
+                  </td>
+                  <td>
+                    <span class="badge kind">{r.kind}</span>
                   </td>
                   <td>
                     <span class={`badge state-${r.state}`}>{r.state}</span>

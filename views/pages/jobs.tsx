@@ -2,6 +2,7 @@ import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { ScheduleField } from "../partials/schedule-preview.tsx";
 
 export interface JobsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -31,7 +32,7 @@ export interface JobsModel {
     paths: string[];
     exclude: string[];
   }[];
-  pools: { id: number; name: string; retentionDays: number }[];
+  pools: { id: number; name: string }[];
   agents: { id: string; name: string }[];
   keys: { id: number; name: string }[];
 }
@@ -111,31 +112,6 @@ export function JobsPage(model: JobsModel): SafeHtml {
           </table>
           {model.sources.length === 0 ? <p class="muted">No source yet.</p> : null}
         </section>
-        <section class="card">
-          <h2>Pools</h2>
-          <table>
-            <TableHead columns={["Pool", "Retention"]} />
-            <tbody>
-              {model.pools.map((pool) => (
-                <tr>
-                  <td>
-                    {pool.name}
-                    {model.canOperate ? (
-                      <details>
-                        <summary>Edit</summary>
-                        <HxForm action={`/pools/${pool.id}`} id={`edit-pool-${pool.id}`} submit="Save pool">
-                          <PoolFields pool={pool} />
-                        </HxForm>
-                      </details>
-                    ) : null}
-                  </td>
-                  <td>{pool.retentionDays} days</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {model.pools.length === 0 ? <p class="muted">No pool yet.</p> : null}
-        </section>
       </div>
       {model.canOperate ? (
         <div class="grid">
@@ -158,12 +134,6 @@ export function JobsPage(model: JobsModel): SafeHtml {
             <h2>New source</h2>
             <HxForm action="/sources" id="new-source" submit="Create source">
               <SourceFields agents={model.agents} />
-            </HxForm>
-          </section>
-          <section class="card">
-            <h2>New pool</h2>
-            <HxForm action="/pools" id="new-pool" submit="Create pool">
-              <PoolFields />
             </HxForm>
           </section>
         </div>
@@ -205,20 +175,6 @@ function SourceFields(props: {
         name="exclude"
         placeholder="*.tmp, cache/"
         value={source?.exclude.join(", ")}
-      />
-    </div>
-  );
-}
-
-function PoolFields(props: { pool?: JobsModel["pools"][number] }): SafeHtml {
-  return (
-    <div class="stack">
-      <Field label="Name" name="name" required value={props.pool?.name} />
-      <Field
-        label="Retention (days)"
-        name="retentionDays"
-        type="number"
-        value={String(props.pool?.retentionDays ?? 30)}
       />
     </div>
   );
@@ -298,12 +254,7 @@ function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): S
           />
         </div>
       )}
-      <Field
-        label="Schedule (cron, empty = manual)"
-        name="schedule"
-        placeholder="0 2 * * *"
-        value={job?.schedule ?? undefined}
-      />
+      <ScheduleField id={job ? String(job.id) : "new"} value={job?.schedule ?? undefined} />
     </div>
   );
 }
@@ -316,6 +267,7 @@ export interface JobModel extends JobChoices {
   pool: string;
   runs: {
     id: number;
+    kind: string;
     state: string;
     backupType: string | null;
     queuedAt: Date;
@@ -382,7 +334,7 @@ export function JobPage(model: JobModel): SafeHtml {
       <section class="card">
         <h2>Run history</h2>
         <table>
-          <TableHead columns={["Run", "Queued", "Finished", "Type", "Result", "Files", "By"]} />
+          <TableHead columns={["Run", "Queued", "Finished", "Kind", "Result", "Files", "By"]} />
           <tbody>
             {model.runs.map((r) => (
               <tr>
@@ -391,7 +343,9 @@ export function JobPage(model: JobModel): SafeHtml {
                 </td>
                 <td>{formatTime(r.queuedAt)}</td>
                 <td>{formatTime(r.finishedAt)}</td>
-                <td>{r.backupType ?? "–"}</td>
+                <td>
+                  <span class="badge kind">{r.kind}</span> {r.backupType ?? ""}
+                </td>
                 <td>
                   <span class={`badge state-${r.state}`}>{r.state}</span>
                 </td>

@@ -37,6 +37,8 @@ export interface JobLogsModel {
     message: string;
     path: string | null;
     runId: number;
+    /** backup, restore, verify…: a log line says which kind of run it came from. */
+    runKind?: string;
     jobId: number;
     jobName: string;
   }[];
@@ -122,6 +124,7 @@ export function JobLogsPage(model: JobLogsModel): SafeHtml {
                   </td>
                   <td>
                     <a href={`/runs/${r.runId}`}>#{r.runId}</a>
+                    {r.runKind ? <span class="badge kind">{r.runKind}</span> : null}
                   </td>
                   <td class="log-message">
                     <div class="msg">{r.message}</div>

@@ -1,17 +1,11 @@
-import { formatTime } from "../format.ts";
+import type { RunActions } from "../../functions/services/runs/run-actions.ts";
+import { formatSamples, type Sample } from "../../functions/services/runs/throughput-samples.ts";
+import { formatBytes, formatDuration, formatRatio, formatTime } from "../format.ts";
 import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { RateChart } from "../partials/rate-chart.tsx";
 import { RunProgress, type RunProgressModel } from "../partials/run-progress.tsx";
-
-export interface RunModel extends RunProgressModel {
-  queuedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  error: string | null;
-  warnings: number;
-  triggeredBy: string;
-}
 
 export interface LogLine {
   id: number;
@@ -21,50 +15,181 @@ export interface LogLine {
   path: string | null;
 }
 
-/** The controls that make sense in the run's state: pause or resume while active, retry once it failed. */
-function RunControls(props: { run: RunModel & { kind: string } }): SafeHtml {
+export interface RunOutcome {
+  durationSeconds: number | null;
+  summary: string | null;
+  set: {
+    id: number;
+    state: string;
+    /** This run wrote the set (a backup); a restore or verify only read it. */
+    written: boolean;
+    sourceBytes: number;
+    tapeBytes: number;
+    fileCount: number;
+    compression: string;
+    ratio: number | null;
+  } | null;
+  tapes: { id: number; barcode: string }[];
+}
+
+export interface RunModel extends RunProgressModel {
+  /** The throughput samples the page carries from poll to poll (seconds since start, bytes done). */
+  samples?: Sample[];
+  kind: string;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+  warnings: number;
+  triggeredBy: string;
+  /** What the operator may ask next: decided by the runs service, shown here as it says. */
+  actions: RunActions;
+  outcome: RunOutcome | null;
+  /** Every warning and error line, however long the log. */
+  notable: LogLine[];
+}
+
+const VERB_LABEL: Record<keyof RunActions, string> = {
+  pause: "Pause",
+  resume: "Resume",
+  cancel: "Cancel",
+  retry: "Retry",
+};
+
+function RunControls(props: { run: RunModel }): SafeHtml {
   const { run } = props;
-  const verbs = run.finishedAt
-    ? ["failed", "interrupted", "cancelled"].includes(run.state) &&
-      (run.kind === "backup" || run.kind === "verify")
-      ? ["retry"]
-      : []
-    : [run.state === "paused" ? "resume" : "pause", "cancel"];
+  const verbs = (["pause", "resume", "cancel", "retry"] as const).filter((v) => run.actions[v]);
   if (verbs.length === 0) return raw("");
   return (
     <div class="actions">
       {verbs.map((verb) => (
-        <form class="inline" hx-post={`/runs/${run.id}/${verb}`} hx-target="#run-action-result">
-          <button type="submit">{verb}</button>
+        <form
+          class="inline"
+          hx-post={`/runs/${run.id}/${verb}`}
+          hx-target="#run-action-result"
+          hx-confirm={
+            verb === "cancel"
+              ? `Cancel run ${run.id} of ${run.jobName}? ${run.kind === "backup" ? "The set stays incomplete: what was written so far is kept but the backup is not finished." : "It stops where it is."}`
+              : undefined
+          }
+        >
+          <button type="submit">{VERB_LABEL[verb]}</button>
         </form>
       ))}
     </div>
   );
 }
 
+/** What a finished run did, and where the operator goes from here. */
+function Outcome(props: { run: RunModel; outcome: RunOutcome; canOperate: boolean }): SafeHtml {
+  const { run, outcome } = props;
+  const set = outcome.set;
+  const tapes = outcome.tapes.map((t, i) => (
+    <>
+      {i > 0 ? ", " : ""}
+      <a href={`/tapes/${t.id}`}>{t.barcode}</a>
+    </>
+  ));
+  const done = run.kind === "restore" ? "Restored" : run.kind === "verify" ? "Read back" : "Written";
+  return (
+    <div class="outcome">
+      <h3>Summary</h3>
+      <table>
+        <tbody>
+          <tr>
+            <th>Duration</th>
+            <td>{formatDuration(outcome.durationSeconds)}</td>
+          </tr>
+          <tr>
+            <th>{done}</th>
+            <td>
+              {run.filesDone.toLocaleString("en-US")} files, {formatBytes(run.bytesDone)}
+            </td>
+          </tr>
+          {set?.written ? (
+            <tr>
+              <th>On tape</th>
+              <td>
+                {formatBytes(set.tapeBytes)} ({set.compression}, ratio {formatRatio(set.ratio)})
+              </td>
+            </tr>
+          ) : null}
+          {outcome.tapes.length > 0 ? (
+            <tr>
+              <th>{set?.written ? "Tapes used" : "Tapes read"}</th>
+              <td>{tapes}</td>
+            </tr>
+          ) : null}
+          <tr>
+            <th>Warnings</th>
+            <td>{run.warnings}</td>
+          </tr>
+        </tbody>
+      </table>
+      {outcome.summary ? <p class="summary-line">{outcome.summary}</p> : null}
+      {set ? (
+        <div class="actions next-steps">
+          <a class="button" href={`/restore/sets/${set.id}`}>
+            Browse set #{set.id}
+          </a>
+          <a class="button" href={`/restore/sets/${set.id}`}>
+            Restore from it
+          </a>
+          {props.canOperate && set.written ? (
+            <form class="inline" hx-post={`/sets/${set.id}/verify`} hx-target="#run-action-result">
+              <button type="submit">Verify set #{set.id}</button>
+            </form>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
 /** The live part of a run page: re-fetched every 2 s until the run ends. */
-export function RunLive(run: RunModel & { kind: string }, canOperate = false): SafeHtml {
+export function RunLive(run: RunModel, canOperate = false): SafeHtml {
   const live = !run.finishedAt;
   return (
     <section
       class="card"
       id="run-live"
       {...(live
-        ? { "hx-get": `/runs/${run.id}/live`, "hx-trigger": "every 2s", "hx-swap": "outerHTML" }
+        ? {
+            "hx-get": `/runs/${run.id}/live`,
+            "hx-trigger": "every 2s",
+            "hx-swap": "outerHTML",
+            "hx-include": "#run-samples",
+          }
         : {})}
     >
       {RunProgress(run)}
+      <input type="hidden" id="run-samples" name="samples" value={formatSamples(run.samples ?? [])} />
+      {run.startedAt && (live || (run.samples ?? []).length > 2)
+        ? RateChart({ samples: run.samples ?? [] })
+        : null}
       <p class="muted">
-        Queued {formatTime(run.queuedAt)} by {run.triggeredBy} · started {formatTime(run.startedAt)} ·
-        finished {formatTime(run.finishedAt)} · {run.warnings} warnings
+        <span class="badge kind">{run.kind}</span> queued {formatTime(run.queuedAt)} by {run.triggeredBy} ·
+        started {formatTime(run.startedAt)} · finished {formatTime(run.finishedAt)} · {run.warnings} warnings
       </p>
       {run.error ? (
         <div class="alert error" role="alert">
           {run.error}
         </div>
       ) : null}
+      {run.outcome ? <Outcome run={run} outcome={run.outcome} canOperate={canOperate} /> : null}
       {canOperate ? <RunControls run={run} /> : null}
     </section>
+  );
+}
+
+function LogRow(l: LogLine): SafeHtml {
+  return (
+    <tr class={`log-${l.level}`}>
+      <td>{formatTime(l.at)}</td>
+      <td>{l.level}</td>
+      <td>{l.message}</td>
+      <td class="run-path">{l.path ?? ""}</td>
+    </tr>
   );
 }
 
@@ -76,14 +201,7 @@ export function LogTail(props: { runId: number; lines: LogLine[]; after: number;
   const after = props.lines.at(-1)?.id ?? props.after;
   return (
     <>
-      {props.lines.map((l) => (
-        <tr class={`log-${l.level}`}>
-          <td>{formatTime(l.at)}</td>
-          <td>{l.level}</td>
-          <td>{l.message}</td>
-          <td>{l.path ?? ""}</td>
-        </tr>
-      ))}
+      {props.lines.map(LogRow)}
       {props.live ? (
         <tr
           class="log-more"
@@ -98,7 +216,7 @@ export function LogTail(props: { runId: number; lines: LogLine[]; after: number;
 
 export function RunPage(model: {
   layout: Omit<LayoutModel, "title" | "current">;
-  run: RunModel & { kind: string };
+  run: RunModel;
   lines: LogLine[];
   canOperate: boolean;
 }): SafeHtml {
@@ -106,10 +224,19 @@ export function RunPage(model: {
   return (
     <Layout {...model.layout} title={`Run ${run.id}`} current="/jobs">
       <h1>
-        Run {run.id}: {run.jobName}
+        Run {run.id}: {run.kind} of {run.jobName}
       </h1>
       {RunLive(run, model.canOperate)}
       <div id="run-action-result" aria-live="polite"></div>
+      {run.notable.length > 0 ? (
+        <section class="card" id="run-warnings">
+          <h2>Warnings and errors ({run.notable.length})</h2>
+          <table>
+            <TableHead columns={["Time", "Level", "Message", "Path"]} />
+            <tbody>{run.notable.map(LogRow)}</tbody>
+          </table>
+        </section>
+      ) : null}
       <section class="card">
         <h2>Log</h2>
         <table>

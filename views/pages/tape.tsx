@@ -34,6 +34,51 @@ export interface TapeModel {
   drive: { name: string; state: string } | null;
 }
 
+/** What relabelling this tape loses, in words, for the confirmation. */
+function relabelLoss(model: TapeModel): string {
+  const sets = model.sets.length;
+  if (sets === 0 && model.tape.usedBytes === 0) return "The catalog knows no backup on it.";
+  return `Its ${sets} backup set${sets === 1 ? "" : "s"} (${formatBytes(model.tape.usedBytes)}) can no longer be restored from it.`;
+}
+
+/** Writing a new label: for a tape with data, only with "force" and a confirmation that names the loss. */
+function Relabel(model: TapeModel): SafeHtml {
+  const { tape } = model;
+  const hasData = tape.usedBytes > 0 || model.sets.length > 0;
+  return (
+    <section class="card" id="relabel">
+      <h2>{tape.label ? "Relabel" : "Label"}</h2>
+      <form
+        class="stack"
+        hx-post={`/tapes/${tape.id}/label`}
+        hx-target="#tape-label-result"
+        hx-confirm={`${tape.label ? "Relabel" : "Label"} ${tape.barcode}? ${relabelLoss(model)} This cannot be undone.`}
+      >
+        <label>
+          Pool
+          <select name="poolId">
+            {model.pools.map((p) => (
+              <option value={String(p.id)} selected={p.id === tape.poolId}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {hasData ? (
+          <label class="check">
+            <input type="checkbox" name="force" value="on" /> Overwrite the backups on it
+          </label>
+        ) : null}
+        <button type="submit" class={hasData ? "danger" : undefined}>
+          {tape.label ? `Relabel ${tape.barcode}` : `Label ${tape.barcode}`}
+        </button>
+        <div id="tape-label-result" aria-live="polite"></div>
+      </form>
+      <p class="muted">{relabelLoss(model)}</p>
+    </section>
+  );
+}
+
 /** One cartridge: identity, where it is, the sets on it, and what an operator may change. */
 export function TapePage(model: TapeModel): SafeHtml {
   const { tape } = model;
@@ -103,6 +148,7 @@ export function TapePage(model: TapeModel): SafeHtml {
           </p>
         </section>
       ) : null}
+      {model.canOperate ? <Relabel {...model} /> : null}
       {model.canOperate ? (
         <section class="card">
           <h2>Change</h2>

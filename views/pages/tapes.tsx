@@ -72,9 +72,18 @@ export function TapesPage(model: TapesModel): SafeHtml {
                 </td>
                 <td>{formatBytes(t.usedBytes)}</td>
                 <td>{formatTime(t.lastWrittenAt)}</td>
-                {model.canOperate ? (
+                {model.canOperate && t.label ? (
                   <td>
-                    <form class="inline" hx-post={`/tapes/${t.id}/label`} hx-target={`#tape-${t.id}-result`}>
+                    <a href={`/tapes/${t.id}#relabel`}>Relabel…</a>
+                  </td>
+                ) : model.canOperate ? (
+                  <td>
+                    <form
+                      class="inline"
+                      hx-post={`/tapes/${t.id}/label`}
+                      hx-target={`#tape-${t.id}-result`}
+                      hx-confirm={`Write a new label on ${t.barcode}? Whatever is on the cartridge now is overwritten.`}
+                    >
                       <select name="poolId" aria-label={`Pool for ${t.barcode}`}>
                         {model.pools.map((p) => (
                           <option value={String(p.id)} selected={p.id === t.poolId}>

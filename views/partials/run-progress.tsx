@@ -16,6 +16,10 @@ export interface RunProgressModel {
   rateBytesPerSec: number | null;
   etaSeconds: number | null;
   tapeBarcode: string | null;
+  /** The drive the run is on, when the hub knows it. */
+  driveName?: string | null;
+  /** backup, restore, verify, scan or label: said wherever a run is listed. */
+  kind?: string;
   operatorMessage: string | null;
 }
 
@@ -30,8 +34,10 @@ export function RunProgress(run: RunProgressModel): SafeHtml {
     <div class={`run run-${run.state}`} data-run-id={run.id}>
       <div class="run-head">
         <a href={`/runs/${run.id}`}>{run.jobName}</a>{" "}
+        {run.kind ? <span class="badge kind">{run.kind}</span> : null}{" "}
         <span class={`badge state-${run.state}`}>{run.state}</span>
         {run.tapeBarcode ? <span class="muted"> on {run.tapeBarcode}</span> : null}
+        {run.driveName ? <span class="muted"> in {run.driveName}</span> : null}
       </div>
       <progress max="100" value={pct ?? undefined} aria-label={`Run ${run.id} progress`}>
         {pct === null ? "" : `${pct}%`}
@@ -61,11 +67,18 @@ export function RunProgress(run: RunProgressModel): SafeHtml {
         ) : (
           ""
         )}{" "}
-        files · {formatRate(run.rateBytesPerSec)} · ETA {estimate}
-        {formatDuration(run.etaSeconds)}
-        {about ? <span class="muted"> (estimate)</span> : ""}
+        files{run.finishedAt ? "" : " · "}
+        {run.finishedAt ? null : run.state === "paused" ? (
+          <strong class="paused">paused: no data moves until resumed</strong>
+        ) : (
+          <>
+            {formatRate(run.rateBytesPerSec)} · ETA {estimate}
+            {formatDuration(run.etaSeconds)}
+            {about ? <span class="muted"> (estimate)</span> : ""}
+          </>
+        )}
       </div>
-      {run.currentPath ? <div class="run-path muted">{run.currentPath}</div> : null}
+      {run.currentPath && !run.finishedAt ? <div class="run-path muted">{run.currentPath}</div> : null}
       {run.operatorMessage ? (
         <div class="alert warn" role="status">
           {run.operatorMessage}

@@ -1,43 +1,114 @@
-import { formatRate } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { formatRate, formatTime } from "../format.ts";
+import { h, SafeHtml } from "../html.ts";
 
-/** Server-rendered SVG bars of recent runs' average rate: no script, no inline style. */
-export function ThroughputChart(props: {
-  runs: { id: number; jobName: string; rateBytesPerSec: number | null }[];
-}): SafeHtml {
-  const runs = props.runs
-    .filter((r) => r.rateBytesPerSec)
-    .slice(0, 30)
-    .reverse();
-  if (runs.length === 0) return <svg class="chart" width="0" height="0" aria-hidden="true"></svg>;
-  const max = Math.max(...runs.map((r) => r.rateBytesPerSec ?? 0));
-  const width = 600;
-  const height = 120;
-  const bar = width / runs.length;
+export interface ChartRun {
+  id: number;
+  jobName: string;
+  kind?: string;
+  startedAt?: Date | null;
+  finishedAt: Date | null;
+  bytesDone: number;
+  rateBytesPerSec: number | null;
+}
+
+const W = 640;
+const H = 150;
+const LEFT = 64;
+const BOTTOM = 22;
+const TOP = 20;
+const RIGHT = 8;
+
+/** A round step for the y axis: 1, 2 or 5 × 10^n at or above a third of `max`. */
+export function niceStep(max: number): number {
+  const raw = max / 3;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * p >= raw) ?? 10) * p;
+}
+
+/** The average rate of a run over its whole time, from what it moved (the last report's rate is a moment). */
+function averageRate(r: ChartRun): number {
+  if (r.startedAt && r.finishedAt) {
+    const s = (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000;
+    if (s > 0 && r.bytesDone > 0) return r.bytesDone / s;
+  }
+  return r.rateBytesPerSec ?? 0;
+}
+
+/**
+ * Runs of the last 24 hours on a time axis: each run a bar from its start to its end, as high as
+ * its average rate. Axes with units, a <title> on each bar for hover; server-rendered, no script.
+ */
+export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: number }): SafeHtml {
+  const hours = props.hours ?? 24;
+  const end = props.now.getTime();
+  const start = end - hours * 3600_000;
+  const runs = props.runs.filter((r) => r.finishedAt && averageRate(r) > 0);
+  if (runs.length === 0) return new SafeHtml("");
+  const peak = Math.max(1, ...runs.map(averageRate));
+  const step = niceStep(peak);
+  const top = Math.ceil(peak / step) * step;
+  const plotW = W - LEFT - RIGHT;
+  const plotH = H - TOP - BOTTOM;
+  const x = (t: number) => LEFT + ((Math.min(end, Math.max(start, t)) - start) / (end - start)) * plotW;
+  const y = (rate: number) => TOP + plotH - (rate / top) * plotH;
+  const yTicks = Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step);
+  const xTicks = Array.from({ length: 5 }, (_, i) => start + (i * (end - start)) / 4);
   return (
     <svg
       class="chart"
-      viewBox={`0 0 ${width} ${height + 16}`}
+      viewBox={`0 0 ${W} ${H}`}
+      width={String(W)}
+      height={String(H)}
       role="img"
-      aria-label="Throughput of recent runs"
+      aria-label={`Throughput of the runs of the last ${hours} hours, in bytes per second over time (UTC)`}
     >
-      {runs.map((r, i) => {
-        const hgt = Math.max(2, Math.round(((r.rateBytesPerSec ?? 0) / max) * height));
+      <text class="axis-title" x={String(LEFT)} y="12" text-anchor="middle">
+        rate
+      </text>
+      {yTicks.map((v) => (
+        <g class="tick">
+          <line x1={String(LEFT)} x2={String(W - RIGHT)} y1={String(y(v))} y2={String(y(v))} class="grid" />
+          <text x={String(LEFT - 4)} y={String(y(v) + 4)} text-anchor="end">
+            {formatRate(v) === "–" ? "0" : formatRate(v)}
+          </text>
+        </g>
+      ))}
+      {xTicks.map((t, i) => (
+        <text
+          class="tick"
+          x={String(x(t))}
+          y={String(H - 6)}
+          text-anchor={i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"}
+        >
+          {i === xTicks.length - 1 ? "now" : `${new Date(t).toISOString().slice(11, 16)} UTC`}
+        </text>
+      ))}
+      <line
+        class="axis"
+        x1={String(LEFT)}
+        x2={String(W - RIGHT)}
+        y1={String(TOP + plotH)}
+        y2={String(TOP + plotH)}
+      />
+      <line class="axis" x1={String(LEFT)} x2={String(LEFT)} y1={String(TOP)} y2={String(TOP + plotH)} />
+      {runs.map((r) => {
+        const rate = averageRate(r);
+        const to = (r.finishedAt as Date).getTime();
+        const from = r.startedAt ? r.startedAt.getTime() : to;
+        const x0 = x(from);
+        const width = Math.max(3, x(to) - x0);
         return (
           <rect
-            x={String(Math.round(i * bar + 2))}
-            y={String(height - hgt)}
-            width={String(Math.max(2, Math.round(bar - 4)))}
-            height={String(hgt)}
-            fill="#1f6feb"
+            class={`bar kind-${r.kind ?? "backup"}`}
+            x={x0.toFixed(1)}
+            y={y(rate).toFixed(1)}
+            width={width.toFixed(1)}
+            height={Math.max(1, TOP + plotH - y(rate)).toFixed(1)}
           >
-            <title>{`${r.jobName}: ${formatRate(r.rateBytesPerSec)}`}</title>
+            <title>{`${r.jobName} (${r.kind ?? "backup"}, run ${r.id}): ${formatRate(rate)}, finished ${formatTime(r.finishedAt)}`}</title>
           </rect>
         );
       })}
-      <text x="0" y={String(height + 14)} font-size="11" fill="#5b6475">
-        {`peak ${formatRate(max)}`}
-      </text>
     </svg>
   );
 }

@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
 import { AppError } from "../../errors.ts";
+import { catalogAnswers } from "../../services/health.ts";
 import { VERSION } from "../../version.ts";
 import type { ApiRouter } from "./router.ts";
 
@@ -14,11 +14,8 @@ export function registerHealthRoutes(api: ApiRouter): void {
     },
     async (c) => {
       const { db, now } = c.get("deps");
-      try {
-        await db.run(sql`select 1`);
-      } catch {
+      if (!(await catalogAnswers({ db })))
         throw new AppError("unavailable", "The catalog database does not answer");
-      }
       return c.json({ status: "ok", version: VERSION, time: now().toISOString() });
     },
   );

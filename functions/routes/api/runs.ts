@@ -9,6 +9,7 @@ import {
   runLogs,
 } from "../../services/runs/control-run.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
+import { runActions } from "../../services/runs/run-actions.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
 
@@ -51,10 +52,13 @@ export function registerRunRoutes(api: ApiRouter): void {
       path: "/runs/:id",
       permission: "read",
       tag,
-      summary: "A run with its live progress",
+      summary: "A run with its live progress and what it may do next (actions: pause, resume, cancel, retry)",
       params: idParams,
     },
-    async (c, { params }) => c.json(await getRun(serviceCtx(c), params.id)),
+    async (c, { params }) => {
+      const run = await getRun(serviceCtx(c), params.id);
+      return c.json({ ...run, actions: runActions(run) });
+    },
   );
   api.route(
     {

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { Alert } from "../../../views/partials/alert.tsx";
 import type { AppEnv } from "../../deps.ts";
-import { validationError } from "../../errors.ts";
+import { AppError, validationError } from "../../errors.ts";
 import { roleAllows } from "../../security/permissions.ts";
 
 /** Form fields as strings; empty fields dropped so schema defaults apply. */
@@ -14,11 +14,34 @@ export async function formFields(c: Context<AppEnv>): Promise<Record<string, str
   return out;
 }
 
-/** Validates form input with a service's own schema: the API and the pages accept the same things. */
+/** The form fields as their labels say them, for a message about a field ("Schedule", not "body.schedule"). */
+const FIELD_LABELS: Record<string, string> = {
+  schedule: "Schedule",
+  poolId: "Pool",
+  sourceId: "Source",
+  encryptionKeyId: "Encryption key",
+  retentionDays: "Retention days",
+  retryDelayMinutes: "Minutes before each retry",
+  agentId: "Agent",
+};
+
+const fieldLabel = (name: string) =>
+  FIELD_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase());
+
+/**
+ * Validates form input with a service's own schema: the API and the pages accept the same things.
+ * The message names the field by its label, the way the operator saw it in the form.
+ */
 export function parseForm<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw validationError(result.error, "body");
-  return result.data;
+  if (result.success) return result.data;
+  const error = validationError(result.error, "body");
+  const first = result.error.issues[0];
+  const field = first?.path.map(String).join(".");
+  if (!first || !field) throw error;
+  // The services' own messages read on from the field's name ("is a host name"); zod's stand alone.
+  const joiner = /^[a-z]/.test(first.message) ? " " : ": ";
+  throw new AppError("validation_failed", `${fieldLabel(field)}${joiner}${first.message}`, error.details);
 }
 
 export const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));

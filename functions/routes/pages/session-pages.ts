@@ -1,15 +1,11 @@
 import type { Context } from "hono";
 import { renderDocument } from "../../../views/html.ts";
-import { ActiveRuns, DashboardPage } from "../../../views/pages/dashboard.tsx";
 import { LoginPage } from "../../../views/pages/login.tsx";
-import { Attention } from "../../../views/partials/attention.tsx";
 import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { csrfTokenFor } from "../../security/csrf.ts";
-import { needsOperator } from "../../services/attention.ts";
-import { getDashboard } from "../../services/dashboard.ts";
 import { signIn, signOut } from "../api/auth.ts";
-import { principalOf, serviceCtx } from "../api/context.ts";
+import { principalOf } from "../api/context.ts";
 import { type PageRouter, safeNext } from "./router.ts";
 
 export async function layoutFor(c: Context<AppEnv>) {
@@ -64,24 +60,4 @@ export function registerSessionPages(pages: PageRouter): void {
       return c.body(null, 204);
     },
   );
-  pages.route(
-    { method: "GET", path: "/partials/active-runs", permission: "read", summary: "Running jobs (polled)" },
-    async (c) => {
-      const data = await getDashboard(serviceCtx(c));
-      return c.html(ActiveRuns({ runs: data.active }).value);
-    },
-  );
-  pages.route(
-    {
-      method: "GET",
-      path: "/partials/attention",
-      permission: "read",
-      summary: "What needs an operator (polled)",
-    },
-    async (c) => c.html(Attention({ items: await needsOperator(serviceCtx(c)) }).value),
-  );
-  pages.route({ method: "GET", path: "/", permission: "read", summary: "Dashboard" }, async (c) => {
-    const data = await getDashboard(serviceCtx(c));
-    return c.html(renderDocument(DashboardPage({ layout: await layoutFor(c), data })));
-  });
 }

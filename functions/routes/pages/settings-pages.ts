@@ -2,9 +2,13 @@ import type { Context } from "hono";
 import { renderDocument } from "../../../views/html.ts";
 import { SecretInput, SecretState, SettingsPage } from "../../../views/pages/settings.tsx";
 import { Alert } from "../../../views/partials/alert.tsx";
-import { COMPRESSIONS } from "../../db/schema/index.ts";
 import type { AppEnv } from "../../deps.ts";
-import { BLOCK_SIZES, jobDefaultsInput, saveJobDefaults } from "../../services/settings/job-defaults.ts";
+import {
+  BLOCK_SIZES,
+  COMPRESSIONS,
+  jobDefaultsInput,
+  saveJobDefaults,
+} from "../../services/settings/job-defaults.ts";
 import {
   type ChannelView,
   emailChannelInput,

@@ -6,6 +6,14 @@ import { conflict } from "../../errors.ts";
 import { getOrThrow, type PageRequest, pageWhere, toPage } from "../shared.ts";
 import { startVerify } from "../verifies/start-verify.ts";
 import { queueRun } from "./queue-run.ts";
+import { type RunActions, refusal, runActions } from "./run-actions.ts";
+
+/** The run, once `runActions` allows `verb` on it; a conflict in the operator's words otherwise. */
+async function runAllowing(ctx: ServiceCtx, id: number, verb: keyof RunActions) {
+  const run = await getRun(ctx, id);
+  if (!runActions(run)[verb]) throw conflict(refusal(verb, run));
+  return run;
+}
 
 export const runFilter = z.object({
   jobId: z.coerce.number().int().positive().optional(),
@@ -44,8 +52,7 @@ export async function runLogs(ctx: ServiceCtx, id: number, after: number | undef
  * agent writes a file mark and a TOC of what it wrote and reports the set incomplete).
  */
 export async function cancelRun(ctx: ServiceCtx, id: number) {
-  const run = await getRun(ctx, id);
-  if (run.finishedAt) throw conflict(`Run ${id} already ended (${run.state})`);
+  const run = await runAllowing(ctx, id, "cancel");
   const now = ctx.now();
   const notStarted = run.state === "queued" && !run.startedAt;
   if (notStarted) {
@@ -72,16 +79,13 @@ export async function cancelRun(ctx: ServiceCtx, id: number) {
 }
 
 export async function pauseRun(ctx: ServiceCtx, id: number) {
-  const run = await getRun(ctx, id);
-  if (run.finishedAt || run.state === "queued")
-    throw conflict(`Run ${id} is ${run.state}; only a running run can pause`);
+  await runAllowing(ctx, id, "pause");
   await ctx.db.update(jobRuns).set({ control: "pause" }).where(eq(jobRuns.id, id));
   return getRun(ctx, id);
 }
 
 export async function resumeRun(ctx: ServiceCtx, id: number) {
-  const run = await getRun(ctx, id);
-  if (run.finishedAt) throw conflict(`Run ${id} already ended (${run.state})`);
+  await runAllowing(ctx, id, "resume");
   await ctx.db.update(jobRuns).set({ control: "continue" }).where(eq(jobRuns.id, id));
   return getRun(ctx, id);
 }
@@ -89,7 +93,7 @@ export async function resumeRun(ctx: ServiceCtx, id: number) {
 /** A failed, interrupted or cancelled run is retried as a new run of the same job. */
 export async function retryRun(ctx: ServiceCtx, id: number, triggeredBy: string) {
   const run = await getRun(ctx, id);
-  if (!["failed", "interrupted", "cancelled"].includes(run.state)) {
+  if (!["failed", "interrupted", "cancelled"].includes(run.state) || !run.finishedAt) {
     throw conflict(`Run ${id} is ${run.state}; only failed, interrupted or cancelled runs can be retried`);
   }
   // A verify is retried on the same set (its job may be the backup job the set came from).

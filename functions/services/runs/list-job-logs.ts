@@ -30,6 +30,7 @@ export async function listJobLogs(ctx: ServiceCtx, page: PageRequest, filter: Jo
       message: jobLogs.message,
       path: jobLogs.path,
       runId: jobLogs.runId,
+      runKind: jobRuns.kind,
       jobId: jobRuns.jobId,
       jobName: jobs.name,
     })

@@ -7,6 +7,9 @@ import { AppError } from "../../errors.ts";
 /** The one settings row this file owns; secret rows (hub.*) are never read or written here. */
 const JOB_DEFAULTS_KEY = "jobs.defaults";
 
+/** The compressions a job or the hub default may use (the catalog's own list). */
+export { COMPRESSIONS };
+
 export const BLOCK_SIZES = [32, 64, 128, 256, 512, 1024, 2048, 4096].map((k) => k * 1024);
 
 export const jobDefaultsInput = z.object({

@@ -1,0 +1,71 @@
+import { renderDocument } from "../../../views/html.ts";
+import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
+import { createAgent, createAgentInput, listAgents, listDrives } from "../../services/agents/agents.ts";
+import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
+import { idParams } from "../api/router.ts";
+import { can, formFields, ok, parseForm } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+/** Agents and their drives, enrolling a new agent, and scanning a tape in a drive. */
+export function registerAgentPages(pages: PageRouter): void {
+  pages.route({ method: "GET", path: "/agents", permission: "read", summary: "Agents" }, async (c) => {
+    const ctx = serviceCtx(c);
+    const [agents, agentDrives] = await Promise.all([listAgents(ctx), listDrives(ctx, { limit: 500 })]);
+    const agentName = new Map(agents.items.map((a) => [a.id, a.name]));
+    return c.html(
+      renderDocument(
+        AgentsPage({
+          layout: await layoutFor(c),
+          isAdmin: can(c, "admin"),
+          canOperate: can(c, "operate"),
+          now: ctx.now(),
+          agents: agents.items,
+          drives: agentDrives.items.map((d) => ({ ...d, agentName: agentName.get(d.agentId) ?? d.agentId })),
+        }),
+      ),
+    );
+  });
+  pages.route(
+    {
+      method: "POST",
+      path: "/drives/:id/scan",
+      params: idParams,
+      permission: "operate",
+      summary: "Scan the tape in a drive into the catalog",
+      audit: "drive.scan",
+    },
+    async (c, { params }) => {
+      const f = await formFields(c);
+      const input = parseForm(startScanInput, { barcode: f.barcode?.trim() || undefined });
+      const run = await startScan(serviceCtx(c), params.id, input, principalOf(c).username);
+      return ok(c, `Scan queued as run ${run.id}: its log will list what was added`, 202);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/agents",
+      permission: "admin",
+      summary: "Create an agent (token shown once)",
+      audit: "agent.create",
+    },
+    async (c) => {
+      const f = await formFields(c);
+      const created = await createAgent(
+        serviceCtx(c),
+        parseForm(createAgentInput, { name: f.name, site: f.site ?? null }),
+      );
+      c.header("Cache-Control", "no-store");
+      return c.html(
+        EnrollmentToken({
+          hubUrl: new URL(c.req.url).origin,
+          token: created.enrollmentToken,
+          name: created.agent.name,
+        }).value,
+        201,
+      );
+    },
+  );
+}

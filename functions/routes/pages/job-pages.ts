@@ -1,0 +1,170 @@
+import { renderDocument } from "../../../views/html.ts";
+import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
+import { SchedulePreview } from "../../../views/partials/schedule-preview.tsx";
+import { listAgents } from "../../services/agents/agents.ts";
+import { listEncryptionKeys } from "../../services/encryption-keys.ts";
+import {
+  createJob,
+  createJobInput,
+  getJob,
+  listJobs,
+  updateJob,
+  updateJobInput,
+} from "../../services/jobs.ts";
+import { getPool, listPools } from "../../services/pools.ts";
+import { latestRuns } from "../../services/runs/control-run.ts";
+import { queueRun } from "../../services/runs/queue-run.ts";
+import { describeSchedule } from "../../services/schedules/describe-schedule.ts";
+import { getSource, listSources } from "../../services/sources.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
+import { idParams } from "../api/router.ts";
+import { can, formFields, num, ok, parseForm } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+const ALL = { limit: 500 };
+
+/** The job form's fields as the services take them; backup settings travel only in a backup job's form. */
+function jobForm(f: Record<string, string>) {
+  const keyId = num(f.encryptionKeyId);
+  const backup = f.backupType !== undefined;
+  return {
+    name: f.name,
+    sourceId: num(f.sourceId),
+    poolId: num(f.poolId),
+    backupType: f.backupType,
+    compression: f.compression,
+    encryption: backup ? (keyId ? "aes-256-gcm" : "none") : undefined,
+    encryptionKeyId: backup ? (keyId ?? null) : undefined,
+    schedule: f.schedule ?? null,
+    allowEmpty: backup ? f.allowEmpty === "on" : undefined,
+    retries: num(f.retries),
+    retryDelayMinutes: num(f.retryDelayMinutes),
+  };
+}
+
+/** The jobs list, a job's page, the job forms and "run now". */
+export function registerJobPages(pages: PageRouter): void {
+  pages.route(
+    { method: "GET", path: "/jobs", permission: "read", summary: "Jobs and sources" },
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const [jobs, sources, pools, agents, keys] = await Promise.all([
+        listJobs(ctx, ALL),
+        listSources(ctx, ALL),
+        listPools(ctx, ALL),
+        listAgents(ctx),
+        listEncryptionKeys(ctx),
+      ]);
+      return c.html(
+        renderDocument(
+          JobsPage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            jobs: jobs.items,
+            sources: sources.items,
+            pools: pools.items,
+            agents: agents.items,
+            keys: keys.items,
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    { method: "GET", path: "/jobs/:id", params: idParams, permission: "read", summary: "A job and its runs" },
+    async (c, { params }) => {
+      const ctx = serviceCtx(c);
+      const job = await getJob(ctx, params.id);
+      const [source, pool, runs, sources, pools, keys] = await Promise.all([
+        job.sourceId ? getSource(ctx, job.sourceId) : undefined,
+        job.poolId ? getPool(ctx, job.poolId) : undefined,
+        latestRuns(ctx, job.id, 50),
+        listSources(ctx, ALL),
+        listPools(ctx, ALL),
+        listEncryptionKeys(ctx),
+      ]);
+      return c.html(
+        renderDocument(
+          JobPage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            job,
+            source: source?.name ?? "–",
+            pool: pool?.name ?? "–",
+            runs,
+            sources: sources.items,
+            pools: pools.items,
+            keys: keys.items,
+          }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/partials/schedule-preview",
+      permission: "read",
+      summary: "A schedule in words with its next runs (as typed)",
+    },
+    // Any text is a question here: a schedule that is not one is answered in words, not with a 400.
+    (c) =>
+      c.html(
+        SchedulePreview({ preview: describeSchedule(c.req.query("schedule"), serviceCtx(c).now()) }).value,
+      ),
+  );
+  pages.route(
+    { method: "POST", path: "/jobs", permission: "operate", summary: "Create a job", audit: "job.create" },
+    async (c) => {
+      const f = await formFields(c);
+      const job = await createJob(
+        serviceCtx(c),
+        parseForm(createJobInput, {
+          ...jobForm(f),
+          kind: f.kind,
+          encryption: num(f.encryptionKeyId) ? "aes-256-gcm" : "none",
+          encryptionKeyId: num(f.encryptionKeyId),
+          allowEmpty: f.allowEmpty === "on",
+        }),
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `Job ${job.name} created`, 201);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/jobs/:id",
+      params: idParams,
+      permission: "operate",
+      summary: "Edit a job",
+      audit: "job.update",
+    },
+    async (c, { params }) => {
+      const f = await formFields(c);
+      const job = await updateJob(
+        serviceCtx(c),
+        params.id,
+        parseForm(updateJobInput, { ...jobForm(f), enabled: f.enabled === "on" }),
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `Job ${job.name} saved`);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/jobs/:id/run",
+      params: idParams,
+      permission: "operate",
+      summary: "Run a job now",
+      audit: "job.run",
+    },
+    async (c, { params }) => {
+      const run = await queueRun(serviceCtx(c), params.id, principalOf(c).username);
+      c.header("HX-Redirect", `/runs/${run.id}`);
+      return ok(c, `Run ${run.id} queued`, 202);
+    },
+  );
+}

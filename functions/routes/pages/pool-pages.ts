@@ -1,0 +1,59 @@
+import { renderDocument } from "../../../views/html.ts";
+import { PoolsPage } from "../../../views/pages/pools.tsx";
+import { listPoolOverview } from "../../services/pools/pool-overview.ts";
+import { createPool, createPoolInput, updatePool, updatePoolInput } from "../../services/pools.ts";
+import { serviceCtx } from "../api/context.ts";
+import { idParams } from "../api/router.ts";
+import { can, formFields, num, ok, parseForm } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+/** The pool form: a name, and either "keep forever" or "reusable N days after its last write". */
+const poolForm = (f: Record<string, string>) => ({
+  name: f.name,
+  description: f.description ?? null,
+  retentionDays: num(f.retentionDays),
+  allowReuse: f.retention === undefined ? undefined : f.retention !== "keep",
+});
+
+/** The pools page: every pool with its capacity and tapes, and the pool forms. */
+export function registerPoolPages(pages: PageRouter): void {
+  pages.route(
+    { method: "GET", path: "/pools", permission: "read", summary: "Pools, their tapes and capacity" },
+    async (c) =>
+      c.html(
+        renderDocument(
+          PoolsPage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            pools: await listPoolOverview(serviceCtx(c)),
+          }),
+        ),
+      ),
+  );
+  pages.route(
+    { method: "POST", path: "/pools", permission: "operate", summary: "Create a pool", audit: "pool.create" },
+    async (c) => {
+      const f = await formFields(c);
+      const pool = await createPool(serviceCtx(c), parseForm(createPoolInput, poolForm(f)));
+      c.header("HX-Refresh", "true");
+      return ok(c, `Pool ${pool.name} created`, 201);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/pools/:id",
+      params: idParams,
+      permission: "operate",
+      summary: "Edit a pool",
+      audit: "pool.update",
+    },
+    async (c, { params }) => {
+      const f = await formFields(c);
+      const pool = await updatePool(serviceCtx(c), params.id, parseForm(updatePoolInput, poolForm(f)));
+      c.header("HX-Refresh", "true");
+      return ok(c, `Pool ${pool.name} saved`);
+    },
+  );
+}

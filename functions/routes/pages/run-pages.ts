@@ -1,0 +1,109 @@
+import { z } from "zod";
+import { renderDocument } from "../../../views/html.ts";
+import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
+import {
+  cancelRun,
+  getRun,
+  pauseRun,
+  resumeRun,
+  retryRun,
+  runLogs,
+} from "../../services/runs/control-run.ts";
+import { getRunView } from "../../services/runs/get-run-view.ts";
+import { SAMPLES_PATTERN } from "../../services/runs/throughput-samples.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
+import { idParams } from "../api/router.ts";
+import { can, ok } from "./form.ts";
+import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
+
+/** A run's page, its polled progress and log, and the operator's controls. */
+export function registerRunPages(pages: PageRouter): void {
+  pages.route(
+    {
+      method: "GET",
+      path: "/runs/:id",
+      params: idParams,
+      permission: "read",
+      summary: "A run with live progress and log",
+    },
+    async (c, { params }) => {
+      const ctx = serviceCtx(c);
+      const [run, lines] = await Promise.all([
+        getRunView(ctx, params.id),
+        runLogs(ctx, params.id, undefined, 500),
+      ]);
+      return c.html(
+        renderDocument(
+          RunPage({ layout: await layoutFor(c), run, lines: lines.items, canOperate: can(c, "operate") }),
+        ),
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/runs/:id/live",
+      params: idParams,
+      query: z.object({ samples: z.string().max(2000).regex(SAMPLES_PATTERN).optional() }),
+      permission: "read",
+      summary: "A run's progress (polled, with the page's throughput samples)",
+    },
+    async (c, { params, query }) =>
+      c.html(RunLive(await getRunView(serviceCtx(c), params.id, query), can(c, "operate")).value),
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/runs/:id/log",
+      params: idParams,
+      query: z.object({ after: z.coerce.number().int().min(0).default(0) }),
+      permission: "read",
+      summary: "New log lines of a run (polled)",
+    },
+    async (c, { params, query }) => {
+      const ctx = serviceCtx(c);
+      const [run, lines] = await Promise.all([
+        getRun(ctx, params.id),
+        runLogs(ctx, params.id, query.after, 500),
+      ]);
+      return c.html(
+        LogTail({ runId: params.id, lines: lines.items, after: query.after, live: !run.finishedAt }).value,
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/runs/:id/retry",
+      params: idParams,
+      permission: "operate",
+      summary: "Retry a run",
+      audit: "run.retry",
+    },
+    async (c, { params }) => {
+      const run = await retryRun(serviceCtx(c), params.id, principalOf(c).username);
+      c.header("HX-Redirect", `/runs/${run.id}`);
+      return ok(c, `Run ${run.id} queued`, 202);
+    },
+  );
+  for (const [verb, action] of Object.entries({ cancel: cancelRun, pause: pauseRun, resume: resumeRun })) {
+    pages.route(
+      {
+        method: "POST",
+        path: `/runs/:id/${verb}`,
+        params: idParams,
+        permission: "operate",
+        summary: `${verb} a run`,
+        audit: `run.${verb}`,
+      },
+      async (c, { params }) => {
+        const run = await action(serviceCtx(c), params.id);
+        return ok(
+          c,
+          verb === "cancel" ? `Cancel requested for run ${run.id}` : `Run ${run.id}: ${verb} requested`,
+        );
+      },
+    );
+  }
+}

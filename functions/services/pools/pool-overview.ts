@@ -1,0 +1,34 @@
+import { asc } from "drizzle-orm";
+import { pools, tapes } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+
+/** Every pool with its tapes and how full they are: the pools page in one read. */
+export async function listPoolOverview(ctx: ServiceCtx) {
+  const [poolRows, tapeRows] = await Promise.all([
+    ctx.db.query.pools.findMany({ orderBy: asc(pools.name), limit: 500 }),
+    ctx.db
+      .select({
+        id: tapes.id,
+        poolId: tapes.poolId,
+        barcode: tapes.barcode,
+        state: tapes.state,
+        usedBytes: tapes.usedBytes,
+        capacityBytes: tapes.capacityBytes,
+        lastWrittenAt: tapes.lastWrittenAt,
+      })
+      .from(tapes)
+      .orderBy(asc(tapes.barcode))
+      .limit(5000),
+  ]);
+  return poolRows.map((pool) => {
+    const inPool = tapeRows.filter((t) => t.poolId === pool.id);
+    return {
+      ...pool,
+      tapes: inPool,
+      usedBytes: inPool.reduce((n, t) => n + t.usedBytes, 0),
+      capacityBytes: inPool.reduce((n, t) => n + (t.capacityBytes ?? 0), 0),
+    };
+  });
+}
+
+export type PoolOverview = Awaited<ReturnType<typeof listPoolOverview>>[number];

@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { driveActivity } from "../../functions/services/dashboard.ts";
+import { describeSchedule } from "../../functions/services/schedules/describe-schedule.ts";
+import { formatTime, formatWhen, retentionInWords } from "../../views/format.ts";
+import { PoolsPage } from "../../views/pages/pools.tsx";
+import { ThroughputChart } from "../../views/partials/throughput-chart.tsx";
+
+const HOSTILE = "<script>alert(1)</script>";
+const now = new Date("2026-12-01T08:00:00Z");
+
+describe("a schedule in the operator's words", () => {
+  it("every day at 22:00 with its next three runs, in UTC", () => {
+    const p = describeSchedule("0 22 * * *", now);
+    expect(p.ok && p.words).toBe("every day at 22:00");
+    expect(p.ok && p.next.map(formatWhen)).toEqual([
+      "Tue 1 Dec 22:00 UTC",
+      "Wed 2 Dec 22:00 UTC",
+      "Thu 3 Dec 22:00 UTC",
+    ]);
+  });
+
+  it("weekdays, one weekday, a day of the month, hourly", () => {
+    const words = (e: string) => {
+      const p = describeSchedule(e, now);
+      return p.ok ? p.words : p.message;
+    };
+    expect(words("30 2 * * 1-5")).toBe("every weekday (Monday to Friday) at 02:30");
+    expect(words("0 3 * * 0")).toBe("every Sunday at 03:00");
+    expect(words("0 1 15 * *")).toBe("on day 15 of every month at 01:00");
+    expect(words("5 * * * *")).toBe("every hour at minute 5");
+  });
+
+  it("empty is manual; nonsense says how to write one, not a parser's path", () => {
+    expect(describeSchedule("", now)).toEqual({ ok: true, words: "manual", next: [] });
+    const bad = describeSchedule("every night", now);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.message).toMatch(/^"every night" is not a schedule\. Write five fields/);
+  });
+});
+
+describe("words and times on the pages", () => {
+  it("retention: keep forever, or reusable N days after the last write", () => {
+    expect(retentionInWords({ allowReuse: false, retentionDays: 30 })).toBe("keep forever");
+    expect(retentionInWords({ allowReuse: true, retentionDays: 30 })).toBe(
+      "reusable 30 days after its last write",
+    );
+    expect(retentionInWords({ allowReuse: true, retentionDays: 1 })).toBe(
+      "reusable 1 day after its last write",
+    );
+  });
+
+  it("every time says its zone", () => {
+    expect(formatTime(now)).toBe("2026-12-01 08:00 UTC");
+  });
+
+  it("a drive says what the run on it does, not the agent's idle", () => {
+    const idle = { state: "idle", alerts: [] };
+    expect(driveActivity(idle, { kind: "backup", state: "running" })).toBe("writing");
+    expect(driveActivity(idle, { kind: "restore", state: "running" })).toBe("reading");
+    expect(driveActivity(idle, { kind: "verify", state: "paused" })).toBe("paused");
+    expect(driveActivity(idle, { kind: "backup", state: "queued" })).toBe("idle");
+    expect(driveActivity({ state: "idle", alerts: ["CLEAN NOW"] }, undefined)).toBe("error");
+  });
+});
+
+describe("new views escape what they show", () => {
+  it("the pools page shows a markup pool name and tape as text", () => {
+    const html = PoolsPage({
+      layout: { user: { username: "ops", role: "operator" }, csrfToken: "t" },
+      canOperate: true,
+      pools: [
+        {
+          id: 1,
+          name: HOSTILE,
+          description: HOSTILE,
+          retentionDays: 30,
+          allowReuse: false,
+          encryptionKeyId: null,
+          createdAt: now,
+          updatedAt: now,
+          usedBytes: 1 << 30,
+          capacityBytes: 4 * 2 ** 30,
+          tapes: [
+            {
+              id: 2,
+              poolId: 1,
+              barcode: "TB0001L9",
+              state: "active",
+              usedBytes: 1 << 30,
+              capacityBytes: 4 * 2 ** 30,
+              lastWrittenAt: now,
+            },
+          ],
+        },
+      ],
+    }).value;
+    expect(html).not.toContain(HOSTILE);
+    expect(html).toContain("&lt;script&gt;");
+    expect(html).toContain("keep forever");
+    expect(html).toContain('value="25"');
+  });
+
+  it("the throughput chart has axes with units and a title per run, its job name escaped", () => {
+    const svg = ThroughputChart({
+      now,
+      runs: [
+        {
+          id: 3,
+          jobName: HOSTILE,
+          kind: "backup",
+          startedAt: new Date(now.getTime() - 3_600_000),
+          finishedAt: new Date(now.getTime() - 3_000_000),
+          bytesDone: 600 << 20,
+          rateBytesPerSec: null,
+        },
+      ],
+    }).value;
+    expect(svg).not.toContain(HOSTILE);
+    expect(svg).toContain("UTC</text>");
+    expect(svg).toMatch(/MB\/s<\/text>/);
+    expect(svg).toMatch(
+      /<title>&lt;script&gt;.*\(backup, run 3\): 1\.\d+ MB\/s, finished 2026-12-01 07:10 UTC<\/title>/,
+    );
+  });
+});
+
+describe("svg markup", () => {
+  it("keeps viewBox as SVG spells it (typed-html would write view-box, and the chart would not scale)", () => {
+    const svg = ThroughputChart({
+      now,
+      runs: [
+        {
+          id: 1,
+          jobName: "j",
+          startedAt: new Date(now.getTime() - 60_000),
+          finishedAt: now,
+          bytesDone: 1e8,
+          rateBytesPerSec: null,
+        },
+      ],
+    }).value;
+    expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 640 150"/);
+    expect(svg).not.toContain("view-box");
+  });
+});

@@ -1,0 +1,114 @@
+import type { PoolOverview } from "../../functions/services/pools/pool-overview.ts";
+import { formatBytes, formatTime, retentionInWords } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { CapacityBar } from "../partials/capacity-bar.tsx";
+import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+
+export interface PoolsModel {
+  layout: Omit<LayoutModel, "title" | "current">;
+  canOperate: boolean;
+  pools: PoolOverview[];
+}
+
+/** The retention and description of a pool, the same for a new pool and an edit. */
+function PoolFields(props: { pool?: PoolOverview }): SafeHtml {
+  const keep = props.pool ? !props.pool.allowReuse : false;
+  return (
+    <div class="stack">
+      <Field label="Name" name="name" required value={props.pool?.name} />
+      <Field label="Description (optional)" name="description" value={props.pool?.description ?? undefined} />
+      <fieldset>
+        <legend>Retention</legend>
+        <label class="check">
+          <input type="radio" name="retention" value="reuse" checked={!keep} /> Reusable after a number of
+          days from its last write
+        </label>
+        <label class="check">
+          <input type="radio" name="retention" value="keep" checked={keep} /> Keep forever (never reused)
+        </label>
+        <Field
+          label="Days after the last write"
+          name="retentionDays"
+          type="number"
+          value={String(props.pool?.retentionDays ?? 30)}
+        />
+      </fieldset>
+    </div>
+  );
+}
+
+function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml {
+  const { pool } = props;
+  return (
+    <section class="card" id={`pool-${pool.id}`}>
+      <h2>{pool.name}</h2>
+      {pool.description ? <p>{pool.description}</p> : null}
+      <p>
+        Retention: <strong>{retentionInWords(pool)}</strong> · {pool.tapes.length} tape
+        {pool.tapes.length === 1 ? "" : "s"}
+      </p>
+      {CapacityBar({
+        label: `Pool ${pool.name}`,
+        used: pool.usedBytes,
+        capacity: pool.capacityBytes || null,
+      })}
+      {pool.tapes.length === 0 ? (
+        <p class="muted">
+          No tape in this pool yet: label one into it on <a href="/tapes">Tapes</a>.
+        </p>
+      ) : (
+        <table>
+          <TableHead columns={["Tape", "State", "Used", "Last written"]} />
+          <tbody>
+            {pool.tapes.map((t) => (
+              <tr>
+                <td>
+                  <a href={`/tapes/${t.id}`}>{t.barcode}</a>
+                </td>
+                <td>
+                  <span class={`badge state-${t.state}`}>{t.state}</span>
+                </td>
+                <td>
+                  {formatBytes(t.usedBytes)}
+                  {t.capacityBytes ? ` of ${formatBytes(t.capacityBytes)}` : ""}
+                </td>
+                <td>{formatTime(t.lastWrittenAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {props.canOperate ? (
+        <details>
+          <summary>Edit pool {pool.name}</summary>
+          <HxForm action={`/pools/${pool.id}`} id={`edit-pool-${pool.id}`} submit="Save pool">
+            <PoolFields pool={pool} />
+          </HxForm>
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+/** Pools: where tapes are grouped, how long what is on them is kept, and how full they are. */
+export function PoolsPage(model: PoolsModel): SafeHtml {
+  return (
+    <Layout {...model.layout} title="Pools" current="/pools">
+      <h1>Pools</h1>
+      <p class="muted">
+        A pool groups the tapes a job writes to. Its retention says when a tape may be written over again.
+      </p>
+      {model.pools.length === 0 ? <p class="muted">No pool yet.</p> : null}
+      {model.pools.map((pool) => PoolCard({ pool, canOperate: model.canOperate }))}
+      {model.canOperate ? (
+        <section class="card">
+          <h2>New pool</h2>
+          <HxForm action="/pools" id="new-pool" submit="Create pool">
+            <PoolFields />
+          </HxForm>
+        </section>
+      ) : null}
+    </Layout>
+  );
+}

@@ -1,0 +1,24 @@
+import { formatBytes, percent } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+
+/** How full something is, as a <meter> with the figures beside it (no inline style). */
+export function CapacityBar(props: { label: string; used: number; capacity: number | null }): SafeHtml {
+  const pct = percent(props.used, props.capacity);
+  return (
+    <div class="capacity">
+      <meter
+        min="0"
+        max="100"
+        low="70"
+        high="90"
+        optimum="0"
+        value={String(pct ?? 0)}
+        aria-label={`${props.label}: ${pct === null ? "capacity unknown" : `${pct}% used`}`}
+      ></meter>
+      <span class="muted">
+        {formatBytes(props.used)}
+        {props.capacity ? ` of ${formatBytes(props.capacity)} (${pct}%)` : " used, capacity unknown"}
+      </span>
+    </div>
+  );
+}
