@@ -1,10 +1,9 @@
-import { desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { RestoreBrowse, RestorePlan, RestoreStart } from "../../../views/pages/restore.tsx";
-import { backupSets, jobs } from "../../db/schema/index.ts";
 import { browseQuery, browseTree, searchCatalog } from "../../services/catalog/find.ts";
 import { planRestore } from "../../services/catalog/restore-plan.ts";
+import { restoreChoices } from "../../services/catalog/restore-start.ts";
 import { setAsOf } from "../../services/catalog/set-chain.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
 import { rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";
@@ -30,18 +29,8 @@ export function registerRestorePages(pages: PageRouter): void {
     async (c) => {
       const ctx = serviceCtx(c);
       const query = (c.req.query("q") ?? "").trim().slice(0, 255);
-      const sets = await ctx.db
-        .select({ set: backupSets, jobName: jobs.name })
-        .from(backupSets)
-        .leftJoin(jobs, eq(jobs.id, backupSets.jobId))
-        .orderBy(desc(backupSets.id))
-        .limit(50);
+      const { sets, jobs: jobList } = await restoreChoices(ctx);
       const hits = query ? (await searchCatalog(ctx, { q: query, limit: 50 })).items : [];
-      const jobList = await ctx.db
-        .select({ id: jobs.id, name: jobs.name })
-        .from(jobs)
-        .where(eq(jobs.kind, "backup"))
-        .orderBy(jobs.name);
       return c.html(
         renderDocument(
           RestoreStart({
@@ -49,7 +38,7 @@ export function registerRestorePages(pages: PageRouter): void {
             query,
             canOperate: can(c, "operate"),
             jobs: jobList,
-            sets: sets.map((s) => ({ ...s.set, jobName: s.jobName })),
+            sets,
             hits: hits.map((e) => ({
               setId: e.setId,
               path: e.dir ? `${e.dir}/${e.name}` : e.name,
