@@ -18,6 +18,9 @@ class OrderDrive implements Drive {
   get name() {
     return this.current.name;
   }
+  get maxTransferBytes() {
+    return this.current.maxTransferBytes;
+  }
   async swap(move: () => Promise<void>): Promise<void> {
     await this.current.close();
     try {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { DriveError } from "../../errors.ts";
 import type { ChangerInventory } from "../changer/parse-mtx-status.ts";
-import { DEFAULT_BLOCK_SIZE } from "../drive.ts";
+import { DEFAULT_BLOCK_SIZE, MAX_TRANSFER_BYTES } from "../drive.ts";
 import { acquireLock, type HeldLock } from "./lock.ts";
 import { TapeMedium } from "./medium.ts";
 
@@ -61,9 +61,7 @@ export async function initLibrary(input: InitLibraryInput): Promise<Library> {
   }
   const cartridgeCount = input.cartridges ?? input.slots;
   if (cartridgeCount > input.slots) throw new DriveError("INVALID_ARGUMENT", "more cartridges than slots");
-  const earlyWarningBytes =
-    input.earlyWarningBytes ??
-    Math.min(Math.floor(input.capacityBytes / 2), Math.max(1 << 20, Math.floor(input.capacityBytes / 50)));
+  const earlyWarningBytes = input.earlyWarningBytes ?? defaultEarlyWarningBytes(input.capacityBytes);
   const barcodes = Array.from(
     { length: cartridgeCount },
     (_, i) => `${input.barcodePrefix ?? "TB"}${String(i + 1).padStart(4, "0")}${input.mediaType ?? "L9"}`,
@@ -98,6 +96,18 @@ export async function initLibrary(input: InitLibraryInput): Promise<Library> {
   for (const drive of library.drives) await mkdir(paths.driveDir(drive.index), { recursive: true });
   await saveLibrary(input.dir, library);
   return library;
+}
+
+/**
+ * 2 % of the cartridge, but never less than four of the agent's largest transfers: the write
+ * that crosses early warning, the file marks and a TOC must all fit before the physical end.
+ * Capped at half the cartridge (the drive then takes smaller writes, see maxTransferBytes).
+ */
+export function defaultEarlyWarningBytes(capacityBytes: number): number {
+  return Math.min(
+    Math.floor(capacityBytes / 2),
+    Math.max(4 * MAX_TRANSFER_BYTES, Math.floor(capacityBytes / 50)),
+  );
 }
 
 export async function readLibrary(dir: string): Promise<Library> {

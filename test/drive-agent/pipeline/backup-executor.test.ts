@@ -410,3 +410,30 @@ describe("a set larger than one cartridge", () => {
     expect(reporter.segments.map((s) => s.tapeBarcode)).toEqual(["TB0001L9", "TB0003L9"]);
   });
 });
+
+describe("a set larger than a 64 MiB cartridge with the library's default early warning", () => {
+  // Issue 11: the default zone was 1.3 MiB here, smaller than one transfer, so a write hit the physical end.
+  beforeEach(() => setUp(64 << 20, undefined, 80 << 20));
+
+  it("spans onto the next cartridge and every file stays catalogued", async () => {
+    const reporter = new FakeReporter();
+    const order = backupOrder(tape("TB0001L9"), src, {
+      continuationTapes: [tape("TB0002L9"), tape("TB0003L9")],
+    });
+    const result = await run(
+      order,
+      executorContext(drive.drive, reporter, join(root, "work"), { changer: drive.changer }),
+    );
+    expect(result.state, "error" in result ? String(result.error) : "").toBe("completed-with-warnings");
+    expect(reporter.segments.map((s) => [s.tapeBarcode, s.tapeFull, s.complete])).toEqual([
+      ["TB0001L9", true, true],
+      ["TB0002L9", false, true],
+    ]);
+    const big = reporter.entries().find((e) => e[0].endsWith("/big.bin"));
+    expect(big?.[8]).toBe((await sha256sums(src)).get(`${src.slice(1)}/big.bin`));
+    const joined = await sh(
+      `cat "${tapeFile("TB0001L9", 1)}" "${tapeFile("TB0002L9", 1)}" | { tar -t -f - && ${DRAIN}; } | wc -l`,
+    );
+    expect(Number(joined.trim())).toBe(reporter.entries().length);
+  });
+});
