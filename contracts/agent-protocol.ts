@@ -358,8 +358,19 @@ export const ProgressReport = z.object({
 });
 export type ProgressReport = z.input<typeof ProgressReport>;
 
+/** Most tapes one progress answer offers a run waiting for a tape. */
+export const MAX_SPARE_TAPES = 100;
+
 /** What the hub answers to progress: the operator's wishes travel back this way. */
-export const ProgressAnswer = z.object({ control: z.enum(["continue", "pause", "cancel"]) });
+export const ProgressAnswer = z.object({
+  control: z.enum(["continue", "pause", "cancel"]),
+  /**
+   * Only while the run reports waiting-for-tape: the tapes of its pool the hub gives the set now
+   * (labelled, inserted or moved into the changer since the order was sent). The agent still
+   * checks each label against its entry before it writes, and appends at end of data.
+   */
+  tapes: z.array(TapeTarget).max(MAX_SPARE_TAPES).optional(),
+});
 export type ProgressAnswer = z.output<typeof ProgressAnswer>;
 
 export const LogLines = z.object({

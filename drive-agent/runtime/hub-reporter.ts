@@ -5,7 +5,8 @@ import {
   MAX_LOG_LINES_PER_REPORT,
   MAX_REPORT_BYTES,
   MAX_RESTORE_RESULTS_PER_REPORT,
-  type ProgressAnswer,
+  ProgressAnswer,
+  type TapeTarget,
 } from "../../contracts/agent-protocol.ts";
 import type { OrderReporter } from "../orders/types.ts";
 import { type HubClient, HubRefused, sleep } from "./hub-client.ts";
@@ -34,6 +35,7 @@ const ENVELOPE_BYTES = 256;
 export class HubReporter implements OrderReporter {
   private seq = 0;
   private control: ProgressAnswer["control"] = "continue";
+  private offered: TapeTarget[] = [];
   private readonly queue: Queued[] = [];
   private queuedBytes = 0;
   private sending: Promise<void> | null = null;
@@ -93,7 +95,10 @@ export class HubReporter implements OrderReporter {
         { ...report, seq: this.nextSeq() },
         { timeoutMs: PROGRESS_TIMEOUT_MS, signal: this.opts.until },
       );
-      const control = (answer.json as ProgressAnswer | null)?.control ?? "continue";
+      // Parsed, not trusted as it comes: the tapes in it are what a waiting backup may write to.
+      const parsed = ProgressAnswer.safeParse(answer.json);
+      const control = parsed.success ? parsed.data.control : "continue";
+      this.offered = parsed.success ? (parsed.data.tapes ?? []) : [];
       if (control !== this.control)
         this.opts.log.info({ control, stage: "report" }, "operator control changed");
       this.control = control;
@@ -102,6 +107,10 @@ export class HubReporter implements OrderReporter {
       this.opts.log.debug({ err: (error as Error).message, stage: "report" }, "progress not delivered");
     }
     return this.control;
+  }
+
+  offeredTapes(): readonly TapeTarget[] {
+    return this.offered;
   }
 
   catalogChunk(chunk: Parameters<OrderReporter["catalogChunk"]>[0]) {

@@ -22,6 +22,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { closeRun, recordLateResult } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
+import { listSpareTapes } from "../runs/spare-tapes.ts";
 import { rebuildOf, scannedSetOf } from "../scans/ingest-scan.ts";
 import { applyEjectResult } from "../tapes-eject.ts";
 import { applyLabelResult } from "../tapes-label.ts";
@@ -98,7 +99,10 @@ export async function reportProgress(
       ),
     );
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
-  return { control: run?.control ?? "continue" };
+  const control = run?.control ?? "continue";
+  const poolId = (order.payload as { kind?: string; pool?: { id?: number } }).pool?.id;
+  if (!run || report.state !== "waiting-for-tape" || order.kind !== "backup" || !poolId) return { control };
+  return { control, tapes: await listSpareTapes(ctx, run, poolId) };
 }
 
 export async function appendLogs(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
