@@ -212,7 +212,7 @@ async function withChanger<T>(
   move: (library: Library) => Promise<T>,
 ) {
   const paths = libraryPaths(opts.dir);
-  const changer = await acquireLock(paths.changerLock, `changer of ${opts.dir}`);
+  const changer = await waitForChanger(paths.changerLock, `changer of ${opts.dir}`);
   let drive: HeldLock | null = null;
   try {
     const library = await readLibrary(opts.dir);
@@ -226,6 +226,23 @@ async function withChanger<T>(
   } finally {
     await drive?.release();
     await changer.release();
+  }
+}
+
+/** Longest a move waits for the robot to finish another (two drives loading at once). */
+const CHANGER_WAIT_MS = 30_000;
+
+/** A robot does one move at a time: a second move waits its turn, as mtx does, instead of failing. */
+async function waitForChanger(path: string, what: string): Promise<HeldLock> {
+  const deadline = performance.now() + CHANGER_WAIT_MS;
+  for (;;) {
+    try {
+      return await acquireLock(path, what);
+    } catch (error) {
+      const busy = error instanceof DriveError && error.code === "DRIVE_BUSY";
+      if (!busy || performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 }
 
