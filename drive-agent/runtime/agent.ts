@@ -130,7 +130,9 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
 
   const maxActive = Math.max(1, config.drives.length);
   while (!stop.aborted) {
-    if (active.size >= maxActive) {
+    // Polls while a drive has no order: one queued behind a busy drive (a backup waiting for a
+    // tape) must not keep the next order, for a free drive, from being taken.
+    if (busyPaths().size >= maxActive) {
       await Promise.race([...active.values()].map((a) => a.done));
       continue;
     }

@@ -124,6 +124,15 @@ describe("spanning through the real hub and agent on 64 MiB cartridges", () => {
       { timeout: 120_000, interval: 200 },
     );
     expect(waiting.operatorMessage).toMatch(/label a new tape into pool "Lean"/);
+    // On the drive the waiting run holds, a label would only run after that run: refused, with words.
+    const drives = (await api<{ items: { id: number; name: string }[] }>("GET", "/api/v1/drives")).body.items;
+    const held = drives.find((d) => d.name === "Virtual drive 0");
+    const refused = await api<{ error: { message: string } }>("POST", `/api/v1/tapes/${spare.id}/label`, {
+      poolId,
+      driveId: held?.id,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/waits for a tape: label on another drive/);
 
     const label = await api<{ drive: string }>("POST", `/api/v1/tapes/${spare.id}/label`, { poolId });
     expect(label.status, JSON.stringify(label.body)).toBe(202);
