@@ -41,7 +41,8 @@ export async function listSpareTapes(
         .where(eq(backupSetSegments.setId, run.setId))
     : [];
   const taken = new Set([...held, ...written].map((r) => r.tapeId));
-  // A tape in another drive is only reachable when that drive is idle (the changer moves it).
+  // A tape in another drive is reachable only when that drive is idle and the agent's changer
+  // can move it safely: the vtl's drive locks say whether the drive is in use; mtx cannot.
   const otherDrives = await ctx.db.query.drives.findMany({
     where: drive.changerId === null ? eq(drives.id, -1) : eq(drives.changerId, drive.changerId),
   });
@@ -51,7 +52,7 @@ export async function listSpareTapes(
     if (t.driveId === drive.id) return true;
     if (drive.changerId === null) return t.driveId === null;
     if (t.changerId !== drive.changerId) return false;
-    return t.driveId === null || idle.has(t.driveId);
+    return t.driveId === null || (drive.devicePath.startsWith("vtl:") && idle.has(t.driveId));
   });
   return reachable.slice(0, MAX_SPARE_TAPES).map(target);
 }
