@@ -91,18 +91,21 @@ async function heldDrives(ctx: ServiceCtx, candidates: (typeof drives.$inferSele
   for (const order of open) {
     const path = (order.payload as { drive?: { devicePath?: string } }).drive?.devicePath;
     const drive = candidates.find((d) => d.agentId === order.agentId && d.devicePath === path);
-    if (drive && !held.has(drive.id))
-      held.set(drive.id, { kind: order.kind, runId: order.runId, runState: order.runState });
+    const holder = { kind: order.kind, runId: order.runId, runState: order.runState };
+    // A waiting backup is what matters about a drive, whatever else is queued behind it.
+    if (drive && (!held.has(drive.id) || waits(holder))) held.set(drive.id, holder);
   }
   return held;
 }
+
+const waits = (holder: Holder) => holder.kind === "backup" && holder.runState === "waiting-for-tape";
 
 /**
  * A label queued behind a backup that waits for a tape on the same drive would run only once
  * that backup ended, and the backup waits for this very tape: say so instead of accepting it.
  */
 function refuseWaitingDrive<D extends { name: string }>(drive: D, holder: Holder | undefined): D {
-  if (holder?.kind === "backup" && holder.runState === "waiting-for-tape")
+  if (holder && waits(holder))
     throw conflict(
       `Drive ${drive.name} is held by run ${holder.runId}, which waits for a tape: label on another drive (give driveId), or cancel that run first`,
     );
