@@ -29,7 +29,7 @@ import {
   SeenOrderStore,
   statePaths,
 } from "./state-dir.ts";
-import { createOrderVerifier, verifyOrder } from "./verify-order.ts";
+import { createOrderVerifier, verifyOrder, verifyTapeOffer } from "./verify-order.ts";
 
 type Active = { controller: AbortController; devicePath: string; done: Promise<void> };
 
@@ -96,6 +96,7 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     },
     log,
     retryUntil: grace.signal,
+    verifyTapeOffer: (jws, orderId) => verifyTapeOffer(jws, verifier, orderId),
   };
   const active = new Map<string, Active>();
   const busyPaths = () => new Set([...active.values()].map((a) => a.devicePath));

@@ -53,6 +53,8 @@ export class HubReporter implements OrderReporter {
       /** Retries stop when this aborts (the shutdown grace period ran out). */
       until: AbortSignal;
       onCancel: () => void;
+      /** Verifies the hub's signed offer of tapes (verifyTapeOffer); without it, none is taken. */
+      verifyOffer?: (jws: string) => Promise<TapeTarget[]>;
     },
   ) {
     this.dir = statePaths(opts.stateDir).outbox(opts.orderId);
@@ -95,10 +97,9 @@ export class HubReporter implements OrderReporter {
         { ...report, seq: this.nextSeq() },
         { timeoutMs: PROGRESS_TIMEOUT_MS, signal: this.opts.until },
       );
-      // Parsed, not trusted as it comes: the tapes in it are what a waiting backup may write to.
       const parsed = ProgressAnswer.safeParse(answer.json);
       const control = parsed.success ? parsed.data.control : "continue";
-      this.offered = parsed.success ? (parsed.data.tapes ?? []) : [];
+      this.offered = await this.tapesOffered(parsed.success ? parsed.data.tapeOffer : undefined);
       if (control !== this.control)
         this.opts.log.info({ control, stage: "report" }, "operator control changed");
       this.control = control;
@@ -111,6 +112,17 @@ export class HubReporter implements OrderReporter {
 
   offeredTapes(): readonly TapeTarget[] {
     return this.offered;
+  }
+
+  // The tapes in an offer are what a waiting backup may write to: taken only with the hub's signature.
+  private async tapesOffered(jws: string | undefined): Promise<TapeTarget[]> {
+    if (!jws || !this.opts.verifyOffer) return [];
+    try {
+      return await this.opts.verifyOffer(jws);
+    } catch (error) {
+      this.opts.log.warn({ err: (error as Error).message, stage: "report" }, "refused the hub's tape offer");
+      return [];
+    }
   }
 
   catalogChunk(chunk: Parameters<OrderReporter["catalogChunk"]>[0]) {

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { generateKeyPair } from "jose";
+import { compactVerify, generateKeyPair, importJWK } from "jose";
 import { describe, expect, it } from "vitest";
-import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
+import { type CatalogEntry, TAPE_OFFER_TYPE } from "../../contracts/agent-protocol.ts";
 import { CatalogDigest } from "../../contracts/catalog-digest.ts";
 import { backupSets, catalogEntries, jobRuns, tapes } from "../../functions/db/schema/index.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
@@ -314,7 +314,7 @@ describe("drive-agent protocol on the hub", () => {
     expect(await report(1, "running")).toEqual({ control: "continue" });
     // The first tape filled up; the set goes on only onto a tape that is labelled and free.
     await hub.ctx.db.update(tapes).set({ state: "full" }).where(eq(tapes.barcode, "L00001L9"));
-    expect(await report(2, "waiting-for-tape")).toEqual({ control: "continue", tapes: [] });
+    expect(await report(2, "waiting-for-tape")).toEqual({ control: "continue" });
     const uuid = crypto.randomUUID();
     await tape("L00002L9", { label: "Weekly 2", uuid, state: "active", fileCount: 1 });
     await tape("L00003L9", { state: "blank" });
@@ -324,8 +324,15 @@ describe("drive-agent protocol on the hub", () => {
       state: "active",
       writeProtected: true,
     });
-    expect(await report(3, "waiting-for-tape")).toEqual({
-      control: "continue",
+    const answer = (await report(3, "waiting-for-tape")) as { control: string; tapeOffer: string };
+    expect(answer.control).toBe("continue");
+    // Signed like an order, for this agent and this order: the agent verifies it with the pinned key.
+    const key = await importJWK({ ...agent.hubSigningKey, alg: "EdDSA" }, "EdDSA");
+    const offer = await compactVerify(answer.tapeOffer, key);
+    expect(offer.protectedHeader.typ).toBe(TAPE_OFFER_TYPE);
+    expect(JSON.parse(new TextDecoder().decode(offer.payload))).toMatchObject({
+      aud: record.id,
+      sub: claims.jti,
       tapes: [{ barcode: "L00002L9", label: "Weekly 2", uuid, nextFile: 1 }],
     });
     expect(await report(4, "running")).toEqual({ control: "continue" });

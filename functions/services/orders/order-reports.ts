@@ -7,6 +7,7 @@ import {
   ProgressReport,
   RestoreFileResults,
   SegmentReport,
+  type TapeTarget,
 } from "../../../contracts/agent-protocol.ts";
 import {
   backupSetSegments,
@@ -68,6 +69,8 @@ export async function reportProgress(
   ctx: ServiceCtx,
   order: OrderRow,
   raw: unknown,
+  /** Signs the tapes offered to a run waiting for one (signTapeOffer with the hub's key). */
+  signOffer: (tapes: TapeTarget[]) => Promise<string>,
 ): Promise<ProgressAnswer> {
   const report = ProgressReport.parse(raw);
   if (!order.runId) return { control: "continue" };
@@ -102,7 +105,8 @@ export async function reportProgress(
   const control = run?.control ?? "continue";
   const poolId = (order.payload as { kind?: string; pool?: { id?: number } }).pool?.id;
   if (!run || report.state !== "waiting-for-tape" || order.kind !== "backup" || !poolId) return { control };
-  return { control, tapes: await listSpareTapes(ctx, run, poolId) };
+  const spare = await listSpareTapes(ctx, run, poolId);
+  return spare.length > 0 ? { control, tapeOffer: await signOffer(spare) } : { control };
 }
 
 export async function appendLogs(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
