@@ -26,6 +26,8 @@ export const AGENT_TOKEN_AUDIENCE = "tapebackarr-hub";
 export const ORDER_ISSUER = "tapebackarr-hub";
 /** `typ` of a work-order JWS; the agent refuses any other. */
 export const ORDER_TYPE = "tapebackarr-order+jws";
+/** JWS `typ` of the hub's offer of tapes to a backup waiting for one (ProgressAnswer.tapeOffer). */
+export const TAPE_OFFER_TYPE = "tapebackarr-tape-offer+jws";
 export const MAX_AGENT_TOKEN_SECONDS = 300;
 export const MAX_POLL_WAIT_SECONDS = 30;
 
@@ -377,8 +379,35 @@ export const ProgressReport = z.object({
 });
 export type ProgressReport = z.input<typeof ProgressReport>;
 
+/** Most tapes one progress answer offers a run waiting for a tape. */
+export const MAX_SPARE_TAPES = 100;
+
 /** What the hub answers to progress: the operator's wishes travel back this way. */
-export const ProgressAnswer = z.object({ control: z.enum(["continue", "pause", "cancel"]) });
+export const ProgressAnswer = z.object({
+  control: z.enum(["continue", "pause", "cancel"]),
+  /**
+   * Only while the run reports waiting-for-tape: a compact JWS (TapeOfferClaims, signed with the
+   * order key) naming the tapes of its pool the hub gives the set now (labelled, inserted or
+   * moved into the changer since the order was sent). Like an order, it is verified before use;
+   * the agent still checks each label against its entry before it writes, at end of data.
+   */
+  tapeOffer: z
+    .string()
+    .max(256 * 1024)
+    .optional(),
+});
+
+/** The claims of a tape offer: for one order of one agent, good for a short while. */
+export const TapeOfferClaims = z.object({
+  iss: z.literal(ORDER_ISSUER),
+  aud: z.string(),
+  /** The order (work-order id) the offer amends. */
+  sub: z.string().min(16).max(64),
+  iat: z.number().int(),
+  exp: z.number().int(),
+  tapes: z.array(TapeTarget).max(MAX_SPARE_TAPES),
+});
+export type TapeOfferClaims = z.output<typeof TapeOfferClaims>;
 export type ProgressAnswer = z.output<typeof ProgressAnswer>;
 
 export const LogLines = z.object({

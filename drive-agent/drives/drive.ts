@@ -2,6 +2,18 @@ import type { Readable, Writable } from "node:stream";
 import type { LtoGeneration } from "./st/density.ts";
 
 export const DEFAULT_BLOCK_SIZE = 64 * 1024;
+/** Largest single write the agent hands a drive: big transfers keep st and the vtl streaming. */
+export const MAX_TRANSFER_BYTES = 4 << 20;
+
+/**
+ * The size of each write to `drive`: never more than MAX_TRANSFER_BYTES, never more than the drive
+ * takes past early warning (the write that crosses it must still fit before the physical end),
+ * whole blocks, at least one.
+ */
+export function transferBytes(drive: Pick<Drive, "maxTransferBytes">, blockSize: number): number {
+  const limit = Math.min(MAX_TRANSFER_BYTES, drive.maxTransferBytes ?? MAX_TRANSFER_BYTES);
+  return Math.max(blockSize, limit - (limit % blockSize));
+}
 
 export type DriveFlags = {
   bot: boolean;
@@ -65,6 +77,11 @@ export type DriveStatusOptions = { signal?: AbortSignal };
 /** One tape drive; all positions follow the Linux st driver on the non-rewinding device. */
 export interface Drive {
   readonly name: string;
+  /**
+   * Largest write that still fits past early warning, for the loaded cartridge; writers never
+   * issue a larger one (see transferBytes). Unset: the zone is far larger than any transfer (LTO).
+   */
+  readonly maxTransferBytes?: number;
   status(): Promise<DriveStatus>;
   /** Threads a cartridge already in the drive (mt load). */
   load(): Promise<void>;

@@ -9,6 +9,7 @@ import type {
   ProgressReport,
   RestoreFileResults,
   SegmentReport,
+  TapeTarget,
 } from "../../contracts/agent-protocol.ts";
 import type { Drive } from "../drives/drive.ts";
 
@@ -21,6 +22,11 @@ import type { Drive } from "../drives/drive.ts";
 export interface OrderReporter {
   /** Resolves with the operator's wish (continue / pause / cancel) from the hub's answer. */
   progress(report: Omit<ProgressReport, "seq">): Promise<ProgressAnswer["control"]>;
+  /**
+   * The tapes the hub's last answer to progress offered a run waiting for a tape (ProgressAnswer
+   * `tapes`); empty when it offered none. Optional: a reporter without a hub offers nothing.
+   */
+  offeredTapes?(): readonly TapeTarget[];
   /** `seq` is the executor's own chunk counter from 0; a re-sent chunk is a no-op at the hub. */
   catalogChunk(chunk: CatalogChunk): Promise<void>;
   segment(segment: SegmentReport): Promise<void>;

@@ -1,9 +1,9 @@
-import type { Drive, WriteOutcome } from "../drives/drive.ts";
+import { type Drive, MAX_TRANSFER_BYTES, transferBytes, type WriteOutcome } from "../drives/drive.ts";
 import { DriveError } from "../errors.ts";
 import type { Compression } from "./set-encoder.ts";
 
-/** Largest single write handed to the drive: big transfers keep st and the vtl streaming. */
-export const MAX_TRANSFER_BYTES = 4 << 20;
+export { MAX_TRANSFER_BYTES };
+
 /** A zstd skippable frame: `zstd -dc` passes over the padding that fills the last block. */
 const ZSTD_SKIPPABLE_MAGIC = 0x184d2a50;
 
@@ -19,6 +19,8 @@ export type DriveWriterOptions = {
   onEndOfMedium: () => Promise<void>;
   /** Resolves when the operator has not paused the run (or at once). */
   whenRunning: () => Promise<void>;
+  /** The largest write the current tape takes past early warning (see transferBytes); read per write. */
+  maxTransferBytes?: () => number | undefined;
 };
 
 export type DriveWriterResult = { streamBytes: number; paddingBytes: number };
@@ -33,7 +35,8 @@ export async function writeSetStream(
   options: DriveWriterOptions,
 ): Promise<DriveWriterResult> {
   const { blockSize } = options;
-  const transfer = Math.max(blockSize, MAX_TRANSFER_BYTES - (MAX_TRANSFER_BYTES % blockSize));
+  const limit = () => transferBytes({ maxTransferBytes: options.maxTransferBytes?.() }, blockSize);
+  const transfer = limit();
   // One staging buffer, reused for every transfer (a write has finished before it is refilled):
   // no 4 MiB allocation per write for the garbage collector to chase.
   const staging = Buffer.allocUnsafeSlow(transfer);
@@ -41,16 +44,24 @@ export async function writeSetStream(
   let committed = 0;
 
   async function put(data: Buffer, streamPart = data.length): Promise<void> {
-    for (;;) {
-      await options.whenRunning();
-      const outcome = await options.write(data);
-      if (outcome.type === "written") {
-        committed += streamPart;
-        await options.onCommit(committed);
-        return;
+    const most = limit();
+    if (data.length > most) {
+      // A later tape takes smaller writes than the first: split, stream bytes first.
+      for (let offset = 0; offset < data.length; offset += most) {
+        const end = Math.min(data.length, offset + most);
+        await put(data.subarray(offset, end), Math.max(0, Math.min(end, streamPart) - offset));
       }
-      await options.onEndOfMedium();
+      return;
     }
+    await options.whenRunning();
+    const outcome = await options.write(data);
+    if (outcome.type === "written") {
+      committed += streamPart;
+      await options.onCommit(committed);
+      return;
+    }
+    await options.onEndOfMedium();
+    await put(data, streamPart);
   }
 
   for await (const chunk of source) {
@@ -104,7 +115,7 @@ export function paddingFor(
  * refusal is retried; two in a row mean the tape is really out of room.
  */
 export async function writeTrailer(drive: Drive, data: Buffer, blockSize: number): Promise<number> {
-  const transfer = Math.max(blockSize, MAX_TRANSFER_BYTES - (MAX_TRANSFER_BYTES % blockSize));
+  const transfer = transferBytes(drive, blockSize);
   let blocks = 0;
   for (let offset = 0; offset < data.length; offset += transfer) {
     const piece = data.subarray(offset, Math.min(data.length, offset + transfer));

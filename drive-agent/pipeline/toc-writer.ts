@@ -1,6 +1,6 @@
 import { type Toc, TocSchema } from "../../contracts/toc.ts";
-import type { Drive } from "../drives/drive.ts";
-import { MAX_TRANSFER_BYTES, writeTrailer } from "./drive-writer.ts";
+import { type Drive, transferBytes } from "../drives/drive.ts";
+import { writeTrailer } from "./drive-writer.ts";
 import type { SegmentState } from "./set-catalog.ts";
 
 /** Fields this TOC carries beyond contracts/toc.ts v1 (readers that do not know them ignore them). */
@@ -37,7 +37,7 @@ export async function writeSegmentToc(
     yield* segment.toc.read(",\n");
     yield Buffer.from("\n]}\n");
   })();
-  const transfer = MAX_TRANSFER_BYTES - (MAX_TRANSFER_BYTES % blockSize);
+  const transfer = transferBytes(drive, blockSize);
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let bytes = 0;

@@ -29,7 +29,7 @@ import {
   SeenOrderStore,
   statePaths,
 } from "./state-dir.ts";
-import { createOrderVerifier, verifyOrder } from "./verify-order.ts";
+import { createOrderVerifier, verifyOrder, verifyTapeOffer } from "./verify-order.ts";
 
 type Active = { controller: AbortController; devicePath: string; done: Promise<void> };
 
@@ -96,6 +96,7 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     },
     log,
     retryUntil: grace.signal,
+    verifyTapeOffer: (jws, orderId) => verifyTapeOffer(jws, verifier, orderId),
   };
   const active = new Map<string, Active>();
   const busyPaths = () => new Set([...active.values()].map((a) => a.devicePath));
@@ -141,7 +142,9 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
 
   const maxActive = Math.max(1, config.drives.length);
   while (!stop.aborted) {
-    if (active.size >= maxActive) {
+    // Polls while a drive has no order: one queued behind a busy drive (a backup waiting for a
+    // tape) must not keep the next order, for a free drive, from being taken.
+    if (busyPaths().size >= maxActive) {
       await Promise.race([...active.values()].map((a) => a.done));
       continue;
     }

@@ -5,7 +5,8 @@ import {
   MAX_LOG_LINES_PER_REPORT,
   MAX_REPORT_BYTES,
   MAX_RESTORE_RESULTS_PER_REPORT,
-  type ProgressAnswer,
+  ProgressAnswer,
+  type TapeTarget,
 } from "../../contracts/agent-protocol.ts";
 import type { OrderReporter } from "../orders/types.ts";
 import { type HubClient, HubRefused, sleep } from "./hub-client.ts";
@@ -35,6 +36,7 @@ const ENVELOPE_BYTES = 256;
 export class HubReporter implements OrderReporter {
   private seq = 0;
   private control: ProgressAnswer["control"] = "continue";
+  private offered: TapeTarget[] = [];
   private readonly queue: Queued[] = [];
   private queuedBytes = 0;
   private sending: Promise<void> | null = null;
@@ -52,6 +54,8 @@ export class HubReporter implements OrderReporter {
       /** Retries stop when this aborts (the shutdown grace period ran out). */
       until: AbortSignal;
       onCancel: () => void;
+      /** Verifies the hub's signed offer of tapes (verifyTapeOffer); without it, none is taken. */
+      verifyOffer?: (jws: string) => Promise<TapeTarget[]>;
     },
   ) {
     this.dir = statePaths(opts.stateDir).outbox(opts.orderId);
@@ -96,7 +100,9 @@ export class HubReporter implements OrderReporter {
         { ...report, seq: this.nextSeq() },
         { timeoutMs: PROGRESS_TIMEOUT_MS, signal: this.opts.until },
       );
-      const control = (answer.json as ProgressAnswer | null)?.control ?? "continue";
+      const parsed = ProgressAnswer.safeParse(answer.json);
+      const control = parsed.success ? parsed.data.control : "continue";
+      this.offered = await this.tapesOffered(parsed.success ? parsed.data.tapeOffer : undefined);
       if (control !== this.control)
         this.opts.log.info({ control, stage: "report" }, "operator control changed");
       this.control = control;
@@ -105,6 +111,21 @@ export class HubReporter implements OrderReporter {
       this.opts.log.debug({ err: (error as Error).message, stage: "report" }, "progress not delivered");
     }
     return this.control;
+  }
+
+  offeredTapes(): readonly TapeTarget[] {
+    return this.offered;
+  }
+
+  // The tapes in an offer are what a waiting backup may write to: taken only with the hub's signature.
+  private async tapesOffered(jws: string | undefined): Promise<TapeTarget[]> {
+    if (!jws || !this.opts.verifyOffer) return [];
+    try {
+      return await this.opts.verifyOffer(jws);
+    } catch (error) {
+      this.opts.log.warn({ err: (error as Error).message, stage: "report" }, "refused the hub's tape offer");
+      return [];
+    }
   }
 
   catalogChunk(chunk: Parameters<OrderReporter["catalogChunk"]>[0]) {

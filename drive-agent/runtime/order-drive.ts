@@ -18,6 +18,9 @@ class OrderDrive implements Drive {
   get name() {
     return this.current.name;
   }
+  get maxTransferBytes() {
+    return this.current.maxTransferBytes;
+  }
   async swap(move: () => Promise<void>): Promise<void> {
     await this.current.close();
     try {
@@ -63,8 +66,15 @@ export async function openOrderDrive(
     changerSetup.kind === "vtl"
       ? async (barcode: string) => {
           const dir = changerSetup.library;
-          const lib = await readLibrary(dir);
+          let lib = await readLibrary(dir);
           if (lib.drives.find((d) => d.index === index)?.barcode === barcode) return;
+          const elsewhere = lib.drives.find((d) => d.barcode === barcode);
+          if (elsewhere) {
+            // Left in another drive (labelled there): the robot takes it home first; fails while
+            // that drive is in use (its lock is held), and the caller may try again later.
+            await unloadCartridge({ dir, drive: elsewhere.index });
+            lib = await readLibrary(dir);
+          }
           const slot = lib.slots.find((s) => s.barcode === barcode);
           if (!slot) throw notInChanger(barcode);
           await drive.swap(async () => {

@@ -6,6 +6,7 @@ import {
   ScanSetAnswer,
   ScanTapeAnswer,
   setUuidOf,
+  type TapeTarget,
 } from "../../contracts/agent-protocol.ts";
 import type { AgentConfig } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
@@ -48,6 +49,8 @@ export type OrderEnv = {
   log: Logger;
   /** Posts are retried until this aborts (the shutdown grace ran out). */
   retryUntil: AbortSignal;
+  /** Checks the hub's signed offer of tapes for an order (verifyTapeOffer with the pinned key). */
+  verifyTapeOffer?: (jws: string, orderId: string) => Promise<TapeTarget[]>;
 };
 
 /**
@@ -84,6 +87,7 @@ export async function runOrder(
   log.info({ stage: "execute", drive: body.drive.devicePath }, "order accepted");
   await driveFree;
 
+  const verify = env.verifyTapeOffer;
   const reporter = new HubReporter({
     client: env.client,
     orderId,
@@ -91,6 +95,7 @@ export async function runOrder(
     log,
     until: env.retryUntil,
     onCancel: () => controller.abort("cancel" satisfies AbortReason),
+    ...(verify ? { verifyOffer: (jws: string) => verify(jws, orderId) } : {}),
   });
   const result = await execute(env, claims, controller.signal, reporter, log);
   const reason = controller.signal.aborted ? (controller.signal.reason as AbortReason) : null;

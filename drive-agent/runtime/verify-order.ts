@@ -1,5 +1,11 @@
 import { compactVerify, importJWK } from "jose";
-import { ORDER_TYPE, OrderClaims } from "../../contracts/agent-protocol.ts";
+import {
+  ORDER_TYPE,
+  OrderClaims,
+  TAPE_OFFER_TYPE,
+  TapeOfferClaims,
+  type TapeTarget,
+} from "../../contracts/agent-protocol.ts";
 import type { AgentConfig } from "../config.ts";
 
 export type OrderVerdict =
@@ -53,4 +59,20 @@ export async function verifyOrder(jws: string, v: OrderVerifier): Promise<OrderV
     return { ok: false, reason: "expired", detail: `issued in the future (iat ${claims.iat})` };
   if (v.isSeen(claims.jti)) return { ok: false, reason: "replayed", detail: `jti ${claims.jti}` };
   return { ok: true, claims };
+}
+
+/**
+ * Checks the hub's offer of tapes to a waiting backup as strictly as an order (pinned key, type,
+ * audience, this order, not expired) and returns its tapes; throws saying why otherwise.
+ */
+export async function verifyTapeOffer(jws: string, v: OrderVerifier, orderId: string): Promise<TapeTarget[]> {
+  const verified = await compactVerify(jws, v.hubKey, { algorithms: ["EdDSA"] });
+  if (verified.protectedHeader.typ !== TAPE_OFFER_TYPE)
+    throw new Error(`tape offer of type ${String(verified.protectedHeader.typ)}`);
+  const claims = TapeOfferClaims.parse(JSON.parse(new TextDecoder().decode(verified.payload)));
+  if (claims.aud !== v.agentId || claims.sub !== orderId) throw new Error("tape offer for another order");
+  const now = v.nowSeconds();
+  if (claims.exp + v.skewSeconds < now || claims.iat - v.skewSeconds > now)
+    throw new Error("tape offer expired");
+  return claims.tapes;
 }

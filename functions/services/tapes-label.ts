@@ -1,7 +1,7 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { LabelOrderBody } from "../../contracts/agent-protocol.ts";
-import { drives, pools, tapes } from "../db/schema/index.ts";
+import { drives, jobRuns, pools, tapes, workOrders } from "../db/schema/index.ts";
 import type { ServiceCtx } from "../deps.ts";
 import { AppError, conflict } from "../errors.ts";
 import { queueOrder } from "./orders/queue-order.ts";
@@ -46,7 +46,7 @@ async function driveFor(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, driveI
   if (driveId) {
     const drive = await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
     if (!drive) throw new AppError("validation_failed", `Drive ${driveId} does not exist`);
-    return drive;
+    return refuseWaitingDrive(drive, (await heldDrives(ctx, [drive])).get(drive.id));
   }
   const candidates = await ctx.db.query.drives.findMany({
     where: tape.driveId
@@ -55,14 +55,59 @@ async function driveFor(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, driveI
         ? and(eq(drives.changerId, tape.changerId), ne(drives.state, "offline"))
         : undefined,
   });
-  // An idle drive first; a busy one still works: the agent runs a drive's orders in turn.
+  // A drive without orders first, then an idle one; a busy one still works: the agent runs a
+  // drive's orders in turn.
+  const held = await heldDrives(ctx, candidates);
   const drive =
     tape.driveId || tape.changerId
-      ? (candidates.find((d) => d.state === "idle") ?? candidates[0])
+      ? (candidates.find((d) => !held.has(d.id) && d.state === "idle") ??
+        candidates.find((d) => !held.has(d.id)) ??
+        candidates[0])
       : undefined;
   if (!drive)
     throw conflict(
       `Tape ${tape.barcode} is in no drive or changer the hub knows; insert it and give driveId`,
+    );
+  return refuseWaitingDrive(drive, held.get(drive.id));
+}
+
+type Holder = { kind: string; runId: number | null; runState: string | null };
+
+/** The drives among `candidates` that an unfinished order holds, with that order's run. */
+async function heldDrives(ctx: ServiceCtx, candidates: (typeof drives.$inferSelect)[]) {
+  const held = new Map<number, Holder>();
+  if (candidates.length === 0) return held;
+  const open = await ctx.db
+    .select({
+      agentId: workOrders.agentId,
+      kind: workOrders.kind,
+      payload: workOrders.payload,
+      runState: jobRuns.state,
+      runId: workOrders.runId,
+    })
+    .from(workOrders)
+    .leftJoin(jobRuns, eq(jobRuns.id, workOrders.runId))
+    .where(inArray(workOrders.state, ["pending", "delivered", "acknowledged"]));
+  for (const order of open) {
+    const path = (order.payload as { drive?: { devicePath?: string } }).drive?.devicePath;
+    const drive = candidates.find((d) => d.agentId === order.agentId && d.devicePath === path);
+    const holder = { kind: order.kind, runId: order.runId, runState: order.runState };
+    // A waiting backup is what matters about a drive, whatever else is queued behind it.
+    if (drive && (!held.has(drive.id) || waits(holder))) held.set(drive.id, holder);
+  }
+  return held;
+}
+
+const waits = (holder: Holder) => holder.kind === "backup" && holder.runState === "waiting-for-tape";
+
+/**
+ * A label queued behind a backup that waits for a tape on the same drive would run only once
+ * that backup ended, and the backup waits for this very tape: say so instead of accepting it.
+ */
+function refuseWaitingDrive<D extends { name: string }>(drive: D, holder: Holder | undefined): D {
+  if (holder && waits(holder))
+    throw conflict(
+      `Drive ${drive.name} is held by run ${holder.runId}, which waits for a tape: label on another drive (give driveId), or cancel that run first`,
     );
   return drive;
 }

@@ -25,6 +25,18 @@ afterEach(async () => {
 const inventory = async () => inventoryOf(await readLibrary(library.dir));
 
 describe("virtual changer", () => {
+  it("makes a second move wait for the robot instead of failing when two drives load at once", async () => {
+    const moves = await Promise.all([
+      loadCartridge({ dir: library.dir, slot: 1, drive: 0 }),
+      loadCartridge({ dir: library.dir, slot: 2, drive: 1 }),
+    ]);
+    expect(moves).toEqual([
+      { barcode: "TB0001L9", slot: 1, drive: 0 },
+      { barcode: "TB0002L9", slot: 2, drive: 1 },
+    ]);
+    expect((await inventory()).drives.map((d) => d.barcode)).toEqual(["TB0001L9", "TB0002L9"]);
+  });
+
   it("creates a library with cartridges in every storage slot, an empty import/export slot and empty drives", async () => {
     const inv = await inventory();
     expect(inv.drives).toEqual([

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { generateKeyPair } from "jose";
+import { compactVerify, generateKeyPair, importJWK } from "jose";
 import { describe, expect, it } from "vitest";
-import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
+import { type CatalogEntry, TAPE_OFFER_TYPE } from "../../contracts/agent-protocol.ts";
 import { CatalogDigest } from "../../contracts/catalog-digest.ts";
 import { backupSets, catalogEntries, jobRuns, tapes } from "../../functions/db/schema/index.ts";
 import { segmentOn } from "../helpers/backup-order.ts";
@@ -275,6 +275,57 @@ describe("drive-agent protocol on the hub", () => {
     expect((await hub.ctx.db.select().from(backupSets))[0]?.state).toBe("incomplete");
     const retry = await hub.request(`/api/v1/runs/${run.id}/retry`, { method: "POST", token: admin });
     expect(retry.status).toBe(202);
+  });
+
+  it("offers a run waiting for a tape the pool's tapes labelled since, and only while it waits", async () => {
+    const { agent: record, enrollmentToken } = await newAgent();
+    const agent = await fakeAgent(hub, enrollmentToken, [{ loadedBarcode: "L00001L9" }]);
+    const { job, pool } = await backupSetup(record.id);
+    await agent.call("POST", "/heartbeat", { version: "t", drives: agent.driveReports });
+    await hub.requestJson(`/api/v1/jobs/${job.id}/run`, { method: "POST", token: admin });
+    const { order } = (await (await agent.call("GET", "/orders/next?wait=1")).json()) as { order: string };
+    const { claims } = await agent.verifyOrder(order);
+    await agent.call("POST", `/orders/${claims.jti}/ack`);
+    const report = async (seq: number, state: "running" | "waiting-for-tape") =>
+      (
+        await agent.call("POST", `/orders/${claims.jti}/progress`, {
+          seq,
+          state,
+          ...NO_PROGRESS,
+          message: state === "running" ? null : "label a new tape",
+        })
+      ).json();
+    const tape = async (barcode: string, fields: Partial<typeof tapes.$inferInsert>) => {
+      const now = new Date();
+      await hub.ctx.db
+        .insert(tapes)
+        .values({ barcode, poolId: pool.id, createdAt: now, updatedAt: now, ...fields });
+    };
+    expect(await report(1, "running")).toEqual({ control: "continue" });
+    // The first tape filled up; the set goes on only onto a tape that is labelled and free.
+    await hub.ctx.db.update(tapes).set({ state: "full" }).where(eq(tapes.barcode, "L00001L9"));
+    expect(await report(2, "waiting-for-tape")).toEqual({ control: "continue" });
+    const uuid = crypto.randomUUID();
+    await tape("L00002L9", { label: "Weekly 2", uuid, state: "active", fileCount: 1 });
+    await tape("L00003L9", { state: "blank" });
+    await tape("L00004L9", {
+      label: "Locked",
+      uuid: crypto.randomUUID(),
+      state: "active",
+      writeProtected: true,
+    });
+    const answer = (await report(3, "waiting-for-tape")) as { control: string; tapeOffer: string };
+    expect(answer.control).toBe("continue");
+    // Signed like an order, for this agent and this order: the agent verifies it with the pinned key.
+    const key = await importJWK({ ...agent.hubSigningKey, alg: "EdDSA" }, "EdDSA");
+    const offer = await compactVerify(answer.tapeOffer, key);
+    expect(offer.protectedHeader.typ).toBe(TAPE_OFFER_TYPE);
+    expect(JSON.parse(new TextDecoder().decode(offer.payload))).toMatchObject({
+      aud: record.id,
+      sub: claims.jti,
+      tapes: [{ barcode: "L00002L9", label: "Weekly 2", uuid, nextFile: 1 }],
+    });
+    expect(await report(4, "running")).toEqual({ control: "continue" });
   });
 
   it("keeps a run queued with the words an operator needs when no tape of the pool is reachable", async () => {

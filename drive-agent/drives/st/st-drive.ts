@@ -8,6 +8,7 @@ import {
   DEFAULT_BLOCK_SIZE,
   type Drive,
   type DriveStatus,
+  MAX_TRANSFER_BYTES,
   type ReadHandle,
   type ReadOutcome,
   type WriteHandle,
@@ -32,6 +33,8 @@ export type StDriveOptions = {
  */
 export class StDrive implements Drive {
   readonly name: string;
+  /** LTO's early-warning zone holds gigabytes: any transfer of the agent's fits past it. */
+  readonly maxTransferBytes = MAX_TRANSFER_BYTES;
   private data: { fh: FileHandle; mode: "read" | "write" } | null = null;
   private blockSize = DEFAULT_BLOCK_SIZE;
   private readonly run: RunCommand;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { DriveError } from "../../errors.ts";
 import type { ChangerInventory } from "../changer/parse-mtx-status.ts";
-import { DEFAULT_BLOCK_SIZE } from "../drive.ts";
+import { DEFAULT_BLOCK_SIZE, MAX_TRANSFER_BYTES } from "../drive.ts";
 import { acquireLock, type HeldLock } from "./lock.ts";
 import { TapeMedium } from "./medium.ts";
 
@@ -61,9 +61,7 @@ export async function initLibrary(input: InitLibraryInput): Promise<Library> {
   }
   const cartridgeCount = input.cartridges ?? input.slots;
   if (cartridgeCount > input.slots) throw new DriveError("INVALID_ARGUMENT", "more cartridges than slots");
-  const earlyWarningBytes =
-    input.earlyWarningBytes ??
-    Math.min(Math.floor(input.capacityBytes / 2), Math.max(1 << 20, Math.floor(input.capacityBytes / 50)));
+  const earlyWarningBytes = input.earlyWarningBytes ?? defaultEarlyWarningBytes(input.capacityBytes);
   const barcodes = Array.from(
     { length: cartridgeCount },
     (_, i) => `${input.barcodePrefix ?? "TB"}${String(i + 1).padStart(4, "0")}${input.mediaType ?? "L9"}`,
@@ -98,6 +96,18 @@ export async function initLibrary(input: InitLibraryInput): Promise<Library> {
   for (const drive of library.drives) await mkdir(paths.driveDir(drive.index), { recursive: true });
   await saveLibrary(input.dir, library);
   return library;
+}
+
+/**
+ * 2 % of the cartridge, but never less than four of the agent's largest transfers: the write
+ * that crosses early warning, the file marks and a TOC must all fit before the physical end.
+ * Capped at half the cartridge (the drive then takes smaller writes, see maxTransferBytes).
+ */
+export function defaultEarlyWarningBytes(capacityBytes: number): number {
+  return Math.min(
+    Math.floor(capacityBytes / 2),
+    Math.max(4 * MAX_TRANSFER_BYTES, Math.floor(capacityBytes / 50)),
+  );
 }
 
 export async function readLibrary(dir: string): Promise<Library> {
@@ -202,7 +212,7 @@ async function withChanger<T>(
   move: (library: Library) => Promise<T>,
 ) {
   const paths = libraryPaths(opts.dir);
-  const changer = await acquireLock(paths.changerLock, `changer of ${opts.dir}`);
+  const changer = await waitForChanger(paths.changerLock, `changer of ${opts.dir}`);
   let drive: HeldLock | null = null;
   try {
     const library = await readLibrary(opts.dir);
@@ -216,6 +226,23 @@ async function withChanger<T>(
   } finally {
     await drive?.release();
     await changer.release();
+  }
+}
+
+/** Longest a move waits for the robot to finish another (two drives loading at once). */
+const CHANGER_WAIT_MS = 30_000;
+
+/** A robot does one move at a time: a second move waits its turn, as mtx does, instead of failing. */
+async function waitForChanger(path: string, what: string): Promise<HeldLock> {
+  const deadline = performance.now() + CHANGER_WAIT_MS;
+  for (;;) {
+    try {
+      return await acquireLock(path, what);
+    } catch (error) {
+      const busy = error instanceof DriveError && error.code === "DRIVE_BUSY";
+      if (!busy || performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 }
 

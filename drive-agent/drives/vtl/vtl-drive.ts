@@ -61,6 +61,14 @@ export class VtlDrive implements Drive {
     }
   }
 
+  /**
+   * A quarter of the cartridge's early-warning zone: the write that crosses early warning still
+   * fits, with room after it for the file marks and the TOC (st allows every second write there).
+   */
+  get maxTransferBytes(): number | undefined {
+    return this.medium ? earlyWarningTransfer(this.medium.meta.earlyWarningBytes) : undefined;
+  }
+
   get barcode(): string | null {
     return this.medium?.meta.barcode ?? null;
   }
@@ -357,6 +365,11 @@ export class VtlDrive implements Drive {
   private async saveState(): Promise<void> {
     await saveDriveState(libraryPaths(this.dir).driveState(this.index), this.state);
   }
+}
+
+/** The largest write a cartridge with this early-warning zone takes (see VtlDrive.maxTransferBytes). */
+export function earlyWarningTransfer(earlyWarningBytes: number): number {
+  return Math.floor(earlyWarningBytes / 4);
 }
 
 function assertCount(count: number): void {

@@ -211,6 +211,7 @@ export async function runBackup(
         }
         return outcome;
       },
+      maxTransferBytes: () => ctx.drive.maxTransferBytes,
       onCommit: (bytes) => catalog.commit(bytes),
       buffer: tuning.buffer ?? (drivesInProcess(ctx.drive) ? "memory" : "mbuffer"),
       onEndOfMedium: async () => {

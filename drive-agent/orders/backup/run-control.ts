@@ -1,4 +1,4 @@
-import type { LogLines, ProgressReport } from "../../../contracts/agent-protocol.ts";
+import type { LogLines, ProgressReport, TapeTarget } from "../../../contracts/agent-protocol.ts";
 import type { OrderReporter } from "../types.ts";
 
 export type StopReason = "cancelled" | "interrupted";
@@ -81,6 +81,11 @@ export class RunControl {
       this.paused = true;
       this.addLog("info", "paused by the operator", null);
     } else if (control === "continue" && this.paused) this.resume();
+  }
+
+  /** What the hub offered in its last answer while the run waits for a tape. */
+  offeredTapes(): readonly TapeTarget[] {
+    return this.reporter.offeredTapes?.() ?? [];
   }
 
   requestStop(reason: StopReason): void {

@@ -30,6 +30,8 @@ type Input = {
   onTotals: (totals: WalkTotals) => void;
   encoder: (sink: (data: Buffer[]) => Promise<void> | void) => SetEncoder;
   write: (data: Buffer) => Promise<WriteOutcome>;
+  /** What the tape in the drive takes in one write past early warning (Drive.maxTransferBytes). */
+  maxTransferBytes?: () => number | undefined;
   onCommit: (streamBytes: number) => Promise<void>;
   onEndOfMedium: () => Promise<void>;
   /**
@@ -150,6 +152,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
 
   const written = writeSetStream((queue ?? bufOut) as AsyncIterable<Buffer>, {
     write: input.write,
+    maxTransferBytes: input.maxTransferBytes,
     blockSize: order.blockSize,
     compression: order.compression,
     encrypted: input.key !== null,

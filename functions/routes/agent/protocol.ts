@@ -13,6 +13,7 @@ import {
   ScanSetReport,
   ScanTapeReport,
   SegmentReport,
+  type TapeTarget,
 } from "../../../contracts/agent-protocol.ts";
 import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
@@ -28,6 +29,7 @@ import {
   recordSegment,
   reportProgress,
 } from "../../services/orders/order-reports.ts";
+import { signTapeOffer } from "../../services/orders/sign-order.ts";
 import { dispatchQueuedRuns } from "../../services/runs/dispatch-runs.ts";
 import {
   finishScannedSegment,
@@ -138,7 +140,12 @@ export function registerAgentProtocol(agentApi: ApiRouter): void {
     "progress",
     "Progress (≤ 2 s apart); the answer says continue, pause or cancel",
     ProgressReport,
-    async (c, order, body) => c.json(await reportProgress(serviceCtx(c), order, body)),
+    async (c, order, body) => {
+      const ctx = serviceCtx(c);
+      const sign = (tapes: TapeTarget[]) =>
+        signTapeOffer(c.get("deps").secrets, { agentId: order.agentId, orderId: order.id, tapes }, ctx.now());
+      return c.json(await reportProgress(ctx, order, body, sign));
+    },
   );
   orderRoute("logs", "Job log lines", LogLines, async (c, order, body) => {
     await appendLogs(serviceCtx(c), order, body);

@@ -7,6 +7,7 @@ import {
   ProgressReport,
   RestoreFileResults,
   SegmentReport,
+  type TapeTarget,
 } from "../../../contracts/agent-protocol.ts";
 import { jsonParts } from "../../db/limits.ts";
 import {
@@ -23,6 +24,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { closeRun, recordLateResult } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
+import { listSpareTapes } from "../runs/spare-tapes.ts";
 import { rebuildOf, scannedSetOf } from "../scans/ingest-scan.ts";
 import { applyEjectResult } from "../tapes-eject.ts";
 import { applyLabelResult } from "../tapes-label.ts";
@@ -68,6 +70,8 @@ export async function reportProgress(
   ctx: ServiceCtx,
   order: OrderRow,
   raw: unknown,
+  /** Signs the tapes offered to a run waiting for one (signTapeOffer with the hub's key). */
+  signOffer: (tapes: TapeTarget[]) => Promise<string>,
 ): Promise<ProgressAnswer> {
   const report = ProgressReport.parse(raw);
   if (!order.runId) return { control: "continue" };
@@ -99,7 +103,11 @@ export async function reportProgress(
       ),
     );
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
-  return { control: run?.control ?? "continue" };
+  const control = run?.control ?? "continue";
+  const poolId = (order.payload as { kind?: string; pool?: { id?: number } }).pool?.id;
+  if (!run || report.state !== "waiting-for-tape" || order.kind !== "backup" || !poolId) return { control };
+  const spare = await listSpareTapes(ctx, run, poolId);
+  return spare.length > 0 ? { control, tapeOffer: await signOffer(spare) } : { control };
 }
 
 export async function appendLogs(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {

@@ -8,7 +8,7 @@ import { getJobDefaults } from "../settings/job-defaults.ts";
 import { baseSetFor } from "./base-set.ts";
 
 /** Tape states a backup may write to. */
-const WRITABLE = ["active", "blank"] as const;
+export const WRITABLE = ["active", "blank"] as const;
 const BUSY_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
 
 type TapeRow = typeof tapes.$inferSelect;
@@ -109,7 +109,7 @@ async function idleDrives(ctx: ServiceCtx, agentId: string): Promise<DriveRow[]>
   return all.filter((d) => !busyPaths.has(d.devicePath) && d.state !== "error");
 }
 
-const target = (t: TapeRow): TapeTarget => ({
+export const target = (t: TapeRow): TapeTarget => ({
   barcode: t.barcode,
   label: t.label ?? t.barcode,
   uuid: t.uuid ?? "",

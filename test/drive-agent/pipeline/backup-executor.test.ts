@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { lstat, mkdtemp, readdir, readFile, rm, unlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -410,5 +410,55 @@ describe("a set larger than one cartridge", () => {
     const waiting = reporter.progressReports.find((r) => r.state === "waiting-for-tape");
     expect(waiting?.message).toContain('TB0003L9 ("T3")');
     expect(reporter.segments.map((s) => s.tapeBarcode)).toEqual(["TB0001L9", "TB0003L9"]);
+  });
+
+  it("goes on with the changer onto a tape the hub offers while it waits, after refusing one whose label is not the one offered", async () => {
+    const reporter = new FakeReporter((report) => {
+      if (report.state === "waiting-for-tape" && reporter.offered.length === 0)
+        reporter.offered = [{ ...tape("TB0002L9"), uuid: randomUUID() }, tape("TB0003L9")];
+      return "continue";
+    });
+    const order = backupOrder(tape("TB0001L9"), src);
+    const result = await run(
+      order,
+      executorContext(drive.drive, reporter, join(root, "work"), { changer: drive.changer }),
+    );
+    expect(result.state).toBe("completed-with-warnings");
+    const waiting = reporter.progressReports.find((r) => r.state === "waiting-for-tape");
+    expect(waiting?.message).toContain('label a new tape into pool "weekly"');
+    expect(reporter.segments.map((s) => [s.tapeBarcode, s.complete])).toEqual([
+      ["TB0001L9", true],
+      ["TB0003L9", true],
+    ]);
+    expect(reporter.logLines.map((l) => l.message).join("\n")).toMatch(/skipping tape TB0002L9: wrong tape/);
+    // The tape whose label did not match holds its label and nothing else.
+    await expect(readdir(libraryPaths(dir).cartridge("TB0002L9"))).resolves.not.toContain("file-0001");
+  });
+});
+
+describe("a set larger than a 64 MiB cartridge with the library's default early warning", () => {
+  // Issue 11: the default zone was 1.3 MiB here, smaller than one transfer, so a write hit the physical end.
+  beforeEach(() => setUp(64 << 20, undefined, 80 << 20));
+
+  it("spans onto the next cartridge and every file stays catalogued", async () => {
+    const reporter = new FakeReporter();
+    const order = backupOrder(tape("TB0001L9"), src, {
+      continuationTapes: [tape("TB0002L9"), tape("TB0003L9")],
+    });
+    const result = await run(
+      order,
+      executorContext(drive.drive, reporter, join(root, "work"), { changer: drive.changer }),
+    );
+    expect(result.state, "error" in result ? String(result.error) : "").toBe("completed-with-warnings");
+    expect(reporter.segments.map((s) => [s.tapeBarcode, s.tapeFull, s.complete])).toEqual([
+      ["TB0001L9", true, true],
+      ["TB0002L9", false, true],
+    ]);
+    const big = reporter.entries().find((e) => e[0].endsWith("/big.bin"));
+    expect(big?.[8]).toBe((await sha256sums(src)).get(`${src.slice(1)}/big.bin`));
+    const joined = await sh(
+      `cat "${tapeFile("TB0001L9", 1)}" "${tapeFile("TB0002L9", 1)}" | { tar -t -f - && ${DRAIN}; } | wc -l`,
+    );
+    expect(Number(joined.trim())).toBe(reporter.entries().length);
   });
 });

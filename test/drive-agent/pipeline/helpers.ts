@@ -26,7 +26,12 @@ export class FakeReporter implements OrderReporter {
   chunks: CatalogChunk[] = [];
   segments: SegmentReport[] = [];
   logLines: LogLines["lines"] = [];
+  /** What the hub's answers offer a run waiting for a tape (ProgressAnswer `tapes`). */
+  offered: TapeTarget[] = [];
   constructor(public answer: (report: Progress) => ProgressAnswer["control"] = () => "continue") {}
+  offeredTapes() {
+    return this.offered;
+  }
   async progress(report: Progress) {
     this.progressReports.push(report);
     return this.answer(report);
