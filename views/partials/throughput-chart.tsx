@@ -1,5 +1,6 @@
 import { formatRate, formatTime } from "../format.ts";
 import { h, SafeHtml } from "../html.ts";
+import { RateAxes, rateFrame } from "./rate-axes.tsx";
 
 export interface ChartRun {
   id: number;
@@ -11,19 +12,7 @@ export interface ChartRun {
   rateBytesPerSec: number | null;
 }
 
-const W = 640;
-const H = 150;
-const LEFT = 64;
-const BOTTOM = 22;
-const TOP = 20;
-const RIGHT = 8;
-
-/** A round step for the y axis: 1, 2 or 5 × 10^n at or above a third of `max`. */
-export function niceStep(max: number): number {
-  const raw = max / 3;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 5, 10].find((m) => m * p >= raw) ?? 10) * p;
-}
+const BOX = { w: 640, h: 150, left: 64, right: 8, top: 20, bottom: 22 };
 
 /** The average rate of a run over its whole time, from what it moved (the last report's rate is a moment). */
 function averageRate(r: ChartRun): number {
@@ -44,14 +33,9 @@ export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: nu
   const start = end - hours * 3600_000;
   const runs = props.runs.filter((r) => r.finishedAt && averageRate(r) > 0);
   if (runs.length === 0) return new SafeHtml("");
-  const peak = Math.max(1, ...runs.map(averageRate));
-  const step = niceStep(peak);
-  const top = Math.ceil(peak / step) * step;
-  const plotW = W - LEFT - RIGHT;
-  const plotH = H - TOP - BOTTOM;
-  const x = (t: number) => LEFT + ((Math.min(end, Math.max(start, t)) - start) / (end - start)) * plotW;
-  const y = (rate: number) => TOP + plotH - (rate / top) * plotH;
-  const yTicks = Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step);
+  const frame = rateFrame(Math.max(...runs.map(averageRate)), BOX);
+  const { w: W, h: H, left: LEFT, top: TOP, plotH, y } = frame;
+  const x = (t: number) => LEFT + ((Math.min(end, Math.max(start, t)) - start) / (end - start)) * frame.plotW;
   const xTicks = Array.from({ length: 5 }, (_, i) => start + (i * (end - start)) / 4);
   return (
     <svg
@@ -62,17 +46,7 @@ export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: nu
       role="img"
       aria-label={`Throughput of the runs of the last ${hours} hours, in bytes per second over time (UTC)`}
     >
-      <text class="axis-title" x={String(LEFT)} y="12" text-anchor="middle">
-        rate
-      </text>
-      {yTicks.map((v) => (
-        <g class="tick">
-          <line x1={String(LEFT)} x2={String(W - RIGHT)} y1={String(y(v))} y2={String(y(v))} class="grid" />
-          <text x={String(LEFT - 4)} y={String(y(v) + 4)} text-anchor="end">
-            {formatRate(v) === "–" ? "0" : formatRate(v)}
-          </text>
-        </g>
-      ))}
+      <RateAxes frame={frame} />
       {xTicks.map((t, i) => (
         <text
           class="tick"
@@ -83,14 +57,6 @@ export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: nu
           {i === xTicks.length - 1 ? "now" : `${new Date(t).toISOString().slice(11, 16)} UTC`}
         </text>
       ))}
-      <line
-        class="axis"
-        x1={String(LEFT)}
-        x2={String(W - RIGHT)}
-        y1={String(TOP + plotH)}
-        y2={String(TOP + plotH)}
-      />
-      <line class="axis" x1={String(LEFT)} x2={String(LEFT)} y1={String(TOP)} y2={String(TOP + plotH)} />
       {runs.map((r) => {
         const rate = averageRate(r);
         const to = (r.finishedAt as Date).getTime();

@@ -29,8 +29,13 @@ export async function signOrder(
     exp: iat + ORDER_TTL_SECONDS,
     body: order.body,
   };
+  return signWithOrderKey(secrets, ORDER_TYPE, claims);
+}
+
+/** A compact JWS of `claims` with the hub's order key; `typ` tells an order from an offer. */
+function signWithOrderKey(secrets: HubSecrets, typ: string, claims: object): Promise<string> {
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: "EdDSA", typ: ORDER_TYPE, kid: secrets.orderKey.kid })
+    .setProtectedHeader({ alg: "EdDSA", typ, kid: secrets.orderKey.kid })
     .sign(secrets.orderKey.privateKey);
 }
 
@@ -52,9 +57,7 @@ export async function signTapeOffer(
     exp: iat + TAPE_OFFER_TTL_SECONDS,
     tapes: offer.tapes,
   };
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: "EdDSA", typ: TAPE_OFFER_TYPE, kid: secrets.orderKey.kid })
-    .sign(secrets.orderKey.privateKey);
+  return signWithOrderKey(secrets, TAPE_OFFER_TYPE, claims);
 }
 
 /** Seals a data key to the agent's X25519 key so only that agent can read it. */
