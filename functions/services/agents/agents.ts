@@ -11,7 +11,9 @@ import { agents, changers, drives, sites, tapes } from "../../db/schema/index.ts
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { randomToken, sha256Hex } from "../../security/crypto.ts";
-import { displayName, getOrThrow, type PageRequest, pageWhere, toPage } from "../shared.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
+import { displayName } from "../shared/input-schemas.ts";
+import { type PageRequest, pageWhere, toPage } from "../shared/pagination.ts";
 
 /** An agent not heard from for this long shows as offline. */
 export const AGENT_OFFLINE_AFTER_MS = 90_000;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { backupSetSegments, backupSets, catalogEntries, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { getOrThrow } from "../shared.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
 import { catalogPath, splitPath } from "./paths.ts";
 import { chainOf } from "./set-chain.ts";
 

@@ -8,7 +8,7 @@ import {
 import { agents, jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import type { AgentKeys } from "../agents/agent-auth.ts";
-import { revealDataKey } from "../encryption-keys.ts";
+import { revealDataKey } from "../encryption-keys/reveal-data-key.ts";
 import { sealDataKey, signOrder } from "./sign-order.ts";
 
 /** An order delivered but not acknowledged within this time is taken back and its run requeued. */

@@ -7,7 +7,7 @@ import { AppError, conflict } from "../../errors.ts";
 import { catalogPath } from "../catalog/paths.ts";
 import { planRestoreParts } from "../catalog/restore-plan.ts";
 import { queueOrder } from "../orders/queue-order.ts";
-import { getOrThrow } from "../shared.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
 
 export const startRestoreInput = z.object({
   /** The tree as of this set (its chain merged), or of the job's newest complete set at asOf. */

@@ -19,7 +19,7 @@ import {
 } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
-import { getOrThrow } from "../shared.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
 
 type OrderRow = typeof workOrders.$inferSelect;
 const BARCODE = /^[A-Z0-9]{1,16}$/;

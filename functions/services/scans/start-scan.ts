@@ -4,7 +4,7 @@ import type { ScanOrderBody } from "../../../contracts/agent-protocol.ts";
 import { drives, jobRuns, jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { queueOrder } from "../orders/queue-order.ts";
-import { getOrThrow } from "../shared.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
 
 export const startScanInput = z.object({
   /** The cartridge to load first when the drive sits in a changer; default: what the drive holds. */

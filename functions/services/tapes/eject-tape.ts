@@ -1,10 +1,10 @@
 import { and, eq, inArray, isNull, or } from "drizzle-orm";
-import type { EjectOrderBody } from "../../contracts/agent-protocol.ts";
-import { drives, jobRuns, tapes, workOrders } from "../db/schema/index.ts";
-import type { ServiceCtx } from "../deps.ts";
-import { conflict } from "../errors.ts";
-import { queueOrder } from "./orders/queue-order.ts";
-import { getTape } from "./tapes.ts";
+import type { EjectOrderBody } from "../../../contracts/agent-protocol.ts";
+import { drives, jobRuns, workOrders } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { conflict } from "../../errors.ts";
+import { queueOrder } from "../orders/queue-order.ts";
+import { getTape } from "./get-tape.ts";
 
 const OPEN_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
 
@@ -52,20 +52,4 @@ export async function requestEject(ctx: ServiceCtx, tapeId: number) {
   };
   const id = await queueOrder(ctx, drive.agentId, body, { tapeId: tape.id, driveId: drive.id });
   return { orderId: id, tape: tape.barcode, drive: drive.name };
-}
-
-/** Applied when the agent reports the cartridge out; its next heartbeat says which slot it went to. */
-export async function applyEjectResult(ctx: ServiceCtx, payload: Record<string, unknown>) {
-  const tapeId = payload.tapeId as number;
-  const driveId = payload.driveId as number;
-  await ctx.db.batch([
-    ctx.db
-      .update(drives)
-      .set({ loadedTapeId: null })
-      .where(and(eq(drives.id, driveId), eq(drives.loadedTapeId, tapeId))),
-    ctx.db
-      .update(tapes)
-      .set({ driveId: null, updatedAt: ctx.now() })
-      .where(and(eq(tapes.id, tapeId), eq(tapes.driveId, driveId))),
-  ]);
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { ServiceCtx } from "../deps.ts";
+import type { ServiceCtx } from "../../deps.ts";
 
 /** Whether the catalog answers a trivial query. */
 export async function catalogAnswers(ctx: Pick<ServiceCtx, "db">): Promise<boolean> {

@@ -1,11 +1,11 @@
 import { and, eq, inArray, ne } from "drizzle-orm";
 import { z } from "zod";
-import type { LabelOrderBody } from "../../contracts/agent-protocol.ts";
-import { drives, jobRuns, pools, tapes, workOrders } from "../db/schema/index.ts";
-import type { ServiceCtx } from "../deps.ts";
-import { AppError, conflict } from "../errors.ts";
-import { queueOrder } from "./orders/queue-order.ts";
-import { getTape } from "./tapes.ts";
+import type { LabelOrderBody } from "../../../contracts/agent-protocol.ts";
+import { drives, jobRuns, pools, type tapes, workOrders } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AppError, conflict } from "../../errors.ts";
+import { queueOrder } from "../orders/queue-order.ts";
+import { getTape } from "./get-tape.ts";
 
 export const labelTapeInput = z.object({
   /** The drive to label in; default: the drive holding the tape, or a drive of its changer. */
@@ -110,26 +110,4 @@ function refuseWaitingDrive<D extends { name: string }>(drive: D, holder: Holder
       `Drive ${drive.name} is held by run ${holder.runId}, which waits for a tape: label on another drive (give driveId), or cancel that run first`,
     );
   return drive;
-}
-
-/** Applied when the agent reports the label written. */
-export async function applyLabelResult(ctx: ServiceCtx, payload: Record<string, unknown>) {
-  const tapeId = payload.tapeId as number;
-  const tape = (payload as unknown as LabelOrderBody).tape;
-  const now = ctx.now();
-  await ctx.db
-    .update(tapes)
-    .set({
-      label: tape.label,
-      uuid: tape.uuid,
-      poolId: payload.poolId as number,
-      state: "active",
-      fileCount: 1,
-      usedBytes: 0,
-      labelledAt: now,
-      firstWrittenAt: null,
-      lastWrittenAt: null,
-      updatedAt: now,
-    })
-    .where(eq(tapes.id, tapeId));
 }

@@ -1,34 +1,10 @@
 import { and, count, desc, eq, gte, inArray, isNotNull, isNull, sql, sum } from "drizzle-orm";
-import { agents, drives, jobRuns, jobs, pools, sources, tapes } from "../db/schema/index.ts";
-import type { ServiceCtx } from "../deps.ts";
-import { toPublicAgent } from "./agents/agents.ts";
-import { averageRate, liveFigures } from "./runs/run-actions.ts";
-
-const ACTIVE = ["queued", "running", "waiting-for-tape", "paused"] as const;
-
-/** What a drive is doing, in the operator's words: a run in progress on it says more than the agent's "idle". */
-export type DriveActivity =
-  | "writing"
-  | "reading"
-  | "paused"
-  | "waiting for tape"
-  | "idle"
-  | "error"
-  | "offline";
-
-export function driveActivity(
-  drive: { state: string; alerts?: string[] | null },
-  run: { kind: string; state: string } | undefined,
-): DriveActivity {
-  if (drive.state === "error" || (drive.alerts ?? []).length > 0) return "error";
-  if (run && run.state !== "queued") {
-    if (run.state === "paused") return "paused";
-    if (run.state === "waiting-for-tape") return "waiting for tape";
-    return run.kind === "backup" || run.kind === "label" ? "writing" : "reading";
-  }
-  if (drive.state === "offline") return "offline";
-  return "idle";
-}
+import { agents, drives, jobRuns, jobs, pools, sources, tapes } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { toPublicAgent } from "../agents/agents.ts";
+import { averageRate, liveFigures } from "../runs/run-actions.ts";
+import { ACTIVE_RUN_STATES } from "../runs/run-states.ts";
+import { driveActivity } from "./drive-activity.ts";
 
 /** Everything the dashboard shows, in one read of the catalog. */
 export async function getDashboard(ctx: ServiceCtx) {
@@ -47,7 +23,7 @@ export async function getDashboard(ctx: ServiceCtx) {
       .from(jobRuns)
       .innerJoin(jobs, eq(jobs.id, jobRuns.jobId))
       .leftJoin(tapes, eq(tapes.id, jobRuns.currentTapeId))
-      .where(and(inArray(jobRuns.state, [...ACTIVE]), isNull(jobRuns.finishedAt)))
+      .where(and(inArray(jobRuns.state, [...ACTIVE_RUN_STATES]), isNull(jobRuns.finishedAt)))
       .orderBy(jobRuns.id)
       .limit(50),
     ctx.db
