@@ -17,7 +17,7 @@ import { openCatalog } from "../functions/db/client-node.ts";
 import { agents, pools, tapes } from "../functions/db/schema/index.ts";
 import type { ServiceCtx } from "../functions/deps.ts";
 import { type RunningHub, reportStartFailure, startNodeHub } from "../functions/node.ts";
-import { createAgent } from "../functions/services/agents/agents.ts";
+import { createAgent } from "../functions/services/agents/create-agent.ts";
 import { createPool, createPoolInput } from "../functions/services/pools/create-pool.ts";
 import { requestLabel } from "../functions/services/tapes/label-tape.ts";
 

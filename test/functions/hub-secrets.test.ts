@@ -13,9 +13,9 @@ import { createEncryptionKey } from "../../functions/services/encryption-keys/cr
 import { revealDataKey } from "../../functions/services/encryption-keys/reveal-data-key.ts";
 import {
   channelSecretPurpose,
-  saveTelegramChannel,
   telegramChannelInput,
-} from "../../functions/services/settings/notification-channels.ts";
+} from "../../functions/services/settings/notification-channel-input.ts";
+import { saveTelegramChannel } from "../../functions/services/settings/save-telegram-channel.ts";
 import {
   PUBLIC_KEY_ROW,
   type SecretSources,

@@ -17,8 +17,10 @@ import {
 } from "../../../contracts/agent-protocol.ts";
 import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { enrollAgent, heartbeat, touchAgent } from "../../services/agents/agents.ts";
-import { deliverNextOrder, reclaimUnacknowledged } from "../../services/orders/deliver-order.ts";
+import { enrollAgent } from "../../services/agents/enroll-agent.ts";
+import { heartbeat } from "../../services/agents/heartbeat.ts";
+import { touchAgent } from "../../services/agents/touch-agent.ts";
+import { deliverNextOrder } from "../../services/orders/deliver-order.ts";
 import {
   acknowledgeOrder,
   appendLogs,
@@ -29,6 +31,7 @@ import {
   recordSegment,
   reportProgress,
 } from "../../services/orders/order-reports.ts";
+import { reclaimUnacknowledged } from "../../services/orders/reclaim-unacknowledged.ts";
 import { signTapeOffer } from "../../services/orders/sign-order.ts";
 import { dispatchQueuedRuns } from "../../services/runs/dispatch-runs.ts";
 import {

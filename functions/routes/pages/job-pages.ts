@@ -1,7 +1,7 @@
 import { renderDocument } from "../../../views/html.ts";
 import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
 import { SchedulePreview } from "../../../views/partials/schedule-preview.tsx";
-import { listAgents } from "../../services/agents/agents.ts";
+import { listAgents } from "../../services/agents/list-agents.ts";
 import { listEncryptionKeys } from "../../services/encryption-keys/list-encryption-keys.ts";
 import { createJob } from "../../services/jobs/create-job.ts";
 import { getJob } from "../../services/jobs/get-job.ts";

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { agents, backupSets, drives, jobRuns, jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { toPublicAgent } from "../agents/agents.ts";
+import { toPublicAgent } from "../agents/to-public-agent.ts";
 
 /** How far back a failed run still asks for attention when no later run of its job succeeded. */
 const FAILED_RUN_WINDOW_MS = 7 * 24 * 3600_000;

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, gte, inArray, isNotNull, isNull, sql, sum } from "drizzle-orm";
 import { agents, drives, jobRuns, jobs, pools, sources, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { toPublicAgent } from "../agents/agents.ts";
+import { toPublicAgent } from "../agents/to-public-agent.ts";
 import { averageRate, liveFigures } from "../runs/run-actions.ts";
 import { ACTIVE_RUN_STATES } from "../runs/run-states.ts";
 import { driveActivity } from "./drive-activity.ts";

@@ -4,7 +4,7 @@ import { configSchema } from "../../config.ts";
 import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { expireUncollectedOrders } from "../orders/deliver-order.ts";
+import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
 import { queueDueRetries, SCHEDULER } from "./auto-retry.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 import { interruptSilentRuns } from "./interrupt-silent-runs.ts";

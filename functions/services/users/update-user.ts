@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ROLES, users } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { hashPassword } from "../../security/passwords.ts";
-import { revokeUserSessions } from "../auth/sessions.ts";
+import { revokeUserSessions } from "../auth/revoke-user-sessions.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { assertAnotherAdmin } from "./assert-another-admin.ts";
 import { password } from "./create-user.ts";

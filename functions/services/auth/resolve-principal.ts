@@ -60,14 +60,3 @@ async function resolveApiKey(ctx: ServiceCtx, key: string): Promise<Principal | 
     apiKeyId: row.key.id,
   };
 }
-
-export async function revokeSession(ctx: ServiceCtx, sessionId: string): Promise<void> {
-  await ctx.db.update(sessions).set({ revokedAt: ctx.now() }).where(eq(sessions.id, sessionId));
-}
-
-export async function revokeUserSessions(ctx: ServiceCtx, userId: number): Promise<void> {
-  await ctx.db
-    .update(sessions)
-    .set({ revokedAt: ctx.now() })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
-}
