@@ -30,7 +30,7 @@ import { reclaimUnacknowledged } from "../../services/orders/reclaim-unacknowled
 import { recordRestoreFiles } from "../../services/orders/record-restore-files.ts";
 import { recordSegment } from "../../services/orders/record-segment.ts";
 import { reportProgress } from "../../services/orders/report-progress.ts";
-import { signTapeOffer } from "../../services/orders/sign-order.ts";
+import { signTapeOffer } from "../../services/orders/sign-tape-offer.ts";
 import { dispatchQueuedRuns } from "../../services/runs/dispatch-runs.ts";
 import { finishScannedSegment } from "../../services/scans/finish-scanned-segment.ts";
 import { recordScannedSet } from "../../services/scans/record-scanned-set.ts";

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { getJobDefaults } from "../settings/job-defaults.ts";
+import { getJobDefaults } from "../settings/get-job-defaults.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { checkReferences, type createJobInput, nextRun } from "./job-input.ts";
 

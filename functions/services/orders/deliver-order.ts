@@ -9,7 +9,8 @@ import { agents, workOrders } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import type { AgentKeys } from "../agents/agent-auth.ts";
 import { revealDataKey } from "../encryption-keys/reveal-data-key.ts";
-import { sealDataKey, signOrder } from "./sign-order.ts";
+import { sealDataKey } from "./seal-data-key.ts";
+import { signOrder } from "./sign-order.ts";
 
 /**
  * Hands the agent its oldest pending order, if any, as a freshly signed JWS. The state change

@@ -4,7 +4,7 @@ import { agents, backupSets, drives, jobRuns, tapes, workOrders } from "../../db
 import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/to-public-agent.ts";
 import { queueOrder } from "../orders/queue-order.ts";
-import { getJobDefaults } from "../settings/job-defaults.ts";
+import { getJobDefaults } from "../settings/get-job-defaults.ts";
 import { baseSetFor } from "./base-set.ts";
 
 /** Tape states a backup may write to. */

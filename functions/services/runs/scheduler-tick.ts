@@ -5,9 +5,10 @@ import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
-import { queueDueRetries, SCHEDULER } from "./auto-retry.ts";
+import { SCHEDULER } from "./auto-retry.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 import { interruptSilentRuns } from "./interrupt-silent-runs.ts";
+import { queueDueRetries } from "./queue-due-retries.ts";
 import { queueRun } from "./queue-run.ts";
 
 /**

@@ -5,7 +5,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
 import { planRestore } from "../catalog/restore-plan.ts";
 import { queueOrder } from "../orders/queue-order.ts";
-import { driveFor, keyOfSet, orderSet, orderTapes } from "../restores/start-restore.ts";
+import { driveFor, keyOfSet, orderSet, orderTapes } from "../restores/read-order-parts.ts";
 import { ACTIVE_RUN_STATES } from "../runs/run-states.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 
