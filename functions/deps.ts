@@ -3,7 +3,6 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import type { Role } from "./db/schema/index.ts";
 import type { OrderSigningKey } from "./security/order-keys.ts";
-import type { AgentPrincipal } from "./services/agents/agent-auth.ts";
 
 /** The logging surface the hub uses; pino on Node, a console JSON logger on workerd. */
 export interface Logger {
@@ -46,6 +45,12 @@ export interface Deps {
 export interface ServiceCtx {
   db: Db;
   now: () => Date;
+}
+
+/** A drive-agent that proved itself with a token signed by its enrolled key. */
+export interface AgentPrincipal {
+  agentId: string;
+  name: string;
 }
 
 export interface Principal {

@@ -17,9 +17,9 @@ import { openCatalog } from "../functions/db/client-node.ts";
 import { agents, pools, tapes } from "../functions/db/schema/index.ts";
 import type { ServiceCtx } from "../functions/deps.ts";
 import { type RunningHub, reportStartFailure, startNodeHub } from "../functions/node.ts";
-import { createAgent } from "../functions/services/agents/agents.ts";
-import { createPool, createPoolInput } from "../functions/services/pools.ts";
-import { requestLabel } from "../functions/services/tapes-label.ts";
+import { createAgent } from "../functions/services/agents/create-agent.ts";
+import { createPool, createPoolInput } from "../functions/services/pools/create-pool.ts";
+import { requestLabel } from "../functions/services/tapes/label-tape.ts";
 
 const LAUNCHER = resolve(import.meta.dirname, "../drive-agent/bin/drive-agent.js");
 const DEMO_TAPES = ["TB0001L9", "TB0002L9"];

@@ -23,8 +23,8 @@ import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
 import { catalogEntries } from "../../functions/db/schema/index.ts";
 import type { ServiceCtx } from "../../functions/deps.ts";
-import { searchCatalog, searchQuery } from "../../functions/services/catalog/find.ts";
-import { ingestCatalogChunk } from "../../functions/services/orders/order-reports.ts";
+import { searchCatalog, searchQuery } from "../../functions/services/catalog/search-catalog.ts";
+import { ingestCatalogChunk } from "../../functions/services/orders/ingest-catalog-chunk.ts";
 import { createTestHub } from "../../test/helpers/hub.ts";
 import { ingestTarget } from "../catalog/ingest-target.ts";
 

@@ -2,7 +2,7 @@
  * Catalog ingest rate into the embedded libSQL file: 40 chunks × 5,000 entries through the
  * hub's own ingest service, as agents post them. Run: npx tsx bench/catalog/ingest.ts
  */
-import { ingestCatalogChunk } from "../../functions/services/orders/order-reports.ts";
+import { ingestCatalogChunk } from "../../functions/services/orders/ingest-catalog-chunk.ts";
 import { createTestHub } from "../../test/helpers/hub.ts";
 import { ingestTarget } from "./ingest-target.ts";
 

@@ -3,7 +3,7 @@ import { getCookie } from "hono/cookie";
 import { AGENT_API_PREFIX } from "../../contracts/agent-protocol.ts";
 import type { AppEnv } from "../deps.ts";
 import { resolveAgent } from "../services/agents/agent-auth.ts";
-import { resolvePrincipal } from "../services/auth/sessions.ts";
+import { resolvePrincipal } from "../services/auth/resolve-principal.ts";
 
 export const SESSION_COOKIE = "tb_session";
 

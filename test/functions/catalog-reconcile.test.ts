@@ -15,7 +15,7 @@ import {
   jobRuns,
   tapes,
 } from "../../functions/db/schema/index.ts";
-import { needsOperator } from "../../functions/services/attention.ts";
+import { needsOperator } from "../../functions/services/attention/needs-operator.ts";
 import {
   acknowledgedBackupOrder,
   BACKUP_BARCODE,

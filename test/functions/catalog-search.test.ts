@@ -1,7 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupSets, catalogEntries } from "../../functions/db/schema/index.ts";
-import { searchCatalog, searchQuery, trigramSearchable } from "../../functions/services/catalog/find.ts";
+import {
+  searchCatalog,
+  searchQuery,
+  trigramSearchable,
+} from "../../functions/services/catalog/search-catalog.ts";
 import { insertSet } from "../helpers/catalog-rows.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 

@@ -9,12 +9,13 @@ import { notificationChannels, settings } from "../../functions/db/schema/index.
 import type { ServiceCtx } from "../../functions/deps.ts";
 import { keyFileStore } from "../../functions/security/key-file-node.ts";
 import { unwrapKey } from "../../functions/security/key-wrap.ts";
-import { createEncryptionKey, revealDataKey } from "../../functions/services/encryption-keys.ts";
+import { createEncryptionKey } from "../../functions/services/encryption-keys/create-encryption-key.ts";
+import { revealDataKey } from "../../functions/services/encryption-keys/reveal-data-key.ts";
 import {
   channelSecretPurpose,
-  saveTelegramChannel,
   telegramChannelInput,
-} from "../../functions/services/settings/notification-channels.ts";
+} from "../../functions/services/settings/notification-channel-input.ts";
+import { saveTelegramChannel } from "../../functions/services/settings/save-telegram-channel.ts";
 import {
   PUBLIC_KEY_ROW,
   type SecretSources,

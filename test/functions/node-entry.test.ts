@@ -14,7 +14,8 @@ import { KEY_FILE_NAME, keyFileStore } from "../../functions/security/key-file-n
 import { loadOrderSigningKey } from "../../functions/security/order-keys.ts";
 import { hashPassword } from "../../functions/security/passwords.ts";
 import { signSessionToken } from "../../functions/security/session-token.ts";
-import { createEncryptionKey, revealDataKey } from "../../functions/services/encryption-keys.ts";
+import { createEncryptionKey } from "../../functions/services/encryption-keys/create-encryption-key.ts";
+import { revealDataKey } from "../../functions/services/encryption-keys/reveal-data-key.ts";
 import { signOrder } from "../../functions/services/orders/sign-order.ts";
 import { settleHubSecrets } from "../../functions/services/setup/hub-secrets.ts";
 import { catalogBytes, holdsSecret, readKeyFile, seedLegacySecrets } from "../helpers/hub-secrets.ts";

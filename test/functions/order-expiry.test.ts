@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { jobRuns, workOrders } from "../../functions/db/schema/index.ts";
-import { ACK_TIMEOUT_MS } from "../../functions/services/orders/deliver-order.ts";
+import { ACK_TIMEOUT_MS } from "../../functions/services/orders/reclaim-unacknowledged.ts";
 import { ORDER_TTL_SECONDS } from "../../functions/services/orders/sign-order.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
 import { type fakeAgent, hubWithDriveAgentForEachTest } from "../helpers/fake-agent.ts";

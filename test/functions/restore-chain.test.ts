@@ -6,7 +6,7 @@ import {
   jobs,
   tapes,
 } from "../../functions/db/schema/index.ts";
-import { browseTree } from "../../functions/services/catalog/find.ts";
+import { browseTree } from "../../functions/services/catalog/browse-tree.ts";
 import { planRestore, planRestoreParts } from "../../functions/services/catalog/restore-plan.ts";
 import { fileEntry, insertSet } from "../helpers/catalog-rows.ts";
 import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";

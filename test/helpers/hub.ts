@@ -12,7 +12,7 @@ import type { Deps, ServiceCtx } from "../../functions/deps.ts";
 import { createNodeLogger } from "../../functions/logger-node.ts";
 import { keyFileStore } from "../../functions/security/key-file-node.ts";
 import { bootstrapHub } from "../../functions/services/setup/bootstrap-hub.ts";
-import { createUser } from "../../functions/services/users.ts";
+import { createUser } from "../../functions/services/users/create-user.ts";
 
 export const ADMIN_PASSWORD = "admin-password-for-tests";
 export const USER_PASSWORD = "user-password-for-tests";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { driveActivity } from "../../functions/services/dashboard.ts";
+import { driveActivity } from "../../functions/services/dashboard/drive-activity.ts";
 import { describeSchedule } from "../../functions/services/schedules/describe-schedule.ts";
 import { formatTime, formatWhen, retentionInWords } from "../../views/format.ts";
 import { PoolsPage } from "../../views/pages/pools.tsx";

@@ -1,4 +1,4 @@
-import type { Dashboard } from "../../functions/services/dashboard.ts";
+import type { Dashboard } from "../../functions/services/dashboard/get-dashboard.ts";
 import { formatAgo, formatBytes, formatRate, formatTime } from "../format.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";

@@ -1,4 +1,4 @@
-import type { AttentionItem } from "../../functions/services/attention.ts";
+import type { AttentionItem } from "../../functions/services/attention/needs-operator.ts";
 import { h, type SafeHtml } from "../html.ts";
 
 const LABELS: Record<AttentionItem["kind"], string> = {

@@ -17,25 +17,24 @@ import {
 } from "../../../contracts/agent-protocol.ts";
 import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { enrollAgent, heartbeat, touchAgent } from "../../services/agents/agents.ts";
-import { deliverNextOrder, reclaimUnacknowledged } from "../../services/orders/deliver-order.ts";
-import {
-  acknowledgeOrder,
-  appendLogs,
-  finishOrder,
-  ingestCatalogChunk,
-  orderOf,
-  recordRestoreFiles,
-  recordSegment,
-  reportProgress,
-} from "../../services/orders/order-reports.ts";
-import { signTapeOffer } from "../../services/orders/sign-order.ts";
+import { enrollAgent } from "../../services/agents/enroll-agent.ts";
+import { heartbeat } from "../../services/agents/heartbeat.ts";
+import { touchAgent } from "../../services/agents/touch-agent.ts";
+import { acknowledgeOrder } from "../../services/orders/acknowledge-order.ts";
+import { appendLogs } from "../../services/orders/append-logs.ts";
+import { deliverNextOrder } from "../../services/orders/deliver-order.ts";
+import { finishOrder } from "../../services/orders/finish-order.ts";
+import { ingestCatalogChunk } from "../../services/orders/ingest-catalog-chunk.ts";
+import { orderOf } from "../../services/orders/order-of.ts";
+import { reclaimUnacknowledged } from "../../services/orders/reclaim-unacknowledged.ts";
+import { recordRestoreFiles } from "../../services/orders/record-restore-files.ts";
+import { recordSegment } from "../../services/orders/record-segment.ts";
+import { reportProgress } from "../../services/orders/report-progress.ts";
+import { signTapeOffer } from "../../services/orders/sign-tape-offer.ts";
 import { dispatchQueuedRuns } from "../../services/runs/dispatch-runs.ts";
-import {
-  finishScannedSegment,
-  recordScannedSet,
-  recordScannedTape,
-} from "../../services/scans/ingest-scan.ts";
+import { finishScannedSegment } from "../../services/scans/finish-scanned-segment.ts";
+import { recordScannedSet } from "../../services/scans/record-scanned-set.ts";
+import { recordScannedTape } from "../../services/scans/record-scanned-tape.ts";
 import { auditTarget, serviceCtx } from "../api/context.ts";
 import type { ApiRouter } from "../api/router.ts";
 

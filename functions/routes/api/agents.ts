@@ -1,13 +1,10 @@
 import { z } from "zod";
-import {
-  createAgent,
-  createAgentInput,
-  deleteAgent,
-  getAgent,
-  listAgents,
-  listDrives,
-  renewEnrollment,
-} from "../../services/agents/agents.ts";
+import { createAgent, createAgentInput } from "../../services/agents/create-agent.ts";
+import { deleteAgent } from "../../services/agents/delete-agent.ts";
+import { getAgent } from "../../services/agents/get-agent.ts";
+import { listAgents } from "../../services/agents/list-agents.ts";
+import { renewEnrollment } from "../../services/agents/renew-enrollment.ts";
+import { listDrives } from "../../services/drives/list-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, pageQuery } from "./router.ts";

@@ -1,4 +1,6 @@
-import { createApiKey, createApiKeyInput, listApiKeys, revokeApiKey } from "../../services/api-keys.ts";
+import { createApiKey, createApiKeyInput } from "../../services/api-keys/create-api-key.ts";
+import { listApiKeys } from "../../services/api-keys/list-api-keys.ts";
+import { revokeApiKey } from "../../services/api-keys/revoke-api-key.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
 

@@ -4,8 +4,8 @@ import type { AppEnv } from "../../deps.ts";
 import { SESSION_COOKIE } from "../../middleware/authenticate.ts";
 import { csrfTokenFor } from "../../security/csrf.ts";
 import { login, loginInput } from "../../services/auth/login.ts";
-import { revokeSession } from "../../services/auth/sessions.ts";
-import { getUser } from "../../services/users.ts";
+import { revokeSession } from "../../services/auth/revoke-session.ts";
+import { getUser } from "../../services/users/get-user.ts";
 import { principalOf, serviceCtx } from "./context.ts";
 import type { ApiRouter } from "./router.ts";
 

@@ -1,9 +1,26 @@
-import * as jobs from "../../services/jobs.ts";
-import * as pools from "../../services/pools.ts";
-import * as sources from "../../services/sources.ts";
-import * as tapes from "../../services/tapes.ts";
-import { requestEject } from "../../services/tapes-eject.ts";
-import { labelTapeInput, requestLabel } from "../../services/tapes-label.ts";
+import { createJob } from "../../services/jobs/create-job.ts";
+import { deleteJob } from "../../services/jobs/delete-job.ts";
+import { getJob } from "../../services/jobs/get-job.ts";
+import { createJobInput, updateJobInput } from "../../services/jobs/job-input.ts";
+import { listJobs } from "../../services/jobs/list-jobs.ts";
+import { updateJob } from "../../services/jobs/update-job.ts";
+import { createPool, createPoolInput } from "../../services/pools/create-pool.ts";
+import { deletePool } from "../../services/pools/delete-pool.ts";
+import { getPool } from "../../services/pools/get-pool.ts";
+import { listPools } from "../../services/pools/list-pools.ts";
+import { updatePool, updatePoolInput } from "../../services/pools/update-pool.ts";
+import { createSource, createSourceInput } from "../../services/sources/create-source.ts";
+import { deleteSource } from "../../services/sources/delete-source.ts";
+import { getSource } from "../../services/sources/get-source.ts";
+import { listSources } from "../../services/sources/list-sources.ts";
+import { updateSource, updateSourceInput } from "../../services/sources/update-source.ts";
+import { createTape, createTapeInput } from "../../services/tapes/create-tape.ts";
+import { deleteTape } from "../../services/tapes/delete-tape.ts";
+import { requestEject } from "../../services/tapes/eject-tape.ts";
+import { getTape } from "../../services/tapes/get-tape.ts";
+import { labelTapeInput, requestLabel } from "../../services/tapes/label-tape.ts";
+import { listTapes, tapeFilter } from "../../services/tapes/list-tapes.ts";
+import { updateTape, updateTapeInput } from "../../services/tapes/update-tape.ts";
 import { auditTarget, serviceCtx } from "./context.ts";
 import { crudRoutes } from "./crud.ts";
 import { type ApiRouter, idParams } from "./router.ts";
@@ -16,13 +33,13 @@ export function registerCatalogResources(api: ApiRouter): void {
     tag: "pools",
     read: "read",
     write: "operate",
-    list: pools.listPools,
-    get: pools.getPool,
-    createInput: pools.createPoolInput,
-    create: pools.createPool,
-    updateInput: pools.updatePoolInput,
-    update: pools.updatePool,
-    remove: pools.deletePool,
+    list: listPools,
+    get: getPool,
+    createInput: createPoolInput,
+    create: createPool,
+    updateInput: updatePoolInput,
+    update: updatePool,
+    remove: deletePool,
   });
   crudRoutes(api, {
     path: "/tapes",
@@ -30,14 +47,14 @@ export function registerCatalogResources(api: ApiRouter): void {
     tag: "tapes",
     read: "read",
     write: "operate",
-    filter: tapes.tapeFilter,
-    list: tapes.listTapes,
-    get: tapes.getTape,
-    createInput: tapes.createTapeInput,
-    create: tapes.createTape,
-    updateInput: tapes.updateTapeInput,
-    update: tapes.updateTape,
-    remove: tapes.deleteTape,
+    filter: tapeFilter,
+    list: listTapes,
+    get: getTape,
+    createInput: createTapeInput,
+    create: createTape,
+    updateInput: updateTapeInput,
+    update: updateTape,
+    remove: deleteTape,
   });
   api.route(
     {
@@ -80,13 +97,13 @@ export function registerCatalogResources(api: ApiRouter): void {
     tag: "sources",
     read: "read",
     write: "operate",
-    list: sources.listSources,
-    get: sources.getSource,
-    createInput: sources.createSourceInput,
-    create: sources.createSource,
-    updateInput: sources.updateSourceInput,
-    update: sources.updateSource,
-    remove: sources.deleteSource,
+    list: listSources,
+    get: getSource,
+    createInput: createSourceInput,
+    create: createSource,
+    updateInput: updateSourceInput,
+    update: updateSource,
+    remove: deleteSource,
   });
   crudRoutes(api, {
     path: "/jobs",
@@ -94,12 +111,12 @@ export function registerCatalogResources(api: ApiRouter): void {
     tag: "jobs",
     read: "read",
     write: "operate",
-    list: jobs.listJobs,
-    get: jobs.getJob,
-    createInput: jobs.createJobInput,
-    create: jobs.createJob,
-    updateInput: jobs.updateJobInput,
-    update: jobs.updateJob,
-    remove: jobs.deleteJob,
+    list: listJobs,
+    get: getJob,
+    createInput: createJobInput,
+    create: createJob,
+    updateInput: updateJobInput,
+    update: updateJob,
+    remove: deleteJob,
   });
 }

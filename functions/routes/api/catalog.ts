@@ -1,15 +1,10 @@
 import { z } from "zod";
-import {
-  browseQuery,
-  browseSet,
-  getSet,
-  listSets,
-  pathVersions,
-  searchCatalog,
-  searchQuery,
-  versionsQuery,
-} from "../../services/catalog/find.ts";
+import { browseQuery, browseSet } from "../../services/catalog/browse-set.ts";
+import { getSet } from "../../services/catalog/get-set.ts";
+import { listSets } from "../../services/catalog/list-sets.ts";
+import { pathVersions, versionsQuery } from "../../services/catalog/path-versions.ts";
 import { planRestore, restorePlanInput } from "../../services/catalog/restore-plan.ts";
+import { searchCatalog, searchQuery } from "../../services/catalog/search-catalog.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
 import { rebuildCatalogInput, rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";
 import { startVerify } from "../../services/verifies/start-verify.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ServiceCtx } from "../../deps.ts";
 import type { Permission } from "../../security/permissions.ts";
-import type { Page, PageRequest } from "../../services/shared.ts";
+import type { Page, PageRequest } from "../../services/shared/pagination.ts";
 import { auditTarget, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
 

@@ -1,8 +1,8 @@
 import {
   createEncryptionKey,
   createEncryptionKeyInput,
-  listEncryptionKeys,
-} from "../../services/encryption-keys.ts";
+} from "../../services/encryption-keys/create-encryption-key.ts";
+import { listEncryptionKeys } from "../../services/encryption-keys/list-encryption-keys.ts";
 import { auditTarget, serviceCtx } from "./context.ts";
 import type { ApiRouter } from "./router.ts";
 

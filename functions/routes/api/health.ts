@@ -1,5 +1,5 @@
 import { AppError } from "../../errors.ts";
-import { catalogAnswers } from "../../services/health.ts";
+import { catalogAnswers } from "../../services/health/catalog-answers.ts";
 import { VERSION } from "../../version.ts";
 import type { ApiRouter } from "./router.ts";
 

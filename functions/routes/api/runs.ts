@@ -1,14 +1,11 @@
-import {
-  cancelRun,
-  getRun,
-  listRuns,
-  pauseRun,
-  resumeRun,
-  retryRun,
-  runFilter,
-  runLogs,
-} from "../../services/runs/control-run.ts";
+import { cancelRun } from "../../services/runs/cancel-run.ts";
+import { getRun } from "../../services/runs/get-run.ts";
+import { runLogs } from "../../services/runs/list-run-logs.ts";
+import { listRuns, runFilter } from "../../services/runs/list-runs.ts";
+import { pauseRun } from "../../services/runs/pause-run.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
+import { resumeRun } from "../../services/runs/resume-run.ts";
+import { retryRun } from "../../services/runs/retry-run.ts";
 import { runActions } from "../../services/runs/run-actions.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";

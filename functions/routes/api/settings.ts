@@ -1,14 +1,16 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../deps.ts";
+import { getJobDefaults } from "../../services/settings/get-job-defaults.ts";
 import { hubFacts } from "../../services/settings/hub-facts.ts";
-import { getJobDefaults, jobDefaultsInput, saveJobDefaults } from "../../services/settings/job-defaults.ts";
+import { jobDefaultsInput } from "../../services/settings/job-defaults.ts";
+import { listChannels } from "../../services/settings/list-channels.ts";
 import {
   emailChannelInput,
-  listChannels,
-  saveEmailChannel,
-  saveTelegramChannel,
   telegramChannelInput,
-} from "../../services/settings/notification-channels.ts";
+} from "../../services/settings/notification-channel-input.ts";
+import { saveEmailChannel } from "../../services/settings/save-email-channel.ts";
+import { saveJobDefaults } from "../../services/settings/save-job-defaults.ts";
+import { saveTelegramChannel } from "../../services/settings/save-telegram-channel.ts";
 import { auditTarget, serviceCtx } from "./context.ts";
 import type { ApiRouter } from "./router.ts";
 

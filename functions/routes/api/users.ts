@@ -1,12 +1,8 @@
-import {
-  createUser,
-  createUserInput,
-  deleteUser,
-  getUser,
-  listUsers,
-  updateUser,
-  updateUserInput,
-} from "../../services/users.ts";
+import { createUser, createUserInput } from "../../services/users/create-user.ts";
+import { deleteUser } from "../../services/users/delete-user.ts";
+import { getUser } from "../../services/users/get-user.ts";
+import { listUsers } from "../../services/users/list-users.ts";
+import { updateUser, updateUserInput } from "../../services/users/update-user.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
 

@@ -1,7 +1,11 @@
 import { renderDocument } from "../../../views/html.ts";
 import { ApiKeysPage, NewApiKey, UsersPage } from "../../../views/pages/admin.tsx";
-import { createApiKey, createApiKeyInput, listApiKeys, revokeApiKey } from "../../services/api-keys.ts";
-import { createUser, createUserInput, listUsers, updateUser, updateUserInput } from "../../services/users.ts";
+import { createApiKey, createApiKeyInput } from "../../services/api-keys/create-api-key.ts";
+import { listApiKeys } from "../../services/api-keys/list-api-keys.ts";
+import { revokeApiKey } from "../../services/api-keys/revoke-api-key.ts";
+import { createUser, createUserInput } from "../../services/users/create-user.ts";
+import { listUsers } from "../../services/users/list-users.ts";
+import { updateUser, updateUserInput } from "../../services/users/update-user.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { formFields, num, ok, parseForm } from "./form.ts";

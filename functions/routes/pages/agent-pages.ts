@@ -1,6 +1,8 @@
 import { renderDocument } from "../../../views/html.ts";
 import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
-import { createAgent, createAgentInput, listAgents, listDrives } from "../../services/agents/agents.ts";
+import { createAgent, createAgentInput } from "../../services/agents/create-agent.ts";
+import { listAgents } from "../../services/agents/list-agents.ts";
+import { listDrives } from "../../services/drives/list-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";

@@ -1,8 +1,8 @@
 import { renderDocument } from "../../../views/html.ts";
 import { ActiveRuns, DashboardPage } from "../../../views/pages/dashboard.tsx";
 import { Attention } from "../../../views/partials/attention.tsx";
-import { needsOperator } from "../../services/attention.ts";
-import { getDashboard } from "../../services/dashboard.ts";
+import { needsOperator } from "../../services/attention/needs-operator.ts";
+import { getDashboard } from "../../services/dashboard/get-dashboard.ts";
 import { serviceCtx } from "../api/context.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";

@@ -1,4 +1,4 @@
-import { requestEject } from "../../services/tapes-eject.ts";
+import { requestEject } from "../../services/tapes/eject-tape.ts";
 import { serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { ok } from "./form.ts";

@@ -1,21 +1,20 @@
 import { renderDocument } from "../../../views/html.ts";
 import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
 import { SchedulePreview } from "../../../views/partials/schedule-preview.tsx";
-import { listAgents } from "../../services/agents/agents.ts";
-import { listEncryptionKeys } from "../../services/encryption-keys.ts";
-import {
-  createJob,
-  createJobInput,
-  getJob,
-  listJobs,
-  updateJob,
-  updateJobInput,
-} from "../../services/jobs.ts";
-import { getPool, listPools } from "../../services/pools.ts";
-import { latestRuns } from "../../services/runs/control-run.ts";
+import { listAgents } from "../../services/agents/list-agents.ts";
+import { listEncryptionKeys } from "../../services/encryption-keys/list-encryption-keys.ts";
+import { createJob } from "../../services/jobs/create-job.ts";
+import { getJob } from "../../services/jobs/get-job.ts";
+import { createJobInput, updateJobInput } from "../../services/jobs/job-input.ts";
+import { listJobs } from "../../services/jobs/list-jobs.ts";
+import { updateJob } from "../../services/jobs/update-job.ts";
+import { getPool } from "../../services/pools/get-pool.ts";
+import { listPools } from "../../services/pools/list-pools.ts";
+import { latestRuns } from "../../services/runs/latest-runs.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
 import { describeSchedule } from "../../services/schedules/describe-schedule.ts";
-import { getSource, listSources } from "../../services/sources.ts";
+import { getSource } from "../../services/sources/get-source.ts";
+import { listSources } from "../../services/sources/list-sources.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, num, ok, parseForm } from "./form.ts";

@@ -1,7 +1,7 @@
 import { renderDocument } from "../../../views/html.ts";
 import { AuditLogPage, JobLogsPage } from "../../../views/pages/logs.tsx";
 import { auditFilter, listAuditLogs } from "../../services/audit/list-audit-logs.ts";
-import { listJobs } from "../../services/jobs.ts";
+import { listJobs } from "../../services/jobs/list-jobs.ts";
 import { jobLogFilter, LOG_LEVELS, listJobLogs } from "../../services/runs/list-job-logs.ts";
 import { serviceCtx } from "../api/context.ts";
 import { parseForm } from "./form.ts";

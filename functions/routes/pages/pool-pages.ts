@@ -1,7 +1,8 @@
 import { renderDocument } from "../../../views/html.ts";
 import { PoolsPage } from "../../../views/pages/pools.tsx";
+import { createPool, createPoolInput } from "../../services/pools/create-pool.ts";
 import { listPoolOverview } from "../../services/pools/pool-overview.ts";
-import { createPool, createPoolInput, updatePool, updatePoolInput } from "../../services/pools.ts";
+import { updatePool, updatePoolInput } from "../../services/pools/update-pool.ts";
 import { serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, num, ok, parseForm } from "./form.ts";

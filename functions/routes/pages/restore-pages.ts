@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { RestoreBrowse, RestorePlan, RestoreStart } from "../../../views/pages/restore.tsx";
-import { browseQuery, browseTree, searchCatalog } from "../../services/catalog/find.ts";
+import { browseQuery } from "../../services/catalog/browse-set.ts";
+import { browseTree } from "../../services/catalog/browse-tree.ts";
 import { planRestore } from "../../services/catalog/restore-plan.ts";
 import { restoreChoices } from "../../services/catalog/restore-start.ts";
+import { searchCatalog } from "../../services/catalog/search-catalog.ts";
 import { setAsOf } from "../../services/catalog/set-chain.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
 import { rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";

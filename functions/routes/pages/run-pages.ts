@@ -1,15 +1,13 @@
 import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
-import {
-  cancelRun,
-  getRun,
-  pauseRun,
-  resumeRun,
-  retryRun,
-  runLogs,
-} from "../../services/runs/control-run.ts";
+import { cancelRun } from "../../services/runs/cancel-run.ts";
+import { getRun } from "../../services/runs/get-run.ts";
 import { getRunView } from "../../services/runs/get-run-view.ts";
+import { runLogs } from "../../services/runs/list-run-logs.ts";
+import { pauseRun } from "../../services/runs/pause-run.ts";
+import { resumeRun } from "../../services/runs/resume-run.ts";
+import { retryRun } from "../../services/runs/retry-run.ts";
 import { SAMPLES_PATTERN } from "../../services/runs/throughput-samples.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";

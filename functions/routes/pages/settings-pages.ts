@@ -3,20 +3,16 @@ import { renderDocument } from "../../../views/html.ts";
 import { SecretInput, SecretState, SettingsPage } from "../../../views/pages/settings.tsx";
 import { Alert } from "../../../views/partials/alert.tsx";
 import type { AppEnv } from "../../deps.ts";
+import { BLOCK_SIZES, COMPRESSIONS, jobDefaultsInput } from "../../services/settings/job-defaults.ts";
+import type { ChannelView } from "../../services/settings/list-channels.ts";
 import {
-  BLOCK_SIZES,
-  COMPRESSIONS,
-  jobDefaultsInput,
-  saveJobDefaults,
-} from "../../services/settings/job-defaults.ts";
-import {
-  type ChannelView,
   emailChannelInput,
   NOTIFICATION_EVENTS,
-  saveEmailChannel,
-  saveTelegramChannel,
   telegramChannelInput,
-} from "../../services/settings/notification-channels.ts";
+} from "../../services/settings/notification-channel-input.ts";
+import { saveEmailChannel } from "../../services/settings/save-email-channel.ts";
+import { saveJobDefaults } from "../../services/settings/save-job-defaults.ts";
+import { saveTelegramChannel } from "../../services/settings/save-telegram-channel.ts";
 import { auditTarget, serviceCtx } from "../api/context.ts";
 import { changedFields, settingsView } from "../api/settings.ts";
 import { list, num, ok, parseForm } from "./form.ts";

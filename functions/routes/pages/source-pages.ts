@@ -1,4 +1,5 @@
-import { createSource, createSourceInput, updateSource, updateSourceInput } from "../../services/sources.ts";
+import { createSource, createSourceInput } from "../../services/sources/create-source.ts";
+import { updateSource, updateSourceInput } from "../../services/sources/update-source.ts";
 import { serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { formFields, list, ok, parseForm } from "./form.ts";

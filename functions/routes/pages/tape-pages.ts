@@ -1,18 +1,12 @@
 import { renderDocument } from "../../../views/html.ts";
 import { TapePage } from "../../../views/pages/tape.tsx";
 import { TapesPage } from "../../../views/pages/tapes.tsx";
-import { listPools } from "../../services/pools.ts";
+import { listPools } from "../../services/pools/list-pools.ts";
+import { createTape, createTapeInput } from "../../services/tapes/create-tape.ts";
 import { getTapeDetail } from "../../services/tapes/get-tape-detail.ts";
-import {
-  createTape,
-  createTapeInput,
-  listTapes,
-  TAPE_STATES,
-  tapeFilter,
-  updateTape,
-  updateTapeInput,
-} from "../../services/tapes.ts";
-import { labelTapeInput, requestLabel } from "../../services/tapes-label.ts";
+import { labelTapeInput, requestLabel } from "../../services/tapes/label-tape.ts";
+import { listTapes, TAPE_STATES, tapeFilter } from "../../services/tapes/list-tapes.ts";
+import { updateTape, updateTapeInput } from "../../services/tapes/update-tape.ts";
 import { serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, num, ok, parseForm } from "./form.ts";

@@ -2,12 +2,7 @@ import { eq } from "drizzle-orm";
 import { decodeJwt, importJWK, jwtVerify } from "jose";
 import { AGENT_TOKEN_AUDIENCE, MAX_AGENT_TOKEN_SECONDS } from "../../../contracts/agent-protocol.ts";
 import { agents } from "../../db/schema/index.ts";
-import type { ServiceCtx } from "../../deps.ts";
-
-export interface AgentPrincipal {
-  agentId: string;
-  name: string;
-}
+import type { AgentPrincipal, ServiceCtx } from "../../deps.ts";
 
 export interface AgentKeys {
   signing: { kty: "OKP"; crv: "Ed25519"; x: string };

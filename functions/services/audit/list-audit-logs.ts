@@ -2,7 +2,7 @@ import { eq, gte, lte } from "drizzle-orm";
 import { z } from "zod";
 import { auditLogs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { type PageRequest, pageWhere, toPage } from "../shared.ts";
+import { type PageRequest, pageWhere, toPage } from "../shared/pagination.ts";
 
 export const auditFilter = z.object({
   action: z.string().max(64).optional(),

@@ -8,7 +8,7 @@ import { randomToken } from "../../security/crypto.ts";
 import { decoyHash, verifyPassword } from "../../security/passwords.ts";
 import { signSessionToken } from "../../security/session-token.ts";
 import { recordAudit } from "../audit/record-audit.ts";
-import { toPublicUser } from "../users.ts";
+import { toPublicUser } from "../users/to-public-user.ts";
 
 export const loginInput = z.object({
   username: z.string().trim().toLowerCase().min(1).max(64),

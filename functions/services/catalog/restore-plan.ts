@@ -12,7 +12,7 @@ import {
 } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { getOrThrow } from "../shared.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
 import { catalogPath, splitPath } from "./paths.ts";
 import { chainOf, setAsOf } from "./set-chain.ts";
 

@@ -2,9 +2,9 @@ import { and, asc, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
 import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-protocol.ts";
 import { agents, backupSets, drives, jobRuns, tapes, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { AGENT_OFFLINE_AFTER_MS } from "../agents/agents.ts";
+import { AGENT_OFFLINE_AFTER_MS } from "../agents/to-public-agent.ts";
 import { queueOrder } from "../orders/queue-order.ts";
-import { getJobDefaults } from "../settings/job-defaults.ts";
+import { getJobDefaults } from "../settings/get-job-defaults.ts";
 import { baseSetFor } from "./base-set.ts";
 
 /** Tape states a backup may write to. */

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { backupSetSegments, backupSets, drives, jobLogs, jobs, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { getRun } from "./control-run.ts";
+import { getRun } from "./get-run.ts";
 import { liveFigures, runActions } from "./run-actions.ts";
 import { appendSample, parseSamples } from "./throughput-samples.ts";
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import { agents, backupSets, jobLogs, jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { planRetry } from "./auto-retry.ts";
+import { planRetry } from "./plan-retry.ts";
 
 /** States of a run an agent is working on: it reports progress every few seconds. */
 const ON_AGENT = ["running", "waiting-for-tape", "paused"] as const;

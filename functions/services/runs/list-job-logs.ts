@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { jobLogs, jobRuns, jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { type PageRequest, toPage } from "../shared.ts";
+import { type PageRequest, toPage } from "../shared/pagination.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 

@@ -2,13 +2,13 @@ import { and, eq, inArray } from "drizzle-orm";
 import { jobRuns } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
-import { getJob } from "../jobs.ts";
-import { getOrThrow } from "../shared.ts";
-import { nextSetToVerify, startVerify } from "../verifies/start-verify.ts";
+import { getJob } from "../jobs/get-job.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
+import { nextSetToVerify } from "../verifies/next-set-to-verify.ts";
+import { startVerify } from "../verifies/start-verify.ts";
 import { baseSetFor } from "./base-set.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
-
-export const ACTIVE_RUN_STATES = ["queued", "running", "waiting-for-tape", "paused"] as const;
+import { ACTIVE_RUN_STATES } from "./run-states.ts";
 
 /**
  * Queues a run of a job: a backup job's run waits for a drive and a tape of its pool; a verify

@@ -4,10 +4,11 @@ import { configSchema } from "../../config.ts";
 import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { expireUncollectedOrders } from "../orders/deliver-order.ts";
-import { queueDueRetries, SCHEDULER } from "./auto-retry.ts";
+import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
+import { SCHEDULER } from "./auto-retry.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 import { interruptSilentRuns } from "./interrupt-silent-runs.ts";
+import { queueDueRetries } from "./queue-due-retries.ts";
 import { queueRun } from "./queue-run.ts";
 
 /**

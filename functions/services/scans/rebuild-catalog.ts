@@ -3,7 +3,7 @@ import { z } from "zod";
 import { backupSetSegments, backupSets, drives, jobRuns, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
-import { getOrThrow } from "../shared.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
 import { startScan } from "./start-scan.ts";
 
 export const rebuildCatalogInput = z.object({

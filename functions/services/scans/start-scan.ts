@@ -1,10 +1,11 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { ScanOrderBody } from "../../../contracts/agent-protocol.ts";
-import { drives, jobRuns, jobs } from "../../db/schema/index.ts";
+import { drives, jobRuns } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { queueOrder } from "../orders/queue-order.ts";
-import { getOrThrow } from "../shared.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
+import { scanJob } from "./scan-job.ts";
 
 export const startScanInput = z.object({
   /** The cartridge to load first when the drive sits in a changer; default: what the drive holds. */
@@ -13,23 +14,6 @@ export const startScanInput = z.object({
     .regex(/^[A-Z0-9]{1,16}$/)
     .optional(),
 });
-
-/** Runs must belong to a job: scans belong to this one, disabled, with no source or pool. */
-export const SCAN_JOB_NAME = "Tape scans";
-
-/** The job scan runs hang on (created on first use; a second hub instance racing it finds it). */
-export async function scanJob(ctx: ServiceCtx) {
-  const now = ctx.now();
-  await ctx.db
-    .insert(jobs)
-    .values({ name: SCAN_JOB_NAME, kind: "backup", enabled: false, createdAt: now, updatedAt: now })
-    .onConflictDoNothing();
-  return getOrThrow(
-    await ctx.db.query.jobs.findFirst({ where: eq(jobs.name, SCAN_JOB_NAME) }),
-    "Job",
-    SCAN_JOB_NAME,
-  );
-}
 
 /**
  * Queues a scan of the tape in a drive (or the named cartridge of its changer): the drive's agent

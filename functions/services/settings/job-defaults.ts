@@ -1,11 +1,8 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { COMPRESSIONS, settings } from "../../db/schema/index.ts";
-import type { ServiceCtx } from "../../deps.ts";
-import { AppError } from "../../errors.ts";
+import { COMPRESSIONS } from "../../db/schema/index.ts";
 
 /** The one settings row this file owns; secret rows (hub.*) are never read or written here. */
-const JOB_DEFAULTS_KEY = "jobs.defaults";
+export const JOB_DEFAULTS_KEY = "jobs.defaults";
 
 /** The compressions a job or the hub default may use (the catalog's own list). */
 export { COMPRESSIONS };
@@ -23,23 +20,7 @@ export const jobDefaultsInput = z.object({
     .max(4 * 1024 * 1024, "must be at most 4 MiB (the largest block every LTO drive takes)")
     .refine((n) => n % 512 === 0, "must be a multiple of 512 bytes"),
 });
+
 export type JobDefaults = z.output<typeof jobDefaultsInput>;
 
 export const JOB_DEFAULTS: JobDefaults = { compression: "zstd", blockSize: 64 * 1024 };
-
-export async function getJobDefaults(ctx: ServiceCtx): Promise<JobDefaults> {
-  const row = await ctx.db.query.settings.findFirst({ where: eq(settings.key, JOB_DEFAULTS_KEY) });
-  const parsed = jobDefaultsInput.safeParse(row?.value);
-  return parsed.success ? parsed.data : JOB_DEFAULTS;
-}
-
-export async function saveJobDefaults(ctx: ServiceCtx, input: JobDefaults): Promise<JobDefaults> {
-  const now = ctx.now();
-  const saved = await ctx.db
-    .insert(settings)
-    .values({ key: JOB_DEFAULTS_KEY, value: input, secret: false, updatedAt: now })
-    .onConflictDoUpdate({ target: settings.key, set: { value: input, updatedAt: now } })
-    .returning({ secret: settings.secret });
-  if (saved[0]?.secret) throw new AppError("internal", `settings key ${JOB_DEFAULTS_KEY} is a secret row`);
-  return input;
-}

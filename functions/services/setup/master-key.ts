@@ -3,8 +3,8 @@ import { encryptionKeys, notificationChannels } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { timingSafeEqual } from "../../security/crypto.ts";
 import { masterKeyCheck, unwrapKey, wrapKey } from "../../security/key-wrap.ts";
-import { dataKeyPurpose } from "../encryption-keys.ts";
-import { channelSecretPurpose } from "../settings/notification-channels.ts";
+import { dataKeyPurpose } from "../encryption-keys/data-key-purpose.ts";
+import { channelSecretPurpose } from "../settings/notification-channel-input.ts";
 
 /** Everything in the catalog that the master key wraps, with the AAD it is wrapped under. */
 async function wrappedValues(ctx: ServiceCtx, limit?: number) {

@@ -1,7 +1,7 @@
 import { eq, or } from "drizzle-orm";
 import { backupSetSegments, backupSets, drives } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { getTape } from "../tapes.ts";
+import { getTape } from "./get-tape.ts";
 
 /** One tape as its page shows it: the tape, the sets on it in tape order, and where it is in words. */
 export async function getTapeDetail(ctx: ServiceCtx, id: number) {

@@ -1,13 +1,13 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { VerifyOrderBody } from "../../../contracts/agent-protocol.ts";
 import { backupSets, jobRuns, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { AppError, conflict } from "../../errors.ts";
+import { conflict } from "../../errors.ts";
 import { planRestore } from "../catalog/restore-plan.ts";
 import { queueOrder } from "../orders/queue-order.ts";
-import { driveFor, keyOfSet, orderSet, orderTapes } from "../restores/start-restore.ts";
-import { ACTIVE_RUN_STATES } from "../runs/queue-run.ts";
-import { getOrThrow } from "../shared.ts";
+import { driveFor, keyOfSet, orderSet, orderTapes } from "../restores/read-order-parts.ts";
+import { ACTIVE_RUN_STATES } from "../runs/run-states.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
 
 /**
  * Queues a verify of a whole set: a run (of the set's own job, or of the verify job that chose
@@ -77,19 +77,4 @@ export async function startVerify(
   };
   await queueOrder(ctx, drive.agentId, body, { encryptionKeyId: key?.id ?? null });
   return { run, set: { id: set.id, uuid: set.uuid }, tapes: plan.tapes };
-}
-
-/**
- * Rolling verification: the complete set of the pool whose last verification is oldest, a set
- * never verified first (the oldest of those first).
- */
-export async function nextSetToVerify(ctx: ServiceCtx, poolId: number) {
-  const [set] = await ctx.db
-    .select()
-    .from(backupSets)
-    .where(and(eq(backupSets.poolId, poolId), eq(backupSets.state, "complete")))
-    .orderBy(sql`${backupSets.verifiedAt} is not null`, asc(backupSets.verifiedAt), asc(backupSets.startedAt))
-    .limit(1);
-  if (!set) throw new AppError("conflict", `Pool ${poolId} holds no complete set to verify`);
-  return set;
 }

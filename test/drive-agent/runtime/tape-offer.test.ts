@@ -3,7 +3,8 @@ import type { TapeTarget } from "../../../contracts/agent-protocol.ts";
 import { createOrderVerifier, verifyTapeOffer } from "../../../drive-agent/runtime/verify-order.ts";
 import type { HubSecrets } from "../../../functions/deps.ts";
 import { generateOrderSigningSeed, loadOrderSigningKey } from "../../../functions/security/order-keys.ts";
-import { signOrder, signTapeOffer } from "../../../functions/services/orders/sign-order.ts";
+import { signOrder } from "../../../functions/services/orders/sign-order.ts";
+import { signTapeOffer } from "../../../functions/services/orders/sign-tape-offer.ts";
 
 const AGENT = "agent-under-test";
 const ORDER = "0b5f6f0e-6d43-4a51-9c1c-2f1f2d4c7a10";

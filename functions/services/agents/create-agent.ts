@@ -1,0 +1,38 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { agents, sites } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { sha256Hex } from "../../security/crypto.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
+import { displayName } from "../shared/input-schemas.ts";
+import { ENROLLMENT_TTL_MS, newEnrollmentToken } from "./enrollment-token.ts";
+import { toPublicAgent } from "./to-public-agent.ts";
+
+export const createAgentInput = z.object({ name: displayName(), site: displayName().nullish() });
+
+async function siteId(ctx: ServiceCtx, name: string | null | undefined): Promise<number | null> {
+  if (!name) return null;
+  await ctx.db.insert(sites).values({ name, createdAt: ctx.now() }).onConflictDoNothing();
+  const site = await ctx.db.query.sites.findFirst({ where: eq(sites.name, name) });
+  return site?.id ?? null;
+}
+
+/** Creates an agent record and its one-time enrollment token (shown once, stored hashed). */
+export async function createAgent(ctx: ServiceCtx, input: z.output<typeof createAgentInput>) {
+  const token = newEnrollmentToken();
+  const now = ctx.now();
+  const [row] = await ctx.db
+    .insert(agents)
+    .values({
+      id: crypto.randomUUID(),
+      name: input.name,
+      siteId: await siteId(ctx, input.site),
+      state: "pending",
+      enrollmentTokenHash: await sha256Hex(token),
+      enrollmentExpiresAt: new Date(now.getTime() + ENROLLMENT_TTL_MS),
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return { agent: toPublicAgent(getOrThrow(row, "Agent", input.name), now), enrollmentToken: token };
+}

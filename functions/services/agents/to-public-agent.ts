@@ -1,0 +1,13 @@
+import type { agents } from "../../db/schema/index.ts";
+
+/** An agent not heard from for this long shows as offline. */
+export const AGENT_OFFLINE_AFTER_MS = 90_000;
+
+type AgentRow = typeof agents.$inferSelect;
+
+export function toPublicAgent(agent: AgentRow, now: Date) {
+  const { enrollmentTokenHash: _hash, publicKey, ...rest } = agent;
+  const stale = !agent.lastSeenAt || now.getTime() - agent.lastSeenAt.getTime() > AGENT_OFFLINE_AFTER_MS;
+  const state = agent.state === "online" && stale ? "offline" : agent.state;
+  return { ...rest, state, enrolled: publicKey !== null };
+}

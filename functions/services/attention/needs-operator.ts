@@ -1,0 +1,93 @@
+import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { agents, backupSets, drives, jobRuns, jobs } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { toPublicAgent } from "../agents/to-public-agent.ts";
+
+/** How far back a failed run still asks for attention when no later run of its job succeeded. */
+const FAILED_RUN_WINDOW_MS = 7 * 24 * 3600_000;
+
+const LIMIT = 20;
+
+export type AttentionItem = {
+  kind: "waiting-for-tape" | "drive-alert" | "failed-run" | "agent-offline" | "set-incomplete";
+  /** Words for the operator: what is wrong and, where the hub knows it, what to do. */
+  text: string;
+  href: string;
+};
+
+/**
+ * What needs an operator right now, shown on every page: runs waiting for a tape, drives
+ * reporting TapeAlert flags, jobs whose latest run failed, enrolled agents that went quiet, sets
+ * whose catalog does not hold all they wrote (with the rebuild to run).
+ */
+export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
+  const now = ctx.now();
+  const later = sql`select 1 from ${jobRuns} as later where later.job_id = ${jobRuns.jobId}
+    and later.id > ${jobRuns.id} and later.state in ('completed', 'completed-with-warnings')`;
+  const [waiting, alerting, failed, agentRows, shortSets] = await Promise.all([
+    ctx.db
+      .select({ id: jobRuns.id, job: jobs.name, message: jobRuns.operatorMessage })
+      .from(jobRuns)
+      .innerJoin(jobs, eq(jobs.id, jobRuns.jobId))
+      .where(and(eq(jobRuns.state, "waiting-for-tape"), isNull(jobRuns.finishedAt)))
+      .orderBy(jobRuns.id)
+      .limit(LIMIT),
+    ctx.db
+      .select({ name: drives.name, alerts: drives.alerts, agent: agents.name })
+      .from(drives)
+      .innerJoin(agents, eq(agents.id, drives.agentId))
+      .where(and(isNotNull(drives.alerts), sql`json_array_length(${drives.alerts}) > 0`))
+      .limit(LIMIT),
+    ctx.db
+      .select({ id: jobRuns.id, job: jobs.name, state: jobRuns.state, error: jobRuns.error })
+      .from(jobRuns)
+      .innerJoin(jobs, eq(jobs.id, jobRuns.jobId))
+      .where(
+        and(
+          inArray(jobRuns.state, ["failed", "interrupted"]),
+          gte(jobRuns.finishedAt, new Date(now.getTime() - FAILED_RUN_WINDOW_MS)),
+          sql`not exists (${later})`,
+        ),
+      )
+      .orderBy(desc(jobRuns.finishedAt))
+      .limit(LIMIT),
+    ctx.db.query.agents.findMany({ where: isNotNull(agents.publicKey), limit: 200 }),
+    ctx.db
+      .select({ id: backupSets.id, job: jobs.name, problem: backupSets.catalogProblem })
+      .from(backupSets)
+      .leftJoin(jobs, eq(jobs.id, backupSets.jobId))
+      .where(and(eq(backupSets.state, "incomplete"), isNotNull(backupSets.catalogProblem)))
+      .orderBy(desc(backupSets.id))
+      .limit(LIMIT),
+  ]);
+  return [
+    ...waiting.map((r) => ({
+      kind: "waiting-for-tape" as const,
+      text: `${r.job} (run #${r.id}) is waiting for a tape${r.message ? `: ${r.message}` : "."}`,
+      href: `/runs/${r.id}`,
+    })),
+    ...alerting.map((d) => ({
+      kind: "drive-alert" as const,
+      text: `${d.name} on ${d.agent} reports ${(d.alerts ?? []).join(", ")}`,
+      href: "/agents",
+    })),
+    ...failed.map((r) => ({
+      kind: "failed-run" as const,
+      text: `${r.job} (run #${r.id}) ${r.state}${r.error ? `: ${r.error}` : ""}`,
+      href: `/runs/${r.id}`,
+    })),
+    ...agentRows
+      .map((a) => toPublicAgent(a, now))
+      .filter((a) => a.state === "offline")
+      .map((a) => ({
+        kind: "agent-offline" as const,
+        text: `Agent ${a.name} has not been heard from since ${a.lastSeenAt?.toISOString() ?? "enrollment"}; its drives get no work.`,
+        href: "/agents",
+      })),
+    ...shortSets.map((s) => ({
+      kind: "set-incomplete" as const,
+      text: `Set ${s.id}${s.job ? ` of ${s.job}` : ""} is incomplete: ${s.problem}`,
+      href: "/restore",
+    })),
+  ];
+}

@@ -1,0 +1,62 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { apiKeys, sessions, users } from "../../db/schema/index.ts";
+import type { HubSecrets, Principal, ServiceCtx } from "../../deps.ts";
+import { parseApiKey } from "../../security/api-key.ts";
+import { sha256Hex, timingSafeEqual } from "../../security/crypto.ts";
+import { lesserRole } from "../../security/permissions.ts";
+import { looksLikeJwt, verifySessionToken } from "../../security/session-token.ts";
+
+/** Refreshing last_used_at at most this often keeps API key use from writing on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Finds who is calling from a session token (cookie or bearer) or an API key; null when none is valid. */
+export async function resolvePrincipal(
+  ctx: ServiceCtx,
+  secrets: HubSecrets,
+  credential: { token: string; via: "cookie" | "bearer" },
+): Promise<Principal | null> {
+  if (credential.via === "bearer" && !looksLikeJwt(credential.token))
+    return resolveApiKey(ctx, credential.token);
+  const claims = await verifySessionToken(secrets.sessionKey, credential.token, ctx.now());
+  if (!claims) return null;
+  // Only the columns a principal needs: this runs on every authenticated request.
+  const [row] = await ctx.db
+    .select({ userId: users.id, username: users.username, role: users.role, disabled: users.disabled })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(eq(sessions.id, claims.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, ctx.now())),
+    );
+  if (!row || row.disabled || row.userId !== claims.userId) return null;
+  return {
+    userId: row.userId,
+    username: row.username,
+    role: row.role,
+    via: credential.via,
+    sessionId: claims.sessionId,
+  };
+}
+
+async function resolveApiKey(ctx: ServiceCtx, key: string): Promise<Principal | null> {
+  const parsed = parseApiKey(key);
+  if (!parsed) return null;
+  const [row] = await ctx.db
+    .select({ key: apiKeys, user: users })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.prefix, parsed.prefix), isNull(apiKeys.revokedAt)));
+  if (!row || row.user.disabled) return null;
+  if (!timingSafeEqual(row.key.keyHash, await sha256Hex(key))) return null;
+  const now = ctx.now();
+  if (row.key.expiresAt && row.key.expiresAt <= now) return null;
+  if (!row.key.lastUsedAt || now.getTime() - row.key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await ctx.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id));
+  }
+  return {
+    userId: row.user.id,
+    username: row.user.username,
+    role: lesserRole(row.key.role, row.user.role),
+    via: "api-key",
+    apiKeyId: row.key.id,
+  };
+}

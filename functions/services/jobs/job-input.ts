@@ -1,0 +1,77 @@
+import { Cron } from "croner";
+import { z } from "zod";
+import { BACKUP_TYPES, COMPRESSIONS, ENCRYPTIONS, JOB_KINDS } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { getPool } from "../pools/get-pool.ts";
+import { displayName, patchSchema } from "../shared/input-schemas.ts";
+import { getSource } from "../sources/get-source.ts";
+
+const schedule = z
+  .string()
+  .trim()
+  .max(128)
+  .refine(
+    (expr) => nextRun(expr, new Date()) !== undefined,
+    "is not a schedule with a future run: write five fields, minute hour day-of-month month day-of-week, e.g. '0 22 * * *' for every day at 22:00",
+  );
+
+const jobFields = z.object({
+  name: displayName(),
+  /** A backup job writes its source to its pool; a verify job reads back its pool's sets in turn. */
+  kind: z.enum(JOB_KINDS).default("backup"),
+  sourceId: z.number().int().positive().nullish(),
+  poolId: z.number().int().positive(),
+  backupType: z.enum(BACKUP_TYPES).default("full"),
+  /** Absent: the hub's default for new jobs (Settings). */
+  compression: z.enum(COMPRESSIONS).optional(),
+  encryption: z.enum(ENCRYPTIONS).default("none"),
+  encryptionKeyId: z.number().int().positive().nullish(),
+  schedule: schedule.nullish(),
+  enabled: z.boolean().default(true),
+  /** A run that finds no file to back up (an unmounted share) fails unless this is true. */
+  allowEmpty: z.boolean().default(false),
+  /** Times a scheduled run that failed retryably or was interrupted is run again (manual runs never). */
+  retries: z.number().int().min(0).max(10).default(2),
+  /** Minutes between such a failure and its retry. */
+  retryDelayMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(10),
+});
+
+export const keyWhenEncrypted = (v: { encryption?: string; encryptionKeyId?: number | null }) =>
+  v.encryption !== "aes-256-gcm" || !!v.encryptionKeyId;
+
+export const sourceWhenBackup = (v: { kind?: string; sourceId?: number | null }) =>
+  v.kind === "verify" || !!v.sourceId;
+
+export const createJobInput = jobFields
+  .refine(keyWhenEncrypted, {
+    message: "an encrypted job needs an encryptionKeyId",
+    path: ["encryptionKeyId"],
+  })
+  .refine(sourceWhenBackup, { message: "a backup job needs a sourceId", path: ["sourceId"] });
+
+export const updateJobInput = patchSchema(jobFields);
+
+export function nextRun(expr: string, after: Date): Date | undefined {
+  try {
+    return new Cron(expr, { paused: true }).nextRun(after) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function checkReferences(ctx: ServiceCtx, input: { sourceId?: number | null; poolId?: number }) {
+  try {
+    if (input.sourceId) await getSource(ctx, input.sourceId);
+    if (input.poolId) await getPool(ctx, input.poolId);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found")
+      throw new AppError("validation_failed", error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,35 @@
+import { eq } from "drizzle-orm";
+import type { z } from "zod";
+import { jobs } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
+import { getJob } from "./get-job.ts";
+import {
+  checkReferences,
+  keyWhenEncrypted,
+  nextRun,
+  sourceWhenBackup,
+  type updateJobInput,
+} from "./job-input.ts";
+
+export async function updateJob(ctx: ServiceCtx, id: number, input: z.output<typeof updateJobInput>) {
+  const job = await getJob(ctx, id);
+  await checkReferences(ctx, input);
+  if (!keyWhenEncrypted({ ...job, ...input })) {
+    throw new AppError("validation_failed", "An encrypted job needs an encryptionKeyId");
+  }
+  if (!sourceWhenBackup({ ...job, ...input }))
+    throw new AppError("validation_failed", "A backup job needs a sourceId");
+  const now = ctx.now();
+  const scheduleChange =
+    input.schedule === undefined
+      ? {}
+      : { nextRunAt: input.schedule ? (nextRun(input.schedule, now) ?? null) : null };
+  const [row] = await ctx.db
+    .update(jobs)
+    .set({ ...input, ...scheduleChange, updatedAt: now })
+    .where(eq(jobs.id, id))
+    .returning();
+  return getOrThrow(row, "Job", id);
+}

@@ -1,0 +1,45 @@
+import { eq } from "drizzle-orm";
+import { OrderResult } from "../../../contracts/agent-protocol.ts";
+import { jobRuns, workOrders } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { closeRun } from "../runs/close-run.ts";
+import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
+import { recordLateResult } from "../runs/record-late-result.ts";
+import { applyEjectResult } from "../tapes/apply-eject-result.ts";
+import { applyLabelResult } from "../tapes/apply-label-result.ts";
+import { recordVerifyResult } from "../verifies/record-verify.ts";
+import { closeBackupSet } from "./close-backup-set.ts";
+import type { OrderRow } from "./order-of.ts";
+
+/**
+ * Closes the order, its run and its set. A backup's set is complete only when the agent says so
+ * and the catalog reconciles with what it wrote; a backup whose catalog does not is failed, with
+ * the tape and the count named.
+ */
+export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown): Promise<void> {
+  const result = OrderResult.parse(raw);
+  const now = ctx.now();
+  await ctx.db
+    .update(workOrders)
+    .set({ state: result.state.startsWith("completed") ? "done" : "failed", finishedAt: now, result })
+    .where(eq(workOrders.id, order.id));
+  if (order.kind === "label" && result.state === "completed") await applyLabelResult(ctx, order.payload);
+  if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
+  if (!order.runId) return dispatchQueuedRuns(ctx);
+  const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
+  if (!run) return;
+  // The hub gave up on a silent agent (the order expired); what the agent says now is kept.
+  const late = run.finishedAt !== null;
+  if (late && (order.state !== "expired" || run.state !== "interrupted")) return;
+  const closing =
+    run.setId && run.kind === "backup" ? await closeBackupSet(ctx, run.id, run.setId, result) : null;
+  // A backup whose catalog does not hold what it wrote failed, whatever the agent saw.
+  const outcome =
+    closing?.problem && result.state.startsWith("completed")
+      ? { ...result, state: "failed" as const, error: closing.problem, retryable: false }
+      : result;
+  if (late) await recordLateResult(ctx, run, outcome);
+  else await closeRun(ctx, run, outcome);
+  if (run.setId && run.kind === "verify") await recordVerifyResult(ctx, run.setId, result);
+  await dispatchQueuedRuns(ctx);
+}

@@ -1,0 +1,24 @@
+import { and, eq, lt } from "drizzle-orm";
+import { workOrders } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { takeBackRuns } from "./take-back-runs.ts";
+
+/** An order delivered but not acknowledged within this time is taken back and its run requeued. */
+export const ACK_TIMEOUT_MS = 120_000;
+
+/** Takes back orders delivered but never acknowledged; once per poll request is enough. */
+export async function reclaimUnacknowledged(ctx: ServiceCtx, agentId: string): Promise<void> {
+  const cutoff = new Date(ctx.now().getTime() - ACK_TIMEOUT_MS);
+  const stale = await ctx.db
+    .update(workOrders)
+    .set({ state: "expired", finishedAt: ctx.now() })
+    .where(
+      and(
+        eq(workOrders.agentId, agentId),
+        eq(workOrders.state, "delivered"),
+        lt(workOrders.deliveredAt, cutoff),
+      ),
+    )
+    .returning({ runId: workOrders.runId, kind: workOrders.kind, agentId: workOrders.agentId });
+  await takeBackRuns(ctx, stale, "did not acknowledge");
+}

@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { pools } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
+import { displayName, optionalText } from "../shared/input-schemas.ts";
+
+export const createPoolInput = z.object({
+  name: displayName(),
+  description: optionalText(500),
+  retentionDays: z.number().int().min(0).max(36_500).default(30),
+  allowReuse: z.boolean().default(true),
+});
+
+export async function createPool(ctx: ServiceCtx, input: z.output<typeof createPoolInput>) {
+  const now = ctx.now();
+  const [row] = await ctx.db
+    .insert(pools)
+    .values({ ...input, createdAt: now, updatedAt: now })
+    .returning();
+  return getOrThrow(row, "Pool", input.name);
+}

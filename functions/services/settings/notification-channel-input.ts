@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+/** What a channel can be told about; a later sender reads `events` to decide. */
+export const NOTIFICATION_EVENTS = ["run.failed", "run.completed", "tape.needed", "drive.alert"] as const;
+
+export const CHANNEL_KINDS = ["email", "telegram"] as const;
+
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** The AAD a channel's secret settings are sealed under with the master key. */
+export const channelSecretPurpose = (kind: string) => `notification-channel:${kind}`;
+
+const email = z.string().trim().max(254).email("is not an e-mail address");
+
+const events = z.array(z.enum(NOTIFICATION_EVENTS)).max(NOTIFICATION_EVENTS.length).default([]);
+
+export const emailChannelInput = z.object({
+  enabled: z.boolean().default(false),
+  host: z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(253)
+    .regex(/^[A-Za-z0-9.-]+$/, "is a host name or address, e.g. smtp.example.com"),
+  port: z.number().int().min(1).max(65535).default(587),
+  from: email,
+  to: z.array(email).min(1, "needs at least one recipient").max(20),
+  username: z.string().trim().max(254).nullish(),
+  /** Write-only: stored encrypted, never returned; absent keeps the stored one. */
+  password: z.string().min(1).max(1024).optional(),
+  clearPassword: z.boolean().default(false),
+  events,
+});
+
+export const telegramChannelInput = z.object({
+  enabled: z.boolean().default(false),
+  chatId: z
+    .string()
+    .trim()
+    .regex(
+      /^(-?\d{1,20}|@[A-Za-z0-9_]{5,32})$/,
+      "is a numeric chat id (e.g. -1001234567890) or @channelname",
+    ),
+  /** Write-only, like the SMTP password. */
+  botToken: z
+    .string()
+    .trim()
+    .regex(/^\d{3,20}:[A-Za-z0-9_-]{30,64}$/, "does not look like a bot token from @BotFather (123456:ABC…)")
+    .optional(),
+  clearBotToken: z.boolean().default(false),
+  events,
+});
+
+export type EmailChannelInput = z.output<typeof emailChannelInput>;
+
+export type TelegramChannelInput = z.output<typeof telegramChannelInput>;

@@ -1,0 +1,20 @@
+import type { HubSecrets, ServiceCtx } from "../../deps.ts";
+import type { ChannelView } from "./list-channels.ts";
+import type { TelegramChannelInput } from "./notification-channel-input.ts";
+import { saveChannel } from "./save-channel.ts";
+
+export async function saveTelegramChannel(
+  ctx: ServiceCtx,
+  secrets: HubSecrets,
+  input: TelegramChannelInput,
+): Promise<ChannelView> {
+  const { botToken, clearBotToken, enabled, events, chatId } = input;
+  return saveChannel(ctx, secrets, {
+    kind: "telegram",
+    enabled,
+    events,
+    config: { chatId },
+    secret: clearBotToken ? null : botToken === undefined ? undefined : { botToken },
+    needsSecret: enabled && "the bot token",
+  });
+}

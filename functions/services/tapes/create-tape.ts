@@ -1,0 +1,37 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { tapes } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { conflict } from "../../errors.ts";
+import { getPool } from "../pools/get-pool.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
+import { optionalText } from "../shared/input-schemas.ts";
+
+export const LTO_GENERATIONS = ["LTO-5", "LTO-6", "LTO-7", "LTO-8", "LTO-9", "LTO-10"] as const;
+
+const barcode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9]{1,16}$/, "use 1-16 letters and digits, as printed on the cartridge label");
+
+export const createTapeInput = z.object({
+  barcode,
+  poolId: z.number().int().positive().nullish(),
+  generation: z.enum(LTO_GENERATIONS).nullish(),
+  capacityBytes: z.number().int().positive().nullish(),
+  location: optionalText(200),
+  notes: optionalText(2000),
+});
+
+export async function createTape(ctx: ServiceCtx, input: z.output<typeof createTapeInput>) {
+  if (input.poolId) await getPool(ctx, input.poolId);
+  const existing = await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, input.barcode) });
+  if (existing) throw conflict(`Tape ${input.barcode} is already registered`);
+  const now = ctx.now();
+  const [row] = await ctx.db
+    .insert(tapes)
+    .values({ ...input, createdAt: now, updatedAt: now })
+    .returning();
+  return getOrThrow(row, "Tape", input.barcode);
+}

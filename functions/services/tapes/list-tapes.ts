@@ -1,0 +1,28 @@
+import { eq, like } from "drizzle-orm";
+import { z } from "zod";
+import { TAPE_STATES, tapes } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { type PageRequest, pageWhere, toPage } from "../shared/pagination.ts";
+
+/** The states a tape can be in (the catalog's own list). */
+export { TAPE_STATES };
+
+export const tapeFilter = z.object({
+  poolId: z.coerce.number().int().positive().optional(),
+  state: z.enum(TAPE_STATES).optional(),
+  barcode: z.string().trim().toUpperCase().max(16).optional(),
+});
+
+export async function listTapes(ctx: ServiceCtx, page: PageRequest, filter: z.output<typeof tapeFilter>) {
+  const rows = await ctx.db.query.tapes.findMany(
+    pageWhere(
+      tapes.id,
+      page,
+      "asc",
+      filter.poolId ? eq(tapes.poolId, filter.poolId) : undefined,
+      filter.state ? eq(tapes.state, filter.state) : undefined,
+      filter.barcode ? like(tapes.barcode, `${filter.barcode.replace(/[%_]/g, "")}%`) : undefined,
+    ),
+  );
+  return toPage(rows, page);
+}
