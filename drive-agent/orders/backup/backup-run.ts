@@ -1,11 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type {
-  BackupOrderBody,
-  CatalogEntry,
-  OrderResult,
-  TapeTarget,
-} from "../../../contracts/agent-protocol.ts";
+import type { BackupOrderBody, OrderResult, TapeTarget } from "../../../contracts/agent-protocol.ts";
+import type { CatalogEntryType } from "../../../contracts/catalog-record.ts";
 import { TOC_MAGIC, TOC_VERSION } from "../../../contracts/toc.ts";
 import { isDriveError } from "../../errors.ts";
 import { EntrySpool } from "../../pipeline/entry-spool.ts";
@@ -338,10 +334,24 @@ async function recordDeletions(
   catalog: SetCatalog,
 ): Promise<void> {
   const segment = catalog.segments.length - 1;
-  const kinds: Record<string, CatalogEntry[1]> = { d: "dir", f: "file", l: "symlink", o: "other" };
+  const kinds: Record<string, CatalogEntryType> = { d: "dir", f: "file", l: "symlink", o: "other" };
   await findDeletions(base, join(manifests, `${order.set.uuid}.manifest`), (name, kind) => {
     catalog.addEntries([
-      [name, kinds[kind] ?? "other", 0, 0, 0, 0, 0, null, null, 0, segment, segment, true],
+      {
+        path: name,
+        type: kinds[kind] ?? "other",
+        size: 0,
+        mode: 0,
+        uid: 0,
+        gid: 0,
+        mtime: 0,
+        linkTarget: null,
+        sha256: null,
+        offset: 0,
+        segment,
+        endSegment: segment,
+        deleted: true,
+      },
     ]);
   });
 }
