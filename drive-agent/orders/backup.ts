@@ -1,5 +1,6 @@
 import { MAX_CATALOG_CHUNK_ENTRIES } from "../../contracts/agent-protocol.ts";
-import { type BackupTuning, runBackup } from "./backup/backup-run.ts";
+import { runBackup } from "./backup/backup-run.ts";
+import type { BackupTuning } from "./backup/tuning.ts";
 import type { BackupExecutor } from "./types.ts";
 
 /** What the agent runs backups with; its catalog chunks hold what the contract allows. */

@@ -10,6 +10,7 @@ import type {
   ScanTapeReport,
 } from "../../contracts/agent-protocol.ts";
 import { scanChunkSeq } from "../../contracts/agent-protocol.ts";
+import { type CatalogEntryType, type CatalogRecord, toWireEntry } from "../../contracts/catalog-record.ts";
 import type { TocFile } from "../../contracts/toc.ts";
 import { isDriveError } from "../errors.ts";
 import { cutCatalogChunks } from "../pipeline/catalog-batch.ts";
@@ -36,7 +37,7 @@ const LOG_BATCH = 500;
 /** A tar record: a member ending this close to where its tape ends may run onto the next tape. */
 const SPAN_MARGIN = 10_240;
 
-const ENTRY_TYPES: Record<TocFile["type"], CatalogEntry[1]> = {
+const ENTRY_TYPES: Record<TocFile["type"], CatalogEntryType> = {
   file: "file",
   directory: "dir",
   symlink: "symlink",
@@ -177,7 +178,7 @@ function setReport(tapeBarcode: string, set: TapeListing["sets"][number]): ScanS
  * ends past the last chunk starting here (or past the data file, for a plain stream) may end on
  * the next tape, and is marked so: a restore of it then asks for both tapes.
  */
-export function catalogEntries(set: SetToc): CatalogEntry[] {
+export function catalogRecords(set: SetToc): CatalogRecord[] {
   const { toc, stream } = set;
   const segment = toc.tape.sequence - 1;
   const lastChunk = stream.chunks.at(-1);
@@ -188,22 +189,27 @@ export function catalogEntries(set: SetToc): CatalogEntry[] {
       : (lastChunk?.[1] ?? 0);
   return toc.files.map((f) => {
     const end = f.position.byteOffset + 512 + Math.ceil(f.size / 512) * 512;
-    return [
-      f.path,
-      ENTRY_TYPES[f.type],
-      f.size,
-      Number.parseInt(f.mode, 8),
-      f.uid ?? 0,
-      f.gid ?? 0,
-      Math.floor(Date.parse(f.mtime) / 1000),
-      f.linkTarget ?? null,
-      f.sha256,
-      f.position.byteOffset,
+    return {
+      path: f.path,
+      type: ENTRY_TYPES[f.type],
+      size: f.size,
+      mode: Number.parseInt(f.mode, 8),
+      uid: f.uid ?? 0,
+      gid: f.gid ?? 0,
+      mtime: Math.floor(Date.parse(f.mtime) / 1000),
+      linkTarget: f.linkTarget ?? null,
+      sha256: f.sha256,
+      offset: f.position.byteOffset,
       segment,
-      end > boundary ? segment + 1 : segment,
-      false,
-    ];
+      endSegment: end > boundary ? segment + 1 : segment,
+      deleted: false,
+    };
   });
+}
+
+/** The TOC's catalog rows in their wire form, as the catalog chunks carry them. */
+export function catalogEntries(set: SetToc): CatalogEntry[] {
+  return catalogRecords(set).map(toWireEntry);
 }
 
 type Log = ((level: LogLines["lines"][number]["level"], message: string, path?: string | null) => void) & {

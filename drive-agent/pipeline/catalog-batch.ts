@@ -11,6 +11,8 @@ import { CatalogDigest } from "../../contracts/catalog-digest.ts";
 const ENVELOPE_BYTES = 256;
 
 /**
+ * The wire edge of the catalog: takes entries in their wire form (CatalogEntry tuples, see
+ * toWireEntry) because the chunk's JSON and the digest over it are exactly what is sent.
  * Cuts catalog entries into chunks the hub accepts: at most MAX_CATALOG_CHUNK_ENTRIES entries and
  * MAX_REPORT_BYTES of JSON each, whatever the paths' lengths. It also tallies, per segment, what it
  * passed on (count and CatalogDigest) for the order's closing report.

@@ -1,5 +1,25 @@
+import type { CatalogRecord } from "../../contracts/catalog-record.ts";
 import { LineSpool } from "./line-spool.ts";
 import type { TarMember } from "./tar-parser.ts";
+
+/** What tar tells of a member, by name: a catalog record before its place on tape is known. */
+export type MemberFields = Pick<
+  CatalogRecord,
+  "path" | "type" | "size" | "mode" | "uid" | "gid" | "mtime" | "linkTarget" | "sha256"
+>;
+
+/** The spool's compact form of MemberFields on disk (one JSON array per line). */
+type SpooledFields = [
+  string,
+  TarMember["type"],
+  number,
+  number,
+  number,
+  number,
+  number,
+  string | null,
+  string | null,
+];
 
 /** A member waiting to learn which segment(s) hold it: it is known once its bytes are on tape. */
 export type SpooledMember = {
@@ -9,8 +29,7 @@ export type SpooledMember = {
   endChunk: number;
   headerOffset: number;
   endOffset: number;
-  /** [path, type, size, mode, uid, gid, mtime, linkTarget, sha256] */
-  fields: [string, TarMember["type"], number, number, number, number, number, string | null, string | null];
+  fields: MemberFields;
 };
 
 const READ_BYTES = 1 << 20;
@@ -90,8 +109,22 @@ export class EntrySpool {
         endChunk: Number(endChunk),
         headerOffset: Number(headerOffset),
         endOffset: Number(endOffset),
-        fields: JSON.parse(json ?? "[]"),
+        fields: fieldsOf(JSON.parse(json ?? "[]") as SpooledFields),
       });
     }
   }
+}
+
+function fieldsOf([
+  path,
+  type,
+  size,
+  mode,
+  uid,
+  gid,
+  mtime,
+  linkTarget,
+  sha256,
+]: SpooledFields): MemberFields {
+  return { path, type, size, mode, uid, gid, mtime, linkTarget, sha256 };
 }

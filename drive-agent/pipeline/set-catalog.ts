@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import {
   type CatalogChunk,
-  type CatalogEntry,
   MAX_CATALOG_CHUNK_ENTRIES,
   MAX_REPORT_BYTES,
   type SegmentCatalogTally,
 } from "../../contracts/agent-protocol.ts";
+import { type CatalogEntryType, type CatalogRecord, toWireEntry } from "../../contracts/catalog-record.ts";
 import type { TocFile } from "../../contracts/toc.ts";
 import { CatalogBatcher } from "./catalog-batch.ts";
 import type { EntrySpool, SpooledMember } from "./entry-spool.ts";
@@ -23,7 +23,7 @@ export type SegmentState = {
   closed: boolean;
 };
 
-const TOC_TYPES: Record<CatalogEntry[1], TocFile["type"]> = {
+const TOC_TYPES: Record<CatalogEntryType, TocFile["type"]> = {
   file: "file",
   dir: "directory",
   symlink: "symlink",
@@ -144,7 +144,7 @@ export class SetCatalog {
   }
 
   /** Queues entries that never passed through tar (deletions since the base set). */
-  addEntries(entries: CatalogEntry[]): void {
+  addEntries(entries: CatalogRecord[]): void {
     for (const entry of entries) this.push(entry);
   }
 
@@ -187,7 +187,13 @@ export class SetCatalog {
       const segment = this.segments[first];
       if (segment && !segment.closed) segment.toc.add(this.tocLine(member, position.start, segment));
       this.filesResolved++;
-      this.push([...member.fields, member.headerOffset, first, last, false]);
+      this.push({
+        ...member.fields,
+        offset: member.headerOffset,
+        segment: first,
+        endSegment: last,
+        deleted: false,
+      });
     }
     this.indexChunks();
     return false;
@@ -217,17 +223,17 @@ export class SetCatalog {
       endChunk: chunk(Math.max(header.endOffset, header.headerOffset + 1) - 1),
       headerOffset: header.headerOffset,
       endOffset: header.endOffset,
-      fields: [
-        header.path,
-        header.type,
-        header.size,
-        header.mode,
-        header.uid,
-        header.gid,
-        header.mtime,
-        header.linkTarget,
-        null,
-      ],
+      fields: {
+        path: header.path,
+        type: header.type,
+        size: header.size,
+        mode: header.mode,
+        uid: header.uid,
+        gid: header.gid,
+        mtime: header.mtime,
+        linkTarget: header.linkTarget,
+        sha256: null,
+      },
     };
   }
 
@@ -252,7 +258,7 @@ export class SetCatalog {
   }
 
   private tocLine(member: SpooledMember, start: number, segment: SegmentState): string {
-    const [path, type, size, mode, uid, gid, mtime, linkTarget, sha256] = member.fields;
+    const { path, type, size, mode, uid, gid, mtime, linkTarget, sha256 } = member.fields;
     const file: TocFile = {
       path,
       size,
@@ -271,8 +277,9 @@ export class SetCatalog {
     return JSON.stringify(file);
   }
 
-  private push(entry: CatalogEntry): void {
-    this.batcher.add(entry);
+  /** The wire tuple is built here, at the edge: the batcher cuts and digests it as sent. */
+  private push(record: CatalogRecord): void {
+    this.batcher.add(toWireEntry(record));
   }
 
   private sendChunk(chunk: CatalogChunk): void {

@@ -1,8 +1,8 @@
-import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
+import type { CatalogEntryType } from "../../contracts/catalog-record.ts";
 
 export const TAR_BLOCK = 512;
 
-const TYPES: Record<string, CatalogEntry[1]> = {
+const TYPES: Record<string, CatalogEntryType> = {
   "0": "file",
   "\0": "file",
   "7": "file",
@@ -23,7 +23,7 @@ export type SparseMap = { realSize: number; regions: { offset: number; length: n
 /** A member as its header (and any GNU long-name or pax header before it) describes it. */
 export type TarHeader = {
   path: string;
-  type: CatalogEntry[1];
+  type: CatalogEntryType;
   /** File size; 0 for everything but regular files. */
   size: number;
   /** Content bytes that follow the header in the stream (an unknown member's bytes count too). */

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import type { CatalogEntry } from "../../contracts/agent-protocol.ts";
+import type { CatalogEntryType } from "../../contracts/catalog-record.ts";
 import { ContentCursor } from "./sparse-content.ts";
 import { TarEvent, TarFramer, type TarHeader } from "./tar-framer.ts";
 
@@ -7,7 +7,7 @@ export { cString, parsePax, readNumber } from "./tar-framer.ts";
 
 export type TarMember = {
   path: string;
-  type: CatalogEntry[1];
+  type: CatalogEntryType;
   size: number;
   mode: number;
   uid: number;

@@ -9,8 +9,8 @@ import type { SetEncoder } from "../../pipeline/set-encoder.ts";
 import { type TarMember, TarParser } from "../../pipeline/tar-parser.ts";
 import { mbufferArgv, parseTarDiagnostic, tarCreateArgv } from "../../pipeline/tar-process.ts";
 import { type WalkTotals, walkSources } from "../../pipeline/walk-source.ts";
-import type { BackupTuning } from "./backup-run.ts";
 import type { RunControl } from "./run-control.ts";
+import type { BackupTuning } from "./tuning.ts";
 
 export type SetStreamResult = { streamBytes: number; plainBytes: number };
 

@@ -1,0 +1,14 @@
+/** How a backup run paces, buffers and cuts its work: DEFAULT_TUNING (orders/backup.ts), which tests shrink. */
+export type BackupTuning = {
+  progressIntervalMs: number;
+  tapePollMs: number;
+  mbufferBytes: number;
+  /** The in-process buffer that replaces mbuffer in front of a drive that is Node code (the vtl). */
+  memoryBufferBytes: number;
+  /** Test seam: force a real mbuffer (or the in-process buffer) whatever the drive. */
+  buffer?: "mbuffer" | "memory";
+  catalogChunkEntries: number;
+  plainChunkBytes: number;
+  /** Test seam: sees each source path as it is handed to tar (e.g. to make it vanish first). */
+  onSourceListed?: (absolute: string) => void;
+};
