@@ -34,6 +34,20 @@ export class CatalogDigest {
   }
 }
 
+/** One CatalogDigest per tape segment, by the segment holding each entry's header (entry[10]). */
+export class SegmentDigests {
+  readonly bySegment = new Map<number, CatalogDigest>();
+
+  add(entry: CatalogEntry, wireLine?: string): void {
+    let digest = this.bySegment.get(entry[10]);
+    if (!digest) {
+      digest = new CatalogDigest();
+      this.bySegment.set(entry[10], digest);
+    }
+    digest.add(entry, wireLine);
+  }
+}
+
 /** A catalog path as stored: relative, '/'-separated, split into its directory and last component. */
 export function splitCatalogPath(path: string): { dir: string; name: string } {
   const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;

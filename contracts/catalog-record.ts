@@ -5,7 +5,7 @@ export type CatalogEntryType = (typeof CATALOG_ENTRY_TYPES)[number];
 
 /**
  * One catalog entry by name, as code handles it. On the wire (catalog chunks) it travels as the
- * compact positional CatalogEntry tuple; toWireEntry/fromWireEntry convert at that edge only, and
+ * compact positional CatalogEntry tuple; toWireEntry converts at that edge only, and
  * the per-segment catalog digest is computed over the wire tuple's JSON.
  */
 export type CatalogRecord = {
@@ -48,24 +48,4 @@ export function toWireEntry(r: CatalogRecord): CatalogEntry {
     r.endSegment,
     r.deleted,
   ];
-}
-
-export function fromWireEntry(e: CatalogEntry): CatalogRecord {
-  const [path, type, size, mode, uid, gid, mtime, linkTarget, sha256, offset, segment, endSegment, deleted] =
-    e;
-  return {
-    path,
-    type,
-    size,
-    mode,
-    uid,
-    gid,
-    mtime,
-    linkTarget,
-    sha256,
-    offset,
-    segment,
-    endSegment,
-    deleted,
-  };
 }

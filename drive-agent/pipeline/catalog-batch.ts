@@ -5,7 +5,7 @@ import {
   MAX_REPORT_BYTES,
   type SegmentCatalogTally,
 } from "../../contracts/agent-protocol.ts";
-import { CatalogDigest } from "../../contracts/catalog-digest.ts";
+import { CatalogDigest, SegmentDigests } from "../../contracts/catalog-digest.ts";
 
 /** `{"setUuid":"<36>","seq":<≤16 digits>,"entries":[]}` and then some. */
 const ENVELOPE_BYTES = 256;
@@ -20,7 +20,7 @@ const ENVELOPE_BYTES = 256;
 export class CatalogBatcher {
   private entries: CatalogEntry[] = [];
   private bytes = ENVELOPE_BYTES;
-  private readonly digests = new Map<number, CatalogDigest>();
+  private readonly digests = new SegmentDigests();
 
   constructor(
     private readonly setUuid: string,
@@ -39,13 +39,7 @@ export class CatalogBatcher {
     if (this.entries.length >= this.limits.entries || this.bytes + size > this.limits.bytes) this.cut();
     this.entries.push(entry);
     this.bytes += size;
-    const segment = entry[10];
-    let digest = this.digests.get(segment);
-    if (!digest) {
-      digest = new CatalogDigest();
-      this.digests.set(segment, digest);
-    }
-    digest.add(entry, line);
+    this.digests.add(entry, line);
   }
 
   /** Emits what is batched as one chunk (nothing when empty). */
@@ -60,9 +54,10 @@ export class CatalogBatcher {
   /** One tally per segment 0..segments-1, including those no entry's header lies on. */
   tallies(segments: number): SegmentCatalogTally[] {
     const out: SegmentCatalogTally[] = [];
-    const last = Math.max(segments - 1, ...this.digests.keys());
+    const { bySegment } = this.digests;
+    const last = Math.max(segments - 1, ...bySegment.keys());
     for (let sequence = 0; sequence <= last; sequence++) {
-      const digest = this.digests.get(sequence) ?? new CatalogDigest();
+      const digest = bySegment.get(sequence) ?? new CatalogDigest();
       out.push({ sequence, entries: digest.entries, digest: digest.hex() });
     }
     return out;

@@ -80,7 +80,11 @@ export class HubReporter implements OrderReporter {
       const file = join(this.dir, name);
       const text = await readFile(file, "utf8").catch(() => null);
       const cut = text?.indexOf("\n") ?? -1;
-      if (text === null || cut < 0) continue;
+      if (text === null || cut < 0) {
+        // Not sendable: the hub's reconciliation will find what it held short and say so.
+        this.opts.log.error({ stage: "recover", file }, "a report left on disk cannot be read; skipped");
+        continue;
+      }
       const meta = JSON.parse(text.slice(0, cut)) as { path: string; what: string };
       this.seq = Math.max(this.seq, Number(name.slice(0, 16)));
       this.push({ file, path: meta.path, what: meta.what, bytes: text.length - cut - 1 });

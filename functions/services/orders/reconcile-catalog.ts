@@ -1,6 +1,7 @@
 import { and, asc, eq, gt } from "drizzle-orm";
-import type { CatalogEntry, SegmentCatalogTally } from "../../../contracts/agent-protocol.ts";
-import { CatalogDigest, joinCatalogPath } from "../../../contracts/catalog-digest.ts";
+import type { SegmentCatalogTally } from "../../../contracts/agent-protocol.ts";
+import { CatalogDigest, joinCatalogPath, SegmentDigests } from "../../../contracts/catalog-digest.ts";
+import { toWireEntry } from "../../../contracts/catalog-record.ts";
 import { catalogEntries } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 
@@ -9,7 +10,7 @@ const PAGE_ROWS = 5_000;
 
 /** Per segment, the count and CatalogDigest of the set's catalog rows as the hub holds them now. */
 export async function tallyHeldCatalog(ctx: ServiceCtx, setId: number): Promise<Map<number, CatalogDigest>> {
-  const held = new Map<number, CatalogDigest>();
+  const held = new SegmentDigests();
   let after = 0;
   for (;;) {
     const rows = await ctx.db
@@ -34,31 +35,10 @@ export async function tallyHeldCatalog(ctx: ServiceCtx, setId: number): Promise<
       .where(and(eq(catalogEntries.setId, setId), gt(catalogEntries.id, after)))
       .orderBy(asc(catalogEntries.id))
       .limit(PAGE_ROWS);
-    for (const r of rows) {
-      const entry: CatalogEntry = [
-        joinCatalogPath(r.dir, r.name),
-        r.type,
-        r.size,
-        r.mode,
-        r.uid,
-        r.gid,
-        r.mtime,
-        r.linkTarget,
-        r.sha256,
-        r.offset,
-        r.segment,
-        r.endSegment,
-        Boolean(r.deleted),
-      ];
-      let digest = held.get(r.segment);
-      if (!digest) {
-        digest = new CatalogDigest();
-        held.set(r.segment, digest);
-      }
-      digest.add(entry);
-    }
+    for (const r of rows)
+      held.add(toWireEntry({ ...r, path: joinCatalogPath(r.dir, r.name), deleted: Boolean(r.deleted) }));
     const last = rows.at(-1);
-    if (!last || rows.length < PAGE_ROWS) return held;
+    if (!last || rows.length < PAGE_ROWS) return held.bySegment;
     after = last.id;
   }
 }
