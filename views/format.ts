@@ -28,21 +28,45 @@ export function formatAgo(date: Date | string | null | undefined, now: Date): st
   return `${formatDuration(seconds)} ago`;
 }
 
-/** The zone every time on the pages is shown in; said next to each time so nobody has to guess. */
+/** The zone a time is shown in when none is given: the server's own text, before the browser's script. */
 export const TIME_ZONE = "UTC";
 
-export function formatTime(date: Date | string | null | undefined): string {
-  if (!date) return "–";
-  return `${new Date(date).toISOString().replace("T", " ").slice(0, 16)} ${TIME_ZONE}`;
+/** The parts of a time on a wall clock in `zone` (an IANA name), the same on every runtime. */
+function wallClock(date: Date, zone: string) {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone,
+    weekday: "short",
+    year: "numeric",
+    month: "2-digit",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  return {
+    weekday: part("weekday"),
+    year: part("year"),
+    month: Number(part("month")),
+    day: Number(part("day")),
+    hm: `${part("hour")}:${part("minute")}`,
+  };
 }
 
-const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+/** "2026-12-01 23:00 Europe/Berlin": a time with the zone it is read in, never a bare clock. */
+export function formatTime(date: Date | string | null | undefined, zone: string = TIME_ZONE): string {
+  if (!date) return "–";
+  const t = wallClock(new Date(date), zone);
+  const ymd = `${t.year}-${String(t.month).padStart(2, "0")}-${String(t.day).padStart(2, "0")}`;
+  return `${ymd} ${t.hm} ${zone}`;
+}
+
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** "Tue 1 Dec 22:00 UTC": a coming run, as a person reads a calendar. */
-export function formatWhen(date: Date): string {
-  const hm = date.toISOString().slice(11, 16);
-  return `${WEEKDAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${hm} ${TIME_ZONE}`;
+/** "Tue 1 Dec 22:00 UTC": a coming run, as a person reads a calendar, in the zone it runs in. */
+export function formatWhen(date: Date, zone: string = TIME_ZONE): string {
+  const t = wallClock(date, zone);
+  return `${t.weekday} ${t.day} ${MONTHS[t.month - 1]} ${t.hm} ${zone}`;
 }
 
 /** "keep forever" or "reusable 30 days after its last write": a pool's retention as an operator says it. */

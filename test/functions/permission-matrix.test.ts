@@ -74,6 +74,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "PUT /api/v1/settings/job-defaults": "admin",
   "PUT /api/v1/settings/notifications/email": "admin",
   "PUT /api/v1/settings/notifications/telegram": "admin",
+  "PUT /api/v1/settings/time-zone": "admin",
   // The drive-agent protocol: agent tokens only; no user session or API key gets in.
   "POST /agent/v1/enroll": "public",
   "POST /agent/v1/heartbeat": "agent",
@@ -91,6 +92,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   // Pages and assets
   "GET /assets/app.css": "public",
   "GET /assets/htmx.min.js": "public",
+  "GET /assets/local-time.js": "public",
   "GET /login": "public",
   "POST /login": "public",
   "POST /logout": "authenticated",
@@ -144,6 +146,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /settings/job-defaults": "admin",
   "POST /settings/notifications/email": "admin",
   "POST /settings/notifications/telegram": "admin",
+  "POST /settings/time-zone": "admin",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

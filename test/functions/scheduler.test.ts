@@ -38,4 +38,49 @@ describe("scheduler tick", () => {
     expect((await schedulerTick(hub.ctx, hub.deps.logger)).queued).toEqual([]);
     expect(await hub.ctx.db.select().from(jobRuns)).toHaveLength(1);
   });
+
+  it("reads schedules in the hub's time zone: the job's next run, the preview and the tick agree, and a new zone moves them", async () => {
+    const admin = await hub.tokenFor("admin");
+    const token = await hub.tokenFor("operator");
+    const send = async (method: string, path: string, json: unknown, as = token) =>
+      hub.request(path, { method, token: as, json });
+    const refused = await send("PUT", "/api/v1/settings/time-zone", { timeZone: "Mars/Olympus_Mons" }, admin);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain(
+      'is not a time zone this hub knows (\\"Mars/Olympus_Mons\\"): give an IANA name such as Europe/Berlin',
+    );
+    expect((await send("PUT", "/api/v1/settings/time-zone", { timeZone: "Asia/Tokyo" }, admin)).status).toBe(
+      200,
+    );
+    const pool = (await (await send("POST", "/api/v1/pools", { name: "P" })).json()) as { id: number };
+    const source = (await (
+      await send("POST", "/api/v1/sources", { name: "S", kind: "local", paths: ["/data"] })
+    ).json()) as { id: number };
+    const job = (await (
+      await send("POST", "/api/v1/jobs", {
+        name: "Nightly",
+        sourceId: source.id,
+        poolId: pool.id,
+        schedule: "0 22 * * *",
+      })
+    ).json()) as { id: number };
+    const stored = async () =>
+      (await hub.ctx.db.query.jobs.findFirst({ where: eq(jobs.id, job.id) }))?.nextRunAt;
+    // 22:00 in Tokyo is 13:00 UTC.
+    expect((await stored())?.toISOString()).toMatch(/T13:00:00\.000Z$/);
+    const preview = await (
+      await hub.request("/partials/schedule-preview?schedule=0+22+*+*+*", { token })
+    ).text();
+    expect(preview).toMatch(/every day at 22:00, next: \w{3} \d+ \w{3} 22:00 Asia\/Tokyo/);
+
+    const first = (await stored()) as Date;
+    hub.advanceClock(first.getTime() - hub.ctx.now().getTime() + 1000);
+    expect((await schedulerTick(hub.ctx, hub.deps.logger)).queued).toHaveLength(1);
+    expect((await stored())?.getTime()).toBe(first.getTime() + 24 * 3600_000);
+
+    expect(
+      (await send("PUT", "/api/v1/settings/time-zone", { timeZone: "Europe/Berlin" }, admin)).status,
+    ).toBe(200);
+    expect((await stored())?.toISOString()).toMatch(/T21:00:00\.000Z$/);
+  });
 });

@@ -1,27 +1,38 @@
 import { describe, expect, it } from "vitest";
 import { driveActivity } from "../../functions/services/dashboard/drive-activity.ts";
 import { describeSchedule } from "../../functions/services/schedules/describe-schedule.ts";
+import { timeZoneInput } from "../../functions/services/settings/time-zone.ts";
 import { formatTime, formatWhen, retentionInWords } from "../../views/format.ts";
 import { PoolsPage } from "../../views/pages/pools.tsx";
+import { SchedulePreview } from "../../views/partials/schedule-preview.tsx";
 import { ThroughputChart } from "../../views/partials/throughput-chart.tsx";
+import { Time } from "../../views/partials/time.tsx";
 
 const HOSTILE = "<script>alert(1)</script>";
 const now = new Date("2026-12-01T08:00:00Z");
 
 describe("a schedule in the operator's words", () => {
   it("every day at 22:00 with its next three runs, in UTC", () => {
-    const p = describeSchedule("0 22 * * *", now);
+    const p = describeSchedule("0 22 * * *", now, "UTC");
     expect(p.ok && p.words).toBe("every day at 22:00");
-    expect(p.ok && p.next.map(formatWhen)).toEqual([
+    expect(p.ok && p.next.map((d) => formatWhen(d, p.zone))).toEqual([
       "Tue 1 Dec 22:00 UTC",
       "Wed 2 Dec 22:00 UTC",
       "Thu 3 Dec 22:00 UTC",
     ]);
   });
 
+  it("a schedule runs at 22:00 in the hub's zone, and its preview says that zone", () => {
+    const p = describeSchedule("0 22 * * *", now, "Europe/Berlin");
+    expect(p.ok && p.next[0]?.toISOString()).toBe("2026-12-01T21:00:00.000Z");
+    expect(p.ok && p.next.map((d) => formatWhen(d, p.zone))[0]).toBe("Tue 1 Dec 22:00 Europe/Berlin");
+    const html = SchedulePreview({ preview: p }).value;
+    expect(html).toContain("every day at 22:00, next: Tue 1 Dec 22:00 Europe/Berlin");
+  });
+
   it("weekdays, one weekday, a day of the month, hourly", () => {
     const words = (e: string) => {
-      const p = describeSchedule(e, now);
+      const p = describeSchedule(e, now, "UTC");
       return p.ok ? p.words : p.message;
     };
     expect(words("30 2 * * 1-5")).toBe("every weekday (Monday to Friday) at 02:30");
@@ -31,8 +42,8 @@ describe("a schedule in the operator's words", () => {
   });
 
   it("empty is manual; nonsense says how to write one, not a parser's path", () => {
-    expect(describeSchedule("", now)).toEqual({ ok: true, words: "manual", next: [] });
-    const bad = describeSchedule("every night", now);
+    expect(describeSchedule("", now, "UTC")).toEqual({ ok: true, words: "manual", next: [], zone: "UTC" });
+    const bad = describeSchedule("every night", now, "UTC");
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.message).toMatch(/^"every night" is not a schedule\. Write five fields/);
   });
@@ -51,6 +62,34 @@ describe("words and times on the pages", () => {
 
   it("every time says its zone", () => {
     expect(formatTime(now)).toBe("2026-12-01 08:00 UTC");
+  });
+
+  it("a time in another zone is that zone's wall clock, named, across a date line and DST", () => {
+    expect(formatTime(now, "Europe/Berlin")).toBe("2026-12-01 09:00 Europe/Berlin");
+    expect(formatTime(now, "America/New_York")).toBe("2026-12-01 03:00 America/New_York");
+    expect(formatTime("2026-07-01T08:00:00Z", "America/New_York")).toBe("2026-07-01 04:00 America/New_York");
+    expect(formatTime("2026-12-01T20:30:00Z", "Asia/Tokyo")).toBe("2026-12-02 05:30 Asia/Tokyo");
+    expect(formatWhen(new Date("2026-12-01T23:00:00Z"), "Asia/Tokyo")).toBe("Wed 2 Dec 08:00 Asia/Tokyo");
+    expect(formatTime(null, "Asia/Tokyo")).toBe("–");
+  });
+
+  it("a <time> carries the moment for the browser and the UTC text for a page without script", () => {
+    expect(Time({ at: now }).value).toBe(
+      '<time datetime="2026-12-01T08:00:00.000Z">2026-12-01 08:00 UTC</time>',
+    );
+    expect(Time({ at: null }).value).toBe("–");
+  });
+
+  it("a hub time zone is an IANA name Intl knows; anything else is refused in words", () => {
+    expect(timeZoneInput.parse({ timeZone: " Europe/Berlin " })).toEqual({ timeZone: "Europe/Berlin" });
+    expect(timeZoneInput.parse({ timeZone: "" })).toEqual({ timeZone: null });
+    expect(timeZoneInput.parse({ timeZone: null })).toEqual({ timeZone: null });
+    const bad = timeZoneInput.safeParse({ timeZone: "Mars/Olympus_Mons" });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toBe(
+      'is not a time zone this hub knows ("Mars/Olympus_Mons"): give an IANA name such as Europe/Berlin, America/New_York or UTC',
+    );
+    expect(timeZoneInput.safeParse({ timeZone: `${HOSTILE}` }).success).toBe(false);
   });
 
   it("a drive says what the run on it does, not the agent's idle", () => {

@@ -7,6 +7,8 @@ export interface LayoutModel {
   user: { username: string; role: string } | null;
   csrfToken: string | null;
   current?: string;
+  /** The hub's time zone; absent or null: each browser shows its own. */
+  timeZone?: string | null;
 }
 
 const NAV = [
@@ -28,13 +30,14 @@ const ADMIN_NAV = [
 export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
   const headers = props.csrfToken ? JSON.stringify({ "X-CSRF-Token": props.csrfToken }) : undefined;
   return (
-    <html lang="en">
+    <html lang="en" data-time-zone={props.timeZone ?? undefined}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · TapeBackarr</title>
         <link rel="stylesheet" href="/assets/app.css" />
         <script src="/assets/htmx.min.js" defer></script>
+        <script src="/assets/local-time.js" defer></script>
       </head>
       <body hx-headers:inherited={headers}>
         <header class="top">

@@ -1,7 +1,7 @@
-import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 type Layoutless = Omit<LayoutModel, "title" | "current">;
 const ROLE_OPTIONS = ["read-only", "operator", "admin"].map((r) => ({ value: r, label: r }));
@@ -24,7 +24,9 @@ export function UsersPage(model: {
                   {u.disabled ? <span class="badge state-failed"> disabled</span> : null}
                 </td>
                 <td>{u.role}</td>
-                <td>{formatTime(u.lastLoginAt)}</td>
+                <td>
+                  <Time at={u.lastLoginAt} />
+                </td>
                 <td>
                   <form class="inline" hx-post={`/users/${u.id}`} hx-target={`#user-${u.id}-result`}>
                     <select name="role" aria-label={`Role of ${u.username}`}>
@@ -88,8 +90,12 @@ export function ApiKeysPage(model: {
                   <code>tbk_{k.prefix}_…</code>
                 </td>
                 <td>{k.role}</td>
-                <td>{formatTime(k.expiresAt)}</td>
-                <td>{formatTime(k.lastUsedAt)}</td>
+                <td>
+                  <Time at={k.expiresAt} />
+                </td>
+                <td>
+                  <Time at={k.lastUsedAt} />
+                </td>
                 <td>
                   <form
                     class="inline"

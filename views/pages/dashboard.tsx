@@ -1,11 +1,12 @@
 import type { Dashboard } from "../../functions/services/dashboard/get-dashboard.ts";
-import { formatAgo, formatBytes, formatRate, formatTime } from "../format.ts";
+import { formatAgo, formatBytes, formatRate } from "../format.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { RunProgress } from "../partials/run-progress.tsx";
 import { ThroughputChart } from "../partials/throughput-chart.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface DashboardModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -161,7 +162,9 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
             <tbody>
               {data.recent.map((r) => (
                 <tr>
-                  <td>{formatTime(r.finishedAt)}</td>
+                  <td>
+                    <Time at={r.finishedAt} />
+                  </td>
                   <td>
                     <a href={`/runs/${r.id}`}>{r.jobName}</a>
                   </td>

@@ -1,8 +1,8 @@
-import { formatTime } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 import { ScheduleField } from "../partials/schedule-preview.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface JobsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -65,7 +65,9 @@ export function JobsPage(model: JobsModel): SafeHtml {
                   {j.kind === "backup" && j.encryption !== "none" ? ", encrypted" : ""}
                 </td>
                 <td>{j.schedule ?? "manual"}</td>
-                <td>{formatTime(j.nextRunAt)}</td>
+                <td>
+                  <Time at={j.nextRunAt} />
+                </td>
                 {model.canOperate ? (
                   <td>
                     <form class="inline" hx-post={`/jobs/${j.id}/run`} hx-target={`#job-${j.id}-result`}>
@@ -306,7 +308,14 @@ export function JobPage(model: JobModel): SafeHtml {
           {job.kind === "verify"
             ? `verifies the sets of pool ${model.pool}, least recently verified first`
             : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}${job.allowEmpty ? ", empty source allowed" : ""} · ${job.retries === 0 ? "no automatic retry" : `scheduled runs retried up to ${job.retries}× after ${job.retryDelayMinutes} min`}`}{" "}
-          · {job.schedule ? `schedule ${job.schedule}, next ${formatTime(job.nextRunAt)}` : "manual"}
+          ·{" "}
+          {job.schedule ? (
+            <>
+              schedule {job.schedule}, next <Time at={job.nextRunAt} />
+            </>
+          ) : (
+            "manual"
+          )}
         </p>
         {job.kind === "verify" ? null : <p>{backupTypeWords(job.backupType)}</p>}
         {model.canOperate ? (
@@ -341,8 +350,12 @@ export function JobPage(model: JobModel): SafeHtml {
                 <td>
                   <a href={`/runs/${r.id}`}>#{r.id}</a>
                 </td>
-                <td>{formatTime(r.queuedAt)}</td>
-                <td>{formatTime(r.finishedAt)}</td>
+                <td>
+                  <Time at={r.queuedAt} />
+                </td>
+                <td>
+                  <Time at={r.finishedAt} />
+                </td>
                 <td>
                   <span class="badge kind">{r.kind}</span> {r.backupType ?? ""}
                 </td>

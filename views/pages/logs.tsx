@@ -1,7 +1,7 @@
-import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 type Layoutless = Omit<LayoutModel, "title" | "current">;
 
@@ -115,7 +115,9 @@ export function JobLogsPage(model: JobLogsModel): SafeHtml {
             <tbody>
               {model.rows.map((r) => (
                 <tr>
-                  <td class="nowrap">{formatTime(r.at)}</td>
+                  <td class="nowrap">
+                    <Time at={r.at} />
+                  </td>
                   <td>
                     <span class={`badge ${LEVEL_CLASS[r.level] ?? ""}`}>{r.level}</span>
                   </td>
@@ -159,7 +161,9 @@ export function AuditLogPage(model: AuditLogModel): SafeHtml {
             <tbody>
               {model.rows.map((r) => (
                 <tr>
-                  <td class="nowrap">{formatTime(r.at)}</td>
+                  <td class="nowrap">
+                    <Time at={r.at} />
+                  </td>
                   <td>{r.actor}</td>
                   <td>{r.action}</td>
                   <td>{r.target ?? ""}</td>

@@ -1,9 +1,10 @@
 import type { PoolOverview } from "../../functions/services/pools/pool-overview.ts";
-import { formatBytes, formatTime, retentionInWords } from "../format.ts";
+import { formatBytes, retentionInWords } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface PoolsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -73,7 +74,9 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
                   {formatBytes(t.usedBytes)}
                   {t.capacityBytes ? ` of ${formatBytes(t.capacityBytes)}` : ""}
                 </td>
-                <td>{formatTime(t.lastWrittenAt)}</td>
+                <td>
+                  <Time at={t.lastWrittenAt} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -2,6 +2,7 @@ import { formatBytes, formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 type Layoutless = Omit<LayoutModel, "title" | "current">;
 
@@ -95,7 +96,9 @@ export function RestoreStart(model: {
                   <a href={`/restore/sets/${s.id}`}>#{s.id}</a>
                 </td>
                 <td>{s.jobName ?? "–"}</td>
-                <td>{formatTime(s.startedAt)}</td>
+                <td>
+                  <Time at={s.startedAt} />
+                </td>
                 <td>
                   {s.backupType}
                   {s.encryption === "none" ? "" : ", encrypted"}
@@ -124,7 +127,7 @@ export function RestoreStart(model: {
                 <td>
                   {s.verifiedAt ? (
                     <span class={`badge state-${s.verifyResult === "passed" ? "completed" : "failed"}`}>
-                      {s.verifyResult === "passed" ? "passed" : "damaged"} {formatTime(s.verifiedAt)}
+                      {s.verifyResult === "passed" ? "passed" : "damaged"} <Time at={s.verifiedAt} />
                     </span>
                   ) : (
                     "never"
@@ -266,7 +269,8 @@ export function RestorePlan(model: PlanModel): SafeHtml {
         <ol class="sets">
           {model.sets.map((s) => (
             <li>
-              {s.backupType} #{s.id} ({formatTime(s.startedAt)}): {s.files} files, {formatBytes(s.bytes)}
+              {s.backupType} #{s.id} (<Time at={s.startedAt} />
+              ): {s.files} files, {formatBytes(s.bytes)}
             </li>
           ))}
         </ol>

@@ -1,11 +1,12 @@
 import type { RunActions } from "../../functions/services/runs/run-actions.ts";
 import { formatSamples, type Sample } from "../../functions/services/runs/throughput-samples.ts";
-import { formatBytes, formatDuration, formatRatio, formatTime } from "../format.ts";
+import { formatBytes, formatDuration, formatRatio } from "../format.ts";
 import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { RateChart } from "../partials/rate-chart.tsx";
 import { RunProgress, type RunProgressModel } from "../partials/run-progress.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface LogLine {
   id: number;
@@ -168,8 +169,8 @@ export function RunLive(run: RunModel, canOperate = false): SafeHtml {
         ? RateChart({ samples: run.samples ?? [] })
         : null}
       <p class="muted">
-        <span class="badge kind">{run.kind}</span> queued {formatTime(run.queuedAt)} by {run.triggeredBy} ·
-        started {formatTime(run.startedAt)} · finished {formatTime(run.finishedAt)} · {run.warnings} warnings
+        <span class="badge kind">{run.kind}</span> queued <Time at={run.queuedAt} /> by {run.triggeredBy} ·
+        started <Time at={run.startedAt} /> · finished <Time at={run.finishedAt} /> · {run.warnings} warnings
       </p>
       {run.error ? (
         <div class="alert error" role="alert">
@@ -185,7 +186,9 @@ export function RunLive(run: RunModel, canOperate = false): SafeHtml {
 function LogRow(l: LogLine): SafeHtml {
   return (
     <tr class={`log-${l.level}`}>
-      <td>{formatTime(l.at)}</td>
+      <td>
+        <Time at={l.at} />
+      </td>
       <td>{l.level}</td>
       <td>{l.message}</td>
       <td class="run-path">{l.path ?? ""}</td>

@@ -1,7 +1,7 @@
-import { formatTime } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 interface Channel {
   kind: "email" | "telegram";
@@ -17,6 +17,8 @@ export interface SettingsModel {
   jobDefaults: { compression: string; blockSize: number };
   notifications: Channel[];
   facts: { version: string; database: string; scheduler: string; orderKeyFingerprint: string };
+  /** The hub's time zone, or null: UTC for schedules, each browser's own zone for times. */
+  timeZone: string | null;
   compressions: readonly string[];
   blockSizes: number[];
   events: readonly string[];
@@ -61,6 +63,30 @@ export function SettingsPage(model: SettingsModel): SafeHtml {
         <ChannelForm kind="telegram" channel={telegram} events={model.events}>
           <Field label="Chat id" name="chatId" value={str(telegram, "chatId")} placeholder="-1001234567890" />
         </ChannelForm>
+      </section>
+      <section class="card">
+        <h2>Time zone</h2>
+        <p class="muted">
+          {model.timeZone
+            ? `Schedules run in ${model.timeZone} and every page shows times in it.`
+            : "Not set: schedules run in UTC and every page shows times in the zone of the browser reading it."}
+        </p>
+        <form class="stack" hx-post="/settings/time-zone" hx-target="#time-zone-result">
+          <label>
+            Time zone (an IANA name such as Europe/Berlin; empty: UTC for schedules, the browser's zone for
+            times)
+            <input
+              name="timeZone"
+              type="text"
+              value={model.timeZone ?? ""}
+              placeholder="Europe/Berlin"
+              autocomplete="off"
+              maxlength="64"
+            />
+          </label>
+          <button type="submit">Save time zone</button>
+          <div id="time-zone-result" aria-live="polite"></div>
+        </form>
       </section>
       <section class="card">
         <h2>Defaults for new jobs</h2>
@@ -154,7 +180,13 @@ function ChannelForm(props: {
         ))}
       </fieldset>
       <p class="muted">
-        {channel?.updatedAt ? `Last saved ${formatTime(channel.updatedAt)}` : "Not set up yet"}
+        {channel?.updatedAt ? (
+          <>
+            Last saved <Time at={channel.updatedAt} />
+          </>
+        ) : (
+          "Not set up yet"
+        )}
       </p>
       <button type="submit">Save {kind === "email" ? "e-mail" : "Telegram"}</button>
       <div id={`${kind}-result`} aria-live="polite"></div>

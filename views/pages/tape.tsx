@@ -1,7 +1,8 @@
-import { formatBytes, formatTime } from "../format.ts";
+import { formatBytes } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface TapeModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -121,11 +122,15 @@ export function TapePage(model: TapeModel): SafeHtml {
             </tr>
             <tr>
               <th>Labelled</th>
-              <td>{formatTime(tape.labelledAt)}</td>
+              <td>
+                <Time at={tape.labelledAt} />
+              </td>
             </tr>
             <tr>
               <th>Last written</th>
-              <td>{formatTime(tape.lastWrittenAt)}</td>
+              <td>
+                <Time at={tape.lastWrittenAt} />
+              </td>
             </tr>
           </tbody>
         </table>
@@ -192,7 +197,9 @@ export function TapePage(model: TapeModel): SafeHtml {
                 <td>
                   <a href={`/restore/sets/${s.setId}`}>#{s.setId}</a>
                 </td>
-                <td>{formatTime(s.startedAt)}</td>
+                <td>
+                  <Time at={s.startedAt} />
+                </td>
                 <td>{s.sequence}</td>
                 <td>{s.fileNumber}</td>
                 <td>{formatBytes(s.bytes)}</td>

@@ -1,7 +1,8 @@
-import { formatBytes, formatTime } from "../format.ts";
+import { formatBytes } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface TapeRow {
   id: number;
@@ -71,7 +72,9 @@ export function TapesPage(model: TapesModel): SafeHtml {
                   <span class={`badge state-${t.state}`}>{t.state}</span>
                 </td>
                 <td>{formatBytes(t.usedBytes)}</td>
-                <td>{formatTime(t.lastWrittenAt)}</td>
+                <td>
+                  <Time at={t.lastWrittenAt} />
+                </td>
                 {model.canOperate && t.label ? (
                   <td>
                     <a href={`/tapes/${t.id}#relabel`}>Relabel…</a>

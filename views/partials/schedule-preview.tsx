@@ -13,7 +13,7 @@ export function SchedulePreview(props: { preview: Preview; id?: string }): SafeH
     <span class="muted">manual: runs only on "Run now"</span>
   ) : (
     <span class="muted">
-      {preview.words}, next: {preview.next.map((d) => formatWhen(d)).join(", ")}
+      {preview.words}, next: {preview.next.map((d) => formatWhen(d, preview.zone)).join(", ")}
     </span>
   );
   return (

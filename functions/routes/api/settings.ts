@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../deps.ts";
 import { getJobDefaults } from "../../services/settings/get-job-defaults.ts";
+import { getTimeZone } from "../../services/settings/get-time-zone.ts";
 import { hubFacts } from "../../services/settings/hub-facts.ts";
 import { jobDefaultsInput } from "../../services/settings/job-defaults.ts";
 import { listChannels } from "../../services/settings/list-channels.ts";
@@ -11,18 +12,21 @@ import {
 import { saveEmailChannel } from "../../services/settings/save-email-channel.ts";
 import { saveJobDefaults } from "../../services/settings/save-job-defaults.ts";
 import { saveTelegramChannel } from "../../services/settings/save-telegram-channel.ts";
+import { saveTimeZone } from "../../services/settings/save-time-zone.ts";
+import { timeZoneInput } from "../../services/settings/time-zone.ts";
 import { auditTarget, serviceCtx } from "./context.ts";
 import type { ApiRouter } from "./router.ts";
 
 /** Everything the settings page shows; secrets only as `secretSet`. */
 export async function settingsView(c: Context<AppEnv>) {
   const ctx = serviceCtx(c);
-  const [jobDefaults, notifications, facts] = await Promise.all([
+  const [jobDefaults, notifications, facts, time] = await Promise.all([
     getJobDefaults(ctx),
     listChannels(ctx),
     hubFacts(c.get("deps")),
+    getTimeZone(ctx),
   ]);
-  return { jobDefaults, notifications, facts };
+  return { jobDefaults, notifications, facts, timeZone: time.timeZone };
 }
 
 /** The names of the fields a save touched, for the audit row; never their values. */
@@ -55,6 +59,22 @@ export function registerSettingsRoutes(api: ApiRouter): void {
     async (c, { body }) => {
       auditTarget(c, "job-defaults", body);
       return c.json(await saveJobDefaults(serviceCtx(c), body));
+    },
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/settings/time-zone",
+      permission: "admin",
+      tag,
+      summary:
+        "The hub's time zone (IANA name): schedules run in it and pages show times in it; null: UTC for schedules, each browser's own zone on pages",
+      body: timeZoneInput,
+      audit: "settings.time_zone",
+    },
+    async (c, { body }) => {
+      auditTarget(c, "time-zone", body);
+      return c.json(await saveTimeZone(serviceCtx(c), body));
     },
   );
   api.route(

@@ -1,3 +1,4 @@
+import { LOCAL_TIME_SCRIPT } from "../../../views/assets/local-time.ts";
 import { STYLES } from "../../../views/assets/styles.ts";
 import { AppError } from "../../errors.ts";
 import type { PageRouter } from "./router.ts";
@@ -8,6 +9,18 @@ export function registerAssetRoutes(pages: PageRouter): void {
     (c) => {
       c.header("Cache-Control", "public, max-age=3600");
       return c.body(STYLES, 200, { "Content-Type": "text/css; charset=utf-8" });
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/assets/local-time.js",
+      permission: "public",
+      summary: "Shows times in the hub's or the browser's zone",
+    },
+    (c) => {
+      c.header("Cache-Control", "public, max-age=3600");
+      return c.body(LOCAL_TIME_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8" });
     },
   );
   pages.route(

@@ -13,6 +13,7 @@ import { listPools } from "../../services/pools/list-pools.ts";
 import { latestRuns } from "../../services/runs/latest-runs.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
 import { describeSchedule } from "../../services/schedules/describe-schedule.ts";
+import { getScheduleZone } from "../../services/settings/get-schedule-zone.ts";
 import { getSource } from "../../services/sources/get-source.ts";
 import { listSources } from "../../services/sources/list-sources.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
@@ -108,10 +109,11 @@ export function registerJobPages(pages: PageRouter): void {
       summary: "A schedule in words with its next runs (as typed)",
     },
     // Any text is a question here: a schedule that is not one is answered in words, not with a 400.
-    (c) =>
-      c.html(
-        SchedulePreview({ preview: describeSchedule(c.req.query("schedule"), serviceCtx(c).now()) }).value,
-      ),
+    async (c) => {
+      const ctx = serviceCtx(c);
+      const preview = describeSchedule(c.req.query("schedule"), ctx.now(), await getScheduleZone(ctx));
+      return c.html(SchedulePreview({ preview }).value);
+    },
   );
   pages.route(
     { method: "POST", path: "/jobs", permission: "operate", summary: "Create a job", audit: "job.create" },

@@ -4,8 +4,9 @@ import { LoginPage } from "../../../views/pages/login.tsx";
 import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { csrfTokenFor } from "../../security/csrf.ts";
+import { getTimeZone } from "../../services/settings/get-time-zone.ts";
 import { signIn, signOut } from "../api/auth.ts";
-import { principalOf } from "../api/context.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
 import { type PageRouter, safeNext } from "./router.ts";
 
 export async function layoutFor(c: Context<AppEnv>) {
@@ -13,7 +14,8 @@ export async function layoutFor(c: Context<AppEnv>) {
   const csrfToken = principal.sessionId
     ? await csrfTokenFor(c.get("deps").secrets.sessionKey, principal.sessionId)
     : null;
-  return { user: { username: principal.username, role: principal.role }, csrfToken };
+  const { timeZone } = await getTimeZone(serviceCtx(c));
+  return { user: { username: principal.username, role: principal.role }, csrfToken, timeZone };
 }
 
 /** A form post must come from our own origin when the browser says where it came from. */

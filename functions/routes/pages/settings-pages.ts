@@ -13,6 +13,8 @@ import {
 import { saveEmailChannel } from "../../services/settings/save-email-channel.ts";
 import { saveJobDefaults } from "../../services/settings/save-job-defaults.ts";
 import { saveTelegramChannel } from "../../services/settings/save-telegram-channel.ts";
+import { saveTimeZone } from "../../services/settings/save-time-zone.ts";
+import { timeZoneInput } from "../../services/settings/time-zone.ts";
 import { auditTarget, serviceCtx } from "../api/context.ts";
 import { changedFields, settingsView } from "../api/settings.ts";
 import { list, num, ok, parseForm } from "./form.ts";
@@ -51,6 +53,31 @@ export function registerSettingsPages(pages: PageRouter): void {
       );
       auditTarget(c, "job-defaults", saved);
       return ok(c, `Saved: new jobs use ${saved.compression}, new sets ${saved.blockSize / 1024} KiB blocks`);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/settings/time-zone",
+      permission: "admin",
+      summary: "Save the hub's time zone",
+      audit: "settings.time_zone",
+    },
+    async (c) => {
+      const f = (await formWithEvents(c)).fields;
+      const saved = await saveTimeZone(
+        serviceCtx(c),
+        parseForm(timeZoneInput, { timeZone: f.timeZone ?? "" }),
+      );
+      auditTarget(c, "time-zone", saved);
+      // Every time on the page is shown in the zone again, so the page is loaded anew.
+      c.header("HX-Refresh", "true");
+      return ok(
+        c,
+        saved.timeZone
+          ? `Saved: schedules run and times show in ${saved.timeZone}`
+          : "Saved: schedules run in UTC, times show in each browser's own zone",
+      );
     },
   );
   pages.route(

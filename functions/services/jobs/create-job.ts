@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { getJobDefaults } from "../settings/get-job-defaults.ts";
+import { getScheduleZone } from "../settings/get-schedule-zone.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { checkReferences, type createJobInput, nextRun } from "./job-input.ts";
 
@@ -15,7 +16,7 @@ export async function createJob(ctx: ServiceCtx, input: z.output<typeof createJo
       compression: input.compression ?? (await getJobDefaults(ctx)).compression,
       // A verify job reads what the pool holds: it has no source of its own.
       sourceId: input.kind === "verify" ? null : input.sourceId,
-      nextRunAt: input.schedule ? (nextRun(input.schedule, now) ?? null) : null,
+      nextRunAt: input.schedule ? (nextRun(input.schedule, now, await getScheduleZone(ctx)) ?? null) : null,
       createdAt: now,
       updatedAt: now,
     })

@@ -57,9 +57,10 @@ export const createJobInput = jobFields
 
 export const updateJobInput = patchSchema(jobFields);
 
-export function nextRun(expr: string, after: Date): Date | undefined {
+/** The next time `expr` falls on after `after`, read in `zone` (the hub's schedule zone). */
+export function nextRun(expr: string, after: Date, zone = "UTC"): Date | undefined {
   try {
-    return new Cron(expr, { paused: true }).nextRun(after) ?? undefined;
+    return new Cron(expr, { paused: true, timezone: zone }).nextRun(after) ?? undefined;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { getScheduleZone } from "../settings/get-schedule-zone.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { getJob } from "./get-job.ts";
 import {
@@ -25,7 +26,11 @@ export async function updateJob(ctx: ServiceCtx, id: number, input: z.output<typ
   const scheduleChange =
     input.schedule === undefined
       ? {}
-      : { nextRunAt: input.schedule ? (nextRun(input.schedule, now) ?? null) : null };
+      : {
+          nextRunAt: input.schedule
+            ? (nextRun(input.schedule, now, await getScheduleZone(ctx)) ?? null)
+            : null,
+        };
   const [row] = await ctx.db
     .update(jobs)
     .set({ ...input, ...scheduleChange, updatedAt: now })

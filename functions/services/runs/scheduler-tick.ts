@@ -1,10 +1,11 @@
-import { Cron } from "croner";
 import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { configSchema } from "../../config.ts";
 import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { nextRun } from "../jobs/job-input.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
+import { getScheduleZone } from "../settings/get-schedule-zone.ts";
 import { SCHEDULER } from "./auto-retry.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 import { interruptSilentRuns } from "./interrupt-silent-runs.ts";
@@ -29,8 +30,10 @@ export async function schedulerTick(
     limit: 100,
   });
   const queued: number[] = [];
+  const zone = due.length > 0 ? await getScheduleZone(ctx) : "UTC";
   for (const job of due) {
-    const next = new Cron(job.schedule as string, { paused: true }).nextRun(now);
+    // The same reading of the schedule as the preview and the job's save: in the hub's zone.
+    const next = nextRun(job.schedule as string, now, zone);
     const claimed = await ctx.db
       .update(jobs)
       .set({ nextRunAt: next ?? null })

@@ -1,9 +1,9 @@
 import { Cron } from "croner";
 
 export type SchedulePreview =
-  | { ok: true; words: string; next: Date[] }
+  | { ok: true; words: string; next: Date[]; zone: string }
   | { ok: false; message: string }
-  | { ok: true; words: "manual"; next: [] };
+  | { ok: true; words: "manual"; next: []; zone: string };
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const pad = (n: string) => n.padStart(2, "0");
@@ -29,14 +29,20 @@ function inWords(expr: string): string {
 /**
  * A job's schedule in words with its next runs, the way the scheduler will compute them, or
  * what is wrong with it in an operator's words. An empty schedule means the job runs by hand.
+ * `zone` is the hub's schedule zone (getScheduleZone): the one the scheduler reads it in.
  */
-export function describeSchedule(expr: string | undefined, now: Date, count = 3): SchedulePreview {
+export function describeSchedule(
+  expr: string | undefined,
+  now: Date,
+  zone: string,
+  count = 3,
+): SchedulePreview {
   const text = (expr ?? "").trim();
-  if (text === "") return { ok: true, words: "manual", next: [] };
+  if (text === "") return { ok: true, words: "manual", next: [], zone };
   if (text.length > 128) return { ok: false, message: "A schedule is at most 128 characters." };
   let cron: Cron;
   try {
-    cron = new Cron(text, { paused: true });
+    cron = new Cron(text, { paused: true, timezone: zone });
   } catch {
     return {
       ok: false,
@@ -46,5 +52,5 @@ export function describeSchedule(expr: string | undefined, now: Date, count = 3)
   const next = cron.nextRuns(count, now);
   if (next.length === 0)
     return { ok: false, message: `"${text}" never runs again: no future time matches it.` };
-  return { ok: true, words: inWords(text), next };
+  return { ok: true, words: inWords(text), next, zone };
 }
