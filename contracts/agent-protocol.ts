@@ -67,6 +67,8 @@ export const DriveReport = z.object({
   generation: z.string().max(16).nullable().default(null),
   state: z.enum(["idle", "busy", "offline", "error"]).default("idle"),
   loadedBarcode: barcode.nullable().default(null),
+  /** Native capacity of the loaded cartridge when the agent knows it (vtl, MAM, barcode suffix). */
+  loadedCapacityBytes: z.number().int().positive().nullable().default(null),
   alerts: z.array(z.string().max(200)).max(64).default([]),
 });
 export type DriveReport = z.output<typeof DriveReport>;
@@ -80,6 +82,8 @@ export const ChangerReport = z.object({
         slot: z.number().int().min(1),
         barcode: barcode.nullable(),
         importExport: z.boolean().default(false),
+        /** Native capacity of the cartridge in the slot when the agent knows it (vtl, barcode suffix). */
+        capacityBytes: z.number().int().positive().nullable().default(null),
       }),
     )
     .max(10_000),
@@ -542,6 +546,8 @@ export const OrderResult = z.object({
   writtenAs: z.literal("full").optional(),
   /** Backups: per segment written, what the agent sent to the catalog (absent when nothing was). */
   catalog: z.array(SegmentCatalogTally).max(1000).optional(),
+  /** Labels: the native capacity of the labelled cartridge, as the drive knows it (absent: unknown). */
+  tapeCapacityBytes: z.number().int().positive().optional(),
 });
 export type OrderResult = z.input<typeof OrderResult>;
 

@@ -37,6 +37,8 @@ export type DriveStatus = {
   flags: DriveFlags;
   /** Cartridge barcode when the drive can know it (vtl, cartridge memory). */
   barcode: string | null;
+  /** Native capacity of the loaded cartridge when known (vtl, cartridge memory, barcode, density). */
+  capacityBytes?: number | null;
 };
 
 /** A write stream's result: end of medium is an outcome the caller plans for, not an exception. */

@@ -56,7 +56,8 @@ export const executeLabel: LabelExecutor = async (order, ctx) => {
         path: null,
       },
     ]);
-    return { state: "completed", summary: {} };
+    const capacity = status.capacityBytes ?? null;
+    return { state: "completed", summary: {}, ...(capacity ? { tapeCapacityBytes: capacity } : {}) };
   } catch (error) {
     if (ctx.signal.aborted)
       return { state: "interrupted", error: "stopped before the label was written", retryable: true };

@@ -3,9 +3,11 @@ import type { ChangerReport, DriveReport } from "../../contracts/agent-protocol.
 import type { ChangerSetup, DriveSetup } from "../config.ts";
 import { MtxChanger } from "../drives/changer/mtx-changer.ts";
 import type { ChangerInventory } from "../drives/changer/parse-mtx-status.ts";
+import { capacityOfBarcode } from "../drives/media-capacity.ts";
 import { openDrive } from "../drives/open-drive.ts";
 import { StDrive } from "../drives/st/st-drive.ts";
-import { inventoryOf, readLibrary } from "../drives/vtl/library.ts";
+import { inventoryOf, libraryPaths, readLibrary } from "../drives/vtl/library.ts";
+import { TapeMedium } from "../drives/vtl/medium.ts";
 import { DriveError } from "../errors.ts";
 
 /** The device path the hub knows a drive by; orders name their drive with it. */
@@ -70,16 +72,24 @@ export async function hardwareReport(
     inventories.set(changer, await changerInventory(changer).catch((error: Error) => error));
   }
   const changers: ChangerReport[] = [];
+  const capacities = new Map<string, number | null>();
   for (const [changer, inventory] of inventories) {
     if (inventory instanceof Error) continue;
+    const slots: ChangerReport["slots"] = [];
+    for (const s of inventory.slots) {
+      const barcode = validBarcode(s.barcode);
+      const capacityBytes = barcode ? await cartridgeCapacity(changer, barcode) : null;
+      if (barcode) capacities.set(barcode, capacityBytes);
+      slots.push({ slot: s.slot, barcode, importExport: s.importExport, capacityBytes });
+    }
+    for (const d of inventory.drives) {
+      const barcode = validBarcode(d.barcode);
+      if (barcode) capacities.set(barcode, await cartridgeCapacity(changer, barcode));
+    }
     changers.push({
       devicePath: changerPathOf(changer),
       name: changer.kind === "vtl" ? "Virtual library" : `Changer ${changer.device}`,
-      slots: inventory.slots.map((s) => ({
-        slot: s.slot,
-        barcode: validBarcode(s.barcode),
-        importExport: s.importExport,
-      })),
+      slots,
     });
   }
   const drives: DriveReport[] = [];
@@ -92,6 +102,7 @@ export async function hardwareReport(
         ? inventory.drives.find((d) => d.index === index)
         : undefined;
     const devicePath = devicePathOf(drive);
+    const loadedBarcode = validBarcode(inChanger?.barcode ?? null);
     const report: DriveReport = {
       devicePath,
       name: drive.kind === "vtl" ? `Virtual drive ${drive.index}` : `Tape drive ${drive.device}`,
@@ -103,7 +114,8 @@ export async function hardwareReport(
       serial: null,
       generation: null,
       state: busyPaths.has(devicePath) ? "busy" : "idle",
-      loadedBarcode: validBarcode(inChanger?.barcode ?? null),
+      loadedBarcode,
+      loadedCapacityBytes: loadedBarcode ? (capacities.get(loadedBarcode) ?? null) : null,
       alerts: inventory instanceof Error ? [`changer: ${inventory.message.slice(0, 180)}`] : [],
     };
     if (drive.kind === "st" && report.state === "idle") await probeStDrive(drive, report);
@@ -118,12 +130,23 @@ async function probeStDrive(setup: Extract<DriveSetup, { kind: "st" }>, report: 
     const status = await drive.status();
     report.generation = status.generation;
     report.loadedBarcode ??= validBarcode(status.barcode);
+    report.loadedCapacityBytes ??= status.capacityBytes ?? null;
   } catch (error) {
     report.state = "offline";
     report.alerts.push(String((error as Error).message).slice(0, 200));
   } finally {
     await drive.close().catch(() => {});
   }
+}
+
+/**
+ * A cartridge's native capacity: the vtl keeps it in the cartridge's own file; a real library's
+ * cartridge says its media type in the barcode suffix. Unknown is null, never a guess.
+ */
+async function cartridgeCapacity(changer: ChangerSetup, barcode: string): Promise<number | null> {
+  if (changer.kind !== "vtl") return capacityOfBarcode(barcode);
+  const meta = await TapeMedium.readMeta(libraryPaths(changer.library).cartridge(barcode)).catch(() => null);
+  return meta?.capacityBytes ?? null;
 }
 
 function validBarcode(barcode: string | null): string | null {

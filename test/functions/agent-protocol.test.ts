@@ -81,6 +81,35 @@ describe("drive-agent protocol on the hub", () => {
     });
   });
 
+  it("fills a tape's capacity from the first report that knows it, and a report that does not know it keeps it", async () => {
+    const { enrollmentToken } = await newAgent();
+    const agent = await fakeAgent(hub, enrollmentToken, [
+      { loadedBarcode: "L00001L9", loadedCapacityBytes: 5_000_000 },
+    ]);
+    const beat = (drive: Record<string, unknown>, slots: Record<string, unknown>[]) =>
+      agent.call("POST", "/heartbeat", {
+        version: "t",
+        drives: [{ ...agent.driveReports[0], ...drive }],
+        changers: [{ devicePath: "/vtl/changer", name: "Changer", slots }],
+      });
+    const capacity = async (barcode: string) =>
+      (await hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, barcode) }))?.capacityBytes;
+    expect(await capacity("L00001L9")).toBe(5_000_000);
+    expect(
+      (
+        await beat({ loadedBarcode: "L00001L9", loadedCapacityBytes: null }, [
+          { slot: 1, barcode: "L00002L9", capacityBytes: 7_000_000 },
+          { slot: 2, barcode: "L00003L9", capacityBytes: null },
+        ])
+      ).status,
+    ).toBe(204);
+    expect(await capacity("L00001L9")).toBe(5_000_000);
+    expect(await capacity("L00002L9")).toBe(7_000_000);
+    expect(await capacity("L00003L9")).toBeNull();
+    await beat({ loadedBarcode: null }, [{ slot: 1, barcode: "L00002L9", capacityBytes: null }]);
+    expect(await capacity("L00002L9")).toBe(7_000_000);
+  });
+
   it("accepts only tokens signed by the agent's own key, for the hub audience, not expired", async () => {
     const { enrollmentToken } = await newAgent();
     const agent = await fakeAgent(hub, enrollmentToken);

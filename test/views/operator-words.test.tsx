@@ -118,6 +118,7 @@ describe("new views escape what they show", () => {
           createdAt: now,
           updatedAt: now,
           usedBytes: 1 << 30,
+          tapesOfUnknownCapacity: 0,
           capacityBytes: 4 * 2 ** 30,
           tapes: [
             {

@@ -1,5 +1,5 @@
 import type { PoolOverview } from "../../functions/services/pools/pool-overview.ts";
-import { formatBytes, retentionInWords } from "../format.ts";
+import { retentionInWords } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
@@ -54,6 +54,12 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
         used: pool.usedBytes,
         capacity: pool.capacityBytes || null,
       })}
+      {pool.tapesOfUnknownCapacity > 0 && pool.capacityBytes > 0 ? (
+        <p class="muted">
+          {pool.tapesOfUnknownCapacity} tape{pool.tapesOfUnknownCapacity === 1 ? "" : "s"} of unknown capacity
+          not counted.
+        </p>
+      ) : null}
       {pool.tapes.length === 0 ? (
         <p class="muted">
           No tape in this pool yet: label one into it on <a href="/tapes">Tapes</a>.
@@ -71,8 +77,7 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
                   <span class={`badge state-${t.state}`}>{t.state}</span>
                 </td>
                 <td>
-                  {formatBytes(t.usedBytes)}
-                  {t.capacityBytes ? ` of ${formatBytes(t.capacityBytes)}` : ""}
+                  {CapacityBar({ label: `Tape ${t.barcode}`, used: t.usedBytes, capacity: t.capacityBytes })}
                 </td>
                 <td>
                   <Time at={t.lastWrittenAt} />

@@ -1,6 +1,7 @@
 import { formatBytes } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { Time } from "../partials/time.tsx";
 
@@ -115,9 +116,12 @@ export function TapePage(model: TapeModel): SafeHtml {
             <tr>
               <th>Used</th>
               <td>
-                {formatBytes(tape.usedBytes)}
-                {tape.capacityBytes ? ` of ${formatBytes(tape.capacityBytes)}` : ""} in {tape.fileCount} tape
-                files
+                {CapacityBar({
+                  label: `Tape ${tape.barcode}`,
+                  used: tape.usedBytes,
+                  capacity: tape.capacityBytes,
+                })}
+                <span class="muted">in {tape.fileCount} tape files</span>
               </td>
             </tr>
             <tr>

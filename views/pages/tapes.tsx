@@ -1,6 +1,6 @@
-import { formatBytes } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 import { Time } from "../partials/time.tsx";
 
@@ -11,6 +11,8 @@ export interface TapeRow {
   state: string;
   poolId: number | null;
   usedBytes: number;
+  /** Native capacity, as an agent reported it; null until one did. */
+  capacityBytes: number | null;
   lastWrittenAt: Date | null;
   location: string | null;
 }
@@ -71,7 +73,9 @@ export function TapesPage(model: TapesModel): SafeHtml {
                 <td>
                   <span class={`badge state-${t.state}`}>{t.state}</span>
                 </td>
-                <td>{formatBytes(t.usedBytes)}</td>
+                <td>
+                  {CapacityBar({ label: `Tape ${t.barcode}`, used: t.usedBytes, capacity: t.capacityBytes })}
+                </td>
                 <td>
                   <Time at={t.lastWrittenAt} />
                 </td>

@@ -14,6 +14,7 @@ import {
   type WriteHandle,
   type WriteOutcome,
 } from "../drive.ts";
+import { capacityOfBarcode, capacityOfGeneration } from "../media-capacity.ts";
 import { buildMtArgv, type MtOperation } from "./mt-argv.ts";
 import { parseMtStatus, parseMtTell } from "./parse-mt-status.ts";
 import { parseReadAttr } from "./parse-read-attr.ts";
@@ -53,7 +54,10 @@ export class StDrive implements Drive {
   async status(): Promise<DriveStatus> {
     const parsed = parseMtStatus(await this.mt({ op: "status" }));
     const memory = await this.cartridgeMemory().catch(() => null);
-    return { ...parsed, barcode: memory?.barcode ?? null };
+    const barcode = memory?.barcode ?? null;
+    const fromMemory = memory?.maximumCapacityMiB ? memory.maximumCapacityMiB * 1024 * 1024 : null;
+    const capacityBytes = fromMemory ?? capacityOfBarcode(barcode) ?? capacityOfGeneration(parsed.generation);
+    return { ...parsed, barcode, capacityBytes: parsed.flags.online ? capacityBytes : null };
   }
 
   load = () => this.mtVoid({ op: "load" });

@@ -84,13 +84,14 @@ export class VtlDrive implements Drive {
   }
 
   async status(): Promise<DriveStatus> {
-    return statusOf({
+    const status = statusOf({
       state: this.state,
       barcode: this.medium?.meta.barcode ?? null,
       writeProtected: this.medium?.meta.writeProtected ?? false,
       atEndOfData: this.atEndOfData(),
       pastEarlyWarning: this.earlyWarningPhase !== "none",
     });
+    return { ...status, capacityBytes: this.medium?.meta.capacityBytes ?? null };
   }
 
   async load(): Promise<void> {

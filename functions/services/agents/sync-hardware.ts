@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNotNull, isNull, notInArray, sql } from "drizzle-orm";
 import type { ChangerReport, DriveReport } from "../../../contracts/agent-protocol.ts";
 import { rowsPerStatement } from "../../db/limits.ts";
 import { changers, drives, tapes } from "../../db/schema/index.ts";
@@ -130,6 +130,7 @@ async function locateTapes(
     }
   }
   await inBatches(ctx, moves);
+  await fillCapacities(ctx, driveReports, changerReports);
   // Tapes this agent's library held before but no longer reports have left it.
   const changerIds = changerRows.map((c) => c.id);
   const driveIds = driveRows.map((d) => d.id);
@@ -153,4 +154,35 @@ async function locateTapes(
         ),
       );
   }
+}
+
+/**
+ * A tape's native capacity, the first time an agent knows it (the vtl's cartridge, a barcode's
+ * media type). A known capacity is never replaced by a report that does not know it.
+ */
+async function fillCapacities(ctx: ServiceCtx, driveReports: DriveReport[], changerReports: ChangerReport[]) {
+  const known = new Map<string, number>();
+  for (const d of driveReports)
+    if (d.loadedBarcode && d.loadedCapacityBytes) known.set(d.loadedBarcode, d.loadedCapacityBytes);
+  for (const c of changerReports)
+    for (const s of c.slots) if (s.barcode && s.capacityBytes) known.set(s.barcode, s.capacityBytes);
+  if (known.size === 0) return;
+  const missing = await ctx.db
+    .select({ barcode: tapes.barcode })
+    .from(tapes)
+    .where(
+      and(
+        isNull(tapes.capacityBytes),
+        sql`${tapes.barcode} in (select value from json_each(${JSON.stringify([...known.keys()])}))`,
+      ),
+    );
+  await inBatches(
+    ctx,
+    missing.map(({ barcode }) =>
+      ctx.db
+        .update(tapes)
+        .set({ capacityBytes: known.get(barcode) ?? null })
+        .where(and(eq(tapes.barcode, barcode), isNull(tapes.capacityBytes))),
+    ),
+  );
 }

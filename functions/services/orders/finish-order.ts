@@ -23,7 +23,8 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
     .update(workOrders)
     .set({ state: result.state.startsWith("completed") ? "done" : "failed", finishedAt: now, result })
     .where(eq(workOrders.id, order.id));
-  if (order.kind === "label" && result.state === "completed") await applyLabelResult(ctx, order.payload);
+  if (order.kind === "label" && result.state === "completed")
+    await applyLabelResult(ctx, order.payload, result);
   if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
   if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });

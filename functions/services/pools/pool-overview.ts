@@ -27,6 +27,8 @@ export async function listPoolOverview(ctx: ServiceCtx) {
       tapes: inPool,
       usedBytes: inPool.reduce((n, t) => n + t.usedBytes, 0),
       capacityBytes: inPool.reduce((n, t) => n + (t.capacityBytes ?? 0), 0),
+      /** Tapes whose capacity no agent has reported: not in capacityBytes, said beside it. */
+      tapesOfUnknownCapacity: inPool.filter((t) => !t.capacityBytes).length,
     };
   });
 }

@@ -1,10 +1,17 @@
 import { eq } from "drizzle-orm";
-import type { LabelOrderBody } from "../../../contracts/agent-protocol.ts";
+import type { LabelOrderBody, OrderResult } from "../../../contracts/agent-protocol.ts";
 import { tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 
-/** Applied when the agent reports the label written. */
-export async function applyLabelResult(ctx: ServiceCtx, payload: Record<string, unknown>) {
+/**
+ * Applied when the agent reports the label written; the drive's word on the cartridge's capacity
+ * is kept, and a result that does not know it leaves the catalog's as it was.
+ */
+export async function applyLabelResult(
+  ctx: ServiceCtx,
+  payload: Record<string, unknown>,
+  result: Pick<OrderResult, "tapeCapacityBytes">,
+) {
   const tapeId = payload.tapeId as number;
   const tape = (payload as unknown as LabelOrderBody).tape;
   const now = ctx.now();
@@ -20,6 +27,7 @@ export async function applyLabelResult(ctx: ServiceCtx, payload: Record<string, 
       labelledAt: now,
       firstWrittenAt: null,
       lastWrittenAt: null,
+      ...(result.tapeCapacityBytes ? { capacityBytes: result.tapeCapacityBytes } : {}),
       updatedAt: now,
     })
     .where(eq(tapes.id, tapeId));
