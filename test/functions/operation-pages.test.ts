@@ -28,7 +28,7 @@ describe("operation pages", () => {
   };
 
   it("every page renders for an operator with its controls, and escapes names", async () => {
-    for (const path of ["/", "/tapes", "/tapes/1", "/jobs", "/jobs/1", "/agents", "/logs"]) {
+    for (const path of ["/", "/tapes", "/tapes/1", "/jobs", "/jobs/1", "/sources", "/agents", "/logs"]) {
       const html = await page(path, op);
       expect(html, path).not.toContain("<script>alert");
       expect(html, path).not.toContain("<img src=x");
@@ -36,10 +36,21 @@ describe("operation pages", () => {
     expect(await page("/tapes", op)).toContain('hx-post="/tapes/1/label"');
     expect(await page("/jobs", op)).toContain('hx-post="/jobs/1/run"');
     expect(await page("/jobs", op)).toContain("Weekly &lt;script&gt;");
+    expect(await page("/jobs", op)).toContain('href="/jobs/new"');
+    expect(await page("/jobs", op)).not.toContain('hx-post="/sources"');
+    const newJob = await page("/jobs/new", op);
+    expect(newJob).toContain('hx-post="/jobs"');
+    expect(newJob).toContain('hx-get="/partials/schedule-preview"');
+    expect(await page("/sources", op)).toContain('hx-post="/sources"');
+  });
+
+  it("the new-job form is for operators: a read-only user is refused it and sees no link to it", async () => {
+    expect((await hub.request("/jobs/new", { token: ro })).status).toBe(403);
+    expect(await page("/jobs", ro)).not.toContain('href="/jobs/new"');
   });
 
   it("a read-only user sees no mutating control, and a post anyway is refused", async () => {
-    for (const path of ["/", "/tapes", "/jobs", "/jobs/1", "/agents", "/logs"]) {
+    for (const path of ["/", "/tapes", "/jobs", "/jobs/1", "/sources", "/agents", "/logs"]) {
       const html = await page(path, ro);
       expect(html, path).not.toMatch(/hx-post="\/(tapes|jobs|sources|pools|agents|runs)/);
     }
@@ -82,8 +93,8 @@ describe("operation pages", () => {
     });
   });
 
-  it("edits a source in place from the jobs page and a pool from the pools page", async () => {
-    const html = await page("/jobs", op);
+  it("edits a source in place from the sources page and a pool from the pools page", async () => {
+    const html = await page("/sources", op);
     expect(html).toContain('hx-post="/sources/1"');
     expect(await page("/pools", op)).toContain('hx-post="/pools/1"');
     expect(html).toContain('value="/srv/&lt;img src=x onerror=alert(1)&gt;"');

@@ -15,6 +15,7 @@ const NAV = [
   { href: "/", label: "Dashboard" },
   { href: "/tapes", label: "Tapes" },
   { href: "/pools", label: "Pools" },
+  { href: "/sources", label: "Sources" },
   { href: "/jobs", label: "Jobs" },
   { href: "/restore", label: "Restore" },
   { href: "/agents", label: "Agents" },

@@ -33,16 +33,23 @@ export interface JobsModel {
     exclude: string[];
   }[];
   pools: { id: number; name: string }[];
-  agents: { id: string; name: string }[];
   keys: { id: number; name: string }[];
 }
 
-export function JobsPage(model: JobsModel): SafeHtml {
+/** The jobs list: what runs, from where to which pool, when next; "run now" for operators. */
+export function JobsPage(model: Omit<JobsModel, "keys">): SafeHtml {
   const source = new Map(model.sources.map((s) => [s.id, s.name]));
   const pool = new Map(model.pools.map((p) => [p.id, p.name]));
   return (
     <Layout {...model.layout} title="Jobs" current="/jobs">
       <h1>Jobs</h1>
+      {model.canOperate ? (
+        <p class="actions">
+          <a class="button" href="/jobs/new">
+            New job
+          </a>
+        </p>
+      ) : null}
       <section class="card">
         <table>
           <TableHead
@@ -80,109 +87,62 @@ export function JobsPage(model: JobsModel): SafeHtml {
             ))}
           </tbody>
         </table>
-        {model.jobs.length === 0 ? <p class="muted">No job yet.</p> : null}
+        {model.jobs.length === 0 ? (
+          <p class="muted">
+            No job yet.{" "}
+            {model.sources.length === 0 ? (
+              <>
+                A job backs up a source: add one on <a href="/sources">Sources</a> first.
+              </>
+            ) : null}
+          </p>
+        ) : null}
       </section>
-      <div class="grid">
-        <section class="card">
-          <h2>Sources</h2>
-          <table>
-            <TableHead columns={["Source", "Kind", "Paths", "Excluded"]} />
-            <tbody>
-              {model.sources.map((src) => (
-                <tr>
-                  <td>
-                    {src.name}
-                    {model.canOperate ? (
-                      <details>
-                        <summary>Edit</summary>
-                        <HxForm
-                          action={`/sources/${src.id}`}
-                          id={`edit-source-${src.id}`}
-                          submit="Save source"
-                        >
-                          <SourceFields agents={model.agents} source={src} />
-                        </HxForm>
-                      </details>
-                    ) : null}
-                  </td>
-                  <td>{src.kind}</td>
-                  <td class="run-path">{src.paths.join(", ")}</td>
-                  <td class="run-path">{src.exclude.join(", ") || "–"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {model.sources.length === 0 ? <p class="muted">No source yet.</p> : null}
-        </section>
-      </div>
-      {model.canOperate ? (
-        <div class="grid">
-          <section class="card">
-            <h2>New job</h2>
-            <HxForm action="/jobs" id="new-job" submit="Create job">
-              <Field label="Name" name="name" required />
-              <Select
-                label="Kind"
-                name="kind"
-                options={[
-                  { value: "backup", label: "backup: write the source to the pool" },
-                  { value: "verify", label: "verify: read back the pool's least recently verified set" },
-                ]}
-              />
-              <JobSettings {...model} />
-            </HxForm>
-          </section>
-          <section class="card">
-            <h2>New source</h2>
-            <HxForm action="/sources" id="new-source" submit="Create source">
-              <SourceFields agents={model.agents} />
-            </HxForm>
-          </section>
-        </div>
-      ) : null}
     </Layout>
   );
 }
 
-/** A source's fields, the same for a new source and an edit. */
-function SourceFields(props: {
-  agents: JobsModel["agents"];
-  source?: JobsModel["sources"][number];
-}): SafeHtml {
-  const { source } = props;
-  return (
-    <div class="stack">
-      <Field label="Name" name="name" required value={source?.name} />
-      <Select
-        label="Kind"
-        name="kind"
-        selected={source?.kind}
-        options={["local", "nfs", "smb"].map((v) => ({ value: v, label: v }))}
-      />
-      <Select
-        label="Agent (host that sees the paths)"
-        name="agentId"
-        selected={source?.agentId ?? undefined}
-        options={props.agents.map((a) => ({ value: a.id, label: a.name }))}
-      />
-      <Field
-        label="Paths (one per line or comma-separated)"
-        name="paths"
-        required
-        placeholder="/srv/share"
-        value={source?.paths.join(", ")}
-      />
-      <Field
-        label="Exclude globs (comma-separated)"
-        name="exclude"
-        placeholder="*.tmp, cache/"
-        value={source?.exclude.join(", ")}
-      />
-    </div>
-  );
+type JobChoices = Pick<JobsModel, "sources" | "pools" | "keys">;
+
+export interface NewJobModel extends JobChoices {
+  layout: Omit<LayoutModel, "title" | "current">;
 }
 
-type JobChoices = Pick<JobsModel, "sources" | "pools" | "keys">;
+/** The new-job form, its schedule previewed in words; what is missing first is said with a link. */
+export function NewJobPage(model: NewJobModel): SafeHtml {
+  return (
+    <Layout {...model.layout} title="New job" current="/jobs">
+      <h1>New job</h1>
+      <p>
+        <a href="/jobs">← All jobs</a>
+      </p>
+      {model.pools.length === 0 ? (
+        <div class="alert warn">
+          A job writes to a pool and there is none yet: create one on <a href="/pools">Pools</a>.
+        </div>
+      ) : null}
+      {model.sources.length === 0 ? (
+        <div class="alert warn">
+          A backup job reads a source and there is none yet: add one on <a href="/sources">Sources</a>.
+        </div>
+      ) : null}
+      <section class="card">
+        <HxForm action="/jobs" id="new-job" submit="Create job">
+          <Field label="Name" name="name" required />
+          <Select
+            label="Kind"
+            name="kind"
+            options={[
+              { value: "backup", label: "backup: write the source to the pool" },
+              { value: "verify", label: "verify: read back the pool's least recently verified set" },
+            ]}
+          />
+          <JobSettings {...model} />
+        </HxForm>
+      </section>
+    </Layout>
+  );
+}
 
 /** The settings of a job, the same for a new job and an edit; `job` fills in what it has now. */
 function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): SafeHtml {
@@ -303,6 +263,9 @@ export function JobPage(model: JobModel): SafeHtml {
   return (
     <Layout {...model.layout} title={job.name} current="/jobs">
       <h1>{job.name}</h1>
+      <p>
+        <a href="/jobs">← All jobs</a>
+      </p>
       <section class="card">
         <p>
           {job.kind === "verify"

@@ -23,6 +23,7 @@ const FIELD_LABELS: Record<string, string> = {
   retentionDays: "Retention days",
   retryDelayMinutes: "Minutes before each retry",
   agentId: "Agent",
+  timeZone: "Time zone",
 };
 
 const fieldLabel = (name: string) =>

@@ -1,7 +1,6 @@
 import { renderDocument } from "../../../views/html.ts";
-import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
+import { JobPage, JobsPage, NewJobPage } from "../../../views/pages/jobs.tsx";
 import { SchedulePreview } from "../../../views/partials/schedule-preview.tsx";
-import { listAgents } from "../../services/agents/list-agents.ts";
 import { listEncryptionKeys } from "../../services/encryption-keys/list-encryption-keys.ts";
 import { createJob } from "../../services/jobs/create-job.ts";
 import { getJob } from "../../services/jobs/get-job.ts";
@@ -43,28 +42,43 @@ function jobForm(f: Record<string, string>) {
   };
 }
 
-/** The jobs list, a job's page, the job forms and "run now". */
+/** The jobs list, the new-job form, a job's page and "run now"; sources have their own page. */
 export function registerJobPages(pages: PageRouter): void {
+  pages.route({ method: "GET", path: "/jobs", permission: "read", summary: "Jobs" }, async (c) => {
+    const ctx = serviceCtx(c);
+    const [jobs, sources, pools] = await Promise.all([
+      listJobs(ctx, ALL),
+      listSources(ctx, ALL),
+      listPools(ctx, ALL),
+    ]);
+    return c.html(
+      renderDocument(
+        JobsPage({
+          layout: await layoutFor(c),
+          canOperate: can(c, "operate"),
+          jobs: jobs.items,
+          sources: sources.items,
+          pools: pools.items,
+        }),
+      ),
+    );
+  });
+  // Before /jobs/:id, so "new" is this page and not a job id.
   pages.route(
-    { method: "GET", path: "/jobs", permission: "read", summary: "Jobs and sources" },
+    { method: "GET", path: "/jobs/new", permission: "operate", summary: "The new-job form" },
     async (c) => {
       const ctx = serviceCtx(c);
-      const [jobs, sources, pools, agents, keys] = await Promise.all([
-        listJobs(ctx, ALL),
+      const [sources, pools, keys] = await Promise.all([
         listSources(ctx, ALL),
         listPools(ctx, ALL),
-        listAgents(ctx),
         listEncryptionKeys(ctx),
       ]);
       return c.html(
         renderDocument(
-          JobsPage({
+          NewJobPage({
             layout: await layoutFor(c),
-            canOperate: can(c, "operate"),
-            jobs: jobs.items,
             sources: sources.items,
             pools: pools.items,
-            agents: agents.items,
             keys: keys.items,
           }),
         ),
@@ -129,7 +143,7 @@ export function registerJobPages(pages: PageRouter): void {
           allowEmpty: f.allowEmpty === "on",
         }),
       );
-      c.header("HX-Refresh", "true");
+      c.header("HX-Redirect", `/jobs/${job.id}`);
       return ok(c, `Job ${job.name} created`, 201);
     },
   );

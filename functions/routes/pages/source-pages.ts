@@ -1,9 +1,14 @@
+import { renderDocument } from "../../../views/html.ts";
+import { SourcesPage } from "../../../views/pages/sources.tsx";
+import { listAgents } from "../../services/agents/list-agents.ts";
 import { createSource, createSourceInput } from "../../services/sources/create-source.ts";
+import { listSources } from "../../services/sources/list-sources.ts";
 import { updateSource, updateSourceInput } from "../../services/sources/update-source.ts";
 import { serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
-import { formFields, list, ok, parseForm } from "./form.ts";
+import { can, formFields, list, ok, parseForm } from "./form.ts";
 import type { PageRouter } from "./router.ts";
+import { layoutFor } from "./session-pages.ts";
 
 /** The source form's fields as the service takes them (new source and edit alike). */
 const sourceForm = (f: Record<string, string>) => ({
@@ -14,8 +19,22 @@ const sourceForm = (f: Record<string, string>) => ({
   exclude: list(f.exclude),
 });
 
-/** The source forms (listed on the jobs page). */
+/** The sources page and its forms. */
 export function registerSourcePages(pages: PageRouter): void {
+  pages.route({ method: "GET", path: "/sources", permission: "read", summary: "Sources" }, async (c) => {
+    const ctx = serviceCtx(c);
+    const [sources, agents] = await Promise.all([listSources(ctx, { limit: 500 }), listAgents(ctx)]);
+    return c.html(
+      renderDocument(
+        SourcesPage({
+          layout: await layoutFor(c),
+          canOperate: can(c, "operate"),
+          sources: sources.items,
+          agents: agents.items,
+        }),
+      ),
+    );
+  });
   pages.route(
     {
       method: "POST",

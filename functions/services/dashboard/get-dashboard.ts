@@ -99,8 +99,8 @@ export async function getDashboard(ctx: ServiceCtx) {
     setup: [
       { step: "Enroll a drive-agent on the tape host", done: agentRows.length > 0, href: "/agents" },
       { step: "Label a tape into a pool", done: Number(c.labelled) > 0, href: "/tapes" },
-      { step: "Add a source (the paths to back up)", done: Number(c.sources) > 0, href: "/jobs" },
-      { step: "Create a backup job", done: Number(c.jobs) > 0, href: "/jobs" },
+      { step: "Add a source (the paths to back up)", done: Number(c.sources) > 0, href: "/sources" },
+      { step: "Create a backup job", done: Number(c.jobs) > 0, href: "/jobs/new" },
       { step: "Run it once", done: Number(c.completedRuns) > 0, href: "/jobs" },
     ],
   };

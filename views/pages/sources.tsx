@@ -1,0 +1,102 @@
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
+
+export interface SourceRow {
+  id: number;
+  name: string;
+  kind: string;
+  agentId: string | null;
+  paths: string[];
+  exclude: string[];
+}
+
+export interface SourcesModel {
+  layout: Omit<LayoutModel, "title" | "current">;
+  canOperate: boolean;
+  sources: SourceRow[];
+  agents: { id: string; name: string }[];
+}
+
+/** What the jobs back up: every source with its paths, an edit form each, and a new-source form. */
+export function SourcesPage(model: SourcesModel): SafeHtml {
+  const agent = new Map(model.agents.map((a) => [a.id, a.name]));
+  return (
+    <Layout {...model.layout} title="Sources" current="/sources">
+      <h1>Sources</h1>
+      <p class="muted">
+        A source is the paths an agent reads for a backup job. Jobs are on <a href="/jobs">Jobs</a>.
+      </p>
+      <section class="card">
+        <table>
+          <TableHead columns={["Source", "Kind", "Agent", "Paths", "Excluded"]} />
+          <tbody>
+            {model.sources.map((src) => (
+              <tr id={`source-${src.id}`}>
+                <td>
+                  {src.name}
+                  {model.canOperate ? (
+                    <details>
+                      <summary>Edit</summary>
+                      <HxForm action={`/sources/${src.id}`} id={`edit-source-${src.id}`} submit="Save source">
+                        <SourceFields agents={model.agents} source={src} />
+                      </HxForm>
+                    </details>
+                  ) : null}
+                </td>
+                <td>{src.kind}</td>
+                <td>{src.agentId ? (agent.get(src.agentId) ?? src.agentId) : "–"}</td>
+                <td class="run-path">{src.paths.join(", ")}</td>
+                <td class="run-path">{src.exclude.join(", ") || "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {model.sources.length === 0 ? <p class="muted">No source yet.</p> : null}
+      </section>
+      {model.canOperate ? (
+        <section class="card">
+          <h2>New source</h2>
+          <HxForm action="/sources" id="new-source" submit="Create source">
+            <SourceFields agents={model.agents} />
+          </HxForm>
+        </section>
+      ) : null}
+    </Layout>
+  );
+}
+
+/** A source's fields, the same for a new source and an edit. */
+function SourceFields(props: { agents: SourcesModel["agents"]; source?: SourceRow }): SafeHtml {
+  const { source } = props;
+  return (
+    <div class="stack">
+      <Field label="Name" name="name" required value={source?.name} />
+      <Select
+        label="Kind"
+        name="kind"
+        selected={source?.kind}
+        options={["local", "nfs", "smb"].map((v) => ({ value: v, label: v }))}
+      />
+      <Select
+        label="Agent (host that sees the paths)"
+        name="agentId"
+        selected={source?.agentId ?? undefined}
+        options={props.agents.map((a) => ({ value: a.id, label: a.name }))}
+      />
+      <Field
+        label="Paths (one per line or comma-separated)"
+        name="paths"
+        required
+        placeholder="/srv/share"
+        value={source?.paths.join(", ")}
+      />
+      <Field
+        label="Exclude globs (comma-separated)"
+        name="exclude"
+        placeholder="*.tmp, cache/"
+        value={source?.exclude.join(", ")}
+      />
+    </div>
+  );
+}
