@@ -1,5 +1,5 @@
 import type { RunActions } from "../../functions/services/runs/run-actions.ts";
-import { formatSamples, type Sample } from "../../functions/services/runs/throughput-samples.ts";
+import type { Sample } from "../../functions/services/runs/throughput-samples.ts";
 import { formatBytes, formatDuration, formatRatio } from "../format.ts";
 import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
@@ -34,7 +34,7 @@ export interface RunOutcome {
 }
 
 export interface RunModel extends RunProgressModel {
-  /** The throughput samples the page carries from poll to poll (seconds since start, bytes done). */
+  /** The run's throughput history from its start (seconds since start, bytes done), kept by the hub. */
   samples?: Sample[];
   kind: string;
   queuedAt: Date;
@@ -159,12 +159,10 @@ export function RunLive(run: RunModel, canOperate = false): SafeHtml {
             "hx-get": `/runs/${run.id}/live`,
             "hx-trigger": "every 2s",
             "hx-swap": "outerHTML",
-            "hx-include": "#run-samples",
           }
         : {})}
     >
       {RunProgress(run)}
-      <input type="hidden" id="run-samples" name="samples" value={formatSamples(run.samples ?? [])} />
       {run.startedAt && (live || (run.samples ?? []).length > 2)
         ? RateChart({ samples: run.samples ?? [] })
         : null}

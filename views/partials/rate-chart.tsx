@@ -6,7 +6,7 @@ import { RateAxes, rateFrame } from "./rate-axes.tsx";
 
 const BOX = { w: 640, h: 140, left: 64, right: 10, top: 20, bottom: 22 };
 
-/** One run's throughput since it started (or since the page opened): a line with labelled axes. */
+/** One run's throughput since it started, from the history the hub keeps: a line with labelled axes. */
 export function RateChart(props: { samples: Sample[] }): SafeHtml {
   const points = ratePoints(props.samples);
   if (points.length < 2)

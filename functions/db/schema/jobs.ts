@@ -93,6 +93,11 @@ export const jobRuns = sqliteTable(
     currentPath: text("current_path"),
     rateBytesPerSec: integer("rate_bytes_per_sec"),
     etaSeconds: integer("eta_seconds"),
+    /**
+     * The run's throughput history as [seconds since start, bytes done] pairs, one per progress
+     * report, thinned to at most MAX_STORED_SAMPLES (services/runs/throughput-samples.ts).
+     */
+    throughputSamples: text("throughput_samples", { mode: "json" }).$type<[number, number][]>(),
     warnings: integer("warnings").notNull().default(0),
     /** Highest progress report sequence applied; a late, older report is ignored. */
     progressSeq: integer("progress_seq").notNull().default(-1),

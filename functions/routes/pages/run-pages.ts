@@ -8,7 +8,6 @@ import { runLogs } from "../../services/runs/list-run-logs.ts";
 import { pauseRun } from "../../services/runs/pause-run.ts";
 import { resumeRun } from "../../services/runs/resume-run.ts";
 import { retryRun } from "../../services/runs/retry-run.ts";
-import { SAMPLES_PATTERN } from "../../services/runs/throughput-samples.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, ok } from "./form.ts";
@@ -43,12 +42,11 @@ export function registerRunPages(pages: PageRouter): void {
       method: "GET",
       path: "/runs/:id/live",
       params: idParams,
-      query: z.object({ samples: z.string().max(2000).regex(SAMPLES_PATTERN).optional() }),
       permission: "read",
-      summary: "A run's progress (polled, with the page's throughput samples)",
+      summary: "A run's progress (polled) with its throughput history",
     },
-    async (c, { params, query }) =>
-      c.html(RunLive(await getRunView(serviceCtx(c), params.id, query), can(c, "operate")).value),
+    async (c, { params }) =>
+      c.html(RunLive(await getRunView(serviceCtx(c), params.id), can(c, "operate")).value),
   );
   pages.route(
     {

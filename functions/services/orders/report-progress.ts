@@ -3,6 +3,7 @@ import { type ProgressAnswer, ProgressReport, type TapeTarget } from "../../../c
 import { jobRuns, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { listSpareTapes } from "../runs/spare-tapes.ts";
+import { recordSample } from "../runs/throughput-samples.ts";
 import type { OrderRow } from "./order-of.ts";
 
 /** Applies a progress report unless a newer one already was; answers with the operator's wish. */
@@ -18,6 +19,11 @@ export async function reportProgress(
   const tape = report.tapeBarcode
     ? await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, report.tapeBarcode) })
     : undefined;
+  const before = await ctx.db.query.jobRuns.findFirst({
+    where: eq(jobRuns.id, order.runId),
+    columns: { startedAt: true, throughputSamples: true },
+  });
+  const now = ctx.now();
   await ctx.db
     .update(jobRuns)
     .set({
@@ -32,7 +38,13 @@ export async function reportProgress(
       rateBytesPerSec: report.rateBytesPerSec === null ? null : Math.round(report.rateBytesPerSec),
       etaSeconds: report.etaSeconds,
       operatorMessage: report.message,
-      progressAt: ctx.now(),
+      progressAt: now,
+      throughputSamples: recordSample(
+        before?.throughputSamples,
+        { startedAt: before?.startedAt ?? null },
+        report.bytesDone,
+        now,
+      ),
       ...(tape ? { currentTapeId: tape.id } : {}),
     })
     .where(

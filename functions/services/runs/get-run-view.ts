@@ -3,7 +3,7 @@ import { backupSetSegments, backupSets, drives, jobLogs, jobs, tapes } from "../
 import type { ServiceCtx } from "../../deps.ts";
 import { getRun } from "./get-run.ts";
 import { liveFigures, runActions } from "./run-actions.ts";
-import { appendSample, parseSamples } from "./throughput-samples.ts";
+import { runSamples } from "./throughput-samples.ts";
 
 const NOTABLE_LINES = 200;
 
@@ -11,7 +11,7 @@ const NOTABLE_LINES = 200;
  * A run as its page shows it: the run, its job, tape and drive by name, what the operator may
  * do next, and once it ended what it did (duration, the set it wrote or read, tapes, warnings).
  */
-export async function getRunView(ctx: ServiceCtx, id: number, opts: { samples?: string | undefined } = {}) {
+export async function getRunView(ctx: ServiceCtx, id: number) {
   const run = await getRun(ctx, id);
   const [job, tape, drive, notable, set, segments] = await Promise.all([
     ctx.db.query.jobs.findFirst({ where: eq(jobs.id, run.jobId), columns: { name: true } }),
@@ -73,8 +73,8 @@ export async function getRunView(ctx: ServiceCtx, id: number, opts: { samples?: 
         }
       : null,
     notable,
-    /** The page's own samples with now's appended: the chart of this run's throughput. */
-    samples: appendSample(parseSamples(opts.samples), run, ctx.now()),
+    /** The run's stored throughput history up to now: its chart, from the start. */
+    samples: runSamples(run, ctx.now()),
   };
 }
 
