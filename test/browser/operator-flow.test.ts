@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
+import { formatTime } from "../../views/format.ts";
 import { HUB_ADMIN_PASSWORD, type HubProcess } from "../helpers/agent-process.ts";
 import { startHubWithVtlAgent, tearDown } from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
@@ -72,8 +73,9 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
 
   afterAll(() => tearDown(root, browser, agent, hub));
 
-  async function signIn(username: string, password: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  /** A signed-in page; the browser's zone is UTC unless the test gives another (IANA name). */
+  async function signIn(username: string, password: string, timezoneId = "UTC"): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId });
     const p = await context.newPage();
     // A confirm is our own question (eject, revoke): accepted. Any other dialog is a script that ran.
     p.on("dialog", (d) => {
@@ -123,7 +125,11 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     const weekly = page.locator("section.card", { has: page.locator("h2", { hasText: "Weekly" }) });
     expect(await weekly.textContent()).toContain("reusable 30 days after its last write");
     expect(await weekly.locator("a", { hasText: "TB0001L9" }).count()).toBe(1);
-    expect(await weekly.locator("meter").count()).toBe(1);
+    // The agent reported the cartridge's size (256 MiB): bars of the pool and of its tape, no "unknown".
+    expect(await weekly.locator("meter[aria-label='Pool Weekly: 0% used']").count()).toBe(1);
+    expect(await weekly.locator("meter[aria-label='Tape TB0001L9: 0% used']").count()).toBe(1);
+    expect(await weekly.textContent()).toContain("0 B of 268 MB (0%)");
+    expect(await weekly.textContent()).not.toContain("capacity unknown");
     const form = page.locator("form", { has: page.locator("#new-pool-result") });
     await form.locator("input[name=name]").fill("Archive");
     await form.locator("input[name=retention][value=keep]").check();
@@ -134,13 +140,18 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await page.screenshot({ path: join(SCREENSHOTS, "pools.png"), fullPage: true });
   }, 60_000);
 
-  it("creates a source, and a job whose schedule is previewed in words; a bad schedule is answered in words", async () => {
-    await page.goto(`${hub.url}/jobs`);
+  it("creates a source on Sources, and on Jobs → New job a job whose schedule is previewed in words; a bad schedule is answered in words", async () => {
+    await page.goto(`${hub.url}/sources`);
     const source = page.locator("form", { has: page.locator("#new-source-result") });
     await source.locator("input[name=name]").fill("Share");
     await source.locator("input[name=paths]").fill(src);
     await source.getByRole("button", { name: "Create source" }).click();
-    // The page reloads itself (HX-Refresh) once the source exists.
+    // The page reloads itself (HX-Refresh) once the source exists, and lists it.
+    await page.locator("main tbody tr", { hasText: "Share" }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, "sources.png"), fullPage: true });
+    await page.goto(`${hub.url}/jobs`);
+    await page.getByRole("link", { name: "New job" }).click();
+    await page.waitForURL(`${hub.url}/jobs/new`);
     await page.waitForSelector('select[name=sourceId] option:has-text("Share")', { state: "attached" });
     const job = page.locator("form", { has: page.locator("#new-job-result") });
     await job.locator("input[name=name]").fill("Share weekly");
@@ -164,7 +175,12 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await schedule.fill("");
     await expect.poll(() => preview.textContent()).toMatch(/^manual/);
     await job.getByRole("button", { name: "Create job" }).click();
-    await page.waitForSelector('table a:has-text("Share weekly")');
+    // Created: the job's own page, with its "Run now".
+    await page.waitForURL(/\/jobs\/\d+$/);
+    expect(await page.locator("h1").textContent()).toBe("Share weekly");
+    await page.goto(`${hub.url}/jobs`);
+    await page.locator('table a:has-text("Share weekly")').click();
+    await page.waitForURL(/\/jobs\/\d+$/);
   }, 60_000);
 
   it("runs the job and watches it live: a percent below 100 and an ETA, paused shows paused, then the summary, without a reload", async () => {
@@ -222,6 +238,21 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(await rateChart.locator("circle title").first().textContent()).toMatch(/after start: .+\/s$/);
     await page.screenshot({ path: join(SCREENSHOTS, "run-finished.png"), fullPage: true });
   }, 240_000);
+
+  it("a run page opened after the run finished still charts its throughput from its start", async () => {
+    const late = await page.context().newPage();
+    await late.goto(runUrl);
+    const chart = late.locator("#run-live svg.rate-chart");
+    await chart.waitFor();
+    const labels = await chart.locator("text").allTextContents();
+    expect(labels).toContain("0 s after start");
+    const points = await chart.locator("circle title").allTextContents();
+    // The paced drive wrote for several seconds, reported every 2 s: the hub kept those reports.
+    expect(points.length).toBeGreaterThanOrEqual(3);
+    expect(points.some((t) => /after start: [\d.]+ [KM]B\/s$/.test(t))).toBe(true);
+    await late.screenshot({ path: join(SCREENSHOTS, "run-opened-late.png"), fullPage: true });
+    await late.close();
+  }, 60_000);
 
   it("the dashboard after the first run: no checklist, drives by what they do, labelled charts and capacity bars, runs with their kind", async () => {
     await page.goto(`${hub.url}/`);
@@ -317,6 +348,67 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await page.screenshot({ path: join(SCREENSHOTS, "settings.png"), fullPage: true });
   }, 60_000);
 
+  it("shows times in the browser's zone, named; once an admin sets the hub's zone, in that one, and schedules preview in it", async () => {
+    const tokyo = await signIn("admin", HUB_ADMIN_PASSWORD, "Asia/Tokyo");
+    const shown = async () => {
+      await tokyo.goto(runUrl);
+      const first = tokyo.locator("#run-live time[datetime]").first();
+      await expect.poll(() => first.getAttribute("data-zone")).not.toBeNull();
+      return { datetime: (await first.getAttribute("datetime")) as string, text: await first.textContent() };
+    };
+    const inTokyo = await shown();
+    expect(inTokyo.text).toBe(formatTime(inTokyo.datetime, "Asia/Tokyo"));
+    expect(inTokyo.text).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d Asia\/Tokyo$/);
+    await tokyo.screenshot({ path: join(SCREENSHOTS, "run-in-browser-zone.png"), fullPage: true });
+
+    await page.goto(`${hub.url}/settings`);
+    const zone = page.locator("form[hx-post='/settings/time-zone']");
+    await zone.locator("input[name=timeZone]").fill("Mars/Olympus_Mons");
+    await zone.getByRole("button", { name: "Save time zone" }).click();
+    await expect
+      .poll(() => page.locator("#time-zone-result").textContent())
+      .toBe(
+        'Time zone is not a time zone this hub knows ("Mars/Olympus_Mons"): give an IANA name such as Europe/Berlin, America/New_York or UTC',
+      );
+    await page.screenshot({ path: join(SCREENSHOTS, "settings-bad-time-zone.png"), fullPage: true });
+    await zone.locator("input[name=timeZone]").fill("America/New_York");
+    await zone.getByRole("button", { name: "Save time zone" }).click();
+    // The page reloads itself and says the zone it now runs in.
+    await expect
+      .poll(() => page.locator("main").textContent())
+      .toContain("Schedules run in America/New_York and every page shows times in it.");
+    try {
+      const inHubZone = await shown();
+      expect(inHubZone.text).toBe(formatTime(inHubZone.datetime, "America/New_York"));
+      await tokyo.goto(`${hub.url}/jobs/new`);
+      await tokyo.locator("input[name=schedule]").fill("0 22 * * *");
+      await expect
+        .poll(() => tokyo.locator("#schedule-preview-new").textContent())
+        .toMatch(/^every day at 22:00, next: \w{3} \d+ \w{3} 22:00 America\/New_York/);
+    } finally {
+      await page.goto(`${hub.url}/settings`);
+      await zone.locator("input[name=timeZone]").fill("");
+      await zone.getByRole("button", { name: "Save time zone" }).click();
+      await expect.poll(() => page.locator("main").textContent()).toContain("Not set: schedules run in UTC");
+      await tokyo.context().close();
+    }
+  }, 90_000);
+
+  it("an unknown address is a 404 inside the layout, with the menu and a way back", async () => {
+    const response = await page.goto(`${hub.url}/no-such-page`);
+    expect(response?.status()).toBe(404);
+    expect(await page.locator("h1").textContent()).toBe("Not found");
+    expect(await page.locator("[role=alert]").textContent()).toContain("Nothing at GET /no-such-page");
+    expect(await page.locator("header nav a").count()).toBeGreaterThan(5);
+    await page.screenshot({ path: join(SCREENSHOTS, "not-found.png"), fullPage: true });
+    await page.getByRole("link", { name: "Back to the dashboard" }).click();
+    await page.waitForURL(`${hub.url}/`);
+    const badId = await page.goto(`${hub.url}/jobs/not-a-number`);
+    expect(badId?.status()).toBe(400);
+    expect(await page.locator("h1").textContent()).toBe("Bad request");
+    expect(await page.getByRole("link", { name: "Back to the dashboard" }).count()).toBe(1);
+  }, 60_000);
+
   it("filters the job logs by job and shows the failed run's line naming a missing markup path as text, without a dialog", async () => {
     const missing = join(src, "gone <img src=x onerror=alert(3)>");
     const source = await hub.api<{ id: number }>("POST", "/api/v1/sources", {
@@ -393,7 +485,10 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
       ["restore", "/restore"],
       ["restore-set", `/restore/sets/${sets.body.items[0]?.id}`],
       ["jobs", "/jobs"],
+      ["new-job", "/jobs/new"],
+      ["sources", "/sources"],
       ["pools", "/pools"],
+      ["not-found", "/no-such-page"],
       ["logs", "/logs"],
       ["settings", "/settings"],
     ];
@@ -427,7 +522,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
 
   it("a read-only user sees no mutating control, and a post anyway is refused", async () => {
     const viewer = await signIn("viewer", "viewer-password-1");
-    for (const path of ["/", "/tapes", "/pools", "/jobs", "/restore", new URL(runUrl).pathname]) {
+    for (const path of ["/", "/tapes", "/pools", "/jobs", "/sources", "/restore", new URL(runUrl).pathname]) {
       await viewer.goto(`${hub.url}${path}`);
       expect(await viewer.locator("form[hx-post]:not([hx-post='/logout'])").count(), path).toBe(0);
     }
