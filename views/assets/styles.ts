@@ -59,6 +59,8 @@ svg.chart .line { fill:none; stroke:var(--accent); stroke-width:2; }
 .capacity { display:flex; flex-wrap:wrap; align-items:center; gap:.2rem .6rem; }
 .capacity meter { flex:1 1 10rem; min-width:8rem; height:1rem; }
 .capacity-row { padding:.3rem 0; }
+td .capacity { min-width:12rem; }
+td .capacity meter { min-width:5rem; }
 ol.checklist { list-style:none; padding:0; margin:0; display:flex; flex-direction:column; gap:.35rem; }
 ol.checklist .done { color:var(--muted); text-decoration:line-through; }
 ol.checklist .done .tick { color:var(--good); text-decoration:none; }

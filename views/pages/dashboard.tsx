@@ -135,7 +135,13 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
                   · {p.tapes} tape{p.tapes === 1 ? "" : "s"}
                 </span>
               </div>
-              {CapacityBar({ label: `Pool ${p.name}`, used: p.used, capacity: p.capacity || null })}
+              {p.tapes > 0 ? (
+                CapacityBar({ label: `Pool ${p.name}`, used: p.used, capacity: p.capacity || null })
+              ) : (
+                <p class="muted">
+                  No tape yet: <a href="/tapes">label one into it</a>.
+                </p>
+              )}
             </div>
           ))}
           {data.tapes.length > 0 ? <h3>Fullest tapes</h3> : null}

@@ -49,11 +49,13 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
         Retention: <strong>{retentionInWords(pool)}</strong> · {pool.tapes.length} tape
         {pool.tapes.length === 1 ? "" : "s"}
       </p>
-      {CapacityBar({
-        label: `Pool ${pool.name}`,
-        used: pool.usedBytes,
-        capacity: pool.capacityBytes || null,
-      })}
+      {pool.tapes.length > 0
+        ? CapacityBar({
+            label: `Pool ${pool.name}`,
+            used: pool.usedBytes,
+            capacity: pool.capacityBytes || null,
+          })
+        : null}
       {pool.tapesOfUnknownCapacity > 0 && pool.capacityBytes > 0 ? (
         <p class="muted">
           {pool.tapesOfUnknownCapacity} tape{pool.tapesOfUnknownCapacity === 1 ? "" : "s"} of unknown capacity

@@ -45,26 +45,6 @@ export function SettingsPage(model: SettingsModel): SafeHtml {
     <Layout {...model.layout} title="Settings" current="/settings">
       <h1>Settings</h1>
       <section class="card">
-        <h2>Notifications</h2>
-        <p class="muted">
-          Where TapeBackarr should tell you about failed runs and tapes to insert. This release stores the
-          channels; it does not send messages yet. Passwords and tokens are stored encrypted with the hub
-          master key and are never shown again: leave the field empty to keep the stored one.
-        </p>
-        <h3>E-mail (SMTP)</h3>
-        <ChannelForm kind="email" channel={email} events={model.events}>
-          <Field label="SMTP host" name="host" value={str(email, "host")} placeholder="smtp.example.com" />
-          <Field label="Port" name="port" type="number" value={str(email, "port") || "587"} />
-          <Field label="From" name="from" value={str(email, "from")} placeholder="tapes@example.com" />
-          <Field label="To (comma-separated)" name="to" value={str(email, "to")} />
-          <Field label="User (empty: no authentication)" name="username" value={str(email, "username")} />
-        </ChannelForm>
-        <h3>Telegram</h3>
-        <ChannelForm kind="telegram" channel={telegram} events={model.events}>
-          <Field label="Chat id" name="chatId" value={str(telegram, "chatId")} placeholder="-1001234567890" />
-        </ChannelForm>
-      </section>
-      <section class="card">
         <h2>Time zone</h2>
         <p class="muted">
           {model.timeZone
@@ -87,6 +67,26 @@ export function SettingsPage(model: SettingsModel): SafeHtml {
           <button type="submit">Save time zone</button>
           <div id="time-zone-result" aria-live="polite"></div>
         </form>
+      </section>
+      <section class="card">
+        <h2>Notifications</h2>
+        <p class="muted">
+          Where TapeBackarr should tell you about failed runs and tapes to insert. This release stores the
+          channels; it does not send messages yet. Passwords and tokens are stored encrypted with the hub
+          master key and are never shown again: leave the field empty to keep the stored one.
+        </p>
+        <h3>E-mail (SMTP)</h3>
+        <ChannelForm kind="email" channel={email} events={model.events}>
+          <Field label="SMTP host" name="host" value={str(email, "host")} placeholder="smtp.example.com" />
+          <Field label="Port" name="port" type="number" value={str(email, "port") || "587"} />
+          <Field label="From" name="from" value={str(email, "from")} placeholder="tapes@example.com" />
+          <Field label="To (comma-separated)" name="to" value={str(email, "to")} />
+          <Field label="User (empty: no authentication)" name="username" value={str(email, "username")} />
+        </ChannelForm>
+        <h3>Telegram</h3>
+        <ChannelForm kind="telegram" channel={telegram} events={model.events}>
+          <Field label="Chat id" name="chatId" value={str(telegram, "chatId")} placeholder="-1001234567890" />
+        </ChannelForm>
       </section>
       <section class="card">
         <h2>Defaults for new jobs</h2>
