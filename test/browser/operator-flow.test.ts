@@ -360,6 +360,12 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(inTokyo.text).toBe(formatTime(inTokyo.datetime, "Asia/Tokyo"));
     expect(inTokyo.text).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d Asia\/Tokyo$/);
     await tokyo.screenshot({ path: join(SCREENSHOTS, "run-in-browser-zone.png"), fullPage: true });
+    await tokyo.goto(`${hub.url}/`);
+    const chart = tokyo.locator("svg.chart").first();
+    await expect.poll(() => chart.getAttribute("aria-label")).toMatch(/over time \(Asia\/Tokyo\)$/);
+    const ticks = (await chart.locator("text[data-at]").allTextContents()).filter(Boolean);
+    expect(ticks.length).toBeGreaterThan(0);
+    for (const t of ticks) expect(t).toMatch(/^\d\d:\d\d GMT\+9$/);
 
     await page.goto(`${hub.url}/settings`);
     const zone = page.locator("form[hx-post='/settings/time-zone']");

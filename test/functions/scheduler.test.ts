@@ -72,6 +72,10 @@ describe("scheduler tick", () => {
       await hub.request("/partials/schedule-preview?schedule=0+22+*+*+*", { token })
     ).text();
     expect(preview).toMatch(/every day at 22:00, next: \w{3} \d+ \w{3} 22:00 Asia\/Tokyo/);
+    expect(await (await hub.request("/jobs", { token })).text()).toContain("0 22 * * * (Asia/Tokyo)");
+    expect(await (await hub.request(`/jobs/${job.id}`, { token })).text()).toContain(
+      "schedule 0 22 * * * in Asia/Tokyo, next <time",
+    );
 
     const first = (await stored()) as Date;
     hub.advanceClock(first.getTime() - hub.ctx.now().getTime() + 1000);

@@ -34,6 +34,8 @@ export interface JobsModel {
   }[];
   pools: { id: number; name: string }[];
   keys: { id: number; name: string }[];
+  /** The zone the schedules run in (the hub setting, else UTC), said beside each one. */
+  scheduleZone: string;
 }
 
 /** The jobs list: what runs, from where to which pool, when next; "run now" for operators. */
@@ -71,7 +73,7 @@ export function JobsPage(model: Omit<JobsModel, "keys">): SafeHtml {
                   {j.kind === "verify" ? "verify" : `${j.backupType}, ${j.compression}`}
                   {j.kind === "backup" && j.encryption !== "none" ? ", encrypted" : ""}
                 </td>
-                <td>{j.schedule ?? "manual"}</td>
+                <td>{j.schedule ? `${j.schedule} (${model.scheduleZone})` : "manual"}</td>
                 <td>
                   <Time at={j.nextRunAt} />
                 </td>
@@ -223,6 +225,7 @@ function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): S
 
 export interface JobModel extends JobChoices {
   layout: Omit<LayoutModel, "title" | "current">;
+  scheduleZone: string;
   canOperate: boolean;
   job: JobsModel["jobs"][number];
   source: string;
@@ -274,7 +277,7 @@ export function JobPage(model: JobModel): SafeHtml {
           ·{" "}
           {job.schedule ? (
             <>
-              schedule {job.schedule}, next <Time at={job.nextRunAt} />
+              schedule {job.schedule} in {model.scheduleZone}, next <Time at={job.nextRunAt} />
             </>
           ) : (
             "manual"

@@ -25,7 +25,8 @@ function averageRate(r: ChartRun): number {
 
 /**
  * Runs of the last 24 hours on a time axis: each run a bar from its start to its end, as high as
- * its average rate. Axes with units, a <title> on each bar for hover; server-rendered, no script.
+ * its average rate. Axes with units, a <title> on each bar for hover; server-rendered in UTC, the
+ * tick times (data-at) shown in the hub's or the browser's zone by /assets/local-time.js.
  */
 export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: number }): SafeHtml {
   const hours = props.hours ?? 24;
@@ -45,6 +46,7 @@ export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: nu
       height={String(H)}
       role="img"
       aria-label={`Throughput of the runs of the last ${hours} hours, in bytes per second over time (UTC)`}
+      data-zone-label="UTC"
     >
       <RateAxes frame={frame} />
       {xTicks.map((t, i) => (
@@ -53,6 +55,7 @@ export function ThroughputChart(props: { runs: ChartRun[]; now: Date; hours?: nu
           x={String(x(t))}
           y={String(H - 6)}
           text-anchor={i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"}
+          data-at={i === xTicks.length - 1 ? undefined : new Date(t).toISOString()}
         >
           {i === xTicks.length - 1 ? "now" : `${new Date(t).toISOString().slice(11, 16)} UTC`}
         </text>

@@ -46,10 +46,11 @@ function jobForm(f: Record<string, string>) {
 export function registerJobPages(pages: PageRouter): void {
   pages.route({ method: "GET", path: "/jobs", permission: "read", summary: "Jobs" }, async (c) => {
     const ctx = serviceCtx(c);
-    const [jobs, sources, pools] = await Promise.all([
+    const [jobs, sources, pools, scheduleZone] = await Promise.all([
       listJobs(ctx, ALL),
       listSources(ctx, ALL),
       listPools(ctx, ALL),
+      getScheduleZone(ctx),
     ]);
     return c.html(
       renderDocument(
@@ -59,6 +60,7 @@ export function registerJobPages(pages: PageRouter): void {
           jobs: jobs.items,
           sources: sources.items,
           pools: pools.items,
+          scheduleZone,
         }),
       ),
     );
@@ -90,13 +92,14 @@ export function registerJobPages(pages: PageRouter): void {
     async (c, { params }) => {
       const ctx = serviceCtx(c);
       const job = await getJob(ctx, params.id);
-      const [source, pool, runs, sources, pools, keys] = await Promise.all([
+      const [source, pool, runs, sources, pools, keys, scheduleZone] = await Promise.all([
         job.sourceId ? getSource(ctx, job.sourceId) : undefined,
         job.poolId ? getPool(ctx, job.poolId) : undefined,
         latestRuns(ctx, job.id, 50),
         listSources(ctx, ALL),
         listPools(ctx, ALL),
         listEncryptionKeys(ctx),
+        getScheduleZone(ctx),
       ]);
       return c.html(
         renderDocument(
@@ -110,6 +113,7 @@ export function registerJobPages(pages: PageRouter): void {
             sources: sources.items,
             pools: pools.items,
             keys: keys.items,
+            scheduleZone,
           }),
         ),
       );
