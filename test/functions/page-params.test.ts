@@ -165,6 +165,25 @@ describe("the hub's own not-found and error pages", () => {
   });
 });
 
+describe("an error page when the catalog cannot give the layout", () => {
+  it("is still a styled 500 page, without the menu, and the layout's failure is logged", async () => {
+    const hub = await createTestHub();
+    try {
+      const token = await hub.tokenFor("read-only");
+      // Every page's layout reads the hub's time zone from the settings table.
+      await hub.catalog.client.execute("drop table settings");
+      const res = await hub.request("/tapes", { token });
+      expect(res.status).toBe(500);
+      const html = await res.text();
+      expect(html).toContain("<h1>Something went wrong</h1>");
+      expect(html).not.toContain('<nav aria-label="Main">');
+      expect(hub.logs.some((l) => l.msg === "error page rendered without its layout")).toBe(true);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
 describe("the page router", () => {
   it("refuses a route whose path has an id but no schema for it", async () => {
     const hub = await createTestHub();
