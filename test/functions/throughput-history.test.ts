@@ -50,4 +50,14 @@ describe("a run's throughput history, kept on the hub", () => {
     const rates = ratePoints(samples).map((p) => Math.round(p.rate));
     expect(new Set(rates)).toEqual(new Set([3_000_000]));
   });
+
+  it("a chart begins at the run's start even when its first report came seconds later", () => {
+    const stored = recordSample(recordSample(null, run, 4_000_000, at(3)), run, 8_000_000, at(5));
+    const samples = runSamples(
+      { startedAt: start, finishedAt: null, bytesDone: 9_000_000, throughputSamples: stored },
+      at(6),
+    );
+    expect(samples.map((s) => s.seconds)).toEqual([0, 3, 5, 6]);
+    expect(samples[0]).toEqual({ seconds: 0, bytes: 0 });
+  });
 });

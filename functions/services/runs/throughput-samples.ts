@@ -59,10 +59,9 @@ export function runSamples(
   const end = run.finishedAt ?? now;
   const seconds = Math.max(0, Math.round((end.getTime() - run.startedAt.getTime()) / 1000));
   const earlier = history.filter((s) => s.seconds < seconds);
-  return [
-    ...(earlier.length === 0 ? [{ seconds: 0, bytes: 0 }] : earlier),
-    { seconds, bytes: run.bytesDone },
-  ];
+  // A run starts with nothing moved: the chart begins at its start even when the first report came later.
+  const fromStart = earlier[0]?.seconds === 0 ? earlier : [{ seconds: 0, bytes: 0 }, ...earlier];
+  return [...fromStart, { seconds, bytes: run.bytesDone }];
 }
 
 /** Rate points over time: bytes per second over a window of the last few samples, so bursts even out. */
