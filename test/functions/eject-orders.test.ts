@@ -65,6 +65,35 @@ describe("ejecting a tape from the drive holding it", () => {
     expect((await hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.id, id) }))?.driveId).toBeNull();
   });
 
+  it("keeps the capacity a label result reports, and a label result that does not know it keeps the known one", async () => {
+    const { holder, tapeId } = await twoAgents();
+    const id = await tapeId("L00002L9");
+    const pool = await hub.requestJson<{ id: number }>("/api/v1/pools", {
+      method: "POST",
+      token: admin,
+      json: { name: "Sized" },
+    });
+    const label = async (result: Record<string, unknown>) => {
+      const asked = await hub.request(`/api/v1/tapes/${id}/label`, {
+        method: "POST",
+        token: admin,
+        json: { poolId: pool.id, force: true },
+      });
+      expect(asked.status).toBe(202);
+      const { order } = (await (await holder.call("GET", "/orders/next?wait=0")).json()) as { order: string };
+      const { claims } = await holder.verifyOrder(order);
+      expect(claims.body.kind).toBe("label");
+      await holder.call("POST", `/orders/${claims.jti}/ack`);
+      expect((await holder.call("POST", `/orders/${claims.jti}/result`, result)).status).toBe(204);
+      return hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.id, id) });
+    };
+    expect(await label({ state: "completed", tapeCapacityBytes: 12_000_000_000_000 })).toMatchObject({
+      state: "active",
+      capacityBytes: 12_000_000_000_000,
+    });
+    expect((await label({ state: "completed" }))?.capacityBytes).toBe(12_000_000_000_000);
+  });
+
   it("refuses a tape that is in no drive, in words that say so", async () => {
     await twoAgents();
     const shelf = await hub.request("/api/v1/tapes", {
