@@ -66,8 +66,21 @@ describe("st drive", () => {
       blockNumber: 120034,
       generation: "LTO-9",
       barcode: "TB0001L9",
+      // The cartridge's own word (MAM "Maximum capacity in partition"), before any table.
+      capacityBytes: 17166336 * 1024 * 1024,
     });
     expect(status.flags.eot).toBe(true);
+  });
+
+  it("without cartridge memory, takes the capacity from the density's generation", async () => {
+    const { run } = recordingRunner({ status: { stdout: fixture("mt/status-lto9-eot.txt") } });
+    const status = await new StDrive({ device: "/dev/nst0", run }).status();
+    expect(status).toMatchObject({ generation: "LTO-9", barcode: null, capacityBytes: 18e12 });
+  });
+
+  it("with no tape in the drive, reports no capacity", async () => {
+    const { run } = recordingRunner({ status: { stdout: fixture("mt/status-no-tape.txt") } });
+    expect((await new StDrive({ device: "/dev/nst0", run }).status()).capacityBytes).toBeNull();
   });
 
   it("reads TapeAlert flags through sg_logs on the drive's sg node", async () => {
