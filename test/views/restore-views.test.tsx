@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backupTypeWords } from "../../views/pages/jobs.tsx";
 import { RestoreBrowse, RestorePlan } from "../../views/pages/restore.tsx";
+import { backupTypeWords } from "../../views/partials/job-settings.tsx";
 
 const HOSTILE = `<script>alert("x")</script>`;
 const layout = { user: { username: "ops", role: "operator" as const }, csrfToken: "t" };

@@ -1,39 +1,16 @@
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
-import { ScheduleField } from "../partials/schedule-preview.tsx";
+import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+import { backupTypeWords, type JobChoices, type JobRow, JobSettings } from "../partials/job-settings.tsx";
 import { Time } from "../partials/time.tsx";
 
 export interface JobsModel {
   layout: Omit<LayoutModel, "title" | "current">;
   canOperate: boolean;
-  jobs: {
-    id: number;
-    name: string;
-    kind: "backup" | "verify";
-    sourceId: number | null;
-    poolId: number | null;
-    backupType: string;
-    compression: string;
-    encryption: string;
-    encryptionKeyId: number | null;
-    schedule: string | null;
-    nextRunAt: Date | null;
-    enabled: boolean;
-    allowEmpty: boolean;
-    retries: number;
-    retryDelayMinutes: number;
-  }[];
-  sources: {
-    id: number;
-    name: string;
-    kind: string;
-    agentId: string | null;
-    paths: string[];
-    exclude: string[];
-  }[];
-  pools: { id: number; name: string }[];
-  keys: { id: number; name: string }[];
+  jobs: JobRow[];
+  sources: JobChoices["sources"];
+  pools: JobChoices["pools"];
+  keys: JobChoices["keys"];
   /** The zone the schedules run in (the hub setting, else UTC), said beside each one. */
   scheduleZone: string;
 }
@@ -104,130 +81,11 @@ export function JobsPage(model: Omit<JobsModel, "keys">): SafeHtml {
   );
 }
 
-type JobChoices = Pick<JobsModel, "sources" | "pools" | "keys">;
-
-export interface NewJobModel extends JobChoices {
-  layout: Omit<LayoutModel, "title" | "current">;
-}
-
-/** The new-job form, its schedule previewed in words; what is missing first is said with a link. */
-export function NewJobPage(model: NewJobModel): SafeHtml {
-  return (
-    <Layout {...model.layout} title="New job" current="/jobs">
-      <h1>New job</h1>
-      <p>
-        <a href="/jobs">← All jobs</a>
-      </p>
-      {model.pools.length === 0 ? (
-        <div class="alert warn">
-          A job writes to a pool and there is none yet: create one on <a href="/pools">Pools</a>.
-        </div>
-      ) : null}
-      {model.sources.length === 0 ? (
-        <div class="alert warn">
-          A backup job reads a source and there is none yet: add one on <a href="/sources">Sources</a>.
-        </div>
-      ) : null}
-      <section class="card">
-        <HxForm action="/jobs" id="new-job" submit="Create job">
-          <Field label="Name" name="name" required />
-          <Select
-            label="Kind"
-            name="kind"
-            options={[
-              { value: "backup", label: "backup: write the source to the pool" },
-              { value: "verify", label: "verify: read back the pool's least recently verified set" },
-            ]}
-          />
-          <JobSettings {...model} />
-        </HxForm>
-      </section>
-    </Layout>
-  );
-}
-
-/** The settings of a job, the same for a new job and an edit; `job` fills in what it has now. */
-function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): SafeHtml {
-  const { job } = props;
-  const id = (n: number | null | undefined) => (n ? String(n) : "");
-  return (
-    <div class="stack">
-      {job?.kind === "verify" ? null : (
-        <Select
-          label="Source (backup jobs)"
-          name="sourceId"
-          selected={job ? id(job.sourceId) : undefined}
-          options={[
-            ...props.sources.map((s) => ({ value: String(s.id), label: s.name })),
-            ...(job ? [] : [{ value: "", label: "none (verify jobs ignore it)" }]),
-          ]}
-        />
-      )}
-      <Select
-        label="Pool"
-        name="poolId"
-        selected={job ? id(job.poolId) : undefined}
-        options={props.pools.map((p) => ({ value: String(p.id), label: p.name }))}
-      />
-      {job?.kind === "verify" ? null : (
-        <div class="stack">
-          <Select
-            label="Type"
-            name="backupType"
-            selected={job?.backupType}
-            options={[
-              { value: "full", label: "full" },
-              { value: "incremental", label: "incremental" },
-              { value: "differential", label: "differential" },
-            ]}
-          />
-          <small class="muted">
-            full: {backupTypeWords("full")} incremental: {backupTypeWords("incremental")} differential:{" "}
-            {backupTypeWords("differential")}
-          </small>
-          <Select
-            label="Compression"
-            name="compression"
-            selected={job?.compression ?? "zstd"}
-            options={["zstd", "gzip", "none"].map((v) => ({ value: v, label: v }))}
-          />
-          <Select
-            label="Encryption"
-            name="encryptionKeyId"
-            selected={job ? id(job.encryptionKeyId) : undefined}
-            options={[
-              { value: "", label: "none" },
-              ...props.keys.map((k) => ({ value: String(k.id), label: `AES-256-GCM, key ${k.name}` })),
-            ]}
-          />
-          <label class="check">
-            <input type="checkbox" name="allowEmpty" value="on" checked={job?.allowEmpty ?? false} /> An empty
-            source is fine (otherwise a run that finds no file to back up fails: an unmounted share)
-          </label>
-          <Field
-            label="Automatic retries of a scheduled run that failed retryably or was interrupted"
-            name="retries"
-            type="number"
-            value={String(job?.retries ?? 2)}
-          />
-          <Field
-            label="Minutes before each retry"
-            name="retryDelayMinutes"
-            type="number"
-            value={String(job?.retryDelayMinutes ?? 10)}
-          />
-        </div>
-      )}
-      <ScheduleField id={job ? String(job.id) : "new"} value={job?.schedule ?? undefined} />
-    </div>
-  );
-}
-
 export interface JobModel extends JobChoices {
   layout: Omit<LayoutModel, "title" | "current">;
   scheduleZone: string;
   canOperate: boolean;
-  job: JobsModel["jobs"][number];
+  job: JobRow;
   source: string;
   pool: string;
   runs: {
@@ -241,23 +99,6 @@ export interface JobModel extends JobChoices {
     filesDone: number;
     triggeredBy: string;
   }[];
-}
-
-/** What a run of each backup type will do, in the operator's words (job page and form). */
-export function backupTypeWords(backupType: string): string {
-  if (backupType === "incremental")
-    return (
-      "The first run is a full. After that each run backs up what is new, changed, renamed or moved in since the job's last complete set, " +
-      "found by comparing every path with that set's file list (type, size, times, inode, link target), so old file times never hide a file; deletions are recorded. " +
-      "A restore as of a run reads the full and every set after it up to that run."
-    );
-  if (backupType === "differential")
-    return (
-      "The first run is a full. After that each run backs up everything new, changed, renamed or moved in since the job's last complete full " +
-      "(compared path by path with the full's file list), and records what was deleted since; " +
-      "each run grows until the next full, and a restore as of a run reads the full and that one set."
-    );
-  return "Every run backs up the whole source.";
 }
 
 /** One job: its settings, "run now", and its run history. */

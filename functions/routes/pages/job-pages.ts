@@ -1,5 +1,6 @@
 import { renderDocument } from "../../../views/html.ts";
-import { JobPage, JobsPage, NewJobPage } from "../../../views/pages/jobs.tsx";
+import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
+import { NewJobPage } from "../../../views/pages/new-job.tsx";
 import { SchedulePreview } from "../../../views/partials/schedule-preview.tsx";
 import { listEncryptionKeys } from "../../services/encryption-keys/list-encryption-keys.ts";
 import { createJob } from "../../services/jobs/create-job.ts";

@@ -1,0 +1,44 @@
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { Field, HxForm, Select } from "../partials/forms.tsx";
+import { type JobChoices, JobSettings } from "../partials/job-settings.tsx";
+
+export interface NewJobModel extends JobChoices {
+  layout: Omit<LayoutModel, "title" | "current">;
+}
+
+/** The new-job form, its schedule previewed in words; what is missing first is said with a link. */
+export function NewJobPage(model: NewJobModel): SafeHtml {
+  return (
+    <Layout {...model.layout} title="New job" current="/jobs">
+      <h1>New job</h1>
+      <p>
+        <a href="/jobs">← All jobs</a>
+      </p>
+      {model.pools.length === 0 ? (
+        <div class="alert warn">
+          A job writes to a pool and there is none yet: create one on <a href="/pools">Pools</a>.
+        </div>
+      ) : null}
+      {model.sources.length === 0 ? (
+        <div class="alert warn">
+          A backup job reads a source and there is none yet: add one on <a href="/sources">Sources</a>.
+        </div>
+      ) : null}
+      <section class="card">
+        <HxForm action="/jobs" id="new-job" submit="Create job">
+          <Field label="Name" name="name" required />
+          <Select
+            label="Kind"
+            name="kind"
+            options={[
+              { value: "backup", label: "backup: write the source to the pool" },
+              { value: "verify", label: "verify: read back the pool's least recently verified set" },
+            ]}
+          />
+          <JobSettings {...model} />
+        </HxForm>
+      </section>
+    </Layout>
+  );
+}
