@@ -35,6 +35,14 @@ export const sharedOptions = {
   set: { type: "string" },
   "key-file": { type: "string" },
   overwrite: { type: "string" },
+  cleaning: { type: "string" },
+  kind: { type: "string" },
+  clear: { type: "string" },
+  "write-corrected": { type: "string" },
+  "write-uncorrected": { type: "string" },
+  "read-corrected": { type: "string" },
+  "read-uncorrected": { type: "string" },
+  sys: { type: "string" },
 } as const;
 
 /** `drive-agent ...argv`; returns the exit code. Help goes to `write` (stdout). */
