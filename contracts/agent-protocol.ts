@@ -78,6 +78,11 @@ export const DriveHealthReport = z.object({
 });
 export type DriveHealthReport = z.output<typeof DriveHealthReport>;
 
+/** TapeAlert flags that ask for a cleaning cartridge (SSC: 20 cleaning required, 21 requested). */
+export const CLEANING_FLAGS = [20, 21] as const;
+/** TapeAlert 22: the cleaning cartridge is spent. */
+export const EXPIRED_CLEANING_MEDIA = 22;
+
 export const DriveReport = z.object({
   devicePath,
   name,

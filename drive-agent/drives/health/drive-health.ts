@@ -13,7 +13,4 @@ export type DriveHealth = {
   } | null;
 };
 
-/** TapeAlert flags that ask for a cleaning cartridge (SSC: 20 cleaning required, 21 requested). */
-export const CLEANING_FLAGS = [20, 21] as const;
-/** TapeAlert 22: the cleaning cartridge is spent. */
-export const EXPIRED_CLEANING_MEDIA = 22;
+export { CLEANING_FLAGS, EXPIRED_CLEANING_MEDIA } from "../../../contracts/agent-protocol.ts";
