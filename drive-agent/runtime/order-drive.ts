@@ -150,7 +150,7 @@ function robotOf(drive: OrderDrive, setup: ChangerSetup, index: number, signal: 
       load: async (slot) => {
         let cleaning: Awaited<ReturnType<Robot["load"]>>["cleaning"] = null;
         await drive.swap(async () => {
-          cleaning = (await loadCartridge({ dir, slot, drive: index })).cleaning;
+          cleaning = (await loadCartridge({ dir, slot, drive: index })).cleaning ?? null;
         });
         return { cleaning };
       },

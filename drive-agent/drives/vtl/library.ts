@@ -184,7 +184,8 @@ export async function loadCartridge(opts: ChangerOptions & { slot: number; drive
       barcode,
       slot: opts.slot,
       drive: opts.drive,
-      cleaning: cleaning && medium.meta.cleaning ? { ...medium.meta.cleaning, ...cleaning } : null,
+      // Only a cleaning cartridge says how its run went (uses after it, spent).
+      ...(cleaning && medium.meta.cleaning ? { cleaning: { ...medium.meta.cleaning, ...cleaning } } : {}),
     };
   });
 }
