@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
+import { detectHardware } from "../runtime/detect.ts";
 import { COMMANDS, commandHelp, findCommand, groupHelp, overviewHelp } from "./commands.ts";
+import { describeDetected } from "./detect-output.ts";
 import { driveCommandNames, runDriveCommand } from "./drive-commands.ts";
 import { runEnrollCommand } from "./enroll-command.ts";
 import { createOutput, reportError, UsageError } from "./output.ts";
@@ -80,6 +82,11 @@ export async function runCli(
     if (command === "vtl") {
       const [sub, ...vtlArgs] = rest;
       await runVtlCommand(sub, { positionals: vtlArgs, values }, out);
+      return 0;
+    }
+    if (command === "detect") {
+      const found = await detectHardware(typeof values.sys === "string" ? values.sys : undefined);
+      out.print(describeDetected(found), found);
       return 0;
     }
     if (command === "restore" || command === "verify")

@@ -49,6 +49,12 @@ export const COMMANDS: CommandSpec[] = [
     options: { "--state-dir DIR": `the enrolled state directory (default ${DEFAULT_STATE_DIR})` },
   },
   {
+    name: "detect",
+    synopsis: "[--sys DIR]",
+    summary: "list this host's tape drives and changers (vendor, model, serial, nst and sg nodes)",
+    options: { "--sys DIR": "the sysfs root to read (default /sys)", ...JSON_OPTION },
+  },
+  {
     name: "vtl init",
     synopsis:
       "<dir> --capacity SIZE [--drives N] [--slots N] [--ie-slots N]\n    [--cartridges N] [--early-warning SIZE] [--barcode-prefix TB] [--media L9] [--cleaning N]",

@@ -45,7 +45,7 @@ export async function discoverHardware(input: {
     drives: input.drives.map((device, i) => ({
       kind: "st" as const,
       device,
-      sgDevice: input.sgDevices[i] ?? null,
+      sgDevice: input.sgDevices[i] || null,
       changerDevice,
       changerIndex: changerDevice ? i : null,
     })),
