@@ -31,6 +31,7 @@ import { registerDashboardPages } from "./routes/pages/dashboard-pages.ts";
 import { registerDrivePages } from "./routes/pages/drive-pages.ts";
 import { renderErrorPage } from "./routes/pages/error-page.ts";
 import { registerJobPages } from "./routes/pages/job-pages.ts";
+import { registerLibraryPages } from "./routes/pages/library-pages.ts";
 import { registerLogPages } from "./routes/pages/log-pages.ts";
 import { registerPoolPages } from "./routes/pages/pool-pages.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
@@ -111,6 +112,7 @@ export function createApp(deps: Deps): HubApp {
   registerRestorePages(pages);
   registerAdminPages(pages);
   registerDrivePages(pages);
+  registerLibraryPages(pages);
   registerSettingsPages(pages);
   registerLogPages(pages);
 

@@ -12,6 +12,7 @@ export interface LayoutModel {
 const NAV = [
   { href: "/", label: "Dashboard" },
   { href: "/tapes", label: "Tapes" },
+  { href: "/library", label: "Library" },
   { href: "/pools", label: "Pools" },
   { href: "/jobs", label: "Jobs" },
   { href: "/restore", label: "Restore" },

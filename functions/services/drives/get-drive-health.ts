@@ -18,7 +18,7 @@ export async function getDriveHealth(ctx: ServiceCtx, driveId: number) {
     .orderBy(desc(healthReadings.readAt), desc(healthReadings.id))
     .limit(50);
   return {
-    drive: { id: drive.id, name: drive.name, state: drive.state },
+    drive: { id: drive.id, name: drive.name, state: drive.state, inChanger: drive.changerId !== null },
     health: drive.health,
     healthAt: drive.healthAt,
     readings: readings.map((r) => ({ ...r.reading, tape: r.tape })),
