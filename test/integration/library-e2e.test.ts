@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { setVtlAlerts } from "../../drive-agent/drives/vtl/health.ts";
+import { setVtlAlerts, setVtlErrors } from "../../drive-agent/drives/vtl/health.ts";
 import { initLibrary, libraryPaths, readLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { TapeMedium } from "../../drive-agent/drives/vtl/medium.ts";
 import { agentCli, type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
@@ -274,5 +274,42 @@ describe("library and drive care end to end: real hub, real drive-agent, virtual
     );
     const library = await readLibrary(lib);
     expect(library.slots.find((s) => s.barcode === "CLNA0001")?.importExport).toBe(false);
+  }, 90_000);
+
+  it("stores rising uncorrected errors against the loaded tape, recommends retiring it, and shows health on the drive, tape and library pages", async () => {
+    const slot = (await readLibrary(lib)).slots.find((s) => s.barcode === "TB0004L9")?.slot as number;
+    expect((await operate({ op: "load", slot })).state).toBe("done");
+    const worn = await tape("TB0004L9");
+    const drives = (await api<{ items: { id: number }[] }>("GET", "/api/v1/drives")).body.items;
+    const driveId = drives[0]?.id as number;
+    type Health = { readings: { counters: { writeUncorrected: number } | null }[]; retire: string | null };
+    for (const writeUncorrected of [1, 4]) {
+      await setVtlErrors({ dir: lib, drive: 0, errors: { writeUncorrected } });
+      await vi.waitFor(async () => {
+        const health = (await api<Health>("GET", `/api/v1/tapes/${worn.id}/health`)).body;
+        expect(health.readings[0]?.counters?.writeUncorrected).toBe(writeUncorrected);
+      }, WAIT);
+    }
+    const health = (await api<Health>("GET", `/api/v1/tapes/${worn.id}/health`)).body;
+    expect(health.retire).toBe(
+      "uncorrected errors rising (4 in the latest reading): copy its sets to another tape and retire it",
+    );
+    const page = async (path: string) => {
+      const res = await fetch(`${hub.url}${path}`, { headers: { authorization: `Bearer ${hub.admin}` } });
+      expect(res.status, path).toBe(200);
+      return res.text();
+    };
+    expect(await page(`/tapes/${worn.id}`)).toContain(
+      "Recommended for retirement: uncorrected errors rising",
+    );
+    const drivePage = await page(`/drives/${driveId}`);
+    expect(drivePage).toMatch(/Write errors uncorrected<\/th>\s*<td>4<\/td>/);
+    expect(drivePage).toContain("TB0004L9");
+    const libraryPage = await page("/library");
+    expect(libraryPage).toContain("CLNA0001");
+    expect(libraryPage).toContain("1 of 50 uses");
+    await setVtlErrors({ dir: lib, drive: 0, errors: { writeUncorrected: 0 } });
+    expect((await operate({ op: "unload", driveId, slot: null })).state).toBe("done");
+    expect((await readLibrary(lib)).drives[0]?.barcode).toBeNull();
   }, 90_000);
 });
