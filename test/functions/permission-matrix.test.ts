@@ -59,6 +59,8 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/changers/:id/operations": "operator",
   "POST /api/v1/changers/:id/export": "operator",
   "POST /api/v1/changers/:id/label-blank": "operator",
+  "POST /api/v1/changers/:id/rebuild": "operator",
+  "GET /api/v1/changers/:id/rebuild": "read-only",
   "POST /api/v1/jobs/:id/run": "operator",
   "GET /api/v1/runs": "read-only",
   "GET /api/v1/runs/:id": "read-only",

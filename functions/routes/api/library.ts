@@ -7,9 +7,11 @@ import {
   labelBlankCartridgesInput,
 } from "../../services/library/label-blank-cartridges.ts";
 import { operateChanger, operateChangerInput } from "../../services/library/operate-changer.ts";
+import { libraryScanProgress } from "../../services/scans/library-scan-progress.ts";
+import { scanLibrary } from "../../services/scans/scan-library.ts";
 import { eraseTape, eraseTapeInput } from "../../services/tapes/erase-tape.ts";
 import { getTapeHealth } from "../../services/tapes/get-tape-health.ts";
-import { auditTarget, serviceCtx } from "./context.ts";
+import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams } from "./router.ts";
 
 const accepted = { status: 202, description: "{ orderId, changer, drive, ... }" };
@@ -83,6 +85,33 @@ export function registerLibraryRoutes(api: ApiRouter): void {
       });
       return c.json(result, 202);
     },
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/changers/:id/rebuild",
+      permission: "operate",
+      tag,
+      summary: "Rebuild the catalog from every cartridge of the changer (resumes after an interruption)",
+      params: idParams,
+      audit: "changer.rebuild",
+      success: { status: 202, description: "{ cartridges, queued, incompleteSets }" },
+    },
+    async (c, { params }) => {
+      auditTarget(c, params.id);
+      return c.json(await scanLibrary(serviceCtx(c), params.id, principalOf(c).username), 202);
+    },
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/changers/:id/rebuild",
+      permission: "read",
+      tag,
+      summary: "Where a rebuild from the whole library stands: each cartridge scanned, scanning or to scan",
+      params: idParams,
+    },
+    async (c, { params }) => c.json(await libraryScanProgress(serviceCtx(c), params.id)),
   );
   api.route(
     {
