@@ -154,6 +154,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /library/:id/operate": "operator",
   "POST /library/:id/export": "operator",
   "POST /library/:id/label-blank": "operator",
+  "POST /library/:id/rebuild": "operator",
   "POST /drives/:id/clean": "operator",
   "POST /tapes/:id/erase": "operator",
   "GET /settings": "admin",

@@ -28,6 +28,7 @@ describe("library and drive pages", () => {
               },
             ],
             drives: [{ id: 1, name: HOSTILE, state: "idle", loaded: null, alerts: [] }],
+            rebuild: { scanned: 2, scanning: 1, toScan: 3, incompleteSets: 1 },
           },
         ],
         orders: [
@@ -39,6 +40,7 @@ describe("library and drive pages", () => {
     expect(html).toContain(escapeHtml(HOSTILE));
     expect(html).toContain('hx-post="/library/1/label-blank"');
     expect(html).toContain("Cleaning cartridges and cartridges holding data are left out.");
+    expect(html).toContain("2 cartridge(s) scanned, 1 scanning, 3 to scan; 1 set(s) still miss a tape");
   });
 
   it("offer no changer actions to a read-only user, and say when no changer is known", () => {
@@ -49,6 +51,7 @@ describe("library and drive pages", () => {
       lastSeenAt: null,
       slots: [],
       drives: [],
+      rebuild: { scanned: 0, scanning: 0, toScan: 0, incompleteSets: 0 },
     };
     const readOnly = LibraryPage({
       layout,

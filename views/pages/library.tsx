@@ -42,6 +42,13 @@ export function LibraryLive(props: { library: LibraryView }): SafeHtml {
               ))}
             </tbody>
           </table>
+          <p>
+            Rebuild from this library: {String(changer.rebuild.scanned)} cartridge(s) scanned,{" "}
+            {String(changer.rebuild.scanning)} scanning, {String(changer.rebuild.toScan)} to scan
+            {changer.rebuild.incompleteSets
+              ? `; ${changer.rebuild.incompleteSets} set(s) still miss a tape`
+              : ""}
+          </p>
           <table>
             <TableHead columns={["Slot", "Cartridge", "State", "Label / uses"]} />
             <tbody>
@@ -138,6 +145,14 @@ function Actions(props: {
             to <input name="location" placeholder="vault, site B" required />
           </label>
           <button type="submit">Export to mail slots</button>
+        </form>
+        <form
+          class="inline"
+          hx-post={`/library/${changer.id}/rebuild`}
+          hx-target={`#${result}`}
+          hx-confirm="Scan every cartridge of this changer and add what the catalog lacks? Runs unattended; ask again to resume after an interruption."
+        >
+          <button type="submit">Rebuild catalog from this library</button>
         </form>
         <div id={result} aria-live="polite"></div>
       </div>

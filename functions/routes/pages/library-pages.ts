@@ -11,8 +11,9 @@ import {
 } from "../../services/library/label-blank-cartridges.ts";
 import { operateChanger, operateChangerInput } from "../../services/library/operate-changer.ts";
 import { listPools } from "../../services/pools/list-pools.ts";
+import { scanLibrary } from "../../services/scans/scan-library.ts";
 import { eraseTape, eraseTapeInput } from "../../services/tapes/erase-tape.ts";
-import { serviceCtx } from "../api/context.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, num, ok, parseForm } from "./form.ts";
 import type { PageRouter } from "./router.ts";
@@ -113,6 +114,24 @@ export function registerLibraryPages(pages: PageRouter): void {
       return ok(
         c,
         `Labelling ${done.labelled.length} cartridge(s) into ${done.pool} in ${done.drive}${refused ? `; refused ${refused}` : ""}`,
+        202,
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/library/:id/rebuild",
+      params: idParams,
+      permission: "operate",
+      summary: "Rebuild the catalog from every cartridge",
+      audit: "changer.rebuild",
+    },
+    async (c, { params }) => {
+      const started = await scanLibrary(serviceCtx(c), params.id, principalOf(c).username);
+      return ok(
+        c,
+        `Scanning ${started.queued.length} cartridge(s) of ${started.changer} in ${started.drive?.name}…`,
         202,
       );
     },

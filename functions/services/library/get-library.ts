@@ -2,6 +2,7 @@ import { desc, eq, inArray } from "drizzle-orm";
 import type { ChangerReport } from "../../../contracts/agent-protocol.ts";
 import { agents, changers, drives, tapes, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { libraryScanProgress } from "../scans/library-scan-progress.ts";
 
 export type LibrarySlot = {
   slot: number;
@@ -24,6 +25,8 @@ export type LibraryView = {
     lastSeenAt: Date | null;
     slots: LibrarySlot[];
     drives: Array<{ id: number; name: string; state: string; loaded: string | null; alerts: string[] }>;
+    /** A rebuild from this library: how many cartridges are scanned, scanning, still to scan. */
+    rebuild: { scanned: number; scanning: number; toScan: number; incompleteSets: number };
   }>;
   /** The latest changer orders, newest first, with what they did or why they failed. */
   orders: Array<{
@@ -54,8 +57,9 @@ export async function getLibrary(ctx: ServiceCtx): Promise<LibraryView> {
     }),
   ]);
   const byBarcode = new Map(tapeRows.map((t) => [t.barcode, t]));
+  const rebuilds = await Promise.all(ids.map((id) => libraryScanProgress(ctx, id)));
   return {
-    changers: rows.map(({ changer, agent }) => ({
+    changers: rows.map(({ changer, agent }, i) => ({
       id: changer.id,
       name: changer.name,
       agent,
@@ -89,6 +93,7 @@ export async function getLibrary(ctx: ServiceCtx): Promise<LibraryView> {
           loaded: tapeRows.find((t) => t.id === d.loadedTapeId)?.barcode ?? null,
           alerts: (d.health?.alerts ?? []).map((a) => `${a.code} ${a.name}`),
         })),
+      rebuild: rebuildCounts(rebuilds[i]),
     })),
     orders: orderRows.map((o) => {
       const payload = o.payload as { operation?: { op?: string }; driveId?: number };
@@ -101,5 +106,15 @@ export async function getLibrary(ctx: ServiceCtx): Promise<LibraryView> {
         createdAt: o.createdAt,
       };
     }),
+  };
+}
+
+function rebuildCounts(progress: Awaited<ReturnType<typeof libraryScanProgress>> | undefined) {
+  const count = (status: string) => progress?.cartridges.filter((c) => c.status === status).length ?? 0;
+  return {
+    scanned: count("scanned"),
+    scanning: count("scanning"),
+    toScan: count("to scan"),
+    incompleteSets: progress?.incompleteSets.length ?? 0,
   };
 }
