@@ -192,4 +192,28 @@ describe("library orders and drive care at the hub", () => {
       "SHELF1L9 is in no changer the agents report; load it into a library to erase it",
     );
   });
+
+  it("never labels a cleaning cartridge into a pool, and a foreign one only when forced", async () => {
+    await agentWithChanger();
+    await hub.ctx.db.update(tapes).set({ state: "foreign" }).where(eq(tapes.barcode, "TB0002L8"));
+    const pool = await hub.requestJson<{ id: number }>("/api/v1/pools", {
+      method: "POST",
+      token: admin,
+      json: { name: "Weekly" },
+    });
+    const label = async (barcode: string) =>
+      hub.request(`/api/v1/tapes/${(await tapeOf(barcode))?.id}/label`, {
+        method: "POST",
+        token: admin,
+        json: { poolId: pool.id },
+      });
+    const cln = await label("CLNA0001");
+    expect(cln.status).toBe(409);
+    expect((await errorOf(cln)).message).toBe("CLNA0001 is a cleaning cartridge; it never joins a pool");
+    const foreign = await label("TB0002L8");
+    expect(foreign.status).toBe(409);
+    expect((await errorOf(foreign)).message).toBe(
+      "Tape TB0002L8 holds another program's data; labelling destroys it (erase it, or send force: true)",
+    );
+  });
 });
