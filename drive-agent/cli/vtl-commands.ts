@@ -62,6 +62,8 @@ export async function runVtlCommand(sub: string | undefined, args: Args, out: Ou
       const describe = (barcode: string | null) => {
         if (!barcode) return "empty";
         const meta = metaOf.get(barcode);
+        if (meta?.cleaning)
+          return `${barcode} (cleaning cartridge, ${meta.cleaning.uses} of ${meta.cleaning.maxUses} uses)`;
         return `${barcode}${meta ? ` (${meta.files.length} tape file(s)${meta.writeProtected ? ", write-protected" : ""})` : ""}`;
       };
       const lines = [

@@ -31,7 +31,7 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
   const where = drive
     ? `in ${drive.name}`
     : tape.changerId
-      ? `in changer slot ${tape.slot ?? "?"}`
+      ? `in changer ${tape.state === "offsite" ? "mail " : ""}slot ${tape.slot ?? "?"}${tape.location ? ` (for ${tape.location})` : ""}`
       : tape.state === "offsite"
         ? `offsite${tape.location ? ` (${tape.location})` : ""}`
         : (tape.location ?? "on the shelf");
