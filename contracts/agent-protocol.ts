@@ -54,6 +54,35 @@ const name = z.string().trim().min(1).max(128);
 const devicePath = z.string().min(1).max(512);
 const barcode = z.string().regex(/^[A-Z0-9]{1,16}$/);
 
+/** What a drive says of its health: TapeAlert flags set (sg_logs 0x2e) and error counters (0x02, 0x03). */
+export const DriveHealthReport = z.object({
+  alerts: z
+    .array(
+      z.object({
+        code: z.number().int().min(1).max(64),
+        name: z.string().max(100),
+        severity: z.enum(["critical", "warning", "information"]),
+      }),
+    )
+    .max(64),
+  counters: z
+    .object({
+      writeCorrected: z.number().int().min(0),
+      writeUncorrected: z.number().int().min(0),
+      readCorrected: z.number().int().min(0),
+      readUncorrected: z.number().int().min(0),
+      bytesWritten: z.number().int().min(0),
+      bytesRead: z.number().int().min(0),
+    })
+    .nullable(),
+});
+export type DriveHealthReport = z.output<typeof DriveHealthReport>;
+
+/** TapeAlert flags that ask for a cleaning cartridge (SSC: 20 cleaning required, 21 requested). */
+export const CLEANING_FLAGS = [20, 21] as const;
+/** TapeAlert 22: the cleaning cartridge is spent. */
+export const EXPIRED_CLEANING_MEDIA = 22;
+
 export const DriveReport = z.object({
   devicePath,
   name,
@@ -70,6 +99,8 @@ export const DriveReport = z.object({
   /** Native capacity of the loaded cartridge when the agent knows it (vtl, MAM, barcode suffix). */
   loadedCapacityBytes: z.number().int().positive().nullable().default(null),
   alerts: z.array(z.string().max(200)).max(64).default([]),
+  /** Read on every heartbeat and after each order; null when the drive cannot say (no sg node). */
+  health: DriveHealthReport.nullable().default(null),
 });
 export type DriveReport = z.output<typeof DriveReport>;
 
@@ -225,6 +256,73 @@ export const EjectOrderBody = z.object({
 });
 export type EjectOrderBody = z.output<typeof EjectOrderBody>;
 
+/**
+ * Changer and drive care, all through the order's drive (the one the robot loads into): rescan the
+ * inventory, load/unload/transfer, import every cartridge in the mail slots (moved to a free slot,
+ * its label read), export cartridges to the mail slots, clean the drive with a CLN cartridge, and
+ * erase a tape (short: it reads as blank; long: the whole tape, hours on real drives).
+ */
+export const LibraryOperation = z.discriminatedUnion("op", [
+  z.object({ op: z.literal("inventory") }),
+  z.object({ op: z.literal("load"), slot: z.number().int().min(0) }),
+  z.object({ op: z.literal("unload"), slot: z.number().int().min(0).nullable() }),
+  z.object({ op: z.literal("transfer"), from: z.number().int().min(0), to: z.number().int().min(0) }),
+  z.object({ op: z.literal("import") }),
+  z.object({ op: z.literal("export"), barcodes: z.array(barcode).min(1).max(1000) }),
+  z.object({ op: z.literal("clean"), barcode }),
+  z.object({
+    op: z.literal("erase"),
+    barcode,
+    long: z.boolean(),
+    /** The label the hub knows on the tape; the agent refuses to erase a tape that says otherwise. */
+    expectedLabel: z.string().max(64).nullable(),
+  }),
+]);
+export type LibraryOperation = z.output<typeof LibraryOperation>;
+
+export const LibraryOrderBody = z.object({
+  kind: z.literal("library"),
+  runId: z.null().default(null),
+  drive: z.object({ devicePath }),
+  changer: z.object({ devicePath }).nullable(),
+  operation: LibraryOperation,
+});
+export type LibraryOrderBody = z.output<typeof LibraryOrderBody>;
+
+/** What a library order did, for the hub to record (the next heartbeat carries the new inventory). */
+export const LibraryResult = z.object({
+  imported: z
+    .array(
+      z.object({
+        barcode,
+        slot: z.number().int().min(0),
+        kind: z.enum(["labelled", "foreign", "blank", "cleaning"]),
+        label: z
+          .object({ label: z.string().min(1).max(64), uuid: z.string().max(64), pool: z.string().max(128) })
+          .nullable(),
+        filesOnTape: z.number().int().min(0),
+      }),
+    )
+    .max(1000)
+    .optional(),
+  exported: z
+    .array(z.object({ barcode, slot: z.number().int().min(0) }))
+    .max(1000)
+    .optional(),
+  cleaned: z
+    .object({
+      barcode,
+      /** Uses after this one, when the cartridge or library counts them (null: the hub counts). */
+      uses: z.number().int().min(0).nullable(),
+      maxUses: z.number().int().min(1).nullable(),
+      /** The cartridge was spent: nothing was cleaned (TapeAlert 22). */
+      spent: z.boolean(),
+    })
+    .optional(),
+  erased: z.object({ barcode, long: z.boolean() }).optional(),
+});
+export type LibraryResult = z.output<typeof LibraryResult>;
+
 /** A set as an order that reads it back (restore, verify) must know it to decode it. */
 const SetToRead = z.object({
   uuid: z.string().uuid(),
@@ -325,6 +423,7 @@ export const OrderBody = z.discriminatedUnion("kind", [
   EjectOrderBody,
   ScanOrderBody,
   VerifyOrderBody,
+  LibraryOrderBody,
 ]);
 export type OrderBody = z.output<typeof OrderBody>;
 
@@ -548,6 +647,8 @@ export const OrderResult = z.object({
   catalog: z.array(SegmentCatalogTally).max(1000).optional(),
   /** Labels: the native capacity of the labelled cartridge, as the drive knows it (absent: unknown). */
   tapeCapacityBytes: z.number().int().positive().optional(),
+  /** Library orders: what was moved, imported, cleaned or erased (also when the order failed midway). */
+  library: LibraryResult.optional(),
 });
 export type OrderResult = z.input<typeof OrderResult>;
 

@@ -18,6 +18,7 @@ import { registerCatalogRoutes } from "./routes/api/catalog.ts";
 import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
 import { registerEncryptionKeyRoutes } from "./routes/api/encryption-keys.ts";
 import { registerHealthRoutes } from "./routes/api/health.ts";
+import { registerLibraryRoutes } from "./routes/api/library.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
@@ -30,6 +31,7 @@ import { registerDashboardPages } from "./routes/pages/dashboard-pages.ts";
 import { registerDrivePages } from "./routes/pages/drive-pages.ts";
 import { renderErrorPage } from "./routes/pages/error-page.ts";
 import { registerJobPages } from "./routes/pages/job-pages.ts";
+import { registerLibraryPages } from "./routes/pages/library-pages.ts";
 import { registerLogPages } from "./routes/pages/log-pages.ts";
 import { registerPoolPages } from "./routes/pages/pool-pages.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
@@ -85,6 +87,7 @@ export function createApp(deps: Deps): HubApp {
   registerApiKeyRoutes(api);
   registerAuditLogRoutes(api);
   registerCatalogResources(api);
+  registerLibraryRoutes(api);
   registerAgentRoutes(api);
   registerRunRoutes(api);
   registerEncryptionKeyRoutes(api);
@@ -109,6 +112,7 @@ export function createApp(deps: Deps): HubApp {
   registerRestorePages(pages);
   registerAdminPages(pages);
   registerDrivePages(pages);
+  registerLibraryPages(pages);
   registerSettingsPages(pages);
   registerLogPages(pages);
 

@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
+import { detectHardware } from "../runtime/detect.ts";
 import { COMMANDS, commandHelp, findCommand, groupHelp, overviewHelp } from "./commands.ts";
+import { describeDetected } from "./detect-output.ts";
 import { driveCommandNames, runDriveCommand } from "./drive-commands.ts";
 import { runEnrollCommand } from "./enroll-command.ts";
 import { createOutput, reportError, UsageError } from "./output.ts";
@@ -35,6 +37,14 @@ export const sharedOptions = {
   set: { type: "string" },
   "key-file": { type: "string" },
   overwrite: { type: "string" },
+  cleaning: { type: "string" },
+  kind: { type: "string" },
+  clear: { type: "string" },
+  "write-corrected": { type: "string" },
+  "write-uncorrected": { type: "string" },
+  "read-corrected": { type: "string" },
+  "read-uncorrected": { type: "string" },
+  sys: { type: "string" },
 } as const;
 
 /** `drive-agent ...argv`; returns the exit code. Help goes to `write` (stdout). */
@@ -72,6 +82,11 @@ export async function runCli(
     if (command === "vtl") {
       const [sub, ...vtlArgs] = rest;
       await runVtlCommand(sub, { positionals: vtlArgs, values }, out);
+      return 0;
+    }
+    if (command === "detect") {
+      const found = await detectHardware(typeof values.sys === "string" ? values.sys : undefined);
+      out.print(describeDetected(found), found);
       return 0;
     }
     if (command === "restore" || command === "verify")

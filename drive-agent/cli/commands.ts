@@ -49,9 +49,15 @@ export const COMMANDS: CommandSpec[] = [
     options: { "--state-dir DIR": `the enrolled state directory (default ${DEFAULT_STATE_DIR})` },
   },
   {
+    name: "detect",
+    synopsis: "[--sys DIR]",
+    summary: "list this host's tape drives and changers (vendor, model, serial, nst and sg nodes)",
+    options: { "--sys DIR": "the sysfs root to read (default /sys)", ...JSON_OPTION },
+  },
+  {
     name: "vtl init",
     synopsis:
-      "<dir> --capacity SIZE [--drives N] [--slots N] [--ie-slots N]\n    [--cartridges N] [--early-warning SIZE] [--barcode-prefix TB] [--media L9]",
+      "<dir> --capacity SIZE [--drives N] [--slots N] [--ie-slots N]\n    [--cartridges N] [--early-warning SIZE] [--barcode-prefix TB] [--media L9] [--cleaning N]",
     summary: "create a virtual tape library in an empty directory",
     options: {
       "--capacity SIZE": "each cartridge's capacity, e.g. 256MiB or 18TB (required)",
@@ -62,6 +68,7 @@ export const COMMANDS: CommandSpec[] = [
       "--early-warning SIZE": "room left when a write reports early warning (default 2% of capacity)",
       "--barcode-prefix TB": "the barcodes' prefix (default TB: TB0001L9, TB0002L9, ...)",
       "--media L9": "the barcodes' media suffix (default L9)",
+      "--cleaning N": "cleaning cartridges (CLNA0001, ...) after the data cartridges (default 0)",
       ...JSON_OPTION,
     },
   },
@@ -92,6 +99,47 @@ export const COMMANDS: CommandSpec[] = [
     synopsis: "<dir> --from S --to S",
     summary: "move a cartridge between slots",
     options: { "--from S": "the slot holding it", "--to S": "an empty slot", ...JSON_OPTION },
+  },
+  {
+    name: "vtl insert",
+    synopsis: "<dir> <barcode> [--kind blank|foreign|cleaning] [--slot S]",
+    summary: "put a cartridge into a mail slot (one taken out earlier, or a new one)",
+    options: {
+      "--kind K": "a new cartridge: blank (default), foreign (another program's data) or cleaning",
+      "--slot S": "the import/export slot (default: the first empty one)",
+      ...JSON_OPTION,
+    },
+  },
+  {
+    name: "vtl remove",
+    synopsis: "<dir> --slot S",
+    summary: "take a cartridge out of a mail slot (it stays on the shelf)",
+    options: { "--slot S": "the import/export slot", ...JSON_OPTION },
+  },
+  {
+    name: "vtl alert",
+    synopsis: "<dir> [--drive N] [--set 20,21] [--clear 20]",
+    summary: "set or clear a drive's TapeAlert flags (what sg_logs -p 0x2e would show)",
+    options: {
+      ...VTL_DRIVE,
+      "--set CODES": "flags to raise, e.g. 20 (cleaning required)",
+      "--clear CODES": "flags to clear",
+      ...JSON_OPTION,
+    },
+  },
+  {
+    name: "vtl errors",
+    synopsis:
+      "<dir> [--drive N] [--write-corrected N] [--write-uncorrected N]\n    [--read-corrected N] [--read-uncorrected N]",
+    summary: "set a drive's error counters (what sg_logs -p 0x2 / 0x3 would show)",
+    options: {
+      ...VTL_DRIVE,
+      "--write-corrected N": "write errors corrected",
+      "--write-uncorrected N": "write errors not corrected",
+      "--read-corrected N": "read errors corrected",
+      "--read-uncorrected N": "read errors not corrected",
+      ...JSON_OPTION,
+    },
   },
   {
     name: "vtl protect",

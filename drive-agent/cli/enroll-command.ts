@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { type EnrollRequest, EnrollResponse } from "../../contracts/agent-protocol.ts";
 import { type AgentConfig, DEFAULT_STATE_DIR } from "../config.ts";
 import { AgentError } from "../errors.ts";
+import { detectHardware } from "../runtime/detect.ts";
 import { changerPathOf, devicePathOf, discoverHardware, hardwareReport } from "../runtime/hardware.ts";
 import { causeOf } from "../runtime/hub-client.ts";
 import { createKeys, ensureStateDir, readAgentConfig, writeAgentConfig } from "../runtime/state-dir.ts";
@@ -29,9 +30,20 @@ export async function runEnrollCommand(argv: string[], out: Output): Promise<voi
   const token = values.token ?? process.env.TAPEBACKARR_ENROLLMENT_TOKEN;
   if (!hub || !token) throw new UsageError("enroll: --hub URL and --token T are required");
   if (!URL.canParse(hub)) throw new UsageError(`enroll: --hub ${hub} is not a URL (http://hub.example:8080)`);
-  const drives = values.drive ?? [];
+  let drives = values.drive ?? [];
+  let sgDevices = values.sg ?? [];
+  let changer = values.changer;
+  if (!values.vtl && drives.length === 0) {
+    // No drive named: take what sysfs shows (drive-agent detect), in its order.
+    const found = await detectHardware();
+    drives = found.drives.map((d) => d.device);
+    sgDevices = found.drives.map((d) => d.sgDevice ?? "");
+    changer ??= found.changers[0]?.device;
+  }
   if (!values.vtl && drives.length === 0)
-    throw new UsageError("enroll: name the drives (--drive /dev/nst0 ...) or a virtual library (--vtl DIR)");
+    throw new UsageError(
+      "enroll: no tape drive found (drive-agent detect); name the drives (--drive /dev/nst0 ...) or a virtual library (--vtl DIR)",
+    );
   const stateDir = values["state-dir"] ?? DEFAULT_STATE_DIR;
   const existing = await readAgentConfig(stateDir);
   if (existing && !values.force)
@@ -42,8 +54,8 @@ export async function runEnrollCommand(argv: string[], out: Output): Promise<voi
   const hardware = await discoverHardware({
     vtl: values.vtl,
     drives,
-    sgDevices: values.sg ?? [],
-    changer: values.changer,
+    sgDevices,
+    changer,
   });
   await ensureStateDir(stateDir);
   const keys = await createKeys(stateDir);

@@ -1,9 +1,13 @@
+import { setVtlAlerts, setVtlErrors } from "../drives/vtl/health.ts";
 import {
+  type InsertKind,
   initLibrary,
+  insertCartridge,
   inventoryOf,
   libraryPaths,
   loadCartridge,
   readLibrary,
+  removeCartridge,
   setWriteProtect,
   transferCartridge,
   unloadCartridge,
@@ -34,6 +38,7 @@ export async function runVtlCommand(sub: string | undefined, args: Args, out: Ou
         earlyWarningBytes: typeof early === "string" ? parseSize(early) : undefined,
         barcodePrefix: stringOption(args.values["barcode-prefix"]),
         mediaType: stringOption(args.values.media),
+        cleaningCartridges: int("cleaning", 0),
       });
       const cartridges = library.slots.filter((s) => s.barcode).length;
       const storage = library.slots.filter((s) => !s.importExport).length;
@@ -57,6 +62,8 @@ export async function runVtlCommand(sub: string | undefined, args: Args, out: Ou
       const describe = (barcode: string | null) => {
         if (!barcode) return "empty";
         const meta = metaOf.get(barcode);
+        if (meta?.cleaning)
+          return `${barcode} (cleaning cartridge, ${meta.cleaning.uses} of ${meta.cleaning.maxUses} uses)`;
         return `${barcode}${meta ? ` (${meta.files.length} tape file(s)${meta.writeProtected ? ", write-protected" : ""})` : ""}`;
       };
       const lines = [
@@ -98,8 +105,59 @@ export async function runVtlCommand(sub: string | undefined, args: Args, out: Ou
       });
       return;
     }
+    case "insert": {
+      const barcode = args.positionals[1];
+      if (!barcode || !/^[A-Z0-9]{1,16}$/.test(barcode))
+        throw new UsageError("vtl insert: give the cartridge's barcode (A-Z, 0-9, up to 16)");
+      const kind = stringOption(args.values.kind) ?? "blank";
+      if (!["blank", "foreign", "cleaning"].includes(kind))
+        throw new UsageError("vtl insert: --kind is blank, foreign or cleaning");
+      const slot = args.values.slot === undefined ? undefined : int("slot");
+      const put = await insertCartridge({ dir, barcode, kind: kind as InsertKind, slot });
+      out.print(
+        `Inserted ${put.barcode} into mail slot ${put.slot}${put.created ? ` (new, ${kind})` : ""}`,
+        put,
+      );
+      return;
+    }
+    case "remove": {
+      const taken = await removeCartridge({ dir, slot: int("slot") });
+      out.print(`Took ${taken.barcode} out of mail slot ${taken.slot}`, taken);
+      return;
+    }
+    case "alert": {
+      const codes = (name: string) => {
+        const value = stringOption(args.values[name]);
+        if (value === undefined) return [];
+        if (!/^\d+(,\d+)*$/.test(value)) throw new UsageError(`--${name} takes flag numbers, e.g. 20,21`);
+        return value.split(",").map(Number);
+      };
+      const health = await setVtlAlerts({
+        dir,
+        drive: int("drive", 0),
+        set: codes("set"),
+        clear: codes("clear"),
+      });
+      out.print(`Drive ${int("drive", 0)} TapeAlert flags: ${health.flags.join(", ") || "none"}`, health);
+      return;
+    }
+    case "errors": {
+      const errors: Record<string, number> = {};
+      for (const [option, key] of [
+        ["write-corrected", "writeCorrected"],
+        ["write-uncorrected", "writeUncorrected"],
+        ["read-corrected", "readCorrected"],
+        ["read-uncorrected", "readUncorrected"],
+      ] as const)
+        if (args.values[option] !== undefined) errors[key] = int(option);
+      const health = await setVtlErrors({ dir, drive: int("drive", 0), errors });
+      out.print(`Drive ${int("drive", 0)} error counters: ${JSON.stringify(health.errors)}`, health);
+      return;
+    }
     default:
-      throw new UsageError(`unknown vtl command "${sub ?? ""}" (init, ls, load, unload, transfer, protect)`);
+      throw new UsageError(
+        `unknown vtl command "${sub ?? ""}" (init, ls, load, unload, transfer, insert, remove, alert, errors, protect)`,
+      );
   }
 }
 

@@ -102,8 +102,10 @@ export interface Drive {
   locate(block: number): Promise<void>;
   tell(): Promise<number>;
   setBlockSize(bytes: number): Promise<void>;
-  /** Erases from the current position to the end of the tape. */
+  /** Erases from the current position to the end of the tape (a long erase on st: hours). */
   erase(): Promise<void>;
+  /** Writes end of data at the current position (SCSI ERASE, LONG=0): at BOT the tape reads blank. */
+  shortErase?(): Promise<void>;
   /** Writes whole blocks at the current position (a write mid-tape discards what follows). */
   write(data: Uint8Array): Promise<WriteOutcome>;
   /** Reads up to `maxBytes` (whole blocks) from the current tape file. */

@@ -3,6 +3,7 @@ import type {
   CatalogChunk,
   EjectOrderBody,
   LabelOrderBody,
+  LibraryOrderBody,
   LogLines,
   OrderResult,
   ProgressAnswer,
@@ -11,6 +12,7 @@ import type {
   SegmentReport,
   TapeTarget,
 } from "../../contracts/agent-protocol.ts";
+import type { ChangerInventory } from "../drives/changer/parse-mtx-status.ts";
 import type { Drive } from "../drives/drive.ts";
 
 /**
@@ -48,6 +50,20 @@ export interface TapeChanger {
   unloadTape?(): Promise<number | null>;
 }
 
+/** The changer robot as a library order sees it: moves into and out of the order's drive. */
+export interface Robot {
+  /** The order's drive in the changer (mtx data transfer element). */
+  readonly driveIndex: number;
+  inventory(): Promise<ChangerInventory>;
+  /** Asks the changer to re-read its barcodes (mtx inventory); the vtl always knows them. */
+  rescan(): Promise<ChangerInventory>;
+  /** Slot → the order's drive; a cleaning cartridge cleans the drive as it loads. */
+  load(slot: number): Promise<{ cleaning: { uses: number; maxUses: number; spent: boolean } | null }>;
+  /** The order's drive → `slot` (or its home slot); says where it went. */
+  unload(slot: number | null): Promise<number>;
+  transfer(from: number, to: number): Promise<void>;
+}
+
 export interface ExecutorContext {
   drive: Drive;
   /** Null when the drive has no changer: the executor then asks the operator (waiting-for-tape). */
@@ -70,5 +86,10 @@ export type BackupExecutor = (
 ) => Promise<OrderResult>;
 
 export type LabelExecutor = (order: LabelOrderBody, ctx: ExecutorContext) => Promise<OrderResult>;
+
+export type LibraryExecutor = (
+  order: LibraryOrderBody,
+  ctx: ExecutorContext & { robot: Robot | null },
+) => Promise<OrderResult>;
 
 export type EjectExecutor = (order: EjectOrderBody, ctx: ExecutorContext) => Promise<OrderResult>;

@@ -3,9 +3,11 @@ import type { ChangerReport, DriveReport } from "../../contracts/agent-protocol.
 import type { ChangerSetup, DriveSetup } from "../config.ts";
 import { MtxChanger } from "../drives/changer/mtx-changer.ts";
 import type { ChangerInventory } from "../drives/changer/parse-mtx-status.ts";
+import type { DriveHealth } from "../drives/health/drive-health.ts";
 import { capacityOfBarcode } from "../drives/media-capacity.ts";
 import { openDrive } from "../drives/open-drive.ts";
 import { StDrive } from "../drives/st/st-drive.ts";
+import { vtlDriveHealth } from "../drives/vtl/health.ts";
 import { inventoryOf, libraryPaths, readLibrary } from "../drives/vtl/library.ts";
 import { TapeMedium } from "../drives/vtl/medium.ts";
 import { DriveError } from "../errors.ts";
@@ -45,7 +47,7 @@ export async function discoverHardware(input: {
     drives: input.drives.map((device, i) => ({
       kind: "st" as const,
       device,
-      sgDevice: input.sgDevices[i] ?? null,
+      sgDevice: input.sgDevices[i] || null,
       changerDevice,
       changerIndex: changerDevice ? i : null,
     })),
@@ -117,8 +119,14 @@ export async function hardwareReport(
       loadedBarcode,
       loadedCapacityBytes: loadedBarcode ? (capacities.get(loadedBarcode) ?? null) : null,
       alerts: inventory instanceof Error ? [`changer: ${inventory.message.slice(0, 180)}`] : [],
+      health: null,
     };
     if (drive.kind === "st" && report.state === "idle") await probeStDrive(drive, report);
+    // Read during an order too: log pages do not disturb a drive that is streaming.
+    report.health = await readDriveHealth(drive).catch((error: Error) => {
+      report.alerts.push(`health: ${error.message.slice(0, 190)}`);
+      return null;
+    });
     drives.push(report);
   }
   return { drives, changers };
@@ -147,6 +155,26 @@ async function cartridgeCapacity(changer: ChangerSetup, barcode: string): Promis
   if (changer.kind !== "vtl") return capacityOfBarcode(barcode);
   const meta = await TapeMedium.readMeta(libraryPaths(changer.library).cartridge(barcode)).catch(() => null);
   return meta?.capacityBytes ?? null;
+}
+
+/** TapeAlert and error counters: sg_logs on an st drive's sg node, the health file on a vtl drive. */
+export async function readDriveHealth(setup: DriveSetup): Promise<DriveHealth | null> {
+  if (setup.kind === "vtl") return vtlDriveHealth(setup.library, setup.index);
+  if (!setup.sgDevice) return null;
+  const drive = new StDrive({ device: setup.device, sgDevice: setup.sgDevice });
+  const alerts = await drive.tapeAlerts();
+  const errors = await drive.errorCounters();
+  return {
+    alerts: alerts.active,
+    counters: {
+      writeCorrected: errors.write.corrected,
+      writeUncorrected: errors.write.uncorrected,
+      readCorrected: errors.read.corrected,
+      readUncorrected: errors.read.uncorrected,
+      bytesWritten: errors.write.bytesProcessed,
+      bytesRead: errors.read.bytesProcessed,
+    },
+  };
 }
 
 function validBarcode(barcode: string | null): string | null {

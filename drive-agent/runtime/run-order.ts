@@ -11,6 +11,7 @@ import {
 import type { AgentConfig } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
+import { executeLibrary } from "../orders/library.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
 import type { ScanExecutor, ScanHub } from "../orders/scan.ts";
 import type {
@@ -18,6 +19,8 @@ import type {
   EjectExecutor,
   ExecutorContext,
   LabelExecutor,
+  LibraryExecutor,
+  Robot,
   TapeChanger,
 } from "../orders/types.ts";
 import type { VerifyExecutor } from "../orders/verify.ts";
@@ -35,6 +38,8 @@ export type Executors = {
   eject: EjectExecutor;
   scan: ScanExecutor;
   verify: VerifyExecutor;
+  /** Changer and drive care; the built-in one when a test build does not replace it. */
+  library?: LibraryExecutor;
 };
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
@@ -163,14 +168,15 @@ async function execute(
       };
     }
   }
-  let opened: { drive: Drive; changer: TapeChanger | null };
+  let opened: { drive: Drive; changer: TapeChanger | null; robot: Robot | null };
   try {
     opened = await openOrderDrive(setup, changerOfDrive(env.config.changers, setup), signal);
   } catch (error) {
     return failed(error);
   }
   const ctx: ExecutorContext = {
-    ...opened,
+    drive: opened.drive,
+    changer: opened.changer,
     reporter,
     signal,
     workDir: statePaths(env.stateDir).work,
@@ -182,6 +188,8 @@ async function execute(
     if (body.kind === "eject") return await env.executors.eject(body, ctx);
     if (body.kind === "scan") return await env.executors.scan(body, { ...ctx, hub: scanHub(reporter) });
     if (body.kind === "verify") return await env.executors.verify(body, { ...ctx, dataKey });
+    if (body.kind === "library")
+      return await (env.executors.library ?? executeLibrary)(body, { ...ctx, robot: opened.robot });
     return await env.executors.label(body, ctx);
   } catch (error) {
     return failed(error);

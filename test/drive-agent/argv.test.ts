@@ -20,6 +20,7 @@ describe("mt argv", () => {
     [{ op: "setblk", bytes: 65536 }, ["setblk", "65536"]],
     [{ op: "setblk", bytes: 0 }, ["setblk", "0"]],
     [{ op: "erase" }, ["erase"]],
+    [{ op: "short-erase" }, ["erase", "0"]],
     [{ op: "lock" }, ["lock"]],
     [{ op: "unlock" }, ["unlock"]],
     [{ op: "compression", enabled: false }, ["compression", "0"]],

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseMtxStatus } from "../../drive-agent/drives/changer/parse-mtx-status.ts";
+import { parseErrorCounters } from "../../drive-agent/drives/st/parse-error-counters.ts";
 import { parseMtStatus, parseMtTell } from "../../drive-agent/drives/st/parse-mt-status.ts";
 import { parseReadAttr } from "../../drive-agent/drives/st/parse-read-attr.ts";
 import { parseTapeAlerts } from "../../drive-agent/drives/st/parse-tape-alert.ts";
@@ -157,5 +158,30 @@ describe("mtx status parser", () => {
     const inv = parseMtxStatus(fixture("mtx/status-no-barcode-reader.txt"));
     expect(inv.drives[0]).toEqual({ index: 0, full: true, sourceSlot: null, barcode: null });
     expect(inv.slots.filter((s) => s.full).map((s) => s.slot)).toEqual([1, 2, 5]);
+  });
+});
+
+describe("sg_logs error counter parser", () => {
+  it.each([
+    [
+      "sg/sg-logs-write-errors-lto6.txt",
+      { direction: "write", corrected: 12, uncorrected: 0, bytesProcessed: 3049406054400 },
+    ],
+    [
+      "sg/sg-logs-read-errors-lto9.txt",
+      { direction: "read", corrected: 4, uncorrected: 2, bytesProcessed: 18014398509481 },
+    ],
+    [
+      "sg/sg-logs-write-errors-none.txt",
+      { direction: "write", corrected: 0, uncorrected: 0, bytesProcessed: 0 },
+    ],
+  ])("reads the totals of %s (vendor parameters ignored)", (file, expected) => {
+    expect(parseErrorCounters(fixture(file))).toEqual(expected);
+  });
+
+  it("refuses output that is not an error counter page", () => {
+    expect(() => parseErrorCounters(fixture("sg/sg-logs-tapealert-clean.txt"))).toThrow(
+      "sg_logs output has no 'Write/Read error counter page' header",
+    );
   });
 });

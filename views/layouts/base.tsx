@@ -14,6 +14,7 @@ export interface LayoutModel {
 const NAV = [
   { href: "/", label: "Dashboard" },
   { href: "/tapes", label: "Tapes" },
+  { href: "/library", label: "Library" },
   { href: "/pools", label: "Pools" },
   { href: "/sources", label: "Sources" },
   { href: "/jobs", label: "Jobs" },

@@ -34,6 +34,94 @@ export interface TapeModel {
   where: string;
   /** The drive holding the tape, as its agent last reported. */
   drive: { name: string; state: string } | null;
+  health: {
+    readings: {
+      readAt: Date;
+      drive: string | null;
+      alerts: { code: number; name: string; severity: string }[];
+      counters: {
+        writeUncorrected: number;
+        readUncorrected: number;
+        writeCorrected: number;
+        readCorrected: number;
+      } | null;
+    }[];
+    retire: string | null;
+  };
+  erase: { warning: string; refusal: string | null };
+}
+
+/** Health readings taken while the tape was loaded; a rising count of uncorrected errors says retire it. */
+function TapeHealth(model: TapeModel): SafeHtml {
+  const { readings, retire } = model.health;
+  return (
+    <section class="card" id="tape-health">
+      <h2>Health</h2>
+      {retire ? <p class="bad">Recommended for retirement: {retire}.</p> : null}
+      {readings.length === 0 ? (
+        <p class="muted">No drive has reported errors or TapeAlert flags while this tape was loaded.</p>
+      ) : (
+        <table>
+          <TableHead
+            columns={[
+              "Read",
+              "Drive",
+              "TapeAlert",
+              "Write errors (corr./uncorr.)",
+              "Read errors (corr./uncorr.)",
+            ]}
+          />
+          <tbody>
+            {readings.map((r) => (
+              <tr>
+                <td>
+                  <Time at={r.readAt} />
+                </td>
+                <td>{r.drive ?? "–"}</td>
+                <td>{r.alerts.map((a) => `${a.code} ${a.name}`).join(", ") || "none"}</td>
+                <td>{r.counters ? `${r.counters.writeCorrected} / ${r.counters.writeUncorrected}` : "–"}</td>
+                <td>{r.counters ? `${r.counters.readCorrected} / ${r.counters.readUncorrected}` : "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** Erase: refused (with the reason) while the tape holds retained sets; else typed confirmation. */
+function Erase(model: TapeModel): SafeHtml {
+  const { tape, erase } = model;
+  return (
+    <section class="card" id="erase">
+      <h2>Erase</h2>
+      <p class="muted">{erase.warning}</p>
+      {erase.refusal ? (
+        <p>Erase is not possible: {erase.refusal}.</p>
+      ) : (
+        <form
+          class="stack"
+          hx-post={`/tapes/${tape.id}/erase`}
+          hx-target="#tape-erase-result"
+          hx-confirm={`Erase ${tape.barcode}? ${erase.warning} This cannot be undone.`}
+        >
+          <label>
+            Type the barcode {tape.barcode} to confirm
+            <input name="confirm" autocomplete="off" required />
+          </label>
+          <label class="check">
+            <input type="checkbox" name="long" value="on" /> Long erase (the whole tape; hours on a real
+            drive)
+          </label>
+          <button type="submit" class="danger">
+            Erase {tape.barcode}
+          </button>
+          <div id="tape-erase-result" aria-live="polite"></div>
+        </form>
+      )}
+    </section>
+  );
 }
 
 /** What relabelling this tape loses, in words, for the confirmation. */
@@ -158,6 +246,8 @@ export function TapePage(model: TapeModel): SafeHtml {
         </section>
       ) : null}
       {model.canOperate ? <Relabel {...model} /> : null}
+      <TapeHealth {...model} />
+      {model.canOperate ? <Erase {...model} /> : null}
       {model.canOperate ? (
         <section class="card">
           <h2>Change</h2>

@@ -4,6 +4,9 @@ import { h, type SafeHtml } from "../html.ts";
 const LABELS: Record<AttentionItem["kind"], string> = {
   "waiting-for-tape": "Insert a tape",
   "drive-alert": "Drive alert",
+  "drive-health": "Drive health",
+  "drive-cleaned": "Drive cleaned",
+  "cleaning-spent": "Cleaning cartridge",
   "failed-run": "Failed",
   "agent-offline": "Agent offline",
   "set-incomplete": "Catalog short",

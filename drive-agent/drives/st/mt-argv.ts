@@ -15,6 +15,8 @@ export type MtOperation =
   | { op: "tell" }
   | { op: "setblk"; bytes: number }
   | { op: "erase" }
+  /** `mt erase 0`: the st driver sends ERASE with LONG=0 for a zero count (end of data here). */
+  | { op: "short-erase" }
   | { op: "lock" }
   | { op: "unlock" }
   | { op: "compression"; enabled: boolean };
@@ -32,6 +34,8 @@ export function buildMtArgv(device: string, operation: MtOperation): [string, ..
       return [...base, "seek", String(nonNegative(operation.block, "block"))];
     case "setblk":
       return [...base, "setblk", String(nonNegative(operation.bytes, "block size"))];
+    case "short-erase":
+      return [...base, "erase", "0"];
     case "compression":
       return [...base, "compression", operation.enabled ? "1" : "0"];
     default:

@@ -103,6 +103,15 @@ export function parseTapeAlerts(output: string): TapeAlertPage {
   return { device, active, flagsSeen };
 }
 
+/** The flag with its sg_logs name and SSC severity, as the vtl reports one it was told to set. */
+export function tapeAlertOf(code: number): TapeAlert {
+  return {
+    code,
+    name: tapeAlertNames[code - 1] ?? `Reserved (${code.toString(16)}h)`,
+    severity: severityOf(code),
+  };
+}
+
 function severityOf(code: number): TapeAlert["severity"] {
   if (critical.has(code)) return "critical";
   return information.has(code) || code > 59 ? "information" : "warning";

@@ -16,6 +16,7 @@ import {
 } from "../drive.ts";
 import { capacityOfBarcode, capacityOfGeneration } from "../media-capacity.ts";
 import { buildMtArgv, type MtOperation } from "./mt-argv.ts";
+import { type ErrorCounterPage, parseErrorCounters } from "./parse-error-counters.ts";
 import { parseMtStatus, parseMtTell } from "./parse-mt-status.ts";
 import { parseReadAttr } from "./parse-read-attr.ts";
 import { parseTapeAlerts } from "./parse-tape-alert.ts";
@@ -69,6 +70,7 @@ export class StDrive implements Drive {
   spaceToEndOfData = () => this.mtVoid({ op: "eod" });
   locate = (block: number) => this.mtVoid({ op: "seek", block });
   erase = () => this.mtVoid({ op: "erase" });
+  shortErase = () => this.mtVoid({ op: "short-erase" });
 
   async writeFileMarks(count: number): Promise<void> {
     // Closing after a write already wrote one mark.
@@ -143,6 +145,21 @@ export class StDrive implements Drive {
     });
     if (result.exitCode !== 0) throw new DriveError("COMMAND_FAILED", `sg_logs: ${result.stderr.trim()}`);
     return parseTapeAlerts(result.stdout);
+  }
+
+  /** Write (page 0x02) and read (0x03) error counters: corrected, uncorrected, bytes processed. */
+  async errorCounters(): Promise<{ write: ErrorCounterPage; read: ErrorCounterPage }> {
+    const sg = await this.sgDevice();
+    const page = async (code: string) => {
+      const result = await this.run({
+        argv: ["sg_logs", "-p", code, sg],
+        signal: this.options.signal,
+        timeoutMs: 30_000,
+      });
+      if (result.exitCode !== 0) throw new DriveError("COMMAND_FAILED", `sg_logs: ${result.stderr.trim()}`);
+      return parseErrorCounters(result.stdout);
+    };
+    return { write: await page("0x2"), read: await page("0x3") };
   }
 
   /** Cartridge memory (MAM): barcode, manufacturer, serial, load count, remaining capacity. */

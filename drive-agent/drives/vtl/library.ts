@@ -4,6 +4,7 @@ import { z } from "zod";
 import { DriveError } from "../../errors.ts";
 import type { ChangerInventory } from "../changer/parse-mtx-status.ts";
 import { DEFAULT_BLOCK_SIZE, MAX_TRANSFER_BYTES } from "../drive.ts";
+import { recordCleaning } from "./health.ts";
 import { acquireLock, type HeldLock } from "./lock.ts";
 import { TapeMedium } from "./medium.ts";
 
@@ -38,6 +39,9 @@ export const libraryPaths = (dir: string) => ({
   driveLock: (index: number) => join(dir, "drives", String(index), "lock"),
 });
 
+/** An LTO Universal Cleaning Cartridge is good for about 50 cleanings. */
+export const DEFAULT_CLEANING_USES = 50;
+
 export type InitLibraryInput = {
   dir: string;
   drives: number;
@@ -49,6 +53,9 @@ export type InitLibraryInput = {
   barcodePrefix?: string;
   /** LTO media suffix on barcodes (L9 = LTO-9), which also sets the reported density code. */
   mediaType?: string;
+  /** Cleaning cartridges (CLNA0001, ...) in the slots after the data cartridges. */
+  cleaningCartridges?: number;
+  cleaningUses?: number;
 };
 
 export async function initLibrary(input: InitLibraryInput): Promise<Library> {
@@ -59,13 +66,19 @@ export async function initLibrary(input: InitLibraryInput): Promise<Library> {
       `${input.dir} already holds a virtual library; refusing to overwrite it`,
     );
   }
-  const cartridgeCount = input.cartridges ?? input.slots;
-  if (cartridgeCount > input.slots) throw new DriveError("INVALID_ARGUMENT", "more cartridges than slots");
+  const cleaning = Array.from(
+    { length: input.cleaningCartridges ?? 0 },
+    (_, i) => `CLNA${String(i + 1).padStart(4, "0")}`,
+  );
+  const cartridgeCount = input.cartridges ?? input.slots - cleaning.length;
+  if (cartridgeCount + cleaning.length > input.slots)
+    throw new DriveError("INVALID_ARGUMENT", "more cartridges than slots");
   const earlyWarningBytes = input.earlyWarningBytes ?? defaultEarlyWarningBytes(input.capacityBytes);
-  const barcodes = Array.from(
+  const data = Array.from(
     { length: cartridgeCount },
     (_, i) => `${input.barcodePrefix ?? "TB"}${String(i + 1).padStart(4, "0")}${input.mediaType ?? "L9"}`,
   );
+  const barcodes = [...data, ...cleaning];
   const library: Library = {
     version: 1,
     defaultBlockSize: DEFAULT_BLOCK_SIZE,
@@ -91,6 +104,9 @@ export async function initLibrary(input: InitLibraryInput): Promise<Library> {
       writeProtected: false,
       loadCount: 0,
       files: [],
+      ...(barcode.startsWith("CLN")
+        ? { cleaning: { uses: 0, maxUses: input.cleaningUses ?? DEFAULT_CLEANING_USES } }
+        : {}),
     });
   }
   for (const drive of library.drives) await mkdir(paths.driveDir(drive.index), { recursive: true });
@@ -161,7 +177,16 @@ export async function loadCartridge(opts: ChangerOptions & { slot: number; drive
     await medium.countLoad();
     // A freshly loaded cartridge is threaded and at BOT, like an autoloader's load.
     await rm(libraryPaths(opts.dir).driveState(opts.drive), { force: true });
-    return { barcode, slot: opts.slot, drive: opts.drive };
+    // A drive runs a loaded cleaning cartridge at once, as LTO drives do.
+    const cleaning = medium.meta.cleaning ? { spent: await medium.countCleaning() } : null;
+    if (cleaning) await recordCleaning(opts.dir, opts.drive, cleaning.spent);
+    return {
+      barcode,
+      slot: opts.slot,
+      drive: opts.drive,
+      // Only a cleaning cartridge says how its run went (uses after it, spent).
+      ...(cleaning && medium.meta.cleaning ? { cleaning: { ...medium.meta.cleaning, ...cleaning } } : {}),
+    };
   });
 }
 
@@ -196,6 +221,76 @@ export async function transferCartridge(opts: ChangerOptions & { from: number; t
     from.barcode = null;
     return { barcode: to.barcode, from: opts.from, to: opts.to };
   });
+}
+
+export type InsertKind = "blank" | "foreign" | "cleaning";
+
+/**
+ * An operator puts a cartridge into a mail slot (the first empty one, or `slot`): one taken out
+ * earlier (its files are still on the shelf), or a new one, blank, holding another program's data
+ * (an ANSI VOL1 label, as many backup programs write) or a cleaning cartridge.
+ */
+export async function insertCartridge(opts: {
+  dir: string;
+  barcode: string;
+  kind?: InsertKind;
+  slot?: number;
+}): Promise<{ barcode: string; slot: number; created: boolean }> {
+  return withChanger({ dir: opts.dir }, null, async (library) => {
+    if ([...library.drives, ...library.slots].some((p) => p.barcode === opts.barcode))
+      throw new DriveError("CHANGER_ERROR", `${opts.barcode} is already in the library`);
+    const mail = library.slots.filter((s) => s.importExport);
+    const target = opts.slot === undefined ? mail.find((s) => !s.barcode) : slotOf(library, opts.slot);
+    if (!target) throw new DriveError("CHANGER_ERROR", "every mail slot is full; take a cartridge out first");
+    if (!target.importExport)
+      throw new DriveError("INVALID_ARGUMENT", `slot ${target.slot} is not an import/export slot`);
+    if (target.barcode)
+      throw new DriveError("CHANGER_ERROR", `mail slot ${target.slot} holds ${target.barcode}`);
+    const dir = libraryPaths(opts.dir).cartridge(opts.barcode);
+    const created = !(await exists(dir));
+    if (created) await createCartridge(opts.dir, library, opts.barcode, opts.kind ?? "blank");
+    target.barcode = opts.barcode;
+    return { barcode: opts.barcode, slot: target.slot, created };
+  });
+}
+
+/** An operator takes the cartridge out of a mail slot; it stays on the shelf (its files are kept). */
+export async function removeCartridge(opts: { dir: string; slot: number }) {
+  return withChanger({ dir: opts.dir }, null, async (library) => {
+    const slot = slotOf(library, opts.slot);
+    if (!slot.importExport)
+      throw new DriveError(
+        "INVALID_ARGUMENT",
+        `slot ${slot.slot} is not an import/export slot; only mail slots open`,
+      );
+    if (!slot.barcode) throw new DriveError("CHANGER_ERROR", `mail slot ${slot.slot} is empty`);
+    const barcode = slot.barcode;
+    slot.barcode = null;
+    return { barcode, slot: opts.slot };
+  });
+}
+
+async function createCartridge(dir: string, library: Library, barcode: string, kind: InsertKind) {
+  const sibling = [...library.drives, ...library.slots].find((p) => p.barcode)?.barcode;
+  const like = sibling ? await TapeMedium.readMeta(libraryPaths(dir).cartridge(sibling)) : null;
+  const capacityBytes = like?.capacityBytes ?? 64 << 20;
+  await TapeMedium.create(libraryPaths(dir).cartridge(barcode), {
+    barcode,
+    capacityBytes,
+    earlyWarningBytes: like?.earlyWarningBytes ?? defaultEarlyWarningBytes(capacityBytes),
+    writeProtected: false,
+    loadCount: 0,
+    files: [],
+    ...(kind === "cleaning" ? { cleaning: { uses: 0, maxUses: DEFAULT_CLEANING_USES } } : {}),
+  });
+  if (kind !== "foreign") return;
+  const medium = await TapeMedium.open(libraryPaths(dir).cartridge(barcode));
+  const block = Buffer.alloc(512, 0x20);
+  block.write(`VOL1${barcode.slice(0, 6).padEnd(6)}`, "ascii");
+  const file = await medium.startFile(512);
+  await medium.appendBlocks(file, block);
+  await medium.markFile(file);
+  await medium.close();
 }
 
 export async function setWriteProtect(opts: { dir: string; barcode: string; on: boolean }) {

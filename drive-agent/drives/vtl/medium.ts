@@ -23,6 +23,10 @@ export const MediumMetaSchema = z.object({
   writeProtected: z.boolean(),
   loadCount: z.number().int().nonnegative(),
   files: z.array(FileMetaSchema),
+  /** A cleaning cartridge (CLN barcode): how often it ran, and how often it can. */
+  cleaning: z
+    .object({ uses: z.number().int().nonnegative(), maxUses: z.number().int().positive() })
+    .optional(),
 });
 export type MediumMeta = z.infer<typeof MediumMetaSchema>;
 
@@ -161,6 +165,16 @@ export class TapeMedium {
   async setWriteProtected(on: boolean): Promise<void> {
     this.meta.writeProtected = on;
     await this.saveMeta();
+  }
+
+  /** One run of a cleaning cartridge; true when it was already spent (nothing was cleaned). */
+  async countCleaning(): Promise<boolean> {
+    const cleaning = this.meta.cleaning;
+    if (!cleaning) return false;
+    const spent = cleaning.uses >= cleaning.maxUses;
+    if (!spent) cleaning.uses++;
+    await this.saveMeta();
+    return spent;
   }
 
   async countLoad(): Promise<void> {

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { DriveHealthReport } from "../../../contracts/agent-protocol.ts";
 import { createdAt, timestamp, updatedAt } from "./columns.ts";
 
 export const sites = sqliteTable(
@@ -75,8 +76,31 @@ export const drives = sqliteTable(
     state: text("state", { enum: DRIVE_STATES }).notNull().default("unknown"),
     loadedTapeId: integer("loaded_tape_id"),
     alerts: text("alerts", { mode: "json" }).$type<string[]>(),
+    /** The TapeAlert flags and error counters of the agent's last reading (heartbeat or after an order). */
+    health: text("health", { mode: "json" }).$type<DriveHealthReport>(),
+    healthAt: timestamp("health_at"),
     lastSeenAt: timestamp("last_seen_at"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("drives_agent_device_uq").on(t.agentId, t.devicePath)],
+);
+
+/**
+ * Drive health over time, per drive and per tape (the cartridge loaded when it was read): a row
+ * only when the flags or counters changed, so a quiet drive adds nothing on each heartbeat.
+ */
+export const healthReadings = sqliteTable(
+  "health_readings",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    driveId: integer("drive_id")
+      .notNull()
+      .references(() => drives.id, { onDelete: "cascade" }),
+    /** No foreign key: media.ts imports this file; a deleted tape leaves its readings to the drive. */
+    tapeId: integer("tape_id"),
+    readAt: timestamp("read_at").notNull(),
+    alerts: text("alerts", { mode: "json" }).$type<DriveHealthReport["alerts"]>().notNull(),
+    counters: text("counters", { mode: "json" }).$type<DriveHealthReport["counters"]>(),
+  },
+  (t) => [index("health_drive_idx").on(t.driveId, t.readAt), index("health_tape_idx").on(t.tapeId, t.readAt)],
 );

@@ -19,7 +19,18 @@ export const pools = sqliteTable(
   (t) => [uniqueIndex("pools_name_uq").on(t.name)],
 );
 
-export const TAPE_STATES = ["blank", "active", "full", "expired", "retired", "offsite", "error"] as const;
+/** foreign: holds another program's data (imported); cleaning: a CLN cartridge, never in a pool. */
+export const TAPE_STATES = [
+  "blank",
+  "active",
+  "full",
+  "expired",
+  "retired",
+  "offsite",
+  "error",
+  "foreign",
+  "cleaning",
+] as const;
 export type TapeState = (typeof TAPE_STATES)[number];
 
 export const tapes = sqliteTable(
@@ -50,6 +61,9 @@ export const tapes = sqliteTable(
     lastWrittenAt: timestamp("last_written_at"),
     expiresAt: timestamp("expires_at"),
     loadCount: integer("load_count"),
+    /** Cleaning cartridges: how often it has cleaned a drive, and how often it can. */
+    cleaningUses: integer("cleaning_uses"),
+    cleaningMaxUses: integer("cleaning_max_uses"),
     notes: text("notes"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
 import type { ChangerReport, DriveReport } from "../../../contracts/agent-protocol.ts";
-import { agents } from "../../db/schema/index.ts";
+import { agents, drives } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { cleanWhenAsked } from "../drives/clean-when-asked.ts";
+import { recordDriveHealth } from "../drives/record-drive-health.ts";
 import { syncHardware } from "./sync-hardware.ts";
 
 export async function heartbeat(
@@ -13,5 +15,8 @@ export async function heartbeat(
     .update(agents)
     .set({ lastSeenAt: ctx.now(), state: "online", version: report.version })
     .where(eq(agents.id, agentId));
+  const before = await ctx.db.query.drives.findMany({ where: eq(drives.agentId, agentId) });
   await syncHardware(ctx, agentId, report.drives, report.changers);
+  await recordDriveHealth(ctx, agentId, report.drives, before);
+  await cleanWhenAsked(ctx, agentId);
 }

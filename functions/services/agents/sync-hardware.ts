@@ -3,6 +3,7 @@ import type { ChangerReport, DriveReport } from "../../../contracts/agent-protoc
 import { rowsPerStatement } from "../../db/limits.ts";
 import { changers, drives, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { isCleaningBarcode, mediaTypeOf } from "../tapes/media-type.ts";
 
 /** Makes the catalog's drives and changers of an agent match what it reports. */
 export async function syncHardware(
@@ -97,7 +98,16 @@ async function locateTapes(
     rowsPerStatement(seen, Object.keys(getTableColumns(tapes)).length).map((part) =>
       ctx.db
         .insert(tapes)
-        .values(part.map((barcode) => ({ barcode, state: "blank" as const, createdAt: now, updatedAt: now })))
+        .values(
+          part.map((barcode) => ({
+            barcode,
+            // A CLN cartridge is known as one from the start: it never joins a pool.
+            state: isCleaningBarcode(barcode) ? ("cleaning" as const) : ("blank" as const),
+            generation: mediaTypeOf(barcode),
+            createdAt: now,
+            updatedAt: now,
+          })),
+        )
         .onConflictDoNothing(),
     ),
   );
@@ -121,10 +131,12 @@ async function locateTapes(
     for (const slot of report.slots) {
       if (!slot.barcode || placed.has(slot.barcode)) continue;
       placed.add(slot.barcode);
+      // A cartridge in a mail slot is on its way out (exported, with its offsite location) or in.
+      const where = { driveId: null, changerId: changer?.id ?? null, slot: slot.slot };
       moves.push(
         ctx.db
           .update(tapes)
-          .set({ driveId: null, changerId: changer?.id ?? null, slot: slot.slot, location: null })
+          .set(slot.importExport ? where : { ...where, location: null })
           .where(eq(tapes.barcode, slot.barcode)),
       );
     }

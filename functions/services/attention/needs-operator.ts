@@ -2,18 +2,15 @@ import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm
 import { agents, backupSets, drives, jobRuns, jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { toPublicAgent } from "../agents/to-public-agent.ts";
+import type { AttentionItem } from "./attention-item.ts";
+import { driveCare } from "./drive-care.ts";
 
 /** How far back a failed run still asks for attention when no later run of its job succeeded. */
 const FAILED_RUN_WINDOW_MS = 7 * 24 * 3600_000;
 
 const LIMIT = 20;
 
-export type AttentionItem = {
-  kind: "waiting-for-tape" | "drive-alert" | "failed-run" | "agent-offline" | "set-incomplete";
-  /** Words for the operator: what is wrong and, where the hub knows it, what to do. */
-  text: string;
-  href: string;
-};
+export type { AttentionItem };
 
 /**
  * What needs an operator right now, shown on every page: runs waiting for a tape, drives
@@ -24,7 +21,7 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
   const now = ctx.now();
   const later = sql`select 1 from ${jobRuns} as later where later.job_id = ${jobRuns.jobId}
     and later.id > ${jobRuns.id} and later.state in ('completed', 'completed-with-warnings')`;
-  const [waiting, alerting, failed, agentRows, shortSets] = await Promise.all([
+  const [waiting, alerting, failed, agentRows, shortSets, care] = await Promise.all([
     ctx.db
       .select({ id: jobRuns.id, job: jobs.name, message: jobRuns.operatorMessage })
       .from(jobRuns)
@@ -59,6 +56,7 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
       .where(and(eq(backupSets.state, "incomplete"), isNotNull(backupSets.catalogProblem)))
       .orderBy(desc(backupSets.id))
       .limit(LIMIT),
+    driveCare(ctx),
   ]);
   return [
     ...waiting.map((r) => ({
@@ -71,6 +69,7 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
       text: `${d.name} on ${d.agent} reports ${(d.alerts ?? []).join(", ")}`,
       href: "/agents",
     })),
+    ...care,
     ...failed.map((r) => ({
       kind: "failed-run" as const,
       text: `${r.job} (run #${r.id}) ${r.state}${r.error ? `: ${r.error}` : ""}`,

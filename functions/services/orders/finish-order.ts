@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { OrderResult } from "../../../contracts/agent-protocol.ts";
 import { jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { applyLibraryResult } from "../library/apply-library-result.ts";
 import { closeRun } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
 import { recordLateResult } from "../runs/record-late-result.ts";
@@ -26,6 +27,7 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
   if (order.kind === "label" && result.state === "completed")
     await applyLabelResult(ctx, order.payload, result);
   if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
+  if (order.kind === "library") await applyLibraryResult(ctx, order.payload, result.library, result.state);
   if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
   if (!run) return;

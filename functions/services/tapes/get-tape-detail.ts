@@ -1,7 +1,11 @@
 import { eq, or } from "drizzle-orm";
 import { backupSetSegments, backupSets, drives } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { eraseWarning } from "./erase-tape.ts";
 import { getTape } from "./get-tape.ts";
+import { getTapeHealth } from "./get-tape-health.ts";
+import { isCleaningBarcode } from "./media-type.ts";
+import { reuseRefusal } from "./reuse-refusal.ts";
 
 /** One tape as its page shows it: the tape, the sets on it in tape order, and where it is in words. */
 export async function getTapeDetail(ctx: ServiceCtx, id: number) {
@@ -27,9 +31,28 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
   const where = drive
     ? `in ${drive.name}`
     : tape.changerId
-      ? `in changer slot ${tape.slot ?? "?"}`
+      ? `in changer ${tape.state === "offsite" ? "mail " : ""}slot ${tape.slot ?? "?"}${tape.location ? ` (for ${tape.location})` : ""}`
       : tape.state === "offsite"
         ? `offsite${tape.location ? ` (${tape.location})` : ""}`
         : (tape.location ?? "on the shelf");
-  return { tape, sets, where, drive: drive ? { name: drive.name, state: drive.state } : null };
+  const [health, eraseLoss, eraseRefused] = await Promise.all([
+    getTapeHealth(ctx, tape.id),
+    eraseWarning(ctx, tape.id),
+    reuseRefusal(ctx, tape.id),
+  ]);
+  return {
+    tape,
+    sets,
+    where,
+    drive: drive ? { name: drive.name, state: drive.state } : null,
+    health,
+    /** May it be erased here (in a changer, not retained), and what erasing destroys. */
+    erase: {
+      warning: eraseLoss,
+      refusal: isCleaningBarcode(tape.barcode)
+        ? "a cleaning cartridge cannot be erased"
+        : (eraseRefused ??
+          (tape.changerId ? null : "it is in no changer; load it into a library to erase it")),
+    },
+  };
 }

@@ -6,6 +6,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getTape } from "./get-tape.ts";
+import { isCleaningBarcode } from "./media-type.ts";
 
 export const labelTapeInput = z.object({
   /** The drive to label in; default: the drive holding the tape, or a drive of its changer. */
@@ -22,6 +23,12 @@ export const labelTapeInput = z.object({
  */
 export async function requestLabel(ctx: ServiceCtx, tapeId: number, input: z.output<typeof labelTapeInput>) {
   const tape = await getTape(ctx, tapeId);
+  if (isCleaningBarcode(tape.barcode))
+    throw conflict(`${tape.barcode} is a cleaning cartridge; it never joins a pool`);
+  if (tape.state === "foreign" && !input.force)
+    throw conflict(
+      `Tape ${tape.barcode} holds another program's data; labelling destroys it (erase it, or send force: true)`,
+    );
   if (tape.usedBytes > 0 && !input.force) {
     throw conflict(
       `Tape ${tape.barcode} holds ${tape.usedBytes} bytes of backups; relabelling destroys them (send force: true)`,

@@ -1,0 +1,14 @@
+export type AttentionItem = {
+  kind:
+    | "waiting-for-tape"
+    | "drive-alert"
+    | "drive-health"
+    | "drive-cleaned"
+    | "cleaning-spent"
+    | "failed-run"
+    | "agent-offline"
+    | "set-incomplete";
+  /** Words for the operator: what is wrong and, where the hub knows it, what to do. */
+  text: string;
+  href: string;
+};

@@ -1,0 +1,26 @@
+import { desc, eq } from "drizzle-orm";
+import { drives, healthReadings, tapes } from "../../db/schema/index.ts";
+import type { ServiceCtx } from "../../deps.ts";
+import { getOrThrow } from "../shared/get-or-throw.ts";
+
+/** A drive's latest health and its readings over time (newest first), for the drive page and API. */
+export async function getDriveHealth(ctx: ServiceCtx, driveId: number) {
+  const drive = getOrThrow(
+    await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) }),
+    "drive",
+    driveId,
+  );
+  const readings = await ctx.db
+    .select({ reading: healthReadings, tape: tapes.barcode })
+    .from(healthReadings)
+    .leftJoin(tapes, eq(tapes.id, healthReadings.tapeId))
+    .where(eq(healthReadings.driveId, driveId))
+    .orderBy(desc(healthReadings.readAt), desc(healthReadings.id))
+    .limit(50);
+  return {
+    drive: { id: drive.id, name: drive.name, state: drive.state, inChanger: drive.changerId !== null },
+    health: drive.health,
+    healthAt: drive.healthAt,
+    readings: readings.map((r) => ({ ...r.reading, tape: r.tape })),
+  };
+}

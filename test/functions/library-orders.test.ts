@@ -1,0 +1,219 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import type { DriveReport } from "../../contracts/agent-protocol.ts";
+import { auditLogs, jobRuns, tapes, workOrders } from "../../functions/db/schema/index.ts";
+import { needsOperator } from "../../functions/services/attention/needs-operator.ts";
+import { fakeAgent } from "../helpers/fake-agent.ts";
+import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
+
+/**
+ * The hub's side of library orders and drive care, driven through the agent protocol by a fake
+ * agent: who gets which order, what is refused and why, and what the hub does with heartbeats.
+ */
+describe("library orders and drive care at the hub", () => {
+  let hub: TestHub;
+  let admin: string;
+  hubWithAdminForEachTest({ POLL_INTERVAL_MS: "20" }, (fixture) => ({ hub, admin } = fixture));
+
+  const CHANGER = "vtl:/srv/vtl";
+  const slots = [
+    { slot: 1, barcode: "TB0001L9", importExport: false },
+    { slot: 2, barcode: "TB0002L8", importExport: false },
+    { slot: 3, barcode: "CLNA0001", importExport: false },
+    { slot: 4, barcode: null, importExport: true },
+  ];
+  const cleaningRequired = { code: 20, name: "Cleaning required", severity: "critical" as const };
+
+  async function agentWithChanger() {
+    const res = await hub.request("/api/v1/agents", { method: "POST", token: admin, json: { name: "host" } });
+    const { enrollmentToken } = (await res.json()) as { enrollmentToken: string };
+    const agent = await fakeAgent(hub, enrollmentToken, [{ changerDevice: CHANGER, changerIndex: 0 }]);
+    const beat = async (drive: Partial<DriveReport> = {}) => {
+      const sent = await agent.call("POST", "/heartbeat", {
+        version: "test",
+        drives: [{ ...agent.driveReports[0], changerDevice: CHANGER, changerIndex: 0, ...drive }],
+        changers: [{ devicePath: CHANGER, name: "Virtual library", slots }],
+      });
+      expect(sent.status).toBe(204);
+    };
+    await beat();
+    const changerId = (await hub.ctx.db.query.changers.findFirst())?.id as number;
+    const driveId = (await hub.ctx.db.query.drives.findFirst())?.id as number;
+    const next = async () => {
+      const polled = await agent.call("GET", "/orders/next?wait=0");
+      if (polled.status === 204) return null;
+      return (await agent.verifyOrder(((await polled.json()) as { order: string }).order)).claims;
+    };
+    return { agent, beat, changerId, driveId, next };
+  }
+
+  const tapeOf = async (barcode: string) =>
+    hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, barcode) });
+
+  it("registers a CLN barcode as a cleaning cartridge and a data barcode with the LTO type of its suffix", async () => {
+    await agentWithChanger();
+    expect(await tapeOf("CLNA0001")).toMatchObject({ state: "cleaning", generation: "cleaning" });
+    expect(await tapeOf("TB0002L8")).toMatchObject({ state: "blank", generation: "LTO-8" });
+  });
+
+  it("sends an import as a library order through the changer's drive, and audits the request", async () => {
+    const { changerId, next } = await agentWithChanger();
+    const res = await hub.request(`/api/v1/changers/${changerId}/operations`, {
+      method: "POST",
+      token: admin,
+      json: { op: "import" },
+    });
+    expect(res.status).toBe(202);
+    const claims = await next();
+    expect(claims?.body).toEqual({
+      kind: "library",
+      runId: null,
+      drive: { devicePath: "/vtl/drive0" },
+      changer: { devicePath: CHANGER },
+      operation: { op: "import" },
+    });
+    const audit = await hub.ctx.db.query.auditLogs.findFirst({
+      where: eq(auditLogs.action, "changer.operate"),
+    });
+    expect(audit).toMatchObject({ outcome: "success", target: String(changerId) });
+  });
+
+  it("refuses a changer order while its only drive runs a backup, naming the run", async () => {
+    const { changerId, driveId, next } = await agentWithChanger();
+    const post = async (path: string, json: unknown) =>
+      hub.requestJson<{ id: number }>(path, { method: "POST", token: admin, json });
+    const source = await post("/api/v1/sources", { name: "Share", kind: "local", paths: ["/srv"] });
+    const pool = await post("/api/v1/pools", { name: "Weekly" });
+    const job = await post("/api/v1/jobs", { name: "Nightly", sourceId: source.id, poolId: pool.id });
+    const [run] = await hub.ctx.db
+      .insert(jobRuns)
+      .values({
+        jobId: job.id,
+        kind: "backup",
+        state: "running",
+        triggeredBy: "test",
+        driveId,
+        queuedAt: hub.ctx.now(),
+      })
+      .returning();
+    const res = await hub.request(`/api/v1/changers/${changerId}/operations`, {
+      method: "POST",
+      token: admin,
+      json: { op: "inventory" },
+    });
+    expect(res.status).toBe(409);
+    expect((await errorOf(res)).message).toBe(
+      `inventory on Virtual library must wait: Drive 0 is busy with run ${run?.id} (running); wait for it to end or cancel it`,
+    );
+    expect(await next()).toBeNull();
+  });
+
+  it("leaves the cleaning cartridge out of batch labelling and refuses a foreign cartridge, naming why", async () => {
+    const { changerId } = await agentWithChanger();
+    await hub.ctx.db.update(tapes).set({ state: "foreign" }).where(eq(tapes.barcode, "TB0002L8"));
+    const pool = await hub.requestJson<{ id: number }>("/api/v1/pools", {
+      method: "POST",
+      token: admin,
+      json: { name: "Weekly" },
+    });
+    const res = await hub.request(`/api/v1/changers/${changerId}/label-blank`, {
+      method: "POST",
+      token: admin,
+      json: { poolId: pool.id },
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({
+      labelled: [{ barcode: "TB0001L9" }],
+      skipped: [{ barcode: "CLNA0001", reason: "cleaning cartridge" }],
+      refused: [{ barcode: "TB0002L8", reason: "holds another program's data; erase it first" }],
+    });
+    const orders = await hub.ctx.db.query.workOrders.findMany({ where: eq(workOrders.kind, "label") });
+    expect(orders.map((o) => (o.payload as { tape: { label: string } }).tape.label)).toEqual(["TB0001L9"]);
+  });
+
+  it("cleans a drive that says cleaning required once, with the CLN cartridge, and not again right after", async () => {
+    const { beat, next, agent } = await agentWithChanger();
+    await beat({ health: { alerts: [cleaningRequired], counters: null } });
+    const clean = await next();
+    expect(clean?.body).toMatchObject({ kind: "library", operation: { op: "clean", barcode: "CLNA0001" } });
+    await agent.call("POST", `/orders/${clean?.jti}/ack`);
+    const done = await agent.call("POST", `/orders/${clean?.jti}/result`, {
+      state: "completed",
+      library: { cleaned: { barcode: "CLNA0001", uses: null, maxUses: null, spent: false } },
+    });
+    expect(done.status).toBe(204);
+    expect(await tapeOf("CLNA0001")).toMatchObject({ cleaningUses: 1, cleaningMaxUses: 50 });
+    // The drive still asks: no second clean, and the strip says what that means.
+    await beat({ health: { alerts: [cleaningRequired], counters: null } });
+    expect(await next()).toBeNull();
+    const items = await needsOperator(hub.ctx);
+    expect(items.map((i) => i.kind)).toEqual(
+      expect.arrayContaining(["drive-health", "drive-cleaned", "drive-alert"]),
+    );
+    expect(items.find((i) => i.kind === "drive-alert")?.text).toMatch(
+      /still asks for cleaning; the drive or its last tape may be failing/,
+    );
+  });
+
+  it("says on the drive when its changer holds no usable cleaning cartridge", async () => {
+    const { beat, next } = await agentWithChanger();
+    await hub.ctx.db
+      .update(tapes)
+      .set({ cleaningUses: 50, cleaningMaxUses: 50 })
+      .where(eq(tapes.barcode, "CLNA0001"));
+    await beat({ health: { alerts: [cleaningRequired], counters: null } });
+    expect(await next()).toBeNull();
+    const items = await needsOperator(hub.ctx);
+    expect(items.find((i) => i.kind === "drive-alert")?.text).toMatch(
+      /holds no usable cleaning cartridge \(CLN barcode\); import one through a mail slot/,
+    );
+    expect(items.find((i) => i.kind === "cleaning-spent")?.text).toBe(
+      "Cleaning cartridge CLNA0001 is spent (50 of 50 uses); export it and import a new one",
+    );
+  });
+
+  it("refuses erase without the barcode typed, naming what will be lost, and for a tape in no changer", async () => {
+    await agentWithChanger();
+    const shelf = await hub.requestJson<{ id: number }>("/api/v1/tapes", {
+      method: "POST",
+      token: admin,
+      json: { barcode: "SHELF1L9" },
+    });
+    const erase = (json: unknown) =>
+      hub.request(`/api/v1/tapes/${shelf.id}/erase`, { method: "POST", token: admin, json });
+    const unconfirmed = await erase({ confirm: "" });
+    expect(unconfirmed.status).toBe(400);
+    expect((await errorOf(unconfirmed)).message).toBe(
+      "Type the barcode SHELF1L9 to confirm: Erasing SHELF1L9 destroys its label.",
+    );
+    const away = await erase({ confirm: "SHELF1L9" });
+    expect(away.status).toBe(409);
+    expect((await errorOf(away)).message).toBe(
+      "SHELF1L9 is in no changer the agents report; load it into a library to erase it",
+    );
+  });
+
+  it("never labels a cleaning cartridge into a pool, and a foreign one only when forced", async () => {
+    await agentWithChanger();
+    await hub.ctx.db.update(tapes).set({ state: "foreign" }).where(eq(tapes.barcode, "TB0002L8"));
+    const pool = await hub.requestJson<{ id: number }>("/api/v1/pools", {
+      method: "POST",
+      token: admin,
+      json: { name: "Weekly" },
+    });
+    const label = async (barcode: string) =>
+      hub.request(`/api/v1/tapes/${(await tapeOf(barcode))?.id}/label`, {
+        method: "POST",
+        token: admin,
+        json: { poolId: pool.id },
+      });
+    const cln = await label("CLNA0001");
+    expect(cln.status).toBe(409);
+    expect((await errorOf(cln)).message).toBe("CLNA0001 is a cleaning cartridge; it never joins a pool");
+    const foreign = await label("TB0002L8");
+    expect(foreign.status).toBe(409);
+    expect((await errorOf(foreign)).message).toBe(
+      "Tape TB0002L8 holds another program's data; labelling destroys it (erase it, or send force: true)",
+    );
+  });
+});

@@ -1,0 +1,110 @@
+import type { DriveHealthReport } from "../../contracts/agent-protocol.ts";
+import { formatBytes, formatTime } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { TableHead } from "../partials/forms.tsx";
+
+export interface DriveModel {
+  layout: Omit<LayoutModel, "title" | "current">;
+  canOperate: boolean;
+  drive: { id: number; name: string; state: string; inChanger: boolean };
+  health: DriveHealthReport | null;
+  healthAt: Date | null;
+  readings: {
+    readAt: Date;
+    tape: string | null;
+    alerts: DriveHealthReport["alerts"];
+    counters: DriveHealthReport["counters"];
+  }[];
+}
+
+const COUNTERS: [keyof NonNullable<DriveHealthReport["counters"]>, string][] = [
+  ["writeCorrected", "Write errors corrected"],
+  ["writeUncorrected", "Write errors uncorrected"],
+  ["readCorrected", "Read errors corrected"],
+  ["readUncorrected", "Read errors uncorrected"],
+];
+
+/** One drive's health: TapeAlert flags set now, error counters, readings over time, and cleaning. */
+export function DrivePage(model: DriveModel): SafeHtml {
+  const { drive, health } = model;
+  const counters = health?.counters ?? null;
+  return (
+    <Layout {...model.layout} title={drive.name} current="/library">
+      <h1>{drive.name}</h1>
+      <section class="card" id="drive-health">
+        <h2>Health</h2>
+        <p class="muted">
+          {model.healthAt
+            ? `Read ${formatTime(model.healthAt)} (sg_logs pages 0x2e, 0x02, 0x03)`
+            : "Not read yet"}
+        </p>
+        <h3>TapeAlert</h3>
+        {health && health.alerts.length > 0 ? (
+          <ul>
+            {health.alerts.map((a) => (
+              <li class={`severity-${a.severity}`}>
+                {a.code} {a.name} ({a.severity})
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p>No flag set.</p>
+        )}
+        <h3>Counters</h3>
+        {counters ? (
+          <table>
+            <tbody>
+              {COUNTERS.map(([key, label]) => (
+                <tr>
+                  <th>{label}</th>
+                  <td>{String(counters[key])}</td>
+                </tr>
+              ))}
+              <tr>
+                <th>Bytes written / read</th>
+                <td>
+                  {formatBytes(counters.bytesWritten)} / {formatBytes(counters.bytesRead)}
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        ) : (
+          <p class="muted">The drive gives no counters (no sg node).</p>
+        )}
+      </section>
+      {model.canOperate && drive.inChanger ? (
+        <section class="card">
+          <h2>Cleaning</h2>
+          <form class="inline" hx-post={`/drives/${drive.id}/clean`} hx-target="#drive-clean-result">
+            <button type="submit">Clean now</button>
+          </form>
+          <div id="drive-clean-result" aria-live="polite"></div>
+          <p class="muted">
+            Loads a cleaning cartridge (CLN) of the changer. The hub does this by itself when the drive raises
+            TapeAlert 20 or 21, once the drive is idle.
+          </p>
+        </section>
+      ) : null}
+      <section class="card">
+        <h2>Readings</h2>
+        <table>
+          <TableHead
+            columns={["Read", "Tape", "TapeAlert", "Write (corr./uncorr.)", "Read (corr./uncorr.)"]}
+          />
+          <tbody>
+            {model.readings.map((r) => (
+              <tr>
+                <td>{formatTime(r.readAt)}</td>
+                <td>{r.tape ?? "–"}</td>
+                <td>{r.alerts.map((a) => `${a.code} ${a.name}`).join(", ") || "none"}</td>
+                <td>{r.counters ? `${r.counters.writeCorrected} / ${r.counters.writeUncorrected}` : "–"}</td>
+                <td>{r.counters ? `${r.counters.readCorrected} / ${r.counters.readUncorrected}` : "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </Layout>
+  );
+}
