@@ -18,6 +18,7 @@ import { registerCatalogRoutes } from "./routes/api/catalog.ts";
 import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
 import { registerEncryptionKeyRoutes } from "./routes/api/encryption-keys.ts";
 import { registerHealthRoutes } from "./routes/api/health.ts";
+import { registerLifecycle } from "./routes/api/lifecycle.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
@@ -85,6 +86,7 @@ export function createApp(deps: Deps): HubApp {
   registerApiKeyRoutes(api);
   registerAuditLogRoutes(api);
   registerCatalogResources(api);
+  registerLifecycle(api);
   registerAgentRoutes(api);
   registerRunRoutes(api);
   registerEncryptionKeyRoutes(api);
