@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, ne, or } from "drizzle-orm";
 import { backupSets, jobRuns, jobs, type pools, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { poolRefusesTape } from "../pools/pool-policy.ts";
@@ -12,7 +12,7 @@ export type RunTapePlan = {
   mediaSetId: number | null;
   /** Labelled tapes it may write now: its media set's own first, then free tapes of the pool. */
   usable: TapeRow[];
-  /** Tapes that become usable once (re)labelled: blank ones, then expired ones (reuse-checked then). */
+  /** Tapes that become usable once (re)labelled: blank ones (the pool's, then of no pool), then expired ones (reuse-checked then). */
   preparable: TapeRow[];
   /** Tapes of the pool another unfinished run holds, and which run. */
   reserved: Map<number, { runId: number; job: string }>;
@@ -40,14 +40,19 @@ export async function planRunTapes(
     : undefined;
   const decision = await mediaSetDecision(ctx, pool, now);
   const mediaSetId = set?.mediaSetId ?? (decision.startsNew ? null : (decision.current?.id ?? null));
+  // The pool's tapes, and blank tapes of no pool, which a pool takes when its rules accept them.
   const poolTapes = await ctx.db.query.tapes.findMany({
-    where: eq(tapes.poolId, pool.id),
+    where: or(
+      eq(tapes.poolId, pool.id),
+      and(isNull(tapes.poolId), eq(tapes.state, "blank"), isNull(tapes.uuid)),
+    ),
     orderBy: (t, { asc }) => asc(t.id),
   });
   const accepted = poolTapes.filter((t) => poolRefusesTape(pool, t) === null && !t.writeProtected);
   const usable = accepted
     .filter(
       (t) =>
+        t.poolId === pool.id &&
         (WRITABLE as readonly string[]).includes(t.state) &&
         t.uuid !== null &&
         (t.mediaSetId === null || t.mediaSetId === mediaSetId),
@@ -57,10 +62,12 @@ export async function planRunTapes(
         Number(b.mediaSetId === mediaSetId && mediaSetId !== null) -
           Number(a.mediaSetId === mediaSetId && mediaSetId !== null) || a.id - b.id,
     );
-  const blank = accepted.filter((t) => t.state === "blank" && t.uuid === null);
+  const blank = accepted
+    .filter((t) => t.state === "blank" && t.uuid === null)
+    .sort((a, b) => Number(b.poolId === pool.id) - Number(a.poolId === pool.id) || a.id - b.id);
   const expired = pool.allowReuse
     ? accepted
-        .filter((t) => t.state === "expired")
+        .filter((t) => t.state === "expired" && t.poolId === pool.id)
         .sort((a, b) => (a.lastWrittenAt?.getTime() ?? 0) - (b.lastWrittenAt?.getTime() ?? 0))
     : [];
   const holders = await ctx.db
