@@ -1,3 +1,4 @@
+import type { Preflight } from "../../functions/services/preflight/plan-preflight.ts";
 import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
@@ -261,6 +262,8 @@ function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): S
 
 export interface JobModel extends JobChoices {
   layout: Omit<LayoutModel, "title" | "current">;
+  /** Which tape the next run would use and why (null for a verify job). */
+  preflight?: Preflight | null;
   canOperate: boolean;
   job: JobsModel["jobs"][number];
   source: string;
@@ -296,6 +299,24 @@ export function backupTypeWords(backupType: string): string {
 }
 
 /** One job: its settings, "run now", and its run history. */
+/** The pre-flight of the next run: the tape it would use, why, and what is missing. */
+function NextTape(props: { preflight: Preflight }): SafeHtml {
+  const p = props.preflight;
+  const first = p.tapes.find((t) => t.ready) ?? p.tapes[0];
+  return (
+    <div class="stack" id="next-tape">
+      <p>
+        Next run{p.runAt ? ` (${formatTime(p.runAt)})` : ""}: a {p.backupType} into {p.mediaSet}
+        {first
+          ? `; it would write ${first.barcode} (${first.use}, ${first.where})`
+          : "; no tape of the pool can take it"}
+        .
+      </p>
+      {p.problem ? <p class="alert warning">{p.problem}</p> : null}
+    </div>
+  );
+}
+
 export function JobPage(model: JobModel): SafeHtml {
   const { job } = model;
   return (
@@ -309,6 +330,7 @@ export function JobPage(model: JobModel): SafeHtml {
           · {job.schedule ? `schedule ${job.schedule}, next ${formatTime(job.nextRunAt)}` : "manual"}
         </p>
         {job.kind === "verify" ? null : <p>{backupTypeWords(job.backupType)}</p>}
+        {model.preflight ? <NextTape preflight={model.preflight} /> : null}
         {model.canOperate ? (
           <form class="inline" hx-post={`/jobs/${job.id}/run`} hx-target="#job-run-result">
             <button type="submit">Run now</button>

@@ -1,6 +1,7 @@
 import { formatBytes, formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
 
 export interface TapeModel {
@@ -32,6 +33,9 @@ export interface TapeModel {
   where: string;
   /** The drive holding the tape, as its agent last reported. */
   drive: { name: string; state: string } | null;
+  mediaSet: { id: number; state: string; expiresAt: Date | null } | null;
+  /** Whether it may be overwritten, and what keeps it, in words (the reuse check's answer). */
+  reuse: string;
 }
 
 /** What relabelling this tape loses, in words, for the confirmation. */
@@ -114,10 +118,27 @@ export function TapePage(model: TapeModel): SafeHtml {
             <tr>
               <th>Used</th>
               <td>
+                {CapacityBar({
+                  label: `Tape ${tape.barcode}`,
+                  used: tape.usedBytes,
+                  capacity: tape.capacityBytes,
+                })}
                 {formatBytes(tape.usedBytes)}
                 {tape.capacityBytes ? ` of ${formatBytes(tape.capacityBytes)}` : ""} in {tape.fileCount} tape
                 files
               </td>
+            </tr>
+            <tr>
+              <th>Media set</th>
+              <td>
+                {model.mediaSet
+                  ? `#${model.mediaSet.id}, ${model.mediaSet.state}${model.mediaSet.expiresAt ? `, retained until ${formatTime(model.mediaSet.expiresAt)}` : ""}`
+                  : "none"}
+              </td>
+            </tr>
+            <tr>
+              <th>Reuse</th>
+              <td>{model.reuse}</td>
             </tr>
             <tr>
               <th>Labelled</th>

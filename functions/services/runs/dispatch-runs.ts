@@ -79,17 +79,19 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
   }
   // No tape it may write is within reach of an idle drive: prepare one the pool may take
   // (label a blank one, relabel an expired one after the reuse check), or say what is missing.
+  const refusals: string[] = [];
   for (const agent of candidates) {
     for (const drive of idle.get(agent.id) ?? []) {
-      const tape = plan.preparable.find((t) => reaches(drive, t));
-      if (!tape) continue;
-      const refusal = await prepareTape(ctx, tape, drive, pool);
-      if (refusal === null)
-        return say(
-          ctx,
-          run.id,
-          `Preparing tape ${tape.barcode} (${tape.state === "expired" ? "relabelling an expired tape for reuse" : "labelling a blank tape"}) on ${drive.name}`,
-        );
+      for (const tape of plan.preparable.filter((t) => reaches(drive, t))) {
+        const refusal = await prepareTape(ctx, tape, drive, pool);
+        if (refusal !== null) {
+          refusals.push(refusal);
+          continue;
+        }
+        const doing =
+          tape.state === "expired" ? "relabelling an expired tape for reuse" : "labelling a blank tape";
+        return say(ctx, run.id, `Preparing tape ${tape.barcode} (${doing}) on ${drive.name}`);
+      }
     }
   }
   const heldBy = plan.usable.find((t) => plan.reserved.has(t.id));
@@ -107,7 +109,7 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
     run.id,
     names.length > 0
       ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent, or wait for a busy drive`
-      : `Pool ${pool.name} has no tape this run may write (${plan.why}): label a blank tape into pool ${pool.name}`,
+      : `Pool ${pool.name} has no tape this run may write (${plan.why}): label a blank tape into pool ${pool.name}${refusals[0] ? `; no expired tape may be reused yet: ${refusals[0]}` : ""}`,
   );
 }
 

@@ -1,7 +1,8 @@
 import { eq, or } from "drizzle-orm";
-import { backupSetSegments, backupSets, drives } from "../../db/schema/index.ts";
+import { backupSetSegments, backupSets, drives, mediaSets } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { getTape } from "./get-tape.ts";
+import { reuseRefusal } from "./reuse-refusal.ts";
 
 /** One tape as its page shows it: the tape, the sets on it in tape order, and where it is in words. */
 export async function getTapeDetail(ctx: ServiceCtx, id: number) {
@@ -31,5 +32,22 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
       : tape.state === "offsite"
         ? `offsite${tape.location ? ` (${tape.location})` : ""}`
         : (tape.location ?? "on the shelf");
-  return { tape, sets, where, drive: drive ? { name: drive.name, state: drive.state } : null };
+  const mediaSet = tape.mediaSetId
+    ? ((await ctx.db.query.mediaSets.findFirst({ where: eq(mediaSets.id, tape.mediaSetId) })) ?? null)
+    : null;
+  const refusal = await reuseRefusal(ctx, tape.id);
+  // When it may be overwritten, in words: what keeps it, or that nothing does.
+  const reuse = refusal
+    ? `Not reusable: ${refusal}.`
+    : tape.state === "expired"
+      ? "Reusable now: nothing retained depends on it; a run that needs a tape relabels it."
+      : "Nothing retained is on it.";
+  return {
+    tape,
+    sets,
+    where,
+    drive: drive ? { name: drive.name, state: drive.state } : null,
+    mediaSet,
+    reuse,
+  };
 }
