@@ -192,6 +192,12 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
       });
       expect(bad.status).toBe(400);
       const p = await pool();
+      const patched = await hub.request(`/api/v1/pools/${p.id}`, {
+        method: "PATCH",
+        token: admin,
+        json: { allocationCalendar: null },
+      });
+      expect(patched.status, "a calendar pool keeps its calendar").toBe(400);
       const words = describePolicy(p);
       expect(words.allocation).toContain('"0 21 * * 0"');
       expect(words.retention).toContain("kept 4 week(s) after its last write");
@@ -499,6 +505,91 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
       );
       expect(body.ready).toBe(true);
       expect(body.tapes[0]?.barcode).toBe("TB0007L9");
+    });
+  });
+
+  describe("reuse by dispatch", () => {
+    it("relabels only an expired tape that passes the reuse check, with force and the uuid it checked; the refused one is named", async () => {
+      const p = await pool({ allocation: "always", allocationCalendar: null });
+      const lib = await library();
+      const j = await job(p.id);
+      const old = await mediaSet(p.id, "expired", ago(40), ago(12));
+      const kept = await tape("TB0001L9", {
+        poolId: p.id,
+        state: "expired",
+        uuid: "u1",
+        changerId: lib.changerId,
+        slot: 1,
+        mediaSetId: old.id,
+        lastWrittenAt: ago(50),
+      });
+      await set(j.id, p.id, null, [kept.id]);
+      const free = await tape("TB0002L9", {
+        poolId: p.id,
+        state: "expired",
+        uuid: "u2",
+        changerId: lib.changerId,
+        slot: 2,
+        mediaSetId: old.id,
+        lastWrittenAt: ago(40),
+      });
+      await set(j.id, p.id, old.id, [free.id], { state: "expired" });
+      await hub.ctx.db
+        .insert(jobRuns)
+        .values({
+          jobId: j.id,
+          kind: "backup",
+          state: "queued",
+          backupType: "full",
+          triggeredBy: "t",
+          queuedAt: now(),
+        });
+      await dispatchQueuedRuns(hub.ctx);
+      const orders = await hub.ctx.db.query.workOrders.findMany();
+      expect(orders.map((o) => [o.kind, (o.payload as { tape: { barcode: string } }).tape.barcode])).toEqual([
+        ["label", "TB0002L9"],
+      ]);
+      expect(orders[0]?.payload).toMatchObject({
+        force: true,
+        expectedUuid: "u2",
+        tapeId: free.id,
+        reuse: true,
+      });
+      const [run] = await hub.ctx.db.select().from(jobRuns);
+      expect(run?.operatorMessage).toBe(
+        "Preparing tape TB0002L9 (relabelling an expired tape for reuse) on Drive 1",
+      );
+      expect((await hub.ctx.db.select().from(auditLogs)).map((a) => a.action)).toContain("tape.reuse");
+    });
+
+    it("queues no label when every expired tape is still needed, and says what keeps it", async () => {
+      const p = await pool({ allocation: "always", allocationCalendar: null });
+      const lib = await library();
+      const j = await job(p.id);
+      const kept = await tape("TB0001L9", {
+        poolId: p.id,
+        state: "expired",
+        uuid: "u1",
+        changerId: lib.changerId,
+        slot: 1,
+      });
+      const s1 = await set(j.id, p.id, null, [kept.id]);
+      await hub.ctx.db
+        .insert(jobRuns)
+        .values({
+          jobId: j.id,
+          kind: "backup",
+          state: "queued",
+          backupType: "full",
+          triggeredBy: "t",
+          queuedAt: now(),
+        });
+      await dispatchQueuedRuns(hub.ctx);
+      expect(await hub.ctx.db.query.workOrders.findMany()).toEqual([]);
+      const [run] = await hub.ctx.db.select().from(jobRuns);
+      expect(run?.operatorMessage).toContain(
+        `no expired tape may be reused yet: Tape TB0001L9 holds 1 retained set(s): #${s1.id}`,
+      );
     });
   });
 
