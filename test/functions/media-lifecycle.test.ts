@@ -325,6 +325,32 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
     });
   });
 
+  describe("pages", () => {
+    it("the retention calendar and pools pages say policy, retention dates and warnings in words, names escaped", async () => {
+      const p = await pool({ name: "<script>x</script>", retentionDays: 5 });
+      await job(p.id, { backupType: "incremental", schedule: "0 22 * * *", fullSchedule: "0 22 * * 0" });
+      const ms = await mediaSet(p.id, "closed", ago(1), new Date(now().getTime() + 4 * DAY));
+      await tape("TB0001L9", {
+        poolId: p.id,
+        state: "full",
+        uuid: "u1",
+        mediaSetId: ms.id,
+        capacityBytes: 1000,
+        usedBytes: 250,
+      });
+      const token = await hub.tokenFor("read-only");
+      const html = await (await hub.request("/retention", { token })).text();
+      expect(html).not.toContain("<script>x</script>");
+      expect(html).toContain("&lt;script&gt;x&lt;/script&gt;");
+      expect(html).toContain("A media set is kept 5 day(s) after its last write");
+      expect(html).toMatch(/in media set #\d+, retained until \d{4}-\d\d-\d\d; reusable from then/);
+      expect(html).toContain("shorter than job");
+      const pools = await (await hub.request("/pools", { token })).text();
+      expect(pools).toContain("Accepts LTO-9 tapes.");
+      expect(pools).toContain(`#${ms.id}`);
+    });
+  });
+
   describe("the retention calendar's warnings", () => {
     it("warns when retention is shorter than the full-backup cycle", async () => {
       const p = await pool({ retentionDays: 5 });
@@ -534,16 +560,14 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
         lastWrittenAt: ago(40),
       });
       await set(j.id, p.id, old.id, [free.id], { state: "expired" });
-      await hub.ctx.db
-        .insert(jobRuns)
-        .values({
-          jobId: j.id,
-          kind: "backup",
-          state: "queued",
-          backupType: "full",
-          triggeredBy: "t",
-          queuedAt: now(),
-        });
+      await hub.ctx.db.insert(jobRuns).values({
+        jobId: j.id,
+        kind: "backup",
+        state: "queued",
+        backupType: "full",
+        triggeredBy: "t",
+        queuedAt: now(),
+      });
       await dispatchQueuedRuns(hub.ctx);
       const orders = await hub.ctx.db.query.workOrders.findMany();
       expect(orders.map((o) => [o.kind, (o.payload as { tape: { barcode: string } }).tape.barcode])).toEqual([
@@ -574,16 +598,14 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
         slot: 1,
       });
       const s1 = await set(j.id, p.id, null, [kept.id]);
-      await hub.ctx.db
-        .insert(jobRuns)
-        .values({
-          jobId: j.id,
-          kind: "backup",
-          state: "queued",
-          backupType: "full",
-          triggeredBy: "t",
-          queuedAt: now(),
-        });
+      await hub.ctx.db.insert(jobRuns).values({
+        jobId: j.id,
+        kind: "backup",
+        state: "queued",
+        backupType: "full",
+        triggeredBy: "t",
+        queuedAt: now(),
+      });
       await dispatchQueuedRuns(hub.ctx);
       expect(await hub.ctx.db.query.workOrders.findMany()).toEqual([]);
       const [run] = await hub.ctx.db.select().from(jobRuns);

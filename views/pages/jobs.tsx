@@ -24,6 +24,7 @@ export interface JobsModel {
     allowEmpty: boolean;
     retries: number;
     retryDelayMinutes: number;
+    fullSchedule?: string | null;
   }[];
   sources: {
     id: number;
@@ -252,6 +253,11 @@ function JobSettings(props: JobChoices & { job?: JobsModel["jobs"][number] }): S
             name="retryDelayMinutes"
             type="number"
             value={String(job?.retryDelayMinutes ?? 10)}
+          />
+          <Field
+            label='Full backup schedule for an incremental job (e.g. "0 22 * * 0": the Sunday run is a full)'
+            name="fullSchedule"
+            value={job?.fullSchedule ?? undefined}
           />
         </div>
       )}

@@ -37,6 +37,7 @@ function jobForm(f: Record<string, string>) {
     encryption: backup ? (keyId ? "aes-256-gcm" : "none") : undefined,
     encryptionKeyId: backup ? (keyId ?? null) : undefined,
     schedule: f.schedule ?? null,
+    fullSchedule: backup ? f.fullSchedule || null : undefined,
     allowEmpty: backup ? f.allowEmpty === "on" : undefined,
     retries: num(f.retries),
     retryDelayMinutes: num(f.retryDelayMinutes),
