@@ -17,6 +17,7 @@ import {
 import { AppError } from "../../functions/errors.ts";
 import { needsOperator } from "../../functions/services/attention/needs-operator.ts";
 import { expireMediaSets } from "../../functions/services/media-sets/expire-media-sets.ts";
+import { touchMediaSet } from "../../functions/services/media-sets/touch-media-set.ts";
 import { createPool } from "../../functions/services/pools/create-pool.ts";
 import { describePolicy } from "../../functions/services/pools/pool-policy.ts";
 import { planPreflight } from "../../functions/services/preflight/plan-preflight.ts";
@@ -311,6 +312,18 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
           ["tape.state", "tape:TB0001L9"],
         ]),
       );
+    });
+
+    it("a late write into a closed media set restarts its retention from that write, and a set still writing holds it", async () => {
+      const p = await pool();
+      const j = await job(p.id);
+      const ms = await mediaSet(p.id, "closed", ago(30), ago(2));
+      await set(j.id, p.id, ms.id, [], { state: "writing" });
+      expect(await expireMediaSets(hub.ctx)).toEqual({ expired: [], held: [ms.id] });
+      const at = now();
+      await touchMediaSet(hub.ctx, ms.id, at);
+      const after = await hub.ctx.db.query.mediaSets.findFirst({ where: eq(mediaSets.id, ms.id) });
+      expect(after?.expiresAt?.getTime()).toBe(at.getTime() + 28 * DAY);
     });
 
     it("holds a media set past its retention while a retained incremental builds on it", async () => {

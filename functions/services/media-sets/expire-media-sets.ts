@@ -37,7 +37,8 @@ export async function expireMediaSets(ctx: ServiceCtx): Promise<{ expired: numbe
               ne(backupSets.state, "expired"),
             ),
           });
-    if (dependent) {
+    // A set still being written (a run that started before the close) keeps its media set.
+    if (dependent || members.some((m) => m.state === "writing")) {
       held.push(set.id);
       continue;
     }

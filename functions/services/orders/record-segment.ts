@@ -1,9 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import { SegmentReport } from "../../../contracts/agent-protocol.ts";
-import { backupSetSegments, mediaSets, tapes } from "../../db/schema/index.ts";
+import { backupSetSegments, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { lifecycleEvent } from "../media-sets/lifecycle-event.ts";
+import { touchMediaSet } from "../media-sets/touch-media-set.ts";
 import { onceAtMost } from "./once-at-most.ts";
 import type { OrderRow } from "./order-of.ts";
 import { setOf } from "./set-of.ts";
@@ -46,11 +47,8 @@ export async function recordSegment(ctx: ServiceCtx, order: OrderRow, raw: unkno
         updatedAt: now,
       })
       .where(eq(tapes.id, tape.id)),
-    ctx.db
-      .update(mediaSets)
-      .set({ lastWrittenAt: now })
-      .where(eq(mediaSets.id, set.mediaSetId ?? -1)),
   ]);
+  if (set.mediaSetId !== null) await touchMediaSet(ctx, set.mediaSetId, now);
   const state = report.tapeFull ? "full" : "active";
   if (tape.state !== state)
     await lifecycleEvent(ctx, {
