@@ -15,6 +15,7 @@ import {
   catalogEntries,
   jobRuns,
   mediaSets,
+  preflightChecks,
   tapes,
 } from "../../functions/db/schema/index.ts";
 import { planPreflight } from "../../functions/services/preflight/plan-preflight.ts";
@@ -198,6 +199,11 @@ describe("a simulated quarter of unattended media lifecycle", () => {
       await tick();
       const check = await planPreflight(hub.ctx, jobId);
       expect(check.ready, `day ${day}: ${check.problem}`).toBe(true);
+      // The tick checked tonight's run six hours ahead and found its tape: no item is raised.
+      const row = await hub.ctx.db.query.preflightChecks.findFirst({
+        where: eq(preflightChecks.jobId, jobId),
+      });
+      expect(row).toMatchObject({ runAt: new Date(base + 6 * 3600_000), problem: null });
       // The source changes every day: one file rewritten, one added, one removed.
       await writeFile(join(src, "docs", `f${day % 8}.txt`), `day ${day}\n`.repeat(100 + day));
       await writeFile(join(src, `new-${day}.txt`), `added on day ${day}\n`);
