@@ -5,6 +5,7 @@ import { AppError } from "../../errors.ts";
 import { getJob } from "../jobs/get-job.ts";
 import { planRunTapes } from "../media-sets/plan-run-tapes.ts";
 import { scheduledBackupType } from "../runs/scheduled-backup-type.ts";
+import { capacityOf } from "../tapes/native-capacity.ts";
 import { reuseRefusal } from "../tapes/reuse-refusal.ts";
 
 export type PreflightTape = {
@@ -93,10 +94,9 @@ export async function planPreflight(ctx: ServiceCtx, jobId: number, at?: Date): 
       (d) => d.id === t.driveId || (d.changerId !== null && d.changerId === t.changerId),
     );
     const cleaning = reach.find((d) => (d.alerts ?? []).some((a) => CLEANING.test(a)));
+    const capacity = capacityOf(t);
     const freeBytes =
-      t.capacityBytes !== null
-        ? Math.max(0, t.capacityBytes - (t.state === "expired" ? 0 : t.usedBytes))
-        : null;
+      capacity !== null ? Math.max(0, capacity - (t.state === "expired" ? 0 : t.usedBytes)) : null;
     const note = !inLibrary
       ? "missing"
       : t.writeProtected
