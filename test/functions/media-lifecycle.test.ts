@@ -358,6 +358,15 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
       expect(html).toContain("A media set is kept 5 day(s) after its last write");
       expect(html).toMatch(/in media set #\d+, retained until \d{4}-\d\d-\d\d; reusable from then/);
       expect(html).toContain("shorter than job");
+      const page = await (
+        await hub.request(`/tapes/${(await hub.ctx.db.query.tapes.findFirst())?.id}`, { token })
+      ).text();
+      expect(page).toMatch(
+        new RegExp(
+          `Not reusable: Tape TB0001L9 belongs to media set #${ms.id}, which is retained until \\d{4}-`,
+        ),
+      );
+      expect(page).toContain("<meter");
       const pools = await (await hub.request("/pools", { token })).text();
       expect(pools).toContain("Accepts LTO-9 tapes.");
       expect(pools).toContain(`#${ms.id}`);
