@@ -238,8 +238,13 @@ export const LabelOrderBody = z.object({
     uuid: z.string().max(64),
     pool: z.string().max(128),
   }),
-  /** Overwrite a tape whose label says it holds data. Only when an operator said so. */
+  /** Overwrite a tape whose label says it holds data. Only when an operator said so, or for a reuse. */
   force: z.boolean(),
+  /**
+   * A reuse: the uuid the tape's current label must carry. The agent reads the label first and
+   * refuses when it is another (or no) label, so only the expired tape the hub checked is overwritten.
+   */
+  expectedUuid: z.string().max(64).nullish(),
 });
 export type LabelOrderBody = z.output<typeof LabelOrderBody>;
 

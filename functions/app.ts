@@ -19,6 +19,7 @@ import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
 import { registerEncryptionKeyRoutes } from "./routes/api/encryption-keys.ts";
 import { registerHealthRoutes } from "./routes/api/health.ts";
 import { registerLibraryRoutes } from "./routes/api/library.ts";
+import { registerLifecycle } from "./routes/api/lifecycle.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
@@ -88,6 +89,7 @@ export function createApp(deps: Deps): HubApp {
   registerAuditLogRoutes(api);
   registerCatalogResources(api);
   registerLibraryRoutes(api);
+  registerLifecycle(api);
   registerAgentRoutes(api);
   registerRunRoutes(api);
   registerEncryptionKeyRoutes(api);

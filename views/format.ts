@@ -70,8 +70,12 @@ export function formatWhen(date: Date, zone: string = TIME_ZONE): string {
 }
 
 /** "keep forever" or "reusable 30 days after its last write": a pool's retention as an operator says it. */
-export function retentionInWords(pool: { allowReuse: boolean; retentionDays: number }): string {
-  if (!pool.allowReuse) return "keep forever";
+export function retentionInWords(pool: {
+  allowReuse: boolean;
+  retentionDays: number;
+  retention?: "keep" | "timespan";
+}): string {
+  if (!pool.allowReuse || pool.retention === "keep") return "keep forever";
   if (pool.retentionDays === 0) return "reusable as soon as its last write ends";
   return `reusable ${pool.retentionDays} day${pool.retentionDays === 1 ? "" : "s"} after its last write`;
 }

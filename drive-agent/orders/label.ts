@@ -20,6 +20,10 @@ export const executeLabel: LabelExecutor = async (order, ctx) => {
     if (!status.flags.online) return refused(`${drive.name} has no cartridge ready; insert ${tape.barcode}`);
     ctx.signal.throwIfAborted();
     const before = await readTapeLabel(drive);
+    if (order.expectedUuid && (before.kind !== "labelled" || before.label.uuid !== order.expectedUuid))
+      return refused(
+        `tape ${tape.barcode} does not carry the label the hub expects to reuse (uuid ${order.expectedUuid}); it was not overwritten`,
+      );
     const holdsData = before.kind !== "blank" && before.filesOnTape > 1;
     const foreign = before.kind === "foreign";
     if ((holdsData || foreign) && !order.force) {

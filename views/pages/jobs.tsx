@@ -1,3 +1,4 @@
+import type { Preflight } from "../../functions/services/preflight/plan-preflight.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
@@ -84,6 +85,8 @@ export function JobsPage(model: Omit<JobsModel, "keys">): SafeHtml {
 export interface JobModel extends JobChoices {
   layout: Omit<LayoutModel, "title" | "current">;
   scheduleZone: string;
+  /** Which tape the next run would use and why (null for a verify job). */
+  preflight?: Preflight | null;
   canOperate: boolean;
   job: JobRow;
   source: string;
@@ -99,6 +102,33 @@ export interface JobModel extends JobChoices {
     filesDone: number;
     triggeredBy: string;
   }[];
+}
+
+/** The pre-flight of the next run: the tape it would use, why, and what is missing. */
+function NextTape(props: { preflight: Preflight }): SafeHtml {
+  const p = props.preflight;
+  const first = p.tapes.find((t) => t.ready) ?? p.tapes[0];
+  return (
+    <div class="stack" id="next-tape">
+      <p>
+        Next run
+        {p.runAt ? (
+          <span>
+            {" "}
+            (<Time at={p.runAt} />)
+          </span>
+        ) : (
+          ""
+        )}
+        : a {p.backupType} into {p.mediaSet}
+        {first
+          ? `; it would write ${first.barcode} (${first.use}, ${first.where})`
+          : "; no tape of the pool can take it"}
+        .
+      </p>
+      {p.problem ? <p class="alert warning">{p.problem}</p> : null}
+    </div>
+  );
 }
 
 /** One job: its settings, "run now", and its run history. */
@@ -125,6 +155,7 @@ export function JobPage(model: JobModel): SafeHtml {
           )}
         </p>
         {job.kind === "verify" ? null : <p>{backupTypeWords(job.backupType)}</p>}
+        {model.preflight ? <NextTape preflight={model.preflight} /> : null}
         {model.canOperate ? (
           <form class="inline" hx-post={`/jobs/${job.id}/run`} hx-target="#job-run-result">
             <button type="submit">Run now</button>

@@ -14,7 +14,8 @@ export interface PoolsModel {
 
 /** The retention and description of a pool, the same for a new pool and an edit. */
 function PoolFields(props: { pool?: PoolOverview }): SafeHtml {
-  const keep = props.pool ? !props.pool.allowReuse : false;
+  const keep = props.pool ? props.pool.retention === "keep" || !props.pool.allowReuse : false;
+  const allocation = props.pool?.allocation ?? "continue";
   return (
     <div class="stack">
       <Field label="Name" name="name" required value={props.pool?.name} />
@@ -35,6 +36,42 @@ function PoolFields(props: { pool?: PoolOverview }): SafeHtml {
           value={String(props.pool?.retentionDays ?? 30)}
         />
       </fieldset>
+      <fieldset>
+        <legend>Allocation: when a new media set starts</legend>
+        <label class="check">
+          <input type="radio" name="allocation" value="continue" checked={allocation === "continue"} />{" "}
+          Continue the current media set until its tapes are full
+        </label>
+        <label class="check">
+          <input type="radio" name="allocation" value="always" checked={allocation === "always"} /> A new
+          media set every run
+        </label>
+        <label class="check">
+          <input type="radio" name="allocation" value="calendar" checked={allocation === "calendar"} /> A new
+          media set at the first run after a calendar event
+        </label>
+        <Field
+          label='Calendar event (croner, e.g. "0 0 * * 1" for every Monday)'
+          name="allocationCalendar"
+          value={props.pool?.allocationCalendar ?? undefined}
+        />
+      </fieldset>
+      <Field
+        label="Accepted LTO generation (e.g. LTO-9; empty: any)"
+        name="generation"
+        value={props.pool?.generation ?? undefined}
+      />
+      <Field
+        label="Accepted barcode prefix (empty: any)"
+        name="barcodePrefix"
+        value={props.pool?.barcodePrefix ?? undefined}
+      />
+      <Field
+        label="Pre-flight lead time (minutes before a scheduled run)"
+        name="preflightLeadMinutes"
+        type="number"
+        value={String(props.pool?.preflightLeadMinutes ?? 360)}
+      />
     </div>
   );
 }
@@ -47,8 +84,13 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
       {pool.description ? <p>{pool.description}</p> : null}
       <p>
         Retention: <strong>{retentionInWords(pool)}</strong> · {pool.tapes.length} tape
-        {pool.tapes.length === 1 ? "" : "s"}
+        {pool.tapes.length === 1 ? "" : "s"} · <a href="/retention">retention calendar</a>
       </p>
+      <ul>
+        <li>{pool.policyWords.allocation}</li>
+        <li>{pool.policyWords.retention}</li>
+        <li>{pool.policyWords.accepts}</li>
+      </ul>
       {pool.tapes.length > 0
         ? CapacityBar({
             label: `Pool ${pool.name}`,
@@ -68,7 +110,7 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
         </p>
       ) : (
         <table>
-          <TableHead columns={["Tape", "State", "Used", "Last written"]} />
+          <TableHead columns={["Tape", "State", "Media set", "Used", "Last written"]} />
           <tbody>
             {pool.tapes.map((t) => (
               <tr>
@@ -78,6 +120,7 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
                 <td>
                   <span class={`badge state-${t.state}`}>{t.state}</span>
                 </td>
+                <td>{t.mediaSetId === null ? "none" : `#${t.mediaSetId}`}</td>
                 <td>
                   {CapacityBar({ label: `Tape ${t.barcode}`, used: t.usedBytes, capacity: t.capacityBytes })}
                 </td>

@@ -34,6 +34,9 @@ export interface TapeModel {
   where: string;
   /** The drive holding the tape, as its agent last reported. */
   drive: { name: string; state: string } | null;
+  mediaSet: { id: number; state: string; expiresAt: Date | null } | null;
+  /** Whether it may be overwritten, and what keeps it, in words (the reuse check's answer). */
+  reuse: string;
   health: {
     readings: {
       readAt: Date;
@@ -211,6 +214,29 @@ export function TapePage(model: TapeModel): SafeHtml {
                 })}
                 <span class="muted">in {tape.fileCount} tape files</span>
               </td>
+            </tr>
+            <tr>
+              <th>Media set</th>
+              <td>
+                {model.mediaSet ? (
+                  <span>
+                    #{String(model.mediaSet.id)}, {model.mediaSet.state}
+                    {model.mediaSet.expiresAt ? (
+                      <span>
+                        , retained until <Time at={model.mediaSet.expiresAt} />
+                      </span>
+                    ) : (
+                      ""
+                    )}
+                  </span>
+                ) : (
+                  "none"
+                )}
+              </td>
+            </tr>
+            <tr>
+              <th>Reuse</th>
+              <td>{model.reuse}</td>
             </tr>
             <tr>
               <th>Labelled</th>

@@ -10,6 +10,7 @@ const LABELS: Record<AttentionItem["kind"], string> = {
   "failed-run": "Failed",
   "agent-offline": "Agent offline",
   "set-incomplete": "Catalog short",
+  preflight: "Tape needed soon",
 };
 
 /**

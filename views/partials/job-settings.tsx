@@ -19,6 +19,7 @@ export interface JobRow {
   allowEmpty: boolean;
   retries: number;
   retryDelayMinutes: number;
+  fullSchedule?: string | null;
 }
 
 /** What a job form offers to choose from. */
@@ -104,6 +105,11 @@ export function JobSettings(props: JobChoices & { job?: JobRow }): SafeHtml {
             name="retryDelayMinutes"
             type="number"
             value={String(job?.retryDelayMinutes ?? 10)}
+          />
+          <Field
+            label='Full backup schedule for an incremental job (e.g. "0 22 * * 0": the Sunday run is a full)'
+            name="fullSchedule"
+            value={job?.fullSchedule ?? undefined}
           />
         </div>
       )}

@@ -43,6 +43,8 @@ export const jobs = sqliteTable(
     encryptionKeyId: integer("encryption_key_id"),
     /** Cron expression (croner syntax) or null for manual runs only. */
     schedule: text("schedule"),
+    /** A scheduled run is a full when this (croner) fired since the job's last full: a weekly full. */
+    fullSchedule: text("full_schedule"),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     /** A run that finds no file to back up fails unless this says an empty source is fine. */
     allowEmpty: integer("allow_empty", { mode: "boolean" }).notNull().default(false),

@@ -2,6 +2,12 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 import { createdAt, timestamp, updatedAt } from "./columns.ts";
 import { changers, drives } from "./fleet.ts";
 
+/** When a pool starts a new media set: never until full, every run, or on a calendar event. */
+export const ALLOCATIONS = ["continue", "always", "calendar"] as const;
+export type Allocation = (typeof ALLOCATIONS)[number];
+/** How long a media set is kept: forever, or `retentionDays` after its last write. */
+export const RETENTIONS = ["keep", "timespan"] as const;
+
 export const pools = sqliteTable(
   "pools",
   {
@@ -13,6 +19,18 @@ export const pools = sqliteTable(
     /** Whether tapes in this pool may be relabelled and reused once expired. */
     allowReuse: integer("allow_reuse", { mode: "boolean" }).notNull().default(true),
     encryptionKeyId: integer("encryption_key_id"),
+    allocation: text("allocation", { enum: ALLOCATIONS }).notNull().default("continue"),
+    /** With allocation "calendar": the croner expression whose events start a new media set. */
+    allocationCalendar: text("allocation_calendar"),
+    retention: text("retention", { enum: RETENTIONS }).notNull().default("timespan"),
+    /** The LTO generation the pool accepts ("LTO-9"); null: any. */
+    generation: text("generation"),
+    /** Barcodes the pool accepts start with this; null: any. */
+    barcodePrefix: text("barcode_prefix"),
+    /** Compression of jobs made for this pool without one; null: the hub's default. */
+    compression: text("compression"),
+    /** How long before a scheduled run the hub checks that its tape can be had. */
+    preflightLeadMinutes: integer("preflight_lead_minutes").notNull().default(360),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -64,6 +82,8 @@ export const tapes = sqliteTable(
     /** Cleaning cartridges: how often it has cleaned a drive, and how often it can. */
     cleaningUses: integer("cleaning_uses"),
     cleaningMaxUses: integer("cleaning_max_uses"),
+    /** The media set this tape belongs to since it was first written after its (re)label. */
+    mediaSetId: integer("media_set_id"),
     notes: text("notes"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -75,6 +95,45 @@ export const tapes = sqliteTable(
     index("tapes_state_idx").on(t.state),
   ],
 );
+
+export const MEDIA_SET_STATES = ["open", "closed", "expired"] as const;
+export type MediaSetState = (typeof MEDIA_SET_STATES)[number];
+
+/**
+ * The tapes written under one allocation of a pool: what is retained, rotated and reused as one.
+ * Open while runs still add to it; closed when the pool's allocation starts the next one (or
+ * its tapes are full); expired when its retention is over and nothing retained depends on it.
+ */
+export const mediaSets = sqliteTable(
+  "media_sets",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    poolId: integer("pool_id")
+      .notNull()
+      .references(() => pools.id, { onDelete: "restrict" }),
+    state: text("state", { enum: MEDIA_SET_STATES }).notNull().default("open"),
+    startedAt: timestamp("started_at").notNull(),
+    lastWrittenAt: timestamp("last_written_at"),
+    closedAt: timestamp("closed_at"),
+    /** When retention ends (from the last write); null while open or kept forever. */
+    expiresAt: timestamp("expires_at"),
+    expiredAt: timestamp("expired_at"),
+  },
+  (t) => [index("media_sets_pool_state_idx").on(t.poolId, t.state)],
+);
+
+/**
+ * A scheduled run's pre-flight: what the hub found it will need and whether that can be had.
+ * One row per job; `problem` is null when the run can have its tape.
+ */
+export const preflightChecks = sqliteTable("preflight_checks", {
+  jobId: integer("job_id").primaryKey(),
+  runAt: timestamp("run_at").notNull(),
+  /** The operator's words for what to do, or null when all is ready. */
+  problem: text("problem"),
+  checkedAt: timestamp("checked_at").notNull(),
+  raisedAt: timestamp("raised_at"),
+});
 
 export const encryptionKeys = sqliteTable(
   "encryption_keys",

@@ -3,7 +3,7 @@ import { createdAt, timestamp } from "./columns.ts";
 import { BACKUP_TYPES, jobRuns, jobs } from "./jobs.ts";
 import { pools, tapes } from "./media.ts";
 
-export const SET_STATES = ["writing", "complete", "incomplete", "failed"] as const;
+export const SET_STATES = ["writing", "complete", "incomplete", "failed", "expired"] as const;
 
 export const backupSets = sqliteTable(
   "backup_sets",
@@ -14,6 +14,8 @@ export const backupSets = sqliteTable(
     jobId: integer("job_id").references(() => jobs.id, { onDelete: "set null" }),
     runId: integer("run_id").references(() => jobRuns.id, { onDelete: "set null" }),
     poolId: integer("pool_id").references(() => pools.id, { onDelete: "set null" }),
+    /** The pool's media set the set was written under; retention is the media set's. */
+    mediaSetId: integer("media_set_id"),
     backupType: text("backup_type", { enum: BACKUP_TYPES }).notNull(),
     /** The set an incremental (the previous set) or a differential (the last full) is based on. */
     baseSetId: integer("base_set_id"),

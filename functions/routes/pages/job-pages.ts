@@ -10,6 +10,7 @@ import { listJobs } from "../../services/jobs/list-jobs.ts";
 import { updateJob } from "../../services/jobs/update-job.ts";
 import { getPool } from "../../services/pools/get-pool.ts";
 import { listPools } from "../../services/pools/list-pools.ts";
+import { planPreflight } from "../../services/preflight/plan-preflight.ts";
 import { latestRuns } from "../../services/runs/latest-runs.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
 import { describeSchedule } from "../../services/schedules/describe-schedule.ts";
@@ -37,6 +38,7 @@ function jobForm(f: Record<string, string>) {
     encryption: backup ? (keyId ? "aes-256-gcm" : "none") : undefined,
     encryptionKeyId: backup ? (keyId ?? null) : undefined,
     schedule: f.schedule ?? null,
+    fullSchedule: backup ? f.fullSchedule || null : undefined,
     allowEmpty: backup ? f.allowEmpty === "on" : undefined,
     retries: num(f.retries),
     retryDelayMinutes: num(f.retryDelayMinutes),
@@ -102,9 +104,12 @@ export function registerJobPages(pages: PageRouter): void {
         listEncryptionKeys(ctx),
         getScheduleZone(ctx),
       ]);
+      const preflight =
+        job.kind === "backup" && job.poolId && job.sourceId ? await planPreflight(ctx, job.id) : null;
       return c.html(
         renderDocument(
           JobPage({
+            preflight,
             layout: await layoutFor(c),
             canOperate: can(c, "operate"),
             job,

@@ -1,8 +1,10 @@
 import { renderDocument } from "../../../views/html.ts";
 import { PoolsPage } from "../../../views/pages/pools.tsx";
+import { RetentionPage } from "../../../views/pages/retention.tsx";
 import { createPool, createPoolInput } from "../../services/pools/create-pool.ts";
 import { listPoolOverview } from "../../services/pools/pool-overview.ts";
 import { updatePool, updatePoolInput } from "../../services/pools/update-pool.ts";
+import { retentionCalendar } from "../../services/retention/retention-calendar.ts";
 import { serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, num, ok, parseForm } from "./form.ts";
@@ -14,7 +16,12 @@ const poolForm = (f: Record<string, string>) => ({
   name: f.name,
   description: f.description ?? null,
   retentionDays: num(f.retentionDays),
-  allowReuse: f.retention === undefined ? undefined : f.retention !== "keep",
+  retention: f.retention === undefined ? undefined : f.retention === "keep" ? "keep" : "timespan",
+  allocation: f.allocation,
+  allocationCalendar: f.allocationCalendar || null,
+  generation: f.generation || null,
+  barcodePrefix: f.barcodePrefix || null,
+  preflightLeadMinutes: num(f.preflightLeadMinutes),
 });
 
 /** The pools page: every pool with its capacity and tapes, and the pool forms. */
@@ -29,6 +36,20 @@ export function registerPoolPages(pages: PageRouter): void {
             canOperate: can(c, "operate"),
             pools: await listPoolOverview(serviceCtx(c)),
           }),
+        ),
+      ),
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/retention",
+      permission: "read",
+      summary: "When each pool's tapes become reusable",
+    },
+    async (c) =>
+      c.html(
+        renderDocument(
+          RetentionPage({ layout: await layoutFor(c), pools: await retentionCalendar(serviceCtx(c)) }),
         ),
       ),
   );

@@ -7,7 +7,8 @@ export type AttentionItem = {
     | "cleaning-spent"
     | "failed-run"
     | "agent-offline"
-    | "set-incomplete";
+    | "set-incomplete"
+    | "preflight";
   /** Words for the operator: what is wrong and, where the hub knows it, what to do. */
   text: string;
   href: string;

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
-import { agents, backupSets, drives, jobRuns, jobs } from "../../db/schema/index.ts";
+import { agents, backupSets, drives, jobRuns, jobs, preflightChecks } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { toPublicAgent } from "../agents/to-public-agent.ts";
 import type { AttentionItem } from "./attention-item.ts";
@@ -15,13 +15,14 @@ export type { AttentionItem };
 /**
  * What needs an operator right now, shown on every page: runs waiting for a tape, drives
  * reporting TapeAlert flags, jobs whose latest run failed, enrolled agents that went quiet, sets
- * whose catalog does not hold all they wrote (with the rebuild to run).
+ * whose catalog does not hold all they wrote (with the rebuild to run), and scheduled runs whose
+ * pre-flight found their tape cannot be had (what to insert, and by when).
  */
 export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
   const now = ctx.now();
   const later = sql`select 1 from ${jobRuns} as later where later.job_id = ${jobRuns.jobId}
     and later.id > ${jobRuns.id} and later.state in ('completed', 'completed-with-warnings')`;
-  const [waiting, alerting, failed, agentRows, shortSets, care] = await Promise.all([
+  const [waiting, alerting, failed, agentRows, shortSets, care, preflights] = await Promise.all([
     ctx.db
       .select({ id: jobRuns.id, job: jobs.name, message: jobRuns.operatorMessage })
       .from(jobRuns)
@@ -57,8 +58,19 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
       .orderBy(desc(backupSets.id))
       .limit(LIMIT),
     driveCare(ctx),
+    ctx.db
+      .select({ jobId: preflightChecks.jobId, problem: preflightChecks.problem })
+      .from(preflightChecks)
+      .where(isNotNull(preflightChecks.problem))
+      .orderBy(preflightChecks.runAt)
+      .limit(LIMIT),
   ]);
   return [
+    ...preflights.map((p) => ({
+      kind: "preflight" as const,
+      text: p.problem ?? "",
+      href: `/jobs/${p.jobId}`,
+    })),
     ...waiting.map((r) => ({
       kind: "waiting-for-tape" as const,
       text: `${r.job} (run #${r.id}) is waiting for a tape${r.message ? `: ${r.message}` : "."}`,

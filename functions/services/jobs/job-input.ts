@@ -28,6 +28,8 @@ const jobFields = z.object({
   encryption: z.enum(ENCRYPTIONS).default("none"),
   encryptionKeyId: z.number().int().positive().nullish(),
   schedule: schedule.nullish(),
+  /** Scheduled runs are fulls when this fired since the last full (e.g. "0 22 * * 0": weekly). */
+  fullSchedule: schedule.nullish(),
   enabled: z.boolean().default(true),
   /** A run that finds no file to back up (an unmounted share) fails unless this is true. */
   allowEmpty: z.boolean().default(false),

@@ -9,6 +9,7 @@ import {
   tapes,
 } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { touchMediaSet } from "../media-sets/touch-media-set.ts";
 import { compareCatalog, tallyHeldCatalog } from "./reconcile-catalog.ts";
 
 type Result = ReturnType<(typeof OrderResult)["parse"]>;
@@ -74,6 +75,9 @@ export async function closeBackupSet(
       ...(result.writtenAs === "full" ? { backupType: "full" as const, baseSetId: null } : {}),
     })
     .where(eq(backupSets.id, setId));
+  // Retention runs from the set's end, the last moment anything of it was written (catalog included).
+  const closed = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, setId) });
+  if (closed?.mediaSetId) await touchMediaSet(ctx, closed.mediaSetId, now);
   if (result.writtenAs === "full")
     await ctx.db.update(jobRuns).set({ backupType: "full" }).where(eq(jobRuns.id, runId));
   for (const tally of result.catalog ?? []) {

@@ -8,6 +8,7 @@ import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
 import { recordLateResult } from "../runs/record-late-result.ts";
 import { applyEjectResult } from "../tapes/apply-eject-result.ts";
 import { applyLabelResult } from "../tapes/apply-label-result.ts";
+import { moveTapeState } from "../tapes/move-tape-state.ts";
 import { recordVerifyResult } from "../verifies/record-verify.ts";
 import { closeBackupSet } from "./close-backup-set.ts";
 import type { OrderRow } from "./order-of.ts";
@@ -26,6 +27,16 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
     .where(eq(workOrders.id, order.id));
   if (order.kind === "label" && result.state === "completed")
     await applyLabelResult(ctx, order.payload, result);
+  // A reuse the agent refused (another label than the one checked) is not tried again and again:
+  // the tape goes to error with the agent's words, for an operator to look at.
+  if (order.kind === "label" && result.state !== "completed" && order.payload.reuse === true)
+    await moveTapeState(
+      ctx,
+      order.payload.tapeId as number,
+      ["expired"],
+      "error",
+      `its reuse relabel failed: ${result.error ?? result.state}`,
+    );
   if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
   if (order.kind === "library") await applyLibraryResult(ctx, order.payload, result.library, result.state);
   if (!order.runId) return dispatchQueuedRuns(ctx);

@@ -3,6 +3,8 @@ import { SegmentReport } from "../../../contracts/agent-protocol.ts";
 import { backupSetSegments, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { lifecycleEvent } from "../media-sets/lifecycle-event.ts";
+import { touchMediaSet } from "../media-sets/touch-media-set.ts";
 import { onceAtMost } from "./once-at-most.ts";
 import type { OrderRow } from "./order-of.ts";
 import { setOf } from "./set-of.ts";
@@ -40,8 +42,19 @@ export async function recordSegment(ctx: ServiceCtx, order: OrderRow, raw: unkno
         state: report.tapeFull ? "full" : "active",
         firstWrittenAt: tape.firstWrittenAt ?? now,
         lastWrittenAt: now,
+        // The first write after a (re)label makes the tape a member of the set's media set.
+        mediaSetId: tape.mediaSetId ?? set.mediaSetId,
         updatedAt: now,
       })
       .where(eq(tapes.id, tape.id)),
   ]);
+  if (set.mediaSetId !== null) await touchMediaSet(ctx, set.mediaSetId, now);
+  const state = report.tapeFull ? "full" : "active";
+  if (tape.state !== state)
+    await lifecycleEvent(ctx, {
+      action: "tape.state",
+      target: `tape:${tape.barcode}`,
+      text: `Tape ${tape.barcode} is now ${state}: ${report.tapeFull ? "a backup filled it" : "a backup wrote to it"}${set.mediaSetId ? ` (media set #${set.mediaSetId})` : ""}`,
+      details: { tapeId: tape.id, from: tape.state, to: state, setId: set.id },
+    });
 }

@@ -1,6 +1,7 @@
 import { asc } from "drizzle-orm";
 import { pools, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { describePolicy } from "./pool-policy.ts";
 
 /** Every pool with its tapes and how full they are: the pools page in one read. */
 export async function listPoolOverview(ctx: ServiceCtx) {
@@ -15,6 +16,7 @@ export async function listPoolOverview(ctx: ServiceCtx) {
         usedBytes: tapes.usedBytes,
         capacityBytes: tapes.capacityBytes,
         lastWrittenAt: tapes.lastWrittenAt,
+        mediaSetId: tapes.mediaSetId,
       })
       .from(tapes)
       .orderBy(asc(tapes.barcode))
@@ -24,6 +26,7 @@ export async function listPoolOverview(ctx: ServiceCtx) {
     const inPool = tapeRows.filter((t) => t.poolId === pool.id);
     return {
       ...pool,
+      policyWords: describePolicy(pool),
       tapes: inPool,
       usedBytes: inPool.reduce((n, t) => n + t.usedBytes, 0),
       capacityBytes: inPool.reduce((n, t) => n + (t.capacityBytes ?? 0), 0),

@@ -1,14 +1,15 @@
-import { and, asc, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-protocol.ts";
-import { agents, backupSets, drives, jobRuns, tapes, workOrders } from "../../db/schema/index.ts";
+import { agents, backupSets, drives, jobRuns, type tapes, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/to-public-agent.ts";
+import { openMediaSet } from "../media-sets/open-media-set.ts";
+import { planRunTapes, type RunTapePlan } from "../media-sets/plan-run-tapes.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getJobDefaults } from "../settings/get-job-defaults.ts";
+import { prepareTape } from "../tapes/prepare-tape.ts";
 import { baseSetFor } from "./base-set.ts";
 
-/** Tape states a backup may write to. */
-export const WRITABLE = ["active", "blank"] as const;
 const BUSY_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
 
 type TapeRow = typeof tapes.$inferSelect;
@@ -55,25 +56,15 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
       source.agentId ? `Agent of source ${source.name} is offline` : "No drive-agent is online",
     );
   }
-  const poolTapes = await ctx.db.query.tapes.findMany({
-    where: and(
-      eq(tapes.poolId, pool.id),
-      inArray(tapes.state, [...WRITABLE]),
-      isNotNull(tapes.uuid),
-      eq(tapes.writeProtected, false),
-    ),
-    orderBy: asc(tapes.id),
-  });
+  const plan = await planRunTapes(ctx, pool, run);
+  const idle = new Map<string, DriveRow[]>();
+  for (const agent of candidates) idle.set(agent.id, await idleDrives(ctx, agent.id));
   for (const agent of candidates) {
-    for (const drive of await idleDrives(ctx, agent.id)) {
-      const reachable = poolTapes.filter(
-        (t) =>
-          t.driveId === drive.id ||
-          (drive.changerId !== null && t.changerId === drive.changerId && t.driveId === null),
-      );
+    for (const drive of idle.get(agent.id) ?? []) {
+      const reachable = plan.usable.filter((t) => reaches(drive, t) && !plan.reserved.has(t.id));
       const first = reachable.find((t) => t.driveId === drive.id) ?? reachable[0];
       if (!first) continue;
-      await claimAndIssue(ctx, run, {
+      const issued = await claimAndIssue(ctx, run, {
         job,
         source,
         pool,
@@ -81,19 +72,51 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
         drive,
         first,
         more: reachable.filter((t) => t.id !== first.id),
+        plan,
       });
-      return;
+      if (issued) return;
     }
   }
-  const names = poolTapes.slice(0, 5).map((t) => t.barcode);
+  // No tape it may write is within reach of an idle drive: prepare one the pool may take
+  // (label a blank one, relabel an expired one after the reuse check), or say what is missing.
+  const refusals: string[] = [];
+  for (const agent of candidates) {
+    for (const drive of idle.get(agent.id) ?? []) {
+      for (const tape of plan.preparable.filter((t) => reaches(drive, t))) {
+        const refusal = await prepareTape(ctx, tape, drive, pool);
+        if (refusal !== null) {
+          refusals.push(refusal);
+          continue;
+        }
+        const doing =
+          tape.state === "expired" ? "relabelling an expired tape for reuse" : "labelling a blank tape";
+        return say(ctx, run.id, `Preparing tape ${tape.barcode} (${doing}) on ${drive.name}`);
+      }
+    }
+  }
+  const heldBy = plan.usable.find((t) => plan.reserved.has(t.id));
+  if (heldBy) {
+    const holder = plan.reserved.get(heldBy.id);
+    return say(
+      ctx,
+      run.id,
+      `Waiting for tape ${heldBy.barcode}: run #${holder?.runId} of job ${holder?.job} has it reserved`,
+    );
+  }
+  const names = plan.usable.slice(0, 5).map((t) => t.barcode);
   await say(
     ctx,
     run.id,
     names.length > 0
-      ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent`
-      : `Pool ${pool.name} has no labelled writable tape: label a blank tape into pool ${pool.name}`,
+      ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent, or wait for a busy drive`
+      : `Pool ${pool.name} has no tape this run may write (${plan.why}): label a blank tape into pool ${pool.name}${refusals[0] ? `; no expired tape may be reused yet: ${refusals[0]}` : ""}`,
   );
 }
+
+/** A drive reaches a tape that is in it, or in a slot of its changer. */
+const reaches = (drive: DriveRow, t: TapeRow) =>
+  t.driveId === drive.id ||
+  (drive.changerId !== null && t.changerId === drive.changerId && t.driveId === null);
 
 async function idleDrives(ctx: ServiceCtx, agentId: string): Promise<DriveRow[]> {
   const all = await ctx.db.query.drives.findMany({
@@ -127,15 +150,28 @@ async function claimAndIssue(
     drive: DriveRow;
     first: TapeRow;
     more: TapeRow[];
+    plan: RunTapePlan;
   },
-): Promise<void> {
-  const { job, source, pool, agentId, drive, first, more } = pick;
+): Promise<boolean> {
+  const { job, source, pool, agentId, drive, first, more, plan } = pick;
+  // The reservation: the run takes the drive and the tape in one statement, only while no other
+  // unfinished run holds either, so two orders never fight over one cartridge or one drive.
+  const other = sql`select 1 from ${jobRuns} as other where other.finished_at is null
+    and other.id <> ${run.id} and (other.current_tape_id = ${first.id} or other.drive_id = ${drive.id})`;
   const claimed = await ctx.db
     .update(jobRuns)
     .set({ agentId, driveId: drive.id, currentTapeId: first.id, operatorMessage: null })
-    .where(and(eq(jobRuns.id, run.id), eq(jobRuns.state, "queued"), isNull(jobRuns.agentId)))
+    .where(
+      and(
+        eq(jobRuns.id, run.id),
+        eq(jobRuns.state, "queued"),
+        isNull(jobRuns.agentId),
+        sql`not exists (${other})`,
+      ),
+    )
     .returning({ id: jobRuns.id });
-  if (claimed.length === 0) return;
+  if (claimed.length === 0) return false;
+  const mediaSetId = plan.mediaSetId ?? (await openMediaSet(ctx, pool, plan.decision)).id;
 
   const key =
     job.encryption === "aes-256-gcm" && job.encryptionKeyId
@@ -143,7 +179,7 @@ async function claimAndIssue(
           where: (k, { eq }) => eq(k.id, job.encryptionKeyId as number),
         })
       : undefined;
-  const set = await setForRun(ctx, run, job, pool.id, key?.fingerprint ?? null);
+  const set = await setForRun(ctx, run, job, pool.id, key?.fingerprint ?? null, mediaSetId);
   const base = set.baseSetId
     ? await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, set.baseSetId) })
     : undefined;
@@ -169,6 +205,7 @@ async function claimAndIssue(
     expected: await expectedTotals(ctx, job.id, set.backupType),
   };
   await queueOrder(ctx, agentId, body, { encryptionKeyId: key?.id ?? null });
+  return true;
 }
 
 /** The run's set: made once, reused if the run is handed out again before it wrote anything. */
@@ -179,6 +216,7 @@ async function setForRun(
   poolId: number,
   /** Recorded with the set: a restore finds its key by it (and a scan of its tapes reads it back). */
   keyFingerprint: string | null,
+  mediaSetId: number,
 ) {
   if (run.setId) {
     const existing = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, run.setId) });
@@ -193,6 +231,7 @@ async function setForRun(
       jobId: job.id,
       runId: run.id,
       poolId,
+      mediaSetId,
       backupType: base ? (run.backupType ?? "full") : "full",
       baseSetId: base?.id ?? null,
       state: "writing",

@@ -25,7 +25,7 @@ export async function queueDueRetries(ctx: ServiceCtx, logger: Logger): Promise<
       continue;
     }
     try {
-      const retry = await queueRun(ctx, run.jobId, SCHEDULER, run.id);
+      const retry = await queueRun(ctx, run.jobId, SCHEDULER, run.id, run.backupType ?? undefined);
       queued.push(retry.id);
       await log(ctx, run.id, "info", `retry queued as run ${retry.id}`);
     } catch (error) {

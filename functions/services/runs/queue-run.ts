@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { jobRuns } from "../../db/schema/index.ts";
+import { type BACKUP_TYPES, jobRuns } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
 import { getJob } from "../jobs/get-job.ts";
@@ -19,6 +19,8 @@ export async function queueRun(
   jobId: number,
   triggeredBy: string,
   retryOf: number | null = null,
+  /** The type this run is (a scheduled weekly full of an incremental job); default the job's. */
+  backupType?: (typeof BACKUP_TYPES)[number],
 ) {
   const job = await getJob(ctx, jobId);
   if (job.kind === "verify") {
@@ -31,7 +33,8 @@ export async function queueRun(
   if (!job.sourceId || !job.poolId)
     throw new AppError("validation_failed", `Job ${job.name} has no source or pool`);
   await refuseSecondRun(ctx, job);
-  const base = await baseSetFor(ctx, jobId, job.backupType);
+  const wanted = backupType ?? job.backupType;
+  const base = await baseSetFor(ctx, jobId, wanted);
   const [run] = await ctx.db
     .insert(jobRuns)
     .values({
@@ -39,7 +42,7 @@ export async function queueRun(
       kind: "backup",
       state: "queued",
       // An incremental with nothing to build on becomes a full, as an operator would expect.
-      backupType: base ? job.backupType : "full",
+      backupType: base ? wanted : "full",
       triggeredBy,
       retryOf,
       queuedAt: ctx.now(),

@@ -4,20 +4,24 @@ import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { nextRun } from "../jobs/job-input.ts";
+import { expireMediaSets } from "../media-sets/expire-media-sets.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
+import { refreshPreflights } from "../preflight/refresh-preflights.ts";
 import { getScheduleZone } from "../settings/get-schedule-zone.ts";
 import { SCHEDULER } from "./auto-retry.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 import { interruptSilentRuns } from "./interrupt-silent-runs.ts";
 import { queueDueRetries } from "./queue-due-retries.ts";
 import { queueRun } from "./queue-run.ts";
+import { scheduledBackupType } from "./scheduled-backup-type.ts";
 
 /**
  * One tick of the scheduler, the same on every runtime (croner on Node, a cron trigger on
  * workerd): queue every enabled job whose next run is due, then hand queued runs to agents.
  * Each job is claimed by moving its next_run_at forward conditionally, so two hub instances
  * ticking at once queue it once. Runs whose agent fell silent become interrupted, and the
- * automatic retries that are due are queued.
+ * automatic retries that are due are queued. Media sets whose retention is over expire (before
+ * dispatch, so a run may reuse their tapes), and the pre-flight of runs ahead is refreshed.
  */
 export async function schedulerTick(
   ctx: ServiceCtx,
@@ -41,7 +45,7 @@ export async function schedulerTick(
       .returning({ id: jobs.id });
     if (claimed.length === 0) continue;
     try {
-      const run = await queueRun(ctx, job.id, SCHEDULER);
+      const run = await queueRun(ctx, job.id, SCHEDULER, null, await scheduledBackupType(ctx, job, now));
       queued.push(run.id);
     } catch (error) {
       // A job still running from its last slot is skipped this time, not queued twice.
@@ -51,9 +55,11 @@ export async function schedulerTick(
     }
   }
   await expireUncollectedOrders(ctx);
+  await expireMediaSets(ctx);
   const silence = options.agentSilenceMinutes ?? configSchema.shape.AGENT_SILENCE_MINUTES.parse(undefined);
   const interrupted = await interruptSilentRuns(ctx, silence * 60_000);
   queued.push(...(await queueDueRetries(ctx, logger)));
   await dispatchQueuedRuns(ctx);
+  await refreshPreflights(ctx);
   return { queued, interrupted };
 }

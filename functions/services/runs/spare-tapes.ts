@@ -1,12 +1,15 @@
 import { and, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
 import { MAX_SPARE_TAPES, type TapeTarget } from "../../../contracts/agent-protocol.ts";
-import { backupSetSegments, drives, jobRuns, tapes } from "../../db/schema/index.ts";
+import { backupSetSegments, backupSets, drives, jobRuns, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { target, WRITABLE } from "./dispatch-runs.ts";
+import { target } from "./dispatch-runs.ts";
+
+const WRITABLE = ["active", "blank"] as const;
 
 /**
  * The tapes a backup run waiting for a tape may continue on now: labelled, writable tapes of
- * its pool that no other unfinished run holds and this set has not written, which the run's
+ * its pool that no other unfinished run holds and this set has not written, in the set's media
+ * set or in none (a tape of another media set is never appended to), which the run's
  * drive can reach (in it, or anywhere in its changer; any tape when the drive has no changer,
  * since the operator may insert one). The hub alone decides this; the agent still reads each
  * tape's label and refuses any that is not the one named here.
@@ -30,6 +33,10 @@ export async function listSpareTapes(
     orderBy: (t, { asc }) => asc(t.id),
   });
   if (pool.length === 0) return [];
+  const set = run.setId
+    ? await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, run.setId) })
+    : undefined;
+  const mediaSetId = set?.mediaSetId ?? null;
   const held = await ctx.db
     .select({ tapeId: jobRuns.currentTapeId })
     .from(jobRuns)
@@ -49,6 +56,7 @@ export async function listSpareTapes(
   const idle = new Set(otherDrives.filter((d) => d.state === "idle").map((d) => d.id));
   const reachable = pool.filter((t) => {
     if (taken.has(t.id)) return false;
+    if (t.mediaSetId !== null && t.mediaSetId !== mediaSetId) return false;
     if (t.driveId === drive.id) return true;
     if (drive.changerId === null) return t.driveId === null;
     if (t.changerId !== drive.changerId) return false;

@@ -1,5 +1,5 @@
 import { eq, or } from "drizzle-orm";
-import { backupSetSegments, backupSets, drives } from "../../db/schema/index.ts";
+import { backupSetSegments, backupSets, drives, mediaSets } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { eraseWarning } from "./erase-tape.ts";
 import { getTape } from "./get-tape.ts";
@@ -35,11 +35,20 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
       : tape.state === "offsite"
         ? `offsite${tape.location ? ` (${tape.location})` : ""}`
         : (tape.location ?? "on the shelf");
-  const [health, eraseLoss, eraseRefused] = await Promise.all([
+  const mediaSet = tape.mediaSetId
+    ? ((await ctx.db.query.mediaSets.findFirst({ where: eq(mediaSets.id, tape.mediaSetId) })) ?? null)
+    : null;
+  const [health, eraseLoss, refusal] = await Promise.all([
     getTapeHealth(ctx, tape.id),
     eraseWarning(ctx, tape.id),
     reuseRefusal(ctx, tape.id),
   ]);
+  // When it may be overwritten, in words: what keeps it, or that nothing does.
+  const reuse = refusal
+    ? `Not reusable: ${refusal}.`
+    : tape.state === "expired"
+      ? "Reusable now: nothing retained depends on it; a run that needs a tape relabels it."
+      : "Nothing retained is on it.";
   return {
     tape,
     sets,
@@ -51,8 +60,9 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
       warning: eraseLoss,
       refusal: isCleaningBarcode(tape.barcode)
         ? "a cleaning cartridge cannot be erased"
-        : (eraseRefused ??
-          (tape.changerId ? null : "it is in no changer; load it into a library to erase it")),
+        : (refusal ?? (tape.changerId ? null : "it is in no changer; load it into a library to erase it")),
     },
+    mediaSet,
+    reuse,
   };
 }

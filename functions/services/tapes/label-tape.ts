@@ -7,6 +7,7 @@ import { AppError, conflict } from "../../errors.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getTape } from "./get-tape.ts";
 import { isCleaningBarcode } from "./media-type.ts";
+import { reuseRefusal } from "./reuse-refusal.ts";
 
 export const labelTapeInput = z.object({
   /** The drive to label in; default: the drive holding the tape, or a drive of its changer. */
@@ -25,11 +26,14 @@ export async function requestLabel(ctx: ServiceCtx, tapeId: number, input: z.out
   const tape = await getTape(ctx, tapeId);
   if (isCleaningBarcode(tape.barcode))
     throw conflict(`${tape.barcode} is a cleaning cartridge; it never joins a pool`);
+  // Nothing overrides this one, not even force: a tape holding a retained set is never overwritten.
+  const refusal = await reuseRefusal(ctx, tape.id);
+  if (refusal) throw conflict(`${refusal}; it may not be relabelled`);
   if (tape.state === "foreign" && !input.force)
     throw conflict(
       `Tape ${tape.barcode} holds another program's data; labelling destroys it (erase it, or send force: true)`,
     );
-  if (tape.usedBytes > 0 && !input.force) {
+  if (tape.usedBytes > 0 && tape.state !== "expired" && !input.force) {
     throw conflict(
       `Tape ${tape.barcode} holds ${tape.usedBytes} bytes of backups; relabelling destroys them (send force: true)`,
     );
@@ -43,7 +47,9 @@ export async function requestLabel(ctx: ServiceCtx, tapeId: number, input: z.out
     runId: null,
     drive: { devicePath: drive.devicePath },
     tape: { barcode: tape.barcode, label: tape.barcode, uuid: crypto.randomUUID(), pool: pool.name },
-    force: input.force,
+    force: input.force || tape.state === "expired",
+    // An expired tape is overwritten only when its label is the one the reuse check looked at.
+    expectedUuid: tape.state === "expired" ? tape.uuid : null,
   };
   const id = await queueOrder(ctx, drive.agentId, body, { tapeId: tape.id, poolId: pool.id });
   return { orderId: id, tape: tape.barcode, drive: drive.name };

@@ -1,0 +1,93 @@
+import type { PoolCalendar } from "../../functions/services/retention/retention-calendar.ts";
+import { formatBytes, formatTime } from "../format.ts";
+import { h, type SafeHtml } from "../html.ts";
+import { Layout, type LayoutModel } from "../layouts/base.tsx";
+import { CapacityBar } from "../partials/capacity-bar.tsx";
+import { TableHead } from "../partials/forms.tsx";
+
+export interface RetentionModel {
+  layout: Omit<LayoutModel, "title" | "current">;
+  pools: PoolCalendar[];
+}
+
+function PoolSection(props: { pool: PoolCalendar }): SafeHtml {
+  const { pool } = props;
+  return (
+    <section class="card" id={`retention-pool-${pool.id}`}>
+      <h2>{pool.name}</h2>
+      <ul>
+        <li>{pool.policy.allocation}</li>
+        <li>{pool.policy.retention}</li>
+        <li>{pool.policy.accepts}</li>
+      </ul>
+      {pool.warnings.map((w) => (
+        <p class={`alert warning ${w.kind}`}>{w.text}</p>
+      ))}
+      <h3>Media sets</h3>
+      {pool.mediaSets.length === 0 ? (
+        <p class="muted">No media set yet: the first backup starts one.</p>
+      ) : (
+        <table>
+          <TableHead
+            columns={["Media set", "State", "Started", "Last write", "Retained until", "Sets", "Tapes"]}
+          />
+          <tbody>
+            {pool.mediaSets.map((m) => (
+              <tr>
+                <td>#{m.id}</td>
+                <td>{m.state}</td>
+                <td>{formatTime(m.startedAt)}</td>
+                <td>{formatTime(m.lastWrittenAt)}</td>
+                <td>
+                  {m.state === "open"
+                    ? "open: from its last write"
+                    : m.expiresAt
+                      ? formatTime(m.expiresAt)
+                      : "forever"}
+                </td>
+                <td>{m.sets}</td>
+                <td>{m.tapes.join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Tapes</h3>
+      <table>
+        <TableHead columns={["Tape", "State", "Used", "When reusable"]} />
+        <tbody>
+          {pool.tapes.map((t) => (
+            <tr>
+              <td>
+                <a href={`/tapes/${t.id}`}>{t.barcode}</a>
+              </td>
+              <td>
+                <span class={`badge state-${t.state}`}>{t.state}</span>
+              </td>
+              <td>
+                {CapacityBar({ label: `Tape ${t.barcode}`, used: t.usedBytes, capacity: t.capacityBytes })}
+                {t.capacityBytes ? null : formatBytes(t.usedBytes)}
+              </td>
+              <td>{t.words}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** The retention calendar: per pool and tape, when it becomes reusable and what keeps it. */
+export function RetentionPage(model: RetentionModel): SafeHtml {
+  return (
+    <Layout {...model.layout} title="Retention" current="/pools">
+      <h1>Retention calendar</h1>
+      <p class="muted">
+        A media set is kept for its pool's retention, counted from its last write. A tape is reused only when
+        no retained set, incremental chain or spanning set depends on it.
+      </p>
+      {model.pools.length === 0 ? <p class="muted">No pool yet.</p> : null}
+      {model.pools.map((pool) => PoolSection({ pool }))}
+    </Layout>
+  );
+}
