@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GuestBackupSpec, GuestOutcome, GuestRestoreSpec } from "./proxmox.ts";
 
 /**
  * The drive-agent protocol: what the hub and an agent must agree on. The agent only ever
@@ -171,10 +172,13 @@ export const BackupOrderBody = z.object({
     baseSetUuid: z.string().uuid().nullable(),
   }),
   source: z.object({
-    paths: z.array(z.string().min(1).max(4096)).min(1).max(64),
+    /** Empty only for a guest backup (`guests`), which reads vzdump streams instead of paths. */
+    paths: z.array(z.string().min(1).max(4096)).max(64),
     include: z.array(z.string().max(1024)).max(256),
     exclude: z.array(z.string().max(1024)).max(256),
   }),
+  /** A Proxmox source: the guests to vzdump into the set (contracts/proxmox.ts). */
+  guests: GuestBackupSpec.optional(),
   pool: z.object({ id: z.number().int().positive(), name }),
   compression: Compression,
   encryption: OrderEncryption,
@@ -192,6 +196,13 @@ export const BackupOrderBody = z.object({
     .default(null),
 });
 export type BackupOrderBody = z.output<typeof BackupOrderBody>;
+
+/** A backup reads either paths or guests: never an empty list of paths on its own. */
+export function backupSourceProblem(body: BackupOrderBody): string | null {
+  if (body.guests && body.source.paths.length > 0) return "a guest backup names no paths";
+  if (!body.guests && body.source.paths.length === 0) return "a backup names at least one path";
+  return null;
+}
 
 export const LabelOrderBody = z.object({
   kind: z.literal("label"),
@@ -281,6 +292,11 @@ export const RestoreOrderBody = z.object({
     .max(1000)
     .optional(),
   destination: z.string().min(1).max(4096),
+  /**
+   * A guest restore: the files are one guest's archive parts, whose content is fed in order to
+   * qmrestore / pct restore on the agent's node instead of being written under `destination`.
+   */
+  guest: GuestRestoreSpec.optional(),
   /** What to do when a file already exists at the destination. */
   overwrite: z.enum(["skip", "overwrite", "rename"]),
   drive: z.object({ devicePath }),
@@ -327,6 +343,29 @@ export type OrderBody = z.output<typeof OrderBody>;
 /** The set an order writes or reads, or null for orders about a tape or a drive. */
 export function setUuidOf(body: OrderBody): string | null {
   return body.kind === "backup" || body.kind === "restore" || body.kind === "verify" ? body.set.uuid : null;
+}
+
+/** The sealed PVE token secret an order carries, or null. */
+export function pveTokenJweOf(body: OrderBody): string | null {
+  if (body.kind === "backup") return body.guests?.pve.tokenSecretJwe ?? null;
+  if (body.kind === "restore") return body.guest?.pve?.tokenSecretJwe ?? null;
+  return null;
+}
+
+/** The body with the PVE token secret sealed in (the hub does this for each delivery). */
+export function withPveTokenJwe<T extends OrderBody>(body: T, tokenSecretJwe: string): T {
+  if (body.kind === "backup" && body.guests)
+    return { ...body, guests: { ...body.guests, pve: { ...body.guests.pve, tokenSecretJwe } } };
+  if (body.kind === "restore" && body.guest?.pve)
+    return { ...body, guest: { ...body.guest, pve: { ...body.guest.pve, tokenSecretJwe } } };
+  return body;
+}
+
+/** The Proxmox source whose token an order needs, or null. */
+export function pveSourceOf(body: OrderBody): number | null {
+  if (body.kind === "backup") return body.guests?.pve.sourceId ?? null;
+  if (body.kind === "restore") return body.guest?.pve?.sourceId ?? null;
+  return null;
 }
 
 /** How the set an order writes or reads is encrypted (its data key travels here), or null. */
@@ -542,6 +581,8 @@ export const OrderResult = z.object({
   writtenAs: z.literal("full").optional(),
   /** Backups: per segment written, what the agent sent to the catalog (absent when nothing was). */
   catalog: z.array(SegmentCatalogTally).max(1000).optional(),
+  /** Guest backups: each guest's outcome, failed ones too. */
+  guests: z.array(GuestOutcome).max(10_000).optional(),
 });
 export type OrderResult = z.input<typeof OrderResult>;
 

@@ -19,6 +19,7 @@ import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
 import { registerEncryptionKeyRoutes } from "./routes/api/encryption-keys.ts";
 import { registerHealthRoutes } from "./routes/api/health.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
+import { registerProxmoxRoutes } from "./routes/api/proxmox.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerSettingsRoutes } from "./routes/api/settings.ts";
@@ -89,6 +90,7 @@ export function createApp(deps: Deps): HubApp {
   registerRunRoutes(api);
   registerEncryptionKeyRoutes(api);
   registerCatalogRoutes(api);
+  registerProxmoxRoutes(api);
   registerSettingsRoutes(api);
   registerOpenApiRoute(api);
 

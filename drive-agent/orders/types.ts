@@ -11,6 +11,7 @@ import type {
   SegmentReport,
   TapeTarget,
 } from "../../contracts/agent-protocol.ts";
+import type { ProxmoxTools } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 
 /**
@@ -62,6 +63,8 @@ export interface ExecutorContext {
     message: string,
     fields?: Record<string, unknown>,
   ) => void;
+  /** Guest orders: the node's tools and the order's PVE token secret, unsealed (never logged). */
+  pve?: { tools: ProxmoxTools; tokenSecret: string | null };
 }
 
 export type BackupExecutor = (

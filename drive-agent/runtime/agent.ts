@@ -97,6 +97,7 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     log,
     retryUntil: grace.signal,
     verifyTapeOffer: (jws, orderId) => verifyTapeOffer(jws, verifier, orderId),
+    proxmox: settings.proxmox,
   };
   const active = new Map<string, Active>();
   const busyPaths = () => new Set([...active.values()].map((a) => a.devicePath));

@@ -3,12 +3,13 @@ import {
   encryptionOf,
   type OrderClaims,
   type OrderResult,
+  pveTokenJweOf,
   ScanSetAnswer,
   ScanTapeAnswer,
   setUuidOf,
   type TapeTarget,
 } from "../../contracts/agent-protocol.ts";
-import type { AgentConfig } from "../config.ts";
+import type { AgentConfig, ProxmoxTools } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
@@ -51,6 +52,8 @@ export type OrderEnv = {
   retryUntil: AbortSignal;
   /** Checks the hub's signed offer of tapes for an order (verifyTapeOffer with the pinned key). */
   verifyTapeOffer?: (jws: string, orderId: string) => Promise<TapeTarget[]>;
+  /** Where vzdump, qmrestore and pct are (guest orders). */
+  proxmox?: ProxmoxTools;
 };
 
 /**
@@ -163,6 +166,19 @@ async function execute(
       };
     }
   }
+  let tokenSecret: string | null = null;
+  const tokenJwe = pveTokenJweOf(body);
+  if (tokenJwe) {
+    try {
+      tokenSecret = new TextDecoder().decode((await compactDecrypt(tokenJwe, env.encryptionKey)).plaintext);
+    } catch {
+      return {
+        state: "failed",
+        error: "the PVE token in the order is not sealed to this agent",
+        retryable: false,
+      };
+    }
+  }
   let opened: { drive: Drive; changer: TapeChanger | null };
   try {
     opened = await openOrderDrive(setup, changerOfDrive(env.config.changers, setup), signal);
@@ -175,6 +191,7 @@ async function execute(
     signal,
     workDir: statePaths(env.stateDir).work,
     log: (level, message, fields) => log[level]({ stage: "execute", ...fields }, message),
+    ...(env.proxmox ? { pve: { tools: env.proxmox, tokenSecret } } : {}),
   };
   try {
     if (body.kind === "backup") return await env.executors.backup(body, { ...ctx, dataKey });

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { OrderResult } from "../../../contracts/agent-protocol.ts";
 import { jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { recordGuestBackups } from "../guests/record-guest-backups.ts";
 import { closeRun } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
 import { recordLateResult } from "../runs/record-late-result.ts";
@@ -33,6 +34,8 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
   if (late && (order.state !== "expired" || run.state !== "interrupted")) return;
   const closing =
     run.setId && run.kind === "backup" ? await closeBackupSet(ctx, run.id, run.setId, result) : null;
+  if (run.setId && run.kind === "backup" && result.guests)
+    await recordGuestBackups(ctx, run, run.setId, result.guests);
   // A backup whose catalog does not hold what it wrote failed, whatever the agent saw.
   const outcome =
     closing?.problem && result.state.startsWith("completed")

@@ -5,6 +5,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/to-public-agent.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getJobDefaults } from "../settings/get-job-defaults.ts";
+import { guestSpecOf } from "../sources/guest-spec-of.ts";
 import { baseSetFor } from "./base-set.ts";
 
 /** Tape states a backup may write to. */
@@ -38,6 +39,8 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
     ? await ctx.db.query.pools.findFirst({ where: (p, { eq }) => eq(p.id, job.poolId as number) })
     : undefined;
   if (!job || !source || !pool) return say(ctx, run.id, "The job's source or pool is gone; edit the job");
+  const guests = await guestSpecOf(ctx, source);
+  if (typeof guests === "string") return say(ctx, run.id, guests);
 
   const now = ctx.now();
   const onlineSince = new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS);
@@ -76,6 +79,7 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
       await claimAndIssue(ctx, run, {
         job,
         source,
+        guests,
         pool,
         agentId: agent.id,
         drive,
@@ -122,6 +126,7 @@ async function claimAndIssue(
   pick: {
     job: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["jobs"]["findFirst"]>>>;
     source: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["sources"]["findFirst"]>>>;
+    guests: BackupOrderBody["guests"];
     pool: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["pools"]["findFirst"]>>>;
     agentId: string;
     drive: DriveRow;
@@ -129,7 +134,7 @@ async function claimAndIssue(
     more: TapeRow[];
   },
 ): Promise<void> {
-  const { job, source, pool, agentId, drive, first, more } = pick;
+  const { job, source, guests, pool, agentId, drive, first, more } = pick;
   const claimed = await ctx.db
     .update(jobRuns)
     .set({ agentId, driveId: drive.id, currentTapeId: first.id, operatorMessage: null })
@@ -158,6 +163,7 @@ async function claimAndIssue(
       baseSetUuid: base?.uuid ?? null,
     },
     source: { paths: source.paths, include: source.include, exclude: source.exclude },
+    ...(guests ? { guests } : {}),
     pool: { id: pool.id, name: pool.name },
     compression: job.compression,
     encryption: { algorithm: job.encryption, keyFingerprint: key?.fingerprint ?? null, dataKeyJwe: null },
