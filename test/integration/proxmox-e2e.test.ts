@@ -1,0 +1,295 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
+import type { HubProcess } from "../helpers/agent-process.ts";
+import * as e2e from "../helpers/e2e.ts";
+import type { Spawned } from "../helpers/process.ts";
+import {
+  type PveStandIn,
+  startPveStandIn,
+  TOKEN_ID,
+  TOKEN_SECRET,
+  vmaLike,
+} from "../helpers/pve-stand-in.ts";
+
+/**
+ * Issue 19's proof: the real hub and the real drive-agent over loopback on a virtual library,
+ * a Proxmox-API-compatible HTTPS server with a self-signed certificate pinned by fingerprint, and
+ * stand-in vzdump / qmrestore / pct scripts. Three guests go to tape (a VM, a container, one that
+ * fails); the VM comes back through qmrestore byte for byte.
+ */
+
+type GuestBackup = {
+  id: number;
+  setId: number;
+  vmid: number;
+  type: string;
+  name: string;
+  node: string;
+  state: string;
+  bytes: number;
+  sha256: string | null;
+  archivePath: string;
+  configPath: string | null;
+  parts: number;
+  error: string | null;
+};
+
+const PART = 1 << 20;
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** An LXC vzdump archive's outer shape: a tar of the root with the config in ./etc/vzdump/pct.conf. */
+async function lxcArchive(dir: string): Promise<Buffer> {
+  const rootfs = join(dir, "rootfs");
+  await mkdir(join(rootfs, "etc", "vzdump"), { recursive: true });
+  await writeFile(
+    join(rootfs, "etc", "vzdump", "pct.conf"),
+    "arch: amd64\nhostname: db\nrootfs: local-lvm:subvol-101-disk-0,size=8G\n",
+  );
+  await writeFile(join(rootfs, "etc", "hostname"), "db\n");
+  await writeFile(join(rootfs, "etc", "data.bin"), Buffer.alloc(1_700_000, 7));
+  return execFileSync("tar", ["--create", "--file=-", "--numeric-owner", "-C", rootfs, "./etc"], {
+    maxBuffer: 64 << 20,
+  });
+}
+
+describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-in", () => {
+  let root: string;
+  let hub: HubProcess;
+  let agent: Spawned | undefined;
+  let agentId: string;
+  let poolId: number;
+  let pve: PveStandIn;
+  let vm: Buffer;
+  let ct: Buffer;
+  let sourceId: number;
+  let guests: GuestBackup[];
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "tb-pve-e2e-"));
+    const lib = join(root, "vtl");
+    vm = vmaLike(2 * PART + 12_345);
+    ct = await lxcArchive(join(root, "ct"));
+    pve = await startPveStandIn({
+      dir: join(root, "pve"),
+      guests: [
+        {
+          vmid: 100,
+          type: "qemu",
+          name: "web<script>",
+          status: "running",
+          tags: "tape",
+          config: { name: "web", scsi0: "local-lvm:vm-100-disk-0,size=4G", memory: 2048 },
+          archive: vm,
+        },
+        {
+          vmid: 101,
+          type: "lxc",
+          name: "db",
+          status: "stopped",
+          tags: "tape",
+          config: { hostname: "db", rootfs: "local-lvm:subvol-101-disk-0,size=8G" },
+          archive: ct,
+        },
+        {
+          vmid: 102,
+          type: "qemu",
+          name: "broken",
+          status: "running",
+          tags: "tape",
+          config: { name: "broken", scsi0: "local-lvm:vm-102-disk-0,size=1G" },
+        },
+      ],
+    });
+    await initLibrary({
+      dir: lib,
+      drives: 1,
+      slots: 4,
+      cartridges: 2,
+      capacityBytes: 64 << 20,
+      earlyWarningBytes: 4 << 20,
+    });
+    ({ hub, agent, agentId } = await e2e.startHubWithVtlAgent({
+      name: "pve1",
+      stateDir: join(root, "agent"),
+      lib,
+      env: {
+        TAPEBACKARR_VZDUMP: pve.tools.vzdump,
+        TAPEBACKARR_QMRESTORE: pve.tools.qmrestore,
+        TAPEBACKARR_PCT: pve.tools.pct,
+        TAPEBACKARR_GUEST_PART_BYTES: String(PART),
+      },
+    }));
+    ({ poolId } = await e2e.labelEveryTape(hub, "Guests"));
+  }, 180_000);
+
+  afterAll(async () => {
+    await e2e.tearDown(root, agent, hub, pve);
+  });
+
+  it("a Proxmox source keeps its token secret write-only and refuses paths", async () => {
+    const created = await hub.api<{ id: number }>("POST", "/api/v1/sources", {
+      name: "pve1 guests",
+      kind: "proxmox",
+      agentId,
+      options: {
+        apiUrl: `${pve.url}/api2/json`,
+        tokenId: TOKEN_ID,
+        fingerprint: pve.fingerprint.toLowerCase(),
+        node: "pve1",
+        selection: { by: "tags", tags: ["tape"] },
+        mode: "snapshot",
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    sourceId = created.body.id;
+    const token = await hub.api("PUT", `/api/v1/sources/${sourceId}/pve-token`, { secret: TOKEN_SECRET });
+    expect(token.status, JSON.stringify(token.body)).toBe(200);
+    const read = await hub.api("GET", `/api/v1/sources/${sourceId}`);
+    expect(JSON.stringify(read.body)).not.toContain(TOKEN_SECRET);
+    const withPaths = await hub.api("POST", "/api/v1/sources", {
+      name: "bad",
+      kind: "proxmox",
+      paths: ["/etc"],
+      options: { apiUrl: pve.url, tokenId: TOKEN_ID, node: "pve1" },
+    });
+    expect(withPaths.status).toBe(400);
+    expect(JSON.stringify(withPaths.body)).toContain("backs up guests, not paths");
+  });
+
+  it("a job backs up a VM and a container byte for byte with their configs, and names the guest that failed", async () => {
+    const jobId = await e2e.createJob(hub, { name: "guests", sourceId, poolId, compression: "zstd" });
+    const run = await e2e.runJobToEnd(hub, jobId);
+    expect(run.state, run.error ?? "").toBe("completed-with-warnings");
+    expect(run.error).toContain("1 of 3 guests failed: 102 (broken)");
+
+    guests = (await hub.api<{ items: GuestBackup[] }>("GET", `/api/v1/guest-backups?setId=${run.setId}`)).body
+      .items;
+    const byId = new Map(guests.map((g) => [g.vmid, g]));
+    expect(byId.get(100)).toMatchObject({
+      type: "qemu",
+      name: "web<script>",
+      node: "pve1",
+      state: "completed",
+      bytes: vm.length,
+      sha256: sha256(vm),
+      parts: 3,
+    });
+    expect(byId.get(101)).toMatchObject({
+      type: "lxc",
+      name: "db",
+      state: "completed",
+      bytes: ct.length,
+      sha256: sha256(ct),
+      parts: 2,
+    });
+    expect(byId.get(102)).toMatchObject({ state: "failed", sha256: null });
+    expect(byId.get(102)?.error).toContain("unable to find VM '102'");
+
+    // The set's catalog: each archive's parts with the sha256 of exactly that slice of vzdump's stream, the config beside it.
+    const entries = await e2e.catalogOf(hub, run.setId as number);
+    const files = new Map(entries.map((e) => [e2e.entryPath(e), e]));
+    for (const [g, archive] of [
+      [byId.get(100), vm],
+      [byId.get(101), ct],
+    ] as const) {
+      for (let p = 0; p * PART < archive.length; p++) {
+        const part = files.get(`${g?.archivePath}.${String(p).padStart(6, "0")}`);
+        expect(part?.sha256).toBe(sha256(archive.subarray(p * PART, (p + 1) * PART)));
+      }
+      expect(files.has(g?.configPath as string)).toBe(true);
+      expect(files.has(`proxmox/pve1/${g?.type}-${g?.vmid}/guest.json`)).toBe(true);
+    }
+    expect(byId.get(100)?.archivePath).toMatch(
+      /^proxmox\/pve1\/qemu-100\/vzdump-qemu-100-\d{4}_\d\d_\d\d-\d\d_\d\d_\d\d\.vma$/,
+    );
+
+    // vzdump ran once per guest, streaming to stdout with its own compression off.
+    expect(await pve.argv("vzdump")).toEqual([
+      "100 --stdout 1 --mode snapshot --compress 0",
+      "101 --stdout 1 --mode snapshot --compress 0",
+      "102 --stdout 1 --mode snapshot --compress 0",
+    ]);
+    const logs = (
+      await hub.api<{ items: { message: string }[] }>("GET", `/api/v1/runs/${run.id}/logs?limit=500`)
+    ).body.items.map((l) => l.message);
+    expect(logs.some((m) => m.startsWith("guest 102 (broken, qemu) failed"))).toBe(true);
+    expect(logs.some((m) => m.startsWith("guest 100 (web<script>, qemu): "))).toBe(true);
+  });
+
+  it("a restore as a new id feeds the stand-in qmrestore the very bytes vzdump produced", async () => {
+    const g = guests.find((x) => x.vmid === 100) as GuestBackup;
+    const started = await hub.api<{ run: { id: number } }>("POST", `/api/v1/guest-backups/${g.id}/restore`, {
+      target: "pve",
+      vmid: 200,
+      storage: "local-lvm",
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const run = await e2e.runFinished(hub, started.body.run.id);
+    expect(run.state, run.error ?? "").toBe("completed");
+    expect((await pve.restored("qmrestore", 200)).equals(vm)).toBe(true);
+    expect(await pve.argv("qmrestore")).toEqual(["- 200 --storage local-lvm --unique 1"]);
+  });
+
+  it("a restore over a running guest or an existing one is refused unless told, then goes to pct restore", async () => {
+    const vmBackup = guests.find((x) => x.vmid === 100) as GuestBackup;
+    const running = await hub.api<{ run: { id: number } }>(
+      "POST",
+      `/api/v1/guest-backups/${vmBackup.id}/restore`,
+      {
+        target: "pve",
+        overwrite: true,
+      },
+    );
+    const refusedRunning = await e2e.runFinished(hub, running.body.run.id);
+    expect(refusedRunning.state).toBe("failed");
+    expect(refusedRunning.error).toContain("VM 100 on pve1 is running; stop it first");
+
+    const ctBackup = guests.find((x) => x.vmid === 101) as GuestBackup;
+    const existing = await hub.api<{ run: { id: number } }>(
+      "POST",
+      `/api/v1/guest-backups/${ctBackup.id}/restore`,
+      { target: "pve" },
+    );
+    const refusedExisting = await e2e.runFinished(hub, existing.body.run.id);
+    expect(refusedExisting.state).toBe("failed");
+    expect(refusedExisting.error).toContain("container 101 on pve1 already exists");
+    expect(await pve.argv("pct")).toEqual([]);
+
+    const told = await hub.api<{ run: { id: number } }>(
+      "POST",
+      `/api/v1/guest-backups/${ctBackup.id}/restore`,
+      {
+        target: "pve",
+        overwrite: true,
+        storage: "local-lvm",
+      },
+    );
+    const run = await e2e.runFinished(hub, told.body.run.id);
+    expect(run.state, run.error ?? "").toBe("completed");
+    expect(await pve.argv("pct")).toEqual(["restore 101 - --storage local-lvm --force 1"]);
+    expect((await pve.restored("pct", 101)).equals(ct)).toBe(true);
+  });
+
+  it("a guest's archive can be written to a directory as one vzdump file", async () => {
+    const ctBackup = guests.find((x) => x.vmid === 101) as GuestBackup;
+    const destination = join(root, "restored");
+    const started = await hub.api<{ run: { id: number } }>(
+      "POST",
+      `/api/v1/guest-backups/${ctBackup.id}/restore`,
+      {
+        target: "file",
+        destination,
+      },
+    );
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const run = await e2e.runFinished(hub, started.body.run.id);
+    expect(run.state, run.error ?? "").toBe("completed");
+    const name = ctBackup.archivePath.slice(ctBackup.archivePath.lastIndexOf("/") + 1);
+    expect((await readFile(join(destination, name))).equals(ct)).toBe(true);
+  });
+});
