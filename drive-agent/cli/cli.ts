@@ -35,6 +35,7 @@ export const sharedOptions = {
   set: { type: "string" },
   "key-file": { type: "string" },
   overwrite: { type: "string" },
+  guest: { type: "string" },
 } as const;
 
 /** `drive-agent ...argv`; returns the exit code. Help goes to `write` (stdout). */

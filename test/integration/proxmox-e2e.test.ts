@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
-import type { HubProcess } from "../helpers/agent-process.ts";
+import { agentCli, type HubProcess } from "../helpers/agent-process.ts";
 import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 import {
@@ -59,6 +59,7 @@ async function lxcArchive(dir: string): Promise<Buffer> {
 
 describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-in", () => {
   let root: string;
+  let lib: string;
   let hub: HubProcess;
   let agent: Spawned | undefined;
   let agentId: string;
@@ -71,7 +72,7 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "tb-pve-e2e-"));
-    const lib = join(root, "vtl");
+    lib = join(root, "vtl");
     vm = vmaLike(2 * PART + 12_345);
     ct = await lxcArchive(join(root, "ct"));
     pve = await startPveStandIn({
@@ -291,5 +292,15 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
     expect(run.state, run.error ?? "").toBe("completed");
     const name = ctBackup.archivePath.slice(ctBackup.archivePath.lastIndexOf("/") + 1);
     expect((await readFile(join(destination, name))).equals(ct)).toBe(true);
+  });
+
+  it("drive-agent restore --guest writes the VM's archive from the tape alone, with no hub", async () => {
+    const vmBackup = guests.find((x) => x.vmid === 100) as GuestBackup;
+    const dir = join(root, "from-tape");
+    const r = await agentCli("restore", "--tape", lib, "--set", "1", "--guest", "100", "--to", dir);
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+    const name = vmBackup.archivePath.slice(vmBackup.archivePath.lastIndexOf("/") + 1);
+    expect(r.stdout).toContain(`guest 100: ${vm.length} bytes in 3 parts written to`);
+    expect((await readFile(join(dir, name))).equals(vm)).toBe(true);
   });
 });
