@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { agentCli, type HubProcess } from "../helpers/agent-process.ts";
@@ -302,5 +303,29 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
     const name = vmBackup.archivePath.slice(vmBackup.archivePath.lastIndexOf("/") + 1);
     expect(r.stdout).toContain(`guest 100: ${vm.length} bytes in 3 parts written to`);
     expect((await readFile(join(dir, name))).equals(vm)).toBe(true);
+  });
+
+  it("docs/tape-format.md's commands get the VM's archive off the tape with zstd and tar, and feed it to qmrestore", async () => {
+    const doc = await readFile(new URL("../../docs/tape-format.md", import.meta.url), "utf8");
+    const block = /^```sh guest-test:vm-archive\n([\s\S]*?)^```$/m.exec(doc)?.[1];
+    expect(block).toBeDefined();
+    const cartridges = join(lib, "cartridges");
+    const written = (await readdir(cartridges)).filter((c) => existsSync(join(cartridges, c, "file-0001")));
+    expect(written.length).toBe(1);
+    const out = join(root, "doc-out");
+    await mkdir(out);
+    const stdout = execFileSync("bash", ["-euo", "pipefail", "-c", block as string], {
+      env: {
+        PATH: `${dirname(pve.tools.qmrestore)}:${process.env.PATH}`,
+        CART: join(cartridges, written[0] as string),
+        OUT: out,
+      },
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    });
+    const [recorded, computed] = stdout.trim().split("\n");
+    expect(recorded).toBe(sha256(vm));
+    expect(computed).toBe(sha256(vm));
+    expect((await pve.restored("qmrestore", 300)).equals(vm)).toBe(true);
   });
 });
