@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GuestBackupSpec, GuestOutcome, GuestRestoreSpec } from "./proxmox.ts";
+import { GuestBackupSpec, GuestOutcome, GuestRestoreSpec, PveConnection, PveInventory } from "./proxmox.ts";
 
 /**
  * The drive-agent protocol: what the hub and an agent must agree on. The agent only ever
@@ -330,7 +330,19 @@ export const VerifyOrderBody = z.object({
 });
 export type VerifyOrderBody = z.output<typeof VerifyOrderBody>;
 
+/**
+ * Ask the PVE API (from the agent on the PVE node: the hub never reaches it) for its nodes and
+ * guests; the answer is the result's `inventory`. Needs no drive.
+ */
+export const DiscoverOrderBody = z.object({
+  kind: z.literal("discover"),
+  runId: z.null(),
+  pve: PveConnection,
+});
+export type DiscoverOrderBody = z.output<typeof DiscoverOrderBody>;
+
 export const OrderBody = z.discriminatedUnion("kind", [
+  DiscoverOrderBody,
   BackupOrderBody,
   LabelOrderBody,
   RestoreOrderBody,
@@ -339,6 +351,11 @@ export const OrderBody = z.discriminatedUnion("kind", [
   VerifyOrderBody,
 ]);
 export type OrderBody = z.output<typeof OrderBody>;
+
+/** The drive an order uses, or null (a discover order talks to the PVE API only). */
+export function drivePathOf(body: OrderBody): string | null {
+  return body.kind === "discover" ? null : body.drive.devicePath;
+}
 
 /** The set an order writes or reads, or null for orders about a tape or a drive. */
 export function setUuidOf(body: OrderBody): string | null {
@@ -349,6 +366,7 @@ export function setUuidOf(body: OrderBody): string | null {
 export function pveTokenJweOf(body: OrderBody): string | null {
   if (body.kind === "backup") return body.guests?.pve.tokenSecretJwe ?? null;
   if (body.kind === "restore") return body.guest?.pve?.tokenSecretJwe ?? null;
+  if (body.kind === "discover") return body.pve.tokenSecretJwe;
   return null;
 }
 
@@ -358,6 +376,7 @@ export function withPveTokenJwe<T extends OrderBody>(body: T, tokenSecretJwe: st
     return { ...body, guests: { ...body.guests, pve: { ...body.guests.pve, tokenSecretJwe } } };
   if (body.kind === "restore" && body.guest?.pve)
     return { ...body, guest: { ...body.guest, pve: { ...body.guest.pve, tokenSecretJwe } } };
+  if (body.kind === "discover") return { ...body, pve: { ...body.pve, tokenSecretJwe } };
   return body;
 }
 
@@ -365,6 +384,7 @@ export function withPveTokenJwe<T extends OrderBody>(body: T, tokenSecretJwe: st
 export function pveSourceOf(body: OrderBody): number | null {
   if (body.kind === "backup") return body.guests?.pve.sourceId ?? null;
   if (body.kind === "restore") return body.guest?.pve?.sourceId ?? null;
+  if (body.kind === "discover") return body.pve.sourceId;
   return null;
 }
 
@@ -581,6 +601,8 @@ export const OrderResult = z.object({
   writtenAs: z.literal("full").optional(),
   /** Backups: per segment written, what the agent sent to the catalog (absent when nothing was). */
   catalog: z.array(SegmentCatalogTally).max(1000).optional(),
+  /** Discover orders: what the PVE API listed. */
+  inventory: PveInventory.optional(),
   /** Guest backups: each guest's outcome, failed ones too. */
   guests: z.array(GuestOutcome).max(10_000).optional(),
 });

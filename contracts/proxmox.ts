@@ -126,3 +126,33 @@ export const guestDir = (node: string, type: GuestType, id: number) => `proxmox/
 /** The part number's suffix: `.000000`, `.000001`, … (six digits sort the parts by name too). */
 export const partSuffix = (n: number) => `.${String(n).padStart(6, "0")}`;
 export const GUEST_PART_RE = /\.(\d{6})$/;
+
+/** What a discovery finds: the cluster's nodes, and the guests of its online nodes. */
+export const PveInventory = z.object({
+  nodes: z.array(z.object({ node: z.string().max(63), status: z.string().max(32) })).max(1000),
+  guests: z
+    .array(
+      z.object({
+        vmid,
+        type: z.enum(GUEST_TYPES),
+        name: z.string().max(256),
+        node: z.string().max(63),
+        status: z.string().max(32),
+        tags: z.array(z.string().max(128)).max(100),
+        pool: z.string().max(128).nullable(),
+        template: z.boolean(),
+        maxdiskBytes: z.number().int().min(0).nullable(),
+        disks: z
+          .array(
+            z.object({
+              key: z.string().max(32),
+              volume: z.string().max(512),
+              sizeBytes: z.number().int().min(0).nullable(),
+            }),
+          )
+          .max(64),
+      }),
+    )
+    .max(10_000),
+});
+export type PveInventory = z.output<typeof PveInventory>;

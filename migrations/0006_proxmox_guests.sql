@@ -22,6 +22,16 @@ CREATE TABLE `guest_backups` (
 --> statement-breakpoint
 CREATE INDEX `guest_backups_guest_idx` ON `guest_backups` (`vmid`,`created_at`);--> statement-breakpoint
 CREATE INDEX `guest_backups_set_idx` ON `guest_backups` (`set_id`);--> statement-breakpoint
+CREATE TABLE `pve_inventories` (
+	`source_id` integer PRIMARY KEY NOT NULL,
+	`nodes` text NOT NULL,
+	`guests` text NOT NULL,
+	`discovered_at` integer,
+	`attempted_at` integer NOT NULL,
+	`error` text,
+	FOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `source_secrets` (
 	`source_id` integer PRIMARY KEY NOT NULL,
 	`wrapped` text NOT NULL,

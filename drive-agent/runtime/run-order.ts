@@ -1,5 +1,6 @@
 import { compactDecrypt } from "jose";
 import {
+  drivePathOf,
   encryptionOf,
   type OrderClaims,
   type OrderResult,
@@ -12,6 +13,7 @@ import {
 import type { AgentConfig, ProxmoxTools } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
+import { type DiscoverExecutor, executeDiscover } from "../orders/discover.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
 import type { ScanExecutor, ScanHub } from "../orders/scan.ts";
 import type {
@@ -36,6 +38,8 @@ export type Executors = {
   eject: EjectExecutor;
   scan: ScanExecutor;
   verify: VerifyExecutor;
+  /** Optional: the agent's own when absent (tests pass the drive executors they replace). */
+  discover?: DiscoverExecutor;
 };
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
@@ -87,7 +91,7 @@ export async function runOrder(
     if (error instanceof HubRefused) await removeOrderRecord(env.stateDir, orderId);
     return;
   }
-  log.info({ stage: "execute", drive: body.drive.devicePath }, "order accepted");
+  log.info({ stage: "execute", drive: drivePathOf(body) }, "order accepted");
   await driveFree;
 
   const verify = env.verifyTapeOffer;
@@ -149,6 +153,12 @@ async function execute(
   log: Logger,
 ): Promise<OrderResult> {
   const { body } = claims;
+  if (body.kind === "discover") {
+    const tokenSecret = await unsealPveToken(env, body);
+    if (typeof tokenSecret !== "string")
+      return tokenSecret ?? { state: "failed", error: "the order carries no PVE token secret" };
+    return (env.executors.discover ?? executeDiscover)(body, { tokenSecret, signal });
+  }
   const setup = env.config.drives.find((d) => devicePathOf(d) === body.drive.devicePath);
   if (!setup) return failed(notOnThisAgent(body.drive.devicePath));
   let dataKey: Uint8Array | null = null;
@@ -207,6 +217,24 @@ async function execute(
     await opened.drive
       .close()
       .catch((error: Error) => log.warn({ err: error.message }, "closing the drive failed"));
+  }
+}
+
+/** The order's PVE token secret (null when it carries none), or the failure to open it. */
+async function unsealPveToken(
+  env: OrderEnv,
+  body: OrderClaims["body"],
+): Promise<string | null | OrderResult> {
+  const tokenJwe = pveTokenJweOf(body);
+  if (!tokenJwe) return null;
+  try {
+    return new TextDecoder().decode((await compactDecrypt(tokenJwe, env.encryptionKey)).plaintext);
+  } catch {
+    return {
+      state: "failed",
+      error: "the PVE token in the order is not sealed to this agent",
+      retryable: false,
+    };
   }
 }
 

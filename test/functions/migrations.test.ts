@@ -29,6 +29,7 @@ const EXPECTED_TABLES = [
   "order_report_receipts",
   "outbox",
   "pools",
+  "pve_inventories",
   "sessions",
   "settings",
   "sites",

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { agentCli, type HubProcess } from "../helpers/agent-process.ts";
 import * as e2e from "../helpers/e2e.ts";
@@ -38,6 +38,22 @@ type GuestBackup = {
   configPath: string | null;
   parts: number;
   error: string | null;
+};
+
+type Inventory = {
+  attemptedAt: string | null;
+  error: string | null;
+  nodes: { node: string; status: string }[];
+  guests: {
+    vmid: number;
+    type: string;
+    name: string;
+    status: string;
+    tags: string[];
+    disks: unknown[];
+    lastBackup: { id: number; setId: number } | null;
+    lastFailure: { error: string | null } | null;
+  }[];
 };
 
 const PART = 1 << 20;
@@ -163,6 +179,75 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
     expect(JSON.stringify(withPaths.body)).toContain("backs up guests, not paths");
   });
 
+  /** Discovery of a source through the hub: a work order the agent answers; the stored result. */
+  const discover = async (id: number) => {
+    const before = (await hub.api<Inventory>("GET", `/api/v1/sources/${id}/guests`)).body.attemptedAt;
+    const queued = await hub.api("POST", `/api/v1/sources/${id}/discover`);
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    return vi.waitFor(
+      async () => {
+        const inv = (await hub.api<Inventory>("GET", `/api/v1/sources/${id}/guests`)).body;
+        if (!inv.attemptedAt || inv.attemptedAt === before) throw new Error("not discovered yet");
+        return inv;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+  };
+
+  const proxmoxSource = async (name: string, options: Record<string, unknown>, secret: string) => {
+    const created = await hub.api<{ id: number }>("POST", "/api/v1/sources", {
+      name,
+      kind: "proxmox",
+      agentId,
+      options: { apiUrl: pve.url, tokenId: TOKEN_ID, node: "pve1", ...options },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await hub.api("PUT", `/api/v1/sources/${created.body.id}/pve-token`, { secret });
+    return created.body.id;
+  };
+
+  it("discovery, a work order the agent answers, lists the node's VMs and containers on the hub", async () => {
+    const inv = await discover(sourceId);
+    expect(inv.error).toBeNull();
+    expect(inv.nodes).toEqual([{ node: "pve1", status: "online" }]);
+    expect(inv.guests.map((g) => [g.vmid, g.type, g.name, g.status, g.tags, g.lastBackup])).toEqual([
+      [100, "qemu", "web<script>", "running", ["tape"], null],
+      [101, "lxc", "db", "stopped", ["tape"], null],
+      [102, "qemu", "broken", "running", ["tape"], null],
+    ]);
+    expect(inv.guests[1]?.disks).toEqual([
+      { key: "rootfs", volume: "local-lvm:subvol-101-disk-0", sizeBytes: 8 * 1024 ** 3 },
+    ]);
+    // The hub itself never called the PVE API: every request came with the agent's token, after discovery was ordered.
+    expect(pve.requests.every((r) => r.authorized)).toBe(true);
+  });
+
+  it("a wrong token and an unpinned certificate are refused, and the guests page says why in plain words", async () => {
+    const wrong = await proxmoxSource(
+      "wrong token",
+      { fingerprint: pve.fingerprint },
+      "11111111-2222-3333-4444-555555555555",
+    );
+    const refused = await discover(wrong);
+    expect(refused.error).toContain(`the PVE API refused token ${TOKEN_ID} (401 authentication failure)`);
+    expect(refused.error).not.toContain("11111111-2222");
+
+    const seen = pve.requests.length;
+    const unpinned = await proxmoxSource("unpinned", {}, TOKEN_SECRET);
+    const untrusted = await discover(unpinned);
+    expect(untrusted.error).toContain("presented a certificate the system store does not trust");
+    expect(untrusted.error).toContain(`Its SHA-256 fingerprint is ${pve.fingerprint}`);
+    expect(pve.requests.length).toBe(seen);
+
+    const mismatched = await proxmoxSource(
+      "mismatched",
+      { fingerprint: `${"00:".repeat(31)}00` },
+      TOKEN_SECRET,
+    );
+    expect((await discover(mismatched)).error).toContain("not the pinned 00:00");
+    expect(pve.requests.length).toBe(seen);
+  });
+
   it("a job backs up a VM and a container byte for byte with their configs, and names the guest that failed", async () => {
     const jobId = await e2e.createJob(hub, { name: "guests", sourceId, poolId, compression: "zstd" });
     const run = await e2e.runJobToEnd(hub, jobId);
@@ -221,6 +306,15 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
     ).body.items.map((l) => l.message);
     expect(logs.some((m) => m.startsWith("guest 102 (broken, qemu) failed"))).toBe(true);
     expect(logs.some((m) => m.startsWith("guest 100 (web<script>, qemu): "))).toBe(true);
+
+    // The guests list shows each one's last tape backup, and the failure of the one that has none.
+    const inv = (await hub.api<Inventory>("GET", `/api/v1/sources/${sourceId}/guests`)).body;
+    expect(inv.guests.map((g) => [g.vmid, g.lastBackup?.setId ?? null])).toEqual([
+      [100, run.setId],
+      [101, run.setId],
+      [102, null],
+    ]);
+    expect(inv.guests[2]?.lastFailure?.error).toContain("unable to find VM '102'");
   });
 
   it("a restore as a new id feeds the stand-in qmrestore the very bytes vzdump produced", async () => {
@@ -314,15 +408,23 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
     expect(written.length).toBe(1);
     const out = join(root, "doc-out");
     await mkdir(out);
-    const stdout = execFileSync("bash", ["-euo", "pipefail", "-c", block as string], {
-      env: {
-        PATH: `${dirname(pve.tools.qmrestore)}:${process.env.PATH}`,
-        CART: join(cartridges, written[0] as string),
-        OUT: out,
-      },
-      encoding: "utf8",
-      maxBuffer: 64 << 20,
-    });
+    const run = () =>
+      execFileSync("bash", ["-euo", "pipefail", "-c", block as string], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: {
+          PATH: `${dirname(pve.tools.qmrestore)}:${process.env.PATH}`,
+          CART: join(cartridges, written[0] as string),
+          OUT: out,
+        },
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      });
+    let stdout = "";
+    try {
+      stdout = run();
+    } catch (e) {
+      throw new Error(`the documented commands failed: ${String((e as { stderr?: unknown }).stderr)}`);
+    }
     const [recorded, computed] = stdout.trim().split("\n");
     expect(recorded).toBe(sha256(vm));
     expect(computed).toBe(sha256(vm));

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { PveInventory } from "../../../contracts/proxmox.ts";
 import { createdAt, timestamp } from "./columns.ts";
 import { jobRuns, sources } from "./jobs.ts";
 import { backupSets } from "./sets.ts";
@@ -48,3 +49,19 @@ export const guestBackups = sqliteTable(
 );
 
 export type GuestBackupRow = typeof guestBackups.$inferSelect;
+
+/**
+ * What the last discovery of a Proxmox source found (the agent's answer to a discover order):
+ * one row per source, replaced by each discovery; a failed one keeps the guests and says why.
+ */
+export const pveInventories = sqliteTable("pve_inventories", {
+  sourceId: integer("source_id")
+    .primaryKey()
+    .references(() => sources.id, { onDelete: "cascade" }),
+  nodes: text("nodes", { mode: "json" }).$type<{ node: string; status: string }[]>().notNull(),
+  guests: text("guests", { mode: "json" }).$type<PveInventory["guests"]>().notNull(),
+  discoveredAt: timestamp("discovered_at"),
+  /** The last attempt, and its error when it failed (wrong token, untrusted certificate...). */
+  attemptedAt: timestamp("attempted_at").notNull(),
+  error: text("error"),
+});

@@ -1,5 +1,7 @@
+import { getGuestInventory } from "../../services/guests/get-guest-inventory.ts";
 import { guestBackupsQuery, listGuestBackups } from "../../services/guests/list-guest-backups.ts";
 import { startGuestRestore, startGuestRestoreInput } from "../../services/guests/start-guest-restore.ts";
+import { requestDiscovery } from "../../services/sources/request-discovery.ts";
 import { setPveToken, setPveTokenInput } from "../../services/sources/set-pve-token.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
@@ -21,6 +23,33 @@ export function registerProxmoxRoutes(api: ApiRouter): void {
       auditTarget(c, params.id);
       return c.json(await setPveToken(serviceCtx(c), c.get("deps").secrets, params.id, body));
     },
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/sources/:id/discover",
+      permission: "operate",
+      tag: "sources",
+      summary: "Ask the source's agent to list the PVE cluster's nodes and guests (a work order)",
+      params: idParams,
+      audit: "source.discover",
+      success: { status: 202, description: "{ orderId }" },
+    },
+    async (c, { params }) => {
+      auditTarget(c, params.id);
+      return c.json(await requestDiscovery(serviceCtx(c), params.id), 202);
+    },
+  );
+  api.route(
+    {
+      method: "GET",
+      path: "/sources/:id/guests",
+      permission: "read",
+      tag: "sources",
+      summary: "A Proxmox source's guests as last discovered, each with its last tape backup",
+      params: idParams,
+    },
+    async (c, { params }) => c.json(await getGuestInventory(serviceCtx(c), params.id)),
   );
   api.route(
     {

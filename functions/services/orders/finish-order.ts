@@ -3,6 +3,7 @@ import { OrderResult } from "../../../contracts/agent-protocol.ts";
 import { jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { recordGuestBackups } from "../guests/record-guest-backups.ts";
+import { recordInventory } from "../guests/record-inventory.ts";
 import { closeRun } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
 import { recordLateResult } from "../runs/record-late-result.ts";
@@ -26,6 +27,10 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
     .where(eq(workOrders.id, order.id));
   if (order.kind === "label" && result.state === "completed") await applyLabelResult(ctx, order.payload);
   if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
+  if (order.kind === "discover") {
+    const sourceId = (order.payload as { pve?: { sourceId?: unknown } }).pve?.sourceId;
+    if (typeof sourceId === "number") await recordInventory(ctx, sourceId, result);
+  }
   if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
   if (!run) return;
