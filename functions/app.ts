@@ -30,7 +30,7 @@ import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { registerDashboardPages } from "./routes/pages/dashboard-pages.ts";
 import { registerDrivePages } from "./routes/pages/drive-pages.ts";
 import { renderErrorPage } from "./routes/pages/error-page.ts";
-import { registerGuestPages } from "./routes/pages/guest-pages.ts";
+import { registerGuestPages, registerProxmoxSourcePages } from "./routes/pages/guest-pages.ts";
 import { registerJobPages } from "./routes/pages/job-pages.ts";
 import { registerLogPages } from "./routes/pages/log-pages.ts";
 import { registerPoolPages } from "./routes/pages/pool-pages.ts";
@@ -107,6 +107,7 @@ export function createApp(deps: Deps): HubApp {
   registerJobPages(pages);
   registerSourcePages(pages);
   registerGuestPages(pages);
+  registerProxmoxSourcePages(pages);
   registerRunPages(pages);
   registerSetPages(pages);
   registerAgentPages(pages);

@@ -120,6 +120,8 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /sets/:id/verify": "operator",
   "POST /sources/:id": "operator",
   "GET /sources/:id/guests": "read-only",
+  "POST /proxmox-sources": "admin",
+  "POST /proxmox-sources/:id": "admin",
   "POST /sources/:id/discover": "operator",
   "POST /sources/:id/guest-backups/:backupId/restore": "operator",
   "POST /jobs/:id/run": "operator",

@@ -2,11 +2,14 @@ import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { ProxmoxSourceFields } from "../partials/proxmox-source-fields.tsx";
 import { ScheduleField } from "../partials/schedule-preview.tsx";
 
 export interface JobsModel {
   layout: Omit<LayoutModel, "title" | "current">;
   canOperate: boolean;
+  /** Admins may make Proxmox sources (their form carries an API token secret). */
+  canAdmin?: boolean;
   jobs: {
     id: number;
     name: string;
@@ -31,6 +34,7 @@ export interface JobsModel {
     agentId: string | null;
     paths: string[];
     exclude: string[];
+    options: Record<string, unknown> | null;
   }[];
   pools: { id: number; name: string }[];
   agents: { id: string; name: string }[];
@@ -93,18 +97,34 @@ export function JobsPage(model: JobsModel): SafeHtml {
                     {model.canOperate ? (
                       <details>
                         <summary>Edit</summary>
-                        <HxForm
-                          action={`/sources/${src.id}`}
-                          id={`edit-source-${src.id}`}
-                          submit="Save source"
-                        >
-                          <SourceFields agents={model.agents} source={src} />
-                        </HxForm>
+                        {src.kind === "proxmox" ? (
+                          <HxForm
+                            action={`/proxmox-sources/${src.id}`}
+                            id={`edit-source-${src.id}`}
+                            submit="Save source"
+                          >
+                            <ProxmoxSourceFields agents={model.agents} source={src} />
+                          </HxForm>
+                        ) : (
+                          <HxForm
+                            action={`/sources/${src.id}`}
+                            id={`edit-source-${src.id}`}
+                            submit="Save source"
+                          >
+                            <SourceFields agents={model.agents} source={src} />
+                          </HxForm>
+                        )}
                       </details>
                     ) : null}
                   </td>
                   <td>{src.kind}</td>
-                  <td class="run-path">{src.paths.join(", ")}</td>
+                  <td class="run-path">
+                    {src.kind === "proxmox" ? (
+                      <a href={`/sources/${src.id}/guests`}>Guests ({guestWords(src.options)})</a>
+                    ) : (
+                      src.paths.join(", ")
+                    )}
+                  </td>
                   <td class="run-path">{src.exclude.join(", ") || "–"}</td>
                 </tr>
               ))}
@@ -136,10 +156,32 @@ export function JobsPage(model: JobsModel): SafeHtml {
               <SourceFields agents={model.agents} />
             </HxForm>
           </section>
+          {model.canAdmin ? (
+            <section class="card">
+              <h2>New Proxmox source</h2>
+              <HxForm action="/proxmox-sources" id="new-proxmox-source" submit="Create Proxmox source">
+                <ProxmoxSourceFields agents={model.agents} />
+              </HxForm>
+            </section>
+          ) : null}
         </div>
       ) : null}
     </Layout>
   );
+}
+
+/** Which guests a Proxmox source backs up, in a few words. */
+function guestWords(options: Record<string, unknown> | null): string {
+  const sel = (options?.selection ?? {}) as {
+    by?: string;
+    ids?: number[];
+    tags?: string[];
+    pools?: string[];
+  };
+  if (sel.by === "ids") return `ids ${(sel.ids ?? []).join(", ")}`;
+  if (sel.by === "tags") return `tags ${(sel.tags ?? []).join(", ")}`;
+  if (sel.by === "pools") return `pools ${(sel.pools ?? []).join(", ")}`;
+  return "all";
 }
 
 /** A source's fields, the same for a new source and an edit. */

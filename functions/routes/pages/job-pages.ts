@@ -60,6 +60,7 @@ export function registerJobPages(pages: PageRouter): void {
           JobsPage({
             layout: await layoutFor(c),
             canOperate: can(c, "operate"),
+            canAdmin: can(c, "admin"),
             jobs: jobs.items,
             sources: sources.items,
             pools: pools.items,
