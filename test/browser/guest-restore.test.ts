@@ -80,7 +80,7 @@ describe("guest restore in the browser, against the real hub and agent", () => {
 
   afterAll(() => e2e.tearDown(root, browser, agent, hub, pve));
 
-  it("the guests page shows the VM with its last tape backup, and its restore form feeds qmrestore", async () => {
+  it("the restore wizard leads to the guest, whose page shows its last tape backup, and its restore form feeds qmrestore", async () => {
     const context = await (browser as Browser).newContext();
     const page = await context.newPage();
     page.on("dialog", (d) => {
@@ -103,6 +103,12 @@ describe("guest restore in the browser, against the real hub and agent", () => {
       },
       { timeout: 30_000, interval: 300 },
     );
+    // The restore wizard lists the guest and leads to its restore form.
+    await page.goto(`${hub.url}/restore`);
+    const card = page.locator("#guest-restores");
+    expect(await card.locator("td").nth(1).textContent()).toBe("<img src=x onerror=alert(1)>");
+    await card.getByRole("link", { name: "Restore this guest" }).click();
+    await page.waitForURL(`${hub.url}/sources/${sourceId}/guests#guest-qemu-100`);
     const row = page.locator("#guest-qemu-100");
     expect(await row.locator("td").nth(1).textContent()).toBe("<img src=x onerror=alert(1)>");
     expect(await row.locator("td").nth(9).textContent()).toMatch(/\d{4}-\d\d-\d\d.*set 1/);
