@@ -430,4 +430,25 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
     expect(computed).toBe(sha256(vm));
     expect((await pve.restored("qmrestore", 300)).equals(vm)).toBe(true);
   });
+
+  it("a run whose every guest fails is failed, naming them, and an id not on the node is said in its log", async () => {
+    const only = await proxmoxSource(
+      "only broken",
+      { fingerprint: pve.fingerprint, selection: { by: "ids", ids: [102, 999] } },
+      TOKEN_SECRET,
+    );
+    const jobId = await e2e.createJob(hub, {
+      name: "only broken",
+      sourceId: only,
+      poolId,
+      compression: "zstd",
+    });
+    const run = await e2e.runJobToEnd(hub, jobId);
+    expect(run.state).toBe("failed");
+    expect(run.error).toContain("1 of 1 guests failed: 102 (broken)");
+    const logs = (
+      await hub.api<{ items: { message: string }[] }>("GET", `/api/v1/runs/${run.id}/logs?limit=500`)
+    ).body.items.map((l) => l.message);
+    expect(logs).toContain("guest 999 is not on node pve1; it was not backed up");
+  });
 });
