@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GuestBackupSpec, GuestOutcome, GuestRestoreSpec, PveConnection, PveInventory } from "./proxmox.ts";
 
 /**
  * The drive-agent protocol: what the hub and an agent must agree on. The agent only ever
@@ -206,10 +207,13 @@ export const BackupOrderBody = z.object({
     baseSetUuid: z.string().uuid().nullable(),
   }),
   source: z.object({
-    paths: z.array(z.string().min(1).max(4096)).min(1).max(64),
+    /** Empty only for a guest backup (`guests`), which reads vzdump streams instead of paths. */
+    paths: z.array(z.string().min(1).max(4096)).max(64),
     include: z.array(z.string().max(1024)).max(256),
     exclude: z.array(z.string().max(1024)).max(256),
   }),
+  /** A Proxmox source: the guests to vzdump into the set (contracts/proxmox.ts). */
+  guests: GuestBackupSpec.optional(),
   pool: z.object({ id: z.number().int().positive(), name }),
   compression: Compression,
   encryption: OrderEncryption,
@@ -227,6 +231,13 @@ export const BackupOrderBody = z.object({
     .default(null),
 });
 export type BackupOrderBody = z.output<typeof BackupOrderBody>;
+
+/** A backup reads either paths or guests: never an empty list of paths on its own. */
+export function backupSourceProblem(body: BackupOrderBody): string | null {
+  if (body.guests && body.source.paths.length > 0) return "a guest backup names no paths";
+  if (!body.guests && body.source.paths.length === 0) return "a backup names at least one path";
+  return null;
+}
 
 export const LabelOrderBody = z.object({
   kind: z.literal("label"),
@@ -388,6 +399,11 @@ export const RestoreOrderBody = z.object({
     .max(1000)
     .optional(),
   destination: z.string().min(1).max(4096),
+  /**
+   * A guest restore: the files are one guest's archive parts, whose content is fed in order to
+   * qmrestore / pct restore on the agent's node instead of being written under `destination`.
+   */
+  guest: GuestRestoreSpec.optional(),
   /** What to do when a file already exists at the destination. */
   overwrite: z.enum(["skip", "overwrite", "rename"]),
   drive: z.object({ devicePath }),
@@ -421,7 +437,19 @@ export const VerifyOrderBody = z.object({
 });
 export type VerifyOrderBody = z.output<typeof VerifyOrderBody>;
 
+/**
+ * Ask the PVE API (from the agent on the PVE node: the hub never reaches it) for its nodes and
+ * guests; the answer is the result's `inventory`. Needs no drive.
+ */
+export const DiscoverOrderBody = z.object({
+  kind: z.literal("discover"),
+  runId: z.null(),
+  pve: PveConnection,
+});
+export type DiscoverOrderBody = z.output<typeof DiscoverOrderBody>;
+
 export const OrderBody = z.discriminatedUnion("kind", [
+  DiscoverOrderBody,
   BackupOrderBody,
   LabelOrderBody,
   RestoreOrderBody,
@@ -432,9 +460,40 @@ export const OrderBody = z.discriminatedUnion("kind", [
 ]);
 export type OrderBody = z.output<typeof OrderBody>;
 
+/** The drive an order uses, or null (a discover order talks to the PVE API only). */
+export function drivePathOf(body: OrderBody): string | null {
+  return body.kind === "discover" ? null : body.drive.devicePath;
+}
+
 /** The set an order writes or reads, or null for orders about a tape or a drive. */
 export function setUuidOf(body: OrderBody): string | null {
   return body.kind === "backup" || body.kind === "restore" || body.kind === "verify" ? body.set.uuid : null;
+}
+
+/** The sealed PVE token secret an order carries, or null. */
+export function pveTokenJweOf(body: OrderBody): string | null {
+  if (body.kind === "backup") return body.guests?.pve.tokenSecretJwe ?? null;
+  if (body.kind === "restore") return body.guest?.pve?.tokenSecretJwe ?? null;
+  if (body.kind === "discover") return body.pve.tokenSecretJwe;
+  return null;
+}
+
+/** The body with the PVE token secret sealed in (the hub does this for each delivery). */
+export function withPveTokenJwe<T extends OrderBody>(body: T, tokenSecretJwe: string): T {
+  if (body.kind === "backup" && body.guests)
+    return { ...body, guests: { ...body.guests, pve: { ...body.guests.pve, tokenSecretJwe } } };
+  if (body.kind === "restore" && body.guest?.pve)
+    return { ...body, guest: { ...body.guest, pve: { ...body.guest.pve, tokenSecretJwe } } };
+  if (body.kind === "discover") return { ...body, pve: { ...body.pve, tokenSecretJwe } };
+  return body;
+}
+
+/** The Proxmox source whose token an order needs, or null. */
+export function pveSourceOf(body: OrderBody): number | null {
+  if (body.kind === "backup") return body.guests?.pve.sourceId ?? null;
+  if (body.kind === "restore") return body.guest?.pve?.sourceId ?? null;
+  if (body.kind === "discover") return body.pve.sourceId;
+  return null;
 }
 
 /** How the set an order writes or reads is encrypted (its data key travels here), or null. */
@@ -654,6 +713,10 @@ export const OrderResult = z.object({
   tapeCapacityBytes: z.number().int().positive().optional(),
   /** Library orders: what was moved, imported, cleaned or erased (also when the order failed midway). */
   library: LibraryResult.optional(),
+  /** Discover orders: what the PVE API listed. */
+  inventory: PveInventory.optional(),
+  /** Guest backups: each guest's outcome, failed ones too. */
+  guests: z.array(GuestOutcome).max(10_000).optional(),
 });
 export type OrderResult = z.input<typeof OrderResult>;
 

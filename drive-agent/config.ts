@@ -43,7 +43,23 @@ export const RunSettings = z.object({
   shutdownGraceMs: z.coerce.number().int().min(0).max(600_000).default(15_000),
   clockSkewSeconds: z.coerce.number().int().min(0).max(600).default(60),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  /** The PVE node's tools (docs/adr/0016); paths, so a test can put stand-ins in their place. */
+  proxmox: z
+    .object({
+      vzdump: z.string().min(1).default("vzdump"),
+      qmrestore: z.string().min(1).default("qmrestore"),
+      pct: z.string().min(1).default("pct"),
+      /** One archive part in memory: a guest's stream is cut into tar members of this size. */
+      partBytes: z.coerce
+        .number()
+        .int()
+        .min(4096)
+        .max(4 * 1024 ** 3)
+        .default(64 << 20),
+    })
+    .default({ vzdump: "vzdump", qmrestore: "qmrestore", pct: "pct", partBytes: 64 << 20 }),
 });
+export type ProxmoxTools = RunSettings["proxmox"];
 export type RunSettings = z.output<typeof RunSettings>;
 
 export function runSettingsFromEnv(env: Record<string, string | undefined>): RunSettings {
@@ -54,5 +70,11 @@ export function runSettingsFromEnv(env: Record<string, string | undefined>): Run
     shutdownGraceMs: pick("TAPEBACKARR_AGENT_SHUTDOWN_GRACE_MS"),
     clockSkewSeconds: pick("TAPEBACKARR_AGENT_CLOCK_SKEW"),
     logLevel: pick("LOG_LEVEL"),
+    proxmox: {
+      vzdump: pick("TAPEBACKARR_VZDUMP"),
+      qmrestore: pick("TAPEBACKARR_QMRESTORE"),
+      pct: pick("TAPEBACKARR_PCT"),
+      partBytes: pick("TAPEBACKARR_GUEST_PART_BYTES"),
+    },
   });
 }

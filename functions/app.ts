@@ -21,6 +21,7 @@ import { registerHealthRoutes } from "./routes/api/health.ts";
 import { registerLibraryRoutes } from "./routes/api/library.ts";
 import { registerLifecycle } from "./routes/api/lifecycle.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
+import { registerProxmoxRoutes } from "./routes/api/proxmox.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerSettingsRoutes } from "./routes/api/settings.ts";
@@ -31,6 +32,7 @@ import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { registerDashboardPages } from "./routes/pages/dashboard-pages.ts";
 import { registerDrivePages } from "./routes/pages/drive-pages.ts";
 import { renderErrorPage } from "./routes/pages/error-page.ts";
+import { registerGuestPages, registerProxmoxSourcePages } from "./routes/pages/guest-pages.ts";
 import { registerJobPages } from "./routes/pages/job-pages.ts";
 import { registerLibraryPages } from "./routes/pages/library-pages.ts";
 import { registerLogPages } from "./routes/pages/log-pages.ts";
@@ -94,6 +96,7 @@ export function createApp(deps: Deps): HubApp {
   registerRunRoutes(api);
   registerEncryptionKeyRoutes(api);
   registerCatalogRoutes(api);
+  registerProxmoxRoutes(api);
   registerSettingsRoutes(api);
   registerOpenApiRoute(api);
 
@@ -108,6 +111,8 @@ export function createApp(deps: Deps): HubApp {
   registerPoolPages(pages);
   registerJobPages(pages);
   registerSourcePages(pages);
+  registerGuestPages(pages);
+  registerProxmoxSourcePages(pages);
   registerRunPages(pages);
   registerSetPages(pages);
   registerAgentPages(pages);

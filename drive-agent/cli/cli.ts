@@ -45,6 +45,7 @@ export const sharedOptions = {
   "read-corrected": { type: "string" },
   "read-uncorrected": { type: "string" },
   sys: { type: "string" },
+  guest: { type: "string" },
 } as const;
 
 /** `drive-agent ...argv`; returns the exit code. Help goes to `write` (stdout). */

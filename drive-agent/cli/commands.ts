@@ -202,7 +202,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "restore",
     synopsis:
-      "--tape <drive> --set N|UUID [PATH...] --to DIR [--key-file F]\n    [--overwrite skip|overwrite|rename]",
+      "--tape <drive> --set N|UUID [PATH...] --to DIR [--key-file F]\n    [--overwrite skip|overwrite|rename] [--guest VMID]",
     summary:
       "restore from the tape alone (no hub): a whole set, or the files and directories named as in its TOC",
     drive: true,
@@ -212,6 +212,7 @@ export const COMMANDS: CommandSpec[] = [
       "--to DIR": "where to restore to (created when missing)",
       "--key-file F": "the data key of an encrypted set (32 bytes, or hex / base64 text)",
       "--overwrite P": "skip (default), overwrite or rename files that exist",
+      "--guest VMID": "a Proxmox guest's vzdump archive, joined from its parts into one file in DIR",
       "--drive N": DRIVE_OPTIONS["--drive N"],
       ...JSON_OPTION,
     },

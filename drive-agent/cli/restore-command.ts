@@ -1,4 +1,7 @@
-import { mkdir, readFile, realpath } from "node:fs/promises";
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Drive } from "../drives/drive.ts";
 import { openDrive } from "../drives/open-drive.ts";
@@ -52,6 +55,21 @@ export async function runRestoreCommand(
       );
     const source = new TapeSetSource(drive, toc.setId, changer, askOperator);
     source.adopt(found, (await drive.status()).barcode);
+    const guest = typeof args.values.guest === "string" ? Number(args.values.guest) : null;
+    if (guest !== null) {
+      if (command !== "restore" || !Number.isInteger(guest) || guest < 100)
+        throw new UsageError("--guest needs a guest id (100 or more) and restore --to DIR");
+      return await restoreGuestArchive(source, guest, await prepareDestination(String(to)), {
+        shape: {
+          uuid: toc.setId,
+          compression: toc.compression,
+          key: encrypted ? key : null,
+          blockSize: toc.blockSize,
+        },
+        overwrite: overwrite === "overwrite",
+        out,
+      });
+    }
     const paths = args.positionals;
     const selection = command === "restore" && paths.length > 0 ? await select(source, paths) : "all";
     const destination = command === "restore" ? await prepareDestination(String(to)) : null;
@@ -93,6 +111,87 @@ export async function runRestoreCommand(
   } finally {
     await drive.close();
   }
+}
+
+/**
+ * `restore --guest VMID`: the parts of that guest's archive in the set (from every tape's TOC),
+ * read in order and joined into one file named as vzdump names it, checked part by part.
+ */
+async function restoreGuestArchive(
+  source: TapeSetSource,
+  vmid: number,
+  dir: string,
+  opts: { shape: Parameters<typeof restoreSet>[0]["shape"]; overwrite: boolean; out: Output },
+): Promise<number> {
+  await loadAllSegments(source);
+  const part = new RegExp(`^proxmox/[^/]+/(qemu|lxc)-${vmid}/(vzdump-[^/]+)\\.\\d{6}$`);
+  const selected: Selected[] = [];
+  let name: string | null = null;
+  for (const { toc, layout } of source.segments.values())
+    for (const file of toc.files) {
+      const m = part.exec(file.path);
+      if (!m) continue;
+      name = m[2] as string;
+      selected.push({
+        path: file.path,
+        offset: file.position.byteOffset,
+        sha256: file.sha256,
+        size: file.size,
+        segment: layout.seq,
+      });
+    }
+  if (!name || selected.length === 0)
+    throw new DriveError("NOT_FOUND", `set ${source.setId} holds no archive of guest ${vmid}`);
+  selected.sort((a, b) => a.offset - b.offset);
+  const target = join(dir, name);
+  if (!opts.overwrite && (await stat(target).catch(() => null)))
+    throw new UsageError(`${target} exists; pass --overwrite overwrite to replace it`);
+  const file = createWriteStream(`${target}.partial`, { mode: 0o600 });
+  const failed: string[] = [];
+  let bytes = 0;
+  const summary = await restoreSet({
+    source,
+    shape: opts.shape,
+    selection: selected,
+    destination: null,
+    overwrite: "skip",
+    owners: false,
+    onContent: async (data) => {
+      bytes += data.length;
+      if (!file.write(data)) await once(file, "drain");
+    },
+    onFile: (r) => {
+      if (r.outcome === "failed") failed.push(`${r.path}: ${r.error}`);
+    },
+  });
+  file.end();
+  await once(file, "close");
+  const problems = [...failed, ...summary.errors];
+  if (problems.length > 0) {
+    await rm(`${target}.partial`, { force: true });
+    opts.out.print(`guest ${vmid}: not restored\n${problems.map((p) => `  failed: ${p}`).join("\n")}`, {
+      vmid,
+      problems,
+    });
+    return 1;
+  }
+  await rename(`${target}.partial`, target);
+  opts.out.print(`guest ${vmid}: ${bytes} bytes in ${selected.length} parts written to ${target}`, {
+    vmid,
+    archive: target,
+    bytes,
+    parts: selected.length,
+  });
+  return 0;
+}
+
+/** Every tape of the set's TOC, loading the others when it spans. */
+async function loadAllSegments(source: TapeSetSource): Promise<void> {
+  const [first] = source.segments.values();
+  if (!first) return;
+  for (let seq = first.layout.seq - 1; seq >= 0; seq--) await source.find(seq);
+  let last = first;
+  while (last.layout.continues) last = await source.find(last.layout.seq + 1);
 }
 
 /** A vtl drive comes with the library's changer, so a spanning set's next tape is loaded by itself. */

@@ -2,6 +2,7 @@ import { lstat, mkdir, realpath, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import type { OrderResult, RestoreFileResults, RestoreOrderBody } from "../../contracts/agent-protocol.ts";
 import { bytesInWords } from "../../contracts/units.ts";
+import { runGuestRestore } from "./restore/guest-restore.ts";
 import { OrderSegmentSource } from "./restore/order-segment-source.ts";
 import { missingKey, ReadProgress, shapeOf } from "./restore/read-progress.ts";
 import { restoreSet } from "./restore/restore-set.ts";
@@ -29,6 +30,7 @@ async function runRestore(
   ctx: ExecutorContext & { dataKey: Uint8Array | null },
   tuning: RestoreTuning,
 ): Promise<OrderResult> {
+  if (order.guest) return runGuestRestore(order, order.guest, ctx, tuning);
   // A point-in-time restore reads each set of the chain in turn; each path comes from one set.
   const parts = [{ set: order.set, files: order.files, tapes: order.tapes }, ...(order.more ?? [])];
   const refused = parts.map((part) => missingKey(part, ctx.dataKey)).find((r) => r !== null);

@@ -12,6 +12,7 @@ import type {
   SegmentReport,
   TapeTarget,
 } from "../../contracts/agent-protocol.ts";
+import type { ProxmoxTools } from "../config.ts";
 import type { ChangerInventory } from "../drives/changer/parse-mtx-status.ts";
 import type { Drive } from "../drives/drive.ts";
 
@@ -78,6 +79,8 @@ export interface ExecutorContext {
     message: string,
     fields?: Record<string, unknown>,
   ) => void;
+  /** Guest orders: the node's tools and the order's PVE token secret, unsealed (never logged). */
+  pve?: { tools: ProxmoxTools; tokenSecret: string | null };
 }
 
 export type BackupExecutor = (

@@ -1,4 +1,4 @@
-import type { HeartbeatRequest } from "../../contracts/agent-protocol.ts";
+import { drivePathOf, type HeartbeatRequest } from "../../contracts/agent-protocol.ts";
 import type { AgentConfig, RunSettings } from "../config.ts";
 import { acquireLock } from "../drives/vtl/lock.ts";
 import { AgentError } from "../errors.ts";
@@ -97,6 +97,7 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     log,
     retryUntil: grace.signal,
     verifyTapeOffer: (jws, orderId) => verifyTapeOffer(jws, verifier, orderId),
+    proxmox: settings.proxmox,
   };
   const active = new Map<string, Active>();
   const busyPaths = () => new Set([...active.values()].map((a) => a.devicePath));
@@ -186,7 +187,8 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
     const { claims } = verdict;
     await seen.add(claims.jti, claims.exp, nowSeconds(), settings.clockSkewSeconds);
     const controller = new AbortController();
-    const devicePath = claims.body.drive.devicePath;
+    // A discover order uses no drive; it queues behind other API orders only.
+    const devicePath = drivePathOf(claims.body) ?? "pve-api";
     const driveFree = Promise.all(
       [...active.values()].filter((a) => a.devicePath === devicePath).map((a) => a.done),
     ).then(() => {});

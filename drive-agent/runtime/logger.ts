@@ -15,6 +15,12 @@ const REDACT = [
   "dataKeyJwe",
   "*.dataKeyJwe",
   "*.*.dataKeyJwe",
+  // A PVE API token secret (docs/adr/0016), clear or sealed.
+  "tokenSecret",
+  "*.tokenSecret",
+  "tokenSecretJwe",
+  "*.tokenSecretJwe",
+  "*.*.tokenSecretJwe",
   "order",
   "jws",
   "d",

@@ -1,16 +1,19 @@
 import { compactDecrypt } from "jose";
 import {
+  drivePathOf,
   encryptionOf,
   type OrderClaims,
   type OrderResult,
+  pveTokenJweOf,
   ScanSetAnswer,
   ScanTapeAnswer,
   setUuidOf,
   type TapeTarget,
 } from "../../contracts/agent-protocol.ts";
-import type { AgentConfig } from "../config.ts";
+import type { AgentConfig, ProxmoxTools } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
+import { type DiscoverExecutor, executeDiscover } from "../orders/discover.ts";
 import { executeLibrary } from "../orders/library.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
 import type { ScanExecutor, ScanHub } from "../orders/scan.ts";
@@ -40,6 +43,8 @@ export type Executors = {
   verify: VerifyExecutor;
   /** Changer and drive care; the built-in one when a test build does not replace it. */
   library?: LibraryExecutor;
+  /** Optional: the agent's own when absent (tests pass the drive executors they replace). */
+  discover?: DiscoverExecutor;
 };
 
 /** Why an order's signal was aborted: the operator cancelled it, or the agent is stopping. */
@@ -56,6 +61,8 @@ export type OrderEnv = {
   retryUntil: AbortSignal;
   /** Checks the hub's signed offer of tapes for an order (verifyTapeOffer with the pinned key). */
   verifyTapeOffer?: (jws: string, orderId: string) => Promise<TapeTarget[]>;
+  /** Where vzdump, qmrestore and pct are (guest orders). */
+  proxmox?: ProxmoxTools;
 };
 
 /**
@@ -89,7 +96,7 @@ export async function runOrder(
     if (error instanceof HubRefused) await removeOrderRecord(env.stateDir, orderId);
     return;
   }
-  log.info({ stage: "execute", drive: body.drive.devicePath }, "order accepted");
+  log.info({ stage: "execute", drive: drivePathOf(body) }, "order accepted");
   await driveFree;
 
   const verify = env.verifyTapeOffer;
@@ -151,6 +158,12 @@ async function execute(
   log: Logger,
 ): Promise<OrderResult> {
   const { body } = claims;
+  if (body.kind === "discover") {
+    const tokenSecret = await unsealPveToken(env, body);
+    if (typeof tokenSecret !== "string")
+      return tokenSecret ?? { state: "failed", error: "the order carries no PVE token secret" };
+    return (env.executors.discover ?? executeDiscover)(body, { tokenSecret, signal });
+  }
   const setup = env.config.drives.find((d) => devicePathOf(d) === body.drive.devicePath);
   if (!setup) return failed(notOnThisAgent(body.drive.devicePath));
   let dataKey: Uint8Array | null = null;
@@ -168,6 +181,19 @@ async function execute(
       };
     }
   }
+  let tokenSecret: string | null = null;
+  const tokenJwe = pveTokenJweOf(body);
+  if (tokenJwe) {
+    try {
+      tokenSecret = new TextDecoder().decode((await compactDecrypt(tokenJwe, env.encryptionKey)).plaintext);
+    } catch {
+      return {
+        state: "failed",
+        error: "the PVE token in the order is not sealed to this agent",
+        retryable: false,
+      };
+    }
+  }
   let opened: { drive: Drive; changer: TapeChanger | null; robot: Robot | null };
   try {
     opened = await openOrderDrive(setup, changerOfDrive(env.config.changers, setup), signal);
@@ -181,6 +207,7 @@ async function execute(
     signal,
     workDir: statePaths(env.stateDir).work,
     log: (level, message, fields) => log[level]({ stage: "execute", ...fields }, message),
+    ...(env.proxmox ? { pve: { tools: env.proxmox, tokenSecret } } : {}),
   };
   try {
     if (body.kind === "backup") return await env.executors.backup(body, { ...ctx, dataKey });
@@ -198,6 +225,24 @@ async function execute(
     await opened.drive
       .close()
       .catch((error: Error) => log.warn({ err: error.message }, "closing the drive failed"));
+  }
+}
+
+/** The order's PVE token secret (null when it carries none), or the failure to open it. */
+async function unsealPveToken(
+  env: OrderEnv,
+  body: OrderClaims["body"],
+): Promise<string | null | OrderResult> {
+  const tokenJwe = pveTokenJweOf(body);
+  if (!tokenJwe) return null;
+  try {
+    return new TextDecoder().decode((await compactDecrypt(tokenJwe, env.encryptionKey)).plaintext);
+  } catch {
+    return {
+      state: "failed",
+      error: "the PVE token in the order is not sealed to this agent",
+      retryable: false,
+    };
   }
 }
 

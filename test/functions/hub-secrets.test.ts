@@ -21,9 +21,13 @@ import {
   type SecretSources,
   settleHubSecrets,
 } from "../../functions/services/setup/hub-secrets.ts";
+import { createSource } from "../../functions/services/sources/create-source.ts";
+import { revealPveToken } from "../../functions/services/sources/reveal-pve-token.ts";
+import { setPveToken } from "../../functions/services/sources/set-pve-token.ts";
 import { readKeyFile, seedLegacySecrets } from "../helpers/hub-secrets.ts";
 
 const BOT_TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh";
+const PVE_SECRET = "5f0c2a8e-6a3b-4f9e-9c1d-2b7e8a4f6c10";
 const fresh = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 
 describe("the hub's secrets (settleHubSecrets) on a real catalog", () => {
@@ -74,7 +78,7 @@ describe("the hub's secrets (settleHubSecrets) on a real catalog", () => {
     );
   });
 
-  it("refuses a master key that does not open the stored keys, and re-wraps them all when the old one is given as MASTER_KEY_PREVIOUS", async () => {
+  it("refuses a master key that does not open the stored keys, and re-wraps them all (PVE token secrets too) when the old one is given as MASTER_KEY_PREVIOUS", async () => {
     const { ctx, hubDir, node, settle } = await catalog();
     const first = await settle(node());
     const vault = await createEncryptionKey(ctx, first.secrets, { name: "vault" });
@@ -84,6 +88,15 @@ describe("the hub's secrets (settleHubSecrets) on a real catalog", () => {
       first.secrets,
       telegramChannelInput.parse({ enabled: true, chatId: "-100123", botToken: BOT_TOKEN }),
     );
+    const pve = await createSource(ctx, {
+      name: "pve1",
+      kind: "proxmox",
+      paths: [],
+      include: [],
+      exclude: [],
+      options: { apiUrl: "https://pve1:8006", tokenId: "tapebackarr@pve!tape", node: "pve1" },
+    });
+    await setPveToken(ctx, first.secrets, pve.id, { secret: PVE_SECRET });
     const oldKey = readKeyFile(hubDir("hub-a")).masterKey;
     const newKey = fresh();
 
@@ -105,6 +118,7 @@ describe("the hub's secrets (settleHubSecrets) on a real catalog", () => {
       channelSecretPurpose("telegram"),
     );
     expect(JSON.parse(new TextDecoder().decode(sealed))).toEqual({ botToken: BOT_TOKEN });
+    expect(new TextDecoder().decode(await revealPveToken(ctx, rotated.secrets, pve.id))).toBe(PVE_SECRET);
     // The key file no longer holds the old key, so the variables can go.
     expect(readKeyFile(hubDir("hub-a")).masterKey).toBe(newKey);
     const next = await settle(node());

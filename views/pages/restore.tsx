@@ -28,10 +28,40 @@ export function RestoreStart(model: {
   query: string;
   hits: { setId: number; path: string; size: number }[];
   jobs: { id: number; name: string }[];
+  /** Proxmox guests on tape, newest first: each leads to its source's guests page to restore it. */
+  guests?: { vmid: number; type: string; name: string; at: Date; bytes: number; sourceId: number | null }[];
 }): SafeHtml {
   return (
     <Layout {...model.layout} title="Restore" current="/restore">
       <h1>Restore</h1>
+      {model.guests && model.guests.length > 0 ? (
+        <section class="card" id="guest-restores">
+          <h2>Proxmox guests</h2>
+          <table>
+            <tbody>
+              {model.guests.map((g) => (
+                <tr>
+                  <td>
+                    {g.type === "qemu" ? "VM" : "container"} {String(g.vmid)}
+                  </td>
+                  <td>{g.name}</td>
+                  <td>{formatTime(g.at)}</td>
+                  <td>{formatBytes(g.bytes)}</td>
+                  <td>
+                    {g.sourceId ? (
+                      <a href={`/sources/${g.sourceId}/guests#guest-${g.type}-${g.vmid}`}>
+                        Restore this guest
+                      </a>
+                    ) : (
+                      "source gone: drive-agent restore --guest"
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
       <section class="card">
         <h2>Find a file</h2>
         <form class="filters" method="get" action="/restore">

@@ -1,6 +1,7 @@
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { ProxmoxSourceFields } from "../partials/proxmox-source-fields.tsx";
 
 export interface SourceRow {
   id: number;
@@ -9,11 +10,14 @@ export interface SourceRow {
   agentId: string | null;
   paths: string[];
   exclude: string[];
+  options: Record<string, unknown> | null;
 }
 
 export interface SourcesModel {
   layout: Omit<LayoutModel, "title" | "current">;
   canOperate: boolean;
+  /** Admins may make Proxmox sources (their form carries an API token secret). */
+  canAdmin?: boolean;
   sources: SourceRow[];
   agents: { id: string; name: string }[];
 }
@@ -38,15 +42,35 @@ export function SourcesPage(model: SourcesModel): SafeHtml {
                   {model.canOperate ? (
                     <details>
                       <summary>Edit</summary>
-                      <HxForm action={`/sources/${src.id}`} id={`edit-source-${src.id}`} submit="Save source">
-                        <SourceFields agents={model.agents} source={src} />
-                      </HxForm>
+                      {src.kind === "proxmox" ? (
+                        <HxForm
+                          action={`/proxmox-sources/${src.id}`}
+                          id={`edit-source-${src.id}`}
+                          submit="Save source"
+                        >
+                          <ProxmoxSourceFields agents={model.agents} source={src} />
+                        </HxForm>
+                      ) : (
+                        <HxForm
+                          action={`/sources/${src.id}`}
+                          id={`edit-source-${src.id}`}
+                          submit="Save source"
+                        >
+                          <SourceFields agents={model.agents} source={src} />
+                        </HxForm>
+                      )}
                     </details>
                   ) : null}
                 </td>
                 <td>{src.kind}</td>
                 <td>{src.agentId ? (agent.get(src.agentId) ?? src.agentId) : "–"}</td>
-                <td class="run-path">{src.paths.join(", ")}</td>
+                <td class="run-path">
+                  {src.kind === "proxmox" ? (
+                    <a href={`/sources/${src.id}/guests`}>Guests ({guestWords(src.options)})</a>
+                  ) : (
+                    src.paths.join(", ")
+                  )}
+                </td>
                 <td class="run-path">{src.exclude.join(", ") || "–"}</td>
               </tr>
             ))}
@@ -62,8 +86,30 @@ export function SourcesPage(model: SourcesModel): SafeHtml {
           </HxForm>
         </section>
       ) : null}
+      {model.canAdmin ? (
+        <section class="card">
+          <h2>New Proxmox source</h2>
+          <HxForm action="/proxmox-sources" id="new-proxmox-source" submit="Create Proxmox source">
+            <ProxmoxSourceFields agents={model.agents} />
+          </HxForm>
+        </section>
+      ) : null}
     </Layout>
   );
+}
+
+/** Which guests a Proxmox source backs up, in a few words. */
+function guestWords(options: Record<string, unknown> | null): string {
+  const sel = (options?.selection ?? {}) as {
+    by?: string;
+    ids?: number[];
+    tags?: string[];
+    pools?: string[];
+  };
+  if (sel.by === "ids") return `ids ${(sel.ids ?? []).join(", ")}`;
+  if (sel.by === "tags") return `tags ${(sel.tags ?? []).join(", ")}`;
+  if (sel.by === "pools") return `pools ${(sel.pools ?? []).join(", ")}`;
+  return "all";
 }
 
 /** A source's fields, the same for a new source and an edit. */

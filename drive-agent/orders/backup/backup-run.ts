@@ -10,6 +10,7 @@ import type { TarHeader } from "../../pipeline/tar-framer.ts";
 import { backupSummaryLine } from "../summary-line.ts";
 import type { ExecutorContext } from "../types.ts";
 import { type BaseManifest, baseManifestOf, recordDeletions } from "./base-manifest.ts";
+import { GuestSource } from "./guest-source.ts";
 import { RunControl, StopRequested } from "./run-control.ts";
 import { emptySourceWords, sourceProblem } from "./source-check.ts";
 import { SourceFigures } from "./source-figures.ts";
@@ -69,6 +70,8 @@ class BackupRun {
   private readonly segments: TapeSegments;
   /** The tar parser once the stream runs: where it is decides which chunks stay known. */
   private parser: { openOffset: number; openMember: TarHeader | null } | null = null;
+  /** A guest backup's guests (null for paths): their vzdump streams are the set's tar stream. */
+  private guests: GuestSource | null = null;
   private readonly onAbort = () => this.control.requestStop("interrupted");
 
   constructor(private readonly setting: Setting) {
@@ -123,7 +126,17 @@ class BackupRun {
   private async check(): Promise<OrderResult | null> {
     const { order, ctx, base } = this.setting;
     const { control } = this;
-    const problem = await sourceProblem(order, (message, path) => control.addLog("warn", message, path));
+    if (order.guests) {
+      const opened = await GuestSource.open(order.guests, ctx.pve, control);
+      if ("error" in opened) {
+        control.addLog("error", opened.error, null);
+        return { state: "failed", error: opened.error, retryable: false };
+      }
+      this.guests = opened;
+    }
+    const problem = order.guests
+      ? null
+      : await sourceProblem(order, (message, path) => control.addLog("warn", message, path));
     if (problem) {
       for (const line of problem.lines) control.addLog("error", line.message, line.path);
       return { state: "failed", error: problem.error, retryable: false };
@@ -134,7 +147,10 @@ class BackupRun {
     if (check.warning) control.addLog("warn", check.warning, null);
     if (base.promoted) control.addLog("warn", base.promoted, null);
     await this.segments.open(order.tape, check.filesOnTape);
-    this.figures.startPrewalk();
+    if (this.guests) {
+      const n = this.guests.guests.length;
+      this.figures.walkDone({ files: n * 3, bytes: this.guests.estimatedBytes, selected: n });
+    } else this.figures.startPrewalk();
     await control.tick();
     control.start();
     return null;
@@ -147,7 +163,11 @@ class BackupRun {
     const manifestPath = join(manifests, `${order.set.uuid}.manifest`);
     const manifest = await ManifestWriter.create(manifestPath);
     const unread = new Set<string>();
+    const guestStop = new AbortController();
+    control.onStop(() => guestStop.abort());
+    const producer = this.guests?.stream({ blockSize: order.blockSize, signal: guestStop.signal, control });
     const stream = await streamSet({
+      ...(producer ? { producer } : {}),
       order,
       key: ctx.dataKey,
       control,
@@ -225,7 +245,9 @@ class BackupRun {
     };
     const tallies = catalog.tallies();
     const writtenAs = base.promoted ? { writtenAs: "full" as const } : {};
-    if (control.stopReason) return { state: control.stopReason, summary, catalog: tallies, ...writtenAs };
+    const guests = this.guests ? { guests: this.guests.outcomes } : {};
+    if (control.stopReason)
+      return { state: control.stopReason, summary, catalog: tallies, ...writtenAs, ...guests };
     control.addLog(
       "info",
       backupSummaryLine({
@@ -236,11 +258,16 @@ class BackupRun {
       null,
     );
     await control.flushLogs();
+    // One guest failing does not fail the others; every guest failing fails the run.
+    const failedGuests = this.guests?.failureWords() ?? null;
+    const allFailed = this.guests !== null && this.guests.failed.length === this.guests.outcomes.length;
     return {
-      state: control.warnings > 0 ? "completed-with-warnings" : "completed",
+      state: allFailed ? "failed" : control.warnings > 0 ? "completed-with-warnings" : "completed",
+      ...(failedGuests ? { error: failedGuests } : {}),
       summary,
       catalog: tallies,
       ...writtenAs,
+      ...guests,
     };
   }
 
@@ -261,13 +288,16 @@ class BackupRun {
     await control.stop();
     // What did reach the catalog is reconciled too: the hub then knows what a rebuild would add.
     const tallies = catalog.tallies();
+    const guests = this.guests ? { guests: this.guests.outcomes } : {};
     if (stopped)
       return {
         state: stopped,
         summary: { warnings: control.warnings, files: figures.files, sourceBytes: figures.bytes },
         catalog: tallies,
+        ...guests,
       };
     return {
+      ...guests,
       state: "failed",
       error: String((error as Error).message ?? error).slice(0, 4000),
       retryable: isDriveError(error) && error.recovery === "retry",

@@ -40,6 +40,8 @@ type Input = {
    * (the vtl), which saves two pipe passes over every byte (docs/adr/0002).
    */
   buffer: "mbuffer" | "memory";
+  /** A tar stream made in this process (guests' vzdump streams) instead of GNU tar over a walk. */
+  producer?: AsyncIterable<Buffer>;
 };
 
 const LIST_BATCH_BYTES = 64 << 10;
@@ -53,7 +55,9 @@ const LIST_BATCH_BYTES = 64 << 10;
 export async function streamSet(input: Input): Promise<SetStreamResult> {
   const { order, control } = input;
   const abort = new AbortController();
-  const tar = spawnStreaming({ argv: tarCreateArgv(order.blockSize), stdin: "pipe", stdout: "pipe" });
+  const tar = input.producer
+    ? null
+    : spawnStreaming({ argv: tarCreateArgv(order.blockSize), stdin: "pipe", stdout: "pipe" });
   const mbuffer =
     input.buffer === "mbuffer"
       ? spawnStreaming({
@@ -63,30 +67,30 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
         })
       : null;
   const queue = mbuffer ? null : new ByteQueue(input.tuning.memoryBufferBytes);
-  const tarIn = tar.stdin;
-  const tarOut = tar.stdout;
-  if (!tarIn || !tarOut) throw new Error("tar needs piped stdin and stdout");
+  const tarIn = tar?.stdin;
+  const tarOut = input.producer ?? tar?.stdout;
+  if ((tar && !tarIn) || !tarOut) throw new Error("tar needs piped stdin and stdout");
   const bufIn = mbuffer?.stdin;
   const bufOut = mbuffer?.stdout;
   if (mbuffer && (!bufIn || !bufOut)) throw new Error("mbuffer needs piped stdin and stdout");
-  tarIn.on("error", () => undefined);
+  tarIn?.on("error", () => undefined);
   bufIn?.on("error", () => undefined);
 
   let failure: unknown = null;
   const fail = (error: unknown) => {
     failure ??= error;
     abort.abort();
-    tar.kill();
+    tar?.kill();
     mbuffer?.kill();
     queue?.fail(error);
   };
   control.onStop(() => {
     abort.abort();
-    tar.kill();
+    tar?.kill();
   });
 
   let stderrTail = "";
-  tar.stderr?.on("data", (chunk: Buffer) => {
+  tar?.stderr?.on("data", (chunk: Buffer) => {
     const text = stderrTail + chunk.toString("utf8");
     const lines = text.split("\n");
     stderrTail = lines.pop() ?? "";
@@ -99,6 +103,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
 
   // The walk feeds tar's member list.
   const walked = (async () => {
+    if (!tarIn) return;
     const baseline = input.baseManifest ? new ManifestBaseline(input.baseManifest) : null;
     let batch: string[] = [];
     let batchBytes = 0;
@@ -169,7 +174,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
   );
   if (failure) throw failure;
   const stopped = control.stopReason !== null;
-  if (!stopped && (tarResult.exitCode ?? 2) > 1)
+  if (tarResult && !stopped && (tarResult.exitCode ?? 2) > 1)
     throw new Error(
       `tar failed (exit ${tarResult.exitCode}): ${String(tarResult.stderr).trim().slice(-2000)}`,
     );

@@ -29,6 +29,8 @@ export type RestoreSetInput = {
   /** Where the read is in the tar stream, and the content bytes of the file being read so far. */
   onBytes?: (plainOffset: number, openBytes: number) => void;
   signal?: AbortSignal;
+  /** With no destination: the wanted files' content in stream order (TarExtractor onContent). */
+  onContent?: (data: Buffer) => Promise<void>;
 };
 
 export type RestoreSetSummary = {
@@ -110,6 +112,7 @@ async function readRun(
     const extractor = new TarExtractor(attempt.offset, {
       destination: input.destination,
       overwrite: input.overwrite,
+      ...(input.onContent ? { onContent: input.onContent } : {}),
       owners: input.owners,
       wanted,
       onFile: report,

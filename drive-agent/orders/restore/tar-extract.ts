@@ -43,6 +43,8 @@ export type ExtractOptions = {
   onFile: (result: FileOutcome) => void | Promise<void>;
   /** Restore owners (only root may). */
   owners: boolean;
+  /** With no destination: each wanted file's content, in stream order (a guest archive fed to qmrestore). */
+  onContent?: (data: Buffer) => Promise<void>;
 };
 
 type Open = {
@@ -146,6 +148,14 @@ export class TarExtractor {
     const open = this.open;
     if (!open || this.skipping) return;
     open.done += slice.length;
+    if (this.options.destination === null && this.options.onContent) {
+      // A copy: the slice is a view of the reader's buffer, which the consumer may outlive.
+      for (const _placed of open.cursor.place(slice)) {
+        // placing hashes the content; a guest archive has no holes to skip
+      }
+      await this.options.onContent(Buffer.from(slice));
+      return;
+    }
     const handle = open.error === null ? open.handle : null;
     for (const { position, data } of open.cursor.place(slice)) {
       if (!handle) continue;

@@ -7,6 +7,7 @@ import { planRestore } from "../../services/catalog/restore-plan.ts";
 import { restoreChoices } from "../../services/catalog/restore-start.ts";
 import { searchCatalog } from "../../services/catalog/search-catalog.ts";
 import { setAsOf } from "../../services/catalog/set-chain.ts";
+import { listGuestBackups } from "../../services/guests/list-guest-backups.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
 import { rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
@@ -41,6 +42,16 @@ export function registerRestorePages(pages: PageRouter): void {
             canOperate: can(c, "operate"),
             jobs: jobList,
             sets,
+            guests: (await listGuestBackups(ctx, { limit: 50 }, {})).items
+              .filter((g) => g.state === "completed")
+              .map((g) => ({
+                vmid: g.vmid,
+                type: g.type,
+                name: g.name,
+                at: g.createdAt,
+                bytes: g.bytes,
+                sourceId: g.sourceId,
+              })),
             hits: hits.map((e) => ({
               setId: e.setId,
               path: e.dir ? `${e.dir}/${e.name}` : e.name,

@@ -29,6 +29,7 @@ export function registerSourcePages(pages: PageRouter): void {
         SourcesPage({
           layout: await layoutFor(c),
           canOperate: can(c, "operate"),
+          canAdmin: can(c, "admin"),
           sources: sources.items,
           agents: agents.items,
         }),

@@ -3,12 +3,15 @@ import {
   encryptionOf,
   type OrderBody,
   OrderBody as OrderBodySchema,
+  pveSourceOf,
   withDataKeyJwe,
+  withPveTokenJwe,
 } from "../../../contracts/agent-protocol.ts";
 import { agents, workOrders } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import type { AgentKeys } from "../agents/agent-auth.ts";
 import { revealDataKey } from "../encryption-keys/reveal-data-key.ts";
+import { revealPveToken } from "../sources/reveal-pve-token.ts";
 import { sealDataKey } from "./seal-data-key.ts";
 import { signOrder } from "./sign-order.ts";
 
@@ -41,7 +44,16 @@ export async function deliverNextOrder(
     const body = OrderBodySchema.parse(order.payload);
     return signOrder(
       secrets,
-      { id: order.id, agentId, body: await withSealedKey(ctx, secrets, agentId, body, order.payload) },
+      {
+        id: order.id,
+        agentId,
+        body: await withSealedPveToken(
+          ctx,
+          secrets,
+          agentId,
+          await withSealedKey(ctx, secrets, agentId, body, order.payload),
+        ),
+      },
       now,
     );
   }
@@ -63,4 +75,24 @@ async function withSealedKey(
   if (!keys) throw new Error(`agent ${agentId} has no registered keys`);
   const { key } = await revealDataKey(ctx, secrets, keyId);
   return withDataKeyJwe(body, await sealDataKey(keys, key));
+}
+
+/** A guest order's PVE token secret, sealed to the agent at each delivery like a data key. */
+async function withSealedPveToken(
+  ctx: ServiceCtx,
+  secrets: HubSecrets,
+  agentId: string,
+  body: OrderBody,
+): Promise<OrderBody> {
+  const sourceId = pveSourceOf(body);
+  if (sourceId === null) return body;
+  const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
+  const keys = JSON.parse(agent?.publicKey ?? "null") as AgentKeys | null;
+  if (!keys) throw new Error(`agent ${agentId} has no registered keys`);
+  const secret = await revealPveToken(ctx, secrets, sourceId);
+  try {
+    return withPveTokenJwe(body, await sealDataKey(keys, secret));
+  } finally {
+    secret.fill(0);
+  }
 }

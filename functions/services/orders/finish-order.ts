@@ -2,6 +2,8 @@ import { eq } from "drizzle-orm";
 import { OrderResult } from "../../../contracts/agent-protocol.ts";
 import { jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { recordGuestBackups } from "../guests/record-guest-backups.ts";
+import { recordInventory } from "../guests/record-inventory.ts";
 import { applyLibraryResult } from "../library/apply-library-result.ts";
 import { closeRun } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
@@ -39,6 +41,10 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
     );
   if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
   if (order.kind === "library") await applyLibraryResult(ctx, order.payload, result.library, result.state);
+  if (order.kind === "discover") {
+    const sourceId = (order.payload as { pve?: { sourceId?: unknown } }).pve?.sourceId;
+    if (typeof sourceId === "number") await recordInventory(ctx, sourceId, result);
+  }
   if (!order.runId) return dispatchQueuedRuns(ctx);
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
   if (!run) return;
@@ -47,6 +53,8 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
   if (late && (order.state !== "expired" || run.state !== "interrupted")) return;
   const closing =
     run.setId && run.kind === "backup" ? await closeBackupSet(ctx, run.id, run.setId, result) : null;
+  if (run.setId && run.kind === "backup" && result.guests)
+    await recordGuestBackups(ctx, run, run.setId, result.guests);
   // A backup whose catalog does not hold what it wrote failed, whatever the agent saw.
   const outcome =
     closing?.problem && result.state.startsWith("completed")

@@ -35,6 +35,8 @@ export async function startRestore(
   ctx: ServiceCtx,
   input: z.output<typeof startRestoreInput>,
   triggeredBy: string,
+  /** A guest restore (services/guests/start-guest-restore.ts): where the archive goes, which members feed it. */
+  guest?: { spec: NonNullable<RestoreOrderBody["guest"]>; only: (path: string) => boolean },
 ) {
   const { plan, parts } = await planRestoreParts(ctx, input);
   const set = getOrThrow(
@@ -81,14 +83,17 @@ export async function startRestore(
   const orderParts = await Promise.all(
     parts.map(async (part) => ({
       set: orderSet(part.set),
-      files: part.entries.map((e) => ({
-        path: e.dir ? `${e.dir}/${e.name}` : e.name,
-        type: e.type,
-        size: e.size,
-        sha256: e.sha256,
-        offset: e.offset,
-        segment: e.segment,
-      })),
+      files: part.entries
+        .map((e) => ({
+          path: e.dir ? `${e.dir}/${e.name}` : e.name,
+          type: e.type,
+          size: e.size,
+          sha256: e.sha256,
+          offset: e.offset,
+          segment: e.segment,
+        }))
+        .filter((f) => !guest || guest.only(f.path))
+        .sort((a, b) => a.offset - b.offset),
       tapes: await orderTapes(ctx, part.tapes),
     })),
   );
@@ -100,6 +105,7 @@ export async function startRestore(
     ...head,
     ...(more.length > 0 ? { more } : {}),
     destination: input.destination,
+    ...(guest ? { guest: guest.spec } : {}),
     overwrite: input.overwrite,
     drive: { devicePath: drive.devicePath },
   };

@@ -7,6 +7,7 @@ import { openMediaSet } from "../media-sets/open-media-set.ts";
 import { planRunTapes, type RunTapePlan } from "../media-sets/plan-run-tapes.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getJobDefaults } from "../settings/get-job-defaults.ts";
+import { guestSpecOf } from "../sources/guest-spec-of.ts";
 import { prepareTape } from "../tapes/prepare-tape.ts";
 import { baseSetFor } from "./base-set.ts";
 
@@ -39,6 +40,8 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
     ? await ctx.db.query.pools.findFirst({ where: (p, { eq }) => eq(p.id, job.poolId as number) })
     : undefined;
   if (!job || !source || !pool) return say(ctx, run.id, "The job's source or pool is gone; edit the job");
+  const guests = await guestSpecOf(ctx, source);
+  if (typeof guests === "string") return say(ctx, run.id, guests);
 
   const now = ctx.now();
   const onlineSince = new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS);
@@ -67,6 +70,7 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
       const issued = await claimAndIssue(ctx, run, {
         job,
         source,
+        guests,
         pool,
         agentId: agent.id,
         drive,
@@ -145,6 +149,7 @@ async function claimAndIssue(
   pick: {
     job: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["jobs"]["findFirst"]>>>;
     source: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["sources"]["findFirst"]>>>;
+    guests: BackupOrderBody["guests"];
     pool: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["pools"]["findFirst"]>>>;
     agentId: string;
     drive: DriveRow;
@@ -153,7 +158,7 @@ async function claimAndIssue(
     plan: RunTapePlan;
   },
 ): Promise<boolean> {
-  const { job, source, pool, agentId, drive, first, more, plan } = pick;
+  const { job, source, guests, pool, agentId, drive, first, more, plan } = pick;
   // The reservation: the run takes the drive and the tape in one statement, only while no other
   // unfinished run holds either, so two orders never fight over one cartridge or one drive.
   const other = sql`select 1 from ${jobRuns} as other where other.finished_at is null
@@ -194,6 +199,7 @@ async function claimAndIssue(
       baseSetUuid: base?.uuid ?? null,
     },
     source: { paths: source.paths, include: source.include, exclude: source.exclude },
+    ...(guests ? { guests } : {}),
     pool: { id: pool.id, name: pool.name },
     compression: job.compression,
     encryption: { algorithm: job.encryption, keyFingerprint: key?.fingerprint ?? null, dataKeyJwe: null },

@@ -1,10 +1,11 @@
 import { eq, isNotNull } from "drizzle-orm";
-import { encryptionKeys, notificationChannels } from "../../db/schema/index.ts";
+import { encryptionKeys, notificationChannels, sourceSecrets } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { timingSafeEqual } from "../../security/crypto.ts";
 import { masterKeyCheck, unwrapKey, wrapKey } from "../../security/key-wrap.ts";
 import { dataKeyPurpose } from "../encryption-keys/data-key-purpose.ts";
 import { channelSecretPurpose } from "../settings/notification-channel-input.ts";
+import { pveSecretPurpose } from "../sources/pve-secret-purpose.ts";
 
 /** Everything in the catalog that the master key wraps, with the AAD it is wrapped under. */
 async function wrappedValues(ctx: ServiceCtx, limit?: number) {
@@ -21,6 +22,10 @@ async function wrappedValues(ctx: ServiceCtx, limit?: number) {
     .from(notificationChannels)
     .where(isNotNull(notificationChannels.secretConfig))
     .limit(limit ?? -1);
+  const pve = await ctx.db
+    .select({ id: sourceSecrets.sourceId, wrapped: sourceSecrets.wrapped })
+    .from(sourceSecrets)
+    .limit(limit ?? -1);
   return [
     ...keys.map((k) => ({
       table: "key" as const,
@@ -33,6 +38,12 @@ async function wrappedValues(ctx: ServiceCtx, limit?: number) {
       id: c.id,
       wrapped: c.wrapped as string,
       purpose: channelSecretPurpose(c.kind),
+    })),
+    ...pve.map((p) => ({
+      table: "source" as const,
+      id: p.id,
+      wrapped: p.wrapped,
+      purpose: pveSecretPurpose(p.id),
     })),
   ];
 }
@@ -73,10 +84,15 @@ export async function rewrapStatements(ctx: ServiceCtx, from: Uint8Array, to: Ui
     statements.push(
       value.table === "key"
         ? ctx.db.update(encryptionKeys).set({ wrappedKey: rewrapped }).where(eq(encryptionKeys.id, value.id))
-        : ctx.db
-            .update(notificationChannels)
-            .set({ secretConfig: rewrapped })
-            .where(eq(notificationChannels.id, value.id)),
+        : value.table === "source"
+          ? ctx.db
+              .update(sourceSecrets)
+              .set({ wrapped: rewrapped })
+              .where(eq(sourceSecrets.sourceId, value.id))
+          : ctx.db
+              .update(notificationChannels)
+              .set({ secretConfig: rewrapped })
+              .where(eq(notificationChannels.id, value.id)),
     );
   }
   return statements;
