@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Scrypt } from "../contracts/key-export.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import type { Role } from "./db/schema/index.ts";
@@ -34,6 +35,8 @@ export interface Deps {
   logger: Logger;
   secrets: HubSecrets;
   assets: AssetSource;
+  /** The memory-hard KDF of passphrase-wrapped key exports: node:crypto on Node, JS on workerd. */
+  scrypt: Scrypt;
   now: () => Date;
   /** The peer address as the runtime sees it (socket on Node, CF-Connecting-IP on workerd). */
   peerIp: (c: Context) => string | undefined;

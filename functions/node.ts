@@ -12,6 +12,7 @@ import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.
 import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { keyFileStore } from "./security/key-file-node.ts";
+import { nodeScrypt } from "./security/scrypt-node.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 import { createFirstAdmin } from "./services/setup/create-first-admin.ts";
@@ -66,6 +67,7 @@ export async function startNodeHub(
       db: catalog.db,
       logger: log,
       secrets: boot.secrets,
+      scrypt: nodeScrypt,
       assets: nodeAssets,
       now,
       peerIp: (c) => getConnInfo(c).remote.address,

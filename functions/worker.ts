@@ -8,6 +8,7 @@ import { type Db, dbFromD1, dbFromRemoteUrl } from "./db/client.ts";
 import type { AppEnv, AssetSource, Deps, Logger, ServiceCtx } from "./deps.ts";
 import { AppError, toErrorBody } from "./errors.ts";
 import { createConsoleLogger } from "./logger-console.ts";
+import { webScrypt } from "./security/scrypt-web.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 
@@ -59,6 +60,7 @@ async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
     db,
     logger,
     secrets: boot.secrets,
+    scrypt: webScrypt,
     assets: workerAssets,
     now,
     peerIp: (c) => c.req.header("cf-connecting-ip"),

@@ -11,6 +11,7 @@ import type { Role } from "../../functions/db/schema/index.ts";
 import type { Deps, ServiceCtx } from "../../functions/deps.ts";
 import { createNodeLogger } from "../../functions/logger-node.ts";
 import { keyFileStore } from "../../functions/security/key-file-node.ts";
+import { nodeScrypt } from "../../functions/security/scrypt-node.ts";
 import { bootstrapHub } from "../../functions/services/setup/bootstrap-hub.ts";
 import { createUser } from "../../functions/services/users/create-user.ts";
 
@@ -92,6 +93,7 @@ export async function createTestHub(
     db,
     logger: createNodeLogger("info", sink),
     secrets: boot.secrets,
+    scrypt: nodeScrypt,
     assets: { get: async () => ({ body: "/* htmx */", contentType: "text/javascript" }) },
     now,
     peerIp: () => "127.0.0.1",

@@ -8,6 +8,7 @@ import {
 import { agents, workOrders } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import type { AgentKeys } from "../agents/agent-auth.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { revealDataKey } from "../encryption-keys/reveal-data-key.ts";
 import { sealDataKey } from "./seal-data-key.ts";
 import { signOrder } from "./sign-order.ts";
@@ -41,7 +42,11 @@ export async function deliverNextOrder(
     const body = OrderBodySchema.parse(order.payload);
     return signOrder(
       secrets,
-      { id: order.id, agentId, body: await withSealedKey(ctx, secrets, agentId, body, order.payload) },
+      {
+        id: order.id,
+        agentId,
+        body: await withSealedKey(ctx, secrets, agentId, body, order.payload, order.id),
+      },
       now,
     );
   }
@@ -54,6 +59,7 @@ async function withSealedKey(
   agentId: string,
   body: OrderBody,
   payload: Record<string, unknown>,
+  orderId: string,
 ): Promise<OrderBody> {
   const keyId = payload.encryptionKeyId;
   const encryption = encryptionOf(body);
@@ -61,6 +67,18 @@ async function withSealedKey(
   const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
   const keys = JSON.parse(agent?.publicKey ?? "null") as AgentKeys | null;
   if (!keys) throw new Error(`agent ${agentId} has no registered keys`);
-  const { key } = await revealDataKey(ctx, secrets, keyId);
-  return withDataKeyJwe(body, await sealDataKey(keys, key));
+  const { key, fingerprint } = await revealDataKey(ctx, secrets, keyId);
+  const sealed = withDataKeyJwe(body, await sealDataKey(keys, key));
+  // Every use of a data key is audited: which order, which agent, which key (never the key).
+  await recordAudit(ctx, {
+    userId: null,
+    actor: "hub",
+    action: "encryption_key.use",
+    target: String(keyId),
+    outcome: "success",
+    ip: null,
+    requestId: null,
+    details: { fingerprint, kind: body.kind, agentId, orderId },
+  });
+  return sealed;
 }

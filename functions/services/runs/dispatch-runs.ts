@@ -1,6 +1,14 @@
 import { and, asc, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
 import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-protocol.ts";
-import { agents, backupSets, drives, jobRuns, tapes, workOrders } from "../../db/schema/index.ts";
+import {
+  agents,
+  backupSets,
+  drives,
+  encryptionKeys,
+  jobRuns,
+  tapes,
+  workOrders,
+} from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/to-public-agent.ts";
 import { queueOrder } from "../orders/queue-order.ts";
@@ -38,6 +46,9 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
     ? await ctx.db.query.pools.findFirst({ where: (p, { eq }) => eq(p.id, job.poolId as number) })
     : undefined;
   if (!job || !source || !pool) return say(ctx, run.id, "The job's source or pool is gone; edit the job");
+  const key = await keyForSets(ctx, job, pool);
+  if (key?.retiredAt)
+    return say(ctx, run.id, `Key ${key.name} is retired: rotate pool ${pool.name}'s key or edit the job`);
 
   const now = ctx.now();
   const onlineSince = new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS);
@@ -75,6 +86,7 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
       if (!first) continue;
       await claimAndIssue(ctx, run, {
         job,
+        key,
         source,
         pool,
         agentId: agent.id,
@@ -121,6 +133,7 @@ async function claimAndIssue(
   run: typeof jobRuns.$inferSelect,
   pick: {
     job: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["jobs"]["findFirst"]>>>;
+    key: KeyRow | undefined;
     source: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["sources"]["findFirst"]>>>;
     pool: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["pools"]["findFirst"]>>>;
     agentId: string;
@@ -129,7 +142,8 @@ async function claimAndIssue(
     more: TapeRow[];
   },
 ): Promise<void> {
-  const { job, source, pool, agentId, drive, first, more } = pick;
+  const { job, key, source, pool, agentId, drive, first, more } = pick;
+  const encryption = key ? "aes-256-gcm" : "none";
   const claimed = await ctx.db
     .update(jobRuns)
     .set({ agentId, driveId: drive.id, currentTapeId: first.id, operatorMessage: null })
@@ -137,13 +151,7 @@ async function claimAndIssue(
     .returning({ id: jobRuns.id });
   if (claimed.length === 0) return;
 
-  const key =
-    job.encryption === "aes-256-gcm" && job.encryptionKeyId
-      ? await ctx.db.query.encryptionKeys.findFirst({
-          where: (k, { eq }) => eq(k.id, job.encryptionKeyId as number),
-        })
-      : undefined;
-  const set = await setForRun(ctx, run, job, pool.id, key?.fingerprint ?? null);
+  const set = await setForRun(ctx, run, { ...job, encryption }, pool.id, key?.fingerprint ?? null);
   const base = set.baseSetId
     ? await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, set.baseSetId) })
     : undefined;
@@ -160,7 +168,7 @@ async function claimAndIssue(
     source: { paths: source.paths, include: source.include, exclude: source.exclude },
     pool: { id: pool.id, name: pool.name },
     compression: job.compression,
-    encryption: { algorithm: job.encryption, keyFingerprint: key?.fingerprint ?? null, dataKeyJwe: null },
+    encryption: { algorithm: encryption, keyFingerprint: key?.fingerprint ?? null, dataKeyJwe: null },
     blockSize: set.blockSize,
     drive: { devicePath: drive.devicePath },
     tape: target(first),
@@ -169,6 +177,22 @@ async function claimAndIssue(
     expected: await expectedTotals(ctx, job.id, set.backupType),
   };
   await queueOrder(ctx, agentId, body, { encryptionKeyId: key?.id ?? null });
+}
+
+type KeyRow = typeof encryptionKeys.$inferSelect;
+
+/**
+ * The key the run's set is encrypted with: the pool's current key when it has one (every set of
+ * the pool then uses it, docs/adr/0013), else the job's own key when the job is encrypted.
+ */
+async function keyForSets(
+  ctx: ServiceCtx,
+  job: { encryption: string; encryptionKeyId: number | null },
+  pool: { encryptionKeyId: number | null },
+): Promise<KeyRow | undefined> {
+  const id = pool.encryptionKeyId ?? (job.encryption === "aes-256-gcm" ? job.encryptionKeyId : null);
+  if (id === null) return undefined;
+  return ctx.db.query.encryptionKeys.findFirst({ where: eq(encryptionKeys.id, id) });
 }
 
 /** The run's set: made once, reused if the run is handed out again before it wrote anything. */
