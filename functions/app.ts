@@ -9,6 +9,7 @@ import { AppError, asAppError, toErrorBody } from "./errors.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { requestLog } from "./middleware/logging.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import { registerCatalogSnapshotRoute } from "./routes/agent/catalog-snapshot.ts";
 import { registerAgentProtocol } from "./routes/agent/protocol.ts";
 import { registerAgentRoutes } from "./routes/api/agents.ts";
 import { registerApiKeyRoutes } from "./routes/api/api-keys.ts";
@@ -94,6 +95,7 @@ export function createApp(deps: Deps): HubApp {
 
   const agentApi = new ApiRouter(app, AGENT_API_PREFIX);
   registerAgentProtocol(agentApi);
+  registerCatalogSnapshotRoute(agentApi);
 
   const pages = new PageRouter(app);
   registerAssetRoutes(pages);

@@ -8,6 +8,7 @@ import { Cron } from "croner";
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
+import { nodeCatalogSnapshot } from "./db/catalog-snapshot-node.ts";
 import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.ts";
 import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
@@ -68,6 +69,7 @@ export async function startNodeHub(
       logger: log,
       secrets: boot.secrets,
       scrypt: nodeScrypt,
+      ...(databaseUrl.startsWith("file:") ? { catalogSnapshot: nodeCatalogSnapshot(catalog) } : {}),
       assets: nodeAssets,
       now,
       peerIp: (c) => getConnInfo(c).remote.address,

@@ -3,6 +3,7 @@ import { COMMANDS, commandHelp, findCommand, groupHelp, overviewHelp } from "./c
 import { driveCommandNames, runDriveCommand } from "./drive-commands.ts";
 import { runEnrollCommand } from "./enroll-command.ts";
 import { createOutput, reportError, UsageError } from "./output.ts";
+import { runRestoreCatalogCommand } from "./restore-catalog-command.ts";
 import { runRestoreCommand } from "./restore-command.ts";
 import { runRunCommand } from "./run-command.ts";
 import { runVtlCommand } from "./vtl-commands.ts";
@@ -34,6 +35,7 @@ export const sharedOptions = {
   tape: { type: "string" },
   set: { type: "string" },
   "key-file": { type: "string" },
+  "passphrase-file": { type: "string" },
   overwrite: { type: "string" },
 } as const;
 
@@ -74,6 +76,8 @@ export async function runCli(
       await runVtlCommand(sub, { positionals: vtlArgs, values }, out);
       return 0;
     }
+    if (command === "restore-catalog")
+      return await runRestoreCatalogCommand({ positionals: rest, values }, out);
     if (command === "restore" || command === "verify")
       return await runRestoreCommand(command, { positionals: rest, values }, out);
     if (!driveCommandNames.includes(command)) throw new UsageError(unknownCommand(positionals));

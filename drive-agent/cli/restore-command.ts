@@ -1,5 +1,12 @@
 import { mkdir, readFile, realpath } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
+import {
+  KEY_EXPORT_PREFIX,
+  KeyExportError,
+  parseWrappedKey,
+  unwrapWithPassphrase,
+} from "../../contracts/key-export.ts";
+import { nodeScrypt } from "../../functions/security/scrypt-node.ts";
 import type { Drive } from "../drives/drive.ts";
 import { openDrive } from "../drives/open-drive.ts";
 import { isLibrary } from "../drives/vtl/library.ts";
@@ -38,7 +45,10 @@ export async function runRestoreCommand(
     throw new UsageError("--overwrite must be skip, overwrite or rename");
   const index = args.values.drive === undefined ? 0 : Number(args.values.drive);
   if (!Number.isInteger(index) || index < 0) throw new UsageError("--drive needs a drive index (0, 1, ...)");
-  const key = typeof args.values["key-file"] === "string" ? await readKeyFile(args.values["key-file"]) : null;
+  const key =
+    typeof args.values["key-file"] === "string"
+      ? await readKeyFile(args.values["key-file"], args.values["passphrase-file"])
+      : null;
 
   const { drive, changer } = await openTapeDrive(tape, index);
   try {
@@ -96,7 +106,7 @@ export async function runRestoreCommand(
 }
 
 /** A vtl drive comes with the library's changer, so a spanning set's next tape is loaded by itself. */
-async function openTapeDrive(
+export async function openTapeDrive(
   path: string,
   index: number,
 ): Promise<{ drive: Drive; changer: TapeChanger | null }> {
@@ -160,15 +170,46 @@ async function prepareDestination(dir: string): Promise<string> {
   return realpath(dir);
 }
 
-/** A data key file holds the 32 raw bytes, or the same as base64 or hex text (docs/tape-format.md). */
-export async function readKeyFile(path: string): Promise<Uint8Array> {
+/**
+ * A data key file holds the 32 raw bytes, the same as base64 or hex text, or the key wrapped with
+ * a passphrase (a key sheet's `tbkey1.` line), which --passphrase-file or the terminal unlocks
+ * (docs/tape-format.md, "Keys").
+ */
+export async function readKeyFile(path: string, passphraseFile?: unknown): Promise<Uint8Array> {
   const bytes = await readFile(path);
   if (bytes.length === 32) return bytes;
   const text = bytes.toString("utf8").trim();
+  if (text.startsWith(`${KEY_EXPORT_PREFIX}.`)) {
+    const passphrase =
+      typeof passphraseFile === "string"
+        ? (await readFile(passphraseFile, "utf8")).replace(/\r?\n$/, "")
+        : await askPassphrase(parseWrappedKey(text).fingerprint);
+    try {
+      return (await unwrapWithPassphrase({ text, passphrase, scrypt: nodeScrypt })).key;
+    } catch (error) {
+      if (error instanceof KeyExportError) throw new UsageError(`${path}: ${error.message}`);
+      throw error;
+    }
+  }
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
   const decoded = Buffer.from(text, "base64");
   if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text) && decoded.length === 32) return decoded;
   throw new UsageError(`${path} is not a data key: expected 32 raw bytes, or 64 hex / 44 base64 characters`);
+}
+
+async function askPassphrase(fingerprint: string): Promise<string> {
+  if (!process.stdin.isTTY)
+    throw new UsageError(`the key file is passphrase-wrapped (key ${fingerprint}): pass --passphrase-file`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Nothing typed is echoed: the prompt is written once, the keystrokes are not.
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+  process.stderr.write(`passphrase for key ${fingerprint}: `);
+  try {
+    return await rl.question("");
+  } finally {
+    rl.close();
+    process.stderr.write("\n");
+  }
 }
 
 /** Asks at a terminal; without one the operator must insert the tape and run the command again. */

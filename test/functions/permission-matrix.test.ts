@@ -91,6 +91,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /agent/v1/orders/:orderId/segments": "agent",
   "POST /agent/v1/orders/:orderId/restore-files": "agent",
   "POST /agent/v1/orders/:orderId/result": "agent",
+  "GET /agent/v1/orders/:orderId/catalog-snapshot": "agent",
   "POST /agent/v1/orders/:orderId/scan/tape": "agent",
   "POST /agent/v1/orders/:orderId/scan/set": "agent",
   "POST /agent/v1/orders/:orderId/scan/segment": "agent",

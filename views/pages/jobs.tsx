@@ -10,7 +10,7 @@ export interface JobsModel {
   jobs: {
     id: number;
     name: string;
-    kind: "backup" | "verify";
+    kind: "backup" | "verify" | "catalog";
     sourceId: number | null;
     poolId: number | null;
     backupType: string;

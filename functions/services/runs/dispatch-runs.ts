@@ -6,6 +6,7 @@ import {
   drives,
   encryptionKeys,
   jobRuns,
+  type sources,
   tapes,
   workOrders,
 } from "../../db/schema/index.ts";
@@ -20,6 +21,16 @@ export const WRITABLE = ["active", "blank"] as const;
 const BUSY_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
 
 type TapeRow = typeof tapes.$inferSelect;
+type SourceRow = typeof sources.$inferSelect;
+
+/** A catalog job's "source": the agent replaces the path with the hub's snapshot it fetches. */
+const CATALOG_SOURCE = {
+  agentId: null,
+  name: "the hub catalog",
+  paths: ["/tapebackarr-catalog"],
+  include: [],
+  exclude: [],
+} satisfies Pick<SourceRow, "agentId" | "name" | "paths" | "include" | "exclude">;
 type DriveRow = typeof drives.$inferSelect;
 
 /**
@@ -39,9 +50,12 @@ export async function dispatchQueuedRuns(ctx: ServiceCtx): Promise<void> {
 
 async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): Promise<void> {
   const job = await ctx.db.query.jobs.findFirst({ where: (j, { eq }) => eq(j.id, run.jobId) });
-  const source = job?.sourceId
-    ? await ctx.db.query.sources.findFirst({ where: (s, { eq }) => eq(s.id, job.sourceId as number) })
-    : undefined;
+  const source =
+    job?.kind === "catalog"
+      ? CATALOG_SOURCE
+      : job?.sourceId
+        ? await ctx.db.query.sources.findFirst({ where: (s, { eq }) => eq(s.id, job.sourceId as number) })
+        : undefined;
   const pool = job?.poolId
     ? await ctx.db.query.pools.findFirst({ where: (p, { eq }) => eq(p.id, job.poolId as number) })
     : undefined;
@@ -134,7 +148,7 @@ async function claimAndIssue(
   pick: {
     job: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["jobs"]["findFirst"]>>>;
     key: KeyRow | undefined;
-    source: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["sources"]["findFirst"]>>>;
+    source: Pick<SourceRow, "agentId" | "name" | "paths" | "include" | "exclude">;
     pool: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["pools"]["findFirst"]>>>;
     agentId: string;
     drive: DriveRow;
@@ -174,6 +188,7 @@ async function claimAndIssue(
     tape: target(first),
     continuationTapes: more.map(target),
     allowEmpty: job.allowEmpty,
+    catalogSnapshot: job.kind === "catalog",
     expected: await expectedTotals(ctx, job.id, set.backupType),
   };
   await queueOrder(ctx, agentId, body, { encryptionKeyId: key?.id ?? null });

@@ -28,7 +28,7 @@ export async function queueRun(
     const { run } = await startVerify(ctx, set.id, triggeredBy, { jobId: job.id, retryOf });
     return run;
   }
-  if (!job.sourceId || !job.poolId)
+  if ((!job.sourceId && job.kind !== "catalog") || !job.poolId)
     throw new AppError("validation_failed", `Job ${job.name} has no source or pool`);
   await refuseSecondRun(ctx, job);
   const base = await baseSetFor(ctx, jobId, job.backupType);
@@ -39,7 +39,7 @@ export async function queueRun(
       kind: "backup",
       state: "queued",
       // An incremental with nothing to build on becomes a full, as an operator would expect.
-      backupType: base ? job.backupType : "full",
+      backupType: base && job.kind === "backup" ? job.backupType : "full",
       triggeredBy,
       retryOf,
       queuedAt: ctx.now(),
