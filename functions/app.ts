@@ -28,10 +28,13 @@ import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAgentPages } from "./routes/pages/agent-pages.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { registerDashboardPages } from "./routes/pages/dashboard-pages.ts";
+import { registerDocsPages } from "./routes/pages/docs-pages.ts";
 import { registerDrivePages } from "./routes/pages/drive-pages.ts";
 import { renderErrorPage } from "./routes/pages/error-page.ts";
 import { registerJobPages } from "./routes/pages/job-pages.ts";
+import { registerKeyPages } from "./routes/pages/key-pages.ts";
 import { registerLogPages } from "./routes/pages/log-pages.ts";
+import { registerPassportPages } from "./routes/pages/passport-pages.ts";
 import { registerPoolPages } from "./routes/pages/pool-pages.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
 import { PageRouter } from "./routes/pages/router.ts";
@@ -113,6 +116,9 @@ export function createApp(deps: Deps): HubApp {
   registerDrivePages(pages);
   registerSettingsPages(pages);
   registerLogPages(pages);
+  registerKeyPages(pages);
+  registerPassportPages(pages);
+  registerDocsPages(pages);
 
   app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -6,6 +6,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Cron } from "croner";
 import type { Hono } from "hono";
+import { HUB_DOCS } from "../contracts/doc-blocks.ts";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { nodeCatalogSnapshot } from "./db/catalog-snapshot-node.ts";
@@ -22,6 +23,12 @@ const require = createRequire(import.meta.url);
 
 const nodeAssets: AssetSource = {
   async get(name) {
+    const doc = Object.values(HUB_DOCS).find((d) => d.file === name);
+    if (doc)
+      return {
+        body: await readFile(new URL(`../${doc.file}`, import.meta.url), "utf8"),
+        contentType: "text/markdown; charset=utf-8",
+      };
     if (name !== "htmx.min.js") return null;
     return {
       body: await readFile(require.resolve("htmx.org/dist/htmx.min.js"), "utf8"),

@@ -151,6 +151,13 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /settings/job-defaults": "admin",
   "POST /settings/notifications/email": "admin",
   "POST /settings/notifications/telegram": "admin",
+  "GET /keys": "read-only",
+  "POST /keys/:id/sheet": "admin",
+  "GET /tapes/:id/passport": "read-only",
+  "GET /pools/:id/passports": "read-only",
+  "GET /docs": "read-only",
+  "GET /docs/:name": "read-only",
+  "GET /logs/audit/export": "read-only",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -94,7 +95,15 @@ export async function createTestHub(
     logger: createNodeLogger("info", sink),
     secrets: boot.secrets,
     scrypt: nodeScrypt,
-    assets: { get: async () => ({ body: "/* htmx */", contentType: "text/javascript" }) },
+    assets: {
+      get: async (name) =>
+        name.startsWith("docs/")
+          ? {
+              body: await readFile(new URL(`../../${name}`, import.meta.url), "utf8"),
+              contentType: "text/markdown",
+            }
+          : { body: "/* htmx */", contentType: "text/javascript" },
+    },
     now,
     peerIp: () => "127.0.0.1",
   };

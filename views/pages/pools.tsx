@@ -47,6 +47,12 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
       <p>
         Retention: <strong>{retentionInWords(pool)}</strong> · {pool.tapes.length} tape
         {pool.tapes.length === 1 ? "" : "s"}
+        {pool.tapes.length > 0 ? (
+          <span>
+            {" "}
+            · <a href={`/pools/${pool.id}/passports`}>print the tapes' passports</a>
+          </span>
+        ) : null}
       </p>
       {CapacityBar({
         label: `Pool ${pool.name}`,

@@ -14,6 +14,7 @@ export interface SetRow {
   fileCount: number;
   sourceBytes: number;
   encryption: string;
+  encryptionKeyFingerprint?: string | null;
   verifiedAt: Date | null;
   verifyResult: string | null;
   catalogProblem: string | null;
@@ -98,7 +99,10 @@ export function RestoreStart(model: {
                 <td>{formatTime(s.startedAt)}</td>
                 <td>
                   {s.backupType}
-                  {s.encryption === "none" ? "" : ", encrypted"}
+                  {s.encryption === "none" ? "" : ", encrypted with key "}
+                  {s.encryption === "none" ? null : (
+                    <code class="wrap">{s.encryptionKeyFingerprint ?? "?"}</code>
+                  )}
                 </td>
                 <td>
                   <span class={`badge state-${s.state === "complete" ? "completed" : "failed"}`}>

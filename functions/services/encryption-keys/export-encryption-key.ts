@@ -20,9 +20,9 @@ export async function exportEncryptionKey(
   id: number,
   input: z.output<typeof exportEncryptionKeyInput>,
 ) {
-  const { key, fingerprint } = await revealDataKey(ctx, deps.secrets, id);
-  if (input.hint && input.hint.toLowerCase().includes(input.passphrase.toLowerCase()))
+  if (input.hint?.toLowerCase().includes(input.passphrase.toLowerCase()))
     throw new AppError("validation_failed", "The hint must not contain the passphrase");
+  const { key, fingerprint } = await revealDataKey(ctx, deps.secrets, id);
   const wrapped = await wrapWithPassphrase({ key, passphrase: input.passphrase, scrypt: deps.scrypt });
   key.fill(0);
   return { id, fingerprint, wrapped, hint: input.hint ?? null };
