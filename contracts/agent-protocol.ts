@@ -141,6 +141,8 @@ export const OrderEncryption = z.object({
   keyFingerprint: z.string().max(128).nullable(),
   /** The 32-byte data key as a compact JWE (ECDH-ES+A256KW, A256GCM) to the agent's X25519 key. */
   dataKeyJwe: z.string().max(4096).nullable(),
+  /** The passphrase-wrapped key to write into each TOC of the set (docs/tape-format.md, "Keys"). */
+  wrappedKey: z.string().max(300).nullable().optional(),
 });
 
 export const TapeTarget = z.object({

@@ -45,7 +45,7 @@ export async function runRestoreCommand(
     throw new UsageError("--overwrite must be skip, overwrite or rename");
   const index = args.values.drive === undefined ? 0 : Number(args.values.drive);
   if (!Number.isInteger(index) || index < 0) throw new UsageError("--drive needs a drive index (0, 1, ...)");
-  const key =
+  let key =
     typeof args.values["key-file"] === "string"
       ? await readKeyFile(args.values["key-file"], args.values["passphrase-file"])
       : null;
@@ -56,9 +56,16 @@ export async function runRestoreCommand(
     const found = pickSet(listing.sets, ref);
     const { toc } = found;
     const encrypted = toc.encryption.algorithm !== "none";
+    // The key wrapped with the operator's passphrase, in the TOC: the tape and the passphrase suffice.
+    if (encrypted && !key && toc.encryption.wrappedKey)
+      key = await unwrapKeyText(
+        toc.encryption.wrappedKey,
+        args.values["passphrase-file"],
+        `set ${toc.setId}`,
+      );
     if (encrypted && !key)
       throw new UsageError(
-        `set ${toc.setId} is encrypted (key ${toc.encryption.keyFingerprint ?? "?"}): pass --key-file`,
+        `set ${toc.setId} is encrypted (key ${toc.encryption.keyFingerprint ?? "?"}) and its TOC carries no wrapped key: pass --key-file`,
       );
     const source = new TapeSetSource(drive, toc.setId, changer, askOperator);
     source.adopt(found, (await drive.status()).barcode);
@@ -179,22 +186,25 @@ export async function readKeyFile(path: string, passphraseFile?: unknown): Promi
   const bytes = await readFile(path);
   if (bytes.length === 32) return bytes;
   const text = bytes.toString("utf8").trim();
-  if (text.startsWith(`${KEY_EXPORT_PREFIX}.`)) {
-    const passphrase =
-      typeof passphraseFile === "string"
-        ? (await readFile(passphraseFile, "utf8")).replace(/\r?\n$/, "")
-        : await askPassphrase(parseWrappedKey(text).fingerprint);
-    try {
-      return (await unwrapWithPassphrase({ text, passphrase, scrypt: nodeScrypt })).key;
-    } catch (error) {
-      if (error instanceof KeyExportError) throw new UsageError(`${path}: ${error.message}`);
-      throw error;
-    }
-  }
+  if (text.startsWith(`${KEY_EXPORT_PREFIX}.`)) return unwrapKeyText(text, passphraseFile, path);
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
   const decoded = Buffer.from(text, "base64");
   if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text) && decoded.length === 32) return decoded;
   throw new UsageError(`${path} is not a data key: expected 32 raw bytes, or 64 hex / 44 base64 characters`);
+}
+
+/** A `tbkey1.` line (a key file's, or the one in a TOC) unwrapped with the operator's passphrase. */
+async function unwrapKeyText(text: string, passphraseFile: unknown, where: string): Promise<Uint8Array> {
+  const passphrase =
+    typeof passphraseFile === "string"
+      ? (await readFile(passphraseFile, "utf8")).replace(/\r?\n$/, "")
+      : await askPassphrase(parseWrappedKey(text).fingerprint);
+  try {
+    return (await unwrapWithPassphrase({ text, passphrase, scrypt: nodeScrypt })).key;
+  } catch (error) {
+    if (error instanceof KeyExportError) throw new UsageError(`${where}: ${error.message}`);
+    throw error;
+  }
 }
 
 async function askPassphrase(fingerprint: string): Promise<string> {

@@ -1,10 +1,12 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unwrapWithPassphrase } from "../../contracts/key-export.ts";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { fromBase64url } from "../../functions/security/crypto.ts";
+import { nodeScrypt } from "../../functions/security/scrypt-node.ts";
 import { agentCli, type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
 import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
@@ -133,13 +135,20 @@ describe("catalog backup to tape and restore on a new machine", () => {
   }, 600_000);
 
   let before: Record<string, unknown[]>;
+  let wrappedB: string;
   let catalogSet: SetView;
   it("a catalog job writes the catalog as a set of its own, encrypted with the pool's key, and says its size", async () => {
     const exported = await api<{ wrapped: string }>("POST", `/api/v1/encryption-keys/${keys[1]?.id}/export`, {
       passphrase: PASSPHRASE,
       hint: "the long one",
+      onTapes: true,
     });
     expect(exported.status).toBe(200);
+    wrappedB = exported.body.wrapped;
+    // From now on the key's sets carry the passphrase-wrapped key in their TOC.
+    await writeFile(join(src, "dir-0", "after-export.txt"), "tape and passphrase are enough\n");
+    const carrying = await backUp();
+    expect(carrying.encryptionKeyFingerprint).toBe(keys[1]?.fingerprint);
     await writeFile(join(root, "key-sheet.txt"), `${exported.body.wrapped}\n`);
     await writeFile(join(root, "passphrase"), `${PASSPHRASE}\n`);
     await writeFile(join(root, "wrong-passphrase"), "not it at all\n");
@@ -161,7 +170,7 @@ describe("catalog backup to tape and restore on a new machine", () => {
   }, 300_000);
 
   let dataDir: string;
-  it("restore-catalog refuses a wrong passphrase, then restores the newest catalog from the tape into a new data directory", async () => {
+  it("a tape and the passphrase restore a set with drive-agent restore alone; restore-catalog refuses a wrong passphrase, then restores the newest catalog into a new data directory", async () => {
     await agent?.stop();
     agent = undefined;
     await hub.process.stop();
@@ -170,6 +179,49 @@ describe("catalog backup to tape and restore on a new machine", () => {
     await mkdir(dataDir);
     await cp(join(hub.dir, "hub-secrets.json"), join(dataDir, "hub-secrets.json"));
     await rm(hub.dir, { recursive: true, force: true });
+
+    // A tape and the passphrase alone: the set's TOC carries its wrapped key, no key file needed.
+    const alone = await agentCli(
+      "restore",
+      "--tape",
+      lib,
+      "--drive",
+      "0",
+      "--set",
+      sets[3]?.uuid as string,
+      "--to",
+      join(root, "tape-alone"),
+      "--passphrase-file",
+      join(root, "passphrase"),
+    );
+    expect(alone.exitCode, alone.stderr).toBe(0);
+    expect(
+      await readFile(join(root, "tape-alone", join(src, "dir-0", "after-export.txt").slice(1)), "utf8"),
+    ).toBe("tape and passphrase are enough\n");
+    const noKey = await agentCli(
+      "restore",
+      "--tape",
+      lib,
+      "--drive",
+      "0",
+      "--set",
+      sets[0]?.uuid as string,
+      "--to",
+      join(root, "x"),
+    );
+    expect(noKey.exitCode).toBe(2);
+    expect(noKey.stderr).toContain("its TOC carries no wrapped key: pass --key-file");
+    // The raw key is on no tape file, only its passphrase-wrapped form.
+    const raw = Buffer.from(
+      (await unwrapWithPassphrase({ text: wrappedB, passphrase: PASSPHRASE, scrypt: nodeScrypt })).key,
+    );
+    const cartridges = join(lib, "cartridges");
+    for (const barcode of await readdir(cartridges))
+      for (const file of await readdir(join(cartridges, barcode))) {
+        const bytes = await readFile(join(cartridges, barcode, file));
+        expect(bytes.includes(raw), `${barcode}/${file}`).toBe(false);
+        expect(bytes.includes(Buffer.from(raw.toString("base64"))), `${barcode}/${file}`).toBe(false);
+      }
 
     const common = [
       "restore-catalog",

@@ -73,6 +73,11 @@ export function KeysPage(model: KeysModel): SafeHtml {
                   Hint printed on the sheet
                   <input type="text" name="hint" maxlength="200" />
                 </label>
+                <label class="check">
+                  <input type="checkbox" name="onTapes" />
+                  Also write this wrapped key into every new set's TOC (a tape and the passphrase then restore
+                  alone)
+                </label>
                 <button type="submit">Make the key sheet</button>
               </form>
             </section>

@@ -34,7 +34,11 @@ export function registerKeyPages(pages: PageRouter): void {
     },
     async (c, { params }) => {
       const f = await formFields(c);
-      const input = parseForm(exportEncryptionKeyInput, { passphrase: f.passphrase, hint: f.hint });
+      const input = parseForm(exportEncryptionKeyInput, {
+        passphrase: f.passphrase,
+        hint: f.hint,
+        onTapes: f.onTapes === "on",
+      });
       const sheet = await getKeySheet(serviceCtx(c), c.get("deps"), params.id, input);
       auditTarget(c, params.id, { fingerprint: sheet.fingerprint, sheet: true });
       c.header("Cache-Control", "no-store");

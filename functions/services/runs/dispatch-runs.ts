@@ -182,7 +182,12 @@ async function claimAndIssue(
     source: { paths: source.paths, include: source.include, exclude: source.exclude },
     pool: { id: pool.id, name: pool.name },
     compression: job.compression,
-    encryption: { algorithm: encryption, keyFingerprint: key?.fingerprint ?? null, dataKeyJwe: null },
+    encryption: {
+      algorithm: encryption,
+      keyFingerprint: key?.fingerprint ?? null,
+      dataKeyJwe: null,
+      wrappedKey: key?.tapeCopy ?? null,
+    },
     blockSize: set.blockSize,
     drive: { devicePath: drive.devicePath },
     tape: target(first),
