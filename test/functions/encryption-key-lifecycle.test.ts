@@ -1,6 +1,11 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseWrappedKey, unwrapWithPassphrase } from "../../contracts/key-export.ts";
+import { dataKeyFingerprint, parseWrappedKey, unwrapWithPassphrase } from "../../contracts/key-export.ts";
 import { auditLogs, backupSetSegments, tapes } from "../../functions/db/schema/index.ts";
 import { nodeScrypt } from "../../functions/security/scrypt-node.ts";
 import { webScrypt } from "../../functions/security/scrypt-web.ts";
@@ -151,6 +156,24 @@ describe("encryption key lifecycle through the API", () => {
       expect(
         (await unwrapWithPassphrase({ text: wrapped, passphrase: PASSPHRASE, scrypt })).fingerprint,
       ).toBe(second.fingerprint);
+  }, 60_000);
+
+  it("docs/tape-format.md's Node.js step unwraps the exported line to the raw key, without TapeBackarr", async () => {
+    const doc = await readFile(new URL("../../docs/tape-format.md", import.meta.url), "utf8");
+    const keys = doc.slice(doc.indexOf("## Keys"), doc.indexOf("## Catalog backups"));
+    const script = /^```sh\n([\s\S]*?)^```$/m.exec(keys)?.[1];
+    expect(script).toContain("scryptSync");
+    const dir = await mkdtemp(join(tmpdir(), "tb-unwrap-"));
+    try {
+      await writeFile(join(dir, "key.txt"), `${wrapped}\n`);
+      await promisify(execFile)("bash", ["-c", script as string], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "", PASSPHRASE },
+      });
+      expect(await dataKeyFingerprint(await readFile(join(dir, "set.key")))).toBe(second.fingerprint);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("a fresh hub imports the wrapped key with the passphrase, and a wrong passphrase fails clearly", async () => {
