@@ -9,7 +9,7 @@ import { documentedBlocks } from "../../contracts/doc-blocks.ts";
 import { unwrapWithPassphrase } from "../../contracts/key-export.ts";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { nodeScrypt } from "../../functions/security/scrypt-node.ts";
-import { HUB_ADMIN_PASSWORD, type HubProcess } from "../helpers/agent-process.ts";
+import { HUB_ADMIN_PASSWORD, type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
 import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 import { ROOT } from "../helpers/process.ts";
@@ -30,17 +30,23 @@ describe("key sheet and tape passport, printed in Chromium", () => {
   let key: { id: number; fingerprint: string };
   let tapeId: number;
   let setUuid: string;
+  let sheetLine: string;
+  let fresh: HubProcess | undefined;
+  let stateDir: string;
+  let lib: string;
+  let src: string;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "tb-papers-"));
-    const src = join(root, "share");
+    src = join(root, "share");
     await mkdir(src, { recursive: true });
     await writeFile(join(src, "report <b>.txt"), "quarterly report\n");
-    const lib = join(root, "vtl");
+    lib = join(root, "vtl");
+    stateDir = join(root, "agent");
     await initLibrary({ dir: lib, drives: 1, slots: 2, cartridges: 1, capacityBytes: 64 << 20 });
     ({ hub, agent } = await e2e.startHubWithVtlAgent({
       name: "papers-host",
-      stateDir: join(root, "agent"),
+      stateDir,
       lib,
     }));
     const { poolId, tapes } = await e2e.labelEveryTape(hub, "Offsite");
@@ -71,7 +77,7 @@ describe("key sheet and tape passport, printed in Chromium", () => {
     await page.waitForURL(`${hub.url}/`);
   }, 300_000);
 
-  afterAll(() => e2e.tearDown(root, browser, agent, hub));
+  afterAll(() => e2e.tearDown(root, browser, agent, hub, fresh));
 
   it("prints a key sheet whose QR code decodes to the wrapped key, which the passphrase unwraps", async () => {
     await page.goto(`${hub.url}/keys`);
@@ -90,6 +96,7 @@ describe("key sheet and tape passport, printed in Chromium", () => {
     const png = PNG.sync.read(await page.locator("#key-sheet #qr svg").screenshot());
     const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
     expect(decoded?.data).toBe(wrapped);
+    sheetLine = decoded?.data ?? "";
     const unwrapped = await unwrapWithPassphrase({
       text: decoded?.data ?? "",
       passphrase: PASSPHRASE,
@@ -133,4 +140,41 @@ describe("key sheet and tape passport, printed in Chromium", () => {
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
     await page.screenshot({ path: join(SCREENSHOTS, "tape-passport.png"), fullPage: true });
   }, 60_000);
+
+  it("a fresh hub with other secrets imports the QR code's wrapped key with the passphrase and restores the encrypted set", async () => {
+    await agent.stop();
+    fresh = await startHubProcess();
+    ({ agent } = await e2e.enrollRealAgent(fresh, { name: "papers-host-2", stateDir, lib, force: true }));
+    const driveId = await e2e.firstDriveOnceReported(fresh, 1);
+    const wrong = await fresh.api<{ error: { message: string } }>("POST", "/api/v1/encryption-keys/import", {
+      name: "from the safe",
+      wrapped: sheetLine,
+      passphrase: "guessed wrong",
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toContain(`wrong passphrase for key ${key.fingerprint}`);
+    const imported = await fresh.api<{ fingerprint: string }>("POST", "/api/v1/encryption-keys/import", {
+      name: "from the safe",
+      wrapped: sheetLine,
+      passphrase: PASSPHRASE,
+    });
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    expect(imported.body.fingerprint).toBe(key.fingerprint);
+    await e2e.scanTape(fresh, driveId, "TB0001L9");
+    const sets = (await fresh.api<{ items: { id: number; uuid: string }[] }>("GET", "/api/v1/sets")).body
+      .items;
+    const set = sets.find((s) => s.uuid === setUuid);
+    expect(set).toBeDefined();
+    const path = join(src, "report <b>.txt").slice(1);
+    const destination = join(root, "restored");
+    const started = await fresh.api<{ run: e2e.E2eRun }>("POST", "/api/v1/restores", {
+      setId: set?.id,
+      paths: [path],
+      destination,
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const run = await e2e.runFinished(fresh, started.body.run.id);
+    expect(run.state, run.error ?? "").toBe("completed");
+    expect(await readFile(join(destination, path), "utf8")).toBe("quarterly report\n");
+  }, 240_000);
 });

@@ -58,10 +58,16 @@ export function JobsPage(model: JobsModel): SafeHtml {
                 <td>
                   {j.kind === "verify"
                     ? `verify sets of ${pool.get(j.poolId ?? 0) ?? "–"}`
-                    : `${source.get(j.sourceId ?? 0) ?? "–"} → ${pool.get(j.poolId ?? 0) ?? "–"}`}
+                    : j.kind === "catalog"
+                      ? `the hub catalog → ${pool.get(j.poolId ?? 0) ?? "–"}`
+                      : `${source.get(j.sourceId ?? 0) ?? "–"} → ${pool.get(j.poolId ?? 0) ?? "–"}`}
                 </td>
                 <td>
-                  {j.kind === "verify" ? "verify" : `${j.backupType}, ${j.compression}`}
+                  {j.kind === "verify"
+                    ? "verify"
+                    : j.kind === "catalog"
+                      ? "catalog"
+                      : `${j.backupType}, ${j.compression}`}
                   {j.kind === "backup" && j.encryption !== "none" ? ", encrypted" : ""}
                 </td>
                 <td>{j.schedule ?? "manual"}</td>
@@ -125,6 +131,10 @@ export function JobsPage(model: JobsModel): SafeHtml {
                 options={[
                   { value: "backup", label: "backup: write the source to the pool" },
                   { value: "verify", label: "verify: read back the pool's least recently verified set" },
+                  {
+                    value: "catalog",
+                    label: "catalog: back up the hub's catalog to the pool (for restore-catalog)",
+                  },
                 ]}
               />
               <JobSettings {...model} />
