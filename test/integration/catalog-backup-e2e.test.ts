@@ -125,6 +125,21 @@ describe("catalog backup to tape and restore on a new machine", () => {
     expect(await restoreFile(sets[2]?.id as number, "dir-2/new.txt", join(root, "new-key"))).toBe(
       "written after the rotation\n",
     );
+    // Every use of a key (sealed into a backup or restore order) is audited with its fingerprint.
+    const uses = (
+      await api<{ items: { target: string; details: { fingerprint: string; kind: string } }[] }>(
+        "GET",
+        "/api/v1/audit-logs?action=encryption_key.use&limit=100",
+      )
+    ).body.items;
+    expect(new Set(uses.map((u) => `${u.details.kind} ${u.details.fingerprint}`))).toEqual(
+      new Set([
+        `backup ${first.fingerprint}`,
+        `backup ${second.fingerprint}`,
+        `restore ${first.fingerprint}`,
+        `restore ${second.fingerprint}`,
+      ]),
+    );
     const retire = await api<{ error: { message: string } }>(
       "POST",
       `/api/v1/encryption-keys/${first.id}/retire`,
