@@ -7,6 +7,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { Cron } from "croner";
 import type { Hono } from "hono";
 import { HUB_DOCS } from "../contracts/doc-blocks.ts";
+import { nodeScrypt } from "../contracts/scrypt-node.ts";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { nodeCatalogSnapshot } from "./db/catalog-snapshot-node.ts";
@@ -14,7 +15,6 @@ import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.
 import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { keyFileStore } from "./security/key-file-node.ts";
-import { nodeScrypt } from "./security/scrypt-node.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 import { createFirstAdmin } from "./services/setup/create-first-admin.ts";

@@ -6,7 +6,7 @@ import {
   parseWrappedKey,
   unwrapWithPassphrase,
 } from "../../contracts/key-export.ts";
-import { nodeScrypt } from "../../functions/security/scrypt-node.ts";
+import { nodeScrypt } from "../../contracts/scrypt-node.ts";
 import type { Drive } from "../drives/drive.ts";
 import { openDrive } from "../drives/open-drive.ts";
 import { isLibrary } from "../drives/vtl/library.ts";

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach } from "vitest";
+import { nodeScrypt } from "../../contracts/scrypt-node.ts";
 import { createApp, type HubApp } from "../../functions/app.ts";
 import { parseConfig } from "../../functions/config.ts";
 import type { Db } from "../../functions/db/client.ts";
@@ -12,7 +13,6 @@ import type { Role } from "../../functions/db/schema/index.ts";
 import type { Deps, ServiceCtx } from "../../functions/deps.ts";
 import { createNodeLogger } from "../../functions/logger-node.ts";
 import { keyFileStore } from "../../functions/security/key-file-node.ts";
-import { nodeScrypt } from "../../functions/security/scrypt-node.ts";
 import { bootstrapHub } from "../../functions/services/setup/bootstrap-hub.ts";
 import { createUser } from "../../functions/services/users/create-user.ts";
 
