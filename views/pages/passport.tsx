@@ -102,7 +102,8 @@ export function PassportPage(model: PassportModel): SafeHtml {
           <h2>Reading it without TapeBackarr</h2>
           <p>
             Copy the tape's files to a directory first (mt-st, dd); then every command below reads plain
-            files:
+            files. OUT is an empty directory; KEY the raw key file, unwrapped from the key sheet's line as
+            docs/tape-format.md ("Keys") shows.
           </p>
           <pre class="command">{model.copyTape}</pre>
           <p>The label:</p>

@@ -28,11 +28,16 @@ export function passportCommands(markdown: string, set: PassportSet): { title: s
     });
   if (set.encrypted) {
     const decrypt = streams.get("decrypt");
-    if (decrypt)
+    if (decrypt) {
+      // The doc's encrypted set is zstd; a gzip or uncompressed one changes only that step.
+      const sh = renumber(decrypt, "file-0001", "file-0002");
+      const decompress =
+        set.compression === "gzip" ? "| gzip -dc " : set.compression === "none" ? "" : "| zstd -dc ";
       out.push({
         title: "Decrypt (with the key from the key sheet, unwrapped to $KEY) and list",
-        sh: renumber(decrypt, "file-0001", "file-0002"),
+        sh: sh.replaceAll("| zstd -dc ", decompress),
       });
+    }
   } else if (set.compression === "zstd" || set.compression === "gzip") {
     const zstd = blocks.get("verify-zstd");
     if (zstd) {
