@@ -177,6 +177,8 @@ export const OrderEncryption = z.object({
   keyFingerprint: z.string().max(128).nullable(),
   /** The 32-byte data key as a compact JWE (ECDH-ES+A256KW, A256GCM) to the agent's X25519 key. */
   dataKeyJwe: z.string().max(4096).nullable(),
+  /** The passphrase-wrapped key to write into each TOC of the set (docs/tape-format.md, "Keys"). */
+  wrappedKey: z.string().max(300).nullable().optional(),
 });
 
 export const TapeTarget = z.object({
@@ -222,6 +224,12 @@ export const BackupOrderBody = z.object({
   /** The tape to start on, and the ones of the pool the agent may continue on (in order). */
   tape: TapeTarget,
   continuationTapes: z.array(TapeTarget).max(1000),
+  /**
+   * A catalog backup: before writing, the agent fetches the hub's catalog snapshot
+   * (GET /agent/v1/orders/:id/catalog-snapshot) into a directory `tapebackarr-catalog` and backs
+   * that up instead of `source.paths` (docs/adr/0013).
+   */
+  catalogSnapshot: z.boolean().optional(),
   /** A source with no file to back up is fine (the job says so); otherwise such a run fails. */
   allowEmpty: z.boolean().default(false),
   /** What the job's last successful run of this type backed up: the first progress estimate. */

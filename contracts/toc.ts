@@ -53,6 +53,11 @@ export const TocSchema = z.object({
   encryption: z.object({
     algorithm: z.enum(["none", "aes-256-gcm-chunked"]),
     keyFingerprint: z.string().nullable(),
+    /**
+     * The data key wrapped with the operator's passphrase (contracts/key-export.ts), when the key
+     * was exported "onto tapes": the tape and the passphrase are then enough. Never the raw key.
+     */
+    wrappedKey: z.string().max(300).nullable().optional(),
   }),
   blockSize: z.number().int().positive(),
   dataBytes: z.number().int().nonnegative(),

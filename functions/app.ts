@@ -9,6 +9,7 @@ import { AppError, asAppError, toErrorBody } from "./errors.ts";
 import { authenticate } from "./middleware/authenticate.ts";
 import { requestLog } from "./middleware/logging.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import { registerCatalogSnapshotRoute } from "./routes/agent/catalog-snapshot.ts";
 import { registerAgentProtocol } from "./routes/agent/protocol.ts";
 import { registerAgentRoutes } from "./routes/api/agents.ts";
 import { registerApiKeyRoutes } from "./routes/api/api-keys.ts";
@@ -30,12 +31,15 @@ import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAgentPages } from "./routes/pages/agent-pages.ts";
 import { registerAssetRoutes } from "./routes/pages/assets.ts";
 import { registerDashboardPages } from "./routes/pages/dashboard-pages.ts";
+import { registerDocsPages } from "./routes/pages/docs-pages.ts";
 import { registerDrivePages } from "./routes/pages/drive-pages.ts";
 import { renderErrorPage } from "./routes/pages/error-page.ts";
 import { registerGuestPages, registerProxmoxSourcePages } from "./routes/pages/guest-pages.ts";
 import { registerJobPages } from "./routes/pages/job-pages.ts";
+import { registerKeyPages } from "./routes/pages/key-pages.ts";
 import { registerLibraryPages } from "./routes/pages/library-pages.ts";
 import { registerLogPages } from "./routes/pages/log-pages.ts";
+import { registerPassportPages } from "./routes/pages/passport-pages.ts";
 import { registerPoolPages } from "./routes/pages/pool-pages.ts";
 import { registerRestorePages } from "./routes/pages/restore-pages.ts";
 import { PageRouter } from "./routes/pages/router.ts";
@@ -102,6 +106,7 @@ export function createApp(deps: Deps): HubApp {
 
   const agentApi = new ApiRouter(app, AGENT_API_PREFIX);
   registerAgentProtocol(agentApi);
+  registerCatalogSnapshotRoute(agentApi);
 
   const pages = new PageRouter(app);
   registerAssetRoutes(pages);
@@ -122,6 +127,9 @@ export function createApp(deps: Deps): HubApp {
   registerLibraryPages(pages);
   registerSettingsPages(pages);
   registerLogPages(pages);
+  registerKeyPages(pages);
+  registerPassportPages(pages);
+  registerDocsPages(pages);
 
   app.notFound((c) => renderError(c, new AppError("not_found", `Nothing at ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Scrypt } from "../contracts/key-export.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import type { Role } from "./db/schema/index.ts";
@@ -27,6 +28,12 @@ export interface HubSecrets {
   orderKey: OrderSigningKey;
 }
 
+/** A consistent copy of the catalog database file, streamed once. */
+export interface CatalogSnapshot {
+  size: number;
+  stream: ReadableStream<Uint8Array>;
+}
+
 /** Everything the app needs from its runtime, built by an entry file and injected. */
 export interface Deps {
   config: Config;
@@ -34,6 +41,13 @@ export interface Deps {
   logger: Logger;
   secrets: HubSecrets;
   assets: AssetSource;
+  /** The memory-hard KDF of passphrase-wrapped key exports: node:crypto on Node, JS on workerd. */
+  scrypt: Scrypt;
+  /**
+   * A snapshot of the catalog for a catalog backup: on Node with the embedded file only. Absent
+   * on workerd (D1's export is an account REST API, not a binding) and with remote libSQL.
+   */
+  catalogSnapshot?: () => Promise<CatalogSnapshot>;
   now: () => Date;
   /** The peer address as the runtime sees it (socket on Node, CF-Connecting-IP on workerd). */
   peerIp: (c: Context) => string | undefined;

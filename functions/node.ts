@@ -6,8 +6,11 @@ import { type ServerType, serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Cron } from "croner";
 import type { Hono } from "hono";
+import { HUB_DOCS } from "../contracts/doc-blocks.ts";
+import { nodeScrypt } from "../contracts/scrypt-node.ts";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
+import { nodeCatalogSnapshot } from "./db/catalog-snapshot-node.ts";
 import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.ts";
 import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
@@ -20,6 +23,12 @@ const require = createRequire(import.meta.url);
 
 const nodeAssets: AssetSource = {
   async get(name) {
+    const doc = Object.values(HUB_DOCS).find((d) => d.file === name);
+    if (doc)
+      return {
+        body: await readFile(new URL(`../${doc.file}`, import.meta.url), "utf8"),
+        contentType: "text/markdown; charset=utf-8",
+      };
     if (name !== "htmx.min.js") return null;
     return {
       body: await readFile(require.resolve("htmx.org/dist/htmx.min.js"), "utf8"),
@@ -66,6 +75,8 @@ export async function startNodeHub(
       db: catalog.db,
       logger: log,
       secrets: boot.secrets,
+      scrypt: nodeScrypt,
+      ...(databaseUrl.startsWith("file:") ? { catalogSnapshot: nodeCatalogSnapshot(catalog) } : {}),
       assets: nodeAssets,
       now,
       peerIp: (c) => getConnInfo(c).remote.address,

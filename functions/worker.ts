@@ -2,12 +2,15 @@ import type { D1Database, ExecutionContext, ScheduledController } from "@cloudfl
 import type { Hono } from "hono";
 // A wrangler Text module rule (wrangler.toml) makes this import the file's text; typed in functions/types/.
 import htmxMinJsText from "htmx.org/dist/htmx.min.js";
+import operatorGuideText from "../docs/operator-guide.md";
+import tapeFormatText from "../docs/tape-format.md";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
 import { type Db, dbFromD1, dbFromRemoteUrl } from "./db/client.ts";
 import type { AppEnv, AssetSource, Deps, Logger, ServiceCtx } from "./deps.ts";
 import { AppError, toErrorBody } from "./errors.ts";
 import { createConsoleLogger } from "./logger-console.ts";
+import { webScrypt } from "./security/scrypt-web.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 
@@ -18,9 +21,16 @@ export interface WorkerEnv {
 }
 
 const HTMX_MIN_JS: string = htmxMinJsText;
+/** docs/*.md bundled as text (wrangler.toml's Text rule), served at /docs and read by passports. */
+const DOC_TEXTS: Record<string, string> = {
+  "docs/operator-guide.md": operatorGuideText,
+  "docs/tape-format.md": tapeFormatText,
+};
 
 const workerAssets: AssetSource = {
   async get(name) {
+    const doc = DOC_TEXTS[name];
+    if (doc) return { body: doc, contentType: "text/markdown; charset=utf-8" };
     if (name !== "htmx.min.js") return null;
     return { body: HTMX_MIN_JS, contentType: "text/javascript; charset=utf-8" };
   },
@@ -59,6 +69,7 @@ async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
     db,
     logger,
     secrets: boot.secrets,
+    scrypt: webScrypt,
     assets: workerAssets,
     now,
     peerIp: (c) => c.req.header("cf-connecting-ip"),

@@ -5,6 +5,7 @@ import { describeDetected } from "./detect-output.ts";
 import { driveCommandNames, runDriveCommand } from "./drive-commands.ts";
 import { runEnrollCommand } from "./enroll-command.ts";
 import { createOutput, reportError, UsageError } from "./output.ts";
+import { runRestoreCatalogCommand } from "./restore-catalog-command.ts";
 import { runRestoreCommand } from "./restore-command.ts";
 import { runRunCommand } from "./run-command.ts";
 import { runVtlCommand } from "./vtl-commands.ts";
@@ -36,6 +37,7 @@ export const sharedOptions = {
   tape: { type: "string" },
   set: { type: "string" },
   "key-file": { type: "string" },
+  "passphrase-file": { type: "string" },
   overwrite: { type: "string" },
   cleaning: { type: "string" },
   kind: { type: "string" },
@@ -90,6 +92,9 @@ export async function runCli(
       out.print(describeDetected(found), found);
       return 0;
     }
+
+    if (command === "restore-catalog")
+      return await runRestoreCatalogCommand({ positionals: rest, values }, out);
     if (command === "restore" || command === "verify")
       return await runRestoreCommand(command, { positionals: rest, values }, out);
     if (!driveCommandNames.includes(command)) throw new UsageError(unknownCommand(positionals));

@@ -210,9 +210,27 @@ export const COMMANDS: CommandSpec[] = [
       "--tape DRIVE": "the drive (or virtual library directory) holding the set's first tape",
       "--set N|UUID": "the set: its number on the tape (1, 2, ...) or its uuid",
       "--to DIR": "where to restore to (created when missing)",
-      "--key-file F": "the data key of an encrypted set (32 bytes, or hex / base64 text)",
+      "--key-file F":
+        "the data key of an encrypted set (32 bytes, hex / base64 text, or a key sheet's tbkey1 line)",
+      "--passphrase-file P": "the passphrase of a tbkey1 key file (else asked at the terminal)",
       "--overwrite P": "skip (default), overwrite or rename files that exist",
       "--guest VMID": "a Proxmox guest's vzdump archive, joined from its parts into one file in DIR",
+      "--drive N": DRIVE_OPTIONS["--drive N"],
+      ...JSON_OPTION,
+    },
+  },
+  {
+    name: "restore-catalog",
+    synopsis: "--tape <drive> --to DATA_DIR [--key-file F --passphrase-file P] [--force]",
+    summary:
+      "find the newest catalog backup on the tape and restore it as DATA_DIR/tapebackarr.db, for a new hub to start on",
+    drive: true,
+    options: {
+      "--tape DRIVE": "the drive (or virtual library directory) holding the tape",
+      "--to DATA_DIR": "the new hub's data directory (its DATA_DIR)",
+      "--key-file F": "the pool key when the catalog set is encrypted (a key sheet's tbkey1 line)",
+      "--passphrase-file P": "the passphrase of a tbkey1 key file (else asked at the terminal)",
+      "--force": "replace a tapebackarr.db that is already there",
       "--drive N": DRIVE_OPTIONS["--drive N"],
       ...JSON_OPTION,
     },
@@ -225,7 +243,9 @@ export const COMMANDS: CommandSpec[] = [
     options: {
       "--tape DRIVE": "the drive (or virtual library directory) holding the set's first tape",
       "--set N|UUID": "the set: its number on the tape (1, 2, ...) or its uuid",
-      "--key-file F": "the data key of an encrypted set (32 bytes, or hex / base64 text)",
+      "--key-file F":
+        "the data key of an encrypted set (32 bytes, hex / base64 text, or a key sheet's tbkey1 line)",
+      "--passphrase-file P": "the passphrase of a tbkey1 key file (else asked at the terminal)",
       "--drive N": DRIVE_OPTIONS["--drive N"],
       ...JSON_OPTION,
     },

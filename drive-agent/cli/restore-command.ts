@@ -3,6 +3,13 @@ import { createWriteStream } from "node:fs";
 import { mkdir, readFile, realpath, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
+import {
+  KEY_EXPORT_PREFIX,
+  KeyExportError,
+  parseWrappedKey,
+  unwrapWithPassphrase,
+} from "../../contracts/key-export.ts";
+import { nodeScrypt } from "../../contracts/scrypt-node.ts";
 import type { Drive } from "../drives/drive.ts";
 import { openDrive } from "../drives/open-drive.ts";
 import { isLibrary } from "../drives/vtl/library.ts";
@@ -41,7 +48,10 @@ export async function runRestoreCommand(
     throw new UsageError("--overwrite must be skip, overwrite or rename");
   const index = args.values.drive === undefined ? 0 : Number(args.values.drive);
   if (!Number.isInteger(index) || index < 0) throw new UsageError("--drive needs a drive index (0, 1, ...)");
-  const key = typeof args.values["key-file"] === "string" ? await readKeyFile(args.values["key-file"]) : null;
+  let key =
+    typeof args.values["key-file"] === "string"
+      ? await readKeyFile(args.values["key-file"], args.values["passphrase-file"])
+      : null;
 
   const { drive, changer } = await openTapeDrive(tape, index);
   try {
@@ -49,9 +59,16 @@ export async function runRestoreCommand(
     const found = pickSet(listing.sets, ref);
     const { toc } = found;
     const encrypted = toc.encryption.algorithm !== "none";
+    // The key wrapped with the operator's passphrase, in the TOC: the tape and the passphrase suffice.
+    if (encrypted && !key && toc.encryption.wrappedKey)
+      key = await unwrapKeyText(
+        toc.encryption.wrappedKey,
+        args.values["passphrase-file"],
+        `set ${toc.setId}`,
+      );
     if (encrypted && !key)
       throw new UsageError(
-        `set ${toc.setId} is encrypted (key ${toc.encryption.keyFingerprint ?? "?"}): pass --key-file`,
+        `set ${toc.setId} is encrypted (key ${toc.encryption.keyFingerprint ?? "?"}) and its TOC carries no wrapped key: pass --key-file`,
       );
     const source = new TapeSetSource(drive, toc.setId, changer, askOperator);
     source.adopt(found, (await drive.status()).barcode);
@@ -195,7 +212,7 @@ async function loadAllSegments(source: TapeSetSource): Promise<void> {
 }
 
 /** A vtl drive comes with the library's changer, so a spanning set's next tape is loaded by itself. */
-async function openTapeDrive(
+export async function openTapeDrive(
   path: string,
   index: number,
 ): Promise<{ drive: Drive; changer: TapeChanger | null }> {
@@ -259,15 +276,49 @@ async function prepareDestination(dir: string): Promise<string> {
   return realpath(dir);
 }
 
-/** A data key file holds the 32 raw bytes, or the same as base64 or hex text (docs/tape-format.md). */
-export async function readKeyFile(path: string): Promise<Uint8Array> {
+/**
+ * A data key file holds the 32 raw bytes, the same as base64 or hex text, or the key wrapped with
+ * a passphrase (a key sheet's `tbkey1.` line), which --passphrase-file or the terminal unlocks
+ * (docs/tape-format.md, "Keys").
+ */
+export async function readKeyFile(path: string, passphraseFile?: unknown): Promise<Uint8Array> {
   const bytes = await readFile(path);
   if (bytes.length === 32) return bytes;
   const text = bytes.toString("utf8").trim();
+  if (text.startsWith(`${KEY_EXPORT_PREFIX}.`)) return unwrapKeyText(text, passphraseFile, path);
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
   const decoded = Buffer.from(text, "base64");
   if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text) && decoded.length === 32) return decoded;
   throw new UsageError(`${path} is not a data key: expected 32 raw bytes, or 64 hex / 44 base64 characters`);
+}
+
+/** A `tbkey1.` line (a key file's, or the one in a TOC) unwrapped with the operator's passphrase. */
+async function unwrapKeyText(text: string, passphraseFile: unknown, where: string): Promise<Uint8Array> {
+  const passphrase =
+    typeof passphraseFile === "string"
+      ? (await readFile(passphraseFile, "utf8")).replace(/\r?\n$/, "")
+      : await askPassphrase(parseWrappedKey(text).fingerprint);
+  try {
+    return (await unwrapWithPassphrase({ text, passphrase, scrypt: nodeScrypt })).key;
+  } catch (error) {
+    if (error instanceof KeyExportError) throw new UsageError(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function askPassphrase(fingerprint: string): Promise<string> {
+  if (!process.stdin.isTTY)
+    throw new UsageError(`the key file is passphrase-wrapped (key ${fingerprint}): pass --passphrase-file`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Nothing typed is echoed: the prompt is written once, the keystrokes are not.
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+  process.stderr.write(`passphrase for key ${fingerprint}: `);
+  try {
+    return await rl.question("");
+  } finally {
+    rl.close();
+    process.stderr.write("\n");
+  }
 }
 
 /** Asks at a terminal; without one the operator must insert the tape and run the command again. */

@@ -1,3 +1,6 @@
+import { createWriteStream } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { SignJWT } from "jose";
 import { AGENT_API_PREFIX, AGENT_TOKEN_AUDIENCE } from "../../contracts/agent-protocol.ts";
 
@@ -80,6 +83,24 @@ export class HubClient {
 
   send(method: "GET" | "POST", path: string, body: unknown, options: SendOptions = {}): Promise<HubResponse> {
     return this.sendJson(method, path, body === undefined ? undefined : JSON.stringify(body), options);
+  }
+
+  /** GET a file the hub streams (the catalog snapshot) into `dest`; its size in bytes. */
+  async download(path: string, dest: string, signal?: AbortSignal): Promise<number> {
+    const res = await fetch(new URL(`${AGENT_API_PREFIX}${path}`, this.hubUrl), {
+      headers: { authorization: `Bearer ${await this.token()}` },
+      ...(signal ? { signal } : {}),
+    });
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => "");
+      throw new HubRefused(res.status, text, `GET ${path}`);
+    }
+    let bytes = 0;
+    const counted = Readable.fromWeb(res.body as never).on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    await pipeline(counted, createWriteStream(dest, { mode: 0o600 }));
+    return bytes;
   }
 
   /** As send, with the body already encoded as JSON (a report kept on disk is sent as it is). */

@@ -1,5 +1,8 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { compactDecrypt } from "jose";
 import {
+  type BackupOrderBody,
   drivePathOf,
   encryptionOf,
   type OrderClaims,
@@ -10,6 +13,7 @@ import {
   setUuidOf,
   type TapeTarget,
 } from "../../contracts/agent-protocol.ts";
+import { CATALOG_DIR, CATALOG_FILE } from "../../contracts/catalog-backup.ts";
 import type { AgentConfig, ProxmoxTools } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
@@ -210,6 +214,8 @@ async function execute(
     ...(env.proxmox ? { pve: { tools: env.proxmox, tokenSecret } } : {}),
   };
   try {
+    if (body.kind === "backup" && body.catalogSnapshot)
+      return await backUpCatalog(env, claims.jti, body, { ...ctx, dataKey });
     if (body.kind === "backup") return await env.executors.backup(body, { ...ctx, dataKey });
     if (body.kind === "restore") return await env.executors.restore(body, { ...ctx, dataKey });
     if (body.kind === "eject") return await env.executors.eject(body, ctx);
@@ -243,6 +249,34 @@ async function unsealPveToken(
       error: "the PVE token in the order is not sealed to this agent",
       retryable: false,
     };
+  }
+}
+
+/**
+ * A catalog backup: the hub's catalog snapshot, fetched into `tapebackarr-catalog/` of the work
+ * dir, is the backup's only source (docs/adr/0013); removed again whatever happens.
+ */
+async function backUpCatalog(
+  env: OrderEnv,
+  orderId: string,
+  body: BackupOrderBody,
+  ctx: ExecutorContext & { dataKey: Uint8Array | null },
+): Promise<OrderResult> {
+  const dir = join(ctx.workDir, `catalog-${orderId}`, CATALOG_DIR);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    const bytes = await env.client.download(
+      `/orders/${orderId}/catalog-snapshot`,
+      join(dir, CATALOG_FILE),
+      ctx.signal,
+    );
+    ctx.log("info", `catalog snapshot: ${bytes} bytes`, { bytes });
+    await ctx.reporter.log([
+      { level: "info", message: `catalog snapshot fetched: ${bytes} bytes`, at: new Date().toISOString() },
+    ]);
+    return await env.executors.backup({ ...body, source: { paths: [dir], include: [], exclude: [] } }, ctx);
+  } finally {
+    await rm(join(ctx.workDir, `catalog-${orderId}`), { recursive: true, force: true });
   }
 }
 

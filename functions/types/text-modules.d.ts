@@ -3,3 +3,8 @@ declare module "htmx.org/dist/htmx.min.js" {
   const text: string;
   export default text;
 }
+
+declare module "*.md" {
+  const text: string;
+  export default text;
+}

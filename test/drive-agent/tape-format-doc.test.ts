@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupOrderBody, TapeTarget } from "../../contracts/agent-protocol.ts";
+import { documentedBlocks } from "../../contracts/doc-blocks.ts";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
 import { runCommand } from "../../drive-agent/exec.ts";
 import { createBackupExecutor } from "../../drive-agent/orders/backup.ts";
@@ -12,14 +13,9 @@ import { createEveryTypeTree, LONGEST_NAME, NEWLINE_NAME } from "../helpers/ever
 import { listChildProcesses } from "./helpers/child-processes.ts";
 import { backupOrder, executorContext, FakeReporter, openLibraryDrive } from "./pipeline/helpers.ts";
 
-/** The `sh test:<name>` blocks of docs/tape-format.md, in order. */
+/** The `sh test:<name>` blocks of docs/tape-format.md, in order (the parser tape passports use). */
 async function documentedCommands(): Promise<Map<string, string>> {
-  const doc = await readFile(new URL("../../docs/tape-format.md", import.meta.url), "utf8");
-  const blocks = new Map<string, string>();
-  for (const match of doc.matchAll(/^```sh test:([\w-]+)\n([\s\S]*?)^```$/gm)) {
-    if (match[1] && match[2]) blocks.set(match[1], match[2]);
-  }
-  return blocks;
+  return documentedBlocks(await readFile(new URL("../../docs/tape-format.md", import.meta.url), "utf8"));
 }
 
 const NAME_250 = `${"m".repeat(246)}.txt`;

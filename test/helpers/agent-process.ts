@@ -99,9 +99,12 @@ export async function hubApi(url: string, password: string): Promise<Api & { tok
   );
 }
 
-/** The real hub (`tsx functions/node.ts`) on an ephemeral loopback port with a temp catalog. */
-export async function startHubProcess(): Promise<HubProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "tb-agent-hub-"));
+/**
+ * The real hub (`tsx functions/node.ts`) on an ephemeral loopback port with a temp catalog, or
+ * on `dir` when given (a data directory a test prepared, e.g. a catalog restored from tape).
+ */
+export async function startHubProcess(opts: { dir?: string } = {}): Promise<HubProcess> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "tb-agent-hub-"));
   const hub = spawnHub(dir, "0");
   const url = (await hub.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
   const api = await hubApi(url, HUB_ADMIN_PASSWORD);

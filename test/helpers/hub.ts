@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach } from "vitest";
+import { nodeScrypt } from "../../contracts/scrypt-node.ts";
 import { createApp, type HubApp } from "../../functions/app.ts";
 import { parseConfig } from "../../functions/config.ts";
 import type { Db } from "../../functions/db/client.ts";
@@ -92,7 +94,16 @@ export async function createTestHub(
     db,
     logger: createNodeLogger("info", sink),
     secrets: boot.secrets,
-    assets: { get: async () => ({ body: "/* htmx */", contentType: "text/javascript" }) },
+    scrypt: nodeScrypt,
+    assets: {
+      get: async (name) =>
+        name.startsWith("docs/")
+          ? {
+              body: await readFile(new URL(`../../${name}`, import.meta.url), "utf8"),
+              contentType: "text/markdown",
+            }
+          : { body: "/* htmx */", contentType: "text/javascript" },
+    },
     now,
     peerIp: () => "127.0.0.1",
   };

@@ -101,4 +101,16 @@ nav.tabs a[aria-current="page"] { border-bottom:2px solid var(--accent); font-we
   input, select { max-width:100%; }
   td.nowrap { white-space:normal; min-width:6rem; }
 }
+/* Key sheets: printed from the Keys page, only the sheet reaches the paper. */
+.key-sheet pre, .key-sheet code.key { font:9pt/1.3 ui-monospace, monospace; white-space:pre-wrap; word-break:break-all; }
+.key-sheet .qr svg { width:60mm; height:60mm; }
+.doc pre { overflow-x:auto; }
+@media print {
+  @page { size:A4; margin:14mm; }
+  body { background:#fff; color:#000; }
+  header.top, nav, .no-print, main > :not(.printable), .attention { display:none !important; }
+  main { margin:0; max-width:none; }
+  .printable { border:none; box-shadow:none; padding:0; }
+  .printable .card { border:none; }
+}
 `;

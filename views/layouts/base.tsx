@@ -23,6 +23,11 @@ const NAV = [
   { href: "/logs", label: "Logs" },
 ];
 
+const HELP_NAV = [
+  { href: "/keys", label: "Keys" },
+  { href: "/docs", label: "Help" },
+];
+
 const ADMIN_NAV = [
   { href: "/users", label: "Users" },
   { href: "/api-keys", label: "API keys" },
@@ -48,7 +53,7 @@ export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
           </a>
           {props.user ? (
             <nav aria-label="Main">
-              {[...NAV, ...(props.user.role === "admin" ? ADMIN_NAV : [])].map((item) => (
+              {[...NAV, ...HELP_NAV, ...(props.user.role === "admin" ? ADMIN_NAV : [])].map((item) => (
                 <a href={item.href} aria-current={props.current === item.href ? "page" : undefined}>
                   {item.label}
                 </a>

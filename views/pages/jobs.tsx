@@ -45,10 +45,16 @@ export function JobsPage(model: Omit<JobsModel, "keys">): SafeHtml {
                 <td>
                   {j.kind === "verify"
                     ? `verify sets of ${pool.get(j.poolId ?? 0) ?? "–"}`
-                    : `${source.get(j.sourceId ?? 0) ?? "–"} → ${pool.get(j.poolId ?? 0) ?? "–"}`}
+                    : j.kind === "catalog"
+                      ? `the hub catalog → ${pool.get(j.poolId ?? 0) ?? "–"}`
+                      : `${source.get(j.sourceId ?? 0) ?? "–"} → ${pool.get(j.poolId ?? 0) ?? "–"}`}
                 </td>
                 <td>
-                  {j.kind === "verify" ? "verify" : `${j.backupType}, ${j.compression}`}
+                  {j.kind === "verify"
+                    ? "verify"
+                    : j.kind === "catalog"
+                      ? "catalog"
+                      : `${j.backupType}, ${j.compression}`}
                   {j.kind === "backup" && j.encryption !== "none" ? ", encrypted" : ""}
                 </td>
                 <td>{j.schedule ? `${j.schedule} (${model.scheduleZone})` : "manual"}</td>

@@ -8,6 +8,8 @@ type Layoutless = Omit<LayoutModel, "title" | "current">;
 export interface AuditLogModel {
   layout: Layoutless;
   filter: { action?: string | undefined; actor?: string | undefined };
+  /** The same filters, as download links. */
+  downloads: { csv: string; json: string };
   rows: {
     id: number;
     at: Date;
@@ -154,6 +156,10 @@ export function AuditLogPage(model: AuditLogModel): SafeHtml {
         <Field label="User" name="actor" value={model.filter.actor ?? ""} />
         <button type="submit">Filter</button>
       </form>
+      <p>
+        Download these entries: <a href={model.downloads.csv}>CSV</a> ·{" "}
+        <a href={model.downloads.json}>JSON</a>
+      </p>
       <section class="card">
         <div class="scroll-x">
           <table>

@@ -34,6 +34,10 @@ export function NewJobPage(model: NewJobModel): SafeHtml {
             options={[
               { value: "backup", label: "backup: write the source to the pool" },
               { value: "verify", label: "verify: read back the pool's least recently verified set" },
+              {
+                value: "catalog",
+                label: "catalog: back up the hub's catalog to the pool (for restore-catalog)",
+              },
             ]}
           />
           <JobSettings {...model} />

@@ -85,6 +85,12 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
       <p>
         Retention: <strong>{retentionInWords(pool)}</strong> · {pool.tapes.length} tape
         {pool.tapes.length === 1 ? "" : "s"} · <a href="/retention">retention calendar</a>
+        {pool.tapes.length > 0 ? (
+          <span>
+            {" "}
+            · <a href={`/pools/${pool.id}/passports`}>print the tapes' passports</a>
+          </span>
+        ) : null}
       </p>
       <ul>
         <li>{pool.policyWords.allocation}</li>

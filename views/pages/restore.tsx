@@ -15,6 +15,7 @@ export interface SetRow {
   fileCount: number;
   sourceBytes: number;
   encryption: string;
+  encryptionKeyFingerprint?: string | null;
   verifiedAt: Date | null;
   verifyResult: string | null;
   catalogProblem: string | null;
@@ -131,7 +132,10 @@ export function RestoreStart(model: {
                 </td>
                 <td>
                   {s.backupType}
-                  {s.encryption === "none" ? "" : ", encrypted"}
+                  {s.encryption === "none" ? "" : ", encrypted with key "}
+                  {s.encryption === "none" ? null : (
+                    <code class="wrap">{s.encryptionKeyFingerprint ?? "?"}</code>
+                  )}
                 </td>
                 <td>
                   <span class={`badge state-${s.state === "complete" ? "completed" : "failed"}`}>

@@ -30,6 +30,7 @@ export interface TapeModel {
     bytes: number;
     state: string;
     startedAt: Date;
+    keyFingerprint: string | null;
   }[];
   where: string;
   /** The drive holding the tape, as its agent last reported. */
@@ -309,8 +310,12 @@ export function TapePage(model: TapeModel): SafeHtml {
       ) : null}
       <section class="card">
         <h2>Backup sets on this tape</h2>
+        <p>
+          <a href={`/tapes/${model.tape.id}/passport`}>Print this tape's passport</a> (what is on it and how
+          to read it without TapeBackarr)
+        </p>
         <table>
-          <TableHead columns={["Set", "Started", "Segment", "Tape file", "Bytes", "State"]} />
+          <TableHead columns={["Set", "Started", "Segment", "Tape file", "Bytes", "State", "Key"]} />
           <tbody>
             {model.sets.map((s) => (
               <tr>
@@ -324,6 +329,9 @@ export function TapePage(model: TapeModel): SafeHtml {
                 <td>{s.fileNumber}</td>
                 <td>{formatBytes(s.bytes)}</td>
                 <td>{s.state}</td>
+                <td>
+                  <code class="wrap">{s.keyFingerprint ?? "–"}</code>
+                </td>
               </tr>
             ))}
           </tbody>

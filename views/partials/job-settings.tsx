@@ -6,7 +6,7 @@ import { ScheduleField } from "./schedule-preview.tsx";
 export interface JobRow {
   id: number;
   name: string;
-  kind: "backup" | "verify";
+  kind: "backup" | "verify" | "catalog";
   sourceId: number | null;
   poolId: number | null;
   backupType: string;

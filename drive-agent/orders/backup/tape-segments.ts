@@ -78,6 +78,7 @@ export class TapeSegments {
         encryption: {
           algorithm: encrypted ? "aes-256-gcm-chunked" : "none",
           keyFingerprint: order.encryption.keyFingerprint,
+          ...(encrypted && order.encryption.wrappedKey ? { wrappedKey: order.encryption.wrappedKey } : {}),
         },
         blockSize: order.blockSize,
         dataBytes: current.bytes,

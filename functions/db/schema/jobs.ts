@@ -27,7 +27,8 @@ export const sources = sqliteTable(
 export const BACKUP_TYPES = ["full", "incremental", "differential"] as const;
 export const COMPRESSIONS = ["none", "gzip", "zstd"] as const;
 export const ENCRYPTIONS = ["none", "aes-256-gcm"] as const;
-export const JOB_KINDS = ["backup", "verify"] as const;
+/** catalog: a backup of the hub's own catalog (a consistent snapshot) to the pool, docs/adr/0013. */
+export const JOB_KINDS = ["backup", "verify", "catalog"] as const;
 
 export const jobs = sqliteTable(
   "jobs",

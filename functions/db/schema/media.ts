@@ -145,6 +145,11 @@ export const encryptionKeys = sqliteTable(
     algorithm: text("algorithm").notNull().default("AES-256-GCM"),
     /** The data key wrapped (AES-KW / AES-GCM) with the hub's master key; never returned by the API. */
     wrappedKey: text("wrapped_key").notNull(),
+    /**
+     * The key wrapped with an operator's passphrase (contracts/key-export.ts), written into the TOC
+     * of every set encrypted with it, so a tape and the passphrase restore without the hub.
+     */
+    tapeCopy: text("tape_copy"),
     createdAt: createdAt(),
     retiredAt: timestamp("retired_at"),
   },

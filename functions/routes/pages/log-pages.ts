@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { AuditLogPage, JobLogsPage } from "../../../views/pages/logs.tsx";
+import { exportAuditLogs } from "../../services/audit/export-audit-logs.ts";
 import { auditFilter, listAuditLogs } from "../../services/audit/list-audit-logs.ts";
 import { listJobs } from "../../services/jobs/list-jobs.ts";
 import { jobLogFilter, LOG_LEVELS, listJobLogs } from "../../services/runs/list-job-logs.ts";
@@ -11,6 +13,8 @@ import { layoutFor } from "./session-pages.ts";
 /** Empty form fields mean "no filter", as a GET form sends them. */
 const present = (query: Record<string, string>) =>
   Object.fromEntries(Object.entries(query).filter(([, v]) => v.trim() !== ""));
+
+const auditExportQuery = auditFilter.extend({ format: z.enum(["csv", "json"]).default("csv") });
 
 export function registerLogPages(pages: PageRouter): void {
   pages.route(
@@ -49,11 +53,39 @@ export function registerLogPages(pages: PageRouter): void {
       const { cursor: _cursor, ...rest } = present(c.req.query());
       const filter = parseForm(auditFilter.pick({ action: true, actor: true }), rest);
       const page = await listAuditLogs(serviceCtx(c), { limit: 100, cursor: query.cursor }, filter);
+      const params = new URLSearchParams(Object.entries(filter).map(([k, v]) => [k, String(v)]));
       return c.html(
         renderDocument(
-          AuditLogPage({ layout: await layoutFor(c), filter, rows: page.items, nextCursor: page.nextCursor }),
+          AuditLogPage({
+            layout: await layoutFor(c),
+            filter,
+            rows: page.items,
+            nextCursor: page.nextCursor,
+            downloads: {
+              csv: `/logs/audit/export?${new URLSearchParams([...params, ["format", "csv"]])}`,
+              json: `/logs/audit/export?${new URLSearchParams([...params, ["format", "json"]])}`,
+            },
+          }),
         ),
       );
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/logs/audit/export",
+      permission: "read",
+      summary: "The audit log as CSV or JSON, with the page's filters",
+      query: auditExportQuery,
+    },
+    async (c, { query }) => {
+      const { format, ...filter } = query;
+      const file = await exportAuditLogs(serviceCtx(c), filter, format);
+      return c.body(file.body, 200, {
+        "content-type": file.contentType,
+        "content-disposition": `attachment; filename="${file.filename}"`,
+        "cache-control": "no-store",
+      });
     },
   );
 }

@@ -3,6 +3,6 @@ import type { encryptionKeys } from "../../db/schema/index.ts";
 type KeyRow = typeof encryptionKeys.$inferSelect;
 
 export function toPublicKey(row: KeyRow) {
-  const { wrappedKey: _secret, ...rest } = row;
-  return rest;
+  const { wrappedKey: _secret, tapeCopy, ...rest } = row;
+  return { ...rest, onTapes: tapeCopy !== null };
 }

@@ -48,7 +48,7 @@ export const keyWhenEncrypted = (v: { encryption?: string; encryptionKeyId?: num
   v.encryption !== "aes-256-gcm" || !!v.encryptionKeyId;
 
 export const sourceWhenBackup = (v: { kind?: string; sourceId?: number | null }) =>
-  v.kind === "verify" || !!v.sourceId;
+  v.kind === "verify" || v.kind === "catalog" || !!v.sourceId;
 
 export const createJobInput = jobFields
   .refine(keyWhenEncrypted, {

@@ -10,6 +10,7 @@ import {
 import { agents, workOrders } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import type { AgentKeys } from "../agents/agent-auth.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { revealDataKey } from "../encryption-keys/reveal-data-key.ts";
 import { revealPveToken } from "../sources/reveal-pve-token.ts";
 import { sealDataKey } from "./seal-data-key.ts";
@@ -51,7 +52,7 @@ export async function deliverNextOrder(
           ctx,
           secrets,
           agentId,
-          await withSealedKey(ctx, secrets, agentId, body, order.payload),
+          await withSealedKey(ctx, secrets, agentId, body, order.payload, order.id),
         ),
       },
       now,
@@ -66,6 +67,7 @@ async function withSealedKey(
   agentId: string,
   body: OrderBody,
   payload: Record<string, unknown>,
+  orderId: string,
 ): Promise<OrderBody> {
   const keyId = payload.encryptionKeyId;
   const encryption = encryptionOf(body);
@@ -73,8 +75,20 @@ async function withSealedKey(
   const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
   const keys = JSON.parse(agent?.publicKey ?? "null") as AgentKeys | null;
   if (!keys) throw new Error(`agent ${agentId} has no registered keys`);
-  const { key } = await revealDataKey(ctx, secrets, keyId);
-  return withDataKeyJwe(body, await sealDataKey(keys, key));
+  const { key, fingerprint } = await revealDataKey(ctx, secrets, keyId);
+  const sealed = withDataKeyJwe(body, await sealDataKey(keys, key));
+  // Every use of a data key is audited: which order, which agent, which key (never the key).
+  await recordAudit(ctx, {
+    userId: null,
+    actor: "hub",
+    action: "encryption_key.use",
+    target: String(keyId),
+    outcome: "success",
+    ip: null,
+    requestId: null,
+    details: { fingerprint, kind: body.kind, agentId, orderId },
+  });
+  return sealed;
 }
 
 /** A guest order's PVE token secret, sealed to the agent at each delivery like a data key. */

@@ -1,6 +1,15 @@
 import { and, asc, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-protocol.ts";
-import { agents, backupSets, drives, jobRuns, type tapes, workOrders } from "../../db/schema/index.ts";
+import {
+  agents,
+  backupSets,
+  drives,
+  encryptionKeys,
+  jobRuns,
+  type sources,
+  type tapes,
+  workOrders,
+} from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/to-public-agent.ts";
 import { openMediaSet } from "../media-sets/open-media-set.ts";
@@ -14,6 +23,16 @@ import { baseSetFor } from "./base-set.ts";
 const BUSY_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
 
 type TapeRow = typeof tapes.$inferSelect;
+type SourceRow = typeof sources.$inferSelect;
+
+/** A catalog job's "source": the agent replaces the path with the hub's snapshot it fetches. */
+const CATALOG_SOURCE = {
+  agentId: null,
+  name: "the hub catalog",
+  paths: ["/tapebackarr-catalog"],
+  include: [],
+  exclude: [],
+} satisfies Pick<SourceRow, "agentId" | "name" | "paths" | "include" | "exclude">;
 type DriveRow = typeof drives.$inferSelect;
 
 /**
@@ -33,15 +52,22 @@ export async function dispatchQueuedRuns(ctx: ServiceCtx): Promise<void> {
 
 async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): Promise<void> {
   const job = await ctx.db.query.jobs.findFirst({ where: (j, { eq }) => eq(j.id, run.jobId) });
-  const source = job?.sourceId
-    ? await ctx.db.query.sources.findFirst({ where: (s, { eq }) => eq(s.id, job.sourceId as number) })
-    : undefined;
+  const source =
+    job?.kind === "catalog"
+      ? CATALOG_SOURCE
+      : job?.sourceId
+        ? await ctx.db.query.sources.findFirst({ where: (s, { eq }) => eq(s.id, job.sourceId as number) })
+        : undefined;
   const pool = job?.poolId
     ? await ctx.db.query.pools.findFirst({ where: (p, { eq }) => eq(p.id, job.poolId as number) })
     : undefined;
   if (!job || !source || !pool) return say(ctx, run.id, "The job's source or pool is gone; edit the job");
-  const guests = await guestSpecOf(ctx, source);
+  // A catalog job has no source row: the agent backs up the hub's snapshot, never guests.
+  const guests = "kind" in source ? await guestSpecOf(ctx, source) : undefined;
   if (typeof guests === "string") return say(ctx, run.id, guests);
+  const key = await keyForSets(ctx, job, pool);
+  if (key?.retiredAt)
+    return say(ctx, run.id, `Key ${key.name} is retired: rotate pool ${pool.name}'s key or edit the job`);
 
   const now = ctx.now();
   const onlineSince = new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS);
@@ -69,6 +95,7 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
       if (!first) continue;
       const issued = await claimAndIssue(ctx, run, {
         job,
+        key,
         source,
         guests,
         pool,
@@ -148,7 +175,8 @@ async function claimAndIssue(
   run: typeof jobRuns.$inferSelect,
   pick: {
     job: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["jobs"]["findFirst"]>>>;
-    source: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["sources"]["findFirst"]>>>;
+    key: KeyRow | undefined;
+    source: Pick<SourceRow, "agentId" | "name" | "paths" | "include" | "exclude">;
     guests: BackupOrderBody["guests"];
     pool: NonNullable<Awaited<ReturnType<ServiceCtx["db"]["query"]["pools"]["findFirst"]>>>;
     agentId: string;
@@ -158,11 +186,12 @@ async function claimAndIssue(
     plan: RunTapePlan;
   },
 ): Promise<boolean> {
-  const { job, source, guests, pool, agentId, drive, first, more, plan } = pick;
+  const { job, key, source, guests, pool, agentId, drive, first, more, plan } = pick;
   // The reservation: the run takes the drive and the tape in one statement, only while no other
   // unfinished run holds either, so two orders never fight over one cartridge or one drive.
   const other = sql`select 1 from ${jobRuns} as other where other.finished_at is null
     and other.id <> ${run.id} and (other.current_tape_id = ${first.id} or other.drive_id = ${drive.id})`;
+  const encryption = key ? "aes-256-gcm" : "none";
   const claimed = await ctx.db
     .update(jobRuns)
     .set({ agentId, driveId: drive.id, currentTapeId: first.id, operatorMessage: null })
@@ -178,13 +207,14 @@ async function claimAndIssue(
   if (claimed.length === 0) return false;
   const mediaSetId = plan.mediaSetId ?? (await openMediaSet(ctx, pool, plan.decision)).id;
 
-  const key =
-    job.encryption === "aes-256-gcm" && job.encryptionKeyId
-      ? await ctx.db.query.encryptionKeys.findFirst({
-          where: (k, { eq }) => eq(k.id, job.encryptionKeyId as number),
-        })
-      : undefined;
-  const set = await setForRun(ctx, run, job, pool.id, key?.fingerprint ?? null, mediaSetId);
+  const set = await setForRun(
+    ctx,
+    run,
+    { ...job, encryption },
+    pool.id,
+    key?.fingerprint ?? null,
+    mediaSetId,
+  );
   const base = set.baseSetId
     ? await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, set.baseSetId) })
     : undefined;
@@ -202,16 +232,38 @@ async function claimAndIssue(
     ...(guests ? { guests } : {}),
     pool: { id: pool.id, name: pool.name },
     compression: job.compression,
-    encryption: { algorithm: job.encryption, keyFingerprint: key?.fingerprint ?? null, dataKeyJwe: null },
+    encryption: {
+      algorithm: encryption,
+      keyFingerprint: key?.fingerprint ?? null,
+      dataKeyJwe: null,
+      wrappedKey: key?.tapeCopy ?? null,
+    },
     blockSize: set.blockSize,
     drive: { devicePath: drive.devicePath },
     tape: target(first),
     continuationTapes: more.map(target),
     allowEmpty: job.allowEmpty,
+    catalogSnapshot: job.kind === "catalog",
     expected: await expectedTotals(ctx, job.id, set.backupType),
   };
   await queueOrder(ctx, agentId, body, { encryptionKeyId: key?.id ?? null });
   return true;
+}
+
+type KeyRow = typeof encryptionKeys.$inferSelect;
+
+/**
+ * The key the run's set is encrypted with: the pool's current key when it has one (every set of
+ * the pool then uses it, docs/adr/0013), else the job's own key when the job is encrypted.
+ */
+async function keyForSets(
+  ctx: ServiceCtx,
+  job: { encryption: string; encryptionKeyId: number | null },
+  pool: { encryptionKeyId: number | null },
+): Promise<KeyRow | undefined> {
+  const id = pool.encryptionKeyId ?? (job.encryption === "aes-256-gcm" ? job.encryptionKeyId : null);
+  if (id === null) return undefined;
+  return ctx.db.query.encryptionKeys.findFirst({ where: eq(encryptionKeys.id, id) });
 }
 
 /** The run's set: made once, reused if the run is handed out again before it wrote anything. */

@@ -30,7 +30,7 @@ export async function queueRun(
     const { run } = await startVerify(ctx, set.id, triggeredBy, { jobId: job.id, retryOf });
     return run;
   }
-  if (!job.sourceId || !job.poolId)
+  if ((!job.sourceId && job.kind !== "catalog") || !job.poolId)
     throw new AppError("validation_failed", `Job ${job.name} has no source or pool`);
   await refuseSecondRun(ctx, job);
   const wanted = backupType ?? job.backupType;
@@ -42,7 +42,7 @@ export async function queueRun(
       kind: "backup",
       state: "queued",
       // An incremental with nothing to build on becomes a full, as an operator would expect.
-      backupType: base ? wanted : "full",
+      backupType: base && job.kind === "backup" ? wanted : "full",
       triggeredBy,
       retryOf,
       queuedAt: ctx.now(),

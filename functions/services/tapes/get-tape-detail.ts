@@ -19,6 +19,7 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
         bytes: backupSetSegments.bytes,
         state: backupSets.state,
         startedAt: backupSets.startedAt,
+        keyFingerprint: backupSets.encryptionKeyFingerprint,
       })
       .from(backupSetSegments)
       .innerJoin(backupSets, eq(backupSets.id, backupSetSegments.setId))

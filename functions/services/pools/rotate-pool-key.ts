@@ -1,0 +1,44 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { pools } from "../../db/schema/index.ts";
+import type { HubSecrets, ServiceCtx } from "../../deps.ts";
+import { conflict } from "../../errors.ts";
+import { createEncryptionKey } from "../encryption-keys/create-encryption-key.ts";
+import { getEncryptionKey } from "../encryption-keys/get-encryption-key.ts";
+import { toPublicKey } from "../encryption-keys/to-public-key.ts";
+import { displayName } from "../shared/input-schemas.ts";
+import { getPool } from "./get-pool.ts";
+
+export const rotatePoolKeyInput = z.object({
+  /** Adopt this existing key (e.g. one just imported); without it a new random key is made. */
+  keyId: z.number().int().positive().optional(),
+  /** The new key's name; default "<pool> <date>". */
+  name: displayName().optional(),
+});
+
+/**
+ * The pool's current key, which every set written to the pool from now on is encrypted with.
+ * The previous key stays (its sets still restore) until retired.
+ */
+export async function rotatePoolKey(
+  ctx: ServiceCtx,
+  secrets: HubSecrets,
+  poolId: number,
+  input: z.output<typeof rotatePoolKeyInput>,
+) {
+  const pool = await getPool(ctx, poolId);
+  const previous = pool.encryptionKeyId ? await getEncryptionKey(ctx, pool.encryptionKeyId) : null;
+  let key: ReturnType<typeof toPublicKey>;
+  if (input.keyId !== undefined) {
+    key = toPublicKey(await getEncryptionKey(ctx, input.keyId));
+    if (key.retiredAt) throw conflict(`Key ${key.name} is retired and writes no new set`);
+  } else {
+    const stamp = ctx.now().toISOString().slice(0, 19).replace("T", " ");
+    key = await createEncryptionKey(ctx, secrets, { name: input.name ?? `${pool.name} ${stamp}` });
+  }
+  await ctx.db
+    .update(pools)
+    .set({ encryptionKeyId: key.id, updatedAt: ctx.now() })
+    .where(eq(pools.id, poolId));
+  return { pool: { id: pool.id, name: pool.name }, key, previous: previous ? toPublicKey(previous) : null };
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `encryption_keys` ADD `tape_copy` text;
