@@ -22,7 +22,7 @@ import { backupOrder, executorContext } from "../../test/drive-agent/pipeline/he
 import { createTestHub } from "../../test/helpers/hub.ts";
 import { ingestTarget } from "../catalog/ingest-target.ts";
 
-const [source = "", compression = "none", encrypt = "false", base = "/tmp", mode = ""] =
+const [source = "", compression = "none", encrypt = "false", base = "/tmp", mode = "", writeBytes = ""] =
   process.argv.slice(2);
 const hub = mode === "catalog" ? await createTestHub() : null;
 const target = hub ? await ingestTarget(hub) : null;
@@ -31,7 +31,11 @@ try {
   const dir = join(root, "lib");
   await initLibrary({ dir, drives: 1, slots: 1, capacityBytes: 200e9, earlyWarningBytes: 1e9 });
   await loadCartridge({ dir, slot: 1, drive: 0 });
-  const drive = await VtlDrive.open({ dir, index: 0 });
+  const drive = await VtlDrive.open({
+    dir,
+    index: 0,
+    writeBytes: writeBytes ? Number(writeBytes) : undefined,
+  });
   const uuid = randomUUID();
   await labelTape(drive, { label: "BENCH1", uuid, pool: "bench" });
   const tape: TapeTarget = { barcode: "TB0001L9", label: "BENCH1", uuid, nextFile: 1 };
