@@ -7,25 +7,25 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { count, eq } from "drizzle-orm";
-import { type BackupOrderBody, OrderResult, type TapeTarget } from "../../contracts/agent-protocol.ts";
+import type { BackupOrderBody, TapeTarget } from "../../contracts/agent-protocol.ts";
 import { initLibrary, loadCartridge } from "../../drive-agent/drives/vtl/library.ts";
 import { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
-import { executeBackup } from "../../drive-agent/orders/backup.ts";
+import { createBackupExecutor, executeBackup as defaultExecutor } from "../../drive-agent/orders/backup.ts";
 import type { OrderReporter } from "../../drive-agent/orders/types.ts";
 import { labelTape } from "../../drive-agent/tape/label-tape.ts";
-import { backupSets, catalogEntries, tapes } from "../../functions/db/schema/index.ts";
-import { closeBackupSet } from "../../functions/services/orders/close-backup-set.ts";
-import { ingestCatalogChunk } from "../../functions/services/orders/ingest-catalog-chunk.ts";
-import { recordSegment } from "../../functions/services/orders/record-segment.ts";
 import { backupOrder, executorContext } from "../../test/drive-agent/pipeline/helpers.ts";
-import { createTestHub } from "../../test/helpers/hub.ts";
-import { ingestTarget } from "../catalog/ingest-target.ts";
 
-const [source = "", compression = "none", encrypt = "false", base = "/tmp", mode = "", writeBytes = ""] =
-  process.argv.slice(2);
-const hub = mode === "catalog" ? await createTestHub() : null;
-const target = hub ? await ingestTarget(hub) : null;
+const [
+  source = "",
+  compression = "none",
+  encrypt = "false",
+  base = "/tmp",
+  mode = "",
+  writeBytes = "",
+  memory = "",
+] = process.argv.slice(2);
+const executeBackup = memory ? createBackupExecutor({ memoryBufferBytes: Number(memory) }) : defaultExecutor;
+const sink = mode === "catalog" ? await (await import("./catalog-sink.ts")).openCatalogSink() : null;
 const root = mkdtempSync(join(base, "vtl-"));
 try {
   const dir = join(root, "lib");
@@ -44,16 +44,10 @@ try {
     progress: async () => "continue",
     catalogChunk: async (chunk) => {
       entries += chunk.entries.length;
-      if (hub && target) await ingestCatalogChunk(hub.ctx, target.order, chunk);
+      await sink?.catalogChunk(chunk);
     },
     segment: async (segment) => {
-      if (!hub || !target) return;
-      const now = new Date();
-      await hub.ctx.db
-        .insert(tapes)
-        .values({ barcode: segment.tapeBarcode, createdAt: now, updatedAt: now })
-        .onConflictDoNothing();
-      await recordSegment(hub.ctx, target.order, segment);
+      await sink?.segment(segment);
     },
     log: async () => undefined,
     fileResults: async () => undefined,
@@ -68,27 +62,22 @@ try {
       : { algorithm: "none", keyFingerprint: null, dataKeyJwe: null },
     drive: { devicePath: "vtl" },
   });
-  if (target) order.set.uuid = target.uuid;
+  if (sink) order.set.uuid = sink.setUuid;
+  // What the peak is made of: V8's heap, and the Buffers' memory outside it (pool, chunks in flight).
+  const peak = { rss: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], m[k]);
+  }, 200);
   const start = performance.now();
   const result = await executeBackup(
     order,
     executorContext(drive, reporter, join(root, "work"), { dataKey: encrypted ? randomBytes(32) : null }),
   );
   const seconds = (performance.now() - start) / 1000;
+  clearInterval(sampler);
   await drive.close();
-  let catalog: { entries: number; problem: string | null } | null = null;
-  if (hub && target) {
-    const set = await hub.ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, target.uuid) });
-    const closing = await closeBackupSet(
-      hub.ctx,
-      set?.runId as number,
-      set?.id as number,
-      OrderResult.parse(result),
-    );
-    const [row] = await hub.ctx.db.select({ n: count() }).from(catalogEntries);
-    catalog = { entries: row?.n ?? 0, problem: closing.problem };
-    await hub.close();
-  }
+  const catalog = sink ? await sink.close(result) : null;
   console.log(
     JSON.stringify({
       seconds,
@@ -96,6 +85,7 @@ try {
       files: entries,
       tapeBytes: result.summary?.tapeBytes ?? 0,
       maxRssKb: process.resourceUsage().maxRSS,
+      peakMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
       catalog,
     }),
   );
