@@ -5,7 +5,7 @@
  * many entries the catalog holds and whether it reconciled with what the agent wrote.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { BackupOrderBody, TapeTarget } from "../../contracts/agent-protocol.ts";
 import { initLibrary, loadCartridge } from "../../drive-agent/drives/vtl/library.ts";
@@ -24,6 +24,12 @@ const [
   writeBytes = "",
   memory = "",
 ] = process.argv.slice(2);
+/** user + system seconds of this process's waited-for children, from /proc/self/stat (10 ms ticks). */
+function childCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
 const executeBackup = memory ? createBackupExecutor({ memoryBufferBytes: Number(memory) }) : defaultExecutor;
 const sink = mode === "catalog" ? await (await import("./catalog-sink.ts")).openCatalogSink() : null;
 const root = mkdtempSync(join(base, "vtl-"));
@@ -69,6 +75,9 @@ try {
     const m = process.memoryUsage();
     for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], m[k]);
   }, 200);
+  // CPU of the run alone (not the process's start-up): this process, and its waited-for children (tar).
+  const cpuStart = process.cpuUsage();
+  const childStart = childCpuSeconds();
   const start = performance.now();
   const result = await executeBackup(
     order,
@@ -76,11 +85,14 @@ try {
   );
   const seconds = (performance.now() - start) / 1000;
   clearInterval(sampler);
+  const own = process.cpuUsage(cpuStart);
+  const cpuSeconds = (own.user + own.system) / 1e6 + childCpuSeconds() - childStart;
   await drive.close();
   const catalog = sink ? await sink.close(result) : null;
   console.log(
     JSON.stringify({
       seconds,
+      cpuSeconds,
       state: result.state,
       files: entries,
       tapeBytes: result.summary?.tapeBytes ?? 0,
