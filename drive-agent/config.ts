@@ -12,7 +12,18 @@ export const DriveSetup = z.discriminatedUnion("kind", [
     changerDevice: z.string().nullable().default(null),
     changerIndex: z.number().int().min(0).nullable().default(null),
   }),
-  z.object({ kind: z.literal("vtl"), library: z.string().min(1), index: z.number().int().min(0) }),
+  z.object({
+    kind: z.literal("vtl"),
+    library: z.string().min(1),
+    index: z.number().int().min(0),
+    /** Bytes per write into the cartridge file; unset: the vtl's default (DEFAULT_VTL_WRITE_BYTES). */
+    writeBytes: z
+      .number()
+      .int()
+      .min(512)
+      .max(64 << 20)
+      .optional(),
+  }),
 ]);
 export type DriveSetup = z.output<typeof DriveSetup>;
 

@@ -5,33 +5,43 @@
  * many entries the catalog holds and whether it reconciled with what the agent wrote.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { count, eq } from "drizzle-orm";
-import { type BackupOrderBody, OrderResult, type TapeTarget } from "../../contracts/agent-protocol.ts";
+import type { BackupOrderBody, TapeTarget } from "../../contracts/agent-protocol.ts";
 import { initLibrary, loadCartridge } from "../../drive-agent/drives/vtl/library.ts";
 import { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
-import { executeBackup } from "../../drive-agent/orders/backup.ts";
+import { createBackupExecutor, executeBackup as defaultExecutor } from "../../drive-agent/orders/backup.ts";
 import type { OrderReporter } from "../../drive-agent/orders/types.ts";
 import { labelTape } from "../../drive-agent/tape/label-tape.ts";
-import { backupSets, catalogEntries, tapes } from "../../functions/db/schema/index.ts";
-import { closeBackupSet } from "../../functions/services/orders/close-backup-set.ts";
-import { ingestCatalogChunk } from "../../functions/services/orders/ingest-catalog-chunk.ts";
-import { recordSegment } from "../../functions/services/orders/record-segment.ts";
 import { backupOrder, executorContext } from "../../test/drive-agent/pipeline/helpers.ts";
-import { createTestHub } from "../../test/helpers/hub.ts";
-import { ingestTarget } from "../catalog/ingest-target.ts";
 
-const [source = "", compression = "none", encrypt = "false", base = "/tmp", mode = ""] =
-  process.argv.slice(2);
-const hub = mode === "catalog" ? await createTestHub() : null;
-const target = hub ? await ingestTarget(hub) : null;
+const [
+  source = "",
+  compression = "none",
+  encrypt = "false",
+  base = "/tmp",
+  mode = "",
+  writeBytes = "",
+  memory = "",
+] = process.argv.slice(2);
+/** user + system seconds of this process's waited-for children, from /proc/self/stat (10 ms ticks). */
+function childCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+const executeBackup = memory ? createBackupExecutor({ memoryBufferBytes: Number(memory) }) : defaultExecutor;
+const sink = mode === "catalog" ? await (await import("./catalog-sink.ts")).openCatalogSink() : null;
 const root = mkdtempSync(join(base, "vtl-"));
 try {
   const dir = join(root, "lib");
   await initLibrary({ dir, drives: 1, slots: 1, capacityBytes: 200e9, earlyWarningBytes: 1e9 });
   await loadCartridge({ dir, slot: 1, drive: 0 });
-  const drive = await VtlDrive.open({ dir, index: 0 });
+  const drive = await VtlDrive.open({
+    dir,
+    index: 0,
+    writeBytes: writeBytes ? Number(writeBytes) : undefined,
+  });
   const uuid = randomUUID();
   await labelTape(drive, { label: "BENCH1", uuid, pool: "bench" });
   const tape: TapeTarget = { barcode: "TB0001L9", label: "BENCH1", uuid, nextFile: 1 };
@@ -40,16 +50,10 @@ try {
     progress: async () => "continue",
     catalogChunk: async (chunk) => {
       entries += chunk.entries.length;
-      if (hub && target) await ingestCatalogChunk(hub.ctx, target.order, chunk);
+      await sink?.catalogChunk(chunk);
     },
     segment: async (segment) => {
-      if (!hub || !target) return;
-      const now = new Date();
-      await hub.ctx.db
-        .insert(tapes)
-        .values({ barcode: segment.tapeBarcode, createdAt: now, updatedAt: now })
-        .onConflictDoNothing();
-      await recordSegment(hub.ctx, target.order, segment);
+      await sink?.segment(segment);
     },
     log: async () => undefined,
     fileResults: async () => undefined,
@@ -64,34 +68,36 @@ try {
       : { algorithm: "none", keyFingerprint: null, dataKeyJwe: null },
     drive: { devicePath: "vtl" },
   });
-  if (target) order.set.uuid = target.uuid;
+  if (sink) order.set.uuid = sink.setUuid;
+  // What the peak is made of: V8's heap, and the Buffers' memory outside it (pool, chunks in flight).
+  const peak = { rss: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], m[k]);
+  }, 200);
+  // CPU of the run alone (not the process's start-up): this process, and its waited-for children (tar).
+  const cpuStart = process.cpuUsage();
+  const childStart = childCpuSeconds();
   const start = performance.now();
   const result = await executeBackup(
     order,
     executorContext(drive, reporter, join(root, "work"), { dataKey: encrypted ? randomBytes(32) : null }),
   );
   const seconds = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  const own = process.cpuUsage(cpuStart);
+  const cpuSeconds = (own.user + own.system) / 1e6 + childCpuSeconds() - childStart;
   await drive.close();
-  let catalog: { entries: number; problem: string | null } | null = null;
-  if (hub && target) {
-    const set = await hub.ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, target.uuid) });
-    const closing = await closeBackupSet(
-      hub.ctx,
-      set?.runId as number,
-      set?.id as number,
-      OrderResult.parse(result),
-    );
-    const [row] = await hub.ctx.db.select({ n: count() }).from(catalogEntries);
-    catalog = { entries: row?.n ?? 0, problem: closing.problem };
-    await hub.close();
-  }
+  const catalog = sink ? await sink.close(result) : null;
   console.log(
     JSON.stringify({
       seconds,
+      cpuSeconds,
       state: result.state,
       files: entries,
       tapeBytes: result.summary?.tapeBytes ?? 0,
       maxRssKb: process.resourceUsage().maxRSS,
+      peakMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
       catalog,
     }),
   );

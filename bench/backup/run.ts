@@ -1,19 +1,28 @@
 /**
- * Backup pipeline benchmark (not a test): our executor writing to a vtl on local disk against the
- * bare tools on the same tree, plus the executor's peak RSS on a 1,000,000-file tree.
+ * Backup pipeline benchmark (not a test): the agent's executor writing into a vtl on local disk
+ * against the bare tools on the same tree, writing the same sink (a file on the vtl's disk) and
+ * /dev/null; interleaved repetitions, medians, CPU seconds per GB of each side; then the per-file
+ * cost on a 1,000,000-file tree against tar's, and the agent's peak RSS with the flags it ships with.
  *
- *   npx tsx bench/backup/run.ts [--dir /tmp/tapebackarr-bench] [--skip-rss] [--only-catalog]
+ *   npm run bench:backup [-- --reps 3] [--skip-rss] [--skip-files] [--only-catalog]
+ *     [--write-bytes N[,M…]]  vtl write sizes to compare (default: the vtl's default)
+ *     [--prof DIR]            a CPU profile of each executor run (node --cpu-prof) into DIR
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
   options: {
     dir: { type: "string", default: "/tmp/tapebackarr-bench" },
+    reps: { type: "string", default: "3" },
+    shapes: { type: "string", default: "plain,zstd-aes" },
+    "write-bytes": { type: "string", default: "" },
+    prof: { type: "string" },
     "skip-rss": { type: "boolean" },
+    "skip-files": { type: "boolean" },
     /** Only the 1,000,000-file run into a real catalog (catalog count == tree count). */
     "only-catalog": { type: "boolean" },
   },
@@ -21,6 +30,15 @@ const { values } = parseArgs({
 const base = values.dir as string;
 const tree = join(base, "tree-1g");
 const million = join(base, "tree-1m");
+const reps = Number(values.reps);
+const writeSizes = (values["write-bytes"] as string).split(",").filter(Boolean).map(Number);
+
+/** The V8 flags the agent's systemd unit runs it with: the RSS target is measured with them. */
+const SHIPPED_FLAGS = (() => {
+  const unit = readFileSync(join(import.meta.dirname, "../../deploy/tapebackarr-agent.service"), "utf8");
+  const line = /^Environment="NODE_OPTIONS=([^"]*)"/m.exec(unit);
+  return line?.[1] ? line[1].split(/\s+/).filter(Boolean) : [];
+})();
 
 function generateTree(): void {
   if (existsSync(join(tree, ".done"))) return;
@@ -54,26 +72,40 @@ function generateMillion(): void {
   writeFileSync(join(million, ".done"), "");
 }
 
-function seconds(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return (performance.now() - start) / 1000;
+/** CPU seconds (user + system) of this process's waited-for children, from /proc/self/stat. */
+function childCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 16 and 17 (cutime, cstime) are at 13 and 14 after the command name; clock ticks of 10 ms.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
-function baseline(compress: boolean, output = "/dev/null"): number {
-  const zstd = compress ? "| zstd -1 -q " : "";
-  return seconds(() =>
+type Measured = { seconds: number; cpu: number };
+
+function measured<T>(fn: () => T): Measured & { value: T } {
+  const cpu = childCpuSeconds();
+  const start = performance.now();
+  const value = fn();
+  return { seconds: (performance.now() - start) / 1000, cpu: childCpuSeconds() - cpu, value };
+}
+
+function tools(source: string, compress: boolean, output: string): Measured {
+  const zstd = compress ? "| zstd -1 -T2 -q " : "";
+  const run = measured(() =>
     execFileSync("bash", [
       "-o",
       "pipefail",
       "-c",
-      `tar -cf - -b128 -C / ${tree.slice(1)} ${zstd}| mbuffer -q -m 128M -s 65536 -o ${output}`,
+      `tar -cf - -b128 -C / ${source.slice(1)} ${zstd}| mbuffer -q -m 128M -s 65536 -o ${output}`,
     ]),
   );
+  if (output !== "/dev/null") rmSync(output, { force: true });
+  return run;
 }
 
 type ChildResult = {
   seconds: number;
+  cpuSeconds: number;
   state: string;
   files: number;
   tapeBytes: number;
@@ -83,80 +115,159 @@ type ChildResult = {
 
 function ours(
   source: string,
-  compression: string,
-  encrypt: boolean,
-  nodeFlags: string[] = [],
-  mode = "",
-): ChildResult {
-  const out = spawnSync(
-    process.execPath,
-    [
-      ...nodeFlags,
-      "--import",
-      "tsx",
-      join(import.meta.dirname, "run-executor.ts"),
-      source,
-      compression,
-      String(encrypt),
-      base,
-      mode,
-    ],
-    { encoding: "utf8", maxBuffer: 16 << 20 },
-  );
-  if (out.status !== 0) throw new Error(out.stderr);
-  return JSON.parse(out.stdout.trim().split("\n").at(-1) as string);
+  opts: { compression: string; encrypt: boolean; mode?: string; writeBytes?: number; flags?: string[] },
+): Measured & { value: ChildResult; startup: number } {
+  const prof = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof as string] : [];
+  const run = measured(() => {
+    const out = spawnSync(
+      process.execPath,
+      [
+        ...(opts.flags ?? SHIPPED_FLAGS),
+        ...prof,
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "run-executor.ts"),
+        source,
+        opts.compression,
+        String(opts.encrypt),
+        base,
+        opts.mode ?? "",
+        opts.writeBytes ? String(opts.writeBytes) : "",
+      ],
+      { encoding: "utf8", maxBuffer: 16 << 20 },
+    );
+    if (out.status !== 0) throw new Error(out.stderr);
+    return JSON.parse(out.stdout.trim().split("\n").at(-1) as string) as ChildResult;
+  });
+  // The executor's own time and CPU (its tar included), without the process's start-up under tsx
+  // (2–4 s on this box), which a long-running agent pays once.
+  return {
+    seconds: run.value.seconds,
+    cpu: run.value.cpuSeconds,
+    value: run.value,
+    startup: run.seconds - run.value.seconds,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+type Side = { label: string; runs: Measured[] };
+function report(title: string, bytes: number, sides: Side[], extra: string[] = []): void {
+  const gb = bytes / 1e9;
+  console.log(`\n${title} (median of ${reps}, load ${load()})`);
+  for (const side of sides) {
+    const s = median(side.runs.map((r) => r.seconds));
+    const cpu = median(side.runs.map((r) => r.cpu));
+    console.log(
+      `  ${side.label.padEnd(44)} ${fmt(bytes / 1e6 / s, 0).padStart(5)} MB/s  ${fmt(s).padStart(6)} s  CPU ${fmt(cpu / gb).padStart(5)} s/GB  runs ${side.runs.map((r) => fmt(r.seconds)).join(" ")} s`,
+    );
+  }
+  for (const line of extra) console.log(`  ${line}`);
+}
+
+function ratios(ourSide: Side, against: Side[]): string[] {
+  const s = median(ourSide.runs.map((r) => r.seconds));
+  const cpu = median(ourSide.runs.map((r) => r.cpu));
+  return against.map((b) => {
+    const bs = median(b.runs.map((r) => r.seconds));
+    const bc = median(b.runs.map((r) => r.cpu));
+    return `${ourSide.label} vs ${b.label}: speed ${fmt(bs / s)}×, CPU per GB ${fmt(cpu / bc)}×`;
+  });
 }
 
 if (!values["only-catalog"]) {
   generateTree();
   const bytes = Number(execFileSync("du", ["-sb", tree], { encoding: "utf8" }).split("\t")[0]);
   const files = Number(execFileSync("bash", ["-c", `find ${tree} -type f | wc -l`], { encoding: "utf8" }));
-  console.log(`tree: ${(bytes / 1e9).toFixed(2)} GB, ${files} files (warming the page cache)`);
-  baseline(false);
-
-  const rows: string[] = [];
-  const mbps = (s: number) => bytes / 1e6 / s;
-  for (const [name, compress, compression, encrypt] of [
-    ["plain", false, "none", false],
-    ["zstd + AES-256-GCM", true, "zstd", true],
-  ] as const) {
-    const b = Math.min(baseline(compress), baseline(compress));
-    // The same tools writing a file on the disk the vtl uses: what the disk allows.
-    const disk = baseline(compress, join(base, "baseline.out"));
-    rmSync(join(base, "baseline.out"), { force: true });
-    console.log(
-      `${name}: bare tools into a file on the vtl's disk ${mbps(disk).toFixed(0)} MB/s (${disk.toFixed(2)} s)`,
-    );
-    const runs = [ours(tree, compression, encrypt), ours(tree, compression, encrypt)];
-    const o = runs.reduce((x, y) => (x.seconds < y.seconds ? x : y));
-    const line = `${name}: bare tools ${mbps(b).toFixed(0)} MB/s (${b.toFixed(2)} s), pipeline ${mbps(o.seconds).toFixed(0)} MB/s (${o.seconds.toFixed(2)} s, ${o.state}, ${o.files} entries, ${(o.tapeBytes / 1e6).toFixed(0)} MB on tape, peak RSS ${(o.maxRssKb / 1024).toFixed(0)} MB) → ${(b / o.seconds).toFixed(2)}×`;
-    console.log(line);
-    rows.push(line);
+  console.log(
+    `tree: ${(bytes / 1e9).toFixed(2)} GB, ${files} files; agent flags: ${SHIPPED_FLAGS.join(" ")}`,
+  );
+  tools(tree, false, "/dev/null"); // warms the page cache
+  const sinkFile = join(base, "baseline.out");
+  for (const shape of (values.shapes as string).split(",")) {
+    const compress = shape === "zstd-aes";
+    const name = compress ? "zstd -1 + AES-256-GCM" : "plain";
+    const toolName = compress ? "tar | zstd -1 -T2 | mbuffer" : "tar -b128 | mbuffer";
+    const nul: Side = { label: `${toolName} -o /dev/null`, runs: [] };
+    const file: Side = { label: `${toolName} -o file on the vtl's disk`, runs: [] };
+    const sizes = writeSizes.length > 0 ? writeSizes : [0];
+    const mine: Side[] = sizes.map((w) => ({
+      label: `agent → vtl${w ? ` (writes of ${w >> 10} KiB)` : ""}`,
+      runs: [],
+    }));
+    const outputs: ChildResult[][] = sizes.map(() => []);
+    for (let rep = 0; rep < reps; rep++) {
+      file.runs.push(tools(tree, compress, sinkFile));
+      sizes.forEach((w, i) => {
+        const r = ours(tree, { compression: compress ? "zstd" : "none", encrypt: compress, writeBytes: w });
+        (mine[i] as Side).runs.push(r);
+        outputs[i]?.push(r.value);
+      });
+      nul.runs.push(tools(tree, compress, "/dev/null"));
+    }
+    const extra: string[] = [];
+    mine.forEach((side, i) => {
+      const outs = outputs[i] as ChildResult[];
+      const s = median(side.runs.map((r) => r.seconds));
+      const tape = median(outs.map((o) => o.tapeBytes));
+      extra.push(
+        ...ratios(side, [file, nul]),
+        `${side.label}: ${outs[0]?.state}, ${outs[0]?.files} entries, ${fmt(tape / 1e6, 0)} MB on tape (${fmt(tape / 1e6 / s, 0)} MB/s reach the drive), peak RSS ${outs.map((o) => fmt(o.maxRssKb / 1024, 0)).join("/")} MB`,
+      );
+    });
+    report(`${name}, ${(bytes / 1e9).toFixed(2)} GB`, bytes, [file, ...mine, nul], extra);
   }
 }
 
-if (!values["skip-rss"]) {
-  console.log("generating 1,000,000 files (once) ...");
+if (!values["skip-files"] || !values["skip-rss"]) {
+  console.log("\ngenerating 1,000,000 files (once) ...");
   generateMillion();
 }
-if (!values["skip-rss"] && !values["only-catalog"]) {
-  // V8 grows its heap lazily up to ~2 GB; a cap shows the live set (the agent should run with one),
-  // and a small young generation (16 MiB semi-spaces by default) trims another ~35 MB.
-  for (const flags of [
-    [],
-    ["--max-old-space-size=128"],
-    ["--max-old-space-size=128", "--max-semi-space-size=4"],
-  ]) {
-    const r = ours(million, "zstd", false, flags);
+if (!values["skip-files"] && !values["only-catalog"]) {
+  // Per-file cost: tar and the agent on a tree of mostly empty files, both into a file on one disk.
+  const sinkFile = join(base, "baseline.out");
+  const tar: Side = { label: "tar -b128 | mbuffer -o file", runs: [] };
+  const agent: Side = { label: "agent → vtl (plain)", runs: [] };
+  let out: ChildResult | null = null;
+  for (let rep = 0; rep < reps; rep++) {
+    tar.runs.push(tools(million, false, sinkFile));
+    const r = ours(million, { compression: "none", encrypt: false });
+    agent.runs.push(r);
+    out = r.value;
+  }
+  const entries = out?.files ?? 1;
+  const per = (side: Side) => (median(side.runs.map((r) => r.seconds)) / entries) * 1e6;
+  const cpuPer = (side: Side) => (median(side.runs.map((r) => r.cpu)) / entries) * 1e6;
+  console.log(
+    `\nper-file cost, ${entries.toLocaleString("en-US")} entries (median of ${reps}, load ${load()})`,
+  );
+  for (const side of [tar, agent])
     console.log(
-      `1M files (zstd${flags.length ? `, ${flags.join(" ")}` : ""}): ${r.seconds.toFixed(1)} s, ${r.files} entries, peak RSS of the pipeline process ${(r.maxRssKb / 1024).toFixed(0)} MB`,
+      `  ${side.label.padEnd(30)} ${fmt(per(side), 1).padStart(6)} µs/file  CPU ${fmt(cpuPer(side), 1)} µs/file  runs ${side.runs.map((r) => fmt(r.seconds)).join(" ")} s`,
+    );
+  console.log(
+    `  agent / tar: ${fmt(per(agent) / per(tar))}× time, ${fmt(cpuPer(agent) / cpuPer(tar))}× CPU; peak RSS ${fmt((out?.maxRssKb ?? 0) / 1024, 0)} MB`,
+  );
+}
+if (!values["skip-rss"] && !values["only-catalog"]) {
+  // The RSS target is for the flags the agent ships with; the default heap is shown beside it.
+  for (const flags of [SHIPPED_FLAGS, []]) {
+    const r = ours(million, { compression: "zstd", encrypt: false, flags });
+    console.log(
+      `1M files (zstd, ${flags.length ? flags.join(" ") : "default V8 heap"}): ${r.seconds.toFixed(1)} s, ${r.value.files} entries, peak RSS of the agent's process ${(r.value.maxRssKb / 1024).toFixed(0)} MB`,
     );
   }
 }
 if (!values["skip-rss"]) {
   // The same run into a real catalog through the hub's ingest: every tree entry must be there.
   const inTree = Number(execFileSync("bash", ["-c", `find ${million} | wc -l`], { encoding: "utf8" }));
-  const r = ours(million, "zstd", false, [], "catalog");
+  const r = ours(million, { compression: "zstd", encrypt: false, mode: "catalog" }).value;
   const held = r.catalog?.entries ?? 0;
   console.log(
     `1M files into a real catalog: ${r.seconds.toFixed(1)} s (walk, tar, zstd, vtl and ingest), ${r.state}; catalog holds ${held.toLocaleString("en-US")} of ${inTree.toLocaleString("en-US")} tree entries; reconciled: ${r.catalog?.problem ?? "yes"}`,

@@ -21,6 +21,8 @@ export type DriveWriterOptions = {
   whenRunning: () => Promise<void>;
   /** The largest write the current tape takes past early warning (see transferBytes); read per write. */
   maxTransferBytes?: () => number | undefined;
+  /** The writer is done with a piece of the source (a pooled buffer goes back to its pool). */
+  release?: (data: Buffer) => void;
 };
 
 export type DriveWriterResult = { streamBytes: number; paddingBytes: number };
@@ -64,7 +66,14 @@ export async function writeSetStream(
     await put(data, streamPart);
   }
 
+  const release = options.release ?? (() => undefined);
   for await (const chunk of source) {
+    if (filled === 0 && chunk.length === transfer) {
+      // A whole transfer (tar read into a pooled buffer of this size): written from where it lies.
+      await put(chunk);
+      release(chunk);
+      continue;
+    }
     let pos = 0;
     while (pos < chunk.length) {
       const take = Math.min(transfer - filled, chunk.length - pos);
@@ -76,6 +85,7 @@ export async function writeSetStream(
         filled = 0;
       }
     }
+    release(chunk);
   }
   const tail = staging.subarray(0, filled);
   const streamBytes = committed + tail.length;

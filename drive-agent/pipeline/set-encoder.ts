@@ -1,6 +1,7 @@
 import type { webcrypto } from "node:crypto";
 import { promisify } from "node:util";
 import { constants, gzip, zstdCompress } from "node:zlib";
+import { type BufferLease, NO_LEASE } from "./buffer-pool.ts";
 import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunkAsync, importChunkKey, uuidBytes } from "./chunk-format.ts";
 
 export type Compression = "none" | "gzip" | "zstd";
@@ -25,6 +26,11 @@ export type SetEncoderOptions = {
   /** Receives the set's stream in order; a returned promise holds back further output. */
   sink: (data: Buffer[]) => Promise<void> | void;
   onChunk: (placement: ChunkPlacement) => void;
+  /**
+   * Pooled input buffers: a piece kept past `push` is retained, and released once compressed
+   * (or encrypted); passthrough pieces go to the sink, whose consumer releases them.
+   */
+  lease?: BufferLease;
 };
 
 const zstdAsync = promisify(zstdCompress);
@@ -64,11 +70,13 @@ export class SetEncoder {
   private failure: unknown = null;
   private waiters: Array<() => void> = [];
   private cryptoKey: Promise<webcrypto.CryptoKey> | null = null;
+  private readonly lease: BufferLease;
 
   constructor(private readonly options: SetEncoderOptions) {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_PLAIN_CHUNK_BYTES;
     this.parallelism = options.parallelism ?? 3;
     this.uuid = uuidBytes(options.setUuid);
+    this.lease = options.lease ?? NO_LEASE;
     if (options.key) {
       this.cryptoKey = importChunkKey(options.key);
       this.cryptoKey.catch(() => undefined);
@@ -79,20 +87,58 @@ export class SetEncoder {
     return this.options.compression === "none" && this.options.key === null;
   }
 
-  /** Takes plain tar bytes; false asks the caller to wait for `drained()` before pushing more. */
+  /** The input size that is compressed without a copy: one buffer per chunk. */
+  get chunkSize(): number {
+    return this.chunkBytes;
+  }
+
+  /** Chunks compressed at once: input buffers held beyond the one being filled. */
+  get inFlight(): number {
+    return this.parallelism;
+  }
+
+  /**
+   * Takes plain tar bytes; false asks the caller to wait for `drained()` before pushing more.
+   * The buffer is the encoder's (and its sink's) until released through the lease.
+   */
   push(data: Buffer): boolean {
     if (this.failure) throw this.failure;
+    if (this.passthrough) {
+      this.pushPassthrough(data);
+      return this.jobs.length < this.parallelism;
+    }
     let pos = 0;
     while (pos < data.length) {
       // A chunk is cut only once a byte beyond it exists, so the final chunk is known to be final.
       if (this.filled === this.chunkBytes) this.cut(false);
       const take = Math.min(this.chunkBytes - this.filled, data.length - pos);
-      this.pieces.push(pos === 0 && take === data.length ? data : data.subarray(pos, pos + take));
+      if (pos === 0 && take === data.length) this.pieces.push(data);
+      else {
+        this.pieces.push(data.subarray(pos, pos + take));
+        if (pos + take < data.length) this.lease.retain(data);
+      }
       this.filled += take;
       pos += take;
     }
-    if (this.passthrough) this.flushPassthrough();
+    if (data.length === 0) this.lease.release(data);
     return this.jobs.length < this.parallelism;
+  }
+
+  /**
+   * The bytes go on whole (never cut, so each pooled buffer is released once, by the sink's
+   * consumer); the chunk markers behind them only count where the boundaries fall.
+   */
+  private pushPassthrough(data: Buffer): void {
+    if (data.length > 0) this.pieces.push(data);
+    let remaining = data.length;
+    while (remaining > 0) {
+      if (this.filled === this.chunkBytes) this.cut(false);
+      const take = Math.min(this.chunkBytes - this.filled, remaining);
+      this.filled += take;
+      remaining -= take;
+    }
+    this.flushPassthrough();
+    if (data.length === 0) this.lease.release(data);
   }
 
   drained(): Promise<void> {
@@ -109,16 +155,14 @@ export class SetEncoder {
   }
 
   private flushPassthrough(): void {
-    // Pass bytes straight through; chunk placement is the identity.
+    // Pass bytes straight through; chunk placement is the identity (the range is not used).
     if (this.pieces.length === 0) return;
     const pieces = this.pieces;
     this.pieces = [];
-    const length = pieces.reduce((n, b) => n + b.length, 0);
-    const start = this.plainOffset + this.filled - length;
     this.jobs.push({
       index: -1,
-      plainStart: start,
-      plainEnd: start + length,
+      plainStart: -1,
+      plainEnd: -1,
       last: false,
       payload: Promise.resolve(pieces),
     });
@@ -153,19 +197,38 @@ export class SetEncoder {
     const { compression } = this.options;
     // Compression (zlib) and encryption (WebCrypto) both run in libuv's thread pool, `parallelism`
     // chunks at once; the main thread only cuts chunks and hands records on in order.
+    // A chunk read into one pooled buffer is compressed from it in place: no concat.
     const joined = () => (pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces));
+    const release = () => {
+      for (const piece of pieces) this.lease.release(piece);
+    };
     const compressed: Promise<Buffer[]> =
-      compression === "none" ? Promise.resolve(pieces) : compress(compression, joined()).then((b) => [b]);
+      compression === "none"
+        ? Promise.resolve(pieces)
+        : compress(compression, joined()).then(
+            (b) => {
+              release();
+              return [b];
+            },
+            (error: unknown) => {
+              release();
+              throw error;
+            },
+          );
     const { cryptoKey, uuid } = this;
     const payload = cryptoKey
-      ? Promise.all([cryptoKey, compressed]).then(([key, parts]) =>
-          encryptChunkAsync(
-            key,
-            uuid,
-            { index, plainOffset: plainStart, last },
-            parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts),
-          ),
-        )
+      ? Promise.all([cryptoKey, compressed])
+          .then(([key, parts]) =>
+            encryptChunkAsync(
+              key,
+              uuid,
+              { index, plainOffset: plainStart, last },
+              parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts),
+            ),
+          )
+          .finally(() => {
+            if (compression === "none") release();
+          })
       : compressed;
     payload.catch(() => undefined);
     this.jobs.push({ index, plainStart, plainEnd: this.plainOffset, last, payload });

@@ -1,11 +1,14 @@
-/** GNU tar reading its member list (NUL-separated tar names, relative to /) from stdin. */
-export function tarCreateArgv(blockSize: number): [string, ...string[]] {
+/**
+ * GNU tar reading its member list (NUL-separated tar names, relative to /) from stdin and writing
+ * the archive to `archive` (stdout by default; the backup uses a FIFO it reads into pooled buffers).
+ */
+export function tarCreateArgv(blockSize: number, archive = "-"): [string, ...string[]] {
   // One tar record per tape block for a plain set, so `tar -b` reads the tape as tar wrote it.
   const blocking = Math.max(1, Math.min(4096, Math.floor(blockSize / 512)));
   return [
     "tar",
     "--create",
-    "--file=-",
+    `--file=${archive}`,
     `--blocking-factor=${blocking}`,
     "--format=gnu",
     // Holes are stored as a map, not as zeros, so a sparse file restores sparse (docs/adr/0004).

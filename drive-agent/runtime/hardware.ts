@@ -183,7 +183,7 @@ function validBarcode(barcode: string | null): string | null {
 
 export function openSetupDrive(setup: DriveSetup) {
   return setup.kind === "vtl"
-    ? openDrive({ path: setup.library, driveIndex: setup.index })
+    ? openDrive({ path: setup.library, driveIndex: setup.index, writeBytes: setup.writeBytes })
     : openDrive({ path: setup.device, sgDevice: setup.sgDevice });
 }
 

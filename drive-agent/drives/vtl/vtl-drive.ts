@@ -17,6 +17,18 @@ import { addressOf, endOfData, isEndOfData, positionAt } from "./tape-address.ts
 export type { DriveCounters };
 
 const MAX_BLOCK_SIZE = 16 << 20;
+/**
+ * What one write of the vtl hands the kernel by default: a cartridge is a file in the page cache,
+ * and 256 KiB copies stay in the CPU's cache where 4 MiB ones do not (bench/README.md, issue 14).
+ */
+export const DEFAULT_VTL_WRITE_BYTES = 256 << 10;
+
+export type VtlDriveOptions = {
+  dir: string;
+  index: number;
+  /** Largest write the pipeline hands this drive (whole blocks; at least one block). */
+  writeBytes?: number;
+};
 
 /** A drive of the virtual library with the Linux st driver's semantics (see design.md "st driver facts"). */
 export class VtlDrive implements Drive {
@@ -34,12 +46,19 @@ export class VtlDrive implements Drive {
     readonly index: number,
     private readonly lock: HeldLock,
     private state: DriveState,
+    private readonly writeBytes: number,
   ) {
     this.name = `vtl:${dir}#${index}`;
   }
 
   /** Opens drive `index`; fails with DRIVE_BUSY while another process (or handle) has it open. */
-  static async open({ dir, index }: { dir: string; index: number }): Promise<VtlDrive> {
+  static async open({
+    dir,
+    index,
+    writeBytes = DEFAULT_VTL_WRITE_BYTES,
+  }: VtlDriveOptions): Promise<VtlDrive> {
+    if (!Number.isInteger(writeBytes) || writeBytes < 1)
+      throw new DriveError("INVALID_ARGUMENT", `vtl write size ${writeBytes} is not a positive integer`);
     const library = await readLibrary(dir);
     const slot = library.drives.find((d) => d.index === index);
     if (!slot)
@@ -52,7 +71,7 @@ export class VtlDrive implements Drive {
     try {
       const state =
         (await loadDriveState(paths.driveState(index))) ?? freshDriveState(library.defaultBlockSize);
-      const drive = new VtlDrive(dir, index, lock, state);
+      const drive = new VtlDrive(dir, index, lock, state, writeBytes);
       if (slot.barcode) drive.medium = await TapeMedium.open(paths.cartridge(slot.barcode));
       return drive;
     } catch (error) {
@@ -62,11 +81,13 @@ export class VtlDrive implements Drive {
   }
 
   /**
-   * A quarter of the cartridge's early-warning zone: the write that crosses early warning still
-   * fits, with room after it for the file marks and the TOC (st allows every second write there).
+   * The drive's write size, and never more than a quarter of the cartridge's early-warning zone:
+   * the write that crosses early warning still fits, with room after it for the file marks and
+   * the TOC (st allows every second write there).
    */
-  get maxTransferBytes(): number | undefined {
-    return this.medium ? earlyWarningTransfer(this.medium.meta.earlyWarningBytes) : undefined;
+  get maxTransferBytes(): number {
+    if (!this.medium) return this.writeBytes;
+    return Math.min(this.writeBytes, earlyWarningTransfer(this.medium.meta.earlyWarningBytes));
   }
 
   get barcode(): string | null {

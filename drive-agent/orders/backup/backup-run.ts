@@ -185,8 +185,10 @@ class BackupRun {
         figures.follow(parser);
       },
       onTotals: (t) => figures.walkDone(t),
-      encoder: (sink) =>
+      scratch: this.setting.scratch,
+      encoder: (sink, lease) =>
         new SetEncoder({
+          lease,
           compression: order.compression,
           key: encrypted ? ctx.dataKey : null,
           setUuid: order.set.uuid,

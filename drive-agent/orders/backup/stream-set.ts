@@ -1,9 +1,13 @@
 import { once } from "node:events";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { BackupOrderBody } from "../../../contracts/agent-protocol.ts";
-import type { WriteOutcome } from "../../drives/drive.ts";
-import { spawnStreaming } from "../../exec.ts";
+import { transferBytes, type WriteOutcome } from "../../drives/drive.ts";
+import { runCommand, spawnStreaming } from "../../exec.ts";
+import { type BufferLease, BufferPool } from "../../pipeline/buffer-pool.ts";
 import { ByteQueue } from "../../pipeline/byte-queue.ts";
 import { writeSetStream } from "../../pipeline/drive-writer.ts";
+import { FifoReader, unblockFifo } from "../../pipeline/fifo-reader.ts";
 import { ManifestBaseline, type ManifestWriter } from "../../pipeline/manifest.ts";
 import type { SetEncoder } from "../../pipeline/set-encoder.ts";
 import { type TarMember, TarParser } from "../../pipeline/tar-parser.ts";
@@ -28,7 +32,9 @@ type Input = {
   onBytes: (plainOffset: number) => void;
   onParser: (parser: TarParser) => void;
   onTotals: (totals: WalkTotals) => void;
-  encoder: (sink: (data: Buffer[]) => Promise<void> | void) => SetEncoder;
+  encoder: (sink: (data: Buffer[]) => Promise<void> | void, lease: BufferLease) => SetEncoder;
+  /** A directory of this set's own (the FIFO tar writes into lives there). */
+  scratch: string;
   write: (data: Buffer) => Promise<WriteOutcome>;
   /** What the tape in the drive takes in one write past early warning (Drive.maxTransferBytes). */
   maxTransferBytes?: () => number | undefined;
@@ -45,19 +51,42 @@ type Input = {
 };
 
 const LIST_BATCH_BYTES = 64 << 10;
+/** tar's output in front of mbuffer: read in 1 MiB buffers, eight of them. */
+const MBUFFER_READ_BYTES = 1 << 20;
+const MBUFFER_READ_BUFFERS = 8;
 
 /**
- * source walk → tar (reads each file once) → tar header parser + sha256 → chunk, compress, encrypt
- * → mbuffer → drive. Every stage is held back by the one after it, so memory stays flat and a
- * paused drive writer stops tar. A stop request ends the walk and tar; what tar produced still
- * reaches the tape, so the set ends cleanly.
+ * source walk → tar (reads each file once) → FIFO read into pooled buffers → tar header parser +
+ * sha256 → chunk, compress, encrypt → mbuffer (or the in-process queue) → drive. Every stage is
+ * held back by the one after it, so memory stays flat (the pool's buffers) and a paused drive
+ * writer stops tar. A stop request ends the walk and tar; what tar produced still reaches the
+ * tape, so the set ends cleanly.
  */
 export async function streamSet(input: Input): Promise<SetStreamResult> {
+  if (input.producer) return streamThrough(input, null);
+  const fifo = join(input.scratch, "tar-output.fifo");
+  await rm(fifo, { force: true });
+  const made = await runCommand({ argv: ["mkfifo", "-m", "600", "--", fifo] });
+  if (made.exitCode !== 0) throw new Error(`mkfifo ${fifo} failed: ${made.stderr.trim()}`);
+  try {
+    return await streamThrough(input, fifo);
+  } finally {
+    await rm(fifo, { force: true });
+  }
+}
+
+async function streamThrough(input: Input, fifo: string | null): Promise<SetStreamResult> {
   const { order, control } = input;
   const abort = new AbortController();
-  const tar = input.producer
-    ? null
-    : spawnStreaming({ argv: tarCreateArgv(order.blockSize), stdin: "pipe", stdout: "pipe" });
+  // tar writes the archive into a FIFO that this process reads into pooled buffers (no Buffer per
+  // pipe read); its stdout is not used. A producer in this process (guests' vzdump streams)
+  // replaces tar, the walk and the FIFO.
+  const tar =
+    fifo === null
+      ? null
+      : spawnStreaming({ argv: tarCreateArgv(order.blockSize, fifo), stdin: "pipe", stdout: "ignore" });
+  // A tar that exits (or is killed) before it opens the FIFO must not leave the reader waiting.
+  if (tar && fifo !== null) void Promise.resolve(tar).then(() => unblockFifo(fifo));
   const mbuffer =
     input.buffer === "mbuffer"
       ? spawnStreaming({
@@ -68,14 +97,19 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
       : null;
   const queue = mbuffer ? null : new ByteQueue(input.tuning.memoryBufferBytes);
   const tarIn = tar?.stdin;
-  const tarOut = input.producer ?? tar?.stdout;
-  if ((tar && !tarIn) || !tarOut) throw new Error("tar needs piped stdin and stdout");
+  if (tar && !tarIn) throw new Error("tar needs a piped stdin");
   const bufIn = mbuffer?.stdin;
   const bufOut = mbuffer?.stdout;
   if (mbuffer && (!bufIn || !bufOut)) throw new Error("mbuffer needs piped stdin and stdout");
   tarIn?.on("error", () => undefined);
   bufIn?.on("error", () => undefined);
 
+  let pool: BufferPool | null = null;
+  let reader: FifoReader | null = null;
+  const lease: BufferLease = {
+    retain: (piece) => pool?.retain(piece),
+    release: (piece) => pool?.release(piece),
+  };
   let failure: unknown = null;
   const fail = (error: unknown) => {
     failure ??= error;
@@ -83,6 +117,8 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
     tar?.kill();
     mbuffer?.kill();
     queue?.fail(error);
+    reader?.fail(error);
+    pool?.close();
   };
   control.onStop(() => {
     abort.abort();
@@ -141,11 +177,20 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
     if (queue) return queue.push(data);
     if (!bufIn) return;
     let ok = true;
-    for (const piece of data) ok = bufIn.write(piece);
+    for (const piece of data) ok = bufIn.write(piece, () => lease.release(piece));
     if (!ok) return drain(bufIn, abort.signal);
-  });
+  }, lease);
+  pool = readPool(input, encoder);
+  const readPoolOf = pool;
   const encoded = (async () => {
-    for await (const chunk of tarOut as AsyncIterable<Buffer>) {
+    let source: AsyncIterable<Buffer>;
+    if (fifo === null) source = input.producer as AsyncIterable<Buffer>;
+    else {
+      reader = await FifoReader.open(fifo, readPoolOf);
+      if (failure) reader.fail(failure);
+      source = reader;
+    }
+    for await (const chunk of source) {
       parser.push(chunk);
       input.onBytes(parser.offset);
       if (!encoder.push(chunk)) await encoder.drained();
@@ -164,6 +209,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
     onCommit: input.onCommit,
     onEndOfMedium: input.onEndOfMedium,
     whenRunning: () => control.whenRunning(),
+    release: (piece) => lease.release(piece),
   }).catch((error: unknown) => {
     fail(error);
     return null;
@@ -184,6 +230,19 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
     );
   if (!result) throw new Error("the drive writer stopped without a result");
   return { streamBytes: result.streamBytes, plainBytes: parser.offset };
+}
+
+/**
+ * The buffers tar's output is read into. Passthrough: one drive transfer each, so a full buffer is
+ * written to the vtl from where it lies, as many as the in-process buffer holds. Compressed or
+ * encrypted: one plain chunk each, compressed in place: the chunks in flight, the one waiting to
+ * be cut and the one being read.
+ */
+function readPool(input: Input, encoder: SetEncoder): BufferPool {
+  if (!encoder.passthrough) return new BufferPool(encoder.chunkSize, encoder.inFlight + 2);
+  if (input.buffer === "mbuffer") return new BufferPool(MBUFFER_READ_BYTES, MBUFFER_READ_BUFFERS);
+  const transfer = transferBytes({ maxTransferBytes: input.maxTransferBytes?.() }, input.order.blockSize);
+  return new BufferPool(transfer, Math.max(4, Math.ceil(input.tuning.memoryBufferBytes / transfer)));
 }
 
 /** Waits for a pipe to drain; a stopped pipeline (abort) ends the wait instead of hanging on it. */

@@ -28,13 +28,18 @@ let src: string;
 let tapes: Record<string, TapeTarget>;
 let drive: Awaited<ReturnType<typeof openLibraryDrive>>;
 
-async function setUp(capacityBytes: number, earlyWarningBytes?: number, bigBytes?: number) {
+async function setUp(
+  capacityBytes: number,
+  earlyWarningBytes?: number,
+  bigBytes?: number,
+  options: { writeBytes?: number } = {},
+) {
   root = await mkdtemp(join(tmpdir(), "tapebackarr-pipeline-"));
   dir = join(root, "lib");
   await initLibrary({ dir, drives: 1, slots: 4, cartridges: 3, capacityBytes, earlyWarningBytes });
   tapes = await labelAll(dir, BARCODES);
   src = await createTree(root, { bigBytes });
-  drive = await openLibraryDrive(dir);
+  drive = await openLibraryDrive(dir, 0, options);
 }
 
 const vanish = (absolute: string) => {
@@ -348,8 +353,9 @@ describe("a full backup to one tape", () => {
 });
 
 describe("a set larger than one cartridge", () => {
-  // The early-warning zone must hold a 4 MiB transfer plus the TOC, as the (GB-sized) zone of LTO does.
-  beforeEach(() => setUp(16 << 20, 6 << 20, 20 << 20));
+  // The early-warning zone must hold a 4 MiB transfer plus the TOC, as the (GB-sized) zone of LTO
+  // does; the drive writes 4 MiB at a time (as st does), so the 20 MiB set fills exactly two tapes.
+  beforeEach(() => setUp(16 << 20, 6 << 20, 20 << 20, { writeBytes: 4 << 20 }));
 
   it("spans two tapes with the changer and the catalog says where each file is", async () => {
     const reporter = new FakeReporter();

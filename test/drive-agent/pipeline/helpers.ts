@@ -58,8 +58,8 @@ export class FakeReporter implements OrderReporter {
  * A vtl drive whose cartridge can be changed while the executor holds it, as a real drive's can:
  * `swap` unloads and loads through the library, then reopens the drive underneath.
  */
-export async function openLibraryDrive(dir: string, index = 0) {
-  let inner = await VtlDrive.open({ dir, index });
+export async function openLibraryDrive(dir: string, index = 0, options: { writeBytes?: number } = {}) {
+  let inner = await VtlDrive.open({ dir, index, ...options });
   const hooks: { beforeWrite?: () => Promise<void> } = {};
   const swap = async (barcode: string) => {
     await inner.close();
@@ -68,7 +68,7 @@ export async function openLibraryDrive(dir: string, index = 0) {
     const slot = (await readLibrary(dir)).slots.find((s) => s.barcode === barcode);
     if (!slot) throw new Error(`no cartridge ${barcode} in a slot`);
     await loadCartridge({ dir, slot: slot.slot, drive: index });
-    inner = await VtlDrive.open({ dir, index });
+    inner = await VtlDrive.open({ dir, index, ...options });
   };
   const drive = new Proxy({} as Drive, {
     get: (_, prop: keyof VtlDrive) => {

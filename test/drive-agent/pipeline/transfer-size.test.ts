@@ -2,10 +2,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DriveSetup } from "../../../drive-agent/config.ts";
 import { MAX_TRANSFER_BYTES, transferBytes, type WriteOutcome } from "../../../drive-agent/drives/drive.ts";
-import { defaultEarlyWarningBytes, initLibrary } from "../../../drive-agent/drives/vtl/library.ts";
+import {
+  defaultEarlyWarningBytes,
+  initLibrary,
+  loadCartridge,
+} from "../../../drive-agent/drives/vtl/library.ts";
 import { TapeMedium } from "../../../drive-agent/drives/vtl/medium.ts";
+import { DEFAULT_VTL_WRITE_BYTES, VtlDrive } from "../../../drive-agent/drives/vtl/vtl-drive.ts";
 import { writeSetStream } from "../../../drive-agent/pipeline/drive-writer.ts";
+import { openSetupDrive } from "../../../drive-agent/runtime/hardware.ts";
 
 const MiB = 1 << 20;
 const BLOCK = 64 * 1024;
@@ -68,5 +75,32 @@ describe("the early-warning zone and the size of a transfer", () => {
     expect(writes.every((w) => w % BLOCK === 0)).toBe(true);
     // The refused write is written again first: nothing of the stream is lost or doubled.
     expect(writes.reduce((a, b) => a + b, 0) - 2 * MiB).toBe(20 * MiB + BLOCK);
+  });
+});
+
+describe("the vtl's write size", () => {
+  it("is 256 KiB by default, what its drive setup names otherwise, and never more than the early-warning zone allows", async () => {
+    const root = await mkdtemp(join(tmpdir(), "tapebackarr-wb-"));
+    try {
+      await initLibrary({
+        dir: root,
+        drives: 2,
+        slots: 2,
+        capacityBytes: 64 * MiB,
+        earlyWarningBytes: 2 * MiB,
+      });
+      await loadCartridge({ dir: root, slot: 1, drive: 0 });
+      const plain = await VtlDrive.open({ dir: root, index: 0 });
+      expect(transferBytes(plain, BLOCK)).toBe(DEFAULT_VTL_WRITE_BYTES);
+      await plain.close();
+      const setup = DriveSetup.parse({ kind: "vtl", library: root, index: 0, writeBytes: 4 * MiB });
+      const big = await openSetupDrive(setup);
+      // A 2 MiB zone takes writes of at most a quarter of it.
+      expect(transferBytes(big, BLOCK)).toBe(512 * 1024);
+      await big.close();
+      expect(() => DriveSetup.parse({ kind: "vtl", library: root, index: 0, writeBytes: 0 })).toThrow();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
