@@ -9,9 +9,12 @@ import type { Hono } from "hono";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.ts";
-import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
+import type { AppEnv, AssetSource, Deps, Logger, Senders } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { keyFileStore } from "./security/key-file-node.ts";
+import { smtpSender } from "./senders/smtp-node.ts";
+import { telegrafSender } from "./senders/telegram-telegraf.ts";
+import { notifyTick } from "./services/notify/notify-tick.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 import { createFirstAdmin } from "./services/setup/create-first-admin.ts";
@@ -50,6 +53,8 @@ export async function startNodeHub(
   const now = () => new Date();
   const store = keyFileStore(config.DATA_DIR, (message) => log.warn({}, message));
   let server: ServerType;
+  let senders: Senders;
+  let masterKey: Uint8Array;
   try {
     await migrateCatalog(catalog, databaseUrl);
     const boot = await withSecureDelete(catalog, databaseUrl, () =>
@@ -61,6 +66,8 @@ export async function startNodeHub(
       ),
     );
     for (const notice of boot.notices) log.warn({ keyFile: store.where }, notice);
+    masterKey = boot.secrets.masterKey;
+    senders = { email: smtpSender(), telegram: telegrafSender(config.TELEGRAM_API_ROOT) };
     const deps: Deps = {
       config,
       db: catalog.db,
@@ -68,6 +75,7 @@ export async function startNodeHub(
       secrets: boot.secrets,
       assets: nodeAssets,
       now,
+      senders,
       peerIp: (c) => getConnInfo(c).remote.address,
       runtime: {
         database: databaseUrl.startsWith("file:")
@@ -99,6 +107,23 @@ export async function startNodeHub(
       });
     },
   );
+  // The notifier: its own timer, so "insert a tape" does not wait for the 30 s scheduler tick.
+  const notifier = repeat(
+    config.NOTIFY_INTERVAL_MS,
+    async () => {
+      await notifyTick(
+        { db: catalog.db, now },
+        {
+          masterKey,
+          senders,
+          logger: log,
+          leaseMs: config.NOTIFY_LEASE_SECONDS * 1000,
+          summaryHour: config.NOTIFY_SUMMARY_HOUR,
+        },
+      );
+    },
+    (error) => log.error({ err: String(error) }, "notification tick failed"),
+  );
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -112,10 +137,12 @@ export async function startNodeHub(
     close: () =>
       new Promise<void>((resolve) => {
         ticker.stop();
-        server.close(() => {
-          catalog.client.close();
-          resolve();
-        });
+        notifier.stop().then(() =>
+          server.close(() => {
+            catalog.client.close();
+            resolve();
+          }),
+        );
         // Idle keep-alive sockets go now; requests in flight get a moment to finish, then their
         // connections are cut: a long poll or a stalled client must not keep the hub from
         // stopping. Agents retry every post, and every post is idempotent.
@@ -123,6 +150,31 @@ export async function startNodeHub(
         http.closeIdleConnections();
         setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
       }),
+  };
+}
+
+/**
+ * Runs `work` every `ms`, never two at once; `stop` waits for the pass in flight, so a stopping
+ * hub does not close the catalog under a send it is recording.
+ */
+function repeat(ms: number, work: () => Promise<void>, onError: (error: unknown) => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const pass = () => {
+    running = work()
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(pass, ms);
+      });
+  };
+  timer = setTimeout(pass, ms);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
   };
 }
 

@@ -21,6 +21,7 @@ const EXPECTED_TABLES = [
   "changers",
   "drives",
   "encryption_keys",
+  "events",
   "job_logs",
   "job_runs",
   "jobs",

@@ -74,6 +74,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "PUT /api/v1/settings/job-defaults": "admin",
   "PUT /api/v1/settings/notifications/email": "admin",
   "PUT /api/v1/settings/notifications/telegram": "admin",
+  "POST /api/v1/settings/notifications/:kind/test": "admin",
   // The drive-agent protocol: agent tokens only; no user session or API key gets in.
   "POST /agent/v1/enroll": "public",
   "POST /agent/v1/heartbeat": "agent",
@@ -144,6 +145,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /settings/job-defaults": "admin",
   "POST /settings/notifications/email": "admin",
   "POST /settings/notifications/telegram": "admin",
+  "POST /settings/notifications/:kind/test": "admin",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

@@ -1,11 +1,16 @@
 import type { Context } from "hono";
+import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { SecretInput, SecretState, SettingsPage } from "../../../views/pages/settings.tsx";
 import { Alert } from "../../../views/partials/alert.tsx";
+import { SEVERITIES } from "../../db/schema/index.ts";
 import type { AppEnv } from "../../deps.ts";
+import { EVENT_KINDS } from "../../services/events/event-kinds.ts";
+import { sendTestMessage } from "../../services/notify/send-test-message.ts";
 import { BLOCK_SIZES, COMPRESSIONS, jobDefaultsInput } from "../../services/settings/job-defaults.ts";
 import type { ChannelView } from "../../services/settings/list-channels.ts";
 import {
+  CHANNEL_KINDS,
   emailChannelInput,
   NOTIFICATION_EVENTS,
   telegramChannelInput,
@@ -31,6 +36,8 @@ export function registerSettingsPages(pages: PageRouter): void {
           compressions: COMPRESSIONS,
           blockSizes: BLOCK_SIZES,
           events: NOTIFICATION_EVENTS,
+          eventLabels: Object.fromEntries(Object.entries(EVENT_KINDS).map(([k, v]) => [k, v.label])),
+          severities: SEVERITIES,
         }),
       ),
     );
@@ -67,12 +74,14 @@ export function registerSettingsPages(pages: PageRouter): void {
         enabled: f.enabled === "on",
         host: f.host ?? "",
         port: num(f.port),
+        security: f.security,
         from: f.from ?? "",
         to: list(f.to),
         username: f.username ?? null,
         password: f.password,
         clearPassword: f.clearPassword === "on",
         events,
+        minSeverity: f.minSeverity,
       });
       auditTarget(c, "email", { fields: changedFields(input) });
       return saved(c, await saveEmailChannel(serviceCtx(c), c.get("deps").secrets, input), "password");
@@ -94,9 +103,33 @@ export function registerSettingsPages(pages: PageRouter): void {
         botToken: f.botToken,
         clearBotToken: f.clearBotToken === "on",
         events,
+        minSeverity: f.minSeverity,
       });
       auditTarget(c, "telegram", { fields: changedFields(input) });
       return saved(c, await saveTelegramChannel(serviceCtx(c), c.get("deps").secrets, input), "botToken");
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/settings/notifications/:kind/test",
+      permission: "admin",
+      summary: "Send a test message",
+      params: z.object({ kind: z.enum(CHANNEL_KINDS) }),
+      audit: "settings.notifications_test",
+    },
+    async (c, { params: { kind } }) => {
+      auditTarget(c, kind, {});
+      const deps = c.get("deps");
+      const outcome = await sendTestMessage(serviceCtx(c), deps.secrets.masterKey, deps.senders, kind);
+      c.header("Cache-Control", "no-store");
+      return c.html(
+        Alert(
+          outcome.ok
+            ? { kind: "ok", message: `Sent. The server answered: ${outcome.answer}` }
+            : { kind: "error", message: `Not sent: ${outcome.error}` },
+        ).value,
+      );
     },
   );
 }
