@@ -24,7 +24,7 @@ export function smtpSender(tls: { ca?: string | Buffer } = {}): Sender {
       connectionTimeout: TIMEOUT_MS,
       greetingTimeout: TIMEOUT_MS,
       socketTimeout: TIMEOUT_MS,
-      tls: { ...tls, servername: config.host },
+      tls,
     });
     try {
       const info = await transport.sendMail({
