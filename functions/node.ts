@@ -154,8 +154,8 @@ export async function startNodeHub(
 }
 
 /**
- * Runs `work` every `ms`, never two at once; `stop` waits for the pass in flight, so a stopping
- * hub does not close the catalog under a send it is recording.
+ * Runs `work` every `ms`, never two at once; `stop` waits a moment for the pass in flight, so a
+ * stopping hub does not close the catalog under a send it is recording.
  */
 function repeat(ms: number, work: () => Promise<void>, onError: (error: unknown) => void) {
   let timer: NodeJS.Timeout | undefined;
@@ -173,10 +173,13 @@ function repeat(ms: number, work: () => Promise<void>, onError: (error: unknown)
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      // A send stuck on a silent server must not hold the hub: its lease covers what it leaves.
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     },
   };
 }
+
+const STOP_WAIT_MS = 2_000;
 
 const KEEP_ALIVE_MS = 65_000;
 

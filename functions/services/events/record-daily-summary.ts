@@ -1,5 +1,5 @@
 import { and, eq, gte, isNotNull, lte } from "drizzle-orm";
-import { jobRuns, jobs } from "../../db/schema/index.ts";
+import { events, jobRuns, jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { needsOperator } from "../attention/needs-operator.ts";
 import { eventInsert } from "./record-event.ts";
@@ -17,6 +17,13 @@ export async function recordDailySummary(ctx: ServiceCtx, hour: number): Promise
   const now = ctx.now();
   if (now.getUTCHours() < hour) return false;
   const day = now.toISOString().slice(0, 10);
+  const dedupeKey = `summary.daily:${day}`;
+  // Every tick asks; only the first after the hour composes it.
+  const done = await ctx.db.query.events.findFirst({
+    where: eq(events.dedupeKey, dedupeKey),
+    columns: { id: true },
+  });
+  if (done) return false;
   const since = new Date(now.getTime() - DAY_MS);
   const [finished, upcoming, attention] = await Promise.all([
     ctx.db
@@ -66,7 +73,7 @@ export async function recordDailySummary(ctx: ServiceCtx, hour: number): Promise
     text: lines.join("\n"),
     action: attention.length > 0 ? "Open the dashboard for what needs you." : null,
     href: "/",
-    dedupeKey: `summary.daily:${day}`,
+    dedupeKey,
   });
   return true;
 }
