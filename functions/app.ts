@@ -18,6 +18,7 @@ import { registerCatalogRoutes } from "./routes/api/catalog.ts";
 import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
 import { registerEncryptionKeyRoutes } from "./routes/api/encryption-keys.ts";
 import { registerHealthRoutes } from "./routes/api/health.ts";
+import { registerMonitorRoutes } from "./routes/api/monitor.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
@@ -84,6 +85,7 @@ export function createApp(deps: Deps): HubApp {
   registerUserRoutes(api);
   registerApiKeyRoutes(api);
   registerAuditLogRoutes(api);
+  registerMonitorRoutes(api);
   registerCatalogResources(api);
   registerAgentRoutes(api);
   registerRunRoutes(api);
