@@ -120,18 +120,16 @@ describe("upstream monitoring endpoints with X-API-Key", () => {
     await hub.ctx.db
       .insert(agents)
       .values({ id: "a-1", name: "host-a", state: "online", publicKey: "{}", lastSeenAt: now, ...stamps });
-    await hub.ctx.db
-      .insert(drives)
-      .values({
-        agentId: "a-1",
-        name: "LTO-1",
-        devicePath: "/dev/nst0",
-        state: "busy",
-        loadedTapeId: tape?.id,
-        vendor: "IBM",
-        model: "ULT3580-HH9",
-        createdAt: now,
-      });
+    await hub.ctx.db.insert(drives).values({
+      agentId: "a-1",
+      name: "LTO-1",
+      devicePath: "/dev/nst0",
+      state: "busy",
+      loadedTapeId: tape?.id,
+      vendor: "IBM",
+      model: "ULT3580-HH9",
+      createdAt: now,
+    });
     const [job] = await hub.ctx.db
       .insert(jobs)
       .values({ name: "Nightly", ...stamps })

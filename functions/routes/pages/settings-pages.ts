@@ -37,7 +37,7 @@ export function registerSettingsPages(pages: PageRouter): void {
           blockSizes: BLOCK_SIZES,
           events: NOTIFICATION_EVENTS,
           eventLabels: Object.fromEntries(Object.entries(EVENT_KINDS).map(([k, v]) => [k, v.label])),
-          severities: SEVERITIES,
+          severities: EVENT_SEVERITIES,
         }),
       ),
     );

@@ -1,4 +1,7 @@
-import type { Severity } from "../../db/schema/index.ts";
+import { SEVERITIES, type Severity } from "../../db/schema/index.ts";
+
+/** The severities, least first, for pages and inputs (routes do not import the schema). */
+export const EVENT_SEVERITIES = SEVERITIES;
 
 /**
  * Every kind of event the hub records, in one place, with its severity and its words for the
