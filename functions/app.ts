@@ -17,6 +17,7 @@ import { registerAuthRoutes } from "./routes/api/auth.ts";
 import { registerCatalogRoutes } from "./routes/api/catalog.ts";
 import { registerCatalogResources } from "./routes/api/catalog-resources.ts";
 import { registerEncryptionKeyRoutes } from "./routes/api/encryption-keys.ts";
+import { registerEventStream } from "./routes/api/event-stream.ts";
 import { registerHealthRoutes } from "./routes/api/health.ts";
 import { registerMonitorRoutes } from "./routes/api/monitor.ts";
 import { registerOpenApiRoute } from "./routes/api/openapi.ts";
@@ -85,6 +86,7 @@ export function createApp(deps: Deps): HubApp {
   registerUserRoutes(api);
   registerApiKeyRoutes(api);
   registerAuditLogRoutes(api);
+  registerEventStream(api);
   registerMonitorRoutes(api);
   registerCatalogResources(api);
   registerAgentRoutes(api);

@@ -21,11 +21,18 @@ import { createFirstAdmin } from "./services/setup/create-first-admin.ts";
 
 const require = createRequire(import.meta.url);
 
+/** Scripts the pages load, from the htmx.org package: htmx and its SSE extension (live toasts). */
+const PACKAGE_ASSETS: Record<string, string> = {
+  "htmx.min.js": "htmx.org/dist/htmx.min.js",
+  "hx-sse.js": "htmx.org/dist/ext/hx-sse.min.js",
+};
+
 const nodeAssets: AssetSource = {
   async get(name) {
-    if (name !== "htmx.min.js") return null;
+    const file = PACKAGE_ASSETS[name];
+    if (!file) return null;
     return {
-      body: await readFile(require.resolve("htmx.org/dist/htmx.min.js"), "utf8"),
+      body: await readFile(require.resolve(file), "utf8"),
       contentType: "text/javascript; charset=utf-8",
     };
   },

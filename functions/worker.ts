@@ -1,6 +1,7 @@
 import type { D1Database, ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
 // A wrangler Text module rule (wrangler.toml) makes this import the file's text; typed in functions/types/.
+import hxSseJsText from "htmx.org/dist/ext/hx-sse.min.js";
 import htmxMinJsText from "htmx.org/dist/htmx.min.js";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, parseConfig } from "./config.ts";
@@ -20,11 +21,12 @@ export interface WorkerEnv {
 }
 
 const HTMX_MIN_JS: string = htmxMinJsText;
+const HX_SSE_JS: string = hxSseJsText;
 
 const workerAssets: AssetSource = {
   async get(name) {
-    if (name !== "htmx.min.js") return null;
-    return { body: HTMX_MIN_JS, contentType: "text/javascript; charset=utf-8" };
+    const body = name === "htmx.min.js" ? HTMX_MIN_JS : name === "hx-sse.js" ? HX_SSE_JS : null;
+    return body === null ? null : { body, contentType: "text/javascript; charset=utf-8" };
   },
 };
 

@@ -3,3 +3,8 @@ declare module "htmx.org/dist/htmx.min.js" {
   const text: string;
   export default text;
 }
+
+declare module "htmx.org/dist/ext/hx-sse.min.js" {
+  const text: string;
+  export default text;
+}

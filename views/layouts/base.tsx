@@ -35,8 +35,18 @@ export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
         <title>{props.title} · TapeBackarr</title>
         <link rel="stylesheet" href="/assets/app.css" />
         <script src="/assets/htmx.min.js" defer></script>
+        <script src="/assets/hx-sse.js" defer></script>
       </head>
       <body hx-headers:inherited={headers}>
+        {props.user ? (
+          <div
+            id="toasts"
+            class="toasts"
+            aria-live="polite"
+            hx-sse:connect="/api/v1/events/stream?format=html"
+            hx-swap="beforeend"
+          ></div>
+        ) : null}
         <header class="top">
           <a class="brand" href="/">
             TapeBackarr
