@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
@@ -91,5 +92,69 @@ describe("live toasts in Chromium", () => {
     expect(await toast.locator("a").getAttribute("href")).toBe(`/runs/${run.id}`);
     expect(navigations).toBe(0);
     expect(scriptErrors).toEqual([]);
+  }, 90_000);
+
+  it("moves a run page's progress over SSE, without polling or a reload, until the run ends", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${hub.url}/login`);
+    await page.fill("input[name=username]", "admin");
+    await page.fill("input[name=password]", HUB_ADMIN_PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${hub.url}/`);
+    const now = new Date();
+    const [job] = await catalog.db
+      .insert(jobs)
+      .values({ name: "Nightly", createdAt: now, updatedAt: now })
+      .returning();
+    if (!job) throw new Error("no job");
+    const [run] = await catalog.db
+      .insert(jobRuns)
+      .values({
+        jobId: job.id,
+        kind: "backup",
+        state: "running",
+        triggeredBy: "test",
+        queuedAt: now,
+        startedAt: now,
+        bytesDone: 1000,
+        bytesTotal: 10_000,
+        progressSeq: 1,
+        progressAt: now,
+      })
+      .returning();
+    if (!run) throw new Error("no run");
+    const polls: string[] = [];
+    page.on("request", (r) => {
+      if (/\/runs\/\d+\/live(\?|$)/.test(r.url())) polls.push(r.url());
+    });
+    const streaming = page.waitForResponse((r) => r.url().endsWith(`/runs/${run.id}/live/stream`), {
+      timeout: 30_000,
+    });
+    await page.goto(`${hub.url}/runs/${run.id}`);
+    await streaming;
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 7;
+    });
+    const pct = page.locator("#run-live .pct");
+    expect(await pct.textContent()).toContain("10%");
+
+    await catalog.db
+      .update(jobRuns)
+      .set({ bytesDone: 5000, progressSeq: 2, progressAt: new Date() })
+      .where(eq(jobRuns.id, run.id));
+    await page.waitForFunction(
+      () => document.querySelector("#run-live .pct")?.textContent?.includes("50%"),
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
+    const ctx = { db: catalog.db, now: () => new Date() };
+    const [running] = await catalog.db.select().from(jobRuns).where(eq(jobRuns.id, run.id));
+    if (!running) throw new Error("no run");
+    await closeRun(ctx, running, { state: "completed", error: null, retryable: false, summary: {} } as never);
+    await page.locator("#run-live .badge.state-completed").waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+    expect(polls).toEqual([]);
   }, 90_000);
 });

@@ -122,6 +122,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /jobs/:id/run": "operator",
   "GET /runs/:id": "read-only",
   "GET /runs/:id/live": "read-only",
+  "GET /runs/:id/live/stream": "read-only",
   "GET /runs/:id/log": "read-only",
   "POST /runs/:id/cancel": "operator",
   "POST /runs/:id/pause": "operator",
@@ -150,7 +151,8 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /settings/job-defaults": "admin",
   "POST /settings/notifications/email": "admin",
   "POST /settings/notifications/telegram": "admin",
-  "POST /settings/notifications/:kind/test": "admin",
+  "POST /settings/notifications/email/test": "admin",
+  "POST /settings/notifications/telegram/test": "admin",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

@@ -1,3 +1,4 @@
+import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
@@ -8,14 +9,18 @@ import { runLogs } from "../../services/runs/list-run-logs.ts";
 import { pauseRun } from "../../services/runs/pause-run.ts";
 import { resumeRun } from "../../services/runs/resume-run.ts";
 import { retryRun } from "../../services/runs/retry-run.ts";
-import { SAMPLES_PATTERN } from "../../services/runs/throughput-samples.ts";
+import { formatSamples, SAMPLES_PATTERN } from "../../services/runs/throughput-samples.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, ok } from "./form.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
 
-/** A run's page, its polled progress and log, and the operator's controls. */
+/** How often a run's progress stream reads the catalog, and how long one stream lasts (the page reconnects). */
+const LIVE_POLL_MS = 1000;
+const LIVE_STREAM_MS = 5 * 60_000;
+
+/** A run's page, its streamed progress, polled log, and the operator's controls. */
 export function registerRunPages(pages: PageRouter): void {
   pages.route(
     {
@@ -49,6 +54,38 @@ export function registerRunPages(pages: PageRouter): void {
     },
     async (c, { params, query }) =>
       c.html(RunLive(await getRunView(serviceCtx(c), params.id, query), can(c, "operate")).value),
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/runs/:id/live/stream",
+      params: idParams,
+      permission: "read",
+      summary: "A run's progress as server-sent events (each the live section), until the run ends",
+    },
+    async (c, { params }) => {
+      const ctx = serviceCtx(c);
+      const canOperate = can(c, "operate");
+      await getRun(ctx, params.id); // a run that does not exist is a 404, not an empty stream
+      return streamSSE(c, async (stream) => {
+        // The stream keeps the throughput samples the polled partial took from the page.
+        let samples: string | undefined;
+        let last = "";
+        const until = Date.now() + LIVE_STREAM_MS;
+        while (!stream.aborted && Date.now() < until) {
+          const view = await getRunView(ctx, params.id, { samples });
+          samples = formatSamples(view.samples ?? []) || undefined;
+          const html = RunLive(view, canOperate).value;
+          if (html !== last) await stream.writeSSE({ data: html });
+          last = html;
+          if (view.finishedAt) {
+            await stream.writeSSE({ event: "done", data: "" });
+            return;
+          }
+          await stream.sleep(LIVE_POLL_MS);
+        }
+      });
+    },
   );
   pages.route(
     {

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { SecretInput, SecretState, SettingsPage } from "../../../views/pages/settings.tsx";
 import { Alert } from "../../../views/partials/alert.tsx";
@@ -108,29 +107,30 @@ export function registerSettingsPages(pages: PageRouter): void {
       return saved(c, await saveTelegramChannel(serviceCtx(c), c.get("deps").secrets, input), "botToken");
     },
   );
-  pages.route(
-    {
-      method: "POST",
-      path: "/settings/notifications/:kind/test",
-      permission: "admin",
-      summary: "Send a test message",
-      params: z.object({ kind: z.enum(CHANNEL_KINDS) }),
-      audit: "settings.notifications_test",
-    },
-    async (c, { params: { kind } }) => {
-      auditTarget(c, kind, {});
-      const deps = c.get("deps");
-      const outcome = await sendTestMessage(serviceCtx(c), deps.secrets.masterKey, deps.senders, kind);
-      c.header("Cache-Control", "no-store");
-      return c.html(
-        Alert(
-          outcome.ok
-            ? { kind: "ok", message: `Sent. The server answered: ${outcome.answer}` }
-            : { kind: "error", message: `Not sent: ${outcome.error}` },
-        ).value,
-      );
-    },
-  );
+  // One route per channel kind (no path parameter: page parameters are ids).
+  for (const kind of CHANNEL_KINDS)
+    pages.route(
+      {
+        method: "POST",
+        path: `/settings/notifications/${kind}/test`,
+        permission: "admin",
+        summary: `Send a test message through the ${kind} channel`,
+        audit: "settings.notifications_test",
+      },
+      async (c) => {
+        auditTarget(c, kind, {});
+        const deps = c.get("deps");
+        const outcome = await sendTestMessage(serviceCtx(c), deps.secrets.masterKey, deps.senders, kind);
+        c.header("Cache-Control", "no-store");
+        return c.html(
+          Alert(
+            outcome.ok
+              ? { kind: "ok", message: `Sent. The server answered: ${outcome.answer}` }
+              : { kind: "error", message: `Not sent: ${outcome.error}` },
+          ).value,
+        );
+      },
+    );
 }
 
 /** The answer to a channel save: a message, the secret's new state and an emptied secret field. */
