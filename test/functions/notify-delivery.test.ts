@@ -290,6 +290,30 @@ describe("notifications delivered through a real SMTP peer and a Bot-API server"
     expect(after?.lastError).toBeNull();
   });
 
+  it("a row claimed by a hub that stopped before sending is sent once after its lease, not marked a repeat", async () => {
+    await saveChannels(["drive.alert"]);
+    await recordEvent(hub.ctx, { kind: "drive.alert", text: "LTO-1 reports Clean now" });
+    await routeEvents(hub.ctx);
+    // What a hub leaves when it stops between the claim and the send: a live lease, no sending_at.
+    const leaseUntil = new Date(hub.ctx.now().getTime() + 60_000);
+    await hub.ctx.db.update(outbox).set({ leaseToken: "gone-hub", leaseUntil });
+    await tick();
+    expect(smtp.mails).toHaveLength(0);
+    expect(bot.requests).toBe(0);
+    hub.advanceClock(61_000);
+    await tick();
+    await Promise.all([smtp.waitForMails(1), bot.waitForMessages(1)]);
+    await tick();
+    expect(smtp.mails).toHaveLength(1);
+    expect(bot.messages).toHaveLength(1);
+    expect(bot.messages[0]?.text).not.toContain("may repeat");
+    const rows = await hub.ctx.db.select().from(outbox);
+    expect(rows.map((r) => [r.state, r.uncertain])).toEqual([
+      ["sent", false],
+      ["sent", false],
+    ]);
+  });
+
   it("the test button reports the server's answer, and its refusal", async () => {
     await saveChannels([]);
     const token = await hub.tokenFor("admin");
