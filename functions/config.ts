@@ -68,6 +68,14 @@ export const configSchema = z.object({
     .min(1)
     .max(24 * 60)
     .default(10),
+  /** Where the Telegram Bot API answers (a local Bot API server, or a test's stand-in). */
+  TELEGRAM_API_ROOT: z.string().url().default("https://api.telegram.org"),
+  /** How often the Node hub drains the notification outbox (workerd: every cron trigger). */
+  NOTIFY_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** How long a claimed outbox row is a sender's; a hub that stopped mid-send loses it after this. */
+  NOTIFY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  /** The UTC hour after which the daily summary of the last 24 h is recorded. */
+  NOTIFY_SUMMARY_HOUR: z.coerce.number().int().min(0).max(23).default(7),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
 });

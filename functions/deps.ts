@@ -34,6 +34,39 @@ export interface CatalogSnapshot {
   stream: ReadableStream<Uint8Array>;
 }
 
+/** One message, in the forms each channel sends; every value in `html` and `telegramHtml` is escaped. */
+export interface OutgoingMessage {
+  subject: string;
+  text: string;
+  html: string;
+  telegramHtml: string;
+  /** Stable per outbox row: the e-mail's Message-ID, so a re-sent mail is recognisably the same. */
+  idempotencyKey: string;
+}
+
+/** A channel's settings as a sender needs them: its config and its unsealed secret. */
+export interface ChannelSettings {
+  config: Record<string, unknown>;
+  secret: Record<string, string>;
+}
+
+/** What the server answered to a message it accepted ("250 2.0.0 Ok: queued as …", "message 42"). */
+export interface SendAnswer {
+  answer: string;
+}
+
+export type Sender = (channel: ChannelSettings, message: OutgoingMessage) => Promise<SendAnswer>;
+
+/**
+ * The senders an entry wires: Node has SMTP (nodemailer) and Telegram (telegraf); workerd has
+ * Telegram over fetch and no SMTP (`unavailable` says why, for the settings page).
+ */
+export interface Senders {
+  email?: Sender;
+  telegram?: Sender;
+  unavailable?: Partial<Record<"email" | "telegram", string>>;
+}
+
 /** Everything the app needs from its runtime, built by an entry file and injected. */
 export interface Deps {
   config: Config;
@@ -51,6 +84,8 @@ export interface Deps {
   now: () => Date;
   /** The peer address as the runtime sees it (socket on Node, CF-Connecting-IP on workerd). */
   peerIp: (c: Context) => string | undefined;
+  /** How notifications leave this hub; absent: none are sent from requests (test button says so). */
+  senders?: Senders;
   /** What the entry runs on, in words for the settings page; absent in tests. */
   runtime?: { database: string; scheduler: string };
 }

@@ -12,14 +12,23 @@ import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { nodeCatalogSnapshot } from "./db/catalog-snapshot-node.ts";
 import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.ts";
-import type { AppEnv, AssetSource, Deps, Logger } from "./deps.ts";
+import type { AppEnv, AssetSource, Deps, Logger, Senders } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { keyFileStore } from "./security/key-file-node.ts";
+import { smtpSender } from "./senders/smtp-node.ts";
+import { telegrafSender } from "./senders/telegram-telegraf.ts";
+import { notifyTick } from "./services/notify/notify-tick.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 import { createFirstAdmin } from "./services/setup/create-first-admin.ts";
 
 const require = createRequire(import.meta.url);
+
+/** Scripts the pages load, from the htmx.org package: htmx and its SSE extension (live toasts). */
+const PACKAGE_ASSETS: Record<string, string> = {
+  "htmx.min.js": "htmx.org/dist/htmx.min.js",
+  "hx-sse.js": "htmx.org/dist/ext/hx-sse.min.js",
+};
 
 const nodeAssets: AssetSource = {
   async get(name) {
@@ -29,9 +38,10 @@ const nodeAssets: AssetSource = {
         body: await readFile(new URL(`../${doc.file}`, import.meta.url), "utf8"),
         contentType: "text/markdown; charset=utf-8",
       };
-    if (name !== "htmx.min.js") return null;
+    const file = PACKAGE_ASSETS[name];
+    if (!file) return null;
     return {
-      body: await readFile(require.resolve("htmx.org/dist/htmx.min.js"), "utf8"),
+      body: await readFile(require.resolve(file), "utf8"),
       contentType: "text/javascript; charset=utf-8",
     };
   },
@@ -59,6 +69,8 @@ export async function startNodeHub(
   const now = () => new Date();
   const store = keyFileStore(config.DATA_DIR, (message) => log.warn({}, message));
   let server: ServerType;
+  let senders: Senders;
+  let masterKey: Uint8Array;
   try {
     await migrateCatalog(catalog, databaseUrl);
     const boot = await withSecureDelete(catalog, databaseUrl, () =>
@@ -70,6 +82,8 @@ export async function startNodeHub(
       ),
     );
     for (const notice of boot.notices) log.warn({ keyFile: store.where }, notice);
+    masterKey = boot.secrets.masterKey;
+    senders = { email: smtpSender(), telegram: telegrafSender(config.TELEGRAM_API_ROOT) };
     const deps: Deps = {
       config,
       db: catalog.db,
@@ -79,6 +93,7 @@ export async function startNodeHub(
       ...(databaseUrl.startsWith("file:") ? { catalogSnapshot: nodeCatalogSnapshot(catalog) } : {}),
       assets: nodeAssets,
       now,
+      senders,
       peerIp: (c) => getConnInfo(c).remote.address,
       runtime: {
         database: databaseUrl.startsWith("file:")
@@ -110,6 +125,23 @@ export async function startNodeHub(
       });
     },
   );
+  // The notifier: its own timer, so "insert a tape" does not wait for the 30 s scheduler tick.
+  const notifier = repeat(
+    config.NOTIFY_INTERVAL_MS,
+    async () => {
+      await notifyTick(
+        { db: catalog.db, now },
+        {
+          masterKey,
+          senders,
+          logger: log,
+          leaseMs: config.NOTIFY_LEASE_SECONDS * 1000,
+          summaryHour: config.NOTIFY_SUMMARY_HOUR,
+        },
+      );
+    },
+    (error) => log.error({ err: String(error) }, "notification tick failed"),
+  );
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -123,10 +155,12 @@ export async function startNodeHub(
     close: () =>
       new Promise<void>((resolve) => {
         ticker.stop();
-        server.close(() => {
-          catalog.client.close();
-          resolve();
-        });
+        notifier.stop().then(() =>
+          server.close(() => {
+            catalog.client.close();
+            resolve();
+          }),
+        );
         // Idle keep-alive sockets go now; requests in flight get a moment to finish, then their
         // connections are cut: a long poll or a stalled client must not keep the hub from
         // stopping. Agents retry every post, and every post is idempotent.
@@ -136,6 +170,34 @@ export async function startNodeHub(
       }),
   };
 }
+
+/**
+ * Runs `work` every `ms`, never two at once; `stop` waits a moment for the pass in flight, so a
+ * stopping hub does not close the catalog under a send it is recording.
+ */
+function repeat(ms: number, work: () => Promise<void>, onError: (error: unknown) => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const pass = () => {
+    running = work()
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(pass, ms);
+      });
+  };
+  timer = setTimeout(pass, ms);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      // A send stuck on a silent server must not hold the hub: its lease covers what it leaves.
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+    },
+  };
+}
+
+const STOP_WAIT_MS = 2_000;
 
 const KEEP_ALIVE_MS = 65_000;
 

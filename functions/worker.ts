@@ -1,6 +1,7 @@
 import type { D1Database, ExecutionContext, ScheduledController } from "@cloudflare/workers-types";
 import type { Hono } from "hono";
 // A wrangler Text module rule (wrangler.toml) makes this import the file's text; typed in functions/types/.
+import hxSseJsText from "htmx.org/dist/ext/hx-sse.min.js";
 import htmxMinJsText from "htmx.org/dist/htmx.min.js";
 import operatorGuideText from "../docs/operator-guide.md";
 import tapeFormatText from "../docs/tape-format.md";
@@ -11,6 +12,8 @@ import type { AppEnv, AssetSource, Deps, Logger, ServiceCtx } from "./deps.ts";
 import { AppError, toErrorBody } from "./errors.ts";
 import { createConsoleLogger } from "./logger-console.ts";
 import { webScrypt } from "./security/scrypt-web.ts";
+import { fetchTelegramSender } from "./senders/telegram-fetch.ts";
+import { notifyTick } from "./services/notify/notify-tick.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 
@@ -27,17 +30,24 @@ const DOC_TEXTS: Record<string, string> = {
   "docs/tape-format.md": tapeFormatText,
 };
 
+const HX_SSE_JS: string = hxSseJsText;
+
 const workerAssets: AssetSource = {
   async get(name) {
     const doc = DOC_TEXTS[name];
     if (doc) return { body: doc, contentType: "text/markdown; charset=utf-8" };
-    if (name !== "htmx.min.js") return null;
-    return { body: HTMX_MIN_JS, contentType: "text/javascript; charset=utf-8" };
+    const body = name === "htmx.min.js" ? HTMX_MIN_JS : name === "hx-sse.js" ? HX_SSE_JS : null;
+    return body === null ? null : { body, contentType: "text/javascript; charset=utf-8" };
   },
 };
 
+/** SMTP needs a TCP socket; this Worker does not open one (docs: README, "Notifications"). */
+const NO_SMTP_ON_WORKERS =
+  "This hub runs on Cloudflare Workers and does not send e-mail (SMTP needs a TCP socket); run the Node hub for e-mail, or use Telegram.";
+
 interface WorkerHub {
   app: Hono<AppEnv>;
+  deps: Deps;
   logger: Logger;
   ctx: ServiceCtx;
   config: Config;
@@ -72,13 +82,17 @@ async function startWorkerHub(env: WorkerEnv): Promise<WorkerHub> {
     scrypt: webScrypt,
     assets: workerAssets,
     now,
+    senders: {
+      telegram: fetchTelegramSender(config.TELEGRAM_API_ROOT),
+      unavailable: { email: NO_SMTP_ON_WORKERS },
+    },
     peerIp: (c) => c.req.header("cf-connecting-ip"),
     runtime: {
       database: config.DATABASE_URL ? "remote libSQL" : "Cloudflare D1",
       scheduler: "on: the cron trigger of wrangler.toml",
     },
   };
-  return { app: createApp(deps).app, logger, ctx: { db, now }, config };
+  return { app: createApp(deps).app, deps, logger, ctx: { db, now }, config };
 }
 
 function howToSetSecret(name: string): string {
@@ -151,10 +165,18 @@ export default {
 
   /** The cron trigger (wrangler.toml) runs the same scheduler tick as croner does on Node. */
   async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
-    const { logger, ctx, config } = await hubFor(env);
+    const { logger, ctx, config, deps } = await hubFor(env);
     const { queued } = await schedulerTick(ctx, logger, {
       agentSilenceMinutes: config.AGENT_SILENCE_MINUTES,
     });
-    logger.info({ cron: controller.cron, queued }, "scheduler tick");
+    // The cron trigger drains the outbox too: Telegram over fetch, e-mail marked Node-only.
+    const notified = await notifyTick(ctx, {
+      masterKey: deps.secrets.masterKey,
+      senders: deps.senders ?? {},
+      logger,
+      leaseMs: config.NOTIFY_LEASE_SECONDS * 1000,
+      summaryHour: config.NOTIFY_SUMMARY_HOUR,
+    });
+    logger.info({ cron: controller.cron, queued, ...notified }, "scheduler tick");
   },
 };

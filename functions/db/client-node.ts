@@ -12,13 +12,21 @@ export interface NodeCatalog {
   client: Client;
 }
 
+const BUSY_TIMEOUT_MS = 5000;
+
 /** Opens the catalog on Node: an embedded file (default) or a remote libSQL server. */
 export function openCatalog(url: string, authToken?: string): NodeCatalog {
   if (url.startsWith("file:")) {
     const path = url.slice("file:".length).split("?")[0] ?? "";
     if (path && path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   }
-  const client = createClient({ url, ...(authToken ? { authToken } : {}) });
+  // The busy timeout on every pooled connection, not only the first (PRAGMA busy_timeout is per
+  // connection): several hub processes on one embedded file wait for each other's writes.
+  const client = createClient({
+    url,
+    ...(authToken ? { authToken } : {}),
+    ...(url.startsWith("file:") ? { timeout: BUSY_TIMEOUT_MS } : {}),
+  });
   return { db: dbFromLibsql(client), client };
 }
 

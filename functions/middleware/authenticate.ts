@@ -8,7 +8,7 @@ import { resolvePrincipal } from "../services/auth/resolve-principal.ts";
 export const SESSION_COOKIE = "tb_session";
 
 /**
- * Works out who is calling (Bearer session token or API key, else the session cookie) and
+ * Works out who is calling (Bearer session token or API key, an X-API-Key, else the session cookie) and
  * stores it; it rejects nothing itself — each route's permission decides.
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
@@ -21,12 +21,16 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       if (bearer) c.set("agent", await resolveAgent({ db, now }, bearer));
       return next();
     }
-    const cookie = bearer ? undefined : getCookie(c, SESSION_COOKIE);
+    // Upstream TapeBackarr's clients (its desk monitor) send an API key as X-API-Key.
+    const xApiKey = bearer ? undefined : c.req.header("x-api-key")?.trim() || undefined;
+    const cookie = bearer || xApiKey ? undefined : getCookie(c, SESSION_COOKIE);
     const credential = bearer
       ? ({ token: bearer, via: "bearer" } as const)
-      : cookie
-        ? ({ token: cookie, via: "cookie" } as const)
-        : undefined;
+      : xApiKey
+        ? ({ token: xApiKey, via: "x-api-key" } as const)
+        : cookie
+          ? ({ token: cookie, via: "cookie" } as const)
+          : undefined;
     if (credential) c.set("principal", await resolvePrincipal({ db, now }, secrets, credential));
     await next();
   };

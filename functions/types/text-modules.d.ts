@@ -8,3 +8,8 @@ declare module "*.md" {
   const text: string;
   export default text;
 }
+
+declare module "htmx.org/dist/ext/hx-sse.min.js" {
+  const text: string;
+  export default text;
+}

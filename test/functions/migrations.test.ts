@@ -23,6 +23,7 @@ const EXPECTED_TABLES = [
   "encryption_keys",
   "health_readings",
   "guest_backups",
+  "events",
   "job_logs",
   "job_runs",
   "jobs",

@@ -22,6 +22,10 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/api-keys": "admin",
   "DELETE /api/v1/api-keys/:id": "admin",
   "GET /api/v1/audit-logs": "read-only",
+  "GET /api/v1/dashboard": "read-only",
+  "GET /api/v1/jobs/active": "read-only",
+  "GET /api/v1/events": "read-only",
+  "GET /api/v1/events/stream": "read-only",
   "GET /api/v1/pools": "read-only",
   "GET /api/v1/pools/:id": "read-only",
   "POST /api/v1/pools": "operator",
@@ -99,6 +103,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "PUT /api/v1/settings/notifications/email": "admin",
   "PUT /api/v1/settings/notifications/telegram": "admin",
   "PUT /api/v1/settings/time-zone": "admin",
+  "POST /api/v1/settings/notifications/:kind/test": "admin",
   // The drive-agent protocol: agent tokens only; no user session or API key gets in.
   "POST /agent/v1/enroll": "public",
   "POST /agent/v1/heartbeat": "agent",
@@ -151,6 +156,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /jobs/:id/run": "operator",
   "GET /runs/:id": "read-only",
   "GET /runs/:id/live": "read-only",
+  "GET /runs/:id/live/stream": "read-only",
   "GET /runs/:id/log": "read-only",
   "POST /runs/:id/cancel": "operator",
   "POST /runs/:id/pause": "operator",
@@ -181,6 +187,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /library/:id/rebuild": "operator",
   "POST /drives/:id/clean": "operator",
   "POST /tapes/:id/erase": "operator",
+  "GET /assets/hx-sse.js": "public",
   "GET /settings": "admin",
   "GET /logs/audit": "read-only",
   "GET /api/v1/job-logs": "read-only",
@@ -195,6 +202,8 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /docs": "read-only",
   "GET /docs/:name": "read-only",
   "GET /logs/audit/export": "read-only",
+  "POST /settings/notifications/email/test": "admin",
+  "POST /settings/notifications/telegram/test": "admin",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;

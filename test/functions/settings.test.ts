@@ -116,7 +116,7 @@ describe("hub settings", () => {
       where: eq(auditLogs.action, "settings.notifications"),
     });
     expect(audit).toMatchObject({ outcome: "success", target: "telegram" });
-    expect(audit?.details).toEqual({ fields: ["enabled", "chatId", "botToken", "events"] });
+    expect(audit?.details).toEqual({ fields: ["enabled", "chatId", "botToken", "events", "minSeverity"] });
   });
 
   it("answers a bad page form with an in-place message and saves nothing", async () => {

@@ -60,14 +60,25 @@ export type HubProcess = HubHandle & {
   restart(options?: { loseCatalog?: boolean }): Promise<void>;
 };
 
-const spawnHub = (dir: string, port: string) =>
+const spawnHub = (dir: string, port: string, env: Record<string, string> = {}) =>
   spawnProcess(TSX, ["functions/node.ts"], {
     PORT: port,
     DATA_DIR: dir,
     TAPEBACKARR_ADMIN_PASSWORD: HUB_ADMIN_PASSWORD,
     BCRYPT_COST: "4",
     POLL_INTERVAL_MS: "50",
+    ...env,
   });
+
+/** Another hub process on the catalog (and keys) of `dir`, on its own ephemeral port. */
+export async function startHubOnCatalog(
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; process: Spawned }> {
+  const hub = spawnHub(dir, "0", env);
+  const url = (await hub.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
+  return { url, process: hub };
+}
 
 async function call<T>(url: string, method: string, path: string, json?: unknown, token?: string) {
   const res = await fetch(`${url}${path}`, {
@@ -101,11 +112,14 @@ export async function hubApi(url: string, password: string): Promise<Api & { tok
 
 /**
  * The real hub (`tsx functions/node.ts`) on an ephemeral loopback port with a temp catalog, or
- * on `dir` when given (a data directory a test prepared, e.g. a catalog restored from tape).
+ * on `dir` when given (a data directory a test prepared, e.g. a catalog restored from tape);
+ * `env` adds to the hub's environment.
  */
-export async function startHubProcess(opts: { dir?: string } = {}): Promise<HubProcess> {
+export async function startHubProcess(
+  opts: { dir?: string; env?: Record<string, string> } = {},
+): Promise<HubProcess> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "tb-agent-hub-"));
-  const hub = spawnHub(dir, "0");
+  const hub = spawnHub(dir, "0", opts.env ?? {});
   const url = (await hub.waitFor(/ready: open (http:\/\/127\.0\.0\.1:\d+)/))[1] as string;
   const api = await hubApi(url, HUB_ADMIN_PASSWORD);
   const handle: HubProcess = {
@@ -118,7 +132,7 @@ export async function startHubProcess(opts: { dir?: string } = {}): Promise<HubP
       await handle.process.stop();
       if (options.loseCatalog)
         for (const file of readdirSync(dir)) if (file.startsWith("tapebackarr.db")) rmSync(join(dir, file));
-      handle.process = spawnHub(dir, new URL(url).port);
+      handle.process = spawnHub(dir, new URL(url).port, opts.env ?? {});
       await handle.process.waitFor(/ready: open/);
     },
     async stop() {

@@ -1,5 +1,10 @@
 /** The hub's own stylesheet: small, no framework, readable on a laptop and a phone. */
 export const STYLES = `
+.toasts { position:fixed; right:1rem; bottom:1rem; display:flex; flex-direction:column; gap:.5rem; max-width:28rem; z-index:10; }
+.toast { background:#fff; border-left:4px solid #3b82f6; box-shadow:0 2px 8px rgba(0,0,0,.2); padding:.6rem .8rem; border-radius:4px; }
+.toast.warning { border-left-color:#d97706; }
+.toast.error, .toast.critical { border-left-color:#dc2626; }
+.toast .toast-link { margin-left:.5rem; }
 :root { --bg:#f6f7f9; --fg:#1d2330; --muted:#5b6475; --card:#fff; --line:#dde1e8; --accent:#1f6feb; --bad:#c62828; --warn:#b26a00; --good:#2e7d32; }
 * { box-sizing: border-box; }
 body { margin:0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background:var(--bg); color:var(--fg); }

@@ -45,8 +45,18 @@ export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
         <link rel="stylesheet" href="/assets/app.css" />
         <script src="/assets/htmx.min.js" defer></script>
         <script src="/assets/local-time.js" defer></script>
+        <script src="/assets/hx-sse.js" defer></script>
       </head>
       <body hx-headers:inherited={headers}>
+        {props.user ? (
+          <div
+            id="toasts"
+            class="toasts"
+            aria-live="polite"
+            hx-sse:connect="/api/v1/events/stream?format=html"
+            hx-swap="beforeend"
+          ></div>
+        ) : null}
         <header class="top">
           <a class="brand" href="/">
             TapeBackarr

@@ -147,21 +147,14 @@ function Outcome(props: { run: RunModel; outcome: RunOutcome; canOperate: boolea
   );
 }
 
-/** The live part of a run page: re-fetched every 2 s until the run ends. */
+/**
+ * The live part of a run's page until the run ends: the page wraps it in RunLiveStream, whose
+ * server-sent events replace it (progress, then the outcome) without polling.
+ */
 export function RunLive(run: RunModel, canOperate = false): SafeHtml {
   const live = !run.finishedAt;
   return (
-    <section
-      class="card"
-      id="run-live"
-      {...(live
-        ? {
-            "hx-get": `/runs/${run.id}/live`,
-            "hx-trigger": "every 2s",
-            "hx-swap": "outerHTML",
-          }
-        : {})}
-    >
+    <section class="card" id="run-live">
       {RunProgress(run)}
       {run.startedAt && (live || (run.samples ?? []).length > 2)
         ? RateChart({ samples: run.samples ?? [] })
@@ -178,6 +171,24 @@ export function RunLive(run: RunModel, canOperate = false): SafeHtml {
       {run.outcome ? <Outcome run={run} outcome={run.outcome} canOperate={canOperate} /> : null}
       {canOperate ? <RunControls run={run} /> : null}
     </section>
+  );
+}
+
+/**
+ * Holds the SSE connection (htmx's SSE extension) whose messages replace its content, #run-live;
+ * closed on `done`. The target is the holder itself: the extension resolves it once, at connect.
+ */
+export function RunLiveStream(props: { run: RunModel; canOperate: boolean }): SafeHtml {
+  if (props.run.finishedAt) return RunLive(props.run, props.canOperate);
+  return (
+    <div
+      id="run-live-stream"
+      hx-sse:connect={`/runs/${props.run.id}/live/stream`}
+      hx-sse:close="done"
+      hx-swap="innerHTML"
+    >
+      {RunLive(props.run, props.canOperate)}
+    </div>
   );
 }
 
@@ -227,7 +238,7 @@ export function RunPage(model: {
       <h1>
         Run {run.id}: {run.kind} of {run.jobName}
       </h1>
-      {RunLive(run, model.canOperate)}
+      {RunLiveStream({ run, canOperate: model.canOperate })}
       <div id="run-action-result" aria-live="polite"></div>
       {run.notable.length > 0 ? (
         <section class="card" id="run-warnings">

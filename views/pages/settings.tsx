@@ -8,8 +8,13 @@ interface Channel {
   enabled: boolean;
   config: Record<string, unknown>;
   events: string[];
+  minSeverity: string;
   secretSet: boolean;
   updatedAt: Date | null;
+  lastSentAt: Date | null;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  pending: number;
 }
 
 export interface SettingsModel {
@@ -22,14 +27,12 @@ export interface SettingsModel {
   compressions: readonly string[];
   blockSizes: number[];
   events: readonly string[];
+  /** Words for each event kind. */
+  eventLabels: Record<string, string>;
+  severities: readonly string[];
+  /** Why this hub cannot send through a channel (e-mail on workerd). */
+  unavailable: Partial<Record<"email" | "telegram", string>>;
 }
-
-const EVENT_LABELS: Record<string, string> = {
-  "run.failed": "a run failed",
-  "run.completed": "a run completed",
-  "tape.needed": "a tape must be inserted",
-  "drive.alert": "a drive reports an alert",
-};
 
 const SECRET_NAME = { email: "password", telegram: "bot token" } as const;
 
@@ -71,20 +74,37 @@ export function SettingsPage(model: SettingsModel): SafeHtml {
       <section class="card">
         <h2>Notifications</h2>
         <p class="muted">
-          Where TapeBackarr should tell you about failed runs and tapes to insert. This release stores the
-          channels; it does not send messages yet. Passwords and tokens are stored encrypted with the hub
-          master key and are never shown again: leave the field empty to keep the stored one.
+          Where TapeBackarr tells you about failed runs, tapes to insert and drives that need care. Each event
+          goes once to each channel that subscribes to its kind at its severity or above; a message that
+          cannot be sent is retried with growing pauses, and the last error shows here. Passwords and tokens
+          are stored encrypted with the hub master key and are never shown again: leave the field empty to
+          keep the stored one. E-mail needs a TCP socket: the Node hub sends it, a hub on Cloudflare Workers
+          sends Telegram only.
         </p>
         <h3>E-mail (SMTP)</h3>
-        <ChannelForm kind="email" channel={email} events={model.events}>
+        <ChannelForm kind="email" channel={email} model={model}>
           <Field label="SMTP host" name="host" value={str(email, "host")} placeholder="smtp.example.com" />
           <Field label="Port" name="port" type="number" value={str(email, "port") || "587"} />
+          <label>
+            Encryption
+            <select name="security">
+              {[
+                ["starttls", "STARTTLS required (port 587)"],
+                ["tls", "TLS from the start (port 465)"],
+                ["none", "None (a local relay, port 25)"],
+              ].map(([value, label]) => (
+                <option value={value} selected={(str(email, "security") || "starttls") === value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
           <Field label="From" name="from" value={str(email, "from")} placeholder="tapes@example.com" />
           <Field label="To (comma-separated)" name="to" value={str(email, "to")} />
           <Field label="User (empty: no authentication)" name="username" value={str(email, "username")} />
         </ChannelForm>
         <h3>Telegram</h3>
-        <ChannelForm kind="telegram" channel={telegram} events={model.events}>
+        <ChannelForm kind="telegram" channel={telegram} model={model}>
           <Field label="Chat id" name="chatId" value={str(telegram, "chatId")} placeholder="-1001234567890" />
         </ChannelForm>
       </section>
@@ -147,10 +167,11 @@ export function SettingsPage(model: SettingsModel): SafeHtml {
 function ChannelForm(props: {
   kind: "email" | "telegram";
   channel: Channel | undefined;
-  events: readonly string[];
+  model: SettingsModel;
   children?: unknown;
 }): SafeHtml {
-  const { kind, channel } = props;
+  const { kind, channel, model } = props;
+  const unavailable = model.unavailable[kind];
   const secretField = kind === "email" ? "password" : "botToken";
   const clearField = kind === "email" ? "clearPassword" : "clearBotToken";
   const chosen = channel?.updatedAt ? channel.events : ["run.failed", "tape.needed"];
@@ -172,13 +193,24 @@ function ChannelForm(props: {
       </label>
       <fieldset>
         <legend>Tell me when</legend>
-        {props.events.map((e) => (
+        {model.events.map((e) => (
           <label class="check">
             <input type="checkbox" name="events" value={e} checked={chosen.includes(e)} />{" "}
-            {EVENT_LABELS[e] ?? e}
+            {model.eventLabels[e] ?? e}
           </label>
         ))}
       </fieldset>
+      <label>
+        Only events of at least this severity
+        <select name="minSeverity">
+          {model.severities.map((v) => (
+            <option value={v} selected={(channel?.minSeverity ?? "info") === v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+      {unavailable ? <p class="alert error">{unavailable}</p> : null}
       <p class="muted">
         {channel?.updatedAt ? (
           <>
@@ -187,8 +219,38 @@ function ChannelForm(props: {
         ) : (
           "Not set up yet"
         )}
+        {channel?.lastSentAt ? (
+          <>
+            ; last message sent <Time at={channel.lastSentAt} />
+          </>
+        ) : (
+          ""
+        )}
+        {channel?.pending ? `; ${channel.pending} waiting to be sent` : ""}
       </p>
-      <button type="submit">Save {kind === "email" ? "e-mail" : "Telegram"}</button>
+      {channel?.lastError ? (
+        <p class="alert error" data-last-error={kind}>
+          Last error
+          {channel.lastErrorAt ? (
+            <>
+              {" "}
+              (<Time at={channel.lastErrorAt} />)
+            </>
+          ) : (
+            ""
+          )}
+          : {channel.lastError}
+        </p>
+      ) : null}
+      <button type="submit">Save {kind === "email" ? "e-mail" : "Telegram"}</button>{" "}
+      <button
+        type="button"
+        hx-post={`/settings/notifications/${kind}/test`}
+        hx-target={`#${kind}-result`}
+        disabled={!channel?.updatedAt}
+      >
+        Send a test message
+      </button>
       <div id={`${kind}-result`} aria-live="polite"></div>
     </form>
   );

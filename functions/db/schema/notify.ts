@@ -1,5 +1,46 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, timestamp, updatedAt } from "./columns.ts";
+
+export const SEVERITIES = ["info", "warning", "error", "critical"] as const;
+
+export type Severity = (typeof SEVERITIES)[number];
+
+/**
+ * Every fact an operator may want to hear, written in the same batch as the change that causes
+ * it (services/events/record-event.ts). The kind list lives in services/events/event-kinds.ts;
+ * the column is plain text so a new kind needs no migration.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    severity: text("severity", { enum: SEVERITIES }).notNull(),
+    at: timestamp("at").notNull(),
+    /** What happened, in operator words. */
+    text: text("text").notNull(),
+    /** What to do next, when the hub knows it. */
+    action: text("action"),
+    /** Where the page about it is, e.g. /runs/12. */
+    href: text("href"),
+    jobId: integer("job_id"),
+    runId: integer("run_id"),
+    tapeId: integer("tape_id"),
+    driveId: integer("drive_id"),
+    agentId: text("agent_id"),
+    siteId: integer("site_id"),
+    poolId: integer("pool_id"),
+    /** One event per fact: a second insert with the same key (another hub instance) is a no-op. */
+    dedupeKey: text("dedupe_key"),
+    /** Fanned out into the outbox (once, by whichever tick gets there first). */
+    routed: integer("routed", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex("events_dedupe_key_idx").on(t.dedupeKey),
+    index("events_routed_idx").on(t.routed, t.id),
+    index("events_at_idx").on(t.at),
+  ],
+);
 
 export const notificationChannels = sqliteTable("notification_channels", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -11,27 +52,51 @@ export const notificationChannels = sqliteTable("notification_channels", {
   secretConfig: text("secret_config"),
   /** Event kinds this channel receives, e.g. ["run.failed", "tape.needed"]. */
   events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+  /** The least severity of an event this channel receives. */
+  minSeverity: text("min_severity", { enum: SEVERITIES }).notNull().default("info"),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** The last delivery's outcome, for the settings page. */
+  lastSentAt: timestamp("last_sent_at"),
+  lastError: text("last_error"),
+  lastErrorAt: timestamp("last_error_at"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
 
-/** Transactional outbox: events to deliver, retried until sent; survives restarts. */
+export const OUTBOX_STATES = ["pending", "sent", "failed"] as const;
+
+/**
+ * One row per (event, channel): delivered once, retried with backoff, survives restarts. A
+ * sender claims a row with a lease (lease_token, lease_until); another hub instance takes it
+ * only after the lease ran out. `sending_at` is set just before the message leaves: a lease
+ * that ran out after it is a send whose outcome is unknown, shown and re-sent at most once.
+ */
 export const outbox = sqliteTable(
   "outbox",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    channelId: integer("channel_id").references(() => notificationChannels.id, { onDelete: "cascade" }),
-    event: text("event").notNull(),
-    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    state: text("state", { enum: ["pending", "sent", "failed"] })
+    eventId: integer("event_id")
       .notNull()
-      .default("pending"),
+      .references(() => events.id, { onDelete: "cascade" }),
+    channelId: integer("channel_id")
+      .notNull()
+      .references(() => notificationChannels.id, { onDelete: "cascade" }),
+    state: text("state", { enum: OUTBOX_STATES }).notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at").notNull(),
+    leaseToken: text("lease_token"),
+    leaseUntil: timestamp("lease_until"),
+    sendingAt: timestamp("sending_at"),
+    /** A lease ran out after the message left: it was sent again, marked as a possible repeat. */
+    uncertain: integer("uncertain", { mode: "boolean" }).notNull().default(false),
     lastError: text("last_error"),
+    /** What the server answered (SMTP response line, Telegram message id). */
+    answer: text("answer"),
     createdAt: createdAt(),
     sentAt: timestamp("sent_at"),
   },
-  (t) => [index("outbox_due_idx").on(t.state, t.nextAttemptAt)],
+  (t) => [
+    uniqueIndex("outbox_event_channel_idx").on(t.eventId, t.channelId),
+    index("outbox_due_idx").on(t.state, t.nextAttemptAt),
+  ],
 );

@@ -5,6 +5,7 @@ import { getAgent } from "../../services/agents/get-agent.ts";
 import { listAgents } from "../../services/agents/list-agents.ts";
 import { renewEnrollment } from "../../services/agents/renew-enrollment.ts";
 import { listDrives } from "../../services/drives/list-drives.ts";
+import { listMonitorDrives } from "../../services/monitor/list-monitor-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, pageQuery } from "./router.ts";
@@ -91,10 +92,14 @@ export function registerAgentRoutes(api: ApiRouter): void {
       path: "/drives",
       permission: "read",
       tag: "drives",
-      summary: "All drives of all agents",
+      summary:
+        "All drives of all agents; to a caller with X-API-Key (upstream's monitor clients), an array in upstream's drive shape",
       query: pageQuery,
     },
-    async (c, { query }) => c.json(await listDrives(serviceCtx(c), query)),
+    async (c, { query }) =>
+      c.req.header("x-api-key") && c.get("principal")?.via === "api-key"
+        ? c.json(await listMonitorDrives(serviceCtx(c)))
+        : c.json(await listDrives(serviceCtx(c), query)),
   );
   api.route(
     {

@@ -1,11 +1,14 @@
 import type { Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../deps.ts";
+import { sendTestMessage } from "../../services/notify/send-test-message.ts";
 import { getJobDefaults } from "../../services/settings/get-job-defaults.ts";
 import { getTimeZone } from "../../services/settings/get-time-zone.ts";
 import { hubFacts } from "../../services/settings/hub-facts.ts";
 import { jobDefaultsInput } from "../../services/settings/job-defaults.ts";
 import { listChannels } from "../../services/settings/list-channels.ts";
 import {
+  CHANNEL_KINDS,
   emailChannelInput,
   telegramChannelInput,
 } from "../../services/settings/notification-channel-input.ts";
@@ -26,8 +29,11 @@ export async function settingsView(c: Context<AppEnv>) {
     hubFacts(c.get("deps")),
     getTimeZone(ctx),
   ]);
-  return { jobDefaults, notifications, facts, timeZone: time.timeZone };
+  const unavailable = c.get("deps").senders?.unavailable ?? {};
+  return { jobDefaults, notifications, facts, timeZone: time.timeZone, unavailable };
 }
+
+const channelParams = z.object({ kind: z.enum(CHANNEL_KINDS) });
 
 /** The names of the fields a save touched, for the audit row; never their values. */
 export function changedFields(input: Record<string, unknown>): string[] {
@@ -105,6 +111,22 @@ export function registerSettingsRoutes(api: ApiRouter): void {
     async (c, { body }) => {
       auditTarget(c, "telegram", { fields: changedFields(body) });
       return c.json(await saveTelegramChannel(serviceCtx(c), c.get("deps").secrets, body));
+    },
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/settings/notifications/:kind/test",
+      permission: "admin",
+      tag,
+      summary: "Sends a test message through the saved channel now; answers with what the server said",
+      params: channelParams,
+      audit: "settings.notifications_test",
+    },
+    async (c, { params }) => {
+      auditTarget(c, params.kind, {});
+      const deps = c.get("deps");
+      return c.json(await sendTestMessage(serviceCtx(c), deps.secrets.masterKey, deps.senders, params.kind));
     },
   );
 }

@@ -37,4 +37,18 @@ export function registerAssetRoutes(pages: PageRouter): void {
       return c.body(asset.body, 200, { "Content-Type": asset.contentType });
     },
   );
+  pages.route(
+    {
+      method: "GET",
+      path: "/assets/hx-sse.js",
+      permission: "public",
+      summary: "htmx's SSE extension (live toasts), served from the htmx.org package",
+    },
+    async (c) => {
+      const asset = await c.get("deps").assets.get("hx-sse.js");
+      if (!asset) throw new AppError("not_found", "hx-sse.js is not available in this build");
+      c.header("Cache-Control", "public, max-age=86400");
+      return c.body(asset.body, 200, { "Content-Type": asset.contentType });
+    },
+  );
 }

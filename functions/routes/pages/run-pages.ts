@@ -1,3 +1,4 @@
+import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { LogTail, RunLive, RunPage } from "../../../views/pages/run.tsx";
@@ -14,7 +15,11 @@ import { can, ok } from "./form.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
 
-/** A run's page, its polled progress and log, and the operator's controls. */
+/** How often a run's progress stream reads the catalog, and how long one stream lasts (the page reconnects). */
+const LIVE_POLL_MS = 1000;
+const LIVE_STREAM_MS = 5 * 60_000;
+
+/** A run's page, its streamed progress, polled log, and the operator's controls. */
 export function registerRunPages(pages: PageRouter): void {
   pages.route(
     {
@@ -47,6 +52,36 @@ export function registerRunPages(pages: PageRouter): void {
     },
     async (c, { params }) =>
       c.html(RunLive(await getRunView(serviceCtx(c), params.id), can(c, "operate")).value),
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/runs/:id/live/stream",
+      params: idParams,
+      permission: "read",
+      summary: "A run's progress as server-sent events (each the live section), until the run ends",
+    },
+    async (c, { params }) => {
+      const ctx = serviceCtx(c);
+      const canOperate = can(c, "operate");
+      await getRun(ctx, params.id); // a run that does not exist is a 404, not an empty stream
+      return streamSSE(c, async (stream) => {
+        // The throughput history is stored with the run, so each section carries all of it.
+        let last = "";
+        const until = Date.now() + LIVE_STREAM_MS;
+        while (!stream.aborted && Date.now() < until) {
+          const view = await getRunView(ctx, params.id);
+          const html = RunLive(view, canOperate).value;
+          if (html !== last) await stream.writeSSE({ data: html });
+          last = html;
+          if (view.finishedAt) {
+            await stream.writeSSE({ event: "done", data: "" });
+            return;
+          }
+          await stream.sleep(LIVE_POLL_MS);
+        }
+      });
+    },
   );
   pages.route(
     {

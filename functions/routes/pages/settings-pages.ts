@@ -3,9 +3,12 @@ import { renderDocument } from "../../../views/html.ts";
 import { SecretInput, SecretState, SettingsPage } from "../../../views/pages/settings.tsx";
 import { Alert } from "../../../views/partials/alert.tsx";
 import type { AppEnv } from "../../deps.ts";
+import { EVENT_KINDS, EVENT_SEVERITIES } from "../../services/events/event-kinds.ts";
+import { sendTestMessage } from "../../services/notify/send-test-message.ts";
 import { BLOCK_SIZES, COMPRESSIONS, jobDefaultsInput } from "../../services/settings/job-defaults.ts";
 import type { ChannelView } from "../../services/settings/list-channels.ts";
 import {
+  CHANNEL_KINDS,
   emailChannelInput,
   NOTIFICATION_EVENTS,
   telegramChannelInput,
@@ -33,6 +36,8 @@ export function registerSettingsPages(pages: PageRouter): void {
           compressions: COMPRESSIONS,
           blockSizes: BLOCK_SIZES,
           events: NOTIFICATION_EVENTS,
+          eventLabels: Object.fromEntries(Object.entries(EVENT_KINDS).map(([k, v]) => [k, v.label])),
+          severities: EVENT_SEVERITIES,
         }),
       ),
     );
@@ -94,12 +99,14 @@ export function registerSettingsPages(pages: PageRouter): void {
         enabled: f.enabled === "on",
         host: f.host ?? "",
         port: num(f.port),
+        security: f.security,
         from: f.from ?? "",
         to: list(f.to),
         username: f.username ?? null,
         password: f.password,
         clearPassword: f.clearPassword === "on",
         events,
+        minSeverity: f.minSeverity,
       });
       auditTarget(c, "email", { fields: changedFields(input) });
       return saved(c, await saveEmailChannel(serviceCtx(c), c.get("deps").secrets, input), "password");
@@ -121,11 +128,36 @@ export function registerSettingsPages(pages: PageRouter): void {
         botToken: f.botToken,
         clearBotToken: f.clearBotToken === "on",
         events,
+        minSeverity: f.minSeverity,
       });
       auditTarget(c, "telegram", { fields: changedFields(input) });
       return saved(c, await saveTelegramChannel(serviceCtx(c), c.get("deps").secrets, input), "botToken");
     },
   );
+  // One route per channel kind (no path parameter: page parameters are ids).
+  for (const kind of CHANNEL_KINDS)
+    pages.route(
+      {
+        method: "POST",
+        path: `/settings/notifications/${kind}/test`,
+        permission: "admin",
+        summary: `Send a test message through the ${kind} channel`,
+        audit: "settings.notifications_test",
+      },
+      async (c) => {
+        auditTarget(c, kind, {});
+        const deps = c.get("deps");
+        const outcome = await sendTestMessage(serviceCtx(c), deps.secrets.masterKey, deps.senders, kind);
+        c.header("Cache-Control", "no-store");
+        return c.html(
+          Alert(
+            outcome.ok
+              ? { kind: "ok", message: `Sent. The server answered: ${outcome.answer}` }
+              : { kind: "error", message: `Not sent: ${outcome.error}` },
+          ).value,
+        );
+      },
+    );
 }
 
 /** The answer to a channel save: a message, the secret's new state and an emptied secret field. */

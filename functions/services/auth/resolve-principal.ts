@@ -13,8 +13,10 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export async function resolvePrincipal(
   ctx: ServiceCtx,
   secrets: HubSecrets,
-  credential: { token: string; via: "cookie" | "bearer" },
+  credential: { token: string; via: "cookie" | "bearer" | "x-api-key" },
 ): Promise<Principal | null> {
+  // X-API-Key (upstream's monitor clients) carries API keys only, never a session.
+  if (credential.via === "x-api-key") return resolveApiKey(ctx, credential.token);
   if (credential.via === "bearer" && !looksLikeJwt(credential.token))
     return resolveApiKey(ctx, credential.token);
   const claims = await verifySessionToken(secrets.sessionKey, credential.token, ctx.now());

@@ -9,6 +9,7 @@ import {
   tapes,
 } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { eventInsert } from "../events/record-event.ts";
 import { touchMediaSet } from "../media-sets/touch-media-set.ts";
 import { compareCatalog, tallyHeldCatalog } from "./reconcile-catalog.ts";
 
@@ -62,7 +63,7 @@ export async function closeBackupSet(
     .from(catalogEntries)
     .where(eq(catalogEntries.setId, setId));
   const now = ctx.now();
-  await ctx.db
+  const close = ctx.db
     .update(backupSets)
     .set({
       state,
@@ -75,6 +76,22 @@ export async function closeBackupSet(
       ...(result.writtenAs === "full" ? { backupType: "full" as const, baseSetId: null } : {}),
     })
     .where(eq(backupSets.id, setId));
+  // An incomplete set with a catalog problem is news of its own: its files cannot all be found.
+  await (state === "incomplete" && problem
+    ? ctx.db.batch([
+        close,
+        eventInsert(ctx, {
+          kind: "set.incomplete",
+          text: `Set ${setId} (run #${runId}) is incomplete: ${problems.join("; ")}`,
+          action: onTape
+            ? `Rebuild the set's catalog from its tapes (Rebuild catalog on set ${setId}).`
+            : null,
+          href: "/restore",
+          runId,
+          dedupeKey: `set.incomplete:${setId}`,
+        }),
+      ])
+    : close);
   // Retention runs from the set's end, the last moment anything of it was written (catalog included).
   const closed = await ctx.db.query.backupSets.findFirst({ where: eq(backupSets.id, setId) });
   if (closed?.mediaSetId) await touchMediaSet(ctx, closed.mediaSetId, now);

@@ -1,7 +1,8 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { type ProgressAnswer, ProgressReport, type TapeTarget } from "../../../contracts/agent-protocol.ts";
-import { jobRuns, tapes } from "../../db/schema/index.ts";
+import { jobRuns, jobs, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { eventInsert } from "../events/record-event.ts";
 import { listSpareTapes } from "../runs/spare-tapes.ts";
 import { recordSample } from "../runs/throughput-samples.ts";
 import type { OrderRow } from "./order-of.ts";
@@ -19,12 +20,9 @@ export async function reportProgress(
   const tape = report.tapeBarcode
     ? await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, report.tapeBarcode) })
     : undefined;
-  const before = await ctx.db.query.jobRuns.findFirst({
-    where: eq(jobRuns.id, order.runId),
-    columns: { startedAt: true, throughputSamples: true },
-  });
+  const before = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
   const now = ctx.now();
-  await ctx.db
+  const update = ctx.db
     .update(jobRuns)
     .set({
       state: report.state,
@@ -54,6 +52,30 @@ export async function reportProgress(
         sql`${jobRuns.finishedAt} is null`,
       ),
     );
+  // A run that starts waiting for a tape tells the operator once, with the agent's words.
+  const starts =
+    before && !before.finishedAt && before.state !== "waiting-for-tape" && before.progressSeq < report.seq;
+  if (starts && report.state === "waiting-for-tape") {
+    const job = before.jobId
+      ? await ctx.db.query.jobs.findFirst({ where: eq(jobs.id, before.jobId) })
+      : undefined;
+    const name = job?.name ?? "A backup";
+    await ctx.db.batch([
+      update,
+      eventInsert(ctx, {
+        kind: "tape.needed",
+        text: `${name} (run #${before.id}) is waiting for a tape${report.message ? `: ${report.message}` : "."}`,
+        action: "Insert a writable tape of the job's pool into the drive; the run continues by itself.",
+        href: `/runs/${before.id}`,
+        runId: before.id,
+        jobId: before.jobId,
+        agentId: before.agentId,
+        driveId: before.driveId,
+        poolId: job?.poolId ?? null,
+        dedupeKey: `tape.needed:${before.id}:${report.seq}`,
+      }),
+    ]);
+  } else await update;
   const run = await ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, order.runId) });
   const control = run?.control ?? "continue";
   const poolId = (order.payload as { kind?: string; pool?: { id?: number } }).pool?.id;

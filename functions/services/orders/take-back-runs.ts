@@ -1,6 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { agents, jobRuns } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { eventInsert } from "../events/record-event.ts";
+import { runFinishedEvent } from "../events/run-finished-event.ts";
 
 /**
  * A backup run goes back to the queue (the dispatcher picks a drive again). Any other run was
@@ -28,14 +30,14 @@ export async function takeBackRuns(
       continue;
     }
     const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, order.agentId) });
-    await ctx.db
+    const error = `Agent ${agent?.name ?? order.agentId} ${what} the ${order.kind} order in time (is it running and online?). Nothing was read or written; start it again once the agent is back.`;
+    const failed = await ctx.db
       .update(jobRuns)
-      .set({
-        state: "failed",
-        finishedAt: now,
-        operatorMessage: null,
-        error: `Agent ${agent?.name ?? order.agentId} ${what} the ${order.kind} order in time (is it running and online?). Nothing was read or written; start it again once the agent is back.`,
-      })
-      .where(open);
+      .set({ state: "failed", finishedAt: now, operatorMessage: null, error })
+      .where(open)
+      .returning();
+    const run = failed[0];
+    const event = run ? await runFinishedEvent(ctx, run, "failed", error) : null;
+    if (event) await ctx.db.batch([eventInsert(ctx, event)]);
   }
 }

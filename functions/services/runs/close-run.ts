@@ -1,6 +1,8 @@
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { jobLogs, jobRuns } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { eventInsert } from "../events/record-event.ts";
+import { runFinishedEvent } from "../events/run-finished-event.ts";
 import { planRetry } from "./plan-retry.ts";
 import { finalFigures, type Result, type RunRow, stateOf } from "./run-result.ts";
 
@@ -17,7 +19,7 @@ async function restoreFailures(ctx: ServiceCtx, run: RunRow): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Ends a run with its order's result, and plans its automatic retry when its job has one. */
+/** Ends a run with its order's result and its event, and plans its automatic retry when its job has one. */
 export async function closeRun(ctx: ServiceCtx, run: RunRow, result: Result): Promise<void> {
   let state = stateOf(run, result);
   let error = result.error;
@@ -26,7 +28,8 @@ export async function closeRun(ctx: ServiceCtx, run: RunRow, result: Result): Pr
     state = "failed";
     error = `${notRestored} file${notRestored === 1 ? " was" : "s were"} not restored (the run's log names each)${error ? `: ${error}` : ""}`;
   }
-  await ctx.db
+  const event = await runFinishedEvent(ctx, run, state, error);
+  const close = ctx.db
     .update(jobRuns)
     .set({
       state,
@@ -36,5 +39,7 @@ export async function closeRun(ctx: ServiceCtx, run: RunRow, result: Result): Pr
       ...finalFigures(result),
     })
     .where(eq(jobRuns.id, run.id));
+  // The run's end and the event that tells the operator are written together.
+  await (event ? ctx.db.batch([close, eventInsert(ctx, event)]) : close);
   await planRetry(ctx, { ...run, state }, result.retryable);
 }

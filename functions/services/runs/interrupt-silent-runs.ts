@@ -1,6 +1,8 @@
 import { and, eq, inArray, isNotNull, isNull } from "drizzle-orm";
 import { agents, backupSets, jobLogs, jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { eventInsert } from "../events/record-event.ts";
+import { runFinishedEvent } from "../events/run-finished-event.ts";
 import { planRetry } from "./plan-retry.ts";
 
 /** States of a run an agent is working on: it reports progress every few seconds. */
@@ -41,12 +43,14 @@ export async function interruptSilentRuns(ctx: ServiceCtx, silenceMs: number): P
     const closed = claimed[0];
     if (!closed) continue;
     interrupted.push(run.id);
+    const event = await runFinishedEvent(ctx, closed, "interrupted", error);
     await ctx.db.batch([
       ctx.db
         .update(workOrders)
         .set({ state: "expired", finishedAt: now })
         .where(and(eq(workOrders.runId, run.id), inArray(workOrders.state, ["delivered", "acknowledged"]))),
       ctx.db.insert(jobLogs).values({ runId: run.id, at: now, level: "error", message: error, path: null }),
+      ...(event ? [eventInsert(ctx, event)] : []),
     ]);
     // Only a backup run owns its set: it is no longer being written as far as the hub knows.
     if (run.setId && run.kind === "backup")

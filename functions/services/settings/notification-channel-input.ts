@@ -1,7 +1,11 @@
 import { z } from "zod";
+import { SEVERITIES } from "../../db/schema/index.ts";
+import { SUBSCRIBABLE_KINDS } from "../events/event-kinds.ts";
 
-/** What a channel can be told about; a later sender reads `events` to decide. */
-export const NOTIFICATION_EVENTS = ["run.failed", "run.completed", "tape.needed", "drive.alert"] as const;
+/** What a channel can be told about: the event kinds of services/events/event-kinds.ts. */
+export const NOTIFICATION_EVENTS = SUBSCRIBABLE_KINDS;
+
+export const SMTP_SECURITY = ["starttls", "tls", "none"] as const;
 
 export const CHANNEL_KINDS = ["email", "telegram"] as const;
 
@@ -12,7 +16,12 @@ export const channelSecretPurpose = (kind: string) => `notification-channel:${ki
 
 const email = z.string().trim().max(254).email("is not an e-mail address");
 
-const events = z.array(z.enum(NOTIFICATION_EVENTS)).max(NOTIFICATION_EVENTS.length).default([]);
+const events = z
+  .array(z.enum(NOTIFICATION_EVENTS as [string, ...string[]]))
+  .max(NOTIFICATION_EVENTS.length)
+  .default([]);
+
+const minSeverity = z.enum(SEVERITIES).default("info");
 
 export const emailChannelInput = z.object({
   enabled: z.boolean().default(false),
@@ -23,6 +32,8 @@ export const emailChannelInput = z.object({
     .max(253)
     .regex(/^[A-Za-z0-9.-]+$/, "is a host name or address, e.g. smtp.example.com"),
   port: z.number().int().min(1).max(65535).default(587),
+  /** STARTTLS required (587), implicit TLS (465), or none (a local relay on port 25). */
+  security: z.enum(SMTP_SECURITY).default("starttls"),
   from: email,
   to: z.array(email).min(1, "needs at least one recipient").max(20),
   username: z.string().trim().max(254).nullish(),
@@ -30,6 +41,7 @@ export const emailChannelInput = z.object({
   password: z.string().min(1).max(1024).optional(),
   clearPassword: z.boolean().default(false),
   events,
+  minSeverity,
 });
 
 export const telegramChannelInput = z.object({
@@ -49,6 +61,7 @@ export const telegramChannelInput = z.object({
     .optional(),
   clearBotToken: z.boolean().default(false),
   events,
+  minSeverity,
 });
 
 export type EmailChannelInput = z.output<typeof emailChannelInput>;

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { notificationChannels } from "../../db/schema/index.ts";
+import { notificationChannels, type Severity } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { wrapKey } from "../../security/key-wrap.ts";
@@ -17,6 +17,7 @@ export async function saveChannel(
     kind: ChannelKind;
     enabled: boolean;
     events: string[];
+    minSeverity: Severity;
     config: Record<string, unknown>;
     secret: Record<string, string> | null | undefined;
     needsSecret: string | false;
@@ -41,6 +42,7 @@ export async function saveChannel(
   const values = {
     enabled: change.enabled,
     events: change.events,
+    minSeverity: change.minSeverity,
     config: change.config,
     secretConfig: sealed,
     updatedAt: now,

@@ -8,11 +8,12 @@ export async function saveEmailChannel(
   secrets: HubSecrets,
   input: EmailChannelInput,
 ): Promise<ChannelView> {
-  const { password, clearPassword, enabled, events, ...config } = input;
+  const { password, clearPassword, enabled, events, minSeverity, ...config } = input;
   return saveChannel(ctx, secrets, {
     kind: "email",
     enabled,
     events,
+    minSeverity,
     config: { ...config, username: config.username ?? null },
     secret: clearPassword ? null : password === undefined ? undefined : { password },
     needsSecret: !!config.username && "the SMTP password of the user",

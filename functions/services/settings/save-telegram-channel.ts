@@ -8,11 +8,12 @@ export async function saveTelegramChannel(
   secrets: HubSecrets,
   input: TelegramChannelInput,
 ): Promise<ChannelView> {
-  const { botToken, clearBotToken, enabled, events, chatId } = input;
+  const { botToken, clearBotToken, enabled, events, minSeverity, chatId } = input;
   return saveChannel(ctx, secrets, {
     kind: "telegram",
     enabled,
     events,
+    minSeverity,
     config: { chatId },
     secret: clearBotToken ? null : botToken === undefined ? undefined : { botToken },
     needsSecret: enabled && "the bot token",

@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordEvent } from "../../functions/services/events/record-event.ts";
+import { createTestHub, type TestHub } from "../helpers/hub.ts";
+
+/** Reads server-sent events until `until` holds of those read so far; then closes the stream. */
+async function readEvents(
+  res: Response,
+  until: (events: { id: string; event: string; data: string }[]) => boolean,
+) {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const seen: { id: string; event: string; data: string }[] = [];
+  let buffer = "";
+  try {
+    while (!until(seen)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const field = (name: string) =>
+          block
+            .split("\n")
+            .filter((l) => l.startsWith(`${name}:`))
+            .map((l) => l.slice(name.length + 1).replace(/^ /, ""))
+            .join("\n");
+        seen.push({ id: field("id"), event: field("event"), data: field("data") });
+        end = buffer.indexOf("\n\n");
+      }
+    }
+  } finally {
+    await reader.cancel();
+  }
+  return seen.filter((e) => e.event !== "hb");
+}
+
+describe("GET /api/v1/events/stream", () => {
+  let hub: TestHub;
+  beforeEach(async () => {
+    hub = await createTestHub();
+  });
+  afterEach(async () => {
+    await hub.close();
+  });
+
+  it("replays what a reconnecting client missed after Last-Event-ID, from the catalog, then goes on live", async () => {
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "Nightly (run #1) failed" });
+    await recordEvent(hub.ctx, { kind: "tape.needed", text: "Weekly (run #2) is waiting for a tape" });
+    const token = await hub.tokenFor("read-only");
+    const res = await hub.request("/api/v1/events/stream", { token, headers: { "last-event-id": "1" } });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    let recordedLive = false;
+    const events = await readEvents(res, (seen) => {
+      const real = seen.filter((e) => e.event !== "hb");
+      if (real.length === 1 && !recordedLive) {
+        recordedLive = true;
+        void recordEvent(hub.ctx, { kind: "drive.alert", text: "LTO-1 reports Clean now" });
+      }
+      return real.length >= 2;
+    });
+    expect(events.map((e) => e.id)).toEqual(["2", "3"]);
+    expect(JSON.parse(events[0]?.data ?? "{}")).toMatchObject({
+      type: "tape_change_required",
+      category: "tape",
+    });
+    expect(JSON.parse(events[1]?.data ?? "{}")).toMatchObject({ message: "LTO-1 reports Clean now" });
+  });
+
+  it("sends each event as an escaped toast for the pages, and nothing old to a new page", async () => {
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "old news" });
+    const token = await hub.tokenFor("read-only");
+    const res = await hub.request("/api/v1/events/stream?format=html", { token });
+    let recorded = false;
+    const events = await readEvents(res, (seen) => {
+      if (!recorded && seen.length > 0) {
+        recorded = true;
+        void recordEvent(hub.ctx, {
+          kind: "run.failed",
+          text: "Share <script>alert(1)</script> (run #5) failed",
+        });
+      }
+      return seen.some((e) => e.event !== "hb");
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]?.data).toContain('class="toast error"');
+    expect(events[0]?.data).toContain("Share &lt;script&gt;alert(1)&lt;/script&gt; (run #5) failed");
+    expect(events[0]?.data).not.toContain("<script>");
+  });
+
+  it("is refused without a sign-in", async () => {
+    expect((await hub.request("/api/v1/events/stream")).status).toBe(401);
+  });
+});
