@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { setVtlAlerts, setVtlErrors } from "../../drive-agent/drives/vtl/health.ts";
 import { initLibrary, libraryPaths, readLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { TapeMedium } from "../../drive-agent/drives/vtl/medium.ts";
+import { openCatalog } from "../../functions/db/client-node.ts";
 import { agentCli, type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
 import * as e2e from "../helpers/e2e.ts";
 import { ROOT, type Spawned } from "../helpers/process.ts";
@@ -224,10 +225,13 @@ describe("library and drive care end to end: real hub, real drive-agent, virtual
     );
     const refused = await erase({ confirm: setTape.barcode });
     expect(refused.status).toBe(409);
+    // The lifecycle rule (tapes/reuse-refusal.ts) names what keeps the tape: its media set.
     expect(refused.body.error?.message).toMatch(
-      /^Erase refused: TB\d{4}L9 holds 1 backup set\(s\) \(set \d+\) and is (active|full), not expired$/,
+      new RegExp(
+        `^Erase refused: Tape ${setTape.barcode} belongs to media set #\\d+, which is still being written$`,
+      ),
     );
-    expect((await api("PATCH", `/api/v1/tapes/${setTape.id}`, { state: "expired" })).status).toBe(200);
+    await retentionRunsOut(setTape.id);
     const done = await erase({ confirm: setTape.barcode });
     expect(done.status, JSON.stringify(done.body)).toBe(202);
     expect((await orderDone(done.body.orderId)).state).toBe("done");
@@ -236,6 +240,33 @@ describe("library and drive care end to end: real hub, real drive-agent, virtual
     const medium = await TapeMedium.open(libraryPaths(lib).cartridge(setTape.barcode));
     expect(medium.usedBytes).toBe(0);
   }, 90_000);
+
+  /**
+   * Stands in for the scheduler's expiry once the retention has run out (media-quarter-e2e proves
+   * that path over simulated weeks): the tape's media set, its sets and the tape become expired.
+   */
+  async function retentionRunsOut(tapeId: number): Promise<void> {
+    const catalog = openCatalog(`file:${join(hub.dir, "tapebackarr.db")}`);
+    try {
+      const now = Date.now();
+      await catalog.client.batch(
+        [
+          {
+            sql: "update media_sets set state = 'expired', expired_at = ? where id = (select media_set_id from tapes where id = ?)",
+            args: [now, tapeId],
+          },
+          {
+            sql: "update backup_sets set state = 'expired' where id in (select set_id from backup_set_segments where tape_id = ?)",
+            args: [tapeId],
+          },
+          { sql: "update tapes set state = 'expired' where id = ?", args: [tapeId] },
+        ],
+        "write",
+      );
+    } finally {
+      catalog.client.close();
+    }
+  }
 
   it("cleans the drive with the CLN cartridge by itself when the drive says cleaning required, says so on the attention strip, and the flag clears", async () => {
     await vtl("alert", lib, "--drive", "0", "--set", "20");
