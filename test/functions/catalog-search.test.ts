@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupSets, catalogEntries } from "../../functions/db/schema/index.ts";
 import {
+  globExtension,
   searchCatalog,
   searchQuery,
   trigramSearchable,
@@ -46,6 +47,11 @@ const GLOBS = [
   "?df",
   "*pdf*",
   "*nothing-like-this*",
+  "*.txt",
+  "*[0-9].xlsx",
+  "*.",
+  "*.PDF",
+  "x*.bak",
 ];
 
 describe("catalog name search", () => {
@@ -210,8 +216,22 @@ describe("catalog name search", () => {
     await hub.catalog.client.execute("delete from catalog_entries where dir = 'srv/dense'");
   });
 
-  it("uses the trigram index for globs with three literal characters in a row and no three-character literal prefix", () => {
-    expect(trigramSearchable("*.pdf")).toBe(true);
+  it("looks a glob's names up by the extension its literal ending gives, whatever comes before", () => {
+    expect(globExtension("*.c")).toBe("c");
+    expect(globExtension("*.pdf")).toBe("pdf");
+    expect(globExtension("*[0-9].tar.gz")).toBe("gz");
+    expect(globExtension("budget_20?9.*")).toBeNull();
+    expect(globExtension("*.")).toBe("");
+    expect(globExtension("*[.]c")).toBeNull();
+    expect(globExtension("*[]].c")).toBe("c");
+    expect(globExtension("*[.c")).toBeNull();
+    expect(globExtension("main.c")).toBe("c");
+    expect(globExtension("*invoice*")).toBeNull();
+  });
+
+  it("uses the trigram index for globs with three literal characters in a row and no three-character literal prefix nor extension", () => {
+    expect(trigramSearchable("*.pdf")).toBe(false);
+    expect(trigramSearchable("*.pdf*")).toBe(true);
     expect(trigramSearchable("*invoice*")).toBe(true);
     expect(trigramSearchable("a?bcd")).toBe(true);
     expect(trigramSearchable("report*.pdf")).toBe(false);
