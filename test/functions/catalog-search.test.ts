@@ -208,6 +208,21 @@ describe("catalog name search", () => {
         ids: await reference(q, cursor ?? 0),
       });
     }
+    // Globs over the same entries, one for each way their names are found (prefix, extension,
+    // trigrams, every name), from the start and from a cursor past the first id window.
+    for (const glob of ["dense-1*", "*.bin", "*nse-9*", "?e?s?-*", "*[0-9]?b?n"])
+      for (const cursor of [undefined, 1_250_000]) {
+        const rows = await hub.catalog.client.execute({
+          sql: "select id from catalog_entries where name glob ? and id > ? order by id limit 300",
+          args: [glob, cursor ?? 0],
+        });
+        const page = await search({ glob, cursor, limit: 300 });
+        expect({ glob, cursor, ids: page.items.map((e) => e.id) }).toEqual({
+          glob,
+          cursor,
+          ids: rows.rows.map((r) => Number(r.id)),
+        });
+      }
     // A page that starts inside the id window and ends past it.
     const straddling = await search({ q: "dense-", cursor: 999_999, limit: 100 });
     expect(straddling.items.map((e) => e.id)).toEqual((await reference("dense-", 999_999)).slice(0, 100));

@@ -68,6 +68,15 @@ export function trigramSearchable(glob: string): boolean {
   return literals.some((piece) => [...piece].length >= 3);
 }
 
+/** Where a glob's names are found, in the order tried; "every" tests each distinct name. */
+function nameSource(glob: string): "prefix" | "extension" | "trigrams" | "short prefix" | "every" {
+  const prefix = literalPrefix(glob);
+  if ([...prefix].length >= 3) return "prefix";
+  if (globExtension(glob) !== null) return "extension";
+  if (trigramSearchable(glob)) return "trigrams";
+  return prefix ? "short prefix" : "every";
+}
+
 /**
  * The distinct names (catalog_names) a glob matches, as a subquery: by the range of its literal
  * prefix when that has three characters, by its extension, through the trigram index, by a
@@ -76,13 +85,17 @@ export function trigramSearchable(glob: string): boolean {
 function namesMatching(glob: string): SQL {
   const prefix = literalPrefix(glob);
   const range = sql`name >= ${prefix} and name < ${`${prefix}\u{10FFFF}`} and name glob ${glob}`;
-  if ([...prefix].length >= 3) return sql`select name from catalog_names where ${range}`;
-  const extension = globExtension(glob);
-  if (extension !== null)
-    return sql`select name from catalog_names where ${sql.raw(NAME_EXTENSION)} = ${extension} and name glob ${glob}`;
-  if (trigramSearchable(glob)) return sql`select name from catalog_names_fts where name glob ${glob}`;
-  if (prefix) return sql`select name from catalog_names where ${range}`;
-  return sql`select name from catalog_names where name glob ${glob}`;
+  switch (nameSource(glob)) {
+    case "prefix":
+    case "short prefix":
+      return sql`select name from catalog_names where ${range}`;
+    case "extension":
+      return sql`select name from catalog_names where ${sql.raw(NAME_EXTENSION)} = ${globExtension(glob)} and name glob ${glob}`;
+    case "trigrams":
+      return sql`select name from catalog_names_fts where name glob ${glob}`;
+    case "every":
+      return sql`select name from catalog_names where name glob ${glob}`;
+  }
 }
 
 /** A name range holding this many entries or more is dense: its first page lies among the next ids. */
@@ -90,6 +103,9 @@ const DENSE_RANGE = 20_000;
 
 /** How many ids a dense range's page is looked for in, in id order, before sorting the range. */
 const ID_WINDOW = 200_000;
+
+/** How many ids a glob that no index narrows is first tried on, in id order. */
+const QUICK_WINDOW = 20_000;
 
 type EntryRow = typeof catalogEntries.$inferSelect;
 
@@ -117,6 +133,33 @@ export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof sear
   const page = (where: SQL | undefined, limit: number) =>
     ctx.db.select().from(catalogEntries).where(where).orderBy(asc(catalogEntries.id)).limit(limit);
   const from = query.cursor ?? 0;
+  // Where a walk in id order starts: after the cursor, or within one set at its first entry after
+  // it (null: the set has none).
+  const walkStart = async (): Promise<number | null> => {
+    if (setId === undefined) return from;
+    const [first] = await ctx.db
+      .select({ id: catalogEntries.id })
+      .from(catalogEntries)
+      .where(and(eq(catalogEntries.setId, setId), gt(catalogEntries.id, from)))
+      .orderBy(asc(catalogEntries.id))
+      .limit(1);
+    return first ? first.id - 1 : null;
+  };
+  const walk = (start: number, ids: number) =>
+    page(and(byName(false), inSet, gt(catalogEntries.id, start), lte(catalogEntries.id, start + ids)), take);
+  const done = (rows: EntryRow[]) => {
+    const items = rows.slice(0, query.limit);
+    return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+  };
+
+  // A glob that no index narrows would test every distinct name: the next QUICK_WINDOW ids are
+  // tried first, which hold a whole page when its names are common.
+  if (glob && !q && nameSource(glob) === "every") {
+    const start = await walkStart();
+    if (start === null) return done([]);
+    const quick = await walk(start, QUICK_WINDOW);
+    if (quick.length === take) return done(quick);
+  }
 
   // The matches' number, counted on the name index (no row read) and capped; a glob's names one
   // by one (CROSS JOIN keeps them the outer loop), so a common one stops after a few names.
@@ -125,31 +168,15 @@ export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof sear
     : sql`select 1 from (${namesMatching(glob as string)}) m cross join ${catalogEntries} e on e.name = m.name limit ${DENSE_RANGE}`;
   const [counted] = await ctx.db.all<{ n: number }>(sql`select count(*) as n from (${probe})`);
   const matches = Number(counted?.n ?? 0);
-  if (matches === 0) return { items: [], nextCursor: null };
-  let rows: EntryRow[];
+  if (matches === 0) return done([]);
   // Few: from the name index (`+set_id` keeps SQLite from walking the set through catalog_set_idx).
-  if (matches < DENSE_RANGE) rows = await page(and(byName(true), inSet, gt(catalogEntries.id, from)), take);
-  else {
-    // Where the walk starts: after the cursor, or within one set at its first entry after it.
-    let start = from;
-    if (setId !== undefined) {
-      const [first] = await ctx.db
-        .select({ id: catalogEntries.id })
-        .from(catalogEntries)
-        .where(and(eq(catalogEntries.setId, setId), gt(catalogEntries.id, from)))
-        .orderBy(asc(catalogEntries.id))
-        .limit(1);
-      if (!first) return { items: [], nextCursor: null };
-      start = first.id - 1;
-    }
-    const end = start + ID_WINDOW;
-    rows = await page(
-      and(byName(false), inSet, gt(catalogEntries.id, start), lte(catalogEntries.id, end)),
-      take,
-    );
-    if (rows.length < take)
-      rows.push(...(await page(and(byName(true), inSet, gt(catalogEntries.id, end)), take - rows.length)));
-  }
-  const items = rows.slice(0, query.limit);
-  return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+  if (matches < DENSE_RANGE)
+    return done(await page(and(byName(true), inSet, gt(catalogEntries.id, from)), take));
+  const start = await walkStart();
+  if (start === null) return done([]);
+  const rows = await walk(start, ID_WINDOW);
+  const end = start + ID_WINDOW;
+  if (rows.length < take)
+    rows.push(...(await page(and(byName(true), inSet, gt(catalogEntries.id, end)), take - rows.length)));
+  return done(rows);
 }
