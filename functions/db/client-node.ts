@@ -30,8 +30,15 @@ export function openCatalog(url: string, authToken?: string): NodeCatalog {
   return { db: dbFromLibsql(client), client };
 }
 
-/** Applies pending migrations; on an embedded file also turns on WAL and foreign keys. */
-export async function migrateCatalog(catalog: NodeCatalog, url: string): Promise<void> {
+/**
+ * Applies pending migrations (of `migrationsFolder`, a test may give an older catalog's); on an
+ * embedded file also turns on WAL and foreign keys.
+ */
+export async function migrateCatalog(
+  catalog: NodeCatalog,
+  url: string,
+  migrationsFolder = MIGRATIONS_DIR,
+): Promise<void> {
   if (url.startsWith("file:")) {
     await catalog.client.execute("PRAGMA journal_mode = WAL");
     await catalog.client.execute("PRAGMA busy_timeout = 5000");
@@ -42,7 +49,7 @@ export async function migrateCatalog(catalog: NodeCatalog, url: string): Promise
     await catalog.client.execute("PRAGMA cache_size = -65536");
   }
   await catalog.client.execute("PRAGMA foreign_keys = ON");
-  await migrate(catalog.db as never, { migrationsFolder: MIGRATIONS_DIR });
+  await migrate(catalog.db as never, { migrationsFolder });
 }
 
 /**

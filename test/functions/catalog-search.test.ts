@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupSets, catalogEntries } from "../../functions/db/schema/index.ts";
 import {
+  globExtension,
   searchCatalog,
   searchQuery,
   trigramSearchable,
@@ -46,6 +47,11 @@ const GLOBS = [
   "?df",
   "*pdf*",
   "*nothing-like-this*",
+  "*.txt",
+  "*[0-9].xlsx",
+  "*.",
+  "*.PDF",
+  "x*.bak",
 ];
 
 describe("catalog name search", () => {
@@ -202,6 +208,21 @@ describe("catalog name search", () => {
         ids: await reference(q, cursor ?? 0),
       });
     }
+    // Globs over the same entries, one for each way their names are found (prefix, extension,
+    // trigrams, every name), from the start and from a cursor past the first id window.
+    for (const glob of ["dense-1*", "*.bin", "*nse-9*", "?e?s?-*", "*[0-9]?b?n"])
+      for (const cursor of [undefined, 1_250_000]) {
+        const rows = await hub.catalog.client.execute({
+          sql: "select id from catalog_entries where name glob ? and id > ? order by id limit 300",
+          args: [glob, cursor ?? 0],
+        });
+        const page = await search({ glob, cursor, limit: 300 });
+        expect({ glob, cursor, ids: page.items.map((e) => e.id) }).toEqual({
+          glob,
+          cursor,
+          ids: rows.rows.map((r) => Number(r.id)),
+        });
+      }
     // A page that starts inside the id window and ends past it.
     const straddling = await search({ q: "dense-", cursor: 999_999, limit: 100 });
     expect(straddling.items.map((e) => e.id)).toEqual((await reference("dense-", 999_999)).slice(0, 100));
@@ -210,8 +231,22 @@ describe("catalog name search", () => {
     await hub.catalog.client.execute("delete from catalog_entries where dir = 'srv/dense'");
   });
 
-  it("uses the trigram index for globs with three literal characters in a row and no three-character literal prefix", () => {
-    expect(trigramSearchable("*.pdf")).toBe(true);
+  it("looks a glob's names up by the extension its literal ending gives, whatever comes before", () => {
+    expect(globExtension("*.c")).toBe("c");
+    expect(globExtension("*.pdf")).toBe("pdf");
+    expect(globExtension("*[0-9].tar.gz")).toBe("gz");
+    expect(globExtension("budget_20?9.*")).toBeNull();
+    expect(globExtension("*.")).toBe("");
+    expect(globExtension("*[.]c")).toBeNull();
+    expect(globExtension("*[]].c")).toBe("c");
+    expect(globExtension("*[.c")).toBeNull();
+    expect(globExtension("main.c")).toBe("c");
+    expect(globExtension("*invoice*")).toBeNull();
+  });
+
+  it("uses the trigram index for globs with three literal characters in a row and no three-character literal prefix nor extension", () => {
+    expect(trigramSearchable("*.pdf")).toBe(false);
+    expect(trigramSearchable("*.pdf*")).toBe(true);
     expect(trigramSearchable("*invoice*")).toBe(true);
     expect(trigramSearchable("a?bcd")).toBe(true);
     expect(trigramSearchable("report*.pdf")).toBe(false);

@@ -12,7 +12,8 @@ const EXPECTED_TABLES = [
   "backup_sets",
   "catalog_chunks",
   "catalog_entries",
-  // The trigram name index (FTS5) and its shadow tables.
+  "catalog_names",
+  // The trigram index over catalog_names (FTS5) and its shadow tables.
   "catalog_names_fts",
   "catalog_names_fts_config",
   "catalog_names_fts_data",

@@ -56,11 +56,12 @@ export interface TestHub extends HubApp {
 /**
  * A hub on a fresh embedded libSQL file in a temp dir, migrated and bootstrapped, with a test clock.
  * With `db` (a migrated D1 through wrangler's platform proxy), the app and `ctx` use that catalog
- * instead; `catalog` is then the unused libSQL file.
+ * instead; `catalog` is then the unused libSQL file. With `migrationsFolder`, the file is migrated
+ * with those migrations only (an older catalog, to test what a later migration does to it).
  */
 export async function createTestHub(
   env: Record<string, string> = {},
-  opts: { db?: Db } = {},
+  opts: { db?: Db; migrationsFolder?: string } = {},
 ): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), "tapebackarr-hub-"));
   const config = parseConfig({
@@ -72,7 +73,7 @@ export async function createTestHub(
   });
   const url = `file:${join(dir, "catalog.db")}`;
   const catalog = openCatalog(url);
-  await migrateCatalog(catalog, url);
+  await migrateCatalog(catalog, url, opts.migrationsFolder);
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
   const db = opts.db ?? catalog.db;

@@ -1,30 +1,41 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { catalogChunks, catalogEntries } from "../../db/schema/index.ts";
+import { and, asc, count, eq, lte } from "drizzle-orm";
+import { catalogEntries } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 
-/** Rows one delete removes: a bounded statement on every driver, D1 included (db/limits.ts). */
-const ROWS_PER_DELETE = 5_000;
+/**
+ * Entries deleted per statement: each statement stays far inside D1's 30 s query limit, and a set
+ * of 10M entries takes 400 queries, within the 1,000 a Worker invocation may make
+ * (functions/db/limits.ts).
+ */
+const ENTRIES_PER_STATEMENT = 50_000;
 
 /**
- * Drops the file entries of a set that is no longer retained; the set row (which job, when,
- * which tapes) stays as history. Deletes in bounded statements, so a set of millions of entries
- * never makes one statement run past D1's query time. Returns how many entries went.
+ * Deletes every catalog entry of a set (the set row itself stays), a slice of ids at a time, in
+ * id order; a name no entry holds any more leaves catalog_names (and its trigram index) with it,
+ * by trigger. Safe to repeat or to resume after a failure: each slice is committed on its own.
  */
-export async function dropSetEntries(ctx: ServiceCtx, setId: number): Promise<number> {
-  let dropped = 0;
+export async function dropSetEntries(ctx: ServiceCtx, setId: number): Promise<{ entries: number }> {
+  let entries = 0;
   for (;;) {
-    const batch = ctx.db
+    const [last] = await ctx.db
       .select({ id: catalogEntries.id })
       .from(catalogEntries)
       .where(eq(catalogEntries.setId, setId))
-      .limit(ROWS_PER_DELETE);
-    const gone = await ctx.db
-      .delete(catalogEntries)
-      .where(and(eq(catalogEntries.setId, setId), inArray(catalogEntries.id, batch)))
-      .returning({ id: sql<number>`1` });
-    dropped += gone.length;
-    if (gone.length < ROWS_PER_DELETE) break;
+      .orderBy(asc(catalogEntries.id))
+      .limit(1)
+      .offset(ENTRIES_PER_STATEMENT - 1);
+    if (last) {
+      await ctx.db
+        .delete(catalogEntries)
+        .where(and(eq(catalogEntries.setId, setId), lte(catalogEntries.id, last.id)));
+      entries += ENTRIES_PER_STATEMENT;
+      continue;
+    }
+    const [rest] = await ctx.db
+      .select({ n: count() })
+      .from(catalogEntries)
+      .where(eq(catalogEntries.setId, setId));
+    await ctx.db.delete(catalogEntries).where(eq(catalogEntries.setId, setId));
+    return { entries: entries + (rest?.n ?? 0) };
   }
-  await ctx.db.delete(catalogChunks).where(eq(catalogChunks.setId, setId));
-  return dropped;
 }

@@ -51,7 +51,7 @@ export async function expireMediaSets(ctx: ServiceCtx): Promise<{ expired: numbe
     let entries = 0;
     for (const member of members) {
       await ctx.db.update(backupSets).set({ state: "expired" }).where(eq(backupSets.id, member.id));
-      entries += await dropSetEntries(ctx, member.id);
+      entries += (await dropSetEntries(ctx, member.id)).entries;
     }
     await lifecycleEvent(ctx, {
       action: "media-set.expire",
