@@ -19,7 +19,7 @@ import { migrationsUpTo } from "../helpers/old-migrations.ts";
 import { ROOT } from "../helpers/process.ts";
 import { migrateLocalD1, wrangler } from "../helpers/wrangler.ts";
 
-/** The last migration of the catalog before the distinct names (0006, 0007). */
+/** The last migration of the catalog before the distinct names (0013, 0014). */
 const BEFORE = "0012_notification_outbox";
 
 const WORDS = ["report", "invoice", "scan", "summary", "s", "main", "résumé", "日本", "budget_2019", "x"];
