@@ -54,8 +54,11 @@ describe("live toasts in Chromium", () => {
     await page.waitForURL(`${hub.url}/`);
     // The stream is open before the run fails: the toast can only come live.
     await page.waitForResponse((r) => r.url().includes("/api/v1/events/stream"), { timeout: 30_000 });
-    let navigations = 0;
-    page.on("framenavigated", () => navigations++);
+    // A reload or a new page is a navigation of the main frame (its URL said, should one happen).
+    const navigations: string[] = [];
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) navigations.push(frame.url());
+    });
 
     const now = new Date();
     const ctx = { db: catalog.db, now: () => new Date() };
@@ -90,7 +93,7 @@ describe("live toasts in Chromium", () => {
     );
     expect(await page.locator("#toasts img").count()).toBe(0);
     expect(await toast.locator("a").getAttribute("href")).toBe(`/runs/${run.id}`);
-    expect(navigations).toBe(0);
+    expect(navigations).toEqual([]);
     expect(scriptErrors).toEqual([]);
   }, 90_000);
 

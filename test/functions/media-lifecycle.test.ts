@@ -8,6 +8,7 @@ import {
   catalogEntries,
   changers,
   drives,
+  events,
   jobRuns,
   jobs,
   mediaSets,
@@ -464,6 +465,13 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
         "preflight.raise",
         "preflight.clear",
       ]);
+      // The operator hears of each once, as events the notifier routes.
+      const news = (await hub.ctx.db.select().from(events)).filter((e) => e.kind.startsWith("preflight."));
+      expect(news.map((e) => [e.kind, e.jobId])).toEqual([
+        ["preflight.unmet", j.id],
+        ["preflight.met", j.id],
+      ]);
+      expect(news[0]?.text).toContain(check.problem as string);
     });
 
     it("a write-protected tape is not ready and says so", async () => {

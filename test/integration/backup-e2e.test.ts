@@ -14,13 +14,16 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary, libraryPaths } from "../../drive-agent/drives/vtl/library.ts";
 import { type HubProcess, spawnAgent } from "../helpers/agent-process.ts";
 import * as e2e from "../helpers/e2e.ts";
-import type { Spawned } from "../helpers/process.ts";
+import { ROOT, type Spawned } from "../helpers/process.ts";
+
+/** The real agent and pipeline on a drive that writes at a fixed speed (test/helpers/paced-drive-agent.ts). */
+const PACED_AGENT = resolve(ROOT, "test/helpers/paced-drive-agent.ts");
 
 /**
  * Issue 4's proof: the real hub process and the real drive-agent process over loopback, on a
@@ -301,6 +304,10 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   }, 300_000);
 
   it("a hub restarted mid-backup loses nothing: the agent retries its reports and the set completes", async () => {
+    // A cached tree now backs up in under a second, before any progress report: the same agent
+    // on a drive writing at 8 MiB/s makes the backup last long enough to restart the hub within it.
+    await agent?.stop();
+    agent = spawnAgent(stateDir, { TB_TEST_DRIVE_BYTES_PER_SEC: String(8 << 20) }, PACED_AGENT);
     const queued = await startFullRunMidway("Tree again");
     // Same catalog, same port: what an operator's service manager does on a restart.
     await hub.restart();

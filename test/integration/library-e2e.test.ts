@@ -303,6 +303,20 @@ describe("library and drive care end to end: real hub, real drive-agent, virtual
         details: expect.objectContaining({ cartridge: "CLNA0001", automatic: true, uses: 1 }),
       }),
     );
+    // The operator hears of it as events the notifier routes: the flag, then the clean.
+    const news = (await api<{ kind: string; message: string }[]>("GET", "/api/v1/events?limit=100")).body;
+    expect(news).toContainEqual(
+      expect.objectContaining({
+        kind: "drive.cleaning",
+        message: expect.stringMatching(/TapeAlert 20 "Cleaning required"/),
+      }),
+    );
+    expect(news).toContainEqual(
+      expect.objectContaining({
+        kind: "drive.cleaning",
+        message: expect.stringMatching(/was cleaned with CLNA0001/),
+      }),
+    );
     const library = await readLibrary(lib);
     expect(library.slots.find((s) => s.barcode === "CLNA0001")?.importExport).toBe(false);
   }, 90_000);

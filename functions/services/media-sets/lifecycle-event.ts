@@ -1,5 +1,6 @@
 import type { ServiceCtx } from "../../deps.ts";
 import { recordAudit } from "../audit/record-audit.ts";
+import { type NewEvent, recordEvent } from "../events/record-event.ts";
 
 export type LifecycleEvent = {
   /** e.g. "tape.state", "media-set.open", "media-set.expire", "preflight.raise". */
@@ -12,11 +13,13 @@ export type LifecycleEvent = {
   /** The operator's words for what happened. */
   text: string;
   details?: Record<string, unknown>;
+  /** When the operator should hear of it too: the event the notification work routes. */
+  event?: NewEvent;
 };
 
 /**
- * Every media lifecycle transition goes through here: it writes the audit row, and it is the
- * one place where the notification work sends the same transition as an event.
+ * Every media lifecycle transition goes through here: it writes the audit row and, for what the
+ * operator must hear of (a pre-flight unmet or met again), the event the notifier sends.
  */
 export async function lifecycleEvent(ctx: ServiceCtx, event: LifecycleEvent): Promise<void> {
   await recordAudit(ctx, {
@@ -29,4 +32,5 @@ export async function lifecycleEvent(ctx: ServiceCtx, event: LifecycleEvent): Pr
     requestId: null,
     details: { text: event.text, ...(event.details ?? {}) },
   });
+  if (event.event) await recordEvent(ctx, event.event);
 }

@@ -48,6 +48,15 @@ export async function refreshPreflights(ctx: ServiceCtx): Promise<{ raised: numb
         target: `job:${job.id}`,
         text: check.problem,
         details: { runAt: runAt.toISOString(), tapes: check.tapes.map((t) => t.barcode) },
+        event: {
+          kind: "preflight.unmet",
+          text: `Job ${job.name}, run at ${runAt.toISOString()}: ${check.problem}`,
+          action: "Make the tape available before the run; the item clears by itself once it is.",
+          href: `/jobs/${job.id}`,
+          jobId: job.id,
+          // Several hub instances ticking on one catalog raise it once.
+          dedupeKey: `preflight.unmet:${job.id}:${runAt.getTime()}:${check.problem.slice(0, 200)}`,
+        },
       });
       raised.push(job.id);
     } else if (!check.problem && before?.problem) {
@@ -59,6 +68,13 @@ export async function refreshPreflights(ctx: ServiceCtx): Promise<{ raised: numb
         action: "preflight.clear",
         target: `job:${job.id}`,
         text: `Job ${job.name} can have its tape for the run at ${runAt.toISOString()}: ${check.tapes.find((t) => t.ready)?.barcode ?? "ready"}`,
+        event: {
+          kind: "preflight.met",
+          text: `Job ${job.name} can have its tape for the run at ${runAt.toISOString()}: ${check.tapes.find((t) => t.ready)?.barcode ?? "ready"}.`,
+          href: `/jobs/${job.id}`,
+          jobId: job.id,
+          dedupeKey: `preflight.met:${job.id}:${runAt.getTime()}:${(before?.problem ?? "").slice(0, 200)}`,
+        },
       });
       cleared.push(job.id);
     } else {
