@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { jobRuns, jobs } from "../../functions/db/schema/index.ts";
+import { events, jobRuns, jobs } from "../../functions/db/schema/index.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
@@ -37,6 +37,11 @@ describe("scheduler tick", () => {
     hub.advanceClock(3600_000);
     expect((await schedulerTick(hub.ctx, hub.deps.logger)).queued).toEqual([]);
     expect(await hub.ctx.db.select().from(jobRuns)).toHaveLength(1);
+    // The skipped slot is not silent: one event the notifier routes, naming the job.
+    const skipped = (await hub.ctx.db.select().from(events)).filter((e) => e.kind === "run.skipped");
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ jobId: job.id, severity: "warning" });
+    expect(skipped[0]?.text).toMatch(/^The run of job Hourly scheduled for .* was skipped: /);
   });
 
   it("reads schedules in the hub's time zone: the job's next run, the preview and the tick agree, and a new zone moves them", async () => {

@@ -283,9 +283,15 @@ class BackupRun {
       ctx.log("error", "backup failed", { error: String(error) });
     }
     // Best effort: a TOC of what reached the tape, so the set's files stay findable.
-    await this.segments
-      .close(false, false)
-      .catch((e: unknown) => ctx.log("warn", "could not close the segment", { error: String(e) }));
+    await this.segments.close(false, false).catch((e: unknown) => {
+      ctx.log("warn", "could not close the segment", { error: String(e) });
+      // The run's log says it: without its TOC the tape's part of this set is found by a scan.
+      control.addLog(
+        "error",
+        `the TOC of this set's last tape could not be written (${String(e)}); what reached the tape is found by scanning it`,
+        null,
+      );
+    });
     await catalog.flush().catch(() => undefined);
     await control.stop();
     // What did reach the catalog is reconciled too: the hub then knows what a rebuild would add.

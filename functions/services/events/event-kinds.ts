@@ -13,6 +13,7 @@ export const EVENT_KINDS = {
   "run.warnings": { severity: "warning", label: "Run completed with warnings" },
   "run.failed": { severity: "error", label: "Run failed" },
   "run.interrupted": { severity: "error", label: "Run interrupted" },
+  "run.skipped": { severity: "warning", label: "Scheduled run skipped (the last one still runs)" },
   "tape.needed": { severity: "warning", label: "Tape needed" },
   "preflight.unmet": {
     severity: "warning",

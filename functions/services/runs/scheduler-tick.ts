@@ -3,6 +3,7 @@ import { configSchema } from "../../config.ts";
 import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { recordEvent } from "../events/record-event.ts";
 import { nextRun } from "../jobs/job-input.ts";
 import { expireMediaSets } from "../media-sets/expire-media-sets.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
@@ -48,10 +49,18 @@ export async function schedulerTick(
       const run = await queueRun(ctx, job.id, SCHEDULER, null, await scheduledBackupType(ctx, job, now));
       queued.push(run.id);
     } catch (error) {
-      // A job still running from its last slot is skipped this time, not queued twice.
-      if (error instanceof AppError && error.code === "conflict")
-        logger.warn({ jobId: job.id }, error.message);
-      else throw error;
+      // A job still running from its last slot is skipped this time, not queued twice; the
+      // operator hears of the skipped slot (once, however many hub instances tick).
+      if (!(error instanceof AppError && error.code === "conflict")) throw error;
+      logger.warn({ jobId: job.id }, error.message);
+      await recordEvent(ctx, {
+        kind: "run.skipped",
+        text: `The run of job ${job.name} scheduled for ${(job.nextRunAt as Date).toISOString()} was skipped: ${error.message}`,
+        action: "Look at the running run; if it is stuck, cancel it so the next slot runs.",
+        href: `/jobs/${job.id}`,
+        jobId: job.id,
+        dedupeKey: `run.skipped:${job.id}:${(job.nextRunAt as Date).getTime()}`,
+      });
     }
   }
   await expireUncollectedOrders(ctx);
