@@ -50,10 +50,14 @@ describe("live toasts in Chromium", () => {
     await page.goto(`${hub.url}/login`);
     await page.fill("input[name=username]", "admin");
     await page.fill("input[name=password]", HUB_ADMIN_PASSWORD);
+    // Waited for from before the sign-in: the dashboard may open its stream before waitForURL returns.
+    const streamOpen = page.waitForResponse((r) => r.url().includes("/api/v1/events/stream"), {
+      timeout: 30_000,
+    });
     await page.click("button[type=submit]");
     await page.waitForURL(`${hub.url}/`);
     // The stream is open before the run fails: the toast can only come live.
-    await page.waitForResponse((r) => r.url().includes("/api/v1/events/stream"), { timeout: 30_000 });
+    await streamOpen;
     // A reload or a new page is a navigation of the main frame (its URL said, should one happen).
     const navigations: string[] = [];
     page.on("framenavigated", (frame) => {
