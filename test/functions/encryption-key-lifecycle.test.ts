@@ -239,3 +239,31 @@ describe("encryption key lifecycle through the API", () => {
     ]);
   });
 });
+
+describe("rotating without a name", () => {
+  it("two rotations in the same second each make a key, the second numbered, instead of a duplicate-name refusal", async () => {
+    const hub = await createTestHub();
+    try {
+      const token = await hub.tokenFor("admin");
+      const rotate = async (poolId: number) =>
+        hub.request(`/api/v1/pools/${poolId}/rotate-key`, { method: "POST", token, json: {} });
+      const pool = (await (
+        await hub.request("/api/v1/pools", { method: "POST", token, json: { name: "Fast" } })
+      ).json()) as { id: number };
+      // The hub's clock is held still, so both rotations fall in one second.
+      const frozen = hub.ctx.now();
+      hub.ctx.now = () => frozen;
+      hub.deps.now = () => frozen;
+      const names: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await rotate(pool.id);
+        expect(res.status).toBe(200);
+        names.push(((await res.json()) as { key: Key }).key.name);
+      }
+      const base = `Fast ${frozen.toISOString().slice(0, 19).replace("T", " ")}`;
+      expect(names).toEqual([base, `${base} #2`, `${base} #3`]);
+    } finally {
+      await hub.close();
+    }
+  });
+});

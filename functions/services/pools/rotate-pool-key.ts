@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { pools } from "../../db/schema/index.ts";
+import { encryptionKeys, pools } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
 import { createEncryptionKey } from "../encryption-keys/create-encryption-key.ts";
@@ -33,12 +33,31 @@ export async function rotatePoolKey(
     key = toPublicKey(await getEncryptionKey(ctx, input.keyId));
     if (key.retiredAt) throw conflict(`Key ${key.name} is retired and writes no new set`);
   } else {
-    const stamp = ctx.now().toISOString().slice(0, 19).replace("T", " ");
-    key = await createEncryptionKey(ctx, secrets, { name: input.name ?? `${pool.name} ${stamp}` });
+    const name = input.name ?? (await defaultKeyName(ctx, pool.name));
+    key = await createEncryptionKey(ctx, secrets, { name });
   }
   await ctx.db
     .update(pools)
     .set({ encryptionKeyId: key.id, updatedAt: ctx.now() })
     .where(eq(pools.id, poolId));
   return { pool: { id: pool.id, name: pool.name }, key, previous: previous ? toPublicKey(previous) : null };
+}
+
+/**
+ * "<pool> <UTC second>", numbered when that name is taken: two rotations in one second (a script,
+ * or a retry) each get a key instead of the second being refused as a duplicate name.
+ */
+async function defaultKeyName(ctx: ServiceCtx, poolName: string): Promise<string> {
+  const base = `${poolName} ${ctx.now().toISOString().slice(0, 19).replace("T", " ")}`;
+  const escaped = base.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const taken = new Set(
+    (
+      await ctx.db
+        .select({ name: encryptionKeys.name })
+        .from(encryptionKeys)
+        .where(sql`${encryptionKeys.name} like ${`${escaped}%`} escape '\\'`)
+    ).map((k) => k.name),
+  );
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base} #${n}`)) return `${base} #${n}`;
 }
