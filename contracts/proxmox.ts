@@ -48,6 +48,44 @@ export const GuestSelection = z.object({
 });
 export type GuestSelection = z.output<typeof GuestSelection>;
 
+/** What a job over a Proxmox source backs up: its guests and vzdump's mode (the source says where). */
+export const JobGuests = z.object({
+  selection: GuestSelection,
+  mode: z.enum(VZDUMP_MODES).default("snapshot"),
+});
+export type JobGuests = z.output<typeof JobGuests>;
+
+/** The fields of a guest that a selection reads (a discovered guest or the API's list). */
+type SelectableGuest = { vmid: number; node: string; template: boolean; tags: string[]; pool: string | null };
+
+/** The guests of `node` a selection names, in the order given; templates only when asked. */
+export function selectGuests<G extends SelectableGuest>(
+  guests: readonly G[],
+  selection: GuestSelection,
+  node: string,
+): G[] {
+  const excluded = new Set(selection.exclude);
+  return guests.filter((g) => {
+    if (g.node !== node || excluded.has(g.vmid)) return false;
+    if (g.template && !selection.includeTemplates) return false;
+    if (selection.by === "ids") return selection.ids.includes(g.vmid);
+    if (selection.by === "tags") return g.tags.some((t) => selection.tags.includes(t));
+    if (selection.by === "pools") return g.pool !== null && selection.pools.includes(g.pool);
+    return true;
+  });
+}
+
+/** Ids the selection names by id that the node does not have: said in the run's log and the preview. */
+export function missingIds(
+  guests: readonly SelectableGuest[],
+  selection: GuestSelection,
+  node: string,
+): number[] {
+  if (selection.by !== "ids") return [];
+  const here = new Set(guests.filter((g) => g.node === node).map((g) => g.vmid));
+  return selection.ids.filter((id) => !here.has(id) && !selection.exclude.includes(id));
+}
+
 /** The PVE API as an order hands it to the agent: the token secret sealed to the agent's key. */
 export const PveConnection = z.object({
   /** The hub's source: at each delivery the hub seals that source's token secret in here. */

@@ -1,4 +1,4 @@
-import type { GuestSelection, GuestType } from "../../contracts/proxmox.ts";
+import type { GuestType } from "../../contracts/proxmox.ts";
 import type { PveClient } from "./pve-client.ts";
 
 export type PveNode = { node: string; status: string };
@@ -113,28 +113,4 @@ export function configText(config: Record<string, string | number>): string {
     lines.push(`${key}: ${value}`);
   }
   return `${lines.join("\n")}\n`;
-}
-
-/** The guests of this node a job's selection names, in id order; templates only when asked. */
-export function selectGuests(
-  guests: readonly PveGuest[],
-  selection: GuestSelection,
-  node: string,
-): PveGuest[] {
-  const excluded = new Set(selection.exclude);
-  return guests.filter((g) => {
-    if (g.node !== node || excluded.has(g.vmid)) return false;
-    if (g.template && !selection.includeTemplates) return false;
-    if (selection.by === "ids") return selection.ids.includes(g.vmid);
-    if (selection.by === "tags") return g.tags.some((t) => selection.tags.includes(t));
-    if (selection.by === "pools") return g.pool !== null && selection.pools.includes(g.pool);
-    return true;
-  });
-}
-
-/** Ids the selection names by id that the node does not have: said in the run's log. */
-export function missingIds(guests: readonly PveGuest[], selection: GuestSelection, node: string): number[] {
-  if (selection.by !== "ids") return [];
-  const here = new Set(guests.filter((g) => g.node === node).map((g) => g.vmid));
-  return selection.ids.filter((id) => !here.has(id) && !selection.exclude.includes(id));
 }

@@ -17,6 +17,7 @@ const NAV = [
   { href: "/library", label: "Library" },
   { href: "/pools", label: "Pools" },
   { href: "/sources", label: "Sources" },
+  { href: "/guests", label: "Guests" },
   { href: "/jobs", label: "Jobs" },
   { href: "/restore", label: "Restore" },
   { href: "/agents", label: "Agents" },

@@ -82,13 +82,21 @@ function GuestLine(props: { sourceId: number; guest: GuestRow; canOperate: boole
   );
 }
 
-/** A Proxmox source's guests as the agent last discovered them, with each one's last tape backup. */
-export function GuestsPage(model: GuestsModel): SafeHtml {
-  const { inventory, canOperate } = model;
+/** One source's guests as the agent last discovered them, with each one's last tape backup. */
+function GuestSection(props: {
+  inventory: GuestInventory;
+  canOperate: boolean;
+  heading?: boolean;
+}): SafeHtml {
+  const { inventory, canOperate } = props;
   const { source } = inventory;
   return (
-    <Layout {...model.layout} title={`Guests of ${source.name}`} current="/jobs">
-      <h1>Guests of {source.name}</h1>
+    <section id={`source-${source.id}`}>
+      {props.heading ? (
+        <h2>
+          <a href={`/sources/${source.id}/guests`}>{source.name}</a>
+        </h2>
+      ) : null}
       <p>
         Node {source.node ?? "?"} · last discovery:{" "}
         {inventory.discoveredAt ? formatTime(inventory.discoveredAt) : "never"}
@@ -102,7 +110,11 @@ export function GuestsPage(model: GuestsModel): SafeHtml {
         </div>
       ) : null}
       {canOperate ? (
-        <HxForm action={`/sources/${source.id}/discover`} id="discover" submit="Discover guests now" />
+        <HxForm
+          action={`/sources/${source.id}/discover`}
+          id={`discover-${source.id}`}
+          submit="Discover guests now"
+        />
       ) : null}
       <table>
         <TableHead
@@ -127,6 +139,40 @@ export function GuestsPage(model: GuestsModel): SafeHtml {
         </tbody>
       </table>
       {inventory.guests.length === 0 ? <p>No guests known yet: discover them.</p> : null}
+    </section>
+  );
+}
+
+/** A Proxmox source's guests page. */
+export function GuestsPage(model: GuestsModel): SafeHtml {
+  const { source } = model.inventory;
+  return (
+    <Layout {...model.layout} title={`Guests of ${source.name}`} current="/guests">
+      <h1>Guests of {source.name}</h1>
+      <p>
+        <a href="/guests">← All guests</a>
+      </p>
+      <GuestSection inventory={model.inventory} canOperate={model.canOperate} />
+    </Layout>
+  );
+}
+
+/** The main menu's guests page: every Proxmox source's guests with their last tape backup. */
+export function AllGuestsPage(
+  model: Omit<GuestsModel, "inventory"> & { inventories: GuestInventory[] },
+): SafeHtml {
+  return (
+    <Layout {...model.layout} title="Guests" current="/guests">
+      <h1>Proxmox guests</h1>
+      {model.inventories.length === 0 ? (
+        <p>
+          No Proxmox source yet: add one on <a href="/sources">Sources</a> (an agent on a PVE node backs its
+          guests up).
+        </p>
+      ) : null}
+      {model.inventories.map((inventory) => (
+        <GuestSection inventory={inventory} canOperate={model.canOperate} heading />
+      ))}
     </Layout>
   );
 }

@@ -1,5 +1,6 @@
 import { h, type SafeHtml } from "../html.ts";
 import { Field, Select } from "./forms.tsx";
+import { type GuestChoice, JobGuestFields } from "./guest-selection-fields.tsx";
 import { ScheduleField } from "./schedule-preview.tsx";
 
 /** A job as its pages show it. */
@@ -20,6 +21,8 @@ export interface JobRow {
   retries: number;
   retryDelayMinutes: number;
   fullSchedule?: string | null;
+  /** A job over a Proxmox source: its own choice of guests; null: the source's. */
+  guests?: GuestChoice | null;
 }
 
 /** What a job form offers to choose from. */
@@ -52,6 +55,11 @@ export function JobSettings(props: JobChoices & { job?: JobRow }): SafeHtml {
             ...(job ? [] : [{ value: "", label: "none (verify jobs ignore it)" }]),
           ]}
         />
+      )}
+      {job?.kind === "verify" ||
+      job?.kind === "catalog" ||
+      !props.sources.some((s) => s.kind === "proxmox") ? null : (
+        <JobGuestFields id={job ? String(job.id) : "new"} choice={job?.guests ?? null} />
       )}
       <Select
         label="Pool"

@@ -1,20 +1,12 @@
 import { h, type SafeHtml } from "../html.ts";
 import { Field, Select } from "./forms.tsx";
+import { type GuestChoice, GuestSelectionFields } from "./guest-selection-fields.tsx";
 
-type Options = {
+type Options = GuestChoice & {
   apiUrl?: string;
   tokenId?: string;
   fingerprint?: string | null;
   node?: string;
-  selection?: {
-    by?: string;
-    ids?: number[];
-    tags?: string[];
-    pools?: string[];
-    exclude?: number[];
-    includeTemplates?: boolean;
-  };
-  mode?: string;
 };
 
 /** A Proxmox source's fields: API, token (write-only), node, which guests and how (new and edit alike). */
@@ -23,13 +15,6 @@ export function ProxmoxSourceFields(props: {
   source?: { name: string; agentId: string | null; options: Record<string, unknown> | null };
 }): SafeHtml {
   const o = (props.source?.options ?? {}) as Options;
-  const sel = o.selection ?? {};
-  const values =
-    sel.by === "ids"
-      ? (sel.ids ?? []).join(", ")
-      : sel.by === "pools"
-        ? (sel.pools ?? []).join(", ")
-        : (sel.tags ?? []).join(", ");
   return (
     <div class="stack">
       <Field label="Name" name="name" required value={props.source?.name} />
@@ -58,29 +43,10 @@ export function ProxmoxSourceFields(props: {
         value={o.fingerprint ?? undefined}
       />
       <Field label="Node" name="node" required placeholder="pve1" value={o.node} />
-      <Select
-        label="Guests"
-        name="by"
-        selected={sel.by ?? "all"}
-        options={[
-          { value: "all", label: "all guests of the node" },
-          { value: "ids", label: "these ids" },
-          { value: "tags", label: "guests with one of these tags" },
-          { value: "pools", label: "guests in one of these PVE pools" },
-        ]}
-      />
-      <Field label="Ids, tags or pools (comma-separated)" name="values" value={values} />
-      <Field label="Exclude ids (comma-separated)" name="exclude" value={(sel.exclude ?? []).join(", ")} />
-      <label class="check">
-        <input type="checkbox" name="includeTemplates" value="1" checked={sel.includeTemplates === true} />{" "}
-        Back up templates too
-      </label>
-      <Select
-        label="vzdump mode"
-        name="mode"
-        selected={o.mode ?? "snapshot"}
-        options={["snapshot", "suspend", "stop"].map((v) => ({ value: v, label: v }))}
-      />
+      <p class="muted">
+        Which guests below is the default for a job over this source that does not choose its own.
+      </p>
+      <GuestSelectionFields prefix="" choice={o} />
     </div>
   );
 }

@@ -1,13 +1,11 @@
-import type { GuestBackupSpec, GuestOutcome } from "../../../contracts/proxmox.ts";
-import type { ProxmoxTools } from "../../config.ts";
 import {
-  configText,
-  discoverGuests,
-  guestConfig,
+  type GuestBackupSpec,
+  type GuestOutcome,
   missingIds,
-  type PveGuest,
   selectGuests,
-} from "../../proxmox/discover.ts";
+} from "../../../contracts/proxmox.ts";
+import type { ProxmoxTools } from "../../config.ts";
+import { configText, discoverGuests, guestConfig, type PveGuest } from "../../proxmox/discover.ts";
 import { guestTarStream } from "../../proxmox/guest-tar.ts";
 import { PveClient } from "../../proxmox/pve-client.ts";
 import type { RunControl } from "./run-control.ts";

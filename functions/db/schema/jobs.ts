@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { JobGuests } from "../../../contracts/proxmox.ts";
 import { createdAt, timestamp, updatedAt } from "./columns.ts";
 import { agents, drives } from "./fleet.ts";
 import { pools, tapes } from "./media.ts";
@@ -49,6 +50,8 @@ export const jobs = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     /** A run that finds no file to back up fails unless this says an empty source is fine. */
     allowEmpty: integer("allow_empty", { mode: "boolean" }).notNull().default(false),
+    /** A job over a Proxmox source: which guests and in which vzdump mode; null: as the source says. */
+    guests: text("guests", { mode: "json" }).$type<JobGuests>(),
     /** Scheduled runs that fail retryably or are interrupted are run again this many times. */
     retries: integer("retries").notNull().default(2),
     retryDelayMinutes: integer("retry_delay_minutes").notNull().default(10),

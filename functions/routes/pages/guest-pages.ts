@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
-import { GuestsPage } from "../../../views/pages/guests.tsx";
+import { AllGuestsPage, GuestsPage } from "../../../views/pages/guests.tsx";
+import { guestFieldName } from "../../../views/partials/guest-selection-fields.tsx";
 import { getGuestInventory } from "../../services/guests/get-guest-inventory.ts";
+import { listGuestInventories } from "../../services/guests/list-guest-inventories.ts";
 import { startGuestRestore, startGuestRestoreInput } from "../../services/guests/start-guest-restore.ts";
 import { createSource, createSourceInput } from "../../services/sources/create-source.ts";
 import { requestDiscovery } from "../../services/sources/request-discovery.ts";
@@ -27,8 +29,21 @@ const restoreForm = (f: Record<string, string>) => ({
   destination: f.destination || undefined,
 });
 
-/** A Proxmox source's guests page, its discovery button and the guest restore form. */
+/** The guests pages (all sources, one source), the discovery button and the guest restore form. */
 export function registerGuestPages(pages: PageRouter): void {
+  pages.route(
+    { method: "GET", path: "/guests", permission: "read", summary: "Every Proxmox source's guests" },
+    async (c) =>
+      c.html(
+        renderDocument(
+          AllGuestsPage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            inventories: await listGuestInventories(serviceCtx(c)),
+          }),
+        ),
+      ),
+  );
   pages.route(
     {
       method: "GET",
@@ -85,10 +100,30 @@ export function registerGuestPages(pages: PageRouter): void {
   );
 }
 
+/**
+ * The guests and vzdump mode of GuestSelectionFields' fields (prefix "" on the source form,
+ * "guest" on the job form); null when a job leaves the choice to its source.
+ */
+export function guestChoiceForm(f: Record<string, string | undefined>, prefix: string) {
+  const field = (key: string) => f[guestFieldName(prefix, key)];
+  const by = field("by") ?? (prefix ? "" : "all");
+  if (!by) return null;
+  const items = list(field("values"));
+  return {
+    selection: {
+      by,
+      ids: by === "ids" ? items.map(Number) : [],
+      tags: by === "tags" ? items : [],
+      pools: by === "pools" ? items : [],
+      exclude: list(field("exclude")).map(Number),
+      includeTemplates: field("includeTemplates") === "1",
+    },
+    mode: field("mode") ?? "snapshot",
+  };
+}
+
 /** The Proxmox source form as createSource takes it (the secret goes apart, to setPveToken). */
 export function proxmoxSourceForm(f: Record<string, string>) {
-  const items = list(f.values);
-  const by = f.by ?? "all";
   return {
     source: {
       name: f.name,
@@ -100,15 +135,7 @@ export function proxmoxSourceForm(f: Record<string, string>) {
         tokenId: f.tokenId,
         fingerprint: f.fingerprint || null,
         node: f.node,
-        selection: {
-          by,
-          ids: by === "ids" ? items.map(Number) : [],
-          tags: by === "tags" ? items : [],
-          pools: by === "pools" ? items : [],
-          exclude: list(f.exclude).map(Number),
-          includeTemplates: f.includeTemplates === "1",
-        },
-        mode: f.mode ?? "snapshot",
+        ...guestChoiceForm(f, ""),
       },
     },
     secret: f.tokenSecret ? { secret: f.tokenSecret } : null,

@@ -1,8 +1,11 @@
+import { JobGuests } from "../../../contracts/proxmox.ts";
 import { renderDocument } from "../../../views/html.ts";
 import { JobPage, JobsPage } from "../../../views/pages/jobs.tsx";
 import { NewJobPage } from "../../../views/pages/new-job.tsx";
+import { GuestSelectionPreview } from "../../../views/partials/guest-selection-fields.tsx";
 import { SchedulePreview } from "../../../views/partials/schedule-preview.tsx";
 import { listEncryptionKeys } from "../../services/encryption-keys/list-encryption-keys.ts";
+import { previewGuestSelection } from "../../services/guests/preview-guest-selection.ts";
 import { createJob } from "../../services/jobs/create-job.ts";
 import { getJob } from "../../services/jobs/get-job.ts";
 import { createJobInput, updateJobInput } from "../../services/jobs/job-input.ts";
@@ -20,10 +23,14 @@ import { listSources } from "../../services/sources/list-sources.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, num, ok, parseForm } from "./form.ts";
+import { guestChoiceForm } from "./guest-pages.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
 
 const ALL = { limit: 500 };
+
+const issueWords = (i: { path: PropertyKey[]; message: string }) =>
+  `${i.path.filter((p) => p !== "selection").join(" ")} ${i.message}`.trim();
 
 /** The job form's fields as the services take them; backup settings travel only in a backup job's form. */
 function jobForm(f: Record<string, string>) {
@@ -32,6 +39,8 @@ function jobForm(f: Record<string, string>) {
   return {
     name: f.name,
     sourceId: num(f.sourceId),
+    // No mode (a select, never empty): the form had no guest fields, and an edit keeps the job's.
+    guests: f.guestMode === undefined ? undefined : guestChoiceForm(f, "guest"),
     poolId: num(f.poolId),
     backupType: f.backupType,
     compression: f.compression,
@@ -137,6 +146,25 @@ export function registerJobPages(pages: PageRouter): void {
       const ctx = serviceCtx(c);
       const preview = describeSchedule(c.req.query("schedule"), ctx.now(), await getScheduleZone(ctx));
       return c.html(SchedulePreview({ preview }).value);
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/partials/guest-selection",
+      permission: "read",
+      summary: "The guests a job's selection names now, by its Proxmox source's last discovery",
+    },
+    // Like the schedule preview: what is typed is a question, answered in words, not with a 400.
+    async (c) => {
+      const query = c.req.query();
+      const sourceId = Number(query.sourceId);
+      if (!Number.isInteger(sourceId) || sourceId <= 0) return c.html("");
+      const chosen = JobGuests.nullable().safeParse(guestChoiceForm(query, "guest"));
+      const preview = chosen.success
+        ? await previewGuestSelection(serviceCtx(c), sourceId, chosen.data)
+        : { state: "invalid" as const, message: `Guests: ${chosen.error.issues.map(issueWords).join("; ")}` };
+      return c.html(GuestSelectionPreview({ preview }).value);
     },
   );
   pages.route(

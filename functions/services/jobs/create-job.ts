@@ -16,6 +16,7 @@ export async function createJob(ctx: ServiceCtx, input: z.output<typeof createJo
       compression: input.compression ?? (await getJobDefaults(ctx)).compression,
       // A verify job reads what the pool holds: it has no source of its own.
       sourceId: input.kind === "backup" ? input.sourceId : null,
+      guests: input.kind === "backup" ? (input.guests ?? null) : null,
       nextRunAt: input.schedule ? (nextRun(input.schedule, now, await getScheduleZone(ctx)) ?? null) : null,
       createdAt: now,
       updatedAt: now,

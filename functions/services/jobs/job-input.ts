@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import { z } from "zod";
+import { JobGuests } from "../../../contracts/proxmox.ts";
 import { BACKUP_TYPES, COMPRESSIONS, ENCRYPTIONS, JOB_KINDS } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
@@ -21,6 +22,8 @@ const jobFields = z.object({
   /** A backup job writes its source to its pool; a verify job reads back its pool's sets in turn. */
   kind: z.enum(JOB_KINDS).default("backup"),
   sourceId: z.number().int().positive().nullish(),
+  /** A job over a Proxmox source: which guests, in which mode; absent or null: as the source says. */
+  guests: JobGuests.nullish(),
   poolId: z.number().int().positive(),
   backupType: z.enum(BACKUP_TYPES).default("full"),
   /** Absent: the hub's default for new jobs (Settings). */
@@ -68,10 +71,19 @@ export function nextRun(expr: string, after: Date, zone = "UTC"): Date | undefin
   }
 }
 
-export async function checkReferences(ctx: ServiceCtx, input: { sourceId?: number | null; poolId?: number }) {
+/** The job's source and pool exist, and only a job over a Proxmox source chooses guests. */
+export async function checkReferences(
+  ctx: ServiceCtx,
+  input: { sourceId?: number | null; poolId?: number; guests?: JobGuests | null },
+) {
   try {
-    if (input.sourceId) await getSource(ctx, input.sourceId);
+    const source = input.sourceId ? await getSource(ctx, input.sourceId) : undefined;
     if (input.poolId) await getPool(ctx, input.poolId);
+    if (input.guests && source && source.kind !== "proxmox")
+      throw new AppError(
+        "validation_failed",
+        `guests: source ${source.name} holds paths, not Proxmox guests; choose guests only for a Proxmox source`,
+      );
   } catch (error) {
     if (error instanceof AppError && error.code === "not_found")
       throw new AppError("validation_failed", error.message);

@@ -16,7 +16,11 @@ import {
 
 export async function updateJob(ctx: ServiceCtx, id: number, input: z.output<typeof updateJobInput>) {
   const job = await getJob(ctx, id);
-  await checkReferences(ctx, input);
+  await checkReferences(ctx, {
+    poolId: input.poolId,
+    sourceId: input.sourceId ?? job.sourceId,
+    guests: input.guests === undefined ? job.guests : input.guests,
+  });
   if (!keyWhenEncrypted({ ...job, ...input })) {
     throw new AppError("validation_failed", "An encrypted job needs an encryptionKeyId");
   }

@@ -63,7 +63,7 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
     : undefined;
   if (!job || !source || !pool) return say(ctx, run.id, "The job's source or pool is gone; edit the job");
   // A catalog job has no source row: the agent backs up the hub's snapshot, never guests.
-  const guests = "kind" in source ? await guestSpecOf(ctx, source) : undefined;
+  const guests = "kind" in source ? await guestSpecOf(ctx, source, job.guests) : undefined;
   if (typeof guests === "string") return say(ctx, run.id, guests);
   const key = await keyForSets(ctx, job, pool);
   if (key?.retiredAt)

@@ -1,16 +1,18 @@
 import { eq } from "drizzle-orm";
-import type { GuestBackupSpec } from "../../../contracts/proxmox.ts";
+import type { GuestBackupSpec, JobGuests } from "../../../contracts/proxmox.ts";
 import { sourceSecrets, type sources } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { ProxmoxOptions } from "./proxmox-options.ts";
 
 /**
  * The guest part of a backup order for a Proxmox source (its token secret is sealed in at
- * delivery), undefined for a source of paths, or words for the operator when it cannot run.
+ * delivery), undefined for a source of paths, or words for the operator when it cannot run. The
+ * job's choice of guests wins over the source's (kept for jobs made before jobs chose).
  */
 export async function guestSpecOf(
   ctx: ServiceCtx,
   source: typeof sources.$inferSelect,
+  chosen: JobGuests | null = null,
 ): Promise<GuestBackupSpec | undefined | string> {
   if (source.kind !== "proxmox") return undefined;
   const parsed = ProxmoxOptions.safeParse(source.options ?? {});
@@ -27,7 +29,7 @@ export async function guestSpecOf(
       fingerprint: o.fingerprint,
       node: o.node,
     },
-    selection: o.selection,
-    mode: o.mode,
+    selection: chosen?.selection ?? o.selection,
+    mode: chosen?.mode ?? o.mode,
   };
 }

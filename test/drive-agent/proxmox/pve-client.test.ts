@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverGuests, selectGuests } from "../../../drive-agent/proxmox/discover.ts";
+import { selectGuests } from "../../../contracts/proxmox.ts";
+import { discoverGuests } from "../../../drive-agent/proxmox/discover.ts";
 import { PveClient, PveError } from "../../../drive-agent/proxmox/pve-client.ts";
 import {
   type PveStandIn,
