@@ -130,4 +130,43 @@ describe("guest restore in the browser, against the real hub and agent", () => {
     expect(dialogs).toEqual([]);
     await context.close();
   }, 120_000);
+  it("Guests in the main menu lists the guest; the job form previews the guests a selection names and the job keeps them", async () => {
+    const context = await (browser as Browser).newContext();
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/login`);
+    await page.fill("input[name=username]", "admin");
+    await page.fill("input[name=password]", HUB_ADMIN_PASSWORD);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${hub.url}/`);
+
+    await page.getByRole("navigation").getByRole("link", { name: "Guests" }).click();
+    await page.waitForURL(`${hub.url}/guests`);
+    const row = page.locator("#guest-qemu-100");
+    expect(await row.locator("td").nth(1).textContent()).toBe("<img src=x onerror=alert(1)>");
+    expect(await row.locator("td").nth(9).textContent()).toMatch(/set 1/);
+
+    await page.goto(`${hub.url}/jobs/new`);
+    await page.fill("input[name=name]", "web only");
+    await page.selectOption("select[name=sourceId]", String(sourceId));
+    const preview = page.locator("#guest-preview-new");
+    await expect.poll(() => preview.textContent()).toContain("The source's selection names 1 guest on pve1");
+    await page.selectOption("select[name=guestBy]", "ids");
+    await page.fill("input[name=guestValues]", "100, 555");
+    await expect.poll(() => preview.textContent()).toContain("This job selects 1 guest on pve1");
+    expect(await preview.locator("li").first().textContent()).toBe(
+      "100 <img src=x onerror=alert(1)> (VM, running)",
+    );
+    expect(await preview.textContent()).toContain("Not on pve1: 555");
+    await page.selectOption("select[name=guestMode]", "stop");
+    await page.getByRole("button", { name: "Create job" }).click();
+    await page.waitForURL(/\/jobs\/\d+$/);
+    const jobId = Number(new URL(page.url()).pathname.split("/").pop());
+    const job = (await hub.api<{ guests: unknown }>("GET", `/api/v1/jobs/${jobId}`)).body;
+    expect(job.guests).toMatchObject({ selection: { by: "ids", ids: [100, 555] }, mode: "stop" });
+    // The job's page shows the choice it keeps.
+    expect(await page.locator("select[name=guestBy]").inputValue()).toBe("ids");
+    expect(await page.locator("input[name=guestValues]").inputValue()).toBe("100, 555");
+    expect(dialogs).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

@@ -29,7 +29,8 @@ export async function wrangler(args: string[]): Promise<string> {
   const { stdout } = await execFileAsync(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
     env: WRANGLER_ENV,
-    timeout: 60_000,
+    // Applying the migrations is ~10 s of CPU; on a loaded 2-core runner it took over 60 s of wall time.
+    timeout: 180_000,
     maxBuffer: 64 << 20,
   });
   return stdout;

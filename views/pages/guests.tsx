@@ -112,7 +112,7 @@ function GuestSection(props: {
       {canOperate ? (
         <HxForm
           action={`/sources/${source.id}/discover`}
-          id={`discover-${source.id}`}
+          id={props.heading ? `discover-${source.id}` : "discover"}
           submit="Discover guests now"
         />
       ) : null}
