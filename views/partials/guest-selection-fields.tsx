@@ -76,13 +76,17 @@ export function GuestSelectionFields(props: {
   );
 }
 
-/** The job form's guest fieldset: the fields, and the guests they select now (htmx, as typed). */
+/**
+ * The job form's guest fieldset: the fields, and the guests they select now (htmx, as typed; any
+ * change in the form, the source too, asks again). htmx 4 reads a modifier's value up to a space,
+ * so the `from:` selector is quoted.
+ */
 export function JobGuestFields(props: { id: string; choice: GuestChoice | null }): SafeHtml {
   const target = `guest-preview-${props.id}`;
   return (
     <fieldset
       hx-get="/partials/guest-selection"
-      hx-trigger="load, change from:closest form, input changed delay:400ms from:closest form"
+      hx-trigger='load, change from:"closest form", input changed delay:400ms from:"closest form"'
       hx-include="closest form"
       hx-target={`#${target}`}
       hx-swap="innerHTML"
