@@ -123,6 +123,9 @@ describe("a job over a Proxmox source chooses its guests", () => {
     const spec = await guestSpecOf(hub.ctx, await getSource(hub.ctx, sourceId), job.guests);
     expect(spec).toMatchObject({ mode: "stop", selection: { by: "tags", tags: ["tape", "prod"] } });
 
+    const page = await (await hub.request(`/jobs/${jobId}`, { token: operator })).text();
+    expect(page).toContain("guests: tags tape, prod; not 105; templates too; mode stop");
+
     // "As the source says" clears the job's choice: the order carries the source's selection again.
     const edited = await hub.postForm(
       `/jobs/${jobId}`,

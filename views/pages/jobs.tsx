@@ -2,6 +2,7 @@ import type { Preflight } from "../../functions/services/preflight/plan-prefligh
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+import { guestChoiceWords } from "../partials/guest-selection-fields.tsx";
 import { backupTypeWords, type JobChoices, type JobRow, JobSettings } from "../partials/job-settings.tsx";
 import { Time } from "../partials/time.tsx";
 
@@ -150,7 +151,7 @@ export function JobPage(model: JobModel): SafeHtml {
         <p>
           {job.kind === "verify"
             ? `verifies the sets of pool ${model.pool}, least recently verified first`
-            : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}${job.allowEmpty ? ", empty source allowed" : ""} · ${job.retries === 0 ? "no automatic retry" : `scheduled runs retried up to ${job.retries}× after ${job.retryDelayMinutes} min`}`}{" "}
+            : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}${job.allowEmpty ? ", empty source allowed" : ""}${job.guests ? ` · guests: ${guestChoiceWords(job.guests)}` : ""} · ${job.retries === 0 ? "no automatic retry" : `scheduled runs retried up to ${job.retries}× after ${job.retryDelayMinutes} min`}`}{" "}
           ·{" "}
           {job.schedule ? (
             <>

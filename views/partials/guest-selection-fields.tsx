@@ -98,6 +98,21 @@ export function JobGuestFields(props: { id: string; choice: GuestChoice | null }
   );
 }
 
+/** A job's choice of guests in words: "tags tape, prod; not 105; templates too; mode stop". */
+export function guestChoiceWords(choice: GuestChoice): string {
+  const sel = choice.selection ?? {};
+  const named =
+    sel.by === "ids"
+      ? `ids ${(sel.ids ?? []).join(", ")}`
+      : sel.by === "tags"
+        ? `tags ${(sel.tags ?? []).join(", ")}`
+        : sel.by === "pools"
+          ? `PVE pools ${(sel.pools ?? []).join(", ")}`
+          : "all of the node";
+  const except = (sel.exclude ?? []).length > 0 ? `; not ${(sel.exclude ?? []).join(", ")}` : "";
+  return `${named}${except}${sel.includeTemplates ? "; templates too" : ""}; mode ${choice.mode ?? "snapshot"}`;
+}
+
 const typeWord = (type: string) => (type === "qemu" ? "VM" : "container");
 
 /** The guests a selection names now, by the source's last discovery; or why that cannot be said. */

@@ -44,7 +44,7 @@ export function ProxmoxSourceFields(props: {
       />
       <Field label="Node" name="node" required placeholder="pve1" value={o.node} />
       <p class="muted">
-        Which guests below is the default for a job over this source that does not choose its own.
+        The guests chosen below are the default of a job over this source that does not choose its own.
       </p>
       <GuestSelectionFields prefix="" choice={o} />
     </div>
