@@ -432,9 +432,10 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
   });
 
   it("a run whose every guest fails is failed, naming them, and an id not on the node is said in its log", async () => {
+    // The source selects every guest; the job chooses its own (by id, in stop mode) and that wins.
     const only = await proxmoxSource(
       "only broken",
-      { fingerprint: pve.fingerprint, selection: { by: "ids", ids: [102, 999] } },
+      { fingerprint: pve.fingerprint, selection: { by: "all" } },
       TOKEN_SECRET,
     );
     const jobId = await e2e.createJob(hub, {
@@ -442,10 +443,13 @@ describe("Proxmox guests to tape and back: real hub, real agent, PVE API stand-i
       sourceId: only,
       poolId,
       compression: "zstd",
+      guests: { selection: { by: "ids", ids: [102, 999] }, mode: "stop" },
     });
+    const calls = (await pve.argv("vzdump")).length;
     const run = await e2e.runJobToEnd(hub, jobId);
     expect(run.state).toBe("failed");
     expect(run.error).toContain("1 of 1 guests failed: 102 (broken)");
+    expect((await pve.argv("vzdump")).slice(calls)).toEqual(["102 --stdout 1 --mode stop --compress 0"]);
     const logs = (
       await hub.api<{ items: { message: string }[] }>("GET", `/api/v1/runs/${run.id}/logs?limit=500`)
     ).body.items.map((l) => l.message);
