@@ -47,6 +47,13 @@ describe("the newer features under workerd, with the real agent", () => {
   let vm: Buffer;
 
   const api = <T>(method: string, path: string, json?: unknown) => hub.api<T>(method, path, json);
+  /** A page's HTML as the signed-in admin (the API's bearer token works for pages too). */
+  const page = async (path: string) => {
+    const token = (hub.api as typeof hub.api & { token: string }).token;
+    const res = await fetch(`${hub.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status, path).toBe(200);
+    return res.text();
+  };
   const tapes = async () => (await api<{ items: Tape[] }>("GET", "/api/v1/tapes?limit=100")).body.items;
 
   beforeAll(async () => {
@@ -182,6 +189,17 @@ describe("the newer features under workerd, with the real agent", () => {
     expect(backups.map((b) => [b.vmid, b.state, b.bytes, b.sha256])).toEqual([
       [100, "completed", vm.length, sha256(vm)],
     ]);
+
+    // The pages read from D1 too: Guests with the last tape backup, and the job form's preview.
+    const guestsPage = await page("/guests");
+    expect(guestsPage.slice(guestsPage.indexOf('id="guest-qemu-100"')).split("</tr>")[0]).toContain(
+      `href="/sets/${run.setId}"`,
+    );
+    const preview = await page(
+      `/partials/guest-selection?sourceId=${sourceId}&guestBy=ids&guestValues=101,999&guestMode=stop`,
+    );
+    expect(preview).toContain("This job selects 1 guest on pve1");
+    expect(preview).toContain("Not on pve1: 999");
 
     const started = await api<{ run: { id: number } }>(
       "POST",
