@@ -535,6 +535,21 @@ export type OrderClaims = z.output<typeof OrderClaims>;
 
 export const RUN_REPORT_STATES = ["running", "waiting-for-tape", "paused"] as const;
 
+/**
+ * How well a backup kept its drive streaming (contracts/lto-speeds.ts judges it): how often and
+ * how long the drive writer waited on an empty buffer after its first write, and the rate the
+ * source fed it since then, against the slowest feed the drive streams at (null: no floor known,
+ * or a drive that cannot shoe-shine, such as the virtual library).
+ */
+export const StreamingHealth = z.object({
+  waits: z.number().int().min(0),
+  waitedMs: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  feedBytesPerSec: z.number().min(0).nullable(),
+  minBytesPerSec: z.number().min(0).nullable(),
+});
+export type StreamingHealth = z.output<typeof StreamingHealth>;
+
 export const ProgressReport = z.object({
   /** Increases with every report; an older one arriving late is ignored. */
   seq: z.number().int().min(0),
@@ -551,6 +566,8 @@ export const ProgressReport = z.object({
   message: z.string().max(1000).nullable(),
   /** bytesTotal/filesTotal are an estimate (a pre-walk, the previous run), not yet counted. */
   totalsEstimated: z.boolean().default(false),
+  /** Backups: the drive's streaming so far (absent before the first write, and for other kinds). */
+  streaming: StreamingHealth.optional(),
 });
 export type ProgressReport = z.input<typeof ProgressReport>;
 
@@ -725,6 +742,8 @@ export const OrderResult = z.object({
   inventory: PveInventory.optional(),
   /** Guest backups: each guest's outcome, failed ones too. */
   guests: z.array(GuestOutcome).max(10_000).optional(),
+  /** Backups: how well the drive streamed over the whole run (absent when nothing was written). */
+  streaming: StreamingHealth.optional(),
 });
 export type OrderResult = z.input<typeof OrderResult>;
 

@@ -14,6 +14,21 @@ import { executeVerify } from "../../drive-agent/orders/verify.ts";
  * That is what lets a browser test watch a run part-way (a percent below 100, an ETA, a pause).
  */
 const bytesPerSec = Number(process.env.TB_TEST_DRIVE_BYTES_PER_SEC ?? 4 << 20);
+/** A real drive's floor (TB_TEST_DRIVE_MIN_BYTES_PER_SEC): below it the drive shoe-shines. Unset: the vtl's (none). */
+const minBytesPerSec = process.env.TB_TEST_DRIVE_MIN_BYTES_PER_SEC;
+/** A slow source (TB_TEST_SOURCE_BYTES_PER_SEC): what tar reads reaches the drive no faster. */
+const sourceBytesPerSec = Number(process.env.TB_TEST_SOURCE_BYTES_PER_SEC ?? 0);
+
+/** Holds the source to its pace, as a slow share would: each piece after the time its bytes take. */
+function pacedSource(): ((bytes: number) => Promise<void>) | undefined {
+  if (!sourceBytesPerSec) return undefined;
+  let due = performance.now();
+  return async (bytes) => {
+    due = Math.max(due, performance.now()) + (bytes / sourceBytesPerSec) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  };
+}
 
 function pacedDrive(drive: Drive): Drive {
   let due = performance.now();
@@ -26,6 +41,7 @@ function pacedDrive(drive: Drive): Drive {
   return new Proxy(drive, {
     get(target, prop) {
       if (prop === "write") return write;
+      if (prop === "minStreamingBytesPerSec" && minBytesPerSec) return Number(minBytesPerSec);
       const value = Reflect.get(target, prop, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -37,6 +53,7 @@ const backup = createBackupExecutor({
   mbufferBytes: 1 << 20,
   memoryBufferBytes: 1 << 20,
   plainChunkBytes: 256 << 10,
+  paceSource: pacedSource(),
 });
 
 process.exit(
