@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DriveReport } from "../../contracts/agent-protocol.ts";
-import { auditLogs, jobRuns, tapes, workOrders } from "../../functions/db/schema/index.ts";
+import { auditLogs, jobRuns, mediaSets, tapes, workOrders } from "../../functions/db/schema/index.ts";
 import { needsOperator } from "../../functions/services/attention/needs-operator.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
 import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
@@ -215,5 +215,52 @@ describe("library orders and drive care at the hub", () => {
     expect((await errorOf(foreign)).message).toBe(
       "Tape TB0002L8 holds another program's data; labelling destroys it (erase it, or send force: true)",
     );
+  });
+
+  it("exports every tape of a media set in the changer in one order, names the ones elsewhere, and refuses an unknown set", async () => {
+    const { changerId, next } = await agentWithChanger();
+    const pool = await hub.requestJson<{ id: number }>("/api/v1/pools", {
+      method: "POST",
+      token: admin,
+      json: { name: "Offsite" },
+    });
+    const [set] = await hub.ctx.db
+      .insert(mediaSets)
+      .values({ poolId: pool.id, state: "closed", startedAt: new Date(0) })
+      .returning();
+    const mediaSetId = set?.id as number;
+    await hub.ctx.db.update(tapes).set({ mediaSetId, state: "full" }).where(eq(tapes.barcode, "TB0001L9"));
+    await hub.ctx.db.update(tapes).set({ mediaSetId, state: "active" }).where(eq(tapes.barcode, "TB0002L8"));
+    await hub.ctx.db.insert(tapes).values({
+      barcode: "TB0009L9",
+      state: "offsite",
+      mediaSetId,
+      location: "Vault",
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    });
+    const res = await hub.request(`/api/v1/changers/${changerId}/export`, {
+      method: "POST",
+      token: admin,
+      json: { mediaSetId, location: "Fire safe, site B" },
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ tapes: ["TB0001L9", "TB0002L8"], notInChanger: ["TB0009L9"] });
+    expect((await next())?.body).toMatchObject({
+      kind: "library",
+      operation: { op: "export", barcodes: ["TB0001L9", "TB0002L8"] },
+    });
+    const unknown = await hub.request(`/api/v1/changers/${changerId}/export`, {
+      method: "POST",
+      token: admin,
+      json: { mediaSetId: mediaSetId + 100, location: "Vault" },
+    });
+    expect(unknown.status).toBe(404);
+    const both = await hub.request(`/api/v1/changers/${changerId}/export`, {
+      method: "POST",
+      token: admin,
+      json: { mediaSetId, poolId: pool.id, location: "Vault" },
+    });
+    expect(both.status).toBe(400);
   });
 });

@@ -52,7 +52,7 @@ export function registerLibraryRoutes(api: ApiRouter): void {
       path: "/changers/:id/export",
       permission: "operate",
       tag,
-      summary: "Move tapes (or a pool's tapes) to the mail slots and record them offsite at a location",
+      summary: "Move tapes (a pool's, a media set's) to the mail slots and record them offsite at a location",
       params: idParams,
       body: exportTapesInput,
       audit: "changer.export",

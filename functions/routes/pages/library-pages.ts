@@ -84,12 +84,16 @@ export function registerLibraryPages(pages: PageRouter): void {
       path: "/library/:id/export",
       params: idParams,
       permission: "operate",
-      summary: "Export a pool's tapes to the mail slots",
+      summary: "Export a pool's or a media set's tapes to the mail slots",
       audit: "changer.export",
     },
     async (c, { params }) => {
       const f = await formFields(c);
-      const input = parseForm(exportTapesInput, { poolId: num(f.poolId), location: f.location });
+      const input = parseForm(exportTapesInput, {
+        poolId: num(f.poolId),
+        mediaSetId: num(f.mediaSetId),
+        location: f.location,
+      });
       const order = await exportTapes(serviceCtx(c), params.id, input);
       return ok(c, `Exporting ${order.tapes.join(", ")} to the mail slots of ${order.changer}…`, 202);
     },
