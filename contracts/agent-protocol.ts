@@ -456,6 +456,17 @@ export const DiscoverOrderBody = z.object({
 });
 export type DiscoverOrderBody = z.output<typeof DiscoverOrderBody>;
 
+/**
+ * Rerun drive detection on the agent's host (`drive-agent detect`: sysfs, or the virtual
+ * library's drives) and take what it finds as the agent's drives: new ones join, vanished ones
+ * leave (the hub keeps them, marked missing). Needs no drive; the next heartbeat carries the list.
+ */
+export const DetectOrderBody = z.object({
+  kind: z.literal("detect"),
+  runId: z.null(),
+});
+export type DetectOrderBody = z.output<typeof DetectOrderBody>;
+
 export const OrderBody = z.discriminatedUnion("kind", [
   DiscoverOrderBody,
   BackupOrderBody,
@@ -465,12 +476,13 @@ export const OrderBody = z.discriminatedUnion("kind", [
   ScanOrderBody,
   VerifyOrderBody,
   LibraryOrderBody,
+  DetectOrderBody,
 ]);
 export type OrderBody = z.output<typeof OrderBody>;
 
-/** The drive an order uses, or null (a discover order talks to the PVE API only). */
+/** The drive an order uses, or null (a discover order talks to the PVE API only; detect to sysfs). */
 export function drivePathOf(body: OrderBody): string | null {
-  return body.kind === "discover" ? null : body.drive.devicePath;
+  return body.kind === "discover" || body.kind === "detect" ? null : body.drive.devicePath;
 }
 
 /** The set an order writes or reads, or null for orders about a tape or a drive. */
@@ -742,6 +754,14 @@ export const OrderResult = z.object({
   inventory: PveInventory.optional(),
   /** Guest backups: each guest's outcome, failed ones too. */
   guests: z.array(GuestOutcome).max(10_000).optional(),
+  /** Detect orders: the drives the agent now has, and which of them are new or gone since before. */
+  hardware: z
+    .object({
+      drives: z.array(devicePath).max(256),
+      added: z.array(devicePath).max(256),
+      missing: z.array(devicePath).max(256),
+    })
+    .optional(),
   /** Backups: how well the drive streamed over the whole run (absent when nothing was written). */
   streaming: StreamingHealth.optional(),
 });
