@@ -91,4 +91,26 @@ describe("library and drive pages", () => {
     expect(html).toMatch(/Write errors corrected<\/th>\s*<td>12<\/td>/);
     expect(html).toContain('hx-post="/drives/3/clean"');
   });
+
+  it("show a drive's cleaning schedule with its progress, and the form to change it, escaped", () => {
+    const html = DrivePage({
+      layout,
+      canOperate: true,
+      drive: { id: 3, name: "Drive 0", state: "idle", inChanger: true },
+      cleaning: {
+        schedule: { cron: HOSTILE, everyHours: 100, everyTerabytes: null },
+        words: [`on the schedule ${HOSTILE} (next never)`, "every 100 h of use (12.5 h so far)"],
+        lastCleanedAt: null,
+      },
+      health: null,
+      healthAt: null,
+      readings: [],
+    }).value;
+    expect(html).not.toContain(HOSTILE);
+    expect(html).toContain(
+      `Cleaned on the schedule ${escapeHtml(HOSTILE)} (next never), or every 100 h of use (12.5 h so far), whichever comes first, when idle.`,
+    );
+    expect(html).toContain('hx-post="/drives/3/cleaning-schedule"');
+    expect(html).toContain('name="everyHours" inputmode="decimal" value="100"');
+  });
 });

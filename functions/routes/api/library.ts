@@ -1,5 +1,6 @@
 import { cleanDrive, cleanDriveInput } from "../../services/drives/clean-drive.ts";
 import { getDriveHealth } from "../../services/drives/get-drive-health.ts";
+import { cleaningScheduleInput, setCleaningSchedule } from "../../services/drives/set-cleaning-schedule.ts";
 import { exportTapes, exportTapesInput } from "../../services/library/export-tapes.ts";
 import { getLibrary } from "../../services/library/get-library.ts";
 import {
@@ -128,6 +129,23 @@ export function registerLibraryRoutes(api: ApiRouter): void {
     async (c, { params, body }) => {
       auditTarget(c, params.id, { barcode: body.barcode ?? null });
       return c.json(await cleanDrive(serviceCtx(c), params.id, body), 202);
+    },
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/drives/:id/cleaning-schedule",
+      permission: "operate",
+      tag: "drives",
+      summary:
+        "When the hub cleans the drive unasked: a cron schedule, every N hours of use, every N TB written (all null: never)",
+      params: idParams,
+      body: cleaningScheduleInput,
+      audit: "drive.cleaning_schedule",
+    },
+    async (c, { params, body }) => {
+      auditTarget(c, params.id, { ...body });
+      return c.json(await setCleaningSchedule(serviceCtx(c), params.id, body));
     },
   );
   api.route(

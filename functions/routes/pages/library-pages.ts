@@ -3,6 +3,7 @@ import { DrivePage } from "../../../views/pages/drive.tsx";
 import { LibraryLive, LibraryPage } from "../../../views/pages/library.tsx";
 import { cleanDrive, cleanDriveInput } from "../../services/drives/clean-drive.ts";
 import { getDriveHealth } from "../../services/drives/get-drive-health.ts";
+import { cleaningScheduleInput, setCleaningSchedule } from "../../services/drives/set-cleaning-schedule.ts";
 import { exportTapes, exportTapesInput } from "../../services/library/export-tapes.ts";
 import { getLibrary } from "../../services/library/get-library.ts";
 import {
@@ -53,6 +54,31 @@ export function registerLibraryPages(pages: PageRouter): void {
       const health = await getDriveHealth(serviceCtx(c), params.id);
       return c.html(
         renderDocument(DrivePage({ layout: await layoutFor(c), canOperate: can(c, "operate"), ...health })),
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/drives/:id/cleaning-schedule",
+      params: idParams,
+      permission: "operate",
+      summary: "Set when the hub cleans a drive unasked",
+      audit: "drive.cleaning_schedule",
+    },
+    async (c, { params }) => {
+      const f = await formFields(c);
+      const input = parseForm(cleaningScheduleInput, {
+        cron: f.cron?.trim() || null,
+        everyHours: f.everyHours ? Number(f.everyHours) : null,
+        everyTerabytes: f.everyTerabytes ? Number(f.everyTerabytes) : null,
+      });
+      const set = await setCleaningSchedule(serviceCtx(c), params.id, input);
+      return ok(
+        c,
+        set.cleaningSchedule
+          ? `Cleaning schedule of ${set.drive} saved`
+          : `${set.drive} is cleaned only when it asks`,
       );
     },
   );

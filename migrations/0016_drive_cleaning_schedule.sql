@@ -1,0 +1,1 @@
+ALTER TABLE `drives` ADD `cleaning_schedule` text;
