@@ -19,23 +19,20 @@ const minBytesPerSec = process.env.TB_TEST_DRIVE_MIN_BYTES_PER_SEC;
 /** A slow source (TB_TEST_SOURCE_BYTES_PER_SEC): what tar reads reaches the drive no faster. */
 const sourceBytesPerSec = Number(process.env.TB_TEST_SOURCE_BYTES_PER_SEC ?? 0);
 
-/** Holds the source to its pace, as a slow share would: each piece after the time its bytes take. */
-function pacedSource(): ((bytes: number) => Promise<void>) | undefined {
-  if (!sourceBytesPerSec) return undefined;
+/** Holds bytes to a speed: each piece passes once the time its bytes take at that speed is up. */
+function pacer(speed: number): (bytes: number) => Promise<void> {
   let due = performance.now();
   return async (bytes) => {
-    due = Math.max(due, performance.now()) + (bytes / sourceBytesPerSec) * 1000;
+    due = Math.max(due, performance.now()) + (bytes / speed) * 1000;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   };
 }
 
 function pacedDrive(drive: Drive): Drive {
-  let due = performance.now();
+  const pace = pacer(bytesPerSec);
   const write: Drive["write"] = async (data) => {
-    due = Math.max(due, performance.now()) + (data.byteLength / bytesPerSec) * 1000;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await pace(data.byteLength);
     return drive.write(data);
   };
   return new Proxy(drive, {
@@ -53,7 +50,8 @@ const backup = createBackupExecutor({
   mbufferBytes: 1 << 20,
   memoryBufferBytes: 1 << 20,
   plainChunkBytes: 256 << 10,
-  paceSource: pacedSource(),
+  // As a slow share would feed tar: what it reads reaches the drive no faster.
+  ...(sourceBytesPerSec ? { paceSource: pacer(sourceBytesPerSec) } : {}),
 });
 
 process.exit(

@@ -87,4 +87,14 @@ describe("streaming health end to end: a slow source shoe-shines the drive", () 
     expect(html).toContain("What would help");
     expect(html).toContain("100.0 MB/s");
   });
+
+  it("lists the run as shoe-shined among the drive's latest backups on the drive page", async () => {
+    const drives = (await hub.api<{ items: { id: number }[] }>("GET", "/api/v1/drives")).body.items;
+    const html = await page(`/drives/${drives[0]?.id}`);
+    expect(html).toMatch(
+      new RegExp(
+        `<a href="/runs/${run.id}">#${run.id}</a>[\\s\\S]*?<td>${run.streaming?.waits}</td>[\\s\\S]*?shoe-shined`,
+      ),
+    );
+  });
 });

@@ -1,5 +1,6 @@
-import type { DriveHealthReport } from "../../contracts/agent-protocol.ts";
-import { formatBytes, formatTime } from "../format.ts";
+import type { DriveHealthReport, StreamingHealth } from "../../contracts/agent-protocol.ts";
+import type { StreamingVerdict } from "../../contracts/lto-speeds.ts";
+import { formatBytes, formatRate, formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
@@ -16,6 +17,13 @@ export interface DriveModel {
   };
   health: DriveHealthReport | null;
   healthAt: Date | null;
+  /** The drive's latest backups with streaming figures, newest first. */
+  streaming?: {
+    runId: number;
+    startedAt: Date | null;
+    health: StreamingHealth | null;
+    verdict: StreamingVerdict | null;
+  }[];
   readings: {
     readAt: Date;
     tape: string | null;
@@ -126,6 +134,35 @@ export function DrivePage(model: DriveModel): SafeHtml {
             <button type="submit">Save schedule</button>
             <div id="drive-schedule-result" aria-live="polite"></div>
           </form>
+        </section>
+      ) : null}
+      {model.streaming && model.streaming.length > 0 ? (
+        <section class="card" id="drive-streaming">
+          <h2>Streaming</h2>
+          <table>
+            <TableHead columns={["Run", "Started", "Stops for data", "Fed at", "Verdict"]} />
+            <tbody>
+              {model.streaming.map((r) => (
+                <tr>
+                  <td>
+                    <a href={`/runs/${r.runId}`}>#{r.runId}</a>
+                  </td>
+                  <td>{formatTime(r.startedAt)}</td>
+                  <td>{String(r.health?.waits ?? 0)}</td>
+                  <td>{formatRate(r.health?.feedBytesPerSec)}</td>
+                  <td>
+                    {r.verdict?.shoeShining
+                      ? "shoe-shined"
+                      : r.verdict?.advice.length
+                        ? "bursty source"
+                        : r.verdict
+                          ? "streamed"
+                          : "–"}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </section>
       ) : null}
       <section class="card">
