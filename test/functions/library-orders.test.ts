@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DriveReport } from "../../contracts/agent-protocol.ts";
-import { auditLogs, jobRuns, mediaSets, tapes, workOrders } from "../../functions/db/schema/index.ts";
+import { auditLogs, drives, jobRuns, mediaSets, tapes, workOrders } from "../../functions/db/schema/index.ts";
 import { needsOperator } from "../../functions/services/attention/needs-operator.ts";
 import { cleaningDue } from "../../functions/services/drives/cleaning-due.ts";
 import { getDriveHealth } from "../../functions/services/drives/get-drive-health.ts";
@@ -307,6 +307,18 @@ describe("library orders and drive care at the hub", () => {
     expect(health.cleaning.words).toEqual([
       expect.stringMatching(/^on the schedule 0 3 \* \* \* \(next \S+\)$/),
     ]);
+  });
+
+  it("sets one cleaning schedule for every drive of a changer", async () => {
+    const { changerId, driveId } = await agentWithChanger();
+    const res = await hub.request(`/api/v1/changers/${changerId}/cleaning-schedule`, {
+      method: "PUT",
+      token: admin,
+      json: { everyTerabytes: 20 },
+    });
+    expect(res.status).toBe(200);
+    const drive = await hub.ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
+    expect(drive?.cleaningSchedule).toMatchObject({ cron: null, everyHours: null, everyTerabytes: 20 });
   });
 
   it("is due by hours of use or terabytes written since the last cleaning, and not before", () => {

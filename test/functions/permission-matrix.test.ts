@@ -63,6 +63,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/drives/:id/scan": "operator",
   "POST /api/v1/drives/:id/clean": "operator",
   "PUT /api/v1/drives/:id/cleaning-schedule": "operator",
+  "PUT /api/v1/changers/:id/cleaning-schedule": "operator",
   "GET /api/v1/drives/:id/health": "read-only",
   "GET /api/v1/tapes/:id/health": "read-only",
   "POST /api/v1/tapes/:id/erase": "operator",

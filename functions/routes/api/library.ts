@@ -8,6 +8,7 @@ import {
   labelBlankCartridgesInput,
 } from "../../services/library/label-blank-cartridges.ts";
 import { operateChanger, operateChangerInput } from "../../services/library/operate-changer.ts";
+import { setChangerCleaningSchedule } from "../../services/library/set-changer-cleaning-schedule.ts";
 import { libraryScanProgress } from "../../services/scans/library-scan-progress.ts";
 import { scanLibrary } from "../../services/scans/scan-library.ts";
 import { eraseTape, eraseTapeInput } from "../../services/tapes/erase-tape.ts";
@@ -129,6 +130,23 @@ export function registerLibraryRoutes(api: ApiRouter): void {
     async (c, { params, body }) => {
       auditTarget(c, params.id, { barcode: body.barcode ?? null });
       return c.json(await cleanDrive(serviceCtx(c), params.id, body), 202);
+    },
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/changers/:id/cleaning-schedule",
+      permission: "operate",
+      tag,
+      summary:
+        "The same cleaning schedule for every drive of the changer (see PUT /drives/:id/cleaning-schedule)",
+      params: idParams,
+      body: cleaningScheduleInput,
+      audit: "changer.cleaning_schedule",
+    },
+    async (c, { params, body }) => {
+      auditTarget(c, params.id, { ...body });
+      return c.json(await setChangerCleaningSchedule(serviceCtx(c), params.id, body));
     },
   );
   api.route(
