@@ -456,6 +456,17 @@ export const DiscoverOrderBody = z.object({
 });
 export type DiscoverOrderBody = z.output<typeof DiscoverOrderBody>;
 
+/**
+ * Rerun drive detection on the agent's host (`drive-agent detect`: sysfs, or the virtual
+ * library's drives) and take what it finds as the agent's drives: new ones join, vanished ones
+ * leave (the hub keeps them, marked missing). Needs no drive; the next heartbeat carries the list.
+ */
+export const DetectOrderBody = z.object({
+  kind: z.literal("detect"),
+  runId: z.null(),
+});
+export type DetectOrderBody = z.output<typeof DetectOrderBody>;
+
 export const OrderBody = z.discriminatedUnion("kind", [
   DiscoverOrderBody,
   BackupOrderBody,
@@ -465,12 +476,13 @@ export const OrderBody = z.discriminatedUnion("kind", [
   ScanOrderBody,
   VerifyOrderBody,
   LibraryOrderBody,
+  DetectOrderBody,
 ]);
 export type OrderBody = z.output<typeof OrderBody>;
 
-/** The drive an order uses, or null (a discover order talks to the PVE API only). */
+/** The drive an order uses, or null (a discover order talks to the PVE API only; detect to sysfs). */
 export function drivePathOf(body: OrderBody): string | null {
-  return body.kind === "discover" ? null : body.drive.devicePath;
+  return body.kind === "discover" || body.kind === "detect" ? null : body.drive.devicePath;
 }
 
 /** The set an order writes or reads, or null for orders about a tape or a drive. */
@@ -535,6 +547,21 @@ export type OrderClaims = z.output<typeof OrderClaims>;
 
 export const RUN_REPORT_STATES = ["running", "waiting-for-tape", "paused"] as const;
 
+/**
+ * How well a backup kept its drive streaming (contracts/lto-speeds.ts judges it): how often and
+ * how long the drive writer waited on an empty buffer after its first write, and the rate the
+ * source fed it since then, against the slowest feed the drive streams at (null: no floor known,
+ * or a drive that cannot shoe-shine, such as the virtual library).
+ */
+export const StreamingHealth = z.object({
+  waits: z.number().int().min(0),
+  waitedMs: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  feedBytesPerSec: z.number().min(0).nullable(),
+  minBytesPerSec: z.number().min(0).nullable(),
+});
+export type StreamingHealth = z.output<typeof StreamingHealth>;
+
 export const ProgressReport = z.object({
   /** Increases with every report; an older one arriving late is ignored. */
   seq: z.number().int().min(0),
@@ -551,6 +578,8 @@ export const ProgressReport = z.object({
   message: z.string().max(1000).nullable(),
   /** bytesTotal/filesTotal are an estimate (a pre-walk, the previous run), not yet counted. */
   totalsEstimated: z.boolean().default(false),
+  /** Backups: the drive's streaming so far (absent before the first write, and for other kinds). */
+  streaming: StreamingHealth.optional(),
 });
 export type ProgressReport = z.input<typeof ProgressReport>;
 
@@ -725,6 +754,16 @@ export const OrderResult = z.object({
   inventory: PveInventory.optional(),
   /** Guest backups: each guest's outcome, failed ones too. */
   guests: z.array(GuestOutcome).max(10_000).optional(),
+  /** Detect orders: the drives the agent now has, and which of them are new or gone since before. */
+  hardware: z
+    .object({
+      drives: z.array(devicePath).max(256),
+      added: z.array(devicePath).max(256),
+      missing: z.array(devicePath).max(256),
+    })
+    .optional(),
+  /** Backups: how well the drive streamed over the whole run (absent when nothing was written). */
+  streaming: StreamingHealth.optional(),
 });
 export type OrderResult = z.input<typeof OrderResult>;
 

@@ -84,6 +84,11 @@ export interface Drive {
    * issue a larger one (see transferBytes). Unset: the zone is far larger than any transfer (LTO).
    */
   readonly maxTransferBytes?: number;
+  /**
+   * The slowest feed the drive streams at, in bytes per second. Unset: the floor of the loaded
+   * cartridge's LTO generation (contracts/lto-speeds.ts); null: a drive that cannot shoe-shine.
+   */
+  readonly minStreamingBytesPerSec?: number | null;
   status(): Promise<DriveStatus>;
   /** Threads a cartridge already in the drive (mt load). */
   load(): Promise<void>;

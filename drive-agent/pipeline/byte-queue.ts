@@ -19,6 +19,11 @@ export class ByteQueue implements AsyncIterable<Buffer> {
     return this.queued;
   }
 
+  /** Nothing queued and more to come: the reader would wait (the drive writer's underrun). */
+  get empty(): boolean {
+    return this.queued === 0 && !this.ended && !this.failure;
+  }
+
   /** Queues pieces; the returned promise (when there is one) resolves once there is room again. */
   push(data: readonly Buffer[]): Promise<void> | undefined {
     if (this.ended || this.failure) return undefined;

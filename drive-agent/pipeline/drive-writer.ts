@@ -1,6 +1,7 @@
 import { type Drive, MAX_TRANSFER_BYTES, transferBytes, type WriteOutcome } from "../drives/drive.ts";
 import { DriveError } from "../errors.ts";
 import type { Compression } from "./set-encoder.ts";
+import type { StreamingMeter } from "./streaming-meter.ts";
 
 export { MAX_TRANSFER_BYTES };
 
@@ -23,6 +24,9 @@ export type DriveWriterOptions = {
   maxTransferBytes?: () => number | undefined;
   /** The writer is done with a piece of the source (a pooled buffer goes back to its pool). */
   release?: (data: Buffer) => void;
+  /** Counts the writer's waits on an empty buffer (streaming health); `sourceEmpty` says when it must wait. */
+  meter?: StreamingMeter;
+  sourceEmpty?: () => boolean;
 };
 
 export type DriveWriterResult = { streamBytes: number; paddingBytes: number };
@@ -58,6 +62,7 @@ export async function writeSetStream(
     await options.whenRunning();
     const outcome = await options.write(data);
     if (outcome.type === "written") {
+      options.meter?.wrote(data.length);
       committed += streamPart;
       await options.onCommit(committed);
       return;
@@ -67,7 +72,7 @@ export async function writeSetStream(
   }
 
   const release = options.release ?? (() => undefined);
-  for await (const chunk of source) {
+  for await (const chunk of metered(source, options)) {
     if (filled === 0 && chunk.length === transfer) {
       // A whole transfer (tar read into a pooled buffer of this size): written from where it lies.
       await put(chunk);
@@ -99,6 +104,31 @@ export async function writeSetStream(
     }
   }
   return { streamBytes, paddingBytes: padding.length };
+}
+
+/** The source, with each wait on an empty buffer told to the meter. */
+async function* metered(
+  source: AsyncIterable<Buffer>,
+  options: Pick<DriveWriterOptions, "meter" | "sourceEmpty">,
+): AsyncGenerator<Buffer> {
+  const { meter, sourceEmpty } = options;
+  if (!meter || !sourceEmpty) return yield* source;
+  const iterator = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const waited = sourceEmpty() ? meter.waitStarted() : null;
+      const next = await iterator.next();
+      waited?.();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await iterator.return?.();
+  }
 }
 
 /**

@@ -141,8 +141,9 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
 
   await recoverOrders(env, stop);
 
-  const maxActive = Math.max(1, config.drives.length);
   while (!stop.aborted) {
+    // Read each time: a detect order can change the agent's drives while it runs.
+    const maxActive = Math.max(1, config.drives.length);
     // Polls while a drive has no order: one queued behind a busy drive (a backup waiting for a
     // tape) must not keep the next order, for a free drive, from being taken.
     if (busyPaths().size >= maxActive) {

@@ -17,6 +17,7 @@ import { CATALOG_DIR, CATALOG_FILE } from "../../contracts/catalog-backup.ts";
 import type { AgentConfig, ProxmoxTools } from "../config.ts";
 import type { Drive } from "../drives/drive.ts";
 import { isDriveError } from "../errors.ts";
+import { executeDetect } from "../orders/detect.ts";
 import { type DiscoverExecutor, executeDiscover } from "../orders/discover.ts";
 import { executeLibrary } from "../orders/library.ts";
 import type { RestoreExecutor } from "../orders/restore.ts";
@@ -67,6 +68,8 @@ export type OrderEnv = {
   verifyTapeOffer?: (jws: string, orderId: string) => Promise<TapeTarget[]>;
   /** Where vzdump, qmrestore and pct are (guest orders). */
   proxmox?: ProxmoxTools;
+  /** Where detect orders read sysfs (tests give a fake tree); unset: /sys. */
+  sysRoot?: string;
 };
 
 /**
@@ -168,6 +171,7 @@ async function execute(
       return tokenSecret ?? { state: "failed", error: "the order carries no PVE token secret" };
     return (env.executors.discover ?? executeDiscover)(body, { tokenSecret, signal });
   }
+  if (body.kind === "detect") return executeDetect(env.config, env.stateDir, env.sysRoot);
   const setup = env.config.drives.find((d) => devicePathOf(d) === body.drive.devicePath);
   if (!setup) return failed(notOnThisAgent(body.drive.devicePath));
   let dataKey: Uint8Array | null = null;

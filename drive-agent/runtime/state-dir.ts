@@ -117,7 +117,7 @@ export class SeenOrderStore {
 
 export const OrderRecord = z.object({
   orderId: z.string(),
-  kind: z.enum(["backup", "label", "restore", "verify", "eject", "scan", "library", "discover"]),
+  kind: z.enum(["backup", "label", "restore", "verify", "eject", "scan", "library", "discover", "detect"]),
   runId: z.number().nullable(),
   setUuid: z.string().nullable(),
   startedAt: z.string(),

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../drive-agent/cli/cli.ts";
+import { rescanHardware } from "../../drive-agent/orders/detect.ts";
 import { detectHardware } from "../../drive-agent/runtime/detect.ts";
 
 /**
@@ -126,6 +127,36 @@ describe("drive-agent detect on a fake /sys tree", () => {
         serial: "QU1234ABC",
       },
     ]);
+  });
+
+  it("rescans an enrolled host: a drive still there keeps its setup, a new one joins the changer, a vanished one leaves", async () => {
+    const enrolled = {
+      drives: [
+        // nst0 was enrolled by hand with its sg node and changer slot; nst5 has since been unplugged.
+        {
+          kind: "st" as const,
+          device: "/dev/nst0",
+          sgDevice: "/dev/sg1",
+          changerDevice: "/dev/sg3",
+          changerIndex: 0,
+        },
+        {
+          kind: "st" as const,
+          device: "/dev/nst5",
+          sgDevice: null,
+          changerDevice: "/dev/sg3",
+          changerIndex: 1,
+        },
+      ],
+      changers: [{ kind: "mtx" as const, device: "/dev/sg3" }],
+    };
+    expect(await rescanHardware(enrolled, sys)).toEqual({
+      drives: [
+        enrolled.drives[0],
+        { kind: "st", device: "/dev/nst1", sgDevice: "/dev/sg2", changerDevice: "/dev/sg3", changerIndex: 1 },
+      ],
+      changers: [{ kind: "mtx", device: "/dev/sg3" }],
+    });
   });
 
   it("finds nothing, without failing, on a host with no tape class", async () => {

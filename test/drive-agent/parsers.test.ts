@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseMtxStatus } from "../../drive-agent/drives/changer/parse-mtx-status.ts";
 import { parseErrorCounters } from "../../drive-agent/drives/st/parse-error-counters.ts";
@@ -183,5 +183,14 @@ describe("sg_logs error counter parser", () => {
     expect(() => parseErrorCounters(fixture("sg/sg-logs-tapealert-clean.txt"))).toThrow(
       "sg_logs output has no 'Write/Read error counter page' header",
     );
+  });
+});
+
+describe("the sg fixtures' provenance", () => {
+  it("names in the fixtures' README where each sg fixture came from", () => {
+    const readme = fixture("sg/README.md");
+    const files = readdirSync(new URL("../fixtures/sg/", import.meta.url)).filter((f) => f.endsWith(".txt"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(readme, file).toContain(`\`${file}\``);
   });
 });

@@ -1,8 +1,11 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DriveReport } from "../../contracts/agent-protocol.ts";
-import { auditLogs, jobRuns, tapes, workOrders } from "../../functions/db/schema/index.ts";
+import { auditLogs, drives, jobRuns, mediaSets, tapes, workOrders } from "../../functions/db/schema/index.ts";
 import { needsOperator } from "../../functions/services/attention/needs-operator.ts";
+import { cleaningDue } from "../../functions/services/drives/cleaning-due.ts";
+import { getDriveHealth } from "../../functions/services/drives/get-drive-health.ts";
+import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
 import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
@@ -214,6 +217,121 @@ describe("library orders and drive care at the hub", () => {
     expect(foreign.status).toBe(409);
     expect((await errorOf(foreign)).message).toBe(
       "Tape TB0002L8 holds another program's data; labelling destroys it (erase it, or send force: true)",
+    );
+  });
+
+  it("exports every tape of a media set in the changer in one order, names the ones elsewhere, and refuses an unknown set", async () => {
+    const { changerId, next } = await agentWithChanger();
+    const pool = await hub.requestJson<{ id: number }>("/api/v1/pools", {
+      method: "POST",
+      token: admin,
+      json: { name: "Offsite" },
+    });
+    const [set] = await hub.ctx.db
+      .insert(mediaSets)
+      .values({ poolId: pool.id, state: "closed", startedAt: new Date(0) })
+      .returning();
+    const mediaSetId = set?.id as number;
+    await hub.ctx.db.update(tapes).set({ mediaSetId, state: "full" }).where(eq(tapes.barcode, "TB0001L9"));
+    await hub.ctx.db.update(tapes).set({ mediaSetId, state: "active" }).where(eq(tapes.barcode, "TB0002L8"));
+    await hub.ctx.db.insert(tapes).values({
+      barcode: "TB0009L9",
+      state: "offsite",
+      mediaSetId,
+      location: "Vault",
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    });
+    const res = await hub.request(`/api/v1/changers/${changerId}/export`, {
+      method: "POST",
+      token: admin,
+      json: { mediaSetId, location: "Fire safe, site B" },
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ tapes: ["TB0001L9", "TB0002L8"], notInChanger: ["TB0009L9"] });
+    expect((await next())?.body).toMatchObject({
+      kind: "library",
+      operation: { op: "export", barcodes: ["TB0001L9", "TB0002L8"] },
+    });
+    const unknown = await hub.request(`/api/v1/changers/${changerId}/export`, {
+      method: "POST",
+      token: admin,
+      json: { mediaSetId: mediaSetId + 100, location: "Vault" },
+    });
+    expect(unknown.status).toBe(404);
+    const both = await hub.request(`/api/v1/changers/${changerId}/export`, {
+      method: "POST",
+      token: admin,
+      json: { mediaSetId, poolId: pool.id, location: "Vault" },
+    });
+    expect(both.status).toBe(400);
+  });
+
+  it("cleans a drive on its cron schedule from the scheduler tick, once it is due, audited and announced, and counts again from that cleaning", async () => {
+    const { next, agent, driveId } = await agentWithChanger();
+    const schedule = (json: unknown) =>
+      hub.request(`/api/v1/drives/${driveId}/cleaning-schedule`, { method: "PUT", token: admin, json });
+    expect((await schedule({ cron: "not a cron" })).status).toBe(400);
+    expect((await schedule({ cron: "0 3 * * *" })).status).toBe(200);
+    // Just set: the next 03:00 is still ahead, whatever the time of day.
+    await schedulerTick(hub.ctx, hub.deps.logger);
+    expect(await next()).toBeNull();
+    hub.advanceClock(25 * 3600_000);
+    await schedulerTick(hub.ctx, hub.deps.logger);
+    const clean = await next();
+    expect(clean?.body).toMatchObject({ kind: "library", operation: { op: "clean", barcode: "CLNA0001" } });
+    // The drive is busy with that order: the next tick adds no second clean.
+    await schedulerTick(hub.ctx, hub.deps.logger);
+    expect(await next()).toBeNull();
+    const audit = await hub.ctx.db.query.auditLogs.findFirst({ where: eq(auditLogs.action, "drive.clean") });
+    expect(audit?.details).toMatchObject({
+      automatic: true,
+      scheduled: true,
+      cartridge: "CLNA0001",
+      trigger: expect.stringMatching(/^schedule: its cleaning schedule \(0 3 \* \* \*\) was due /),
+    });
+    await agent.call("POST", `/orders/${clean?.jti}/ack`);
+    const done = await agent.call("POST", `/orders/${clean?.jti}/result`, {
+      state: "completed",
+      library: { cleaned: { barcode: "CLNA0001", uses: null, maxUses: null, spent: false } },
+    });
+    expect(done.status).toBe(204);
+    const news = await hub.ctx.db.query.events.findMany();
+    expect(news.map((e) => e.text)).toContainEqual(expect.stringMatching(/was cleaned with CLNA0001/));
+    // Counted from the cleaning now: not due again until the next 03:00 after it.
+    await schedulerTick(hub.ctx, hub.deps.logger);
+    expect(await next()).toBeNull();
+    // The drive page's words (the admin's session has expired with the clock moved a day).
+    const health = await getDriveHealth(hub.ctx, driveId);
+    expect(health.cleaning.lastCleanedAt).not.toBeNull();
+    expect(health.cleaning.words).toEqual([
+      expect.stringMatching(/^on the schedule 0 3 \* \* \* \(next \S+\)$/),
+    ]);
+  });
+
+  it("sets one cleaning schedule for every drive of a changer", async () => {
+    const { changerId, driveId } = await agentWithChanger();
+    const res = await hub.request(`/api/v1/changers/${changerId}/cleaning-schedule`, {
+      method: "PUT",
+      token: admin,
+      json: { everyTerabytes: 20 },
+    });
+    expect(res.status).toBe(200);
+    const drive = await hub.ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
+    expect(drive?.cleaningSchedule).toMatchObject({ cron: null, everyHours: null, everyTerabytes: 20 });
+  });
+
+  it("is due by hours of use or terabytes written since the last cleaning, and not before", () => {
+    const since = new Date("2026-01-01T00:00:00Z");
+    const rule = { cron: null, everyHours: 100, everyTerabytes: 10, since: since.toISOString() };
+    const use = { since, lastCleanedAt: since, hours: 99.9, bytes: 9.99e12 };
+    const now = new Date("2026-02-01T00:00:00Z");
+    expect(cleaningDue(rule, use, now, "UTC")).toBeNull();
+    expect(cleaningDue(rule, { ...use, hours: 100 }, now, "UTC")).toBe(
+      "100.0 h of use since its last cleaning (cleaned every 100 h)",
+    );
+    expect(cleaningDue(rule, { ...use, bytes: 10e12, lastCleanedAt: null }, now, "UTC")).toBe(
+      "10.000 TB written since its schedule was set (cleaned every 10 TB)",
     );
   });
 });

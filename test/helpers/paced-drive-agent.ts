@@ -14,18 +14,31 @@ import { executeVerify } from "../../drive-agent/orders/verify.ts";
  * That is what lets a browser test watch a run part-way (a percent below 100, an ETA, a pause).
  */
 const bytesPerSec = Number(process.env.TB_TEST_DRIVE_BYTES_PER_SEC ?? 4 << 20);
+/** A real drive's floor (TB_TEST_DRIVE_MIN_BYTES_PER_SEC): below it the drive shoe-shines. Unset: the vtl's (none). */
+const minBytesPerSec = process.env.TB_TEST_DRIVE_MIN_BYTES_PER_SEC;
+/** A slow source (TB_TEST_SOURCE_BYTES_PER_SEC): what tar reads reaches the drive no faster. */
+const sourceBytesPerSec = Number(process.env.TB_TEST_SOURCE_BYTES_PER_SEC ?? 0);
 
-function pacedDrive(drive: Drive): Drive {
+/** Holds bytes to a speed: each piece passes once the time its bytes take at that speed is up. */
+function pacer(speed: number): (bytes: number) => Promise<void> {
   let due = performance.now();
-  const write: Drive["write"] = async (data) => {
-    due = Math.max(due, performance.now()) + (data.byteLength / bytesPerSec) * 1000;
+  return async (bytes) => {
+    due = Math.max(due, performance.now()) + (bytes / speed) * 1000;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  };
+}
+
+function pacedDrive(drive: Drive): Drive {
+  const pace = pacer(bytesPerSec);
+  const write: Drive["write"] = async (data) => {
+    await pace(data.byteLength);
     return drive.write(data);
   };
   return new Proxy(drive, {
     get(target, prop) {
       if (prop === "write") return write;
+      if (prop === "minStreamingBytesPerSec" && minBytesPerSec) return Number(minBytesPerSec);
       const value = Reflect.get(target, prop, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -37,6 +50,8 @@ const backup = createBackupExecutor({
   mbufferBytes: 1 << 20,
   memoryBufferBytes: 1 << 20,
   plainChunkBytes: 256 << 10,
+  // As a slow share would feed tar: what it reads reaches the drive no faster.
+  ...(sourceBytesPerSec ? { paceSource: pacer(sourceBytesPerSec) } : {}),
 });
 
 process.exit(

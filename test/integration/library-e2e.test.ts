@@ -209,6 +209,37 @@ describe("library and drive care end to end: real hub, real drive-agent, virtual
     setTape = await tape(set.segments[0]?.barcode as string);
   }, 150_000);
 
+  it("exports the media set the run wrote to the mail slots in one action, recorded offsite, and takes it back in", async () => {
+    const mediaSetId = (await api<{ mediaSetId: number | null }>("GET", `/api/v1/tapes/${setTape.id}`)).body
+      .mediaSetId;
+    expect(mediaSetId).not.toBeNull();
+    const all = (
+      await api<{ items: (Tape & { mediaSetId: number | null })[] }>("GET", "/api/v1/tapes?limit=100")
+    ).body.items;
+    const members = all.filter((t) => t.mediaSetId === mediaSetId).map((t) => t.barcode);
+    const res = await api<{ orderId: string; tapes: string[] }>(
+      "POST",
+      `/api/v1/changers/${changerId}/export`,
+      {
+        mediaSetId,
+        location: "Fire safe",
+      },
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body.tapes.sort()).toEqual(members.sort());
+    expect((await orderDone(res.body.orderId)).state).toBe("done");
+    const mail = (await readLibrary(lib)).slots
+      .filter((s) => s.importExport && s.barcode)
+      .map((s) => s.barcode);
+    expect(mail.sort()).toEqual(members.sort());
+    for (const barcode of members)
+      expect(await tape(barcode)).toMatchObject({ state: "offsite", location: "Fire safe" });
+    // Back from the safe: imported through the mail slots, the set's tape is at home again.
+    expect((await operate({ op: "import" })).state).toBe("done");
+    await vi.waitFor(async () => expect((await tape(setTape.barcode)).location).toBeNull(), WAIT);
+    expect((await readLibrary(lib)).slots.filter((s) => s.importExport && s.barcode)).toEqual([]);
+  }, 90_000);
+
   it("refuses to erase a tape holding a retained set, naming the set, and erases it once expired so it reads blank", async () => {
     const erase = (json: unknown) =>
       api<{ orderId: string; error?: { message: string } }>(

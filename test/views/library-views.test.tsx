@@ -28,6 +28,7 @@ describe("library and drive pages", () => {
               },
             ],
             drives: [{ id: 1, name: HOSTILE, state: "idle", loaded: null, alerts: [] }],
+            mediaSets: [{ id: 7, poolId: 1, tapes: ["TB0001L9"] }],
             rebuild: { scanned: 2, scanning: 1, toScan: 3, incompleteSets: 1 },
           },
         ],
@@ -40,6 +41,8 @@ describe("library and drive pages", () => {
     expect(html).toContain(escapeHtml(HOSTILE));
     expect(html).toContain('hx-post="/library/1/label-blank"');
     expect(html).toContain("Cleaning cartridges and cartridges holding data are left out.");
+    expect(html).toContain('<select name="mediaSetId"><option value="7">#7 (');
+    expect(html).toContain(`${escapeHtml(HOSTILE)}: TB0001L9)`);
     expect(html).toContain("2 cartridge(s) scanned, 1 scanning, 3 to scan; 1 set(s) still miss a tape");
   });
 
@@ -51,6 +54,7 @@ describe("library and drive pages", () => {
       lastSeenAt: null,
       slots: [],
       drives: [],
+      mediaSets: [],
       rebuild: { scanned: 0, scanning: 0, toScan: 0, incompleteSets: 0 },
     };
     const readOnly = LibraryPage({
@@ -86,5 +90,27 @@ describe("library and drive pages", () => {
     expect(html).toContain("20 Cleaning required (critical)");
     expect(html).toMatch(/Write errors corrected<\/th>\s*<td>12<\/td>/);
     expect(html).toContain('hx-post="/drives/3/clean"');
+  });
+
+  it("show a drive's cleaning schedule with its progress, and the form to change it, escaped", () => {
+    const html = DrivePage({
+      layout,
+      canOperate: true,
+      drive: { id: 3, name: "Drive 0", state: "idle", inChanger: true },
+      cleaning: {
+        schedule: { cron: HOSTILE, everyHours: 100, everyTerabytes: null },
+        words: [`on the schedule ${HOSTILE} (next never)`, "every 100 h of use (12.5 h so far)"],
+        lastCleanedAt: null,
+      },
+      health: null,
+      healthAt: null,
+      readings: [],
+    }).value;
+    expect(html).not.toContain(HOSTILE);
+    expect(html).toContain(
+      `Cleaned on the schedule ${escapeHtml(HOSTILE)} (next never), or every 100 h of use (12.5 h so far), whichever comes first, when idle.`,
+    );
+    expect(html).toContain('hx-post="/drives/3/cleaning-schedule"');
+    expect(html).toContain('name="everyHours" inputmode="decimal" value="100"');
   });
 });

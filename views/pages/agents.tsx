@@ -17,7 +17,15 @@ export interface AgentsModel {
     enrolled: boolean;
   }[];
   canOperate: boolean;
-  drives: { id: number; name: string; devicePath: string; agentName: string; state: string }[];
+  drives: {
+    id: number;
+    name: string;
+    devicePath: string;
+    agentName: string;
+    state: string;
+    /** The drive's alerts, e.g. "missing: ..." for one the agent no longer reports. */
+    alerts?: string[] | null;
+  }[];
 }
 
 export function AgentsPage(model: AgentsModel): SafeHtml {
@@ -26,7 +34,16 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
       <h1>Agents</h1>
       <section class="card">
         <table>
-          <TableHead columns={["Name", "State", "Host", "Version", "Last seen"]} />
+          <TableHead
+            columns={[
+              "Name",
+              "State",
+              "Host",
+              "Version",
+              "Last seen",
+              ...(model.canOperate ? ["Drives"] : []),
+            ]}
+          />
           <tbody>
             {model.agents.map((a) => (
               <tr>
@@ -39,6 +56,19 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
                 <td>{a.hostname ?? "–"}</td>
                 <td>{a.version ?? "–"}</td>
                 <td>{formatAgo(a.lastSeenAt, model.now)}</td>
+                {model.canOperate ? (
+                  <td>
+                    {a.enrolled ? (
+                      <HxForm
+                        action={`/agents/${a.id}/rescan`}
+                        id={`rescan-${a.id}`}
+                        submit="Rescan drives"
+                      />
+                    ) : (
+                      "–"
+                    )}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -68,6 +98,9 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
                   </td>
                   <td>
                     <span class={`badge state-${d.state}`}>{d.state}</span>
+                    {(d.alerts ?? []).map((alert) => (
+                      <div class="muted">{alert}</div>
+                    ))}
                   </td>
                   {model.canOperate ? (
                     <td>

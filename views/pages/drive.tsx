@@ -1,5 +1,6 @@
-import type { DriveHealthReport } from "../../contracts/agent-protocol.ts";
-import { formatBytes, formatTime } from "../format.ts";
+import type { DriveHealthReport, StreamingHealth } from "../../contracts/agent-protocol.ts";
+import type { StreamingVerdict } from "../../contracts/lto-speeds.ts";
+import { formatBytes, formatRate, formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
@@ -8,8 +9,21 @@ export interface DriveModel {
   layout: Omit<LayoutModel, "title" | "current">;
   canOperate: boolean;
   drive: { id: number; name: string; state: string; inChanger: boolean };
+  /** When the hub cleans the drive unasked (services/drives/cleaning-due.ts puts it in words). */
+  cleaning?: {
+    schedule: { cron: string | null; everyHours: number | null; everyTerabytes: number | null } | null;
+    words: string[];
+    lastCleanedAt: Date | null;
+  };
   health: DriveHealthReport | null;
   healthAt: Date | null;
+  /** The drive's latest backups with streaming figures, newest first. */
+  streaming?: {
+    runId: number;
+    startedAt: Date | null;
+    health: StreamingHealth | null;
+    verdict: StreamingVerdict | null;
+  }[];
   readings: {
     readAt: Date;
     tape: string | null;
@@ -84,6 +98,71 @@ export function DrivePage(model: DriveModel): SafeHtml {
             Loads a cleaning cartridge (CLN) of the changer. The hub does this by itself when the drive raises
             TapeAlert 20 or 21, once the drive is idle.
           </p>
+          <h3>Schedule</h3>
+          <p id="drive-cleaning-schedule">
+            {model.cleaning?.words.length
+              ? `Cleaned ${model.cleaning.words.join(", or ")}, whichever comes first, when idle.`
+              : "No schedule: cleaned only when the drive asks (TapeAlert 20/21) or on request."}{" "}
+            Last cleaned{" "}
+            {model.cleaning?.lastCleanedAt ? formatTime(model.cleaning.lastCleanedAt) : "never (by the hub)"}.
+          </p>
+          <form
+            class="stack"
+            hx-post={`/drives/${drive.id}/cleaning-schedule`}
+            hx-target="#drive-schedule-result"
+          >
+            <label>
+              Cron (hub's zone){" "}
+              <input name="cron" placeholder="0 6 1 * *" value={model.cleaning?.schedule?.cron ?? ""} />
+            </label>
+            <label>
+              Every hours of use{" "}
+              <input
+                name="everyHours"
+                inputmode="decimal"
+                value={String(model.cleaning?.schedule?.everyHours ?? "")}
+              />
+            </label>
+            <label>
+              Every TB written{" "}
+              <input
+                name="everyTerabytes"
+                inputmode="decimal"
+                value={String(model.cleaning?.schedule?.everyTerabytes ?? "")}
+              />
+            </label>
+            <button type="submit">Save schedule</button>
+            <div id="drive-schedule-result" aria-live="polite"></div>
+          </form>
+        </section>
+      ) : null}
+      {model.streaming && model.streaming.length > 0 ? (
+        <section class="card" id="drive-streaming">
+          <h2>Streaming</h2>
+          <table>
+            <TableHead columns={["Run", "Started", "Stops for data", "Fed at", "Verdict"]} />
+            <tbody>
+              {model.streaming.map((r) => (
+                <tr>
+                  <td>
+                    <a href={`/runs/${r.runId}`}>#{r.runId}</a>
+                  </td>
+                  <td>{formatTime(r.startedAt)}</td>
+                  <td>{String(r.health?.waits ?? 0)}</td>
+                  <td>{formatRate(r.health?.feedBytesPerSec)}</td>
+                  <td>
+                    {r.verdict?.shoeShining
+                      ? "shoe-shined"
+                      : r.verdict?.advice.length
+                        ? "bursty source"
+                        : r.verdict
+                          ? "streamed"
+                          : "–"}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </section>
       ) : null}
       <section class="card">

@@ -146,6 +146,24 @@ function Actions(props: {
           </label>
           <button type="submit">Export to mail slots</button>
         </form>
+        {changer.mediaSets.length > 0 ? (
+          <form class="inline" hx-post={`/library/${changer.id}/export`} hx-target={`#${result}`}>
+            <label>
+              Export media set
+              <select name="mediaSetId">
+                {changer.mediaSets.map((m) => (
+                  <option value={String(m.id)}>
+                    #{m.id} ({pools.find((p) => p.id === m.poolId)?.name ?? "no pool"}: {m.tapes.join(", ")})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              to <input name="location" placeholder="vault, site B" required />
+            </label>
+            <button type="submit">Export media set</button>
+          </form>
+        ) : null}
         <form
           class="inline"
           hx-post={`/library/${changer.id}/rebuild`}

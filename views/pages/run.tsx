@@ -1,3 +1,5 @@
+import type { StreamingHealth } from "../../contracts/agent-protocol.ts";
+import type { StreamingVerdict } from "../../contracts/lto-speeds.ts";
 import type { RunActions } from "../../functions/services/runs/run-actions.ts";
 import type { Sample } from "../../functions/services/runs/throughput-samples.ts";
 import { formatBytes, formatDuration, formatRatio } from "../format.ts";
@@ -6,6 +8,7 @@ import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { RateChart } from "../partials/rate-chart.tsx";
 import { RunProgress, type RunProgressModel } from "../partials/run-progress.tsx";
+import { StreamingHealthPanel } from "../partials/streaming-health.tsx";
 import { Time } from "../partials/time.tsx";
 
 export interface LogLine {
@@ -48,6 +51,9 @@ export interface RunModel extends RunProgressModel {
   outcome: RunOutcome | null;
   /** Every warning and error line, however long the log. */
   notable: LogLine[];
+  /** Backups: the drive's streaming figures, and what the runs service makes of them. */
+  streaming?: StreamingHealth | null;
+  streamingVerdict?: StreamingVerdict | null;
 }
 
 const VERB_LABEL: Record<keyof RunActions, string> = {
@@ -168,6 +174,7 @@ export function RunLive(run: RunModel, canOperate = false): SafeHtml {
           {run.error}
         </div>
       ) : null}
+      {StreamingHealthPanel({ health: run.streaming, verdict: run.streamingVerdict ?? null })}
       {run.outcome ? <Outcome run={run} outcome={run.outcome} canOperate={canOperate} /> : null}
       {canOperate ? <RunControls run={run} /> : null}
     </section>

@@ -35,6 +35,8 @@ export class VtlDrive implements Drive {
   readonly name: string;
   /** The "device" is this process's own code: a writer needs no mbuffer process to feed it. */
   readonly inProcess = true;
+  /** A file-backed drive never stops to reposition: nothing to shoe-shine. */
+  readonly minStreamingBytesPerSec = null;
   private medium: TapeMedium | null = null;
   /** The last operation wrote data: the next movement or close writes a file mark first, as st does. */
   private pendingFilemark = false;

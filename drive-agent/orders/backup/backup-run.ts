@@ -1,11 +1,14 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupOrderBody, OrderResult } from "../../../contracts/agent-protocol.ts";
+import { minStreamingBytesPerSec, streamingVerdict } from "../../../contracts/lto-speeds.ts";
+import type { Drive } from "../../drives/drive.ts";
 import { isDriveError } from "../../errors.ts";
 import { EntrySpool } from "../../pipeline/entry-spool.ts";
 import { ManifestWriter, writeUnread } from "../../pipeline/manifest.ts";
 import { SetCatalog } from "../../pipeline/set-catalog.ts";
 import { SetEncoder } from "../../pipeline/set-encoder.ts";
+import { StreamingMeter } from "../../pipeline/streaming-meter.ts";
 import type { TarHeader } from "../../pipeline/tar-framer.ts";
 import { backupSummaryLine } from "../summary-line.ts";
 import type { ExecutorContext } from "../types.ts";
@@ -72,6 +75,8 @@ class BackupRun {
   private parser: { openOffset: number; openMember: TarHeader | null } | null = null;
   /** A guest backup's guests (null for paths): their vzdump streams are the set's tar stream. */
   private guests: GuestSource | null = null;
+  /** The drive's waits on its source, from the stream's first write (null before the stream). */
+  private meter: StreamingMeter | null = null;
   private readonly onAbort = () => this.control.requestStop("interrupted");
 
   constructor(private readonly setting: Setting) {
@@ -79,7 +84,7 @@ class BackupRun {
     this.figures = new SourceFigures(order, setting.base.path);
     this.control = new RunControl(
       ctx.reporter,
-      () => ({ ...this.figures.snapshot(), tapeBarcode: this.segments.barcode }),
+      () => ({ ...this.figures.snapshot(), tapeBarcode: this.segments.barcode, ...this.streaming() }),
       tuning.progressIntervalMs,
       ctx.log,
     );
@@ -166,7 +171,9 @@ class BackupRun {
     const guestStop = new AbortController();
     control.onStop(() => guestStop.abort());
     const producer = this.guests?.stream({ blockSize: order.blockSize, signal: guestStop.signal, control });
+    this.meter = new StreamingMeter(await streamingFloor(ctx.drive));
     const stream = await streamSet({
+      meter: this.meter,
       ...(producer ? { producer } : {}),
       order,
       key: ctx.dataKey,
@@ -247,9 +254,10 @@ class BackupRun {
     };
     const tallies = catalog.tallies();
     const writtenAs = base.promoted ? { writtenAs: "full" as const } : {};
-    const guests = this.guests ? { guests: this.guests.outcomes } : {};
+    const guests = { ...(this.guests ? { guests: this.guests.outcomes } : {}), ...this.streaming() };
     if (control.stopReason)
       return { state: control.stopReason, summary, catalog: tallies, ...writtenAs, ...guests };
+    this.logStreaming();
     control.addLog(
       "info",
       backupSummaryLine({
@@ -296,7 +304,7 @@ class BackupRun {
     await control.stop();
     // What did reach the catalog is reconciled too: the hub then knows what a rebuild would add.
     const tallies = catalog.tallies();
-    const guests = this.guests ? { guests: this.guests.outcomes } : {};
+    const guests = { ...(this.guests ? { guests: this.guests.outcomes } : {}), ...this.streaming() };
     if (stopped)
       return {
         state: stopped,
@@ -313,6 +321,22 @@ class BackupRun {
     };
   }
 
+  /** The streaming figures for a report: absent before the first write. */
+  private streaming() {
+    const health = this.meter?.snapshot() ?? null;
+    return health ? { streaming: health } : {};
+  }
+
+  /**
+   * A drive that shoe-shined, or stopped for a bursty source, says so in the run's log with what
+   * would help. Info, not a warning: the set is whole, only the drive and the run's speed suffer.
+   */
+  private logStreaming(): void {
+    const verdict = streamingVerdict(this.meter?.snapshot());
+    if (!verdict || verdict.advice.length === 0) return;
+    this.control.addLog("info", `${verdict.words}; what would help: ${verdict.advice.join("; ")}`, null);
+  }
+
   private async cleanUp(): Promise<void> {
     this.setting.ctx.signal.removeEventListener("abort", this.onAbort);
     await this.figures.stopPrewalk();
@@ -324,6 +348,13 @@ class BackupRun {
     }
     await rm(this.setting.scratch, { recursive: true, force: true });
   }
+}
+
+/** The drive's own floor, or its loaded generation's (contracts/lto-speeds.ts). */
+async function streamingFloor(drive: Drive): Promise<number | null> {
+  if (drive.minStreamingBytesPerSec !== undefined) return drive.minStreamingBytesPerSec;
+  const status = await drive.status().catch(() => null);
+  return minStreamingBytesPerSec(status?.generation ?? null);
 }
 
 /** A drive whose device is code in this process (the vtl): nothing to keep streaming. */

@@ -10,6 +10,7 @@ import { writeSetStream } from "../../pipeline/drive-writer.ts";
 import { FifoReader, unblockFifo } from "../../pipeline/fifo-reader.ts";
 import { ManifestBaseline, type ManifestWriter } from "../../pipeline/manifest.ts";
 import type { SetEncoder } from "../../pipeline/set-encoder.ts";
+import type { StreamingMeter } from "../../pipeline/streaming-meter.ts";
 import { type TarMember, TarParser } from "../../pipeline/tar-parser.ts";
 import { mbufferArgv, parseTarDiagnostic, tarCreateArgv } from "../../pipeline/tar-process.ts";
 import { type WalkTotals, walkSources } from "../../pipeline/walk-source.ts";
@@ -48,6 +49,8 @@ type Input = {
   buffer: "mbuffer" | "memory";
   /** A tar stream made in this process (guests' vzdump streams) instead of GNU tar over a walk. */
   producer?: AsyncIterable<Buffer>;
+  /** Counts the drive writer's waits on an empty buffer (the run's streaming health). */
+  meter: StreamingMeter;
 };
 
 const LIST_BATCH_BYTES = 64 << 10;
@@ -191,6 +194,7 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
       source = reader;
     }
     for await (const chunk of source) {
+      await input.tuning.paceSource?.(chunk.length);
       parser.push(chunk);
       input.onBytes(parser.offset);
       if (!encoder.push(chunk)) await encoder.drained();
@@ -210,6 +214,10 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
     onEndOfMedium: input.onEndOfMedium,
     whenRunning: () => control.whenRunning(),
     release: (piece) => lease.release(piece),
+    meter: input.meter,
+    sourceEmpty: queue
+      ? () => queue.empty
+      : () => !!bufOut && bufOut.readableLength === 0 && !bufOut.readableEnded,
   }).catch((error: unknown) => {
     fail(error);
     return null;

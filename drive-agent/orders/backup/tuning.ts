@@ -11,4 +11,6 @@ export type BackupTuning = {
   plainChunkBytes: number;
   /** Test seam: sees each source path as it is handed to tar (e.g. to make it vanish first). */
   onSourceListed?: (absolute: string) => void;
+  /** Test seam: holds each piece of the source back (a slow source, to make the drive wait). */
+  paceSource?: (bytes: number) => Promise<void>;
 };

@@ -76,6 +76,18 @@ export const drives = sqliteTable(
     state: text("state", { enum: DRIVE_STATES }).notNull().default("unknown"),
     loadedTapeId: integer("loaded_tape_id"),
     alerts: text("alerts", { mode: "json" }).$type<string[]>(),
+    /**
+     * When the hub cleans this drive unasked (services/drives/clean-on-schedule.ts): on a croner
+     * schedule, or after so many hours of use or terabytes written since the last cleaning, counted
+     * from `since` (when the schedule was set) when the drive was never cleaned. Null: only on
+     * TapeAlert 20/21 and on request.
+     */
+    cleaningSchedule: text("cleaning_schedule", { mode: "json" }).$type<{
+      cron: string | null;
+      everyHours: number | null;
+      everyTerabytes: number | null;
+      since: string;
+    }>(),
     /** The TapeAlert flags and error counters of the agent's last reading (heartbeat or after an order). */
     health: text("health", { mode: "json" }).$type<DriveHealthReport>(),
     healthAt: timestamp("health_at"),

@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { StreamingHealth } from "../../../contracts/agent-protocol.ts";
 import type { JobGuests } from "../../../contracts/proxmox.ts";
 import { createdAt, timestamp, updatedAt } from "./columns.ts";
 import { agents, drives } from "./fleet.ts";
@@ -104,6 +105,8 @@ export const jobRuns = sqliteTable(
      * report, thinned to at most MAX_STORED_SAMPLES (services/runs/throughput-samples.ts).
      */
     throughputSamples: text("throughput_samples", { mode: "json" }).$type<[number, number][]>(),
+    /** Backups: how well the drive streamed (contracts StreamingHealth), from progress and the result. */
+    streaming: text("streaming", { mode: "json" }).$type<StreamingHealth>(),
     warnings: integer("warnings").notNull().default(0),
     /** Highest progress report sequence applied; a late, older report is ignored. */
     progressSeq: integer("progress_seq").notNull().default(-1),

@@ -4,6 +4,7 @@ import { deleteAgent } from "../../services/agents/delete-agent.ts";
 import { getAgent } from "../../services/agents/get-agent.ts";
 import { listAgents } from "../../services/agents/list-agents.ts";
 import { renewEnrollment } from "../../services/agents/renew-enrollment.ts";
+import { requestRescan } from "../../services/agents/request-rescan.ts";
 import { listDrives } from "../../services/drives/list-drives.ts";
 import { listMonitorDrives } from "../../services/monitor/list-monitor-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
@@ -67,6 +68,22 @@ export function registerAgentRoutes(api: ApiRouter): void {
     async (c, { params }) => {
       c.header("Cache-Control", "no-store");
       return c.json(await renewEnrollment(serviceCtx(c), params.id));
+    },
+  );
+  api.route(
+    {
+      method: "POST",
+      path: "/agents/:id/rescan",
+      permission: "operate",
+      tag,
+      summary: "Ask the agent to rerun drive detection: new drives appear, vanished ones are marked missing",
+      params: agentParams,
+      audit: "agent.rescan_request",
+      success: { status: 202, description: "The queued detect order" },
+    },
+    async (c, { params }) => {
+      auditTarget(c, params.id);
+      return c.json(await requestRescan(serviceCtx(c), params.id), 202);
     },
   );
   api.route(

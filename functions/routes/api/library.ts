@@ -1,5 +1,6 @@
 import { cleanDrive, cleanDriveInput } from "../../services/drives/clean-drive.ts";
 import { getDriveHealth } from "../../services/drives/get-drive-health.ts";
+import { cleaningScheduleInput, setCleaningSchedule } from "../../services/drives/set-cleaning-schedule.ts";
 import { exportTapes, exportTapesInput } from "../../services/library/export-tapes.ts";
 import { getLibrary } from "../../services/library/get-library.ts";
 import {
@@ -7,6 +8,7 @@ import {
   labelBlankCartridgesInput,
 } from "../../services/library/label-blank-cartridges.ts";
 import { operateChanger, operateChangerInput } from "../../services/library/operate-changer.ts";
+import { setChangerCleaningSchedule } from "../../services/library/set-changer-cleaning-schedule.ts";
 import { libraryScanProgress } from "../../services/scans/library-scan-progress.ts";
 import { scanLibrary } from "../../services/scans/scan-library.ts";
 import { eraseTape, eraseTapeInput } from "../../services/tapes/erase-tape.ts";
@@ -52,7 +54,7 @@ export function registerLibraryRoutes(api: ApiRouter): void {
       path: "/changers/:id/export",
       permission: "operate",
       tag,
-      summary: "Move tapes (or a pool's tapes) to the mail slots and record them offsite at a location",
+      summary: "Move tapes (a pool's, a media set's) to the mail slots and record them offsite at a location",
       params: idParams,
       body: exportTapesInput,
       audit: "changer.export",
@@ -128,6 +130,40 @@ export function registerLibraryRoutes(api: ApiRouter): void {
     async (c, { params, body }) => {
       auditTarget(c, params.id, { barcode: body.barcode ?? null });
       return c.json(await cleanDrive(serviceCtx(c), params.id, body), 202);
+    },
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/changers/:id/cleaning-schedule",
+      permission: "operate",
+      tag,
+      summary:
+        "The same cleaning schedule for every drive of the changer (see PUT /drives/:id/cleaning-schedule)",
+      params: idParams,
+      body: cleaningScheduleInput,
+      audit: "changer.cleaning_schedule",
+    },
+    async (c, { params, body }) => {
+      auditTarget(c, params.id, { ...body });
+      return c.json(await setChangerCleaningSchedule(serviceCtx(c), params.id, body));
+    },
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/drives/:id/cleaning-schedule",
+      permission: "operate",
+      tag: "drives",
+      summary:
+        "When the hub cleans the drive unasked: a cron schedule, every N hours of use, every N TB written (all null: never)",
+      params: idParams,
+      body: cleaningScheduleInput,
+      audit: "drive.cleaning_schedule",
+    },
+    async (c, { params, body }) => {
+      auditTarget(c, params.id, { ...body });
+      return c.json(await setCleaningSchedule(serviceCtx(c), params.id, body));
     },
   );
   api.route(

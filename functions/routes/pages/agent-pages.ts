@@ -1,7 +1,9 @@
+import { z } from "zod";
 import { renderDocument } from "../../../views/html.ts";
 import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
 import { createAgent, createAgentInput } from "../../services/agents/create-agent.ts";
 import { listAgents } from "../../services/agents/list-agents.ts";
+import { requestRescan } from "../../services/agents/request-rescan.ts";
 import { listDrives } from "../../services/drives/list-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
@@ -43,6 +45,24 @@ export function registerAgentPages(pages: PageRouter): void {
       const input = parseForm(startScanInput, { barcode: f.barcode?.trim() || undefined });
       const run = await startScan(serviceCtx(c), params.id, input, principalOf(c).username);
       return ok(c, `Scan queued as run ${run.id}: its log will list what was added`, 202);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/agents/:id/rescan",
+      params: z.object({ id: z.string().uuid() }),
+      permission: "operate",
+      summary: "Ask an agent to rerun drive detection",
+      audit: "agent.rescan_request",
+    },
+    async (c, { params }) => {
+      const order = await requestRescan(serviceCtx(c), params.id);
+      return ok(
+        c,
+        `Asked ${order.agent} to detect its drives again; the list below follows its next heartbeat`,
+        202,
+      );
     },
   );
   pages.route(

@@ -3,6 +3,7 @@ import { DrivePage } from "../../../views/pages/drive.tsx";
 import { LibraryLive, LibraryPage } from "../../../views/pages/library.tsx";
 import { cleanDrive, cleanDriveInput } from "../../services/drives/clean-drive.ts";
 import { getDriveHealth } from "../../services/drives/get-drive-health.ts";
+import { cleaningScheduleInput, setCleaningSchedule } from "../../services/drives/set-cleaning-schedule.ts";
 import { exportTapes, exportTapesInput } from "../../services/library/export-tapes.ts";
 import { getLibrary } from "../../services/library/get-library.ts";
 import {
@@ -59,6 +60,31 @@ export function registerLibraryPages(pages: PageRouter): void {
   pages.route(
     {
       method: "POST",
+      path: "/drives/:id/cleaning-schedule",
+      params: idParams,
+      permission: "operate",
+      summary: "Set when the hub cleans a drive unasked",
+      audit: "drive.cleaning_schedule",
+    },
+    async (c, { params }) => {
+      const f = await formFields(c);
+      const input = parseForm(cleaningScheduleInput, {
+        cron: f.cron?.trim() || null,
+        everyHours: f.everyHours ? Number(f.everyHours) : null,
+        everyTerabytes: f.everyTerabytes ? Number(f.everyTerabytes) : null,
+      });
+      const set = await setCleaningSchedule(serviceCtx(c), params.id, input);
+      return ok(
+        c,
+        set.cleaningSchedule
+          ? `Cleaning schedule of ${set.drive} saved`
+          : `${set.drive} is cleaned only when it asks`,
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
       path: "/library/:id/operate",
       params: idParams,
       permission: "operate",
@@ -84,12 +110,16 @@ export function registerLibraryPages(pages: PageRouter): void {
       path: "/library/:id/export",
       params: idParams,
       permission: "operate",
-      summary: "Export a pool's tapes to the mail slots",
+      summary: "Export a pool's or a media set's tapes to the mail slots",
       audit: "changer.export",
     },
     async (c, { params }) => {
       const f = await formFields(c);
-      const input = parseForm(exportTapesInput, { poolId: num(f.poolId), location: f.location });
+      const input = parseForm(exportTapesInput, {
+        poolId: num(f.poolId),
+        mediaSetId: num(f.mediaSetId),
+        location: f.location,
+      });
       const order = await exportTapes(serviceCtx(c), params.id, input);
       return ok(c, `Exporting ${order.tapes.join(", ")} to the mail slots of ${order.changer}…`, 202);
     },

@@ -5,6 +5,9 @@ import { changers, drives, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { isCleaningBarcode, mediaTypeOf } from "../tapes/media-type.ts";
 
+/** The alert of a drive the agent no longer reports (unplugged, or gone from a rescan). */
+export const DRIVE_MISSING = "missing: the agent no longer reports this drive";
+
 /** Makes the catalog's drives and changers of an agent match what it reports. */
 export async function syncHardware(
   ctx: ServiceCtx,
@@ -57,9 +60,10 @@ export async function syncHardware(
   }
   const reported = driveReports.map((d) => d.devicePath);
   if (reported.length > 0) {
+    // Never deleted: its history (health, runs) stays, and a rescan that finds it again revives it.
     await ctx.db
       .update(drives)
-      .set({ state: "offline" })
+      .set({ state: "offline", alerts: [DRIVE_MISSING] })
       .where(and(eq(drives.agentId, agentId), notInArray(drives.devicePath, reported)));
   }
   await locateTapes(ctx, agentId, driveReports, changerReports);

@@ -25,6 +25,8 @@ export type LibraryView = {
     lastSeenAt: Date | null;
     slots: LibrarySlot[];
     drives: Array<{ id: number; name: string; state: string; loaded: string | null; alerts: string[] }>;
+    /** The media sets with tapes in this changer (what an export sends offsite as one), newest first. */
+    mediaSets: Array<{ id: number; poolId: number | null; tapes: string[] }>;
     /** A rebuild from this library: how many cartridges are scanned, scanning, still to scan. */
     rebuild: { scanned: number; scanning: number; toScan: number; incompleteSets: number };
   }>;
@@ -93,6 +95,7 @@ export async function getLibrary(ctx: ServiceCtx): Promise<LibraryView> {
           loaded: tapeRows.find((t) => t.id === d.loadedTapeId)?.barcode ?? null,
           alerts: (d.health?.alerts ?? []).map((a) => `${a.code} ${a.name}`),
         })),
+      mediaSets: mediaSetsIn(tapeRows.filter((t) => t.changerId === changer.id)),
       rebuild: rebuildCounts(rebuilds[i]),
     })),
     orders: orderRows.map((o) => {
@@ -107,6 +110,17 @@ export async function getLibrary(ctx: ServiceCtx): Promise<LibraryView> {
       };
     }),
   };
+}
+
+function mediaSetsIn(rows: Array<typeof tapes.$inferSelect>) {
+  const sets = new Map<number, { id: number; poolId: number | null; tapes: string[] }>();
+  for (const t of rows) {
+    if (t.mediaSetId === null) continue;
+    const set = sets.get(t.mediaSetId) ?? { id: t.mediaSetId, poolId: t.poolId, tapes: [] };
+    set.tapes.push(t.barcode);
+    sets.set(t.mediaSetId, set);
+  }
+  return [...sets.values()].sort((a, b) => b.id - a.id);
 }
 
 function rebuildCounts(progress: Awaited<ReturnType<typeof libraryScanProgress>> | undefined) {

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { OrderResult } from "../../../contracts/agent-protocol.ts";
 import { jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { recordRescan } from "../agents/record-rescan.ts";
 import { recordGuestBackups } from "../guests/record-guest-backups.ts";
 import { recordInventory } from "../guests/record-inventory.ts";
 import { applyLibraryResult } from "../library/apply-library-result.ts";
@@ -40,6 +41,7 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
       `its reuse relabel failed: ${result.error ?? result.state}`,
     );
   if (order.kind === "eject" && result.state === "completed") await applyEjectResult(ctx, order.payload);
+  if (order.kind === "detect") await recordRescan(ctx, order, result);
   if (order.kind === "library") await applyLibraryResult(ctx, order.payload, result.library, result.state);
   if (order.kind === "discover") {
     const sourceId = (order.payload as { pve?: { sourceId?: unknown } }).pve?.sourceId;

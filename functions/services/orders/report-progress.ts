@@ -44,6 +44,7 @@ export async function reportProgress(
         now,
       ),
       ...(tape ? { currentTapeId: tape.id } : {}),
+      ...(report.streaming ? { streaming: report.streaming } : {}),
     })
     .where(
       and(

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { streamingVerdict } from "../../../contracts/lto-speeds.ts";
 import { backupSetSegments, backupSets, drives, jobLogs, jobs, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { getRun } from "./get-run.ts";
@@ -51,6 +52,8 @@ export async function getRunView(ctx: ServiceCtx, id: number) {
     tapeBarcode: tape?.barcode ?? null,
     driveName: drive?.name ?? null,
     actions: runActions(run),
+    /** Whether the drive shoe-shined, and what would help (contracts/lto-speeds.ts). */
+    streamingVerdict: streamingVerdict(run.streaming),
     ...liveFigures(run, ctx.now()),
     outcome: run.finishedAt
       ? {

@@ -12,7 +12,9 @@ export type Result = ReturnType<typeof OrderResult.parse>;
 export function finalFigures(result: Result): Partial<typeof jobRuns.$inferInsert> {
   const { files, sourceBytes } = result.summary;
   const completed = result.state.startsWith("completed");
-  const figures: Partial<typeof jobRuns.$inferInsert> = {};
+  const figures: Partial<typeof jobRuns.$inferInsert> = result.streaming
+    ? { streaming: result.streaming }
+    : {};
   if (files !== undefined) {
     figures.filesDone = files;
     if (completed) figures.filesTotal = files;

@@ -3,6 +3,7 @@ import { configSchema } from "../../config.ts";
 import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { cleanOnSchedule } from "../drives/clean-on-schedule.ts";
 import { recordEvent } from "../events/record-event.ts";
 import { nextRun } from "../jobs/job-input.ts";
 import { expireMediaSets } from "../media-sets/expire-media-sets.ts";
@@ -22,7 +23,8 @@ import { scheduledBackupType } from "./scheduled-backup-type.ts";
  * Each job is claimed by moving its next_run_at forward conditionally, so two hub instances
  * ticking at once queue it once. Runs whose agent fell silent become interrupted, and the
  * automatic retries that are due are queued. Media sets whose retention is over expire (before
- * dispatch, so a run may reuse their tapes), and the pre-flight of runs ahead is refreshed.
+ * dispatch, so a run may reuse their tapes), drives due for a scheduled cleaning are cleaned when
+ * idle, and the pre-flight of runs ahead is refreshed.
  */
 export async function schedulerTick(
   ctx: ServiceCtx,
@@ -69,6 +71,8 @@ export async function schedulerTick(
   const interrupted = await interruptSilentRuns(ctx, silence * 60_000);
   queued.push(...(await queueDueRetries(ctx, logger)));
   await dispatchQueuedRuns(ctx);
+  // After the runs took their drives: a scheduled cleaning waits for an idle one.
+  await cleanOnSchedule(ctx);
   await refreshPreflights(ctx);
   return { queued, interrupted };
 }
