@@ -4,6 +4,7 @@ import { jobs } from "../../db/schema/index.ts";
 import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { recordEvent } from "../events/record-event.ts";
+import { watchConditions } from "../events/watch-conditions.ts";
 import { nextRun } from "../jobs/job-input.ts";
 import { expireMediaSets } from "../media-sets/expire-media-sets.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
@@ -23,6 +24,8 @@ import { scheduledBackupType } from "./scheduled-backup-type.ts";
  * ticking at once queue it once. Runs whose agent fell silent become interrupted, and the
  * automatic retries that are due are queued. Media sets whose retention is over expire (before
  * dispatch, so a run may reuse their tapes), and the pre-flight of runs ahead is refreshed.
+ * Conditions that hold over time (retention warnings, a lost key, no catalog backup) are
+ * told once when they start and once when they end.
  */
 export async function schedulerTick(
   ctx: ServiceCtx,
@@ -70,5 +73,7 @@ export async function schedulerTick(
   queued.push(...(await queueDueRetries(ctx, logger)));
   await dispatchQueuedRuns(ctx);
   await refreshPreflights(ctx);
+  // Last: retention, lost keys and catalog backups are news, not work for this tick.
+  await watchConditions(ctx);
   return { queued, interrupted };
 }
