@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { agents, jobs, outbox, pools, sites, tapes } from "../../functions/db/schema/index.ts";
+import { agents, events, jobs, outbox, pools, sites, tapes } from "../../functions/db/schema/index.ts";
 import type { Senders } from "../../functions/deps.ts";
 import { smtpSender } from "../../functions/senders/smtp-node.ts";
 import { telegrafSender } from "../../functions/senders/telegram-telegraf.ts";
@@ -238,6 +238,81 @@ describe("quiet hours, digests and routing by site and pool, through a real SMTP
     expect(mailed).toEqual(["E1", "E4", "E5"]);
     const told = bot.messages.map((m) => /E\d/.exec(m.text)?.[0]);
     expect(told).toEqual(["E1", "E2", "E4", "E5"]);
+  });
+
+  it("tells the other channel once that the e-mail channel gave messages up, and never feeds a failing channel its own failure", async () => {
+    await saveEmail({ password: "wrong password", events: ["run.failed", "notify.failed"] });
+    await saveTelegram({ events: ["notify.failed"] });
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "first failure" });
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "second failure" });
+    await tick();
+    await tick();
+    await bot.waitForMessages(1);
+    await tick();
+    await tick();
+    expect(smtp.mails).toHaveLength(0);
+    expect(bot.requests).toBe(1);
+    expect(bot.messages[0]?.text).toContain(
+      "The e-mail channel could not send a message and gave it up: SMTP",
+    );
+    const failed = await hub.ctx.db.select().from(events).where(eq(events.kind, "notify.failed"));
+    expect(failed).toHaveLength(1);
+    expect(await states()).toEqual(["failed", "failed", "failed", "sent"]);
+  });
+
+  it("edits quiet hours and the site and pool limits on the settings page, every name escaped", async () => {
+    const now = hub.ctx.now();
+    const [site] = await hub.ctx.db
+      .insert(sites)
+      .values({ name: "<script>site</script>", createdAt: now })
+      .returning();
+    const [pool] = await hub.ctx.db
+      .insert(pools)
+      .values({ name: "Pool <b>A</b>", createdAt: now, updatedAt: now } as never)
+      .returning();
+    if (!site || !pool) throw new Error("no rows");
+    const admin = await hub.tokenFor("admin");
+    const body = new URLSearchParams([
+      ["enabled", "on"],
+      ["chatId", "-100123"],
+      ["botToken", BOT_TOKEN],
+      ["events", "run.failed"],
+      ["quietStart", "22:30"],
+      ["quietEnd", "06:15"],
+      ["quietZone", "Europe/Berlin"],
+      ["holdBelow", "error"],
+      ["siteIds", String(site.id)],
+      ["poolIds", String(pool.id)],
+    ]);
+    const saved = await hub.postForm("/settings/notifications/telegram", body.toString(), admin);
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    const [row] = await hub.ctx.db.query.notificationChannels.findMany();
+    expect(row).toMatchObject({
+      quietHours: { start: "22:30", end: "06:15", timeZone: "Europe/Berlin", holdBelow: "error" },
+      siteIds: [site.id],
+      poolIds: [pool.id],
+    });
+    const page = await (await hub.request("/settings", { token: admin })).text();
+    expect(page).toContain('name="quietStart" type="text" value="22:30"');
+    expect(page).toContain("&lt;script&gt;site&lt;/script&gt;");
+    expect(page).not.toContain("<script>site");
+    expect(page).toContain("Pool &lt;b&gt;A&lt;/b&gt;");
+    expect(page).toMatch(new RegExp(`name="siteIds" value="${site.id}" checked`));
+
+    const bad = await hub.postForm(
+      "/settings/notifications/telegram",
+      "enabled=on&chatId=-100123&quietStart=25:00&quietEnd=06:00",
+      admin,
+    );
+    expect(await bad.text()).toContain("is a time of day as HH:MM");
+    // Cleared on the page: no quiet hours, all sites and pools.
+    await hub.postForm(
+      "/settings/notifications/telegram",
+      "enabled=on&chatId=-100123&events=run.failed",
+      admin,
+    );
+    const [cleared] = await hub.ctx.db.query.notificationChannels.findMany();
+    expect(cleared).toMatchObject({ quietHours: null, siteIds: null, poolIds: null });
   });
 
   it("refuses a channel limited to a pool that does not exist, and a quiet window that starts where it ends", async () => {
