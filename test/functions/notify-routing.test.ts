@@ -4,8 +4,10 @@ import { agents, events, jobs, outbox, pools, sites, tapes } from "../../functio
 import type { Senders } from "../../functions/deps.ts";
 import { smtpSender } from "../../functions/senders/smtp-node.ts";
 import { telegrafSender } from "../../functions/senders/telegram-telegraf.ts";
+import { recordDailySummary } from "../../functions/services/events/record-daily-summary.ts";
 import { recordEvent } from "../../functions/services/events/record-event.ts";
 import { notifyTick } from "../../functions/services/notify/notify-tick.ts";
+import { localMinutes } from "../../functions/services/notify/quiet-hours.ts";
 import { sendDigests } from "../../functions/services/notify/send-digests.ts";
 import { type BotApi, startBotApi } from "../helpers/bot-api.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
@@ -313,6 +315,34 @@ describe("quiet hours, digests and routing by site and pool, through a real SMTP
     );
     const [cleared] = await hub.ctx.db.query.notificationChannels.findMany();
     expect(cleared).toMatchObject({ quietHours: null, siteIds: null, poolIds: null });
+  });
+
+  it("records the daily summary once a day after its hour in the hub's time zone", async () => {
+    const token = await hub.tokenFor("admin");
+    const zone = await hub.request("/api/v1/settings/time-zone", {
+      method: "PUT",
+      token,
+      json: { timeZone: ZONE },
+    });
+    expect(zone.status).toBe(200);
+    // To the next 06:30 in ZONE on the hub's clock, whatever the time of day the test runs at.
+    const minutes = localMinutes(hub.ctx.now(), ZONE);
+    hub.advanceClock((((6 * 60 + 30 - minutes + 1440) % 1440) + 1) * 60_000);
+    expect(await recordDailySummary(hub.ctx, 7)).toBe(false);
+    hub.advanceClock(3600_000);
+    expect(await recordDailySummary(hub.ctx, 7)).toBe(true);
+    expect(await recordDailySummary(hub.ctx, 7)).toBe(false);
+    hub.advanceClock(12 * 3600_000);
+    expect(await recordDailySummary(hub.ctx, 7)).toBe(false);
+    hub.advanceClock(12 * 3600_000);
+    expect(await recordDailySummary(hub.ctx, 7)).toBe(true);
+    const keys = (await hub.ctx.db.select().from(events).where(eq(events.kind, "summary.daily"))).map(
+      (e) => e.dedupeKey,
+    );
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toBe(
+      `summary.daily:${new Intl.DateTimeFormat("en-CA", { timeZone: ZONE }).format(new Date(hub.ctx.now().getTime() - 24 * 3600_000))}`,
+    );
   });
 
   it("refuses a channel limited to a pool that does not exist, and a quiet window that starts where it ends", async () => {

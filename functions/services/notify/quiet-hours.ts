@@ -8,7 +8,7 @@ const minutesOf = (hhmm: string) => {
 };
 
 /** Minutes (with their fraction) since local midnight of `at` in `zone`. */
-function localMinutes(at: Date, zone: string): number {
+export function localMinutes(at: Date, zone: string): number {
   const parts = new Intl.DateTimeFormat("en-GB", {
     timeZone: zone,
     hourCycle: "h23",
