@@ -262,6 +262,37 @@ describe("quiet hours, digests and routing by site and pool, through a real SMTP
     expect(await states()).toEqual(["failed", "failed", "failed", "sent"]);
   });
 
+  it("on a hub that cannot send e-mail (workerd), fails the e-mail row with that reason and tells Telegram once", async () => {
+    await saveEmail({ events: ["run.failed"] });
+    await saveTelegram({ events: ["notify.failed"] });
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "first" });
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "second" });
+    const workerSenders: Senders = {
+      telegram: senders.telegram,
+      unavailable: { email: "This hub runs on Cloudflare Workers and does not send e-mail" },
+    };
+    const workerTick = () =>
+      notifyTick(hub.ctx, {
+        masterKey: hub.deps.secrets.masterKey,
+        senders: workerSenders,
+        logger: hub.deps.logger,
+        leaseMs: LEASE_MS,
+        summaryHour: 24,
+      });
+    await workerTick();
+    await workerTick();
+    await bot.waitForMessages(1);
+    await workerTick();
+    expect(bot.requests).toBe(1);
+    expect(bot.messages[0]?.text).toContain("does not send e-mail");
+    const rows = await hub.ctx.db.select().from(outbox).orderBy(outbox.id);
+    expect(rows.map((r) => [r.state, r.lastError])).toEqual([
+      ["failed", "Not sent: This hub runs on Cloudflare Workers and does not send e-mail"],
+      ["failed", "Not sent: This hub runs on Cloudflare Workers and does not send e-mail"],
+      ["sent", null],
+    ]);
+  });
+
   it("edits quiet hours and the site and pool limits on the settings page, every name escaped", async () => {
     const now = hub.ctx.now();
     const [site] = await hub.ctx.db
