@@ -153,6 +153,25 @@ describe("quiet hours, digests and routing by site and pool, through a real SMTP
     expect(JSON.stringify(list)).not.toContain("Digest of the quiet hours");
   });
 
+  it("keeps a long digest within one Telegram message and counts the events it does not list", async () => {
+    await saveTelegram({ quietHours: quietNow() });
+    for (let i = 1; i <= 30; i++)
+      await recordEvent(hub.ctx, { kind: "tape.needed", text: `E${i} ${"waiting for a tape ".repeat(10)}` });
+    await tick();
+    hub.advanceClock(62 * 60_000);
+    await tick();
+    const [digest] = await bot.waitForMessages(1);
+    await tick();
+    expect(bot.requests).toBe(1);
+    const text = digest?.text ?? "";
+    expect(text.length).toBeLessThan(4096);
+    expect(text).toContain("30 events held during quiet hours");
+    const listed = text.match(/- \d\d:\d\d Tape needed: E\d+/g) ?? [];
+    expect(listed.length).toBeGreaterThan(5);
+    expect(text).toContain(`…and ${30 - listed.length} more in the event list.`);
+    expect(await states()).toEqual([...Array(30).fill("digested"), "sent"]);
+  });
+
   it("makes one digest when two hubs end the quiet hours at once, and a claim left by a stopped hub waits for its lease", async () => {
     await saveEmail({ quietHours: { ...quietNow(), holdBelow: "error" } });
     await recordEvent(hub.ctx, { kind: "tape.needed", text: "a tape is needed" });

@@ -9,6 +9,9 @@ const DIGEST_LINES = 40;
 
 const LINE_CHARS = 240;
 
+/** Under what a Telegram message holds (4096) with its title, so no line is cut off unsaid. */
+const DIGEST_CHARS = 3300;
+
 /**
  * When a channel's quiet hours end, its held rows become one digest: an event of kind
  * `notify.digest` (already routed, so it goes to this channel only) with one outbox row, written
@@ -63,13 +66,18 @@ export async function sendDigests(ctx: ServiceCtx, leaseMs: number): Promise<num
     );
     const lines = [
       `${held.length} event${held.length === 1 ? "" : "s"} held during quiet hours${quiet ? ` (${quiet.start}–${quiet.end} ${inZone})` : ""}:`,
-      ...held.slice(0, DIGEST_LINES).map((e) => {
-        const label = EVENT_KINDS[e.kind as EventKind]?.label ?? e.kind;
-        const line = `- ${clock.format(e.at)} ${label}: ${e.text}${e.action ? ` Next: ${e.action}` : ""}`;
-        return line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS - 1)}…` : line;
-      }),
-      held.length > DIGEST_LINES ? `…and ${held.length - DIGEST_LINES} more in the event list.` : null,
-    ].filter((l): l is string => l !== null);
+    ];
+    let size = lines[0]?.length ?? 0;
+    for (const e of held) {
+      const label = EVENT_KINDS[e.kind as EventKind]?.label ?? e.kind;
+      const full = `- ${clock.format(e.at)} ${label}: ${e.text}${e.action ? ` Next: ${e.action}` : ""}`;
+      const line = full.length > LINE_CHARS ? `${full.slice(0, LINE_CHARS - 1)}…` : full;
+      if (lines.length > DIGEST_LINES || size + line.length > DIGEST_CHARS) break;
+      lines.push(line);
+      size += line.length + 1;
+    }
+    const shown = lines.length - 1;
+    if (shown < held.length) lines.push(`…and ${held.length - shown} more in the event list.`);
     const key = `notify.digest:${channelId}:${token}`;
     const ours = sql`exists (select 1 from outbox where lease_token = ${token})`;
     const at = now.getTime();
