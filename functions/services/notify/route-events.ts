@@ -26,7 +26,6 @@ export async function routeEvents(ctx: ServiceCtx): Promise<number> {
     .where(eq(events.routed, false));
   const upTo = top?.id;
   if (upTo === null || upTo === undefined) return 0;
-  await fillSiteAndPool(ctx, upTo);
   const nowDate = ctx.now();
   const now = nowDate.getTime();
   const channels = await ctx.db.query.notificationChannels.findMany({
@@ -59,23 +58,4 @@ export async function routeEvents(ctx: ServiceCtx): Promise<number> {
     .set({ routed: true })
     .where(and(eq(events.routed, false), lte(events.id, upTo)));
   return inserted;
-}
-
-/**
- * The site and pool an event concerns, from the objects it names when its producer did not say
- * (a run's job's pool, a tape's pool, an agent's or a drive's site), so routing and the stream
- * read them from the row alone.
- */
-async function fillSiteAndPool(ctx: ServiceCtx, upTo: number) {
-  await ctx.db.run(sql`
-    update events set
-      pool_id = coalesce(pool_id,
-        (select j.pool_id from jobs j where j.id = events.job_id),
-        (select j.pool_id from job_runs r join jobs j on j.id = r.job_id where r.id = events.run_id),
-        (select t.pool_id from tapes t where t.id = events.tape_id)),
-      site_id = coalesce(site_id,
-        (select a.site_id from agents a where a.id = events.agent_id),
-        (select a.site_id from drives d join agents a on a.id = d.agent_id where d.id = events.drive_id),
-        (select a.site_id from job_runs r join agents a on a.id = r.agent_id where r.id = events.run_id))
-    where routed = 0 and id <= ${upTo} and (pool_id is null or site_id is null)`);
 }
