@@ -1,4 +1,4 @@
-import { Fragment, h, type SafeHtml } from "../html.ts";
+import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field } from "../partials/forms.tsx";
 import { Time } from "../partials/time.tsx";
@@ -319,7 +319,7 @@ function LimitFields(props: {
   choices: { id: number; name: string }[];
   chosen: number[] | null | undefined;
 }): SafeHtml {
-  if (props.choices.length === 0) return <></>;
+  if (props.choices.length === 0) return raw("");
   return (
     <fieldset>
       <legend>{props.legend} (none ticked: all)</legend>
