@@ -89,6 +89,26 @@ describe("GET /api/v1/events/stream", () => {
     expect(events[0]?.data).not.toContain("<script>");
   });
 
+  it("sends each role only the kinds it may see: a channel's failure to admins, digests to no one", async () => {
+    await recordEvent(hub.ctx, { kind: "notify.failed", text: "SMTP 535 for user tapes@mail.example" });
+    await recordEvent(hub.ctx, { kind: "notify.digest", text: "the e-mail channel's own digest" });
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "Nightly (run #3) failed" });
+    const seenBy = async (role: "admin" | "operator" | "read-only") => {
+      const token = await hub.tokenFor(role);
+      const res = await hub.request("/api/v1/events/stream", { token, headers: { "last-event-id": "0" } });
+      // The run.failed event is the last one: once it has arrived, the replay is complete.
+      const events = await readEvents(res, (seen) => seen.some((e) => e.id === "3"));
+      const list = await hub.requestJson<{ kind: string }[]>("/api/v1/events", { token });
+      return { stream: events.map((e) => JSON.parse(e.data).kind), list: list.map((e) => e.kind) };
+    };
+    expect(await seenBy("admin")).toEqual({
+      stream: ["notify.failed", "run.failed"],
+      list: ["notify.failed", "run.failed"],
+    });
+    for (const role of ["operator", "read-only"] as const)
+      expect(await seenBy(role)).toEqual({ stream: ["run.failed"], list: ["run.failed"] });
+  });
+
   it("is refused without a sign-in", async () => {
     expect((await hub.request("/api/v1/events/stream")).status).toBe(401);
   });

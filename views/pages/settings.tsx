@@ -1,4 +1,4 @@
-import { Fragment, h, type SafeHtml } from "../html.ts";
+import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field } from "../partials/forms.tsx";
 import { Time } from "../partials/time.tsx";
@@ -9,12 +9,16 @@ interface Channel {
   config: Record<string, unknown>;
   events: string[];
   minSeverity: string;
+  quietHours: { start: string; end: string; timeZone: string | null; holdBelow: string } | null;
+  siteIds: number[] | null;
+  poolIds: number[] | null;
   secretSet: boolean;
   updatedAt: Date | null;
   lastSentAt: Date | null;
   lastError: string | null;
   lastErrorAt: Date | null;
   pending: number;
+  held: number;
 }
 
 export interface SettingsModel {
@@ -32,6 +36,9 @@ export interface SettingsModel {
   severities: readonly string[];
   /** Why this hub cannot send through a channel (e-mail on workerd). */
   unavailable: Partial<Record<"email" | "telegram", string>>;
+  /** What a channel may be limited to. */
+  sites: { id: number; name: string }[];
+  pools: { id: number; name: string }[];
 }
 
 const SECRET_NAME = { email: "password", telegram: "bot token" } as const;
@@ -210,6 +217,19 @@ function ChannelForm(props: {
           ))}
         </select>
       </label>
+      <QuietHoursFields kind={kind} channel={channel} model={model} />
+      <LimitFields
+        name="siteIds"
+        legend="Only for these sites"
+        choices={model.sites}
+        chosen={channel?.siteIds}
+      />
+      <LimitFields
+        name="poolIds"
+        legend="Only for these pools"
+        choices={model.pools}
+        chosen={channel?.poolIds}
+      />
       {unavailable ? <p class="alert error">{unavailable}</p> : null}
       <p class="muted">
         {channel?.updatedAt ? (
@@ -227,6 +247,7 @@ function ChannelForm(props: {
           ""
         )}
         {channel?.pending ? `; ${channel.pending} waiting to be sent` : ""}
+        {channel?.held ? `; ${channel.held} held for the digest at the end of the quiet hours` : ""}
       </p>
       {channel?.lastError ? (
         <p class="alert error" data-last-error={kind}>
@@ -253,6 +274,67 @@ function ChannelForm(props: {
       </button>
       <div id={`${kind}-result`} aria-live="polite"></div>
     </form>
+  );
+}
+
+function QuietHoursFields(props: {
+  kind: string;
+  channel: Channel | undefined;
+  model: SettingsModel;
+}): SafeHtml {
+  const quiet = props.channel?.quietHours;
+  return (
+    <fieldset>
+      <legend>Quiet hours (empty: none)</legend>
+      <p class="muted">
+        Between these times, events below the chosen severity wait and arrive as one digest when the quiet
+        hours end; the others are sent at once.
+      </p>
+      <Field label="From (HH:MM)" name="quietStart" value={quiet?.start ?? ""} placeholder="22:00" />
+      <Field label="Until (HH:MM)" name="quietEnd" value={quiet?.end ?? ""} placeholder="07:00" />
+      <Field
+        label="In the time zone (empty: the hub's)"
+        name="quietZone"
+        value={quiet?.timeZone ?? ""}
+        placeholder={props.model.timeZone ?? "UTC"}
+      />
+      <label>
+        Hold events below
+        <select name="holdBelow">
+          {props.model.severities.map((v) => (
+            <option value={v} selected={(quiet?.holdBelow ?? "critical") === v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+    </fieldset>
+  );
+}
+
+/** Boxes limiting a channel to some sites or pools; none ticked: all. Events naming none still go. */
+function LimitFields(props: {
+  name: string;
+  legend: string;
+  choices: { id: number; name: string }[];
+  chosen: number[] | null | undefined;
+}): SafeHtml {
+  if (props.choices.length === 0) return raw("");
+  return (
+    <fieldset>
+      <legend>{props.legend} (none ticked: all)</legend>
+      {props.choices.map((choice) => (
+        <label class="check">
+          <input
+            type="checkbox"
+            name={props.name}
+            value={String(choice.id)}
+            checked={props.chosen?.includes(choice.id) ?? false}
+          />{" "}
+          {choice.name}
+        </label>
+      ))}
+    </fieldset>
   );
 }
 

@@ -42,6 +42,13 @@ export const events = sqliteTable(
   ],
 );
 
+export interface QuietHours {
+  start: string;
+  end: string;
+  timeZone: string | null;
+  holdBelow: Severity;
+}
+
 export const notificationChannels = sqliteTable("notification_channels", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull(),
@@ -55,6 +62,14 @@ export const notificationChannels = sqliteTable("notification_channels", {
   /** The least severity of an event this channel receives. */
   minSeverity: text("min_severity", { enum: SEVERITIES }).notNull().default("info"),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /**
+   * Quiet hours: between `start` and `end` (HH:MM in `timeZone`, else the hub's zone) events
+   * below `holdBelow` wait in the outbox as `held` and leave as one digest when the hours end.
+   */
+  quietHours: text("quiet_hours", { mode: "json" }).$type<QuietHours>(),
+  /** Only events of these sites / pools (an event naming none still goes); null: all. */
+  siteIds: text("site_ids", { mode: "json" }).$type<number[]>(),
+  poolIds: text("pool_ids", { mode: "json" }).$type<number[]>(),
   /** The last delivery's outcome, for the settings page. */
   lastSentAt: timestamp("last_sent_at"),
   lastError: text("last_error"),
@@ -63,7 +78,8 @@ export const notificationChannels = sqliteTable("notification_channels", {
   updatedAt: updatedAt(),
 });
 
-export const OUTBOX_STATES = ["pending", "sent", "failed"] as const;
+/** held: waiting for a channel's quiet hours to end; digested: sent inside a digest's row. */
+export const OUTBOX_STATES = ["pending", "held", "digested", "sent", "failed"] as const;
 
 /**
  * One row per (event, channel): delivered once, retried with backoff, survives restarts. A

@@ -34,13 +34,13 @@ export function registerEventStream(api: ApiRouter): void {
     },
     (c, { query }) => {
       const ctx = serviceCtx(c);
-      const role = principalOf(c).role;
+      const reader = principalOf(c);
       const header = Number.parseInt(c.req.header("last-event-id") ?? "", 10);
       let after: number | null = Number.isFinite(header) ? header : (query.lastEventId ?? null);
       return streamSSE(c, async (stream) => {
         const until = Date.now() + STREAM_MS;
         while (!stream.aborted && Date.now() < until) {
-          const { rows, lastId } = await eventsAfter(ctx, role, after);
+          const { rows, lastId } = await eventsAfter(ctx, reader, after);
           for (const row of rows) {
             const title = EVENT_KINDS[row.kind as EventKind]?.label ?? row.kind;
             const data =

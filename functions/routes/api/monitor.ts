@@ -49,7 +49,7 @@ export function registerMonitorRoutes(api: ApiRouter): void {
     },
     async (c, { query }) =>
       c.json(
-        await listRecentEvents(serviceCtx(c), principalOf(c).role, {
+        await listRecentEvents(serviceCtx(c), principalOf(c), {
           limit: query.limit,
           before: query.before,
         }),

@@ -37,7 +37,7 @@ const channelParams = z.object({ kind: z.enum(CHANNEL_KINDS) });
 
 /** The names of the fields a save touched, for the audit row; never their values. */
 export function changedFields(input: Record<string, unknown>): string[] {
-  return Object.keys(input).filter((k) => input[k] !== undefined && input[k] !== false);
+  return Object.keys(input).filter((k) => input[k] !== undefined && input[k] !== false && input[k] !== null);
 }
 
 export function registerSettingsRoutes(api: ApiRouter): void {

@@ -5,6 +5,7 @@ import { Alert } from "../../../views/partials/alert.tsx";
 import type { AppEnv } from "../../deps.ts";
 import { EVENT_KINDS, EVENT_SEVERITIES } from "../../services/events/event-kinds.ts";
 import { sendTestMessage } from "../../services/notify/send-test-message.ts";
+import { channelRoutingChoices } from "../../services/settings/channel-routing-choices.ts";
 import { BLOCK_SIZES, COMPRESSIONS, jobDefaultsInput } from "../../services/settings/job-defaults.ts";
 import type { ChannelView } from "../../services/settings/list-channels.ts";
 import {
@@ -38,6 +39,7 @@ export function registerSettingsPages(pages: PageRouter): void {
           events: NOTIFICATION_EVENTS,
           eventLabels: Object.fromEntries(Object.entries(EVENT_KINDS).map(([k, v]) => [k, v.label])),
           severities: EVENT_SEVERITIES,
+          ...(await channelRoutingChoices(serviceCtx(c))),
         }),
       ),
     );
@@ -94,8 +96,9 @@ export function registerSettingsPages(pages: PageRouter): void {
       audit: "settings.notifications",
     },
     async (c) => {
-      const { fields: f, events } = await formWithEvents(c);
+      const { fields: f, events, routing } = await formWithEvents(c);
       const input = parseForm(emailChannelInput, {
+        ...routing,
         enabled: f.enabled === "on",
         host: f.host ?? "",
         port: num(f.port),
@@ -121,8 +124,9 @@ export function registerSettingsPages(pages: PageRouter): void {
       audit: "settings.notifications",
     },
     async (c) => {
-      const { fields: f, events } = await formWithEvents(c);
+      const { fields: f, events, routing } = await formWithEvents(c);
       const input = parseForm(telegramChannelInput, {
+        ...routing,
         enabled: f.enabled === "on",
         chatId: f.chatId ?? "",
         botToken: f.botToken,
@@ -184,9 +188,29 @@ async function formWithEvents(c: Context<AppEnv>) {
     const last = Array.isArray(value) ? value.at(-1) : value;
     if (typeof last === "string" && last.trim() !== "") fields[key] = UNTRIMMED.has(key) ? last : last.trim();
   }
-  const raw = body.events;
-  const events = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
-    (e): e is string => typeof e === "string",
-  );
-  return { fields, events };
+  const all = (name: string) => {
+    const raw = body[name];
+    return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
+      (e): e is string => typeof e === "string",
+    );
+  };
+  return { fields, events: all("events"), routing: channelRouting(fields, all) };
+}
+
+/** The quiet hours and the site and pool boxes of a channel form, as the channel schemas take them. */
+function channelRouting(fields: Record<string, string>, all: (name: string) => string[]) {
+  const ids = (name: string) => all(name).map(Number);
+  return {
+    quietHours:
+      fields.quietStart || fields.quietEnd
+        ? {
+            start: fields.quietStart ?? "",
+            end: fields.quietEnd ?? "",
+            timeZone: fields.quietZone ?? null,
+            holdBelow: fields.holdBelow,
+          }
+        : null,
+    siteIds: ids("siteIds"),
+    poolIds: ids("poolIds"),
+  };
 }

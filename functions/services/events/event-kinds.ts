@@ -28,17 +28,35 @@ export const EVENT_KINDS = {
   "agent.back": { severity: "info", label: "Agent back online" },
   "agent.drives": { severity: "info", label: "Drives found or missing after a rescan" },
   "retention.warning": { severity: "warning", label: "Retention warning" },
+  "retention.resolved": { severity: "info", label: "Retention warning resolved" },
   "key.missing": { severity: "error", label: "Encryption key missing for a set" },
+  "key.back": { severity: "info", label: "Encryption key held again" },
   "catalog-backup.missing": { severity: "warning", label: "No catalog backup for too long" },
+  "catalog-backup.ok": { severity: "info", label: "Catalog backed up again" },
   "summary.daily": { severity: "info", label: "Daily summary" },
-  "test.message": { severity: "info", label: "Test message" },
-} as const satisfies Record<string, { severity: Severity; label: string }>;
+  "notify.failed": {
+    severity: "error",
+    label: "A notification could not be sent",
+    // It quotes the mail or Bot API server's answer, which names the channel's settings.
+    audience: "admin",
+  },
+  "test.message": { severity: "info", label: "Test message", audience: "none" },
+  /** Events held in a channel's quiet hours, sent as one message when they end; that channel's only. */
+  "notify.digest": { severity: "info", label: "Digest of the quiet hours", audience: "none" },
+} as const satisfies Record<string, { severity: Severity; label: string; audience?: EventAudience }>;
+
+/**
+ * Who may receive a kind on the live stream and the event list: the permission that reading
+ * what it is about needs ("read" unless said: runs, tapes, drives), or no one (a channel's own
+ * messages). Filtered in one place, services/events/events-visible-to.ts.
+ */
+export type EventAudience = "read" | "operate" | "admin" | "none";
 
 export type EventKind = keyof typeof EVENT_KINDS;
 
 /** The kinds a channel may subscribe to (the test message goes only through its button). */
 export const SUBSCRIBABLE_KINDS = (Object.keys(EVENT_KINDS) as EventKind[]).filter(
-  (k) => k !== "test.message",
+  (k) => k !== "test.message" && k !== "notify.digest",
 );
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2, critical: 3 };

@@ -2,6 +2,8 @@ import { and, eq, gte, isNotNull, lte } from "drizzle-orm";
 import { events, jobRuns, jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { needsOperator } from "../attention/needs-operator.ts";
+import { localMinutes } from "../notify/quiet-hours.ts";
+import { getScheduleZone } from "../settings/get-schedule-zone.ts";
 import { eventInsert } from "./record-event.ts";
 
 const DAY_MS = 24 * 3600_000;
@@ -9,14 +11,16 @@ const DAY_MS = 24 * 3600_000;
 const LIST = 10;
 
 /**
- * Once a day, after `hour` UTC, the summary of the last 24 h as one event: what ran, what
- * failed, what needs an operator now and which jobs run in the next 24 h. The date is its dedupe
- * key, so each day has one whatever the number of hub instances.
+ * Once a day, after `hour` in the hub's time zone (UTC until one is set), the summary of the last 24 h as one event: what ran, what
+ * failed, what needs an operator now and which jobs run in the next 24 h. The local date is its
+ * dedupe key, so each day has one whatever the number of hub instances.
  */
 export async function recordDailySummary(ctx: ServiceCtx, hour: number): Promise<boolean> {
   const now = ctx.now();
-  if (now.getUTCHours() < hour) return false;
-  const day = now.toISOString().slice(0, 10);
+  const zone = await getScheduleZone(ctx);
+  if (localMinutes(now, zone) < hour * 60) return false;
+  // en-CA writes a date as YYYY-MM-DD.
+  const day = new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(now);
   const dedupeKey = `summary.daily:${day}`;
   // Every tick asks; only the first after the hour composes it.
   const done = await ctx.db.query.events.findFirst({

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Severity } from "../../db/schema/index.ts";
 import { events } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
@@ -47,11 +48,32 @@ export function eventInsert(ctx: ServiceCtx, event: NewEvent) {
       tapeId: event.tapeId ?? null,
       driveId: event.driveId ?? null,
       agentId: event.agentId ?? null,
-      siteId: event.siteId ?? null,
-      poolId: event.poolId ?? null,
+      siteId: event.siteId ?? siteOf(event),
+      poolId: event.poolId ?? poolOf(event),
       dedupeKey: event.dedupeKey ?? null,
     })
     .onConflictDoNothing();
+}
+
+/**
+ * The pool an event concerns when its producer did not say: its job's, its run's job's or its
+ * tape's, read in the same statement, so routing and the stream find it on the row.
+ */
+function poolOf(event: NewEvent) {
+  if (!event.jobId && !event.runId && !event.tapeId) return null;
+  return sql`coalesce(
+    (select j.pool_id from jobs j where j.id = ${event.jobId ?? null}),
+    (select j.pool_id from job_runs r join jobs j on j.id = r.job_id where r.id = ${event.runId ?? null}),
+    (select t.pool_id from tapes t where t.id = ${event.tapeId ?? null}))`;
+}
+
+/** The site an event concerns when its producer did not say: its agent's, drive's or run's agent's. */
+function siteOf(event: NewEvent) {
+  if (!event.agentId && !event.driveId && !event.runId) return null;
+  return sql`coalesce(
+    (select a.site_id from agents a where a.id = ${event.agentId ?? null}),
+    (select a.site_id from drives d join agents a on a.id = d.agent_id where d.id = ${event.driveId ?? null}),
+    (select a.site_id from job_runs r join agents a on a.id = r.agent_id where r.id = ${event.runId ?? null}))`;
 }
 
 /** Records one event on its own, for a change that is a single statement already written. */

@@ -1,8 +1,8 @@
-import { desc, inArray, lt } from "drizzle-orm";
-import type { Role } from "../../db/schema/index.ts";
+import { and, desc, lt } from "drizzle-orm";
 import { events } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { EVENT_KINDS, type EventKind } from "../events/event-kinds.ts";
+import { type EventReader, eventsVisibleTo } from "../events/events-visible-to.ts";
 
 /** One event in the upstream's SystemEvent shape, plus ours (kind, severity, href). */
 export interface MonitorEvent {
@@ -63,21 +63,16 @@ export function toMonitorEvent(row: EventRow): MonitorEvent {
   };
 }
 
-/** Kinds a read-only user does not see: none today; the role is the stream's and this list's filter. */
-export function kindsFor(_role: Role): string[] {
-  return Object.keys(EVENT_KINDS).filter((k) => k !== "test.message");
-}
-
 /** The latest events, newest last as upstream's history is, at most `limit`. */
 export async function listRecentEvents(
   ctx: ServiceCtx,
-  role: Role,
+  reader: EventReader,
   options: { limit: number; before?: number },
 ): Promise<MonitorEvent[]> {
   const rows = await ctx.db.query.events.findMany({
     where: options.before
-      ? (e, { and }) => and(lt(e.id, options.before as number), inArray(e.kind, kindsFor(role)))
-      : inArray(events.kind, kindsFor(role)),
+      ? and(lt(events.id, options.before), eventsVisibleTo(reader))
+      : eventsVisibleTo(reader),
     orderBy: desc(events.id),
     limit: options.limit,
   });

@@ -1,6 +1,7 @@
 import { and, eq, isNull, lte, or } from "drizzle-orm";
 import { events, notificationChannels, outbox } from "../../db/schema/index.ts";
 import type { Logger, Senders, ServiceCtx } from "../../deps.ts";
+import { eventInsert } from "../events/record-event.ts";
 import { channelSettings } from "./channel-settings.ts";
 import { composeMessage } from "./compose-message.ts";
 import { failureText, SendFailure } from "./send-failure.ts";
@@ -57,6 +58,27 @@ export async function deliverOutbox(
   return { sent, failed };
 }
 
+type Channel = typeof notificationChannels.$inferSelect;
+
+/**
+ * The event that a channel gave a message up, for the other channels and the admins' pages:
+ * once per channel until it sends again (the key names its last success), and never about a
+ * `notify.failed` itself, so a channel that is down cannot feed itself.
+ */
+function cannotSend(ctx: ServiceCtx, channel: Channel, why: string) {
+  const name = channel.kind === "email" ? "e-mail" : "Telegram";
+  return eventInsert(ctx, {
+    kind: "notify.failed",
+    text: `The ${name} channel could not send a message and gave it up: ${why}`,
+    action: "Open Settings, read the channel's last error, fix it and send a test message.",
+    href: "/settings",
+    dedupeKey: `notify.failed:${channel.id}:${channel.lastSentAt?.getTime() ?? 0}`,
+  });
+}
+
+const newsOf = (ctx: ServiceCtx, channel: Channel, kind: string, why: string) =>
+  kind === "notify.failed" ? [] : [cannotSend(ctx, channel, why)];
+
 async function deliverOne(ctx: ServiceCtx, id: number, options: DeliverOptions) {
   const now = ctx.now();
   const token = crypto.randomUUID();
@@ -83,10 +105,13 @@ async function deliverOne(ctx: ServiceCtx, id: number, options: DeliverOptions) 
       ? "the channel is turned off"
       : (options.senders.unavailable?.[channel.kind as "email" | "telegram"] ??
         `this hub cannot send ${channel.kind}`);
-    await ctx.db
+    const stop = ctx.db
       .update(outbox)
       .set({ state: "failed", lastError: `Not sent: ${why}`, leaseToken: null })
       .where(mine);
+    // A channel turned off was the operator's choice; a hub that cannot send is news.
+    if (channel?.enabled && event) await ctx.db.batch([stop, ...newsOf(ctx, channel, event.kind, why)]);
+    else await stop;
     return "failed";
   }
   const possibleRepeat = row.sendingAt !== null;
@@ -141,6 +166,7 @@ async function deliverOne(ctx: ServiceCtx, id: number, options: DeliverOptions) 
         .update(notificationChannels)
         .set({ lastError: giveUp ? `${text} (gave up after ${attempts} attempts)` : text, lastErrorAt: at })
         .where(eq(notificationChannels.id, channel.id)),
+      ...(giveUp ? newsOf(ctx, channel, event.kind, text) : []),
     ]);
     options.logger.warn(
       { outboxId: row.id, channel: channel.kind, kind: event.kind, attempts, giveUp, err: text },

@@ -5,6 +5,7 @@ import type { Logger, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { cleanOnSchedule } from "../drives/clean-on-schedule.ts";
 import { recordEvent } from "../events/record-event.ts";
+import { watchConditions } from "../events/watch-conditions.ts";
 import { nextRun } from "../jobs/job-input.ts";
 import { expireMediaSets } from "../media-sets/expire-media-sets.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
@@ -24,7 +25,8 @@ import { scheduledBackupType } from "./scheduled-backup-type.ts";
  * ticking at once queue it once. Runs whose agent fell silent become interrupted, and the
  * automatic retries that are due are queued. Media sets whose retention is over expire (before
  * dispatch, so a run may reuse their tapes), drives due for a scheduled cleaning are cleaned when
- * idle, and the pre-flight of runs ahead is refreshed.
+ * idle, and the pre-flight of runs ahead is refreshed. Conditions that hold over time (retention
+ * warnings, a lost key, no catalog backup) are told once when they start and once when they end.
  */
 export async function schedulerTick(
   ctx: ServiceCtx,
@@ -74,5 +76,7 @@ export async function schedulerTick(
   // After the runs took their drives: a scheduled cleaning waits for an idle one.
   await cleanOnSchedule(ctx);
   await refreshPreflights(ctx);
+  // Last: retention, lost keys and catalog backups are news, not work for this tick.
+  await watchConditions(ctx);
   return { queued, interrupted };
 }

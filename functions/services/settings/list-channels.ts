@@ -1,5 +1,5 @@
-import { eq, sql } from "drizzle-orm";
-import { outbox, type Severity } from "../../db/schema/index.ts";
+import { inArray, sql } from "drizzle-orm";
+import { outbox, type QuietHours, type Severity } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { CHANNEL_KINDS, type ChannelKind } from "./notification-channel-input.ts";
 
@@ -10,6 +10,10 @@ export interface ChannelView {
   config: Record<string, unknown>;
   events: string[];
   minSeverity: Severity;
+  quietHours: QuietHours | null;
+  /** Limited to these sites / pools; null: all. */
+  siteIds: number[] | null;
+  poolIds: number[] | null;
   secretSet: boolean;
   updatedAt: Date | null;
   /** The last delivery that worked and the last that did not, with the server's words. */
@@ -18,17 +22,21 @@ export interface ChannelView {
   lastErrorAt: Date | null;
   /** Messages waiting to be sent (due or backing off). */
   pending: number;
+  /** Events held by quiet hours for the next digest. */
+  held: number;
 }
 
 export async function listChannels(ctx: ServiceCtx): Promise<ChannelView[]> {
   const [rows, waiting] = await Promise.all([
     ctx.db.query.notificationChannels.findMany(),
     ctx.db
-      .select({ channelId: outbox.channelId, n: sql<number>`count(*)` })
+      .select({ channelId: outbox.channelId, state: outbox.state, n: sql<number>`count(*)` })
       .from(outbox)
-      .where(eq(outbox.state, "pending"))
-      .groupBy(outbox.channelId),
+      .where(inArray(outbox.state, ["pending", "held"]))
+      .groupBy(outbox.channelId, outbox.state),
   ]);
+  const count = (id: number | undefined, state: string) =>
+    Number(waiting.find((w) => w.channelId === id && w.state === state)?.n ?? 0);
   return CHANNEL_KINDS.map((kind) => {
     const row = rows.find((r) => r.kind === kind);
     return {
@@ -37,12 +45,16 @@ export async function listChannels(ctx: ServiceCtx): Promise<ChannelView[]> {
       config: row?.config ?? {},
       events: row?.events ?? [],
       minSeverity: row?.minSeverity ?? "info",
+      quietHours: row?.quietHours ?? null,
+      siteIds: row?.siteIds ?? null,
+      poolIds: row?.poolIds ?? null,
       secretSet: !!row?.secretConfig,
       updatedAt: row?.updatedAt ?? null,
       lastSentAt: row?.lastSentAt ?? null,
       lastError: row?.lastError ?? null,
       lastErrorAt: row?.lastErrorAt ?? null,
-      pending: Number(waiting.find((w) => w.channelId === row?.id)?.n ?? 0),
+      pending: count(row?.id, "pending"),
+      held: count(row?.id, "held"),
     };
   });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SEVERITIES } from "../../db/schema/index.ts";
 import { SUBSCRIBABLE_KINDS } from "../events/event-kinds.ts";
+import { isTimeZone } from "./time-zone.ts";
 
 /** What a channel can be told about: the event kinds of services/events/event-kinds.ts. */
 export const NOTIFICATION_EVENTS = SUBSCRIBABLE_KINDS;
@@ -23,6 +24,47 @@ const events = z
 
 const minSeverity = z.enum(SEVERITIES).default("info");
 
+const clock = z
+  .string()
+  .trim()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "is a time of day as HH:MM, e.g. 22:00");
+
+/**
+ * Quiet hours: events below `holdBelow` (critical by default: only critical ones go through)
+ * wait and leave as one digest at `end`. The zone is the channel's, else the hub's.
+ */
+export const quietHoursInput = z
+  .object({
+    start: clock,
+    end: clock,
+    timeZone: z
+      .string()
+      .trim()
+      .max(64)
+      .refine(
+        (name) => name === "" || isTimeZone(name),
+        "is not a time zone this hub knows (e.g. Europe/Berlin)",
+      )
+      .transform((name) => (name === "" ? null : name))
+      .nullish()
+      .transform((name) => name ?? null),
+    holdBelow: z.enum(SEVERITIES).default("critical"),
+  })
+  .refine((q) => q.start !== q.end, { message: "start and end must differ", path: ["end"] })
+  .nullable()
+  .default(null);
+
+/** Sites or pools a channel is limited to; empty or null: all of them. */
+const limitTo = z
+  .array(z.number().int().positive())
+  .max(200)
+  .nullable()
+  .default(null)
+  .transform((ids) => (ids && ids.length > 0 ? [...new Set(ids)].sort((a, b) => a - b) : null));
+
+/** What every channel kind shares: what it hears of, when, and for which sites and pools. */
+const routing = { events, minSeverity, quietHours: quietHoursInput, siteIds: limitTo, poolIds: limitTo };
+
 export const emailChannelInput = z.object({
   enabled: z.boolean().default(false),
   host: z
@@ -40,8 +82,7 @@ export const emailChannelInput = z.object({
   /** Write-only: stored encrypted, never returned; absent keeps the stored one. */
   password: z.string().min(1).max(1024).optional(),
   clearPassword: z.boolean().default(false),
-  events,
-  minSeverity,
+  ...routing,
 });
 
 export const telegramChannelInput = z.object({
@@ -60,8 +101,7 @@ export const telegramChannelInput = z.object({
     .regex(/^\d{3,20}:[A-Za-z0-9_-]{30,64}$/, "does not look like a bot token from @BotFather (123456:ABC…)")
     .optional(),
   clearBotToken: z.boolean().default(false),
-  events,
-  minSeverity,
+  ...routing,
 });
 
 export type EmailChannelInput = z.output<typeof emailChannelInput>;

@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import { notificationChannels, type Severity } from "../../db/schema/index.ts";
+import { eq, inArray } from "drizzle-orm";
+import { notificationChannels, pools, type QuietHours, type Severity, sites } from "../../db/schema/index.ts";
 import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { wrapKey } from "../../security/key-wrap.ts";
@@ -18,11 +18,16 @@ export async function saveChannel(
     enabled: boolean;
     events: string[];
     minSeverity: Severity;
+    quietHours: QuietHours | null;
+    siteIds: number[] | null;
+    poolIds: number[] | null;
     config: Record<string, unknown>;
     secret: Record<string, string> | null | undefined;
     needsSecret: string | false;
   },
 ): Promise<ChannelView> {
+  await refuseUnknown(ctx, "site", sites, change.siteIds);
+  await refuseUnknown(ctx, "pool", pools, change.poolIds);
   const existing = await ctx.db.query.notificationChannels.findFirst({
     where: eq(notificationChannels.kind, change.kind),
   });
@@ -43,6 +48,9 @@ export async function saveChannel(
     enabled: change.enabled,
     events: change.events,
     minSeverity: change.minSeverity,
+    quietHours: change.quietHours,
+    siteIds: change.siteIds,
+    poolIds: change.poolIds,
     config: change.config,
     secretConfig: sealed,
     updatedAt: now,
@@ -59,4 +67,17 @@ export async function saveChannel(
   const view = (await listChannels(ctx)).find((c) => c.kind === change.kind);
   if (!view) throw new AppError("internal", `channel ${change.kind} was not saved`);
   return view;
+}
+
+/** A channel limited to a site or pool that does not exist would hear of nothing there. */
+async function refuseUnknown(
+  ctx: ServiceCtx,
+  what: string,
+  table: typeof sites | typeof pools,
+  ids: number[] | null,
+) {
+  if (!ids) return;
+  const found = await ctx.db.select({ id: table.id }).from(table).where(inArray(table.id, ids));
+  const missing = ids.filter((id) => !found.some((f) => f.id === id));
+  if (missing.length > 0) throw new AppError("validation_failed", `No ${what} with id ${missing.join(", ")}`);
 }

@@ -8,12 +8,16 @@ export async function saveEmailChannel(
   secrets: HubSecrets,
   input: EmailChannelInput,
 ): Promise<ChannelView> {
-  const { password, clearPassword, enabled, events, minSeverity, ...config } = input;
+  const { password, clearPassword, enabled, events, minSeverity, quietHours, siteIds, poolIds, ...config } =
+    input;
   return saveChannel(ctx, secrets, {
     kind: "email",
     enabled,
     events,
     minSeverity,
+    quietHours,
+    siteIds,
+    poolIds,
     config: { ...config, username: config.username ?? null },
     secret: clearPassword ? null : password === undefined ? undefined : { password },
     needsSecret: !!config.username && "the SMTP password of the user",

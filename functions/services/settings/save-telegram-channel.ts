@@ -8,12 +8,16 @@ export async function saveTelegramChannel(
   secrets: HubSecrets,
   input: TelegramChannelInput,
 ): Promise<ChannelView> {
-  const { botToken, clearBotToken, enabled, events, minSeverity, chatId } = input;
+  const { botToken, clearBotToken, enabled, events, minSeverity, quietHours, siteIds, poolIds, chatId } =
+    input;
   return saveChannel(ctx, secrets, {
     kind: "telegram",
     enabled,
     events,
     minSeverity,
+    quietHours,
+    siteIds,
+    poolIds,
     config: { chatId },
     secret: clearBotToken ? null : botToken === undefined ? undefined : { botToken },
     needsSecret: enabled && "the bot token",
