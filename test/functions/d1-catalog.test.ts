@@ -11,7 +11,7 @@ import { catalogEntries, jobLogs, tapes } from "../../functions/db/schema/index.
 import { acknowledgedBackupOrder, fileAt } from "../helpers/backup-order.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 import { ROOT } from "../helpers/process.ts";
-import { migrateLocalD1 } from "../helpers/wrangler.ts";
+import { D1_SETUP_TIMEOUT_MS, migrateLocalD1 } from "../helpers/wrangler.ts";
 
 /** Bytes of the largest value bound to a statement so far. */
 let largestBound = 0;
@@ -64,7 +64,7 @@ describe("agent reports on D1, at the contract's largest sizes", () => {
     });
     hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { db: dbFromD1(withValueLimit(proxy.env.DB)) });
     order = await acknowledgedBackupOrder(hub, await hub.tokenFor("admin"));
-  }, 60_000);
+  }, D1_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await hub?.close();

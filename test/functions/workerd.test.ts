@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createConsoleLogger } from "../../functions/logger-console.ts";
 import { createNodeLogger } from "../../functions/logger-node.ts";
 import {
+  D1_SETUP_TIMEOUT_MS,
   type DevServer,
   liveGroupMembers,
   migrateLocalD1,
@@ -64,7 +65,7 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
     server = await startWranglerDev(persistDir, writeSecretsFile(join(persistDir, "secrets.env")), {
       vars: { TAPEBACKARR_ADMIN_PASSWORD: ADMIN_PASSWORD, BCRYPT_COST: "4" },
     });
-  }, 60_000);
+  }, D1_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await stopDevServer(server);
@@ -163,7 +164,7 @@ describe("the hub under workerd without its secrets", () => {
     const envFile = join(persistDir, "empty.env");
     writeFileSync(envFile, "");
     server = await startWranglerDev(persistDir, envFile);
-  }, 60_000);
+  }, D1_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await stopDevServer(server);

@@ -24,6 +24,12 @@ const WRANGLER_ENV: NodeJS.ProcessEnv = {
 
 const execFileAsync = promisify(execFile);
 
+/**
+ * How long a test file's setup may take to apply the migrations to a local D1 and start
+ * `wrangler dev`: ~15 s on a quiet machine, over 60 s on a loaded 2-core runner.
+ */
+export const D1_SETUP_TIMEOUT_MS = 240_000;
+
 /** The real wrangler CLI, on the Node that runs the tests (wrangler needs Node 22). */
 export async function wrangler(args: string[]): Promise<string> {
   const { stdout } = await execFileAsync(process.execPath, [WRANGLER, ...args], {
