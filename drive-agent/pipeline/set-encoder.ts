@@ -19,7 +19,11 @@ export type SetEncoderOptions = {
   key: Uint8Array | null;
   setUuid: string;
   chunkBytes?: number;
-  /** Chunks compressed at once in libuv's thread pool; keeps both cores busy with zstd. */
+  /**
+   * Chunks compressed at once in libuv's thread pool (2: both cores busy with zstd, as
+   * `zstd -T2`; the pool's other two threads stay free for the vtl's queued writes; a third
+   * chunk measured slower and 10–15 MB more RSS on a 2-core box, bench/README.md).
+   */
   parallelism?: number;
   /** Receives the set's stream in order; a returned promise holds back further output. */
   sink: (data: Buffer[]) => Promise<void> | void;
@@ -82,7 +86,7 @@ export class SetEncoder {
 
   constructor(private readonly options: SetEncoderOptions) {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_PLAIN_CHUNK_BYTES;
-    this.parallelism = options.parallelism ?? 3;
+    this.parallelism = options.parallelism ?? 2;
     this.uuid = uuidBytes(options.setUuid);
     this.lease = options.lease ?? NO_LEASE;
   }
