@@ -330,9 +330,13 @@ export class VtlDrive implements Drive {
     try {
       if (this.medium && this.pendingFilemark) await this.writeFileMarks(1);
       await this.saveState();
-      await this.medium?.close();
     } finally {
-      await this.lock.release();
+      // A write that failed to land fails the file mark; the cartridge file is closed all the same.
+      try {
+        await this.medium?.close();
+      } finally {
+        await this.lock.release();
+      }
     }
   }
 

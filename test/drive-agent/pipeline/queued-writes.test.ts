@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -221,5 +221,20 @@ describe("the vtl's queued writes", () => {
     } finally {
       await drive.close();
     }
+  });
+
+  it("a queued write that cannot land (ENOSPC) fails the file mark after it and every later write", async () => {
+    // The cartridge's first tape file is /dev/full: placing succeeds, landing fails.
+    const cart = libraryPaths(root).cartridge("TB0001L9");
+    await mkdir(cart, { recursive: true });
+    await symlink("/dev/full", join(cart, tapeFileName(0)));
+    const drive = await VtlDrive.open({ dir: root, index: 0 });
+    await drive.setBlockSize(BLOCK);
+    const placed = await drive.writeQueued(randomBytes(TRANSFER));
+    expect(placed.outcome.type).toBe("written");
+    await expect(placed.landed).rejects.toMatchObject({ code: "ENOSPC" });
+    await expect(drive.writeFileMarks(1)).rejects.toMatchObject({ code: "ENOSPC" });
+    await expect(drive.write(randomBytes(TRANSFER))).rejects.toMatchObject({ code: "ENOSPC" });
+    await expect(drive.close()).rejects.toMatchObject({ code: "ENOSPC" });
   });
 });
