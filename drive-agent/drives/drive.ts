@@ -68,6 +68,13 @@ export type WriteOutcome =
   | { type: "written"; bytes: number; blocks: number; earlyWarning: boolean }
   | { type: "end-of-medium" };
 
+/**
+ * A write the drive has placed (its outcome is final; the next write goes after it) whose bytes
+ * may still be on their way to the medium: `landed` resolves once they are there and rejects on an
+ * I/O error. The written buffer must stay unchanged until then.
+ */
+export type QueuedWrite = { outcome: WriteOutcome; landed: Promise<void> };
+
 /** One read(2): a file mark and end of data both read as 0 bytes on st; the drive says which. */
 export type ReadOutcome = { type: "data"; data: Buffer } | { type: "filemark" } | { type: "eod" };
 
@@ -113,6 +120,8 @@ export interface Drive {
   shortErase?(): Promise<void>;
   /** Writes whole blocks at the current position (a write mid-tape discards what follows). */
   write(data: Uint8Array): Promise<WriteOutcome>;
+  /** `write` that returns once the blocks are placed, before they land (QueuedWrite); the vtl. */
+  writeQueued?(data: Uint8Array): Promise<QueuedWrite>;
   /** Reads up to `maxBytes` (whole blocks) from the current tape file. */
   read(maxBytes: number): Promise<ReadOutcome>;
   /** Writes one tape file at the current position; ending the stream writes its file mark. */

@@ -9,6 +9,7 @@ export const DEFAULT_TUNING: BackupTuning = {
   tapePollMs: 5_000,
   mbufferBytes: 128 << 20,
   memoryBufferBytes: 32 << 20,
+  writesInFlight: 4,
   catalogChunkEntries: MAX_CATALOG_CHUNK_ENTRIES,
   plainChunkBytes: 8 << 20,
 };

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomFillSync, webcrypto } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto";
 
 /**
  * One encrypted chunk on tape (docs/tape-format.md "Compressed and encrypted sets"):
@@ -68,37 +68,6 @@ export function encryptChunk(
   for (const piece of payload) out.push(cipher.update(piece));
   out.push(cipher.final(), cipher.getAuthTag());
   return out;
-}
-
-/** An AES-256-GCM key for `encryptChunkAsync`. */
-export function importChunkKey(key: Uint8Array): Promise<webcrypto.CryptoKey> {
-  return webcrypto.subtle.importKey("raw", key, "AES-GCM", false, ["encrypt"]);
-}
-
-/**
- * The same record as `encryptChunk`, encrypted in libuv's thread pool (WebCrypto) instead of on
- * the main thread, so several chunks encrypt at once beside the tar parser and the hashing.
- */
-export async function encryptChunkAsync(
-  key: webcrypto.CryptoKey,
-  setUuid: Buffer,
-  chunk: { index: number; plainOffset: number; last: boolean },
-  payload: Buffer,
-): Promise<Buffer[]> {
-  const nonce = randomFillSync(Buffer.alloc(12));
-  const header = encodeChunkHeader({ ...chunk, length: payload.length, nonce });
-  const sealed = await webcrypto.subtle.encrypt(
-    {
-      name: "AES-GCM",
-      iv: nonce,
-      additionalData: Buffer.concat([header.subarray(0, 28), setUuid]),
-      tagLength: CHUNK_TAG_BYTES * 8,
-    },
-    key,
-    payload,
-  );
-  // WebCrypto returns ciphertext then tag: exactly the record's layout after its header.
-  return [header, Buffer.from(sealed)];
 }
 
 /** Decrypts one whole record; throws when the tag, the set or the position does not match. */

@@ -1,4 +1,10 @@
-import { type Drive, MAX_TRANSFER_BYTES, transferBytes, type WriteOutcome } from "../drives/drive.ts";
+import {
+  type Drive,
+  MAX_TRANSFER_BYTES,
+  type QueuedWrite,
+  transferBytes,
+  type WriteOutcome,
+} from "../drives/drive.ts";
 import { DriveError } from "../errors.ts";
 import type { Compression } from "./set-encoder.ts";
 import type { StreamingMeter } from "./streaming-meter.ts";
@@ -9,8 +15,13 @@ export { MAX_TRANSFER_BYTES };
 const ZSTD_SKIPPABLE_MAGIC = 0x184d2a50;
 
 export type DriveWriterOptions = {
-  /** One write at the current tape position (end of medium is an outcome, not an error). */
-  write: (data: Buffer) => Promise<WriteOutcome>;
+  /**
+   * One write at the current tape position (end of medium is an outcome, not an error); a
+   * QueuedWrite when the drive takes writes ahead (Drive.writeQueued).
+   */
+  write: (data: Buffer) => Promise<WriteOutcome | QueuedWrite>;
+  /** Queued writes on their way to the medium at once (1 without writeQueued: each waits). */
+  writesInFlight?: number;
   blockSize: number;
   compression: Compression;
   encrypted: boolean;
@@ -43,67 +54,112 @@ export async function writeSetStream(
   const { blockSize } = options;
   const limit = () => transferBytes({ maxTransferBytes: options.maxTransferBytes?.() }, blockSize);
   const transfer = limit();
-  // One staging buffer, reused for every transfer (a write has finished before it is refilled):
-  // no 4 MiB allocation per write for the garbage collector to chase.
-  const staging = Buffer.allocUnsafeSlow(transfer);
+  const depth = Math.max(1, options.writesInFlight ?? 1);
+  // Staging buffers for a source whose pieces are not whole transfers, reused once their write
+  // has landed (no allocation per write for the garbage collector to chase): at most `depth`.
+  const staging: Buffer[] = [];
+  let stagings = 0;
+  let current: Buffer | null = null;
   let filled = 0;
   let committed = 0;
+  /** Stream bytes of the writes placed so far (landed or not). */
+  let placedBytes = 0;
+  // Writes placed on the tape but maybe not landed yet, oldest first; each settles after its
+  // commit, and commits run in tape order (a chain), so a commit never counts an unlanded byte.
+  const inFlight: Promise<void>[] = [];
+  let chain: Promise<void> = Promise.resolve();
 
-  async function put(data: Buffer, streamPart = data.length): Promise<void> {
+  const settleAll = async () => {
+    while (inFlight.length > 0) await inFlight.shift();
+  };
+
+  async function put(data: Buffer, streamPart = data.length, landed?: () => void): Promise<void> {
     const most = limit();
     if (data.length > most) {
       // A later tape takes smaller writes than the first: split, stream bytes first.
+      let pieces = Math.ceil(data.length / most);
+      const onePiece = landed && (() => --pieces === 0 && landed());
       for (let offset = 0; offset < data.length; offset += most) {
         const end = Math.min(data.length, offset + most);
-        await put(data.subarray(offset, end), Math.max(0, Math.min(end, streamPart) - offset));
+        await put(data.subarray(offset, end), Math.max(0, Math.min(end, streamPart) - offset), onePiece);
       }
       return;
     }
     await options.whenRunning();
-    const outcome = await options.write(data);
-    if (outcome.type === "written") {
+    const reply = await options.write(data);
+    const placed = "outcome" in reply ? reply : { outcome: reply, landed: Promise.resolve() };
+    if (placed.outcome.type === "written") {
       options.meter?.wrote(data.length);
-      committed += streamPart;
-      await options.onCommit(committed);
+      placedBytes += streamPart;
+      chain = chain
+        .then(() => placed.landed)
+        .then(async () => {
+          committed += streamPart;
+          await options.onCommit(committed);
+          landed?.();
+        });
+      const link = chain;
+      link.catch(() => undefined);
+      inFlight.push(link);
+      while (inFlight.length >= depth) await inFlight.shift();
       return;
     }
+    // The tape changes only once every write before the refused one has landed.
+    await settleAll();
     await options.onEndOfMedium();
-    await put(data, streamPart);
+    await put(data, streamPart, landed);
   }
 
   const release = options.release ?? (() => undefined);
-  for await (const chunk of metered(source, options)) {
-    if (filled === 0 && chunk.length === transfer) {
-      // A whole transfer (tar read into a pooled buffer of this size): written from where it lies.
-      await put(chunk);
+  const flushStaging = async (buffer: Buffer) => {
+    current = null;
+    filled = 0;
+    await put(buffer, buffer.length, () => staging.push(buffer));
+  };
+  try {
+    for await (const chunk of metered(source, options)) {
+      if (filled === 0 && chunk.length === transfer) {
+        // A whole transfer (tar read into a pooled buffer of this size): written from where it
+        // lies, and given back once it has landed.
+        await put(chunk, chunk.length, () => release(chunk));
+        continue;
+      }
+      let pos = 0;
+      while (pos < chunk.length) {
+        if (!current) {
+          current = staging.pop() ?? null;
+          if (!current && stagings < depth) {
+            current = Buffer.allocUnsafeSlow(transfer);
+            stagings++;
+          }
+          // Fewer writes than staging buffers are in flight once put returns, so one is free.
+          if (!current) throw new Error("no staging buffer free for the drive writer");
+        }
+        const take = Math.min(transfer - filled, chunk.length - pos);
+        chunk.copy(current, filled, pos, pos + take);
+        filled += take;
+        pos += take;
+        if (filled === transfer) await flushStaging(current);
+      }
       release(chunk);
-      continue;
     }
-    let pos = 0;
-    while (pos < chunk.length) {
-      const take = Math.min(transfer - filled, chunk.length - pos);
-      chunk.copy(staging, filled, pos, pos + take);
-      filled += take;
-      pos += take;
-      if (filled === transfer) {
-        await put(staging);
-        filled = 0;
+    const tail = current ? current.subarray(0, filled) : Buffer.alloc(0);
+    const streamBytes = placedBytes + tail.length;
+    const padding = paddingFor(tail.length, blockSize, options.compression, options.encrypted);
+    if (tail.length + padding.length > 0) {
+      // The padding is not part of the stream: commits count stream bytes only.
+      const last = Buffer.concat([tail, padding]);
+      for (let offset = 0; offset < last.length; offset += transfer) {
+        const end = Math.min(last.length, offset + transfer);
+        await put(last.subarray(offset, end), Math.max(0, Math.min(end, tail.length) - offset));
       }
     }
-    release(chunk);
+    await settleAll();
+    return { streamBytes, paddingBytes: padding.length };
+  } finally {
+    // A failing source or write: what is still on its way ends before the caller moves on.
+    await Promise.allSettled(inFlight);
   }
-  const tail = staging.subarray(0, filled);
-  const streamBytes = committed + tail.length;
-  const padding = paddingFor(tail.length, blockSize, options.compression, options.encrypted);
-  if (tail.length + padding.length > 0) {
-    // The padding is not part of the stream: commits count stream bytes only.
-    const last = Buffer.concat([tail, padding]);
-    for (let offset = 0; offset < last.length; offset += transfer) {
-      const end = Math.min(last.length, offset + transfer);
-      await put(last.subarray(offset, end), Math.max(0, Math.min(end, tail.length) - offset));
-    }
-  }
-  return { streamBytes, paddingBytes: padding.length };
 }
 
 /** The source, with each wait on an empty buffer told to the meter. */

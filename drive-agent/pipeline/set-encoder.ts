@@ -1,8 +1,6 @@
-import type { webcrypto } from "node:crypto";
-import { promisify } from "node:util";
-import { constants, gzip, zstdCompress } from "node:zlib";
+import { constants, createGzip, createZstdCompress } from "node:zlib";
 import { type BufferLease, NO_LEASE } from "./buffer-pool.ts";
-import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunkAsync, importChunkKey, uuidBytes } from "./chunk-format.ts";
+import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunk, uuidBytes } from "./chunk-format.ts";
 
 export type Compression = "none" | "gzip" | "zstd";
 
@@ -21,7 +19,11 @@ export type SetEncoderOptions = {
   key: Uint8Array | null;
   setUuid: string;
   chunkBytes?: number;
-  /** Chunks compressed at once in libuv's thread pool; keeps both cores busy with zstd. */
+  /**
+   * Chunks compressed at once in libuv's thread pool (2: both cores busy with zstd, as
+   * `zstd -T2`; the pool's other two threads stay free for the vtl's queued writes; a third
+   * chunk measured slower and 10–15 MB more RSS on a 2-core box, bench/README.md).
+   */
   parallelism?: number;
   /** Receives the set's stream in order; a returned promise holds back further output. */
   sink: (data: Buffer[]) => Promise<void> | void;
@@ -33,19 +35,30 @@ export type SetEncoderOptions = {
   lease?: BufferLease;
 };
 
-const zstdAsync = promisify(zstdCompress);
 const OUTPUT_PIECE_BYTES = 1 << 20;
-const gzipAsync = promisify(gzip);
 
-async function compress(kind: Compression, plain: Buffer): Promise<Buffer> {
-  if (kind === "zstd")
-    return zstdAsync(plain, {
-      // zlib hands output back in chunkSize pieces (16 KiB by default), each a call into JS and
-      // a Buffer to collect: 1 MiB pieces cut that overhead (and its garbage) by 64.
-      chunkSize: OUTPUT_PIECE_BYTES,
-      params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 },
-    });
-  return gzipAsync(plain, { level: 1, chunkSize: OUTPUT_PIECE_BYTES });
+/**
+ * One chunk compressed in libuv's thread pool into zlib's output pieces, kept as pieces (no
+ * concat: encryption and the drive writer both take pieces). The bytes are zlib's one-shot
+ * `zstdCompress`/`gzip` output: the same engine, given the whole chunk as its last write.
+ */
+function compress(kind: Compression, plain: Buffer): Promise<Buffer[]> {
+  // zlib hands output back in chunkSize pieces (16 KiB by default), each a call into JS and a
+  // Buffer to collect: 1 MiB pieces cut that overhead (and its garbage) by 64.
+  const engine =
+    kind === "zstd"
+      ? createZstdCompress({
+          chunkSize: OUTPUT_PIECE_BYTES,
+          params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 },
+        })
+      : createGzip({ level: 1, chunkSize: OUTPUT_PIECE_BYTES });
+  return new Promise((resolve, reject) => {
+    const pieces: Buffer[] = [];
+    engine.on("data", (piece: Buffer) => pieces.push(piece));
+    engine.once("error", reject);
+    engine.once("end", () => resolve(pieces));
+    engine.end(plain);
+  });
 }
 
 type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
@@ -69,18 +82,13 @@ export class SetEncoder {
   private pumping: Promise<void> | null = null;
   private failure: unknown = null;
   private waiters: Array<() => void> = [];
-  private cryptoKey: Promise<webcrypto.CryptoKey> | null = null;
   private readonly lease: BufferLease;
 
   constructor(private readonly options: SetEncoderOptions) {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_PLAIN_CHUNK_BYTES;
-    this.parallelism = options.parallelism ?? 3;
+    this.parallelism = options.parallelism ?? 2;
     this.uuid = uuidBytes(options.setUuid);
     this.lease = options.lease ?? NO_LEASE;
-    if (options.key) {
-      this.cryptoKey = importChunkKey(options.key);
-      this.cryptoKey.catch(() => undefined);
-    }
   }
 
   get passthrough(): boolean {
@@ -194,41 +202,26 @@ export class SetEncoder {
     this.pieces = [];
     this.plainOffset += this.filled;
     this.filled = 0;
-    const { compression } = this.options;
-    // Compression (zlib) and encryption (WebCrypto) both run in libuv's thread pool, `parallelism`
-    // chunks at once; the main thread only cuts chunks and hands records on in order.
+    const { compression, key } = this.options;
+    // Compression (zlib) runs in libuv's thread pool, `parallelism` chunks at once; encryption
+    // (node:crypto, AES-NI: GB/s) runs on the main thread over the compressed pieces as they
+    // are, without the copies WebCrypto makes of its input and output.
     // A chunk read into one pooled buffer is compressed from it in place: no concat.
     const joined = () => (pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces));
     const release = () => {
       for (const piece of pieces) this.lease.release(piece);
     };
     const compressed: Promise<Buffer[]> =
-      compression === "none"
-        ? Promise.resolve(pieces)
-        : compress(compression, joined()).then(
-            (b) => {
-              release();
-              return [b];
-            },
-            (error: unknown) => {
-              release();
-              throw error;
-            },
-          );
-    const { cryptoKey, uuid } = this;
-    const payload = cryptoKey
-      ? Promise.all([cryptoKey, compressed])
-          .then(([key, parts]) =>
-            encryptChunkAsync(
-              key,
-              uuid,
-              { index, plainOffset: plainStart, last },
-              parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts),
-            ),
-          )
-          .finally(() => {
+      compression === "none" ? Promise.resolve(pieces) : compress(compression, joined()).finally(release);
+    const { uuid } = this;
+    const payload = key
+      ? compressed.then((parts) => {
+          try {
+            return encryptChunk(key, uuid, { index, plainOffset: plainStart, last }, parts);
+          } finally {
             if (compression === "none") release();
-          })
+          }
+        })
       : compressed;
     payload.catch(() => undefined);
     this.jobs.push({ index, plainStart, plainEnd: this.plainOffset, last, payload });

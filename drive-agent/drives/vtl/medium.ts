@@ -47,7 +47,10 @@ export class TapeMedium {
     private readonly sizes: number[],
   ) {}
 
-  private handle: { index: number; fh: FileHandle } | null = null;
+  private handle: { index: number; fh: Promise<FileHandle> } | null = null;
+  /** Data writes on their way into the files (see queueBlocks). */
+  private readonly landing = new Set<Promise<void>>();
+  private failure: unknown = null;
 
   static async create(dir: string, meta: MediumMeta): Promise<void> {
     await mkdir(dir, { recursive: true });
@@ -100,6 +103,7 @@ export class TapeMedium {
 
   /** Discards everything from (file, block) on, as writing over the middle of a tape does. */
   async truncateFrom(file: number, block: number): Promise<void> {
+    await this.settle();
     for (let index = this.fileCount - 1; index > file; index--) {
       await this.closeHandle(index);
       await rm(this.dataPath(index), { force: true });
@@ -130,17 +134,51 @@ export class TapeMedium {
 
   /** Appends whole blocks to the last file. */
   async appendBlocks(index: number, data: Uint8Array): Promise<void> {
-    const fh = await this.handleFor(index);
+    await this.queueBlocks(index, data);
+  }
+
+  /**
+   * Places whole blocks at the end of a file and starts writing them: the file's size counts them
+   * at once, so the next call lands after them and several writes can be on their way together
+   * (positional writes at distinct offsets). Resolves once the bytes are in the file; the caller
+   * keeps `data` unchanged until then. A failed write fails every later operation on the medium.
+   */
+  queueBlocks(index: number, data: Uint8Array): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     const at = this.sizes[index] ?? 0;
+    this.sizes[index] = at + data.length;
+    const landed = this.writeAt(index, data, at).catch((error: unknown) => {
+      this.failure ??= error;
+      throw error;
+    });
+    this.landing.add(landed);
+    const forget = () => this.landing.delete(landed);
+    landed.then(forget, forget);
+    return landed;
+  }
+
+  /** Waits until every queued write is in its file; throws the first that failed. */
+  async settle(): Promise<void> {
+    await this.landed();
+    if (this.failure) throw this.failure;
+  }
+
+  /** The writes queued so far have ended (landed or failed); later ones are not waited for. */
+  private async landed(): Promise<void> {
+    if (this.landing.size > 0) await Promise.allSettled([...this.landing]);
+  }
+
+  private async writeAt(index: number, data: Uint8Array, at: number): Promise<void> {
+    const fh = await this.handleFor(index);
     let written = 0;
     while (written < data.length) {
       const { bytesWritten } = await fh.write(data, written, data.length - written, at + written);
       written += bytesWritten;
     }
-    this.sizes[index] = at + data.length;
   }
 
   async markFile(index: number): Promise<void> {
+    await this.settle();
     const file = this.meta.files[index];
     if (file) file.marked = true;
     await this.saveMeta();
@@ -151,6 +189,7 @@ export class TapeMedium {
     const file = this.meta.files[index];
     if (!file) return Buffer.alloc(0);
     const count = Math.max(0, Math.min(maxBlocks, this.blocksIn(index) - block));
+    await this.settle();
     const buffer = Buffer.allocUnsafe(count * file.blockSize);
     const fh = await this.handleFor(index);
     let done = 0;
@@ -190,13 +229,18 @@ export class TapeMedium {
   }
 
   async close(): Promise<void> {
-    if (this.handle) await this.closeHandle(this.handle.index);
+    try {
+      await this.settle();
+    } finally {
+      if (this.handle) await this.closeHandle(this.handle.index);
+    }
   }
 
-  private async handleFor(index: number): Promise<FileHandle> {
+  // One open data file at a time; queued writes share its handle (the promise: opened once).
+  private handleFor(index: number): Promise<FileHandle> {
     if (this.handle?.index === index) return this.handle.fh;
-    if (this.handle) await this.closeHandle(this.handle.index);
-    const fh = await open(this.dataPath(index), "r+");
+    const previous = this.handle ? this.closeHandle(this.handle.index) : Promise.resolve();
+    const fh = previous.then(() => open(this.dataPath(index), "r+"));
     this.handle = { index, fh };
     return fh;
   }
@@ -205,6 +249,7 @@ export class TapeMedium {
     if (this.handle?.index !== index) return;
     const { fh } = this.handle;
     this.handle = null;
-    await fh.close();
+    await this.landed();
+    await (await fh).close();
   }
 }

@@ -1,6 +1,14 @@
 import { DriveError } from "../../errors.ts";
 import { createBlockReadStream, createBlockWriteStream } from "../block-streams.ts";
-import type { Drive, DriveStatus, ReadHandle, ReadOutcome, WriteHandle, WriteOutcome } from "../drive.ts";
+import type {
+  Drive,
+  DriveStatus,
+  QueuedWrite,
+  ReadHandle,
+  ReadOutcome,
+  WriteHandle,
+  WriteOutcome,
+} from "../drive.ts";
 import {
   type DriveCounters,
   type DriveState,
@@ -230,6 +238,16 @@ export class VtlDrive implements Drive {
   }
 
   async write(data: Uint8Array): Promise<WriteOutcome> {
+    const placed = await this.writeQueued(data);
+    await placed.landed;
+    return placed.outcome;
+  }
+
+  /**
+   * The cartridge is a file: a write is placed (position, early warning, its outcome) at once and
+   * lands in the file while the next one is placed, as a real drive's buffer takes writes ahead.
+   */
+  async writeQueued(data: Uint8Array): Promise<QueuedWrite> {
     const medium = this.requireWritable();
     const { blockSize } = this.state;
     if (data.length === 0 || data.length % blockSize !== 0) {
@@ -244,7 +262,7 @@ export class VtlDrive implements Drive {
     const inZone = used >= medium.earlyWarningMark;
     if (inZone && this.earlyWarningPhase === "refuse-next") {
       this.earlyWarningPhase = "allow-next";
-      return { type: "end-of-medium" };
+      return { outcome: { type: "end-of-medium" }, landed: Promise.resolve() };
     }
     if (used + data.length > medium.meta.capacityBytes) {
       throw new DriveError(
@@ -252,7 +270,8 @@ export class VtlDrive implements Drive {
         `${this.name}: physical end of tape ${medium.meta.barcode}; load another cartridge`,
       );
     }
-    await medium.appendBlocks(file, data);
+    const landed = medium.queueBlocks(file, data);
+    landed.catch(() => undefined);
     const blocks = data.length / blockSize;
     this.state.block += blocks;
     this.state.counters.blocksWritten += blocks;
@@ -260,7 +279,7 @@ export class VtlDrive implements Drive {
     this.pendingFilemark = true;
     const earlyWarning = inZone || used + data.length >= medium.earlyWarningMark;
     if (earlyWarning) this.earlyWarningPhase = "refuse-next";
-    return { type: "written", bytes: data.length, blocks, earlyWarning };
+    return { outcome: { type: "written", bytes: data.length, blocks, earlyWarning }, landed };
   }
 
   async read(maxBytes: number): Promise<ReadOutcome> {
@@ -313,9 +332,13 @@ export class VtlDrive implements Drive {
     try {
       if (this.medium && this.pendingFilemark) await this.writeFileMarks(1);
       await this.saveState();
-      await this.medium?.close();
     } finally {
-      await this.lock.release();
+      // A write that failed to land fails the file mark; the cartridge file is closed all the same.
+      try {
+        await this.medium?.close();
+      } finally {
+        await this.lock.release();
+      }
     }
   }
 

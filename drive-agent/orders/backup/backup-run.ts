@@ -204,9 +204,15 @@ class BackupRun {
           onChunk: (placement) => catalog.onPlacement(placement),
         }),
       write: async (data) => {
-        const outcome = await ctx.drive.write(data);
-        segments.written(outcome);
-        return outcome;
+        const { drive } = ctx;
+        if (!drive.writeQueued) {
+          const outcome = await drive.write(data);
+          segments.written(outcome);
+          return outcome;
+        }
+        const placed = await drive.writeQueued(data);
+        segments.written(placed.outcome);
+        return placed;
       },
       maxTransferBytes: () => ctx.drive.maxTransferBytes,
       onCommit: (bytes) => catalog.commit(bytes),

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupOrderBody } from "../../../contracts/agent-protocol.ts";
-import { transferBytes, type WriteOutcome } from "../../drives/drive.ts";
+import { type QueuedWrite, transferBytes, type WriteOutcome } from "../../drives/drive.ts";
 import { runCommand, spawnStreaming } from "../../exec.ts";
 import { type BufferLease, BufferPool } from "../../pipeline/buffer-pool.ts";
 import { ByteQueue } from "../../pipeline/byte-queue.ts";
@@ -36,7 +36,7 @@ type Input = {
   encoder: (sink: (data: Buffer[]) => Promise<void> | void, lease: BufferLease) => SetEncoder;
   /** A directory of this set's own (the FIFO tar writes into lives there). */
   scratch: string;
-  write: (data: Buffer) => Promise<WriteOutcome>;
+  write: (data: Buffer) => Promise<WriteOutcome | QueuedWrite>;
   /** What the tape in the drive takes in one write past early warning (Drive.maxTransferBytes). */
   maxTransferBytes?: () => number | undefined;
   onCommit: (streamBytes: number) => Promise<void>;
@@ -206,6 +206,7 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
 
   const written = writeSetStream((queue ?? bufOut) as AsyncIterable<Buffer>, {
     write: input.write,
+    writesInFlight: input.tuning.writesInFlight,
     maxTransferBytes: input.maxTransferBytes,
     blockSize: order.blockSize,
     compression: order.compression,

@@ -5,6 +5,8 @@ export type BackupTuning = {
   mbufferBytes: number;
   /** The in-process buffer that replaces mbuffer in front of a drive that is Node code (the vtl). */
   memoryBufferBytes: number;
+  /** Writes on their way into a drive that takes them ahead (Drive.writeQueued: the vtl). */
+  writesInFlight: number;
   /** Test seam: force a real mbuffer (or the in-process buffer) whatever the drive. */
   buffer?: "mbuffer" | "memory";
   catalogChunkEntries: number;

@@ -72,10 +72,11 @@ export async function openLibraryDrive(dir: string, index = 0, options: { writeB
   };
   const drive = new Proxy({} as Drive, {
     get: (_, prop: keyof VtlDrive) => {
-      if (prop === "write")
+      // Both ways of writing pass the hook (the pipeline takes queued writes from the vtl).
+      if (prop === "write" || prop === "writeQueued")
         return async (data: Uint8Array) => {
           await hooks.beforeWrite?.();
-          return inner.write(data);
+          return prop === "write" ? inner.write(data) : inner.writeQueued(data);
         };
       const value = inner[prop];
       return typeof value === "function" ? value.bind(inner) : value;
