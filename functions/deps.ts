@@ -88,6 +88,15 @@ export interface OrderWatch {
   close(): void;
 }
 
+/**
+ * bcrypt hashing and checking. On Node a worker thread does it: at cost 12 one check is ~250 ms
+ * of CPU that would otherwise stop every other request (docs/adr/0019). Inline on workerd.
+ */
+export interface PasswordHasher {
+  hash(password: string, cost: number): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
 /** Everything the app needs from its runtime, built by an entry file and injected. */
 export interface Deps {
   config: Config;
@@ -103,6 +112,8 @@ export interface Deps {
    */
   catalogSnapshot?: () => Promise<CatalogSnapshot>;
   now: () => Date;
+  /** How passwords are hashed and checked; absent: inline (bcryptjs on the request's thread). */
+  passwords?: PasswordHasher;
   /** Wakes waiting long polls when an order is queued; absent: polls find it at their re-check. */
   orderWake?: OrderWake;
   /** The peer address as the runtime sees it (socket on Node, CF-Connecting-IP on workerd). */

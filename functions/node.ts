@@ -15,6 +15,7 @@ import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.
 import type { AppEnv, AssetSource, Deps, Logger, Senders } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { keyFileStore } from "./security/key-file-node.ts";
+import { workerPasswords } from "./security/passwords-node.ts";
 import { smtpSender } from "./senders/smtp-node.ts";
 import { telegrafSender } from "./senders/telegram-telegraf.ts";
 import { notifyTick } from "./services/notify/notify-tick.ts";
@@ -69,6 +70,7 @@ export async function startNodeHub(
   const catalog = openCatalog(databaseUrl, config.DATABASE_AUTH_TOKEN);
   const now = () => new Date();
   const orderWake = createOrderWake();
+  const passwords = workerPasswords();
   const store = keyFileStore(config.DATA_DIR, (message) => log.warn({}, message));
   let server: ServerType;
   let senders: Senders;
@@ -96,6 +98,7 @@ export async function startNodeHub(
       assets: nodeAssets,
       now,
       orderWake,
+      passwords,
       senders,
       peerIp: (c) => getConnInfo(c).remote.address,
       runtime: {
@@ -161,7 +164,7 @@ export async function startNodeHub(
         notifier.stop().then(() =>
           server.close(() => {
             catalog.client.close();
-            resolve();
+            passwords.close().then(resolve, resolve);
           }),
         );
         // Idle keep-alive sockets go now; requests in flight get a moment to finish, then their
