@@ -26,6 +26,8 @@ export const EVENT_KINDS = {
   "set.incomplete": { severity: "error", label: "Backup set incomplete" },
   "agent.offline": { severity: "warning", label: "Agent offline" },
   "agent.back": { severity: "info", label: "Agent back online" },
+  "agent.protocol": { severity: "warning", label: "Agent speaks a protocol this hub does not" },
+  "agent.clock": { severity: "warning", label: "Agent clock skewed" },
   "retention.warning": { severity: "warning", label: "Retention warning" },
   "key.missing": { severity: "error", label: "Encryption key missing for a set" },
   "catalog-backup.missing": { severity: "warning", label: "No catalog backup for too long" },
