@@ -8,6 +8,7 @@
  *   npm run bench:hub-load                              # this tree only
  *   npm run bench:hub-load -- --before 1a1a698          # and the same load on that commit, with ratios
  *   npm run bench:hub-load -- --duration 30 --agents 100 --orders-per-second 10 --readers 4
+ *   npm run bench:hub-load -- --prof /tmp/prof && npx tsx bench/profile-summary.ts /tmp/prof/*.cpuprofile
  *
  * Poll answer = from sending the eject request (the order is queued inside it) to the agent's
  * poll answering with it. Page = one GET of the dashboard, /agents, /tapes, or a JSON list.
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     "orders-per-second": { type: "string", default: "10" },
     readers: { type: "string", default: "4" },
     "no-ingest": { type: "boolean", default: false },
+    /** A directory for a CPU profile of each hub process (summarise with bench/profile-summary.ts). */
+    prof: { type: "string" },
   },
 });
 const DURATION_MS = Number(values.duration) * 1000;
@@ -127,6 +130,7 @@ async function measure(label: string, tree: string): Promise<Figures> {
     DATA_DIR: dir,
     TAPEBACKARR_ADMIN_PASSWORD: PASSWORD,
     LOG_LEVEL: "info",
+    ...(values.prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.prof}` } : {}),
   });
   const figures: Figures = {
     label,

@@ -1,6 +1,8 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { OrderBody } from "../../contracts/agent-protocol.ts";
 import { createApp } from "../../functions/app.ts";
+import { agents } from "../../functions/db/schema/index.ts";
 import type { OrderWake } from "../../functions/deps.ts";
 import { createOrderWake } from "../../functions/services/orders/order-wake.ts";
 import { queueOrder } from "../../functions/services/orders/queue-order.ts";
@@ -158,6 +160,11 @@ describe("long polls woken in-process", () => {
     abort.abort();
     expect((await poll).status).toBe(204);
     expect(seen.open()).toBe(0);
+    // The poll marked its agent seen (a prepared update, the time bound as epoch ms).
+    const row = await hub.ctx.db.query.agents.findFirst({ where: eq(agents.id, agent.agentId) });
+    expect(row?.state).toBe("online");
+    expect(row?.lastSeenAt?.getTime()).toBeLessThanOrEqual(hub.ctx.now().getTime());
+    expect(row?.lastSeenAt?.getTime()).toBeGreaterThan(hub.ctx.now().getTime() - 60_000);
   }, 20_000);
 });
 
