@@ -267,6 +267,12 @@ async function measure(label: string, tree: string): Promise<Figures> {
     await Promise.allSettled(loops);
   } finally {
     stop.abort();
+    // What the hub logged as errors, so a failed request in the table has its reason.
+    const logged = hub
+      .stdout()
+      .split("\n")
+      .filter((line) => line.includes('"level":50'));
+    for (const line of logged.slice(0, 3)) figures.errors.push(`hub: ${line.slice(0, 400)}`);
     await hub.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -308,5 +314,9 @@ const target = sides.at(-1) as Figures;
 console.log(
   `target poll and page p99 < 50 ms: poll ${fmt(p(target.polls, 0.99))} ms, page ${fmt(p(target.pages, 0.99))} ms`,
 );
-for (const s of sides)
-  if (s.errors.length) console.log(`${s.label} errors (first 5): ${s.errors.slice(0, 5).join(" | ")}`);
+for (const s of sides) {
+  if (s.errors.length === 0) continue;
+  const requests = s.errors.filter((e) => !e.startsWith("hub: "));
+  console.log(`${s.label} errors (first 3 of ${requests.length}): ${requests.slice(0, 3).join(" | ")}`);
+  for (const line of s.errors.filter((e) => e.startsWith("hub: "))) console.log(`  ${line}`);
+}
