@@ -8,6 +8,7 @@
  *   npm run bench:hub-load                              # this tree only
  *   npm run bench:hub-load -- --before 1a1a698          # and the same load on that commit, with ratios
  *   npm run bench:hub-load -- --duration 30 --agents 100 --orders-per-second 10 --readers 4
+ *   npm run bench:hub-load -- --before 1a1a698 --idle   # only 100 long polls: the hub's CPU for waiting
  *   npm run bench:hub-load -- --prof /tmp/prof && npx tsx bench/profile-summary.ts /tmp/prof/*.cpuprofile
  *
  * Poll answer = from sending the eject request (the order is queued inside it) to the agent's
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     "orders-per-second": { type: "string", default: "10" },
     readers: { type: "string", default: "4" },
     "no-ingest": { type: "boolean", default: false },
+    /** Only the agents' long polls (and their heartbeats): what the waiting itself costs the hub. */
+    idle: { type: "boolean", default: false },
     /** A directory for a CPU profile of each hub process (summarise with bench/profile-summary.ts). */
     prof: { type: "string" },
   },
@@ -49,6 +52,21 @@ const p = (xs: number[], q: number) => {
   return s.length === 0 ? Number.NaN : (s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number);
 };
 
+/** CPU seconds (user + system) of a process and its descendants, from /proc (100 ticks/s). */
+function treeCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const own = (Number(fields[11]) + Number(fields[12])) / 100;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    return own + children.reduce((sum, child) => sum + treeCpuSeconds(Number(child)), 0);
+  } catch {
+    return 0;
+  }
+}
+
 interface Figures {
   label: string;
   polls: number[];
@@ -58,6 +76,8 @@ interface Figures {
   ingestSeconds: number;
   errors: string[];
   load: string;
+  /** CPU seconds the hub used during the measured window. */
+  hubCpu: number;
 }
 
 /** The tree of `ref` in a temp dir (git archive), sharing this tree's node_modules. */
@@ -141,6 +161,7 @@ async function measure(label: string, tree: string): Promise<Figures> {
     ingestSeconds: 0,
     errors: [],
     load: "",
+    hubCpu: 0,
   };
   const stop = new AbortController();
   try {
@@ -254,16 +275,26 @@ async function measure(label: string, tree: string): Promise<Figures> {
       }
       figures.ingestSeconds = (performance.now() - started) / 1000;
     };
+    const heartbeats = setInterval(() => {
+      for (const a of agents) if (idle.has(a.id)) void a.heartbeat().catch(() => {});
+    }, 30_000); // as agents do (TAPEBACKARR_AGENT_HEARTBEAT_MS)
     const loops = [
       ...agents.map(pollLoop),
-      orderLoop(),
-      ...Array.from({ length: READERS }, (_, n) => readLoop(n)),
-      loginLoop(),
-      ingestLoop(),
+      ...(values.idle
+        ? []
+        : [
+            orderLoop(),
+            ...Array.from({ length: READERS }, (_, n) => readLoop(n)),
+            loginLoop(),
+            ingestLoop(),
+          ]),
     ];
+    const cpuBefore = treeCpuSeconds(hub.child.pid as number);
     await new Promise((r) => setTimeout(r, DURATION_MS));
+    figures.hubCpu = treeCpuSeconds(hub.child.pid as number) - cpuBefore;
     figures.load = load();
     stop.abort();
+    clearInterval(heartbeats);
     await Promise.allSettled(loops);
   } finally {
     stop.abort();
@@ -296,12 +327,12 @@ console.log(
   `\n${AGENTS} agents long-polling, ${READERS} readers, ${values["orders-per-second"]} orders/s, a sign-in every 2 s, catalog ingest ${values["no-ingest"] ? "off" : "at full rate"}; ${DURATION_MS / 1000} s, Node ${process.version}\n`,
 );
 console.log(
-  "| side | poll answer p50 / p99 ms (n) | page p50 / p99 ms (n) | sign-in p50 / max ms | ingest entries/s | errors | load |",
+  "| side | poll answer p50 / p99 ms (n) | page p50 / p99 ms (n) | sign-in p50 / max ms | ingest entries/s | hub CPU s | errors | load |",
 );
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
 for (const s of sides) {
   console.log(
-    `| ${s.label} | ${fmt(p(s.polls, 0.5))} / ${fmt(p(s.polls, 0.99))} (${s.polls.length}) | ${fmt(p(s.pages, 0.5))} / ${fmt(p(s.pages, 0.99))} (${s.pages.length}) | ${fmt(p(s.logins, 0.5))} / ${fmt(Math.max(...s.logins))} | ${fmt(s.ingested / (s.ingestSeconds || 1))} | ${s.errors.length} | ${s.load} |`,
+    `| ${s.label} | ${fmt(p(s.polls, 0.5))} / ${fmt(p(s.polls, 0.99))} (${s.polls.length}) | ${fmt(p(s.pages, 0.5))} / ${fmt(p(s.pages, 0.99))} (${s.pages.length}) | ${fmt(p(s.logins, 0.5))} / ${fmt(Math.max(...s.logins))} | ${fmt(s.ingested / (s.ingestSeconds || 1))} | ${s.hubCpu.toFixed(1)} | ${s.errors.length} | ${s.load} |`,
   );
 }
 const [before, after] = sides;
