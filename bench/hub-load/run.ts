@@ -324,7 +324,9 @@ try {
 
 const fmt = (n: number) => (Number.isNaN(n) ? "–" : n.toFixed(0));
 console.log(
-  `\n${AGENTS} agents long-polling, ${READERS} readers, ${values["orders-per-second"]} orders/s, a sign-in every 2 s, catalog ingest ${values["no-ingest"] ? "off" : "at full rate"}; ${DURATION_MS / 1000} s, Node ${process.version}\n`,
+  values.idle
+    ? `\n${AGENTS} agents long-polling and heartbeating, nothing else; ${DURATION_MS / 1000} s, Node ${process.version}\n`
+    : `\n${AGENTS} agents long-polling, ${READERS} readers, ${values["orders-per-second"]} orders/s, a sign-in every 2 s, catalog ingest ${values["no-ingest"] ? "off" : "at full rate"}; ${DURATION_MS / 1000} s, Node ${process.version}\n`,
 );
 console.log(
   "| side | poll answer p50 / p99 ms (n) | page p50 / p99 ms (n) | sign-in p50 / max ms | ingest entries/s | hub CPU s | errors | load |",
@@ -332,7 +334,7 @@ console.log(
 console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
 for (const s of sides) {
   console.log(
-    `| ${s.label} | ${fmt(p(s.polls, 0.5))} / ${fmt(p(s.polls, 0.99))} (${s.polls.length}) | ${fmt(p(s.pages, 0.5))} / ${fmt(p(s.pages, 0.99))} (${s.pages.length}) | ${fmt(p(s.logins, 0.5))} / ${fmt(Math.max(...s.logins))} | ${fmt(s.ingested / (s.ingestSeconds || 1))} | ${s.hubCpu.toFixed(1)} | ${s.errors.length} | ${s.load} |`,
+    `| ${s.label} | ${fmt(p(s.polls, 0.5))} / ${fmt(p(s.polls, 0.99))} (${s.polls.length}) | ${fmt(p(s.pages, 0.5))} / ${fmt(p(s.pages, 0.99))} (${s.pages.length}) | ${fmt(p(s.logins, 0.5))} / ${fmt(s.logins.length ? Math.max(...s.logins) : Number.NaN)} | ${fmt(s.ingested / (s.ingestSeconds || 1))} | ${s.hubCpu.toFixed(1)} | ${s.errors.length} | ${s.load} |`,
   );
 }
 const [before, after] = sides;
