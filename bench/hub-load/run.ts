@@ -145,13 +145,18 @@ function chunkOf(setUuid: string, seq: number): string {
 
 async function measure(label: string, tree: string): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), "tb-hub-load-"));
-  const hub = spawnProcess(TSX, [join(tree, "functions/node.ts")], {
-    PORT: "0",
-    DATA_DIR: dir,
-    TAPEBACKARR_ADMIN_PASSWORD: PASSWORD,
-    LOG_LEVEL: "info",
-    ...(values.prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.prof}` } : {}),
-  });
+  // The tree's own tsconfig (its JSX factory): tsx would otherwise read this tree's from the cwd.
+  const hub = spawnProcess(
+    TSX,
+    ["--tsconfig", join(tree, "tsconfig.json"), join(tree, "functions/node.ts")],
+    {
+      PORT: "0",
+      DATA_DIR: dir,
+      TAPEBACKARR_ADMIN_PASSWORD: PASSWORD,
+      LOG_LEVEL: "info",
+      ...(values.prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.prof}` } : {}),
+    },
+  );
   const figures: Figures = {
     label,
     polls: [],
