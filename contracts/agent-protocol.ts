@@ -33,6 +33,20 @@ export const MAX_AGENT_TOKEN_SECONDS = 300;
 export const MAX_POLL_WAIT_SECONDS = 30;
 
 /**
+ * The protocol an agent speaks, sent in every heartbeat. The hub speaks the range below; an agent
+ * outside it is shown as such and warned about (an agent that sends none speaks protocol 1, the
+ * one before the field existed). Raise AGENT_PROTOCOL when a change breaks older agents, and the
+ * oldest one when the hub stops understanding them.
+ */
+export const AGENT_PROTOCOL = 1;
+export const OLDEST_AGENT_PROTOCOL = 1;
+/**
+ * An agent's clock further than this from the hub's is warned about: the hub accepts agent
+ * tokens with 30 s of tolerance, and the agent checks order expiry (10 min) on its own clock.
+ */
+export const MAX_AGENT_CLOCK_SKEW_SECONDS = 20;
+
+/**
  * Wire limits, stated once. The agent cuts every report (catalog chunks, log batches, restore
  * results) to at most MAX_REPORT_BYTES of JSON, and the hub's agent routes accept bodies up to it
  * (apart from MAX_BODY_BYTES, the limit for browsers and API clients). A catalog chunk also holds
@@ -142,6 +156,10 @@ export type EnrollResponse = z.output<typeof EnrollResponse>;
 
 export const HeartbeatRequest = z.object({
   version: z.string().max(64),
+  /** AGENT_PROTOCOL of the agent's build. */
+  protocol: z.number().int().min(0).max(1_000_000).default(1),
+  /** The agent's clock (epoch ms) when it sent the heartbeat: the hub works out the skew. */
+  sentAt: z.number().int().min(0).optional(),
   drives: z.array(DriveReport).max(256),
   changers: z.array(ChangerReport).max(64).default([]),
   /** Orders the agent is working on right now (so the hub can spot ones lost in a crash). */

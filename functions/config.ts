@@ -60,8 +60,11 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
-  /** How often a long-polling agent's request re-checks for work. */
-  POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(10_000).default(500),
+  /**
+   * How often a long-polling agent's request re-checks the catalog for work. The Node hub wakes
+   * its polls itself when it queues an order; the re-check finds orders other instances queued.
+   */
+  POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
   /** A run whose agent sends no progress or heartbeat for this long becomes interrupted. */
   AGENT_SILENCE_MINUTES: z.coerce
     .number()

@@ -67,6 +67,36 @@ export interface Senders {
   unavailable?: Partial<Record<"email" | "telegram", string>>;
 }
 
+/**
+ * Wakes the long polls waiting in this process when an order is queued for their agent, so a
+ * poll answers at once instead of at its next re-check (docs/adr/0019). Other hub instances on
+ * the same catalog are not told: their polls find the order at their slow re-check.
+ */
+export interface OrderWake {
+  /** An order was queued for the agent: every poll of it waiting in this process looks now. */
+  signal(agentId: string): void;
+  /**
+   * Starts listening for the agent before the poll's first look, so a signal between a look and
+   * the wait after it is not lost. Close the watch when the poll ends.
+   */
+  watch(agentId: string): OrderWatch;
+}
+
+export interface OrderWatch {
+  /** Resolves on a signal since the last call, after `ms`, or when `abort` fires: the first of them. */
+  next(ms: number, abort?: AbortSignal): Promise<void>;
+  close(): void;
+}
+
+/**
+ * bcrypt hashing and checking. On Node a worker thread does it: at cost 12 one check is ~250 ms
+ * of CPU that would otherwise stop every other request (docs/adr/0019). Inline on workerd.
+ */
+export interface PasswordHasher {
+  hash(password: string, cost: number): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
 /** Everything the app needs from its runtime, built by an entry file and injected. */
 export interface Deps {
   config: Config;
@@ -82,6 +112,10 @@ export interface Deps {
    */
   catalogSnapshot?: () => Promise<CatalogSnapshot>;
   now: () => Date;
+  /** How passwords are hashed and checked; absent: inline (bcryptjs on the request's thread). */
+  passwords?: PasswordHasher;
+  /** Wakes waiting long polls when an order is queued; absent: polls find it at their re-check. */
+  orderWake?: OrderWake;
   /** The peer address as the runtime sees it (socket on Node, CF-Connecting-IP on workerd). */
   peerIp: (c: Context) => string | undefined;
   /** How notifications leave this hub; absent: none are sent from requests (test button says so). */
@@ -94,6 +128,8 @@ export interface Deps {
 export interface ServiceCtx {
   db: Db;
   now: () => Date;
+  /** Told of every queued order (queueOrder), so this process's waiting polls answer at once. */
+  orderWake?: OrderWake;
 }
 
 /** A drive-agent that proved itself with a token signed by its enrolled key. */

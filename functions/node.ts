@@ -15,9 +15,11 @@ import { migrateCatalog, openCatalog, withSecureDelete } from "./db/client-node.
 import type { AppEnv, AssetSource, Deps, Logger, Senders } from "./deps.ts";
 import { createNodeLogger } from "./logger-node.ts";
 import { keyFileStore } from "./security/key-file-node.ts";
+import { workerPasswords } from "./security/passwords-node.ts";
 import { smtpSender } from "./senders/smtp-node.ts";
 import { telegrafSender } from "./senders/telegram-telegraf.ts";
 import { notifyTick } from "./services/notify/notify-tick.ts";
+import { createOrderWake } from "./services/orders/order-wake.ts";
 import { schedulerTick } from "./services/runs/scheduler-tick.ts";
 import { bootstrapHub } from "./services/setup/bootstrap-hub.ts";
 import { createFirstAdmin } from "./services/setup/create-first-admin.ts";
@@ -67,6 +69,8 @@ export async function startNodeHub(
   const databaseUrl = config.DATABASE_URL ?? `file:${config.DATA_DIR}/tapebackarr.db`;
   const catalog = openCatalog(databaseUrl, config.DATABASE_AUTH_TOKEN);
   const now = () => new Date();
+  const orderWake = createOrderWake();
+  const passwords = workerPasswords();
   const store = keyFileStore(config.DATA_DIR, (message) => log.warn({}, message));
   let server: ServerType;
   let senders: Senders;
@@ -93,6 +97,8 @@ export async function startNodeHub(
       ...(databaseUrl.startsWith("file:") ? { catalogSnapshot: nodeCatalogSnapshot(catalog) } : {}),
       assets: nodeAssets,
       now,
+      orderWake,
+      passwords,
       senders,
       peerIp: (c) => getConnInfo(c).remote.address,
       runtime: {
@@ -120,7 +126,7 @@ export async function startNodeHub(
     "*/30 * * * * *",
     { protect: true, catch: (error) => log.error({ err: String(error) }, "scheduler tick failed") },
     async () => {
-      await schedulerTick({ db: catalog.db, now }, log, {
+      await schedulerTick({ db: catalog.db, now, orderWake }, log, {
         agentSilenceMinutes: config.AGENT_SILENCE_MINUTES,
       });
     },
@@ -158,7 +164,7 @@ export async function startNodeHub(
         notifier.stop().then(() =>
           server.close(() => {
             catalog.client.close();
-            resolve();
+            passwords.close().then(resolve, resolve);
           }),
         );
         // Idle keep-alive sockets go now; requests in flight get a moment to finish, then their

@@ -1,4 +1,4 @@
-import { drivePathOf, type HeartbeatRequest } from "../../contracts/agent-protocol.ts";
+import { AGENT_PROTOCOL, drivePathOf, type HeartbeatRequest } from "../../contracts/agent-protocol.ts";
 import type { AgentConfig, RunSettings } from "../config.ts";
 import { acquireLock } from "../drives/vtl/lock.ts";
 import { AgentError } from "../errors.ts";
@@ -116,8 +116,10 @@ async function serve(opts: Parameters<typeof runAgent>[0] & { config: AgentConfi
       const hardware = await hardwareReport(config, busyPaths());
       const body: HeartbeatRequest = {
         version: AGENT_VERSION,
+        protocol: AGENT_PROTOCOL,
         ...hardware,
         activeOrders: [...active.keys()],
+        sentAt: Date.now(),
       };
       await client.send("POST", "/heartbeat", body, { timeoutMs: 15_000, signal: stop });
       if (hubDown) log.info({ stage: "heartbeat" }, "hub reachable again");

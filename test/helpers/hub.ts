@@ -13,6 +13,7 @@ import type { Role } from "../../functions/db/schema/index.ts";
 import type { Deps, ServiceCtx } from "../../functions/deps.ts";
 import { createNodeLogger } from "../../functions/logger-node.ts";
 import { keyFileStore } from "../../functions/security/key-file-node.ts";
+import { createOrderWake } from "../../functions/services/orders/order-wake.ts";
 import { bootstrapHub } from "../../functions/services/setup/bootstrap-hub.ts";
 import { createUser } from "../../functions/services/users/create-user.ts";
 
@@ -77,7 +78,9 @@ export async function createTestHub(
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
   const db = opts.db ?? catalog.db;
-  const ctx: ServiceCtx = { db, now };
+  // As the Node entry: polls are woken in-process when an order is queued through `ctx` or the app.
+  const orderWake = createOrderWake();
+  const ctx: ServiceCtx = { db, now, orderWake };
   // The hub's keys in a key file in the temp dir, as the Node entry keeps them.
   const boot = await bootstrapHub(ctx, config, {
     store: keyFileStore(dir, () => undefined),
@@ -106,6 +109,7 @@ export async function createTestHub(
           : { body: "/* htmx */", contentType: "text/javascript" },
     },
     now,
+    orderWake,
     peerIp: () => "127.0.0.1",
   };
   const hub = createApp(deps);

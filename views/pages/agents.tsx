@@ -1,3 +1,4 @@
+import { describeSkew } from "../../functions/services/agents/link-warnings.ts";
 import { formatAgo } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
@@ -13,8 +14,12 @@ export interface AgentsModel {
     state: string;
     hostname: string | null;
     version: string | null;
+    protocol: number | null;
+    clockSkewMs: number | null;
     lastSeenAt: Date | null;
     enrolled: boolean;
+    /** Protocol and clock warnings, in operator words. */
+    warnings: string[];
   }[];
   canOperate: boolean;
   drives: {
@@ -40,7 +45,8 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
               "State",
               "Host",
               "Version",
-              "Last seen",
+              "Clock",
+              "Last contact",
               ...(model.canOperate ? ["Drives"] : []),
             ]}
           />
@@ -54,7 +60,11 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
                   </span>
                 </td>
                 <td>{a.hostname ?? "–"}</td>
-                <td>{a.version ?? "–"}</td>
+                <td>
+                  {a.version ?? "–"}
+                  {a.protocol === null ? "" : <span class="muted"> (protocol {String(a.protocol)})</span>}
+                </td>
+                <td>{a.clockSkewMs === null ? "–" : describeSkew(a.clockSkewMs)}</td>
                 <td>{formatAgo(a.lastSeenAt, model.now)}</td>
                 {model.canOperate ? (
                   <td>
@@ -73,6 +83,11 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
             ))}
           </tbody>
         </table>
+        {model.agents.some((a) => a.warnings.length > 0) ? (
+          <ul class="agent-warnings">
+            {model.agents.flatMap((a) => a.warnings.map((text) => <li class="warning">{text}</li>))}
+          </ul>
+        ) : null}
       </section>
       {model.drives.length > 0 ? (
         <section class="card">

@@ -9,6 +9,7 @@ const LABELS: Record<AttentionItem["kind"], string> = {
   "cleaning-spent": "Cleaning cartridge",
   "failed-run": "Failed",
   "agent-offline": "Agent offline",
+  "agent-link": "Agent link",
   "set-incomplete": "Catalog short",
   preflight: "Tape needed soon",
 };

@@ -29,6 +29,10 @@ export const agents = sqliteTable(
     enrollmentExpiresAt: timestamp("enrollment_expires_at"),
     hostname: text("hostname"),
     version: text("version"),
+    /** The agent protocol of its last heartbeat (contracts: AGENT_PROTOCOL). */
+    protocol: integer("protocol"),
+    /** Its clock minus the hub's at its last heartbeat, in ms (positive: the agent is ahead). */
+    clockSkewMs: integer("clock_skew_ms"),
     lastSeenAt: timestamp("last_seen_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -92,18 +92,26 @@ export function registerAgentProtocol(agentApi: ApiRouter): void {
     },
     async (c, { query }) => {
       const ctx = serviceCtx(c);
-      const { secrets, config } = c.get("deps");
+      const { secrets, config, orderWake } = c.get("deps");
       const id = agentId(c);
       const deadline = Date.now() + query.wait * 1000;
       await touchAgent(ctx, id);
       await reclaimUnacknowledged(ctx, id);
       await dispatchQueuedRuns(ctx);
-      for (;;) {
-        const order = await deliverNextOrder(ctx, secrets, id);
-        if (order) return c.json({ order });
-        const left = deadline - Date.now();
-        if (left <= 0 || c.req.raw.signal.aborted) return c.body(null, 204);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(left, config.POLL_INTERVAL_MS)));
+      // Watching before the first look: an order queued between a look and the wait still wakes it.
+      const watch = orderWake?.watch(id);
+      try {
+        for (;;) {
+          const order = await deliverNextOrder(ctx, secrets, id);
+          if (order) return c.json({ order });
+          const left = deadline - Date.now();
+          if (left <= 0 || c.req.raw.signal.aborted) return c.body(null, 204);
+          const recheck = Math.min(left, config.POLL_INTERVAL_MS);
+          if (watch) await watch.next(recheck, c.req.raw.signal);
+          else await new Promise((resolve) => setTimeout(resolve, recheck));
+        }
+      } finally {
+        watch?.close();
       }
     },
   );

@@ -11,13 +11,19 @@ import type { ApiRouter } from "./router.ts";
 
 /** Signs in and sets the session cookie; shared by the JSON API and the login page. */
 export async function signIn(c: Context<AppEnv>, input: { username: string; password: string }) {
-  const { config, secrets } = c.get("deps");
-  const session = await login(serviceCtx(c), config, secrets, {
-    input,
-    ip: c.get("clientIp") ?? null,
-    userAgent: c.req.header("user-agent") ?? null,
-    requestId: c.get("requestId"),
-  });
+  const { config, secrets, passwords } = c.get("deps");
+  const session = await login(
+    serviceCtx(c),
+    config,
+    secrets,
+    {
+      input,
+      ip: c.get("clientIp") ?? null,
+      userAgent: c.req.header("user-agent") ?? null,
+      requestId: c.get("requestId"),
+    },
+    passwords,
+  );
   setCookie(c, SESSION_COOKIE, session.token, {
     httpOnly: true,
     sameSite: "Strict",

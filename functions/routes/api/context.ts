@@ -3,8 +3,8 @@ import type { AppEnv, Principal, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 
 export function serviceCtx(c: Context<AppEnv>): ServiceCtx {
-  const { db, now } = c.get("deps");
-  return { db, now };
+  const { db, now, orderWake } = c.get("deps");
+  return { db, now, ...(orderWake ? { orderWake } : {}) };
 }
 
 /** The signed-in principal of a route whose permission already required one. */

@@ -28,7 +28,12 @@ export function registerUserRoutes(api: ApiRouter): void {
       success: { status: 201, description: "The new user" },
     },
     async (c, { body }) => {
-      const user = await createUser(serviceCtx(c), body, c.get("deps").config.BCRYPT_COST);
+      const user = await createUser(
+        serviceCtx(c),
+        body,
+        c.get("deps").config.BCRYPT_COST,
+        c.get("deps").passwords,
+      );
       auditTarget(c, user.id, { username: user.username, role: user.role });
       return c.json(user, 201);
     },
@@ -46,7 +51,15 @@ export function registerUserRoutes(api: ApiRouter): void {
     },
     async (c, { params, body }) => {
       auditTarget(c, params.id, { fields: Object.keys(body) });
-      return c.json(await updateUser(serviceCtx(c), params.id, body, c.get("deps").config.BCRYPT_COST));
+      return c.json(
+        await updateUser(
+          serviceCtx(c),
+          params.id,
+          body,
+          c.get("deps").config.BCRYPT_COST,
+          c.get("deps").passwords,
+        ),
+      );
     },
   );
   api.route(

@@ -26,6 +26,7 @@ export function registerAdminPages(pages: PageRouter): void {
         serviceCtx(c),
         parseForm(createUserInput, { username: f.username, password: f.password, role: f.role }),
         c.get("deps").config.BCRYPT_COST,
+        c.get("deps").passwords,
       );
       c.header("HX-Refresh", "true");
       return ok(c, `User ${user.username} created`, 201);
@@ -46,7 +47,13 @@ export function registerAdminPages(pages: PageRouter): void {
         role: f.role,
         disabled: f.disabled === undefined ? undefined : f.disabled === "true",
       });
-      const user = await updateUser(serviceCtx(c), params.id, input, c.get("deps").config.BCRYPT_COST);
+      const user = await updateUser(
+        serviceCtx(c),
+        params.id,
+        input,
+        c.get("deps").config.BCRYPT_COST,
+        c.get("deps").passwords,
+      );
       return ok(c, `Saved: ${user.role}${user.disabled ? ", disabled" : ""}`);
     },
   );

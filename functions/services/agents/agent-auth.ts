@@ -1,13 +1,19 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { decodeJwt, importJWK, jwtVerify } from "jose";
 import { AGENT_TOKEN_AUDIENCE, MAX_AGENT_TOKEN_SECONDS } from "../../../contracts/agent-protocol.ts";
 import { agents } from "../../db/schema/index.ts";
 import type { AgentPrincipal, ServiceCtx } from "../../deps.ts";
+import { preparedPerDb } from "../shared/prepared-per-db.ts";
 
 export interface AgentKeys {
   signing: { kty: "OKP"; crv: "Ed25519"; x: string };
   encryption: { kty: "OKP"; crv: "X25519"; x: string };
 }
+
+/** Every agent request looks its agent up: prepared once per catalog. */
+const agentById = preparedPerDb((db) =>
+  db.query.agents.findFirst({ where: eq(agents.id, sql.placeholder("id")) }).prepare(),
+);
 
 /**
  * Checks an agent's request token: an EdDSA JWT whose issuer is an enrolled, enabled agent and
@@ -21,7 +27,7 @@ export async function resolveAgent(ctx: ServiceCtx, token: string): Promise<Agen
     return null;
   }
   if (!issuer || issuer.length > 64) return null;
-  const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, issuer) });
+  const agent = await agentById(ctx.db).execute({ id: issuer });
   if (!agent?.publicKey || agent.state === "disabled") return null;
   const keys = JSON.parse(agent.publicKey) as AgentKeys;
   try {

@@ -7,6 +7,7 @@ export type AttentionItem = {
     | "cleaning-spent"
     | "failed-run"
     | "agent-offline"
+    | "agent-link"
     | "set-incomplete"
     | "preflight";
   /** Words for the operator: what is wrong and, where the hub knows it, what to do. */

@@ -95,6 +95,10 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
         text: `Agent ${a.name} has not been heard from since ${a.lastSeenAt?.toISOString() ?? "enrollment"}; its drives get no work.`,
         href: "/agents",
       })),
+    ...agentRows
+      .map((a) => toPublicAgent(a, now))
+      .filter((a) => a.state !== "offline")
+      .flatMap((a) => a.warnings.map((text) => ({ kind: "agent-link" as const, text, href: "/agents" }))),
     ...shortSets.map((s) => ({
       kind: "set-incomplete" as const,
       text: `Set ${s.id}${s.job ? ` of ${s.job}` : ""} is incomplete: ${s.problem}`,

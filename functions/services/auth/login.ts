@@ -2,10 +2,10 @@ import { and, count, eq, gte, min } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../../config.ts";
 import { auditLogs, sessions, users } from "../../db/schema/index.ts";
-import type { HubSecrets, ServiceCtx } from "../../deps.ts";
+import type { HubSecrets, PasswordHasher, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { randomToken } from "../../security/crypto.ts";
-import { decoyHash, verifyPassword } from "../../security/passwords.ts";
+import { decoyHash, inlinePasswords, verifyPassword } from "../../security/passwords.ts";
 import { signSessionToken } from "../../security/session-token.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { toPublicUser } from "../users/to-public-user.ts";
@@ -29,7 +29,13 @@ let decoy: Promise<string> | undefined;
  * Checks the rate limits, then the password; writes an audit row for every attempt.
  * Failures are counted from the audit log itself, so the limit holds across hub instances.
  */
-export async function login(ctx: ServiceCtx, config: Config, secrets: HubSecrets, req: LoginRequest) {
+export async function login(
+  ctx: ServiceCtx,
+  config: Config,
+  secrets: HubSecrets,
+  req: LoginRequest,
+  passwords: PasswordHasher = inlinePasswords,
+) {
   const { username, password } = req.input;
   const audit = (
     outcome: "success" | "failure" | "denied",
@@ -61,8 +67,8 @@ export async function login(ctx: ServiceCtx, config: Config, secrets: HubSecrets
   }
 
   const user = await ctx.db.query.users.findFirst({ where: eq(users.username, username) });
-  decoy ??= decoyHash(config.BCRYPT_COST);
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoy));
+  decoy ??= decoyHash(config.BCRYPT_COST, passwords);
+  const valid = await verifyPassword(password, user?.passwordHash ?? (await decoy), passwords);
   if (!user || !valid || user.disabled) {
     await audit("failure", user?.id ?? null, {
       reason: user?.disabled && valid ? "disabled" : "bad_credentials",

@@ -1,10 +1,27 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { apiKeys, sessions, users } from "../../db/schema/index.ts";
 import type { HubSecrets, Principal, ServiceCtx } from "../../deps.ts";
 import { parseApiKey } from "../../security/api-key.ts";
 import { sha256Hex, timingSafeEqual } from "../../security/crypto.ts";
 import { lesserRole } from "../../security/permissions.ts";
 import { looksLikeJwt, verifySessionToken } from "../../security/session-token.ts";
+import { preparedPerDb } from "../shared/prepared-per-db.ts";
+
+/** Only the columns a principal needs: this runs on every authenticated request, prepared once. */
+const sessionLookup = preparedPerDb((db) =>
+  db
+    .select({ userId: users.id, username: users.username, role: users.role, disabled: users.disabled })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.id, sql.placeholder("sessionId")),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql.placeholder("now")),
+      ),
+    )
+    .prepare(),
+);
 
 /** Refreshing last_used_at at most this often keeps API key use from writing on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -21,14 +38,10 @@ export async function resolvePrincipal(
     return resolveApiKey(ctx, credential.token);
   const claims = await verifySessionToken(secrets.sessionKey, credential.token, ctx.now());
   if (!claims) return null;
-  // Only the columns a principal needs: this runs on every authenticated request.
-  const [row] = await ctx.db
-    .select({ userId: users.id, username: users.username, role: users.role, disabled: users.disabled })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(
-      and(eq(sessions.id, claims.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, ctx.now())),
-    );
+  const [row] = await sessionLookup(ctx.db).all({
+    sessionId: claims.sessionId,
+    now: ctx.now().getTime(),
+  });
   if (!row || row.disabled || row.userId !== claims.userId) return null;
   return {
     userId: row.userId,

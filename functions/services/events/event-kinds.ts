@@ -27,6 +27,8 @@ export const EVENT_KINDS = {
   "agent.offline": { severity: "warning", label: "Agent offline" },
   "agent.back": { severity: "info", label: "Agent back online" },
   "agent.drives": { severity: "info", label: "Drives found or missing after a rescan" },
+  "agent.protocol": { severity: "warning", label: "Agent speaks a protocol this hub does not" },
+  "agent.clock": { severity: "warning", label: "Agent clock skewed" },
   "retention.warning": { severity: "warning", label: "Retention warning" },
   "retention.resolved": { severity: "info", label: "Retention warning resolved" },
   "key.missing": { severity: "error", label: "Encryption key missing for a set" },

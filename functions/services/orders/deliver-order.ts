@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import {
   encryptionOf,
   type OrderBody,
@@ -12,9 +12,25 @@ import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import type { AgentKeys } from "../agents/agent-auth.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { revealDataKey } from "../encryption-keys/reveal-data-key.ts";
+import { preparedPerDb } from "../shared/prepared-per-db.ts";
 import { revealPveToken } from "../sources/reveal-pve-token.ts";
 import { sealDataKey } from "./seal-data-key.ts";
 import { signOrder } from "./sign-order.ts";
+
+/** The poll's look, made at its start and at every wake or re-check: prepared once per catalog. */
+const pendingOrders = preparedPerDb((db) =>
+  db.query.workOrders
+    .findMany({
+      where: and(
+        eq(workOrders.agentId, sql.placeholder("agentId")),
+        eq(workOrders.state, "pending"),
+        gt(workOrders.expiresAt, sql.placeholder("now")),
+      ),
+      orderBy: asc(workOrders.createdAt),
+      limit: 5,
+    })
+    .prepare(),
+);
 
 /**
  * Hands the agent its oldest pending order, if any, as a freshly signed JWS. The state change
@@ -26,15 +42,7 @@ export async function deliverNextOrder(
   agentId: string,
 ): Promise<string | null> {
   const now = ctx.now();
-  const pending = await ctx.db.query.workOrders.findMany({
-    where: and(
-      eq(workOrders.agentId, agentId),
-      eq(workOrders.state, "pending"),
-      gt(workOrders.expiresAt, now),
-    ),
-    orderBy: asc(workOrders.createdAt),
-    limit: 5,
-  });
+  const pending = await pendingOrders(ctx.db).execute({ agentId, now: now.getTime() });
   for (const order of pending) {
     const claimed = await ctx.db
       .update(workOrders)

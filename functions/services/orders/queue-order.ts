@@ -4,7 +4,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { ORDER_TTL_SECONDS } from "./sign-order.ts";
 
 /**
- * Puts a work order in the agent's queue; the agent's next poll takes it, signed then. `hubOnly`
+ * Puts a work order in the agent's queue; the agent's waiting poll takes it (woken in this process, else at its re-check), signed then. `hubOnly`
  * is kept with the body for the hub's own use when the result comes back (ids, the key to seal),
  * and never sent: the signed order carries the body alone.
  */
@@ -26,5 +26,6 @@ export async function queueOrder(
     createdAt: now,
     expiresAt: new Date(now.getTime() + ORDER_TTL_SECONDS * 1000),
   });
+  ctx.orderWake?.signal(agentId);
   return id;
 }

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { ROLES, users } from "../../db/schema/index.ts";
-import type { ServiceCtx } from "../../deps.ts";
+import type { PasswordHasher, ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "../../security/passwords.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
@@ -33,6 +33,7 @@ export async function createUser(
   ctx: ServiceCtx,
   input: z.output<typeof createUserInput>,
   bcryptCost: number,
+  passwords?: PasswordHasher,
 ) {
   const existing = await ctx.db.query.users.findFirst({ where: eq(users.username, input.username) });
   if (existing) throw conflict(`User ${input.username} already exists`);
@@ -41,7 +42,7 @@ export async function createUser(
     .insert(users)
     .values({
       username: input.username,
-      passwordHash: await hashPassword(input.password, bcryptCost),
+      passwordHash: await hashPassword(input.password, bcryptCost, passwords),
       role: input.role,
       email: input.email ?? null,
       disabled: input.disabled,

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { ROLES, users } from "../../db/schema/index.ts";
-import type { ServiceCtx } from "../../deps.ts";
+import type { PasswordHasher, ServiceCtx } from "../../deps.ts";
 import { hashPassword } from "../../security/passwords.ts";
 import { revokeUserSessions } from "../auth/revoke-user-sessions.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
@@ -19,6 +19,7 @@ export async function updateUser(
   id: number,
   input: z.output<typeof updateUserInput>,
   bcryptCost: number,
+  passwords?: PasswordHasher,
 ) {
   const user = getOrThrow(await ctx.db.query.users.findFirst({ where: eq(users.id, id) }), "User", id);
   const losesAdmin =
@@ -30,7 +31,7 @@ export async function updateUser(
       ...(input.role ? { role: input.role } : {}),
       ...(input.email !== undefined ? { email: input.email } : {}),
       ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
-      ...(input.password ? { passwordHash: await hashPassword(input.password, bcryptCost) } : {}),
+      ...(input.password ? { passwordHash: await hashPassword(input.password, bcryptCost, passwords) } : {}),
       updatedAt: ctx.now(),
     })
     .where(eq(users.id, id))
