@@ -122,10 +122,13 @@ describe("new views escape what they show", () => {
           barcodePrefix: HOSTILE,
           compression: null,
           preflightLeadMinutes: 360,
+          offsiteRotation: "closed",
+          offsiteReturnDays: null,
           policyWords: {
             allocation: `calendar ${HOSTILE}`,
             retention: HOSTILE,
             accepts: HOSTILE,
+            offsite: HOSTILE,
           },
           createdAt: now,
           updatedAt: now,

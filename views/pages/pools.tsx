@@ -96,6 +96,7 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
         <li>{pool.policyWords.allocation}</li>
         <li>{pool.policyWords.retention}</li>
         <li>{pool.policyWords.accepts}</li>
+        <li>{pool.policyWords.offsite}</li>
       </ul>
       {pool.tapes.length > 0
         ? CapacityBar({
