@@ -73,6 +73,8 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /api/v1/jobs/:id/run": "operator",
   "GET /api/v1/jobs/:id/preflight": "read-only",
   "GET /api/v1/retention": "read-only",
+  "GET /api/v1/rotation": "read-only",
+  "POST /api/v1/media-sets/:id/location": "operator",
   "GET /retention": "read-only",
   "GET /api/v1/runs": "read-only",
   "GET /api/v1/runs/:id": "read-only",

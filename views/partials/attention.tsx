@@ -11,6 +11,7 @@ const LABELS: Record<AttentionItem["kind"], string> = {
   "agent-offline": "Agent offline",
   "set-incomplete": "Catalog short",
   preflight: "Tape needed soon",
+  offsite: "Offsite rotation",
 };
 
 /**

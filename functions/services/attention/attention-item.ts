@@ -8,7 +8,8 @@ export type AttentionItem = {
     | "failed-run"
     | "agent-offline"
     | "set-incomplete"
-    | "preflight";
+    | "preflight"
+    | "offsite";
   /** Words for the operator: what is wrong and, where the hub knows it, what to do. */
   text: string;
   href: string;

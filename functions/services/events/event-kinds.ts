@@ -27,6 +27,7 @@ export const EVENT_KINDS = {
   "agent.offline": { severity: "warning", label: "Agent offline" },
   "agent.back": { severity: "info", label: "Agent back online" },
   "retention.warning": { severity: "warning", label: "Retention warning" },
+  "offsite.rotation": { severity: "info", label: "Media set to take offsite or bring back" },
   "key.missing": { severity: "error", label: "Encryption key missing for a set" },
   "catalog-backup.missing": { severity: "warning", label: "No catalog backup for too long" },
   "summary.daily": { severity: "info", label: "Daily summary" },

@@ -10,7 +10,7 @@ import {
 } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { openMediaSet } from "../media-sets/open-media-set.ts";
-import { planRunTapes, type RunTapePlan } from "../media-sets/plan-run-tapes.ts";
+import { awayWords, planRunTapes, type RunTapePlan } from "../media-sets/plan-run-tapes.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getJobDefaults } from "../settings/get-job-defaults.ts";
 import { guestSpecOf } from "../sources/guest-spec-of.ts";
@@ -130,8 +130,8 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
     ctx,
     run.id,
     names.length > 0
-      ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent, or wait for a busy drive`
-      : `Pool ${pool.name} has no tape this run may write (${plan.why}): label a blank tape into pool ${pool.name}${refusals[0] ? `; no expired tape may be reused yet: ${refusals[0]}` : ""}`,
+      ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent, or wait for a busy drive${awayWords(plan.away)}`
+      : `Pool ${pool.name} has no tape this run may write (${plan.why}): label a blank tape into pool ${pool.name}${refusals[0] ? `; no expired tape may be reused yet: ${refusals[0]}` : ""}${awayWords(plan.away)}`,
   );
 }
 

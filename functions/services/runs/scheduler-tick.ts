@@ -6,6 +6,7 @@ import { AppError } from "../../errors.ts";
 import { recordEvent } from "../events/record-event.ts";
 import { nextRun } from "../jobs/job-input.ts";
 import { expireMediaSets } from "../media-sets/expire-media-sets.ts";
+import { refreshRotation } from "../media-sets/refresh-rotation.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
 import { refreshPreflights } from "../preflight/refresh-preflights.ts";
 import { getScheduleZone } from "../settings/get-schedule-zone.ts";
@@ -22,7 +23,8 @@ import { scheduledBackupType } from "./scheduled-backup-type.ts";
  * Each job is claimed by moving its next_run_at forward conditionally, so two hub instances
  * ticking at once queue it once. Runs whose agent fell silent become interrupted, and the
  * automatic retries that are due are queued. Media sets whose retention is over expire (before
- * dispatch, so a run may reuse their tapes), and the pre-flight of runs ahead is refreshed.
+ * dispatch, so a run may reuse their tapes), the pre-flight of runs ahead is refreshed, and the
+ * pools' offsite rotation says which media sets to take out or bring back.
  */
 export async function schedulerTick(
   ctx: ServiceCtx,
@@ -70,5 +72,6 @@ export async function schedulerTick(
   queued.push(...(await queueDueRetries(ctx, logger)));
   await dispatchQueuedRuns(ctx);
   await refreshPreflights(ctx);
+  await refreshRotation(ctx);
   return { queued, interrupted };
 }
