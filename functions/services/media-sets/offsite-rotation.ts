@@ -92,7 +92,7 @@ export async function offsiteRotation(ctx: ServiceCtx): Promise<RotationItem[]> 
         pool: pool.name,
         barcodes,
         why,
-        text: `Take ${label} offsite (${barcodes.join(", ")}): it is ${why}`,
+        text: `Take ${label} offsite (${barcodes.join(", ")}): it was ${why}`,
       });
     }
     // Exported tapes left for good: only offsite ones are asked back.
