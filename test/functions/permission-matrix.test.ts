@@ -76,6 +76,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /api/v1/rotation": "read-only",
   "POST /api/v1/media-sets/:id/location": "operator",
   "GET /retention": "read-only",
+  "POST /media-sets/:id/location": "operator",
   "GET /api/v1/runs": "read-only",
   "GET /api/v1/runs/:id": "read-only",
   "GET /api/v1/runs/:id/logs": "read-only",
