@@ -74,6 +74,12 @@ describe("media waits end to end: pre-flight, offsite rotation and a restore wai
       if (!order || !["done", "failed"].includes(order.state)) throw new Error(`order is ${order?.state}`);
       return order;
     }, WAIT);
+  /** Changer orders wait for an idle drive: the heartbeat after a run says it is idle again. */
+  const driveIdle = () =>
+    vi.waitFor(async () => {
+      const drive = await hub.ctx.db.query.drives.findFirst();
+      if (drive?.state !== "idle") throw new Error(`drive is ${drive?.state}`);
+    }, WAIT);
   const sha = async (path: string) =>
     createHash("sha256")
       .update(await readFile(path))
@@ -170,6 +176,7 @@ describe("media waits end to end: pre-flight, offsite rotation and a restore wai
 
     // An operator puts a new cartridge into the mail slot and imports it from the hub.
     await insertCartridge({ dir: lib, barcode: "TB0009L9" });
+    await driveIdle();
     const imported = await api<{ orderId: string }>("POST", `/api/v1/changers/${changerId}/operations`, {
       op: "import",
     });
@@ -202,6 +209,7 @@ describe("media waits end to end: pre-flight, offsite rotation and a restore wai
     ]);
     expect(await strip()).toContain("offsite (TB0001L9)");
 
+    await driveIdle();
     const out = await api<{ orderId: string }>("POST", `/api/v1/changers/${changerId}/export`, {
       tapeIds: [(await tape("TB0001L9")).id],
       location: "Vault B",
@@ -242,9 +250,15 @@ describe("media waits end to end: pre-flight, offsite rotation and a restore wai
       (await hub.ctx.db.query.events.findMany({ where: eq(events.kind, "tape.needed") })).map((e) => e.runId),
     ).toEqual([runId]);
     expect(await hub.ctx.db.query.workOrders.findMany({ where: eq(workOrders.runId, runId) })).toEqual([]);
+    const page = await (
+      await hub.request(`/tapes/${(await tape("TB0001L9")).id}`, { token: await token() })
+    ).text();
+    expect(page).toContain("Runs waiting for this tape");
+    expect(page).toContain(`href="/runs/${runId}"`);
 
     // Back from the vault: imported, it is full again (never appended to) and the restore runs.
     await insertCartridge({ dir: lib, barcode: "TB0001L9" });
+    await driveIdle();
     const back = await api<{ orderId: string }>("POST", `/api/v1/changers/${changerId}/operations`, {
       op: "import",
     });
