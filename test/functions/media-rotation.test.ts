@@ -305,6 +305,26 @@ describe("offsite rotation, lifecycle moves by hand, and reads that wait for the
       expect((await patch({ state: "cleaning" }, blank.id)).status).toBe(200);
       expect((await hub.ctx.db.query.tapes.findFirst({ where: eq(tapes.id, blank.id) }))?.poolId).toBeNull();
     });
+
+    it("labelling is refused, even with force, for an exported tape whose set expired and for a cartridge declared a cleaning one", async () => {
+      const { mediaSetId, rows } = await closedSet(["TB0010L9"], "full", now());
+      expect((await mark(mediaSetId, { to: "exported", location: "Archive" })).status).toBe(200);
+      hub.advanceClock(60 * DAY);
+      await expireMediaSets(hub.ctx);
+      const label = async (tapeId: number) =>
+        hub.request(`/api/v1/tapes/${tapeId}/label`, {
+          method: "POST",
+          token: await hub.freshTokenFor("admin"),
+          json: { poolId, force: true },
+        });
+      const exported = await label(rows[0]?.tape.id as number);
+      expect(exported.status).toBe(409);
+      expect(await exported.text()).toContain("Tape TB0010L9 is exported");
+      const declared = await tape("TB0011L9", { state: "cleaning", poolId: null });
+      const cleaning = await label(declared.id);
+      expect(cleaning.status).toBe(409);
+      expect(await cleaning.text()).toContain("TB0011L9 is a cleaning cartridge");
+    });
   });
 
   describe("restores and verifies wait for their tape", () => {
