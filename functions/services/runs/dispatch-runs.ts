@@ -34,9 +34,10 @@ const CATALOG_SOURCE = {
 type DriveRow = typeof drives.$inferSelect;
 
 /**
- * Gives queued backup runs to agents (then the restores and verifies waiting for their tape): a run needs an online agent that sees its source, an idle
+ * Gives queued backup runs to agents: a run needs an online agent that sees its source, an idle
  * drive of that agent, and a labelled, writable tape of the job's pool either in that drive or
  * in a slot of its changer. A run that cannot start stays queued with words for the operator.
+ * Then the restores and verifies waiting for their tape get their turn (dispatch-reads.ts).
  * Safe to call from any hub instance at any time (each run is claimed conditionally).
  */
 export async function dispatchQueuedRuns(ctx: ServiceCtx): Promise<void> {
