@@ -152,10 +152,11 @@ describe("offsite rotation, lifecycle moves by hand, and reads that wait for the
 
   describe("offsite rotation", () => {
     it("asks a closed media set holding a full out, never writes it while away (dispatch and pre-flight say so), asks it back when its retention ends, and returns it expired", async () => {
-      const { mediaSetId } = await closedSet(["TB0003L9", "TB0004L9"], "full", now());
+      const closedAt = now();
+      const { mediaSetId } = await closedSet(["TB0003L9", "TB0004L9"], "full", closedAt);
       const items = await offsiteRotation(hub.ctx);
       expect(items.map((i) => i.text)).toEqual([
-        `Take media set #${mediaSetId} of pool Rotating offsite (TB0003L9, TB0004L9): it was closed on ${now().toISOString().slice(0, 10)}`,
+        `Take media set #${mediaSetId} of pool Rotating offsite (TB0003L9, TB0004L9): it was closed on ${closedAt.toISOString().slice(0, 10)}`,
       ]);
       expect((await needsOperator(hub.ctx)).filter((i) => i.kind === "offsite").map((i) => i.text)).toEqual(
         items.map((i) => i.text),
