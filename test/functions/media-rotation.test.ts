@@ -370,6 +370,33 @@ describe("offsite rotation, lifecycle moves by hand, and reads that wait for the
       expect((await needsOperator(hub.ctx)).some((i) => i.href === `/runs/${run.id}`)).toBe(false);
     });
 
+    it("a verify whose tape is in the library of an agent that went quiet says so, and starts once that agent is back", async () => {
+      const { rows } = await closedSet(["TB0012L9"], "full", now());
+      const t = now();
+      await hub.ctx.db.insert(agents).values({
+        id: "a2",
+        name: "other-host",
+        state: "online",
+        publicKey: "{}",
+        lastSeenAt: t,
+        createdAt: t,
+        updatedAt: t,
+      });
+      await hub.ctx.db
+        .update(agents)
+        .set({ lastSeenAt: new Date(t.getTime() - DAY) })
+        .where(eq(agents.id, "a1"));
+      const { run } = await startVerify(hub.ctx, rows[0]?.setId as number, "test");
+      expect(run.operatorMessage).toBe(
+        "Waiting for TB0012L9: it is in changer slot 1 of an agent that is offline; start that drive-agent",
+      );
+      await hub.ctx.db.update(agents).set({ lastSeenAt: now() }).where(eq(agents.id, "a1"));
+      await dispatchQueuedRuns(hub.ctx);
+      expect((await hub.ctx.db.query.jobRuns.findFirst({ where: eq(jobRuns.id, run.id) }))?.agentId).toBe(
+        "a1",
+      );
+    });
+
     it("two verifies of sets on one cartridge: one reserves it, the other waits naming it, and starts when the first ends", async () => {
       const { rows } = await closedSet(["TB0009L9"], "full", now());
       const tapeId = rows[0]?.tape.id as number;

@@ -56,14 +56,24 @@ export async function placeRead(ctx: ServiceCtx, run: RunRow): Promise<boolean> 
       return true;
     }
   }
-  return waitFor(ctx, run, tape.barcode, await whyWaiting(ctx, run, tape, agentsUp.length > 0));
+  return waitFor(
+    ctx,
+    run,
+    tape.barcode,
+    await whyWaiting(
+      ctx,
+      run,
+      tape,
+      agentsUp.map((a) => a.id),
+    ),
+  );
 }
 
 async function whyWaiting(
   ctx: ServiceCtx,
   run: RunRow,
   tape: typeof tapes.$inferSelect,
-  anyAgent: boolean,
+  onlineIds: string[],
 ): Promise<string> {
   const [holder] = await ctx.db
     .select({ id: jobRuns.id, kind: jobRuns.kind, job: jobs.name })
@@ -73,9 +83,14 @@ async function whyWaiting(
     .limit(1);
   if (holder)
     return `${holder.kind} run #${holder.id} of job ${holder.job} has it reserved; this run starts when it is done`;
-  if (!anyAgent) return "no drive-agent is online; start one that reaches the tape";
+  if (onlineIds.length === 0) return "no drive-agent is online; start one that reaches the tape";
   if (tape.driveId !== null || tape.changerId !== null) {
     const where = tape.driveId !== null ? "in a drive" : `in changer slot ${tape.slot ?? "?"}`;
+    const home = tape.changerId
+      ? await ctx.db.query.changers.findFirst({ where: eq(changers.id, tape.changerId) })
+      : await ctx.db.query.drives.findFirst({ where: eq(drives.id, tape.driveId as number) });
+    if (home && !onlineIds.includes(home.agentId))
+      return `it is ${where} of an agent that is offline; start that drive-agent`;
     return `it is ${where}, but every drive that reaches it is busy; this run starts when one is free`;
   }
   const library = await libraryWords(ctx);
