@@ -397,6 +397,40 @@ describe("offsite rotation, lifecycle moves by hand, and reads that wait for the
       );
     });
 
+    it("a tape on a shelf goes to a drive without a changer, which asks for it; an offsite one waits even then", async () => {
+      await hub.ctx.db.insert(drives).values({
+        agentId: "a1",
+        name: "Lone drive",
+        devicePath: "/dev/nst9",
+        state: "idle",
+        createdAt: now(),
+      });
+      const { rows } = await closedSet(["TB0013L9", "TB0014L9"], "full", now());
+      await hub.ctx.db
+        .update(tapes)
+        .set({ changerId: null, slot: null })
+        .where(eq(tapes.barcode, "TB0013L9"));
+      await hub.ctx.db
+        .update(tapes)
+        .set({ changerId: null, slot: null, state: "offsite", location: "Vault" })
+        .where(eq(tapes.barcode, "TB0014L9"));
+      const shelf = await startVerify(hub.ctx, rows[0]?.setId as number, "test");
+      const [order] = await hub.ctx.db.query.workOrders.findMany({
+        where: eq(workOrders.runId, shelf.run.id),
+      });
+      expect((order?.payload as { drive?: { devicePath: string } } | undefined)?.drive?.devicePath).toBe(
+        "/dev/nst9",
+      );
+      await hub.ctx.db
+        .update(jobRuns)
+        .set({ state: "completed", finishedAt: now() })
+        .where(eq(jobRuns.id, shelf.run.id));
+      await hub.ctx.db.update(workOrders).set({ state: "done" });
+      const away = await startVerify(hub.ctx, rows[1]?.setId as number, "test");
+      expect(away.run.agentId).toBeNull();
+      expect(away.run.operatorMessage).toContain("Waiting for TB0014L9: it is offsite at Vault");
+    });
+
     it("two verifies of sets on one cartridge: one reserves it, the other waits naming it, and starts when the first ends", async () => {
       const { rows } = await closedSet(["TB0009L9"], "full", now());
       const tapeId = rows[0]?.tape.id as number;

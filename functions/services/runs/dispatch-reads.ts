@@ -9,10 +9,13 @@ import { idleDrives, onlineAgents, reaches } from "./idle-drives.ts";
 
 type RunRow = typeof jobRuns.$inferSelect;
 
+const AWAY: readonly string[] = ["offsite", "exported"];
+
 /**
  * Restores and verifies waiting for their tape: each is placed on an idle drive of an online
- * agent that reaches its first tape (in the drive or in its changer) once no other run holds
- * that tape, with the same reservation as backups. Called wherever backups are dispatched, so a
+ * agent that reaches its first tape (in the drive or in its changer; a tape on a shelf also on
+ * a drive without a changer, which asks for it) once no other run holds that tape, with the
+ * same reservation as backups. Called wherever backups are dispatched, so a
  * tape that appears (inventory, heartbeat, import) starts the run at the agent's next poll.
  */
 export async function dispatchWaitingReads(ctx: ServiceCtx): Promise<void> {
@@ -40,21 +43,24 @@ export async function placeRead(ctx: ServiceCtx, run: RunRow): Promise<boolean> 
   if (!tape) return waitFor(ctx, run, "?", "its tape is no longer in the catalog; cancel this run");
   const named = pending.driveId as number | undefined;
   const agentsUp = await onlineAgents(ctx);
-  for (const agent of agentsUp) {
-    for (const drive of await idleDrives(ctx, agent.id)) {
-      // The operator named a drive: the agent asks for the tape there if it is not in it.
-      if (named ? drive.id !== named : !reaches(drive, tape)) continue;
-      const claimed = await claimDriveAndTape(
-        ctx,
-        run.id,
-        { agentId: agent.id, driveId: drive.id, tapeId: tape.id },
-        { operatorMessage: pending.instruction ?? null, pendingOrder: null },
-      );
-      if (!claimed) continue;
-      const body = { ...pending.body, drive: { devicePath: drive.devicePath } } as OrderBody;
-      await queueOrder(ctx, agent.id, body, pending.hubOnly);
-      return true;
-    }
+  const idle = (await Promise.all(agentsUp.map((a) => idleDrives(ctx, a.id)))).flat();
+  // A tape on a shelf (not away, in no changer) can go to a drive without a changer, where the
+  // agent asks for it by name: a lone drive may not report which cartridge it holds.
+  const shelved = tape.changerId === null && tape.driveId === null && !AWAY.includes(tape.state);
+  const eligible = named
+    ? idle.filter((d) => d.id === named)
+    : [...idle.filter((d) => reaches(d, tape)), ...(shelved ? idle.filter((d) => d.changerId === null) : [])];
+  for (const drive of eligible) {
+    const claimed = await claimDriveAndTape(
+      ctx,
+      run.id,
+      { agentId: drive.agentId, driveId: drive.id, tapeId: tape.id },
+      { operatorMessage: pending.instruction ?? null, pendingOrder: null },
+    );
+    if (!claimed) continue;
+    const body = { ...pending.body, drive: { devicePath: drive.devicePath } } as OrderBody;
+    await queueOrder(ctx, drive.agentId, body, pending.hubOnly);
+    return true;
   }
   return waitFor(
     ctx,
