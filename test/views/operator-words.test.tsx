@@ -122,10 +122,13 @@ describe("new views escape what they show", () => {
           barcodePrefix: HOSTILE,
           compression: null,
           preflightLeadMinutes: 360,
+          offsiteRotation: "closed",
+          offsiteReturnDays: null,
           policyWords: {
             allocation: `calendar ${HOSTILE}`,
             retention: HOSTILE,
             accepts: HOSTILE,
+            offsite: HOSTILE,
           },
           createdAt: now,
           updatedAt: now,
@@ -137,16 +140,30 @@ describe("new views escape what they show", () => {
               id: 2,
               poolId: 1,
               barcode: "TB0001L9",
-              state: "active",
+              state: "offsite",
               usedBytes: 1 << 30,
               capacityBytes: 4 * 2 ** 30,
               lastWrittenAt: now,
               mediaSetId: 3,
+              location: HOSTILE,
+            },
+          ],
+          rotation: [
+            {
+              direction: "back",
+              mediaSetId: 3,
+              poolId: 1,
+              pool: HOSTILE,
+              barcodes: ["TB0001L9"],
+              why: HOSTILE,
+              text: HOSTILE,
             },
           ],
         },
       ],
     }).value;
+    expect(html).toContain('hx-post="/media-sets/3/location"');
+    expect(html).toContain("Mark returned");
     expect(html).not.toContain(HOSTILE);
     expect(html).toContain("&lt;script&gt;");
     expect(html).toContain("keep forever");

@@ -66,6 +66,32 @@ function PoolFields(props: { pool?: PoolOverview }): SafeHtml {
         name="barcodePrefix"
         value={props.pool?.barcodePrefix ?? undefined}
       />
+      <fieldset>
+        <legend>Offsite rotation: which media sets leave the library once closed</legend>
+        {(
+          [
+            ["none", "None: media sets stay in the library"],
+            ["closed", "Every closed media set"],
+            ["closed-with-full", "Closed media sets holding a full backup"],
+          ] as const
+        ).map(([value, words]) => (
+          <label class="check">
+            <input
+              type="radio"
+              name="offsiteRotation"
+              value={value}
+              checked={(props.pool?.offsiteRotation ?? "none") === value}
+            />{" "}
+            {words}
+          </label>
+        ))}
+        <Field
+          label="Days offsite before it is asked back (empty: when its retention ends)"
+          name="offsiteReturnDays"
+          type="number"
+          value={props.pool?.offsiteReturnDays ? String(props.pool.offsiteReturnDays) : ""}
+        />
+      </fieldset>
       <Field
         label="Pre-flight lead time (minutes before a scheduled run)"
         name="preflightLeadMinutes"
@@ -96,7 +122,30 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
         <li>{pool.policyWords.allocation}</li>
         <li>{pool.policyWords.retention}</li>
         <li>{pool.policyWords.accepts}</li>
+        <li>{pool.policyWords.offsite}</li>
       </ul>
+      {pool.rotation.length > 0 ? (
+        <div class="rotation">
+          <h3>Offsite rotation: to do now</h3>
+          <ul>
+            {pool.rotation.map((r) => (
+              <li>
+                {r.text}
+                {props.canOperate ? (
+                  <HxForm
+                    action={`/media-sets/${r.mediaSetId}/location`}
+                    id={`rotate-${r.direction}-${r.mediaSetId}`}
+                    submit={r.direction === "out" ? "Mark offsite" : "Mark returned"}
+                  >
+                    <input type="hidden" name="to" value={r.direction === "out" ? "offsite" : "returned"} />
+                    {r.direction === "out" ? <Field label="Location" name="location" required /> : null}
+                  </HxForm>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       {pool.tapes.length > 0
         ? CapacityBar({
             label: `Pool ${pool.name}`,
@@ -125,6 +174,7 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
                 </td>
                 <td>
                   <span class={`badge state-${t.state}`}>{t.state}</span>
+                  {(t.state === "offsite" || t.state === "exported") && t.location ? ` at ${t.location}` : ""}
                 </td>
                 <td>{t.mediaSetId === null ? "none" : `#${t.mediaSetId}`}</td>
                 <td>

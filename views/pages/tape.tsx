@@ -23,6 +23,8 @@ export interface TapeModel {
     lastWrittenAt: Date | null;
   };
   pools: { id: number; name: string }[];
+  /** Restores and verifies waiting for this tape, with their words. */
+  waiting: { id: number; kind: string; message: string | null }[];
   sets: {
     setId: number;
     sequence: number;
@@ -254,6 +256,21 @@ export function TapePage(model: TapeModel): SafeHtml {
           </tbody>
         </table>
       </section>
+      {model.waiting.length > 0 ? (
+        <section class="card">
+          <h2>Runs waiting for this tape</h2>
+          <ul>
+            {model.waiting.map((r) => (
+              <li>
+                <a href={`/runs/${r.id}`}>
+                  {r.kind} run #{String(r.id)}
+                </a>
+                : {r.message ?? "waiting"}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       {model.canOperate && model.drive ? (
         <section class="card">
           <h2>In {model.drive.name}</h2>
@@ -292,9 +309,9 @@ export function TapePage(model: TapeModel): SafeHtml {
             <label>
               State
               <select name="state">
-                {["active", "full", "offsite", "retired", "expired"].map((s) => (
+                {stateChoices(tape.state).map(([s, words]) => (
                   <option value={s} selected={s === tape.state}>
-                    {s}
+                    {words}
                   </option>
                 ))}
               </select>
@@ -340,4 +357,20 @@ export function TapePage(model: TapeModel): SafeHtml {
       </section>
     </Layout>
   );
+}
+
+/**
+ * The states an operator may give a tape by hand (services/tapes/tape-transition.ts): where it
+ * is now, away (offsite, exported), retired, or back in the library from away.
+ */
+function stateChoices(state: string): [string, string][] {
+  const away = state === "offsite" || state === "exported" || state === "retired";
+  const choices: [string, string][] = [
+    [state, state],
+    ["offsite", "offsite (in the vault; asked back by rotation)"],
+    ["exported", "exported (gone for good; never asked back)"],
+    ["retired", "retired"],
+  ];
+  if (away) choices.push(["full", "returned (back in the library)"]);
+  return choices.filter(([s], i) => choices.findIndex(([t]) => t === s) === i);
 }

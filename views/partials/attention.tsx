@@ -12,6 +12,7 @@ const LABELS: Record<AttentionItem["kind"], string> = {
   "agent-link": "Agent link",
   "set-incomplete": "Catalog short",
   preflight: "Tape needed soon",
+  offsite: "Offsite rotation",
 };
 
 /**

@@ -63,6 +63,17 @@ export const jobs = sqliteTable(
   (t) => [uniqueIndex("jobs_name_uq").on(t.name), index("jobs_next_run_idx").on(t.enabled, t.nextRunAt)],
 );
 
+export type PendingOrder = {
+  tapeId: number;
+  /** The order body without its drive, which the placement fills in. */
+  body: Record<string, unknown>;
+  hubOnly: Record<string, unknown>;
+  /** The drive the operator named; the agent asks for the tape there. */
+  driveId?: number;
+  /** The run's words once placed (which tapes it reads). */
+  instruction?: string;
+};
+
 export const RUN_STATES = [
   "queued",
   "running",
@@ -124,6 +135,11 @@ export const jobRuns = sqliteTable(
     progressAt: timestamp("progress_at"),
     /** When the scheduler queues this failed run's automatic retry (null: none due). */
     retryAt: timestamp("retry_at"),
+    /**
+     * A restore or verify waiting for its tape: the order to send, with the tape it needs, once a
+     * drive can reach that tape and no other run holds it (services/runs/dispatch-reads.ts).
+     */
+    pendingOrder: text("pending_order", { mode: "json" }).$type<PendingOrder>(),
   },
   (t) => [
     index("job_runs_job_idx").on(t.jobId, t.queuedAt),

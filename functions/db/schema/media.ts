@@ -7,6 +7,9 @@ export const ALLOCATIONS = ["continue", "always", "calendar"] as const;
 export type Allocation = (typeof ALLOCATIONS)[number];
 /** How long a media set is kept: forever, or `retentionDays` after its last write. */
 export const RETENTIONS = ["keep", "timespan"] as const;
+/** Which media sets leave the library once closed: none, every one, or those holding a full backup. */
+export const OFFSITE_ROTATIONS = ["none", "closed", "closed-with-full"] as const;
+export type OffsiteRotation = (typeof OFFSITE_ROTATIONS)[number];
 
 export const pools = sqliteTable(
   "pools",
@@ -31,13 +34,21 @@ export const pools = sqliteTable(
     compression: text("compression"),
     /** How long before a scheduled run the hub checks that its tape can be had. */
     preflightLeadMinutes: integer("preflight_lead_minutes").notNull().default(360),
+    /** Which closed media sets the hub asks to take offsite (docs/adr/0021). */
+    offsiteRotation: text("offsite_rotation", { enum: OFFSITE_ROTATIONS }).notNull().default("none"),
+    /** Days a media set stays offsite before it is asked back; null: until its retention ends. */
+    offsiteReturnDays: integer("offsite_return_days"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("pools_name_uq").on(t.name)],
 );
 
-/** foreign: holds another program's data (imported); cleaning: a CLN cartridge, never in a pool. */
+/**
+ * foreign: holds another program's data (imported); cleaning: a CLN cartridge, never in a pool;
+ * offsite: in the vault, asked back by the pool's rotation; exported: handed out of the
+ * installation for good, never asked back. Neither offsite nor exported tapes are written.
+ */
 export const TAPE_STATES = [
   "blank",
   "active",
@@ -45,6 +56,7 @@ export const TAPE_STATES = [
   "expired",
   "retired",
   "offsite",
+  "exported",
   "error",
   "foreign",
   "cleaning",
@@ -118,6 +130,8 @@ export const mediaSets = sqliteTable(
     /** When retention ends (from the last write); null while open or kept forever. */
     expiresAt: timestamp("expires_at"),
     expiredAt: timestamp("expired_at"),
+    /** When its tapes were marked offsite (the rotation counts the days away from it). */
+    offsiteAt: timestamp("offsite_at"),
   },
   (t) => [index("media_sets_pool_state_idx").on(t.poolId, t.state)],
 );

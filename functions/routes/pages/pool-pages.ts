@@ -1,11 +1,12 @@
 import { renderDocument } from "../../../views/html.ts";
 import { PoolsPage } from "../../../views/pages/pools.tsx";
 import { RetentionPage } from "../../../views/pages/retention.tsx";
+import { markMediaSet, markMediaSetInput } from "../../services/media-sets/mark-media-set.ts";
 import { createPool, createPoolInput } from "../../services/pools/create-pool.ts";
 import { listPoolOverview } from "../../services/pools/pool-overview.ts";
 import { updatePool, updatePoolInput } from "../../services/pools/update-pool.ts";
 import { retentionCalendar } from "../../services/retention/retention-calendar.ts";
-import { serviceCtx } from "../api/context.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, num, ok, parseForm } from "./form.ts";
 import type { PageRouter } from "./router.ts";
@@ -22,6 +23,8 @@ const poolForm = (f: Record<string, string>) => ({
   generation: f.generation || null,
   barcodePrefix: f.barcodePrefix || null,
   preflightLeadMinutes: num(f.preflightLeadMinutes),
+  offsiteRotation: f.offsiteRotation || undefined,
+  offsiteReturnDays: f.offsiteReturnDays === undefined ? undefined : num(f.offsiteReturnDays) || null,
 });
 
 /** The pools page: every pool with its capacity and tapes, and the pool forms. */
@@ -76,6 +79,28 @@ export function registerPoolPages(pages: PageRouter): void {
       const pool = await updatePool(serviceCtx(c), params.id, parseForm(updatePoolInput, poolForm(f)));
       c.header("HX-Refresh", "true");
       return ok(c, `Pool ${pool.name} saved`);
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/media-sets/:id/location",
+      params: idParams,
+      permission: "operate",
+      summary: "Mark a media set's tapes offsite, exported or returned",
+      audit: "media-set.location",
+    },
+    async (c, { params }) => {
+      const f = await formFields(c);
+      const principal = principalOf(c);
+      const done = await markMediaSet(
+        serviceCtx(c),
+        params.id,
+        parseForm(markMediaSetInput, { to: f.to, location: f.location || undefined }),
+        { name: principal.username, userId: principal.userId ?? null },
+      );
+      c.header("HX-Refresh", "true");
+      return ok(c, `Media set #${done.mediaSetId}: ${done.tapes.join(", ") || "no tape"} ${done.to}`);
     },
   );
 }

@@ -4,6 +4,7 @@ import { rowsPerStatement } from "../../db/limits.ts";
 import { changers, drives, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { isCleaningBarcode, mediaTypeOf } from "../tapes/media-type.ts";
+import { returnSeenTapes } from "../tapes/return-seen-tapes.ts";
 
 /** The alert of a drive the agent no longer reports (unplugged, or gone from a rescan). */
 export const DRIVE_MISSING = "missing: the agent no longer reports this drive";
@@ -118,11 +119,14 @@ async function locateTapes(
   const driveRows = await ctx.db.query.drives.findMany({ where: eq(drives.agentId, agentId) });
   const changerRows = await ctx.db.query.changers.findMany({ where: eq(changers.agentId, agentId) });
   const placed = new Set<string>();
+  /** In a drive or a storage slot: a tape marked away that is here again has come back. */
+  const home: string[] = [];
   const moves: Statement[] = [];
   for (const report of driveReports) {
     if (!report.loadedBarcode) continue;
     const drive = driveRows.find((d) => d.devicePath === report.devicePath);
     placed.add(report.loadedBarcode);
+    home.push(report.loadedBarcode);
     moves.push(
       ctx.db
         .update(tapes)
@@ -135,6 +139,7 @@ async function locateTapes(
     for (const slot of report.slots) {
       if (!slot.barcode || placed.has(slot.barcode)) continue;
       placed.add(slot.barcode);
+      if (!slot.importExport) home.push(slot.barcode);
       // A cartridge in a mail slot is on its way out (exported, with its offsite location) or in.
       const where = { driveId: null, changerId: changer?.id ?? null, slot: slot.slot };
       moves.push(
@@ -146,6 +151,7 @@ async function locateTapes(
     }
   }
   await inBatches(ctx, moves);
+  await returnSeenTapes(ctx, home);
   await fillCapacities(ctx, driveReports, changerReports);
   // Tapes this agent's library held before but no longer reports have left it.
   const changerIds = changerRows.map((c) => c.id);

@@ -9,7 +9,8 @@ export type AttentionItem = {
     | "agent-offline"
     | "agent-link"
     | "set-incomplete"
-    | "preflight";
+    | "preflight"
+    | "offsite";
   /** Words for the operator: what is wrong and, where the hub knows it, what to do. */
   text: string;
   href: string;

@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { agents, backupSets, drives, jobRuns, jobs, preflightChecks } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { toPublicAgent } from "../agents/to-public-agent.ts";
+import { offsiteRotation } from "../media-sets/offsite-rotation.ts";
 import type { AttentionItem } from "./attention-item.ts";
 import { driveCare } from "./drive-care.ts";
 
@@ -16,18 +17,28 @@ export type { AttentionItem };
  * What needs an operator right now, shown on every page: runs waiting for a tape, drives
  * reporting TapeAlert flags, jobs whose latest run failed, enrolled agents that went quiet, sets
  * whose catalog does not hold all they wrote (with the rebuild to run), and scheduled runs whose
- * pre-flight found their tape cannot be had (what to insert, and by when).
+ * pre-flight found their tape cannot be had (what to insert, and by when), and media sets the
+ * pools' offsite rotation asks to take out or bring back.
  */
 export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
   const now = ctx.now();
   const later = sql`select 1 from ${jobRuns} as later where later.job_id = ${jobRuns.jobId}
     and later.id > ${jobRuns.id} and later.state in ('completed', 'completed-with-warnings')`;
-  const [waiting, alerting, failed, agentRows, shortSets, care, preflights] = await Promise.all([
+  const [waiting, alerting, failed, agentRows, shortSets, care, preflights, rotation] = await Promise.all([
     ctx.db
       .select({ id: jobRuns.id, job: jobs.name, message: jobRuns.operatorMessage })
       .from(jobRuns)
       .innerJoin(jobs, eq(jobs.id, jobRuns.jobId))
-      .where(and(eq(jobRuns.state, "waiting-for-tape"), isNull(jobRuns.finishedAt)))
+      .where(
+        and(
+          // On an agent asking for its tape, or a restore or verify the hub holds until it appears.
+          or(
+            eq(jobRuns.state, "waiting-for-tape"),
+            and(eq(jobRuns.state, "queued"), isNotNull(jobRuns.pendingOrder)),
+          ),
+          isNull(jobRuns.finishedAt),
+        ),
+      )
       .orderBy(jobRuns.id)
       .limit(LIMIT),
     ctx.db
@@ -64,6 +75,7 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
       .where(isNotNull(preflightChecks.problem))
       .orderBy(preflightChecks.runAt)
       .limit(LIMIT),
+    offsiteRotation(ctx),
   ]);
   return [
     ...preflights.map((p) => ({
@@ -73,8 +85,15 @@ export async function needsOperator(ctx: ServiceCtx): Promise<AttentionItem[]> {
     })),
     ...waiting.map((r) => ({
       kind: "waiting-for-tape" as const,
-      text: `${r.job} (run #${r.id}) is waiting for a tape${r.message ? `: ${r.message}` : "."}`,
+      text: r.message?.startsWith("Waiting for ")
+        ? `${r.job} (run #${r.id}) is w${r.message.slice(1)}`
+        : `${r.job} (run #${r.id}) is waiting for a tape${r.message ? `: ${r.message}` : "."}`,
       href: `/runs/${r.id}`,
+    })),
+    ...rotation.slice(0, LIMIT).map((r) => ({
+      kind: "offsite" as const,
+      text: r.text,
+      href: `/pools#pool-${r.poolId}`,
     })),
     ...alerting.map((d) => ({
       kind: "drive-alert" as const,

@@ -31,6 +31,7 @@ export const EVENT_KINDS = {
   "agent.clock": { severity: "warning", label: "Agent clock skewed" },
   "retention.warning": { severity: "warning", label: "Retention warning" },
   "retention.resolved": { severity: "info", label: "Retention warning resolved" },
+  "offsite.rotation": { severity: "info", label: "Media set to take offsite or bring back" },
   "key.missing": { severity: "error", label: "Encryption key missing for a set" },
   "key.back": { severity: "info", label: "Encryption key held again" },
   "catalog-backup.missing": { severity: "warning", label: "No catalog backup for too long" },

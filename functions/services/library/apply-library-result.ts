@@ -1,10 +1,12 @@
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { LibraryOrderBody, LibraryResult } from "../../../contracts/agent-protocol.ts";
-import { backupSetSegments, pools, tapes } from "../../db/schema/index.ts";
+import { backupSetSegments, mediaSets, pools, TAPE_STATES, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { DEFAULT_CLEANING_USES } from "../drives/cleaning-uses.ts";
 import { raiseDriveEvent } from "../drives/raise-drive-event.ts";
 import { mediaTypeOf } from "../tapes/media-type.ts";
+import { moveTapeState } from "../tapes/move-tape-state.ts";
+import { stateOnReturn } from "../tapes/state-on-return.ts";
 
 type Payload = LibraryOrderBody & { changerId: number; driveId: number; tapeId?: number; location?: string };
 
@@ -41,16 +43,7 @@ export async function applyLibraryResult(
       });
   }
   const exported = result?.exported ?? [];
-  if (exported.length > 0)
-    await ctx.db
-      .update(tapes)
-      .set({ state: "offsite", location: payload.location ?? "offsite", updatedAt: now })
-      .where(
-        inArray(
-          tapes.barcode,
-          exported.map((e) => e.barcode),
-        ),
-      );
+  if (exported.length > 0) await recordExported(ctx, exported, payload.location ?? "offsite");
   if (result?.cleaned) await recordCleaning(ctx, payload, result.cleaned, state);
   if (result?.erased && payload.tapeId) {
     await ctx.db.batch([
@@ -102,11 +95,11 @@ async function importedValues(
   const label = item.label;
   if (!label) return {};
   if (existing?.uuid === label.uuid) {
-    const held = await ctx.db.query.backupSetSegments.findFirst({
-      where: eq(backupSetSegments.tapeId, existing.id),
-    });
     // Back from offsite: a tape with sets is not appended to again until an operator says so.
-    return existing.state === "offsite" ? { state: held ? "full" : "active" } : {};
+    if (existing.state !== "offsite" && existing.state !== "exported") return {};
+    const to = await stateOnReturn(ctx, existing);
+    await moveTapeState(ctx, existing.id, ["offsite", "exported"], to, "imported into the library again");
+    return { state: to };
   }
   const pool = label.pool
     ? await ctx.db.query.pools.findFirst({ where: eq(pools.name, label.pool) })
@@ -119,6 +112,31 @@ async function importedValues(
     fileCount: item.filesOnTape,
     notes: `imported: TapeBackarr label "${label.label}" from pool "${label.pool}"; scan it to add its sets`,
   };
+}
+
+/** Exported cartridges are offsite at the location given, each audited; their media sets count days away. */
+async function recordExported(ctx: ServiceCtx, exported: { barcode: string }[], location: string) {
+  const rows = await ctx.db.query.tapes.findMany({
+    where: inArray(
+      tapes.barcode,
+      exported.map((e) => e.barcode),
+    ),
+  });
+  for (const tape of rows)
+    await moveTapeState(
+      ctx,
+      tape.id,
+      TAPE_STATES.filter((s) => s !== "offsite"),
+      "offsite",
+      `exported through the changer to ${location}`,
+      { location },
+    );
+  const sets = [...new Set(rows.map((t) => t.mediaSetId).filter((id) => id !== null))];
+  if (sets.length > 0)
+    await ctx.db
+      .update(mediaSets)
+      .set({ offsiteAt: ctx.now() })
+      .where(and(inArray(mediaSets.id, sets), isNull(mediaSets.offsiteAt)));
 }
 
 async function recordCleaning(

@@ -16,6 +16,8 @@ export type RunTapePlan = {
   preparable: TapeRow[];
   /** Tapes of the pool another unfinished run holds, and which run. */
   reserved: Map<number, { runId: number; job: string }>;
+  /** The pool's tapes that are offsite or exported: never written while away, said so. */
+  away: TapeRow[];
   why: string;
 };
 
@@ -87,5 +89,16 @@ export async function planRunTapes(
     );
   const reserved = new Map(holders.map((h) => [h.tapeId as number, { runId: h.runId, job: h.job }]));
   const why = set?.mediaSetId ? `its backup set is in media set #${set.mediaSetId}` : decision.why;
-  return { decision, mediaSetId, usable, preparable: [...blank, ...expired], reserved, why };
+  const away = poolTapes.filter((t) => t.state === "offsite" || t.state === "exported");
+  return { decision, mediaSetId, usable, preparable: [...blank, ...expired], reserved, away, why };
+}
+
+/** "; not written while away: TB0003L9 (offsite at Vault)", or nothing when no tape is away. */
+export function awayWords(away: TapeRow[]): string {
+  if (away.length === 0) return "";
+  const named = away
+    .slice(0, 5)
+    .map((t) => `${t.barcode} (${t.state}${t.location ? ` at ${t.location}` : ""})`)
+    .join(", ");
+  return `; not written while away: ${named}${away.length > 5 ? ` and ${away.length - 5} more` : ""}`;
 }

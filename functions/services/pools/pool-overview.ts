@@ -1,11 +1,12 @@
 import { asc } from "drizzle-orm";
 import { pools, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { offsiteRotation } from "../media-sets/offsite-rotation.ts";
 import { describePolicy } from "./pool-policy.ts";
 
 /** Every pool with its tapes and how full they are: the pools page in one read. */
 export async function listPoolOverview(ctx: ServiceCtx) {
-  const [poolRows, tapeRows] = await Promise.all([
+  const [poolRows, tapeRows, rotation] = await Promise.all([
     ctx.db.query.pools.findMany({ orderBy: asc(pools.name), limit: 500 }),
     ctx.db
       .select({
@@ -17,10 +18,12 @@ export async function listPoolOverview(ctx: ServiceCtx) {
         capacityBytes: tapes.capacityBytes,
         lastWrittenAt: tapes.lastWrittenAt,
         mediaSetId: tapes.mediaSetId,
+        location: tapes.location,
       })
       .from(tapes)
       .orderBy(asc(tapes.barcode))
       .limit(5000),
+    offsiteRotation(ctx),
   ]);
   return poolRows.map((pool) => {
     const inPool = tapeRows.filter((t) => t.poolId === pool.id);
@@ -28,6 +31,8 @@ export async function listPoolOverview(ctx: ServiceCtx) {
       ...pool,
       policyWords: describePolicy(pool),
       tapes: inPool,
+      /** What the offsite rotation asks of this pool now: media sets to take out or bring back. */
+      rotation: rotation.filter((r) => r.poolId === pool.id),
       usedBytes: inPool.reduce((n, t) => n + t.usedBytes, 0),
       capacityBytes: inPool.reduce((n, t) => n + (t.capacityBytes ?? 0), 0),
       /** Tapes whose capacity no agent has reported: not in capacityBytes, said beside it. */

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { z } from "zod";
-import { ALLOCATIONS, COMPRESSIONS, RETENTIONS } from "../../db/schema/index.ts";
+import { ALLOCATIONS, COMPRESSIONS, OFFSITE_ROTATIONS, RETENTIONS } from "../../db/schema/index.ts";
 import { AppError } from "../../errors.ts";
 import { LTO_GENERATIONS } from "../tapes/create-tape.ts";
 
@@ -23,6 +23,8 @@ export const poolPolicyFields = {
     .min(0)
     .max(7 * 24 * 60)
     .default(360),
+  offsiteRotation: z.enum(OFFSITE_ROTATIONS).optional(),
+  offsiteReturnDays: z.number().int().min(1).max(36_500).nullish(),
 };
 
 export type PoolPolicy = {
@@ -33,6 +35,8 @@ export type PoolPolicy = {
   retentionDays: number;
   generation: string | null;
   barcodePrefix: string | null;
+  offsiteRotation?: (typeof OFFSITE_ROTATIONS)[number];
+  offsiteReturnDays?: number | null;
 };
 
 /** The cross-field rules of a pool's policy; create checks its input, update the merged row. */
@@ -73,7 +77,12 @@ export function reusableFrom(pool: Pick<PoolPolicy, "retention" | "retentionDays
 const days = (n: number) => (n % 7 === 0 && n >= 7 ? `${n / 7} week(s)` : `${n} day(s)`);
 
 /** The pool's policy in an operator's words, one sentence per rule. */
-export function describePolicy(pool: PoolPolicy): { allocation: string; retention: string; accepts: string } {
+export function describePolicy(pool: PoolPolicy): {
+  allocation: string;
+  retention: string;
+  accepts: string;
+  offsite: string;
+} {
   const allocation =
     pool.allocation === "always"
       ? "Every run starts a new media set on tapes of its own."
@@ -90,7 +99,23 @@ export function describePolicy(pool: PoolPolicy): { allocation: string; retentio
   ]
     .filter(Boolean)
     .join(" ");
-  return { allocation, retention, accepts: `Accepts ${accepts}.` };
+  return { allocation, retention, accepts: `Accepts ${accepts}.`, offsite: describeRotation(pool) };
+}
+
+/** Which media sets the hub asks to take offsite, and when it asks for them back, in words. */
+function describeRotation(pool: PoolPolicy): string {
+  const rotation = pool.offsiteRotation ?? "none";
+  if (rotation === "none") return "No offsite rotation: media sets stay in the library.";
+  const which =
+    rotation === "closed"
+      ? "Every media set leaves the library once it is closed"
+      : "Every media set holding a full backup leaves the library once it is closed";
+  const back = pool.offsiteReturnDays
+    ? `it is asked back ${days(pool.offsiteReturnDays)} after it went offsite, or when its retention ends if that is sooner`
+    : pool.retention === "keep"
+      ? "it stays offsite, since the pool keeps its media sets forever"
+      : "it is asked back when its retention ends, to be reused";
+  return `${which} (the attention strip says which tapes to take out); ${back}. Tapes away are never written.`;
 }
 
 /** Whether the pool takes this tape (generation and barcode rule); the reason it does not otherwise. */

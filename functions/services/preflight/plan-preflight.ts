@@ -3,7 +3,7 @@ import { agents, drives, jobRuns, pools, sites, sources } from "../../db/schema/
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { getJob } from "../jobs/get-job.ts";
-import { planRunTapes } from "../media-sets/plan-run-tapes.ts";
+import { awayWords, planRunTapes, type RunTapePlan } from "../media-sets/plan-run-tapes.ts";
 import { scheduledBackupType } from "../runs/scheduled-backup-type.ts";
 import { capacityOf } from "../tapes/native-capacity.ts";
 import { reuseRefusal } from "../tapes/reuse-refusal.ts";
@@ -143,11 +143,22 @@ export async function planPreflight(ctx: ServiceCtx, jobId: number, at?: Date): 
       ? `a new media set (${plan.why})`
       : `media set #${plan.mediaSetId} (${plan.why})`,
     expectedBytes,
-    tapes: candidates.slice(0, 10),
+    tapes: [...candidates.slice(0, 10), ...plan.away.slice(0, 5).map(awayTape)],
     ready: problem === null,
-    problem,
+    problem: problem && `${problem}${awayWords(plan.away)}`,
   };
 }
+
+/** A tape of the pool that is offsite or exported: listed so the operator sees it is not taken. */
+const awayTape = (t: RunTapePlan["away"][number]): PreflightTape => ({
+  barcode: t.barcode,
+  state: t.state,
+  where: t.location ?? t.state,
+  use: "not written while it is away",
+  ready: false,
+  note: t.state,
+  freeBytes: null,
+});
 
 /** The mean of what the job's last three finished runs of this type wrote; null with none yet. */
 async function expectedBytesOf(ctx: ServiceCtx, jobId: number, backupType: string): Promise<number | null> {

@@ -1,9 +1,8 @@
-import { and, eq, ne } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
-import { agents, type backupSets, drives, encryptionKeys, tapes } from "../../db/schema/index.ts";
+import { type backupSets, drives, encryptionKeys, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
-import { getOrThrow } from "../shared/get-or-throw.ts";
 
 export type SetRow = typeof backupSets.$inferSelect;
 
@@ -54,37 +53,9 @@ export async function orderTapes(
   }));
 }
 
-/** The drive named, else the one holding the tape, one of its changer, or any online drive. */
-export async function driveFor(
-  ctx: ServiceCtx,
-  tape: typeof tapes.$inferSelect,
-  driveId: number | undefined,
-) {
-  if (driveId) {
-    const drive = await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
-    if (!drive) throw new AppError("validation_failed", `Drive ${driveId} does not exist`);
-    return drive;
-  }
-  if (tape.driveId)
-    return getOrThrow(
-      await ctx.db.query.drives.findFirst({ where: eq(drives.id, tape.driveId) }),
-      "Drive",
-      tape.driveId,
-    );
-  if (tape.changerId) {
-    const inChanger = await ctx.db.query.drives.findMany({
-      where: and(eq(drives.changerId, tape.changerId), ne(drives.state, "offline")),
-    });
-    const drive = inChanger.find((d) => d.state === "idle") ?? inChanger[0];
-    if (drive) return drive;
-  }
-  // Not in any library: any drive of an online agent; the agent asks for the tape.
-  const [any] = await ctx.db
-    .select({ drive: drives })
-    .from(drives)
-    .innerJoin(agents, eq(agents.id, drives.agentId))
-    .where(and(eq(agents.state, "online"), ne(drives.state, "offline")))
-    .limit(1);
-  if (!any) throw conflict(`No online drive can read ${tape.barcode}; start a drive-agent or give driveId`);
-  return any.drive;
+/** The drive an operator named for a read; the agent asks for the tape there if it is not in it. */
+export async function namedDrive(ctx: ServiceCtx, driveId: number) {
+  const drive = await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
+  if (!drive) throw new AppError("validation_failed", `Drive ${driveId} does not exist`);
+  return drive;
 }

@@ -1,14 +1,14 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
-import { backupSets, jobRuns, tapes } from "../../db/schema/index.ts";
+import { backupSets, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
 import { catalogPath } from "../catalog/paths.ts";
 import { planRestoreParts } from "../catalog/restore-plan.ts";
-import { queueOrder } from "../orders/queue-order.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
-import { driveFor, keyOfSet, orderSet, orderTapes, type SetRow } from "./read-order-parts.ts";
+import { queueReadRun } from "./queue-read-run.ts";
+import { keyOfSet, namedDrive, orderSet, orderTapes, type SetRow } from "./read-order-parts.ts";
 
 export const startRestoreInput = z.object({
   /** The tree as of this set (its chain merged), or of the job's newest complete set at asOf. */
@@ -28,8 +28,9 @@ export const startRestoreInput = z.object({
 
 /**
  * Turns a restore plan into a run and a work order for a drive that can reach the first tape
- * (the one holding it, one of its changer, or the drive the operator named). A point-in-time
- * restore over a chain is still one order: it reads the sets in turn.
+ * (the one holding it, one of its changer, or the drive the operator named); while none can, or
+ * another run holds the tape, the run waits for it. A point-in-time restore over a chain is
+ * still one order: it reads the sets in turn.
  */
 export async function startRestore(
   ctx: ServiceCtx,
@@ -55,30 +56,11 @@ export async function startRestore(
     "Tape",
     firstBarcode,
   );
-  const drive = await driveFor(ctx, first, input.driveId);
+  if (input.driveId) await namedDrive(ctx, input.driveId);
   const key = await keyOfChain(
     ctx,
     parts.map((p) => p.set),
   );
-  const now = ctx.now();
-  const [run] = await ctx.db
-    .insert(jobRuns)
-    .values({
-      jobId: set.jobId,
-      kind: "restore",
-      state: "queued",
-      triggeredBy,
-      queuedAt: now,
-      agentId: drive.agentId,
-      driveId: drive.id,
-      currentTapeId: first.id,
-      bytesTotal: plan.bytes,
-      filesTotal: plan.files,
-      setId: set.id,
-      operatorMessage: [...new Set(plan.tapes.map((t) => t.instruction))].join(" · "),
-    })
-    .returning();
-  if (!run) throw new Error("restore run insert returned nothing");
   // One order reads every set of the chain in turn: one run, one set of totals, one drive.
   const orderParts = await Promise.all(
     parts.map(async (part) => ({
@@ -99,17 +81,29 @@ export async function startRestore(
   );
   const [head, ...more] = orderParts;
   if (!head) throw new Error("a restore plan without a set");
-  const body: RestoreOrderBody = {
+  const body: Omit<RestoreOrderBody, "drive" | "runId"> = {
     kind: "restore",
-    runId: run.id,
     ...head,
     ...(more.length > 0 ? { more } : {}),
     destination: input.destination,
     ...(guest ? { guest: guest.spec } : {}),
     overwrite: input.overwrite,
-    drive: { devicePath: drive.devicePath },
   };
-  await queueOrder(ctx, drive.agentId, body, { encryptionKeyId: key?.id ?? null });
+  // Placed at once when a drive reaches the first tape; otherwise it waits for it, visibly.
+  const run = await queueReadRun(
+    ctx,
+    {
+      jobId: set.jobId,
+      kind: "restore",
+      triggeredBy,
+      queuedAt: ctx.now(),
+      bytesTotal: plan.bytes,
+      filesTotal: plan.files,
+      setId: set.id,
+      operatorMessage: [...new Set(plan.tapes.map((t) => t.instruction))].join(" · "),
+    },
+    { tapeId: first.id, body, hubOnly: { encryptionKeyId: key?.id ?? null }, driveId: input.driveId },
+  );
   return { run, plan };
 }
 

@@ -1,26 +1,24 @@
-import { and, asc, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { BackupOrderBody, TapeTarget } from "../../../contracts/agent-protocol.ts";
 import {
-  agents,
   backupSets,
-  drives,
+  type drives,
   encryptionKeys,
   jobRuns,
   type sources,
   type tapes,
-  workOrders,
 } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { AGENT_OFFLINE_AFTER_MS } from "../agents/to-public-agent.ts";
 import { openMediaSet } from "../media-sets/open-media-set.ts";
-import { planRunTapes, type RunTapePlan } from "../media-sets/plan-run-tapes.ts";
+import { awayWords, planRunTapes, type RunTapePlan } from "../media-sets/plan-run-tapes.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getJobDefaults } from "../settings/get-job-defaults.ts";
 import { guestSpecOf } from "../sources/guest-spec-of.ts";
 import { prepareTape } from "../tapes/prepare-tape.ts";
 import { baseSetFor } from "./base-set.ts";
-
-const BUSY_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
+import { claimDriveAndTape } from "./claim-drive-and-tape.ts";
+import { dispatchWaitingReads } from "./dispatch-reads.ts";
+import { idleDrives, onlineAgents, reaches } from "./idle-drives.ts";
 
 type TapeRow = typeof tapes.$inferSelect;
 type SourceRow = typeof sources.$inferSelect;
@@ -39,6 +37,7 @@ type DriveRow = typeof drives.$inferSelect;
  * Gives queued backup runs to agents: a run needs an online agent that sees its source, an idle
  * drive of that agent, and a labelled, writable tape of the job's pool either in that drive or
  * in a slot of its changer. A run that cannot start stays queued with words for the operator.
+ * Then the restores and verifies waiting for their tape get their turn (dispatch-reads.ts).
  * Safe to call from any hub instance at any time (each run is claimed conditionally).
  */
 export async function dispatchQueuedRuns(ctx: ServiceCtx): Promise<void> {
@@ -48,6 +47,7 @@ export async function dispatchQueuedRuns(ctx: ServiceCtx): Promise<void> {
     limit: 20,
   });
   for (const run of queued) await dispatchRun(ctx, run);
+  await dispatchWaitingReads(ctx);
 }
 
 async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): Promise<void> {
@@ -69,15 +69,7 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
   if (key?.retiredAt)
     return say(ctx, run.id, `Key ${key.name} is retired: rotate pool ${pool.name}'s key or edit the job`);
 
-  const now = ctx.now();
-  const onlineSince = new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS);
-  const candidates = (
-    await ctx.db.query.agents.findMany({
-      where: and(eq(agents.state, "online"), isNotNull(agents.publicKey)),
-    })
-  ).filter(
-    (a) => a.lastSeenAt && a.lastSeenAt >= onlineSince && (!source.agentId || a.id === source.agentId),
-  );
+  const candidates = (await onlineAgents(ctx)).filter((a) => !source.agentId || a.id === source.agentId);
   if (candidates.length === 0) {
     return say(
       ctx,
@@ -139,28 +131,9 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
     ctx,
     run.id,
     names.length > 0
-      ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent, or wait for a busy drive`
-      : `Pool ${pool.name} has no tape this run may write (${plan.why}): label a blank tape into pool ${pool.name}${refusals[0] ? `; no expired tape may be reused yet: ${refusals[0]}` : ""}`,
+      ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent, or wait for a busy drive${awayWords(plan.away)}`
+      : `Pool ${pool.name} has no tape this run may write (${plan.why}): label a blank tape into pool ${pool.name}${refusals[0] ? `; no expired tape may be reused yet: ${refusals[0]}` : ""}${awayWords(plan.away)}`,
   );
-}
-
-/** A drive reaches a tape that is in it, or in a slot of its changer. */
-const reaches = (drive: DriveRow, t: TapeRow) =>
-  t.driveId === drive.id ||
-  (drive.changerId !== null && t.changerId === drive.changerId && t.driveId === null);
-
-async function idleDrives(ctx: ServiceCtx, agentId: string): Promise<DriveRow[]> {
-  const all = await ctx.db.query.drives.findMany({
-    where: and(eq(drives.agentId, agentId), ne(drives.state, "offline")),
-  });
-  const busy = await ctx.db
-    .select({ payload: workOrders.payload })
-    .from(workOrders)
-    .where(and(eq(workOrders.agentId, agentId), inArray(workOrders.state, [...BUSY_ORDER_STATES])));
-  const busyPaths = new Set(
-    busy.map((o) => (o.payload as { drive?: { devicePath?: string } }).drive?.devicePath),
-  );
-  return all.filter((d) => !busyPaths.has(d.devicePath) && d.state !== "error");
 }
 
 export const target = (t: TapeRow): TapeTarget => ({
@@ -187,24 +160,8 @@ async function claimAndIssue(
   },
 ): Promise<boolean> {
   const { job, key, source, guests, pool, agentId, drive, first, more, plan } = pick;
-  // The reservation: the run takes the drive and the tape in one statement, only while no other
-  // unfinished run holds either, so two orders never fight over one cartridge or one drive.
-  const other = sql`select 1 from ${jobRuns} as other where other.finished_at is null
-    and other.id <> ${run.id} and (other.current_tape_id = ${first.id} or other.drive_id = ${drive.id})`;
   const encryption = key ? "aes-256-gcm" : "none";
-  const claimed = await ctx.db
-    .update(jobRuns)
-    .set({ agentId, driveId: drive.id, currentTapeId: first.id, operatorMessage: null })
-    .where(
-      and(
-        eq(jobRuns.id, run.id),
-        eq(jobRuns.state, "queued"),
-        isNull(jobRuns.agentId),
-        sql`not exists (${other})`,
-      ),
-    )
-    .returning({ id: jobRuns.id });
-  if (claimed.length === 0) return false;
+  if (!(await claimDriveAndTape(ctx, run.id, { agentId, driveId: drive.id, tapeId: first.id }))) return false;
   const mediaSetId = plan.mediaSetId ?? (await openMediaSet(ctx, pool, plan.decision)).id;
 
   const set = await setForRun(

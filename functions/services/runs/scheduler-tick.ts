@@ -8,6 +8,7 @@ import { recordEvent } from "../events/record-event.ts";
 import { watchConditions } from "../events/watch-conditions.ts";
 import { nextRun } from "../jobs/job-input.ts";
 import { expireMediaSets } from "../media-sets/expire-media-sets.ts";
+import { refreshRotation } from "../media-sets/refresh-rotation.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
 import { refreshPreflights } from "../preflight/refresh-preflights.ts";
 import { getScheduleZone } from "../settings/get-schedule-zone.ts";
@@ -25,8 +26,9 @@ import { scheduledBackupType } from "./scheduled-backup-type.ts";
  * ticking at once queue it once. Runs whose agent fell silent become interrupted, and the
  * automatic retries that are due are queued. Media sets whose retention is over expire (before
  * dispatch, so a run may reuse their tapes), drives due for a scheduled cleaning are cleaned when
- * idle, and the pre-flight of runs ahead is refreshed. Conditions that hold over time (retention
- * warnings, a lost key, no catalog backup) are told once when they start and once when they end.
+ * idle, the pre-flight of runs ahead is refreshed, and the pools' offsite rotation says which
+ * media sets to take out or bring back. Conditions that hold over time (retention warnings, a lost
+ * key, no catalog backup) are told once when they start and once when they end.
  */
 export async function schedulerTick(
   ctx: ServiceCtx,
@@ -76,6 +78,7 @@ export async function schedulerTick(
   // After the runs took their drives: a scheduled cleaning waits for an idle one.
   await cleanOnSchedule(ctx);
   await refreshPreflights(ctx);
+  await refreshRotation(ctx);
   // Last: retention, lost keys and catalog backups are news, not work for this tick.
   await watchConditions(ctx);
   return { queued, interrupted };

@@ -6,6 +6,7 @@ import { conflict } from "../../errors.ts";
 import { getPool } from "../pools/get-pool.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { optionalText } from "../shared/input-schemas.ts";
+import { isCleaningBarcode } from "./media-type.ts";
 
 export const LTO_GENERATIONS = ["LTO-5", "LTO-6", "LTO-7", "LTO-8", "LTO-9", "LTO-10"] as const;
 
@@ -25,13 +26,20 @@ export const createTapeInput = z.object({
 });
 
 export async function createTape(ctx: ServiceCtx, input: z.output<typeof createTapeInput>) {
+  if (input.poolId && isCleaningBarcode(input.barcode))
+    throw conflict(`${input.barcode} is a cleaning cartridge; it never joins a pool`);
   if (input.poolId) await getPool(ctx, input.poolId);
   const existing = await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, input.barcode) });
   if (existing) throw conflict(`Tape ${input.barcode} is already registered`);
   const now = ctx.now();
   const [row] = await ctx.db
     .insert(tapes)
-    .values({ ...input, createdAt: now, updatedAt: now })
+    .values({
+      ...input,
+      ...(isCleaningBarcode(input.barcode) ? { state: "cleaning" as const } : {}),
+      createdAt: now,
+      updatedAt: now,
+    })
     .returning();
   return getOrThrow(row, "Tape", input.barcode);
 }

@@ -1,5 +1,5 @@
-import { eq, or } from "drizzle-orm";
-import { backupSetSegments, backupSets, drives, mediaSets } from "../../db/schema/index.ts";
+import { and, eq, isNotNull, or, sql } from "drizzle-orm";
+import { backupSetSegments, backupSets, drives, jobRuns, mediaSets } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { eraseWarning } from "./erase-tape.ts";
 import { getTape } from "./get-tape.ts";
@@ -33,16 +33,29 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
     ? `in ${drive.name}`
     : tape.changerId
       ? `in changer ${tape.state === "offsite" ? "mail " : ""}slot ${tape.slot ?? "?"}${tape.location ? ` (for ${tape.location})` : ""}`
-      : tape.state === "offsite"
-        ? `offsite${tape.location ? ` (${tape.location})` : ""}`
+      : tape.state === "offsite" || tape.state === "exported"
+        ? `${tape.state}${tape.location ? ` (${tape.location})` : ""}`
         : (tape.location ?? "on the shelf");
   const mediaSet = tape.mediaSetId
     ? ((await ctx.db.query.mediaSets.findFirst({ where: eq(mediaSets.id, tape.mediaSetId) })) ?? null)
     : null;
-  const [health, eraseLoss, refusal] = await Promise.all([
+  const [health, eraseLoss, refusal, waiting] = await Promise.all([
     getTapeHealth(ctx, tape.id),
     eraseWarning(ctx, tape.id),
     reuseRefusal(ctx, tape.id),
+    // Restores and verifies the hub holds until this tape can be read (runs/dispatch-reads.ts).
+    ctx.db
+      .select({ id: jobRuns.id, kind: jobRuns.kind, message: jobRuns.operatorMessage })
+      .from(jobRuns)
+      .where(
+        and(
+          eq(jobRuns.state, "queued"),
+          isNotNull(jobRuns.pendingOrder),
+          sql`json_extract(${jobRuns.pendingOrder}, '$.tapeId') = ${tape.id}`,
+        ),
+      )
+      .orderBy(jobRuns.id)
+      .limit(20),
   ]);
   // When it may be overwritten, in words: what keeps it, or that nothing does.
   const reuse = refusal
@@ -65,5 +78,7 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
     },
     mediaSet,
     reuse,
+    /** Runs waiting for this tape, with their words. */
+    waiting,
   };
 }

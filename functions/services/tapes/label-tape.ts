@@ -24,7 +24,7 @@ export const labelTapeInput = z.object({
  */
 export async function requestLabel(ctx: ServiceCtx, tapeId: number, input: z.output<typeof labelTapeInput>) {
   const tape = await getTape(ctx, tapeId);
-  if (isCleaningBarcode(tape.barcode))
+  if (isCleaningBarcode(tape.barcode) || tape.state === "cleaning")
     throw conflict(`${tape.barcode} is a cleaning cartridge; it never joins a pool`);
   // Nothing overrides this one, not even force: a tape holding a retained set is never overwritten.
   const refusal = await reuseRefusal(ctx, tape.id);

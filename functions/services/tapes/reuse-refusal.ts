@@ -13,13 +13,13 @@ const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "an unknown 
  * otherwise why not, in an operator's words naming the sets or chain that keep it. Every path
  * that overwrites a tape (label, relabel, reuse of an expired tape) asks this first.
  *
- * A tape is kept while: it is retired, offsite or in error; its media set is not expired; it
+ * A tape is kept while: it is retired, offsite, exported or in error; its media set is not expired; it
  * holds a set that is not expired; a set on it is the base (directly or through a chain) of a
  * set that is not expired; or a set on it spans onto a tape whose media set is still retained.
  */
 export async function reuseRefusal(ctx: ServiceCtx, tapeId: number): Promise<string | null> {
   const tape = await getTape(ctx, tapeId);
-  if (tape.state === "retired" || tape.state === "offsite" || tape.state === "error")
+  if (["retired", "offsite", "exported", "error"].includes(tape.state))
     return `Tape ${tape.barcode} is ${tape.state}; only a tape in the library and in service is reused`;
   if (tape.mediaSetId !== null) {
     const set = await ctx.db.query.mediaSets.findFirst({ where: eq(mediaSets.id, tape.mediaSetId) });

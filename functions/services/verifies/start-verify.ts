@@ -4,15 +4,16 @@ import { backupSets, jobRuns, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
 import { planRestore } from "../catalog/restore-plan.ts";
-import { queueOrder } from "../orders/queue-order.ts";
-import { driveFor, keyOfSet, orderSet, orderTapes } from "../restores/read-order-parts.ts";
+import { queueReadRun } from "../restores/queue-read-run.ts";
+import { keyOfSet, orderSet, orderTapes } from "../restores/read-order-parts.ts";
 import { ACTIVE_RUN_STATES } from "../runs/run-states.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 
 /**
  * Queues a verify of a whole set: a run (of the set's own job, or of the verify job that chose
- * it) and a work order for the drive that can reach the set's first tape. The agent reads every
- * tape of the set in order; the run's message says which tapes must be fetched.
+ * it) and a work order for the drive that can reach the set's first tape, or a wait for that tape
+ * while none can. The agent reads every tape of the set in order; the run's message says which
+ * tapes must be fetched.
  */
 export async function startVerify(
   ctx: ServiceCtx,
@@ -47,34 +48,25 @@ export async function startVerify(
     "Tape",
     firstBarcode,
   );
-  const drive = await driveFor(ctx, first, undefined);
   const key = await keyOfSet(ctx, set, "verify");
-  const now = ctx.now();
-  const [run] = await ctx.db
-    .insert(jobRuns)
-    .values({
+  const body: Omit<VerifyOrderBody, "drive" | "runId"> = {
+    kind: "verify",
+    set: orderSet(set),
+    tapes: await orderTapes(ctx, plan.tapes),
+  };
+  const run = await queueReadRun(
+    ctx,
+    {
       jobId,
       kind: "verify",
-      state: "queued",
       triggeredBy,
       retryOf: by.retryOf ?? null,
-      queuedAt: now,
-      agentId: drive.agentId,
-      driveId: drive.id,
-      currentTapeId: first.id,
+      queuedAt: ctx.now(),
       filesTotal: plan.entries,
       setId: set.id,
       operatorMessage: plan.tapes.map((t) => t.instruction).join(" · "),
-    })
-    .returning();
-  if (!run) throw new Error("verify run insert returned nothing");
-  const body: VerifyOrderBody = {
-    kind: "verify",
-    runId: run.id,
-    set: orderSet(set),
-    tapes: await orderTapes(ctx, plan.tapes),
-    drive: { devicePath: drive.devicePath },
-  };
-  await queueOrder(ctx, drive.agentId, body, { encryptionKeyId: key?.id ?? null });
+    },
+    { tapeId: first.id, body, hubOnly: { encryptionKeyId: key?.id ?? null } },
+  );
   return { run, set: { id: set.id, uuid: set.uuid }, tapes: plan.tapes };
 }
