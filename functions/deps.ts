@@ -94,6 +94,8 @@ export interface Deps {
 export interface ServiceCtx {
   db: Db;
   now: () => Date;
+  /** The sites a site-scoped caller may see; absent: every site (admins, unscoped users, the hub itself). */
+  sites?: readonly number[];
 }
 
 /** A drive-agent that proved itself with a token signed by its enrolled key. */
@@ -110,6 +112,13 @@ export interface Principal {
   via: "cookie" | "bearer" | "api-key";
   sessionId?: string;
   apiKeyId?: number;
+  /** A site-scoped user's role at each of their sites; absent: their role holds everywhere. */
+  siteRoles?: SiteRole[];
+}
+
+export interface SiteRole {
+  siteId: number;
+  role: Role;
 }
 
 export interface AppEnv {
@@ -123,5 +132,7 @@ export interface AppEnv {
     /** Set by a mutating handler so the audit row names what it changed. */
     auditTarget: string | undefined;
     auditDetails: Record<string, unknown> | undefined;
+    /** The site of the object a request acts on, found by the permission check, for its audit row. */
+    auditSite: number | undefined;
   };
 }

@@ -122,6 +122,7 @@ describe("new views escape what they show", () => {
           barcodePrefix: HOSTILE,
           compression: null,
           preflightLeadMinutes: 360,
+          siteId: null,
           policyWords: {
             allocation: `calendar ${HOSTILE}`,
             retention: HOSTILE,

@@ -10,6 +10,15 @@ import { rebuildCatalogInput, rebuildSetCatalog } from "../../services/scans/reb
 import { startVerify } from "../../services/verifies/start-verify.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
+import type { SiteRef } from "./site-check.ts";
+
+/** What a restore names: its set (where its tapes are now) or job, and the agent or drive to read on. */
+const RESTORE_OBJECTS: SiteRef[] = [
+  { of: "set", body: "setId" },
+  { of: "job", body: "jobId" },
+  { of: "agent", body: "agentId" },
+  { of: "drive", body: "driveId" },
+];
 
 export function registerCatalogRoutes(api: ApiRouter): void {
   const tag = "catalog";
@@ -22,6 +31,7 @@ export function registerCatalogRoutes(api: ApiRouter): void {
       summary: "Start a restore to a directory on a tape host; answers with the run and the plan",
       body: startRestoreInput,
       audit: "restore.start",
+      site: RESTORE_OBJECTS,
       success: { status: 202, description: "{ run, plan }" },
     },
     async (c, { body }) => {
@@ -43,6 +53,7 @@ export function registerCatalogRoutes(api: ApiRouter): void {
       summary: "Plan a restore: the set, the tapes in order, where each is and what to do",
       body: restorePlanInput,
       audit: false,
+      site: RESTORE_OBJECTS,
     },
     async (c, { body }) => c.json(await planRestore(serviceCtx(c), body)),
   );

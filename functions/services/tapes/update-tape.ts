@@ -9,7 +9,7 @@ import { createTapeInput } from "./create-tape.ts";
 
 /** Tape state here is bookkeeping (offsite, retired); writing a label is a drive operation. */
 export const updateTapeInput = patchSchema(
-  createTapeInput.omit({ barcode: true }).extend({ state: z.enum(TAPE_STATES) }),
+  createTapeInput.omit({ barcode: true, siteId: true }).extend({ state: z.enum(TAPE_STATES) }),
 );
 
 export async function updateTape(ctx: ServiceCtx, id: number, input: z.output<typeof updateTapeInput>) {
