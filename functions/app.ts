@@ -28,6 +28,7 @@ import { registerProxmoxRoutes } from "./routes/api/proxmox.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerSettingsRoutes } from "./routes/api/settings.ts";
+import { registerSiteRoutes } from "./routes/api/sites.ts";
 import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAgentPages } from "./routes/pages/agent-pages.ts";
@@ -98,6 +99,7 @@ export function createApp(deps: Deps): HubApp {
   registerEventStream(api);
   registerMonitorRoutes(api);
   registerCatalogResources(api);
+  registerSiteRoutes(api);
   registerLibraryRoutes(api);
   registerLifecycle(api);
   registerAgentRoutes(api);

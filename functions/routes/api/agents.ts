@@ -7,6 +7,7 @@ import { renewEnrollment } from "../../services/agents/renew-enrollment.ts";
 import { listDrives } from "../../services/drives/list-drives.ts";
 import { listMonitorDrives } from "../../services/monitor/list-monitor-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, pageQuery } from "./router.ts";
 
@@ -22,8 +23,9 @@ export function registerAgentRoutes(api: ApiRouter): void {
       permission: "read",
       tag,
       summary: "Agents with their state and last-seen time",
+      query: siteFilter,
     },
-    async (c) => c.json(await listAgents(serviceCtx(c))),
+    async (c, { query }) => c.json(await listAgents(serviceCtx(c), query)),
   );
   api.route(
     {
@@ -94,7 +96,7 @@ export function registerAgentRoutes(api: ApiRouter): void {
       tag: "drives",
       summary:
         "All drives of all agents; to a caller with X-API-Key (upstream's monitor clients), an array in upstream's drive shape",
-      query: pageQuery,
+      query: pageQuery.extend(siteFilter.shape),
     },
     async (c, { query }) =>
       c.req.header("x-api-key") && c.get("principal")?.via === "api-key"

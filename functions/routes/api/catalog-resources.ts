@@ -9,6 +9,7 @@ import { deletePool } from "../../services/pools/delete-pool.ts";
 import { getPool } from "../../services/pools/get-pool.ts";
 import { listPools } from "../../services/pools/list-pools.ts";
 import { updatePool, updatePoolInput } from "../../services/pools/update-pool.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { createSource, createSourceInput } from "../../services/sources/create-source.ts";
 import { deleteSource } from "../../services/sources/delete-source.ts";
 import { getSource } from "../../services/sources/get-source.ts";
@@ -34,6 +35,7 @@ export function registerCatalogResources(api: ApiRouter): void {
     read: "read",
     write: "operate",
     site: [{ of: "site", body: "siteId" }],
+    filter: siteFilter,
     list: listPools,
     get: getPool,
     createInput: createPoolInput,
@@ -100,6 +102,7 @@ export function registerCatalogResources(api: ApiRouter): void {
     read: "read",
     write: "operate",
     site: [{ of: "agent", body: "agentId" }],
+    filter: siteFilter,
     list: listSources,
     get: getSource,
     createInput: createSourceInput,
@@ -115,6 +118,7 @@ export function registerCatalogResources(api: ApiRouter): void {
     read: "read",
     write: "operate",
     site: [{ of: "source", body: "sourceId" }],
+    filter: siteFilter,
     list: listJobs,
     get: getJob,
     createInput: createJobInput,

@@ -77,7 +77,7 @@ function existsSql(kind: SiteObject, id: string | number): SQL {
   return sql`select 1 from ${sql.identifier(TABLE[kind])} where id = ${id}`;
 }
 
-/** The site of the rows of a list, as a correlated expression on the list's own id column. */
-export function siteOfColumn(kind: SiteObject, id: SQL): SQL {
-  return sql`(${SITE_SQL[kind](id)})`;
+/** The ids of the objects of a kind whose site is one of `sites` (a SQL list), for a list's where. */
+export function idsAtSites(kind: SiteObject, sites: SQL): SQL {
+  return sql`select x.id from ${sql.identifier(TABLE[kind])} x where (${SITE_SQL[kind](sql`x.id`)}) in (${sites})`;
 }

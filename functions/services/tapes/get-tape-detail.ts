@@ -1,11 +1,12 @@
 import { eq, or } from "drizzle-orm";
-import { backupSetSegments, backupSets, drives, mediaSets } from "../../db/schema/index.ts";
+import { backupSetSegments, backupSets, drives, mediaSets, sites } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { eraseWarning } from "./erase-tape.ts";
 import { getTape } from "./get-tape.ts";
 import { getTapeHealth } from "./get-tape-health.ts";
 import { isCleaningBarcode } from "./media-type.ts";
 import { reuseRefusal } from "./reuse-refusal.ts";
+import { tapeMoveHistory } from "./tape-moves.ts";
 
 /** One tape as its page shows it: the tape, the sets on it in tape order, and where it is in words. */
 export async function getTapeDetail(ctx: ServiceCtx, id: number) {
@@ -39,10 +40,13 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
   const mediaSet = tape.mediaSetId
     ? ((await ctx.db.query.mediaSets.findFirst({ where: eq(mediaSets.id, tape.mediaSetId) })) ?? null)
     : null;
-  const [health, eraseLoss, refusal] = await Promise.all([
+  const [health, eraseLoss, refusal, moves, site, allSites] = await Promise.all([
     getTapeHealth(ctx, tape.id),
     eraseWarning(ctx, tape.id),
     reuseRefusal(ctx, tape.id),
+    tapeMoveHistory(ctx, tape.id),
+    tape.siteId ? ctx.db.query.sites.findFirst({ where: eq(sites.id, tape.siteId) }) : undefined,
+    ctx.db.query.sites.findMany({ orderBy: sites.name }),
   ]);
   // When it may be overwritten, in words: what keeps it, or that nothing does.
   const reuse = refusal
@@ -65,5 +69,11 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
     },
     mediaSet,
     reuse,
+    /** Where the cartridge is kept, its moves between sites, and where it may be moved to. */
+    site: site ? { id: site.id, name: site.name } : null,
+    moves,
+    moveTo: allSites
+      .filter((s) => !s.retiredAt && s.id !== tape.siteId)
+      .map((s) => ({ id: s.id, name: s.name })),
   };
 }
