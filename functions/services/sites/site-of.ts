@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { ServiceCtx } from "../../deps.ts";
 
 /** The kinds of object whose site a route's permission is checked against. */
@@ -75,6 +76,17 @@ const TABLE: Record<SiteObject, string> = {
 
 function existsSql(kind: SiteObject, id: string | number): SQL {
   return sql`select 1 from ${sql.identifier(TABLE[kind])} where id = ${id}`;
+}
+
+/**
+ * The site of each row of a select, as a correlated expression on its id column. Only for kinds
+ * whose SQL aliases its own tables (so the outer table's name still means the outer row).
+ */
+export function siteOfRow(
+  kind: "drive" | "source" | "job" | "run" | "set",
+  id: SQLiteColumn,
+): SQL<number | null> {
+  return sql<number | null>`(${SITE_SQL[kind](sql`${id}`)})`;
 }
 
 /** The ids of the objects of a kind whose site is one of `sites` (a SQL list), for a list's where. */
