@@ -50,6 +50,7 @@ import { registerRunPages } from "./routes/pages/run-pages.ts";
 import { registerSessionPages } from "./routes/pages/session-pages.ts";
 import { registerSetPages } from "./routes/pages/set-pages.ts";
 import { registerSettingsPages } from "./routes/pages/settings-pages.ts";
+import { registerSitePages } from "./routes/pages/site-pages.ts";
 import { registerSourcePages } from "./routes/pages/source-pages.ts";
 import { registerTapePages } from "./routes/pages/tape-pages.ts";
 
@@ -127,6 +128,7 @@ export function createApp(deps: Deps): HubApp {
   registerRunPages(pages);
   registerSetPages(pages);
   registerAgentPages(pages);
+  registerSitePages(pages);
   registerRestorePages(pages);
   registerAdminPages(pages);
   registerDrivePages(pages);
