@@ -54,15 +54,30 @@ export async function orderTapes(
   }));
 }
 
-/** The drive named, else the one holding the tape, one of its changer, or any online drive. */
+/**
+ * The drive named, else one of the agent named, else the one holding the tape, one of its
+ * changer, or a drive at the tape's site (a set whose tapes moved to site B is read at B).
+ */
 export async function driveFor(
   ctx: ServiceCtx,
   tape: typeof tapes.$inferSelect,
   driveId: number | undefined,
+  agentId?: string,
 ) {
   if (driveId) {
     const drive = await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
     if (!drive) throw new AppError("validation_failed", `Drive ${driveId} does not exist`);
+    await refuseOtherSite(ctx, tape, drive.agentId);
+    return drive;
+  }
+  if (agentId) {
+    await refuseOtherSite(ctx, tape, agentId);
+    const ofAgent = await ctx.db.query.drives.findMany({
+      where: and(eq(drives.agentId, agentId), ne(drives.state, "offline")),
+    });
+    const drive =
+      ofAgent.find((d) => d.id === tape.driveId) ?? ofAgent.find((d) => d.state === "idle") ?? ofAgent[0];
+    if (!drive) throw conflict(`Agent ${agentId} has no drive that is not offline`);
     return drive;
   }
   if (tape.driveId)
@@ -78,13 +93,33 @@ export async function driveFor(
     const drive = inChanger.find((d) => d.state === "idle") ?? inChanger[0];
     if (drive) return drive;
   }
-  // Not in any library: any drive of an online agent; the agent asks for the tape.
+  // Not in any library: a drive of an online agent at the tape's site; the agent asks for the tape.
   const [any] = await ctx.db
     .select({ drive: drives })
     .from(drives)
     .innerJoin(agents, eq(agents.id, drives.agentId))
-    .where(and(eq(agents.state, "online"), ne(drives.state, "offline")))
+    .where(
+      and(
+        eq(agents.state, "online"),
+        ne(drives.state, "offline"),
+        tape.siteId ? eq(agents.siteId, tape.siteId) : undefined,
+      ),
+    )
     .limit(1);
-  if (!any) throw conflict(`No online drive can read ${tape.barcode}; start a drive-agent or give driveId`);
+  if (!any)
+    throw conflict(
+      `No online drive${tape.siteId ? " at the tape's site" : ""} can read ${tape.barcode}; start a drive-agent there, move the tape, or give driveId`,
+    );
   return any.drive;
+}
+
+/** A tape is read where it is: a drive at another site would wait for a cartridge that is not there. */
+async function refuseOtherSite(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, agentId: string) {
+  if (!tape.siteId) return;
+  const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
+  if (!agent) throw new AppError("validation_failed", `Agent ${agentId} does not exist`);
+  if (agent.siteId !== null && agent.siteId !== tape.siteId)
+    throw conflict(
+      `${tape.barcode} is at another site than agent ${agent.name}; record its move there first, or restore on an agent at its site`,
+    );
 }

@@ -24,6 +24,8 @@ export const startRestoreInput = z.object({
     .refine((p) => !p.split("/").includes(".."), "must not contain '..'"),
   overwrite: z.enum(["skip", "overwrite", "rename"]).default("skip"),
   driveId: z.number().int().positive().optional(),
+  /** Restore on this agent (a host at the site the set's tapes were moved to); default: at the tape's site. */
+  agentId: z.uuid().optional(),
 });
 
 /**
@@ -55,7 +57,7 @@ export async function startRestore(
     "Tape",
     firstBarcode,
   );
-  const drive = await driveFor(ctx, first, input.driveId);
+  const drive = await driveFor(ctx, first, input.driveId, input.agentId);
   const key = await keyOfChain(
     ctx,
     parts.map((p) => p.set),
