@@ -67,10 +67,11 @@ export class ApiRouter {
     this.specs.push(spec);
     this.app.on(spec.method, `${this.prefix}${spec.path}`, async (c) => {
       await authorize(c, spec);
+      const denied = (reason: string) => auditMutation(c, spec, "denied", new Error(reason));
+      // The path's object first, so another site's caller learns nothing from a validation error.
+      await authorizeSite(c, spec, "path-only", denied);
       const input = (await parseInput(c, spec)) as unknown as RouteInput<S>;
-      await authorizeSite(c, spec, input.body ?? {}, (reason) =>
-        auditMutation(c, spec, "denied", new Error(reason)),
-      );
+      await authorizeSite(c, spec, input.body ?? {}, denied);
       if (!MUTATING.has(spec.method) || spec.audit === false) return handler(c, input);
       try {
         const response = await handler(c, input);

@@ -49,6 +49,7 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export async function authorizeSite(
   c: Context<AppEnv>,
   spec: SiteSpec,
+  /** The validated JSON body; undefined on a page (its form is read); "path-only" before validation. */
   body: unknown,
   onDenied: (reason: string) => Promise<void>,
 ): Promise<void> {
@@ -63,7 +64,12 @@ export async function authorizeSite(
   const first = sites.find((s) => s != null);
   if (first != null) c.set("auditSite", first);
   if (!principal?.siteRoles) return;
-  if (spec.site !== "hub" && named.length === 0 && (mutating || spec.path.includes(":")))
+  if (
+    body !== "path-only" &&
+    spec.site !== "hub" &&
+    named.length === 0 &&
+    (mutating || spec.path.includes(":"))
+  )
     return refuse(
       spec,
       principal,
@@ -106,7 +112,7 @@ async function namedObjects(
   const id = c.req.param("id");
   const fromPath = PATH_OBJECTS.find(([pattern]) => pattern.test(spec.path))?.[1];
   if (fromPath && id !== undefined) named.push({ of: fromPath, id });
-  if (spec.site === undefined || spec.site === "hub") return named;
+  if (spec.site === undefined || spec.site === "hub" || body === "path-only") return named;
   const fields = body === undefined ? await formFields(c) : (body as Record<string, unknown>);
   for (const ref of spec.site) {
     const value = fields?.[ref.body];

@@ -47,10 +47,10 @@ export class PageRouter {
     const asRoute: RouteSpec = { ...spec, path: spec.path, tag: "page", audit: spec.audit };
     this.app.on(spec.method, spec.path, async (c) => {
       await authorize(c, asRoute);
+      const denied = (reason: string) => auditMutation(c, asRoute, "denied", new Error(reason));
+      await authorizeSite(c, asRoute, "path-only", denied);
       const input = parsePageInput(c, spec) as unknown as PageInput<S>;
-      await authorizeSite(c, asRoute, undefined, (reason) =>
-        auditMutation(c, asRoute, "denied", new Error(reason)),
-      );
+      await authorizeSite(c, asRoute, undefined, denied);
       if (spec.method !== "POST" || spec.audit === false) return handler(c, input);
       try {
         const response = await handler(c, input);
