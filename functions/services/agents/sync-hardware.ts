@@ -3,6 +3,7 @@ import type { ChangerReport, DriveReport } from "../../../contracts/agent-protoc
 import { rowsPerStatement } from "../../db/limits.ts";
 import { changers, drives, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { followLibrary } from "../sites/follow-library.ts";
 import { isCleaningBarcode, mediaTypeOf } from "../tapes/media-type.ts";
 
 /** Makes the catalog's drives and changers of an agent match what it reports. */
@@ -142,6 +143,7 @@ async function locateTapes(
     }
   }
   await inBatches(ctx, moves);
+  await followLibrary(ctx, agentId, [...placed]);
   await fillCapacities(ctx, driveReports, changerReports);
   // Tapes this agent's library held before but no longer reports have left it.
   const changerIds = changerRows.map((c) => c.id);
