@@ -2,7 +2,7 @@ import { h, type SafeHtml } from "../html.ts";
 
 /**
  * The `site` select of a list page: a GET form that reloads the page with ?site=<id> (empty: every
- * site the viewer may see). Without sites it shows nothing.
+ * site the viewer may see). A plain form, no inline script (the pages' CSP allows none).
  */
 export function SiteFilter(props: {
   action: string;
@@ -14,7 +14,7 @@ export function SiteFilter(props: {
     <form class="site-filter" method="get" action={props.action}>
       <label>
         Site{" "}
-        <select name="site" onchange="this.form.requestSubmit()">
+        <select name="site">
           <option value="" selected={props.current === null}>
             Every site
           </option>
