@@ -162,6 +162,20 @@ describe("two sites on one hub: two agents, two libraries", () => {
       tapes: (await asB<{ items: Tape[] }>("GET", "/api/v1/tapes")).body.items.map((t) => t.siteId),
       pools: (await asB<{ items: { id: number }[] }>("GET", "/api/v1/pools")).body.items.map((p) => p.id),
     };
+    // The pages take the same filter: the admin narrows the agents page to site A.
+    const adminToken = (hub.api as unknown as { token: string }).token;
+    const agentsOfA = await (
+      await fetch(`${hub.url}/agents?site=${site.A.id}`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      })
+    ).text();
+    expect(agentsOfA).toContain("host-A");
+    expect(agentsOfA).not.toContain("host-B");
+    const pageOfB = await (
+      await fetch(`${hub.url}/tapes`, { headers: { authorization: `Bearer ${operatorB}` } })
+    ).text();
+    expect(pageOfB).toContain("SB0001L9");
+    expect(pageOfB).not.toContain("SA0001L9");
     expect(lists).toEqual({
       agents: [site.B.agentId],
       jobs: [site.B.jobId],
