@@ -555,6 +555,7 @@ describe("permission matrix: the site dimension", () => {
       ["/api/v1/runs", undefined, "run"],
       ["/api/v1/sources", undefined, "source"],
       ["/api/v1/sites", undefined, "site"],
+      ["/api/v1/sets", undefined, "set"],
     ];
     for (const [path, , kind] of lists) {
       const body = await hub.requestJson<{ items: { id: string | number }[] }>(path, {

@@ -7,6 +7,7 @@ import { planRestore, restorePlanInput } from "../../services/catalog/restore-pl
 import { searchCatalog, searchQuery } from "../../services/catalog/search-catalog.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
 import { rebuildCatalogInput, rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { startVerify } from "../../services/verifies/start-verify.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
@@ -64,9 +65,9 @@ export function registerCatalogRoutes(api: ApiRouter): void {
       permission: "read",
       tag,
       summary: "Backup sets, newest first",
-      query: pageQuery.extend({ jobId: z.coerce.number().int().positive().optional() }),
+      query: pageQuery.extend({ jobId: z.coerce.number().int().positive().optional(), ...siteFilter.shape }),
     },
-    async (c, { query }) => c.json(await listSets(serviceCtx(c), query, query.jobId)),
+    async (c, { query }) => c.json(await listSets(serviceCtx(c), query, query.jobId, query.site)),
   );
   api.route(
     {
