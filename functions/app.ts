@@ -28,6 +28,7 @@ import { registerProxmoxRoutes } from "./routes/api/proxmox.ts";
 import { API_PREFIX, ApiRouter } from "./routes/api/router.ts";
 import { registerRunRoutes } from "./routes/api/runs.ts";
 import { registerSettingsRoutes } from "./routes/api/settings.ts";
+import { registerSiteRoutes } from "./routes/api/sites.ts";
 import { registerUserRoutes } from "./routes/api/users.ts";
 import { registerAdminPages } from "./routes/pages/admin-pages.ts";
 import { registerAgentPages } from "./routes/pages/agent-pages.ts";
@@ -49,6 +50,7 @@ import { registerRunPages } from "./routes/pages/run-pages.ts";
 import { registerSessionPages } from "./routes/pages/session-pages.ts";
 import { registerSetPages } from "./routes/pages/set-pages.ts";
 import { registerSettingsPages } from "./routes/pages/settings-pages.ts";
+import { registerSitePages } from "./routes/pages/site-pages.ts";
 import { registerSourcePages } from "./routes/pages/source-pages.ts";
 import { registerTapePages } from "./routes/pages/tape-pages.ts";
 
@@ -98,6 +100,7 @@ export function createApp(deps: Deps): HubApp {
   registerEventStream(api);
   registerMonitorRoutes(api);
   registerCatalogResources(api);
+  registerSiteRoutes(api);
   registerLibraryRoutes(api);
   registerLifecycle(api);
   registerAgentRoutes(api);
@@ -125,6 +128,7 @@ export function createApp(deps: Deps): HubApp {
   registerRunPages(pages);
   registerSetPages(pages);
   registerAgentPages(pages);
+  registerSitePages(pages);
   registerRestorePages(pages);
   registerAdminPages(pages);
   registerDrivePages(pages);

@@ -130,6 +130,8 @@ export interface ServiceCtx {
   now: () => Date;
   /** Told of every queued order (queueOrder), so this process's waiting polls answer at once. */
   orderWake?: OrderWake;
+  /** The sites a site-scoped caller may see; absent: every site (admins, unscoped users, the hub itself). */
+  sites?: readonly number[];
 }
 
 /** A drive-agent that proved itself with a token signed by its enrolled key. */
@@ -146,6 +148,13 @@ export interface Principal {
   via: "cookie" | "bearer" | "api-key";
   sessionId?: string;
   apiKeyId?: number;
+  /** A site-scoped user's role at each of their sites; absent: their role holds everywhere. */
+  siteRoles?: SiteRole[];
+}
+
+export interface SiteRole {
+  siteId: number;
+  role: Role;
 }
 
 export interface AppEnv {
@@ -159,5 +168,7 @@ export interface AppEnv {
     /** Set by a mutating handler so the audit row names what it changed. */
     auditTarget: string | undefined;
     auditDetails: Record<string, unknown> | undefined;
+    /** The site of the object a request acts on, found by the permission check, for its audit row. */
+    auditSite: number | undefined;
   };
 }

@@ -14,6 +14,7 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     c.set("agent", null);
     c.set("auditTarget", undefined);
     c.set("auditDetails", undefined);
+    c.set("auditSite", undefined);
     c.set("clientIp", clientIp(c.req.header("x-forwarded-for"), deps.config.TRUST_PROXY, deps.peerIp(c)));
     c.header("X-Request-Id", requestId);
     await next();

@@ -40,7 +40,9 @@ const EXPECTED_TABLES = [
   "sites",
   "source_secrets",
   "sources",
+  "tape_moves",
   "tapes",
+  "user_site_roles",
   "users",
   "work_orders",
 ];

@@ -1,6 +1,25 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../functions/db/schema/index.ts";
-import { createTestHub, type TestHub } from "../helpers/hub.ts";
+import {
+  agents,
+  auditLogs,
+  backupSetSegments,
+  changers,
+  drives,
+  guestBackups,
+  jobRuns,
+  jobs,
+  mediaSets,
+  pools,
+  type Role,
+  sites,
+  sources,
+  tapes,
+  userSiteRoles,
+} from "../../functions/db/schema/index.ts";
+import { createUser } from "../../functions/services/users/create-user.ts";
+import { insertSet } from "../helpers/catalog-rows.ts";
+import { createTestHub, type TestHub, USER_PASSWORD } from "../helpers/hub.ts";
 
 /**
  * The permission matrix, written out by hand: every route of the hub and the least role it
@@ -214,6 +233,19 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /logs/audit/export": "read-only",
   "POST /settings/notifications/email/test": "admin",
   "POST /settings/notifications/telegram/test": "admin",
+  "GET /api/v1/sites": "read-only",
+  "GET /api/v1/sites/:id": "read-only",
+  "POST /api/v1/sites": "admin",
+  "PATCH /api/v1/sites/:id": "admin",
+  "POST /api/v1/sites/:id/retire": "admin",
+  "PUT /api/v1/users/:id/site-roles": "admin",
+  "POST /api/v1/tapes/:id/move": "operator",
+  "POST /api/v1/media-sets/:id/move": "operator",
+  "GET /sites": "read-only",
+  "POST /sites": "admin",
+  "POST /sites/:id": "admin",
+  "POST /sites/:id/retire": "admin",
+  "POST /tapes/:id/move": "operator",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;
@@ -270,4 +302,287 @@ describe("permission matrix", () => {
       }
     },
   );
+});
+
+/**
+ * The site dimension of the same matrix: an operator of site B (and only B) against the objects of
+ * site A. Every route an operator or read-only user may call, with its path naming site A's object
+ * of the path's kind and a body naming site A's objects, must refuse a mutation (403) and hide a
+ * read (404); the same routes at site B pass the site check.
+ */
+const PATH_KIND: [RegExp, ObjectKind][] = [
+  [/\/sites\/:id/, "site"],
+  [/\/agents\/:id/, "agent"],
+  [/\/drives\/:id/, "drive"],
+  [/\/(changers|library)\/:id/, "changer"],
+  [/\/tapes\/:id/, "tape"],
+  [/\/pools\/:id/, "pool"],
+  [/\/sources\/:id/, "source"],
+  [/\/jobs\/:id/, "job"],
+  [/\/runs\/:id/, "run"],
+  [/\/sets\/:id/, "set"],
+  [/\/media-sets\/:id/, "mediaSet"],
+  [/\/guest-backups\/:id/, "guestBackup"],
+];
+type ObjectKind =
+  | "site"
+  | "agent"
+  | "drive"
+  | "changer"
+  | "tape"
+  | "pool"
+  | "source"
+  | "job"
+  | "run"
+  | "set"
+  | "mediaSet"
+  | "guestBackup";
+type SiteObjects = Record<ObjectKind, string | number>;
+
+async function objectsAt(hub: TestHub, name: string): Promise<SiteObjects> {
+  const db = hub.ctx.db;
+  const now = hub.ctx.now();
+  const [site] = await db.insert(sites).values({ name, createdAt: now }).returning();
+  const siteId = site?.id as number;
+  const agentId = crypto.randomUUID();
+  await db
+    .insert(agents)
+    .values({ id: agentId, name: `agent-${name}`, siteId, state: "online", createdAt: now, updatedAt: now });
+  const [changer] = await db
+    .insert(changers)
+    .values({ agentId, name: `lib-${name}`, devicePath: "/dev/sg9", createdAt: now })
+    .returning();
+  const [drive] = await db
+    .insert(drives)
+    .values({ agentId, name: `drive-${name}`, devicePath: "/dev/nst0", state: "idle", createdAt: now })
+    .returning();
+  const [pool] = await db
+    .insert(pools)
+    .values({ name: `pool-${name}`, siteId, createdAt: now, updatedAt: now })
+    .returning();
+  const [mediaSet] = await db
+    .insert(mediaSets)
+    .values({ poolId: pool?.id as number, startedAt: now })
+    .returning();
+  const [tape] = await db
+    .insert(tapes)
+    .values({
+      barcode: `${name}00001L9`.toUpperCase().slice(0, 16),
+      siteId,
+      poolId: pool?.id,
+      mediaSetId: mediaSet?.id,
+      state: "active",
+      label: "x",
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  const [source] = await db
+    .insert(sources)
+    .values({
+      name: `src-${name}`,
+      kind: "local",
+      agentId,
+      paths: ["/data"],
+      include: [],
+      exclude: [],
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  const [job] = await db
+    .insert(jobs)
+    .values({ name: `job-${name}`, sourceId: source?.id, poolId: pool?.id, createdAt: now, updatedAt: now })
+    .returning();
+  const [run] = await db
+    .insert(jobRuns)
+    .values({
+      jobId: job?.id as number,
+      kind: "backup",
+      state: "running",
+      triggeredBy: "test",
+      agentId,
+      queuedAt: now,
+    })
+    .returning();
+  const setId = await insertSet(hub, { jobId: job?.id, runId: run?.id, poolId: pool?.id });
+  await db
+    .insert(backupSetSegments)
+    .values({ setId, tapeId: tape?.id as number, sequence: 0, fileNumber: 1, createdAt: now });
+  const [guest] = await db
+    .insert(guestBackups)
+    .values({
+      setId,
+      sourceId: source?.id,
+      vmid: 100,
+      type: "qemu",
+      name: "vm",
+      node: "pve",
+      state: "completed",
+      bytes: 1,
+      archivePath: "vzdump.vma",
+      parts: 1,
+      createdAt: now,
+    })
+    .returning();
+  return {
+    site: siteId,
+    agent: agentId,
+    drive: drive?.id as number,
+    changer: changer?.id as number,
+    tape: tape?.id as number,
+    pool: pool?.id as number,
+    source: source?.id as number,
+    job: job?.id as number,
+    run: run?.id as number,
+    set: setId,
+    mediaSet: mediaSet?.id as number,
+    guestBackup: guest?.id as number,
+  };
+}
+
+/** The path with its parameter naming the object of `at` of the path's kind; null when it names none. */
+function pathAt(pattern: string, at: SiteObjects): string {
+  const kind = PATH_KIND.find(([re]) => re.test(pattern))?.[1];
+  return pattern
+    .replace(":id", kind ? String(at[kind]) : "999999")
+    .replace(":backupId", String(at.guestBackup))
+    .replace(":kind", "email")
+    .replace(":name", "operator-guide");
+}
+
+/** Valid bodies of the routes that create something, so they reach the site check of their body. */
+const CREATES: Record<string, (at: SiteObjects) => Record<string, unknown>> = {
+  "POST /api/v1/pools": (at) => ({ name: "new pool", siteId: at.site }),
+  "POST /api/v1/tapes": (at) => ({ barcode: "NEW001L9", siteId: at.site }),
+  "POST /api/v1/sources": (at) => ({ name: "new source", kind: "local", paths: ["/x"], agentId: at.agent }),
+  "POST /api/v1/jobs": (at) => ({ name: "new job", sourceId: at.source, poolId: at.pool }),
+  "POST /api/v1/restores": (at) => ({ setId: at.set, destination: "/restore" }),
+};
+
+/** A body naming `at`'s objects in every field a route might read them from. */
+function bodyAt(at: SiteObjects, other: SiteObjects): Record<string, string | number> {
+  return {
+    siteId: at.site,
+    agentId: at.agent,
+    sourceId: at.source,
+    poolId: at.pool,
+    jobId: at.job,
+    setId: at.set,
+    driveId: at.drive,
+    toSiteId: other.site,
+  };
+}
+
+describe("permission matrix: the site dimension", () => {
+  let hub: TestHub;
+  let siteA: SiteObjects;
+  let siteB: SiteObjects;
+  const token: Partial<Record<"operatorB" | "readerB", string>> = {};
+  beforeAll(async () => {
+    hub = await createTestHub();
+    await hub.tokenFor("admin");
+    siteA = await objectsAt(hub, "alpha");
+    siteB = await objectsAt(hub, "bravo");
+    for (const [key, role, username] of [
+      ["operatorB", "operator", "site-b-operator"],
+      ["readerB", "read-only", "site-b-reader"],
+    ] as const) {
+      const user = await createUser(hub.ctx, { username, password: USER_PASSWORD, role, disabled: false }, 4);
+      await hub.ctx.db.insert(userSiteRoles).values({ userId: user.id, siteId: siteB.site as number, role });
+      const res = await hub.request("/api/v1/auth/login", {
+        method: "POST",
+        json: { username, password: USER_PASSWORD },
+      });
+      token[key] = ((await res.json()) as { token: string }).token;
+    }
+  });
+  afterAll(() => hub.close());
+
+  const siteRoutes = Object.entries(MATRIX)
+    .filter(([, least]) => least === "operator" || least === "read-only")
+    .map(([route, least]) => ({ route, least }));
+
+  it.each(siteRoutes)("$route of site A is refused or hidden to an operator of site B", async ({ route }) => {
+    const [method, pattern] = route.split(" ") as [string, string];
+    const path = pathAt(pattern, siteA);
+    const body = CREATES[route]?.(siteA) ?? bodyAt(siteA, siteB);
+    const res =
+      method === "GET"
+        ? await hub.request(path, { token: token.operatorB as string })
+        : pattern.startsWith("/api/")
+          ? await hub.request(path, { method, token: token.operatorB as string, json: body })
+          : await hub.postForm(
+              path,
+              Object.fromEntries(Object.entries(body).map(([k, v]) => [k, String(v)])),
+              token.operatorB,
+            );
+    const namesObject = pattern.includes(":");
+    if (method === "GET") {
+      // A list answers with site B's rows only (checked below); an object of site A is not there.
+      const ofSite = PATH_KIND.some(([re]) => re.test(pattern));
+      if (namesObject && ofSite) expect(res.status, `${route} → ${res.status}`).toBe(404);
+      else expect([401, 403], `${route} → ${res.status}`).not.toContain(res.status);
+    } else {
+      expect(res.status, `${route} → ${res.status}: ${await res.text()}`).toBe(403);
+    }
+  });
+
+  it("records the site of a refused action on its audit row", async () => {
+    await hub.request(`/api/v1/tapes/${siteA.tape}/label`, {
+      method: "POST",
+      token: token.operatorB as string,
+      json: { poolId: siteA.pool },
+    });
+    const rows = await hub.ctx.db.select().from(auditLogs).where(eq(auditLogs.action, "tape.label"));
+    expect(rows.at(-1)).toMatchObject({ actor: "site-b-operator", outcome: "denied", siteId: siteA.site });
+  });
+
+  it("lets the operator of site B act on site B's objects (the check is per site, not a blanket refusal)", async () => {
+    const read = await hub.request(`/api/v1/tapes/${siteB.tape}`, { token: token.operatorB as string });
+    expect(read.status).toBe(200);
+    const pause = await hub.request(`/api/v1/runs/${siteB.run}/pause`, {
+      method: "POST",
+      token: token.operatorB as string,
+      json: {},
+    });
+    expect([401, 403, 404]).not.toContain(pause.status);
+    const readerPause = await hub.request(`/api/v1/runs/${siteB.run}/pause`, {
+      method: "POST",
+      token: token.readerB as string,
+      json: {},
+    });
+    expect(readerPause.status).toBe(403);
+  });
+
+  it("shows a site-B user only site B in the lists", async () => {
+    const lists: [string, SiteObjects[ObjectKind][] | undefined, ObjectKind][] = [
+      ["/api/v1/agents", undefined, "agent"],
+      ["/api/v1/drives", undefined, "drive"],
+      ["/api/v1/tapes", undefined, "tape"],
+      ["/api/v1/pools", undefined, "pool"],
+      ["/api/v1/jobs", undefined, "job"],
+      ["/api/v1/runs", undefined, "run"],
+      ["/api/v1/sources", undefined, "source"],
+      ["/api/v1/sites", undefined, "site"],
+      ["/api/v1/sets", undefined, "set"],
+    ];
+    for (const [path, , kind] of lists) {
+      const body = await hub.requestJson<{ items: { id: string | number }[] }>(path, {
+        token: token.readerB as string,
+      });
+      const ids = body.items.map((i) => i.id);
+      expect(ids, path).toContain(siteB[kind]);
+      expect(ids, path).not.toContain(siteA[kind]);
+    }
+    const admin = await hub.tokenFor("admin");
+    const filtered = await hub.requestJson<{ items: { id: number }[] }>(`/api/v1/tapes?site=${siteA.site}`, {
+      token: admin,
+    });
+    expect(filtered.items.map((t) => t.id)).toEqual([siteA.tape]);
+    const asked = await hub.requestJson<{ items: unknown[] }>(`/api/v1/tapes?site=${siteA.site}`, {
+      token: token.readerB as string,
+    });
+    expect(asked.items).toEqual([]);
+  });
 });

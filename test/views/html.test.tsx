@@ -80,6 +80,8 @@ describe("views escape every dynamic value", () => {
       layout: { user: { username: "ops", role: "operator" }, csrfToken: "t" },
       data: {
         now,
+        site: null,
+        sites: [],
         agents: [],
         drives: [],
         active: [run as never],

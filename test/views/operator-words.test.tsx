@@ -124,6 +124,7 @@ describe("new views escape what they show", () => {
           preflightLeadMinutes: 360,
           offsiteRotation: "closed",
           offsiteReturnDays: null,
+          siteId: null,
           policyWords: {
             allocation: `calendar ${HOSTILE}`,
             retention: HOSTILE,

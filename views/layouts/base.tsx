@@ -21,6 +21,7 @@ const NAV = [
   { href: "/jobs", label: "Jobs" },
   { href: "/restore", label: "Restore" },
   { href: "/agents", label: "Agents" },
+  { href: "/sites", label: "Sites" },
   { href: "/logs", label: "Logs" },
 ];
 

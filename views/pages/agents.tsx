@@ -3,6 +3,7 @@ import { formatAgo } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+import { SiteFilter } from "../partials/site-filter.tsx";
 
 export interface AgentsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -22,6 +23,9 @@ export interface AgentsModel {
     warnings: string[];
   }[];
   canOperate: boolean;
+  /** The sites the viewer may filter by, and the one shown (null: every site). */
+  sites?: { id: number; name: string }[];
+  site?: number | null;
   drives: {
     id: number;
     name: string;
@@ -37,6 +41,7 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
   return (
     <Layout {...model.layout} title="Agents" current="/agents">
       <h1>Agents</h1>
+      <SiteFilter action="/agents" sites={model.sites ?? []} current={model.site ?? null} />
       <section class="card">
         <table>
           <TableHead

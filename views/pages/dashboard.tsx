@@ -5,6 +5,7 @@ import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { RunProgress } from "../partials/run-progress.tsx";
+import { SiteFilter } from "../partials/site-filter.tsx";
 import { ThroughputChart } from "../partials/throughput-chart.tsx";
 import { Time } from "../partials/time.tsx";
 
@@ -54,6 +55,44 @@ function SetupChecklist(props: { steps: Dashboard["setup"] }): SafeHtml {
   );
 }
 
+/** One row per site: agents up of all, drives busy of all, and what needs an operator there. */
+function SiteRows(props: { sites: Dashboard["sites"]; current: number | null }): SafeHtml | null {
+  if (props.sites.length === 0) return null;
+  return (
+    <section class="card" id="site-rows">
+      <h2>Sites</h2>
+      <SiteFilter action="/" sites={props.sites} current={props.current} />
+      <table>
+        <TableHead columns={["Site", "Agents up", "Drives busy", "Needs an operator"]} />
+        <tbody>
+          {props.sites.map((s) => (
+            <tr data-site={String(s.id)} aria-current={props.current === s.id ? "true" : undefined}>
+              <td>
+                <a href={`/?site=${s.id}`}>{s.name}</a>
+              </td>
+              <td class="agents-up">{`${s.agentsUp} / ${s.agentsTotal}`}</td>
+              <td class="drives-busy">{`${s.drivesBusy} / ${s.drivesTotal}`}</td>
+              <td class="site-attention">
+                {s.attention.length === 0 ? (
+                  <span class="muted">nothing</span>
+                ) : (
+                  <ul>
+                    {s.attention.map((i) => (
+                      <li>
+                        <a href={i.href}>{i.text}</a>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 export function DashboardPage(model: DashboardModel): SafeHtml {
   const { data } = model;
   const setupDone = data.setup.every((s) => s.done);
@@ -61,6 +100,7 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
     <Layout {...model.layout} title="Dashboard" current="/">
       <h1>Dashboard</h1>
       {setupDone ? null : <SetupChecklist steps={data.setup} />}
+      <SiteRows sites={data.sites} current={data.site} />
       <ActiveRuns runs={data.active} />
       <div class="grid">
         <section class="card">

@@ -4,6 +4,7 @@ import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
 import { guestChoiceWords } from "../partials/guest-selection-fields.tsx";
 import { backupTypeWords, type JobChoices, type JobRow, JobSettings } from "../partials/job-settings.tsx";
+import { SiteFilter } from "../partials/site-filter.tsx";
 import { Time } from "../partials/time.tsx";
 
 export interface JobsModel {
@@ -15,6 +16,9 @@ export interface JobsModel {
   keys: JobChoices["keys"];
   /** The zone the schedules run in (the hub setting, else UTC), said beside each one. */
   scheduleZone: string;
+  /** The sites the viewer may filter by, and the one shown (null: every site). */
+  sites?: { id: number; name: string }[];
+  site?: number | null;
 }
 
 /** The jobs list: what runs, from where to which pool, when next; "run now" for operators. */
@@ -24,6 +28,7 @@ export function JobsPage(model: Omit<JobsModel, "keys">): SafeHtml {
   return (
     <Layout {...model.layout} title="Jobs" current="/jobs">
       <h1>Jobs</h1>
+      <SiteFilter action="/jobs" sites={model.sites ?? []} current={model.site ?? null} />
       {model.canOperate ? (
         <p class="actions">
           <a class="button" href="/jobs/new">

@@ -283,7 +283,7 @@ export interface PlanModel {
   bytes: number;
   /** The sets read, in order, and the files each gives. */
   sets: { id: number; backupType: string; startedAt: Date; files: number; bytes: number }[];
-  tapes: { setId: number; barcode: string; location: string; instruction: string }[];
+  tapes: { setId: number; barcode: string; location: string; instruction: string; reading?: string }[];
   warnings: string[];
   encrypted: boolean;
   canOperate: boolean;
@@ -314,6 +314,7 @@ export function RestorePlan(model: PlanModel): SafeHtml {
           <li>
             <strong>{t.barcode}</strong>
             {model.sets.length > 1 ? ` (set #${t.setId})` : ""} — {t.instruction}
+            {t.reading ? <span class="tape-reading"> · {t.reading}</span> : null}
           </li>
         ))}
       </ol>

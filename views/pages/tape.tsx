@@ -38,6 +38,17 @@ export interface TapeModel {
   /** The drive holding the tape, as its agent last reported. */
   drive: { name: string; state: string } | null;
   mediaSet: { id: number; state: string; expiresAt: Date | null } | null;
+  /** The site where the cartridge is, its moves between sites, and the sites it may go to. */
+  site: { id: number; name: string } | null;
+  moves: {
+    movedAt: Date;
+    from: string | null;
+    to: string | null;
+    actor: string;
+    mediaSetId: number | null;
+    note: string | null;
+  }[];
+  moveTo: { id: number; name: string }[];
   /** Whether it may be overwritten, and what keeps it, in words (the reuse check's answer). */
   reuse: string;
   health: {
@@ -175,6 +186,61 @@ function Relabel(model: TapeModel): SafeHtml {
   );
 }
 
+/** The tape's journeys between sites, and (to an operator) carrying it to another one. */
+function TapeMoves(model: TapeModel): SafeHtml | null {
+  if (model.moves.length === 0 && (!model.canOperate || model.moveTo.length === 0)) return null;
+  return (
+    <section class="card" id="tape-moves">
+      <h2>Sites</h2>
+      {model.moves.length === 0 ? (
+        <p class="muted">It has not moved between sites.</p>
+      ) : (
+        <table>
+          <TableHead columns={["When", "From", "To", "By", "Note"]} />
+          <tbody>
+            {model.moves.map((m) => (
+              <tr>
+                <td>
+                  <Time at={m.movedAt} />
+                </td>
+                <td>{m.from ?? "no site"}</td>
+                <td>{m.to ?? "–"}</td>
+                <td>{m.actor}</td>
+                <td>
+                  {m.mediaSetId ? `with media set #${m.mediaSetId}` : ""}
+                  {m.note ? ` ${m.note}` : ""}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {model.canOperate && model.moveTo.length > 0 ? (
+        <form class="stack" hx-post={`/tapes/${model.tape.id}/move`} hx-target="#tape-move-result">
+          <label>
+            Carried to
+            <select name="toSiteId">
+              {model.moveTo.map((s) => (
+                <option value={String(s.id)}>{s.name}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Where there (shelf, library mail slot)
+            <input name="location" />
+          </label>
+          <label>
+            Note
+            <input name="note" />
+          </label>
+          <button type="submit">Record the move</button>
+          <div id="tape-move-result" aria-live="polite"></div>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
 /** One cartridge: identity, where it is, the sets on it, and what an operator may change. */
 export function TapePage(model: TapeModel): SafeHtml {
   const { tape } = model;
@@ -202,6 +268,10 @@ export function TapePage(model: TapeModel): SafeHtml {
               <td>
                 <span class={`badge state-${tape.state}`}>{tape.state}</span>
               </td>
+            </tr>
+            <tr>
+              <th>Site</th>
+              <td id="tape-site">{model.site?.name ?? "no site"}</td>
             </tr>
             <tr>
               <th>Where</th>
@@ -289,6 +359,7 @@ export function TapePage(model: TapeModel): SafeHtml {
           </p>
         </section>
       ) : null}
+      <TapeMoves {...model} />
       {model.canOperate ? <Relabel {...model} /> : null}
       <TapeHealth {...model} />
       {model.canOperate ? <Erase {...model} /> : null}

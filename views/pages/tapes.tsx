@@ -2,6 +2,7 @@ import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { SiteFilter } from "../partials/site-filter.tsx";
 import { Time } from "../partials/time.tsx";
 
 export interface TapeRow {
@@ -22,7 +23,14 @@ export interface TapesModel {
   canOperate: boolean;
   tapes: TapeRow[];
   pools: { id: number; name: string }[];
-  filter: { poolId?: number | undefined; state?: string | undefined; barcode?: string | undefined };
+  filter: {
+    poolId?: number | undefined;
+    state?: string | undefined;
+    barcode?: string | undefined;
+    site?: number | undefined;
+  };
+  /** The sites the viewer may filter by (none: no select). */
+  sites?: { id: number; name: string }[];
   states: readonly string[];
   nextCursor: number | null;
 }
@@ -33,6 +41,7 @@ export function TapesPage(model: TapesModel): SafeHtml {
   return (
     <Layout {...model.layout} title="Tapes" current="/tapes">
       <h1>Tapes</h1>
+      <SiteFilter action="/tapes" sites={model.sites ?? []} current={model.filter.site ?? null} />
       <form class="filters" method="get" action="/tapes">
         <Select
           label="Pool"

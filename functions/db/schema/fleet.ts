@@ -7,7 +7,14 @@ export const sites = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     name: text("name").notNull(),
-    description: text("description"),
+    /** Free text for the operators of the site (kept in the column the first sites table named). */
+    notes: text("description"),
+    /** IANA zone the site's schedules and pre-flight deadlines read in; null: the hub's zone. */
+    timeZone: text("time_zone"),
+    /** Who to call there (a name, a phone number, a mailbox). */
+    contact: text("contact"),
+    /** A retired site keeps its history but takes no new agents, tapes or pools. */
+    retiredAt: timestamp("retired_at"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("sites_name_uq").on(t.name)],

@@ -1,5 +1,6 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, timestamp, updatedAt } from "./columns.ts";
+import { sites } from "./fleet.ts";
 
 export const ROLES = ["admin", "operator", "read-only"] as const;
 export type Role = (typeof ROLES)[number];
@@ -72,6 +73,8 @@ export const auditLogs = sqliteTable(
     ip: text("ip"),
     requestId: text("request_id"),
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The site of the object acted on; null for hub-wide actions. */
+    siteId: integer("site_id"),
   },
   (t) => [
     index("audit_logs_at_idx").on(t.at),
@@ -81,6 +84,24 @@ export const auditLogs = sqliteTable(
     index("audit_logs_login_ip_idx").on(t.action, t.ip, t.at),
     index("audit_logs_login_target_idx").on(t.action, t.target, t.at),
   ],
+);
+
+/**
+ * A user's role at one site. A user with any row here is site-scoped: they hold these roles at
+ * these sites only (never above their own role) and see nothing of other sites.
+ */
+export const userSiteRoles = sqliteTable(
+  "user_site_roles",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    siteId: integer("site_id")
+      .notNull()
+      .references(() => sites.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["operator", "read-only"] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.siteId] })],
 );
 
 export const settings = sqliteTable("settings", {

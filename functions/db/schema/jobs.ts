@@ -70,6 +70,8 @@ export type PendingOrder = {
   hubOnly: Record<string, unknown>;
   /** The drive the operator named; the agent asks for the tape there. */
   driveId?: number;
+  /** The agent the operator named (a restore at the site its tapes were moved to). */
+  agentId?: string;
   /** The run's words once placed (which tapes it reads). */
   instruction?: string;
 };

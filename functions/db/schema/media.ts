@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, timestamp, updatedAt } from "./columns.ts";
-import { changers, drives } from "./fleet.ts";
+import { changers, drives, sites } from "./fleet.ts";
 
 /** When a pool starts a new media set: never until full, every run, or on a calendar event. */
 export const ALLOCATIONS = ["continue", "always", "calendar"] as const;
@@ -38,6 +38,8 @@ export const pools = sqliteTable(
     offsiteRotation: text("offsite_rotation", { enum: OFFSITE_ROTATIONS }).notNull().default("none"),
     /** Days a media set stays offsite before it is asked back; null: until its retention ends. */
     offsiteReturnDays: integer("offsite_return_days"),
+    /** The site whose tapes the pool holds; null: any site. */
+    siteId: integer("site_id").references(() => sites.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -86,6 +88,8 @@ export const tapes = sqliteTable(
     changerId: integer("changer_id").references(() => changers.id, { onDelete: "set null" }),
     slot: integer("slot"),
     location: text("location"),
+    /** The site where the cartridge physically is (moved with a recorded tape move). */
+    siteId: integer("site_id").references(() => sites.id),
     labelledAt: timestamp("labelled_at"),
     firstWrittenAt: timestamp("first_written_at"),
     lastWrittenAt: timestamp("last_written_at"),
@@ -105,7 +109,27 @@ export const tapes = sqliteTable(
     uniqueIndex("tapes_uuid_uq").on(t.uuid),
     index("tapes_pool_state_idx").on(t.poolId, t.state),
     index("tapes_state_idx").on(t.state),
+    index("tapes_site_idx").on(t.siteId),
   ],
+);
+
+/** A tape carried from one site to another (offsite rotation to a second site's library). */
+export const tapeMoves = sqliteTable(
+  "tape_moves",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tapeId: integer("tape_id")
+      .notNull()
+      .references(() => tapes.id, { onDelete: "cascade" }),
+    fromSiteId: integer("from_site_id"),
+    toSiteId: integer("to_site_id").notNull(),
+    /** Set when the tape moved as part of its media set. */
+    mediaSetId: integer("media_set_id"),
+    movedAt: timestamp("moved_at").notNull(),
+    actor: text("actor").notNull(),
+    note: text("note"),
+  },
+  (t) => [index("tape_moves_tape_idx").on(t.tapeId, t.movedAt)],
 );
 
 export const MEDIA_SET_STATES = ["open", "closed", "expired"] as const;

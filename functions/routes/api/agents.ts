@@ -8,6 +8,7 @@ import { requestRescan } from "../../services/agents/request-rescan.ts";
 import { listDrives } from "../../services/drives/list-drives.ts";
 import { listMonitorDrives } from "../../services/monitor/list-monitor-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, pageQuery } from "./router.ts";
 
@@ -23,8 +24,9 @@ export function registerAgentRoutes(api: ApiRouter): void {
       permission: "read",
       tag,
       summary: "Agents with their state and last-seen time",
+      query: siteFilter,
     },
-    async (c) => c.json(await listAgents(serviceCtx(c))),
+    async (c, { query }) => c.json(await listAgents(serviceCtx(c), query)),
   );
   api.route(
     {
@@ -111,7 +113,7 @@ export function registerAgentRoutes(api: ApiRouter): void {
       tag: "drives",
       summary:
         "All drives of all agents; to a caller with X-API-Key (upstream's monitor clients), an array in upstream's drive shape",
-      query: pageQuery,
+      query: pageQuery.extend(siteFilter.shape),
     },
     async (c, { query }) =>
       c.req.header("x-api-key") && c.get("principal")?.via === "api-key"

@@ -9,6 +9,7 @@ import { deletePool } from "../../services/pools/delete-pool.ts";
 import { getPool } from "../../services/pools/get-pool.ts";
 import { listPools } from "../../services/pools/list-pools.ts";
 import { updatePool, updatePoolInput } from "../../services/pools/update-pool.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { createSource, createSourceInput } from "../../services/sources/create-source.ts";
 import { deleteSource } from "../../services/sources/delete-source.ts";
 import { getSource } from "../../services/sources/get-source.ts";
@@ -33,6 +34,8 @@ export function registerCatalogResources(api: ApiRouter): void {
     tag: "pools",
     read: "read",
     write: "operate",
+    site: [{ of: "site", body: "siteId" }],
+    filter: siteFilter,
     list: listPools,
     get: getPool,
     createInput: createPoolInput,
@@ -48,6 +51,7 @@ export function registerCatalogResources(api: ApiRouter): void {
     read: "read",
     write: "operate",
     filter: tapeFilter,
+    site: [{ of: "site", body: "siteId" }],
     list: listTapes,
     get: getTape,
     createInput: createTapeInput,
@@ -97,6 +101,8 @@ export function registerCatalogResources(api: ApiRouter): void {
     tag: "sources",
     read: "read",
     write: "operate",
+    site: [{ of: "agent", body: "agentId" }],
+    filter: siteFilter,
     list: listSources,
     get: getSource,
     createInput: createSourceInput,
@@ -111,6 +117,8 @@ export function registerCatalogResources(api: ApiRouter): void {
     tag: "jobs",
     read: "read",
     write: "operate",
+    site: [{ of: "source", body: "sourceId" }],
+    filter: siteFilter,
     list: listJobs,
     get: getJob,
     createInput: createJobInput,

@@ -7,9 +7,19 @@ import { planRestore, restorePlanInput } from "../../services/catalog/restore-pl
 import { searchCatalog, searchQuery } from "../../services/catalog/search-catalog.ts";
 import { startRestore, startRestoreInput } from "../../services/restores/start-restore.ts";
 import { rebuildCatalogInput, rebuildSetCatalog } from "../../services/scans/rebuild-catalog.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { startVerify } from "../../services/verifies/start-verify.ts";
 import { auditTarget, principalOf, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
+import type { SiteRef } from "./site-check.ts";
+
+/** What a restore names: its set (where its tapes are now) or job, and the agent or drive to read on. */
+const RESTORE_OBJECTS: SiteRef[] = [
+  { of: "set", body: "setId" },
+  { of: "job", body: "jobId" },
+  { of: "agent", body: "agentId" },
+  { of: "drive", body: "driveId" },
+];
 
 export function registerCatalogRoutes(api: ApiRouter): void {
   const tag = "catalog";
@@ -22,6 +32,7 @@ export function registerCatalogRoutes(api: ApiRouter): void {
       summary: "Start a restore to a directory on a tape host; answers with the run and the plan",
       body: startRestoreInput,
       audit: "restore.start",
+      site: RESTORE_OBJECTS,
       success: { status: 202, description: "{ run, plan }" },
     },
     async (c, { body }) => {
@@ -43,6 +54,7 @@ export function registerCatalogRoutes(api: ApiRouter): void {
       summary: "Plan a restore: the set, the tapes in order, where each is and what to do",
       body: restorePlanInput,
       audit: false,
+      site: RESTORE_OBJECTS,
     },
     async (c, { body }) => c.json(await planRestore(serviceCtx(c), body)),
   );
@@ -53,9 +65,9 @@ export function registerCatalogRoutes(api: ApiRouter): void {
       permission: "read",
       tag,
       summary: "Backup sets, newest first",
-      query: pageQuery.extend({ jobId: z.coerce.number().int().positive().optional() }),
+      query: pageQuery.extend({ jobId: z.coerce.number().int().positive().optional(), ...siteFilter.shape }),
     },
-    async (c, { query }) => c.json(await listSets(serviceCtx(c), query, query.jobId)),
+    async (c, { query }) => c.json(await listSets(serviceCtx(c), query, query.jobId, query.site)),
   );
   api.route(
     {

@@ -2,9 +2,16 @@ import type { Context } from "hono";
 import type { AppEnv, Principal, ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 
+/** The catalog and clock, and for a site-scoped caller the sites whose objects they may see. */
 export function serviceCtx(c: Context<AppEnv>): ServiceCtx {
   const { db, now, orderWake } = c.get("deps");
-  return { db, now, ...(orderWake ? { orderWake } : {}) };
+  const siteRoles = c.get("principal")?.siteRoles;
+  return {
+    db,
+    now,
+    ...(orderWake ? { orderWake } : {}),
+    ...(siteRoles ? { sites: siteRoles.map((r) => r.siteId) } : {}),
+  };
 }
 
 /** The signed-in principal of a route whose permission already required one. */

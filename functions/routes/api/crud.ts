@@ -4,6 +4,7 @@ import type { Permission } from "../../security/permissions.ts";
 import type { Page, PageRequest } from "../../services/shared/pagination.ts";
 import { auditTarget, serviceCtx } from "./context.ts";
 import { type ApiRouter, idParams, pageQuery } from "./router.ts";
+import type { SiteRef } from "./site-check.ts";
 
 interface Crud<
   Row extends { id: number },
@@ -19,6 +20,8 @@ interface Crud<
   read: Permission;
   write: Permission;
   filter?: Filter;
+  /** Body fields of create and update naming an object at a site (a pool's siteId, a job's sourceId). */
+  site?: SiteRef[];
   list: (ctx: ServiceCtx, page: PageRequest, filter: z.output<Filter>) => Promise<Page<Row>>;
   get: (ctx: ServiceCtx, id: number) => Promise<Row>;
   createInput: Create;
@@ -64,6 +67,7 @@ export function crudRoutes<
       summary: `Create a ${noun}`,
       body: def.createInput,
       audit: `${noun}.create`,
+      ...(def.site ? { site: def.site } : {}),
       success: { status: 201, description: `The new ${noun}` },
     },
     async (c, { body }) => {
@@ -82,6 +86,7 @@ export function crudRoutes<
       params: idParams,
       body: def.updateInput,
       audit: `${noun}.update`,
+      ...(def.site ? { site: def.site } : {}),
     },
     async (c, { params, body }) => {
       auditTarget(c, params.id, { fields: Object.keys(body as object) });

@@ -38,6 +38,8 @@ export function registerEncryptionKeyRoutes(api: ApiRouter): void {
       tag,
       params: idParams,
       summary: "A key and what needs it: retained sets encrypted with it, pools and jobs writing with it",
+      // Key metadata (never the key) is the hub's, as the keys list is.
+      site: "hub",
     },
     async (c, { params }) => c.json(await getKeyDetail(serviceCtx(c), params.id)),
   );

@@ -5,6 +5,7 @@ import { AppError, asAppError, validationError } from "../../errors.ts";
 import { csrfTokenValid } from "../../security/csrf.ts";
 import { type Permission, roleAllows } from "../../security/permissions.ts";
 import { recordAudit } from "../../services/audit/record-audit.ts";
+import { authorizeSite, type SiteRef } from "./site-check.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -27,6 +28,11 @@ export interface RouteSpec<
   params?: P;
   /** Audit action for a mutation, e.g. "tape.create"; false when the handler audits itself. */
   audit?: string | false;
+  /**
+   * Objects the body names, whose sites the caller's site roles must cover too (the path's
+   * object is found from the path: see site-check.ts); "hub" for a route about no site's objects.
+   */
+  site?: SiteRef[] | "hub";
   /** Success status and what it returns, for the OpenAPI document. */
   success?: { status: number; description: string };
 }
@@ -47,7 +53,7 @@ const MUTATING = new Set<Method>(["POST", "PUT", "PATCH", "DELETE"]);
 /**
  * Every /api/v1 route is declared through here: its spec is the row of the permission
  * matrix, the source of the OpenAPI document, and the input schema checked before the
- * handler runs. Order per request: authenticate (global) → permission → CSRF → validate → handler → audit.
+ * handler runs. Order per request: authenticate (global) → permission → CSRF → validate → site → handler → audit.
  */
 export class ApiRouter {
   readonly specs: RouteSpec[] = [];
@@ -61,7 +67,11 @@ export class ApiRouter {
     this.specs.push(spec);
     this.app.on(spec.method, `${this.prefix}${spec.path}`, async (c) => {
       await authorize(c, spec);
+      const denied = (reason: string) => auditMutation(c, spec, "denied", new Error(reason));
+      // The path's object first, so another site's caller learns nothing from a validation error.
+      await authorizeSite(c, spec, "path-only", denied);
       const input = (await parseInput(c, spec)) as unknown as RouteInput<S>;
+      await authorizeSite(c, spec, input.body ?? {}, denied);
       if (!MUTATING.has(spec.method) || spec.audit === false) return handler(c, input);
       try {
         const response = await handler(c, input);
@@ -157,6 +167,7 @@ export async function auditMutation(
       ip: c.get("clientIp") ?? null,
       requestId: c.get("requestId"),
       details: Object.keys(details).length > 0 ? details : null,
+      siteId: c.get("auditSite") ?? null,
     },
   );
 }

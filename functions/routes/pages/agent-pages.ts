@@ -6,6 +6,8 @@ import { listAgents } from "../../services/agents/list-agents.ts";
 import { requestRescan } from "../../services/agents/request-rescan.ts";
 import { listDrives } from "../../services/drives/list-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
+import { listSites } from "../../services/sites/list-sites.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, ok, parseForm } from "./form.ts";
@@ -14,23 +16,35 @@ import { layoutFor } from "./session-pages.ts";
 
 /** Agents and their drives, enrolling a new agent, and scanning a tape in a drive. */
 export function registerAgentPages(pages: PageRouter): void {
-  pages.route({ method: "GET", path: "/agents", permission: "read", summary: "Agents" }, async (c) => {
-    const ctx = serviceCtx(c);
-    const [agents, agentDrives] = await Promise.all([listAgents(ctx), listDrives(ctx, { limit: 500 })]);
-    const agentName = new Map(agents.items.map((a) => [a.id, a.name]));
-    return c.html(
-      renderDocument(
-        AgentsPage({
-          layout: await layoutFor(c),
-          isAdmin: can(c, "admin"),
-          canOperate: can(c, "operate"),
-          now: ctx.now(),
-          agents: agents.items,
-          drives: agentDrives.items.map((d) => ({ ...d, agentName: agentName.get(d.agentId) ?? d.agentId })),
-        }),
-      ),
-    );
-  });
+  pages.route(
+    { method: "GET", path: "/agents", permission: "read", summary: "Agents", query: siteFilter },
+    async (c, { query }) => {
+      const ctx = serviceCtx(c);
+      const [agents, agentDrives, sites] = await Promise.all([
+        listAgents(ctx, query),
+        listDrives(ctx, { limit: 500 }, query),
+        listSites(ctx),
+      ]);
+      const agentName = new Map(agents.items.map((a) => [a.id, a.name]));
+      return c.html(
+        renderDocument(
+          AgentsPage({
+            layout: await layoutFor(c),
+            isAdmin: can(c, "admin"),
+            canOperate: can(c, "operate"),
+            now: ctx.now(),
+            agents: agents.items,
+            drives: agentDrives.items.map((d) => ({
+              ...d,
+              agentName: agentName.get(d.agentId) ?? d.agentId,
+            })),
+            sites: sites.items,
+            site: query.site ?? null,
+          }),
+        ),
+      );
+    },
+  );
   pages.route(
     {
       method: "POST",

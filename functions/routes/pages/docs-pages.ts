@@ -22,6 +22,7 @@ export function registerDocsPages(pages: PageRouter): void {
       params: docParams,
       permission: "read",
       summary: "One help document",
+      site: "hub",
     },
     async (c, { params }) =>
       c.html(

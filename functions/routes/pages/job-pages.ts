@@ -18,6 +18,8 @@ import { latestRuns } from "../../services/runs/latest-runs.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
 import { describeSchedule } from "../../services/schedules/describe-schedule.ts";
 import { getScheduleZone } from "../../services/settings/get-schedule-zone.ts";
+import { listSites } from "../../services/sites/list-sites.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { getSource } from "../../services/sources/get-source.ts";
 import { listSources } from "../../services/sources/list-sources.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
@@ -56,27 +58,33 @@ function jobForm(f: Record<string, string>) {
 
 /** The jobs list, the new-job form, a job's page and "run now"; sources have their own page. */
 export function registerJobPages(pages: PageRouter): void {
-  pages.route({ method: "GET", path: "/jobs", permission: "read", summary: "Jobs" }, async (c) => {
-    const ctx = serviceCtx(c);
-    const [jobs, sources, pools, scheduleZone] = await Promise.all([
-      listJobs(ctx, ALL),
-      listSources(ctx, ALL),
-      listPools(ctx, ALL),
-      getScheduleZone(ctx),
-    ]);
-    return c.html(
-      renderDocument(
-        JobsPage({
-          layout: await layoutFor(c),
-          canOperate: can(c, "operate"),
-          jobs: jobs.items,
-          sources: sources.items,
-          pools: pools.items,
-          scheduleZone,
-        }),
-      ),
-    );
-  });
+  pages.route(
+    { method: "GET", path: "/jobs", permission: "read", summary: "Jobs", query: siteFilter },
+    async (c, { query }) => {
+      const ctx = serviceCtx(c);
+      const [jobs, sources, pools, scheduleZone, sites] = await Promise.all([
+        listJobs(ctx, ALL, query),
+        listSources(ctx, ALL),
+        listPools(ctx, ALL),
+        getScheduleZone(ctx),
+        listSites(ctx),
+      ]);
+      return c.html(
+        renderDocument(
+          JobsPage({
+            layout: await layoutFor(c),
+            canOperate: can(c, "operate"),
+            jobs: jobs.items,
+            sources: sources.items,
+            pools: pools.items,
+            scheduleZone,
+            sites: sites.items,
+            site: query.site ?? null,
+          }),
+        ),
+      );
+    },
+  );
   // Before /jobs/:id, so "new" is this page and not a job id.
   pages.route(
     { method: "GET", path: "/jobs/new", permission: "operate", summary: "The new-job form" },

@@ -4,6 +4,7 @@ import type { AppEnv } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import type { Permission } from "../../security/permissions.ts";
 import { auditMutation, authorize, checkInput, pageQuery, type RouteSpec } from "../api/router.ts";
+import { authorizeSite, type SiteRef } from "../api/site-check.ts";
 
 export interface PageSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
   method: "GET" | "POST";
@@ -16,6 +17,8 @@ export interface PageSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   params?: P;
   /** The query string, for a page that reads one. */
   query?: Q;
+  /** Form fields naming objects whose sites the caller's site roles must cover (see RouteSpec). */
+  site?: SiteRef[] | "hub";
 }
 
 export interface PageInput<S extends PageSpec> {
@@ -44,7 +47,10 @@ export class PageRouter {
     const asRoute: RouteSpec = { ...spec, path: spec.path, tag: "page", audit: spec.audit };
     this.app.on(spec.method, spec.path, async (c) => {
       await authorize(c, asRoute);
+      const denied = (reason: string) => auditMutation(c, asRoute, "denied", new Error(reason));
+      await authorizeSite(c, asRoute, "path-only", denied);
       const input = parsePageInput(c, spec) as unknown as PageInput<S>;
+      await authorizeSite(c, asRoute, undefined, denied);
       if (spec.method !== "POST" || spec.audit === false) return handler(c, input);
       try {
         const response = await handler(c, input);

@@ -2,6 +2,7 @@ import { renderDocument } from "../../../views/html.ts";
 import { TapePage } from "../../../views/pages/tape.tsx";
 import { TapesPage } from "../../../views/pages/tapes.tsx";
 import { listPools } from "../../services/pools/list-pools.ts";
+import { listSites } from "../../services/sites/list-sites.ts";
 import { createTape, createTapeInput } from "../../services/tapes/create-tape.ts";
 import { getTapeDetail } from "../../services/tapes/get-tape-detail.ts";
 import { labelTapeInput, requestLabel } from "../../services/tapes/label-tape.ts";
@@ -22,9 +23,10 @@ export function registerTapePages(pages: PageRouter): void {
     async (c, { query }) => {
       const ctx = serviceCtx(c);
       const filter = parseForm(tapeFilter, c.req.query());
-      const [tapes, pools] = await Promise.all([
+      const [tapes, pools, sites] = await Promise.all([
         listTapes(ctx, { limit: 100, cursor: query.cursor }, filter),
         listPools(ctx, ALL),
+        listSites(ctx),
       ]);
       return c.html(
         renderDocument(
@@ -34,6 +36,7 @@ export function registerTapePages(pages: PageRouter): void {
             tapes: tapes.items,
             pools: pools.items,
             filter,
+            sites: sites.items,
             states: TAPE_STATES,
             nextCursor: tapes.nextCursor,
           }),

@@ -3,6 +3,7 @@ import type { ChangerReport, DriveReport } from "../../../contracts/agent-protoc
 import { rowsPerStatement } from "../../db/limits.ts";
 import { changers, drives, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { followLibrary } from "../sites/follow-library.ts";
 import { isCleaningBarcode, mediaTypeOf } from "../tapes/media-type.ts";
 import { returnSeenTapes } from "../tapes/return-seen-tapes.ts";
 
@@ -152,6 +153,7 @@ async function locateTapes(
   }
   await inBatches(ctx, moves);
   await returnSeenTapes(ctx, home);
+  await followLibrary(ctx, agentId, [...placed]);
   await fillCapacities(ctx, driveReports, changerReports);
   // Tapes this agent's library held before but no longer reports have left it.
   const changerIds = changerRows.map((c) => c.id);

@@ -14,4 +14,6 @@ export type AttentionItem = {
   /** Words for the operator: what is wrong and, where the hub knows it, what to do. */
   text: string;
   href: string;
+  /** The site it happens at (for the dashboard's per-site rows and site-scoped operators); null: hub-wide. */
+  siteId?: number | null;
 };

@@ -14,7 +14,13 @@ export async function driveCare(ctx: ServiceCtx): Promise<AttentionItem[]> {
   const since = new Date(ctx.now().getTime() - CLEANED_WINDOW_MS);
   const [flagged, cleanings, spent] = await Promise.all([
     ctx.db
-      .select({ id: drives.id, name: drives.name, health: drives.health, agent: agents.name })
+      .select({
+        id: drives.id,
+        name: drives.name,
+        health: drives.health,
+        agent: agents.name,
+        siteId: agents.siteId,
+      })
       .from(drives)
       .innerJoin(agents, eq(agents.id, drives.agentId))
       .where(isNotNull(drives.health))
@@ -45,6 +51,7 @@ export async function driveCare(ctx: ServiceCtx): Promise<AttentionItem[]> {
       kind: "drive-health",
       text: `${d.name} on ${d.agent} reports TapeAlert ${serious.map((a) => `${a.code} "${a.name}" (${a.severity})`).join(", ")}`,
       href: `/drives/${d.id}`,
+      siteId: d.siteId,
     });
   }
   for (const c of cleanings) {
@@ -59,6 +66,7 @@ export async function driveCare(ctx: ServiceCtx): Promise<AttentionItem[]> {
       kind: "drive-cleaned",
       text: `${drive?.name ?? `Drive ${p.driveId}`} was cleaned ${p.auto ? "automatically " : ""}with ${p.operation?.barcode ?? "a cleaning cartridge"} at ${c.finishedAt?.toISOString()}${p.trigger ? ` (${p.trigger})` : ""}; if it asks again soon, the drive or a tape is failing`,
       href: `/drives/${p.driveId}`,
+      siteId: drive?.siteId ?? null,
     });
   }
   for (const t of spent)

@@ -10,6 +10,8 @@ export interface AuditEvent {
   ip: string | null;
   requestId: string | null;
   details: Record<string, unknown> | null;
+  /** The site of the object acted on, when it is at one. */
+  siteId?: number | null;
 }
 
 /** Appends one audit row. Callers must never put secrets (passwords, keys, tokens) in details. */

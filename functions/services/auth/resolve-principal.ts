@@ -1,9 +1,9 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { apiKeys, sessions, users } from "../../db/schema/index.ts";
+import { apiKeys, sessions, userSiteRoles, users } from "../../db/schema/index.ts";
 import type { HubSecrets, Principal, ServiceCtx } from "../../deps.ts";
 import { parseApiKey } from "../../security/api-key.ts";
 import { sha256Hex, timingSafeEqual } from "../../security/crypto.ts";
-import { lesserRole } from "../../security/permissions.ts";
+import { lesserRole, roleCovers } from "../../security/permissions.ts";
 import { looksLikeJwt, verifySessionToken } from "../../security/session-token.ts";
 import { preparedPerDb } from "../shared/prepared-per-db.ts";
 
@@ -43,13 +43,31 @@ export async function resolvePrincipal(
     now: ctx.now().getTime(),
   });
   if (!row || row.disabled || row.userId !== claims.userId) return null;
-  return {
+  return withSiteRoles(ctx, {
     userId: row.userId,
     username: row.username,
     role: row.role,
     via: credential.via,
     sessionId: claims.sessionId,
-  };
+  });
+}
+
+/**
+ * A user with site roles holds them at those sites only, never above their own (or their API
+ * key's) role; an admin is never site-scoped.
+ */
+async function withSiteRoles(ctx: ServiceCtx, principal: Principal): Promise<Principal> {
+  if (principal.role === "admin") return principal;
+  const rows = await ctx.db
+    .select({ siteId: userSiteRoles.siteId, role: userSiteRoles.role })
+    .from(userSiteRoles)
+    .where(eq(userSiteRoles.userId, principal.userId));
+  if (rows.length === 0) return principal;
+  const siteRoles = rows.map((r) => ({
+    siteId: r.siteId,
+    role: roleCovers(principal.role, r.role) ? r.role : principal.role,
+  }));
+  return { ...principal, siteRoles };
 }
 
 async function resolveApiKey(ctx: ServiceCtx, key: string): Promise<Principal | null> {
@@ -67,11 +85,11 @@ async function resolveApiKey(ctx: ServiceCtx, key: string): Promise<Principal | 
   if (!row.key.lastUsedAt || now.getTime() - row.key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await ctx.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id));
   }
-  return {
+  return withSiteRoles(ctx, {
     userId: row.user.id,
     username: row.user.username,
     role: lesserRole(row.key.role, row.user.role),
     via: "api-key",
     apiKeyId: row.key.id,
-  };
+  });
 }

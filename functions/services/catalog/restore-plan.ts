@@ -15,6 +15,7 @@ import { AppError } from "../../errors.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { catalogPath, splitPath } from "./paths.ts";
 import { chainOf, setAsOf } from "./set-chain.ts";
+import { type TapeReader, tapeReader } from "./tape-reader.ts";
 
 export const restorePlanInput = z.object({
   /**
@@ -120,7 +121,9 @@ type PlannedTape = {
   streamOffset: number;
   location: string;
   instruction: string;
-};
+  /** At which site the tape is and which drive there can read it, in words. */
+  reading: string;
+} & TapeReader;
 /** One set of a restore, in read order, with the entries whose version it holds. */
 export type RestorePart = { set: SetRow; entries: EntryRow[]; tapes: PlannedTape[] };
 
@@ -229,13 +232,26 @@ async function tapesOf(ctx: ServiceCtx, set: SetRow, entries: EntryRow[]) {
       pool: row.pool,
       fileNumber: row.segment.fileNumber,
       streamOffset: row.segment.streamOffset,
-      ...(await whereIs(ctx, row.tape, row.pool)),
+      ...(await whereAndReader(ctx, row.tape, row.pool)),
     });
   return {
     tapes: out,
     warnings: missing.map(
       (s) => `Segment ${s} of set ${set.id} is on no tape the catalog knows; scan the set's tapes first`,
     ),
+  };
+}
+
+/** Where the tape is, at which site, and which drive there can read it, in words too. */
+async function whereAndReader(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, pool: string | null) {
+  const [where, reader] = await Promise.all([whereIs(ctx, tape, pool), tapeReader(ctx, tape)]);
+  const by = reader.drive
+    ? `: ${reader.drive.name} on ${reader.drive.agent} can read it`
+    : `: no drive there can read it now; start that site's drive-agent or move the tape`;
+  return {
+    ...where,
+    ...reader,
+    reading: `${reader.site ? `At site ${reader.site.name}` : "At no site"}${by}`,
   };
 }
 

@@ -2,8 +2,8 @@ import type { z } from "zod";
 import { jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { getJobDefaults } from "../settings/get-job-defaults.ts";
-import { getScheduleZone } from "../settings/get-schedule-zone.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
+import { scheduleZoneOf } from "../sites/schedule-zone-of.ts";
 import { checkReferences, type createJobInput, nextRun } from "./job-input.ts";
 
 export async function createJob(ctx: ServiceCtx, input: z.output<typeof createJobInput>) {
@@ -17,7 +17,9 @@ export async function createJob(ctx: ServiceCtx, input: z.output<typeof createJo
       // A verify job reads what the pool holds: it has no source of its own.
       sourceId: input.kind === "backup" ? input.sourceId : null,
       guests: input.kind === "backup" ? (input.guests ?? null) : null,
-      nextRunAt: input.schedule ? (nextRun(input.schedule, now, await getScheduleZone(ctx)) ?? null) : null,
+      nextRunAt: input.schedule
+        ? (nextRun(input.schedule, now, await scheduleZoneOf(ctx, input.sourceId)) ?? null)
+        : null,
       createdAt: now,
       updatedAt: now,
     })

@@ -3,8 +3,8 @@ import type { z } from "zod";
 import { jobs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { getScheduleZone } from "../settings/get-schedule-zone.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
+import { scheduleZoneOf } from "../sites/schedule-zone-of.ts";
 import { getJob } from "./get-job.ts";
 import {
   checkReferences,
@@ -32,7 +32,8 @@ export async function updateJob(ctx: ServiceCtx, id: number, input: z.output<typ
       ? {}
       : {
           nextRunAt: input.schedule
-            ? (nextRun(input.schedule, now, await getScheduleZone(ctx)) ?? null)
+            ? (nextRun(input.schedule, now, await scheduleZoneOf(ctx, input.sourceId ?? job.sourceId)) ??
+              null)
             : null,
         };
   const [row] = await ctx.db

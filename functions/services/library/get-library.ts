@@ -3,6 +3,7 @@ import type { ChangerReport } from "../../../contracts/agent-protocol.ts";
 import { agents, changers, drives, tapes, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { libraryScanProgress } from "../scans/library-scan-progress.ts";
+import { siteWhere } from "../sites/site-scope.ts";
 
 export type LibrarySlot = {
   slot: number;
@@ -47,6 +48,7 @@ export async function getLibrary(ctx: ServiceCtx): Promise<LibraryView> {
     .select({ changer: changers, agent: agents.name })
     .from(changers)
     .innerJoin(agents, eq(agents.id, changers.agentId))
+    .where(siteWhere(ctx, { column: agents.siteId }, undefined))
     .orderBy(changers.id);
   const ids = rows.map((r) => r.changer.id);
   const [driveRows, tapeRows, orderRows] = await Promise.all([

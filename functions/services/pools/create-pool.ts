@@ -3,6 +3,7 @@ import { pools } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { displayName, optionalText } from "../shared/input-schemas.ts";
+import { activeSite } from "../sites/active-site.ts";
 import { checkPolicy, poolPolicyFields } from "./pool-policy.ts";
 
 export const createPoolInput = z.object({
@@ -11,6 +12,8 @@ export const createPoolInput = z.object({
   retentionDays: z.number().int().min(0).max(36_500).default(30),
   allowReuse: z.boolean().default(true),
   ...poolPolicyFields,
+  /** Bind the pool to one site's tapes; null: any site. */
+  siteId: z.number().int().positive().nullish(),
 });
 
 export async function createPool(ctx: ServiceCtx, input: z.output<typeof createPoolInput>) {
@@ -20,6 +23,7 @@ export async function createPool(ctx: ServiceCtx, input: z.output<typeof createP
     generation: input.generation ?? null,
     barcodePrefix: input.barcodePrefix ?? null,
   });
+  if (input.siteId) await activeSite(ctx, input.siteId);
   const now = ctx.now();
   const [row] = await ctx.db
     .insert(pools)

@@ -18,7 +18,13 @@ export async function queueReadRun(
     typeof jobRuns.$inferInsert,
     "state" | "agentId" | "driveId" | "currentTapeId" | "pendingOrder"
   >,
-  order: { tapeId: number; body: ReadBody; hubOnly: Record<string, unknown>; driveId?: number },
+  order: {
+    tapeId: number;
+    body: ReadBody;
+    hubOnly: Record<string, unknown>;
+    driveId?: number;
+    agentId?: string | undefined;
+  },
 ) {
   const [inserted] = await ctx.db
     .insert(jobRuns)
@@ -31,6 +37,7 @@ export async function queueReadRun(
     body: { ...order.body, runId: run.id },
     hubOnly: order.hubOnly,
     ...(order.driveId ? { driveId: order.driveId } : {}),
+    ...(order.agentId ? { agentId: order.agentId } : {}),
     ...(instruction ? { instruction } : {}),
   };
   const [held] = await ctx.db.update(jobRuns).set({ pendingOrder }).where(eq(jobRuns.id, run.id)).returning();

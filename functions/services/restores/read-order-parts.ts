@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { RestoreOrderBody } from "../../../contracts/agent-protocol.ts";
-import { type backupSets, drives, encryptionKeys, tapes } from "../../db/schema/index.ts";
+import { agents, type backupSets, drives, encryptionKeys, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError, conflict } from "../../errors.ts";
 
@@ -53,9 +53,24 @@ export async function orderTapes(
   }));
 }
 
-/** The drive an operator named for a read; the agent asks for the tape there if it is not in it. */
-export async function namedDrive(ctx: ServiceCtx, driveId: number) {
+/**
+ * The drive an operator named for a read; the agent asks for the tape there if it is not in it.
+ * Refused when the drive is at another site than the tape.
+ */
+export async function namedDrive(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, driveId: number) {
   const drive = await ctx.db.query.drives.findFirst({ where: eq(drives.id, driveId) });
   if (!drive) throw new AppError("validation_failed", `Drive ${driveId} does not exist`);
+  await refuseOtherSite(ctx, tape, drive.agentId);
   return drive;
+}
+
+/** A tape is read where it is: a drive at another site would wait for a cartridge that is not there. */
+export async function refuseOtherSite(ctx: ServiceCtx, tape: typeof tapes.$inferSelect, agentId: string) {
+  if (!tape.siteId) return;
+  const agent = await ctx.db.query.agents.findFirst({ where: eq(agents.id, agentId) });
+  if (!agent) throw new AppError("validation_failed", `Agent ${agentId} does not exist`);
+  if (agent.siteId !== null && agent.siteId !== tape.siteId)
+    throw conflict(
+      `${tape.barcode} is at another site than agent ${agent.name}; record its move there first, or restore on an agent at its site`,
+    );
 }

@@ -8,7 +8,14 @@ import { catalogPath } from "../catalog/paths.ts";
 import { planRestoreParts } from "../catalog/restore-plan.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { queueReadRun } from "./queue-read-run.ts";
-import { keyOfSet, namedDrive, orderSet, orderTapes, type SetRow } from "./read-order-parts.ts";
+import {
+  keyOfSet,
+  namedDrive,
+  orderSet,
+  orderTapes,
+  refuseOtherSite,
+  type SetRow,
+} from "./read-order-parts.ts";
 
 export const startRestoreInput = z.object({
   /** The tree as of this set (its chain merged), or of the job's newest complete set at asOf. */
@@ -24,6 +31,8 @@ export const startRestoreInput = z.object({
     .refine((p) => !p.split("/").includes(".."), "must not contain '..'"),
   overwrite: z.enum(["skip", "overwrite", "rename"]).default("skip"),
   driveId: z.number().int().positive().optional(),
+  /** Restore on this agent (a host at the site the set's tapes were moved to); default: at the tape's site. */
+  agentId: z.uuid().optional(),
 });
 
 /**
@@ -56,7 +65,8 @@ export async function startRestore(
     "Tape",
     firstBarcode,
   );
-  if (input.driveId) await namedDrive(ctx, input.driveId);
+  if (input.driveId) await namedDrive(ctx, first, input.driveId);
+  if (input.agentId) await refuseOtherSite(ctx, first, input.agentId);
   const key = await keyOfChain(
     ctx,
     parts.map((p) => p.set),
@@ -102,7 +112,13 @@ export async function startRestore(
       setId: set.id,
       operatorMessage: [...new Set(plan.tapes.map((t) => t.instruction))].join(" · "),
     },
-    { tapeId: first.id, body, hubOnly: { encryptionKeyId: key?.id ?? null }, driveId: input.driveId },
+    {
+      tapeId: first.id,
+      body,
+      hubOnly: { encryptionKeyId: key?.id ?? null },
+      driveId: input.driveId,
+      agentId: input.agentId,
+    },
   );
   return { run, plan };
 }

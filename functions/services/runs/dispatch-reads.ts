@@ -42,7 +42,12 @@ export async function placeRead(ctx: ServiceCtx, run: RunRow): Promise<boolean> 
   const tape = await ctx.db.query.tapes.findFirst({ where: eq(tapes.id, pending.tapeId) });
   if (!tape) return waitFor(ctx, run, "?", "its tape is no longer in the catalog; cancel this run");
   const named = pending.driveId as number | undefined;
-  const agentsUp = await onlineAgents(ctx);
+  // A tape is read at its site: by the agent named, else by any agent there.
+  const agentsUp = (await onlineAgents(ctx)).filter(
+    (a) =>
+      (pending.agentId === undefined || a.id === pending.agentId) &&
+      (tape.siteId === null || a.siteId === null || a.siteId === tape.siteId),
+  );
   const idle = (await Promise.all(agentsUp.map((a) => idleDrives(ctx, a.id)))).flat();
   // A tape on a shelf (not away, in no changer) can go to a drive without a changer, where the
   // agent asks for it by name: a lone drive may not report which cartridge it holds.

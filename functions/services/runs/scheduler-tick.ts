@@ -11,7 +11,7 @@ import { expireMediaSets } from "../media-sets/expire-media-sets.ts";
 import { refreshRotation } from "../media-sets/refresh-rotation.ts";
 import { expireUncollectedOrders } from "../orders/expire-uncollected-orders.ts";
 import { refreshPreflights } from "../preflight/refresh-preflights.ts";
-import { getScheduleZone } from "../settings/get-schedule-zone.ts";
+import { scheduleZoneOf } from "../sites/schedule-zone-of.ts";
 import { SCHEDULER } from "./auto-retry.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 import { interruptSilentRuns } from "./interrupt-silent-runs.ts";
@@ -41,10 +41,9 @@ export async function schedulerTick(
     limit: 100,
   });
   const queued: number[] = [];
-  const zone = due.length > 0 ? await getScheduleZone(ctx) : "UTC";
   for (const job of due) {
-    // The same reading of the schedule as the preview and the job's save: in the hub's zone.
-    const next = nextRun(job.schedule as string, now, zone);
+    // The same reading of the schedule as the job's save: in its site's zone, else the hub's.
+    const next = nextRun(job.schedule as string, now, await scheduleZoneOf(ctx, job.sourceId));
     const claimed = await ctx.db
       .update(jobs)
       .set({ nextRunAt: next ?? null })

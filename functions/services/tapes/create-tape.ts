@@ -6,6 +6,7 @@ import { conflict } from "../../errors.ts";
 import { getPool } from "../pools/get-pool.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { optionalText } from "../shared/input-schemas.ts";
+import { activeSite } from "../sites/active-site.ts";
 import { isCleaningBarcode } from "./media-type.ts";
 
 export const LTO_GENERATIONS = ["LTO-5", "LTO-6", "LTO-7", "LTO-8", "LTO-9", "LTO-10"] as const;
@@ -23,12 +24,15 @@ export const createTapeInput = z.object({
   capacityBytes: z.number().int().positive().nullish(),
   location: optionalText(200),
   notes: optionalText(2000),
+  /** The site where the cartridge is; later changes are recorded moves (move-tapes.ts). */
+  siteId: z.number().int().positive().nullish(),
 });
 
 export async function createTape(ctx: ServiceCtx, input: z.output<typeof createTapeInput>) {
   if (input.poolId && isCleaningBarcode(input.barcode))
     throw conflict(`${input.barcode} is a cleaning cartridge; it never joins a pool`);
   if (input.poolId) await getPool(ctx, input.poolId);
+  if (input.siteId) await activeSite(ctx, input.siteId);
   const existing = await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, input.barcode) });
   if (existing) throw conflict(`Tape ${input.barcode} is already registered`);
   const now = ctx.now();

@@ -1,11 +1,12 @@
 import { and, eq, isNotNull, or, sql } from "drizzle-orm";
-import { backupSetSegments, backupSets, drives, jobRuns, mediaSets } from "../../db/schema/index.ts";
+import { backupSetSegments, backupSets, drives, jobRuns, mediaSets, sites } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { eraseWarning } from "./erase-tape.ts";
 import { getTape } from "./get-tape.ts";
 import { getTapeHealth } from "./get-tape-health.ts";
 import { isCleaningBarcode } from "./media-type.ts";
 import { reuseRefusal } from "./reuse-refusal.ts";
+import { tapeMoveHistory } from "./tape-moves.ts";
 
 /** One tape as its page shows it: the tape, the sets on it in tape order, and where it is in words. */
 export async function getTapeDetail(ctx: ServiceCtx, id: number) {
@@ -39,7 +40,7 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
   const mediaSet = tape.mediaSetId
     ? ((await ctx.db.query.mediaSets.findFirst({ where: eq(mediaSets.id, tape.mediaSetId) })) ?? null)
     : null;
-  const [health, eraseLoss, refusal, waiting] = await Promise.all([
+  const [health, eraseLoss, refusal, waiting, moves, site, allSites] = await Promise.all([
     getTapeHealth(ctx, tape.id),
     eraseWarning(ctx, tape.id),
     reuseRefusal(ctx, tape.id),
@@ -56,6 +57,9 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
       )
       .orderBy(jobRuns.id)
       .limit(20),
+    tapeMoveHistory(ctx, tape.id),
+    tape.siteId ? ctx.db.query.sites.findFirst({ where: eq(sites.id, tape.siteId) }) : undefined,
+    ctx.db.query.sites.findMany({ orderBy: sites.name }),
   ]);
   // When it may be overwritten, in words: what keeps it, or that nothing does.
   const reuse = refusal
@@ -80,5 +84,11 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
     reuse,
     /** Runs waiting for this tape, with their words. */
     waiting,
+    /** Where the cartridge is kept, its moves between sites, and where it may be moved to. */
+    site: site ? { id: site.id, name: site.name } : null,
+    moves,
+    moveTo: allSites
+      .filter((s) => !s.retiredAt && s.id !== tape.siteId)
+      .map((s) => ({ id: s.id, name: s.name })),
   };
 }

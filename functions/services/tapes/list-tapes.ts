@@ -3,6 +3,7 @@ import { z } from "zod";
 import { TAPE_STATES, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { type PageRequest, pageWhere, toPage } from "../shared/pagination.ts";
+import { siteFilter, siteWhere } from "../sites/site-scope.ts";
 
 /** The states a tape can be in (the catalog's own list). */
 export { TAPE_STATES };
@@ -11,6 +12,7 @@ export const tapeFilter = z.object({
   poolId: z.coerce.number().int().positive().optional(),
   state: z.enum(TAPE_STATES).optional(),
   barcode: z.string().trim().toUpperCase().max(16).optional(),
+  ...siteFilter.shape,
 });
 
 export async function listTapes(ctx: ServiceCtx, page: PageRequest, filter: z.output<typeof tapeFilter>) {
@@ -21,6 +23,7 @@ export async function listTapes(ctx: ServiceCtx, page: PageRequest, filter: z.ou
       "asc",
       filter.poolId ? eq(tapes.poolId, filter.poolId) : undefined,
       filter.state ? eq(tapes.state, filter.state) : undefined,
+      siteWhere(ctx, { column: tapes.siteId }, filter.site),
       filter.barcode ? like(tapes.barcode, `${filter.barcode.replace(/[%_]/g, "")}%`) : undefined,
     ),
   );

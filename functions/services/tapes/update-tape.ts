@@ -14,7 +14,7 @@ import { poolRefusal, returnsHome, tapeTransitionRefusal } from "./tape-transiti
 
 /** Tape state here is bookkeeping (offsite, exported, retired); writing a label is a drive operation. */
 export const updateTapeInput = patchSchema(
-  createTapeInput.omit({ barcode: true }).extend({ state: z.enum(TAPE_STATES) }),
+  createTapeInput.omit({ barcode: true, siteId: true }).extend({ state: z.enum(TAPE_STATES) }),
 );
 
 /**
