@@ -109,6 +109,47 @@ describe("GET /api/v1/events/stream", () => {
       expect(await seenBy(role)).toEqual({ stream: ["run.failed"], list: ["run.failed"] });
   });
 
+  it("sends a site-scoped operator only the events of their sites, on the stream and the list", async () => {
+    const admin = await hub.tokenFor("admin");
+    const post = async <T>(method: string, path: string, json: unknown) =>
+      (await (await hub.request(path, { method, token: admin, json })).json()) as T;
+    const north = await post<{ id: number }>("POST", "/api/v1/sites", { name: "North" });
+    const south = await post<{ id: number }>("POST", "/api/v1/sites", { name: "South" });
+    const user = await post<{ id: number }>("POST", "/api/v1/users", {
+      username: "ops-north",
+      password: "north-operator-pw",
+      role: "operator",
+    });
+    const scoped = await hub.request(`/api/v1/users/${user.id}/site-roles`, {
+      method: "PUT",
+      token: admin,
+      json: { sites: [{ siteId: north.id, role: "operator" }] },
+    });
+    expect(scoped.status).toBe(200);
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "South's run failed", siteId: south.id });
+    await recordEvent(hub.ctx, { kind: "summary.daily", text: "hub-wide summary" });
+    await recordEvent(hub.ctx, { kind: "run.failed", text: "North's run failed", siteId: north.id });
+    const login = await hub.request("/api/v1/auth/login", {
+      method: "POST",
+      json: { username: "ops-north", password: "north-operator-pw" },
+    });
+    const { token } = (await login.json()) as { token: string };
+    const res = await hub.request("/api/v1/events/stream", { token, headers: { "last-event-id": "0" } });
+    const streamed = await readEvents(res, (seen) => seen.some((e) => e.id === "3"));
+    const list = await hub.requestJson<{ message: string }[]>("/api/v1/events", { token });
+    expect(streamed.map((e) => JSON.parse(e.data).message)).toEqual(["North's run failed"]);
+    expect(list.map((e) => e.message)).toEqual(["North's run failed"]);
+    // The unscoped operator still hears every site.
+    const all = await hub.requestJson<{ message: string }[]>("/api/v1/events", {
+      token: await hub.tokenFor("operator"),
+    });
+    expect(all.map((e) => e.message).sort()).toEqual([
+      "North's run failed",
+      "South's run failed",
+      "hub-wide summary",
+    ]);
+  });
+
   it("is refused without a sign-in", async () => {
     expect((await hub.request("/api/v1/events/stream")).status).toBe(401);
   });
