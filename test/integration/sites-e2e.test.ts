@@ -205,6 +205,13 @@ describe("two sites on one hub: two agents, two libraries", () => {
     );
     expect(runsOfB).toContain(runB.id);
     expect(runsOfB).not.toContain(runA.id);
+    // The catalog's search finds site B's files for site B's operator, never site A's.
+    const found = async (as: typeof asB) =>
+      (await as<{ items: { name: string }[] }>("GET", "/api/v1/catalog/search?q=only-at-")).body.items
+        .map((e) => e.name)
+        .sort();
+    expect(await found(asB)).toEqual(["only-at-B.txt"]);
+    expect(await found((method, path) => hub.api(method, path))).toEqual(["only-at-A.txt", "only-at-B.txt"]);
   }, 240_000);
 
   it("restores at site B a set written at site A once its tape was carried there", async () => {
@@ -271,9 +278,11 @@ describe("two sites on one hub: two agents, two libraries", () => {
     const destination = join(root, "restored-at-b");
     const started = await asB<{ run: Run }>("POST", "/api/v1/restores", { setId: setA, destination });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
-    expect(started.body.run.agentId).toBe(site.B.agentId);
+    // Placed when a drive at B reaches the tape: at once, or at B's next poll when the import's
+    // order still held its drive.
     const run = await e2e.runFinished(hub, started.body.run.id);
     expect(run.state, run.error ?? "").toBe("completed");
+    expect((await hub.api<Run>("GET", `/api/v1/runs/${run.id}`)).body.agentId).toBe(site.B.agentId);
     const restored = (await readdir(destination, { recursive: true })).find((p) =>
       p.endsWith("only-at-A.txt"),
     );

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { catalogEntries, NAME_EXTENSION } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { siteWhere } from "../sites/site-scope.ts";
 
 export const searchQuery = z.object({
   /** Name prefix (case-sensitive, uses the index) … */
@@ -129,7 +130,11 @@ export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof sear
     return indexed ? sql`${name} in (${namesMatching(glob as string)})` : sql`${name} glob ${glob}`;
   };
   // Never through an index of its own: the name index holds the set id, and a walk reads the rows.
-  const inSet = setId === undefined ? undefined : sql`+${catalogEntries.setId} = ${setId}`;
+  // A site-scoped user finds only what their sites' sets hold (undefined for everyone else).
+  const inSet = and(
+    setId === undefined ? undefined : sql`+${catalogEntries.setId} = ${setId}`,
+    siteWhere(ctx, { kind: "set", id: catalogEntries.setId }, undefined),
+  );
   const page = (where: SQL | undefined, limit: number) =>
     ctx.db.select().from(catalogEntries).where(where).orderBy(asc(catalogEntries.id)).limit(limit);
   const from = query.cursor ?? 0;
