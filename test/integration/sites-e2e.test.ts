@@ -182,6 +182,16 @@ describe("two sites on one hub: two agents, two libraries", () => {
       tapes: [site.B.id, site.B.id],
       pools: [site.B.poolId],
     });
+    // The audit log: the labelling done at site A in the setup is not site B's to read; B's own
+    // refused attempts above are (they name objects of site A, so they are recorded at A: none).
+    const audit = async (as: typeof asB) =>
+      new Set(
+        (
+          await as<{ items: { siteId: number | null }[] }>("GET", "/api/v1/audit-logs?limit=500")
+        ).body.items.map((r) => r.siteId),
+      );
+    expect([...(await audit((method, path) => hub.api(method, path)))]).toContain(site.A.id);
+    expect([...(await audit(asB))].every((id) => id === site.B.id)).toBe(true);
   });
 
   let setA: number;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { auditLogs } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { type PageRequest, pageWhere, toPage } from "../shared/pagination.ts";
+import { siteWhere } from "../sites/site-scope.ts";
 
 export const auditFilter = z.object({
   action: z.string().max(64).optional(),
@@ -28,6 +29,8 @@ export async function listAuditLogs(
       filter.outcome ? eq(auditLogs.outcome, filter.outcome) : undefined,
       filter.since ? gte(auditLogs.at, filter.since) : undefined,
       filter.until ? lte(auditLogs.at, filter.until) : undefined,
+      // A site-scoped user reads what was done at their sites only.
+      siteWhere(ctx, { column: auditLogs.siteId }, undefined),
     ),
   );
   return toPage(rows, page);

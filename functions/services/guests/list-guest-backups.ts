@@ -3,6 +3,7 @@ import { z } from "zod";
 import { guestBackups } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { type PageRequest, pageWhere, toPage } from "../shared/pagination.ts";
+import { siteWhere } from "../sites/site-scope.ts";
 
 export const guestBackupsQuery = z.object({
   vmid: z.coerce.number().int().positive().optional(),
@@ -20,6 +21,9 @@ export async function listGuestBackups(
   if (filter.vmid) where.push(eq(guestBackups.vmid, filter.vmid));
   if (filter.setId) where.push(eq(guestBackups.setId, filter.setId));
   if (filter.sourceId) where.push(eq(guestBackups.sourceId, filter.sourceId));
+  // A site-scoped user sees their sites' guest archives only.
+  const atSites = siteWhere(ctx, { kind: "guest-backup", id: guestBackups.id }, undefined);
+  if (atSites) where.push(atSites);
   return toPage(
     await ctx.db.query.guestBackups.findMany(pageWhere(guestBackups.id, page, "desc", ...where)),
     page,
