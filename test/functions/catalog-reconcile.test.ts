@@ -149,6 +149,8 @@ describe("a set is complete only when its catalog holds what the agent wrote", (
       kind: "set-incomplete",
       text: expect.stringContaining(`Set ${setId} of Nightly is incomplete: ${short}`),
       href: "/restore",
+      // Since sites: every item says where it is (this hub has no sites).
+      siteId: null,
     });
     const strip = await hub.request("/partials/attention", { token: await hub.tokenFor("read-only") });
     expect(await strip.text()).toContain(`Set ${setId} of Nightly is incomplete: ${short}`);

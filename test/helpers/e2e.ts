@@ -106,8 +106,11 @@ export function runFinished(
   wait: { timeout: number; interval: number } = { timeout: 240_000, interval: 250 },
 ): Promise<E2eRun> {
   return vi.waitFor(async () => {
-    const run = (await hub.api<E2eRun>("GET", `/api/v1/runs/${runId}`)).body;
-    if (!run.finishedAt) throw new Error(`run ${runId} is ${run.state}`);
+    const run = (await hub.api<E2eRun & { operatorMessage?: string | null }>("GET", `/api/v1/runs/${runId}`))
+      .body;
+    // A run that never finishes says why it waits (e.g. "Waiting for TB0001L9: …").
+    if (!run.finishedAt)
+      throw new Error(`run ${runId} is ${run.state}${run.operatorMessage ? `: ${run.operatorMessage}` : ""}`);
     return run;
   }, wait);
 }

@@ -1,4 +1,4 @@
-import { and, inArray } from "drizzle-orm";
+import { and, inArray, sql } from "drizzle-orm";
 import { tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { moveTapeState } from "./move-tape-state.ts";
@@ -13,7 +13,11 @@ const AWAY = ["offsite", "exported"] as const;
 export async function returnSeenTapes(ctx: ServiceCtx, barcodes: string[]): Promise<void> {
   if (barcodes.length === 0) return;
   const back = await ctx.db.query.tapes.findMany({
-    where: and(inArray(tapes.barcode, barcodes.slice(0, 500)), inArray(tapes.state, [...AWAY])),
+    // One bound value however many cartridges the library holds (D1 binds at most 100 per statement).
+    where: and(
+      sql`${tapes.barcode} in (select value from json_each(${JSON.stringify(barcodes)}))`,
+      inArray(tapes.state, [...AWAY]),
+    ),
   });
   for (const tape of back)
     await moveTapeState(ctx, tape.id, AWAY, await stateOnReturn(ctx, tape), "seen in the library again", {
