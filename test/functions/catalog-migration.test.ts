@@ -15,12 +15,12 @@ import { planRestore } from "../../functions/services/catalog/restore-plan.ts";
 import { searchCatalog, searchQuery } from "../../functions/services/catalog/search-catalog.ts";
 import { acknowledgedBackupOrder, segmentOn } from "../helpers/backup-order.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
-import { migrationsUpTo } from "../helpers/old-migrations.ts";
+import { migrationsWithLast, migrationsWithout } from "../helpers/old-migrations.ts";
 import { ROOT } from "../helpers/process.ts";
 import { migrateLocalD1, wrangler } from "../helpers/wrangler.ts";
 
-/** The last migration of the catalog before the distinct names (0013, 0014). */
-const BEFORE = "0012_notification_outbox";
+/** The migrations that bring the distinct names; the catalog is made without them, then converted. */
+const CONVERSION = ["0013_catalog_names", "0014_catalog_names_convert"];
 
 const WORDS = ["report", "invoice", "scan", "summary", "s", "main", "résumé", "日本", "budget_2019", "x"];
 const EXTS = [".pdf", ".c", ".txt", ".tar.gz", "", ".", ".PDF", ".h"];
@@ -161,9 +161,9 @@ async function expectUnchanged(ctx: ServiceCtx, before: Awaited<ReturnType<typeo
   expect((await searchCatalog(ctx, searchQuery.parse({ glob: "*.c" }))).items).toEqual([]);
 }
 
-describe("migrations 0006–0007 convert a catalog made by the schema before them in place", () => {
+describe("migrations 0013–0014 convert a catalog made by the schema without them in place", () => {
   it("on Node: every entry, search result and restore plan is unchanged", async () => {
-    const old = migrationsUpTo(BEFORE);
+    const old = migrationsWithout(CONVERSION);
     const hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { migrationsFolder: old.folder });
     try {
       expect(
@@ -171,7 +171,11 @@ describe("migrations 0006–0007 convert a catalog made by the schema before the
           .rows,
       ).toEqual([]);
       const before = await catalogBeforeMigration(hub, await hub.tokenFor("admin"));
-      await migrateCatalog(hub.catalog, `file:${join(hub.dir, "catalog.db")}`);
+      await migrateCatalog(
+        hub.catalog,
+        `file:${join(hub.dir, "catalog.db")}`,
+        migrationsWithLast(CONVERSION),
+      );
       await expectUnchanged(hub.ctx, before);
     } finally {
       await hub.close();
@@ -183,7 +187,7 @@ describe("migrations 0006–0007 convert a catalog made by the schema before the
     afterAll(() => rmSync(persistDir, { recursive: true, force: true }));
 
     it("every entry, search result and restore plan is unchanged", async () => {
-      const old = migrationsUpTo(BEFORE);
+      const old = migrationsWithout(CONVERSION);
       await wrangler([
         "d1",
         "migrations",
