@@ -1,6 +1,7 @@
-import { desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { jobRuns, jobs, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { siteWhere } from "../sites/site-scope.ts";
 
 /** One entry of GET /api/v1/jobs/active in the upstream's shape (its backup JobProgress). */
 export interface MonitorActiveJob {
@@ -45,7 +46,12 @@ export async function listActiveJobs(ctx: ServiceCtx): Promise<MonitorActiveJob[
     .from(jobRuns)
     .leftJoin(jobs, eq(jobs.id, jobRuns.jobId))
     .leftJoin(tapes, eq(tapes.id, jobRuns.currentTapeId))
-    .where(inArray(jobRuns.state, ["queued", "running", "waiting-for-tape", "paused"]))
+    .where(
+      and(
+        inArray(jobRuns.state, ["queued", "running", "waiting-for-tape", "paused"]),
+        siteWhere(ctx, { kind: "run", id: jobRuns.id }, undefined),
+      ),
+    )
     .orderBy(desc(jobRuns.id))
     .limit(50);
   return rows.map(({ run, job, tape }) => {

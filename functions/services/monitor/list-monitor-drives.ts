@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { drives, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { siteWhere } from "../sites/site-scope.ts";
 
 /** One drive in the upstream's TapeDrive shape (GET /api/v1/drives for an X-API-Key client). */
 export interface MonitorDrive {
@@ -34,6 +35,8 @@ export async function listMonitorDrives(ctx: ServiceCtx): Promise<MonitorDrive[]
     .select({ drive: drives, tape: tapes })
     .from(drives)
     .leftJoin(tapes, eq(tapes.id, drives.loadedTapeId))
+    // A site-scoped key or user sees their sites' drives only.
+    .where(siteWhere(ctx, { kind: "drive", id: drives.id }, undefined))
     .orderBy(drives.devicePath)
     .limit(500);
   return rows.map(({ drive, tape }) => ({
