@@ -192,6 +192,14 @@ describe("two sites on one hub: two agents, two libraries", () => {
       );
     expect([...(await audit((method, path) => hub.api(method, path)))]).toContain(site.A.id);
     expect([...(await audit(asB))].every((id) => id === site.B.id)).toBe(true);
+    // The retention calendar: site B's pool and its tapes only.
+    const calendar = (
+      await asB<{ pools: { id: number; tapes: { barcode: string }[] }[] }>("GET", "/api/v1/retention")
+    ).body.pools;
+    expect(calendar.map((p) => p.id)).toEqual([site.B.poolId]);
+    expect(calendar.flatMap((p) => p.tapes.map((t) => t.barcode)).every((b) => b.startsWith("SB"))).toBe(
+      true,
+    );
   });
 
   let setA: number;

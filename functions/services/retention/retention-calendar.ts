@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gte, inArray, ne, notInArray } from "drizzle-orm";
 import { backupSets, jobs, mediaSets, pools, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { describePolicy, reusableFrom } from "../pools/pool-policy.ts";
+import { siteWhere } from "../sites/site-scope.ts";
 import { reuseRefusal } from "../tapes/reuse-refusal.ts";
 
 const DAY_MS = 24 * 3600_000;
@@ -49,7 +50,12 @@ export type PoolCalendar = {
  */
 export async function retentionCalendar(ctx: ServiceCtx): Promise<PoolCalendar[]> {
   const now = ctx.now();
-  const poolRows = await ctx.db.query.pools.findMany({ orderBy: asc(pools.name), limit: 200 });
+  // A site-scoped user sees the pools and tapes of their sites, as in the pools and tapes lists.
+  const poolRows = await ctx.db.query.pools.findMany({
+    where: siteWhere(ctx, { column: pools.siteId }, undefined),
+    orderBy: asc(pools.name),
+    limit: 200,
+  });
   const out: PoolCalendar[] = [];
   for (const pool of poolRows) {
     const sets = await ctx.db.query.mediaSets.findMany({
@@ -58,7 +64,7 @@ export async function retentionCalendar(ctx: ServiceCtx): Promise<PoolCalendar[]
       limit: 200,
     });
     const poolTapes = await ctx.db.query.tapes.findMany({
-      where: eq(tapes.poolId, pool.id),
+      where: and(eq(tapes.poolId, pool.id), siteWhere(ctx, { column: tapes.siteId }, undefined)),
       orderBy: asc(tapes.barcode),
     });
     const members = await ctx.db
