@@ -197,6 +197,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /users": "admin",
   "POST /users": "admin",
   "POST /users/:id": "admin",
+  "POST /users/:id/site-roles": "admin",
   "GET /api-keys": "admin",
   "POST /api-keys": "admin",
   "POST /api-keys/:id/revoke": "admin",

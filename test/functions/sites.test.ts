@@ -1,6 +1,14 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { drives, jobs, mediaSets, pools, tapeMoves, tapes } from "../../functions/db/schema/index.ts";
+import {
+  drives,
+  jobs,
+  mediaSets,
+  pools,
+  tapeMoves,
+  tapes,
+  userSiteRoles,
+} from "../../functions/db/schema/index.ts";
 import { driveReads } from "../../functions/services/catalog/tape-reader.ts";
 import { nextRun } from "../../functions/services/jobs/job-input.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
@@ -136,5 +144,44 @@ describe("sites: create, rename, retire; zones; tape moves", () => {
     expect(driveReads("LTO-7", "LTO-5")).toBe(true);
     expect(driveReads("LTO-8", "LTO-9")).toBe(false);
     expect(driveReads(null, "LTO-9")).toBe(true);
+  });
+
+  it("the users page limits a user to some sites with a role at each, and frees them again", async () => {
+    const user = (
+      await api<{ id: number }>("POST", "/api/v1/users", {
+        username: "ops-east",
+        password: "east-operator-pw",
+        role: "operator",
+      })
+    ).body;
+    await api("POST", "/api/v1/sites", { name: "<b>North</b>" });
+    const saved = await hub.postForm(
+      `/users/${user.id}/site-roles`,
+      { [`site-${east}`]: "operator", [`site-${west}`]: "" },
+      admin,
+    );
+    expect(saved.status).toBe(200);
+    expect(await saved.text()).toContain("Saved: 1 site(s) only");
+    expect(await hub.ctx.db.select().from(userSiteRoles).where(eq(userSiteRoles.userId, user.id))).toEqual([
+      { userId: user.id, siteId: east, role: "operator" },
+    ]);
+    const page = await (await hub.request("/users", { token: admin })).text();
+    // Site names are escaped; the user's role at East office is selected; a retired site (West)
+    // is not offered.
+    expect(page).toContain("Role of ops-east at &lt;b&gt;North&lt;/b&gt;");
+    expect(page).not.toContain("<b>North</b>");
+    expect(page).not.toContain("Role of ops-east at &lt;i&gt;West");
+    expect(page).toMatch(
+      /aria-label="Role of ops-east at East office">.*?<option value="operator" selected/s,
+    );
+    // A bad role is refused at the edge; all empty makes the user unscoped again.
+    expect(
+      (await hub.postForm(`/users/${user.id}/site-roles`, { [`site-${east}`]: "admin" }, admin)).status,
+    ).toBe(400);
+    const freed = await hub.postForm(`/users/${user.id}/site-roles`, { [`site-${east}`]: "" }, admin);
+    expect(await freed.text()).toContain("Saved: every site");
+    expect(await hub.ctx.db.select().from(userSiteRoles).where(eq(userSiteRoles.userId, user.id))).toEqual(
+      [],
+    );
   });
 });

@@ -9,13 +9,19 @@ const ROLE_OPTIONS = ["read-only", "operator", "admin"].map((r) => ({ value: r, 
 export function UsersPage(model: {
   layout: Layoutless;
   users: { id: number; username: string; role: string; disabled: boolean; lastLoginAt: Date | null }[];
+  /** Sites a user may be limited to, and each user's roles there (none: their role holds everywhere). */
+  sites?: { id: number; name: string }[];
+  siteRoles?: { userId: number; siteId: number; role: string }[];
 }): SafeHtml {
+  const sites = model.sites ?? [];
   return (
     <Layout {...model.layout} title="Users" current="/users">
       <h1>Users</h1>
       <section class="card">
         <table>
-          <TableHead columns={["User", "Role", "Last sign-in", "Change"]} />
+          <TableHead
+            columns={["User", "Role", "Last sign-in", "Change", ...(sites.length > 0 ? ["Sites"] : [])]}
+          />
           <tbody>
             {model.users.map((u) => (
               <tr>
@@ -48,6 +54,11 @@ export function UsersPage(model: {
                     <span id={`user-${u.id}-result`}></span>
                   </form>
                 </td>
+                {sites.length > 0 ? (
+                  <td>
+                    {u.role === "admin" ? "every site" : SiteRolesForm(u, sites, model.siteRoles ?? [])}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -134,5 +145,39 @@ export function NewApiKey(props: { key: string; name: string }): SafeHtml {
       <p>Key {props.name} created. Copy it now; it is not shown again:</p>
       <pre>{props.key}</pre>
     </div>
+  );
+}
+
+/**
+ * A user's role at each site: "everywhere" at every site leaves them unscoped (their role holds
+ * at every site); choosing a role at some sites limits them to those.
+ */
+function SiteRolesForm(
+  user: { id: number; username: string },
+  sites: { id: number; name: string }[],
+  roles: { userId: number; siteId: number; role: string }[],
+): SafeHtml {
+  const held = new Map(roles.filter((r) => r.userId === user.id).map((r) => [r.siteId, r.role]));
+  return (
+    <form class="inline" hx-post={`/users/${user.id}/site-roles`} hx-target={`#user-${user.id}-sites`}>
+      {sites.map((site) => (
+        <label>
+          {site.name}{" "}
+          <select name={`site-${site.id}`} aria-label={`Role of ${user.username} at ${site.name}`}>
+            <option value="" selected={!held.has(site.id)}>
+              {held.size === 0 ? "(everywhere)" : "none"}
+            </option>
+            <option value="read-only" selected={held.get(site.id) === "read-only"}>
+              read-only
+            </option>
+            <option value="operator" selected={held.get(site.id) === "operator"}>
+              operator
+            </option>
+          </select>
+        </label>
+      ))}
+      <button type="submit">Save sites</button>
+      <span id={`user-${user.id}-sites`}></span>
+    </form>
   );
 }

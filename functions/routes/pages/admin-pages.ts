@@ -1,10 +1,13 @@
 import { renderDocument } from "../../../views/html.ts";
 import { ApiKeysPage, NewApiKey, UsersPage } from "../../../views/pages/admin.tsx";
+import { userSiteRoles } from "../../db/schema/index.ts";
 import { createApiKey, createApiKeyInput } from "../../services/api-keys/create-api-key.ts";
 import { listApiKeys } from "../../services/api-keys/list-api-keys.ts";
 import { revokeApiKey } from "../../services/api-keys/revoke-api-key.ts";
+import { listSites } from "../../services/sites/list-sites.ts";
 import { createUser, createUserInput } from "../../services/users/create-user.ts";
 import { listUsers } from "../../services/users/list-users.ts";
+import { setSiteRoles, siteRolesInput } from "../../services/users/set-site-roles.ts";
 import { updateUser, updateUserInput } from "../../services/users/update-user.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
@@ -15,9 +18,44 @@ import { layoutFor } from "./session-pages.ts";
 /** Users and API keys: admin only, like their API. */
 export function registerAdminPages(pages: PageRouter): void {
   pages.route({ method: "GET", path: "/users", permission: "admin", summary: "Users" }, async (c) => {
-    const users = await listUsers(serviceCtx(c), { limit: 500 });
-    return c.html(renderDocument(UsersPage({ layout: await layoutFor(c), users: users.items })));
+    const ctx = serviceCtx(c);
+    const [users, sites, siteRoles] = await Promise.all([
+      listUsers(ctx, { limit: 500 }),
+      listSites(ctx),
+      ctx.db.select().from(userSiteRoles),
+    ]);
+    return c.html(
+      renderDocument(
+        UsersPage({
+          layout: await layoutFor(c),
+          users: users.items,
+          sites: sites.items.filter((s) => !s.retiredAt).map((s) => ({ id: s.id, name: s.name })),
+          siteRoles,
+        }),
+      ),
+    );
   });
+  pages.route(
+    {
+      method: "POST",
+      path: "/users/:id/site-roles",
+      params: idParams,
+      permission: "admin",
+      summary: "Limit a user to some sites, with a role at each",
+      audit: "user.site-roles",
+    },
+    async (c, { params }) => {
+      const f = await formFields(c);
+      const sites = Object.entries(f)
+        .filter(([name, role]) => name.startsWith("site-") && role !== "")
+        .map(([name, role]) => ({ siteId: Number(name.slice("site-".length)), role }));
+      const saved = await setSiteRoles(serviceCtx(c), params.id, parseForm(siteRolesInput, { sites }));
+      return ok(
+        c,
+        saved.sites.length === 0 ? "Saved: every site" : `Saved: ${saved.sites.length} site(s) only`,
+      );
+    },
+  );
   pages.route(
     { method: "POST", path: "/users", permission: "admin", summary: "Create a user", audit: "user.create" },
     async (c) => {
