@@ -1,11 +1,11 @@
 import { renderDocument } from "../../../views/html.ts";
 import { ApiKeysPage, NewApiKey, UsersPage } from "../../../views/pages/admin.tsx";
-import { userSiteRoles } from "../../db/schema/index.ts";
 import { createApiKey, createApiKeyInput } from "../../services/api-keys/create-api-key.ts";
 import { listApiKeys } from "../../services/api-keys/list-api-keys.ts";
 import { revokeApiKey } from "../../services/api-keys/revoke-api-key.ts";
 import { listSites } from "../../services/sites/list-sites.ts";
 import { createUser, createUserInput } from "../../services/users/create-user.ts";
+import { listSiteRoles } from "../../services/users/list-site-roles.ts";
 import { listUsers } from "../../services/users/list-users.ts";
 import { setSiteRoles, siteRolesInput } from "../../services/users/set-site-roles.ts";
 import { updateUser, updateUserInput } from "../../services/users/update-user.ts";
@@ -22,7 +22,7 @@ export function registerAdminPages(pages: PageRouter): void {
     const [users, sites, siteRoles] = await Promise.all([
       listUsers(ctx, { limit: 500 }),
       listSites(ctx),
-      ctx.db.select().from(userSiteRoles),
+      listSiteRoles(ctx),
     ]);
     return c.html(
       renderDocument(
