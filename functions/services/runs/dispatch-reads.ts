@@ -43,7 +43,8 @@ export async function placeRead(ctx: ServiceCtx, run: RunRow): Promise<boolean> 
   if (!tape) return waitFor(ctx, run, "?", "its tape is no longer in the catalog; cancel this run");
   const named = pending.driveId as number | undefined;
   // A tape is read at its site: by the agent named, else by any agent there.
-  const agentsUp = (await onlineAgents(ctx)).filter(
+  const online = await onlineAgents(ctx);
+  const agentsUp = online.filter(
     (a) =>
       (pending.agentId === undefined || a.id === pending.agentId) &&
       (tape.siteId === null || a.siteId === null || a.siteId === tape.siteId),
@@ -76,6 +77,7 @@ export async function placeRead(ctx: ServiceCtx, run: RunRow): Promise<boolean> 
       run,
       tape,
       agentsUp.map((a) => a.id),
+      online.length > agentsUp.length,
     ),
   );
 }
@@ -85,6 +87,8 @@ async function whyWaiting(
   run: RunRow,
   tape: typeof tapes.$inferSelect,
   onlineIds: string[],
+  /** Online agents exist, but none the read may use (another site, or not the one named). */
+  elsewhereOnline: boolean,
 ): Promise<string> {
   const [holder] = await ctx.db
     .select({ id: jobRuns.id, kind: jobRuns.kind, job: jobs.name })
@@ -94,7 +98,10 @@ async function whyWaiting(
     .limit(1);
   if (holder)
     return `${holder.kind} run #${holder.id} of job ${holder.job} has it reserved; this run starts when it is done`;
-  if (onlineIds.length === 0) return "no drive-agent is online; start one that reaches the tape";
+  if (onlineIds.length === 0)
+    return elsewhereOnline
+      ? "no drive-agent that may read it (the one named, or one at the tape's site) is online; start it, or record the tape's move"
+      : "no drive-agent is online; start one that reaches the tape";
   if (tape.driveId !== null || tape.changerId !== null) {
     const where = tape.driveId !== null ? "in a drive" : `in changer slot ${tape.slot ?? "?"}`;
     const home = tape.changerId
