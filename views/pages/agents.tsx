@@ -2,7 +2,7 @@ import { describeSkew } from "../../functions/services/agents/link-warnings.ts";
 import { formatAgo } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 import { SiteFilter } from "../partials/site-filter.tsx";
 
 export interface AgentsModel {
@@ -12,6 +12,7 @@ export interface AgentsModel {
   agents: {
     id: string;
     name: string;
+    siteId?: number | null;
     state: string;
     hostname: string | null;
     version: string | null;
@@ -24,7 +25,7 @@ export interface AgentsModel {
   }[];
   canOperate: boolean;
   /** The sites the viewer may filter by, and the one shown (null: every site). */
-  sites?: { id: number; name: string }[];
+  sites?: { id: number; name: string; retiredAt?: Date | null }[];
   site?: number | null;
   drives: {
     id: number;
@@ -47,6 +48,7 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
           <TableHead
             columns={[
               "Name",
+              "Site",
               "State",
               "Host",
               "Version",
@@ -59,6 +61,7 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
             {model.agents.map((a) => (
               <tr>
                 <td>{a.name}</td>
+                <td>{siteName(model, a.siteId)}</td>
                 <td>
                   <span class={`badge state-${a.state}`}>
                     {a.enrolled ? a.state : "waiting for enrollment"}
@@ -135,6 +138,9 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
           </table>
         </section>
       ) : null}
+      {model.isAdmin && model.agents.length > 0 && (model.sites ?? []).length > 0 ? (
+        <MoveHosts {...model} />
+      ) : null}
       {model.isAdmin ? (
         <section class="card">
           <h2>Add an agent</h2>
@@ -148,6 +154,37 @@ export function AgentsPage(model: AgentsModel): SafeHtml {
         </section>
       ) : null}
     </Layout>
+  );
+}
+
+function siteName(model: AgentsModel, siteId: number | null | undefined): string {
+  return model.sites?.find((s) => s.id === siteId)?.name ?? "–";
+}
+
+/** Moving a host takes its drives, changers and library tapes along; refused while it runs. */
+function MoveHosts(model: AgentsModel): SafeHtml {
+  const targets = (model.sites ?? []).filter((s) => !s.retiredAt);
+  return (
+    <section class="card" id="move-hosts">
+      <h2>Move a host to another site</h2>
+      <p class="muted">
+        Its drives, changers and the tapes in its drives and slots go with it (each tape's history records the
+        move); its jobs then run at the new site, in that site's time zone. Refused while a run of the host
+        has not ended.
+      </p>
+      {model.agents.map((a) => (
+        <HxForm action={`/agents/${a.id}/move`} id={`move-${a.id}`} submit={`Move ${a.name}`}>
+          <Select
+            label={`New site of ${a.name}`}
+            name="toSiteId"
+            options={targets
+              .filter((s) => s.id !== a.siteId)
+              .map((s) => ({ value: String(s.id), label: s.name }))}
+          />
+          <Field label="Note" name="note" placeholder="new office, same hardware" />
+        </HxForm>
+      ))}
+    </section>
   );
 }
 

@@ -3,6 +3,7 @@ import { createAgent, createAgentInput } from "../../services/agents/create-agen
 import { deleteAgent } from "../../services/agents/delete-agent.ts";
 import { getAgent } from "../../services/agents/get-agent.ts";
 import { listAgents } from "../../services/agents/list-agents.ts";
+import { moveAgent, moveAgentInput } from "../../services/agents/move-agent.ts";
 import { renewEnrollment } from "../../services/agents/renew-enrollment.ts";
 import { requestRescan } from "../../services/agents/request-rescan.ts";
 import { listDrives } from "../../services/drives/list-drives.ts";
@@ -90,6 +91,24 @@ export function registerAgentRoutes(api: ApiRouter): void {
   );
   api.route(
     {
+      method: "POST",
+      path: "/agents/:id/move",
+      permission: "admin",
+      tag,
+      summary:
+        "Move a tape host to another site with its drives, changers and the tapes in its library (each a recorded tape move); refused while a run of it has not ended. The answer lists the jobs that now run at the new site",
+      params: agentParams,
+      body: moveAgentInput,
+      audit: "agent.move",
+    },
+    async (c, { params, body }) => {
+      const moved = await moveAgent(serviceCtx(c), params.id, body, principalOf(c).username);
+      auditTarget(c, params.id, movedDetails(moved));
+      return c.json(moved);
+    },
+  );
+  api.route(
+    {
       method: "DELETE",
       path: "/agents/:id",
       permission: "admin",
@@ -138,4 +157,17 @@ export function registerAgentRoutes(api: ApiRouter): void {
       return c.json(await startScan(serviceCtx(c), params.id, body, principalOf(c).username), 202);
     },
   );
+}
+
+/** What the audit row of a host's move keeps: both sites, the tapes carried and the jobs that follow. */
+export function movedDetails(moved: Awaited<ReturnType<typeof moveAgent>>) {
+  return {
+    name: moved.agent.name,
+    fromSiteId: moved.from?.id ?? null,
+    fromSite: moved.from?.name ?? null,
+    toSiteId: moved.to.id,
+    toSite: moved.to.name,
+    tapes: moved.tapes.map((t) => t.barcode),
+    jobs: moved.jobs.map((j) => j.name),
+  };
 }

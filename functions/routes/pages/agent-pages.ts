@@ -3,12 +3,14 @@ import { renderDocument } from "../../../views/html.ts";
 import { AgentsPage, EnrollmentToken } from "../../../views/pages/agents.tsx";
 import { createAgent, createAgentInput } from "../../services/agents/create-agent.ts";
 import { listAgents } from "../../services/agents/list-agents.ts";
+import { moveAgent, moveAgentInput } from "../../services/agents/move-agent.ts";
 import { requestRescan } from "../../services/agents/request-rescan.ts";
 import { listDrives } from "../../services/drives/list-drives.ts";
 import { startScan, startScanInput } from "../../services/scans/start-scan.ts";
 import { listSites } from "../../services/sites/list-sites.ts";
 import { siteFilter } from "../../services/sites/site-scope.ts";
-import { principalOf, serviceCtx } from "../api/context.ts";
+import { movedDetails } from "../api/agents.ts";
+import { auditTarget, principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import { can, formFields, ok, parseForm } from "./form.ts";
 import type { PageRouter } from "./router.ts";
@@ -76,6 +78,32 @@ export function registerAgentPages(pages: PageRouter): void {
         c,
         `Asked ${order.agent} to detect its drives again; the list below follows its next heartbeat`,
         202,
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "POST",
+      path: "/agents/:id/move",
+      params: z.object({ id: z.string().uuid() }),
+      permission: "admin",
+      summary: "Move a tape host to another site, with its drives and the tapes in its library",
+      audit: "agent.move",
+    },
+    async (c, { params }) => {
+      const f = await formFields(c);
+      const input = parseForm(moveAgentInput, { toSiteId: Number(f.toSiteId) || undefined, note: f.note });
+      const moved = await moveAgent(serviceCtx(c), params.id, input, principalOf(c).username);
+      auditTarget(c, params.id, movedDetails(moved));
+      const tapes = moved.tapes.length ? `: ${moved.tapes.map((t) => t.barcode).join(", ")}` : "";
+      const jobs = moved.jobs.length
+        ? ` These jobs now run against a host at site ${moved.to.name}: ${moved.jobs
+            .map((j) => (j.warnings.length ? `${j.name} (${j.warnings.join("; ")})` : j.name))
+            .join(", ")}.`
+        : "";
+      return ok(
+        c,
+        `Moved ${moved.agent.name} to site ${moved.to.name} with ${moved.tapes.length} tape(s) of its library${tapes}.${jobs}`,
       );
     },
   );

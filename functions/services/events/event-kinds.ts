@@ -29,6 +29,7 @@ export const EVENT_KINDS = {
   "agent.drives": { severity: "info", label: "Drives found or missing after a rescan" },
   "agent.protocol": { severity: "warning", label: "Agent speaks a protocol this hub does not" },
   "agent.clock": { severity: "warning", label: "Agent clock skewed" },
+  "agent.moved": { severity: "info", label: "Tape host moved to another site" },
   "retention.warning": { severity: "warning", label: "Retention warning" },
   "retention.resolved": { severity: "info", label: "Retention warning resolved" },
   "offsite.rotation": { severity: "info", label: "Media set to take offsite or bring back" },
