@@ -6,6 +6,7 @@ import {
   backupSetSegments,
   changers,
   drives,
+  encryptionKeys,
   guestBackups,
   jobRuns,
   jobs,
@@ -247,6 +248,11 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /sites/:id": "admin",
   "POST /sites/:id/retire": "admin",
   "POST /tapes/:id/move": "operator",
+  // Moving a host changes which site's users see and run it: an admin's decision (ADR 0017).
+  "POST /api/v1/agents/:id/move": "admin",
+  "POST /agents/:id/move": "admin",
+  "PUT /api/v1/encryption-keys/:id/site": "admin",
+  "POST /keys/:id/site": "admin",
 };
 
 const RANK = { public: 0, authenticated: 1, "read-only": 2, operator: 3, admin: 4, agent: 99 } as const;
@@ -324,6 +330,7 @@ const PATH_KIND: [RegExp, ObjectKind][] = [
   [/\/sets\/:id/, "set"],
   [/\/media-sets\/:id/, "mediaSet"],
   [/\/guest-backups\/:id/, "guestBackup"],
+  [/\/(encryption-keys|keys)\/:id/, "key"],
 ];
 type ObjectKind =
   | "site"
@@ -337,7 +344,8 @@ type ObjectKind =
   | "run"
   | "set"
   | "mediaSet"
-  | "guestBackup";
+  | "guestBackup"
+  | "key";
 type SiteObjects = Record<ObjectKind, string | number>;
 
 async function objectsAt(hub: TestHub, name: string): Promise<SiteObjects> {
@@ -426,6 +434,10 @@ async function objectsAt(hub: TestHub, name: string): Promise<SiteObjects> {
       createdAt: now,
     })
     .returning();
+  const [key] = await db
+    .insert(encryptionKeys)
+    .values({ name: `key-${name}`, fingerprint: `fp-${name}`, wrappedKey: "x", siteId, createdAt: now })
+    .returning();
   return {
     site: siteId,
     agent: agentId,
@@ -439,6 +451,7 @@ async function objectsAt(hub: TestHub, name: string): Promise<SiteObjects> {
     set: setId,
     mediaSet: mediaSet?.id as number,
     guestBackup: guest?.id as number,
+    key: key?.id as number,
   };
 }
 
@@ -471,6 +484,7 @@ function bodyAt(at: SiteObjects, other: SiteObjects): Record<string, string | nu
     jobId: at.job,
     setId: at.set,
     driveId: at.drive,
+    encryptionKeyId: at.key,
     toSiteId: other.site,
   };
 }
@@ -567,6 +581,7 @@ describe("permission matrix: the site dimension", () => {
       ["/api/v1/sources", undefined, "source"],
       ["/api/v1/sites", undefined, "site"],
       ["/api/v1/sets", undefined, "set"],
+      ["/api/v1/encryption-keys", undefined, "key"],
     ];
     for (const [path, , kind] of lists) {
       const body = await hub.requestJson<{ items: { id: string | number }[] }>(path, {

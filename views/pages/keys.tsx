@@ -1,7 +1,7 @@
 import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { TableHead } from "../partials/forms.tsx";
+import { HxForm, Select, TableHead } from "../partials/forms.tsx";
 
 export interface KeysModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -12,9 +12,13 @@ export interface KeysModel {
     fingerprint: string;
     createdAt: Date;
     retiredAt: Date | null;
+    /** The site whose pools and jobs write with it; null: every site. */
+    siteId: number | null;
     pools: string[];
     sets: number;
   }[];
+  /** The sites the viewer knows, for the key's site and (for an admin) binding it. */
+  sites: { id: number; name: string; retiredAt?: Date | null }[];
 }
 
 /** Encryption keys: fingerprints, which pools write with them, and the key sheet to print. */
@@ -30,12 +34,17 @@ export function KeysPage(model: KeysModel): SafeHtml {
         </p>
         <table>
           <TableHead
-            columns={["Key", "Fingerprint", "Created", "State", "Current key of", "Retained sets"]}
+            columns={["Key", "Site", "Fingerprint", "Created", "State", "Current key of", "Retained sets"]}
           />
           <tbody>
             {model.keys.map((k) => (
               <tr>
                 <td>{k.name}</td>
+                <td>
+                  {k.siteId === null
+                    ? "every site"
+                    : (model.sites.find((s) => s.id === k.siteId)?.name ?? "–")}
+                </td>
                 <td>
                   <code class="wrap">{k.fingerprint}</code>
                 </td>
@@ -49,6 +58,7 @@ export function KeysPage(model: KeysModel): SafeHtml {
         </table>
         {model.keys.length === 0 ? <p class="muted">No key yet: rotate a pool's key to make one.</p> : null}
       </section>
+      {model.canAdmin && model.keys.length > 0 ? <KeySites {...model} /> : null}
       {model.canAdmin
         ? model.keys.map((k) => (
             <section class="card no-print">
@@ -85,5 +95,33 @@ export function KeysPage(model: KeysModel): SafeHtml {
         : null}
       <div id="key-sheet" class="printable" aria-live="polite"></div>
     </Layout>
+  );
+}
+
+/** A key bound to a site is seen and written with there only; unbound keys serve every site. */
+function KeySites(model: KeysModel): SafeHtml {
+  const options = [
+    { value: "", label: "every site" },
+    ...model.sites.filter((s) => !s.retiredAt).map((s) => ({ value: String(s.id), label: s.name })),
+  ];
+  return (
+    <section class="card no-print" id="key-sites">
+      <h2>Where each key is used</h2>
+      <p class="muted">
+        A key bound to a site is listed to that site's operators only, and only that site's pools and jobs
+        write with it; a key bound to no site serves every site. Sets already written restore wherever their
+        tapes are.
+      </p>
+      {model.keys.map((k) => (
+        <HxForm action={`/keys/${k.id}/site`} id={`key-site-${k.id}`} submit={`Bind ${k.name}`}>
+          <Select
+            label={`Site of ${k.name}`}
+            name="siteId"
+            options={options}
+            selected={k.siteId === null ? "" : String(k.siteId)}
+          />
+        </HxForm>
+      ))}
+    </section>
   );
 }

@@ -188,6 +188,8 @@ export const encryptionKeys = sqliteTable(
      * of every set encrypted with it, so a tape and the passphrase restore without the hub.
      */
     tapeCopy: text("tape_copy"),
+    /** The site whose pools and jobs may write with it (and whose users see it); null: any site. */
+    siteId: integer("site_id").references(() => sites.id),
     createdAt: createdAt(),
     retiredAt: timestamp("retired_at"),
   },

@@ -117,7 +117,10 @@ export function registerCatalogResources(api: ApiRouter): void {
     tag: "jobs",
     read: "read",
     write: "operate",
-    site: [{ of: "source", body: "sourceId" }],
+    site: [
+      { of: "source", body: "sourceId" },
+      { of: "encryption-key", body: "encryptionKeyId" },
+    ],
     filter: siteFilter,
     list: listJobs,
     get: getJob,

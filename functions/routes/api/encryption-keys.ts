@@ -1,3 +1,4 @@
+import { bindKeySite, bindKeySiteInput } from "../../services/encryption-keys/bind-key-site.ts";
 import {
   createEncryptionKey,
   createEncryptionKeyInput,
@@ -37,9 +38,8 @@ export function registerEncryptionKeyRoutes(api: ApiRouter): void {
       permission: "read",
       tag,
       params: idParams,
-      summary: "A key and what needs it: retained sets encrypted with it, pools and jobs writing with it",
-      // Key metadata (never the key) is the hub's, as the keys list is.
-      site: "hub",
+      summary:
+        "A key and what needs it: retained sets encrypted with it, pools and jobs writing with it (a site-scoped caller: a key of their sites or an unbound one, and their sites' dependents)",
     },
     async (c, { params }) => c.json(await getKeyDetail(serviceCtx(c), params.id)),
   );
@@ -94,6 +94,24 @@ export function registerEncryptionKeyRoutes(api: ApiRouter): void {
       const exported = await exportEncryptionKey(serviceCtx(c), c.get("deps"), params.id, body);
       auditTarget(c, params.id, { fingerprint: exported.fingerprint });
       return c.json(exported);
+    },
+  );
+  api.route(
+    {
+      method: "PUT",
+      path: "/encryption-keys/:id/site",
+      permission: "admin",
+      tag,
+      params: idParams,
+      body: bindKeySiteInput,
+      audit: "encryption_key.bind_site",
+      summary:
+        "Bind a key to one site (its pools and jobs write with it, its users see it) or to none (every site); refused while a pool or job elsewhere writes with it",
+    },
+    async (c, { params, body }) => {
+      const key = await bindKeySite(serviceCtx(c), params.id, body);
+      auditTarget(c, key.id, { fingerprint: key.fingerprint, siteId: key.siteId });
+      return c.json(key);
     },
   );
   api.route(

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv, Principal } from "../../deps.ts";
 import { AppError, notFound } from "../../errors.ts";
 import { type Permission, roleAllows } from "../../security/permissions.ts";
-import { type SiteObject, siteOf } from "../../services/sites/site-of.ts";
+import { SHARED_WHEN_UNBOUND, type SiteObject, siteOf } from "../../services/sites/site-of.ts";
 
 /** An object a request names in its body (a JSON field, or a form field on a page). */
 export interface SiteRef {
@@ -28,6 +28,7 @@ const PATH_OBJECTS: [RegExp, SiteObject][] = [
   [/\/sets\/:id\b/, "set"],
   [/\/media-sets\/:id\b/, "media-set"],
   [/\/guest-backups\/:id\b/, "guest-backup"],
+  [/\/(encryption-keys|keys)\/:id\b/, "encryption-key"],
 ];
 
 interface SiteSpec {
@@ -78,6 +79,7 @@ export async function authorizeSite(
     );
   for (const [i, site] of sites.entries()) {
     if (site === undefined) continue; // the handler answers 404 for an object that does not exist
+    if (site === null && SHARED_WHEN_UNBOUND.has((named[i] as { of: SiteObject }).of)) continue;
     const role = principal.siteRoles.find((r) => r.siteId === site)?.role;
     if (role && roleAllows(role, spec.permission as Permission)) continue;
     const object = named[i] as { of: SiteObject; id: string };

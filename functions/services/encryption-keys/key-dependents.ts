@@ -1,6 +1,7 @@
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne, or } from "drizzle-orm";
 import { backupSetSegments, backupSets, jobs, pools, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { siteWhere } from "../sites/site-scope.ts";
 
 /** Tape states whose data nobody keeps any more: a set only on such tapes needs no key. */
 const GONE_TAPE_STATES = ["expired", "retired"] as const;
@@ -14,13 +15,22 @@ export type KeyDependents = {
   jobs: { id: number; name: string }[];
 };
 
-/** What still needs a key: retire and delete refuse while anything does, and name it. */
+/**
+ * What still needs a key: retire and delete refuse while anything does, and name it. A site-scoped
+ * caller (who may not retire) learns of their sites' sets, pools and jobs only.
+ */
 export async function keyDependents(ctx: ServiceCtx, key: { id: number; fingerprint: string }) {
   const sets = await ctx.db
     .select({ id: backupSets.id, uuid: backupSets.uuid, job: jobs.name })
     .from(backupSets)
     .leftJoin(jobs, eq(jobs.id, backupSets.jobId))
-    .where(and(eq(backupSets.encryptionKeyFingerprint, key.fingerprint), ne(backupSets.state, "failed")))
+    .where(
+      and(
+        eq(backupSets.encryptionKeyFingerprint, key.fingerprint),
+        ne(backupSets.state, "failed"),
+        siteWhere(ctx, { kind: "set", id: backupSets.id }, undefined),
+      ),
+    )
     .orderBy(backupSets.id);
   const segments =
     sets.length === 0
@@ -47,12 +57,23 @@ export async function keyDependents(ctx: ServiceCtx, key: { id: number; fingerpr
     pools: await ctx.db
       .select({ id: pools.id, name: pools.name })
       .from(pools)
-      .where(eq(pools.encryptionKeyId, key.id)),
+      .where(and(eq(pools.encryptionKeyId, key.id), poolsSeen(ctx))),
     jobs: await ctx.db
       .select({ id: jobs.id, name: jobs.name })
       .from(jobs)
-      .where(and(eq(jobs.encryptionKeyId, key.id), eq(jobs.encryption, "aes-256-gcm"))),
+      .where(
+        and(
+          eq(jobs.encryptionKeyId, key.id),
+          eq(jobs.encryption, "aes-256-gcm"),
+          siteWhere(ctx, { kind: "job", id: jobs.id }, undefined),
+        ),
+      ),
   } satisfies KeyDependents;
+}
+
+function poolsSeen(ctx: ServiceCtx) {
+  const at = siteWhere(ctx, { column: pools.siteId }, undefined);
+  return at ? or(at, isNull(pools.siteId)) : undefined;
 }
 
 /** The dependents in words, for a refusal: "sets #3 (Tree, on L00001), #4 ...; pool Vault". */

@@ -1,10 +1,17 @@
 import { encryptionKeys } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { keyDependents } from "./key-dependents.ts";
+import { visibleKeys } from "./visible-keys.ts";
 
-/** Every key with the pools whose current key it is and how many retained sets need it. */
+/**
+ * Every key the caller sees, with its site, the pools whose current key it is and how many
+ * retained sets need it (of the caller's sites, for a site-scoped caller).
+ */
 export async function listKeyOverview(ctx: ServiceCtx) {
-  const rows = await ctx.db.query.encryptionKeys.findMany({ orderBy: encryptionKeys.id });
+  const rows = await ctx.db.query.encryptionKeys.findMany({
+    where: visibleKeys(ctx),
+    orderBy: encryptionKeys.id,
+  });
   return Promise.all(
     rows.map(async (k) => {
       const needs = await keyDependents(ctx, k);
@@ -14,6 +21,7 @@ export async function listKeyOverview(ctx: ServiceCtx) {
         fingerprint: k.fingerprint,
         createdAt: k.createdAt,
         retiredAt: k.retiredAt,
+        siteId: k.siteId,
         pools: needs.pools.map((p) => p.name),
         sets: needs.sets.length,
       };

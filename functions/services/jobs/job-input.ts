@@ -4,8 +4,10 @@ import { JobGuests } from "../../../contracts/proxmox.ts";
 import { BACKUP_TYPES, COMPRESSIONS, ENCRYPTIONS, JOB_KINDS } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import { checkKeyWritesAt } from "../encryption-keys/key-writes-at.ts";
 import { getPool } from "../pools/get-pool.ts";
 import { displayName, patchSchema } from "../shared/input-schemas.ts";
+import { siteOf } from "../sites/site-of.ts";
 import { getSource } from "../sources/get-source.ts";
 
 const schedule = z
@@ -71,14 +73,30 @@ export function nextRun(expr: string, after: Date, zone = "UTC"): Date | undefin
   }
 }
 
-/** The job's source and pool exist, and only a job over a Proxmox source chooses guests. */
+/**
+ * The job's source, pool and key exist, only a job over a Proxmox source chooses guests, and a key
+ * bound to a site is used only by a job at that site.
+ */
 export async function checkReferences(
   ctx: ServiceCtx,
-  input: { sourceId?: number | null; poolId?: number; guests?: JobGuests | null },
+  input: {
+    sourceId?: number | null;
+    poolId?: number;
+    guests?: JobGuests | null;
+    encryption?: string;
+    encryptionKeyId?: number | null;
+  },
 ) {
   try {
     const source = input.sourceId ? await getSource(ctx, input.sourceId) : undefined;
     if (input.poolId) await getPool(ctx, input.poolId);
+    if (input.encryption === "aes-256-gcm" && input.encryptionKeyId)
+      await checkKeyWritesAt(
+        ctx,
+        input.encryptionKeyId,
+        source ? ((await siteOf(ctx, "source", source.id)) ?? null) : null,
+        source ? `a job over ${source.name}` : "a job without a source",
+      );
     if (input.guests && source && source.kind !== "proxmox")
       throw new AppError(
         "validation_failed",

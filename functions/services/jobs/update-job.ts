@@ -20,6 +20,8 @@ export async function updateJob(ctx: ServiceCtx, id: number, input: z.output<typ
     poolId: input.poolId,
     sourceId: input.sourceId ?? job.sourceId,
     guests: input.guests === undefined ? job.guests : input.guests,
+    encryption: input.encryption ?? job.encryption,
+    encryptionKeyId: input.encryptionKeyId === undefined ? job.encryptionKeyId : input.encryptionKeyId,
   });
   if (!keyWhenEncrypted({ ...job, ...input })) {
     throw new AppError("validation_failed", "An encrypted job needs an encryptionKeyId");

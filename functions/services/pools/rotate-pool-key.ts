@@ -5,6 +5,7 @@ import type { HubSecrets, ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
 import { createEncryptionKey } from "../encryption-keys/create-encryption-key.ts";
 import { getEncryptionKey } from "../encryption-keys/get-encryption-key.ts";
+import { checkKeyWritesAt } from "../encryption-keys/key-writes-at.ts";
 import { toPublicKey } from "../encryption-keys/to-public-key.ts";
 import { displayName } from "../shared/input-schemas.ts";
 import { getPool } from "./get-pool.ts";
@@ -18,7 +19,8 @@ export const rotatePoolKeyInput = z.object({
 
 /**
  * The pool's current key, which every set written to the pool from now on is encrypted with.
- * The previous key stays (its sets still restore) until retired.
+ * The previous key stays (its sets still restore) until retired. A key bound to another site (or
+ * any bound key, for a pool bound to no site) is refused.
  */
 export async function rotatePoolKey(
   ctx: ServiceCtx,
@@ -30,11 +32,12 @@ export async function rotatePoolKey(
   const previous = pool.encryptionKeyId ? await getEncryptionKey(ctx, pool.encryptionKeyId) : null;
   let key: ReturnType<typeof toPublicKey>;
   if (input.keyId !== undefined) {
-    key = toPublicKey(await getEncryptionKey(ctx, input.keyId));
+    key = toPublicKey(await checkKeyWritesAt(ctx, input.keyId, pool.siteId, `pool ${pool.name}`));
     if (key.retiredAt) throw conflict(`Key ${key.name} is retired and writes no new set`);
   } else {
     const name = input.name ?? (await defaultKeyName(ctx, pool.name));
-    key = await createEncryptionKey(ctx, secrets, { name });
+    // A new key is bound where the pool is: a site's pool gets a key of that site.
+    key = await createEncryptionKey(ctx, secrets, { name, siteId: pool.siteId });
   }
   await ctx.db
     .update(pools)

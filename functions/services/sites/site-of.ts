@@ -16,6 +16,7 @@ export const SITE_OBJECTS = [
   "set",
   "media-set",
   "guest-backup",
+  "encryption-key",
 ] as const;
 export type SiteObject = (typeof SITE_OBJECTS)[number];
 
@@ -43,7 +44,14 @@ const SITE_SQL: Record<SiteObject, (id: SQL) => SQL> = {
     sql`select coalesce((select site_id from tapes where media_set_id = m.id and site_id is not null limit 1), p.site_id) from media_sets m join pools p on p.id = m.pool_id where m.id = ${id}`,
   "guest-backup": (id) =>
     sql`select coalesce((${SITE_SQL.set(sql`g.set_id`)}), (${SITE_SQL.source(sql`g.source_id`)})) from guest_backups g where g.id = ${id}`,
+  "encryption-key": (id) => sql`select site_id from encryption_keys where id = ${id}`,
 };
+
+/**
+ * Kinds whose object at no site belongs to every site (ADR 0017, addendum): a key bound to no site
+ * is the hub's shared key, which any site's operators see and write with.
+ */
+export const SHARED_WHEN_UNBOUND: ReadonlySet<SiteObject> = new Set(["encryption-key"]);
 
 /** Where an object is: its site id, null when it is at no site, undefined when it does not exist. */
 export async function siteOf(
@@ -72,6 +80,7 @@ const TABLE: Record<SiteObject, string> = {
   set: "backup_sets",
   "media-set": "media_sets",
   "guest-backup": "guest_backups",
+  "encryption-key": "encryption_keys",
 };
 
 function existsSql(kind: SiteObject, id: string | number): SQL {

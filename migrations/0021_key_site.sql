@@ -1,0 +1,1 @@
+ALTER TABLE `encryption_keys` ADD `site_id` integer REFERENCES sites(id);
