@@ -263,6 +263,10 @@ describe("sites: moving a host, and keys bound to a site", () => {
     const keysPage = await (await hub.request("/keys", { token: reader })).text();
     expect(keysPage).toContain("west key");
     expect(keysPage).not.toContain("east key");
+    // The job form offers the same keys.
+    const jobForm = await (await hub.request("/jobs/new", { token: operator })).text();
+    expect(jobForm).toContain("shared key");
+    expect(jobForm).not.toContain("east key");
     // Never any key material, to anyone.
     const adminList = await hub.requestJson<{ items: Record<string, unknown>[] }>("/api/v1/encryption-keys", {
       token: admin,

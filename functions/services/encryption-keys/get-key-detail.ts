@@ -13,10 +13,12 @@ export async function getKeyDetail(ctx: ServiceCtx, id: number) {
   const key = await getEncryptionKey(ctx, id);
   if (key.siteId !== null && !siteVisible(ctx, key.siteId)) throw notFound("Encryption key", id);
   const needs = await keyDependents(ctx, key);
+  // A scoped caller sees part of the dependents and is never an admin: no retire or delete to offer.
+  const whole = !ctx.sites;
   return {
     ...toPublicKey(key),
     ...needs,
-    mayRetire: !key.retiredAt && needs.sets.length + needs.pools.length + needs.jobs.length === 0,
-    mayDelete: !!key.retiredAt && needs.sets.length === 0,
+    mayRetire: whole && !key.retiredAt && needs.sets.length + needs.pools.length + needs.jobs.length === 0,
+    mayDelete: whole && !!key.retiredAt && needs.sets.length === 0,
   };
 }
