@@ -21,6 +21,7 @@ import {
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const ADMIN_PASSWORD = "admin-password-for-workerd";
+const MOVING_AGENT = "00000000-0000-4000-8000-00000000a9e1";
 
 function migrationTables(): string[] {
   const dir = join(ROOT, "migrations");
@@ -60,7 +61,14 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
          (1, 'srv/a', 'quarterly-invoice.pdf', 'file', 1, 420, 0, 0, 0, 0),
          (1, 'srv/a', 'old-invoice.pdf', 'file', 1, 420, 0, 0, 0, 512),
          (1, 'srv/a', 'notes.txt', 'file', 1, 420, 0, 0, 0, 1024);
-       DELETE FROM catalog_entries WHERE name = 'old-invoice.pdf';`,
+       DELETE FROM catalog_entries WHERE name = 'old-invoice.pdf';
+       INSERT INTO sites (id, name, created_at) VALUES (1, 'Old office', 0), (2, 'New office', 0);
+       INSERT INTO agents (id, name, site_id, state, created_at, updated_at)
+         VALUES ('${MOVING_AGENT}', 'mover', 1, 'online', 0, 0);
+       INSERT INTO changers (id, agent_id, name, device_path, slot_count, created_at)
+         VALUES (1, '${MOVING_AGENT}', 'lib', '/dev/sg3', 8, 0);
+       INSERT INTO tapes (barcode, state, changer_id, slot, site_id, created_at, updated_at) VALUES
+         ('MOVD01L9', 'blank', 1, 1, 1, 0, 0), ('SHLF01L9', 'blank', NULL, NULL, 1, 0, 0);`,
     ]);
     server = await startWranglerDev(persistDir, writeSecretsFile(join(persistDir, "secrets.env")), {
       vars: { TAPEBACKARR_ADMIN_PASSWORD: ADMIN_PASSWORD, BCRYPT_COST: "4" },
@@ -114,6 +122,23 @@ describe("the hub under workerd (wrangler dev, local D1)", () => {
     expect(res.status).toBe(200);
     const { items } = (await res.json()) as { items: { dir: string; name: string }[] };
     expect(items.map((e) => `${e.dir}/${e.name}`)).toEqual(["srv/a/quarterly-invoice.pdf"]);
+  });
+
+  it("moves a host to another site in D1 with the tapes of its library, each move recorded", async () => {
+    const { token } = (await (await login(ADMIN_PASSWORD)).json()) as { token: string };
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const res = await hub(`/api/v1/agents/${MOVING_AGENT}/move`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ toSiteId: 2 }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ to: { name: "New office" }, tapes: [{ barcode: "MOVD01L9" }] });
+    const tapes = await hub("/api/v1/tapes?site=2", { headers });
+    const { items } = (await tapes.json()) as { items: { id: number; barcode: string }[] };
+    expect(items.map((t) => t.barcode)).toEqual(["MOVD01L9"]);
+    const page = await (await hub(`/tapes/${items[0]?.id}`, { headers })).text();
+    expect(page).toContain("host mover moved to site New office");
   });
 
   it("refuses a wrong password with 401 in the API's error shape", async () => {

@@ -172,18 +172,20 @@ function MoveHosts(model: AgentsModel): SafeHtml {
         move); its jobs then run at the new site, in that site's time zone. Refused while a run of the host
         has not ended.
       </p>
-      {model.agents.map((a) => (
-        <HxForm action={`/agents/${a.id}/move`} id={`move-${a.id}`} submit={`Move ${a.name}`}>
-          <Select
-            label={`New site of ${a.name}`}
-            name="toSiteId"
-            options={targets
-              .filter((s) => s.id !== a.siteId)
-              .map((s) => ({ value: String(s.id), label: s.name }))}
-          />
-          <Field label="Note" name="note" placeholder="new office, same hardware" />
-        </HxForm>
-      ))}
+      {model.agents
+        .filter((a) => targets.some((s) => s.id !== a.siteId))
+        .map((a) => (
+          <HxForm action={`/agents/${a.id}/move`} id={`move-${a.id}`} submit={`Move ${a.name}`}>
+            <Select
+              label={`New site of ${a.name}`}
+              name="toSiteId"
+              options={targets
+                .filter((s) => s.id !== a.siteId)
+                .map((s) => ({ value: String(s.id), label: s.name }))}
+            />
+            <Field label="Note" name="note" placeholder="new office, same hardware" />
+          </HxForm>
+        ))}
     </section>
   );
 }

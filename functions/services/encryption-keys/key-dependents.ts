@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, ne, or } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { backupSetSegments, backupSets, jobs, pools, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
-import { siteWhere } from "../sites/site-scope.ts";
+import { siteWhere, siteWhereOrUnbound } from "../sites/site-scope.ts";
 
 /** Tape states whose data nobody keeps any more: a set only on such tapes needs no key. */
 const GONE_TAPE_STATES = ["expired", "retired"] as const;
@@ -57,7 +57,7 @@ export async function keyDependents(ctx: ServiceCtx, key: { id: number; fingerpr
     pools: await ctx.db
       .select({ id: pools.id, name: pools.name })
       .from(pools)
-      .where(and(eq(pools.encryptionKeyId, key.id), poolsSeen(ctx))),
+      .where(and(eq(pools.encryptionKeyId, key.id), siteWhereOrUnbound(ctx, pools.siteId))),
     jobs: await ctx.db
       .select({ id: jobs.id, name: jobs.name })
       .from(jobs)
@@ -69,11 +69,6 @@ export async function keyDependents(ctx: ServiceCtx, key: { id: number; fingerpr
         ),
       ),
   } satisfies KeyDependents;
-}
-
-function poolsSeen(ctx: ServiceCtx) {
-  const at = siteWhere(ctx, { column: pools.siteId }, undefined);
-  return at ? or(at, isNull(pools.siteId)) : undefined;
 }
 
 /** The dependents in words, for a refusal: "sets #3 (Tree, on L00001), #4 ...; pool Vault". */

@@ -1,7 +1,7 @@
 import { encryptionKeys } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { siteWhereOrUnbound } from "../sites/site-scope.ts";
 import { keyDependents } from "./key-dependents.ts";
-import { visibleKeys } from "./visible-keys.ts";
 
 /**
  * Every key the caller sees, with its site, the pools whose current key it is and how many
@@ -9,7 +9,7 @@ import { visibleKeys } from "./visible-keys.ts";
  */
 export async function listKeyOverview(ctx: ServiceCtx) {
   const rows = await ctx.db.query.encryptionKeys.findMany({
-    where: visibleKeys(ctx),
+    where: siteWhereOrUnbound(ctx, encryptionKeys.siteId),
     orderBy: encryptionKeys.id,
   });
   return Promise.all(

@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { isNull, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import type { ServiceCtx } from "../../deps.ts";
@@ -29,6 +29,15 @@ export function siteWhere(
     sql`, `,
   );
   return "column" in at ? sql`${at.column} in (${list})` : sql`${at.id} in (${idsAtSites(at.kind, list)})`;
+}
+
+/**
+ * As siteWhere, for objects that a site may be bound to and that serve every site when not (pools,
+ * encryption keys): a scoped caller sees their sites' rows and the unbound ones.
+ */
+export function siteWhereOrUnbound(ctx: ServiceCtx, column: SQLiteColumn): SQL | undefined {
+  const at = siteWhere(ctx, { column }, undefined);
+  return at ? or(at, isNull(column)) : undefined;
 }
 
 /** Whether a caller may see an object at `site` (null: at no site). */
