@@ -336,5 +336,16 @@ describe("sites: moving a host, and keys bound to a site", () => {
       where: eq(encryptionKeys.id, rotated.body.key.id),
     });
     expect(row?.siteId).toBeNull();
+    // The Keys page binds it too, and shows where each key serves, names escaped.
+    await hub.ctx.db
+      .update(encryptionKeys)
+      .set({ name: "<i>vault</i>" })
+      .where(eq(encryptionKeys.id, rotated.body.key.id));
+    const bound = await hub.postForm(`/keys/${rotated.body.key.id}/site`, { siteId: String(west) }, admin);
+    expect(bound.status).toBe(200);
+    expect(await bound.text()).toContain("&lt;i&gt;vault&lt;/i&gt; is bound to its site");
+    const page = await (await hub.request("/keys", { token: admin })).text();
+    expect(page).toMatch(/<td>&lt;i&gt;vault&lt;\/i&gt;<\/td>\s*<td>&lt;b&gt;West&lt;\/b&gt;<\/td>/);
+    expect(page).not.toContain("<i>vault</i>");
   });
 });
