@@ -225,6 +225,7 @@ describe("sites: moving a host, and keys bound to a site", () => {
     }
     const agent = await hub.requestJson<{ siteId: number }>(`/api/v1/agents/${kyoto.id}`, { token: admin });
     expect(agent.siteId).toBe(east);
+    expect(await (await hub.request("/agents", { token: operatorBoth })).text()).not.toContain("move-hosts");
     await api("POST", "/api/v1/jobs", {
       name: "kyoto <i>docs</i>",
       sourceId: kyoto.source,
