@@ -317,6 +317,14 @@ describe("sites: moving a host, and keys bound to a site", () => {
       {},
     );
     expect(rotated.body.key.siteId).toBe(west);
+    // Nor may the pool go to East while it writes with a West key.
+    const repointed = await api<{ error: { message: string } }>("PATCH", `/api/v1/pools/${westPool}`, {
+      siteId: east,
+    });
+    expect(repointed.status).toBe(409);
+    expect(repointed.body.error.message).toMatch(
+      /bound to site <b>West<\/b>; pool West vault is at another site/,
+    );
     // Binding that key to East would strand the West pool: refused, naming it; freeing it is fine.
     const bind = await api<{ error: { message: string } }>(
       "PUT",
