@@ -124,7 +124,8 @@ describe("new views escape what they show", () => {
           preflightLeadMinutes: 360,
           offsiteRotation: "closed",
           offsiteReturnDays: null,
-          siteId: null,
+          siteId: 7,
+          site: { id: 7, name: HOSTILE },
           policyWords: {
             allocation: `calendar ${HOSTILE}`,
             retention: HOSTILE,
@@ -162,8 +163,15 @@ describe("new views escape what they show", () => {
           ],
         },
       ],
+      sites: [{ id: 7, name: HOSTILE }],
+      site: 7,
+      siteChoice: { sites: [{ id: 7, name: HOSTILE }], required: true },
     }).value;
     expect(html).toContain('hx-post="/media-sets/3/location"');
+    // The pool's site is shown, preselected in its edit form, and no "no site" is offered to a scoped user.
+    expect(html).toContain('<strong class="pool-site">&lt;script&gt;');
+    expect(html).toMatch(/<option value="7" selected>&lt;script&gt;/);
+    expect(html).not.toContain('<option value="none"');
     expect(html).toContain("Mark returned");
     expect(html).not.toContain(HOSTILE);
     expect(html).toContain("&lt;script&gt;");
