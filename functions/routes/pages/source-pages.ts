@@ -1,6 +1,5 @@
 import { renderDocument } from "../../../views/html.ts";
 import { SourcesPage } from "../../../views/pages/sources.tsx";
-import type { ServiceCtx } from "../../deps.ts";
 import { listAgents } from "../../services/agents/list-agents.ts";
 import { assertAtSite } from "../../services/sites/assert-at-site.ts";
 import { listSites } from "../../services/sites/list-sites.ts";
@@ -28,10 +27,6 @@ const SOURCE_SITE = [
   { of: "site", body: "siteId" },
   { of: "agent", body: "agentId" },
 ] as const;
-
-async function checkSourceSite(ctx: ServiceCtx, f: Record<string, string>) {
-  await assertAtSite(ctx, siteField(f.siteId), { of: "agent", id: f.agentId, noun: "source" });
-}
 
 /** The sources page and its forms. */
 export function registerSourcePages(pages: PageRouter): void {
@@ -73,7 +68,7 @@ export function registerSourcePages(pages: PageRouter): void {
     async (c) => {
       const f = await formFields(c);
       const input = parseForm(createSourceInput, sourceForm(f));
-      await checkSourceSite(serviceCtx(c), f);
+      await assertAtSite(serviceCtx(c), siteField(f.siteId), { of: "agent", id: f.agentId, noun: "source" });
       const source = await createSource(serviceCtx(c), input);
       c.header("HX-Refresh", "true");
       return ok(c, `Source ${source.name} created`, 201);
@@ -92,7 +87,7 @@ export function registerSourcePages(pages: PageRouter): void {
     async (c, { params }) => {
       const f = await formFields(c);
       const input = parseForm(updateSourceInput, sourceForm(f));
-      await checkSourceSite(serviceCtx(c), f);
+      await assertAtSite(serviceCtx(c), siteField(f.siteId), { of: "agent", id: f.agentId, noun: "source" });
       const source = await updateSource(serviceCtx(c), params.id, input);
       c.header("HX-Refresh", "true");
       return ok(c, `Source ${source.name} saved`);
