@@ -176,7 +176,7 @@ describe("the dashboard's per-site rows and site filter in the browser", () => {
     const refusal = page.locator("#new-pool-result .alert.error");
     await refusal.waitFor();
     expect(await refusal.textContent()).toMatch(
-      /ops-south may not do this: your role at the site of site \d+ is none/,
+      new RegExp(`ops-south may not do this: your role at site ${siteIds.north} is none; this needs operate`),
     );
     expect(await stillMarked(page)).toBe("1");
     const pools = await hub.api<{ items: { name: string; siteId: number | null }[] }>("GET", "/api/v1/pools");

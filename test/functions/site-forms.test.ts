@@ -94,7 +94,7 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
       "/pools",
       () => ({ name: "crafted pool", siteId: String(at.north.site) }),
       "/api/v1/pools",
-      /may not do this/,
+      /may not do this: your role at site \d+ is none; this needs operate/,
     ],
     [
       "pool",
@@ -108,7 +108,7 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
       "/tapes",
       () => ({ barcode: "CRAFT1L9", siteId: String(at.north.site) }),
       "/api/v1/tapes",
-      /may not do this/,
+      /may not do this: your role at site \d+ is none; this needs operate/,
     ],
     [
       "tape",
@@ -128,7 +128,7 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
         agentId: at.south.agent,
       }),
       "/api/v1/sources",
-      /may not do this/,
+      /your role at site \d+ is none; this needs operate/,
     ],
     [
       "source",
@@ -141,7 +141,7 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
         agentId: at.north.agent,
       }),
       "/api/v1/sources",
-      /may not do this/,
+      /your role at the site of agent [\w-]+ is none/,
     ],
     [
       "source",
@@ -161,7 +161,7 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
         poolId: String(at.south.pool),
       }),
       "/api/v1/jobs",
-      /may not do this/,
+      /your role at site \d+ is none; this needs operate/,
     ],
     [
       "job",
@@ -174,7 +174,7 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
         poolId: String(at.south.pool),
       }),
       "/api/v1/jobs",
-      /may not do this/,
+      /your role at the site of source \d+ is none/,
     ],
     [
       "job",
