@@ -97,48 +97,7 @@ describe("the dashboard's per-site rows and site filter in the browser", () => {
     page.evaluate(() => document.documentElement.setAttribute("data-mark", "1"));
   const stillMarked = (page: Page) => page.evaluate(() => document.documentElement.getAttribute("data-mark"));
 
-  it("shows a row per site and narrows the page to the site chosen in the filter", async () => {
-    const page = await signIn("admin", HUB_ADMIN_PASSWORD);
-
-    const north = page.locator(`#site-rows tr[data-site="${siteIds.north}"]`);
-    const south = page.locator(`#site-rows tr[data-site="${siteIds.south}"]`);
-    expect(await north.locator("td").first().textContent()).toBe("North");
-    expect(await south.locator("td").first().textContent()).toBe(SOUTH);
-    expect(await north.locator(".agents-up").textContent()).toBe("1 / 1");
-    expect(await south.locator(".agents-up").textContent()).toBe("1 / 1");
-    expect(await north.locator(".drives-busy").textContent()).toBe("0 / 1");
-    expect(await north.locator(".site-attention").textContent()).toBe("nothing");
-    expect(await south.locator(".site-attention").textContent()).toMatch(/on host-south reports/);
-
-    const agentsCard = page
-      .locator("section.card", { hasText: "Agents and drives" })
-      .locator("table")
-      .first();
-    expect(await agentsCard.textContent()).toContain("host-south");
-    await markDocument(page);
-    // Changing the select is enough (the Show button is for browsers without script).
-    await page.locator("#site-rows select[name=site]").selectOption(String(siteIds.north));
-    await page.waitForURL(`${hub.url}/?site=${siteIds.north}`);
-    await page
-      .locator("section.card", { hasText: "Agents and drives" })
-      .getByText("host-south")
-      .waitFor({ state: "detached" });
-    expect(await stillMarked(page)).toBe("1");
-    const narrowed = await page
-      .locator("section.card", { hasText: "Agents and drives" })
-      .locator("table")
-      .first()
-      .textContent();
-    expect(narrowed).toContain("host-north");
-    expect(narrowed).not.toContain("host-south");
-    expect(await page.locator("#site-rows select[name=site]").inputValue()).toBe(String(siteIds.north));
-    // Every site keeps its row while the page shows one.
-    expect(await page.locator("#site-rows tbody tr").count()).toBe(2);
-    expect(dialogs).toEqual([]);
-    await page.context().close();
-  }, 60_000);
-
-  it("lets an operator of one site create a pool and a source there only, and filters a list in place", async () => {
+  it("lets an operator of one site create a pool and a source there only", async () => {
     const user = await hub.api<{ id: number }>("POST", "/api/v1/users", {
       username: "ops-south",
       password: "south-operator-password",
@@ -193,26 +152,63 @@ describe("the dashboard's per-site rows and site filter in the browser", () => {
     await newSource.getByRole("button", { name: "Create source" }).click();
     await page.locator("tr", { hasText: "south files" }).waitFor();
     await page.context().close();
+  }, 60_000);
 
+  it("shows a row per site and narrows the dashboard, and a list in place, to the site chosen in the filter", async () => {
+    const page = await signIn("admin", HUB_ADMIN_PASSWORD);
+
+    const north = page.locator(`#site-rows tr[data-site="${siteIds.north}"]`);
+    const south = page.locator(`#site-rows tr[data-site="${siteIds.south}"]`);
+    expect(await north.locator("td").first().textContent()).toBe("North");
+    expect(await south.locator("td").first().textContent()).toBe(SOUTH);
+    expect(await north.locator(".agents-up").textContent()).toBe("1 / 1");
+    expect(await south.locator(".agents-up").textContent()).toBe("1 / 1");
+    expect(await north.locator(".drives-busy").textContent()).toBe("0 / 1");
+    expect(await north.locator(".site-attention").textContent()).toBe("nothing");
+    expect(await south.locator(".site-attention").textContent()).toMatch(/on host-south reports/);
+
+    const agentsCard = page
+      .locator("section.card", { hasText: "Agents and drives" })
+      .locator("table")
+      .first();
+    expect(await agentsCard.textContent()).toContain("host-south");
+    await markDocument(page);
+    // Changing the select is enough (the Show button is for browsers without script).
+    await page.locator("#site-rows select[name=site]").selectOption(String(siteIds.north));
+    await page.waitForURL(`${hub.url}/?site=${siteIds.north}`);
+    await page
+      .locator("section.card", { hasText: "Agents and drives" })
+      .getByText("host-south")
+      .waitFor({ state: "detached" });
+    expect(await stillMarked(page)).toBe("1");
+    const narrowed = await page
+      .locator("section.card", { hasText: "Agents and drives" })
+      .locator("table")
+      .first()
+      .textContent();
+    expect(narrowed).toContain("host-north");
+    expect(narrowed).not.toContain("host-south");
+    expect(await page.locator("#site-rows select[name=site]").inputValue()).toBe(String(siteIds.north));
+    // Every site keeps its row while the page shows one.
+    expect(await page.locator("#site-rows tbody tr").count()).toBe(2);
     // The site filter of a list swaps the list in place, keeps the URL shareable, and Back returns.
-    const admin = await signIn("admin", HUB_ADMIN_PASSWORD);
     expect(
       (await hub.api("POST", "/api/v1/pools", { name: "north monthly", siteId: siteIds.north })).status,
     ).toBe(201);
-    await admin.goto(`${hub.url}/pools`);
-    const names = () => admin.locator("section.card h2").allTextContents();
+    await page.goto(`${hub.url}/pools`);
+    const names = () => page.locator("section.card h2").allTextContents();
     expect(await names()).toEqual(expect.arrayContaining(["north monthly", "south weekly"]));
-    await markDocument(admin);
-    await admin.locator("select#site-filter").selectOption(String(siteIds.north));
-    await admin.waitForURL(`${hub.url}/pools?site=${siteIds.north}`);
-    await admin.locator("section.card", { hasText: "south weekly" }).waitFor({ state: "detached" });
+    await markDocument(page);
+    await page.locator("select#site-filter").selectOption(String(siteIds.north));
+    await page.waitForURL(`${hub.url}/pools?site=${siteIds.north}`);
+    await page.locator("section.card", { hasText: "south weekly" }).waitFor({ state: "detached" });
     expect(await names()).toContain("north monthly");
-    expect(await stillMarked(admin)).toBe("1");
-    expect(await admin.locator("select#site-filter").inputValue()).toBe(String(siteIds.north));
-    await admin.goBack();
-    await admin.waitForURL(`${hub.url}/pools`);
-    await admin.locator("section.card", { hasText: "south weekly" }).waitFor();
+    expect(await stillMarked(page)).toBe("1");
+    expect(await page.locator("select#site-filter").inputValue()).toBe(String(siteIds.north));
+    await page.goBack();
+    await page.waitForURL(`${hub.url}/pools`);
+    await page.locator("section.card", { hasText: "south weekly" }).waitFor();
     expect(dialogs).toEqual([]);
-    await admin.context().close();
+    await page.context().close();
   }, 60_000);
 });
