@@ -252,13 +252,24 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
     expect(tapes.items.find((t) => t.barcode === "SOUTH1L9")?.siteId).toBe(at.south.site);
   });
 
-  it("lets the operator of South re-bind their pool only to South, never to no site", async () => {
+  it("lets the operator of South re-bind their pool only to South, never to no site; an unscoped one may unbind it", async () => {
     const unbind = await hub.postForm(`/pools/${at.south.pool}`, { siteId: "none" }, ops);
     expect(unbind.status).toBe(403);
     expect(await unbind.text()).toContain("Choose one of your sites for the pool");
     const elsewhere = await hub.postForm(`/pools/${at.south.pool}`, { siteId: String(at.north.site) }, ops);
     expect(elsewhere.status).toBe(403);
+    // The API refuses the same: a scoped operator cannot make their pool hub-wide.
+    const viaApi = await hub.request(`/api/v1/pools/${at.south.pool}`, {
+      method: "PATCH",
+      token: ops,
+      json: { siteId: null },
+    });
+    expect(viaApi.status).toBe(403);
     const pool = await api<{ siteId: number | null }>("GET", `/api/v1/pools/${at.south.pool}`);
     expect(pool.siteId).toBe(at.south.site);
+    // An unscoped operator may unbind it.
+    const operator = await hub.tokenFor("operator");
+    expect((await hub.postForm(`/pools/${at.south.pool}`, { siteId: "none" }, operator)).status).toBe(200);
+    expect((await api<{ siteId: number | null }>("GET", `/api/v1/pools/${at.south.pool}`)).siteId).toBeNull();
   });
 });
