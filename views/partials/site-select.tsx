@@ -1,5 +1,6 @@
 import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.ts";
 import { h, type SafeHtml } from "../html.ts";
+import { Select } from "./forms.tsx";
 
 /** The value of "no site" in a form (an empty field would read as "unchanged" on an edit). */
 export const NO_SITE = "none";
@@ -21,20 +22,15 @@ export function SiteSelect(props: {
   const selected =
     props.selected === undefined ? (choice.required ? choice.sites[0]?.id : null) : props.selected;
   return (
-    <label>
-      {label}
-      <select name="siteId" required={choice.required}>
-        {choice.required ? null : (
-          <option value={NO_SITE} selected={selected === null}>
-            No site
-          </option>
-        )}
-        {choice.sites.map((s) => (
-          <option value={String(s.id)} selected={s.id === selected}>
-            {s.name}
-          </option>
-        ))}
-      </select>
-    </label>
+    <Select
+      label={label}
+      name="siteId"
+      required={choice.required}
+      selected={selected == null ? NO_SITE : String(selected)}
+      options={[
+        ...(choice.required ? [] : [{ value: NO_SITE, label: "No site" }]),
+        ...choice.sites.map((s) => ({ value: String(s.id), label: s.name })),
+      ]}
+    />
   );
 }
