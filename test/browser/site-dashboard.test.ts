@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { setVtlAlerts } from "../../drive-agent/drives/vtl/health.ts";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
@@ -77,7 +77,7 @@ describe("the dashboard's per-site rows and site filter in the browser", () => {
 
   afterAll(() => e2e.tearDown(root, browser, ...agents, hub));
 
-  it("shows a row per site and narrows the page to the site chosen in the filter", async () => {
+  async function signIn(username: string, password: string): Promise<Page> {
     const context = await (browser as Browser).newContext();
     const page = await context.newPage();
     page.on("dialog", (d) => {
@@ -85,10 +85,77 @@ describe("the dashboard's per-site rows and site filter in the browser", () => {
       void d.dismiss();
     });
     await page.goto(`${hub.url}/login`);
-    await page.fill("input[name=username]", "admin");
-    await page.fill("input[name=password]", HUB_ADMIN_PASSWORD);
+    await page.fill("input[name=username]", username);
+    await page.fill("input[name=password]", password);
     await page.click("button[type=submit]");
     await page.waitForURL(`${hub.url}/`);
+    return page;
+  }
+
+  /** Marks the document, so a later check sees whether the page was loaded again or swapped in place. */
+  const markDocument = (page: Page) =>
+    page.evaluate(() => document.documentElement.setAttribute("data-mark", "1"));
+  const stillMarked = (page: Page) => page.evaluate(() => document.documentElement.getAttribute("data-mark"));
+
+  it("lets an operator of one site create a pool and a source there only", async () => {
+    const user = await hub.api<{ id: number }>("POST", "/api/v1/users", {
+      username: "ops-south",
+      password: "south-operator-password",
+      role: "operator",
+    });
+    expect(user.status, JSON.stringify(user.body)).toBe(201);
+    const roles = await hub.api("PUT", `/api/v1/users/${user.body.id}/site-roles`, {
+      sites: [{ siteId: siteIds.south, role: "operator" }],
+    });
+    expect(roles.status, JSON.stringify(roles.body)).toBe(200);
+    const page = await signIn("ops-south", "south-operator-password");
+
+    // Pools: the site select offers South alone, preselected; the pool is made there.
+    await page.goto(`${hub.url}/pools`);
+    const newPool = page.locator('form[hx-post="/pools"]');
+    const offered = () =>
+      newPool
+        .locator("select[name=siteId] option")
+        .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(await offered()).toEqual([String(siteIds.south)]);
+    await newPool.locator("input[name=name]").fill("south weekly");
+    await newPool.getByRole("button", { name: "Create pool" }).click();
+    const card = page.locator("section.card", { hasText: "south weekly" });
+    await card.waitFor();
+    expect(await card.locator(".pool-site").textContent()).toBe(SOUTH);
+
+    // A form made to send North (an option the select never had) is refused in the form itself.
+    await markDocument(page);
+    await newPool.locator("input[name=name]").fill("north by stealth");
+    await newPool.locator("select[name=siteId]").evaluate((select, north) => {
+      const option = new Option("North", north, true, true);
+      (select as HTMLSelectElement).add(option);
+    }, String(siteIds.north));
+    await newPool.getByRole("button", { name: "Create pool" }).click();
+    const refusal = page.locator("#new-pool-result .alert.error");
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(
+      new RegExp(`ops-south may not do this: your role at site ${siteIds.north} is none; this needs operate`),
+    );
+    expect(await stillMarked(page)).toBe("1");
+    const pools = await hub.api<{ items: { name: string; siteId: number | null }[] }>("GET", "/api/v1/pools");
+    expect(pools.body.items.map((p) => [p.name, p.siteId])).toEqual([["south weekly", siteIds.south]]);
+
+    // Sources: South preselected, and only South's agent to choose.
+    await page.goto(`${hub.url}/sources`);
+    const newSource = page.locator('form[hx-post="/sources"]');
+    expect(await newSource.locator("select[name=siteId]").inputValue()).toBe(String(siteIds.south));
+    const agentOptions = await newSource.locator("select[name=agentId] option").allTextContents();
+    expect(agentOptions).toEqual([`host-south (${SOUTH})`]);
+    await newSource.locator("input[name=name]").fill("south files");
+    await newSource.locator("input[name=paths]").fill("/srv/south");
+    await newSource.getByRole("button", { name: "Create source" }).click();
+    await page.locator("tr", { hasText: "south files" }).waitFor();
+    await page.context().close();
+  }, 60_000);
+
+  it("shows a row per site and narrows the dashboard, and a list in place, to the site chosen in the filter", async () => {
+    const page = await signIn("admin", HUB_ADMIN_PASSWORD);
 
     const north = page.locator(`#site-rows tr[data-site="${siteIds.north}"]`);
     const south = page.locator(`#site-rows tr[data-site="${siteIds.south}"]`);
@@ -105,9 +172,15 @@ describe("the dashboard's per-site rows and site filter in the browser", () => {
       .locator("table")
       .first();
     expect(await agentsCard.textContent()).toContain("host-south");
+    await markDocument(page);
+    // Changing the select is enough (the Show button is for browsers without script).
     await page.locator("#site-rows select[name=site]").selectOption(String(siteIds.north));
-    await page.locator("#site-rows").getByRole("button", { name: "Show" }).click();
     await page.waitForURL(`${hub.url}/?site=${siteIds.north}`);
+    await page
+      .locator("section.card", { hasText: "Agents and drives" })
+      .getByText("host-south")
+      .waitFor({ state: "detached" });
+    expect(await stillMarked(page)).toBe("1");
     const narrowed = await page
       .locator("section.card", { hasText: "Agents and drives" })
       .locator("table")
@@ -118,7 +191,24 @@ describe("the dashboard's per-site rows and site filter in the browser", () => {
     expect(await page.locator("#site-rows select[name=site]").inputValue()).toBe(String(siteIds.north));
     // Every site keeps its row while the page shows one.
     expect(await page.locator("#site-rows tbody tr").count()).toBe(2);
+    // The site filter of a list swaps the list in place, keeps the URL shareable, and Back returns.
+    expect(
+      (await hub.api("POST", "/api/v1/pools", { name: "north monthly", siteId: siteIds.north })).status,
+    ).toBe(201);
+    await page.goto(`${hub.url}/pools`);
+    const names = () => page.locator("section.card h2").allTextContents();
+    expect(await names()).toEqual(expect.arrayContaining(["north monthly", "south weekly"]));
+    await markDocument(page);
+    await page.locator("select#site-filter").selectOption(String(siteIds.north));
+    await page.waitForURL(`${hub.url}/pools?site=${siteIds.north}`);
+    await page.locator("section.card", { hasText: "south weekly" }).waitFor({ state: "detached" });
+    expect(await names()).toContain("north monthly");
+    expect(await stillMarked(page)).toBe("1");
+    expect(await page.locator("select#site-filter").inputValue()).toBe(String(siteIds.north));
+    await page.goBack();
+    await page.waitForURL(`${hub.url}/pools`);
+    await page.locator("section.card", { hasText: "south weekly" }).waitFor();
     expect(dialogs).toEqual([]);
-    await context.close();
+    await page.context().close();
   }, 60_000);
 });

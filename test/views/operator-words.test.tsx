@@ -5,6 +5,8 @@ import { timeZoneInput } from "../../functions/services/settings/time-zone.ts";
 import { formatTime, formatWhen, retentionInWords } from "../../views/format.ts";
 import { PoolsPage } from "../../views/pages/pools.tsx";
 import { SchedulePreview } from "../../views/partials/schedule-preview.tsx";
+import { SiteFilter } from "../../views/partials/site-filter.tsx";
+import { SiteSelect } from "../../views/partials/site-select.tsx";
 import { ThroughputChart } from "../../views/partials/throughput-chart.tsx";
 import { Time } from "../../views/partials/time.tsx";
 
@@ -124,7 +126,8 @@ describe("new views escape what they show", () => {
           preflightLeadMinutes: 360,
           offsiteRotation: "closed",
           offsiteReturnDays: null,
-          siteId: null,
+          siteId: 7,
+          site: { id: 7, name: HOSTILE },
           policyWords: {
             allocation: `calendar ${HOSTILE}`,
             retention: HOSTILE,
@@ -162,8 +165,15 @@ describe("new views escape what they show", () => {
           ],
         },
       ],
+      sites: [{ id: 7, name: HOSTILE }],
+      site: 7,
+      siteChoice: { sites: [{ id: 7, name: HOSTILE }], required: true },
     }).value;
     expect(html).toContain('hx-post="/media-sets/3/location"');
+    // The pool's site is shown, preselected in its edit form, and no "no site" is offered to a scoped user.
+    expect(html).toContain('<strong class="pool-site">&lt;script&gt;');
+    expect(html).toMatch(/<option value="7" selected>&lt;script&gt;/);
+    expect(html).not.toContain('<option value="none"');
     expect(html).toContain("Mark returned");
     expect(html).not.toContain(HOSTILE);
     expect(html).toContain("&lt;script&gt;");
@@ -212,5 +222,40 @@ describe("svg markup", () => {
     }).value;
     expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 640 150"/);
     expect(svg).not.toContain("view-box");
+  });
+});
+
+describe("the site filter and the site select", () => {
+  it("the filter swaps the page's content on change, pushes the URL, keeps the other filters and works without script", () => {
+    const html = SiteFilter({
+      action: "/tapes",
+      sites: [
+        { id: 1, name: HOSTILE },
+        { id: 2, name: "South" },
+      ],
+      current: 2,
+      keep: { poolId: 3, state: undefined, barcode: `"${HOSTILE}` },
+    })?.value;
+    expect(html).toMatch(
+      /<form class="site-filter" method="get" action="\/tapes" hx-get="\/tapes" hx-trigger="change"/,
+    );
+    expect(html).toContain('hx-target="main" hx-select="main" hx-swap="outerHTML" hx-push-url="true"');
+    expect(html).toContain('<input type="hidden" name="poolId" value="3">');
+    expect(html).not.toContain('name="state"');
+    expect(html).toContain('<option value="2" selected>South</option>');
+    expect(html).toContain('<noscript><button type="submit">Show</button></noscript>');
+    expect(html).not.toContain(HOSTILE);
+    expect(html).toContain("&lt;script&gt;");
+    expect(SiteFilter({ action: "/tapes", sites: [], current: null })).toBeNull();
+  });
+
+  it("the select offers no site to an unscoped user, and says so when a scoped one may act nowhere", () => {
+    const sites = [{ id: 4, name: HOSTILE }];
+    const free = SiteSelect({ choice: { sites, required: false } }).value;
+    expect(free).toContain('<select name="siteId"><option value="none" selected>No site</option>');
+    expect(free).not.toContain(HOSTILE);
+    const scoped = SiteSelect({ choice: { sites, required: true } }).value;
+    expect(scoped).toContain('<select name="siteId" required><option value="4" selected>&lt;script&gt;');
+    expect(SiteSelect({ choice: { sites: [], required: true } }).value).toContain("operator role at no site");
   });
 });

@@ -103,6 +103,8 @@ export interface JobModel extends JobChoices {
   job: JobRow;
   source: string;
   pool: string;
+  /** The site the job is at: its source's agent's (it changes with the source); null: no site. */
+  site?: string | null;
   runs: {
     id: number;
     kind: string;
@@ -153,6 +155,9 @@ export function JobPage(model: JobModel): SafeHtml {
         <a href="/jobs">← All jobs</a>
       </p>
       <section class="card">
+        <p id="job-site">
+          Site: <strong>{model.site ?? "no site"}</strong> (its source's; it changes with the source)
+        </p>
         <p>
           {job.kind === "verify"
             ? `verifies the sets of pool ${model.pool}, least recently verified first`

@@ -1,10 +1,14 @@
+import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select } from "../partials/forms.tsx";
 import { type JobChoices, JobSettings } from "../partials/job-settings.tsx";
+import { SiteSelect } from "../partials/site-select.tsx";
 
 export interface NewJobModel extends JobChoices {
   layout: Omit<LayoutModel, "title" | "current">;
+  /** The sites the job may be at: where its source's agent is. */
+  siteChoice: SiteChoice;
 }
 
 /** The new-job form, its schedule previewed in words; what is missing first is said with a link. */
@@ -39,6 +43,10 @@ export function NewJobPage(model: NewJobModel): SafeHtml {
                 label: "catalog: back up the hub's catalog to the pool (for restore-catalog)",
               },
             ]}
+          />
+          <SiteSelect
+            label="Site (its source's; a verify or catalog job is at no site)"
+            choice={model.siteChoice}
           />
           <JobSettings {...model} />
         </HxForm>

@@ -1,25 +1,38 @@
 import type { PoolOverview } from "../../functions/services/pools/pool-overview.ts";
+import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.ts";
 import { retentionInWords } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+import { SiteFilter } from "../partials/site-filter.tsx";
+import { SiteSelect } from "../partials/site-select.tsx";
 import { Time } from "../partials/time.tsx";
 
 export interface PoolsModel {
   layout: Omit<LayoutModel, "title" | "current">;
   canOperate: boolean;
   pools: PoolOverview[];
+  /** The sites the viewer may filter by, and the one shown (null: every site). */
+  sites?: { id: number; name: string }[];
+  site?: number | null;
+  /** The sites a new or edited pool may be bound to. */
+  siteChoice: SiteChoice;
 }
 
 /** The retention and description of a pool, the same for a new pool and an edit. */
-function PoolFields(props: { pool?: PoolOverview }): SafeHtml {
+function PoolFields(props: { pool?: PoolOverview; siteChoice: SiteChoice }): SafeHtml {
   const keep = props.pool ? props.pool.retention === "keep" || !props.pool.allowReuse : false;
   const allocation = props.pool?.allocation ?? "continue";
   return (
     <div class="stack">
       <Field label="Name" name="name" required value={props.pool?.name} />
       <Field label="Description (optional)" name="description" value={props.pool?.description ?? undefined} />
+      <SiteSelect
+        label="Site (its tapes are there; no site: tapes at any site)"
+        choice={props.siteChoice}
+        selected={props.pool ? props.pool.siteId : undefined}
+      />
       <fieldset>
         <legend>Retention</legend>
         <label class="check">
@@ -102,14 +115,15 @@ function PoolFields(props: { pool?: PoolOverview }): SafeHtml {
   );
 }
 
-function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml {
+function PoolCard(props: { pool: PoolOverview; canOperate: boolean; siteChoice: SiteChoice }): SafeHtml {
   const { pool } = props;
   return (
     <section class="card" id={`pool-${pool.id}`}>
       <h2>{pool.name}</h2>
       {pool.description ? <p>{pool.description}</p> : null}
       <p>
-        Retention: <strong>{retentionInWords(pool)}</strong> · {pool.tapes.length} tape
+        Site: <strong class="pool-site">{pool.site?.name ?? "any"}</strong> · Retention:{" "}
+        <strong>{retentionInWords(pool)}</strong> · {pool.tapes.length} tape
         {pool.tapes.length === 1 ? "" : "s"} · <a href="/retention">retention calendar</a>
         {pool.tapes.length > 0 ? (
           <span>
@@ -192,7 +206,7 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean }): SafeHtml 
         <details>
           <summary>Edit pool {pool.name}</summary>
           <HxForm action={`/pools/${pool.id}`} id={`edit-pool-${pool.id}`} submit="Save pool">
-            <PoolFields pool={pool} />
+            <PoolFields pool={pool} siteChoice={props.siteChoice} />
           </HxForm>
         </details>
       ) : null}
@@ -208,13 +222,16 @@ export function PoolsPage(model: PoolsModel): SafeHtml {
       <p class="muted">
         A pool groups the tapes a job writes to. Its retention says when a tape may be written over again.
       </p>
+      <SiteFilter action="/pools" sites={model.sites ?? []} current={model.site ?? null} />
       {model.pools.length === 0 ? <p class="muted">No pool yet.</p> : null}
-      {model.pools.map((pool) => PoolCard({ pool, canOperate: model.canOperate }))}
+      {model.pools.map((pool) =>
+        PoolCard({ pool, canOperate: model.canOperate, siteChoice: model.siteChoice }),
+      )}
       {model.canOperate ? (
         <section class="card">
           <h2>New pool</h2>
           <HxForm action="/pools" id="new-pool" submit="Create pool">
-            <PoolFields />
+            <PoolFields siteChoice={model.siteChoice} />
           </HxForm>
         </section>
       ) : null}

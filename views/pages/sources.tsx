@@ -1,7 +1,10 @@
+import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 import { ProxmoxSourceFields } from "../partials/proxmox-source-fields.tsx";
+import { SiteFilter } from "../partials/site-filter.tsx";
+import { SiteSelect } from "../partials/site-select.tsx";
 
 export interface SourceRow {
   id: number;
@@ -19,7 +22,12 @@ export interface SourcesModel {
   /** Admins may make Proxmox sources (their form carries an API token secret). */
   canAdmin?: boolean;
   sources: SourceRow[];
-  agents: { id: string; name: string }[];
+  agents: { id: string; name: string; siteId?: number | null }[];
+  /** The sites the viewer may filter by, and the one shown (null: every site). */
+  sites?: { id: number; name: string }[];
+  site?: number | null;
+  /** The sites a new or edited source may be at (its agent's site). */
+  siteChoice: SiteChoice;
 }
 
 /** What the jobs back up: every source with its paths, an edit form each, and a new-source form. */
@@ -31,6 +39,7 @@ export function SourcesPage(model: SourcesModel): SafeHtml {
       <p class="muted">
         A source is the paths an agent reads for a backup job. Jobs are on <a href="/jobs">Jobs</a>.
       </p>
+      <SiteFilter action="/sources" sites={model.sites ?? []} current={model.site ?? null} />
       <section class="card">
         <table>
           <TableHead columns={["Source", "Kind", "Agent", "Paths", "Excluded"]} />
@@ -56,7 +65,7 @@ export function SourcesPage(model: SourcesModel): SafeHtml {
                           id={`edit-source-${src.id}`}
                           submit="Save source"
                         >
-                          <SourceFields agents={model.agents} source={src} />
+                          <SourceFields agents={model.agents} siteChoice={model.siteChoice} source={src} />
                         </HxForm>
                       )}
                     </details>
@@ -82,7 +91,7 @@ export function SourcesPage(model: SourcesModel): SafeHtml {
         <section class="card">
           <h2>New source</h2>
           <HxForm action="/sources" id="new-source" submit="Create source">
-            <SourceFields agents={model.agents} />
+            <SourceFields agents={model.agents} siteChoice={model.siteChoice} />
           </HxForm>
         </section>
       ) : null}
@@ -113,8 +122,18 @@ function guestWords(options: Record<string, unknown> | null): string {
 }
 
 /** A source's fields, the same for a new source and an edit. */
-function SourceFields(props: { agents: SourcesModel["agents"]; source?: SourceRow }): SafeHtml {
-  const { source } = props;
+function SourceFields(props: {
+  agents: SourcesModel["agents"];
+  siteChoice: SiteChoice;
+  source?: SourceRow;
+}): SafeHtml {
+  const { source, siteChoice } = props;
+  const siteName = new Map(siteChoice.sites.map((s) => [s.id, s.name]));
+  // A site-scoped user picks among their sites' agents only; the server checks agent and site agree.
+  const agents = siteChoice.required
+    ? props.agents.filter((a) => a.siteId != null && siteName.has(a.siteId))
+    : props.agents;
+  const agentSite = source?.agentId ? props.agents.find((a) => a.id === source.agentId)?.siteId : undefined;
   return (
     <div class="stack">
       <Field label="Name" name="name" required value={source?.name} />
@@ -124,11 +143,20 @@ function SourceFields(props: { agents: SourcesModel["agents"]; source?: SourceRo
         selected={source?.kind}
         options={["local", "nfs", "smb"].map((v) => ({ value: v, label: v }))}
       />
+      <SiteSelect
+        label="Site (where its agent is)"
+        choice={siteChoice}
+        selected={source ? (agentSite ?? null) : undefined}
+      />
       <Select
         label="Agent (host that sees the paths)"
         name="agentId"
         selected={source?.agentId ?? undefined}
-        options={props.agents.map((a) => ({ value: a.id, label: a.name }))}
+        options={agents.map((a) => ({
+          value: a.id,
+          label:
+            a.siteId != null && siteName.has(a.siteId) ? `${a.name} (${siteName.get(a.siteId)})` : a.name,
+        }))}
       />
       <Field
         label="Paths (one per line or comma-separated)"

@@ -367,6 +367,11 @@ export function TapePage(model: TapeModel): SafeHtml {
         <section class="card">
           <h2>Change</h2>
           <form class="stack" hx-post={`/tapes/${tape.id}`} hx-target="#tape-change-result">
+            <p id="tape-change-site">
+              Site: <strong>{model.site?.name ?? "no site"}</strong>. A tape changes site only by a recorded
+              move:{" "}
+              {model.moveTo.length > 0 ? <a href="#tape-moves">record a move</a> : "there is no other site"}.
+            </p>
             <label>
               Pool
               <select name="poolId">

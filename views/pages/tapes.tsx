@@ -1,8 +1,10 @@
+import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 import { SiteFilter } from "../partials/site-filter.tsx";
+import { SiteSelect } from "../partials/site-select.tsx";
 import { Time } from "../partials/time.tsx";
 
 export interface TapeRow {
@@ -31,6 +33,8 @@ export interface TapesModel {
   };
   /** The sites the viewer may filter by (none: no select). */
   sites?: { id: number; name: string }[];
+  /** The sites a new tape may be registered at. */
+  siteChoice: SiteChoice;
   states: readonly string[];
   nextCursor: number | null;
 }
@@ -41,8 +45,14 @@ export function TapesPage(model: TapesModel): SafeHtml {
   return (
     <Layout {...model.layout} title="Tapes" current="/tapes">
       <h1>Tapes</h1>
-      <SiteFilter action="/tapes" sites={model.sites ?? []} current={model.filter.site ?? null} />
+      <SiteFilter
+        action="/tapes"
+        sites={model.sites ?? []}
+        current={model.filter.site ?? null}
+        keep={{ poolId: model.filter.poolId, state: model.filter.state, barcode: model.filter.barcode }}
+      />
       <form class="filters" method="get" action="/tapes">
+        {model.filter.site ? <input type="hidden" name="site" value={String(model.filter.site)} /> : null}
         <Select
           label="Pool"
           name="poolId"
@@ -117,7 +127,7 @@ export function TapesPage(model: TapesModel): SafeHtml {
           </tbody>
         </table>
         {model.tapes.length === 0 ? <p class="muted">No tape matches.</p> : null}
-        {model.nextCursor ? <a href={`/tapes?cursor=${model.nextCursor}`}>Next page</a> : null}
+        {model.nextCursor ? <a href={nextPage(model.filter, model.nextCursor)}>Next page</a> : null}
       </section>
       {model.canOperate ? (
         <section class="card">
@@ -125,9 +135,19 @@ export function TapesPage(model: TapesModel): SafeHtml {
           <HxForm action="/tapes" id="new-tape" submit="Register">
             <Field label="Barcode" name="barcode" required />
             <Select label="Pool" name="poolId" options={[{ value: "", label: "none" }, ...poolOptions]} />
+            <SiteSelect label="Site (where the cartridge is)" choice={model.siteChoice} />
           </HxForm>
         </section>
       ) : null}
     </Layout>
   );
+}
+
+/** The next page of the same filters. */
+function nextPage(filter: TapesModel["filter"], cursor: number): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(filter))
+    if (value != null && value !== "") query.set(name, String(value));
+  query.set("cursor", String(cursor));
+  return `/tapes?${query}`;
 }

@@ -38,11 +38,12 @@ export function Select(props: {
   name: string;
   options: { value: string; label: string }[];
   selected?: string;
+  required?: boolean;
 }): SafeHtml {
   return (
     <label>
       {props.label}
-      <select name={props.name}>
+      <select name={props.name} required={props.required ?? false}>
         {props.options.map((o) => (
           <option value={o.value} selected={o.value === props.selected}>
             {o.label}

@@ -90,7 +90,7 @@ export async function authorizeSite(
       onDenied,
       site === null
         ? `${object.of} ${object.id} is at no site, and your roles hold at some sites only`
-        : `your role at the site of ${object.of} ${object.id} is ${role ?? "none"}; this needs ${spec.permission}`,
+        : `your role at ${object.of === "site" ? "site" : `the site of ${object.of}`} ${object.id} is ${role ?? "none"}; this needs ${spec.permission}`,
     );
   }
 }

@@ -1,9 +1,12 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { Alert } from "../../../views/partials/alert.tsx";
+import { NO_SITE } from "../../../views/partials/site-select.tsx";
 import type { AppEnv } from "../../deps.ts";
 import { AppError, validationError } from "../../errors.ts";
 import { roleAllows } from "../../security/permissions.ts";
+import { sitesToActAt } from "../../services/sites/sites-to-act-at.ts";
+import { principalOf, serviceCtx } from "../api/context.ts";
 
 /** Form fields as strings; empty fields dropped so schema defaults apply. */
 export async function formFields(c: Context<AppEnv>): Promise<Record<string, string>> {
@@ -14,6 +17,18 @@ export async function formFields(c: Context<AppEnv>): Promise<Record<string, str
   return out;
 }
 
+/** A page's query string, empty fields dropped: a filter's "any" (an empty option) is no filter. */
+export function queryFields(c: Context<AppEnv>): Record<string, string> {
+  return Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => value.trim() !== ""));
+}
+
+/** The site select's value: a site id, null for "no site", undefined when the form has none. */
+export const siteField = (v: string | undefined) =>
+  v === undefined ? undefined : v === NO_SITE ? null : Number(v);
+
+/** The sites a create or edit form offers the signed-in user (see SiteSelect). */
+export const siteChoice = (c: Context<AppEnv>) => sitesToActAt(serviceCtx(c), principalOf(c).siteRoles);
+
 /** The form fields as their labels say them, for a message about a field ("Schedule", not "body.schedule"). */
 const FIELD_LABELS: Record<string, string> = {
   schedule: "Schedule",
@@ -23,6 +38,7 @@ const FIELD_LABELS: Record<string, string> = {
   retentionDays: "Retention days",
   retryDelayMinutes: "Minutes before each retry",
   agentId: "Agent",
+  siteId: "Site",
   timeZone: "Time zone",
 };
 

@@ -18,13 +18,16 @@ import { latestRuns } from "../../services/runs/latest-runs.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
 import { describeSchedule } from "../../services/schedules/describe-schedule.ts";
 import { getScheduleZone } from "../../services/settings/get-schedule-zone.ts";
+import { assertAtSite } from "../../services/sites/assert-at-site.ts";
+import { getSite } from "../../services/sites/get-site.ts";
 import { listSites } from "../../services/sites/list-sites.ts";
+import { siteOf } from "../../services/sites/site-of.ts";
 import { siteFilter } from "../../services/sites/site-scope.ts";
 import { getSource } from "../../services/sources/get-source.ts";
 import { listSources } from "../../services/sources/list-sources.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
-import { can, formFields, num, ok, parseForm } from "./form.ts";
+import { can, formFields, num, ok, parseForm, siteChoice, siteField } from "./form.ts";
 import { guestChoiceForm } from "./guest-pages.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
@@ -90,10 +93,11 @@ export function registerJobPages(pages: PageRouter): void {
     { method: "GET", path: "/jobs/new", permission: "operate", summary: "The new-job form" },
     async (c) => {
       const ctx = serviceCtx(c);
-      const [sources, pools, keys] = await Promise.all([
+      const [sources, pools, keys, choice] = await Promise.all([
         listSources(ctx, ALL),
         listPools(ctx, ALL),
         listEncryptionKeys(ctx),
+        siteChoice(c),
       ]);
       return c.html(
         renderDocument(
@@ -102,6 +106,7 @@ export function registerJobPages(pages: PageRouter): void {
             sources: sources.items,
             pools: pools.items,
             keys: keys.items,
+            siteChoice: choice,
           }),
         ),
       );
@@ -112,7 +117,7 @@ export function registerJobPages(pages: PageRouter): void {
     async (c, { params }) => {
       const ctx = serviceCtx(c);
       const job = await getJob(ctx, params.id);
-      const [source, pool, runs, sources, pools, keys, scheduleZone] = await Promise.all([
+      const [source, pool, runs, sources, pools, keys, scheduleZone, siteId] = await Promise.all([
         job.sourceId ? getSource(ctx, job.sourceId) : undefined,
         job.poolId ? getPool(ctx, job.poolId) : undefined,
         latestRuns(ctx, job.id, 50),
@@ -120,7 +125,9 @@ export function registerJobPages(pages: PageRouter): void {
         listPools(ctx, ALL),
         listEncryptionKeys(ctx),
         getScheduleZone(ctx),
+        siteOf(ctx, "job", job.id),
       ]);
+      const site = siteId ? await getSite(ctx, siteId) : null;
       const preflight =
         job.kind === "backup" && job.poolId && job.sourceId ? await planPreflight(ctx, job.id) : null;
       return c.html(
@@ -132,6 +139,7 @@ export function registerJobPages(pages: PageRouter): void {
             job,
             source: source?.name ?? "–",
             pool: pool?.name ?? "–",
+            site: site?.name ?? null,
             runs,
             sources: sources.items,
             pools: pools.items,
@@ -176,19 +184,33 @@ export function registerJobPages(pages: PageRouter): void {
     },
   );
   pages.route(
-    { method: "POST", path: "/jobs", permission: "operate", summary: "Create a job", audit: "job.create" },
+    {
+      method: "POST",
+      path: "/jobs",
+      permission: "operate",
+      summary: "Create a job",
+      audit: "job.create",
+      // A job is where its source is: the site chosen and the source are both checked, and must agree.
+      site: [
+        { of: "site", body: "siteId" },
+        { of: "source", body: "sourceId" },
+      ],
+    },
     async (c) => {
       const f = await formFields(c);
-      const job = await createJob(
-        serviceCtx(c),
-        parseForm(createJobInput, {
-          ...jobForm(f),
-          kind: f.kind,
-          encryption: num(f.encryptionKeyId) ? "aes-256-gcm" : "none",
-          encryptionKeyId: num(f.encryptionKeyId),
-          allowEmpty: f.allowEmpty === "on",
-        }),
-      );
+      const input = parseForm(createJobInput, {
+        ...jobForm(f),
+        kind: f.kind,
+        encryption: num(f.encryptionKeyId) ? "aes-256-gcm" : "none",
+        encryptionKeyId: num(f.encryptionKeyId),
+        allowEmpty: f.allowEmpty === "on",
+      });
+      await assertAtSite(serviceCtx(c), siteField(f.siteId), {
+        of: "source",
+        id: input.sourceId,
+        noun: "job",
+      });
+      const job = await createJob(serviceCtx(c), input);
       c.header("HX-Redirect", `/jobs/${job.id}`);
       return ok(c, `Job ${job.name} created`, 201);
     },
@@ -201,6 +223,7 @@ export function registerJobPages(pages: PageRouter): void {
       permission: "operate",
       summary: "Edit a job",
       audit: "job.update",
+      site: [{ of: "source", body: "sourceId" }],
     },
     async (c, { params }) => {
       const f = await formFields(c);

@@ -6,9 +6,11 @@ import { createPool, createPoolInput } from "../../services/pools/create-pool.ts
 import { listPoolOverview } from "../../services/pools/pool-overview.ts";
 import { updatePool, updatePoolInput } from "../../services/pools/update-pool.ts";
 import { retentionCalendar } from "../../services/retention/retention-calendar.ts";
+import { listSites } from "../../services/sites/list-sites.ts";
+import { siteFilter } from "../../services/sites/site-scope.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
-import { can, formFields, num, ok, parseForm } from "./form.ts";
+import { can, formFields, num, ok, parseForm, siteChoice, siteField } from "./form.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
 
@@ -25,22 +27,42 @@ const poolForm = (f: Record<string, string>) => ({
   preflightLeadMinutes: num(f.preflightLeadMinutes),
   offsiteRotation: f.offsiteRotation || undefined,
   offsiteReturnDays: f.offsiteReturnDays === undefined ? undefined : num(f.offsiteReturnDays) || null,
+  siteId: siteField(f.siteId),
 });
+
+/** The site a pool form names (bind or unbind), checked like the API's. */
+const POOL_SITE = [{ of: "site", body: "siteId" }] as const;
 
 /** The pools page: every pool with its capacity and tapes, and the pool forms. */
 export function registerPoolPages(pages: PageRouter): void {
   pages.route(
-    { method: "GET", path: "/pools", permission: "read", summary: "Pools, their tapes and capacity" },
-    async (c) =>
-      c.html(
+    {
+      method: "GET",
+      path: "/pools",
+      permission: "read",
+      summary: "Pools, their tapes and capacity",
+      query: siteFilter,
+    },
+    async (c, { query }) => {
+      const ctx = serviceCtx(c);
+      const [pools, sites, choice] = await Promise.all([
+        listPoolOverview(ctx, query),
+        listSites(ctx),
+        siteChoice(c),
+      ]);
+      return c.html(
         renderDocument(
           PoolsPage({
             layout: await layoutFor(c),
             canOperate: can(c, "operate"),
-            pools: await listPoolOverview(serviceCtx(c)),
+            pools,
+            sites: sites.items,
+            site: query.site ?? null,
+            siteChoice: choice,
           }),
         ),
-      ),
+      );
+    },
   );
   pages.route(
     {
@@ -57,7 +79,14 @@ export function registerPoolPages(pages: PageRouter): void {
       ),
   );
   pages.route(
-    { method: "POST", path: "/pools", permission: "operate", summary: "Create a pool", audit: "pool.create" },
+    {
+      method: "POST",
+      path: "/pools",
+      permission: "operate",
+      summary: "Create a pool",
+      audit: "pool.create",
+      site: [...POOL_SITE],
+    },
     async (c) => {
       const f = await formFields(c);
       const pool = await createPool(serviceCtx(c), parseForm(createPoolInput, poolForm(f)));
@@ -73,6 +102,7 @@ export function registerPoolPages(pages: PageRouter): void {
       permission: "operate",
       summary: "Edit a pool",
       audit: "pool.update",
+      site: [...POOL_SITE],
     },
     async (c, { params }) => {
       const f = await formFields(c);

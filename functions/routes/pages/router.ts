@@ -5,6 +5,7 @@ import { AppError } from "../../errors.ts";
 import type { Permission } from "../../security/permissions.ts";
 import { auditMutation, authorize, checkInput, pageQuery, type RouteSpec } from "../api/router.ts";
 import { authorizeSite, type SiteRef } from "../api/site-check.ts";
+import { queryFields } from "./form.ts";
 
 export interface PageSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
   method: "GET" | "POST";
@@ -86,7 +87,7 @@ function assertParamsDeclared(spec: PageSpec): void {
 function parsePageInput(c: Context<AppEnv>, spec: PageSpec): { params: unknown; query: unknown } {
   return {
     params: spec.params ? pageParams(spec.params, c.req.param()) : undefined,
-    query: spec.query ? checkInput(spec.query, c.req.query(), "query") : undefined,
+    query: spec.query ? checkInput(spec.query, queryFields(c), "query") : undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import { listTapes, TAPE_STATES, tapeFilter } from "../../services/tapes/list-ta
 import { updateTape, updateTapeInput } from "../../services/tapes/update-tape.ts";
 import { serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
-import { can, formFields, num, ok, parseForm } from "./form.ts";
+import { can, formFields, num, ok, parseForm, queryFields, siteChoice, siteField } from "./form.ts";
 import { cursorQuery, type PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
 
@@ -22,11 +22,12 @@ export function registerTapePages(pages: PageRouter): void {
     { method: "GET", path: "/tapes", permission: "read", summary: "Tapes with filters", query: cursorQuery },
     async (c, { query }) => {
       const ctx = serviceCtx(c);
-      const filter = parseForm(tapeFilter, c.req.query());
-      const [tapes, pools, sites] = await Promise.all([
+      const filter = parseForm(tapeFilter, queryFields(c));
+      const [tapes, pools, sites, choice] = await Promise.all([
         listTapes(ctx, { limit: 100, cursor: query.cursor }, filter),
         listPools(ctx, ALL),
         listSites(ctx),
+        siteChoice(c),
       ]);
       return c.html(
         renderDocument(
@@ -37,6 +38,7 @@ export function registerTapePages(pages: PageRouter): void {
             pools: pools.items,
             filter,
             sites: sites.items,
+            siteChoice: choice,
             states: TAPE_STATES,
             nextCursor: tapes.nextCursor,
           }),
@@ -51,12 +53,17 @@ export function registerTapePages(pages: PageRouter): void {
       permission: "operate",
       summary: "Register a tape",
       audit: "tape.create",
+      site: [{ of: "site", body: "siteId" }],
     },
     async (c) => {
       const f = await formFields(c);
       const tape = await createTape(
         serviceCtx(c),
-        parseForm(createTapeInput, { barcode: f.barcode, poolId: num(f.poolId) }),
+        parseForm(createTapeInput, {
+          barcode: f.barcode,
+          poolId: num(f.poolId),
+          siteId: siteField(f.siteId),
+        }),
       );
       c.header("HX-Refresh", "true");
       return ok(c, `Tape ${tape.barcode} registered`, 201);

@@ -3,7 +3,7 @@ import { pools } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { displayName, optionalText } from "../shared/input-schemas.ts";
-import { activeSite } from "../sites/active-site.ts";
+import { checkPlacement } from "../sites/active-site.ts";
 import { checkPolicy, poolPolicyFields } from "./pool-policy.ts";
 
 export const createPoolInput = z.object({
@@ -23,7 +23,7 @@ export async function createPool(ctx: ServiceCtx, input: z.output<typeof createP
     generation: input.generation ?? null,
     barcodePrefix: input.barcodePrefix ?? null,
   });
-  if (input.siteId) await activeSite(ctx, input.siteId);
+  await checkPlacement(ctx, input.siteId, "pool");
   const now = ctx.now();
   const [row] = await ctx.db
     .insert(pools)

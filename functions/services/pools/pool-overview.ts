@@ -1,13 +1,21 @@
 import { asc } from "drizzle-orm";
-import { pools, tapes } from "../../db/schema/index.ts";
+import { pools, sites, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { offsiteRotation } from "../media-sets/offsite-rotation.ts";
+import { type SiteFilter, siteWhere } from "../sites/site-scope.ts";
 import { describePolicy } from "./pool-policy.ts";
 
-/** Every pool with its tapes and how full they are: the pools page in one read. */
-export async function listPoolOverview(ctx: ServiceCtx) {
-  const [poolRows, tapeRows, rotation] = await Promise.all([
-    ctx.db.query.pools.findMany({ orderBy: asc(pools.name), limit: 500 }),
+/**
+ * Every pool the caller may see (of the site asked for) with its tapes and how full they are, and
+ * the site it is bound to: the pools page in one read.
+ */
+export async function listPoolOverview(ctx: ServiceCtx, filter: SiteFilter = {}) {
+  const [poolRows, tapeRows, rotation, siteRows] = await Promise.all([
+    ctx.db.query.pools.findMany({
+      where: siteWhere(ctx, { column: pools.siteId }, filter.site),
+      orderBy: asc(pools.name),
+      limit: 500,
+    }),
     ctx.db
       .select({
         id: tapes.id,
@@ -24,12 +32,18 @@ export async function listPoolOverview(ctx: ServiceCtx) {
       .orderBy(asc(tapes.barcode))
       .limit(5000),
     offsiteRotation(ctx),
+    ctx.db.select({ id: sites.id, name: sites.name }).from(sites).limit(1000),
   ]);
+  const siteName = new Map(siteRows.map((s) => [s.id, s.name]));
   return poolRows.map((pool) => {
     const inPool = tapeRows.filter((t) => t.poolId === pool.id);
     return {
       ...pool,
       policyWords: describePolicy(pool),
+      site:
+        pool.siteId === null
+          ? null
+          : { id: pool.siteId, name: siteName.get(pool.siteId) ?? `#${pool.siteId}` },
       tapes: inPool,
       /** What the offsite rotation asks of this pool now: media sets to take out or bring back. */
       rotation: rotation.filter((r) => r.poolId === pool.id),

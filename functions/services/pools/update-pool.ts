@@ -5,7 +5,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { checkKeyWritesAt } from "../encryption-keys/key-writes-at.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { patchSchema } from "../shared/input-schemas.ts";
-import { activeSite } from "../sites/active-site.ts";
+import { checkPlacement } from "../sites/active-site.ts";
 import { createPoolInput } from "./create-pool.ts";
 import { getPool } from "./get-pool.ts";
 import { checkPolicy } from "./pool-policy.ts";
@@ -14,7 +14,7 @@ export const updatePoolInput = patchSchema(createPoolInput);
 
 export async function updatePool(ctx: ServiceCtx, id: number, input: z.output<typeof updatePoolInput>) {
   const current = await getPool(ctx, id);
-  if (input.siteId) await activeSite(ctx, input.siteId);
+  if (input.siteId !== undefined) await checkPlacement(ctx, input.siteId, "pool");
   if (input.siteId !== undefined && current.encryptionKeyId)
     await checkKeyWritesAt(ctx, current.encryptionKeyId, input.siteId ?? null, `pool ${current.name}`);
   // The cross-field rules hold for the pool as it will be, not for the patch alone.

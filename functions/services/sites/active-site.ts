@@ -10,3 +10,19 @@ export async function activeSite(ctx: ServiceCtx, id: number) {
   if (site.retiredAt) throw conflict(`Site ${site.name} is retired; it takes no new agents, tapes or pools`);
   return site;
 }
+
+/**
+ * Where a new (or re-bound) tape or pool goes: an active site, or none. None is not a site-scoped
+ * caller's to choose: a pool or tape at no site would leave their sites (and their sight).
+ */
+export async function checkPlacement(ctx: ServiceCtx, siteId: number | null | undefined, noun: string) {
+  if (siteId) {
+    await activeSite(ctx, siteId);
+    return;
+  }
+  if (ctx.sites)
+    throw new AppError(
+      "forbidden",
+      `Choose one of your sites for the ${noun}: your roles hold at some sites only, so it cannot be at no site`,
+    );
+}

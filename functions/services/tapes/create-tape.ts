@@ -6,7 +6,7 @@ import { conflict } from "../../errors.ts";
 import { getPool } from "../pools/get-pool.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { optionalText } from "../shared/input-schemas.ts";
-import { activeSite } from "../sites/active-site.ts";
+import { checkPlacement } from "../sites/active-site.ts";
 import { isCleaningBarcode } from "./media-type.ts";
 
 export const LTO_GENERATIONS = ["LTO-5", "LTO-6", "LTO-7", "LTO-8", "LTO-9", "LTO-10"] as const;
@@ -32,7 +32,7 @@ export async function createTape(ctx: ServiceCtx, input: z.output<typeof createT
   if (input.poolId && isCleaningBarcode(input.barcode))
     throw conflict(`${input.barcode} is a cleaning cartridge; it never joins a pool`);
   if (input.poolId) await getPool(ctx, input.poolId);
-  if (input.siteId) await activeSite(ctx, input.siteId);
+  await checkPlacement(ctx, input.siteId, "tape");
   const existing = await ctx.db.query.tapes.findFirst({ where: eq(tapes.barcode, input.barcode) });
   if (existing) throw conflict(`Tape ${input.barcode} is already registered`);
   const now = ctx.now();
