@@ -209,8 +209,9 @@ describe("catalog name search", () => {
       });
     }
     // Globs over the same entries, one for each way their names are found (prefix, extension,
-    // trigrams, every name), from the start and from a cursor past the first id window.
-    for (const glob of ["dense-1*", "*.bin", "*nse-9*", "?e?s?-*", "*[0-9]?b?n"])
+    // trigrams, every name; 100 names or more, and fewer: `dense-99*`, `*nse-99?.b*`), from the
+    // start and from a cursor past the first id window.
+    for (const glob of ["dense-1*", "*.bin", "*nse-9*", "?e?s?-*", "*[0-9]?b?n", "dense-99*", "*nse-99?.b*"])
       for (const cursor of [undefined, 1_250_000]) {
         const rows = await hub.catalog.client.execute({
           sql: "select id from catalog_entries where name glob ? and id > ? order by id limit 300",
@@ -231,7 +232,7 @@ describe("catalog name search", () => {
     await hub.catalog.client.execute("delete from catalog_entries where dir = 'srv/dense'");
   });
 
-  it("pages through a glob matching many names (500+), whether the first 20,000 ids hold a few of them or none, exactly as a scan does", async () => {
+  it("pages through a glob matching many names (100+), whether the first 20,000 ids hold a few of them or none, exactly as a scan does", async () => {
     const set = sets[2] as number;
     // 1,500 distinct `many-N.dat` names: 15 of them within the first 20,000 ids, the others
     // from id 300,000 on, 100 ids apart (past the first 200,000-id window).
