@@ -7,6 +7,7 @@
  *   npm run bench:catalog-search -- --sizes 1000000        # one size
  *   npm run bench:catalog-search -- --keep                 # keep the catalog files (path printed)
  *   npm run bench:catalog-search -- --reuse DIR            # measure catalogs kept by --keep
+ *   npm run bench:catalog-search -- --before FILE          # "before" is FILE's searchCatalog (e.g. main's)
  *
  * The catalogs hold 10 sets, nightly fulls of one file share (same paths in every set, so names
  * repeat ten times as they do in a real catalog): 25 files per directory, names from a 400-word
@@ -18,7 +19,7 @@
  * `--search-only` skips the deletion and ingest costs measured after the searches.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     dir: { type: "string", default: "/tmp" },
     keep: { type: "boolean" },
     reuse: { type: "string" },
+    /** A module whose `searchCatalog` is the "before" side (default: the pre-0003 statement). */
+    before: { type: "string" },
     seconds: { type: "string", default: "15" },
     /** Skip the deletion and ingest costs (minutes at 10M). */
     "search-only": { type: "boolean" },
@@ -202,35 +205,40 @@ const searchBefore: Search = async (ctx, query) => {
   return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
 };
 
+/** Both searches on one query, their runs alternated (so load that changes hits both alike). */
 async function measure(
   ctx: ServiceCtx,
-  search: Search,
+  searches: [Search, Search],
   raw: Record<string, string | number>,
   entries: number,
-): Promise<Stat> {
+): Promise<[Stat, Stat]> {
   const query = searchQuery.parse({
     limit: 100,
     ...raw,
     ...(raw.cursor === "END" ? { cursor: Math.floor(entries * 0.999) } : {}),
   });
-  const first = await search(ctx, query); // warm-up
-  const times: number[] = [];
-  const until = performance.now() + budgetMs;
-  while (times.length < 5 || (times.length < 40 && performance.now() < until)) {
-    const t = performance.now();
-    await search(ctx, query);
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)] as number;
-  return {
-    p50: at(0.5),
-    p95: at(0.95),
-    n: times.length,
-    hits: first.items.length,
-    more: first.nextCursor !== null,
-    ids: first.items.map((e) => e.id).join(","),
-  };
+  const firsts = [await searches[0](ctx, query), await searches[1](ctx, query)]; // warm-up
+  const times: [number[], number[]] = [[], []];
+  const until = performance.now() + 2 * budgetMs;
+  while (times[0].length < 5 || (times[0].length < 40 && performance.now() < until))
+    for (const side of [0, 1] as const) {
+      const t = performance.now();
+      await searches[side](ctx, query);
+      times[side].push(performance.now() - t);
+    }
+  return [0, 1].map((side) => {
+    const sorted = (times[side] as number[]).sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+    const first = firsts[side] as Awaited<ReturnType<Search>>;
+    return {
+      p50: at(0.5),
+      p95: at(0.95),
+      n: sorted.length,
+      hits: first.items.length,
+      more: first.nextCursor !== null,
+      ids: first.items.map((e) => e.id).join(","),
+    };
+  }) as [Stat, Stat];
 }
 
 const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -267,9 +275,11 @@ try {
     );
     const ctx: ServiceCtx = { db: catalog.db, now: () => new Date() };
     const stats: [Stat, Stat][] = [];
+    const beforeSearch: Search = values.before
+      ? (await import(resolve(values.before))).searchCatalog
+      : searchBefore;
     for (const c of CASES) {
-      const before = await measure(ctx, searchBefore, c.query, n);
-      const after = await measure(ctx, searchCatalog, c.query, n);
+      const [before, after] = await measure(ctx, [beforeSearch, searchCatalog], c.query, n);
       if (before.ids !== after.ids) throw new Error(`${c.label}: the pages differ before/after`);
       stats.push([before, after]);
       const f = (s: Stat) => `p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (${s.n} runs)`;

@@ -209,8 +209,9 @@ describe("catalog name search", () => {
       });
     }
     // Globs over the same entries, one for each way their names are found (prefix, extension,
-    // trigrams, every name), from the start and from a cursor past the first id window.
-    for (const glob of ["dense-1*", "*.bin", "*nse-9*", "?e?s?-*", "*[0-9]?b?n"])
+    // trigrams, every name; 100 names or more, and fewer: `dense-99*`, `*nse-99?.b*`), from the
+    // start and from a cursor past the first id window.
+    for (const glob of ["dense-1*", "*.bin", "*nse-9*", "?e?s?-*", "*[0-9]?b?n", "dense-99*", "*nse-99?.b*"])
       for (const cursor of [undefined, 1_250_000]) {
         const rows = await hub.catalog.client.execute({
           sql: "select id from catalog_entries where name glob ? and id > ? order by id limit 300",
@@ -229,6 +230,46 @@ describe("catalog name search", () => {
     expect(straddling.items.some((e) => e.id > 1_199_999)).toBe(true);
     expect(straddling.nextCursor).toBe(1_000_000 + 99 * 2500);
     await hub.catalog.client.execute("delete from catalog_entries where dir = 'srv/dense'");
+  });
+
+  it("pages through a glob matching many names (100+), whether the first 20,000 ids hold a few of them or none, exactly as a scan does", async () => {
+    const set = sets[2] as number;
+    // 1,500 distinct `many-N.dat` names: 15 of them within the first 20,000 ids, the others
+    // from id 300,000 on, 100 ids apart (past the first 200,000-id window).
+    await hub.catalog.client.execute(`
+      insert into catalog_entries (id, set_id, dir, name, type, size, mode, uid, gid, mtime, offset)
+      with recursive n(x) as (select 0 union all select x + 1 from n where x < 1499)
+      select case when x < 15 then 5000 + x * 1000 else 300000 + x * 100 end, ${set}, 'srv/many',
+             'many-' || x || '.dat', 'file', 1, 420, 0, 0, 0, x * 512
+      from n`);
+    const reference = async (glob: string, after: number, limit: number, setId?: number) =>
+      (
+        await hub.catalog.client.execute({
+          sql: `select id from catalog_entries where name glob ? and id > ? ${setId ? "and set_id = ?" : ""} order by id limit ?`,
+          args: setId ? [glob, after, setId, limit] : [glob, after, limit],
+        })
+      ).rows.map((r) => Number(r.id));
+    // One glob for each way the names are found (prefix, extension, trigrams, every name); a page
+    // of 100 (the 15 early matches are enough to walk on) and of 500 (they are not: the index
+    // answers), from the start, from a cursor among the early ones, past the first window.
+    for (const glob of ["many-*.dat", "*.dat", "*any-1*", "?any-*"])
+      for (const cursor of [undefined, 9_000, 250_000])
+        for (const limit of [100, 500]) {
+          const page = await search({ glob, cursor, limit });
+          const ids = await reference(glob, cursor ?? 0, limit);
+          expect({ glob, cursor, limit, ids: page.items.map((e) => e.id) }).toEqual({
+            glob,
+            cursor,
+            limit,
+            ids,
+          });
+          expect(page.nextCursor).toBe(ids.length === limit ? (ids.at(-1) as number) : null);
+        }
+    for (const setId of sets) {
+      const page = await search({ glob: "*.dat", setId, limit: 100 });
+      expect(page.items.map((e) => e.id)).toEqual(await reference("*.dat", 0, 100, setId));
+    }
+    await hub.catalog.client.execute("delete from catalog_entries where dir = 'srv/many'");
   });
 
   it("looks a glob's names up by the extension its literal ending gives, whatever comes before", () => {
