@@ -55,7 +55,9 @@ export class EncodeWorkers {
       worker.on("exit", (code) => {
         if (!this.closing)
           this.fail(
-            new Error(`the ${label} worker thread stopped (exit code ${code}) while the set was written`),
+            new Error(
+              `the ${label} worker thread stopped (exit code ${code}) while the set was being written`,
+            ),
           );
       });
       worker.unref();
