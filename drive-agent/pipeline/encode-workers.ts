@@ -60,7 +60,6 @@ export class EncodeWorkers {
             ),
           );
       });
-      worker.unref();
       return worker;
     });
   }

@@ -21,9 +21,9 @@ export type SetEncoderOptions = {
   setUuid: string;
   chunkBytes?: number;
   /**
-   * Chunks compressed and encrypted at once, each in a worker thread of its own (2: both cores
-   * busy with zstd, as `zstd -T2`; a third chunk measured slower and 10–15 MB more RSS on a
-   * 2-core box, bench/README.md).
+   * Chunks compressed and encrypted at once off the main thread (2: both cores busy with zstd,
+   * as `zstd -T2`; a third chunk measured slower and 10–15 MB more RSS on a 2-core box,
+   * bench/README.md).
    */
   parallelism?: number;
   /** Receives the set's stream in order; a returned promise holds back further output. */
@@ -42,7 +42,7 @@ export type SetEncoderOptions = {
  * Encoded records waiting for the drive beyond those being encoded: what keeps the drive fed
  * while the next chunks are compressed (the in-process queue holds these, not copies).
  */
-const RECORDS_AHEAD = 3;
+const RECORDS_AHEAD = 1;
 
 type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
 
@@ -75,7 +75,9 @@ export class SetEncoder {
     const { compression, key } = options;
     this.workers = new EncodeWorkers(
       { compression, key, setUuid: uuidBytes(options.setUuid) },
-      { threads: this.parallelism, chunkBytes: this.chunkBytes, slots: this.parallelism + RECORDS_AHEAD },
+      // One thread: its zlib streams run in libuv's thread pool, `parallelism` at once, and AES
+      // takes little of it; each further thread is a Node isolate (~20 MB of RSS measured).
+      { threads: 1, chunkBytes: this.chunkBytes, slots: this.parallelism + RECORDS_AHEAD },
     );
     options.onWorkers?.(this.workers);
   }
