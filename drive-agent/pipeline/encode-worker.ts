@@ -41,6 +41,8 @@ export type EncodeReply =
  * 25: 190–193 MB with 256 KiB, 210–226 MB with 1 MiB, 225–303 MB with 64 KiB).
  */
 const WORKER_PIECE_BYTES = 256 << 10;
+/** Chunks between full collections of the worker's heap (each costs the encoder's throughput). */
+const MAJOR_EVERY_CHUNKS = 4;
 /** Garbage a worker lets build up before it collects its young generation. */
 const COLLECT_EVERY_BYTES = 1 << 20;
 
@@ -83,7 +85,7 @@ function collector(): (garbage: number) => void {
     since += garbage;
     if (since < COLLECT_EVERY_BYTES) return;
     since = 0;
-    gc({ type: "minor" });
+    gc({ type: garbage === Number.POSITIVE_INFINITY ? "major" : "minor" });
   };
 }
 
@@ -156,6 +158,7 @@ function plainOf(pieces: readonly PlainPiece[]): Buffer {
 if (parentPort && workerData?.encodeWorker) {
   const port = parentPort;
   const setup = workerData.encodeWorker as EncodeWorkerSetup;
+  let encoded = 0;
   port.on("message", (job: EncodeJob) => {
     handle(setup, job)
       .then(
@@ -163,6 +166,12 @@ if (parentPort && workerData?.encodeWorker) {
         (error: unknown) =>
           port.postMessage({ id: job.id, error: String((error as Error)?.message ?? error) }),
       )
-      .finally(() => collect(COLLECT_EVERY_BYTES));
+      // A chunk's streams and closures outlive the young generation: a full collection after
+      // each chunk (a heap of a few MB) keeps the old one from growing to its limit first.
+      // zlib's output buffer and a chunk's streams outlive the young collections and are
+      // promoted with their external memory: a full collection every few chunks returns it.
+      .finally(() =>
+        collect(++encoded % MAJOR_EVERY_CHUNKS === 0 ? Number.POSITIVE_INFINITY : COLLECT_EVERY_BYTES),
+      );
   });
 }

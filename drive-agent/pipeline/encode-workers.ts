@@ -46,7 +46,7 @@ export class EncodeWorkers {
       const worker = new Worker(WORKER_URL, {
         workerData: { encodeWorker: setup },
         // Its heap holds little (the chunk and its pieces are external memory); keep it small.
-        resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+        resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
       });
       worker.on("message", (reply: EncodeReply) => this.settle(reply));
       worker.on("error", (error) =>

@@ -39,10 +39,11 @@ export type SetEncoderOptions = {
 };
 
 /**
- * Encoded records waiting for the drive beyond those being encoded: what keeps the drive fed
- * while the next chunks are compressed (the in-process queue holds these, not copies).
+ * Output slots beyond the chunks being encoded: 0, as the drive writer copies a record into its
+ * staging buffers (or mbuffer's pipe takes it) and gives the slot back at once; one more measured
+ * the same speed and ~3 MB more RSS (bench/README.md, issue 14 third pass).
  */
-const RECORDS_AHEAD = 1;
+const RECORDS_AHEAD = 0;
 
 type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
 
