@@ -15,6 +15,8 @@ export class BufferPool {
   constructor(
     readonly bufferBytes: number,
     readonly count: number,
+    /** Buffers over SharedArrayBuffers, which worker threads read and write without a copy. */
+    private readonly options: { shared?: boolean } = {},
   ) {
     if (!Number.isInteger(bufferBytes) || bufferBytes < 1 || !Number.isInteger(count) || count < 1)
       throw new RangeError(`a buffer pool needs a positive size and count (got ${bufferBytes} × ${count})`);
@@ -34,7 +36,9 @@ export class BufferPool {
   take(): Buffer | null {
     let buffer = this.free.pop();
     if (!buffer && this.allocated < this.count) {
-      buffer = Buffer.allocUnsafeSlow(this.bufferBytes);
+      buffer = this.options.shared
+        ? Buffer.from(new SharedArrayBuffer(this.bufferBytes))
+        : Buffer.allocUnsafeSlow(this.bufferBytes);
       this.allocated++;
     }
     if (!buffer) return null;

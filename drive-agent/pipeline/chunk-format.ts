@@ -52,6 +52,20 @@ export function decodeChunkHeader(buf: Buffer): ChunkHeader | null {
   };
 }
 
+/** The header and the AES-256-GCM cipher (AAD set) of one chunk whose payload is `length` bytes. */
+function sealer(
+  key: Uint8Array,
+  setUuid: Buffer,
+  chunk: { index: number; plainOffset: number; last: boolean },
+  length: number,
+) {
+  const nonce = randomFillSync(Buffer.alloc(12));
+  const header = encodeChunkHeader({ ...chunk, length, nonce });
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  cipher.setAAD(Buffer.concat([header.subarray(0, 28), setUuid]));
+  return { header, cipher };
+}
+
 /** Encrypts one chunk's payload (given in pieces, never concatenated) into header + ciphertext + tag. */
 export function encryptChunk(
   key: Uint8Array,
@@ -60,14 +74,37 @@ export function encryptChunk(
   payload: readonly Buffer[],
 ): Buffer[] {
   const length = payload.reduce((n, b) => n + b.length, 0);
-  const nonce = randomFillSync(Buffer.alloc(12));
-  const header = encodeChunkHeader({ ...chunk, length, nonce });
-  const cipher = createCipheriv("aes-256-gcm", key, nonce);
-  cipher.setAAD(Buffer.concat([header.subarray(0, 28), setUuid]));
+  const { header, cipher } = sealer(key, setUuid, chunk, length);
   const out = [header];
   for (const piece of payload) out.push(cipher.update(piece));
   out.push(cipher.final(), cipher.getAuthTag());
   return out;
+}
+
+/**
+ * The same record built in place: `record` holds the payload at CHUNK_HEADER_BYTES and room for
+ * the tag after it; the ciphertext overwrites the payload `window` bytes at a time (so what is
+ * allocated at once stays small; `afterWindow` may collect it). Returns the record's length.
+ */
+export function encryptChunkInPlace(
+  key: Uint8Array,
+  setUuid: Buffer,
+  chunk: { index: number; plainOffset: number; last: boolean },
+  record: Buffer,
+  length: number,
+  options: { window: number; afterWindow?: () => void },
+): number {
+  const { header, cipher } = sealer(key, setUuid, chunk, length);
+  header.copy(record, 0);
+  const end = CHUNK_HEADER_BYTES + length;
+  for (let at = CHUNK_HEADER_BYTES; at < end; at += options.window) {
+    cipher.update(record.subarray(at, Math.min(end, at + options.window))).copy(record, at);
+    options.afterWindow?.();
+  }
+  const tail = cipher.final(); // GCM is a stream cipher: nothing is held back
+  tail.copy(record, end);
+  cipher.getAuthTag().copy(record, end + tail.length);
+  return end + tail.length + CHUNK_TAG_BYTES;
 }
 
 /** Decrypts one whole record; throws when the tag, the set or the position does not match. */

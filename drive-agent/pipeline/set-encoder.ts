@@ -1,8 +1,9 @@
-import { constants, createGzip, createZstdCompress } from "node:zlib";
 import { type BufferLease, NO_LEASE } from "./buffer-pool.ts";
-import { DEFAULT_PLAIN_CHUNK_BYTES, encryptChunk, uuidBytes } from "./chunk-format.ts";
+import { DEFAULT_PLAIN_CHUNK_BYTES, uuidBytes } from "./chunk-format.ts";
+import type { Compression } from "./encode-worker.ts";
+import { EncodeWorkers } from "./encode-workers.ts";
 
-export type Compression = "none" | "gzip" | "zstd";
+export type { Compression };
 
 /** Where one chunk landed: its plain (tar) range and its range in the set's stream as written. */
 export type ChunkPlacement = {
@@ -20,9 +21,9 @@ export type SetEncoderOptions = {
   setUuid: string;
   chunkBytes?: number;
   /**
-   * Chunks compressed at once in libuv's thread pool (2: both cores busy with zstd, as
-   * `zstd -T2`; the pool's other two threads stay free for the vtl's queued writes; a third
-   * chunk measured slower and 10–15 MB more RSS on a 2-core box, bench/README.md).
+   * Chunks compressed and encrypted at once off the main thread (2: both cores busy with zstd,
+   * as `zstd -T2`; a third chunk measured slower and 10–15 MB more RSS on a 2-core box,
+   * bench/README.md).
    */
   parallelism?: number;
   /** Receives the set's stream in order; a returned promise holds back further output. */
@@ -33,33 +34,16 @@ export type SetEncoderOptions = {
    * (or encrypted); passthrough pieces go to the sink, whose consumer releases them.
    */
   lease?: BufferLease;
+  /** Test seam: sees the worker threads once they are started (to make one die). */
+  onWorkers?: (workers: EncodeWorkers) => void;
 };
 
-const OUTPUT_PIECE_BYTES = 1 << 20;
-
 /**
- * One chunk compressed in libuv's thread pool into zlib's output pieces, kept as pieces (no
- * concat: encryption and the drive writer both take pieces). The bytes are zlib's one-shot
- * `zstdCompress`/`gzip` output: the same engine, given the whole chunk as its last write.
+ * Output slots beyond the chunks being encoded: 0, as the drive writer copies a record into its
+ * staging buffers (or mbuffer's pipe takes it) and gives the slot back at once; one more measured
+ * the same speed and ~3 MB more RSS (bench/README.md, issue 14 third pass).
  */
-function compress(kind: Compression, plain: Buffer): Promise<Buffer[]> {
-  // zlib hands output back in chunkSize pieces (16 KiB by default), each a call into JS and a
-  // Buffer to collect: 1 MiB pieces cut that overhead (and its garbage) by 64.
-  const engine =
-    kind === "zstd"
-      ? createZstdCompress({
-          chunkSize: OUTPUT_PIECE_BYTES,
-          params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 },
-        })
-      : createGzip({ level: 1, chunkSize: OUTPUT_PIECE_BYTES });
-  return new Promise((resolve, reject) => {
-    const pieces: Buffer[] = [];
-    engine.on("data", (piece: Buffer) => pieces.push(piece));
-    engine.once("error", reject);
-    engine.once("end", () => resolve(pieces));
-    engine.end(plain);
-  });
-}
+const RECORDS_AHEAD = 0;
 
 type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
 
@@ -72,7 +56,6 @@ type Job = { index: number; plainStart: number; plainEnd: number; last: boolean;
 export class SetEncoder {
   private readonly chunkBytes: number;
   private readonly parallelism: number;
-  private readonly uuid: Buffer;
   private pieces: Buffer[] = [];
   private filled = 0;
   private plainOffset = 0;
@@ -83,12 +66,34 @@ export class SetEncoder {
   private failure: unknown = null;
   private waiters: Array<() => void> = [];
   private readonly lease: BufferLease;
+  private readonly workers: EncodeWorkers | null = null;
 
   constructor(private readonly options: SetEncoderOptions) {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_PLAIN_CHUNK_BYTES;
     this.parallelism = options.parallelism ?? 2;
-    this.uuid = uuidBytes(options.setUuid);
     this.lease = options.lease ?? NO_LEASE;
+    if (this.passthrough) return;
+    const { compression, key } = options;
+    this.workers = new EncodeWorkers(
+      { compression, key, setUuid: uuidBytes(options.setUuid) },
+      // One thread: its zlib streams run in libuv's thread pool, `parallelism` at once, and AES
+      // takes little of it; each further thread is a Node isolate (~20 MB of RSS measured).
+      { threads: 1, chunkBytes: this.chunkBytes, slots: this.parallelism + RECORDS_AHEAD },
+    );
+    options.onWorkers?.(this.workers);
+  }
+
+  /**
+   * The sink's consumer is done with a piece: an encoded record goes back to the output slots
+   * (a piece of other memory passes untouched).
+   */
+  release(piece: Buffer): void {
+    this.workers?.release(piece);
+  }
+
+  /** Stops the worker threads; the set is written, or the pipeline is stopping. */
+  close(): Promise<void> {
+    return this.workers?.close() ?? Promise.resolve();
   }
 
   get passthrough(): boolean {
@@ -159,6 +164,7 @@ export class SetEncoder {
   async finish(): Promise<void> {
     this.cut(true);
     while (this.pumping) await this.pumping;
+    await this.close();
     if (this.failure) throw this.failure;
   }
 
@@ -202,27 +208,14 @@ export class SetEncoder {
     this.pieces = [];
     this.plainOffset += this.filled;
     this.filled = 0;
-    const { compression, key } = this.options;
-    // Compression (zlib) runs in libuv's thread pool, `parallelism` chunks at once; encryption
-    // (node:crypto, AES-NI: GB/s) runs on the main thread over the compressed pieces as they
-    // are, without the copies WebCrypto makes of its input and output.
-    // A chunk read into one pooled buffer is compressed from it in place: no concat.
-    const joined = () => (pieces.length === 1 && pieces[0] ? pieces[0] : Buffer.concat(pieces));
-    const release = () => {
-      for (const piece of pieces) this.lease.release(piece);
-    };
-    const compressed: Promise<Buffer[]> =
-      compression === "none" ? Promise.resolve(pieces) : compress(compression, joined()).finally(release);
-    const { uuid } = this;
-    const payload = key
-      ? compressed.then((parts) => {
-          try {
-            return encryptChunk(key, uuid, { index, plainOffset: plainStart, last }, parts);
-          } finally {
-            if (compression === "none") release();
-          }
-        })
-      : compressed;
+    // Compressed and encrypted in a worker thread, read from the pooled buffer where it lies.
+    const workers = this.workers as EncodeWorkers;
+    const payload = workers
+      .encode({ index, plainOffset: plainStart, last }, pieces)
+      .then((record) => [record])
+      .finally(() => {
+        for (const piece of pieces) this.lease.release(piece);
+      });
     payload.catch(() => undefined);
     this.jobs.push({ index, plainStart, plainEnd: this.plainOffset, last, payload });
     this.pump();

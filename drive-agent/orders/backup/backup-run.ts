@@ -202,6 +202,7 @@ class BackupRun {
           chunkBytes: tuning.plainChunkBytes,
           sink,
           onChunk: (placement) => catalog.onPlacement(placement),
+          ...(tuning.onEncodeWorkers ? { onWorkers: tuning.onEncodeWorkers } : {}),
         }),
       write: async (data) => {
         const { drive } = ctx;

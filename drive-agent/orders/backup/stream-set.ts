@@ -176,11 +176,16 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
   // tar's output: parsed in place, then handed to the encoder, whose output goes into mbuffer.
   const parser = new TarParser(input.onMember);
   input.onParser(parser);
+  // What the sink's consumer is done with: a read buffer (passthrough) or an encoded record.
+  const releaseWritten = (piece: Buffer) => {
+    lease.release(piece);
+    encoder.release(piece);
+  };
   const encoder = input.encoder((data) => {
     if (queue) return queue.push(data);
     if (!bufIn) return;
     let ok = true;
-    for (const piece of data) ok = bufIn.write(piece, () => lease.release(piece));
+    for (const piece of data) ok = bufIn.write(piece, () => releaseWritten(piece));
     if (!ok) return drain(bufIn, abort.signal);
   }, lease);
   pool = readPool(input, encoder);
@@ -214,7 +219,7 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
     onCommit: input.onCommit,
     onEndOfMedium: input.onEndOfMedium,
     whenRunning: () => control.whenRunning(),
-    release: (piece) => lease.release(piece),
+    release: releaseWritten,
     meter: input.meter,
     sourceEmpty: queue
       ? () => queue.empty
@@ -224,9 +229,9 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
     return null;
   });
 
-  const [tarResult, mbufferResult, result] = await Promise.all([tar, mbuffer, written, walked, encoded]).then(
-    ([t, m, w]) => [t, m, w] as const,
-  );
+  const [tarResult, mbufferResult, result] = await Promise.all([tar, mbuffer, written, walked, encoded])
+    .then(([t, m, w]) => [t, m, w] as const)
+    .finally(() => encoder.close());
   if (failure) throw failure;
   const stopped = control.stopReason !== null;
   if (tarResult && !stopped && (tarResult.exitCode ?? 2) > 1)
@@ -248,7 +253,7 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
  * be cut and the one being read.
  */
 function readPool(input: Input, encoder: SetEncoder): BufferPool {
-  if (!encoder.passthrough) return new BufferPool(encoder.chunkSize, encoder.inFlight + 2);
+  if (!encoder.passthrough) return new BufferPool(encoder.chunkSize, encoder.inFlight + 2, { shared: true });
   if (input.buffer === "mbuffer") return new BufferPool(MBUFFER_READ_BYTES, MBUFFER_READ_BUFFERS);
   const transfer = transferBytes({ maxTransferBytes: input.maxTransferBytes?.() }, input.order.blockSize);
   return new BufferPool(transfer, Math.max(4, Math.ceil(input.tuning.memoryBufferBytes / transfer)));

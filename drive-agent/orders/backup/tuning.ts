@@ -1,3 +1,5 @@
+import type { EncodeWorkers } from "../../pipeline/encode-workers.ts";
+
 /** How a backup run paces, buffers and cuts its work: DEFAULT_TUNING (orders/backup.ts), which tests shrink. */
 export type BackupTuning = {
   progressIntervalMs: number;
@@ -13,6 +15,8 @@ export type BackupTuning = {
   plainChunkBytes: number;
   /** Test seam: sees each source path as it is handed to tar (e.g. to make it vanish first). */
   onSourceListed?: (absolute: string) => void;
+  /** Test seam: sees a set's compress/encrypt worker threads once started (to make one die). */
+  onEncodeWorkers?: (workers: EncodeWorkers) => void;
   /** Test seam: holds each piece of the source back (a slow source, to make the drive wait). */
   paceSource?: (bytes: number) => Promise<void>;
 };

@@ -218,6 +218,28 @@ describe("a full backup to one tape", () => {
     expect(toc.encryption).toEqual({ algorithm: "aes-256-gcm-chunked", keyFingerprint: "fp-1" });
   });
 
+  it("fails the run, saying which worker died, when a compress/encrypt worker thread stops mid-set", async () => {
+    const reporter = new FakeReporter();
+    const dying = createBackupExecutor({
+      progressIntervalMs: 20,
+      tapePollMs: 10,
+      onEncodeWorkers: (workers) => void workers.threads[0]?.terminate(),
+    });
+    const order = backupOrder(tape("TB0001L9"), src, {
+      compression: "zstd",
+      encryption: { algorithm: "aes-256-gcm", keyFingerprint: "fp-1", dataKeyJwe: "x" },
+    });
+    const result = await dying(
+      order,
+      executorContext(drive.drive, reporter, join(root, "work"), { dataKey: randomBytes(32) }),
+    );
+    expect(result.state).toBe("failed");
+    expect(result.error).toMatch(/the zstd \+ AES-256-GCM encoder worker thread stopped \(exit code \d+\)/);
+    expect(reporter.logLines).toContainEqual(
+      expect.objectContaining({ level: "error", message: result.error }),
+    );
+  });
+
   it("refuses a tape whose label is not the one the order names, and writes nothing", async () => {
     const reporter = new FakeReporter();
     const order = backupOrder({ ...tape("TB0001L9"), label: "OTHER", uuid: "u-2" }, src);
