@@ -1,9 +1,12 @@
+import { allocDirectBuffer } from "../drives/direct-memory.ts";
+
 /**
  * A fixed set of equal buffers that tar's output is read into and handed down the pipeline
  * without a copy, then given back: no Buffer per pipe read for the garbage collector to chase
  * (issue 14: GC was a quarter of the CPU). References are counted per buffer, so a buffer cut
  * into pieces (a chunk boundary inside it) comes back only when its last piece has been used.
- * Buffers that are not the pool's pass through `retain` and `release` untouched.
+ * Buffers that are not the pool's pass through `retain` and `release` untouched. They are aligned
+ * for direct writes, so a full one goes from where it lies to the vtl's disk (docs/adr/0027).
  */
 export class BufferPool {
   private readonly free: Buffer[] = [];
@@ -38,7 +41,7 @@ export class BufferPool {
     if (!buffer && this.allocated < this.count) {
       buffer = this.options.shared
         ? Buffer.from(new SharedArrayBuffer(this.bufferBytes))
-        : Buffer.allocUnsafeSlow(this.bufferBytes);
+        : allocDirectBuffer(this.bufferBytes);
       this.allocated++;
     }
     if (!buffer) return null;

@@ -1,3 +1,4 @@
+import { allocDirectBuffer } from "../drives/direct-memory.ts";
 import {
   type Drive,
   MAX_TRANSFER_BYTES,
@@ -129,7 +130,7 @@ export async function writeSetStream(
         if (!current) {
           current = staging.pop() ?? null;
           if (!current && stagings < depth) {
-            current = Buffer.allocUnsafeSlow(transfer);
+            current = allocDirectBuffer(transfer);
             stagings++;
           }
           // Fewer writes than staging buffers are in flight once put returns, so one is free.

@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import {
   type FileHandle,
   mkdir,
@@ -11,6 +12,7 @@ import {
 } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { DIRECT_IO_ALIGNMENT, isDirectWritable } from "../direct-memory.ts";
 
 /** One tape file: its blocks live in a plain file so tar, dd and jq can read it directly. */
 const FileMetaSchema = z.object({ blockSize: z.number().int().positive(), marked: z.boolean() });
@@ -47,10 +49,14 @@ export class TapeMedium {
     private readonly sizes: number[],
   ) {}
 
-  private handle: { index: number; fh: Promise<FileHandle> } | null = null;
+  private handle: OpenFile | null = null;
   /** Data writes on their way into the files (see queueBlocks). */
   private readonly landing = new Set<Promise<void>>();
   private failure: unknown = null;
+  /** The filesystem refused a direct write: every later one goes through the page cache. */
+  private directRefused = false;
+  /** Data bytes written with O_DIRECT, past the page cache (docs/adr/0027). */
+  directBytes = 0;
 
   static async create(dir: string, meta: MediumMeta): Promise<void> {
     await mkdir(dir, { recursive: true });
@@ -169,11 +175,29 @@ export class TapeMedium {
   }
 
   private async writeAt(index: number, data: Uint8Array, at: number): Promise<void> {
-    const fh = await this.handleFor(index);
+    const file = this.handleFor(index);
     let written = 0;
+    if (!this.directRefused && at % DIRECT_IO_ALIGNMENT === 0 && isDirectWritable(data)) {
+      const direct = await file.direct;
+      if (direct) written = await this.writeDirect(direct, data, at);
+    }
+    const fh = await file.fh;
     while (written < data.length) {
       const { bytesWritten } = await fh.write(data, written, data.length - written, at + written);
       written += bytesWritten;
+    }
+  }
+
+  // As mbuffer writes a file: the disk takes the bytes from where they lie, no page-cache copy.
+  private async writeDirect(direct: FileHandle, data: Uint8Array, at: number): Promise<number> {
+    try {
+      const { bytesWritten } = await direct.write(data, 0, data.length, at);
+      this.directBytes += bytesWritten;
+      return bytesWritten;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EINVAL") throw error;
+      this.directRefused = true;
+      return 0;
     }
   }
 
@@ -191,7 +215,7 @@ export class TapeMedium {
     const count = Math.max(0, Math.min(maxBlocks, this.blocksIn(index) - block));
     await this.settle();
     const buffer = Buffer.allocUnsafe(count * file.blockSize);
-    const fh = await this.handleFor(index);
+    const fh = await this.handleFor(index).fh;
     let done = 0;
     while (done < buffer.length) {
       const { bytesRead } = await fh.read(buffer, done, buffer.length - done, block * file.blockSize + done);
@@ -236,20 +260,32 @@ export class TapeMedium {
     }
   }
 
-  // One open data file at a time; queued writes share its handle (the promise: opened once).
-  private handleFor(index: number): Promise<FileHandle> {
-    if (this.handle?.index === index) return this.handle.fh;
+  // One open data file at a time; queued writes share its handles (the promises: opened once).
+  private handleFor(index: number): OpenFile {
+    if (this.handle?.index === index) return this.handle;
     const previous = this.handle ? this.closeHandle(this.handle.index) : Promise.resolve();
-    const fh = previous.then(() => open(this.dataPath(index), "r+"));
-    this.handle = { index, fh };
-    return fh;
+    const path = this.dataPath(index);
+    const fh = previous.then(() => open(path, "r+"));
+    // No direct handle where the platform or the filesystem has no O_DIRECT: the page cache only.
+    const direct = constants.O_DIRECT
+      ? previous.then(() => open(path, constants.O_WRONLY | constants.O_DIRECT).catch(() => null))
+      : Promise.resolve(null);
+    this.handle = { index, fh, direct };
+    return this.handle;
   }
 
   private async closeHandle(index: number): Promise<void> {
     if (this.handle?.index !== index) return;
-    const { fh } = this.handle;
+    const { fh, direct } = this.handle;
     this.handle = null;
     await this.landed();
-    await (await fh).close();
+    try {
+      await (await fh).close();
+    } finally {
+      await (await direct)?.close();
+    }
   }
 }
+
+/** A tape file's data file, open for buffered reads and writes and, where it can be, direct writes. */
+type OpenFile = { index: number; fh: Promise<FileHandle>; direct: Promise<FileHandle | null> };

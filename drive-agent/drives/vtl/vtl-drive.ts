@@ -26,10 +26,10 @@ export type { DriveCounters };
 
 const MAX_BLOCK_SIZE = 16 << 20;
 /**
- * What one write of the vtl hands the kernel by default: a cartridge is a file in the page cache,
- * and 256 KiB copies stay in the CPU's cache where 4 MiB ones do not (bench/README.md, issue 14).
+ * What one write of the vtl hands the kernel by default: pooled buffers go to the disk with
+ * O_DIRECT (docs/adr/0027), where fewer, larger writes cost less CPU per GB (bench/README.md).
  */
-export const DEFAULT_VTL_WRITE_BYTES = 256 << 10;
+export const DEFAULT_VTL_WRITE_BYTES = 1 << 20;
 
 export type VtlDriveOptions = {
   dir: string;

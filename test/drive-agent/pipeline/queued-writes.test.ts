@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { mkdir, mkdtemp, open, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { allocDirectBuffer } from "../../../drive-agent/drives/direct-memory.ts";
 import type { QueuedWrite } from "../../../drive-agent/drives/drive.ts";
 import { initLibrary, libraryPaths, loadCartridge } from "../../../drive-agent/drives/vtl/library.ts";
-import { tapeFileName } from "../../../drive-agent/drives/vtl/medium.ts";
+import { TapeMedium, tapeFileName } from "../../../drive-agent/drives/vtl/medium.ts";
 import { VtlDrive } from "../../../drive-agent/drives/vtl/vtl-drive.ts";
 import { writeSetStream } from "../../../drive-agent/pipeline/drive-writer.ts";
 
@@ -237,4 +239,58 @@ describe("the vtl's queued writes", () => {
     await expect(drive.write(randomBytes(TRANSFER))).rejects.toMatchObject({ code: "ENOSPC" });
     await expect(drive.close()).rejects.toMatchObject({ code: "ENOSPC" });
   });
+
+  it("writes pooled buffers past the page cache where the disk allows it, and the tape file holds every write in order", async () => {
+    const cart = libraryPaths(root).cartridge("TB0001L9");
+    const medium = await TapeMedium.open(cart);
+    try {
+      const filled = (bytes: number, seed: number) => {
+        const b = allocDirectBuffer(bytes);
+        randomBytes(bytes).copy(b);
+        b[0] = seed;
+        return b;
+      };
+      const a = filled(TRANSFER, 1);
+      const ordinary = randomBytes(TRANSFER);
+      const b = filled(TRANSFER, 2);
+      const misplaced = filled(TRANSFER + 512, 3).subarray(512);
+      const c = filled(TRANSFER, 4);
+      const first = await medium.startFile(BLOCK);
+      const writes = [a, ordinary, b, misplaced, c];
+      await Promise.all(writes.map((w) => medium.queueBlocks(first, w)));
+      // 512-byte blocks: a pooled buffer after one odd block is not at an aligned offset.
+      const second = await medium.startFile(512);
+      const odd = randomBytes(512);
+      const after = filled(TRANSFER, 5);
+      await Promise.all([medium.queueBlocks(second, odd), medium.queueBlocks(second, after)]);
+      await medium.markFile(second);
+      expect(await readFile(join(cart, tapeFileName(first)))).toEqual(Buffer.concat(writes));
+      expect(await readFile(join(cart, tapeFileName(second)))).toEqual(Buffer.concat([odd, after]));
+      expect(
+        Buffer.compare(await medium.readBlocks(first, 0, 5 * (TRANSFER / BLOCK)), Buffer.concat(writes)),
+      ).toBe(0);
+      // Only the three aligned pooled buffers at aligned offsets went direct (when the disk can).
+      expect(medium.directBytes).toBe((await directWritesWork(root)) ? 3 * TRANSFER : 0);
+    } finally {
+      await medium.close();
+    }
+  });
 });
+
+/** Whether this directory's filesystem takes an O_DIRECT write of an aligned buffer. */
+async function directWritesWork(dir: string): Promise<boolean> {
+  const path = join(dir, "direct-probe");
+  try {
+    const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT);
+    try {
+      await fh.write(allocDirectBuffer(4096), 0, 4096, 0);
+      return true;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  } finally {
+    await rm(path, { force: true });
+  }
+}

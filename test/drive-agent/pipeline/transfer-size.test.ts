@@ -79,7 +79,7 @@ describe("the early-warning zone and the size of a transfer", () => {
 });
 
 describe("the vtl's write size", () => {
-  it("is 256 KiB by default, what its drive setup names otherwise, and never more than the early-warning zone allows", async () => {
+  it("is 1 MiB by default, what its drive setup names otherwise, and never more than the early-warning zone allows", async () => {
     const root = await mkdtemp(join(tmpdir(), "tapebackarr-wb-"));
     try {
       await initLibrary({
@@ -87,16 +87,17 @@ describe("the vtl's write size", () => {
         drives: 2,
         slots: 2,
         capacityBytes: 64 * MiB,
-        earlyWarningBytes: 2 * MiB,
+        earlyWarningBytes: 8 * MiB,
       });
       await loadCartridge({ dir: root, slot: 1, drive: 0 });
       const plain = await VtlDrive.open({ dir: root, index: 0 });
+      expect(DEFAULT_VTL_WRITE_BYTES).toBe(MiB);
       expect(transferBytes(plain, BLOCK)).toBe(DEFAULT_VTL_WRITE_BYTES);
       await plain.close();
       const setup = DriveSetup.parse({ kind: "vtl", library: root, index: 0, writeBytes: 4 * MiB });
       const big = await openSetupDrive(setup);
-      // A 2 MiB zone takes writes of at most a quarter of it.
-      expect(transferBytes(big, BLOCK)).toBe(512 * 1024);
+      // An 8 MiB zone takes writes of at most a quarter of it.
+      expect(transferBytes(big, BLOCK)).toBe(2 * MiB);
       await big.close();
       expect(() => DriveSetup.parse({ kind: "vtl", library: root, index: 0, writeBytes: 0 })).toThrow();
     } finally {
