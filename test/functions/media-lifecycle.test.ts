@@ -1,18 +1,15 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  agents,
   auditLogs,
   backupSetSegments,
   backupSets,
   catalogEntries,
-  changers,
   drives,
   events,
   jobRuns,
   jobs,
   mediaSets,
-  sources,
   tapes,
 } from "../../functions/db/schema/index.ts";
 import { AppError } from "../../functions/errors.ts";
@@ -27,6 +24,7 @@ import { retentionCalendar } from "../../functions/services/retention/retention-
 import { dispatchQueuedRuns } from "../../functions/services/runs/dispatch-runs.ts";
 import { requestLabel } from "../../functions/services/tapes/label-tape.ts";
 import { reuseRefusal } from "../../functions/services/tapes/reuse-refusal.ts";
+import { insertChangerLibrary, insertLocalSource } from "../helpers/catalog-rows.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
 const DAY = 24 * 3600_000;
@@ -56,37 +54,7 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
   }
 
   /** One agent (online) with a changer and `driveCount` drives. */
-  async function library(driveCount = 1) {
-    const t = now();
-    await hub.ctx.db.insert(agents).values({
-      id: "a1",
-      name: "tape-host",
-      state: "online",
-      publicKey: "{}",
-      lastSeenAt: t,
-      createdAt: t,
-      updatedAt: t,
-    });
-    const [changer] = await hub.ctx.db
-      .insert(changers)
-      .values({ agentId: "a1", name: "Changer", devicePath: "vtl:changer", slotCount: 8, createdAt: t })
-      .returning();
-    const driveRows = await hub.ctx.db
-      .insert(drives)
-      .values(
-        Array.from({ length: driveCount }, (_, i) => ({
-          agentId: "a1",
-          changerId: changer?.id,
-          changerIndex: i,
-          name: `Drive ${i + 1}`,
-          devicePath: `vtl:drive${i}`,
-          state: "idle" as const,
-          createdAt: t,
-        })),
-      )
-      .returning();
-    return { changerId: changer?.id as number, drives: driveRows };
-  }
+  const library = (driveCount = 1) => insertChangerLibrary(hub.ctx.db, now(), driveCount);
 
   async function tape(barcode: string, fields: Partial<typeof tapes.$inferInsert> = {}) {
     const t = now();
@@ -118,23 +86,12 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
 
   async function job(poolId: number, extra: Partial<typeof jobs.$inferInsert> = {}) {
     const t = now();
-    const [src] = await hub.ctx.db
-      .insert(sources)
-      .values({
-        name: `S${Math.random()}`,
-        kind: "local",
-        paths: ["/data"],
-        include: [],
-        exclude: [],
-        createdAt: t,
-        updatedAt: t,
-      })
-      .returning();
+    const src = await insertLocalSource(hub.ctx.db, `S${Math.random()}`, t);
     const [row] = await hub.ctx.db
       .insert(jobs)
       .values({
         name: `Nightly ${Math.random().toString(36).slice(2, 6)}`,
-        sourceId: src?.id,
+        sourceId: src.id,
         poolId,
         createdAt: t,
         updatedAt: t,
