@@ -5,13 +5,12 @@ import type { Senders } from "../../functions/deps.ts";
 import { recordDailySummary } from "../../functions/services/events/record-daily-summary.ts";
 import { recordEvent } from "../../functions/services/events/record-event.ts";
 import { deliverOutbox } from "../../functions/services/notify/deliver-outbox.ts";
-import { notifyTick } from "../../functions/services/notify/notify-tick.ts";
 import { routeEvents } from "../../functions/services/notify/route-events.ts";
 import { closeRun } from "../../functions/services/runs/close-run.ts";
 import type { BotApi } from "../helpers/bot-api.ts";
 import { insertJobRunning } from "../helpers/catalog-rows.ts";
 import type { TestHub } from "../helpers/hub.ts";
-import { notifyPeersForEachTest } from "../helpers/notify-peers.ts";
+import { notifyPeersForEachTest, tickNotifier } from "../helpers/notify-peers.ts";
 import { decodedParts, type SmtpPeer } from "../helpers/smtp-peer.ts";
 
 const BOT_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789";
@@ -28,14 +27,7 @@ describe("notifications delivered through a real SMTP peer and a Bot-API server"
     ({ smtp, bot, hub, senders } = fixture);
   });
 
-  const tick = () =>
-    notifyTick(hub.ctx, {
-      masterKey: hub.deps.secrets.masterKey,
-      senders,
-      logger: hub.deps.logger,
-      leaseMs: 60_000,
-      summaryHour: 0,
-    });
+  const tick = () => tickNotifier(hub, senders, { leaseMs: 60_000, summaryHour: 0 });
 
   async function saveChannels(kinds: string[], minSeverity = "info") {
     const token = await hub.tokenFor("admin");

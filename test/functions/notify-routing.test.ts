@@ -9,7 +9,7 @@ import { localMinutes } from "../../functions/services/notify/quiet-hours.ts";
 import { sendDigests } from "../../functions/services/notify/send-digests.ts";
 import type { BotApi } from "../helpers/bot-api.ts";
 import type { TestHub } from "../helpers/hub.ts";
-import { notifyPeersForEachTest } from "../helpers/notify-peers.ts";
+import { notifyPeersForEachTest, tickNotifier } from "../helpers/notify-peers.ts";
 import { decodedParts, type SmtpPeer } from "../helpers/smtp-peer.ts";
 
 const BOT_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789";
@@ -38,14 +38,7 @@ describe("quiet hours, digests and routing by site and pool, through a real SMTP
     ({ smtp, bot, hub, senders } = fixture);
   });
 
-  const tick = () =>
-    notifyTick(hub.ctx, {
-      masterKey: hub.deps.secrets.masterKey,
-      senders,
-      logger: hub.deps.logger,
-      leaseMs: LEASE_MS,
-      summaryHour: 24,
-    });
+  const tick = () => tickNotifier(hub, senders, { leaseMs: LEASE_MS, summaryHour: 24 });
 
   async function saveTelegram(extra: Record<string, unknown>) {
     const res = await hub.request("/api/v1/settings/notifications/telegram", {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import type { Senders } from "../../functions/deps.ts";
 import { smtpSender } from "../../functions/senders/smtp-node.ts";
 import { telegrafSender } from "../../functions/senders/telegram-telegraf.ts";
+import { notifyTick } from "../../functions/services/notify/notify-tick.ts";
 import { type BotApi, startBotApi } from "./bot-api.ts";
 import { createTestHub, type TestHub } from "./hub.ts";
 import { type SmtpPeer, startSmtpPeer } from "./smtp-peer.ts";
@@ -39,5 +40,15 @@ export function notifyPeersForEachTest(
   });
   afterEach(async () => {
     await hub?.close();
+  });
+}
+
+/** One notifier tick, as the scheduler runs it, on `hub` through `senders`. */
+export function tickNotifier(hub: TestHub, senders: Senders, opts: { leaseMs: number; summaryHour: number }) {
+  return notifyTick(hub.ctx, {
+    masterKey: hub.deps.secrets.masterKey,
+    senders,
+    logger: hub.deps.logger,
+    ...opts,
   });
 }
