@@ -56,6 +56,13 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
   /** One agent (online) with a changer and `driveCount` drives. */
   const library = (driveCount = 1) => insertChangerLibrary(hub.ctx.db, now(), driveCount);
 
+  /** A full backup of the job, queued at `at`. */
+  async function queueFull(jobId: number, at: Date) {
+    await hub.ctx.db
+      .insert(jobRuns)
+      .values({ jobId, kind: "backup", state: "queued", backupType: "full", triggeredBy: "t", queuedAt: at });
+  }
+
   async function tape(barcode: string, fields: Partial<typeof tapes.$inferInsert> = {}) {
     const t = now();
     const [row] = await hub.ctx.db
@@ -547,14 +554,7 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
         lastWrittenAt: ago(40),
       });
       await set(j.id, p.id, old.id, [free.id], { state: "expired" });
-      await hub.ctx.db.insert(jobRuns).values({
-        jobId: j.id,
-        kind: "backup",
-        state: "queued",
-        backupType: "full",
-        triggeredBy: "t",
-        queuedAt: now(),
-      });
+      await queueFull(j.id, now());
       await dispatchQueuedRuns(hub.ctx);
       const orders = await hub.ctx.db.query.workOrders.findMany();
       expect(orders.map((o) => [o.kind, (o.payload as { tape: { barcode: string } }).tape.barcode])).toEqual([
@@ -585,14 +585,7 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
         slot: 1,
       });
       const s1 = await set(j.id, p.id, null, [kept.id]);
-      await hub.ctx.db.insert(jobRuns).values({
-        jobId: j.id,
-        kind: "backup",
-        state: "queued",
-        backupType: "full",
-        triggeredBy: "t",
-        queuedAt: now(),
-      });
+      await queueFull(j.id, now());
       await dispatchQueuedRuns(hub.ctx);
       expect(await hub.ctx.db.query.workOrders.findMany()).toEqual([]);
       const [run] = await hub.ctx.db.select().from(jobRuns);
@@ -616,17 +609,8 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
       const a = await job(p.id);
       const b = await job(p.id);
       const t = now();
-      await hub.ctx.db.insert(jobRuns).values([
-        { jobId: a.id, kind: "backup", state: "queued", backupType: "full", triggeredBy: "t", queuedAt: t },
-        {
-          jobId: b.id,
-          kind: "backup",
-          state: "queued",
-          backupType: "full",
-          triggeredBy: "t",
-          queuedAt: new Date(t.getTime() + 1),
-        },
-      ]);
+      await queueFull(a.id, t);
+      await queueFull(b.id, new Date(t.getTime() + 1));
       await dispatchQueuedRuns(hub.ctx);
       await dispatchQueuedRuns(hub.ctx);
       const runs = await hub.ctx.db.select().from(jobRuns).orderBy(jobRuns.id);
