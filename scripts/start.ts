@@ -113,11 +113,15 @@ async function main(): Promise<void> {
   let hub: RunningHub | null = null;
   let agent: ChildProcess | null = null;
   let stopping = false;
-  // Installed before anything starts, so a signal during start-up is handled too.
+  // Installed before anything starts, so a signal during start-up is handled too. npm runs this
+  // script with `exec` and forwards SIGTERM and SIGINT; a closed terminal sends SIGHUP.
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      agent?.kill(signal); // the agent's second signal: it exits at once
-      process.exit(1);
+      // A second signal: the agent exits at once too, and we go when it has.
+      if (!agent) process.exit(1);
+      agent.once("exit", () => process.exit(1));
+      agent.kill(signal);
+      return;
     }
     stopping = true;
     const closeHub = () => (hub ? hub.close() : Promise.resolve()).then(() => process.exit(0));
@@ -125,8 +129,7 @@ async function main(): Promise<void> {
     agent.once("exit", closeHub);
     agent.kill("SIGTERM");
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
   process.on("exit", () => agent?.kill("SIGKILL"));
 
   try {
@@ -142,9 +145,10 @@ async function main(): Promise<void> {
         })
       : null;
   if (stateDir && !stopping) {
-    // Its own process group: a terminal's Ctrl-C reaches it once, through us, not twice.
+    // Its own process group: a terminal's Ctrl-C reaches it once, through us, not twice. The IPC
+    // channel closes when this process dies, however it dies: the agent then stops by itself.
     agent = spawn(process.execPath, [LAUNCHER, "run", "--state-dir", stateDir], {
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
       detached: true,
       env: { ...process.env, LOG_LEVEL: process.env.AGENT_LOG_LEVEL ?? "info" },
     });

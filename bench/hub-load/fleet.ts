@@ -1,5 +1,4 @@
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { AGENT_TOKEN_AUDIENCE } from "../../contracts/agent-protocol.ts";
+import { agentKeyPairs, agentToken } from "../../test/helpers/agent-keys.ts";
 
 /** One enrolled agent of the bench: its id, its drive and its tape, and its signed calls. */
 export interface BenchAgent {
@@ -41,20 +40,15 @@ export async function enrollAgent(
       name,
     },
   );
-  const signing = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-  const encryption = await generateKeyPair("ECDH-ES+A256KW", { crv: "X25519", extractable: true });
-  const pub = async (key: CryptoKey) => {
-    const { kty, crv, x } = await exportJWK(key);
-    return { kty, crv, x };
-  };
+  const { signing, signingKey, encryptionKey } = await agentKeyPairs();
   const drives = [{ devicePath: "/vtl/drive0", name: `${name} drive`, kind: "vtl", loadedBarcode: barcode }];
   const enrolled = await fetch(`${url}/agent/v1/enroll`, {
     method: "POST",
     headers: json,
     body: JSON.stringify({
       token: created.enrollmentToken,
-      signingKey: await pub(signing.publicKey),
-      encryptionKey: await pub(encryption.publicKey),
+      signingKey,
+      encryptionKey,
       hostname: `${name}.bench`,
       version: "bench",
       drives,
@@ -69,13 +63,7 @@ export async function enrollAgent(
     const now = Date.now();
     if (now < token.until) return token.value;
     const iat = Math.floor(now / 1000);
-    const value = await new SignJWT({})
-      .setProtectedHeader({ alg: "EdDSA" })
-      .setIssuer(agentId)
-      .setAudience(AGENT_TOKEN_AUDIENCE)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 300)
-      .sign(signing.privateKey);
+    const value = await agentToken(agentId, signing.privateKey, iat, 300);
     token = { value, until: now + 60_000 };
     return value;
   };

@@ -1,10 +1,11 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { HUB_ADMIN_PASSWORD, type HubProcess } from "../helpers/agent-process.ts";
+import { launchChromium, pageKeepingDialogs, signInThroughForm } from "../helpers/browser.ts";
 import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 import {
@@ -72,26 +73,14 @@ describe("guest restore in the browser, against the real hub and agent", () => {
     const jobId = await e2e.createJob(hub, { name: "guests", sourceId, poolId, compression: "zstd" });
     const run = await e2e.runJobToEnd(hub, jobId);
     expect(run.state, run.error ?? "").toBe("completed");
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(() => e2e.tearDown(root, browser, agent, hub, pve));
 
   it("the restore wizard leads to the guest, whose page shows its last tape backup, and its restore form feeds qmrestore", async () => {
-    const context = await (browser as Browser).newContext();
-    const page = await context.newPage();
-    page.on("dialog", (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    await page.goto(`${hub.url}/login`);
-    await page.fill("input[name=username]", "admin");
-    await page.fill("input[name=password]", HUB_ADMIN_PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${hub.url}/`);
+    const page = await pageKeepingDialogs(browser as Browser, dialogs);
+    await signInThroughForm(page, hub.url, "admin", HUB_ADMIN_PASSWORD);
 
     await page.goto(`${hub.url}/sources/${sourceId}/guests`);
     await page.getByRole("button", { name: "Discover guests now" }).click();
@@ -128,16 +117,12 @@ describe("guest restore in the browser, against the real hub and agent", () => {
     expect((await pve.restored("qmrestore", 201)).equals(vm)).toBe(true);
     expect(await pve.argv("qmrestore")).toEqual(["- 201 --storage local-lvm --unique 1"]);
     expect(dialogs).toEqual([]);
-    await context.close();
+    await page.context().close();
   }, 120_000);
   it("Guests in the main menu lists the guest; the job form previews the guests a selection names and the job keeps them", async () => {
     const context = await (browser as Browser).newContext();
     const page = await context.newPage();
-    await page.goto(`${hub.url}/login`);
-    await page.fill("input[name=username]", "admin");
-    await page.fill("input[name=password]", HUB_ADMIN_PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${hub.url}/`);
+    await signInThroughForm(page, hub.url, "admin", HUB_ADMIN_PASSWORD);
 
     await page.getByRole("navigation").getByRole("link", { name: "Guests" }).click();
     await page.waitForURL(`${hub.url}/guests`);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import jsQR from "jsqr";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentedBlocks } from "../../contracts/doc-blocks.ts";
@@ -10,6 +10,7 @@ import { unwrapWithPassphrase } from "../../contracts/key-export.ts";
 import { nodeScrypt } from "../../contracts/scrypt-node.ts";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { HUB_ADMIN_PASSWORD, type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
+import { launchChromium, signInThroughForm } from "../helpers/browser.ts";
 import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 import { ROOT } from "../helpers/process.ts";
@@ -64,17 +65,10 @@ describe("key sheet and tape passport, printed in Chromium", () => {
     expect(run.state, run.error ?? "").toBe("completed");
     setUuid = (await hub.api<{ uuid: string }>("GET", `/api/v1/sets/${run.setId}`)).body.uuid;
     await mkdir(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    await page.goto(`${hub.url}/login`);
-    await page.fill("input[name=username]", "admin");
-    await page.fill("input[name=password]", HUB_ADMIN_PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${hub.url}/`);
+    await signInThroughForm(page, hub.url, "admin", HUB_ADMIN_PASSWORD);
   }, 300_000);
 
   afterAll(() => e2e.tearDown(root, browser, agent, hub, fresh));

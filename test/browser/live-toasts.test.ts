@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateCatalog, type NodeCatalog, openCatalog } from "../../functions/db/client-node.ts";
-import { jobRuns, jobs } from "../../functions/db/schema/index.ts";
+import { jobRuns } from "../../functions/db/schema/index.ts";
 import { closeRun } from "../../functions/services/runs/close-run.ts";
 import { HUB_ADMIN_PASSWORD, type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
+import { launchChromium, signInThroughForm } from "../helpers/browser.ts";
+import { insertJobRunning } from "../helpers/catalog-rows.ts";
 
 /**
  * Chromium on a page of the real hub process: a run that fails (closed by the hub's own verb on
@@ -22,16 +24,7 @@ describe("live toasts in Chromium", () => {
     const url = `file:${join(hub.dir, "tapebackarr.db")}`;
     catalog = openCatalog(url);
     await migrateCatalog(catalog, url);
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -64,25 +57,8 @@ describe("live toasts in Chromium", () => {
       (window as unknown as { tbSameDocument: boolean }).tbSameDocument = true;
     });
 
-    const now = new Date();
     const ctx = { db: catalog.db, now: () => new Date() };
-    const [job] = await catalog.db
-      .insert(jobs)
-      .values({ name: "Share <img src=x onerror=alert(1)>", createdAt: now, updatedAt: now })
-      .returning();
-    if (!job) throw new Error("no job");
-    const [run] = await catalog.db
-      .insert(jobRuns)
-      .values({
-        jobId: job.id,
-        kind: "backup",
-        state: "running",
-        triggeredBy: "test",
-        queuedAt: now,
-        startedAt: now,
-      })
-      .returning();
-    if (!run) throw new Error("no run");
+    const { run } = await insertJobRunning(catalog.db, "Share <img src=x onerror=alert(1)>", new Date());
     await closeRun(ctx, run, {
       state: "failed",
       error: "medium error on TB0001L9",
@@ -105,33 +81,14 @@ describe("live toasts in Chromium", () => {
 
   it("moves a run page's progress over SSE, without polling or a reload, until the run ends", async () => {
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`${hub.url}/login`);
-    await page.fill("input[name=username]", "admin");
-    await page.fill("input[name=password]", HUB_ADMIN_PASSWORD);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${hub.url}/`);
+    await signInThroughForm(page, hub.url, "admin", HUB_ADMIN_PASSWORD);
     const now = new Date();
-    const [job] = await catalog.db
-      .insert(jobs)
-      .values({ name: "Nightly", createdAt: now, updatedAt: now })
-      .returning();
-    if (!job) throw new Error("no job");
-    const [run] = await catalog.db
-      .insert(jobRuns)
-      .values({
-        jobId: job.id,
-        kind: "backup",
-        state: "running",
-        triggeredBy: "test",
-        queuedAt: now,
-        startedAt: now,
-        bytesDone: 1000,
-        bytesTotal: 10_000,
-        progressSeq: 1,
-        progressAt: now,
-      })
-      .returning();
-    if (!run) throw new Error("no run");
+    const { run } = await insertJobRunning(catalog.db, "Nightly", now, {
+      bytesDone: 1000,
+      bytesTotal: 10_000,
+      progressSeq: 1,
+      progressAt: now,
+    });
     const polls: string[] = [];
     page.on("request", (r) => {
       if (/\/runs\/\d+\/live(\?|$)/.test(r.url())) polls.push(r.url());

@@ -2,11 +2,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { formatTime } from "../../views/format.ts";
 import { HUB_ADMIN_PASSWORD, type HubProcess } from "../helpers/agent-process.ts";
+import { launchChromium, signInThroughForm } from "../helpers/browser.ts";
 import { startHubWithVtlAgent, tearDown } from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 import { ROOT } from "../helpers/process.ts";
@@ -57,18 +58,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
       role: "read-only",
     });
     await mkdir(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(() => tearDown(root, browser, agent, hub));
@@ -86,11 +76,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
       dialogs.push(d.message());
       void d.dismiss();
     });
-    await p.goto(`${hub.url}/login`);
-    await p.fill("input[name=username]", username);
-    await p.fill("input[name=password]", password);
-    await p.click("button[type=submit]");
-    await p.waitForURL(`${hub.url}/`);
+    await signInThroughForm(p, hub.url, username, password);
     return p;
   }
 

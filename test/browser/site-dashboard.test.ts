@@ -1,11 +1,12 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { setVtlAlerts } from "../../drive-agent/drives/vtl/health.ts";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { HUB_ADMIN_PASSWORD, type HubProcess, startHubProcess } from "../helpers/agent-process.ts";
+import { launchChromium, pageKeepingDialogs, signInThroughForm } from "../helpers/browser.ts";
 import * as e2e from "../helpers/e2e.ts";
 import type { Spawned } from "../helpers/process.ts";
 
@@ -69,26 +70,14 @@ describe("the dashboard's per-site rows and site filter in the browser", () => {
       },
       { timeout: 30_000, interval: 200 },
     );
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(() => e2e.tearDown(root, browser, ...agents, hub));
 
   async function signIn(username: string, password: string): Promise<Page> {
-    const context = await (browser as Browser).newContext();
-    const page = await context.newPage();
-    page.on("dialog", (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    await page.goto(`${hub.url}/login`);
-    await page.fill("input[name=username]", username);
-    await page.fill("input[name=password]", password);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${hub.url}/`);
+    const page = await pageKeepingDialogs(browser as Browser, dialogs);
+    await signInThroughForm(page, hub.url, username, password);
     return page;
   }
 

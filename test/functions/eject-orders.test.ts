@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLogs, drives, jobRuns, tapes } from "../../functions/db/schema/index.ts";
+import { auditLogs, drives, tapes } from "../../functions/db/schema/index.ts";
+import { insertRunningBackup } from "../helpers/catalog-rows.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
 import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
@@ -117,21 +118,15 @@ describe("ejecting a tape from the drive holding it", () => {
     const pool = await post("/api/v1/pools", { name: "Weekly" });
     const job = await post("/api/v1/jobs", { name: "Nightly", sourceId: source.id, poolId: pool.id });
     const drive = await hub.ctx.db.query.drives.findFirst({ where: eq(drives.devicePath, "/vtl/drive1") });
-    const [run] = await hub.ctx.db
-      .insert(jobRuns)
-      .values({
-        jobId: job.id,
-        kind: "backup",
-        state: "running",
-        triggeredBy: "test",
-        driveId: drive?.id as number,
-        queuedAt: hub.ctx.now(),
-      })
-      .returning();
+    const run = await insertRunningBackup(hub.ctx.db, {
+      jobId: job.id,
+      driveId: drive?.id as number,
+      queuedAt: hub.ctx.now(),
+    });
     const res = await eject(await tapeId("L00002L9"));
     expect(res.status).toBe(409);
     expect((await errorOf(res)).message).toBe(
-      `Drive 1 is busy with run ${run?.id} (running); wait for it to end or cancel it, then eject L00002L9`,
+      `Drive 1 is busy with run ${run.id} (running); wait for it to end or cancel it, then eject L00002L9`,
     );
     expect((await holder.call("GET", "/orders/next?wait=0")).status).toBe(204);
   });

@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DriveReport } from "../../contracts/agent-protocol.ts";
-import { auditLogs, drives, jobRuns, mediaSets, tapes, workOrders } from "../../functions/db/schema/index.ts";
+import { auditLogs, drives, mediaSets, tapes, workOrders } from "../../functions/db/schema/index.ts";
 import { needsOperator } from "../../functions/services/attention/needs-operator.ts";
 import { cleaningDue } from "../../functions/services/drives/cleaning-due.ts";
 import { getDriveHealth } from "../../functions/services/drives/get-drive-health.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
+import { insertRunningBackup } from "../helpers/catalog-rows.ts";
 import { fakeAgent } from "../helpers/fake-agent.ts";
 import { errorOf, hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
@@ -88,17 +89,7 @@ describe("library orders and drive care at the hub", () => {
     const source = await post("/api/v1/sources", { name: "Share", kind: "local", paths: ["/srv"] });
     const pool = await post("/api/v1/pools", { name: "Weekly" });
     const job = await post("/api/v1/jobs", { name: "Nightly", sourceId: source.id, poolId: pool.id });
-    const [run] = await hub.ctx.db
-      .insert(jobRuns)
-      .values({
-        jobId: job.id,
-        kind: "backup",
-        state: "running",
-        triggeredBy: "test",
-        driveId,
-        queuedAt: hub.ctx.now(),
-      })
-      .returning();
+    const run = await insertRunningBackup(hub.ctx.db, { jobId: job.id, driveId, queuedAt: hub.ctx.now() });
     const res = await hub.request(`/api/v1/changers/${changerId}/operations`, {
       method: "POST",
       token: admin,
@@ -106,7 +97,7 @@ describe("library orders and drive care at the hub", () => {
     });
     expect(res.status).toBe(409);
     expect((await errorOf(res)).message).toBe(
-      `inventory on Virtual library must wait: Drive 0 is busy with run ${run?.id} (running); wait for it to end or cancel it`,
+      `inventory on Virtual library must wait: Drive 0 is busy with run ${run.id} (running); wait for it to end or cancel it`,
     );
     expect(await next()).toBeNull();
   });

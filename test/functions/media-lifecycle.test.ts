@@ -1,18 +1,15 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  agents,
   auditLogs,
   backupSetSegments,
   backupSets,
   catalogEntries,
-  changers,
   drives,
   events,
   jobRuns,
   jobs,
   mediaSets,
-  sources,
   tapes,
 } from "../../functions/db/schema/index.ts";
 import { AppError } from "../../functions/errors.ts";
@@ -27,6 +24,7 @@ import { retentionCalendar } from "../../functions/services/retention/retention-
 import { dispatchQueuedRuns } from "../../functions/services/runs/dispatch-runs.ts";
 import { requestLabel } from "../../functions/services/tapes/label-tape.ts";
 import { reuseRefusal } from "../../functions/services/tapes/reuse-refusal.ts";
+import { insertChangerLibrary, insertLocalSource } from "../helpers/catalog-rows.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
 const DAY = 24 * 3600_000;
@@ -56,36 +54,13 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
   }
 
   /** One agent (online) with a changer and `driveCount` drives. */
-  async function library(driveCount = 1) {
-    const t = now();
-    await hub.ctx.db.insert(agents).values({
-      id: "a1",
-      name: "tape-host",
-      state: "online",
-      publicKey: "{}",
-      lastSeenAt: t,
-      createdAt: t,
-      updatedAt: t,
-    });
-    const [changer] = await hub.ctx.db
-      .insert(changers)
-      .values({ agentId: "a1", name: "Changer", devicePath: "vtl:changer", slotCount: 8, createdAt: t })
-      .returning();
-    const driveRows = await hub.ctx.db
-      .insert(drives)
-      .values(
-        Array.from({ length: driveCount }, (_, i) => ({
-          agentId: "a1",
-          changerId: changer?.id,
-          changerIndex: i,
-          name: `Drive ${i + 1}`,
-          devicePath: `vtl:drive${i}`,
-          state: "idle" as const,
-          createdAt: t,
-        })),
-      )
-      .returning();
-    return { changerId: changer?.id as number, drives: driveRows };
+  const library = (driveCount = 1) => insertChangerLibrary(hub.ctx.db, now(), driveCount);
+
+  /** A full backup of the job, queued at `at`. */
+  async function queueFull(jobId: number, at: Date) {
+    await hub.ctx.db
+      .insert(jobRuns)
+      .values({ jobId, kind: "backup", state: "queued", backupType: "full", triggeredBy: "t", queuedAt: at });
   }
 
   async function tape(barcode: string, fields: Partial<typeof tapes.$inferInsert> = {}) {
@@ -118,23 +93,12 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
 
   async function job(poolId: number, extra: Partial<typeof jobs.$inferInsert> = {}) {
     const t = now();
-    const [src] = await hub.ctx.db
-      .insert(sources)
-      .values({
-        name: `S${Math.random()}`,
-        kind: "local",
-        paths: ["/data"],
-        include: [],
-        exclude: [],
-        createdAt: t,
-        updatedAt: t,
-      })
-      .returning();
+    const src = await insertLocalSource(hub.ctx.db, `S${Math.random()}`, t);
     const [row] = await hub.ctx.db
       .insert(jobs)
       .values({
         name: `Nightly ${Math.random().toString(36).slice(2, 6)}`,
-        sourceId: src?.id,
+        sourceId: src.id,
         poolId,
         createdAt: t,
         updatedAt: t,
@@ -590,14 +554,7 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
         lastWrittenAt: ago(40),
       });
       await set(j.id, p.id, old.id, [free.id], { state: "expired" });
-      await hub.ctx.db.insert(jobRuns).values({
-        jobId: j.id,
-        kind: "backup",
-        state: "queued",
-        backupType: "full",
-        triggeredBy: "t",
-        queuedAt: now(),
-      });
+      await queueFull(j.id, now());
       await dispatchQueuedRuns(hub.ctx);
       const orders = await hub.ctx.db.query.workOrders.findMany();
       expect(orders.map((o) => [o.kind, (o.payload as { tape: { barcode: string } }).tape.barcode])).toEqual([
@@ -628,14 +585,7 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
         slot: 1,
       });
       const s1 = await set(j.id, p.id, null, [kept.id]);
-      await hub.ctx.db.insert(jobRuns).values({
-        jobId: j.id,
-        kind: "backup",
-        state: "queued",
-        backupType: "full",
-        triggeredBy: "t",
-        queuedAt: now(),
-      });
+      await queueFull(j.id, now());
       await dispatchQueuedRuns(hub.ctx);
       expect(await hub.ctx.db.query.workOrders.findMany()).toEqual([]);
       const [run] = await hub.ctx.db.select().from(jobRuns);
@@ -659,17 +609,8 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
       const a = await job(p.id);
       const b = await job(p.id);
       const t = now();
-      await hub.ctx.db.insert(jobRuns).values([
-        { jobId: a.id, kind: "backup", state: "queued", backupType: "full", triggeredBy: "t", queuedAt: t },
-        {
-          jobId: b.id,
-          kind: "backup",
-          state: "queued",
-          backupType: "full",
-          triggeredBy: "t",
-          queuedAt: new Date(t.getTime() + 1),
-        },
-      ]);
+      await queueFull(a.id, t);
+      await queueFull(b.id, new Date(t.getTime() + 1));
       await dispatchQueuedRuns(hub.ctx);
       await dispatchQueuedRuns(hub.ctx);
       const runs = await hub.ctx.db.select().from(jobRuns).orderBy(jobRuns.id);

@@ -5,13 +5,11 @@ import {
   auditLogs,
   backupSetSegments,
   catalogEntries,
-  changers,
   drives,
   events,
   jobRuns,
   jobs,
   mediaSets,
-  sources,
   tapes,
   workOrders,
 } from "../../functions/db/schema/index.ts";
@@ -24,7 +22,7 @@ import { startRestore } from "../../functions/services/restores/start-restore.ts
 import { dispatchQueuedRuns } from "../../functions/services/runs/dispatch-runs.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
 import { startVerify } from "../../functions/services/verifies/start-verify.ts";
-import { fileEntry, insertSet } from "../helpers/catalog-rows.ts";
+import { fileEntry, insertChangerLibrary, insertLocalSource, insertSet } from "../helpers/catalog-rows.ts";
 import { hubWithAdminForEachTest, type TestHub } from "../helpers/hub.ts";
 
 const DAY = 24 * 3600_000;
@@ -41,31 +39,7 @@ describe("offsite rotation, lifecycle moves by hand, and reads that wait for the
 
   beforeEach(async () => {
     const t = now();
-    await hub.ctx.db.insert(agents).values({
-      id: "a1",
-      name: "tape-host",
-      state: "online",
-      publicKey: "{}",
-      lastSeenAt: t,
-      createdAt: t,
-      updatedAt: t,
-    });
-    const [changer] = await hub.ctx.db
-      .insert(changers)
-      .values({ agentId: "a1", name: "Changer", devicePath: "vtl:changer", slotCount: 8, createdAt: t })
-      .returning();
-    changerId = changer?.id as number;
-    await hub.ctx.db.insert(drives).values(
-      [0, 1].map((i) => ({
-        agentId: "a1",
-        changerId,
-        changerIndex: i,
-        name: `Drive ${i + 1}`,
-        devicePath: `vtl:drive${i}`,
-        state: "idle" as const,
-        createdAt: t,
-      })),
-    );
+    ({ changerId } = await insertChangerLibrary(hub.ctx.db, t, 2));
     const pool = await createPool(hub.ctx, {
       name: "Rotating",
       retentionDays: 28,
@@ -77,21 +51,10 @@ describe("offsite rotation, lifecycle moves by hand, and reads that wait for the
       offsiteRotation: "closed-with-full",
     });
     poolId = pool.id;
-    const [src] = await hub.ctx.db
-      .insert(sources)
-      .values({
-        name: "Share",
-        kind: "local",
-        paths: ["/data"],
-        include: [],
-        exclude: [],
-        createdAt: t,
-        updatedAt: t,
-      })
-      .returning();
+    const src = await insertLocalSource(hub.ctx.db, "Share", t);
     const [job] = await hub.ctx.db
       .insert(jobs)
-      .values({ name: "Nightly", sourceId: src?.id, poolId, createdAt: t, updatedAt: t })
+      .values({ name: "Nightly", sourceId: src.id, poolId, createdAt: t, updatedAt: t })
       .returning();
     jobId = job?.id as number;
   });

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { agents, drives, jobRuns, jobs, pools, tapes } from "../../functions/db/schema/index.ts";
+import { agents, drives, pools, tapes } from "../../functions/db/schema/index.ts";
 import { recordEvent } from "../../functions/services/events/record-event.ts";
+import { insertJobRunning } from "../helpers/catalog-rows.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
 /**
@@ -130,18 +131,7 @@ describe("upstream monitoring endpoints with X-API-Key", () => {
       model: "ULT3580-HH9",
       createdAt: now,
     });
-    const [job] = await hub.ctx.db
-      .insert(jobs)
-      .values({ name: "Nightly", ...stamps })
-      .returning();
-    if (!job) throw new Error("no job");
-    await hub.ctx.db.insert(jobRuns).values({
-      jobId: job.id,
-      kind: "backup",
-      state: "running",
-      triggeredBy: "test",
-      queuedAt: now,
-      startedAt: now,
+    await insertJobRunning(hub.ctx.db, "Nightly", now, {
       bytesDone: 1000,
       bytesTotal: 5000,
       filesDone: 3,

@@ -1,18 +1,17 @@
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { events, jobRuns, jobs, outbox } from "../../functions/db/schema/index.ts";
+import { describe, expect, it } from "vitest";
+import { events, outbox } from "../../functions/db/schema/index.ts";
 import type { Senders } from "../../functions/deps.ts";
-import { smtpSender } from "../../functions/senders/smtp-node.ts";
-import { telegrafSender } from "../../functions/senders/telegram-telegraf.ts";
 import { recordDailySummary } from "../../functions/services/events/record-daily-summary.ts";
 import { recordEvent } from "../../functions/services/events/record-event.ts";
 import { deliverOutbox } from "../../functions/services/notify/deliver-outbox.ts";
-import { notifyTick } from "../../functions/services/notify/notify-tick.ts";
 import { routeEvents } from "../../functions/services/notify/route-events.ts";
 import { closeRun } from "../../functions/services/runs/close-run.ts";
-import { type BotApi, startBotApi } from "../helpers/bot-api.ts";
-import { createTestHub, type TestHub } from "../helpers/hub.ts";
-import { decodedParts, type SmtpPeer, startSmtpPeer } from "../helpers/smtp-peer.ts";
+import type { BotApi } from "../helpers/bot-api.ts";
+import { insertJobRunning } from "../helpers/catalog-rows.ts";
+import type { TestHub } from "../helpers/hub.ts";
+import { notifyPeersForEachTest, tickNotifier } from "../helpers/notify-peers.ts";
+import { decodedParts, type SmtpPeer } from "../helpers/smtp-peer.ts";
 
 const BOT_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789";
 const SMTP_AUTH = { user: "tapes", pass: "smtp pass with space" };
@@ -24,33 +23,11 @@ describe("notifications delivered through a real SMTP peer and a Bot-API server"
   let hub: TestHub;
   let senders: Senders;
 
-  beforeAll(async () => {
-    [smtp, bot] = await Promise.all([startSmtpPeer(SMTP_AUTH), startBotApi(BOT_TOKEN)]);
-    senders = { email: smtpSender({ ca: smtp.cert }), telegram: telegrafSender(bot.url) };
-  });
-  afterAll(async () => {
-    await Promise.all([smtp.close(), bot.close()]);
-  });
-  beforeEach(async () => {
-    hub = await createTestHub();
-    hub.deps.senders = senders;
-    smtp.mails.length = 0;
-    bot.messages.length = 0;
-    bot.requests = 0;
-    bot.script.length = 0;
-  });
-  afterEach(async () => {
-    await hub.close();
+  notifyPeersForEachTest({ smtpAuth: SMTP_AUTH, botToken: BOT_TOKEN }, (fixture) => {
+    ({ smtp, bot, hub, senders } = fixture);
   });
 
-  const tick = () =>
-    notifyTick(hub.ctx, {
-      masterKey: hub.deps.secrets.masterKey,
-      senders,
-      logger: hub.deps.logger,
-      leaseMs: 60_000,
-      summaryHour: 0,
-    });
+  const tick = () => tickNotifier(hub, senders, { leaseMs: 60_000, summaryHour: 0 });
 
   async function saveChannels(kinds: string[], minSeverity = "info") {
     const token = await hub.tokenFor("admin");
@@ -80,21 +57,7 @@ describe("notifications delivered through a real SMTP peer and a Bot-API server"
   }
 
   async function failedRun(name: string) {
-    const now = hub.ctx.now();
-    const [job] = await hub.ctx.db.insert(jobs).values({ name, createdAt: now, updatedAt: now }).returning();
-    if (!job) throw new Error("no job");
-    const [run] = await hub.ctx.db
-      .insert(jobRuns)
-      .values({
-        jobId: job.id,
-        kind: "backup",
-        state: "running",
-        triggeredBy: "test",
-        queuedAt: now,
-        startedAt: now,
-      })
-      .returning();
-    if (!run) throw new Error("no run");
+    const { run } = await insertJobRunning(hub.ctx.db, name, hub.ctx.now());
     await closeRun(hub.ctx, run, {
       state: "failed",
       error: "medium error writing file <b>/srv/a*b_c.txt</b>",

@@ -1,17 +1,16 @@
 import { eq } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { agents, events, jobs, outbox, pools, sites, tapes } from "../../functions/db/schema/index.ts";
 import type { Senders } from "../../functions/deps.ts";
-import { smtpSender } from "../../functions/senders/smtp-node.ts";
-import { telegrafSender } from "../../functions/senders/telegram-telegraf.ts";
 import { recordDailySummary } from "../../functions/services/events/record-daily-summary.ts";
 import { recordEvent } from "../../functions/services/events/record-event.ts";
 import { notifyTick } from "../../functions/services/notify/notify-tick.ts";
 import { localMinutes } from "../../functions/services/notify/quiet-hours.ts";
 import { sendDigests } from "../../functions/services/notify/send-digests.ts";
-import { type BotApi, startBotApi } from "../helpers/bot-api.ts";
-import { createTestHub, type TestHub } from "../helpers/hub.ts";
-import { decodedParts, type SmtpPeer, startSmtpPeer } from "../helpers/smtp-peer.ts";
+import type { BotApi } from "../helpers/bot-api.ts";
+import type { TestHub } from "../helpers/hub.ts";
+import { notifyPeersForEachTest, tickNotifier } from "../helpers/notify-peers.ts";
+import { decodedParts, type SmtpPeer } from "../helpers/smtp-peer.ts";
 
 const BOT_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789";
 const SMTP_AUTH = { user: "tapes", pass: "smtp pass" };
@@ -35,33 +34,11 @@ describe("quiet hours, digests and routing by site and pool, through a real SMTP
   let hub: TestHub;
   let senders: Senders;
 
-  beforeAll(async () => {
-    [smtp, bot] = await Promise.all([startSmtpPeer(SMTP_AUTH), startBotApi(BOT_TOKEN)]);
-    senders = { email: smtpSender({ ca: smtp.cert }), telegram: telegrafSender(bot.url) };
-  });
-  afterAll(async () => {
-    await Promise.all([smtp.close(), bot.close()]);
-  });
-  beforeEach(async () => {
-    hub = await createTestHub();
-    hub.deps.senders = senders;
-    smtp.mails.length = 0;
-    bot.messages.length = 0;
-    bot.requests = 0;
-    bot.script.length = 0;
-  });
-  afterEach(async () => {
-    await hub.close();
+  notifyPeersForEachTest({ smtpAuth: SMTP_AUTH, botToken: BOT_TOKEN }, (fixture) => {
+    ({ smtp, bot, hub, senders } = fixture);
   });
 
-  const tick = () =>
-    notifyTick(hub.ctx, {
-      masterKey: hub.deps.secrets.masterKey,
-      senders,
-      logger: hub.deps.logger,
-      leaseMs: LEASE_MS,
-      summaryHour: 24,
-    });
+  const tick = () => tickNotifier(hub, senders, { leaseMs: LEASE_MS, summaryHour: 24 });
 
   async function saveTelegram(extra: Record<string, unknown>) {
     const res = await hub.request("/api/v1/settings/notifications/telegram", {

@@ -1,8 +1,9 @@
 import { eq } from "drizzle-orm";
-import { compactDecrypt, compactVerify, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
+import { compactDecrypt, compactVerify, importJWK } from "jose";
 import { afterEach, beforeEach } from "vitest";
-import { AGENT_TOKEN_AUDIENCE, type DriveReport, OrderClaims } from "../../contracts/agent-protocol.ts";
+import { type DriveReport, OrderClaims } from "../../contracts/agent-protocol.ts";
 import { tapes } from "../../functions/db/schema/index.ts";
+import { agentKeyPairs, agentToken } from "./agent-keys.ts";
 import { createTestHub, type TestHub } from "./hub.ts";
 
 /**
@@ -14,12 +15,7 @@ export async function fakeAgent(
   enrollmentToken: string,
   drives: Partial<DriveReport>[] = [{}],
 ) {
-  const signing = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-  const encryption = await generateKeyPair("ECDH-ES+A256KW", { crv: "X25519", extractable: true });
-  const pub = async (key: CryptoKey) => {
-    const { kty, crv, x } = await exportJWK(key);
-    return { kty, crv, x };
-  };
+  const { signing, encryption, signingKey, encryptionKey } = await agentKeyPairs();
   const driveReports = drives.map((d, i) => ({
     devicePath: `/vtl/drive${i}`,
     name: `Drive ${i}`,
@@ -30,8 +26,8 @@ export async function fakeAgent(
     method: "POST",
     json: {
       token: enrollmentToken,
-      signingKey: await pub(signing.publicKey),
-      encryptionKey: await pub(encryption.publicKey),
+      signingKey,
+      encryptionKey,
       hostname: "tapehost-1",
       version: "test",
       drives: driveReports,
@@ -47,13 +43,7 @@ export async function fakeAgent(
   // Tokens are dated by the hub's clock, as a real agent's and hub's agree, so tests can move it.
   const token = (opts: { expSeconds?: number; key?: CryptoKey; iss?: string } = {}) => {
     const now = Math.floor(hub.ctx.now().getTime() / 1000);
-    return new SignJWT({})
-      .setProtectedHeader({ alg: "EdDSA" })
-      .setIssuer(opts.iss ?? agentId)
-      .setAudience(AGENT_TOKEN_AUDIENCE)
-      .setIssuedAt(now)
-      .setExpirationTime(now + (opts.expSeconds ?? 60))
-      .sign(opts.key ?? signing.privateKey);
+    return agentToken(opts.iss ?? agentId, opts.key ?? signing.privateKey, now, opts.expSeconds ?? 60);
   };
 
   const call = async (method: string, path: string, json?: unknown, bearer?: string) =>

@@ -95,7 +95,7 @@ describe("a simulated quarter of unattended media lifecycle", () => {
         const [a] = await hub.ctx.db.select().from(agents);
         if (!a?.lastSeenAt || a.lastSeenAt < since) throw new Error("agent not heard from on the new clock");
       },
-      { timeout: 30_000, interval: 50 },
+      { timeout: 30_000, interval: 10 },
     );
   }
 
@@ -220,7 +220,7 @@ describe("a simulated quarter of unattended media lifecycle", () => {
           if (!r?.finishedAt) throw new Error(`run ${runId} is ${r?.state}: ${r?.operatorMessage}`);
           return r;
         },
-        { timeout: 120_000, interval: 100 },
+        { timeout: 120_000, interval: 25 },
       );
       expect(run.state, `day ${day}: ${run.error}`).toBe("completed");
       expect(run.backupType).toBe(day % 7 === 0 ? "full" : "incremental");
@@ -317,7 +317,7 @@ describe("a simulated quarter of unattended media lifecycle", () => {
           if (!r?.finishedAt) throw new Error(`restore ${run.id} is ${r?.state}`);
           return r;
         },
-        { timeout: 120_000, interval: 100 },
+        { timeout: 120_000, interval: 25 },
       );
       expect(done.state, done.error ?? "").toBe("completed");
       expect(await snapshot(join(destination, src.slice(1))), `set ${set.id}`).toEqual(trees.get(set.id));

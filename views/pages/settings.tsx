@@ -1,30 +1,13 @@
+import type { ChannelView } from "../../functions/services/settings/list-channels.ts";
 import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field } from "../partials/forms.tsx";
 import { Time } from "../partials/time.tsx";
 
-interface Channel {
-  kind: "email" | "telegram";
-  enabled: boolean;
-  config: Record<string, unknown>;
-  events: string[];
-  minSeverity: string;
-  quietHours: { start: string; end: string; timeZone: string | null; holdBelow: string } | null;
-  siteIds: number[] | null;
-  poolIds: number[] | null;
-  secretSet: boolean;
-  updatedAt: Date | null;
-  lastSentAt: Date | null;
-  lastError: string | null;
-  lastErrorAt: Date | null;
-  pending: number;
-  held: number;
-}
-
 export interface SettingsModel {
   layout: Omit<LayoutModel, "title" | "current">;
   jobDefaults: { compression: string; blockSize: number };
-  notifications: Channel[];
+  notifications: ChannelView[];
   facts: { version: string; database: string; scheduler: string; orderKeyFingerprint: string };
   /** The hub's time zone, or null: UTC for schedules, each browser's own zone for times. */
   timeZone: string | null;
@@ -47,7 +30,7 @@ const SECRET_NAME = { email: "password", telegram: "bot token" } as const;
 export function SettingsPage(model: SettingsModel): SafeHtml {
   const email = model.notifications.find((c) => c.kind === "email");
   const telegram = model.notifications.find((c) => c.kind === "telegram");
-  const str = (c: Channel | undefined, key: string) => {
+  const str = (c: ChannelView | undefined, key: string) => {
     const v = c?.config[key];
     return Array.isArray(v) ? v.join(", ") : v === undefined || v === null ? "" : String(v);
   };
@@ -173,7 +156,7 @@ export function SettingsPage(model: SettingsModel): SafeHtml {
 
 function ChannelForm(props: {
   kind: "email" | "telegram";
-  channel: Channel | undefined;
+  channel: ChannelView | undefined;
   model: SettingsModel;
   children?: unknown;
 }): SafeHtml {
@@ -279,7 +262,7 @@ function ChannelForm(props: {
 
 function QuietHoursFields(props: {
   kind: string;
-  channel: Channel | undefined;
+  channel: ChannelView | undefined;
   model: SettingsModel;
 }): SafeHtml {
   const quiet = props.channel?.quietHours;

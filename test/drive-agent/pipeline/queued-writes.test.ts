@@ -67,24 +67,36 @@ async function* pieces(buffers: Buffer[]) {
   for (const b of buffers) yield b;
 }
 
+type StreamOptions = Parameters<typeof writeSetStream>[1];
+
+/** Writes `source` in transfers of TRANSFER bytes, no compression or encryption, with `options` on top. */
+function writeQueued(
+  source: Buffer[],
+  options: Pick<StreamOptions, "write" | "writesInFlight" | "onCommit"> & Partial<StreamOptions>,
+) {
+  return writeSetStream(pieces(source), {
+    maxTransferBytes: () => TRANSFER,
+    blockSize: BLOCK,
+    compression: "none",
+    encrypted: false,
+    onEndOfMedium: async () => undefined,
+    whenRunning: async () => undefined,
+    ...options,
+  });
+}
+
 describe("queued drive writes (several on their way to the medium)", () => {
   it("keeps at most writesInFlight unlanded, commits each only after it landed and in tape order, and gives a buffer back only then", async () => {
     const drive = queuedDrive();
     const source = Array.from({ length: 6 }, () => randomBytes(TRANSFER));
     const commits: number[] = [];
     const released: Buffer[] = [];
-    const done = writeSetStream(pieces(source), {
+    const done = writeQueued(source, {
       write: drive.write,
       writesInFlight: 3,
-      maxTransferBytes: () => TRANSFER,
-      blockSize: BLOCK,
-      compression: "none",
-      encrypted: false,
       onCommit: (bytes) => {
         commits.push(bytes);
       },
-      onEndOfMedium: async () => undefined,
-      whenRunning: async () => undefined,
       release: (piece) => released.push(piece),
     });
     await until(() => drive.writes.length === 3);
@@ -114,18 +126,12 @@ describe("queued drive writes (several on their way to the medium)", () => {
     const drive = queuedDrive();
     const source = Array.from({ length: 4 }, () => randomBytes(TRANSFER));
     const commits: number[] = [];
-    const done = writeSetStream(pieces(source), {
+    const done = writeQueued(source, {
       write: drive.write,
       writesInFlight: 2,
-      maxTransferBytes: () => TRANSFER,
-      blockSize: BLOCK,
-      compression: "none",
-      encrypted: false,
       onCommit: (bytes) => {
         commits.push(bytes);
       },
-      onEndOfMedium: async () => undefined,
-      whenRunning: async () => undefined,
     });
     await until(() => drive.writes.length === 2);
     drive.writes[0]?.fail(new Error("EIO: the cartridge file could not be written"));
@@ -139,7 +145,7 @@ describe("queued drive writes (several on their way to the medium)", () => {
     const source = Array.from({ length: 4 }, () => randomBytes(TRANSFER));
     let refused = false;
     const order: string[] = [];
-    const done = writeSetStream(pieces(source), {
+    const done = writeQueued(source, {
       write: async (data) => {
         if (drive.writes.length === 2 && !refused) {
           refused = true;
@@ -149,17 +155,12 @@ describe("queued drive writes (several on their way to the medium)", () => {
         return drive.write(data);
       },
       writesInFlight: 4,
-      maxTransferBytes: () => TRANSFER,
-      blockSize: BLOCK,
-      compression: "none",
-      encrypted: false,
       onCommit: (bytes) => {
         order.push(`commit ${bytes / TRANSFER}`);
       },
       onEndOfMedium: async () => {
         order.push("next tape");
       },
-      whenRunning: async () => undefined,
     });
     await until(() => order.includes("refused"));
     expect(order).toEqual(["refused"]);

@@ -1,10 +1,17 @@
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HUB_ADMIN_PASSWORD } from "../../helpers/agent-process.ts";
-import { type Spawned, spawnProcess } from "../../helpers/process.ts";
-import { listChildProcesses } from "../helpers/child-processes.ts";
+import { ROOT, type Spawned, spawnProcess } from "../../helpers/process.ts";
+import { commandOf, descendantsOf, isRunning, listChildProcesses } from "../helpers/child-processes.ts";
+
+/** Every process that holds the pipes it was given (the agent inherits them) has exited. */
+async function pipesClosed(spawned: Spawned): Promise<void> {
+  for (const stream of [spawned.child.stdout, spawned.child.stderr])
+    if (stream && !stream.closed) await once(stream, "close");
+}
 
 /** What `npm start` runs: the hub and a local agent on a vtl in the data directory. */
 describe("npm start (scripts/start.ts)", () => {
@@ -37,8 +44,11 @@ describe("npm start (scripts/start.ts)", () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "tb-start-"));
   });
-  afterAll(async () => {
+  // A test that failed half-way must not leave its start holding the data directory for the next.
+  afterEach(async () => {
     await start?.stop();
+  });
+  afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
     expect(await listChildProcesses()).toEqual([]);
   });
@@ -95,5 +105,41 @@ describe("npm start (scripts/start.ts)", () => {
     expect(start.stderr()).not.toContain("A local drive-agent runs");
     expect(await start.stop()).toBe(0);
     expect(start.stdout()).not.toContain("tapebackarr-agent");
+  });
+
+  it("`npm start` stopped by SIGTERM to npm alone leaves neither the hub nor the agent running", async () => {
+    start = spawnProcess("npm", ["start"], {
+      ...env(),
+      PATH: `${ROOT}/node_modules/.bin:${process.env.PATH ?? ""}`,
+      npm_config_update_notifier: "false",
+    });
+    await start.waitFor(/"msg":"agent started"/);
+    const started = descendantsOf(start.child.pid as number);
+    // npm runs the launcher, which runs the agent: both are to stop.
+    expect(started.map(commandOf)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("scripts/start.ts"),
+        expect.stringContaining("drive-agent.js run"),
+      ]),
+    );
+    expect(start.child.kill("SIGTERM")).toBe(true);
+    await once(start.child, "exit");
+    await pipesClosed(start);
+    expect(started.filter(isRunning).map(commandOf)).toEqual([]);
+    expect(start.stdout() + start.stderr()).toContain('"msg":"agent stopped"');
+  });
+
+  it("the local agent stops by itself when the process that started it is killed", async () => {
+    start = spawnProcess(process.execPath, ["--import", "tsx", "scripts/start.ts"], env());
+    await start.waitFor(/"msg":"agent started"/);
+    const started = descendantsOf(start.child.pid as number);
+    expect(started.map(commandOf)).toEqual(
+      expect.arrayContaining([expect.stringContaining("drive-agent.js run")]),
+    );
+    expect(start.child.kill("SIGKILL")).toBe(true);
+    await pipesClosed(start);
+    expect(started.filter(isRunning).map(commandOf)).toEqual([]);
+    expect(start.stdout()).toContain("the process that started this agent is gone: stopping");
+    expect(start.stdout()).toContain('"msg":"agent stopped"');
   });
 });
