@@ -54,19 +54,11 @@ export class LineSpool {
   /** The lines joined by `separator`, in pieces of about `pieceBytes`, without holding them all. */
   *read(separator: string, pieceBytes = 1 << 20): Generator<Buffer> {
     this.flush();
-    const sep = Buffer.from(separator, "utf8");
     let pos = 0;
-    let first = true;
     while (pos < this.written) {
       const { lines, next } = this.readLines(pos, pieceBytes);
+      yield Buffer.from(`${pos === 0 ? "" : separator}${lines.join(separator)}`, "utf8");
       pos = next;
-      const parts: Buffer[] = [];
-      for (const line of lines) {
-        if (!first) parts.push(sep);
-        parts.push(Buffer.from(line, "utf8"));
-        first = false;
-      }
-      yield Buffer.concat(parts);
     }
   }
 
