@@ -180,11 +180,11 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
       tarIn.end();
     } catch (error) {
       fail(error);
-      await fed;
+      await fed.catch(() => undefined);
     } finally {
       names.close();
     }
-  })();
+  })().catch(fail);
 
   // tar's output: parsed in place, then handed to the encoder, whose output goes into mbuffer.
   const parser = new TarParser(input.onMember);
