@@ -594,7 +594,7 @@ export const ProgressReport = z.object({
   tapeBarcode: barcode.nullable(),
   /** Words for the operator, e.g. which tapes would do when waiting for one. */
   message: z.string().max(1000).nullable(),
-  /** bytesTotal/filesTotal are an estimate (a pre-walk, the previous run), not yet counted. */
+  /** bytesTotal/filesTotal are an estimate (the previous run, then the agent's walk once it has listed the sources), not yet counted. */
   totalsEstimated: z.boolean().default(false),
   /** Backups: the drive's streaming so far (absent before the first write, and for other kinds). */
   streaming: StreamingHealth.optional(),

@@ -12,12 +12,14 @@ import type { CatalogEntry } from "./agent-protocol.ts";
  */
 export class CatalogDigest {
   private readonly lanes = new Uint32Array(8);
-  private readonly encoder = new TextEncoder();
   entries = 0;
+
+  /** `hashLine`: sha256 of a line's UTF-8 bytes; the agent passes node:crypto's (the same digest). */
+  constructor(private readonly hashLine: LineHash = nobleLineHash) {}
 
   /** Adds one entry given as its canonical line (see canonicalEntryLine). */
   addLine(line: string): void {
-    const hash = sha256(this.encoder.encode(line));
+    const hash = this.hashLine(line);
     const view = new DataView(hash.buffer, hash.byteOffset, hash.byteLength);
     for (let i = 0; i < 8; i++) this.lanes[i] = ((this.lanes[i] as number) + view.getUint32(i * 4)) >>> 0;
     this.entries++;
@@ -34,14 +36,22 @@ export class CatalogDigest {
   }
 }
 
+/** sha256 of a string's UTF-8 bytes. */
+export type LineHash = (line: string) => Uint8Array;
+
+const encoder = new TextEncoder();
+const nobleLineHash: LineHash = (line) => sha256(encoder.encode(line));
+
 /** One CatalogDigest per tape segment, by the segment holding each entry's header (entry[10]). */
 export class SegmentDigests {
   readonly bySegment = new Map<number, CatalogDigest>();
 
+  constructor(private readonly hashLine?: LineHash) {}
+
   add(entry: CatalogEntry, wireLine?: string): void {
     let digest = this.bySegment.get(entry[10]);
     if (!digest) {
-      digest = new CatalogDigest();
+      digest = new CatalogDigest(this.hashLine);
       this.bySegment.set(entry[10], digest);
     }
     digest.add(entry, wireLine);

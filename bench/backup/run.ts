@@ -4,7 +4,7 @@
  * /dev/null; interleaved repetitions, medians, CPU seconds per GB of each side; then the per-file
  * cost on a 1,000,000-file tree against tar's, and the agent's peak RSS with the flags it ships with.
  *
- *   npm run bench:backup [-- --reps 3] [--skip-rss] [--skip-files] [--only-catalog]
+ *   npm run bench:backup [-- --reps 3] [--skip-rss] [--skip-files] [--only-catalog] [--only-files]
  *     [--write-bytes N[,M…]]  vtl write sizes to compare (default: the vtl's default)
  *     [--prof DIR]            a CPU profile of each executor run (node --cpu-prof) into DIR
  */
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     "skip-files": { type: "boolean" },
     /** Only the 1,000,000-file run into a real catalog (catalog count == tree count). */
     "only-catalog": { type: "boolean" },
+    /** Only the per-file part: tar and the agent over the 1,000,000-file tree. */
+    "only-files": { type: "boolean" },
   },
 });
 const base = values.dir as string;
@@ -181,7 +183,8 @@ function ratios(ourSide: Side, against: Side[]): string[] {
   });
 }
 
-if (!values["only-catalog"]) {
+const onlyFiles = values["only-files"] === true;
+if (!values["only-catalog"] && !onlyFiles) {
   generateTree();
   const bytes = Number(execFileSync("du", ["-sb", tree], { encoding: "utf8" }).split("\t")[0]);
   const files = Number(execFileSync("bash", ["-c", `find ${tree} -type f | wc -l`], { encoding: "utf8" }));
@@ -255,7 +258,7 @@ if (!values["skip-files"] && !values["only-catalog"]) {
     `  agent / tar: ${fmt(per(agent) / per(tar))}× time, ${fmt(cpuPer(agent) / cpuPer(tar))}× CPU; peak RSS ${fmt((out?.maxRssKb ?? 0) / 1024, 0)} MB`,
   );
 }
-if (!values["skip-rss"] && !values["only-catalog"]) {
+if (!values["skip-rss"] && !values["only-catalog"] && !onlyFiles) {
   // The RSS target is for the flags the agent ships with; the default heap is shown beside it.
   for (const flags of [SHIPPED_FLAGS, []]) {
     const r = ours(million, { compression: "zstd", encrypt: false, flags });
@@ -264,7 +267,7 @@ if (!values["skip-rss"] && !values["only-catalog"]) {
     );
   }
 }
-if (!values["skip-rss"]) {
+if (!values["skip-rss"] && !onlyFiles) {
   // The same run into a real catalog through the hub's ingest: every tree entry must be there.
   const inTree = Number(execFileSync("bash", ["-c", `find ${million} | wc -l`], { encoding: "utf8" }));
   const r = ours(million, { compression: "zstd", encrypt: false, mode: "catalog" }).value;

@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import {
   type CatalogChunk,
   type CatalogEntry,
@@ -5,7 +6,9 @@ import {
   MAX_REPORT_BYTES,
   type SegmentCatalogTally,
 } from "../../contracts/agent-protocol.ts";
-import { CatalogDigest, SegmentDigests } from "../../contracts/catalog-digest.ts";
+import { CatalogDigest, type LineHash, SegmentDigests } from "../../contracts/catalog-digest.ts";
+
+const nodeLineHash: LineHash = (line) => hash("sha256", line, "buffer");
 
 /** `{"setUuid":"<36>","seq":<≤16 digits>,"entries":[]}` and then some. */
 const ENVELOPE_BYTES = 256;
@@ -20,7 +23,8 @@ const ENVELOPE_BYTES = 256;
 export class CatalogBatcher {
   private entries: CatalogEntry[] = [];
   private bytes = ENVELOPE_BYTES;
-  private readonly digests = new SegmentDigests();
+  /** node:crypto's one-shot sha256: the digest @noble/hashes gives, at a fraction of its cost. */
+  private readonly digests = new SegmentDigests(nodeLineHash);
 
   constructor(
     private readonly setUuid: string,

@@ -8,7 +8,11 @@ const FLUSH_BYTES = 256 << 10;
  */
 export class LineSpool {
   private readonly fd: number;
-  private buffer: string[] = [];
+  /**
+   * Lines are encoded into this buffer as they come, so no line's string outlives its add (a
+   * million buffered strings would survive the young generation's collections and be copied).
+   */
+  private readonly buffer = Buffer.allocUnsafe(FLUSH_BYTES);
   private bufferBytes = 0;
   /** Bytes on disk; lines still in the buffer are not counted until flushed. */
   written = 0;
@@ -20,17 +24,27 @@ export class LineSpool {
 
   /** Appends one line; `line` must not contain a newline. */
   add(line: string): void {
-    this.buffer.push(line);
-    this.bufferBytes += line.length;
     this.count++;
-    if (this.bufferBytes >= FLUSH_BYTES) this.flush();
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, and the newline one more.
+    if (this.bufferBytes + line.length * 3 + 1 > FLUSH_BYTES) {
+      this.flush();
+      if (line.length * 3 + 1 > FLUSH_BYTES) {
+        this.writeOut(Buffer.from(`${line}\n`, "utf8"));
+        return;
+      }
+    }
+    this.bufferBytes += this.buffer.write(line, this.bufferBytes);
+    this.buffer[this.bufferBytes++] = 10;
   }
 
   flush(): void {
-    if (this.buffer.length === 0) return;
-    const data = Buffer.from(`${this.buffer.join("\n")}\n`, "utf8");
-    this.buffer = [];
+    if (this.bufferBytes === 0) return;
+    const bytes = this.bufferBytes;
     this.bufferBytes = 0;
+    this.writeOut(this.buffer.subarray(0, bytes));
+  }
+
+  private writeOut(data: Buffer): void {
     let done = 0;
     while (done < data.length)
       done += writeSync(this.fd, data, done, data.length - done, this.written + done);
@@ -54,19 +68,11 @@ export class LineSpool {
   /** The lines joined by `separator`, in pieces of about `pieceBytes`, without holding them all. */
   *read(separator: string, pieceBytes = 1 << 20): Generator<Buffer> {
     this.flush();
-    const sep = Buffer.from(separator, "utf8");
     let pos = 0;
-    let first = true;
     while (pos < this.written) {
       const { lines, next } = this.readLines(pos, pieceBytes);
+      yield Buffer.from(`${pos === 0 ? "" : separator}${lines.join(separator)}`, "utf8");
       pos = next;
-      const parts: Buffer[] = [];
-      for (const line of lines) {
-        if (!first) parts.push(sep);
-        parts.push(Buffer.from(line, "utf8"));
-        first = false;
-      }
-      yield Buffer.concat(parts);
     }
   }
 

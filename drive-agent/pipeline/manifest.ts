@@ -17,6 +17,8 @@ export type PathState = {
   link: string | null;
 };
 
+const MANIFEST_FLUSH_BYTES = 1 << 20;
+
 /** First record of a manifest that carries each path's state; older manifests hold names only. */
 const HEADER = "#tapebackarr-manifest 2";
 
@@ -27,12 +29,13 @@ const HEADER = "#tapebackarr-manifest 2";
  * without asking the hub for the base set's catalog.
  */
 export class ManifestWriter {
-  private buffer: string[] = [];
+  /** Records are encoded into a 1 MiB buffer as they come (no string outlives its add). */
+  private buffer = Buffer.allocUnsafe(MANIFEST_FLUSH_BYTES);
   private bytes = 0;
   private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly handle: FileHandle) {
-    this.buffer.push(`${HEADER}\0`);
+    this.put(`${HEADER}\0`);
   }
 
   static async create(path: string): Promise<ManifestWriter> {
@@ -40,10 +43,19 @@ export class ManifestWriter {
   }
 
   add(name: string, state: PathState): void {
-    const record = `${state.kind}${name}\0${metaOf(state)}\0`;
-    this.buffer.push(record);
-    this.bytes += record.length;
-    if (this.bytes >= 1 << 20) this.flush();
+    this.put(`${state.kind}${name}\0${metaOf(state)}\0`);
+  }
+
+  private put(record: string): void {
+    if (this.bytes + record.length * 3 > this.buffer.length) {
+      this.flush();
+      if (record.length * 3 > this.buffer.length) {
+        const data = Buffer.from(record, "utf8");
+        this.writing = this.writing.then(() => this.handle.write(data));
+        return;
+      }
+    }
+    this.bytes += this.buffer.write(record, this.bytes);
   }
 
   async close(): Promise<void> {
@@ -53,8 +65,9 @@ export class ManifestWriter {
   }
 
   private flush(): void {
-    const data = this.buffer.join("");
-    this.buffer = [];
+    if (this.bytes === 0) return;
+    const data = this.buffer.subarray(0, this.bytes);
+    this.buffer = Buffer.allocUnsafe(MANIFEST_FLUSH_BYTES);
     this.bytes = 0;
     this.writing = this.writing.then(() => this.handle.write(data));
   }

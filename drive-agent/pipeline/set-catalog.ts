@@ -52,6 +52,7 @@ export class SetCatalog {
   private sendFailure: unknown = null;
   private waiters: Array<() => void> = [];
   filesResolved = 0;
+  private isoOf = { mtime: Number.NaN, iso: "" };
 
   constructor(
     private readonly options: {
@@ -187,13 +188,23 @@ export class SetCatalog {
       const segment = this.segments[first];
       if (segment && !segment.closed) segment.toc.add(this.tocLine(member, position.start, segment));
       this.filesResolved++;
-      this.push({
-        ...member.fields,
-        offset: member.headerOffset,
-        segment: first,
-        endSegment: last,
-        deleted: false,
-      });
+      const f = member.fields;
+      // The wire tuple (toWireEntry's order) straight from the spooled fields: no record between.
+      this.batcher.add([
+        f.path,
+        f.type,
+        f.size,
+        f.mode,
+        f.uid,
+        f.gid,
+        f.mtime,
+        f.linkTarget,
+        f.sha256,
+        member.headerOffset,
+        first,
+        last,
+        false,
+      ]);
     }
     this.indexChunks();
     return false;
@@ -257,24 +268,17 @@ export class SetCatalog {
     return 0;
   }
 
+  /**
+   * The member's TocFile (contracts/toc.ts) as JSON, written out directly: the keys in TocFile's
+   * order, strings through JSON.stringify, so the line is what JSON.stringify of the object gave.
+   */
   private tocLine(member: SpooledMember, start: number, segment: SegmentState): string {
     const { path, type, size, mode, uid, gid, mtime, linkTarget, sha256 } = member.fields;
-    const file: TocFile = {
-      path,
-      size,
-      mtime: new Date(mtime * 1000).toISOString(),
-      mode: `0${mode.toString(8).padStart(3, "0")}`,
-      type: TOC_TYPES[type],
-      sha256,
-      position: {
-        byteOffset: member.headerOffset,
-        block: Math.floor(Math.max(0, start - segment.streamStart) / this.options.blockSize),
-      },
-      ...(linkTarget !== null ? { linkTarget } : {}),
-      uid,
-      gid,
-    };
-    return JSON.stringify(file);
+    // Trees of small files share mtimes: one Date per distinct second, not per member.
+    if (mtime !== this.isoOf.mtime) this.isoOf = { mtime, iso: new Date(mtime * 1000).toISOString() };
+    const block = Math.floor(Math.max(0, start - segment.streamStart) / this.options.blockSize);
+    const link = linkTarget !== null ? `,"linkTarget":${JSON.stringify(linkTarget)}` : "";
+    return `{"path":${JSON.stringify(path)},"size":${size},"mtime":"${this.isoOf.iso}","mode":"0${mode.toString(8).padStart(3, "0")}","type":"${TOC_TYPES[type]}","sha256":${sha256 === null ? "null" : `"${sha256}"`},"position":{"byteOffset":${member.headerOffset},"block":${block}}${link},"uid":${uid},"gid":${gid}}`;
   }
 
   /** The wire tuple is built here, at the edge: the batcher cuts and digests it as sent. */

@@ -87,8 +87,7 @@ export async function walkSources(options: WalkOptions): Promise<WalkTotals> {
   }
   if (problems.length > 0) throw new SourceRootError(problems);
 
-  const list = async (item: Item) => {
-    const name = tarName(item.absolute);
+  const list = async (item: Item, name: string) => {
     files++;
     bytes += item.size;
     if (!options.onListed(name, { size: item.size, absolute: item.absolute, kind: item.kind }))
@@ -98,9 +97,9 @@ export async function walkSources(options: WalkOptions): Promise<WalkTotals> {
   while (stack.length > 0) {
     if (options.signal.aborted) break;
     const item = stack.pop() as Item;
-    const rel = relative(item.root, item.absolute);
-    const path = { absolute: item.absolute, relative: rel, name: basename(item.absolute) };
-    if (rel !== "" && exclude?.(path)) continue;
+    // The glob's view of the path, only when there are globs (two strings per entry otherwise).
+    const path = include || exclude ? globPath(item) : null;
+    if (path && path.relative !== "" && exclude?.(path)) continue;
     const name = tarName(item.absolute);
     if (item.kind === "l") item.state.link = await readlink(item.absolute).catch(() => null);
     options.onPresent(name, item.state);
@@ -111,17 +110,17 @@ export async function walkSources(options: WalkOptions): Promise<WalkTotals> {
       pendingDirs.pop();
     if (item.kind === "d") {
       if (include) pendingDirs.push(item);
-      else if (item.changed) await list(item);
+      else if (item.changed) await list(item, name);
       const children = await readChildren(item, options);
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Item);
       continue;
     }
-    if (include && !include(path)) continue;
+    if (include && path && !include(path)) continue;
     selected++;
     if (!item.changed) continue;
     // The directories that lead here are listed first, so tar restores their metadata too.
-    for (const dir of pendingDirs.splice(0)) if (dir.changed) await list(dir);
-    await list(item);
+    for (const dir of pendingDirs.splice(0)) if (dir.changed) await list(dir, tarName(dir.absolute));
+    await list(item, name);
   }
   return { files, bytes, selected };
 }
@@ -235,13 +234,23 @@ function itemOf(absolute: string, root: string, info: Awaited<ReturnType<typeof 
   return { absolute, root, kind, size, state, changed: true };
 }
 
+function globPath(item: Item): { absolute: string; relative: string; name: string } {
+  return {
+    absolute: item.absolute,
+    relative: relative(item.root, item.absolute),
+    name: basename(item.absolute),
+  };
+}
+
 function isInside(path: string, dir: string): boolean {
   return path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
 /** The member name tar stores for an absolute path when run with `-C /`. */
 export function tarName(absolute: string): string {
-  return absolute.replace(/^\/+/, "") || ".";
+  if (absolute.charCodeAt(0) !== 47 || absolute.charCodeAt(1) === 47)
+    return absolute.replace(/^\/+/, "") || ".";
+  return absolute.length > 1 ? absolute.slice(1) : ".";
 }
 
 /** Orders paths the way the walk lists them: component by component. */

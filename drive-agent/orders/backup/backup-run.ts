@@ -81,7 +81,7 @@ class BackupRun {
 
   constructor(private readonly setting: Setting) {
     const { order, ctx, tuning, encrypted, scratch } = setting;
-    this.figures = new SourceFigures(order, setting.base.path);
+    this.figures = new SourceFigures(order);
     this.control = new RunControl(
       ctx.reporter,
       () => ({ ...this.figures.snapshot(), tapeBarcode: this.segments.barcode, ...this.streaming() }),
@@ -155,7 +155,7 @@ class BackupRun {
     if (this.guests) {
       const n = this.guests.guests.length;
       this.figures.walkDone({ files: n * 3, bytes: this.guests.estimatedBytes, selected: n });
-    } else this.figures.startPrewalk();
+    }
     await control.tick();
     control.start();
     return null;
@@ -346,7 +346,6 @@ class BackupRun {
 
   private async cleanUp(): Promise<void> {
     this.setting.ctx.signal.removeEventListener("abort", this.onAbort);
-    await this.figures.stopPrewalk();
     await this.control.stop();
     this.spool.close();
     for (const segment of this.catalog.segments) {

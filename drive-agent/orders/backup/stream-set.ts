@@ -9,6 +9,7 @@ import { ByteQueue } from "../../pipeline/byte-queue.ts";
 import { writeSetStream } from "../../pipeline/drive-writer.ts";
 import { FifoReader, unblockFifo } from "../../pipeline/fifo-reader.ts";
 import { ManifestBaseline, type ManifestWriter } from "../../pipeline/manifest.ts";
+import { NameSpool } from "../../pipeline/name-spool.ts";
 import type { SetEncoder } from "../../pipeline/set-encoder.ts";
 import type { StreamingMeter } from "../../pipeline/streaming-meter.ts";
 import { type TarMember, TarParser } from "../../pipeline/tar-parser.ts";
@@ -140,37 +141,49 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
     }
   });
 
-  // The walk feeds tar's member list.
+  // The walk lists tar's members into a spool on disk, never held back by tar, so its totals are
+  // known early (docs/adr/0028); the feeder passes the spool on to tar's stdin as tar takes it.
   const walked = (async () => {
     if (!tarIn) return;
+    const names = new NameSpool(join(input.scratch, "tar-members"));
     const baseline = input.baseManifest ? new ManifestBaseline(input.baseManifest) : null;
     let batch: string[] = [];
     let batchBytes = 0;
     const flush = () => {
-      const ok = tarIn.write(batch.join(""));
+      names.append(batch.join(""));
       batch = [];
       batchBytes = 0;
-      return ok;
+      return true;
     };
-    const totals = await walkSources({
-      paths: order.source.paths,
-      include: order.source.include,
-      exclude: order.source.exclude,
-      baseline,
-      onPresent: (name, state) => input.manifest.add(name, state),
-      onListed: (name, info) => {
-        input.tuning.onSourceListed?.(info.absolute);
-        batch.push(`${name}\0`);
-        batchBytes += name.length + 1;
-        return batchBytes < LIST_BATCH_BYTES || flush();
-      },
-      drained: () => drain(tarIn, abort.signal),
-      onWarning: (message, path) => control.addLog("warn", message, path),
-      signal: abort.signal,
-    }).finally(() => baseline?.close());
-    if (batch.length > 0) flush();
-    tarIn.end();
-    input.onTotals(totals);
+    const fed = names.feed(tarIn, abort.signal);
+    try {
+      const totals = await walkSources({
+        paths: order.source.paths,
+        include: order.source.include,
+        exclude: order.source.exclude,
+        baseline,
+        onPresent: (name, state) => input.manifest.add(name, state),
+        onListed: (name, info) => {
+          input.tuning.onSourceListed?.(info.absolute);
+          batch.push(`${name}\0`);
+          batchBytes += name.length + 1;
+          return batchBytes < LIST_BATCH_BYTES || flush();
+        },
+        drained: async () => undefined,
+        onWarning: (message, path) => control.addLog("warn", message, path),
+        signal: abort.signal,
+      }).finally(() => baseline?.close());
+      if (batch.length > 0) flush();
+      names.end();
+      input.onTotals(totals);
+      await fed;
+      tarIn.end();
+    } catch (error) {
+      fail(error);
+      await fed.catch(() => undefined);
+    } finally {
+      names.close();
+    }
   })().catch(fail);
 
   // tar's output: parsed in place, then handed to the encoder, whose output goes into mbuffer.

@@ -241,7 +241,7 @@ describe("the figures a backup reports", () => {
     expect(result.summary?.tapeBytes).toBeGreaterThan(bytes);
   });
 
-  it("without a previous run, shows a total from a stat-only walk before the drive has the data", async () => {
+  it("without a previous run, shows the walk's total (it runs ahead of tar) before the drive has the data", async () => {
     const src = await createTree(root, { bigBytes: 8 << 20 });
     const reporter = new FakeReporter();
     let sawTotal: { bytesDone: number; bytesTotal: number | null } | null = null;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { TocFile } from "../../../contracts/toc.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
@@ -9,6 +10,7 @@ import { decryptChunk, encryptChunk, uuidBytes } from "../../../drive-agent/pipe
 import { paddingFor } from "../../../drive-agent/pipeline/drive-writer.ts";
 import { EntrySpool } from "../../../drive-agent/pipeline/entry-spool.ts";
 import { compileGlobs } from "../../../drive-agent/pipeline/glob.ts";
+import { NameSpool } from "../../../drive-agent/pipeline/name-spool.ts";
 import { SetCatalog } from "../../../drive-agent/pipeline/set-catalog.ts";
 import type { TarHeader } from "../../../drive-agent/pipeline/tar-framer.ts";
 import { type TarMember, TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
@@ -94,6 +96,36 @@ describe("include and exclude globs", () => {
     expect(match(["/srv/share/tmp"], "/srv/share/tmp", "tmp")).toBe(true);
     expect(match(["file[0-9].txt"], "/s/file7.txt", "file7.txt")).toBe(true);
     expect(compileGlobs([])).toBeNull();
+  });
+});
+
+describe("the member list between the walk and tar", () => {
+  it("reaches tar whole and in order while the walk runs ahead, and a stop ends the feed", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tapebackarr-names-"));
+    try {
+      const spool = new NameSpool(join(dir, "names"));
+      // A sink that holds little, read only after the walk has listed everything: the walk never waits.
+      const sink = new PassThrough({ highWaterMark: 1024 });
+      const names = Array.from({ length: 20_000 }, (_, i) => `srv/d${i % 7}/ünï\ncødé-${i}\0`);
+      const fed = spool.feed(sink, new AbortController().signal);
+      for (let i = 0; i < names.length; i += 1000) spool.append(names.slice(i, i + 1000).join(""));
+      spool.end();
+      const got: Buffer[] = [];
+      sink.on("data", (piece: Buffer) => got.push(piece));
+      await fed;
+      expect(Buffer.concat(got).toString("utf8")).toBe(names.join(""));
+      spool.close();
+
+      const waiting = new NameSpool(join(dir, "stopped"));
+      const stop = new AbortController();
+      const feeding = waiting.feed(new PassThrough(), stop.signal);
+      waiting.append("a\0");
+      stop.abort();
+      await feeding; // resolves although the walk never ended
+      waiting.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
