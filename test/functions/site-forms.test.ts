@@ -351,4 +351,38 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
     const rows = (await denied()).slice(before);
     expect(rows.map((r) => r.action)).toEqual(["job.create", "job.update"]);
   });
+
+  it("gives the Proxmox source forms the same site select, and checks the agent is at the chosen site", async () => {
+    const html = await (await hub.request("/sources", { token: admin })).text();
+    const form = html.split('hx-post="/proxmox-sources"')[1]?.split("</form>")[0] ?? "";
+    const select = form.match(/<select name="siteId">(.*?)<\/select>/s)?.[1] ?? "";
+    expect(select).toContain('<option value="none" selected>No site</option>');
+    expect(select).toContain(`<option value="${at.south.site}">&lt;b&gt;South&lt;/b&gt;</option>`);
+    expect(form).toContain(`<option value="${at.north.agent}">host-north (North)</option>`);
+    expect(form).not.toContain("<b>South</b>");
+    const proxmox = (siteId: number) => ({
+      name: `pve at ${siteId}`,
+      apiUrl: "https://pve1.lan:8006",
+      tokenId: "tapebackarr@pve!tape",
+      tokenSecret: "0b6c3f9e-5d1a-4c2b-9e7f-1a2b3c4d5e6f",
+      node: "pve1",
+      siteId: String(siteId),
+      agentId: at.south.agent,
+    });
+    const before = await count("/api/v1/sources");
+    const mixed = await hub.postForm("/proxmox-sources", proxmox(at.north.site), admin);
+    expect(mixed.status).toBe(400);
+    expect(await mixed.text()).toContain("The agent is at &lt;b&gt;South&lt;/b&gt;, not at North");
+    expect(await count("/api/v1/sources")).toBe(before);
+    const created = await hub.postForm("/proxmox-sources", proxmox(at.south.site), admin);
+    expect(created.status, await created.text()).toBe(201);
+    const sources = await api<{ items: { id: number; name: string }[] }>("GET", "/api/v1/sources");
+    const id = sources.items.find((x) => x.name === `pve at ${at.south.site}`)?.id as number;
+    // Its edit form shows the site its agent is at; an edit naming another site is refused alike.
+    const page = await (await hub.request("/sources", { token: admin })).text();
+    const edit = page.split(`hx-post="/proxmox-sources/${id}"`)[1]?.split("</form>")[0] ?? "";
+    expect(edit).toContain(`<option value="${at.south.site}" selected>`);
+    const moved = await hub.postForm(`/proxmox-sources/${id}`, proxmox(at.north.site), admin);
+    expect(moved.status).toBe(400);
+  });
 });
