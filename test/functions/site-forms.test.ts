@@ -303,6 +303,20 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
     expect(options("sourceId")).not.toContain(at.north.source);
     expect(options("poolId")).toEqual(expect.arrayContaining([at.south.pool, shared]));
     expect(options("poolId")).not.toContain(at.north.pool);
+    // A South job's edit form offers the same.
+    const job = (
+      await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: "south edit",
+        sourceId: at.south.source,
+        poolId: at.south.pool,
+      })
+    ).id;
+    const edit = (await (await hub.request(`/jobs/${job}`, { token })).text()).split(
+      `hx-post="/jobs/${job}"`,
+    )[1];
+    expect(edit).toContain(`value="${at.south.source}"`);
+    expect(edit).not.toContain("files-north");
+    expect(edit).not.toContain("pool-north");
     // An unscoped operator is offered every site's.
     const all = await (await hub.request("/jobs/new", { token: await hub.tokenFor("operator") })).text();
     expect(all).toContain("files-north");

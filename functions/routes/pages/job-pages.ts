@@ -118,13 +118,15 @@ export function registerJobPages(pages: PageRouter): void {
     async (c, { params }) => {
       const ctx = serviceCtx(c);
       const job = await getJob(ctx, params.id);
+      // The edit form's choices, as on the new-job form: what the user may use.
+      const acting = actingAt(c);
       const [source, pool, runs, sources, pools, keys, scheduleZone, siteId] = await Promise.all([
         job.sourceId ? getSource(ctx, job.sourceId) : undefined,
         job.poolId ? getPool(ctx, job.poolId) : undefined,
         latestRuns(ctx, job.id, 50),
-        listSources(ctx, ALL),
-        listPools(ctx, ALL),
-        listEncryptionKeys(ctx),
+        listSources(acting, ALL),
+        listPools(acting, ALL),
+        listEncryptionKeys(acting),
         getScheduleZone(ctx),
         siteOf(ctx, "job", job.id),
       ]);
