@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  agents,
   auditLogs,
   changers,
   drives,
@@ -11,7 +12,9 @@ import {
   tapeMoves,
   tapes,
   userSiteRoles,
+  workOrders,
 } from "../../functions/db/schema/index.ts";
+import { moveAgent } from "../../functions/services/agents/move-agent.ts";
 import { nextRun } from "../../functions/services/jobs/job-input.ts";
 import { createUser } from "../../functions/services/users/create-user.ts";
 import { createTestHub, errorOf, type TestHub, USER_PASSWORD } from "../helpers/hub.ts";
@@ -207,6 +210,68 @@ describe("sites: moving a host, and keys bound to a site", () => {
       .where(eq(jobRuns.id, run?.id as number));
     expect((await api("POST", `/api/v1/agents/${osaka.id}/move`, { toSiteId: west })).status).toBe(200);
     expect((await api("POST", `/api/v1/agents/${osaka.id}/move`, { toSiteId: west })).status).toBe(409);
+  });
+
+  it("refuses a move while a label or detect order of the host is open, naming it, and takes it once done", async () => {
+    const sendai = await host("sendai", east);
+    const order = async (id: string, kind: string) =>
+      hub.ctx.db.insert(workOrders).values({
+        id,
+        agentId: sendai.id,
+        kind,
+        state: kind === "label" ? "acknowledged" : "pending",
+        payload: { kind, runId: null },
+        createdAt: hub.ctx.now(),
+        expiresAt: new Date(hub.ctx.now().getTime() + 3_600_000),
+      });
+    await order("order-label-1", "label");
+    await order("order-detect-1", "detect");
+    const refused = await api<{ error: { message: string } }>("POST", `/api/v1/agents/${sendai.id}/move`, {
+      toSiteId: west,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(
+      /sendai has (label order order-label-1 \(acknowledged\), detect order order-detect-1 \(pending\)|detect order order-detect-1 \(pending\), label order order-label-1 \(acknowledged\)) not ended/,
+    );
+    expect(
+      (await hub.requestJson<{ siteId: number }>(`/api/v1/agents/${sendai.id}`, { token: admin })).siteId,
+    ).toBe(east);
+    await hub.ctx.db.update(workOrders).set({ state: "done" }).where(eq(workOrders.agentId, sendai.id));
+    expect((await api("POST", `/api/v1/agents/${sendai.id}/move`, { toSiteId: west })).status).toBe(200);
+  });
+
+  it("writes nothing of a move when an order is queued between its check and its write", async () => {
+    const sapporo = await host("sapporo", east);
+    const inSlot = await tape("HST009L9", east, { changerId: sapporo.changer });
+    const db = hub.ctx.db;
+    // An eject queued for the host while the move is being worked out: just before its batch.
+    const racing = new Proxy(db, {
+      get(target, key) {
+        if (key !== "batch") {
+          const value = Reflect.get(target, key, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return async (statements: Parameters<typeof db.batch>[0]) => {
+          await db.insert(workOrders).values({
+            id: "order-eject-race",
+            agentId: sapporo.id,
+            kind: "eject",
+            payload: { kind: "eject", runId: null },
+            createdAt: hub.ctx.now(),
+            expiresAt: new Date(hub.ctx.now().getTime() + 3_600_000),
+          });
+          return db.batch(statements);
+        };
+      },
+    });
+    const eventsBefore = (await db.select().from(events).where(eq(events.agentId, sapporo.id))).length;
+    await expect(
+      moveAgent({ ...hub.ctx, db: racing }, sapporo.id, { toSiteId: west }, "admin"),
+    ).rejects.toThrow(/sapporo has eject order order-eject-race \(pending\) not ended/);
+    expect((await db.query.agents.findFirst({ where: eq(agents.id, sapporo.id) }))?.siteId).toBe(east);
+    expect((await db.query.tapes.findFirst({ where: eq(tapes.id, inSlot) }))?.siteId).toBe(east);
+    expect(await db.select().from(tapeMoves).where(eq(tapeMoves.tapeId, inSlot))).toEqual([]);
+    expect((await db.select().from(events).where(eq(events.agentId, sapporo.id))).length).toBe(eventsBefore);
   });
 
   it("lets only an admin move a host: an operator of site B, or of both sites, is refused", async () => {

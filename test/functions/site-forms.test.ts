@@ -1,4 +1,6 @@
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditLogs } from "../../functions/db/schema/index.ts";
 import { createTestHub, type TestHub, USER_PASSWORD } from "../helpers/hub.ts";
 
 /**
@@ -271,5 +273,130 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
     const operator = await hub.tokenFor("operator");
     expect((await hub.postForm(`/pools/${at.south.pool}`, { siteId: "none" }, operator)).status).toBe(200);
     expect((await api<{ siteId: number | null }>("GET", `/api/v1/pools/${at.south.pool}`)).siteId).toBeNull();
+  });
+
+  it("lists on the new-job form only the sources and pools at sites the user operates, and unbound pools", async () => {
+    const shared = (await api<{ id: number }>("POST", "/api/v1/pools", { name: "pool-unbound" })).id;
+    const user = await api<{ id: number }>("POST", "/api/v1/users", {
+      username: "ops-south-reads-north",
+      password: USER_PASSWORD,
+      role: "operator",
+    });
+    await api("PUT", `/api/v1/users/${user.id}/site-roles`, {
+      sites: [
+        { siteId: at.south.site, role: "operator" },
+        { siteId: at.north.site, role: "read-only" },
+      ],
+    });
+    const login = await hub.request("/api/v1/auth/login", {
+      method: "POST",
+      json: { username: "ops-south-reads-north", password: USER_PASSWORD },
+    });
+    const token = ((await login.json()) as { token: string }).token;
+    // North is theirs to read: its jobs page lists North's sources.
+    expect(await (await hub.request("/sources", { token })).text()).toContain("files-north");
+    const html = await (await hub.request("/jobs/new", { token })).text();
+    const select = (name: string) =>
+      html.match(new RegExp(`<select name="${name}"[^>]*>(.*?)</select>`, "s"))?.[1] ?? "";
+    const options = (name: string) => [...select(name).matchAll(/value="(\d+)"/g)].map((m) => Number(m[1]));
+    expect(options("sourceId")).toContain(at.south.source);
+    expect(options("sourceId")).not.toContain(at.north.source);
+    expect(options("poolId")).toEqual(expect.arrayContaining([at.south.pool, shared]));
+    expect(options("poolId")).not.toContain(at.north.pool);
+    // A South job's edit form offers the same.
+    const job = (
+      await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: "south edit",
+        sourceId: at.south.source,
+        poolId: at.south.pool,
+      })
+    ).id;
+    const edit = (await (await hub.request(`/jobs/${job}`, { token })).text()).split(
+      `hx-post="/jobs/${job}"`,
+    )[1];
+    expect(edit).toContain(`value="${at.south.source}"`);
+    expect(edit).not.toContain("files-north");
+    expect(edit).not.toContain("pool-north");
+    // An unscoped operator is offered every site's.
+    const all = await (await hub.request("/jobs/new", { token: await hub.tokenFor("operator") })).text();
+    expect(all).toContain("files-north");
+    expect(all).toContain("pool-north");
+  });
+
+  it("refuses a job form naming another site's key with 403 and a denied audit row, as the API does", async () => {
+    const northKey = (
+      await api<{ id: number }>("POST", "/api/v1/encryption-keys", {
+        name: "north key",
+        siteId: at.north.site,
+      })
+    ).id;
+    const form = (keyId: number) => ({
+      name: `keyed ${keyId}`,
+      kind: "backup",
+      siteId: String(at.south.site),
+      sourceId: String(at.south.source),
+      poolId: String(at.south.pool),
+      encryptionKeyId: String(keyId),
+    });
+    const denied = () =>
+      hub.ctx.db
+        .select()
+        .from(auditLogs)
+        .where(and(eq(auditLogs.actor, "ops-south"), eq(auditLogs.outcome, "denied")));
+    const before = (await denied()).length;
+    const jobs = await count("/api/v1/jobs");
+    const created = await hub.postForm("/jobs", form(northKey), ops);
+    const words = await created.text();
+    expect(created.status, words).toBe(403);
+    expect(words).toMatch(/your role at the site of encryption-key \d+ is none; this needs operate/);
+    expect(await count("/api/v1/jobs")).toBe(jobs);
+    const job = (
+      await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: "south keyless",
+        sourceId: at.south.source,
+        poolId: at.south.pool,
+      })
+    ).id;
+    const edited = await hub.postForm(`/jobs/${job}`, form(northKey), ops);
+    expect(edited.status, await edited.text()).toBe(403);
+    expect(
+      (await api<{ encryptionKeyId: number | null }>("GET", `/api/v1/jobs/${job}`)).encryptionKeyId,
+    ).toBeNull();
+    const rows = (await denied()).slice(before);
+    expect(rows.map((r) => r.action)).toEqual(["job.create", "job.update"]);
+  });
+
+  it("gives the Proxmox source forms the same site select, and checks the agent is at the chosen site", async () => {
+    const html = await (await hub.request("/sources", { token: admin })).text();
+    const form = html.split('hx-post="/proxmox-sources"')[1]?.split("</form>")[0] ?? "";
+    const select = form.match(/<select name="siteId">(.*?)<\/select>/s)?.[1] ?? "";
+    expect(select).toContain('<option value="none" selected>No site</option>');
+    expect(select).toContain(`<option value="${at.south.site}">&lt;b&gt;South&lt;/b&gt;</option>`);
+    expect(form).toContain(`<option value="${at.north.agent}">host-north (North)</option>`);
+    expect(form).not.toContain("<b>South</b>");
+    const proxmox = (siteId: number) => ({
+      name: `pve at ${siteId}`,
+      apiUrl: "https://pve1.lan:8006",
+      tokenId: "tapebackarr@pve!tape",
+      tokenSecret: "0b6c3f9e-5d1a-4c2b-9e7f-1a2b3c4d5e6f",
+      node: "pve1",
+      siteId: String(siteId),
+      agentId: at.south.agent,
+    });
+    const before = await count("/api/v1/sources");
+    const mixed = await hub.postForm("/proxmox-sources", proxmox(at.north.site), admin);
+    expect(mixed.status).toBe(400);
+    expect(await mixed.text()).toContain("The agent is at &lt;b&gt;South&lt;/b&gt;, not at North");
+    expect(await count("/api/v1/sources")).toBe(before);
+    const created = await hub.postForm("/proxmox-sources", proxmox(at.south.site), admin);
+    expect(created.status, await created.text()).toBe(201);
+    const sources = await api<{ items: { id: number; name: string }[] }>("GET", "/api/v1/sources");
+    const id = sources.items.find((x) => x.name === `pve at ${at.south.site}`)?.id as number;
+    // Its edit form shows the site its agent is at; an edit naming another site is refused alike.
+    const page = await (await hub.request("/sources", { token: admin })).text();
+    const edit = page.split(`hx-post="/proxmox-sources/${id}"`)[1]?.split("</form>")[0] ?? "";
+    expect(edit).toContain(`<option value="${at.south.site}" selected>`);
+    const moved = await hub.postForm(`/proxmox-sources/${id}`, proxmox(at.north.site), admin);
+    expect(moved.status).toBe(400);
   });
 });

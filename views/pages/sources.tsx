@@ -4,7 +4,7 @@ import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 import { ProxmoxSourceFields } from "../partials/proxmox-source-fields.tsx";
 import { SiteFilter } from "../partials/site-filter.tsx";
-import { SiteSelect } from "../partials/site-select.tsx";
+import { SiteAndAgentSelects } from "../partials/site-select.tsx";
 
 export interface SourceRow {
   id: number;
@@ -57,7 +57,11 @@ export function SourcesPage(model: SourcesModel): SafeHtml {
                           id={`edit-source-${src.id}`}
                           submit="Save source"
                         >
-                          <ProxmoxSourceFields agents={model.agents} source={src} />
+                          <ProxmoxSourceFields
+                            agents={model.agents}
+                            siteChoice={model.siteChoice}
+                            source={src}
+                          />
                         </HxForm>
                       ) : (
                         <HxForm
@@ -99,7 +103,7 @@ export function SourcesPage(model: SourcesModel): SafeHtml {
         <section class="card">
           <h2>New Proxmox source</h2>
           <HxForm action="/proxmox-sources" id="new-proxmox-source" submit="Create Proxmox source">
-            <ProxmoxSourceFields agents={model.agents} />
+            <ProxmoxSourceFields agents={model.agents} siteChoice={model.siteChoice} />
           </HxForm>
         </section>
       ) : null}
@@ -128,12 +132,6 @@ function SourceFields(props: {
   source?: SourceRow;
 }): SafeHtml {
   const { source, siteChoice } = props;
-  const siteName = new Map(siteChoice.sites.map((s) => [s.id, s.name]));
-  // A site-scoped user picks among their sites' agents only; the server checks agent and site agree.
-  const agents = siteChoice.required
-    ? props.agents.filter((a) => a.siteId != null && siteName.has(a.siteId))
-    : props.agents;
-  const agentSite = source?.agentId ? props.agents.find((a) => a.id === source.agentId)?.siteId : undefined;
   return (
     <div class="stack">
       <Field label="Name" name="name" required value={source?.name} />
@@ -143,20 +141,11 @@ function SourceFields(props: {
         selected={source?.kind}
         options={["local", "nfs", "smb"].map((v) => ({ value: v, label: v }))}
       />
-      <SiteSelect
-        label="Site (where its agent is)"
+      <SiteAndAgentSelects
         choice={siteChoice}
-        selected={source ? (agentSite ?? null) : undefined}
-      />
-      <Select
-        label="Agent (host that sees the paths)"
-        name="agentId"
-        selected={source?.agentId ?? undefined}
-        options={agents.map((a) => ({
-          value: a.id,
-          label:
-            a.siteId != null && siteName.has(a.siteId) ? `${a.name} (${siteName.get(a.siteId)})` : a.name,
-        }))}
+        agents={props.agents}
+        agentLabel="Agent (host that sees the paths)"
+        source={source}
       />
       <Field
         label="Paths (one per line or comma-separated)"

@@ -1,6 +1,8 @@
+import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.ts";
 import { h, type SafeHtml } from "../html.ts";
-import { Field, Select } from "./forms.tsx";
+import { Field } from "./forms.tsx";
 import { type GuestChoice, GuestSelectionFields } from "./guest-selection-fields.tsx";
+import { SiteAndAgentSelects } from "./site-select.tsx";
 
 type Options = GuestChoice & {
   apiUrl?: string;
@@ -11,18 +13,19 @@ type Options = GuestChoice & {
 
 /** A Proxmox source's fields: API, token (write-only), node, which guests and how (new and edit alike). */
 export function ProxmoxSourceFields(props: {
-  agents: { id: string; name: string }[];
+  agents: { id: string; name: string; siteId?: number | null }[];
+  siteChoice: SiteChoice;
   source?: { name: string; agentId: string | null; options: Record<string, unknown> | null };
 }): SafeHtml {
   const o = (props.source?.options ?? {}) as Options;
   return (
     <div class="stack">
       <Field label="Name" name="name" required value={props.source?.name} />
-      <Select
-        label="Agent on the PVE node (runs vzdump and the restores)"
-        name="agentId"
-        selected={props.source?.agentId ?? undefined}
-        options={props.agents.map((a) => ({ value: a.id, label: a.name }))}
+      <SiteAndAgentSelects
+        choice={props.siteChoice}
+        agents={props.agents}
+        agentLabel="Agent on the PVE node (runs vzdump and the restores)"
+        source={props.source}
       />
       <Field label="API URL" name="apiUrl" required placeholder="https://pve1.lan:8006" value={o.apiUrl} />
       <Field

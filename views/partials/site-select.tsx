@@ -34,3 +34,41 @@ export function SiteSelect(props: {
     />
   );
 }
+
+/**
+ * A source's site and agent (local and Proxmox alike): a site-scoped user picks among their sites'
+ * agents only, each labelled with its site; the server checks that agent and site agree.
+ */
+export function SiteAndAgentSelects(props: {
+  choice: SiteChoice;
+  agents: { id: string; name: string; siteId?: number | null }[];
+  agentLabel: string;
+  /** The agent of the source being edited; undefined for a new source. */
+  source?: { agentId: string | null };
+}): SafeHtml {
+  const { choice, source } = props;
+  const siteName = new Map(choice.sites.map((s) => [s.id, s.name]));
+  const agents = choice.required
+    ? props.agents.filter((a) => a.siteId != null && siteName.has(a.siteId))
+    : props.agents;
+  const agentSite = source?.agentId ? props.agents.find((a) => a.id === source.agentId)?.siteId : undefined;
+  return (
+    <div class="stack">
+      <SiteSelect
+        label="Site (where its agent is)"
+        choice={choice}
+        selected={source ? (agentSite ?? null) : undefined}
+      />
+      <Select
+        label={props.agentLabel}
+        name="agentId"
+        selected={source?.agentId ?? undefined}
+        options={agents.map((a) => ({
+          value: a.id,
+          label:
+            a.siteId != null && siteName.has(a.siteId) ? `${a.name} (${siteName.get(a.siteId)})` : a.name,
+        }))}
+      />
+    </div>
+  );
+}

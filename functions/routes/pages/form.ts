@@ -5,7 +5,7 @@ import { NO_SITE } from "../../../views/partials/site-select.tsx";
 import type { AppEnv } from "../../deps.ts";
 import { AppError, validationError } from "../../errors.ts";
 import { roleAllows } from "../../security/permissions.ts";
-import { sitesToActAt } from "../../services/sites/sites-to-act-at.ts";
+import { actingCtx, sitesToActAt } from "../../services/sites/sites-to-act-at.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 
 /** Form fields as strings; empty fields dropped so schema defaults apply. */
@@ -28,6 +28,9 @@ export const siteField = (v: string | undefined) =>
 
 /** The sites a create or edit form offers the signed-in user (see SiteSelect). */
 export const siteChoice = (c: Context<AppEnv>) => sitesToActAt(serviceCtx(c), principalOf(c).siteRoles);
+
+/** The service context a form's selects are listed through: only what the caller may use. */
+export const actingAt = (c: Context<AppEnv>) => actingCtx(serviceCtx(c), principalOf(c).siteRoles);
 
 /** The form fields as their labels say them, for a message about a field ("Schedule", not "body.schedule"). */
 const FIELD_LABELS: Record<string, string> = {

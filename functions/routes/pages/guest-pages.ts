@@ -5,15 +5,17 @@ import { guestFieldName } from "../../../views/partials/guest-selection-fields.t
 import { getGuestInventory } from "../../services/guests/get-guest-inventory.ts";
 import { listGuestInventories } from "../../services/guests/list-guest-inventories.ts";
 import { startGuestRestore, startGuestRestoreInput } from "../../services/guests/start-guest-restore.ts";
+import { assertAtSite } from "../../services/sites/assert-at-site.ts";
 import { createSource, createSourceInput } from "../../services/sources/create-source.ts";
 import { requestDiscovery } from "../../services/sources/request-discovery.ts";
 import { setPveToken, setPveTokenInput } from "../../services/sources/set-pve-token.ts";
 import { updateSource, updateSourceInput } from "../../services/sources/update-source.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
-import { can, formFields, list, num, ok, parseForm } from "./form.ts";
+import { can, formFields, list, num, ok, parseForm, siteField } from "./form.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
+import { SOURCE_SITE } from "./source-pages.ts";
 
 const restoreParams = z.object({
   id: z.coerce.number().int().positive(),
@@ -151,10 +153,13 @@ export function registerProxmoxSourcePages(pages: PageRouter): void {
       permission: "admin",
       summary: "Create a Proxmox source",
       audit: "source.create",
+      site: [...SOURCE_SITE],
     },
     async (c) => {
-      const form = proxmoxSourceForm(await formFields(c));
+      const f = await formFields(c);
+      const form = proxmoxSourceForm(f);
       if (!form.secret) return ok(c, "Give the API token secret", 200);
+      await assertAtSite(serviceCtx(c), siteField(f.siteId), { of: "agent", id: f.agentId, noun: "source" });
       const secret = parseForm(setPveTokenInput, form.secret);
       const source = await createSource(serviceCtx(c), parseForm(createSourceInput, form.source));
       await setPveToken(serviceCtx(c), c.get("deps").secrets, source.id, secret);
@@ -170,9 +175,12 @@ export function registerProxmoxSourcePages(pages: PageRouter): void {
       permission: "admin",
       summary: "Edit a Proxmox source",
       audit: "source.update",
+      site: [...SOURCE_SITE],
     },
     async (c, { params }) => {
-      const form = proxmoxSourceForm(await formFields(c));
+      const f = await formFields(c);
+      const form = proxmoxSourceForm(f);
+      await assertAtSite(serviceCtx(c), siteField(f.siteId), { of: "agent", id: f.agentId, noun: "source" });
       const { kind: _kind, paths: _paths, ...change } = form.source;
       const source = await updateSource(serviceCtx(c), params.id, parseForm(updateSourceInput, change));
       if (form.secret)

@@ -27,7 +27,7 @@ import { getSource } from "../../services/sources/get-source.ts";
 import { listSources } from "../../services/sources/list-sources.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
-import { can, formFields, num, ok, parseForm, siteChoice, siteField } from "./form.ts";
+import { actingAt, can, formFields, num, ok, parseForm, siteChoice, siteField } from "./form.ts";
 import { guestChoiceForm } from "./guest-pages.ts";
 import type { PageRouter } from "./router.ts";
 import { layoutFor } from "./session-pages.ts";
@@ -92,7 +92,8 @@ export function registerJobPages(pages: PageRouter): void {
   pages.route(
     { method: "GET", path: "/jobs/new", permission: "operate", summary: "The new-job form" },
     async (c) => {
-      const ctx = serviceCtx(c);
+      // Sources, pools and keys the user may use here, not those of sites they only read.
+      const ctx = actingAt(c);
       const [sources, pools, keys, choice] = await Promise.all([
         listSources(ctx, ALL),
         listPools(ctx, ALL),
@@ -117,13 +118,15 @@ export function registerJobPages(pages: PageRouter): void {
     async (c, { params }) => {
       const ctx = serviceCtx(c);
       const job = await getJob(ctx, params.id);
+      // The edit form's choices, as on the new-job form: what the user may use.
+      const acting = actingAt(c);
       const [source, pool, runs, sources, pools, keys, scheduleZone, siteId] = await Promise.all([
         job.sourceId ? getSource(ctx, job.sourceId) : undefined,
         job.poolId ? getPool(ctx, job.poolId) : undefined,
         latestRuns(ctx, job.id, 50),
-        listSources(ctx, ALL),
-        listPools(ctx, ALL),
-        listEncryptionKeys(ctx),
+        listSources(acting, ALL),
+        listPools(acting, ALL),
+        listEncryptionKeys(acting),
         getScheduleZone(ctx),
         siteOf(ctx, "job", job.id),
       ]);
@@ -194,6 +197,7 @@ export function registerJobPages(pages: PageRouter): void {
       site: [
         { of: "site", body: "siteId" },
         { of: "source", body: "sourceId" },
+        { of: "encryption-key", body: "encryptionKeyId" },
       ],
     },
     async (c) => {
@@ -223,7 +227,11 @@ export function registerJobPages(pages: PageRouter): void {
       permission: "operate",
       summary: "Edit a job",
       audit: "job.update",
-      site: [{ of: "source", body: "sourceId" }],
+      // As the API declares it: a key of a site the user may not operate at is a 403, not the service's 409.
+      site: [
+        { of: "source", body: "sourceId" },
+        { of: "encryption-key", body: "encryptionKeyId" },
+      ],
     },
     async (c, { params }) => {
       const f = await formFields(c);

@@ -23,7 +23,7 @@ const sourceForm = (f: Record<string, string>) => ({
 });
 
 /** A source form names a site and an agent: both are checked (the one site check), and must agree. */
-const SOURCE_SITE = [
+export const SOURCE_SITE = [
   { of: "site", body: "siteId" },
   { of: "agent", body: "agentId" },
 ] as const;

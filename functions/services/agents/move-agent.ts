@@ -5,6 +5,7 @@ import type { ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
 import { eventInsert } from "../events/record-event.ts";
 import { nextRun } from "../jobs/job-input.ts";
+import { OPEN_ORDER_STATES } from "../orders/open-order-states.ts";
 import { ACTIVE_RUN_STATES } from "../runs/run-states.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { optionalText } from "../shared/input-schemas.ts";
@@ -21,7 +22,8 @@ export const moveAgentInput = z.object({
  * Carries a tape host to another site (ADR 0017, addendum): its drives and changers go with it
  * (they are where their agent is), the tapes in its drives and library slots move too, each with a
  * tape-move row as a manual move writes, and its jobs now run at the new site (their schedules read
- * in its zone). Refused while a run of the host has not ended: a running backup is not disturbed.
+ * in its zone). Refused while a run or an order (label, eject, detect) of the host has not ended: a
+ * running backup or a label under way is not disturbed.
  */
 export async function moveAgent(
   ctx: ServiceCtx,
@@ -39,12 +41,7 @@ export async function moveAgent(
   const from = agent.siteId
     ? ((await ctx.db.query.sites.findFirst({ where: eq(sites.id, agent.siteId) })) ?? null)
     : null;
-  const running = await runsOf(ctx, agent.id);
-  if (running.length > 0)
-    throw conflict(
-      `${agent.name} has ${running.map((r) => `run #${r.id} (${r.job ?? r.kind}, ${r.state})`).join(", ")} not ended; ` +
-        `let it finish or cancel it, then move the host: a move while it writes would change where its tapes and reports belong`,
-    );
+  await refuseWhileBusy(ctx, agent);
   const inLibrary = sql`(${tapes.driveId} in (select id from drives where agent_id = ${agent.id}) or ${tapes.changerId} in (select id from changers where agent_id = ${agent.id}))`;
   const elsewhere = sql`${inLibrary} and (${tapes.siteId} is null or ${tapes.siteId} <> ${to.id})`;
   const carried = await ctx.db
@@ -72,13 +69,20 @@ export async function moveAgent(
   const moveRows: SQL = sql`insert into tape_moves (tape_id, from_site_id, to_site_id, moved_at, actor, note)
     select ${tapes.id}, ${tapes.siteId}, ${to.id}, ${now.getTime()}, ${actor}, ${input.note ? `${reason}: ${input.note}` : reason}
     from ${tapes} where ${elsewhere}`;
-  await ctx.db.batch([
-    ctx.db.run(moveRows),
-    ctx.db.update(tapes).set({ siteId: to.id, updatedAt: now }).where(elsewhere),
-    ctx.db.update(agents).set({ siteId: to.id, updatedAt: now }).where(eq(agents.id, agent.id)),
-    event(to.id),
-    ...(from ? [event(from.id)] : []),
-  ]);
+  try {
+    await ctx.db.batch([
+      // Fails the whole batch when a run or order opened since the check above: no window between them.
+      ctx.db.run(sql`select json(case when exists (${openWork(agent.id)}) then 'busy' else '{}' end)`),
+      ctx.db.run(moveRows),
+      ctx.db.update(tapes).set({ siteId: to.id, updatedAt: now }).where(elsewhere),
+      ctx.db.update(agents).set({ siteId: to.id, updatedAt: now }).where(eq(agents.id, agent.id)),
+      event(to.id),
+      ...(from ? [event(from.id)] : []),
+    ]);
+  } catch (error) {
+    await refuseWhileBusy(ctx, agent);
+    throw error;
+  }
   await rescheduleIn(ctx, movingJobs);
   return {
     agent: { id: agent.id, name: agent.name },
@@ -89,14 +93,35 @@ export async function moveAgent(
   };
 }
 
-/** The runs of the host that have not ended: its own, and queued ones of its jobs not yet given to it. */
-async function runsOf(ctx: ServiceCtx, agentId: string) {
-  const states = JSON.stringify(ACTIVE_RUN_STATES);
-  return ctx.db.all<{ id: number; kind: string; state: string; job: string | null }>(sql`
-    select r.id, r.kind, r.state, j.name as job from job_runs r left join jobs j on j.id = r.job_id
-    where r.state in (select value from json_each(${states}))
+/** Refuses the move, naming them, while runs or orders (label, eject, detect, inventory) of the host are open. */
+async function refuseWhileBusy(ctx: ServiceCtx, agent: { id: string; name: string }) {
+  const busy = await ctx.db.all<{ id: string; kind: string; state: string; job: string | null; run: number }>(
+    sql`${openWork(agent.id)} order by run desc, id limit 20`,
+  );
+  if (busy.length === 0) return;
+  const named = busy.map((w) =>
+    w.run ? `run #${w.id} (${w.job ?? w.kind}, ${w.state})` : `${w.kind} order ${w.id} (${w.state})`,
+  );
+  throw conflict(
+    `${agent.name} has ${named.join(", ")} not ended; ` +
+      `let it finish or cancel it, then move the host: a move while it writes would change where its tapes and reports belong`,
+  );
+}
+
+/**
+ * The runs of the host that have not ended (its own, and queued ones of its jobs not yet given to
+ * it) and its open orders that are not a run's: one query, so the check and the move's batch agree.
+ */
+function openWork(agentId: string): SQL {
+  const runStates = JSON.stringify(ACTIVE_RUN_STATES);
+  const orderStates = JSON.stringify(OPEN_ORDER_STATES);
+  return sql`select cast(r.id as text) as id, r.kind, r.state, j.name as job, 1 as run
+    from job_runs r left join jobs j on j.id = r.job_id
+    where r.state in (select value from json_each(${runStates}))
       and (r.agent_id = ${agentId} or (r.agent_id is null and j.source_id in (select id from sources where agent_id = ${agentId})))
-    order by r.id limit 20`);
+    union all
+    select o.id, o.kind, o.state, null, 0 from work_orders o
+    where o.agent_id = ${agentId} and o.run_id is null and o.state in (select value from json_each(${orderStates}))`;
 }
 
 /** A moved job's next run, read in its new site's zone (22:00 at the new office, not the old). */

@@ -1,10 +1,9 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { type drives, jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { OPEN_ORDER_STATES } from "../orders/open-order-states.ts";
 
 type DriveRow = typeof drives.$inferSelect;
-
-const OPEN_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
 
 /** Why the drive cannot take a changer or care order now, or null when it can. */
 export async function driveBusyReason(ctx: ServiceCtx, drive: DriveRow): Promise<string | null> {

@@ -2,8 +2,7 @@ import { and, eq, inArray, isNotNull, ne } from "drizzle-orm";
 import { agents, drives, type tapes, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { AGENT_OFFLINE_AFTER_MS } from "../agents/to-public-agent.ts";
-
-const BUSY_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
+import { OPEN_ORDER_STATES } from "../orders/open-order-states.ts";
 
 type DriveRow = typeof drives.$inferSelect;
 type TapeRow = typeof tapes.$inferSelect;
@@ -26,7 +25,7 @@ export async function idleDrives(ctx: ServiceCtx, agentId: string): Promise<Driv
   const busy = await ctx.db
     .select({ payload: workOrders.payload })
     .from(workOrders)
-    .where(and(eq(workOrders.agentId, agentId), inArray(workOrders.state, [...BUSY_ORDER_STATES])));
+    .where(and(eq(workOrders.agentId, agentId), inArray(workOrders.state, [...OPEN_ORDER_STATES])));
   const busyPaths = new Set(
     busy.map((o) => (o.payload as { drive?: { devicePath?: string } }).drive?.devicePath),
   );

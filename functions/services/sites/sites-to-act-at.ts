@@ -16,7 +16,7 @@ export interface SiteChoice {
  * checks the chosen one with the site check.
  */
 export async function sitesToActAt(ctx: ServiceCtx, siteRoles: SiteRole[] | undefined): Promise<SiteChoice> {
-  const operable = siteRoles?.filter((r) => roleAllows(r.role, "operate")).map((r) => r.siteId);
+  const operable = operableSites(siteRoles);
   if (operable?.length === 0) return { sites: [], required: true };
   const rows = await ctx.db
     .select({ id: sites.id, name: sites.name })
@@ -30,4 +30,17 @@ export async function sitesToActAt(ctx: ServiceCtx, siteRoles: SiteRole[] | unde
     .orderBy(asc(sites.name))
     .limit(1000);
   return { sites: rows, required: siteRoles !== undefined };
+}
+
+const operableSites = (siteRoles: SiteRole[] | undefined) =>
+  siteRoles?.filter((r) => roleAllows(r.role, "operate")).map((r) => r.siteId);
+
+/**
+ * The context a form's choices are listed through: a site-scoped caller's lists then hold only what
+ * they may use (objects at their operator sites; pools and keys bound to those sites or to none),
+ * not what they may merely read. The site check still decides what is sent.
+ */
+export function actingCtx(ctx: ServiceCtx, siteRoles: SiteRole[] | undefined): ServiceCtx {
+  const operable = operableSites(siteRoles);
+  return operable ? { ...ctx, sites: operable } : ctx;
 }

@@ -3,10 +3,9 @@ import type { EjectOrderBody } from "../../../contracts/agent-protocol.ts";
 import { drives, jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { conflict } from "../../errors.ts";
+import { OPEN_ORDER_STATES } from "../orders/open-order-states.ts";
 import { queueOrder } from "../orders/queue-order.ts";
 import { getTape } from "./get-tape.ts";
-
-const OPEN_ORDER_STATES = ["pending", "delivered", "acknowledged"] as const;
 
 /**
  * Asks the agent of the drive holding the tape (as its heartbeats report) to rewind and unload
