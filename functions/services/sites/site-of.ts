@@ -63,7 +63,7 @@ export async function siteOf(
     sql`select (${SITE_SQL[kind](sql`${id}`)}) as site, exists(${existsSql(kind, id)}) as found`,
   );
   const row = rows[0] as { site: number | null; found: number } | undefined;
-  if (!row || !row.found) return undefined;
+  if (!row?.found) return undefined;
   return row.site === null ? null : Number(row.site);
 }
 
