@@ -166,8 +166,6 @@ if (parentPort && workerData?.encodeWorker) {
         (error: unknown) =>
           port.postMessage({ id: job.id, error: String((error as Error)?.message ?? error) }),
       )
-      // A chunk's streams and closures outlive the young generation: a full collection after
-      // each chunk (a heap of a few MB) keeps the old one from growing to its limit first.
       // zlib's output buffer and a chunk's streams outlive the young collections and are
       // promoted with their external memory: a full collection every few chunks returns it.
       .finally(() =>

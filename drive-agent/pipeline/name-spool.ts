@@ -57,7 +57,10 @@ export class NameSpool {
           const got = readSync(this.fd, piece, 0, piece.length, pos);
           pos += got;
           if (!sink.write(piece.subarray(0, got)) && !signal.aborted)
-            await once(sink, "drain", { signal }).catch(() => undefined);
+            // A stop ends the wait; tar's stdin failing (tar gone) fails the feed, and so the run.
+            await once(sink, "drain", { signal }).catch((error: unknown) => {
+              if (!signal.aborted) throw error;
+            });
           continue;
         }
         if (this.ended) return;

@@ -127,6 +127,23 @@ describe("the member list between the walk and tar", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("fails the feed when tar's input fails while the list waits for it to drain (tar gone), instead of waiting on", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tapebackarr-names-"));
+    try {
+      const spool = new NameSpool(join(dir, "names"));
+      const sink = new PassThrough({ highWaterMark: 16 });
+      const fed = spool.feed(sink, new AbortController().signal);
+      spool.append(`${"srv/ünïcødé-".repeat(40)}\0`.repeat(100));
+      // Nobody reads the sink, so the feed is waiting for "drain" when the pipe breaks.
+      while (!sink.writableNeedDrain) await new Promise((resolve) => setImmediate(resolve));
+      sink.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+      await expect(fed).rejects.toThrow("EPIPE");
+      spool.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("tar diagnostics", () => {
