@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { D1Database } from "@cloudflare/workers-types";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,8 +7,7 @@ import { D1_LIMITS, MAX_JSON_VALUE_BYTES } from "../../functions/db/limits.ts";
 import { catalogEntries, jobLogs, tapes } from "../../functions/db/schema/index.ts";
 import { acknowledgedBackupOrder, fileAt } from "../helpers/backup-order.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
-import { ROOT } from "../helpers/process.ts";
-import { D1_SETUP_TIMEOUT_MS, migrateLocalD1 } from "../helpers/wrangler.ts";
+import { D1_SETUP_TIMEOUT_MS, type LocalD1, startLocalD1 } from "../helpers/wrangler.ts";
 
 /** Bytes of the largest value bound to a statement so far. */
 let largestBound = 0;
@@ -47,29 +43,19 @@ function withValueLimit(binding: D1Database): D1Database {
  * different from libSQL is proven here, request by request; the whole flow in workerd-e2e.
  */
 describe("agent reports on D1, at the contract's largest sizes", () => {
-  let persistDir: string;
-  let proxy: { env: { DB: D1Database }; dispose(): Promise<void> } | undefined;
+  let d1: LocalD1 | undefined;
   let hub: TestHub | undefined;
   let order: Awaited<ReturnType<typeof acknowledgedBackupOrder>>;
 
   beforeAll(async () => {
-    persistDir = mkdtempSync(join(tmpdir(), "tb-d1-"));
-    await migrateLocalD1(persistDir);
-    const { getPlatformProxy } = await import("wrangler");
-    proxy = await getPlatformProxy<{ DB: D1Database }>({
-      configPath: join(ROOT, "wrangler.toml"),
-      persist: { path: join(persistDir, "v3") },
-      envFiles: [],
-      remoteBindings: false,
-    });
-    hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { db: dbFromD1(withValueLimit(proxy.env.DB)) });
+    d1 = await startLocalD1("tb-d1-");
+    hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { db: dbFromD1(withValueLimit(d1.DB)) });
     order = await acknowledgedBackupOrder(hub, await hub.tokenFor("admin"));
   }, D1_SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await hub?.close();
-    await proxy?.dispose();
-    rmSync(persistDir, { recursive: true, force: true });
+    await d1?.close();
   });
 
   const db = () => (hub as TestHub).ctx.db;

@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { D1Database } from "@cloudflare/workers-types";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dbFromD1 } from "../../functions/db/client.ts";
@@ -12,48 +8,30 @@ import { notifyTick } from "../../functions/services/notify/notify-tick.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
 import { type BotApi, startBotApi } from "../helpers/bot-api.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
-import { ROOT } from "../helpers/process.ts";
-import { migrateLocalD1 } from "../helpers/wrangler.ts";
+import { clockIn } from "../helpers/notify-peers.ts";
+import { type LocalD1, startLocalD1 } from "../helpers/wrangler.ts";
 
 const BOT_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789";
-
-const clockIn = (at: Date) =>
-  new Intl.DateTimeFormat("en-GB", {
-    timeZone: "UTC",
-    hourCycle: "h23",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).format(at);
 
 /**
  * The notifier's SQL on a real D1 (workerd's, through wrangler's platform proxy), as the Worker's
  * cron trigger runs it: routing by pool, quiet hours and their digest, conditions told once.
  */
 describe("quiet hours, routing and conditions on D1", () => {
-  let persistDir: string;
-  let proxy: { env: { DB: D1Database }; dispose(): Promise<void> } | undefined;
+  let d1: LocalD1 | undefined;
   let hub: TestHub;
   let bot: BotApi;
 
   beforeAll(async () => {
-    persistDir = mkdtempSync(join(tmpdir(), "tb-d1-notify-"));
-    await migrateLocalD1(persistDir);
-    const { getPlatformProxy } = await import("wrangler");
-    proxy = await getPlatformProxy<{ DB: D1Database }>({
-      configPath: join(ROOT, "wrangler.toml"),
-      persist: { path: join(persistDir, "v3") },
-      envFiles: [],
-      remoteBindings: false,
-    });
-    hub = await createTestHub({}, { db: dbFromD1(proxy.env.DB) });
+    d1 = await startLocalD1("tb-d1-notify-");
+    hub = await createTestHub({}, { db: dbFromD1(d1.DB) });
     bot = await startBotApi(BOT_TOKEN);
   }, 200_000);
 
   afterAll(async () => {
     await bot?.close();
     await hub?.close();
-    await proxy?.dispose();
-    rmSync(persistDir, { recursive: true, force: true });
+    await d1?.close();
   });
 
   it("holds, digests once, routes by pool and tells a condition once", async () => {
@@ -91,8 +69,8 @@ describe("quiet hours, routing and conditions on D1", () => {
         events: ["run.failed", "drive.alert"],
         poolIds: [weekly.id],
         quietHours: {
-          start: clockIn(new Date(now.getTime() - 3600_000)),
-          end: clockIn(new Date(now.getTime() + 3600_000)),
+          start: clockIn(new Date(now.getTime() - 3600_000), "UTC"),
+          end: clockIn(new Date(now.getTime() + 3600_000), "UTC"),
           timeZone: "UTC",
         },
       },

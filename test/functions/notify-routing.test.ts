@@ -9,7 +9,7 @@ import { localMinutes } from "../../functions/services/notify/quiet-hours.ts";
 import { sendDigests } from "../../functions/services/notify/send-digests.ts";
 import type { BotApi } from "../helpers/bot-api.ts";
 import type { TestHub } from "../helpers/hub.ts";
-import { notifyPeersForEachTest, tickNotifier } from "../helpers/notify-peers.ts";
+import { clockIn, notifyPeersForEachTest, tickNotifier } from "../helpers/notify-peers.ts";
 import { decodedParts, type SmtpPeer } from "../helpers/smtp-peer.ts";
 
 const BOT_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789";
@@ -17,16 +17,6 @@ const SMTP_AUTH = { user: "tapes", pass: "smtp pass" };
 const LEASE_MS = 60_000;
 /** A zone with a half-hour offset and no DST, so "in the channel's zone" is really tested. */
 const ZONE = "Asia/Kolkata";
-
-/** HH:MM of `at` in `zone`: quiet hours are stated relative to the hub's clock, never the time of day. */
-function clockIn(at: Date, zone: string): string {
-  return new Intl.DateTimeFormat("en-GB", {
-    timeZone: zone,
-    hourCycle: "h23",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).format(at);
-}
 
 describe("quiet hours, digests and routing by site and pool, through a real SMTP peer and a Bot-API server", () => {
   let smtp: SmtpPeer;

@@ -52,3 +52,13 @@ export function tickNotifier(hub: TestHub, senders: Senders, opts: { leaseMs: nu
     ...opts,
   });
 }
+
+/** HH:MM of `at` in `zone`: quiet hours are stated relative to the hub's clock, never the time of day. */
+export function clockIn(at: Date, zone: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone,
+    hourCycle: "h23",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).format(at);
+}

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
+import type { D1Database } from "@cloudflare/workers-types";
 import { type HubHandle, hubApi } from "./agent-process.ts";
 import { ROOT } from "./process.ts";
 
@@ -207,6 +208,37 @@ export async function startWorkerdHub(vars: Record<string, string> = {}): Promis
     };
   } catch (error) {
     await stopDevServer(server);
+    rmSync(persistDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** A local D1 in a temp dir, migrated as `npm run dev:worker` does, and its binding through wrangler's platform proxy. */
+export interface LocalD1 {
+  DB: D1Database;
+  /** Stops the proxy and removes the temp dir. */
+  close(): Promise<void>;
+}
+
+export async function startLocalD1(prefix: string): Promise<LocalD1> {
+  const persistDir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await migrateLocalD1(persistDir);
+    const { getPlatformProxy } = await import("wrangler");
+    const proxy = await getPlatformProxy<{ DB: D1Database }>({
+      configPath: join(ROOT, "wrangler.toml"),
+      persist: { path: join(persistDir, "v3") },
+      envFiles: [],
+      remoteBindings: false,
+    });
+    return {
+      DB: proxy.env.DB,
+      close: async () => {
+        await proxy.dispose();
+        rmSync(persistDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
     rmSync(persistDir, { recursive: true, force: true });
     throw error;
   }
