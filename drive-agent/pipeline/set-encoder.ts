@@ -38,13 +38,6 @@ export type SetEncoderOptions = {
   onWorkers?: (workers: EncodeWorkers) => void;
 };
 
-/**
- * Output slots beyond the chunks being encoded: 0, as the drive writer copies a record into its
- * staging buffers (or mbuffer's pipe takes it) and gives the slot back at once; one more measured
- * the same speed and ~3 MB more RSS (bench/README.md, issue 14 third pass).
- */
-const RECORDS_AHEAD = 0;
-
 type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
 
 /**
@@ -78,7 +71,10 @@ export class SetEncoder {
       { compression, key, setUuid: uuidBytes(options.setUuid) },
       // One thread: its zlib streams run in libuv's thread pool, `parallelism` at once, and AES
       // takes little of it; each further thread is a Node isolate (~20 MB of RSS measured).
-      { threads: 1, chunkBytes: this.chunkBytes, slots: this.parallelism + RECORDS_AHEAD },
+      // One output slot per chunk being encoded and no more: the drive writer copies a record into
+      // its staging buffers (or mbuffer's pipe takes it) and gives the slot back at once; one more
+      // measured the same speed and ~3 MB more RSS (bench/README.md, issue 14 third pass).
+      { threads: 1, chunkBytes: this.chunkBytes, slots: this.parallelism },
     );
     options.onWorkers?.(this.workers);
   }
