@@ -52,3 +52,14 @@ export function descendantsOf(pid: number): number[] {
   const walk = (parent: number): number[] => (children.get(parent) ?? []).flatMap((c) => [c, ...walk(c)]);
   return walk(pid);
 }
+
+/**
+ * The command lines of those of `pids` still running once they have had `timeoutMs` to finish.
+ * A process closes its pipes before the kernel makes it a zombie (its command line is already
+ * empty then), so "pipes closed" alone can still find it in the middle of exiting.
+ */
+export async function stillRunning(pids: readonly number[], timeoutMs = 10_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return pids.filter(isRunning).map(commandOf);
+}

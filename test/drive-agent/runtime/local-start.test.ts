@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HUB_ADMIN_PASSWORD } from "../../helpers/agent-process.ts";
 import { ROOT, type Spawned, spawnProcess } from "../../helpers/process.ts";
-import { commandOf, descendantsOf, isRunning, listChildProcesses } from "../helpers/child-processes.ts";
+import { commandOf, descendantsOf, listChildProcesses, stillRunning } from "../helpers/child-processes.ts";
 
 /** Every process that holds the pipes it was given (the agent inherits them) has exited. */
 async function pipesClosed(spawned: Spawned): Promise<void> {
@@ -125,7 +125,7 @@ describe("npm start (scripts/start.ts)", () => {
     expect(start.child.kill("SIGTERM")).toBe(true);
     await once(start.child, "exit");
     await pipesClosed(start);
-    expect(started.filter(isRunning).map(commandOf)).toEqual([]);
+    expect(await stillRunning(started)).toEqual([]);
     expect(start.stdout() + start.stderr()).toContain('"msg":"agent stopped"');
   });
 
@@ -138,7 +138,7 @@ describe("npm start (scripts/start.ts)", () => {
     );
     expect(start.child.kill("SIGKILL")).toBe(true);
     await pipesClosed(start);
-    expect(started.filter(isRunning).map(commandOf)).toEqual([]);
+    expect(await stillRunning(started)).toEqual([]);
     expect(start.stdout()).toContain("the process that started this agent is gone: stopping");
     expect(start.stdout()).toContain('"msg":"agent stopped"');
   });
