@@ -15,13 +15,20 @@ export const searchQuery = z.object({
   cursor: z.coerce.number().int().min(0).optional(),
 });
 
-/** A glob as literal characters (strings) and wildcards (null); null when a `[` is never closed. */
-function globParts(glob: string): (string | null)[] | null {
+/** A glob's wildcards: `*` (any run of characters), `?` or a `[...]` class (one character). */
+const ANY = Symbol("*");
+const ONE = Symbol("?");
+type GlobPart = string | typeof ANY | typeof ONE;
+const isWildcard = (part: GlobPart | undefined) => typeof part !== "string";
+
+/** A glob as literal characters and wildcards; null when a `[` is never closed. */
+function globParts(glob: string): GlobPart[] | null {
   const chars = [...glob];
-  const parts: (string | null)[] = [];
+  const parts: GlobPart[] = [];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] as string;
-    if (c === "*" || c === "?") parts.push(null);
+    if (c === "*") parts.push(ANY);
+    else if (c === "?") parts.push(ONE);
     else if (c === "[") {
       // A class: `]` right after `[` or `[^` is a member, the next `]` closes it.
       let j = i + 1;
@@ -29,7 +36,7 @@ function globParts(glob: string): (string | null)[] | null {
       if (chars[j] === "]") j++;
       while (j < chars.length && chars[j] !== "]") j++;
       if (j >= chars.length) return null;
-      parts.push(null);
+      parts.push(ONE);
       i = j;
     } else parts.push(c);
   }
@@ -39,7 +46,7 @@ function globParts(glob: string): (string | null)[] | null {
 /** The literal characters a glob starts with (before its first wildcard). */
 function literalPrefix(glob: string): string {
   const parts = globParts(glob) ?? [];
-  const end = parts.indexOf(null);
+  const end = parts.findIndex(isWildcard);
   return parts.slice(0, end === -1 ? parts.length : end).join("");
 }
 
@@ -51,10 +58,38 @@ function literalPrefix(glob: string): string {
 export function globExtension(glob: string): string | null {
   const parts = globParts(glob);
   if (!parts) return null;
-  const start = parts.lastIndexOf(null) + 1;
+  const start = parts.findLastIndex(isWildcard) + 1;
   const ending = parts.slice(start).join("");
   const dot = ending.lastIndexOf(".");
   return dot === -1 ? null : ending.slice(dot + 1);
+}
+
+/**
+ * A glob that starts with a literal prefix shorter than three characters, then one one-character
+ * wildcard (`?`, a class), then a literal (`?df`, `?e*`, `s?a*`, `[ab]x*`): its prefix and that
+ * literal. Its names lie in one range of catalog_names_name_uq per character found at the
+ * wildcard's place, which a skip through that index lists (a few dozen seeks, not every name).
+ */
+export function skipScanParts(glob: string): { prefix: string; literal: string } | null {
+  const parts = globParts(glob);
+  if (!parts) return null;
+  const at = parts.findIndex(isWildcard);
+  if (at === -1 || at >= 3 || parts[at] !== ONE) return null;
+  const after = parts.slice(at + 1);
+  const end = after.findIndex(isWildcard);
+  const literal = after.slice(0, end === -1 ? after.length : end).join("");
+  return literal ? { prefix: parts.slice(0, at).join(""), literal } : null;
+}
+
+/**
+ * The smallest string after every string that starts with `text` (its last character's code
+ * point plus one, past the surrogates); null when that character is the last code point.
+ */
+function pastPrefix(text: string): string | null {
+  const chars = [...text];
+  const last = (chars.pop() as string).codePointAt(0) as number;
+  if (last >= 0x10ffff) return null;
+  return chars.join("") + String.fromCodePoint(last + 1 === 0xd800 ? 0xe000 : last + 1);
 }
 
 /**
@@ -70,18 +105,43 @@ export function trigramSearchable(glob: string): boolean {
 }
 
 /** Where a glob's names are found, in the order tried; "every" tests each distinct name. */
-function nameSource(glob: string): "prefix" | "extension" | "trigrams" | "short prefix" | "every" {
+function nameSource(glob: string): "prefix" | "extension" | "trigrams" | "skip" | "short prefix" | "every" {
   const prefix = literalPrefix(glob);
   if ([...prefix].length >= 3) return "prefix";
   if (globExtension(glob) !== null) return "extension";
   if (trigramSearchable(glob)) return "trigrams";
+  if (skipScanParts(glob)) return "skip";
   return prefix ? "short prefix" : "every";
 }
 
 /**
+ * The names a glob of skipScanParts matches: the characters found at its wildcard's place after
+ * its prefix, one seek each (the next is the first name past every name with the one before),
+ * then for each the range of prefix + character + literal. A recursive CTE, one statement.
+ * `+n.name glob` keeps SQLite from taking GLOB's own prefix range (the whole prefix, each time).
+ */
+function skippedNames(glob: string, prefix: string, literal: string): SQL {
+  const place = [...prefix].length + 1;
+  const end = prefix ? pastPrefix(prefix) : null;
+  const inPrefix = end === null ? sql`1` : sql`name < ${end}`;
+  const literalEnd = pastPrefix(literal);
+  const upTo = literalEnd === null ? sql`1` : sql`n.name < ${prefix} || at.c || ${literalEnd}`;
+  return sql`select n.name from (
+      with recursive at(c) as (
+        select (select substr(name, ${place}, 1) from catalog_names where name > ${prefix} and ${inPrefix} order by name limit 1)
+        union all
+        select (select substr(name, ${place}, 1) from catalog_names where name >= ${prefix} || char(unicode(at.c) + 1) and ${inPrefix} order by name limit 1)
+        from at where at.c is not null and unicode(at.c) < 1114111
+      ) select c from at where c is not null
+    ) at cross join catalog_names n on n.name >= ${prefix} || at.c || ${literal} and ${upTo}
+    where +n.name glob ${glob}`;
+}
+
+/**
  * The distinct names (catalog_names) a glob matches, as a subquery: by the range of its literal
- * prefix when that has three characters, by its extension, through the trigram index, by a
- * shorter prefix's range, or (`?df`, `*[0-9]`) by testing each distinct name, in that order.
+ * prefix when that has three characters, by its extension, through the trigram index, by a skip
+ * through the name index at a leading `?` (`?df`, `s?a*`), by a shorter prefix's range, or
+ * (`*[0-9]`, `*-?.x*`) by testing each distinct name, in that order.
  */
 function namesMatching(glob: string): SQL {
   const prefix = literalPrefix(glob);
@@ -94,6 +154,10 @@ function namesMatching(glob: string): SQL {
       return sql`select name from catalog_names where ${sql.raw(NAME_EXTENSION)} = ${globExtension(glob)} and name glob ${glob}`;
     case "trigrams":
       return sql`select name from catalog_names_fts where name glob ${glob}`;
+    case "skip": {
+      const { prefix, literal } = skipScanParts(glob) as { prefix: string; literal: string };
+      return skippedNames(glob, prefix, literal);
+    }
     case "every":
       return sql`select name from catalog_names where name glob ${glob}`;
   }
