@@ -5,6 +5,7 @@ import {
   globExtension,
   searchCatalog,
   searchQuery,
+  skipScanParts,
   trigramSearchable,
 } from "../../functions/services/catalog/search-catalog.ts";
 import { insertSet } from "../helpers/catalog-rows.ts";
@@ -270,6 +271,76 @@ describe("catalog name search", () => {
       expect(page.items.map((e) => e.id)).toEqual(await reference("*.dat", 0, 100, setId));
     }
     await hub.catalog.client.execute("delete from catalog_entries where dir = 'srv/many'");
+  });
+
+  it("finds the names of a glob with a leading ? by a skip through the name index, exactly as a scan does, over 24,000 entries with UTF-8 names", async () => {
+    const set = sets[2] as number;
+    // 24,000 entries of 2,400 names: a first and second character from UTF-8 alphabets (one, two,
+    // three and four bytes), then a word and an extension; a few names of three characters and
+    // one that starts with the last code point.
+    const firsts = ["a", "s", "Z", "0", "-", "é", "ß", "日", "✓", "😀", "\u{10FFFF}"];
+    const seconds = ["d", "a", "é", "日", "😀", "x", "_", "."];
+    const names = Array.from({ length: 2400 }, (_, i) => {
+      const head = `${firsts[i % firsts.length]}${seconds[Math.floor(i / 11) % seconds.length]}`;
+      return i % 100 === 7
+        ? `${head}f`
+        : `${head}${["df", "ata", "日本", "x"][i % 4]}-${i % 37}.${["pdf", "txt", "c"][i % 3]}`;
+    });
+    names.push("\u{10FFFF}df", "😀df", "édf", "xdf");
+    await hub.catalog.client.execute({
+      sql: `insert into catalog_entries (id, set_id, dir, name, type, size, mode, uid, gid, mtime, offset)
+            select 2000000 + n.key * 10 + d.key, ?, 'srv/skip/' || d.key, n.value, 'file', 1, 420, 0, 0, 0, 0
+            from json_each(?) n, json_each('[0,1,2,3,4,5,6,7,8,9]') d`,
+      args: [set, JSON.stringify(names)],
+    });
+    const reference = async (glob: string, after: number) =>
+      (
+        await hub.catalog.client.execute({
+          sql: "select id from catalog_entries where name glob ? and id > ? order by id limit 500",
+          args: [glob, after],
+        })
+      ).rows.map((r) => Number(r.id));
+    const globs = [
+      "?df",
+      "?d*",
+      "?é*",
+      "?日*",
+      "?😀*",
+      "s?a*",
+      "é?日*",
+      "😀?x*",
+      "[a-z]d*",
+      "[^a-z]x*",
+      "?.*",
+      "?af",
+    ];
+    for (const glob of globs) {
+      expect({ glob, skip: skipScanParts(glob) !== null }).toEqual({ glob, skip: true });
+      for (const cursor of [undefined, 2_012_000]) {
+        const page = await search({ glob, cursor, limit: 500 });
+        expect({ glob, cursor, ids: page.items.map((e) => e.id) }).toEqual({
+          glob,
+          cursor,
+          ids: await reference(glob, cursor ?? 0),
+        });
+      }
+    }
+    const threes = (await search({ glob: "?df" })).items.map((e) => e.name);
+    expect(threes).toEqual(expect.arrayContaining(["\u{10FFFF}df", "😀df", "édf", "xdf", "pdf", "日df"]));
+    expect(threes.every((name) => [...name].length === 3)).toBe(true);
+    await hub.catalog.client.execute("delete from catalog_entries where dir like 'srv/skip/%'");
+  });
+
+  it("skips through the name index only for a short literal prefix, one one-character wildcard, then a literal", () => {
+    expect(skipScanParts("?df")).toEqual({ prefix: "", literal: "df" });
+    expect(skipScanParts("s?a*")).toEqual({ prefix: "s", literal: "a" });
+    expect(skipScanParts("[ab]x*")).toEqual({ prefix: "", literal: "x" });
+    expect(skipScanParts("日?本*")).toEqual({ prefix: "日", literal: "本" });
+    expect(skipScanParts("??df")).toBeNull();
+    expect(skipScanParts("*df")).toBeNull();
+    expect(skipScanParts("?*")).toBeNull();
+    expect(skipScanParts("abc?d")).toBeNull();
+    expect(skipScanParts("[ab")).toBeNull();
   });
 
   it("looks a glob's names up by the extension its literal ending gives, whatever comes before", () => {
