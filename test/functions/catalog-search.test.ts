@@ -250,10 +250,21 @@ describe("catalog name search", () => {
           args: setId ? [glob, after, setId, limit] : [glob, after, limit],
         })
       ).rows.map((r) => Number(r.id));
-    // One glob for each way the names are found (prefix, extension, trigrams, every name); a page
+    // One glob for each way the names are found (prefix, extension, trigrams, a skip, every name); a page
     // of 100 (the 15 early matches are enough to walk on) and of 500 (they are not: the index
     // answers), from the start, from a cursor among the early ones, past the first window.
-    for (const glob of ["many-*.dat", "*.dat", "*any-1*", "?any-*"])
+    // `…[12]??.…`: 200 names (a prefix, a skip, trigrams), listed for the index once the first
+    // 20,000 ids hold few of them.
+    for (const glob of [
+      "many-*.dat",
+      "*.dat",
+      "*any-1*",
+      "?any-*",
+      "*[0-9]?d?t",
+      "many-[12]??.dat",
+      "?any-[12]??.dat",
+      "*ny-[12]??.d*",
+    ])
       for (const cursor of [undefined, 9_000, 250_000])
         for (const limit of [100, 500]) {
           const page = await search({ glob, cursor, limit });
