@@ -69,12 +69,11 @@ export class SetEncoder {
     const { compression, key } = options;
     this.workers = new EncodeWorkers(
       { compression, key, setUuid: uuidBytes(options.setUuid) },
-      // One thread: its zlib streams run in libuv's thread pool, `parallelism` at once, and AES
-      // takes little of it; each further thread is a Node isolate (~20 MB of RSS measured).
-      // One output slot per chunk being encoded and no more: the drive writer copies a record into
-      // its staging buffers (or mbuffer's pipe takes it) and gives the slot back at once; one more
-      // measured the same speed and ~3 MB more RSS (bench/README.md, issue 14 third pass).
-      { threads: 1, chunkBytes: this.chunkBytes, slots: this.parallelism },
+      // A thread per chunk in flight: each compresses on its own core, as `zstd -T2` does
+      // (docs/adr/0031). One output slot per chunk being encoded and no more: the drive writer
+      // copies a record into its staging buffers (or mbuffer's pipe takes it) and gives the slot
+      // back at once; one more measured the same speed and ~3 MB more RSS (bench/README.md).
+      { threads: this.parallelism, chunkBytes: this.chunkBytes, slots: this.parallelism },
     );
     options.onWorkers?.(this.workers);
   }
@@ -99,6 +98,11 @@ export class SetEncoder {
   /** The input size that is compressed without a copy: one buffer per chunk. */
   get chunkSize(): number {
     return this.chunkBytes;
+  }
+
+  /** The encoder's threads and the milliseconds they worked, summed (none for passthrough). */
+  get encoding(): { busyMs: number; threads: number } {
+    return { busyMs: this.workers?.busyMs ?? 0, threads: this.workers?.threads.length ?? 0 };
   }
 
   /** Chunks compressed at once: input buffers held beyond the one being filled. */
