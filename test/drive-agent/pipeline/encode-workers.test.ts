@@ -9,6 +9,7 @@ import {
   decryptChunk,
   uuidBytes,
 } from "../../../drive-agent/pipeline/chunk-format.ts";
+import { compressInto, Payload } from "../../../drive-agent/pipeline/encode-worker.ts";
 import type { EncodeWorkers } from "../../../drive-agent/pipeline/encode-workers.ts";
 import {
   type ChunkPlacement,
@@ -137,6 +138,22 @@ describe("chunks compressed and encrypted in worker threads", () => {
         at = end;
       });
       expect(at).toBe(stream.length);
+    }
+  });
+
+  it("carry a frame that outgrows its output slot on in memory of its own, whole and the same bytes", async () => {
+    const plain = plainStream(CHUNK);
+    for (const kind of ["zstd", "gzip"] as const) {
+      const expected = await reference(kind, plain);
+      // A slot that holds a third of the frame: the rest goes on in spill pieces, none is cut.
+      const payload = new Payload(
+        Buffer.alloc(expected.length / 3 + 10),
+        10,
+        Math.floor(expected.length / 3),
+      );
+      compressInto(kind, plain, payload);
+      expect(payload.length).toBe(expected.length);
+      expect(Buffer.concat(payload.spilled()).equals(expected)).toBe(true);
     }
   });
 
