@@ -41,6 +41,16 @@ export type SetEncoderOptions = {
 type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
 
 /**
+ * Threads that compress and encrypt a set's chunks, each on its own core (docs/adr/0031). One for
+ * zstd level 1 (and for AES alone): it compresses ~800 MB/s on one core of this 2-core host, and a
+ * second thread measured the same speed and ~10–20 MB more RSS (its isolate). gzip level 1 is ten
+ * times slower: a thread per chunk in flight, as the thread pool ran it before.
+ */
+function encoderThreads(compression: Compression, parallelism: number): number {
+  return compression === "gzip" ? parallelism : 1;
+}
+
+/**
  * Cuts the tar stream into fixed-size plain chunks, compresses each on its own (a zstd frame or a
  * gzip member, so `zstd -dc`/`gzip -dc` read the whole stream and a restore can start at any chunk),
  * encrypts each into an independently decryptable record, and hands the records on in order.
@@ -69,11 +79,14 @@ export class SetEncoder {
     const { compression, key } = options;
     this.workers = new EncodeWorkers(
       { compression, key, setUuid: uuidBytes(options.setUuid) },
-      // A thread per chunk in flight: each compresses on its own core, as `zstd -T2` does
-      // (docs/adr/0031). One output slot per chunk being encoded and no more: the drive writer
-      // copies a record into its staging buffers (or mbuffer's pipe takes it) and gives the slot
-      // back at once; one more measured the same speed and ~3 MB more RSS (bench/README.md).
-      { threads: this.parallelism, chunkBytes: this.chunkBytes, slots: this.parallelism },
+      {
+        threads: encoderThreads(compression, this.parallelism),
+        chunkBytes: this.chunkBytes,
+        // One output slot per chunk being encoded and no more: the drive writer copies a record
+        // into its staging buffers (or mbuffer's pipe takes it) and gives the slot back at once;
+        // one more measured the same speed and ~3 MB more RSS (bench/README.md).
+        slots: this.parallelism,
+      },
     );
     options.onWorkers?.(this.workers);
   }

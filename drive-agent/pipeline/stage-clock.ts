@@ -1,4 +1,4 @@
-import { availableParallelism } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 
 /**
@@ -27,18 +27,32 @@ export type StageTimes = {
   /** CPU the agent's process used in the stream's time, in cores, and the cores the host has. */
   cores: number;
   hostCores: number;
+  /** Share of the host's CPU time that was busy (every process's), 0–1. */
+  hostBusy: number;
 };
 
 /** A stage's share of the stream's time below which it is not the one the stream waits for. */
 const WAITS_LITTLE = 0.1;
-/** A share of the host's cores at which the stages are sharing too few of them. */
+/** A share of the host's CPU time at which the stages were short of cores to run on. */
 const CORES_FULL = 0.9;
+
+/** Idle and total CPU time of the host so far (ms, all cores). */
+function hostCpu(): { idle: number; total: number } {
+  let idle = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    idle += times.idle;
+    total += times.user + times.nice + times.sys + times.idle + times.irq;
+  }
+  return { idle, total };
+}
 
 /** Times the stream's stages as it runs; `times` once it has ended. */
 export class StageClock {
   private readonly started = performance.now();
   private readonly loop = performance.eventLoopUtilization();
   private readonly cpu = process.cpuUsage();
+  private readonly host = hostCpu();
   private readonly spent = { hashMs: 0, tarWaitMs: 0, encoderWaitMs: 0, driveWaitMs: 0 };
 
   /** Adds the time since `from` (a `performance.now()`) to a stage's figure. */
@@ -62,6 +76,8 @@ export class StageClock {
   ): StageTimes {
     const wallMs = performance.now() - this.started;
     const cpu = process.cpuUsage(this.cpu);
+    const host = hostCpu();
+    const hostTotal = host.total - this.host.total;
     return {
       wallMs,
       mainBusy: performance.eventLoopUtilization(this.loop).utilization,
@@ -71,14 +87,19 @@ export class StageClock {
       ...waits,
       cores: wallMs > 0 ? (cpu.user + cpu.system) / 1000 / wallMs : 0,
       hostCores: availableParallelism(),
+      hostBusy: hostTotal > 0 ? 1 - (host.idle - this.host.idle) / hostTotal : 0,
     };
   }
 }
 
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
 /**
  * The stage that held the stream back, from its figures: the drive when its writer hardly ever
  * waited for data; otherwise the busiest stage before it (tar when the main thread waited for tar
- * most, the encoder's threads, or the main thread's parsing, hashing and writes).
+ * most, the encoder's threads, or the main thread's parsing, hashing and writes), and whether the
+ * host's cores were all busy (then every stage ran short of CPU, whoever used it).
  */
 export function heldBackBy(t: StageTimes): string {
   if (t.wallMs <= 0) return "nothing (the stream was empty)";
@@ -93,12 +114,10 @@ export function heldBackBy(t: StageTimes): string {
     ["the main thread (parsing, hashing, issuing writes)", t.mainBusy],
   ];
   const [name] = stages.reduce((a, b) => (b[1] > a[1] ? b : a));
-  const cpuBound = t.hostCores > 0 && t.cores >= CORES_FULL * t.hostCores;
-  return cpuBound ? `${name}, on a host whose ${t.hostCores} cores were all busy` : name;
+  return t.hostBusy >= CORES_FULL
+    ? `${name}, on a host whose ${t.hostCores} cores were busy ${pct(t.hostBusy)} of the time (every process's)`
+    : name;
 }
-
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const pct = (x: number) => `${Math.round(x * 100)} %`;
 
 /** One line of the run's log: each stage's figures and the one that held the stream back. */
 export function describeStages(t: StageTimes): string {
@@ -115,7 +134,7 @@ export function describeStages(t: StageTimes): string {
       : []),
     `waited for the drive ${s(t.driveWaitMs)}`,
     `drive writer waited for data ${s(t.writerWaitMs)}`,
-    `${t.cores.toFixed(1)} of ${t.hostCores} cores`,
+    `the agent used ${t.cores.toFixed(1)} of ${t.hostCores} cores, the host ${pct(t.hostBusy)}`,
   ];
   return `stream stages over ${s(t.wallMs)}: ${parts.join(", ")}; held back by ${heldBackBy(t)}`;
 }

@@ -221,7 +221,7 @@ describe("a full backup to one tape", () => {
       expect.objectContaining({
         level: "info",
         message: expect.stringMatching(
-          /^stream stages over .*encoder 2 threads busy \d+ %.*; held back by \S/,
+          /^stream stages over .*encoder 1 thread busy \d+ %.*; held back by \S/,
         ),
       }),
     );

@@ -141,6 +141,25 @@ describe("chunks compressed and encrypted in worker threads", () => {
     }
   });
 
+  it("run one thread for zstd, which keeps up on one core, and one per chunk in flight for gzip", async () => {
+    const threads: Record<string, number> = {};
+    for (const compression of ["zstd", "gzip"] as const) {
+      const encoder = new SetEncoder({
+        compression,
+        key: null,
+        setUuid: randomUUID(),
+        chunkBytes: CHUNK,
+        sink: () => undefined,
+        onChunk: () => undefined,
+        onWorkers: (w) => {
+          threads[compression] = w.threads.length;
+        },
+      });
+      await encoder.close();
+    }
+    expect(threads).toEqual({ zstd: 1, gzip: 2 });
+  });
+
   it("carry a frame that outgrows its output slot on in memory of its own, whole and the same bytes", async () => {
     const plain = plainStream(CHUNK);
     for (const kind of ["zstd", "gzip"] as const) {

@@ -15,6 +15,7 @@ const quiet: StageTimes = {
   writerWaitMs: 5_000,
   cores: 0.5,
   hostCores: 2,
+  hostBusy: 0.4,
 };
 
 describe("which stage held a set's stream back", () => {
@@ -39,9 +40,9 @@ describe("which stage held a set's stream back", () => {
     );
   });
 
-  it("says so when the agent's process used all of the host's cores", () => {
-    expect(heldBackBy({ ...quiet, mainBusy: 0.9, cores: 1.9 })).toBe(
-      "the main thread (parsing, hashing, issuing writes), on a host whose 2 cores were all busy",
+  it("says so when the host's cores were all busy, whichever processes used them", () => {
+    expect(heldBackBy({ ...quiet, mainBusy: 0.9, cores: 0.6, hostBusy: 0.97 })).toBe(
+      "the main thread (parsing, hashing, issuing writes), on a host whose 2 cores were busy 97 % of the time (every process's)",
     );
   });
 
@@ -49,7 +50,7 @@ describe("which stage held a set's stream back", () => {
     expect(describeStages({ ...quiet, encodeBusyMs: 19_000 })).toBe(
       "stream stages over 10.0 s: main thread busy 20 % (parse + sha256 1.0 s), waited for tar 0.0 s, " +
         "tar held back for a free read buffer 0.0 s, encoder 2 threads busy 95 %, waited for the encoder 0.0 s, " +
-        "waited for the drive 0.0 s, drive writer waited for data 5.0 s, 0.5 of 2 cores; " +
+        "waited for the drive 0.0 s, drive writer waited for data 5.0 s, the agent used 0.5 of 2 cores, the host 40 %; " +
         "held back by the encoder's threads (compressing and encrypting)",
     );
   });
