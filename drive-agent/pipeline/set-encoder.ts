@@ -21,9 +21,9 @@ export type SetEncoderOptions = {
   setUuid: string;
   chunkBytes?: number;
   /**
-   * Chunks compressed and encrypted at once off the main thread (2: both cores busy with zstd,
-   * as `zstd -T2`; a third chunk measured slower and 10–15 MB more RSS on a 2-core box,
-   * bench/README.md).
+   * Chunks in flight off the main thread, each with its output slot (2: one being encoded while
+   * the one before waits for the drive, or, for gzip, one per thread; a third chunk measured
+   * slower and 10–15 MB more RSS on a 2-core box, bench/README.md).
    */
   parallelism?: number;
   /** Receives the set's stream in order; a returned promise holds back further output. */
