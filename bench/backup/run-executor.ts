@@ -46,6 +46,7 @@ try {
   await labelTape(drive, { label: "BENCH1", uuid, pool: "bench" });
   const tape: TapeTarget = { barcode: "TB0001L9", label: "BENCH1", uuid, nextFile: 1 };
   let entries = 0;
+  let stages: string | null = null;
   const reporter: OrderReporter = {
     progress: async () => "continue",
     catalogChunk: async (chunk) => {
@@ -55,7 +56,9 @@ try {
     segment: async (segment) => {
       await sink?.segment(segment);
     },
-    log: async () => undefined,
+    log: async (lines) => {
+      stages = lines.find((l) => l.message.startsWith("stream stages"))?.message ?? stages;
+    },
     fileResults: async () => undefined,
   };
   const encrypted = encrypt === "true";
@@ -99,6 +102,7 @@ try {
       maxRssKb: process.resourceUsage().maxRSS,
       peakMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
       catalog,
+      stages,
     }),
   );
 } finally {

@@ -7,6 +7,7 @@
  *   npm run bench:backup [-- --reps 3] [--skip-rss] [--skip-files] [--only-catalog] [--only-files]
  *     [--write-bytes N[,M…]]  vtl write sizes to compare (default: the vtl's default)
  *     [--prof DIR]            a CPU profile of each executor run (node --cpu-prof) into DIR
+ *     [--against TREE]        also runs another checkout's executor (e.g. /work/main) in each rep: A/B
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     shapes: { type: "string", default: "plain,zstd-aes" },
     "write-bytes": { type: "string", default: "" },
     prof: { type: "string" },
+    against: { type: "string" },
     "skip-rss": { type: "boolean" },
     "skip-files": { type: "boolean" },
     /** Only the 1,000,000-file run into a real catalog (catalog count == tree count). */
@@ -113,11 +115,21 @@ type ChildResult = {
   tapeBytes: number;
   maxRssKb: number;
   catalog: { entries: number; problem: string | null } | null;
+  /** The run's log line on where its stream spent its time (absent on older checkouts). */
+  stages?: string | null;
 };
 
 function ours(
   source: string,
-  opts: { compression: string; encrypt: boolean; mode?: string; writeBytes?: number; flags?: string[] },
+  opts: {
+    compression: string;
+    encrypt: boolean;
+    mode?: string;
+    writeBytes?: number;
+    flags?: string[];
+    /** Another checkout whose executor runs instead of this one's (an A/B against it). */
+    checkout?: string;
+  },
 ): Measured & { value: ChildResult; startup: number } {
   const prof = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof as string] : [];
   const run = measured(() => {
@@ -128,7 +140,9 @@ function ours(
         ...prof,
         "--import",
         "tsx",
-        join(import.meta.dirname, "run-executor.ts"),
+        opts.checkout
+          ? join(opts.checkout, "bench/backup/run-executor.ts")
+          : join(import.meta.dirname, "run-executor.ts"),
         source,
         opts.compression,
         String(opts.encrypt),
@@ -200,15 +214,24 @@ if (!values["only-catalog"] && !onlyFiles) {
     const nul: Side = { label: `${toolName} -o /dev/null`, runs: [] };
     const file: Side = { label: `${toolName} -o file on the vtl's disk`, runs: [] };
     const sizes = writeSizes.length > 0 ? writeSizes : [0];
-    const mine: Side[] = sizes.map((w) => ({
-      label: `agent → vtl${w ? ` (writes of ${w >> 10} KiB)` : ""}`,
-      runs: [],
-    }));
-    const outputs: ChildResult[][] = sizes.map(() => []);
+    const against = values.against as string | undefined;
+    const runs = sizes.flatMap((w) => [
+      { w, checkout: undefined, label: `agent → vtl${w ? ` (writes of ${w >> 10} KiB)` : ""}` },
+      ...(against
+        ? [{ w, checkout: against, label: `agent at ${against} → vtl${w ? ` (${w >> 10} KiB)` : ""}` }]
+        : []),
+    ]);
+    const mine: Side[] = runs.map(({ label }) => ({ label, runs: [] }));
+    const outputs: ChildResult[][] = runs.map(() => []);
     for (let rep = 0; rep < reps; rep++) {
       file.runs.push(tools(tree, compress, sinkFile));
-      sizes.forEach((w, i) => {
-        const r = ours(tree, { compression: compress ? "zstd" : "none", encrypt: compress, writeBytes: w });
+      runs.forEach(({ w, checkout }, i) => {
+        const r = ours(tree, {
+          compression: compress ? "zstd" : "none",
+          encrypt: compress,
+          writeBytes: w,
+          checkout,
+        });
         (mine[i] as Side).runs.push(r);
         outputs[i]?.push(r.value);
       });
@@ -223,7 +246,15 @@ if (!values["only-catalog"] && !onlyFiles) {
         ...ratios(side, [file, nul]),
         `${side.label}: ${outs[0]?.state}, ${outs[0]?.files} entries, ${fmt(tape / 1e6, 0)} MB on tape (${fmt(tape / 1e6 / s, 0)} MB/s reach the drive), peak RSS ${outs.map((o) => fmt(o.maxRssKb / 1024, 0)).join("/")} MB`,
       );
+      // The median run's own account of its stages, and which one held its stream back.
+      const gaps = side.runs.map((r) => Math.abs(r.seconds - s));
+      const mid = outs[gaps.indexOf(Math.min(...gaps))];
+      if (mid?.stages) extra.push(`${side.label}, median run: ${mid.stages}`);
     });
+    if (mine.length > 1) {
+      const [first, ...others] = mine;
+      if (first) extra.push(...ratios(first, others));
+    }
     report(`${name}, ${(bytes / 1e9).toFixed(2)} GB`, bytes, [file, ...mine, nul], extra);
   }
 }

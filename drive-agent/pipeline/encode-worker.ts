@@ -1,6 +1,7 @@
 // A compress/encrypt worker thread (docs/adr/0026): it reads a plain chunk from the memory the
 // main thread shares with it, compresses and encrypts it, and writes the record into a shared
-// output slot. Its garbage (zlib's and the cipher's pieces) is collected here, off the main thread.
+// output slot. zlib writes into the slot itself (docs/adr/0031); the cipher's windows, its only
+// garbage, are collected here, off the main thread.
 // Loaded by Node without tsx (type stripping): erasable TypeScript only (no parameter properties,
 // enums or namespaces) and `.ts` imports.
 import { setFlagsFromString } from "node:v8";
@@ -29,63 +30,112 @@ export type EncodeJob = {
 
 /**
  * The encoded record's length in `out`, or, when it did not fit there, the record in memory of
- * its own (transferred). `error` is a chunk that could not be encoded.
+ * its own (transferred); `busyMs`: how long the thread worked on it. `error` is a chunk that
+ * could not be encoded.
  */
-export type EncodeReply =
-  | { id: number; length: number; spill: ArrayBuffer | null }
-  | { id: number; error: string };
+export type EncodeReply = EncodedReply | { id: number; error: string };
+type EncodedReply = { id: number; length: number; spill: ArrayBuffer | null; busyMs: number };
 
 /**
- * zlib's output pieces and the cipher's windows in the worker: their number costs the main thread
- * nothing, and smaller ones are collected sooner (peak RSS of 120 chunks through the worker, load
- * 25: 190–193 MB with 256 KiB, 210–226 MB with 1 MiB, 225–303 MB with 64 KiB).
+ * The cipher's windows in the worker (its only garbage per chunk): smaller ones are collected
+ * sooner (peak RSS of 120 chunks through the worker, load 25: 190–193 MB with 256 KiB, 210–226 MB
+ * with 1 MiB, 225–303 MB with 64 KiB).
  */
-const WORKER_PIECE_BYTES = 256 << 10;
-/** Chunks between full collections of the worker's heap (each costs the encoder's throughput). */
-const MAJOR_EVERY_CHUNKS = 4;
+const CIPHER_WINDOW_BYTES = 256 << 10;
 /** Garbage a worker lets build up before it collects its young generation. */
 const COLLECT_EVERY_BYTES = 1 << 20;
+/** Memory of its own a record gets past its slot, a piece at a time (zstd's bound says never). */
+const SPILL_PIECE_BYTES = 1 << 20;
+
+/** The native side of a node:zlib stream: what its synchronous path (`zlib.*Sync`) calls. */
+type ZlibHandle = {
+  writeSync(
+    flush: number,
+    input: Buffer,
+    inOffset: number,
+    inLength: number,
+    out: Buffer,
+    outOffset: number,
+    outLength: number,
+  ): void;
+  onerror: (message: string, errno: number) => void;
+};
 
 /**
- * One chunk compressed by a zlib stream fed the whole chunk as its last write (the engine and
- * flush of the encoder before workers: the same frames); each output piece goes to `onPiece`.
+ * The zlib stream of one chunk, as the encoder before workers made it (level 1, zstd with its
+ * checksum; a fresh stream per chunk: a zstd stream's `reset` drops its parameters). Its own
+ * output buffer is never used, so it is zlib's smallest: nothing of it outlives a collection.
  */
-export function compressChunk(
-  kind: Exclude<Compression, "none">,
-  plain: Buffer,
-  onPiece: (piece: Buffer) => void,
-  pieceBytes = WORKER_PIECE_BYTES,
-): Promise<void> {
-  // The output's size per piece does not change zlib's bytes, only how they are handed out.
-  const engine =
-    kind === "zstd"
-      ? createZstdCompress({
-          chunkSize: pieceBytes,
+function engineFor(kind: Exclude<Compression, "none">) {
+  const chunkSize = constants.Z_MIN_CHUNK;
+  return kind === "zstd"
+    ? {
+        engine: createZstdCompress({
+          chunkSize,
           params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 },
-        })
-      : createGzip({ level: 1, chunkSize: pieceBytes });
-  return new Promise((resolve, reject) => {
-    engine.on("data", onPiece);
-    engine.once("error", reject);
-    engine.once("end", resolve);
-    engine.end(plain);
-  });
+        }),
+        flushes: [constants.ZSTD_e_continue, constants.ZSTD_e_end],
+      }
+    : { engine: createGzip({ level: 1, chunkSize }), flushes: [constants.Z_NO_FLUSH, constants.Z_FINISH] };
 }
 
 /**
- * Collects this thread's young generation: zlib's and the cipher's pieces are external memory
- * that V8 would let grow by 64 MiB per thread before it collects them. A scavenge of a heap this
- * small takes well under a millisecond.
+ * Compresses one chunk straight into `payload` on this thread (docs/adr/0031): the calls and
+ * flushes a zlib stream makes when it is fed the whole chunk and ended (the whole chunk with the
+ * stream's default flush, then its finishing flush until zlib has room left), so the frames are
+ * the same bytes, but zlib writes into the output slot itself: no output piece, no copy, no
+ * round trip through libuv's thread pool. The stream's native handle is what `zlib.*Sync` drives;
+ * a Node without it fails the chunk, and so the set, with a message that says so.
+ */
+export function compressInto(kind: Exclude<Compression, "none">, plain: Buffer, payload: Payload): void {
+  const { engine, flushes } = engineFor(kind);
+  const native = engine as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array };
+  const handle = native._handle;
+  const state = native._writeState;
+  if (!handle?.writeSync || !state) throw new Error("this Node's zlib streams have no synchronous handle");
+  let failure: string | null = null;
+  handle.onerror = (message) => {
+    failure ??= message;
+  };
+  try {
+    let inOffset = 0;
+    for (const flush of flushes)
+      for (;;) {
+        const room = payload.room();
+        handle.writeSync(
+          flush,
+          plain,
+          inOffset,
+          plain.length - inOffset,
+          room.buffer,
+          room.offset,
+          room.length,
+        );
+        if (failure) throw new Error(`${kind} failed: ${failure}`);
+        const [outLeft = 0, inLeft = 0] = state;
+        payload.wrote(room.length - outLeft);
+        inOffset = plain.length - inLeft;
+        if (outLeft !== 0) break; // zlib stopped with room to spare: it has written all it had
+      }
+  } finally {
+    engine.close();
+  }
+}
+
+/**
+ * Collects this thread's young generation: the cipher's windows are external memory that V8
+ * would let grow by 64 MiB per thread before it collects them. A scavenge of a heap this small
+ * takes well under a millisecond.
  */
 function collector(): (garbage: number) => void {
   setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as (options: { type: "minor" | "major" }) => void;
+  const gc = runInNewContext("gc") as (options: { type: "minor" }) => void;
   let since = 0;
   return (garbage) => {
     since += garbage;
     if (since < COLLECT_EVERY_BYTES) return;
     since = 0;
-    gc({ type: garbage === Number.POSITIVE_INFINITY ? "major" : "minor" });
+    gc({ type: "minor" });
   };
 }
 
@@ -95,26 +145,52 @@ const collect: (garbage: number) => void = workerData?.encodeWorker ? collector(
  * The payload (the compressed chunk) laid out at `at` in the output slot, or, past its end, in
  * pieces of its own: a record is never cut.
  */
-class Payload {
+export class Payload {
   length = 0;
   spill: Buffer[] | null = null;
+  private spillUsed = 0;
   private readonly slot: Buffer;
   private readonly at: number;
-  private readonly room: number;
-  constructor(slot: Buffer, at: number, room: number) {
+  private readonly size: number;
+  constructor(slot: Buffer, at: number, size: number) {
     this.slot = slot;
     this.at = at;
-    this.room = room;
+    this.size = size;
   }
 
-  add(piece: Buffer): void {
-    if (!this.spill && this.length + piece.length <= this.room) piece.copy(this.slot, this.at + this.length);
-    else {
-      this.spill ??= [Buffer.from(this.slot.subarray(this.at, this.at + this.length))];
-      this.spill.push(Buffer.from(piece));
+  /** Where the next bytes go: the rest of the slot, then a piece of its own. */
+  room(): { buffer: Buffer; offset: number; length: number } {
+    if (!this.spill && this.length < this.size)
+      return { buffer: this.slot, offset: this.at + this.length, length: this.size - this.length };
+    if (!this.spill) this.spill = [Buffer.from(this.slot.subarray(this.at, this.at + this.length))];
+    const tail = this.spill.at(-1) as Buffer;
+    if (this.spill.length === 1 || this.spillUsed === tail.length) {
+      this.spill.push(Buffer.allocUnsafeSlow(SPILL_PIECE_BYTES));
+      this.spillUsed = 0;
     }
-    this.length += piece.length;
-    collect(piece.length);
+    const piece = this.spill.at(-1) as Buffer;
+    return { buffer: piece, offset: this.spillUsed, length: piece.length - this.spillUsed };
+  }
+
+  wrote(bytes: number): void {
+    this.length += bytes;
+    if (this.spill) this.spillUsed += bytes;
+  }
+
+  /** Copies `plain` in (a set encrypted but not compressed). */
+  add(plain: Buffer): void {
+    for (let at = 0; at < plain.length; ) {
+      const room = this.room();
+      const n = plain.copy(room.buffer, room.offset, at, at + Math.min(room.length, plain.length - at));
+      this.wrote(n);
+      at += n;
+    }
+  }
+
+  /** The spilled record's pieces, each cut to what was written. */
+  spilled(): Buffer[] {
+    const pieces = this.spill ?? [];
+    return pieces.map((p, i) => (i === pieces.length - 1 && i > 0 ? p.subarray(0, this.spillUsed) : p));
   }
 }
 
@@ -127,27 +203,25 @@ function spilled(setup: EncodeWorkerSetup, job: EncodeJob, pieces: Buffer[]): Ar
   return out.buffer as ArrayBuffer;
 }
 
-async function handle(
-  setup: EncodeWorkerSetup,
-  job: EncodeJob,
-): Promise<{ id: number; length: number; spill: ArrayBuffer | null }> {
+function handle(setup: EncodeWorkerSetup, job: EncodeJob): EncodedReply {
+  const started = performance.now();
   const slot = Buffer.from(job.out);
   const at = setup.key ? CHUNK_HEADER_BYTES : 0;
   const payload = new Payload(slot, at, slot.length - at - (setup.key ? CHUNK_TAG_BYTES : 0));
   const plain = plainOf(job.plain);
   if (setup.compression === "none") payload.add(plain);
-  else await compressChunk(setup.compression, plain, (piece) => payload.add(piece));
+  else compressInto(setup.compression, plain, payload);
   if (payload.spill) {
-    const spill = spilled(setup, job, payload.spill);
-    return { id: job.id, length: spill.byteLength, spill };
+    const spill = spilled(setup, job, payload.spilled());
+    return { id: job.id, length: spill.byteLength, spill, busyMs: performance.now() - started };
   }
   const length = setup.key
     ? encryptChunkInPlace(setup.key, Buffer.from(setup.setUuid), job, slot, payload.length, {
-        window: WORKER_PIECE_BYTES,
-        afterWindow: () => collect(WORKER_PIECE_BYTES),
+        window: CIPHER_WINDOW_BYTES,
+        afterWindow: () => collect(CIPHER_WINDOW_BYTES),
       })
     : payload.length;
-  return { id: job.id, length, spill: null };
+  return { id: job.id, length, spill: null, busyMs: performance.now() - started };
 }
 
 function plainOf(pieces: readonly PlainPiece[]): Buffer {
@@ -158,18 +232,12 @@ function plainOf(pieces: readonly PlainPiece[]): Buffer {
 if (parentPort && workerData?.encodeWorker) {
   const port = parentPort;
   const setup = workerData.encodeWorker as EncodeWorkerSetup;
-  let encoded = 0;
   port.on("message", (job: EncodeJob) => {
-    handle(setup, job)
-      .then(
-        (reply) => port.postMessage(reply, reply.spill ? [reply.spill] : []),
-        (error: unknown) =>
-          port.postMessage({ id: job.id, error: String((error as Error)?.message ?? error) }),
-      )
-      // zlib's output buffer and a chunk's streams outlive the young collections and are
-      // promoted with their external memory: a full collection every few chunks returns it.
-      .finally(() =>
-        collect(++encoded % MAJOR_EVERY_CHUNKS === 0 ? Number.POSITIVE_INFINITY : COLLECT_EVERY_BYTES),
-      );
+    try {
+      const reply = handle(setup, job);
+      port.postMessage(reply, reply.spill ? [reply.spill] : []);
+    } catch (error) {
+      port.postMessage({ id: job.id, error: String((error as Error)?.message ?? error) });
+    }
   });
 }

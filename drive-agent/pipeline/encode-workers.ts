@@ -32,6 +32,7 @@ export class EncodeWorkers {
   private readonly outputs: BufferPool;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private busy = 0;
   private failure: Error | null = null;
   private closing = false;
 
@@ -80,6 +81,11 @@ export class EncodeWorkers {
     });
   }
 
+  /** Milliseconds the threads spent compressing and encrypting, summed over them. */
+  get busyMs(): number {
+    return this.busy;
+  }
+
   /** A holder is done with a record (pieces of other pools pass untouched). */
   release(piece: Buffer): void {
     this.outputs.release(piece);
@@ -116,6 +122,7 @@ export class EncodeWorkers {
       pending.reject(new Error(`a chunk could not be encoded: ${reply.error}`));
       return;
     }
+    this.busy += reply.busyMs;
     if (reply.spill) {
       this.outputs.release(pending.out);
       pending.resolve(Buffer.from(reply.spill));

@@ -20,6 +20,7 @@ export class FifoReader implements AsyncIterable<Buffer> {
   private failure: unknown = null;
   private wake: (() => void) | null = null;
   private socket: Socket | null = null;
+  private paused = 0;
 
   private constructor(private readonly pool: BufferPool) {}
 
@@ -66,10 +67,17 @@ export class FifoReader implements AsyncIterable<Buffer> {
     this.filled = 0;
     this.current = this.pool.take() as Buffer;
     if (this.pool.available > 0) return true;
+    const from = performance.now();
     void this.pool.whenFree().then(() => {
+      this.paused += performance.now() - from;
       if (!this.failure && !this.ended) this.socket?.resume();
     });
     return false;
+  }
+
+  /** How long tar was held back because every buffer was lent (the stages after it were behind). */
+  get pausedMs(): number {
+    return this.paused;
   }
 
   /** Ends the reader with an error for its consumer (or quietly, for a stopped pipeline). */

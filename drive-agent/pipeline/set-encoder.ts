@@ -21,9 +21,9 @@ export type SetEncoderOptions = {
   setUuid: string;
   chunkBytes?: number;
   /**
-   * Chunks compressed and encrypted at once off the main thread (2: both cores busy with zstd,
-   * as `zstd -T2`; a third chunk measured slower and 10–15 MB more RSS on a 2-core box,
-   * bench/README.md).
+   * Chunks in flight off the main thread, each with its output slot (2: one being encoded while
+   * the one before waits for the drive, or, for gzip, one per thread; a third chunk measured
+   * slower and 10–15 MB more RSS on a 2-core box, bench/README.md).
    */
   parallelism?: number;
   /** Receives the set's stream in order; a returned promise holds back further output. */
@@ -39,6 +39,16 @@ export type SetEncoderOptions = {
 };
 
 type Job = { index: number; plainStart: number; plainEnd: number; last: boolean; payload: Promise<Buffer[]> };
+
+/**
+ * Threads that compress and encrypt a set's chunks, each on its own core (docs/adr/0031). One for
+ * zstd level 1 (and for AES alone): it compresses ~800 MB/s on one core of this 2-core host, and a
+ * second thread measured the same speed and ~10–20 MB more RSS (its isolate). gzip level 1 is ten
+ * times slower: a thread per chunk in flight, as the thread pool ran it before.
+ */
+function encoderThreads(compression: Compression, parallelism: number): number {
+  return compression === "gzip" ? parallelism : 1;
+}
 
 /**
  * Cuts the tar stream into fixed-size plain chunks, compresses each on its own (a zstd frame or a
@@ -69,12 +79,14 @@ export class SetEncoder {
     const { compression, key } = options;
     this.workers = new EncodeWorkers(
       { compression, key, setUuid: uuidBytes(options.setUuid) },
-      // One thread: its zlib streams run in libuv's thread pool, `parallelism` at once, and AES
-      // takes little of it; each further thread is a Node isolate (~20 MB of RSS measured).
-      // One output slot per chunk being encoded and no more: the drive writer copies a record into
-      // its staging buffers (or mbuffer's pipe takes it) and gives the slot back at once; one more
-      // measured the same speed and ~3 MB more RSS (bench/README.md, issue 14 third pass).
-      { threads: 1, chunkBytes: this.chunkBytes, slots: this.parallelism },
+      {
+        threads: encoderThreads(compression, this.parallelism),
+        chunkBytes: this.chunkBytes,
+        // One output slot per chunk being encoded and no more: the drive writer copies a record
+        // into its staging buffers (or mbuffer's pipe takes it) and gives the slot back at once;
+        // one more measured the same speed and ~3 MB more RSS (bench/README.md).
+        slots: this.parallelism,
+      },
     );
     options.onWorkers?.(this.workers);
   }
@@ -99,6 +111,11 @@ export class SetEncoder {
   /** The input size that is compressed without a copy: one buffer per chunk. */
   get chunkSize(): number {
     return this.chunkBytes;
+  }
+
+  /** The encoder's threads and the milliseconds they worked, summed (none for passthrough). */
+  get encoding(): { busyMs: number; threads: number } {
+    return { busyMs: this.workers?.busyMs ?? 0, threads: this.workers?.threads.length ?? 0 };
   }
 
   /** Chunks compressed at once: input buffers held beyond the one being filled. */

@@ -8,6 +8,7 @@ import { EntrySpool } from "../../pipeline/entry-spool.ts";
 import { ManifestWriter, writeUnread } from "../../pipeline/manifest.ts";
 import { SetCatalog } from "../../pipeline/set-catalog.ts";
 import { SetEncoder } from "../../pipeline/set-encoder.ts";
+import { describeStages } from "../../pipeline/stage-clock.ts";
 import { StreamingMeter } from "../../pipeline/streaming-meter.ts";
 import type { TarHeader } from "../../pipeline/tar-framer.ts";
 import { backupSummaryLine } from "../summary-line.ts";
@@ -224,6 +225,8 @@ class BackupRun {
     await writeUnread(manifestPath, unread);
     this.spool.flush();
     await catalog.commit(stream.streamBytes);
+    // Which stage held the stream back, for the operator and the bench (docs/adr/0031).
+    this.control.addLog("info", describeStages(stream.stages), null);
     return stream;
   }
 

@@ -11,6 +11,7 @@ import { FifoReader, unblockFifo } from "../../pipeline/fifo-reader.ts";
 import { ManifestBaseline, type ManifestWriter } from "../../pipeline/manifest.ts";
 import { NameSpool } from "../../pipeline/name-spool.ts";
 import type { SetEncoder } from "../../pipeline/set-encoder.ts";
+import { StageClock, type StageTimes } from "../../pipeline/stage-clock.ts";
 import type { StreamingMeter } from "../../pipeline/streaming-meter.ts";
 import { type TarMember, TarParser } from "../../pipeline/tar-parser.ts";
 import { mbufferArgv, parseTarDiagnostic, tarCreateArgv } from "../../pipeline/tar-process.ts";
@@ -18,7 +19,7 @@ import { type WalkTotals, walkSources } from "../../pipeline/walk-source.ts";
 import type { RunControl } from "./run-control.ts";
 import type { BackupTuning } from "./tuning.ts";
 
-export type SetStreamResult = { streamBytes: number; plainBytes: number };
+export type SetStreamResult = { streamBytes: number; plainBytes: number; stages: StageTimes };
 
 type Input = {
   order: BackupOrderBody;
@@ -82,6 +83,7 @@ export async function streamSet(input: Input): Promise<SetStreamResult> {
 async function streamThrough(input: Input, fifo: string | null): Promise<SetStreamResult> {
   const { order, control } = input;
   const abort = new AbortController();
+  const clock = new StageClock();
   // tar writes the archive into a FIFO that this process reads into pooled buffers (no Buffer per
   // pipe read); its stdout is not used. A producer in this process (guests' vzdump streams)
   // replaces tar, the walk and the FIFO.
@@ -194,12 +196,16 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
     lease.release(piece);
     encoder.release(piece);
   };
-  const encoder = input.encoder((data) => {
+  const intoBuffer = (data: Buffer[]): Promise<void> | undefined => {
     if (queue) return queue.push(data);
     if (!bufIn) return;
     let ok = true;
     for (const piece of data) ok = bufIn.write(piece, () => releaseWritten(piece));
     if (!ok) return drain(bufIn, abort.signal);
+  };
+  const encoder = input.encoder((data) => {
+    const from = performance.now();
+    return intoBuffer(data)?.then(() => clock.since("driveWaitMs", from));
   }, lease);
   pool = readPool(input, encoder);
   const readPoolOf = pool;
@@ -211,11 +217,18 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
       if (failure) reader.fail(failure);
       source = reader;
     }
+    let from = performance.now();
     for await (const chunk of source) {
+      clock.since("tarWaitMs", from);
       await input.tuning.paceSource?.(chunk.length);
-      parser.push(chunk);
+      clock.time("hashMs", () => parser.push(chunk));
       input.onBytes(parser.offset);
-      if (!encoder.push(chunk)) await encoder.drained();
+      if (!encoder.push(chunk)) {
+        const full = performance.now();
+        await encoder.drained();
+        clock.since("encoderWaitMs", full);
+      }
+      from = performance.now();
     }
     await encoder.finish();
     if (queue) queue.end();
@@ -256,7 +269,11 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
       `mbuffer failed (exit ${mbufferResult.exitCode}): ${String(mbufferResult.stderr).trim()}`,
     );
   if (!result) throw new Error("the drive writer stopped without a result");
-  return { streamBytes: result.streamBytes, plainBytes: parser.offset };
+  const stages = clock.times(encoder.encoding, {
+    readerPausedMs: (reader as FifoReader | null)?.pausedMs ?? 0,
+    writerWaitMs: input.meter.snapshot()?.waitedMs ?? 0,
+  });
+  return { streamBytes: result.streamBytes, plainBytes: parser.offset, stages };
 }
 
 /**

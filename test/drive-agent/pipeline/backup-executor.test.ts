@@ -216,6 +216,15 @@ describe("a full backup to one tape", () => {
     ).toThrow();
     const toc = JSON.parse((await readFile(tapeFile("TB0001L9", 2), "utf8")).replace(/\0+$/, ""));
     expect(toc.encryption).toEqual({ algorithm: "aes-256-gcm-chunked", keyFingerprint: "fp-1" });
+    // The run's log says where the stream spent its time and which stage held it back.
+    expect(reporter.logLines).toContainEqual(
+      expect.objectContaining({
+        level: "info",
+        message: expect.stringMatching(
+          /^stream stages over .*encoder 1 thread busy \d+ %.*; held back by \S/,
+        ),
+      }),
+    );
   });
 
   it("fails the run, saying which worker died, when a compress/encrypt worker thread stops mid-set", async () => {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { gunzipSync, zstdDecompressSync } from "node:zlib";
+import { constants, createGzip, createZstdCompress, gunzipSync, zstdDecompressSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { BufferPool } from "../../../drive-agent/pipeline/buffer-pool.ts";
 import {
@@ -9,7 +9,7 @@ import {
   decryptChunk,
   uuidBytes,
 } from "../../../drive-agent/pipeline/chunk-format.ts";
-import { compressChunk } from "../../../drive-agent/pipeline/encode-worker.ts";
+import { compressInto, Payload } from "../../../drive-agent/pipeline/encode-worker.ts";
 import type { EncodeWorkers } from "../../../drive-agent/pipeline/encode-workers.ts";
 import {
   type ChunkPlacement,
@@ -31,9 +31,19 @@ function plainStream(bytes: number): Buffer {
  */
 async function reference(kind: Compression, chunk: Buffer): Promise<Buffer> {
   if (kind === "none") return chunk;
+  // zstd level 1 with its checksum, or gzip level 1, fed the whole chunk and ended; 1 MiB pieces.
+  const engine =
+    kind === "zstd"
+      ? createZstdCompress({
+          chunkSize: 1 << 20,
+          params: { [constants.ZSTD_c_compressionLevel]: 1, [constants.ZSTD_c_checksumFlag]: 1 },
+        })
+      : createGzip({ level: 1, chunkSize: 1 << 20 });
   const pieces: Buffer[] = [];
-  // 1 MiB output pieces, as the main thread's encoder used.
-  await compressChunk(kind, chunk, (piece) => pieces.push(piece), 1 << 20);
+  engine.on("data", (piece: Buffer) => pieces.push(piece));
+  const ended = once(engine, "end");
+  engine.end(chunk);
+  await ended;
   const frame = Buffer.concat(pieces);
   expect((kind === "zstd" ? zstdDecompressSync(frame) : gunzipSync(frame)).equals(chunk)).toBe(true);
   return frame;
@@ -128,6 +138,41 @@ describe("chunks compressed and encrypted in worker threads", () => {
         at = end;
       });
       expect(at).toBe(stream.length);
+    }
+  });
+
+  it("run one thread for zstd, which keeps up on one core, and one per chunk in flight for gzip", async () => {
+    const threads: Record<string, number> = {};
+    for (const compression of ["zstd", "gzip"] as const) {
+      const encoder = new SetEncoder({
+        compression,
+        key: null,
+        setUuid: randomUUID(),
+        chunkBytes: CHUNK,
+        sink: () => undefined,
+        onChunk: () => undefined,
+        onWorkers: (w) => {
+          threads[compression] = w.threads.length;
+        },
+      });
+      await encoder.close();
+    }
+    expect(threads).toEqual({ zstd: 1, gzip: 2 });
+  });
+
+  it("carry a frame that outgrows its output slot on in memory of its own, whole and the same bytes", async () => {
+    const plain = plainStream(CHUNK);
+    for (const kind of ["zstd", "gzip"] as const) {
+      const expected = await reference(kind, plain);
+      // A slot that holds a third of the frame: the rest goes on in spill pieces, none is cut.
+      const payload = new Payload(
+        Buffer.alloc(expected.length / 3 + 10),
+        10,
+        Math.floor(expected.length / 3),
+      );
+      compressInto(kind, plain, payload);
+      expect(payload.length).toBe(expected.length);
+      expect(Buffer.concat(payload.spilled()).equals(expected)).toBe(true);
     }
   });
 
