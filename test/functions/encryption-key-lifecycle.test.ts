@@ -185,7 +185,7 @@ describe("encryption key lifecycle through the API", () => {
     );
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.message).toBe(
-      `wrong passphrase for key ${second.fingerprint} (or the wrapped key text was altered)`,
+      `wrong passphrase for key ${second.fingerprint} (or the wrapped key text was altered): give the passphrase this key's sheet was made with (the hint on the sheet recalls it) and compare the tbkey1. line with the sheet's QR code`,
     );
     const altered = `${wrapped.slice(0, -2)}${wrapped.endsWith("AA") ? "BB" : "AA"}`;
     expect(
