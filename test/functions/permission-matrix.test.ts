@@ -230,6 +230,7 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "POST /keys/:id/sheet": "admin",
   "GET /tapes/:id/passport": "read-only",
   "GET /pools/:id/passports": "read-only",
+  "GET /media-sets/:id/passports": "read-only",
   "GET /docs": "read-only",
   "GET /docs/:name": "read-only",
   "GET /logs/audit/export": "read-only",

@@ -2,6 +2,7 @@ import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { HelpLink } from "../partials/help-link.tsx";
 
 export interface KeysModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -30,7 +31,9 @@ export function KeysPage(model: KeysModel): SafeHtml {
         <p class="muted">
           A pool's sets are encrypted with its current key. Print a key sheet for each key and keep it with
           the tapes' passports: a tape, the sheet and the passphrase restore everything (
-          <a href="/docs/tape-format">tape format</a>).
+          <a href="/docs/tape-format">tape format</a>,{" "}
+          <HelpLink topic="keys">keys, key sheets and passports</HelpLink>
+          ).
         </p>
         <table>
           <TableHead

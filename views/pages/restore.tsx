@@ -2,6 +2,7 @@ import { formatBytes, formatTime } from "../format.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { HelpLink } from "../partials/help-link.tsx";
 import { SetKey } from "../partials/set-key.tsx";
 import { Time } from "../partials/time.tsx";
 
@@ -36,6 +37,10 @@ export function RestoreStart(model: {
   return (
     <Layout {...model.layout} title="Restore" current="/restore">
       <h1>Restore</h1>
+      <p class="muted">
+        Without the hub, a tape and the key sheet are enough:{" "}
+        <HelpLink topic="withoutHub">restoring with the drive-agent, without the hub</HelpLink>.
+      </p>
       {model.guests && model.guests.length > 0 ? (
         <section class="card" id="guest-restores">
           <h2>Proxmox guests</h2>
