@@ -152,6 +152,7 @@ describe("catalog backup to tape and restore on a new machine", () => {
   let before: Record<string, unknown[]>;
   let wrappedB: string;
   let catalogSet: SetView;
+  let olderCatalogSetId: number;
   it("a catalog job writes the catalog as a set of its own, encrypted with the pool's key, and says its size", async () => {
     const exported = await api<{ wrapped: string }>("POST", `/api/v1/encryption-keys/${keys[1]?.id}/export`, {
       passphrase: PASSPHRASE,
@@ -169,6 +170,13 @@ describe("catalog backup to tape and restore on a new machine", () => {
     await writeFile(join(root, "wrong-passphrase"), "not it at all\n");
 
     const catalogJob = await e2e.createJob(hub, { name: "Catalog", kind: "catalog", poolId });
+    // An older catalog backup on the same tape: restore-catalog must take the newer one.
+    const older = await e2e.runJobToEnd(hub, catalogJob);
+    expect(older.state, older.error ?? "").toBe("completed");
+    olderCatalogSetId = older.setId as number;
+    expect((await api("POST", "/api/v1/pools", { name: "Made after the first catalog backup" })).status).toBe(
+      201,
+    );
     before = await readCatalog(
       join(hub.dir, "tapebackarr.db"),
       sets.map((s) => s.id),
@@ -281,6 +289,11 @@ describe("catalog backup to tape and restore on a new machine", () => {
     // catalog says so (rebuild it from its tape) instead of holding a run that never ends.
     const own = (await api<SetView>("GET", `/api/v1/sets/${catalogSet.id}`)).body;
     expect(own.state).toBe("incomplete");
+    // The newer of the two catalog backups came back: it knows the pool made between them.
+    expect((before.pools as { name: string }[]).map((p) => p.name)).toContain(
+      "Made after the first catalog backup",
+    );
+    expect((await api<SetView>("GET", `/api/v1/sets/${olderCatalogSetId}`)).body.state).toBe("complete");
     expect((before.catalog_entries as { deleted: number }[]).filter((e) => e.deleted === 1)).toHaveLength(1);
     // The incremental that recorded the deletion shows the tree without the deleted file, which
     // no scan of the tapes could tell (a TOC lists what a set holds, not what went away).
