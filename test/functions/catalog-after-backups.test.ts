@@ -124,4 +124,32 @@ describe("a catalog job that runs after every backup job", () => {
     });
     expect(patched.status).toBe(400);
   });
+
+  it("the job form sets and clears the option, and the job's page says it", async () => {
+    const pool = await post("/api/v1/pools", { name: "Vault" });
+    const created = await hub.postForm(
+      "/jobs",
+      {
+        name: "Catalog",
+        kind: "catalog",
+        poolId: String(pool.id),
+        afterBackupsOffered: "1",
+        afterBackups: "on",
+      },
+      admin,
+    );
+    expect(created.status, await created.clone().text()).toBe(201);
+    const [job] = await hub.ctx.db.query.jobs.findMany();
+    expect(job?.afterBackups).toBe(true);
+    expect(await (await hub.request(`/jobs/${job?.id}`, { token: admin })).text()).toContain(
+      "also after every backup job",
+    );
+    const saved = await hub.postForm(
+      `/jobs/${job?.id}`,
+      { name: "Catalog", poolId: String(pool.id), afterBackupsOffered: "1", enabled: "on" },
+      admin,
+    );
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    expect((await hub.ctx.db.query.jobs.findFirst())?.afterBackups).toBe(false);
+  });
 });
