@@ -29,7 +29,9 @@ const COMPARED: Record<string, string> = {
   catalog_entries: "select * from catalog_entries where set_id in (SETS) order by id",
   backup_set_segments: "select * from backup_set_segments where set_id in (SETS) order by id",
   pools: "select * from pools order by id",
-  tapes: "select id, barcode, label, uuid, pool_id, state, labelled_at from tapes order by id",
+  // Every column but where the cartridge sits at the moment (drive, slot: heartbeats rewrite them).
+  tapes:
+    "select id, barcode, label, uuid, pool_id, state, generation, capacity_bytes, used_bytes, file_count, write_protected, site_id, labelled_at, first_written_at, last_written_at, expires_at, load_count, media_set_id, notes, created_at from tapes order by id",
   jobs: "select * from jobs order by id",
   sources: "select * from sources order by id",
   encryption_keys: "select * from encryption_keys order by id",
