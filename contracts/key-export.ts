@@ -119,7 +119,7 @@ export async function unwrapWithPassphrase(opts: {
   } catch {
     throw new KeyExportError(
       "wrong_passphrase",
-      `wrong passphrase for key ${parsed.fingerprint} (or the wrapped key text was altered)`,
+      `wrong passphrase for key ${parsed.fingerprint} (or the wrapped key text was altered): give the passphrase this key's sheet was made with (the hint on the sheet recalls it) and compare the ${KEY_EXPORT_PREFIX}. line with the sheet's QR code`,
     );
   }
   if ((await dataKeyFingerprint(key)) !== parsed.fingerprint)

@@ -115,6 +115,12 @@ describe("key sheet and tape passport, printed in Chromium", () => {
     await page.waitForURL(`${hub.url}/tapes/${tapeId}/passport`);
     const passport = page.locator("section.passport");
     expect(await passport.locator("h1").textContent()).toBe("Tape passport: TB0001L9");
+    // Label, barcode, pool and media set, as the issue lists them.
+    const tape = (await hub.api<{ mediaSetId: number | null }>("GET", `/api/v1/tapes/${tapeId}`)).body;
+    expect(tape.mediaSetId).not.toBeNull();
+    const facts = (await passport.locator("table").first().textContent()) ?? "";
+    expect(facts).toContain("PoolOffsite");
+    expect(facts).toContain(`Media set#${tape.mediaSetId}BarcodeTB0001L9`);
     const setRow = passport.locator("tbody tr", { hasText: "Share" });
     expect(await setRow.textContent()).toContain(key.fingerprint);
     expect(await setRow.textContent()).toContain("data 1, TOC 2");

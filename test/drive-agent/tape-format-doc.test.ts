@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -164,6 +164,56 @@ describe("docs/tape-format.md on sets the drive-agent wrote", () => {
 
   it("has an assertion for every tested command block and a block for every assertion", async () => {
     expect([...(await documentedCommands()).keys()].sort()).toEqual(Object.keys(expectations).sort());
+  });
+
+  it("copies a tape with the documented copy:tape block (mt and dd stand in for the st driver), and the tested blocks read the copy as they read the tape", async () => {
+    const doc = await readFile(new URL("../../docs/tape-format.md", import.meta.url), "utf8");
+    const block = documentedBlocks(doc, "copy").get("tape") ?? "exit 99";
+    const copy = join(root, "copy");
+    const bin = join(root, "st-bin");
+    await mkdir(bin);
+    // The st driver's semantics over the cartridge: each read of /dev/nst0 returns the next tape
+    // file and stops at its file mark; at the end of data a read returns nothing.
+    await writeFile(
+      join(bin, "mt"),
+      `#!/bin/bash\n[ "$1" = -f ] && [ "$2" = /dev/nst0 ] || exit 2\ncase "$3" in rewind) echo 0 > "$TAPE_POS";; setblk) [ "$4" = 0 ] || exit 2;; *) exit 2;; esac\n`,
+      { mode: 0o755 },
+    );
+    await writeFile(
+      join(bin, "dd"),
+      `#!/bin/bash\n[ "$1" = if=/dev/nst0 ] || exec /usr/bin/dd "$@"\nn=$(cat "$TAPE_POS"); f=$(printf "%s/file-%04d" "$TAPE_CART" "$n"); out=\${2#of=}\nif [ -e "$f" ]; then cat "$f" > "$out"; echo $((n + 1)) > "$TAPE_POS"; else : > "$out"; fi\n`,
+      { mode: 0o755 },
+    );
+    const script = block.replace("CART=/restore/tape;", `CART=${copy};`);
+    expect(script).not.toBe(block);
+    const copied = await runCommand({
+      argv: ["bash", "--norc", "-euo", "pipefail", "-c", script],
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        TAPE_CART: env.CART as string,
+        TAPE_POS: join(root, "st-pos"),
+      },
+      cwd: root,
+      timeoutMs: 60_000,
+    });
+    expect(copied.stderr).toBe("");
+    expect(copied.exitCode).toBe(0);
+    const files = async (d: string) => (await readdir(d)).filter((f) => f.startsWith("file-")).sort();
+    expect(await files(copy)).toEqual(await files(env.CART as string));
+    for (const f of await files(copy))
+      expect((await readFile(join(copy, f))).equals(await readFile(join(env.CART as string, f))), f).toBe(
+        true,
+      );
+    for (const name of ["label", "toc"]) {
+      const read = await runCommand({
+        argv: ["bash", "--norc", "-euo", "pipefail", "-c", (await documentedCommands()).get(name) as string],
+        env: { ...env, CART: copy },
+        cwd: root,
+        timeoutMs: 60_000,
+      });
+      expect(read.exitCode, read.stderr).toBe(0);
+      expectations[name]?.(read.stdout);
+    }
   });
 
   it.each(Object.keys(expectations))("runs the documented %s commands as written", async (name) => {

@@ -185,7 +185,7 @@ describe("encryption key lifecycle through the API", () => {
     );
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.message).toBe(
-      `wrong passphrase for key ${second.fingerprint} (or the wrapped key text was altered)`,
+      `wrong passphrase for key ${second.fingerprint} (or the wrapped key text was altered): give the passphrase this key's sheet was made with (the hint on the sheet recalls it) and compare the tbkey1. line with the sheet's QR code`,
     );
     const altered = `${wrapped.slice(0, -2)}${wrapped.endsWith("AA") ? "BB" : "AA"}`;
     expect(
@@ -262,6 +262,75 @@ describe("rotating without a name", () => {
       }
       const base = `Fast ${frozen.toISOString().slice(0, 19).replace("T", " ")}`;
       expect(names).toEqual([base, `${base} #2`, `${base} #3`]);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe("the Keys page's rotate, retire and delete", () => {
+  it("an admin rotates a pool's key, is refused a retire with the needing set named, and retires and deletes a key no set needs; each audited", async () => {
+    const hub = await createTestHub();
+    try {
+      const admin = await hub.tokenFor("admin");
+      const operator = await hub.tokenFor("operator");
+      const pool = await hub.requestJson<{ id: number }>("/api/v1/pools", {
+        method: "POST",
+        token: admin,
+        json: { name: "Shelf" },
+      });
+      const page = async (token: string) => (await hub.request("/keys", { token })).text();
+      expect(await page(admin)).toContain(`hx-post="/pools/${pool.id}/rotate-key"`);
+      expect(await page(operator)).not.toContain("rotate-key");
+
+      const first = await hub.postForm(`/pools/${pool.id}/rotate-key`, {}, admin);
+      expect(first.status).toBe(200);
+      const [key] = (await hub.requestJson<{ items: Key[] }>("/api/v1/encryption-keys", { token: admin }))
+        .items;
+      expect(await first.text()).toContain(`now writes with key ${key?.name} (${key?.fingerprint})`);
+      await hub.postForm(`/pools/${pool.id}/rotate-key`, {}, admin);
+      const setId = await insertSet(hub, {
+        encryption: "aes-256-gcm",
+        encryptionKeyFingerprint: key?.fingerprint as string,
+        poolId: pool.id,
+      });
+      const [tape] = await hub.ctx.db
+        .insert(tapes)
+        .values({
+          barcode: "PAGE01L9",
+          uuid: crypto.randomUUID(),
+          poolId: pool.id,
+          state: "full",
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        })
+        .returning();
+      await hub.ctx.db
+        .insert(backupSetSegments)
+        .values({ setId, sequence: 0, tapeId: tape?.id as number, fileNumber: 1, createdAt: new Date() });
+      expect(await page(admin)).toContain(`hx-post="/keys/${key?.id}/retire"`);
+
+      const refused = await hub.postForm(`/keys/${key?.id}/retire`, {}, admin);
+      expect(refused.status).toBe(409);
+      expect(await refused.text()).toContain(`#${setId}`);
+      await hub.ctx.db.update(tapes).set({ state: "expired" }).where(eq(tapes.barcode, "PAGE01L9"));
+      const retired = await hub.postForm(`/keys/${key?.id}/retire`, {}, admin);
+      expect(await retired.text()).toContain(`Key ${key?.name} is retired`);
+      expect(await page(admin)).toContain(`hx-post="/keys/${key?.id}/delete"`);
+      expect((await hub.postForm(`/keys/${key?.id}/delete`, {}, admin)).status).toBe(200);
+      expect((await hub.postForm(`/keys/${key?.id}/retire`, {}, operator)).status).toBe(403);
+
+      const actions = (await hub.ctx.db.select().from(auditLogs))
+        .filter((r) => r.action.startsWith("encryption_key."))
+        .map((r) => `${r.action} ${r.outcome}`);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          "encryption_key.rotate success",
+          "encryption_key.retire failure",
+          "encryption_key.retire success",
+          "encryption_key.delete success",
+        ]),
+      );
     } finally {
       await hub.close();
     }

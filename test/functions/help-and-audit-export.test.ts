@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HELP_TOPICS, type HelpTopic, helpHref } from "../../contracts/doc-blocks.ts";
 import { recordAudit } from "../../functions/services/audit/record-audit.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
@@ -37,10 +38,30 @@ describe("in-app help and the audit log download", () => {
     expect(html).toContain('href="/docs/operator-guide"');
     expect(html).toContain('href="/docs/tape-format"');
     const format = await (await hub.request("/docs/tape-format", { token: ro })).text();
-    expect(format).toContain("<h1>TapeBackarr tape format</h1>");
+    expect(format).toContain(`<h1 id="tapebackarr-tape-format">TapeBackarr tape format</h1>`);
     expect(format).toContain("drive-agent restore-catalog");
     expect((await hub.request("/docs/../../etc/passwd", { token: ro })).status).toBe(404);
     expect((await hub.request("/docs/secrets", { token: ro })).status).toBe(400);
+  });
+
+  it("the pages link to the sections that help, and each link lands on a heading of its doc", async () => {
+    for (const topic of Object.keys(HELP_TOPICS) as HelpTopic[]) {
+      const [path, anchor] = helpHref(topic).split("#");
+      const doc = await (await hub.request(path as string, { token: ro })).text();
+      expect(doc, topic).toMatch(new RegExp(`<h2 id="${anchor}">`));
+    }
+    const admin = await hub.tokenFor("admin");
+    const pages: [string, HelpTopic[]][] = [
+      ["/keys", ["keys"]],
+      ["/jobs/new", ["catalogBackup"]],
+      ["/pools", ["mediaSets"]],
+      ["/restore", ["withoutHub"]],
+      ["/library", ["catalogBackup", "disasterRecovery"]],
+    ];
+    for (const [page, topics] of pages) {
+      const html = await (await hub.request(page, { token: admin })).text();
+      for (const topic of topics) expect(html, `${page} → ${topic}`).toContain(`href="${helpHref(topic)}"`);
+    }
   });
 
   it("downloads the audit entries the page's filters select as CSV, with cells quoted and formulas defused", async () => {

@@ -223,7 +223,9 @@ describe("a job over a Proxmox source chooses its guests", () => {
     expect(html).toContain('href="/guests" aria-current="page"');
     expect(html).toContain(`href="/sources/${sourceId}/guests"`);
     const row = html.slice(html.indexOf('id="guest-qemu-102"'));
-    expect(row.slice(0, row.indexOf("</tr>"))).toContain(`href="/sets/${setId}"`);
+    expect(row.slice(0, row.indexOf("</tr>"))).toContain(`href="/restore/sets/${setId}"`);
+    // The link lands on a page (it pointed at /sets/N, which is none).
+    expect((await hub.request(`/restore/sets/${setId}`, { token: operator })).status).toBe(200);
     expect(html.slice(html.indexOf('id="guest-qemu-100"')).split("</tr>")[0]).toContain("never");
   });
 });

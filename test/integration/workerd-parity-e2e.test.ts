@@ -21,7 +21,8 @@ import { startWorkerdHub, type WorkerdHub } from "../helpers/wrangler.ts";
  * The newer features under workerd (`wrangler dev`, a local D1) with the real drive-agent process
  * on a virtual library, as the Node end-to-end tests show them: batch labelling and an inventory
  * through changer orders, Proxmox discovery with a guest backup and restore, a pool key rotation
- * with an encrypted backup and restore, and Telegram delivery from the cron trigger (fetch).
+ * with an encrypted backup and restore, a catalog job refused with the reason (D1 has no export a
+ * Worker can call), and Telegram delivery from the cron trigger (fetch).
  */
 
 const BOT_TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789";
@@ -193,7 +194,7 @@ describe("the newer features under workerd, with the real agent", () => {
     // The pages read from D1 too: Guests with the last tape backup, and the job form's preview.
     const guestsPage = await page("/guests");
     expect(guestsPage.slice(guestsPage.indexOf('id="guest-qemu-100"')).split("</tr>")[0]).toContain(
-      `href="/sets/${run.setId}"`,
+      `href="/restore/sets/${run.setId}"`,
     );
     const preview = await page(
       `/partials/guest-selection?sourceId=${sourceId}&guestBy=ids&guestValues=101,999&guestMode=stop`,
@@ -242,6 +243,14 @@ describe("the newer features under workerd, with the real agent", () => {
     expect(restored.state, restored.error ?? "").toBe("completed");
     expect(await readFile(join(destination, path), "utf8")).toBe("encrypted under workerd\n");
   }, 180_000);
+
+  it("a catalog job's run fails saying why and what to do: a Worker cannot export D1", async () => {
+    const jobId = await e2e.createJob(hub, { name: "catalog", kind: "catalog", poolId });
+    const run = await e2e.runJobToEnd(hub, jobId, WAIT);
+    expect(run.state).toBe("failed");
+    expect(run.error).toContain("catalog backups need the Node hub with its embedded catalog file");
+    expect(run.error).toContain("wrangler d1 export");
+  }, 120_000);
 
   it("the cron trigger delivers the runs' notifications through the Bot API (Telegram over fetch)", async () => {
     // On workerd only the cron trigger drains the outbox: nothing went out while the runs ran.

@@ -115,3 +115,36 @@ describe("the rate and ETA a run page shows", () => {
       });
   });
 });
+
+describe("a finished run's summary", () => {
+  const finished = (keyFingerprint: string | null) =>
+    RunLive(
+      {
+        ...model({ state: "completed", finishedAt: new Date(1) }),
+        outcome: {
+          durationSeconds: 60,
+          summary: null,
+          set: {
+            id: 3,
+            state: "complete",
+            written: true,
+            sourceBytes: 10,
+            tapeBytes: 5,
+            fileCount: 1,
+            compression: "zstd",
+            ratio: 2,
+            keyFingerprint,
+          },
+          tapes: [{ id: 1, barcode: "TB0001L9" }],
+        },
+      },
+      true,
+    ).value;
+
+  it("names the set's key by its fingerprint, or says the set is not encrypted", () => {
+    expect(finished("0123abcd")).toMatch(
+      /<th>Set #3<\/th>\s*<td>\s*encrypted with key <code class="wrap set-key">0123abcd<\/code>/,
+    );
+    expect(finished(null)).toMatch(/<th>Set #3<\/th>\s*<td>\s*<span class="muted">not encrypted<\/span>/);
+  });
+});

@@ -62,7 +62,7 @@ function GuestLine(props: { sourceId: number; guest: GuestRow; canOperate: boole
         {guest.lastBackup ? (
           <span>
             {formatTime(guest.lastBackup.at)} ({formatBytes(guest.lastBackup.bytes)}, set{" "}
-            <a href={`/sets/${guest.lastBackup.setId}`}>{String(guest.lastBackup.setId)}</a>)
+            <a href={`/restore/sets/${guest.lastBackup.setId}`}>{String(guest.lastBackup.setId)}</a>)
           </span>
         ) : (
           <span class="muted">never</span>

@@ -161,7 +161,9 @@ export function JobPage(model: JobModel): SafeHtml {
         <p>
           {job.kind === "verify"
             ? `verifies the sets of pool ${model.pool}, least recently verified first`
-            : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}${job.allowEmpty ? ", empty source allowed" : ""}${job.guests ? ` · guests: ${guestChoiceWords(job.guests)}` : ""} · ${job.retries === 0 ? "no automatic retry" : `scheduled runs retried up to ${job.retries}× after ${job.retryDelayMinutes} min`}`}{" "}
+            : job.kind === "catalog"
+              ? `backs up the hub's catalog to pool ${model.pool}${job.afterBackups ? ", also after every backup job" : ""} · ${job.compression}`
+              : `${model.source} → pool ${model.pool} · ${job.backupType}, ${job.compression}${job.encryption === "none" ? "" : ", encrypted"}${job.allowEmpty ? ", empty source allowed" : ""}${job.guests ? ` · guests: ${guestChoiceWords(job.guests)}` : ""} · ${job.retries === 0 ? "no automatic retry" : `scheduled runs retried up to ${job.retries}× after ${job.retryDelayMinutes} min`}`}{" "}
           ·{" "}
           {job.schedule ? (
             <>

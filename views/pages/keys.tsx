@@ -2,6 +2,7 @@ import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { HxForm, Select, TableHead } from "../partials/forms.tsx";
+import { HelpLink } from "../partials/help-link.tsx";
 
 export interface KeysModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -19,6 +20,8 @@ export interface KeysModel {
   }[];
   /** The sites the viewer knows, for the key's site and (for an admin) binding it. */
   sites: { id: number; name: string; retiredAt?: Date | null }[];
+  /** The pools an admin may give a new key. */
+  pools: { id: number; name: string }[];
 }
 
 /** Encryption keys: fingerprints, which pools write with them, and the key sheet to print. */
@@ -30,11 +33,22 @@ export function KeysPage(model: KeysModel): SafeHtml {
         <p class="muted">
           A pool's sets are encrypted with its current key. Print a key sheet for each key and keep it with
           the tapes' passports: a tape, the sheet and the passphrase restore everything (
-          <a href="/docs/tape-format">tape format</a>).
+          <a href="/docs/tape-format">tape format</a>,{" "}
+          <HelpLink topic="keys">keys, key sheets and passports</HelpLink>
+          ).
         </p>
         <table>
           <TableHead
-            columns={["Key", "Site", "Fingerprint", "Created", "State", "Current key of", "Retained sets"]}
+            columns={[
+              "Key",
+              "Site",
+              "Fingerprint",
+              "Created",
+              "State",
+              "Current key of",
+              "Retained sets",
+              model.canAdmin && "Actions",
+            ]}
           />
           <tbody>
             {model.keys.map((k) => (
@@ -52,11 +66,50 @@ export function KeysPage(model: KeysModel): SafeHtml {
                 <td>{k.retiredAt ? `retired ${formatTime(k.retiredAt)}` : "active"}</td>
                 <td>{k.pools.join(", ") || "–"}</td>
                 <td>{k.sets}</td>
+                {model.canAdmin ? (
+                  <td>
+                    {k.retiredAt ? (
+                      <button
+                        type="button"
+                        hx-post={`/keys/${k.id}/delete`}
+                        hx-target="#key-action-result"
+                        hx-confirm={`Delete key ${k.name}? Sets encrypted with it become unreadable for good.`}
+                      >
+                        Delete
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        hx-post={`/keys/${k.id}/retire`}
+                        hx-target="#key-action-result"
+                        hx-confirm={`Retire key ${k.name}? No new set will use it; its sets still restore.`}
+                      >
+                        Retire
+                      </button>
+                    )}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
         </table>
         {model.keys.length === 0 ? <p class="muted">No key yet: rotate a pool's key to make one.</p> : null}
+        <div id="key-action-result" aria-live="polite"></div>
+        {model.canAdmin && model.pools.length > 0 ? (
+          <p class="actions">
+            Rotate a pool's key (its next sets use a new key, old sets keep theirs):{" "}
+            {model.pools.map((p) => (
+              <button
+                type="button"
+                hx-post={`/pools/${p.id}/rotate-key`}
+                hx-target="#key-action-result"
+                hx-confirm={`Give pool ${p.name} a new key?`}
+              >
+                {p.name}
+              </button>
+            ))}
+          </p>
+        ) : null}
       </section>
       {model.canAdmin && model.keys.length > 0 ? <KeySites {...model} /> : null}
       {model.canAdmin

@@ -3,6 +3,7 @@ import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { HelpLink } from "../partials/help-link.tsx";
 
 export interface LibraryModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -183,6 +184,10 @@ export function LibraryPage(model: LibraryModel): SafeHtml {
   return (
     <Layout {...model.layout} title="Library" current="/library">
       <h1>Library</h1>
+      <p class="muted">
+        Catalog lost? <HelpLink topic="catalogBackup">Restore the newest catalog backup</HelpLink>, or{" "}
+        <HelpLink topic="disasterRecovery">rebuild the catalog from the tapes</HelpLink>.
+      </p>
       {model.canOperate
         ? model.library.changers.map((changer) => <Actions changer={changer} pools={model.pools} />)
         : null}

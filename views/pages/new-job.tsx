@@ -2,6 +2,7 @@ import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, Select } from "../partials/forms.tsx";
+import { HelpLink } from "../partials/help-link.tsx";
 import { type JobChoices, JobSettings } from "../partials/job-settings.tsx";
 import { SiteSelect } from "../partials/site-select.tsx";
 
@@ -17,7 +18,8 @@ export function NewJobPage(model: NewJobModel): SafeHtml {
     <Layout {...model.layout} title="New job" current="/jobs">
       <h1>New job</h1>
       <p>
-        <a href="/jobs">← All jobs</a>
+        <a href="/jobs">← All jobs</a> · A catalog job backs up the hub's own catalog to tape:{" "}
+        <HelpLink topic="catalogBackup">catalog backup and restore on a new machine</HelpLink>
       </p>
       {model.pools.length === 0 ? (
         <div class="alert warn">

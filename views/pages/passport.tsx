@@ -11,6 +11,7 @@ export interface PassportModel {
     label: string | null;
     uuid: string | null;
     pool: string | null;
+    mediaSetId: number | null;
     state: string;
     labelledAt: Date | null;
     lastWrittenAt: Date | null;
@@ -53,6 +54,12 @@ export function PassportPage(model: PassportModel): SafeHtml {
                 <td>{t.uuid ?? "–"}</td>
                 <th>State</th>
                 <td>{t.state}</td>
+              </tr>
+              <tr>
+                <th>Media set</th>
+                <td>{t.mediaSetId === null ? "none" : `#${t.mediaSetId}`}</td>
+                <th>Barcode</th>
+                <td>{t.barcode}</td>
               </tr>
               <tr>
                 <th>Labelled</th>

@@ -1,10 +1,11 @@
 import type { PoolOverview } from "../../functions/services/pools/pool-overview.ts";
 import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.ts";
 import { retentionInWords } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+import { HelpLink } from "../partials/help-link.tsx";
 import { SiteFilter } from "../partials/site-filter.tsx";
 import { SiteSelect } from "../partials/site-select.tsx";
 import { Time } from "../partials/time.tsx";
@@ -145,6 +146,13 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean; siteChoice: 
             {pool.rotation.map((r) => (
               <li>
                 {r.text}
+                {r.direction === "out" ? (
+                  <>
+                    {" "}
+                    (<a href={`/media-sets/${r.mediaSetId}/passports`}>print their passports</a> to go with
+                    them)
+                  </>
+                ) : null}
                 {props.canOperate ? (
                   <HxForm
                     action={`/media-sets/${r.mediaSetId}/location`}
@@ -220,7 +228,8 @@ export function PoolsPage(model: PoolsModel): SafeHtml {
     <Layout {...model.layout} title="Pools" current="/pools">
       <h1>Pools</h1>
       <p class="muted">
-        A pool groups the tapes a job writes to. Its retention says when a tape may be written over again.
+        A pool groups the tapes a job writes to. Its retention says when a tape may be written over again (
+        <HelpLink topic="mediaSets">pools, media sets and retention</HelpLink>).
       </p>
       <SiteFilter action="/pools" sites={model.sites ?? []} current={model.site ?? null} />
       {model.pools.length === 0 ? <p class="muted">No pool yet.</p> : null}

@@ -1,7 +1,9 @@
 import { formatBytes, formatTime } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { HelpLink } from "../partials/help-link.tsx";
+import { SetKey } from "../partials/set-key.tsx";
 import { Time } from "../partials/time.tsx";
 
 type Layoutless = Omit<LayoutModel, "title" | "current">;
@@ -35,6 +37,10 @@ export function RestoreStart(model: {
   return (
     <Layout {...model.layout} title="Restore" current="/restore">
       <h1>Restore</h1>
+      <p class="muted">
+        Without the hub, a tape and the key sheet are enough:{" "}
+        <HelpLink topic="withoutHub">restoring with the drive-agent, without the hub</HelpLink>.
+      </p>
       {model.guests && model.guests.length > 0 ? (
         <section class="card" id="guest-restores">
           <h2>Proxmox guests</h2>
@@ -186,7 +192,7 @@ export interface TreeEntry {
   setId: number;
 }
 
-type ChainSet = { id: number; backupType: string; startedAt: Date };
+type ChainSet = { id: number; backupType: string; startedAt: Date; keyFingerprint: string | null };
 
 /** "full #3 (…) + incremental #5 (…)": the sets a tree is merged from, oldest first. */
 function chainWords(chain: readonly ChainSet[]): string {
@@ -214,6 +220,13 @@ export function RestoreBrowse(model: {
           ? `The tree as it was after set ${model.setId} ran, merged from ${chainWords(model.chain)}: later versions win, deleted files are gone.`
           : `Set ${model.setId} is a full backup: the tree as it was when it ran.`}
       </p>
+      <ul class="set-keys">
+        {model.chain.map((s) => (
+          <li>
+            Set {s.id} ({s.backupType}): <SetKey fingerprint={s.keyFingerprint} />
+          </li>
+        ))}
+      </ul>
       {model.warnings.map((w) => (
         <div class="alert warn" role="status">
           {w}
@@ -282,7 +295,14 @@ export interface PlanModel {
   files: number;
   bytes: number;
   /** The sets read, in order, and the files each gives. */
-  sets: { id: number; backupType: string; startedAt: Date; files: number; bytes: number }[];
+  sets: {
+    id: number;
+    backupType: string;
+    startedAt: Date;
+    keyFingerprint: string | null;
+    files: number;
+    bytes: number;
+  }[];
   tapes: { setId: number; barcode: string; location: string; instruction: string; reading?: string }[];
   warnings: string[];
   encrypted: boolean;
@@ -296,7 +316,15 @@ export function RestorePlan(model: PlanModel): SafeHtml {
       <h2>Plan</h2>
       <p>
         {model.files} files, {formatBytes(model.bytes)}
-        {model.encrypted ? ", encrypted (the hub holds the key)" : ""}
+        {model.encrypted && model.sets.length === 1 ? (
+          <>
+            , <SetKey fingerprint={model.sets[0]?.keyFingerprint ?? null} /> (the hub holds the key)
+          </>
+        ) : model.encrypted ? (
+          ", encrypted (the hub holds the keys)"
+        ) : (
+          ""
+        )}
         {model.sets.length > 1 ? `, read from ${model.sets.length} sets in turn` : ""}
       </p>
       {model.sets.length > 1 ? (
@@ -304,7 +332,7 @@ export function RestorePlan(model: PlanModel): SafeHtml {
           {model.sets.map((s) => (
             <li>
               {s.backupType} #{s.id} (<Time at={s.startedAt} />
-              ): {s.files} files, {formatBytes(s.bytes)}
+              ): {s.files} files, {formatBytes(s.bytes)}, <SetKey fingerprint={s.keyFingerprint} />
             </li>
           ))}
         </ol>

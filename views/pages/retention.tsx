@@ -1,6 +1,6 @@
 import type { PoolCalendar } from "../../functions/services/retention/retention-calendar.ts";
 import { formatBytes, formatTime } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
@@ -34,7 +34,15 @@ function PoolSection(props: { pool: PoolCalendar }): SafeHtml {
           <tbody>
             {pool.mediaSets.map((m) => (
               <tr>
-                <td>#{m.id}</td>
+                <td>
+                  #{m.id}
+                  {m.tapes.length > 0 ? (
+                    <>
+                      {" "}
+                      (<a href={`/media-sets/${m.id}/passports`}>passports</a>)
+                    </>
+                  ) : null}
+                </td>
                 <td>{m.state}</td>
                 <td>{formatTime(m.startedAt)}</td>
                 <td>{formatTime(m.lastWrittenAt)}</td>

@@ -8,6 +8,7 @@ import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { RateChart } from "../partials/rate-chart.tsx";
 import { RunProgress, type RunProgressModel } from "../partials/run-progress.tsx";
+import { SetKey } from "../partials/set-key.tsx";
 import { StreamingHealthPanel } from "../partials/streaming-health.tsx";
 import { Time } from "../partials/time.tsx";
 
@@ -32,6 +33,8 @@ export interface RunOutcome {
     fileCount: number;
     compression: string;
     ratio: number | null;
+    /** The set's key (null: not encrypted), as on its TOC and the key sheet. */
+    keyFingerprint: string | null;
   } | null;
   tapes: { id: number; barcode: string }[];
 }
@@ -118,6 +121,14 @@ function Outcome(props: { run: RunModel; outcome: RunOutcome; canOperate: boolea
               <th>On tape</th>
               <td>
                 {formatBytes(set.tapeBytes)} ({set.compression}, ratio {formatRatio(set.ratio)})
+              </td>
+            </tr>
+          ) : null}
+          {set ? (
+            <tr>
+              <th>Set #{set.id}</th>
+              <td>
+                <SetKey fingerprint={set.keyFingerprint} />
               </td>
             </tr>
           ) : null}

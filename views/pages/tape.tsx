@@ -3,6 +3,7 @@ import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { HelpLink } from "../partials/help-link.tsx";
 import { Time } from "../partials/time.tsx";
 
 export interface TapeModel {
@@ -405,7 +406,7 @@ export function TapePage(model: TapeModel): SafeHtml {
         <h2>Backup sets on this tape</h2>
         <p>
           <a href={`/tapes/${model.tape.id}/passport`}>Print this tape's passport</a> (what is on it and how
-          to read it without TapeBackarr)
+          to read it without TapeBackarr: <HelpLink topic="tapeFormat">the tape format</HelpLink>)
         </p>
         <table>
           <TableHead columns={["Set", "Started", "Segment", "Tape file", "Bytes", "State", "Key"]} />

@@ -18,6 +18,7 @@ export interface JobRow {
   nextRunAt: Date | null;
   enabled: boolean;
   allowEmpty: boolean;
+  afterBackups: boolean;
   retries: number;
   retryDelayMinutes: number;
   fullSchedule?: string | null;
@@ -122,6 +123,14 @@ export function JobSettings(props: JobChoices & { job?: JobRow }): SafeHtml {
         </div>
       )}
       <ScheduleField id={job ? String(job.id) : "new"} value={job?.schedule ?? undefined} />
+      {job && job.kind !== "catalog" ? null : (
+        <label class="check">
+          <input type="hidden" name="afterBackupsOffered" value="1" />
+          <input type="checkbox" name="afterBackups" value="on" checked={job?.afterBackups ?? false} />{" "}
+          Catalog jobs: also run after every backup job (besides the schedule), so the catalog on tape always
+          knows the newest sets
+        </label>
+      )}
     </div>
   );
 }

@@ -51,6 +51,8 @@ export const jobs = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     /** A run that finds no file to back up fails unless this says an empty source is fine. */
     allowEmpty: integer("allow_empty", { mode: "boolean" }).notNull().default(false),
+    /** A catalog job: also queued when a backup job's run has ended since its own last run began. */
+    afterBackups: integer("after_backups", { mode: "boolean" }).notNull().default(false),
     /** A job over a Proxmox source: which guests and in which vzdump mode; null: as the source says. */
     guests: text("guests", { mode: "json" }).$type<JobGuests>(),
     /** Scheduled runs that fail retryably or are interrupted are run again this many times. */

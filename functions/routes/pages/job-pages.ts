@@ -54,6 +54,7 @@ function jobForm(f: Record<string, string>) {
     schedule: f.schedule ?? null,
     fullSchedule: backup ? f.fullSchedule || null : undefined,
     allowEmpty: backup ? f.allowEmpty === "on" : undefined,
+    afterBackups: f.afterBackupsOffered ? f.afterBackups === "on" : undefined,
     retries: num(f.retries),
     retryDelayMinutes: num(f.retryDelayMinutes),
   };

@@ -5,7 +5,7 @@ import { serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
 import type { PageRouter } from "./router.ts";
 
-/** Printable tape passports: one tape, or every tape of a pool when they go offsite together. */
+/** Printable tape passports: one tape, or every tape of a pool or media set going offsite together. */
 export function registerPassportPages(pages: PageRouter): void {
   pages.route(
     {
@@ -35,6 +35,21 @@ export function registerPassportPages(pages: PageRouter): void {
         renderDocument(
           PassportPage({ title: `Tape passports of pool ${model.tapes[0]?.pool ?? ""}`, ...model }),
         ),
+      );
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/media-sets/:id/passports",
+      params: idParams,
+      permission: "read",
+      summary: "The passports of every tape of a media set",
+    },
+    async (c, { params }) => {
+      const model = await getPassports(serviceCtx(c), c.get("deps").assets, { mediaSetId: params.id });
+      return c.html(
+        renderDocument(PassportPage({ title: `Tape passports of media set #${params.id}`, ...model })),
       );
     },
   );

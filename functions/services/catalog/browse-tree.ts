@@ -42,7 +42,12 @@ export async function browseTree(ctx: ServiceCtx, setId: number, query: z.output
     items,
     nextAfter: names.length > query.limit ? (items.at(-1)?.name ?? null) : null,
     /** The sets merged, oldest first. */
-    chain: chain.sets.map((s) => ({ id: s.id, backupType: s.backupType, startedAt: s.startedAt })),
+    chain: chain.sets.map((s) => ({
+      id: s.id,
+      backupType: s.backupType,
+      startedAt: s.startedAt,
+      keyFingerprint: s.encryption === "none" ? null : s.encryptionKeyFingerprint,
+    })),
     warnings: chain.broken ? [chain.broken] : [],
   };
 }

@@ -186,6 +186,7 @@ export async function planRestoreParts(
       backupType: p.set.backupType,
       state: p.set.state,
       startedAt: p.set.startedAt,
+      keyFingerprint: p.set.encryption === "none" ? null : p.set.encryptionKeyFingerprint,
       files: p.entries.filter((e) => e.type !== "dir").length,
       bytes: p.entries.reduce((sum, e) => sum + e.size, 0),
     })),

@@ -1,5 +1,5 @@
 import { marked } from "marked";
-import { HUB_DOCS, type HubDocName } from "../../../contracts/doc-blocks.ts";
+import { docAnchor, HUB_DOCS, type HubDocName } from "../../../contracts/doc-blocks.ts";
 import type { AssetSource } from "../../deps.ts";
 import { notFound } from "../../errors.ts";
 
@@ -13,9 +13,15 @@ export async function readDoc(assets: AssetSource, name: string): Promise<string
   return text.body;
 }
 
-/** One doc rendered to HTML. The docs are this repository's own files, not user input. */
+/**
+ * One doc rendered to HTML, each heading with its anchor (the pages' help links point at them).
+ * The docs are this repository's own files, not user input.
+ */
 export async function getDoc(assets: AssetSource, name: string) {
   const markdown = await readDoc(assets, name);
-  const html = await marked.parse(markdown, { gfm: true });
+  const html = (await marked.parse(markdown, { gfm: true })).replace(
+    /<h([1-6])>(.*?)<\/h\1>/g,
+    (_, level: string, inner: string) => `<h${level} id="${docAnchor(inner)}">${inner}</h${level}>`,
+  );
   return { name, title: HUB_DOCS[name as HubDocName].title, html };
 }

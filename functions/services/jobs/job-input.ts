@@ -38,6 +38,8 @@ const jobFields = z.object({
   enabled: z.boolean().default(true),
   /** A run that finds no file to back up (an unmounted share) fails unless this is true. */
   allowEmpty: z.boolean().default(false),
+  /** A catalog job runs also after every backup job's run (besides its schedule). */
+  afterBackups: z.boolean().default(false),
   /** Times a scheduled run that failed retryably or was interrupted is run again (manual runs never). */
   retries: z.number().int().min(0).max(10).default(2),
   /** Minutes between such a failure and its retry. */
@@ -55,12 +57,17 @@ export const keyWhenEncrypted = (v: { encryption?: string; encryptionKeyId?: num
 export const sourceWhenBackup = (v: { kind?: string; sourceId?: number | null }) =>
   v.kind === "verify" || v.kind === "catalog" || !!v.sourceId;
 
+export const afterBackupsWhenCatalog = (v: { kind?: string; afterBackups?: boolean }) =>
+  v.kind === "catalog" || !v.afterBackups;
+export const AFTER_BACKUPS_ONLY_CATALOG = "only a catalog job runs after every backup job";
+
 export const createJobInput = jobFields
   .refine(keyWhenEncrypted, {
     message: "an encrypted job needs an encryptionKeyId",
     path: ["encryptionKeyId"],
   })
-  .refine(sourceWhenBackup, { message: "a backup job needs a sourceId", path: ["sourceId"] });
+  .refine(sourceWhenBackup, { message: "a backup job needs a sourceId", path: ["sourceId"] })
+  .refine(afterBackupsWhenCatalog, { message: AFTER_BACKUPS_ONLY_CATALOG, path: ["afterBackups"] });
 
 export const updateJobInput = patchSchema(jobFields);
 

@@ -7,6 +7,8 @@ import { getOrThrow } from "../shared/get-or-throw.ts";
 import { scheduleZoneOf } from "../sites/schedule-zone-of.ts";
 import { getJob } from "./get-job.ts";
 import {
+  AFTER_BACKUPS_ONLY_CATALOG,
+  afterBackupsWhenCatalog,
   checkReferences,
   keyWhenEncrypted,
   nextRun,
@@ -28,6 +30,8 @@ export async function updateJob(ctx: ServiceCtx, id: number, input: z.output<typ
   }
   if (!sourceWhenBackup({ ...job, ...input }))
     throw new AppError("validation_failed", "A backup job needs a sourceId");
+  if (!afterBackupsWhenCatalog({ ...job, ...input }))
+    throw new AppError("validation_failed", AFTER_BACKUPS_ONLY_CATALOG);
   const now = ctx.now();
   const scheduleChange =
     input.schedule === undefined

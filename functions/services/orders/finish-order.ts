@@ -8,6 +8,7 @@ import { recordInventory } from "../guests/record-inventory.ts";
 import { applyLibraryResult } from "../library/apply-library-result.ts";
 import { closeRun } from "../runs/close-run.ts";
 import { dispatchQueuedRuns } from "../runs/dispatch-runs.ts";
+import { queueCatalogAfterBackups } from "../runs/queue-catalog-after-backups.ts";
 import { recordLateResult } from "../runs/record-late-result.ts";
 import { applyEjectResult } from "../tapes/apply-eject-result.ts";
 import { applyLabelResult } from "../tapes/apply-label-result.ts";
@@ -65,5 +66,6 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
   if (late) await recordLateResult(ctx, run, outcome);
   else await closeRun(ctx, run, outcome);
   if (run.setId && run.kind === "verify") await recordVerifyResult(ctx, run.setId, result);
+  if (run.kind === "backup" && !late) await queueCatalogAfterBackups(ctx);
   await dispatchQueuedRuns(ctx);
 }

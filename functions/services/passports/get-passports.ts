@@ -11,24 +11,31 @@ export type Passport = Awaited<ReturnType<typeof getPassports>>["tapes"][number]
 /**
  * Tape passports: per cartridge its label, pool, the sets on it with dates and key fingerprints,
  * and the commands that read each set without TapeBackarr (from docs/tape-format.md). For one
- * tape, or for every tape of a pool (what goes offsite together).
+ * tape, every tape of a pool, or every tape of a media set (what goes offsite together).
  */
 export async function getPassports(
   ctx: ServiceCtx,
   assets: AssetSource,
-  which: { tapeId: number } | { poolId: number },
+  which: { tapeId: number } | { poolId: number } | { mediaSetId: number },
 ) {
   const rows = await ctx.db
     .select({ tape: tapes, pool: pools.name })
     .from(tapes)
     .leftJoin(pools, eq(pools.id, tapes.poolId))
-    .where("tapeId" in which ? eq(tapes.id, which.tapeId) : eq(tapes.poolId, which.poolId))
+    .where(
+      "tapeId" in which
+        ? eq(tapes.id, which.tapeId)
+        : "poolId" in which
+          ? eq(tapes.poolId, which.poolId)
+          : eq(tapes.mediaSetId, which.mediaSetId),
+    )
     .orderBy(asc(tapes.barcode));
   if (rows.length === 0)
-    throw notFound(
-      "tapeId" in which ? "Tape" : "Pool with tapes",
-      "tapeId" in which ? which.tapeId : which.poolId,
-    );
+    throw "tapeId" in which
+      ? notFound("Tape", which.tapeId)
+      : "poolId" in which
+        ? notFound("Pool with tapes", which.poolId)
+        : notFound("Media set with tapes", which.mediaSetId);
   const segments = await ctx.db
     .select({
       tapeId: backupSetSegments.tapeId,
@@ -65,6 +72,7 @@ export async function getPassports(
       label: tape.label,
       uuid: tape.uuid,
       pool,
+      mediaSetId: tape.mediaSetId,
       state: tape.state,
       labelledAt: tape.labelledAt,
       lastWrittenAt: tape.lastWrittenAt,

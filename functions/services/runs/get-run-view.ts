@@ -69,6 +69,7 @@ export async function getRunView(ctx: ServiceCtx, id: number) {
                 tapeBytes: set.tapeBytes,
                 fileCount: set.fileCount,
                 compression: set.compression,
+                keyFingerprint: set.encryption === "none" ? null : set.encryptionKeyFingerprint,
                 ratio: set.tapeBytes > 0 ? set.sourceBytes / set.tapeBytes : null,
               }
             : null,

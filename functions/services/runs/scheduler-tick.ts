@@ -15,6 +15,7 @@ import { scheduleZoneOf } from "../sites/schedule-zone-of.ts";
 import { SCHEDULER } from "./auto-retry.ts";
 import { dispatchQueuedRuns } from "./dispatch-runs.ts";
 import { interruptSilentRuns } from "./interrupt-silent-runs.ts";
+import { queueCatalogAfterBackups } from "./queue-catalog-after-backups.ts";
 import { queueDueRetries } from "./queue-due-retries.ts";
 import { queueRun } from "./queue-run.ts";
 import { scheduledBackupType } from "./scheduled-backup-type.ts";
@@ -73,6 +74,7 @@ export async function schedulerTick(
   const silence = options.agentSilenceMinutes ?? configSchema.shape.AGENT_SILENCE_MINUTES.parse(undefined);
   const interrupted = await interruptSilentRuns(ctx, silence * 60_000);
   queued.push(...(await queueDueRetries(ctx, logger)));
+  queued.push(...(await queueCatalogAfterBackups(ctx)));
   await dispatchQueuedRuns(ctx);
   // After the runs took their drives: a scheduled cleaning waits for an idle one.
   await cleanOnSchedule(ctx);

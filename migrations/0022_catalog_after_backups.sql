@@ -1,0 +1,1 @@
+ALTER TABLE `jobs` ADD `after_backups` integer DEFAULT false NOT NULL;
