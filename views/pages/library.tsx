@@ -1,8 +1,8 @@
 import type { LibraryView } from "../../functions/services/library/get-library.ts";
-import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface LibraryModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -26,7 +26,9 @@ export function LibraryLive(props: { library: LibraryView }): SafeHtml {
           <h2>
             {changer.name} on {changer.agent}
           </h2>
-          <p class="muted">Inventory as of {formatTime(changer.lastSeenAt)}</p>
+          <p class="muted">
+            Inventory as of <Time at={changer.lastSeenAt} />
+          </p>
           <table>
             <TableHead columns={["Drive", "State", "Loaded", "TapeAlert"]} />
             <tbody>
@@ -74,7 +76,9 @@ export function LibraryLive(props: { library: LibraryView }): SafeHtml {
           <tbody>
             {library.orders.map((o) => (
               <tr>
-                <td>{formatTime(o.createdAt)}</td>
+                <td>
+                  <Time at={o.createdAt} />
+                </td>
                 <td>{o.op}</td>
                 <td>{o.drive ?? "–"}</td>
                 <td>{o.state}</td>

@@ -1,9 +1,10 @@
 import type { PoolCalendar } from "../../functions/services/retention/retention-calendar.ts";
-import { formatBytes, formatTime } from "../format.ts";
+import { formatBytes } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface RetentionModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -36,14 +37,20 @@ function PoolSection(props: { pool: PoolCalendar }): SafeHtml {
               <tr>
                 <td>#{m.id}</td>
                 <td>{m.state}</td>
-                <td>{formatTime(m.startedAt)}</td>
-                <td>{formatTime(m.lastWrittenAt)}</td>
                 <td>
-                  {m.state === "open"
-                    ? "open: from its last write"
-                    : m.expiresAt
-                      ? formatTime(m.expiresAt)
-                      : "forever"}
+                  <Time at={m.startedAt} />
+                </td>
+                <td>
+                  <Time at={m.lastWrittenAt} />
+                </td>
+                <td>
+                  {m.state === "open" ? (
+                    "open: from its last write"
+                  ) : m.expiresAt ? (
+                    <Time at={m.expiresAt} />
+                  ) : (
+                    "forever"
+                  )}
                 </td>
                 <td>{m.sets}</td>
                 <td>{m.tapes.join(", ")}</td>
