@@ -3,7 +3,9 @@ import { driveActivity } from "../../functions/services/dashboard/drive-activity
 import { describeSchedule } from "../../functions/services/schedules/describe-schedule.ts";
 import { timeZoneInput } from "../../functions/services/settings/time-zone.ts";
 import { formatTime, formatWhen, retentionInWords } from "../../views/format.ts";
+import { ApiKeysPage } from "../../views/pages/admin.tsx";
 import { PoolsPage } from "../../views/pages/pools.tsx";
+import { SitesPage } from "../../views/pages/sites.tsx";
 import { SchedulePreview } from "../../views/partials/schedule-preview.tsx";
 import { SiteFilter } from "../../views/partials/site-filter.tsx";
 import { SiteSelect } from "../../views/partials/site-select.tsx";
@@ -257,5 +259,28 @@ describe("the site filter and the site select", () => {
     const scoped = SiteSelect({ choice: { sites, required: true } }).value;
     expect(scoped).toContain('<select name="siteId" required><option value="4" selected>&lt;script&gt;');
     expect(SiteSelect({ choice: { sites: [], required: true } }).value).toContain("operator role at no site");
+  });
+});
+
+describe("an action that cannot be taken back asks first, naming what goes", () => {
+  const layout = { user: { username: "root", role: "admin" }, csrfToken: "t" };
+
+  it("retiring a site says what it will no longer take and that it cannot be brought back", () => {
+    const site = { id: 7, name: HOSTILE, timeZone: null, contact: null, notes: null, retiredAt: null };
+    const html = SitesPage({ layout, isAdmin: true, sites: [site] }).value;
+    const form = html.slice(html.indexOf('hx-post="/sites/7/retire"'));
+    expect(form).toMatch(
+      /^hx-post="\/sites\/7\/retire"[^>]* hx-confirm="Retire site &lt;script&gt;alert\(1\)&lt;\/script&gt;\? It takes no new agent, tape, pool or job from then on, and a retired site cannot be brought back;/,
+    );
+    expect(html).not.toContain(HOSTILE);
+  });
+
+  it("revoking an API key says every client using it is refused from then on", () => {
+    const key = { id: 3, name: HOSTILE, prefix: "ab12", role: "operator", expiresAt: null, lastUsedAt: null };
+    const html = ApiKeysPage({ layout, keys: [key] }).value;
+    expect(html).toContain(
+      'hx-confirm="Revoke API key &lt;script&gt;alert(1)&lt;/script&gt;? Every script or client that signs in with it is refused from now on. This cannot be undone."',
+    );
+    expect(html).not.toContain(HOSTILE);
   });
 });
