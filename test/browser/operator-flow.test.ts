@@ -461,6 +461,89 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(dialogs).toEqual([]);
   }, 120_000);
 
+  it("every other page renders at 1280 and 390 px: in the layout (or the print sheet), no console error or CSP violation, no sideways scroll", async () => {
+    const [drives, pools, jobs] = await Promise.all(
+      ["drives", "pools", "jobs"].map(
+        async (r) =>
+          (await hub.api<{ items: { id: number; name: string }[] }>("GET", `/api/v1/${r}`)).body.items,
+      ),
+    );
+    const weekly = pools?.find((p) => p.name === "Weekly")?.id;
+    const job = jobs?.find((j) => j.name === "Share weekly")?.id;
+    const tapes = await hub.api<{ items: { id: number }[] }>("GET", "/api/v1/tapes?barcode=TB0001L9");
+    // The pages no other Chromium test opens (and the two most crowded, again at phone width).
+    const walk: [name: string, path: string, h1: RegExp, layout: "app" | "print"][] = [
+      ["agents", "/agents", /^Agents/, "app"],
+      ["drive", `/drives/${drives?.[0]?.id}`, /Virtual drive 0/, "app"],
+      ["library", "/library", /^Library/, "app"],
+      ["retention", "/retention", /^Retention/, "app"],
+      ["keys", "/keys", /keys/i, "app"],
+      ["sites", "/sites", /^Sites/, "app"],
+      ["users", "/users", /^Users/, "app"],
+      ["api-keys", "/api-keys", /^API keys/, "app"],
+      ["audit-log", "/logs/audit", /^Logs$/, "app"],
+      ["docs", "/docs", /^Help$/, "app"],
+      ["docs-operator-guide", "/docs/operator-guide", /^Operator guide/, "app"],
+      ["docs-tape-format", "/docs/tape-format", /^TapeBackarr tape format$/, "app"],
+      ["guests", "/guests", /^Proxmox guests$/, "app"],
+      ["job", `/jobs/${job}`, /^Share weekly$/, "app"],
+      ["tape", `/tapes/${tapes.body.items[0]?.id}`, /^Tape TB0001L9$/, "app"],
+      [
+        "restore-as-of",
+        `/restore/as-of?jobId=${job}&at=${encodeURIComponent(new Date().toISOString())}`,
+        /^Restore the tree as of set \d+$/,
+        "app",
+      ],
+      ["pool-passports", `/pools/${weekly}/passports`, /^Tape passport: TB0001L9$/, "print"],
+    ];
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      // Not the hub's zone (UTC): every time on an app page must be shown in the browser's.
+      const context = await browser.newContext({
+        viewport,
+        isMobile: viewport.width < 500,
+        timezoneId: "Asia/Tokyo",
+      });
+      // A CSP refusal is an event of the document; said on the console, it is caught with the rest.
+      await context.addInitScript(() =>
+        document.addEventListener("securitypolicyviolation", (e) =>
+          console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+        ),
+      );
+      const p = await context.newPage();
+      const problems: string[] = [];
+      p.on("console", (m) => {
+        if (m.type() === "error") problems.push(`${p.url()}: ${m.text()}`);
+      });
+      p.on("pageerror", (e) => problems.push(`${p.url()}: ${e.message}`));
+      await signInThroughForm(p, hub.url, "admin", HUB_ADMIN_PASSWORD);
+      for (const [name, path, h1, layout] of walk) {
+        const response = await p.goto(`${hub.url}${path}`);
+        expect(response?.status(), path).toBe(200);
+        expect(await p.locator("h1").first().textContent(), path).toMatch(h1);
+        if (layout === "app") {
+          expect(await p.locator("header nav a").count(), path).toBeGreaterThan(5);
+          expect(await p.locator("main h1").count(), path).toBe(1);
+          if (!path.startsWith("/docs"))
+            expect(await p.locator("main").textContent(), path).not.toMatch(/\d\d:\d\d UTC/);
+        }
+        const widths = await p.evaluate(() => ({
+          scroll: document.scrollingElement?.scrollWidth ?? 0,
+          inner: window.innerWidth,
+        }));
+        expect(widths.scroll, `${path} is ${widths.scroll}px wide on ${widths.inner}px`).toBeLessThanOrEqual(
+          widths.inner,
+        );
+        await p.screenshot({ path: join(SCREENSHOTS, `walk-${viewport.width}-${name}.png`), fullPage: true });
+      }
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+    expect(dialogs).toEqual([]);
+  }, 120_000);
+
   it("fits a phone (390×844): no sideways scroll of the page, the whole nav reachable", async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const phone = await context.newPage();
