@@ -103,6 +103,7 @@ describe("words and times on the pages", () => {
     expect(driveActivity(idle, { kind: "verify", state: "paused" })).toBe("paused");
     expect(driveActivity(idle, { kind: "backup", state: "queued" })).toBe("idle");
     expect(driveActivity({ state: "idle", alerts: ["CLEAN NOW"] }, undefined)).toBe("error");
+    expect(driveActivity(idle, undefined, true)).toBe("cleaning");
   });
 });
 

@@ -59,7 +59,7 @@ svg.chart .line { fill:none; stroke:var(--accent); stroke-width:2; }
 .badge.kind { background:#e7eefc; color:#1747a6; text-transform:lowercase; }
 .drive-writing { background:#e7eefc; color:#1747a6; }
 .drive-reading { background:#e3f1e4; color:var(--good); }
-.drive-paused, .drive-waiting-for-tape { background:#fff4e5; color:var(--warn); }
+.drive-paused, .drive-waiting-for-tape, .drive-cleaning { background:#fff4e5; color:var(--warn); }
 .drive-error, .drive-offline { background:#fdecea; color:var(--bad); }
 .capacity { display:flex; flex-wrap:wrap; align-items:center; gap:.2rem .6rem; }
 .capacity meter { flex:1 1 10rem; min-width:8rem; height:1rem; }

@@ -1,5 +1,6 @@
 import type { DriveHealthReport, StreamingHealth } from "../../contracts/agent-protocol.ts";
 import type { StreamingVerdict } from "../../contracts/lto-speeds.ts";
+import type { DriveActivity } from "../../functions/services/dashboard/drive-activity.ts";
 import { formatBytes, formatRate } from "../format.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
@@ -10,6 +11,9 @@ export interface DriveModel {
   layout: Omit<LayoutModel, "title" | "current">;
   canOperate: boolean;
   drive: { id: number; name: string; state: string; inChanger: boolean };
+  /** What the drive does now (services/dashboard/drive-activity.ts), and the run doing it. */
+  activity?: DriveActivity;
+  runId?: number | null;
   /** When the hub cleans the drive unasked (services/drives/cleaning-due.ts puts it in words). */
   cleaning?: {
     schedule: { cron: string | null; everyHours: number | null; everyTerabytes: number | null } | null;
@@ -21,6 +25,7 @@ export interface DriveModel {
   /** The drive's latest backups with streaming figures, newest first. */
   streaming?: {
     runId: number;
+    kind?: string;
     startedAt: Date | null;
     health: StreamingHealth | null;
     verdict: StreamingVerdict | null;
@@ -47,6 +52,17 @@ export function DrivePage(model: DriveModel): SafeHtml {
   return (
     <Layout {...model.layout} title={drive.name} current="/library">
       <h1>{drive.name}</h1>
+      {model.activity ? (
+        <p id="drive-doing">
+          Doing: <span class={`badge drive-${model.activity.replaceAll(" ", "-")}`}>{model.activity}</span>
+          {model.runId ? (
+            <>
+              {" "}
+              (<a href={`/runs/${model.runId}`}>run #{String(model.runId)}</a>)
+            </>
+          ) : null}
+        </p>
+      ) : null}
       <section class="card" id="drive-health">
         <h2>Health</h2>
         <p class="muted">
@@ -155,6 +171,7 @@ export function DrivePage(model: DriveModel): SafeHtml {
               {model.streaming.map((r) => (
                 <tr>
                   <td>
+                    {r.kind ? <span class="badge kind">{r.kind}</span> : null}{" "}
                     <a href={`/runs/${r.runId}`}>#{r.runId}</a>
                   </td>
                   <td>

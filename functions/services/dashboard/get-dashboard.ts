@@ -3,6 +3,7 @@ import { agents, drives, jobRuns, jobs, pools, sites, sources, tapes } from "../
 import type { ServiceCtx } from "../../deps.ts";
 import { toPublicAgent } from "../agents/to-public-agent.ts";
 import { needsOperator } from "../attention/needs-operator.ts";
+import { drivesBeingCleaned } from "../drives/drives-cleaning.ts";
 import { averageRate, liveFigures } from "../runs/run-actions.ts";
 import { ACTIVE_RUN_STATES } from "../runs/run-states.ts";
 import { type SiteFilter, siteWhere } from "../sites/site-scope.ts";
@@ -16,80 +17,92 @@ export async function getDashboard(ctx: ServiceCtx, filter: SiteFilter = {}) {
   const now = ctx.now();
   const since = new Date(now.getTime() - 24 * 3600_000);
   const runAt = siteWhere(ctx, { kind: "run", id: jobRuns.id }, filter.site);
-  const [agentRows, driveRows, active, recent, tapeStates, poolUse, counts, tapeUse, siteRows, attention] =
-    await Promise.all([
-      ctx.db.query.agents.findMany({
-        where: siteWhere(ctx, { column: agents.siteId }, filter.site),
-        orderBy: agents.name,
-        limit: 100,
-      }),
-      ctx.db
-        .select({ drive: drives, tape: tapes.barcode, siteId: agents.siteId })
-        .from(drives)
-        .innerJoin(agents, eq(agents.id, drives.agentId))
-        .leftJoin(tapes, eq(tapes.id, drives.loadedTapeId))
-        .where(siteWhere(ctx, { column: agents.siteId }, filter.site))
-        .orderBy(drives.agentId, drives.name)
-        .limit(200),
-      ctx.db
-        .select({ run: jobRuns, job: jobs.name, tape: tapes.barcode })
-        .from(jobRuns)
-        .innerJoin(jobs, eq(jobs.id, jobRuns.jobId))
-        .leftJoin(tapes, eq(tapes.id, jobRuns.currentTapeId))
-        .where(and(inArray(jobRuns.state, [...ACTIVE_RUN_STATES]), isNull(jobRuns.finishedAt), runAt))
-        .orderBy(jobRuns.id)
-        .limit(50),
-      ctx.db
-        .select({ run: jobRuns, job: jobs.name })
-        .from(jobRuns)
-        .innerJoin(jobs, eq(jobs.id, jobRuns.jobId))
-        .where(and(gte(jobRuns.finishedAt, since), runAt))
-        .orderBy(desc(jobRuns.finishedAt))
-        .limit(50),
-      ctx.db
-        .select({ state: tapes.state, n: count() })
-        .from(tapes)
-        .where(siteWhere(ctx, { column: tapes.siteId }, filter.site))
-        .groupBy(tapes.state),
-      ctx.db
-        .select({
-          pool: pools.name,
-          tapes: count(tapes.id),
-          used: sum(tapes.usedBytes),
-          capacity: sum(tapes.capacityBytes),
-        })
-        .from(pools)
-        .leftJoin(tapes, eq(tapes.poolId, pools.id))
-        .groupBy(pools.id)
-        .orderBy(pools.name),
-      ctx.db
-        .select({
-          jobs: sql<number>`(select count(*) from ${jobs})`,
-          tapes: sql<number>`(select count(*) from ${tapes})`,
-          labelled: sql<number>`(select count(*) from ${tapes} where ${tapes.label} is not null)`,
-          sources: sql<number>`(select count(*) from ${sources})`,
-          completedRuns: sql<number>`(select count(*) from ${jobRuns} where ${jobRuns.kind} = 'backup' and ${jobRuns.state} like 'completed%')`,
-        })
-        .from(sql`(select 1)`),
-      ctx.db
-        .select({
-          id: tapes.id,
-          barcode: tapes.barcode,
-          used: tapes.usedBytes,
-          capacity: tapes.capacityBytes,
-          pool: pools.name,
-        })
-        .from(tapes)
-        .leftJoin(pools, eq(pools.id, tapes.poolId))
-        .where(and(isNotNull(tapes.label), siteWhere(ctx, { column: tapes.siteId }, filter.site)))
-        .orderBy(desc(tapes.usedBytes))
-        .limit(20),
-      ctx.db.query.sites.findMany({
-        where: and(isNull(sites.retiredAt), siteWhere(ctx, { column: sites.id }, undefined)),
-        orderBy: sites.name,
-      }),
-      needsOperator(ctx),
-    ]);
+  const [
+    agentRows,
+    driveRows,
+    active,
+    recent,
+    tapeStates,
+    poolUse,
+    counts,
+    tapeUse,
+    siteRows,
+    attention,
+    cleaning,
+  ] = await Promise.all([
+    ctx.db.query.agents.findMany({
+      where: siteWhere(ctx, { column: agents.siteId }, filter.site),
+      orderBy: agents.name,
+      limit: 100,
+    }),
+    ctx.db
+      .select({ drive: drives, tape: tapes.barcode, siteId: agents.siteId })
+      .from(drives)
+      .innerJoin(agents, eq(agents.id, drives.agentId))
+      .leftJoin(tapes, eq(tapes.id, drives.loadedTapeId))
+      .where(siteWhere(ctx, { column: agents.siteId }, filter.site))
+      .orderBy(drives.agentId, drives.name)
+      .limit(200),
+    ctx.db
+      .select({ run: jobRuns, job: jobs.name, tape: tapes.barcode })
+      .from(jobRuns)
+      .innerJoin(jobs, eq(jobs.id, jobRuns.jobId))
+      .leftJoin(tapes, eq(tapes.id, jobRuns.currentTapeId))
+      .where(and(inArray(jobRuns.state, [...ACTIVE_RUN_STATES]), isNull(jobRuns.finishedAt), runAt))
+      .orderBy(jobRuns.id)
+      .limit(50),
+    ctx.db
+      .select({ run: jobRuns, job: jobs.name })
+      .from(jobRuns)
+      .innerJoin(jobs, eq(jobs.id, jobRuns.jobId))
+      .where(and(gte(jobRuns.finishedAt, since), runAt))
+      .orderBy(desc(jobRuns.finishedAt))
+      .limit(50),
+    ctx.db
+      .select({ state: tapes.state, n: count() })
+      .from(tapes)
+      .where(siteWhere(ctx, { column: tapes.siteId }, filter.site))
+      .groupBy(tapes.state),
+    ctx.db
+      .select({
+        pool: pools.name,
+        tapes: count(tapes.id),
+        used: sum(tapes.usedBytes),
+        capacity: sum(tapes.capacityBytes),
+      })
+      .from(pools)
+      .leftJoin(tapes, eq(tapes.poolId, pools.id))
+      .groupBy(pools.id)
+      .orderBy(pools.name),
+    ctx.db
+      .select({
+        jobs: sql<number>`(select count(*) from ${jobs})`,
+        tapes: sql<number>`(select count(*) from ${tapes})`,
+        labelled: sql<number>`(select count(*) from ${tapes} where ${tapes.label} is not null)`,
+        sources: sql<number>`(select count(*) from ${sources})`,
+        completedRuns: sql<number>`(select count(*) from ${jobRuns} where ${jobRuns.kind} = 'backup' and ${jobRuns.state} like 'completed%')`,
+      })
+      .from(sql`(select 1)`),
+    ctx.db
+      .select({
+        id: tapes.id,
+        barcode: tapes.barcode,
+        used: tapes.usedBytes,
+        capacity: tapes.capacityBytes,
+        pool: pools.name,
+      })
+      .from(tapes)
+      .leftJoin(pools, eq(pools.id, tapes.poolId))
+      .where(and(isNotNull(tapes.label), siteWhere(ctx, { column: tapes.siteId }, filter.site)))
+      .orderBy(desc(tapes.usedBytes))
+      .limit(20),
+    ctx.db.query.sites.findMany({
+      where: and(isNull(sites.retiredAt), siteWhere(ctx, { column: sites.id }, undefined)),
+      orderBy: sites.name,
+    }),
+    needsOperator(ctx),
+    drivesBeingCleaned(ctx),
+  ]);
   const c = counts[0] ?? { jobs: 0, tapes: 0, labelled: 0, sources: 0, completedRuns: 0 };
   const runOnDrive = new Map(active.filter((a) => a.run.driveId).map((a) => [a.run.driveId, a.run]));
   const publicAgents = agentRows.map((a) => toPublicAgent(a, now));
@@ -98,7 +111,7 @@ export async function getDashboard(ctx: ServiceCtx, filter: SiteFilter = {}) {
     return {
       ...d.drive,
       tape: d.tape,
-      activity: driveActivity(d.drive, run),
+      activity: driveActivity(d.drive, run, cleaning.has(d.drive.id)),
       runId: run?.id ?? null,
       siteId: d.siteId,
     };
