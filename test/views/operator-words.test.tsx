@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { driveActivity } from "../../functions/services/dashboard/drive-activity.ts";
 import { describeSchedule } from "../../functions/services/schedules/describe-schedule.ts";
 import { timeZoneInput } from "../../functions/services/settings/time-zone.ts";
+import { stateChoices } from "../../functions/services/tapes/tape-transition.ts";
 import { formatTime, formatWhen, retentionInWords } from "../../views/format.ts";
 import { ApiKeysPage } from "../../views/pages/admin.tsx";
 import { PoolsPage } from "../../views/pages/pools.tsx";
@@ -94,6 +95,15 @@ describe("words and times on the pages", () => {
       'is not a time zone this hub knows ("Mars/Olympus_Mons"): give an IANA name such as Europe/Berlin, America/New_York or UTC',
     );
     expect(timeZoneInput.safeParse({ timeZone: `${HOSTILE}` }).success).toBe(false);
+  });
+
+  it("the tape page offers only the moves by hand the service allows: none away while in a drive", () => {
+    const tape = { barcode: "TB0001L9", state: "active", uuid: "u", driveId: null, poolId: 1 } as const;
+    const offered = (t: Parameters<typeof stateChoices>[0]) => stateChoices(t).map((c) => c.state);
+    expect(offered(tape)).toEqual(["active", "offsite", "exported", "retired"]);
+    expect(offered({ ...tape, driveId: 3 })).toEqual(["active", "retired"]);
+    expect(offered({ ...tape, state: "offsite" })).toEqual(["offsite", "exported", "retired", "full"]);
+    expect(stateChoices({ ...tape, state: "retired" }).at(-1)?.words).toBe("returned (back in the library)");
   });
 
   it("a drive says what the run on it does, not the agent's idle", () => {

@@ -66,6 +66,8 @@ export interface TapeModel {
     retire: string | null;
   };
   erase: { warning: string; refusal: string | null };
+  /** The states it may be given by hand, in words (services/tapes/tape-transition.ts). */
+  stateChoices: { state: string; words: string }[];
 }
 
 /** Health readings taken while the tape was loaded; a rising count of uncorrected errors says retire it. */
@@ -385,9 +387,9 @@ export function TapePage(model: TapeModel): SafeHtml {
             <label>
               State
               <select name="state">
-                {stateChoices(tape.state).map(([s, words]) => (
-                  <option value={s} selected={s === tape.state}>
-                    {words}
+                {model.stateChoices.map((c) => (
+                  <option value={c.state} selected={c.state === tape.state}>
+                    {c.words}
                   </option>
                 ))}
               </select>
@@ -433,20 +435,4 @@ export function TapePage(model: TapeModel): SafeHtml {
       </section>
     </Layout>
   );
-}
-
-/**
- * The states an operator may give a tape by hand (services/tapes/tape-transition.ts): where it
- * is now, away (offsite, exported), retired, or back in the library from away.
- */
-function stateChoices(state: string): [string, string][] {
-  const away = state === "offsite" || state === "exported" || state === "retired";
-  const choices: [string, string][] = [
-    [state, state],
-    ["offsite", "offsite (in the vault; asked back by rotation)"],
-    ["exported", "exported (gone for good; never asked back)"],
-    ["retired", "retired"],
-  ];
-  if (away) choices.push(["full", "returned (back in the library)"]);
-  return choices.filter(([s], i) => choices.findIndex(([t]) => t === s) === i);
 }

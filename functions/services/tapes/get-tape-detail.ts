@@ -7,6 +7,7 @@ import { getTapeHealth } from "./get-tape-health.ts";
 import { isCleaningBarcode } from "./media-type.ts";
 import { reuseRefusal } from "./reuse-refusal.ts";
 import { tapeMoveHistory } from "./tape-moves.ts";
+import { stateChoices } from "./tape-transition.ts";
 
 /** One tape as its page shows it: the tape, the sets on it in tape order, and where it is in words. */
 export async function getTapeDetail(ctx: ServiceCtx, id: number) {
@@ -82,6 +83,8 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
     },
     mediaSet,
     reuse,
+    /** The states an operator may give it by hand here (tape-transition.ts decides). */
+    stateChoices: stateChoices(tape),
     /** Runs waiting for this tape, with their words. */
     waiting,
     /** Where the cartridge is kept, its moves between sites, and where it may be moved to. */
