@@ -222,6 +222,11 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(labels.some((t) => /MB\/s$/.test(t))).toBe(true);
     expect(labels.some((t) => /after start$/.test(t))).toBe(true);
     expect(await rateChart.locator("circle title").first().textContent()).toMatch(/after start: .+\/s$/);
+    // The log ends with the run's summary line, without a reload.
+    const log = page.locator("section.card", { has: page.locator("h2", { hasText: /^Log$/ }) });
+    await expect
+      .poll(() => log.locator("tbody").textContent(), { timeout: 10_000 })
+      .toMatch(/backed up [\d,]+ files/);
     await page.screenshot({ path: join(SCREENSHOTS, "run-finished.png"), fullPage: true });
   }, 240_000);
 
@@ -310,6 +315,11 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await page.getByRole("button", { name: "Start restore" }).click();
     await page.waitForURL(/\/runs\/\d+$/);
     await page.waitForSelector("#run-live .badge.state-completed", { timeout: 120_000 });
+    // What it restored (one file of 17 KB), not the size of the set it read from (33.6 MB).
+    const restoredRow = page.locator("#run-live .outcome tr", { hasText: "Restored" });
+    expect(await restoredRow.locator("td").textContent()).toBe("1 file, 17.0 KB");
+    expect(await page.locator("#run-live .run-head").textContent()).toContain("restore");
+    await page.screenshot({ path: join(SCREENSHOTS, "restore-finished.png"), fullPage: true });
     const restored = await readFile(join(target, docs, "report.txt"));
     expect(sha(restored)).toBe(sha(await readFile(join(src, "docs", "report.txt"))));
     expect(dialogs).toEqual([]);
@@ -474,7 +484,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     // The pages no other Chromium test opens (and the two most crowded, again at phone width).
     const walk: [name: string, path: string, h1: RegExp, layout: "app" | "print"][] = [
       ["agents", "/agents", /^Agents/, "app"],
-      ["drive", `/drives/${drives?.[0]?.id}`, /Virtual drive 0/, "app"],
+      ["drive", `/drives/${drives?.[0]?.id}`, /^Virtual drive 0$/, "app"],
       ["library", "/library", /^Library/, "app"],
       ["retention", "/retention", /^Retention/, "app"],
       ["keys", "/keys", /keys/i, "app"],
@@ -484,7 +494,6 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
       ["audit-log", "/logs/audit", /^Logs$/, "app"],
       ["docs", "/docs", /^Help$/, "app"],
       ["docs-operator-guide", "/docs/operator-guide", /^Operator guide/, "app"],
-      ["docs-tape-format", "/docs/tape-format", /^TapeBackarr tape format$/, "app"],
       ["guests", "/guests", /^Proxmox guests$/, "app"],
       ["job", `/jobs/${job}`, /^Share weekly$/, "app"],
       ["tape", `/tapes/${tapes.body.items[0]?.id}`, /^Tape TB0001L9$/, "app"],
@@ -536,11 +545,19 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
         expect(widths.scroll, `${path} is ${widths.scroll}px wide on ${widths.inner}px`).toBeLessThanOrEqual(
           widths.inner,
         );
-        await p.screenshot({ path: join(SCREENSHOTS, `walk-${viewport.width}-${name}.png`), fullPage: true });
+        // A help document is pages long: its first screen is what a person checks.
+        await p.screenshot({
+          path: join(SCREENSHOTS, `walk-${viewport.width}-${name}.png`),
+          fullPage: !path.startsWith("/docs/"),
+        });
       }
       expect(problems).toEqual([]);
       await context.close();
     }
+    // The drive's page says what it does now, as the dashboard does (the tape was ejected: idle).
+    await page.goto(`${hub.url}/drives/${drives?.[0]?.id}`);
+    expect(await page.locator("#drive-doing").textContent()).toBe("Doing: idle");
+    expect(await page.locator("#drive-streaming tbody tr").first().textContent()).toMatch(/^backup #\d+/);
     expect(dialogs).toEqual([]);
   }, 120_000);
 

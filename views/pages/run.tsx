@@ -2,7 +2,7 @@ import type { StreamingHealth } from "../../contracts/agent-protocol.ts";
 import type { StreamingVerdict } from "../../contracts/lto-speeds.ts";
 import type { RunActions } from "../../functions/services/runs/run-actions.ts";
 import type { Sample } from "../../functions/services/runs/throughput-samples.ts";
-import { formatBytes, formatDuration, formatRatio } from "../format.ts";
+import { formatBytes, formatCount, formatDuration, formatRatio } from "../format.ts";
 import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
@@ -110,7 +110,7 @@ function Outcome(props: { run: RunModel; outcome: RunOutcome; canOperate: boolea
           <tr>
             <th>{done}</th>
             <td>
-              {run.filesDone.toLocaleString("en-US")} files, {formatBytes(run.bytesDone)}
+              {formatCount(run.filesDone, "file")}, {formatBytes(run.bytesDone)}
             </td>
           </tr>
           {set?.written ? (
