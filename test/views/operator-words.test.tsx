@@ -2,11 +2,13 @@ import { describe, expect, it } from "vitest";
 import { driveActivity } from "../../functions/services/dashboard/drive-activity.ts";
 import { describeSchedule } from "../../functions/services/schedules/describe-schedule.ts";
 import { timeZoneInput } from "../../functions/services/settings/time-zone.ts";
+import { shownCapacity } from "../../functions/services/tapes/native-capacity.ts";
 import { stateChoices } from "../../functions/services/tapes/tape-transition.ts";
 import { formatTime, formatWhen, retentionInWords } from "../../views/format.ts";
 import { ApiKeysPage } from "../../views/pages/admin.tsx";
 import { PoolsPage } from "../../views/pages/pools.tsx";
 import { SitesPage } from "../../views/pages/sites.tsx";
+import { CapacityBar } from "../../views/partials/capacity-bar.tsx";
 import { SchedulePreview } from "../../views/partials/schedule-preview.tsx";
 import { SiteFilter } from "../../views/partials/site-filter.tsx";
 import { SiteSelect } from "../../views/partials/site-select.tsx";
@@ -106,6 +108,32 @@ describe("words and times on the pages", () => {
     expect(stateChoices({ ...tape, state: "retired" }).at(-1)?.words).toBe("returned (back in the library)");
   });
 
+  it("a tape's capacity is the cartridge's own when reported, else its LTO generation's, said nominal", () => {
+    const vtl = { capacityBytes: 256 << 20, generation: "LTO-9", barcode: "TB0001L9" };
+    expect(shownCapacity(vtl)).toEqual({ capacityBytes: 256 << 20, capacityNominal: false });
+    // What a real drive's agent reports from the barcode when the cartridge memory is unread.
+    expect(shownCapacity({ ...vtl, capacityBytes: 18e12 })).toEqual({
+      capacityBytes: 18e12,
+      capacityNominal: true,
+    });
+    expect(shownCapacity({ capacityBytes: null, generation: null, barcode: "E01001L8" })).toEqual({
+      capacityBytes: 12e12,
+      capacityNominal: true,
+    });
+    expect(
+      shownCapacity({ capacityBytes: null, generation: "LTO-9 WORM", barcode: "X1" }).capacityBytes,
+    ).toBe(18e12);
+    expect(shownCapacity({ capacityBytes: null, generation: null, barcode: "CLNA0001" })).toEqual({
+      capacityBytes: null,
+      capacityNominal: false,
+    });
+    const bar = CapacityBar({ label: "Tape E01001L8", used: 3e12, capacity: 12e12, nominal: true }).value;
+    expect(bar).toContain("3.0 TB of 12.0 TB nominal (25%)");
+    expect(CapacityBar({ label: "Tape T", used: 0, capacity: 256 << 20 }).value).toContain(
+      "0 B of 268 MB (0%)",
+    );
+  });
+
   it("a drive says what the run on it does, not the agent's idle", () => {
     const idle = { state: "idle", alerts: [] };
     expect(driveActivity(idle, { kind: "backup", state: "running" })).toBe("writing");
@@ -152,6 +180,7 @@ describe("new views escape what they show", () => {
           usedBytes: 1 << 30,
           tapesOfUnknownCapacity: 0,
           capacityBytes: 4 * 2 ** 30,
+          capacityNominal: false,
           tapes: [
             {
               id: 2,
@@ -160,6 +189,7 @@ describe("new views escape what they show", () => {
               state: "offsite",
               usedBytes: 1 << 30,
               capacityBytes: 4 * 2 ** 30,
+              capacityNominal: false,
               lastWrittenAt: now,
               mediaSetId: 3,
               location: HOSTILE,

@@ -72,7 +72,12 @@ function PoolSection(props: { pool: PoolCalendar }): SafeHtml {
                 <span class={`badge state-${t.state}`}>{t.state}</span>
               </td>
               <td>
-                {CapacityBar({ label: `Tape ${t.barcode}`, used: t.usedBytes, capacity: t.capacityBytes })}
+                {CapacityBar({
+                  label: `Tape ${t.barcode}`,
+                  used: t.usedBytes,
+                  capacity: t.capacityBytes,
+                  nominal: t.capacityNominal,
+                })}
                 {t.capacityBytes ? null : formatBytes(t.usedBytes)}
               </td>
               <td>{t.words}</td>

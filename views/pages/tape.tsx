@@ -17,6 +17,8 @@ export interface TapeModel {
     poolId: number | null;
     usedBytes: number;
     capacityBytes: number | null;
+    /** The capacity is the LTO generation's published figure, not the cartridge's own. */
+    capacityNominal?: boolean;
     fileCount: number;
     location: string | null;
     labelledAt: Date | null;
@@ -286,6 +288,7 @@ export function TapePage(model: TapeModel): SafeHtml {
                   label: `Tape ${tape.barcode}`,
                   used: tape.usedBytes,
                   capacity: tape.capacityBytes,
+                  nominal: tape.capacityNominal,
                 })}
                 <span class="muted">in {tape.fileCount} tape files</span>
               </td>

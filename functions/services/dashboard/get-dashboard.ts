@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, inArray, isNotNull, isNull, sql, sum } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { agents, drives, jobRuns, jobs, pools, sites, sources, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { toPublicAgent } from "../agents/to-public-agent.ts";
@@ -7,6 +7,7 @@ import { drivesBeingCleaned } from "../drives/drives-cleaning.ts";
 import { averageRate, liveFigures } from "../runs/run-actions.ts";
 import { ACTIVE_RUN_STATES } from "../runs/run-states.ts";
 import { type SiteFilter, siteWhere } from "../sites/site-scope.ts";
+import { shownCapacity } from "../tapes/native-capacity.ts";
 import { driveActivity } from "./drive-activity.ts";
 
 /**
@@ -65,15 +66,18 @@ export async function getDashboard(ctx: ServiceCtx, filter: SiteFilter = {}) {
       .groupBy(tapes.state),
     ctx.db
       .select({
+        poolId: pools.id,
         pool: pools.name,
-        tapes: count(tapes.id),
-        used: sum(tapes.usedBytes),
-        capacity: sum(tapes.capacityBytes),
+        tapeId: tapes.id,
+        barcode: tapes.barcode,
+        used: tapes.usedBytes,
+        capacityBytes: tapes.capacityBytes,
+        generation: tapes.generation,
       })
       .from(pools)
       .leftJoin(tapes, eq(tapes.poolId, pools.id))
-      .groupBy(pools.id)
-      .orderBy(pools.name),
+      .orderBy(pools.name)
+      .limit(5000),
     ctx.db
       .select({
         jobs: sql<number>`(select count(*) from ${jobs})`,
@@ -88,7 +92,8 @@ export async function getDashboard(ctx: ServiceCtx, filter: SiteFilter = {}) {
         id: tapes.id,
         barcode: tapes.barcode,
         used: tapes.usedBytes,
-        capacity: tapes.capacityBytes,
+        capacityBytes: tapes.capacityBytes,
+        generation: tapes.generation,
         pool: pools.name,
       })
       .from(tapes)
@@ -133,13 +138,11 @@ export async function getDashboard(ctx: ServiceCtx, filter: SiteFilter = {}) {
     // A finished run's rate is its average over its whole time, not its last report's.
     recent: recent.map((r) => ({ ...r.run, jobName: r.job, rateBytesPerSec: averageRate(r.run) })),
     tapeStates: Object.fromEntries(tapeStates.map((t) => [t.state, t.n])) as Record<string, number>,
-    pools: poolUse.map((p) => ({
-      name: p.pool,
-      tapes: p.tapes,
-      used: Number(p.used ?? 0),
-      capacity: Number(p.capacity ?? 0),
-    })),
-    tapes: tapeUse.map((t) => ({ ...t, used: t.used, capacity: t.capacity ?? null })),
+    pools: poolTotals(poolUse),
+    tapes: tapeUse.map(({ capacityBytes, generation, ...t }) => {
+      const shown = shownCapacity({ capacityBytes, generation, barcode: t.barcode });
+      return { ...t, capacity: shown.capacityBytes, nominal: shown.capacityNominal };
+    }),
     counts: c,
     /** The first steps of a new hub, in order; the dashboard shows them until the first backup ran. */
     setup: [
@@ -150,6 +153,42 @@ export async function getDashboard(ctx: ServiceCtx, filter: SiteFilter = {}) {
       { step: "Run it once", done: Number(c.completedRuns) > 0, href: "/jobs" },
     ],
   };
+}
+
+/**
+ * Each pool's tapes, bytes used and capacity; `nominal` when a tape's capacity in it is its LTO
+ * generation's published figure rather than the cartridge's own.
+ */
+function poolTotals(
+  rows: {
+    poolId: number;
+    pool: string;
+    tapeId: number | null;
+    barcode: string | null;
+    used: number | null;
+    capacityBytes: number | null;
+    generation: string | null;
+  }[],
+) {
+  const totals = new Map<
+    number,
+    { name: string; tapes: number; used: number; capacity: number; nominal: boolean }
+  >();
+  for (const r of rows) {
+    const pool = totals.get(r.poolId) ?? { name: r.pool, tapes: 0, used: 0, capacity: 0, nominal: false };
+    totals.set(r.poolId, pool);
+    if (r.tapeId === null || r.barcode === null) continue;
+    const shown = shownCapacity({
+      capacityBytes: r.capacityBytes,
+      generation: r.generation,
+      barcode: r.barcode,
+    });
+    pool.tapes += 1;
+    pool.used += r.used ?? 0;
+    pool.capacity += shown.capacityBytes ?? 0;
+    pool.nominal ||= shown.capacityNominal;
+  }
+  return [...totals.values()];
 }
 
 /** The per-site rows, counted over every site's agents and drives (not only the filtered one's). */

@@ -5,6 +5,7 @@ import { eraseWarning } from "./erase-tape.ts";
 import { getTape } from "./get-tape.ts";
 import { getTapeHealth } from "./get-tape-health.ts";
 import { isCleaningBarcode } from "./media-type.ts";
+import { shownCapacity } from "./native-capacity.ts";
 import { reuseRefusal } from "./reuse-refusal.ts";
 import { tapeMoveHistory } from "./tape-moves.ts";
 import { stateChoices } from "./tape-transition.ts";
@@ -69,7 +70,7 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
       ? "Reusable now: nothing retained depends on it; a run that needs a tape relabels it."
       : "Nothing retained is on it.";
   return {
-    tape,
+    tape: { ...tape, ...shownCapacity(tape) },
     sets,
     where,
     drive: drive ? { name: drive.name, state: drive.state } : null,
