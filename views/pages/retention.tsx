@@ -60,31 +60,37 @@ function PoolSection(props: { pool: PoolCalendar }): SafeHtml {
         </table>
       )}
       <h3>Tapes</h3>
-      <table>
-        <TableHead columns={["Tape", "State", "Used", "When reusable"]} />
-        <tbody>
-          {pool.tapes.map((t) => (
-            <tr>
-              <td>
-                <a href={`/tapes/${t.id}`}>{t.barcode}</a>
-              </td>
-              <td>
-                <span class={`badge state-${t.state}`}>{t.state}</span>
-              </td>
-              <td>
-                {CapacityBar({
-                  label: `Tape ${t.barcode}`,
-                  used: t.usedBytes,
-                  capacity: t.capacityBytes,
-                  nominal: t.capacityNominal,
-                })}
-                {t.capacityBytes ? null : formatBytes(t.usedBytes)}
-              </td>
-              <td>{t.words}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {pool.tapes.length === 0 ? (
+        <p class="muted">
+          No tape in this pool yet: label one into it on <a href="/tapes">Tapes</a>.
+        </p>
+      ) : (
+        <table>
+          <TableHead columns={["Tape", "State", "Used", "When reusable"]} />
+          <tbody>
+            {pool.tapes.map((t) => (
+              <tr>
+                <td>
+                  <a href={`/tapes/${t.id}`}>{t.barcode}</a>
+                </td>
+                <td>
+                  <span class={`badge state-${t.state}`}>{t.state}</span>
+                </td>
+                <td>
+                  {CapacityBar({
+                    label: `Tape ${t.barcode}`,
+                    used: t.usedBytes,
+                    capacity: t.capacityBytes,
+                    nominal: t.capacityNominal,
+                  })}
+                  {t.capacityBytes ? null : formatBytes(t.usedBytes)}
+                </td>
+                <td>{t.words}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }
