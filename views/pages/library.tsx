@@ -71,7 +71,10 @@ export function LibraryLive(props: { library: LibraryView }): SafeHtml {
       ))}
       <section class="card">
         <h2>Changer orders</h2>
-        <table>
+        {library.orders.length === 0 ? (
+          <p class="muted">No changer order yet: rescans, imports, moves and cleanings are listed here.</p>
+        ) : null}
+        <table hidden={library.orders.length === 0}>
           <TableHead columns={["Asked", "Operation", "Drive", "State", "Error"]} />
           <tbody>
             {library.orders.map((o) => (
