@@ -85,6 +85,8 @@ table { width:100%; border-collapse: collapse; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); }
 td.nowrap { white-space:nowrap; }
 td.log-message { overflow-wrap:anywhere; }
+/* A time in a table reads as one: "2026-12-01 22:00 UTC", not broken over three lines. */
+td > time { white-space:nowrap; }
 td.log-message > div { min-width:13rem; }
 .scroll-x { overflow-x:auto; }
 code.wrap { overflow-wrap:anywhere; }
