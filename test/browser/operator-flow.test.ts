@@ -185,6 +185,17 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(await live.locator(".run-figures").textContent()).toMatch(/\/s · ETA/);
     expect(await live.locator(".run-head").textContent()).toContain("in Virtual drive 0");
     await page.screenshot({ path: join(SCREENSHOTS, "running-job.png"), fullPage: true });
+    // Meanwhile the dashboard shows the run with its kind and percent, and the drive writing.
+    const board = await page.context().newPage();
+    await board.goto(`${hub.url}/`);
+    const running = board.locator("#active-runs .run", { hasText: "Share weekly" });
+    expect(await running.locator(".badge.kind").textContent()).toBe("backup");
+    expect(await running.locator(".pct").textContent()).toMatch(/\d+%$/);
+    expect(
+      await board.locator("tr", { hasText: "Virtual drive 0" }).locator("td").nth(1).textContent(),
+    ).toMatch(/^writing run \d+$/);
+    await board.screenshot({ path: join(SCREENSHOTS, "dashboard-running.png"), fullPage: true });
+    await board.close();
 
     await live.getByRole("button", { name: "Pause" }).click();
     await live.locator(".badge.state-paused").waitFor({ timeout: 30_000 });
@@ -227,6 +238,7 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await expect
       .poll(() => log.locator("tbody").textContent(), { timeout: 10_000 })
       .toMatch(/backed up [\d,]+ files/);
+    expect(await log.locator(".log-empty").isVisible()).toBe(false);
     await page.screenshot({ path: join(SCREENSHOTS, "run-finished.png"), fullPage: true });
   }, 240_000);
 

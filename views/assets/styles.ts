@@ -87,6 +87,7 @@ td.nowrap { white-space:nowrap; }
 td.log-message { overflow-wrap:anywhere; }
 /* A time in a table reads as one: "2026-12-01 22:00 UTC", not broken over three lines. */
 td > time { white-space:nowrap; }
+.run-log:has(tbody tr[class^="log-"]:not(.log-more)) .log-empty { display:none; }
 td.log-message > div { min-width:13rem; }
 .scroll-x { overflow-x:auto; }
 code.wrap { overflow-wrap:anywhere; }

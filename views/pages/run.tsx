@@ -256,8 +256,14 @@ export function RunPage(model: {
           </table>
         </section>
       ) : null}
-      <section class="card">
+      <section class="card run-log">
         <h2>Log</h2>
+        {/* Hidden by the stylesheet once a line is in the table (the tail appends them). */}
+        <p class="muted log-empty">
+          {run.finishedAt
+            ? "This run logged nothing."
+            : "No line yet: warnings, tape changes and the run's summary appear here as they happen."}
+        </p>
         <table>
           <TableHead columns={["Time", "Level", "Message", "Path"]} />
           <tbody>{LogTail({ runId: run.id, lines: model.lines, after: 0, live: !run.finishedAt })}</tbody>
