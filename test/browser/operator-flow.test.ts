@@ -296,9 +296,22 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
         .toMatch(
           /^Relabel TB0001L9\? Its 1 backup set \([\d.]+ MB\) can no longer be restored from it\. This cannot be undone\.$/,
         );
+      // Retiring asks too, saying what it means; dismissed, the tape stays active.
+      await page.getByRole("button", { name: "Retire TB0001L9" }).click();
+      await expect
+        .poll(() => confirms.at(-1))
+        .toBe(
+          'Retire TB0001L9? No backup is written to it again. Its 1 backup set stays restorable from it. "Returned" on this page brings it back.',
+        );
+      // The Change form offers no unasked way to retire it.
+      expect(await page.locator("select[name=state] option[value=retired]").count()).toBe(0);
     } finally {
       confirmAnswer = true;
     }
+    expect(await page.locator("#tape-retire-result").textContent()).toBe("");
+    expect(
+      (await hub.api<{ state: string }>("GET", `/api/v1/tapes/${tapes.body.items[0]?.id}`)).body.state,
+    ).toBe("active");
     expect(await page.locator("#tape-label-result").textContent()).toBe("");
     await page.screenshot({ path: join(SCREENSHOTS, "tape-relabel.png"), fullPage: true });
   }, 60_000);

@@ -152,6 +152,35 @@ function relabelLoss(model: TapeModel): string {
   return `Its ${sets} backup set${sets === 1 ? "" : "s"} (${formatBytes(model.tape.usedBytes)}) can no longer be restored from it.`;
 }
 
+/**
+ * Retiring: its own button and a question naming what it means, since it stops the pool writing
+ * to the tape (the sets on it stay restorable, and "returned" on the Change form undoes it).
+ */
+function Retire(model: TapeModel): SafeHtml | null {
+  const { tape } = model;
+  if (tape.state === "retired" || !model.stateChoices.some((c) => c.state === "retired")) return null;
+  const sets = model.sets.length;
+  const kept =
+    sets === 0 ? "" : ` Its ${sets} backup ${sets === 1 ? "set stays" : "sets stay"} restorable from it.`;
+  return (
+    <section class="card" id="tape-retire">
+      <h2>Retire</h2>
+      <form
+        class="stack"
+        hx-post={`/tapes/${tape.id}`}
+        hx-target="#tape-retire-result"
+        hx-confirm={`Retire ${tape.barcode}? No backup is written to it again.${kept} "Returned" on this page brings it back.`}
+      >
+        <input type="hidden" name="state" value="retired" />
+        <input type="hidden" name="location" value={tape.location ?? ""} />
+        <button type="submit">Retire {tape.barcode}</button>
+        <div id="tape-retire-result" aria-live="polite"></div>
+      </form>
+      <p class="muted">For a tape that is worn out or damaged: the pool never writes to it again.</p>
+    </section>
+  );
+}
+
 /** Writing a new label: for a tape with data, only with "force" and a confirmation that names the loss. */
 function Relabel(model: TapeModel): SafeHtml {
   const { tape } = model;
@@ -368,6 +397,7 @@ export function TapePage(model: TapeModel): SafeHtml {
       {model.canOperate ? <Relabel {...model} /> : null}
       <TapeHealth {...model} />
       {model.canOperate ? <Erase {...model} /> : null}
+      {model.canOperate ? <Retire {...model} /> : null}
       {model.canOperate ? (
         <section class="card">
           <h2>Change</h2>
@@ -390,11 +420,14 @@ export function TapePage(model: TapeModel): SafeHtml {
             <label>
               State
               <select name="state">
-                {model.stateChoices.map((c) => (
-                  <option value={c.state} selected={c.state === tape.state}>
-                    {c.words}
-                  </option>
-                ))}
+                {/* Retiring has its own button above, which asks first. */}
+                {model.stateChoices
+                  .filter((c) => c.state !== "retired" || tape.state === "retired")
+                  .map((c) => (
+                    <option value={c.state} selected={c.state === tape.state}>
+                      {c.words}
+                    </option>
+                  ))}
               </select>
             </label>
             <label>
