@@ -81,6 +81,11 @@ export function retentionInWords(pool: {
 }
 
 /** A compression ratio as "1.32 : 1", or "–" when nothing was written. */
+/** "1 file", "6,402 files": a count with its noun, singular for one. */
+export function formatCount(n: number, noun: string): string {
+  return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export function formatRatio(ratio: number | null | undefined): string {
   return ratio ? `${ratio.toFixed(2)} : 1` : "–";
 }

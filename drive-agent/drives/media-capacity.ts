@@ -1,3 +1,4 @@
+import { LTO_NATIVE_BYTES } from "../../contracts/lto-capacity.ts";
 import { type LtoGeneration, nativeCapacity } from "./st/density.ts";
 
 /**
@@ -19,13 +20,11 @@ const SUFFIX_GENERATION: Record<string, LtoGeneration | "LTO-10"> = {
   LA: "LTO-10",
 };
 
-const LTO_10_BYTES = 30e12;
-
 export function capacityOfBarcode(barcode: string | null): number | null {
   if (!barcode || barcode.startsWith("CLN") || barcode.length < 3) return null;
   const generation = SUFFIX_GENERATION[barcode.slice(-2)];
   if (!generation) return null;
-  return generation === "LTO-10" ? LTO_10_BYTES : nativeCapacity[generation];
+  return generation === "LTO-10" ? LTO_NATIVE_BYTES["LTO-10"] : nativeCapacity[generation];
 }
 
 /** A generation read from the drive's density code, as bytes; null when it is not known. */

@@ -98,6 +98,8 @@ describe("key sheet and tape passport, printed in Chromium", () => {
     });
     expect(unwrapped.fingerprint).toBe(key.fingerprint);
 
+    expect(await printButtonPrints(page, "Print this key sheet")).toBe(true);
+
     // On paper only the sheet: no navigation, no forms.
     await page.emulateMedia({ media: "print" });
     expect(await page.locator("header.top").isVisible()).toBe(false);
@@ -135,6 +137,15 @@ describe("key sheet and tape passport, printed in Chromium", () => {
       documentedBlocks(doc).get("toc"),
       documentedBlocks(doc, "test-stream").get("decrypt"),
     ]);
+
+    // Its stylesheet and print button are files the CSP allows (inline ones it refused).
+    expect(
+      await passport
+        .locator("table")
+        .first()
+        .evaluate((t) => getComputedStyle(t).borderCollapse),
+    ).toBe("collapse");
+    expect(await printButtonPrints(page, "Print")).toBe(true);
 
     const pdf = await page.pdf({ path: join(SCREENSHOTS, "tape-passport.pdf"), format: "A4" });
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
@@ -178,3 +189,13 @@ describe("key sheet and tape passport, printed in Chromium", () => {
     expect(await readFile(join(destination, path), "utf8")).toBe("quarterly report\n");
   }, 240_000);
 });
+
+/** Whether the page's print button named `name` asks the browser to print (window.print stubbed). */
+async function printButtonPrints(page: Page, name: string): Promise<boolean> {
+  await page.evaluate(() => {
+    window.print = () => document.body.setAttribute("data-printed", "yes");
+  });
+  await page.getByRole("button", { name, exact: true }).click();
+  await page.waitForSelector("body[data-printed=yes]", { timeout: 5_000 }).catch(() => null);
+  return (await page.locator("body").getAttribute("data-printed")) === "yes";
+}

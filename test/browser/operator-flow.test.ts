@@ -185,6 +185,17 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(await live.locator(".run-figures").textContent()).toMatch(/\/s · ETA/);
     expect(await live.locator(".run-head").textContent()).toContain("in Virtual drive 0");
     await page.screenshot({ path: join(SCREENSHOTS, "running-job.png"), fullPage: true });
+    // Meanwhile the dashboard shows the run with its kind and percent, and the drive writing.
+    const board = await page.context().newPage();
+    await board.goto(`${hub.url}/`);
+    const running = board.locator("#active-runs .run", { hasText: "Share weekly" });
+    expect(await running.locator(".badge.kind").textContent()).toBe("backup");
+    expect(await running.locator(".pct").textContent()).toMatch(/\d+%$/);
+    expect(
+      await board.locator("tr", { hasText: "Virtual drive 0" }).locator("td").nth(1).textContent(),
+    ).toMatch(/^writing run \d+$/);
+    await board.screenshot({ path: join(SCREENSHOTS, "dashboard-running.png"), fullPage: true });
+    await board.close();
 
     await live.getByRole("button", { name: "Pause" }).click();
     await live.locator(".badge.state-paused").waitFor({ timeout: 30_000 });
@@ -222,6 +233,12 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     expect(labels.some((t) => /MB\/s$/.test(t))).toBe(true);
     expect(labels.some((t) => /after start$/.test(t))).toBe(true);
     expect(await rateChart.locator("circle title").first().textContent()).toMatch(/after start: .+\/s$/);
+    // The log ends with the run's summary line, without a reload.
+    const log = page.locator("section.card", { has: page.locator("h2", { hasText: /^Log$/ }) });
+    await expect
+      .poll(() => log.locator("tbody").textContent(), { timeout: 10_000 })
+      .toMatch(/backed up [\d,]+ files/);
+    expect(await log.locator(".log-empty").isVisible()).toBe(false);
     await page.screenshot({ path: join(SCREENSHOTS, "run-finished.png"), fullPage: true });
   }, 240_000);
 
@@ -279,9 +296,22 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
         .toMatch(
           /^Relabel TB0001L9\? Its 1 backup set \([\d.]+ MB\) can no longer be restored from it\. This cannot be undone\.$/,
         );
+      // Retiring asks too, saying what it means; dismissed, the tape stays active.
+      await page.getByRole("button", { name: "Retire TB0001L9" }).click();
+      await expect
+        .poll(() => confirms.at(-1))
+        .toBe(
+          'Retire TB0001L9? No backup is written to it again. Its 1 backup set stays restorable from it. "Returned" on this page brings it back.',
+        );
+      // The Change form offers no unasked way to retire it.
+      expect(await page.locator("select[name=state] option[value=retired]").count()).toBe(0);
     } finally {
       confirmAnswer = true;
     }
+    expect(await page.locator("#tape-retire-result").textContent()).toBe("");
+    expect(
+      (await hub.api<{ state: string }>("GET", `/api/v1/tapes/${tapes.body.items[0]?.id}`)).body.state,
+    ).toBe("active");
     expect(await page.locator("#tape-label-result").textContent()).toBe("");
     await page.screenshot({ path: join(SCREENSHOTS, "tape-relabel.png"), fullPage: true });
   }, 60_000);
@@ -310,6 +340,11 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
     await page.getByRole("button", { name: "Start restore" }).click();
     await page.waitForURL(/\/runs\/\d+$/);
     await page.waitForSelector("#run-live .badge.state-completed", { timeout: 120_000 });
+    // What it restored (one file of 17 KB), not the size of the set it read from (33.6 MB).
+    const restoredRow = page.locator("#run-live .outcome tr", { hasText: "Restored" });
+    expect(await restoredRow.locator("td").textContent()).toBe("1 file, 17.0 KB");
+    expect(await page.locator("#run-live .run-head").textContent()).toContain("restore");
+    await page.screenshot({ path: join(SCREENSHOTS, "restore-finished.png"), fullPage: true });
     const restored = await readFile(join(target, docs, "report.txt"));
     expect(sha(restored)).toBe(sha(await readFile(join(src, "docs", "report.txt"))));
     expect(dialogs).toEqual([]);
@@ -458,6 +493,96 @@ describe("an operator in Chromium, against the Node hub and a vtl agent", () => 
       )
       .toMatch(/^in changer slot \d+$/);
     expect(await page.getByRole("button", { name: "Eject" }).count()).toBe(0);
+    expect(dialogs).toEqual([]);
+  }, 120_000);
+
+  it("every other page renders at 1280 and 390 px: in the layout (or the print sheet), no console error or CSP violation, no sideways scroll", async () => {
+    const [drives, pools, jobs] = await Promise.all(
+      ["drives", "pools", "jobs"].map(
+        async (r) =>
+          (await hub.api<{ items: { id: number; name: string }[] }>("GET", `/api/v1/${r}`)).body.items,
+      ),
+    );
+    const weekly = pools?.find((p) => p.name === "Weekly")?.id;
+    const job = jobs?.find((j) => j.name === "Share weekly")?.id;
+    const tapes = await hub.api<{ items: { id: number }[] }>("GET", "/api/v1/tapes?barcode=TB0001L9");
+    // The pages no other Chromium test opens (and the two most crowded, again at phone width).
+    const walk: [name: string, path: string, h1: RegExp, layout: "app" | "print"][] = [
+      ["agents", "/agents", /^Agents/, "app"],
+      ["drive", `/drives/${drives?.[0]?.id}`, /^Virtual drive 0$/, "app"],
+      ["library", "/library", /^Library/, "app"],
+      ["retention", "/retention", /^Retention/, "app"],
+      ["keys", "/keys", /keys/i, "app"],
+      ["sites", "/sites", /^Sites/, "app"],
+      ["users", "/users", /^Users/, "app"],
+      ["api-keys", "/api-keys", /^API keys/, "app"],
+      ["audit-log", "/logs/audit", /^Logs$/, "app"],
+      ["docs", "/docs", /^Help$/, "app"],
+      ["docs-operator-guide", "/docs/operator-guide", /^Operator guide/, "app"],
+      ["guests", "/guests", /^Proxmox guests$/, "app"],
+      ["job", `/jobs/${job}`, /^Share weekly$/, "app"],
+      ["tape", `/tapes/${tapes.body.items[0]?.id}`, /^Tape TB0001L9$/, "app"],
+      [
+        "restore-as-of",
+        `/restore/as-of?jobId=${job}&at=${encodeURIComponent(new Date().toISOString())}`,
+        /^Restore the tree as of set \d+$/,
+        "app",
+      ],
+      ["pool-passports", `/pools/${weekly}/passports`, /^Tape passport: TB0001L9$/, "print"],
+    ];
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      // Not the hub's zone (UTC): every time on an app page must be shown in the browser's.
+      const context = await browser.newContext({
+        viewport,
+        isMobile: viewport.width < 500,
+        timezoneId: "Asia/Tokyo",
+      });
+      // A CSP refusal is an event of the document; said on the console, it is caught with the rest.
+      await context.addInitScript(() =>
+        document.addEventListener("securitypolicyviolation", (e) =>
+          console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+        ),
+      );
+      const p = await context.newPage();
+      const problems: string[] = [];
+      p.on("console", (m) => {
+        if (m.type() === "error") problems.push(`${p.url()}: ${m.text()}`);
+      });
+      p.on("pageerror", (e) => problems.push(`${p.url()}: ${e.message}`));
+      await signInThroughForm(p, hub.url, "admin", HUB_ADMIN_PASSWORD);
+      for (const [name, path, h1, layout] of walk) {
+        const response = await p.goto(`${hub.url}${path}`);
+        expect(response?.status(), path).toBe(200);
+        expect(await p.locator("h1").first().textContent(), path).toMatch(h1);
+        if (layout === "app") {
+          expect(await p.locator("header nav a").count(), path).toBeGreaterThan(5);
+          expect(await p.locator("main h1").count(), path).toBe(1);
+          if (!path.startsWith("/docs"))
+            expect(await p.locator("main").textContent(), path).not.toMatch(/\d\d:\d\d UTC/);
+        }
+        const widths = await p.evaluate(() => ({
+          scroll: document.scrollingElement?.scrollWidth ?? 0,
+          inner: window.innerWidth,
+        }));
+        expect(widths.scroll, `${path} is ${widths.scroll}px wide on ${widths.inner}px`).toBeLessThanOrEqual(
+          widths.inner,
+        );
+        // A help document is pages long: its first screen is what a person checks.
+        await p.screenshot({
+          path: join(SCREENSHOTS, `walk-${viewport.width}-${name}.png`),
+          fullPage: !path.startsWith("/docs/"),
+        });
+      }
+      expect(problems).toEqual([]);
+      await context.close();
+    }
+    // The drive's page says what it does now, as the dashboard does (the tape was ejected: idle).
+    await page.goto(`${hub.url}/drives/${drives?.[0]?.id}`);
+    expect(await page.locator("#drive-doing").textContent()).toBe("Doing: idle");
+    expect(await page.locator("#drive-streaming tbody tr").first().textContent()).toMatch(/^backup #\d+/);
     expect(dialogs).toEqual([]);
   }, 120_000);
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { DriveReport } from "../../contracts/agent-protocol.ts";
 import { auditLogs, drives, mediaSets, tapes, workOrders } from "../../functions/db/schema/index.ts";
 import { needsOperator } from "../../functions/services/attention/needs-operator.ts";
+import { getDashboard } from "../../functions/services/dashboard/get-dashboard.ts";
 import { cleaningDue } from "../../functions/services/drives/cleaning-due.ts";
 import { getDriveHealth } from "../../functions/services/drives/get-drive-health.ts";
 import { schedulerTick } from "../../functions/services/runs/scheduler-tick.ts";
@@ -131,11 +132,15 @@ describe("library orders and drive care at the hub", () => {
     const clean = await next();
     expect(clean?.body).toMatchObject({ kind: "library", operation: { op: "clean", barcode: "CLNA0001" } });
     await agent.call("POST", `/orders/${clean?.jti}/ack`);
+    const doing = async () => (await getDashboard(hub.ctx)).drives.map((d) => d.activity);
+    // On the dashboard the drive is cleaning while the order is open, not idle (no run is on it).
+    expect(await doing()).toEqual(["cleaning"]);
     const done = await agent.call("POST", `/orders/${clean?.jti}/result`, {
       state: "completed",
       library: { cleaned: { barcode: "CLNA0001", uses: null, maxUses: null, spent: false } },
     });
     expect(done.status).toBe(204);
+    expect(await doing()).not.toContain("cleaning");
     expect(await tapeOf("CLNA0001")).toMatchObject({ cleaningUses: 1, cleaningMaxUses: 50 });
     // The drive still asks: no second clean, and the strip says what that means.
     await beat({ health: { alerts: [cleaningRequired], counters: null } });
@@ -282,11 +287,15 @@ describe("library orders and drive care at the hub", () => {
       trigger: expect.stringMatching(/^schedule: its cleaning schedule \(0 3 \* \* \*\) was due /),
     });
     await agent.call("POST", `/orders/${clean?.jti}/ack`);
+    const doing = async () => (await getDashboard(hub.ctx)).drives.map((d) => d.activity);
+    // On the dashboard the drive is cleaning while the order is open, not idle (no run is on it).
+    expect(await doing()).toEqual(["cleaning"]);
     const done = await agent.call("POST", `/orders/${clean?.jti}/result`, {
       state: "completed",
       library: { cleaned: { barcode: "CLNA0001", uses: null, maxUses: null, spent: false } },
     });
     expect(done.status).toBe(204);
+    expect(await doing()).not.toContain("cleaning");
     const news = await hub.ctx.db.query.events.findMany();
     expect(news.map((e) => e.text)).toContainEqual(expect.stringMatching(/was cleaned with CLNA0001/));
     // Counted from the cleaning now: not due again until the next 03:00 after it.

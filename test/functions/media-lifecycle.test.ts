@@ -166,7 +166,7 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
       expect(patched.status, "a calendar pool keeps its calendar").toBe(400);
       const words = describePolicy(p);
       expect(words.allocation).toContain('"0 21 * * 0"');
-      expect(words.retention).toContain("kept 4 week(s) after its last write");
+      expect(words.retention).toContain("kept 4 weeks after its last write");
       expect(words.accepts).toBe("Accepts LTO-9 tapes.");
       expect(describePolicy({ ...p, retention: "keep" }).retention).toContain("kept forever");
     });
@@ -320,7 +320,7 @@ describe("media lifecycle: pool policy, reuse check, expiry, calendar, pre-fligh
       const html = await (await hub.request("/retention", { token })).text();
       expect(html).not.toContain("<script>x</script>");
       expect(html).toContain("&lt;script&gt;x&lt;/script&gt;");
-      expect(html).toContain("A media set is kept 5 day(s) after its last write");
+      expect(html).toContain("A media set is kept 5 days after its last write");
       expect(html).toMatch(/in media set #\d+, retained until \d{4}-\d\d-\d\d; reusable from then/);
       expect(html).toContain("shorter than job");
       const page = await (

@@ -149,6 +149,8 @@ const MATRIX: Record<string, "public" | "authenticated" | Role | "agent"> = {
   "GET /assets/app.css": "public",
   "GET /assets/htmx.min.js": "public",
   "GET /assets/local-time.js": "public",
+  "GET /assets/print.css": "public",
+  "GET /assets/print.js": "public",
   "GET /login": "public",
   "POST /login": "public",
   "POST /logout": "authenticated",

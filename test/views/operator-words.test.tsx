@@ -2,8 +2,13 @@ import { describe, expect, it } from "vitest";
 import { driveActivity } from "../../functions/services/dashboard/drive-activity.ts";
 import { describeSchedule } from "../../functions/services/schedules/describe-schedule.ts";
 import { timeZoneInput } from "../../functions/services/settings/time-zone.ts";
+import { shownCapacity } from "../../functions/services/tapes/native-capacity.ts";
+import { stateChoices } from "../../functions/services/tapes/tape-transition.ts";
 import { formatTime, formatWhen, retentionInWords } from "../../views/format.ts";
+import { ApiKeysPage } from "../../views/pages/admin.tsx";
 import { PoolsPage } from "../../views/pages/pools.tsx";
+import { SitesPage } from "../../views/pages/sites.tsx";
+import { CapacityBar } from "../../views/partials/capacity-bar.tsx";
 import { SchedulePreview } from "../../views/partials/schedule-preview.tsx";
 import { SiteFilter } from "../../views/partials/site-filter.tsx";
 import { SiteSelect } from "../../views/partials/site-select.tsx";
@@ -94,6 +99,41 @@ describe("words and times on the pages", () => {
     expect(timeZoneInput.safeParse({ timeZone: `${HOSTILE}` }).success).toBe(false);
   });
 
+  it("the tape page offers only the moves by hand the service allows: none away while in a drive", () => {
+    const tape = { barcode: "TB0001L9", state: "active", uuid: "u", driveId: null, poolId: 1 } as const;
+    const offered = (t: Parameters<typeof stateChoices>[0]) => stateChoices(t).map((c) => c.state);
+    expect(offered(tape)).toEqual(["active", "offsite", "exported", "retired"]);
+    expect(offered({ ...tape, driveId: 3 })).toEqual(["active", "retired"]);
+    expect(offered({ ...tape, state: "offsite" })).toEqual(["offsite", "exported", "retired", "full"]);
+    expect(stateChoices({ ...tape, state: "retired" }).at(-1)?.words).toBe("returned (back in the library)");
+  });
+
+  it("a tape's capacity is the cartridge's own when reported, else its LTO generation's, said nominal", () => {
+    const vtl = { capacityBytes: 256 << 20, generation: "LTO-9", barcode: "TB0001L9" };
+    expect(shownCapacity(vtl)).toEqual({ capacityBytes: 256 << 20, capacityNominal: false });
+    // What a real drive's agent reports from the barcode when the cartridge memory is unread.
+    expect(shownCapacity({ ...vtl, capacityBytes: 18e12 })).toEqual({
+      capacityBytes: 18e12,
+      capacityNominal: true,
+    });
+    expect(shownCapacity({ capacityBytes: null, generation: null, barcode: "E01001L8" })).toEqual({
+      capacityBytes: 12e12,
+      capacityNominal: true,
+    });
+    expect(
+      shownCapacity({ capacityBytes: null, generation: "LTO-9 WORM", barcode: "X1" }).capacityBytes,
+    ).toBe(18e12);
+    expect(shownCapacity({ capacityBytes: null, generation: null, barcode: "CLNA0001" })).toEqual({
+      capacityBytes: null,
+      capacityNominal: false,
+    });
+    const bar = CapacityBar({ label: "Tape E01001L8", used: 3e12, capacity: 12e12, nominal: true }).value;
+    expect(bar).toContain("3.0 TB of 12.0 TB nominal (25%)");
+    expect(CapacityBar({ label: "Tape T", used: 0, capacity: 256 << 20 }).value).toContain(
+      "0 B of 268 MB (0%)",
+    );
+  });
+
   it("a drive says what the run on it does, not the agent's idle", () => {
     const idle = { state: "idle", alerts: [] };
     expect(driveActivity(idle, { kind: "backup", state: "running" })).toBe("writing");
@@ -101,6 +141,7 @@ describe("words and times on the pages", () => {
     expect(driveActivity(idle, { kind: "verify", state: "paused" })).toBe("paused");
     expect(driveActivity(idle, { kind: "backup", state: "queued" })).toBe("idle");
     expect(driveActivity({ state: "idle", alerts: ["CLEAN NOW"] }, undefined)).toBe("error");
+    expect(driveActivity(idle, undefined, true)).toBe("cleaning");
   });
 });
 
@@ -139,6 +180,7 @@ describe("new views escape what they show", () => {
           usedBytes: 1 << 30,
           tapesOfUnknownCapacity: 0,
           capacityBytes: 4 * 2 ** 30,
+          capacityNominal: false,
           tapes: [
             {
               id: 2,
@@ -147,6 +189,7 @@ describe("new views escape what they show", () => {
               state: "offsite",
               usedBytes: 1 << 30,
               capacityBytes: 4 * 2 ** 30,
+              capacityNominal: false,
               lastWrittenAt: now,
               mediaSetId: 3,
               location: HOSTILE,
@@ -257,5 +300,28 @@ describe("the site filter and the site select", () => {
     const scoped = SiteSelect({ choice: { sites, required: true } }).value;
     expect(scoped).toContain('<select name="siteId" required><option value="4" selected>&lt;script&gt;');
     expect(SiteSelect({ choice: { sites: [], required: true } }).value).toContain("operator role at no site");
+  });
+});
+
+describe("an action that cannot be taken back asks first, naming what goes", () => {
+  const layout = { user: { username: "root", role: "admin" }, csrfToken: "t" };
+
+  it("retiring a site says what it will no longer take and that it cannot be brought back", () => {
+    const site = { id: 7, name: HOSTILE, timeZone: null, contact: null, notes: null, retiredAt: null };
+    const html = SitesPage({ layout, isAdmin: true, sites: [site] }).value;
+    const form = html.slice(html.indexOf('hx-post="/sites/7/retire"'));
+    expect(form).toMatch(
+      /^hx-post="\/sites\/7\/retire"[^>]* hx-confirm="Retire site &lt;script&gt;alert\(1\)&lt;\/script&gt;\? It takes no new agent, tape, pool or job from then on, and a retired site cannot be brought back;/,
+    );
+    expect(html).not.toContain(HOSTILE);
+  });
+
+  it("revoking an API key says every client using it is refused from then on", () => {
+    const key = { id: 3, name: HOSTILE, prefix: "ab12", role: "operator", expiresAt: null, lastUsedAt: null };
+    const html = ApiKeysPage({ layout, keys: [key] }).value;
+    expect(html).toContain(
+      'hx-confirm="Revoke API key &lt;script&gt;alert(1)&lt;/script&gt;? Every script or client that signs in with it is refused from now on. This cannot be undone."',
+    );
+    expect(html).not.toContain(HOSTILE);
   });
 });

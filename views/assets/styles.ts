@@ -59,7 +59,7 @@ svg.chart .line { fill:none; stroke:var(--accent); stroke-width:2; }
 .badge.kind { background:#e7eefc; color:#1747a6; text-transform:lowercase; }
 .drive-writing { background:#e7eefc; color:#1747a6; }
 .drive-reading { background:#e3f1e4; color:var(--good); }
-.drive-paused, .drive-waiting-for-tape { background:#fff4e5; color:var(--warn); }
+.drive-paused, .drive-waiting-for-tape, .drive-cleaning { background:#fff4e5; color:var(--warn); }
 .drive-error, .drive-offline { background:#fdecea; color:var(--bad); }
 .capacity { display:flex; flex-wrap:wrap; align-items:center; gap:.2rem .6rem; }
 .capacity meter { flex:1 1 10rem; min-width:8rem; height:1rem; }
@@ -85,6 +85,9 @@ table { width:100%; border-collapse: collapse; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--line); }
 td.nowrap { white-space:nowrap; }
 td.log-message { overflow-wrap:anywhere; }
+/* A time in a table reads as one: "2026-12-01 22:00 UTC", not broken over three lines. */
+td > time { white-space:nowrap; }
+.run-log:has(tbody tr[class^="log-"]:not(.log-more)) .log-empty { display:none; }
 td.log-message > div { min-width:13rem; }
 .scroll-x { overflow-x:auto; }
 code.wrap { overflow-wrap:anywhere; }

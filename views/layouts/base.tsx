@@ -48,6 +48,7 @@ export function Layout(props: LayoutModel & { children?: unknown }): SafeHtml {
         <script src="/assets/htmx.min.js" defer></script>
         <script src="/assets/local-time.js" defer></script>
         <script src="/assets/hx-sse.js" defer></script>
+        <script src="/assets/print.js" defer></script>
       </head>
       <body hx-headers:inherited={headers}>
         {props.user ? (

@@ -112,7 +112,7 @@ export function ApiKeysPage(model: {
                     class="inline"
                     hx-post={`/api-keys/${k.id}/revoke`}
                     hx-target={`#key-${k.id}-result`}
-                    hx-confirm={`Revoke ${k.name}?`}
+                    hx-confirm={`Revoke API key ${k.name}? Every script or client that signs in with it is refused from now on. This cannot be undone.`}
                   >
                     <button type="submit">Revoke</button>
                     <span id={`key-${k.id}-result`}></span>

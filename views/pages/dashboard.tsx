@@ -176,7 +176,12 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
                 </span>
               </div>
               {p.tapes > 0 ? (
-                CapacityBar({ label: `Pool ${p.name}`, used: p.used, capacity: p.capacity || null })
+                CapacityBar({
+                  label: `Pool ${p.name}`,
+                  used: p.used,
+                  capacity: p.capacity || null,
+                  nominal: p.nominal,
+                })
               ) : (
                 <p class="muted">
                   No tape yet: <a href="/tapes">label one into it</a>.
@@ -191,7 +196,12 @@ export function DashboardPage(model: DashboardModel): SafeHtml {
                 <a href={`/tapes/${t.id}`}>{t.barcode}</a>
                 {t.pool ? <span class="muted"> · {t.pool}</span> : null}
               </div>
-              {CapacityBar({ label: `Tape ${t.barcode}`, used: t.used, capacity: t.capacity })}
+              {CapacityBar({
+                label: `Tape ${t.barcode}`,
+                used: t.used,
+                capacity: t.capacity,
+                nominal: t.nominal,
+              })}
             </div>
           ))}
         </section>

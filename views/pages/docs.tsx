@@ -11,6 +11,7 @@ export interface DocsModel {
 export function DocsPage(model: DocsModel): SafeHtml {
   return (
     <Layout {...model.layout} title={model.doc?.title ?? "Help"} current="/docs">
+      {model.doc ? null : <h1>Help</h1>}
       <nav class="card" aria-label="Documents">
         {model.docs.map((d) => (
           <a href={`/docs/${d.name}`}>{d.title}</a>

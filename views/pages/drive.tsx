@@ -1,14 +1,19 @@
 import type { DriveHealthReport, StreamingHealth } from "../../contracts/agent-protocol.ts";
 import type { StreamingVerdict } from "../../contracts/lto-speeds.ts";
-import { formatBytes, formatRate, formatTime } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import type { DriveActivity } from "../../functions/services/dashboard/drive-activity.ts";
+import { formatBytes, formatRate } from "../format.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface DriveModel {
   layout: Omit<LayoutModel, "title" | "current">;
   canOperate: boolean;
   drive: { id: number; name: string; state: string; inChanger: boolean };
+  /** What the drive does now (services/dashboard/drive-activity.ts), and the run doing it. */
+  activity?: DriveActivity;
+  runId?: number | null;
   /** When the hub cleans the drive unasked (services/drives/cleaning-due.ts puts it in words). */
   cleaning?: {
     schedule: { cron: string | null; everyHours: number | null; everyTerabytes: number | null } | null;
@@ -20,6 +25,7 @@ export interface DriveModel {
   /** The drive's latest backups with streaming figures, newest first. */
   streaming?: {
     runId: number;
+    kind?: string;
     startedAt: Date | null;
     health: StreamingHealth | null;
     verdict: StreamingVerdict | null;
@@ -46,12 +52,27 @@ export function DrivePage(model: DriveModel): SafeHtml {
   return (
     <Layout {...model.layout} title={drive.name} current="/library">
       <h1>{drive.name}</h1>
+      {model.activity ? (
+        <p id="drive-doing">
+          Doing: <span class={`badge drive-${model.activity.replaceAll(" ", "-")}`}>{model.activity}</span>
+          {model.runId ? (
+            <>
+              {" "}
+              (<a href={`/runs/${model.runId}`}>run #{String(model.runId)}</a>)
+            </>
+          ) : null}
+        </p>
+      ) : null}
       <section class="card" id="drive-health">
         <h2>Health</h2>
         <p class="muted">
-          {model.healthAt
-            ? `Read ${formatTime(model.healthAt)} (sg_logs pages 0x2e, 0x02, 0x03)`
-            : "Not read yet"}
+          {model.healthAt ? (
+            <>
+              Read <Time at={model.healthAt} /> (sg_logs pages 0x2e, 0x02, 0x03)
+            </>
+          ) : (
+            "Not read yet"
+          )}
         </p>
         <h3>TapeAlert</h3>
         {health && health.alerts.length > 0 ? (
@@ -104,7 +125,12 @@ export function DrivePage(model: DriveModel): SafeHtml {
               ? `Cleaned ${model.cleaning.words.join(", or ")}, whichever comes first, when idle.`
               : "No schedule: cleaned only when the drive asks (TapeAlert 20/21) or on request."}{" "}
             Last cleaned{" "}
-            {model.cleaning?.lastCleanedAt ? formatTime(model.cleaning.lastCleanedAt) : "never (by the hub)"}.
+            {model.cleaning?.lastCleanedAt ? (
+              <Time at={model.cleaning.lastCleanedAt} />
+            ) : (
+              "never (by the hub)"
+            )}
+            .
           </p>
           <form
             class="stack"
@@ -145,9 +171,12 @@ export function DrivePage(model: DriveModel): SafeHtml {
               {model.streaming.map((r) => (
                 <tr>
                   <td>
+                    {r.kind ? <span class="badge kind">{r.kind}</span> : null}{" "}
                     <a href={`/runs/${r.runId}`}>#{r.runId}</a>
                   </td>
-                  <td>{formatTime(r.startedAt)}</td>
+                  <td>
+                    <Time at={r.startedAt} />
+                  </td>
                   <td>{String(r.health?.waits ?? 0)}</td>
                   <td>{formatRate(r.health?.feedBytesPerSec)}</td>
                   <td>
@@ -174,7 +203,9 @@ export function DrivePage(model: DriveModel): SafeHtml {
           <tbody>
             {model.readings.map((r) => (
               <tr>
-                <td>{formatTime(r.readAt)}</td>
+                <td>
+                  <Time at={r.readAt} />
+                </td>
                 <td>{r.tape ?? "–"}</td>
                 <td>{r.alerts.map((a) => `${a.code} ${a.name}`).join(", ") || "none"}</td>
                 <td>{r.counters ? `${r.counters.writeCorrected} / ${r.counters.writeUncorrected}` : "–"}</td>

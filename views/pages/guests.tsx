@@ -1,8 +1,9 @@
 import type { GuestInventory, GuestRow } from "../../functions/services/guests/get-guest-inventory.ts";
-import { formatBytes, formatTime } from "../format.ts";
+import { formatBytes } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface GuestsModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -61,7 +62,7 @@ function GuestLine(props: { sourceId: number; guest: GuestRow; canOperate: boole
       <td>
         {guest.lastBackup ? (
           <span>
-            {formatTime(guest.lastBackup.at)} ({formatBytes(guest.lastBackup.bytes)}, set{" "}
+            <Time at={guest.lastBackup.at} /> ({formatBytes(guest.lastBackup.bytes)}, set{" "}
             <a href={`/restore/sets/${guest.lastBackup.setId}`}>{String(guest.lastBackup.setId)}</a>)
           </span>
         ) : (
@@ -69,7 +70,7 @@ function GuestLine(props: { sourceId: number; guest: GuestRow; canOperate: boole
         )}
         {guest.lastFailure ? (
           <p class="error">
-            last attempt failed {formatTime(guest.lastFailure.at)}: {guest.lastFailure.error ?? ""}
+            last attempt failed <Time at={guest.lastFailure.at} />: {guest.lastFailure.error ?? ""}
           </p>
         ) : null}
       </td>
@@ -99,14 +100,15 @@ function GuestSection(props: {
       ) : null}
       <p>
         Node {source.node ?? "?"} · last discovery:{" "}
-        {inventory.discoveredAt ? formatTime(inventory.discoveredAt) : "never"}
+        {inventory.discoveredAt ? <Time at={inventory.discoveredAt} /> : "never"}
         {inventory.nodes.length > 0
           ? ` · nodes: ${inventory.nodes.map((n) => `${n.node} (${n.status})`).join(", ")}`
           : ""}
       </p>
       {inventory.error ? (
         <div class="alert error" role="alert">
-          The last discovery failed ({formatTime(inventory.attemptedAt)}): {inventory.error}
+          The last discovery failed (<Time at={inventory.attemptedAt} />
+          ): {inventory.error}
         </div>
       ) : null}
       {canOperate ? (

@@ -17,7 +17,7 @@ export function KeySheet(model: KeySheetModel): SafeHtml {
   return (
     <section class="card key-sheet printable" id="key-sheet-content">
       <p class="no-print">
-        <button type="button" onclick="window.print()">
+        <button type="button" data-print>
           Print this key sheet
         </button>
       </p>

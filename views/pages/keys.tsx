@@ -1,8 +1,8 @@
-import { formatTime } from "../format.ts";
-import { h, type SafeHtml } from "../html.ts";
+import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { HxForm, Select, TableHead } from "../partials/forms.tsx";
 import { HelpLink } from "../partials/help-link.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface KeysModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -62,8 +62,18 @@ export function KeysPage(model: KeysModel): SafeHtml {
                 <td>
                   <code class="wrap">{k.fingerprint}</code>
                 </td>
-                <td>{formatTime(k.createdAt)}</td>
-                <td>{k.retiredAt ? `retired ${formatTime(k.retiredAt)}` : "active"}</td>
+                <td>
+                  <Time at={k.createdAt} />
+                </td>
+                <td>
+                  {k.retiredAt ? (
+                    <>
+                      retired <Time at={k.retiredAt} />
+                    </>
+                  ) : (
+                    "active"
+                  )}
+                </td>
                 <td>{k.pools.join(", ") || "–"}</td>
                 <td>{k.sets}</td>
                 {model.canAdmin ? (

@@ -1,9 +1,9 @@
 import type { LibraryView } from "../../functions/services/library/get-library.ts";
-import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { HelpLink } from "../partials/help-link.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface LibraryModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -27,7 +27,9 @@ export function LibraryLive(props: { library: LibraryView }): SafeHtml {
           <h2>
             {changer.name} on {changer.agent}
           </h2>
-          <p class="muted">Inventory as of {formatTime(changer.lastSeenAt)}</p>
+          <p class="muted">
+            Inventory as of <Time at={changer.lastSeenAt} />
+          </p>
           <table>
             <TableHead columns={["Drive", "State", "Loaded", "TapeAlert"]} />
             <tbody>
@@ -70,12 +72,17 @@ export function LibraryLive(props: { library: LibraryView }): SafeHtml {
       ))}
       <section class="card">
         <h2>Changer orders</h2>
-        <table>
+        {library.orders.length === 0 ? (
+          <p class="muted">No changer order yet: rescans, imports, moves and cleanings are listed here.</p>
+        ) : null}
+        <table hidden={library.orders.length === 0}>
           <TableHead columns={["Asked", "Operation", "Drive", "State", "Error"]} />
           <tbody>
             {library.orders.map((o) => (
               <tr>
-                <td>{formatTime(o.createdAt)}</td>
+                <td>
+                  <Time at={o.createdAt} />
+                </td>
                 <td>{o.op}</td>
                 <td>{o.drive ?? "–"}</td>
                 <td>{o.state}</td>

@@ -173,6 +173,7 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean; siteChoice: 
             label: `Pool ${pool.name}`,
             used: pool.usedBytes,
             capacity: pool.capacityBytes || null,
+            nominal: pool.capacityNominal,
           })
         : null}
       {pool.tapesOfUnknownCapacity > 0 && pool.capacityBytes > 0 ? (
@@ -200,7 +201,12 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean; siteChoice: 
                 </td>
                 <td>{t.mediaSetId === null ? "none" : `#${t.mediaSetId}`}</td>
                 <td>
-                  {CapacityBar({ label: `Tape ${t.barcode}`, used: t.usedBytes, capacity: t.capacityBytes })}
+                  {CapacityBar({
+                    label: `Tape ${t.barcode}`,
+                    used: t.usedBytes,
+                    capacity: t.capacityBytes,
+                    nominal: t.capacityNominal,
+                  })}
                 </td>
                 <td>
                   <Time at={t.lastWrittenAt} />

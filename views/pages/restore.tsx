@@ -52,7 +52,9 @@ export function RestoreStart(model: {
                     {g.type === "qemu" ? "VM" : "container"} {String(g.vmid)}
                   </td>
                   <td>{g.name}</td>
-                  <td>{formatTime(g.at)}</td>
+                  <td>
+                    <Time at={g.at} />
+                  </td>
                   <td>{formatBytes(g.bytes)}</td>
                   <td>
                     {g.sourceId ? (

@@ -1,9 +1,10 @@
 import type { PoolCalendar } from "../../functions/services/retention/retention-calendar.ts";
-import { formatBytes, formatTime } from "../format.ts";
+import { formatBytes } from "../format.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { CapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
+import { Time } from "../partials/time.tsx";
 
 export interface RetentionModel {
   layout: Omit<LayoutModel, "title" | "current">;
@@ -44,14 +45,20 @@ function PoolSection(props: { pool: PoolCalendar }): SafeHtml {
                   ) : null}
                 </td>
                 <td>{m.state}</td>
-                <td>{formatTime(m.startedAt)}</td>
-                <td>{formatTime(m.lastWrittenAt)}</td>
                 <td>
-                  {m.state === "open"
-                    ? "open: from its last write"
-                    : m.expiresAt
-                      ? formatTime(m.expiresAt)
-                      : "forever"}
+                  <Time at={m.startedAt} />
+                </td>
+                <td>
+                  <Time at={m.lastWrittenAt} />
+                </td>
+                <td>
+                  {m.state === "open" ? (
+                    "open: from its last write"
+                  ) : m.expiresAt ? (
+                    <Time at={m.expiresAt} />
+                  ) : (
+                    "forever"
+                  )}
                 </td>
                 <td>{m.sets}</td>
                 <td>{m.tapes.join(", ")}</td>
@@ -61,26 +68,37 @@ function PoolSection(props: { pool: PoolCalendar }): SafeHtml {
         </table>
       )}
       <h3>Tapes</h3>
-      <table>
-        <TableHead columns={["Tape", "State", "Used", "When reusable"]} />
-        <tbody>
-          {pool.tapes.map((t) => (
-            <tr>
-              <td>
-                <a href={`/tapes/${t.id}`}>{t.barcode}</a>
-              </td>
-              <td>
-                <span class={`badge state-${t.state}`}>{t.state}</span>
-              </td>
-              <td>
-                {CapacityBar({ label: `Tape ${t.barcode}`, used: t.usedBytes, capacity: t.capacityBytes })}
-                {t.capacityBytes ? null : formatBytes(t.usedBytes)}
-              </td>
-              <td>{t.words}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {pool.tapes.length === 0 ? (
+        <p class="muted">
+          No tape in this pool yet: label one into it on <a href="/tapes">Tapes</a>.
+        </p>
+      ) : (
+        <table>
+          <TableHead columns={["Tape", "State", "Used", "When reusable"]} />
+          <tbody>
+            {pool.tapes.map((t) => (
+              <tr>
+                <td>
+                  <a href={`/tapes/${t.id}`}>{t.barcode}</a>
+                </td>
+                <td>
+                  <span class={`badge state-${t.state}`}>{t.state}</span>
+                </td>
+                <td>
+                  {CapacityBar({
+                    label: `Tape ${t.barcode}`,
+                    used: t.usedBytes,
+                    capacity: t.capacityBytes,
+                    nominal: t.capacityNominal,
+                  })}
+                  {t.capacityBytes ? null : formatBytes(t.usedBytes)}
+                </td>
+                <td>{t.words}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

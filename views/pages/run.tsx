@@ -2,7 +2,7 @@ import type { StreamingHealth } from "../../contracts/agent-protocol.ts";
 import type { StreamingVerdict } from "../../contracts/lto-speeds.ts";
 import type { RunActions } from "../../functions/services/runs/run-actions.ts";
 import type { Sample } from "../../functions/services/runs/throughput-samples.ts";
-import { formatBytes, formatDuration, formatRatio } from "../format.ts";
+import { formatBytes, formatCount, formatDuration, formatRatio } from "../format.ts";
 import { Fragment, h, raw, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
 import { TableHead } from "../partials/forms.tsx";
@@ -113,7 +113,7 @@ function Outcome(props: { run: RunModel; outcome: RunOutcome; canOperate: boolea
           <tr>
             <th>{done}</th>
             <td>
-              {run.filesDone.toLocaleString("en-US")} files, {formatBytes(run.bytesDone)}
+              {formatCount(run.filesDone, "file")}, {formatBytes(run.bytesDone)}
             </td>
           </tr>
           {set?.written ? (
@@ -267,8 +267,14 @@ export function RunPage(model: {
           </table>
         </section>
       ) : null}
-      <section class="card">
+      <section class="card run-log">
         <h2>Log</h2>
+        {/* Hidden by the stylesheet once a line is in the table (the tail appends them). */}
+        <p class="muted log-empty">
+          {run.finishedAt
+            ? "This run logged nothing."
+            : "No line yet: warnings, tape changes and the run's summary appear here as they happen."}
+        </p>
         <table>
           <TableHead columns={["Time", "Level", "Message", "Path"]} />
           <tbody>{LogTail({ runId: run.id, lines: model.lines, after: 0, live: !run.finishedAt })}</tbody>

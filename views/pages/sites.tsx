@@ -54,6 +54,7 @@ export function SitesPage(model: SitesModel): SafeHtml {
                             action={`/sites/${s.id}/retire`}
                             id={`retire-${s.id}`}
                             submit="Retire site"
+                            confirm={`Retire site ${s.name}? It takes no new agent, tape, pool or job from then on, and a retired site cannot be brought back; its history (tapes moved out, audit rows, events) stays.`}
                           />
                         </details>
                       )}

@@ -18,6 +18,8 @@ export interface TapeModel {
     poolId: number | null;
     usedBytes: number;
     capacityBytes: number | null;
+    /** The capacity is the LTO generation's published figure, not the cartridge's own. */
+    capacityNominal?: boolean;
     fileCount: number;
     location: string | null;
     labelledAt: Date | null;
@@ -67,6 +69,8 @@ export interface TapeModel {
     retire: string | null;
   };
   erase: { warning: string; refusal: string | null };
+  /** The states it may be given by hand, in words (services/tapes/tape-transition.ts). */
+  stateChoices: { state: string; words: string }[];
 }
 
 /** Health readings taken while the tape was loaded; a rising count of uncorrected errors says retire it. */
@@ -147,6 +151,35 @@ function relabelLoss(model: TapeModel): string {
   const sets = model.sets.length;
   if (sets === 0 && model.tape.usedBytes === 0) return "The catalog knows no backup on it.";
   return `Its ${sets} backup set${sets === 1 ? "" : "s"} (${formatBytes(model.tape.usedBytes)}) can no longer be restored from it.`;
+}
+
+/**
+ * Retiring: its own button and a question naming what it means, since it stops the pool writing
+ * to the tape (the sets on it stay restorable, and "returned" on the Change form undoes it).
+ */
+function Retire(model: TapeModel): SafeHtml | null {
+  const { tape } = model;
+  if (tape.state === "retired" || !model.stateChoices.some((c) => c.state === "retired")) return null;
+  const sets = model.sets.length;
+  const kept =
+    sets === 0 ? "" : ` Its ${sets} backup ${sets === 1 ? "set stays" : "sets stay"} restorable from it.`;
+  return (
+    <section class="card" id="tape-retire">
+      <h2>Retire</h2>
+      <form
+        class="stack"
+        hx-post={`/tapes/${tape.id}`}
+        hx-target="#tape-retire-result"
+        hx-confirm={`Retire ${tape.barcode}? No backup is written to it again.${kept} "Returned" on this page brings it back.`}
+      >
+        <input type="hidden" name="state" value="retired" />
+        <input type="hidden" name="location" value={tape.location ?? ""} />
+        <button type="submit">Retire {tape.barcode}</button>
+        <div id="tape-retire-result" aria-live="polite"></div>
+      </form>
+      <p class="muted">For a tape that is worn out or damaged: the pool never writes to it again.</p>
+    </section>
+  );
 }
 
 /** Writing a new label: for a tape with data, only with "force" and a confirmation that names the loss. */
@@ -285,6 +318,7 @@ export function TapePage(model: TapeModel): SafeHtml {
                   label: `Tape ${tape.barcode}`,
                   used: tape.usedBytes,
                   capacity: tape.capacityBytes,
+                  nominal: tape.capacityNominal,
                 })}
                 <span class="muted">in {tape.fileCount} tape files</span>
               </td>
@@ -364,6 +398,7 @@ export function TapePage(model: TapeModel): SafeHtml {
       {model.canOperate ? <Relabel {...model} /> : null}
       <TapeHealth {...model} />
       {model.canOperate ? <Erase {...model} /> : null}
+      {model.canOperate ? <Retire {...model} /> : null}
       {model.canOperate ? (
         <section class="card">
           <h2>Change</h2>
@@ -386,11 +421,14 @@ export function TapePage(model: TapeModel): SafeHtml {
             <label>
               State
               <select name="state">
-                {stateChoices(tape.state).map(([s, words]) => (
-                  <option value={s} selected={s === tape.state}>
-                    {words}
-                  </option>
-                ))}
+                {/* Retiring has its own button above, which asks first. */}
+                {model.stateChoices
+                  .filter((c) => c.state !== "retired" || tape.state === "retired")
+                  .map((c) => (
+                    <option value={c.state} selected={c.state === tape.state}>
+                      {c.words}
+                    </option>
+                  ))}
               </select>
             </label>
             <label>
@@ -434,20 +472,4 @@ export function TapePage(model: TapeModel): SafeHtml {
       </section>
     </Layout>
   );
-}
-
-/**
- * The states an operator may give a tape by hand (services/tapes/tape-transition.ts): where it
- * is now, away (offsite, exported), retired, or back in the library from away.
- */
-function stateChoices(state: string): [string, string][] {
-  const away = state === "offsite" || state === "exported" || state === "retired";
-  const choices: [string, string][] = [
-    [state, state],
-    ["offsite", "offsite (in the vault; asked back by rotation)"],
-    ["exported", "exported (gone for good; never asked back)"],
-    ["retired", "retired"],
-  ];
-  if (away) choices.push(["full", "returned (back in the library)"]);
-  return choices.filter(([s], i) => choices.findIndex(([t]) => t === s) === i);
 }

@@ -14,8 +14,10 @@ export interface TapeRow {
   state: string;
   poolId: number | null;
   usedBytes: number;
-  /** Native capacity, as an agent reported it; null until one did. */
+  /** Native capacity, as an agent reported it, else its LTO generation's; null when neither is known. */
   capacityBytes: number | null;
+  /** The capacity is the LTO generation's published figure, not the cartridge's own. */
+  capacityNominal?: boolean;
   lastWrittenAt: Date | null;
   location: string | null;
 }
@@ -93,7 +95,12 @@ export function TapesPage(model: TapesModel): SafeHtml {
                   <span class={`badge state-${t.state}`}>{t.state}</span>
                 </td>
                 <td>
-                  {CapacityBar({ label: `Tape ${t.barcode}`, used: t.usedBytes, capacity: t.capacityBytes })}
+                  {CapacityBar({
+                    label: `Tape ${t.barcode}`,
+                    used: t.usedBytes,
+                    capacity: t.capacityBytes,
+                    nominal: t.capacityNominal,
+                  })}
                 </td>
                 <td>
                   <Time at={t.lastWrittenAt} />

@@ -1,8 +1,16 @@
 import { formatBytes, percent } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 
-/** How full something is, as a <meter> with the figures beside it (no inline style). */
-export function CapacityBar(props: { label: string; used: number; capacity: number | null }): SafeHtml {
+/**
+ * How full something is, as a <meter> with the figures beside it (no inline style); `nominal`:
+ * the capacity is the LTO generation's published figure, not the cartridge's own.
+ */
+export function CapacityBar(props: {
+  label: string;
+  used: number;
+  capacity: number | null;
+  nominal?: boolean;
+}): SafeHtml {
   const pct = percent(props.used, props.capacity);
   return (
     <div class="capacity">
@@ -17,7 +25,9 @@ export function CapacityBar(props: { label: string; used: number; capacity: numb
       ></meter>
       <span class="muted">
         {formatBytes(props.used)}
-        {props.capacity ? ` of ${formatBytes(props.capacity)} (${pct}%)` : " used, capacity unknown"}
+        {props.capacity
+          ? ` of ${formatBytes(props.capacity)}${props.nominal ? " nominal" : ""} (${pct}%)`
+          : " used, capacity unknown"}
       </span>
     </div>
   );

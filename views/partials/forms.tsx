@@ -1,9 +1,24 @@
 import { h, type SafeHtml } from "../html.ts";
 
-/** A form that posts with htmx and shows the server's answer (success or validation message) in place. */
-export function HxForm(props: { action: string; id: string; children?: unknown; submit: string }): SafeHtml {
+/**
+ * A form that posts with htmx and shows the server's answer (success or validation message) in
+ * place; `confirm` is the question asked first, for an action that cannot be taken back.
+ */
+export function HxForm(props: {
+  action: string;
+  id: string;
+  children?: unknown;
+  submit: string;
+  confirm?: string;
+}): SafeHtml {
   return (
-    <form class="stack" hx-post={props.action} hx-target={`#${props.id}-result`} hx-swap="innerHTML">
+    <form
+      class="stack"
+      hx-post={props.action}
+      hx-target={`#${props.id}-result`}
+      hx-swap="innerHTML"
+      hx-confirm={props.confirm}
+    >
       {props.children}
       <button type="submit">{props.submit}</button>
       <div id={`${props.id}-result`} aria-live="polite"></div>

@@ -1,7 +1,7 @@
 import type { GuestSelectionPreview as Preview } from "../../functions/services/guests/preview-guest-selection.ts";
-import { formatTime } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Field, Select } from "./forms.tsx";
+import { Time } from "./time.tsx";
 
 export type GuestChoice = {
   selection?: {
@@ -140,7 +140,8 @@ export function GuestSelectionPreview(props: {
       <p class="muted">
         {preview.from === "job" ? "This job selects" : "The source's selection names"}{" "}
         {String(preview.selected.length)} guest{preview.selected.length === 1 ? "" : "s"} on {preview.node}{" "}
-        now (mode {preview.mode}; discovered {formatTime(preview.discoveredAt)}):
+        now (mode {preview.mode}; discovered <Time at={preview.discoveredAt} />
+        ):
       </p>
       {preview.selected.length === 0 ? (
         <div class="alert warn">No guest matches: a run would back up nothing and fail.</div>

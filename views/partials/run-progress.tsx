@@ -67,7 +67,8 @@ export function RunProgress(run: RunProgressModel): SafeHtml {
         ) : (
           ""
         )}{" "}
-        files{run.finishedAt ? "" : " · "}
+        {(run.filesTotal ?? run.filesDone) === 1 ? "file" : "files"}
+        {run.finishedAt ? "" : " · "}
         {run.finishedAt ? null : run.state === "paused" ? (
           <strong class="paused">paused: no data moves until resumed</strong>
         ) : (

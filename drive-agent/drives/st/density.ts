@@ -1,3 +1,5 @@
+import { LTO_NATIVE_BYTES } from "../../../contracts/lto-capacity.ts";
+
 /** SCSI density codes of LTO generations (SSC / LTO consortium), as `mt status` and MAM report them. */
 export type LtoGeneration =
   | "LTO-1"
@@ -29,16 +31,5 @@ export function generationFromDensity(code: number | null): LtoGeneration | null
   return code === null ? null : (densityToGeneration[code] ?? null);
 }
 
-/** Native capacity in bytes, for progress and "tape full" estimates. */
-export const nativeCapacity: Record<LtoGeneration, number> = {
-  "LTO-1": 100e9,
-  "LTO-2": 200e9,
-  "LTO-3": 400e9,
-  "LTO-4": 800e9,
-  "LTO-5": 1.5e12,
-  "LTO-6": 2.5e12,
-  "LTO-7": 6e12,
-  "LTO-7-M8": 9e12,
-  "LTO-8": 12e12,
-  "LTO-9": 18e12,
-};
+/** Native capacity in bytes, for progress and "tape full" estimates (the published figures, contracts/). */
+export const nativeCapacity: Record<LtoGeneration, number> = LTO_NATIVE_BYTES;

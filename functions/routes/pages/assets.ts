@@ -1,4 +1,5 @@
 import { LOCAL_TIME_SCRIPT } from "../../../views/assets/local-time.ts";
+import { PRINT_SCRIPT, PRINT_STYLES } from "../../../views/assets/print.ts";
 import { STYLES } from "../../../views/assets/styles.ts";
 import { AppError } from "../../errors.ts";
 import type { PageRouter } from "./router.ts";
@@ -21,6 +22,30 @@ export function registerAssetRoutes(pages: PageRouter): void {
     (c) => {
       c.header("Cache-Control", "public, max-age=3600");
       return c.body(LOCAL_TIME_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8" });
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/assets/print.css",
+      permission: "public",
+      summary: "Stylesheet of printed sheets",
+    },
+    (c) => {
+      c.header("Cache-Control", "public, max-age=3600");
+      return c.body(PRINT_STYLES, 200, { "Content-Type": "text/css; charset=utf-8" });
+    },
+  );
+  pages.route(
+    {
+      method: "GET",
+      path: "/assets/print.js",
+      permission: "public",
+      summary: "Print buttons of printed sheets",
+    },
+    (c) => {
+      c.header("Cache-Control", "public, max-age=3600");
+      return c.body(PRINT_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8" });
     },
   );
   pages.route(

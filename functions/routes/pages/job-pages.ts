@@ -7,23 +7,17 @@ import { SchedulePreview } from "../../../views/partials/schedule-preview.tsx";
 import { listEncryptionKeys } from "../../services/encryption-keys/list-encryption-keys.ts";
 import { previewGuestSelection } from "../../services/guests/preview-guest-selection.ts";
 import { createJob } from "../../services/jobs/create-job.ts";
-import { getJob } from "../../services/jobs/get-job.ts";
+import { getJobView } from "../../services/jobs/get-job-view.ts";
 import { createJobInput, updateJobInput } from "../../services/jobs/job-input.ts";
 import { listJobs } from "../../services/jobs/list-jobs.ts";
 import { updateJob } from "../../services/jobs/update-job.ts";
-import { getPool } from "../../services/pools/get-pool.ts";
 import { listPools } from "../../services/pools/list-pools.ts";
-import { planPreflight } from "../../services/preflight/plan-preflight.ts";
-import { latestRuns } from "../../services/runs/latest-runs.ts";
 import { queueRun } from "../../services/runs/queue-run.ts";
 import { describeSchedule } from "../../services/schedules/describe-schedule.ts";
 import { getScheduleZone } from "../../services/settings/get-schedule-zone.ts";
 import { assertAtSite } from "../../services/sites/assert-at-site.ts";
-import { getSite } from "../../services/sites/get-site.ts";
 import { listSites } from "../../services/sites/list-sites.ts";
-import { siteOf } from "../../services/sites/site-of.ts";
 import { siteFilter } from "../../services/sites/site-scope.ts";
-import { getSource } from "../../services/sources/get-source.ts";
 import { listSources } from "../../services/sources/list-sources.ts";
 import { principalOf, serviceCtx } from "../api/context.ts";
 import { idParams } from "../api/router.ts";
@@ -117,40 +111,9 @@ export function registerJobPages(pages: PageRouter): void {
   pages.route(
     { method: "GET", path: "/jobs/:id", params: idParams, permission: "read", summary: "A job and its runs" },
     async (c, { params }) => {
-      const ctx = serviceCtx(c);
-      const job = await getJob(ctx, params.id);
-      // The edit form's choices, as on the new-job form: what the user may use.
-      const acting = actingAt(c);
-      const [source, pool, runs, sources, pools, keys, scheduleZone, siteId] = await Promise.all([
-        job.sourceId ? getSource(ctx, job.sourceId) : undefined,
-        job.poolId ? getPool(ctx, job.poolId) : undefined,
-        latestRuns(ctx, job.id, 50),
-        listSources(acting, ALL),
-        listPools(acting, ALL),
-        listEncryptionKeys(acting),
-        getScheduleZone(ctx),
-        siteOf(ctx, "job", job.id),
-      ]);
-      const site = siteId ? await getSite(ctx, siteId) : null;
-      const preflight =
-        job.kind === "backup" && job.poolId && job.sourceId ? await planPreflight(ctx, job.id) : null;
+      const view = await getJobView(serviceCtx(c), actingAt(c), params.id);
       return c.html(
-        renderDocument(
-          JobPage({
-            preflight,
-            layout: await layoutFor(c),
-            canOperate: can(c, "operate"),
-            job,
-            source: source?.name ?? "–",
-            pool: pool?.name ?? "–",
-            site: site?.name ?? null,
-            runs,
-            sources: sources.items,
-            pools: pools.items,
-            keys: keys.items,
-            scheduleZone,
-          }),
-        ),
+        renderDocument(JobPage({ layout: await layoutFor(c), canOperate: can(c, "operate"), ...view })),
       );
     },
   );

@@ -42,16 +42,14 @@ export function registerRestorePages(pages: PageRouter): void {
             canOperate: can(c, "operate"),
             jobs: jobList,
             sets,
-            guests: (await listGuestBackups(ctx, { limit: 50 }, {})).items
-              .filter((g) => g.state === "completed")
-              .map((g) => ({
-                vmid: g.vmid,
-                type: g.type,
-                name: g.name,
-                at: g.createdAt,
-                bytes: g.bytes,
-                sourceId: g.sourceId,
-              })),
+            guests: (await listGuestBackups(ctx, { limit: 50 }, { state: "completed" })).items.map((g) => ({
+              vmid: g.vmid,
+              type: g.type,
+              name: g.name,
+              at: g.createdAt,
+              bytes: g.bytes,
+              sourceId: g.sourceId,
+            })),
             hits: hits.map((e) => ({
               setId: e.setId,
               path: e.dir ? `${e.dir}/${e.name}` : e.name,

@@ -1,10 +1,12 @@
-import { and, desc, eq, isNotNull } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { streamingVerdict } from "../../../contracts/lto-speeds.ts";
 import { drives, healthReadings, jobRuns, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
+import { driveActivity } from "../dashboard/drive-activity.ts";
 import { getScheduleZone } from "../settings/get-schedule-zone.ts";
 import { getOrThrow } from "../shared/get-or-throw.ts";
 import { cleaningScheduleWords, driveUse } from "./cleaning-due.ts";
+import { drivesBeingCleaned } from "./drives-cleaning.ts";
 
 const RECENT_RUNS = 10;
 
@@ -25,13 +27,23 @@ export async function getDriveHealth(ctx: ServiceCtx, driveId: number) {
   const use = await driveUse(ctx, drive);
   const streamed = await ctx.db.query.jobRuns.findMany({
     where: and(eq(jobRuns.driveId, driveId), isNotNull(jobRuns.streaming)),
-    columns: { id: true, startedAt: true, streaming: true },
+    columns: { id: true, kind: true, startedAt: true, streaming: true },
     orderBy: desc(jobRuns.id),
     limit: RECENT_RUNS,
   });
+  const [current, cleaning] = await Promise.all([
+    ctx.db.query.jobRuns.findFirst({
+      where: and(eq(jobRuns.driveId, driveId), isNull(jobRuns.finishedAt)),
+      columns: { id: true, kind: true, state: true },
+    }),
+    drivesBeingCleaned(ctx),
+  ]);
   const schedule = drive.cleaningSchedule;
   return {
     drive: { id: drive.id, name: drive.name, state: drive.state, inChanger: drive.changerId !== null },
+    /** What the drive does now, in the dashboard's words, and the run doing it. */
+    activity: driveActivity(drive, current, cleaning.has(drive.id)),
+    runId: current?.id ?? null,
     /** When the hub cleans the drive unasked, in words with the progress towards each limit. */
     cleaning: {
       schedule,
@@ -44,6 +56,7 @@ export async function getDriveHealth(ctx: ServiceCtx, driveId: number) {
     /** How the drive streamed in its latest backups, each with the verdict the run page gives. */
     streaming: streamed.map((r) => ({
       runId: r.id,
+      kind: r.kind,
       startedAt: r.startedAt,
       health: r.streaming,
       verdict: streamingVerdict(r.streaming),

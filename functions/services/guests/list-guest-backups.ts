@@ -9,6 +9,8 @@ export const guestBackupsQuery = z.object({
   vmid: z.coerce.number().int().positive().optional(),
   setId: z.coerce.number().int().positive().optional(),
   sourceId: z.coerce.number().int().positive().optional(),
+  /** `completed`: only the archives a restore can read (the restore wizard lists these). */
+  state: z.enum(["completed", "failed"]).optional(),
 });
 
 /** Guest archives on tape, newest first (failed ones too: they say which guests were missed). */
@@ -21,6 +23,7 @@ export async function listGuestBackups(
   if (filter.vmid) where.push(eq(guestBackups.vmid, filter.vmid));
   if (filter.setId) where.push(eq(guestBackups.setId, filter.setId));
   if (filter.sourceId) where.push(eq(guestBackups.sourceId, filter.sourceId));
+  if (filter.state) where.push(eq(guestBackups.state, filter.state));
   // A site-scoped user sees their sites' guest archives only.
   const atSites = siteWhere(ctx, { kind: "guest-backup", id: guestBackups.id }, undefined);
   if (atSites) where.push(atSites);

@@ -3,6 +3,7 @@ import { pools, sites, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { offsiteRotation } from "../media-sets/offsite-rotation.ts";
 import { type SiteFilter, siteWhere } from "../sites/site-scope.ts";
+import { shownCapacity } from "../tapes/native-capacity.ts";
 import { describePolicy } from "./pool-policy.ts";
 
 /**
@@ -24,6 +25,7 @@ export async function listPoolOverview(ctx: ServiceCtx, filter: SiteFilter = {})
         state: tapes.state,
         usedBytes: tapes.usedBytes,
         capacityBytes: tapes.capacityBytes,
+        generation: tapes.generation,
         lastWrittenAt: tapes.lastWrittenAt,
         mediaSetId: tapes.mediaSetId,
         location: tapes.location,
@@ -36,7 +38,9 @@ export async function listPoolOverview(ctx: ServiceCtx, filter: SiteFilter = {})
   ]);
   const siteName = new Map(siteRows.map((s) => [s.id, s.name]));
   return poolRows.map((pool) => {
-    const inPool = tapeRows.filter((t) => t.poolId === pool.id);
+    const inPool = tapeRows
+      .filter((t) => t.poolId === pool.id)
+      .map(({ generation, ...t }) => ({ ...t, ...shownCapacity({ ...t, generation }) }));
     return {
       ...pool,
       policyWords: describePolicy(pool),
@@ -49,7 +53,9 @@ export async function listPoolOverview(ctx: ServiceCtx, filter: SiteFilter = {})
       rotation: rotation.filter((r) => r.poolId === pool.id),
       usedBytes: inPool.reduce((n, t) => n + t.usedBytes, 0),
       capacityBytes: inPool.reduce((n, t) => n + (t.capacityBytes ?? 0), 0),
-      /** Tapes whose capacity no agent has reported: not in capacityBytes, said beside it. */
+      /** Whether a tape's capacity in it is its LTO generation's published figure, not its own. */
+      capacityNominal: inPool.some((t) => t.capacityNominal),
+      /** Tapes whose capacity is not known at all (no report, no generation): said beside it. */
       tapesOfUnknownCapacity: inPool.filter((t) => !t.capacityBytes).length,
     };
   });

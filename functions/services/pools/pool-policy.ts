@@ -74,7 +74,8 @@ export function reusableFrom(pool: Pick<PoolPolicy, "retention" | "retentionDays
   return new Date(lastWrittenAt.getTime() + pool.retentionDays * DAY_MS);
 }
 
-const days = (n: number) => (n % 7 === 0 && n >= 7 ? `${n / 7} week(s)` : `${n} day(s)`);
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+const days = (n: number) => (n % 7 === 0 && n >= 7 ? plural(n / 7, "week") : plural(n, "day"));
 
 /** The pool's policy in an operator's words, one sentence per rule. */
 export function describePolicy(pool: PoolPolicy): {

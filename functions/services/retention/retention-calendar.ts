@@ -4,6 +4,7 @@ import { backupSets, jobs, mediaSets, pools, tapes } from "../../db/schema/index
 import type { ServiceCtx } from "../../deps.ts";
 import { describePolicy, reusableFrom } from "../pools/pool-policy.ts";
 import { siteWhere } from "../sites/site-scope.ts";
+import { shownCapacity } from "../tapes/native-capacity.ts";
 import { reuseRefusal } from "../tapes/reuse-refusal.ts";
 
 const DAY_MS = 24 * 3600_000;
@@ -16,6 +17,8 @@ export type CalendarTape = {
   mediaSetId: number | null;
   usedBytes: number;
   capacityBytes: number | null;
+  /** The capacity is the LTO generation's published figure, not the cartridge's own. */
+  capacityNominal: boolean;
   /** When it may be reused; null: not on any known date (kept forever, or open). */
   reusableAt: Date | null;
   /** When it becomes reusable and what it holds, in words. */
@@ -106,7 +109,7 @@ export async function retentionCalendar(ctx: ServiceCtx): Promise<PoolCalendar[]
         state: t.state,
         mediaSetId: t.mediaSetId,
         usedBytes: t.usedBytes,
-        capacityBytes: t.capacityBytes,
+        ...shownCapacity(t),
         reusableAt,
         words,
       });

@@ -5,8 +5,10 @@ import { eraseWarning } from "./erase-tape.ts";
 import { getTape } from "./get-tape.ts";
 import { getTapeHealth } from "./get-tape-health.ts";
 import { isCleaningBarcode } from "./media-type.ts";
+import { shownCapacity } from "./native-capacity.ts";
 import { reuseRefusal } from "./reuse-refusal.ts";
 import { tapeMoveHistory } from "./tape-moves.ts";
+import { stateChoices } from "./tape-transition.ts";
 
 /** One tape as its page shows it: the tape, the sets on it in tape order, and where it is in words. */
 export async function getTapeDetail(ctx: ServiceCtx, id: number) {
@@ -68,7 +70,7 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
       ? "Reusable now: nothing retained depends on it; a run that needs a tape relabels it."
       : "Nothing retained is on it.";
   return {
-    tape,
+    tape: { ...tape, ...shownCapacity(tape) },
     sets,
     where,
     drive: drive ? { name: drive.name, state: drive.state } : null,
@@ -82,6 +84,8 @@ export async function getTapeDetail(ctx: ServiceCtx, id: number) {
     },
     mediaSet,
     reuse,
+    /** The states an operator may give it by hand here (tape-transition.ts decides). */
+    stateChoices: stateChoices(tape),
     /** Runs waiting for this tape, with their words. */
     waiting,
     /** Where the cartridge is kept, its moves between sites, and where it may be moved to. */

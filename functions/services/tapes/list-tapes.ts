@@ -4,6 +4,7 @@ import { TAPE_STATES, tapes } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { type PageRequest, pageWhere, toPage } from "../shared/pagination.ts";
 import { siteFilter, siteWhere } from "../sites/site-scope.ts";
+import { shownCapacity } from "./native-capacity.ts";
 
 /** The states a tape can be in (the catalog's own list). */
 export { TAPE_STATES };
@@ -27,5 +28,9 @@ export async function listTapes(ctx: ServiceCtx, page: PageRequest, filter: z.ou
       filter.barcode ? like(tapes.barcode, `${filter.barcode.replace(/[%_]/g, "")}%`) : undefined,
     ),
   );
-  return toPage(rows, page);
+  // The capacity a page shows: the reported one, else the generation's, marked nominal.
+  return toPage(
+    rows.map((t) => ({ ...t, ...shownCapacity(t) })),
+    page,
+  );
 }

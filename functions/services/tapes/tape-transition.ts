@@ -35,6 +35,24 @@ export function tapeTransitionRefusal(tape: TapeRow, to: TapeState): string | nu
   return null;
 }
 
+/** The moves by hand the tape page offers, each in the words it shows. */
+const BY_HAND: [TapeState, string][] = [
+  ["offsite", "offsite (in the vault; asked back by rotation)"],
+  ["exported", "exported (gone for good; never asked back)"],
+  ["retired", "retired (never written again)"],
+  ["full", "returned (back in the library)"],
+];
+
+/** The states the tape page offers: where it is now, then each move by hand the rule above allows. */
+export function stateChoices(tape: TapeRow): { state: TapeState; words: string }[] {
+  return [
+    { state: tape.state, words: tape.state },
+    ...BY_HAND.filter(([to]) => to !== tape.state && tapeTransitionRefusal(tape, to) === null).map(
+      ([state, words]) => ({ state, words }),
+    ),
+  ];
+}
+
 /** Whether a move by hand brings the tape back home (its state is then worked out, not taken). */
 export const returnsHome = (from: TapeState, to: TapeState) =>
   HOME.includes(to) && (AWAY.includes(from) || from === "retired");
