@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLogs } from "../../functions/db/schema/index.ts";
+import { auditLogs, catalogEntries } from "../../functions/db/schema/index.ts";
+import { fileEntry, insertSet } from "../helpers/catalog-rows.ts";
 import { createTestHub, type TestHub, USER_PASSWORD } from "../helpers/hub.ts";
 
 /**
@@ -398,5 +399,34 @@ describe("site-aware create forms: a site-scoped operator acts at their own site
     expect(edit).toContain(`<option value="${at.south.site}" selected>`);
     const moved = await hub.postForm(`/proxmox-sources/${id}`, proxmox(at.north.site), admin);
     expect(moved.status).toBe(400);
+  });
+  it("the restore wizard offers a site-scoped user their sites' sets and jobs only, and names each hit's key", async () => {
+    const setAt: Record<"north" | "south", number> = { north: 0, south: 0 };
+    for (const key of ["north", "south"] as const) {
+      const job = await api<{ id: number }>("POST", "/api/v1/jobs", {
+        name: `wizard-${key}`,
+        sourceId: at[key].source,
+        poolId: at[key].pool,
+      });
+      setAt[key] = await insertSet(hub, {
+        jobId: job.id,
+        encryption: "aes-256-gcm",
+        encryptionKeyFingerprint: `fp-${key}-${"0".repeat(56)}`,
+      });
+      await hub.ctx.db.insert(catalogEntries).values(fileEntry(setAt[key], "srv", `wizard-hit-${key}.txt`));
+    }
+    const html = await (await hub.request("/restore?q=wizard-hit", { token: ops })).text();
+    expect(html).toContain(`/restore/sets/${setAt.south}"`);
+    expect(html).not.toContain(`/restore/sets/${setAt.north}"`);
+    expect(html).toContain(">wizard-south</option>");
+    expect(html).not.toContain(">wizard-north</option>");
+    // The hit names the key its set is encrypted with, so the operator knows which sheet to fetch.
+    const hit = html.split("wizard-hit-south.txt")[1]?.split("</tr>")[0] ?? "";
+    expect(hit).toContain(`fp-south-${"0".repeat(56)}`);
+    expect(html).not.toContain("wizard-hit-north.txt");
+    // An unscoped admin sees both.
+    const all = await (await hub.request("/restore?q=wizard-hit", { token: admin })).text();
+    expect(all).toContain(`/restore/sets/${setAt.north}"`);
+    expect(all).toContain("wizard-hit-north.txt");
   });
 });

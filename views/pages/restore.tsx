@@ -29,7 +29,7 @@ export function RestoreStart(model: {
   sets: SetRow[];
   canOperate: boolean;
   query: string;
-  hits: { setId: number; path: string; size: number }[];
+  hits: { setId: number; path: string; size: number; keyFingerprint: string | null }[];
   jobs: { id: number; name: string }[];
   /** Proxmox guests on tape, newest first: each leads to its source's guests page to restore it. */
   guests?: { vmid: number; type: string; name: string; at: Date; bytes: number; sourceId: number | null }[];
@@ -93,6 +93,9 @@ export function RestoreStart(model: {
                     >
                       set {hit.setId}
                     </a>
+                  </td>
+                  <td>
+                    <SetKey fingerprint={hit.keyFingerprint} />
                   </td>
                 </tr>
               ))}

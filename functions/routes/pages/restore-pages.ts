@@ -4,7 +4,7 @@ import { RestoreBrowse, RestorePlan, RestoreStart } from "../../../views/pages/r
 import { browseQuery } from "../../services/catalog/browse-set.ts";
 import { browseTree } from "../../services/catalog/browse-tree.ts";
 import { planRestore } from "../../services/catalog/restore-plan.ts";
-import { restoreChoices } from "../../services/catalog/restore-start.ts";
+import { restoreChoices, setKeyFingerprints } from "../../services/catalog/restore-start.ts";
 import { searchCatalog } from "../../services/catalog/search-catalog.ts";
 import { setAsOf } from "../../services/catalog/set-chain.ts";
 import { listGuestBackups } from "../../services/guests/list-guest-backups.ts";
@@ -34,6 +34,10 @@ export function registerRestorePages(pages: PageRouter): void {
       const query = (c.req.query("q") ?? "").trim().slice(0, 255);
       const { sets, jobs: jobList } = await restoreChoices(ctx);
       const hits = query ? (await searchCatalog(ctx, { q: query, limit: 50 })).items : [];
+      const hitKeys = await setKeyFingerprints(
+        ctx,
+        hits.map((e) => e.setId),
+      );
       return c.html(
         renderDocument(
           RestoreStart({
@@ -54,6 +58,7 @@ export function registerRestorePages(pages: PageRouter): void {
               setId: e.setId,
               path: e.dir ? `${e.dir}/${e.name}` : e.name,
               size: e.size,
+              keyFingerprint: hitKeys.get(e.setId) ?? null,
             })),
           }),
         ),
