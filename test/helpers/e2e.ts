@@ -239,3 +239,12 @@ export function firstDriveOnceReported(hub: HubHandle, tapes: number): Promise<n
     { timeout: 30_000, interval: 200 },
   );
 }
+
+/** A page of the hub as the admin (the API's bearer token signs pages in too); it must answer 200. */
+export async function pageHtml(hub: HubHandle, path: string): Promise<string> {
+  const token = (hub.api as typeof hub.api & { token: string }).token;
+  const res = await fetch(`${hub.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const html = await res.text();
+  expect(res.status, `${path}: ${html.slice(0, 400)}`).toBe(200);
+  return html;
+}

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_REPORT_BYTES } from "../../contracts/agent-protocol.ts";
 import { initLibrary } from "../../drive-agent/drives/vtl/library.ts";
 import { MAX_JSON_VALUE_BYTES } from "../../functions/db/limits.ts";
+import { escapeHtml } from "../../views/html.ts";
 import * as e2e from "../helpers/e2e.ts";
 import { makeLongPathTree, type TreeFile } from "../helpers/long-path-tree.ts";
 import type { Spawned } from "../helpers/process.ts";
@@ -155,6 +156,55 @@ describe("the hub under workerd carries a whole backup, restore, verify and scan
     expect(run.state, run.error ?? "").toBe("completed");
     expect((await api<SetView>("GET", `/api/v1/sets/${fullSetId}`)).body.verifyResult).toBe("passed");
   }, 180_000);
+
+  it("renders every page from D1 once sets, runs, tapes and a drive exist: each inside the layout, none an error page", async () => {
+    const runs = (await api<{ items: e2e.E2eRun[] }>("GET", `/api/v1/runs?jobId=${jobId}`)).body.items;
+    const tapes = (await api<{ items: { id: number }[] }>("GET", "/api/v1/tapes")).body.items;
+    const driveId = await e2e.firstDriveOnceReported(hub, 1);
+    const paths = [
+      "/",
+      "/tapes",
+      `/tapes/${tapes[0]?.id}`,
+      "/pools",
+      "/jobs",
+      "/jobs/new",
+      `/jobs/${jobId}`,
+      `/runs/${runs[0]?.id}`,
+      "/sources",
+      "/restore",
+      `/restore/sets/${fullSetId}`,
+      "/agents",
+      `/drives/${driveId}`,
+      "/library",
+      "/retention",
+      "/keys",
+      "/logs",
+      "/logs/audit",
+      "/settings",
+      "/sites",
+      "/users",
+      "/api-keys",
+      "/guests",
+      "/docs",
+    ];
+    for (const path of paths) {
+      const html = await e2e.pageHtml(hub, path);
+      expect(html, path).toContain("<main>");
+      expect(html, path).toContain("<nav");
+      expect(html, path).not.toMatch(/<title>(Something went wrong|Not found|Bad request)/);
+    }
+    // The printed passports (no layout: a sheet) name the set's tape, per tape and per pool.
+    const tape = (await api<{ barcode: string }>("GET", `/api/v1/tapes/${tapes[0]?.id}`)).body.barcode;
+    expect(await e2e.pageHtml(hub, `/tapes/${tapes[0]?.id}/passport`)).toContain(tape);
+    expect(await e2e.pageHtml(hub, `/pools/${poolId}/passports`)).toContain(tape);
+    // The pages read the backup from D1: the dashboard lists its run, the set page its files.
+    expect(await e2e.pageHtml(hub, "/")).toContain(`/runs/${runs[0]?.id}`);
+    const file = (tree[0] as TreeFile).path.split("/");
+    const dir = `${base()}/${file.slice(0, -1).join("/")}`;
+    expect(await e2e.pageHtml(hub, `/restore/sets/${fullSetId}?dir=${encodeURIComponent(dir)}`)).toContain(
+      escapeHtml(file.at(-1) as string),
+    );
+  }, 120_000);
 
   it("the cron trigger queues a due scheduled job and hands it to the agent, which runs it", async () => {
     const small = join(root, "small");

@@ -49,12 +49,7 @@ describe("the newer features under workerd, with the real agent", () => {
 
   const api = <T>(method: string, path: string, json?: unknown) => hub.api<T>(method, path, json);
   /** A page's HTML as the signed-in admin (the API's bearer token works for pages too). */
-  const page = async (path: string) => {
-    const token = (hub.api as typeof hub.api & { token: string }).token;
-    const res = await fetch(`${hub.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-    expect(res.status, path).toBe(200);
-    return res.text();
-  };
+  const page = (path: string) => e2e.pageHtml(hub, path);
   const tapes = async () => (await api<{ items: Tape[] }>("GET", "/api/v1/tapes?limit=100")).body.items;
 
   beforeAll(async () => {
