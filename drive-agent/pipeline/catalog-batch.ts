@@ -6,24 +6,46 @@ import {
   MAX_REPORT_BYTES,
   type SegmentCatalogTally,
 } from "../../contracts/agent-protocol.ts";
-import { CatalogDigest, type LineHash, SegmentDigests } from "../../contracts/catalog-digest.ts";
+import {
+  CatalogDigest,
+  canonicalEntryLine,
+  type LineHash,
+  SegmentDigests,
+} from "../../contracts/catalog-digest.ts";
 
-const nodeLineHash: LineHash = (line) => hash("sha256", line, "buffer");
+/** The 32 bytes as a latin1 ("binary") string: no Buffer (and its ArrayBuffer) per line for the GC. */
+const nodeLineHash: LineHash = (line) => hash("sha256", line, "binary");
 
 /** `{"setUuid":"<36>","seq":<≤16 digits>,"entries":[]}` and then some. */
 const ENVELOPE_BYTES = 256;
 
+/** The JSON of chunks CatalogBatcher cut, built once from the entries' lines (see chunkJson). */
+const encodings = new WeakMap<CatalogChunk, { json: string; entries: number }>();
+
 /**
- * The wire edge of the catalog: takes entries in their wire form (CatalogEntry tuples, see
- * toWireEntry) because the chunk's JSON and the digest over it are exactly what is sent.
+ * The chunk as JSON, byte for byte what JSON.stringify(chunk) gives: built from the lines the
+ * batcher already encoded when it cut the chunk, else stringified here.
+ */
+export function chunkJson(chunk: CatalogChunk): string {
+  return encodings.get(chunk)?.json ?? JSON.stringify(chunk);
+}
+
+/** How many entries the chunk holds, without decoding a chunk the batcher cut. */
+export function chunkEntryCount(chunk: CatalogChunk): number {
+  return encodings.get(chunk)?.entries ?? chunk.entries.length;
+}
+
+/**
+ * The wire edge of the catalog: takes entries in their wire form, as CatalogEntry tuples (add) or
+ * as the tuple's JSON line (addLine), because the chunk's JSON and the digest over it are exactly
+ * what is sent. Each entry is encoded once: its line is sized, digested and joined into the chunk.
  * Cuts catalog entries into chunks the hub accepts: at most MAX_CATALOG_CHUNK_ENTRIES entries and
  * MAX_REPORT_BYTES of JSON each, whatever the paths' lengths. It also tallies, per segment, what it
  * passed on (count and CatalogDigest) for the order's closing report.
  */
 export class CatalogBatcher {
-  private entries: CatalogEntry[] = [];
+  private lines: string[] = [];
   private bytes = ENVELOPE_BYTES;
-  /** node:crypto's one-shot sha256: the digest @noble/hashes gives, at a fraction of its cost. */
   private readonly digests = new SegmentDigests(nodeLineHash);
 
   constructor(
@@ -34,25 +56,35 @@ export class CatalogBatcher {
   ) {}
 
   get pending(): number {
-    return this.entries.length;
+    return this.lines.length;
   }
 
   add(entry: CatalogEntry): void {
     const line = JSON.stringify(entry);
+    this.addLine(line, entry[10], canonicalEntryLine(entry, line));
+  }
+
+  /**
+   * One entry as its wire JSON (`JSON.stringify` of its CatalogEntry tuple), the segment holding
+   * its header (the tuple's [10]) and its canonical line for the digest (canonicalEntryLine).
+   */
+  addLine(line: string, segment: number, canonical: string): void {
     const size = Buffer.byteLength(line) + 1;
-    if (this.entries.length >= this.limits.entries || this.bytes + size > this.limits.bytes) this.cut();
-    this.entries.push(entry);
+    if (this.lines.length >= this.limits.entries || this.bytes + size > this.limits.bytes) this.cut();
+    this.lines.push(line);
     this.bytes += size;
-    this.digests.add(entry, line);
+    this.digests.addLine(segment, canonical);
   }
 
   /** Emits what is batched as one chunk (nothing when empty). */
   cut(): void {
-    if (this.entries.length === 0) return;
-    const chunk: CatalogChunk = { setUuid: this.setUuid, seq: this.nextSeq(), entries: this.entries };
-    this.entries = [];
+    if (this.lines.length === 0) return;
+    const seq = this.nextSeq();
+    const json = `{"setUuid":${JSON.stringify(this.setUuid)},"seq":${seq},"entries":[${this.lines.join(",")}]}`;
+    const count = this.lines.length;
+    this.lines = [];
     this.bytes = ENVELOPE_BYTES;
-    this.emit(chunk);
+    this.emit(encodedChunk(this.setUuid, seq, json, count));
   }
 
   /** One tally per segment 0..segments-1, including those no entry's header lies on. */
@@ -66,6 +98,24 @@ export class CatalogBatcher {
     }
     return out;
   }
+}
+
+/**
+ * A chunk held as its JSON: the entries' tuples are decoded only if someone reads them (the hub
+ * reporter sends chunkJson and never does), so no tuple per entry lives while chunks wait.
+ */
+function encodedChunk(setUuid: string, seq: number, json: string, count: number): CatalogChunk {
+  let entries: CatalogEntry[] | null = null;
+  const chunk: CatalogChunk = {
+    setUuid,
+    seq,
+    get entries(): CatalogEntry[] {
+      entries ??= (JSON.parse(json) as { entries: CatalogEntry[] }).entries;
+      return entries;
+    },
+  };
+  encodings.set(chunk, { json, entries: count });
+  return chunk;
 }
 
 /** Every entry in chunks as CatalogBatcher cuts them (for a list already in memory, e.g. a TOC). */
