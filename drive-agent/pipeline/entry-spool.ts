@@ -1,21 +1,22 @@
+import { CATALOG_ENTRY_TYPES } from "../../contracts/agent-protocol.ts";
 import type { CatalogEntryType } from "../../contracts/catalog-record.ts";
 import { LineSpool } from "./line-spool.ts";
 import type { TarMember } from "./tar-parser.ts";
 
 /**
- * What tar tells of a member, as the spool holds it: numbers as their decimal text and the strings
- * as their JSON, the pieces the TOC line and the catalog's wire line are written from (see
- * SetCatalog), so a member is encoded once and never decoded back into values it would re-encode.
+ * What tar tells of a member, as the spool holds it: the strings as their JSON, the pieces the TOC
+ * line and the catalog's wire line are written from (see SetCatalog), so a member's strings are
+ * encoded once and never decoded back into values that would be re-encoded.
  */
 export type SpooledFields = {
   /** JSON.stringify of the path. */
   pathJson: string;
   type: CatalogEntryType;
-  size: string;
+  size: number;
   mode: number;
-  uid: string;
-  gid: string;
-  mtime: string;
+  uid: number;
+  gid: number;
+  mtime: number;
   /** JSON.stringify of the link target: `null` when there is none. */
   linkJson: string;
   /** `null` (the text) when there is no sha256, else its 64 hex digits in quotes. */
@@ -49,31 +50,51 @@ export function spoolLine(
 ): string {
   const link = member.linkTarget === null ? "null" : JSON.stringify(member.linkTarget);
   const sha256 = member.sha256 === null ? "null" : `"${member.sha256}"`;
-  return `${member.type}\t${member.size}\t${member.mode}\t${member.uid}\t${member.gid}\t${member.mtime}\t${sha256}\t${link}\t${JSON.stringify(member.path)}`;
+  return `${TYPE_CODES[member.type]}\t${member.size}\t${member.mode}\t${member.uid}\t${member.gid}\t${member.mtime}\t${sha256}\t${link}\t${JSON.stringify(member.path)}`;
 }
 
-/** The fields of a spoolLine (without the offsets before it), split at its tabs from `from`. */
+/** The fields of a spoolLine (without the offsets before it), read at its tabs from `from`. */
 export function spooledFields(line: string, from = 0): SpooledFields {
-  const cut = (start: number) => line.indexOf("\t", start);
-  const t1 = cut(from);
-  const t2 = cut(t1 + 1);
-  const t3 = cut(t2 + 1);
-  const t4 = cut(t3 + 1);
-  const t5 = cut(t4 + 1);
-  const t6 = cut(t5 + 1);
-  const t7 = cut(t6 + 1);
-  const t8 = cut(t7 + 1);
+  // indexOf in line, not a helper closure: tsx's keepNames wraps each closure per call (__name).
+  const t1 = line.indexOf("\t", from);
+  const t2 = line.indexOf("\t", t1 + 1);
+  const t3 = line.indexOf("\t", t2 + 1);
+  const t4 = line.indexOf("\t", t3 + 1);
+  const t5 = line.indexOf("\t", t4 + 1);
+  const t6 = line.indexOf("\t", t5 + 1);
+  const t7 = line.indexOf("\t", t6 + 1);
+  const t8 = line.indexOf("\t", t7 + 1);
+  // Numbers and the type are read in place and "null" is a constant: only the path, the sha256
+  // and a link target are strings that live with the member until it is sent.
   return {
-    type: line.slice(from, t1) as CatalogEntryType,
-    size: line.slice(t1 + 1, t2),
-    mode: Number(line.slice(t2 + 1, t3)),
-    uid: line.slice(t3 + 1, t4),
-    gid: line.slice(t4 + 1, t5),
-    mtime: line.slice(t5 + 1, t6),
-    sha256Json: line.slice(t6 + 1, t7),
-    linkJson: line.slice(t7 + 1, t8),
+    type: CATALOG_ENTRY_TYPES[intAt(line, from, t1)] as CatalogEntryType,
+    size: intAt(line, t1 + 1, t2),
+    mode: intAt(line, t2 + 1, t3),
+    uid: intAt(line, t3 + 1, t4),
+    gid: intAt(line, t4 + 1, t5),
+    mtime: intAt(line, t5 + 1, t6),
+    sha256Json: line.charCodeAt(t6 + 1) === 110 ? "null" : line.slice(t6 + 1, t7),
+    linkJson: line.charCodeAt(t7 + 1) === 110 ? "null" : line.slice(t7 + 1, t8),
     pathJson: line.slice(t8 + 1),
   };
+}
+
+/** The type as its index in CATALOG_ENTRY_TYPES: one digit in the spool. */
+const TYPE_CODES = Object.fromEntries(CATALOG_ENTRY_TYPES.map((type, i) => [type, i])) as Record<
+  CatalogEntryType,
+  number
+>;
+
+/** The integer written in decimal at line[from, to), without a string per number. */
+function intAt(line: string, from: number, to: number): number {
+  const negative = line.charCodeAt(from) === 45;
+  let n = 0;
+  for (let i = negative ? from + 1 : from; i < to; i++) {
+    const digit = line.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number(line.slice(from, to));
+    n = n * 10 + digit;
+  }
+  return negative ? -n : n;
 }
 
 /**
@@ -157,10 +178,10 @@ export class EntrySpool {
       const t4 = line.indexOf("\t", t3 + 1);
       this.queued.push({
         ordinal: this.nextOrdinal++,
-        startChunk: Number(line.slice(0, t1)),
-        endChunk: Number(line.slice(t1 + 1, t2)),
-        headerOffset: Number(line.slice(t2 + 1, t3)),
-        endOffset: Number(line.slice(t3 + 1, t4)),
+        startChunk: intAt(line, 0, t1),
+        endChunk: intAt(line, t1 + 1, t2),
+        headerOffset: intAt(line, t2 + 1, t3),
+        endOffset: intAt(line, t3 + 1, t4),
         fields: spooledFields(line, t4 + 1),
       });
     }

@@ -53,7 +53,7 @@ export class SetCatalog {
   private sendFailure: unknown = null;
   private waiters: Array<() => void> = [];
   filesResolved = 0;
-  private isoOf = { mtime: "", iso: "" };
+  private isoOf = { mtime: Number.NaN, iso: "" };
 
   constructor(
     private readonly options: {

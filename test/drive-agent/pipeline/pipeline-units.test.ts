@@ -293,7 +293,7 @@ describe("SetCatalog: one encoding per member", () => {
         mode: i % 3 === 0 ? 0o4755 : 0o644,
         uid: i,
         gid: 2 ** 31 + i,
-        mtime: 1_700_000_000 + (i >> 2),
+        mtime: i % 11 === 4 ? -86_400 * i : 1_700_000_000 + (i >> 2), // before 1970 too
         linkTarget: link,
         sha256: type === "file" ? createHash("sha256").update(String(i)).digest("hex") : null,
         headerOffset: offset,
