@@ -44,8 +44,13 @@ export function chunkEntryCount(chunk: CatalogChunk): number {
  * passed on (count and CatalogDigest) for the order's closing report.
  */
 export class CatalogBatcher {
-  private lines: string[] = [];
-  private bytes = ENVELOPE_BYTES;
+  /**
+   * The chunk's entries as their JSON, each followed by a comma, encoded as they come: no string
+   * per entry outlives its add (5,000 held strings would survive every young-generation collection).
+   */
+  private buffer = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private count = 0;
   private readonly digests = new SegmentDigests(nodeLineHash);
 
   constructor(
@@ -56,7 +61,7 @@ export class CatalogBatcher {
   ) {}
 
   get pending(): number {
-    return this.lines.length;
+    return this.count;
   }
 
   add(entry: CatalogEntry): void {
@@ -69,22 +74,45 @@ export class CatalogBatcher {
    * its header (the tuple's [10]) and its canonical line for the digest (canonicalEntryLine).
    */
   addLine(line: string, segment: number, canonical: string): void {
-    const size = Buffer.byteLength(line) + 1;
-    if (this.lines.length >= this.limits.entries || this.bytes + size > this.limits.bytes) this.cut();
-    this.lines.push(line);
-    this.bytes += size;
+    if (this.count >= this.limits.entries) this.cut();
+    const at = this.used;
+    // Its UTF-8 bytes and the comma after it: the size the chunk's JSON grows by.
+    const size = this.encode(line, at) + 1;
+    if (this.count > 0 && ENVELOPE_BYTES + at + size > this.limits.bytes) {
+      this.cut();
+      this.buffer.copyWithin(0, at, at + size);
+    }
+    this.used += size;
+    this.count++;
     this.digests.addLine(segment, canonical);
   }
 
   /** Emits what is batched as one chunk (nothing when empty). */
   cut(): void {
-    if (this.lines.length === 0) return;
+    if (this.count === 0) return;
     const seq = this.nextSeq();
-    const json = `{"setUuid":${JSON.stringify(this.setUuid)},"seq":${seq},"entries":[${this.lines.join(",")}]}`;
-    const count = this.lines.length;
-    this.lines = [];
-    this.bytes = ENVELOPE_BYTES;
+    const entries = this.buffer.toString("utf8", 0, this.used - 1);
+    const json = `{"setUuid":${JSON.stringify(this.setUuid)},"seq":${seq},"entries":[${entries}]}`;
+    const count = this.count;
+    this.used = 0;
+    this.count = 0;
     this.emit(encodedChunk(this.setUuid, seq, json, count));
+  }
+
+  /** Writes `line` and a comma at `at` (growing the buffer if it must); returns the line's bytes. */
+  private encode(line: string, at: number): number {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a line near the end is measured first.
+    if (at + line.length * 3 + 1 > this.buffer.length) {
+      const needed = at + Buffer.byteLength(line) + 1;
+      if (needed > this.buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+        this.buffer.copy(grown, 0, 0, at);
+        this.buffer = grown;
+      }
+    }
+    const bytes = this.buffer.write(line, at);
+    this.buffer[at + bytes] = 44; // ","
+    return bytes;
   }
 
   /** One tally per segment 0..segments-1, including those no entry's header lies on. */
