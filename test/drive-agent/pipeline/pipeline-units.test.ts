@@ -16,7 +16,7 @@ import { EntrySpool } from "../../../drive-agent/pipeline/entry-spool.ts";
 import { compileGlobs } from "../../../drive-agent/pipeline/glob.ts";
 import { NameSpool } from "../../../drive-agent/pipeline/name-spool.ts";
 import { SetCatalog } from "../../../drive-agent/pipeline/set-catalog.ts";
-import type { TarHeader } from "../../../drive-agent/pipeline/tar-framer.ts";
+import { memberPath, type TarHeader } from "../../../drive-agent/pipeline/tar-framer.ts";
 import { type TarMember, TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
 import { parseTarDiagnostic } from "../../../drive-agent/pipeline/tar-process.ts";
 
@@ -391,5 +391,30 @@ describe("the catalog digest's line for an entry given as its wire JSON", () => 
       const line = JSON.stringify(entry);
       expect(canonicalWireLine(line, JSON.stringify(path)), path).toBe(canonicalEntryLine(entry, line));
     }
+  });
+});
+
+describe("a tar member's name", () => {
+  it("loses a leading ./ and its trailing slashes as the two regular expressions took them", () => {
+    const names = [
+      "a",
+      "./a",
+      "./",
+      ".//",
+      "././a",
+      "a/",
+      "a///",
+      "/",
+      "///",
+      "/a/",
+      ".",
+      "..",
+      "./.",
+      "",
+      ".a/",
+      "é/",
+    ];
+    for (const name of names)
+      expect(memberPath(name), name).toBe(name.replace(/^\.\//, "").replace(/\/+$/, "") || ".");
   });
 });
