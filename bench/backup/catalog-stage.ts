@@ -57,13 +57,11 @@ spool.flush();
 await catalog.commit(offset);
 await catalog.flush();
 const used = process.cpuUsage(cpu);
+const perMember = ((used.user + used.system) / MEMBERS).toFixed(2);
+const rss = (process.resourceUsage().maxRSS / 1024).toFixed(0);
+const load = loadavg().map((l) => l.toFixed(1));
 console.log(
-  `${root}: ${((used.user + used.system) / MEMBERS).toFixed(2)} CPU µs per member, ${chunks} chunks, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (load ${(
-    await import("node:os")
-  )
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ")})`,
+  `${root}: ${perMember} CPU µs per member, ${chunks} chunks, peak RSS ${rss} MB (load ${load.join(" ")})`,
 );
 spool.close();
 rmSync(dir, { recursive: true, force: true });
