@@ -14,6 +14,7 @@ import { decryptChunk, encryptChunk, uuidBytes } from "../../../drive-agent/pipe
 import { paddingFor } from "../../../drive-agent/pipeline/drive-writer.ts";
 import { EntrySpool } from "../../../drive-agent/pipeline/entry-spool.ts";
 import { compileGlobs } from "../../../drive-agent/pipeline/glob.ts";
+import { LineSpool } from "../../../drive-agent/pipeline/line-spool.ts";
 import { NameSpool } from "../../../drive-agent/pipeline/name-spool.ts";
 import { SetCatalog } from "../../../drive-agent/pipeline/set-catalog.ts";
 import { memberPath, type TarHeader } from "../../../drive-agent/pipeline/tar-framer.ts";
@@ -416,5 +417,26 @@ describe("a tar member's name", () => {
     ];
     for (const name of names)
       expect(memberPath(name), name).toBe(name.replace(/^\.\//, "").replace(/\/+$/, "") || ".");
+  });
+});
+
+describe("a line spool read back joined", () => {
+  it("gives the lines joined by the separator, byte for byte, whatever the pieces' size", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tb-line-spool-"));
+    const spool = new LineSpool(join(dir, "lines"));
+    try {
+      const lines = Array.from(
+        { length: 500 },
+        (_, i) => `{"path":"ünï\\u0001\u{1f600}${"x".repeat(i % 37)}","n":${i}}`,
+      );
+      for (const line of lines) spool.add(line);
+      const joined = Buffer.from(lines.join(",\n"), "utf8");
+      for (const piece of [128, 1000, 1 << 20])
+        expect(Buffer.concat([...spool.read(",\n", piece)]).equals(joined), `pieces of ${piece}`).toBe(true);
+      expect(Buffer.concat([...spool.read("", 128)]).toString("utf8")).toBe(lines.join(""));
+    } finally {
+      spool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
