@@ -20,8 +20,21 @@ export class CatalogDigest {
   /** Adds one entry given as its canonical line (see canonicalEntryLine). */
   addLine(line: string): void {
     const hash = this.hashLine(line);
-    const view = new DataView(hash.buffer, hash.byteOffset, hash.byteLength);
-    for (let i = 0; i < 8; i++) this.lanes[i] = ((this.lanes[i] as number) + view.getUint32(i * 4)) >>> 0;
+    const lanes = this.lanes;
+    if (typeof hash === "string") {
+      // The 32 bytes as a latin1 string: one char code per byte, big-endian per lane.
+      for (let i = 0, j = 0; i < 8; i++, j += 4)
+        lanes[i] =
+          ((lanes[i] as number) +
+            ((hash.charCodeAt(j) << 24) |
+              (hash.charCodeAt(j + 1) << 16) |
+              (hash.charCodeAt(j + 2) << 8) |
+              hash.charCodeAt(j + 3))) >>>
+          0;
+    } else {
+      const view = new DataView(hash.buffer, hash.byteOffset, hash.byteLength);
+      for (let i = 0; i < 8; i++) lanes[i] = ((lanes[i] as number) + view.getUint32(i * 4)) >>> 0;
+    }
     this.entries++;
   }
 
@@ -36,8 +49,11 @@ export class CatalogDigest {
   }
 }
 
-/** sha256 of a string's UTF-8 bytes. */
-export type LineHash = (line: string) => Uint8Array;
+/**
+ * sha256 of a string's UTF-8 bytes: the 32 bytes, or the same bytes as a latin1 string (one char
+ * per byte; node:crypto returns that without allocating a Buffer per line).
+ */
+export type LineHash = (line: string) => Uint8Array | string;
 
 const encoder = new TextEncoder();
 const nobleLineHash: LineHash = (line) => sha256(encoder.encode(line));
@@ -49,12 +65,17 @@ export class SegmentDigests {
   constructor(private readonly hashLine?: LineHash) {}
 
   add(entry: CatalogEntry, wireLine?: string): void {
-    let digest = this.bySegment.get(entry[10]);
+    this.addLine(entry[10], canonicalEntryLine(entry, wireLine));
+  }
+
+  /** Adds one entry given as its canonical line, to the digest of the segment holding its header. */
+  addLine(segment: number, line: string): void {
+    let digest = this.bySegment.get(segment);
     if (!digest) {
       digest = new CatalogDigest(this.hashLine);
-      this.bySegment.set(entry[10], digest);
+      this.bySegment.set(segment, digest);
     }
-    digest.add(entry, wireLine);
+    digest.addLine(line);
   }
 }
 
@@ -78,4 +99,18 @@ export function canonicalEntryLine(entry: CatalogEntry, wireLine?: string): stri
   const path = joinCatalogPath(dir, name);
   if (path === entry[0]) return wireLine ?? JSON.stringify(entry);
   return JSON.stringify([path, ...entry.slice(1)]);
+}
+
+/**
+ * canonicalEntryLine for an entry given as its wire JSON (`wireLine`) and its path's JSON
+ * (`pathJson`, JSON.stringify of the path), without decoding either: a path that neither starts
+ * with '/' nor ends with '/' past its first character is stored as given ('/' is never escaped).
+ */
+export function canonicalWireLine(wireLine: string, pathJson: string): string {
+  if (
+    pathJson.charCodeAt(1) !== 47 &&
+    !(pathJson.length > 3 && pathJson.charCodeAt(pathJson.length - 2) === 47)
+  )
+    return wireLine;
+  return canonicalEntryLine(JSON.parse(wireLine) as CatalogEntry);
 }

@@ -12,6 +12,7 @@ import { initLibrary, loadCartridge } from "../../drive-agent/drives/vtl/library
 import { VtlDrive } from "../../drive-agent/drives/vtl/vtl-drive.ts";
 import { createBackupExecutor, executeBackup as defaultExecutor } from "../../drive-agent/orders/backup.ts";
 import type { OrderReporter } from "../../drive-agent/orders/types.ts";
+import { chunkEntryCount, chunkJson } from "../../drive-agent/pipeline/catalog-batch.ts";
 import { labelTape } from "../../drive-agent/tape/label-tape.ts";
 import { backupOrder, executorContext } from "../../test/drive-agent/pipeline/helpers.ts";
 
@@ -47,10 +48,13 @@ try {
   const tape: TapeTarget = { barcode: "TB0001L9", label: "BENCH1", uuid, nextFile: 1 };
   let entries = 0;
   let stages: string | null = null;
+  let jsonBytes = 0;
   const reporter: OrderReporter = {
     progress: async () => "continue",
     catalogChunk: async (chunk) => {
-      entries += chunk.entries.length;
+      // What the hub reporter does with a chunk: its JSON (already built by the batcher), not its tuples.
+      entries += chunkEntryCount(chunk);
+      jsonBytes += chunkJson(chunk).length;
       await sink?.catalogChunk(chunk);
     },
     segment: async (segment) => {
@@ -98,6 +102,7 @@ try {
       cpuSeconds,
       state: result.state,
       files: entries,
+      catalogJsonBytes: jsonBytes,
       tapeBytes: result.summary?.tapeBytes ?? 0,
       maxRssKb: process.resourceUsage().maxRSS,
       peakMb: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),

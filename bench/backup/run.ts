@@ -7,7 +7,8 @@
  *   npm run bench:backup [-- --reps 3] [--skip-rss] [--skip-files] [--only-catalog] [--only-files]
  *     [--write-bytes N[,M…]]  vtl write sizes to compare (default: the vtl's default)
  *     [--prof DIR]            a CPU profile of each executor run (node --cpu-prof) into DIR
- *     [--against TREE]        also runs another checkout's executor (e.g. /work/main) in each rep: A/B
+ *     [--against CHECKOUT]    also runs CHECKOUT's executor (e.g. /work/main) in each rep of the
+ *                             throughput and per-file parts, interleaved: an A/B in the same run
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -268,26 +269,45 @@ if (!values["skip-files"] && !values["only-catalog"]) {
   const sinkFile = join(base, "baseline.out");
   const tar: Side = { label: "tar -b128 | mbuffer -o file", runs: [] };
   const agent: Side = { label: "agent → vtl (plain)", runs: [] };
+  const checkout = values.against as string | undefined;
+  const baseline: Side = { label: `${checkout} agent → vtl`, runs: [] };
   let out: ChildResult | null = null;
+  let baseOut: ChildResult | null = null;
   for (let rep = 0; rep < reps; rep++) {
     tar.runs.push(tools(million, false, sinkFile));
-    const r = ours(million, { compression: "none", encrypt: false });
-    agent.runs.push(r);
-    out = r.value;
+    const mine = () => {
+      const r = ours(million, { compression: "none", encrypt: false });
+      agent.runs.push(r);
+      out = r.value;
+    };
+    const theirs = () => {
+      const r = ours(million, { compression: "none", encrypt: false, checkout });
+      baseline.runs.push(r);
+      baseOut = r.value;
+    };
+    // Interleaved, each side first every other repetition (the dentry cache, the load).
+    const order = !checkout ? [mine] : rep % 2 === 0 ? [mine, theirs] : [theirs, mine];
+    for (const run of order) run();
   }
-  const entries = out?.files ?? 1;
+  const entries = (out as ChildResult | null)?.files ?? 1;
   const per = (side: Side) => (median(side.runs.map((r) => r.seconds)) / entries) * 1e6;
   const cpuPer = (side: Side) => (median(side.runs.map((r) => r.cpu)) / entries) * 1e6;
+  const rss = (o: ChildResult | null) => fmt((o?.maxRssKb ?? 0) / 1024, 0);
   console.log(
     `\nper-file cost, ${entries.toLocaleString("en-US")} entries (median of ${reps}, load ${load()})`,
   );
-  for (const side of [tar, agent])
+  const sides = checkout ? [tar, agent, baseline] : [tar, agent];
+  for (const side of sides)
     console.log(
-      `  ${side.label.padEnd(30)} ${fmt(per(side), 1).padStart(6)} µs/file  CPU ${fmt(cpuPer(side), 1)} µs/file  runs ${side.runs.map((r) => fmt(r.seconds)).join(" ")} s`,
+      `  ${side.label.padEnd(30)} ${fmt(per(side), 1).padStart(6)} µs/file  CPU ${fmt(cpuPer(side), 1)} µs/file  runs ${side.runs.map((r) => `${fmt(r.seconds)} s/${fmt(r.cpu)} CPU s`).join(", ")}`,
     );
   console.log(
-    `  agent / tar: ${fmt(per(agent) / per(tar))}× time, ${fmt(cpuPer(agent) / cpuPer(tar))}× CPU; peak RSS ${fmt((out?.maxRssKb ?? 0) / 1024, 0)} MB`,
+    `  agent / tar: ${fmt(per(agent) / per(tar))}× time, ${fmt(cpuPer(agent) / cpuPer(tar))}× CPU; peak RSS ${rss(out)} MB`,
   );
+  if (checkout)
+    console.log(
+      `  ${checkout} / tar: ${fmt(per(baseline) / per(tar))}× time, ${fmt(cpuPer(baseline) / cpuPer(tar))}× CPU; peak RSS ${rss(baseOut)} MB; agent / ${checkout}: ${fmt(per(agent) / per(baseline))}× time, ${fmt(cpuPer(agent) / cpuPer(baseline))}× CPU`,
+    );
 }
 if (!values["skip-rss"] && !values["only-catalog"] && !onlyFiles) {
   // The RSS target is for the flags the agent ships with; the default heap is shown beside it.

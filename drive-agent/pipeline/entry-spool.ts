@@ -1,25 +1,27 @@
-import type { CatalogRecord } from "../../contracts/catalog-record.ts";
+import { CATALOG_ENTRY_TYPES } from "../../contracts/agent-protocol.ts";
+import type { CatalogEntryType } from "../../contracts/catalog-record.ts";
 import { LineSpool } from "./line-spool.ts";
 import type { TarMember } from "./tar-parser.ts";
 
-/** What tar tells of a member, by name: a catalog record before its place on tape is known. */
-export type MemberFields = Pick<
-  CatalogRecord,
-  "path" | "type" | "size" | "mode" | "uid" | "gid" | "mtime" | "linkTarget" | "sha256"
->;
-
-/** The spool's compact form of MemberFields on disk (one JSON array per line). */
-type SpooledFields = [
-  string,
-  TarMember["type"],
-  number,
-  number,
-  number,
-  number,
-  number,
-  string | null,
-  string | null,
-];
+/**
+ * What tar tells of a member, as the spool holds it: the strings as their JSON, the pieces the TOC
+ * line and the catalog's wire line are written from (see SetCatalog), so a member's strings are
+ * encoded once and never decoded back into values that would be re-encoded.
+ */
+export type SpooledFields = {
+  /** JSON.stringify of the path. */
+  pathJson: string;
+  type: CatalogEntryType;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  /** JSON.stringify of the link target: `null` when there is none. */
+  linkJson: string;
+  /** `null` (the text) when there is no sha256, else its 64 hex digits in quotes. */
+  sha256Json: string;
+};
 
 /** A member waiting to learn which segment(s) hold it: it is known once its bytes are on tape. */
 export type SpooledMember = {
@@ -29,7 +31,7 @@ export type SpooledMember = {
   endChunk: number;
   headerOffset: number;
   endOffset: number;
-  fields: MemberFields;
+  fields: SpooledFields;
 };
 
 /**
@@ -38,6 +40,62 @@ export type SpooledMember = {
  * line (a PATH_MAX name and link target, JSON-escaped).
  */
 const READ_BYTES = 256 << 10;
+
+/** The spool's line: tab-separated (JSON escapes every tab and newline inside a string). */
+export function spoolLine(
+  member: Pick<
+    TarMember,
+    "path" | "type" | "size" | "mode" | "uid" | "gid" | "mtime" | "linkTarget" | "sha256"
+  >,
+): string {
+  const link = member.linkTarget === null ? "null" : JSON.stringify(member.linkTarget);
+  const sha256 = member.sha256 === null ? "null" : `"${member.sha256}"`;
+  return `${TYPE_CODES[member.type]}\t${member.size}\t${member.mode}\t${member.uid}\t${member.gid}\t${member.mtime}\t${sha256}\t${link}\t${JSON.stringify(member.path)}`;
+}
+
+/** The fields of a spoolLine (without the offsets before it), read at its tabs from `from`. */
+export function spooledFields(line: string, from = 0): SpooledFields {
+  // indexOf in line, not a helper closure: tsx's keepNames wraps each closure per call (__name).
+  const t1 = line.indexOf("\t", from);
+  const t2 = line.indexOf("\t", t1 + 1);
+  const t3 = line.indexOf("\t", t2 + 1);
+  const t4 = line.indexOf("\t", t3 + 1);
+  const t5 = line.indexOf("\t", t4 + 1);
+  const t6 = line.indexOf("\t", t5 + 1);
+  const t7 = line.indexOf("\t", t6 + 1);
+  const t8 = line.indexOf("\t", t7 + 1);
+  // Numbers and the type are read in place and "null" is a constant: only the path, the sha256
+  // and a link target are strings that live with the member until it is sent.
+  return {
+    type: CATALOG_ENTRY_TYPES[intAt(line, from, t1)] as CatalogEntryType,
+    size: intAt(line, t1 + 1, t2),
+    mode: intAt(line, t2 + 1, t3),
+    uid: intAt(line, t3 + 1, t4),
+    gid: intAt(line, t4 + 1, t5),
+    mtime: intAt(line, t5 + 1, t6),
+    sha256Json: line.charCodeAt(t6 + 1) === 110 ? "null" : line.slice(t6 + 1, t7),
+    linkJson: line.charCodeAt(t7 + 1) === 110 ? "null" : line.slice(t7 + 1, t8),
+    pathJson: line.slice(t8 + 1),
+  };
+}
+
+/** The type as its index in CATALOG_ENTRY_TYPES: one digit in the spool. */
+const TYPE_CODES = Object.fromEntries(CATALOG_ENTRY_TYPES.map((type, i) => [type, i])) as Record<
+  CatalogEntryType,
+  number
+>;
+
+/** The integer written in decimal at line[from, to), without a string per number. */
+function intAt(line: string, from: number, to: number): number {
+  const negative = line.charCodeAt(from) === 45;
+  let n = 0;
+  for (let i = negative ? from + 1 : from; i < to; i++) {
+    const digit = line.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number(line.slice(from, to));
+    n = n * 10 + digit;
+  }
+  return negative ? -n : n;
+}
 
 /**
  * Members parsed from the tar stream run far ahead of the drive (mbuffer, compression, a tape
@@ -48,7 +106,9 @@ export class EntrySpool {
   private readonly lines: LineSpool;
   private readPos = 0;
   private nextOrdinal = 0;
-  private queued: SpooledMember[] = [];
+  private queued: Array<SpooledMember | null> = [];
+  /** The next member to take in `queued` (an index: shift() would move the rest each time). */
+  private head = 0;
 
   constructor(
     readonly path: string,
@@ -64,7 +124,7 @@ export class EntrySpool {
   add(member: TarMember): void {
     const end = Math.max(member.endOffset, member.headerOffset + 1);
     this.lines.add(
-      `${Math.floor(member.headerOffset / this.chunkBytes)}\t${Math.floor((end - 1) / this.chunkBytes)}\t${member.headerOffset}\t${member.endOffset}\t${JSON.stringify([member.path, member.type, member.size, member.mode, member.uid, member.gid, member.mtime, member.linkTarget, member.sha256])}`,
+      `${Math.floor(member.headerOffset / this.chunkBytes)}\t${Math.floor((end - 1) / this.chunkBytes)}\t${member.headerOffset}\t${member.endOffset}\t${spoolLine(member)}`,
     );
   }
 
@@ -74,19 +134,24 @@ export class EntrySpool {
 
   /** The next member in order without taking it, or null when none is spooled yet. */
   peek(): SpooledMember | null {
-    if (this.queued.length === 0) this.fill();
-    return this.queued[0] ?? null;
+    if (this.head === this.queued.length) {
+      this.queued = [];
+      this.head = 0;
+      this.fill();
+    }
+    return this.queued[this.head] ?? null;
   }
 
+  /** Takes the next member; its slot is cleared so it can be collected once its caller is done. */
   take(): SpooledMember | null {
     const next = this.peek();
-    if (next) this.queued.shift();
+    if (next) this.queued[this.head++] = null;
     return next;
   }
 
   /** Members after the current one, in order, reading ahead without consuming (a segment's TOC). */
   *lookAhead(): Generator<SpooledMember> {
-    let i = 0;
+    let i = this.head;
     for (;;) {
       if (i >= this.queued.length) {
         const before = this.queued.length;
@@ -107,29 +172,18 @@ export class EntrySpool {
     const { lines, next } = this.lines.readLines(this.readPos, READ_BYTES);
     this.readPos = next;
     for (const line of lines) {
-      const [startChunk, endChunk, headerOffset, endOffset, json] = line.split("\t", 5);
+      const t1 = line.indexOf("\t");
+      const t2 = line.indexOf("\t", t1 + 1);
+      const t3 = line.indexOf("\t", t2 + 1);
+      const t4 = line.indexOf("\t", t3 + 1);
       this.queued.push({
         ordinal: this.nextOrdinal++,
-        startChunk: Number(startChunk),
-        endChunk: Number(endChunk),
-        headerOffset: Number(headerOffset),
-        endOffset: Number(endOffset),
-        fields: fieldsOf(JSON.parse(json ?? "[]") as SpooledFields),
+        startChunk: intAt(line, 0, t1),
+        endChunk: intAt(line, t1 + 1, t2),
+        headerOffset: intAt(line, t2 + 1, t3),
+        endOffset: intAt(line, t3 + 1, t4),
+        fields: spooledFields(line, t4 + 1),
       });
     }
   }
-}
-
-function fieldsOf([
-  path,
-  type,
-  size,
-  mode,
-  uid,
-  gid,
-  mtime,
-  linkTarget,
-  sha256,
-]: SpooledFields): MemberFields {
-  return { path, type, size, mode, uid, gid, mtime, linkTarget, sha256 };
 }

@@ -65,14 +65,35 @@ export class LineSpool {
     return { lines: buf.toString("utf8", 0, end).split("\n"), next: pos + end + 1 };
   }
 
-  /** The lines joined by `separator`, in pieces of about `pieceBytes`, without holding them all. */
+  /**
+   * The lines joined by `separator`, in pieces of about `pieceBytes`, without holding them all.
+   * Copied as bytes, the separator put where each newline was: UTF-8 never has a 0x0A byte inside
+   * a character and pieces end on a newline, so this is the lines' text joined, re-encoded.
+   */
   *read(separator: string, pieceBytes = 1 << 20): Generator<Buffer> {
     this.flush();
+    const sep = Buffer.from(separator, "utf8");
     let pos = 0;
     while (pos < this.written) {
-      const { lines, next } = this.readLines(pos, pieceBytes);
-      yield Buffer.from(`${pos === 0 ? "" : separator}${lines.join(separator)}`, "utf8");
-      pos = next;
+      const buf = Buffer.allocUnsafe(Math.min(pieceBytes, this.written - pos));
+      const got = readSync(this.fd, buf, 0, buf.length, pos);
+      const end = buf.lastIndexOf(10, got - 1);
+      if (end === -1) throw new Error(`${this.path}: a line longer than ${pieceBytes} bytes`);
+      let lines = 0;
+      for (let at = buf.indexOf(10); at !== -1 && at < end; at = buf.indexOf(10, at + 1)) lines++;
+      const first = pos === 0 ? 0 : sep.length;
+      const out = Buffer.allocUnsafe(first + end + lines * (sep.length - 1));
+      if (first) sep.copy(out, 0);
+      let to = first;
+      let from = 0;
+      for (let at = buf.indexOf(10); at !== -1 && at < end; at = buf.indexOf(10, at + 1)) {
+        to += buf.copy(out, to, from, at);
+        to += sep.copy(out, to);
+        from = at + 1;
+      }
+      buf.copy(out, to, from, end);
+      yield out;
+      pos += end + 1;
     }
   }
 

@@ -5,10 +5,11 @@ import {
   MAX_REPORT_BYTES,
   type SegmentCatalogTally,
 } from "../../contracts/agent-protocol.ts";
+import { canonicalWireLine } from "../../contracts/catalog-digest.ts";
 import { type CatalogEntryType, type CatalogRecord, toWireEntry } from "../../contracts/catalog-record.ts";
 import type { TocFile } from "../../contracts/toc.ts";
 import { CatalogBatcher } from "./catalog-batch.ts";
-import type { EntrySpool, SpooledMember } from "./entry-spool.ts";
+import { type EntrySpool, type SpooledMember, spooledFields, spoolLine } from "./entry-spool.ts";
 import { LineSpool } from "./line-spool.ts";
 import type { ChunkPlacement } from "./set-encoder.ts";
 import type { TarHeader } from "./tar-framer.ts";
@@ -188,23 +189,10 @@ export class SetCatalog {
       const segment = this.segments[first];
       if (segment && !segment.closed) segment.toc.add(this.tocLine(member, position.start, segment));
       this.filesResolved++;
+      // The wire tuple's JSON (toWireEntry's order) written from the spooled text: no tuple between.
       const f = member.fields;
-      // The wire tuple (toWireEntry's order) straight from the spooled fields: no record between.
-      this.batcher.add([
-        f.path,
-        f.type,
-        f.size,
-        f.mode,
-        f.uid,
-        f.gid,
-        f.mtime,
-        f.linkTarget,
-        f.sha256,
-        member.headerOffset,
-        first,
-        last,
-        false,
-      ]);
+      const line = `[${f.pathJson},"${f.type}",${f.size},${f.mode},${f.uid},${f.gid},${f.mtime},${f.linkJson},${f.sha256Json},${member.headerOffset},${first},${last},false]`;
+      this.batcher.addLine(line, first, canonicalWireLine(line, f.pathJson));
     }
     this.indexChunks();
     return false;
@@ -234,17 +222,7 @@ export class SetCatalog {
       endChunk: chunk(Math.max(header.endOffset, header.headerOffset + 1) - 1),
       headerOffset: header.headerOffset,
       endOffset: header.endOffset,
-      fields: {
-        path: header.path,
-        type: header.type,
-        size: header.size,
-        mode: header.mode,
-        uid: header.uid,
-        gid: header.gid,
-        mtime: header.mtime,
-        linkTarget: header.linkTarget,
-        sha256: null,
-      },
+      fields: spooledFields(spoolLine({ ...header, sha256: null })),
     };
   }
 
@@ -273,12 +251,12 @@ export class SetCatalog {
    * order, strings through JSON.stringify, so the line is what JSON.stringify of the object gave.
    */
   private tocLine(member: SpooledMember, start: number, segment: SegmentState): string {
-    const { path, type, size, mode, uid, gid, mtime, linkTarget, sha256 } = member.fields;
+    const { pathJson, type, size, mode, uid, gid, mtime, linkJson, sha256Json } = member.fields;
     // Trees of small files share mtimes: one Date per distinct second, not per member.
-    if (mtime !== this.isoOf.mtime) this.isoOf = { mtime, iso: new Date(mtime * 1000).toISOString() };
+    if (mtime !== this.isoOf.mtime) this.isoOf = { mtime, iso: new Date(Number(mtime) * 1000).toISOString() };
     const block = Math.floor(Math.max(0, start - segment.streamStart) / this.options.blockSize);
-    const link = linkTarget !== null ? `,"linkTarget":${JSON.stringify(linkTarget)}` : "";
-    return `{"path":${JSON.stringify(path)},"size":${size},"mtime":"${this.isoOf.iso}","mode":"0${mode.toString(8).padStart(3, "0")}","type":"${TOC_TYPES[type]}","sha256":${sha256 === null ? "null" : `"${sha256}"`},"position":{"byteOffset":${member.headerOffset},"block":${block}}${link},"uid":${uid},"gid":${gid}}`;
+    const link = linkJson !== "null" ? `,"linkTarget":${linkJson}` : "";
+    return `{"path":${pathJson},"size":${size},"mtime":"${this.isoOf.iso}","mode":"0${mode.toString(8).padStart(3, "0")}","type":"${TOC_TYPES[type]}","sha256":${sha256Json},"position":{"byteOffset":${member.headerOffset},"block":${block}}${link},"uid":${uid},"gid":${gid}}`;
   }
 
   /** The wire tuple is built here, at the edge: the batcher cuts and digests it as sent. */

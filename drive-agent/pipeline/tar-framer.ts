@@ -191,7 +191,7 @@ export class TarFramer {
     const sparse = flag === "S" ? { realSize: readNumber(block, 483, 12), regions: [] } : null;
     if (sparse) addRegions(sparse, block, 386, 4);
     this.member = {
-      path: rawName.replace(/^\.\//, "").replace(/\/+$/, "") || ".",
+      path: memberPath(rawName),
       type,
       size: sparse ? sparse.realSize : type === "file" ? dataSize : 0,
       contentBytes,
@@ -308,4 +308,16 @@ export function parsePax(text: Buffer): Record<string, string> {
     pos += length;
   }
   return out;
+}
+
+/**
+ * The name without a leading "./" and trailing slashes ("." when nothing is left): what
+ * `replace(/^\.\//, "").replace(/\/+$/, "")` gives, without two regular expressions per member.
+ */
+export function memberPath(raw: string): string {
+  const start = raw.charCodeAt(0) === 46 && raw.charCodeAt(1) === 47 ? 2 : 0;
+  let end = raw.length;
+  while (end > start && raw.charCodeAt(end - 1) === 47) end--;
+  if (start === 0 && end === raw.length) return raw || ".";
+  return raw.slice(start, end) || ".";
 }

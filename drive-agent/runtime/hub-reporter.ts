@@ -9,6 +9,7 @@ import {
   type TapeTarget,
 } from "../../contracts/agent-protocol.ts";
 import type { OrderReporter } from "../orders/types.ts";
+import { chunkJson } from "../pipeline/catalog-batch.ts";
 import { type HubClient, HubRefused, sleep } from "./hub-client.ts";
 import { statePaths, writePrivateFile } from "./state-dir.ts";
 
@@ -133,7 +134,8 @@ export class HubReporter implements OrderReporter {
   }
 
   catalogChunk(chunk: Parameters<OrderReporter["catalogChunk"]>[0]) {
-    return this.enqueue("catalog", `catalog chunk ${chunk.seq}`, () => chunk);
+    // The batcher's own JSON of the chunk (the same bytes): its entries are not decoded to be re-encoded.
+    return this.enqueue("catalog", `catalog chunk ${chunk.seq}`, () => chunk, true, chunkJson);
   }
 
   segment(segment: Parameters<OrderReporter["segment"]>[0]) {
@@ -178,11 +180,12 @@ export class HubReporter implements OrderReporter {
   }
 
   /** Written to disk before it resolves: from then on the report survives an agent restart. */
-  private async enqueue(
+  private async enqueue<T>(
     path: string,
     what: string,
-    body: (seq: number) => unknown,
+    body: (seq: number) => T,
     wait = true,
+    encode: (value: T) => string = JSON.stringify,
   ): Promise<void> {
     while (wait && this.queuedBytes > MAX_OUTBOX_BYTES && !this.opts.until.aborted) {
       await new Promise<void>((resolve) => this.wake.push(resolve));
@@ -192,7 +195,7 @@ export class HubReporter implements OrderReporter {
       this.dirMade = true;
     }
     const seq = this.nextSeq();
-    const json = JSON.stringify(body(seq));
+    const json = encode(body(seq));
     const file = join(this.dir, `${String(seq).padStart(16, "0")}.json`);
     await writePrivateFile(file, `${JSON.stringify({ path, what })}\n${json}`);
     this.push({ file, path, what, bytes: json.length });

@@ -1,18 +1,23 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import type { CatalogChunk, CatalogEntry } from "../../../contracts/agent-protocol.ts";
+import { canonicalEntryLine, canonicalWireLine, SegmentDigests } from "../../../contracts/catalog-digest.ts";
+import { toWireEntry } from "../../../contracts/catalog-record.ts";
 import type { TocFile } from "../../../contracts/toc.ts";
 import { runCommand } from "../../../drive-agent/exec.ts";
+import { chunkJson } from "../../../drive-agent/pipeline/catalog-batch.ts";
 import { decryptChunk, encryptChunk, uuidBytes } from "../../../drive-agent/pipeline/chunk-format.ts";
 import { paddingFor } from "../../../drive-agent/pipeline/drive-writer.ts";
 import { EntrySpool } from "../../../drive-agent/pipeline/entry-spool.ts";
 import { compileGlobs } from "../../../drive-agent/pipeline/glob.ts";
+import { LineSpool } from "../../../drive-agent/pipeline/line-spool.ts";
 import { NameSpool } from "../../../drive-agent/pipeline/name-spool.ts";
 import { SetCatalog } from "../../../drive-agent/pipeline/set-catalog.ts";
-import type { TarHeader } from "../../../drive-agent/pipeline/tar-framer.ts";
+import { memberPath, type TarHeader } from "../../../drive-agent/pipeline/tar-framer.ts";
 import { type TarMember, TarParser } from "../../../drive-agent/pipeline/tar-parser.ts";
 import { parseTarDiagnostic } from "../../../drive-agent/pipeline/tar-process.ts";
 
@@ -252,6 +257,183 @@ describe("SetCatalog: the TOC of each tape", () => {
       await catalog.commit(2_000_000);
       catalog.closeSegment();
       expect([...second.toc.read("\n")].join("")).toBe("");
+    } finally {
+      spool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SetCatalog: one encoding per member", () => {
+  it("sends each member's entry and lists its TOC line byte for byte as JSON.stringify of its tuple and TocFile, with the hub's digest", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tb-encoding-"));
+    const spool = new EntrySpool(join(dir, "entries"), 1 << 20);
+    const odd = [
+      'q"u\\o\tte',
+      "new\nline",
+      "ctl\u0001\u001f",
+      "lone\ud800",
+      "pair\u{1f600}",
+      "ünï",
+      "/abs",
+      "dir/",
+      "/",
+      "a//b",
+    ];
+    const members: TarMember[] = [];
+    let offset = 0;
+    for (let i = 0; i < 300; i++) {
+      const name = odd[i % odd.length] as string;
+      const type = (["file", "dir", "symlink", "hardlink", "fifo"] as const)[i % 5] as TarMember["type"];
+      const link = type === "symlink" || type === "hardlink" ? `${odd[(i + 3) % odd.length]}→${i}` : null;
+      const size = type === "file" ? i * 7 : 0;
+      members.push({
+        path: `d${i % 7}/${name}${i}`.replace(/^d\d\/\//, "/"),
+        type,
+        size,
+        mode: i % 3 === 0 ? 0o4755 : 0o644,
+        uid: i,
+        gid: 2 ** 31 + i,
+        mtime: i % 11 === 4 ? -86_400 * i : 1_700_000_000 + (i >> 2), // before 1970 too
+        linkTarget: link,
+        sha256: type === "file" ? createHash("sha256").update(String(i)).digest("hex") : null,
+        headerOffset: offset,
+        endOffset: offset + 512 + size,
+      });
+      offset += 1024 + size;
+    }
+    members.push({ ...(members[8] as TarMember), path: "/", headerOffset: offset, endOffset: offset + 512 });
+    for (const member of members) spool.add(member);
+    spool.flush();
+    const tocTypes: Record<string, TocFile["type"]> = {
+      file: "file",
+      dir: "directory",
+      symlink: "symlink",
+      hardlink: "hardlink",
+    };
+    const chunks: CatalogChunk[] = [];
+    const catalog = new SetCatalog({
+      spool,
+      setUuid: "6a0c7f0e-3f5e-4a55-9a36-0d4b8d1f0a11",
+      passthrough: true,
+      blockSize: 512,
+      workDir: dir,
+      chunkEntries: 100,
+      openOffset: () => offset + 1024,
+      chunkBytes: 1 << 20,
+      send: async (chunk) => {
+        chunks.push(chunk);
+      },
+    });
+    try {
+      const segment = catalog.startSegment(0);
+      await catalog.commit(offset + 1024);
+      await catalog.flush();
+      const wire = members.map((m) =>
+        toWireEntry({ ...m, offset: m.headerOffset, segment: 0, endSegment: 0, deleted: false }),
+      );
+      expect(chunks.map((c) => c.entries.length)).toEqual([100, 100, 100, 1]);
+      expect(chunks.map(chunkJson)).toEqual(
+        chunks.map((c, i) =>
+          JSON.stringify({ setUuid: c.setUuid, seq: i, entries: wire.slice(i * 100, i * 100 + 100) }),
+        ),
+      );
+      expect(chunks.flatMap((c) => c.entries)).toEqual(wire);
+      const hubs = new SegmentDigests(); // @noble/hashes, as the hub digests
+      for (const entry of wire) hubs.add(entry);
+      expect(catalog.tallies()).toEqual([
+        { sequence: 0, entries: wire.length, digest: hubs.bySegment.get(0)?.hex() },
+      ]);
+      const toc = [...segment.toc.read("\n")].join("").split("\n");
+      expect(toc).toEqual(
+        members.map((m) =>
+          JSON.stringify({
+            path: m.path,
+            size: m.size,
+            mtime: new Date(m.mtime * 1000).toISOString(),
+            mode: `0${m.mode.toString(8).padStart(3, "0")}`,
+            type: tocTypes[m.type] ?? "other",
+            sha256: m.sha256,
+            position: { byteOffset: m.headerOffset, block: Math.floor(m.headerOffset / 512) },
+            ...(m.linkTarget !== null ? { linkTarget: m.linkTarget } : {}),
+            uid: m.uid,
+            gid: m.gid,
+          } satisfies TocFile),
+        ),
+      );
+    } finally {
+      spool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the catalog digest's line for an entry given as its wire JSON", () => {
+  it("is canonicalEntryLine's for paths with and without slashes at either end", () => {
+    const paths = [
+      "a",
+      "a/b",
+      "a//b",
+      "a/",
+      "a//",
+      "/",
+      "//",
+      "/a",
+      "/a/b",
+      "/a/",
+      '"/',
+      '/"',
+      "\\/",
+      "x\\",
+      "é/",
+    ];
+    for (const path of paths) {
+      const entry: CatalogEntry = [path, "dir", 0, 0o755, 0, 0, 1, null, null, 0, 0, 0, false];
+      const line = JSON.stringify(entry);
+      expect(canonicalWireLine(line, JSON.stringify(path)), path).toBe(canonicalEntryLine(entry, line));
+    }
+  });
+});
+
+describe("a tar member's name", () => {
+  it("loses a leading ./ and its trailing slashes as the two regular expressions took them", () => {
+    const names = [
+      "a",
+      "./a",
+      "./",
+      ".//",
+      "././a",
+      "a/",
+      "a///",
+      "/",
+      "///",
+      "/a/",
+      ".",
+      "..",
+      "./.",
+      "",
+      ".a/",
+      "é/",
+    ];
+    for (const name of names)
+      expect(memberPath(name), name).toBe(name.replace(/^\.\//, "").replace(/\/+$/, "") || ".");
+  });
+});
+
+describe("a line spool read back joined", () => {
+  it("gives the lines joined by the separator, byte for byte, whatever the pieces' size", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tb-line-spool-"));
+    const spool = new LineSpool(join(dir, "lines"));
+    try {
+      const lines = Array.from(
+        { length: 500 },
+        (_, i) => `{"path":"ünï\\u0001\u{1f600}${"x".repeat(i % 37)}","n":${i}}`,
+      );
+      for (const line of lines) spool.add(line);
+      const joined = Buffer.from(lines.join(",\n"), "utf8");
+      for (const piece of [128, 1000, 1 << 20])
+        expect(Buffer.concat([...spool.read(",\n", piece)]).equals(joined), `pieces of ${piece}`).toBe(true);
+      expect(Buffer.concat([...spool.read("", 128)]).toString("utf8")).toBe(lines.join(""));
     } finally {
       spool.close();
       await rm(dir, { recursive: true, force: true });
