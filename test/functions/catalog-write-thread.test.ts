@@ -87,7 +87,7 @@ describe("catalog chunks written by the catalog's write thread", () => {
     // A second connection to the same file, as a second hub process would have: its writes meet
     // the thread's lock in SQLite's busy handler, not at this process's gate.
     const other = openCatalog(`file:${hub.dir}/catalog.db`);
-    const chunks = 12;
+    const chunks = 6;
     let ingesting = true;
     const ingest = Promise.all(Array.from({ length: chunks }, (_, seq) => post(seq))).finally(() => {
       ingesting = false;

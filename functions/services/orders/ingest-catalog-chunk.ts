@@ -75,11 +75,12 @@ async function writeBatch(ctx: ServiceCtx, statements: [Statement, ...Statement[
     await ctx.db.batch(statements);
     return;
   }
-  await ctx.catalogWrites.batch(
-    statements.map((s) => {
-      const built = s as unknown as Partial<Record<"getQuery" | "toSQL", () => Query>>;
-      const { sql, params } = built.getQuery?.() ?? (built.toSQL?.() as Query);
-      return { sql, params };
-    }),
-  );
+  await ctx.catalogWrites.batch(statements.map(builtQuery));
+}
+
+/** A batch item's SQL and values as drizzle gives them to the driver: a raw `run` or a builder. */
+function builtQuery(statement: Statement): { sql: string; params: unknown[] } {
+  const s = statement as unknown as { getQuery?(): Query; toSQL(): Query };
+  const { sql, params } = s.getQuery ? s.getQuery() : s.toSQL();
+  return { sql, params };
 }
