@@ -137,17 +137,23 @@ describe("catalog chunks written by the catalog's write thread", () => {
     const { hub, setId, post } = await backupHub();
     const writes = hub.catalog.writes;
     if (!writes) throw new Error("an embedded catalog has a write thread");
+    // A second connection holds the write lock, so the thread cannot finish the chunk before it
+    // is stopped, however fast or slow this machine is.
+    const other = openCatalog(`file:${hub.dir}/catalog.db`);
+    const lock = await other.client.transaction("write");
     const answer = post(0);
     await until(() => writes.busy !== undefined && writes.thread !== null);
     const dying = writes.thread;
-    await dying?.terminate();
+    const stopped = dying?.terminate();
+    await lock.rollback();
+    await stopped;
+    other.client.close();
     const failed = await answer;
     expect(failed.status).toBe(503);
     expect(((await failed.json()) as { error: { message: string } }).error.message).toMatch(
       /catalog's write thread stopped .* send again/,
     );
-    // The agent re-sends it: a new thread takes it, and the chunk is in once, whatever the dead
-    // thread had committed.
+    // The agent re-sends it: a new thread takes it, and the chunk is in once.
     expect((await post(0)).status).toBe(200);
     expect(writes.thread).not.toBeNull();
     expect(writes.thread).not.toBe(dying);
