@@ -1,9 +1,10 @@
 /**
  * Sustained catalog ingest (not a test): `--entries` (default 10,000,000) entries of one set, in
  * chunks of MAX_CATALOG_CHUNK_ENTRIES, through the hub's ingest service into one embedded catalog
- * file, as a backup's agent posts them. Prints, per million entries, the ingest rate and the
- * event-loop delay (perf_hooks.monitorEventLoopDelay) while it ran, then the totals and the set's
- * close (reconciliation). Target: ≥ 200,000 entries/s at every million, delay p99 < 20 ms.
+ * file, as a backup's agent posts them. Prints, per round (`--round` entries, at most a million),
+ * the ingest rate and the event-loop delay (perf_hooks.monitorEventLoopDelay) while it ran, then
+ * the totals and the set's close (reconciliation). Target: ≥ 200,000 entries/s at every million,
+ * delay p99 < 20 ms.
  *
  * Both sides in one run, interleaved a round at a time, each into its own catalog (docs/adr/0029):
  * `inline`, the chunk's batch on the event loop's thread (as D1 and remote libSQL run it), and
