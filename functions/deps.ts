@@ -97,6 +97,15 @@ export interface PasswordHasher {
   verify(password: string, hash: string): Promise<boolean>;
 }
 
+/**
+ * Runs a batch of catalog writes (drizzle-built statements) atomically off the request thread: on
+ * Node with an embedded catalog, in a worker thread with its own connection (docs/adr/0029).
+ * Resolves once the batch is committed; rejects with the driver's error (its message and code).
+ */
+export interface CatalogWrites {
+  batch(statements: { sql: string; params: unknown[] }[]): Promise<void>;
+}
+
 /** Everything the app needs from its runtime, built by an entry file and injected. */
 export interface Deps {
   config: Config;
@@ -116,6 +125,8 @@ export interface Deps {
   passwords?: PasswordHasher;
   /** Wakes waiting long polls when an order is queued; absent: polls find it at their re-check. */
   orderWake?: OrderWake;
+  /** Where catalog chunks are written; absent: on the request's thread through `db`. */
+  catalogWrites?: CatalogWrites;
   /** The peer address as the runtime sees it (socket on Node, CF-Connecting-IP on workerd). */
   peerIp: (c: Context) => string | undefined;
   /** How notifications leave this hub; absent: none are sent from requests (test button says so). */
@@ -130,6 +141,8 @@ export interface ServiceCtx {
   now: () => Date;
   /** Told of every queued order (queueOrder), so this process's waiting polls answer at once. */
   orderWake?: OrderWake;
+  /** Where catalog chunks are written (ingestCatalogChunk); absent: through `db`. */
+  catalogWrites?: CatalogWrites;
   /** The sites a site-scoped caller may see; absent: every site (admins, unscoped users, the hub itself). */
   sites?: readonly number[];
 }

@@ -98,6 +98,7 @@ export async function startNodeHub(
       assets: nodeAssets,
       now,
       orderWake,
+      ...(catalog.writes ? { catalogWrites: catalog.writes } : {}),
       passwords,
       senders,
       peerIp: (c) => getConnInfo(c).remote.address,
@@ -163,8 +164,11 @@ export async function startNodeHub(
         ticker.stop();
         notifier.stop().then(() =>
           server.close(() => {
-            catalog.client.close();
-            passwords.close().then(resolve, resolve);
+            // The write thread first: a chunk it was writing is in or not at all, and its report re-sent.
+            (catalog.writes?.close() ?? Promise.resolve())
+              .finally(() => catalog.client.close())
+              .then(() => passwords.close())
+              .then(resolve, resolve);
           }),
         );
         // Idle keep-alive sockets go now; requests in flight get a moment to finish, then their

@@ -1,12 +1,18 @@
 /**
  * Sustained catalog ingest (not a test): `--entries` (default 10,000,000) entries of one set, in
  * chunks of MAX_CATALOG_CHUNK_ENTRIES, through the hub's ingest service into one embedded catalog
- * file, as a backup's agent posts them. Prints, per million entries, the ingest rate and the
- * event-loop delay (perf_hooks.monitorEventLoopDelay) while it ran, then the totals and the set's
- * close (reconciliation). Target: ≥ 200,000 entries/s at every million, delay p99 < 20 ms.
+ * file, as a backup's agent posts them. Prints, per round (`--round` entries, at most a million),
+ * the ingest rate and the event-loop delay (perf_hooks.monitorEventLoopDelay) while it ran, then
+ * the totals and the set's close (reconciliation). Target: ≥ 200,000 entries/s at every million,
+ * delay p99 < 20 ms.
+ *
+ * Both sides in one run, interleaved a round at a time, each into its own catalog (docs/adr/0029):
+ * `inline`, the chunk's batch on the event loop's thread (as D1 and remote libSQL run it), and
+ * `thread`, the embedded catalog's write thread (the Node hub's path).
  *
  *   npx tsx bench/catalog/sustained.ts --entries 2000000
- *   npx tsx bench/catalog/sustained.ts --keep /tmp/ingest.db   # keep the catalog file
+ *   npx tsx bench/catalog/sustained.ts --entries 1000000 --sides thread   # one side only
+ *   npx tsx bench/catalog/sustained.ts --keep /tmp/ingest.db   # keep the (last side's) catalog file
  *
  * Names look like a file share's: five path components, 25 files per directory, names drawn from
  * ~593,000 distinct ones (6 % of 10M, as bench/catalog-search's catalogs), 30 extensions, sha256s.
@@ -20,7 +26,7 @@ import { MAX_CATALOG_CHUNK_ENTRIES } from "../../contracts/agent-protocol.ts";
 import { backupSets } from "../../functions/db/schema/index.ts";
 import { ingestCatalogChunk } from "../../functions/services/orders/ingest-catalog-chunk.ts";
 import { tallyHeldCatalog } from "../../functions/services/orders/reconcile-catalog.ts";
-import { createTestHub } from "../../test/helpers/hub.ts";
+import { createTestHub, type TestHub } from "../../test/helpers/hub.ts";
 import { ingestTarget } from "./ingest-target.ts";
 
 const { values } = parseArgs({
@@ -29,6 +35,9 @@ const { values } = parseArgs({
     keep: { type: "string" },
     /** Statements run on the fresh catalog first, to measure a variant (e.g. "drop index x"). */
     sql: { type: "string", multiple: true },
+    sides: { type: "string", default: "inline,thread" },
+    /** Entries a side ingests before the other side's turn. */
+    round: { type: "string", default: "200000" },
   },
 });
 const TOTAL = Number(values.entries);
@@ -82,59 +91,104 @@ function chunk(uuid: string, seq: number) {
 
 const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const ms = (ns: number) => (ns / 1e6).toFixed(1);
+const num = (n: number) => Math.round(n).toLocaleString("en-US");
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 
-const hub = await createTestHub();
+type SideName = "inline" | "thread";
+interface Side {
+  name: SideName;
+  hub: TestHub;
+  order: Awaited<ReturnType<typeof ingestTarget>>["order"];
+  uuid: string;
+  seq: number;
+  /** Wall ms and CPU s (every thread of the process) spent in this side's rounds. */
+  totalMs: number;
+  totalCpu: number;
+  /** Each round's loop-delay p99 in ms. */
+  p99s: number[];
+  rows: string[];
+}
+
+/** Entries a side ingests before the other's turn: a round is also what a row reports. */
+const ROUND = Math.min(Number(values.round), 1_000_000);
+const names = (values.sides ?? "").split(",").filter(Boolean) as SideName[];
+const sides: Side[] = [];
 try {
-  for (const statement of values.sql ?? []) await hub.catalog.client.execute(statement);
-  const { order, uuid } = await ingestTarget(hub);
-  console.log(`ingesting ${TOTAL.toLocaleString("en-US")} entries in chunks of ${N} (load ${load()})`);
-  console.log("| entries | entries/s (this million) | loop delay p50 ms | p99 ms | max ms | load |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | --- |");
-  const all = monitorEventLoopDelay({ resolution: 1 });
-  let part = monitorEventLoopDelay({ resolution: 1 });
-  all.enable();
-  part.enable();
-  const started = performance.now();
-  let mark = started;
-  let ingestMs = 0;
-  for (let seq = 0; seq * N < TOTAL; seq++) {
-    const body = chunk(uuid, seq);
-    // The next chunk is made in its own turn of the loop, as a request body would be parsed.
-    await new Promise((r) => setImmediate(r));
-    const t = performance.now();
-    await ingestCatalogChunk(hub.ctx, order, body);
-    ingestMs += performance.now() - t;
-    const done = (seq + 1) * N;
-    if (done % 1_000_000 === 0 || done >= TOTAL) {
-      const now = performance.now();
-      const span = done % 1_000_000 === 0 ? 1_000_000 : done % 1_000_000;
-      console.log(
-        `| ${done.toLocaleString("en-US")} | ${Math.round(span / ((now - mark) / 1000)).toLocaleString("en-US")} | ${ms(part.percentile(50))} | ${ms(part.percentile(99))} | ${ms(part.max)} | ${load()} |`,
+  for (const name of names) {
+    const hub = await createTestHub({}, name === "inline" ? { writeThread: false } : {});
+    for (const statement of values.sql ?? []) await hub.catalog.client.execute(statement);
+    const { order, uuid } = await ingestTarget(hub);
+    sides.push({ name, hub, order, uuid, seq: 0, totalMs: 0, totalCpu: 0, p99s: [], rows: [] });
+  }
+  console.log(
+    `ingesting ${num(TOTAL)} entries per side (${names.join(", ")}) in chunks of ${N}, rounds of ${num(ROUND)} (load ${load()})`,
+  );
+  while (sides.some((side) => side.seq * N < TOTAL)) {
+    for (const side of sides) {
+      if (side.seq * N >= TOTAL) continue;
+      // A fresh histogram per round: one enabled again counts the pause since its disable.
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      const from = side.seq * N;
+      const roundEnd = Math.min(TOTAL, from + ROUND);
+      let roundMs = 0;
+      let roundCpu = 0;
+      while (side.seq * N < roundEnd) {
+        const body = chunk(side.uuid, side.seq);
+        // The next chunk is made in its own turn of the loop, as a request body would be parsed.
+        await new Promise((r) => setImmediate(r));
+        const t = performance.now();
+        const cpu = cpuSeconds();
+        await ingestCatalogChunk(side.hub.ctx, side.order, body);
+        roundMs += performance.now() - t;
+        roundCpu += cpuSeconds() - cpu;
+        side.seq++;
+      }
+      delay.disable();
+      side.totalMs += roundMs;
+      side.totalCpu += roundCpu;
+      side.p99s.push(delay.percentile(99) / 1e6);
+      const span = roundEnd - from;
+      side.rows.push(
+        `| ${side.name} | ${num(from)}–${num(roundEnd)} | ${num(span / (roundMs / 1000))} | ${num(span / roundCpu)} | ${ms(delay.percentile(50))} | ${ms(delay.percentile(99))} | ${ms(delay.max)} | ${load()} |`,
       );
-      part.disable();
-      part = monitorEventLoopDelay({ resolution: 1 });
-      part.enable();
-      mark = now;
+      console.log(side.rows[side.rows.length - 1]);
     }
   }
-  const seconds = (performance.now() - started) / 1000;
-  all.disable();
   console.log(
-    `\n${TOTAL.toLocaleString("en-US")} entries in ${seconds.toFixed(1)} s: ${Math.round(TOTAL / seconds).toLocaleString("en-US")} entries/s wall (${Math.round(TOTAL / (ingestMs / 1000)).toLocaleString("en-US")}/s inside ingestCatalogChunk); loop delay p50 ${ms(all.percentile(50))} ms, p99 ${ms(all.percentile(99))} ms, max ${ms(all.max)} ms`,
+    "\n| side | entries | entries/s (wall) | entries per CPU s | loop delay p50 ms | p99 ms | max ms | load |",
   );
-  const t = performance.now();
-  const set = await hub.ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, uuid) });
-  const held = await tallyHeldCatalog(hub.ctx, set?.id as number);
-  console.log(
-    `reconciling the set (count + digest from its rows, as closing it does): ${((performance.now() - t) / 1000).toFixed(1)} s, ${[...held.values()].reduce((s, d) => s + d.entries, 0).toLocaleString("en-US")} entries`,
-  );
-  const size = statSync(join(hub.dir, "catalog.db")).size;
-  console.log(`catalog file ${(size / 1e6).toFixed(0)} MB (load ${load()})`);
-  if (values.keep) {
-    await hub.catalog.client.execute("pragma wal_checkpoint(truncate)");
-    copyFileSync(join(hub.dir, "catalog.db"), values.keep);
-    console.log(`kept in ${values.keep}`);
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  for (const side of sides) for (const row of side.rows) console.log(row);
+  console.log("");
+  for (const side of sides) {
+    console.log(
+      `${side.name}: ${num(TOTAL)} entries in ${(side.totalMs / 1000).toFixed(1)} s of its rounds: ${num(TOTAL / (side.totalMs / 1000))} entries/s, ${num(TOTAL / side.totalCpu)} per CPU s; loop delay p99 of its worst round ${Math.max(...side.p99s).toFixed(1)} ms`,
+    );
+  }
+  const [a, b] = sides;
+  if (a && b)
+    console.log(
+      `ratio ${b.name} / ${a.name}: entries/s ${(a.totalMs / b.totalMs).toFixed(2)}×, per CPU s ${(a.totalCpu / b.totalCpu).toFixed(2)}×, worst round's loop p99 ${(Math.max(...b.p99s) / Math.max(...a.p99s)).toFixed(3)}×`,
+    );
+  for (const side of sides) {
+    const t = performance.now();
+    const set = await side.hub.ctx.db.query.backupSets.findFirst({ where: eq(backupSets.uuid, side.uuid) });
+    const held = await tallyHeldCatalog(side.hub.ctx, set?.id as number);
+    const size = statSync(join(side.hub.dir, "catalog.db")).size;
+    console.log(
+      `${side.name}: reconciling the set (count + digest from its rows, as closing it does): ${((performance.now() - t) / 1000).toFixed(1)} s, ${num([...held.values()].reduce((s, d) => s + d.entries, 0))} entries; catalog file ${(size / 1e6).toFixed(0)} MB (load ${load()})`,
+    );
+  }
+  const last = sides[sides.length - 1];
+  if (values.keep && last) {
+    await last.hub.catalog.client.execute("pragma wal_checkpoint(truncate)");
+    copyFileSync(join(last.hub.dir, "catalog.db"), values.keep);
+    console.log(`kept ${last.name}'s catalog in ${values.keep}`);
   }
 } finally {
-  await hub.close();
+  for (const side of sides) await side.hub.close();
 }

@@ -62,7 +62,7 @@ export interface TestHub extends HubApp {
  */
 export async function createTestHub(
   env: Record<string, string> = {},
-  opts: { db?: Db; migrationsFolder?: string } = {},
+  opts: { db?: Db; migrationsFolder?: string; writeThread?: false } = {},
 ): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), "tapebackarr-hub-"));
   const config = parseConfig({
@@ -80,7 +80,10 @@ export async function createTestHub(
   const db = opts.db ?? catalog.db;
   // As the Node entry: polls are woken in-process when an order is queued through `ctx` or the app.
   const orderWake = createOrderWake();
-  const ctx: ServiceCtx = { db, now, orderWake };
+  // As the Node entry: catalog chunks go to the embedded file's write thread (not with a D1 `db`,
+  // nor with `writeThread: false`: the request thread's batch, as D1 and remote libSQL run it).
+  const catalogWrites = opts.db || opts.writeThread === false ? undefined : catalog.writes;
+  const ctx: ServiceCtx = { db, now, orderWake, ...(catalogWrites ? { catalogWrites } : {}) };
   // The hub's keys in a key file in the temp dir, as the Node entry keeps them.
   const boot = await bootstrapHub(ctx, config, {
     store: keyFileStore(dir, () => undefined),
@@ -110,6 +113,7 @@ export async function createTestHub(
     },
     now,
     orderWake,
+    ...(catalogWrites ? { catalogWrites } : {}),
     peerIp: () => "127.0.0.1",
   };
   const hub = createApp(deps);
@@ -172,6 +176,7 @@ export async function createTestHub(
     },
     freshTokenFor,
     async close() {
+      await catalog.writes?.close();
       catalog.client.close();
       rmSync(dir, { recursive: true, force: true });
     },

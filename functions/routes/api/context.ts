@@ -4,12 +4,13 @@ import { AppError } from "../../errors.ts";
 
 /** The catalog and clock, and for a site-scoped caller the sites whose objects they may see. */
 export function serviceCtx(c: Context<AppEnv>): ServiceCtx {
-  const { db, now, orderWake } = c.get("deps");
+  const { db, now, orderWake, catalogWrites } = c.get("deps");
   const siteRoles = c.get("principal")?.siteRoles;
   return {
     db,
     now,
     ...(orderWake ? { orderWake } : {}),
+    ...(catalogWrites ? { catalogWrites } : {}),
     ...(siteRoles ? { sites: siteRoles.map((r) => r.siteId) } : {}),
   };
 }

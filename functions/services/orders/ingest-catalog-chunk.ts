@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type Query, sql } from "drizzle-orm";
 import { CatalogChunkHeader } from "../../../contracts/agent-protocol.ts";
 import { jsonParts } from "../../db/limits.ts";
 import { catalogChunks } from "../../db/schema/index.ts";
@@ -44,7 +44,7 @@ export async function ingestCatalogChunk(
   );
   const insertRows: [Statement, ...Statement[]] = [first as Statement, ...more];
   if (rebuild) {
-    await ctx.db.batch(insertRows);
+    await writeBatch(ctx, insertRows);
     return { duplicate: false, entries: rows.length };
   }
   const seen = await ctx.db.query.catalogChunks.findFirst({
@@ -52,7 +52,7 @@ export async function ingestCatalogChunk(
   });
   if (seen) return { duplicate: true, entries: seen.entries };
   try {
-    await ctx.db.batch([
+    await writeBatch(ctx, [
       ctx.db
         .insert(catalogChunks)
         .values({ setId: set.id, sequence: chunk.seq, entries: rows.length, receivedAt: ctx.now() }),
@@ -63,4 +63,24 @@ export async function ingestCatalogChunk(
     throw error;
   }
   return { duplicate: false, entries: rows.length };
+}
+
+/**
+ * The chunk's batch, through `ctx.catalogWrites` where the runtime has it (a worker thread on Node
+ * with an embedded catalog, docs/adr/0029): the same statements as drizzle builds them for `db`,
+ * in one transaction there; otherwise `db.batch` on this thread, as D1 and remote libSQL run it.
+ */
+async function writeBatch(ctx: ServiceCtx, statements: [Statement, ...Statement[]]): Promise<void> {
+  if (!ctx.catalogWrites) {
+    await ctx.db.batch(statements);
+    return;
+  }
+  await ctx.catalogWrites.batch(statements.map(builtQuery));
+}
+
+/** A batch item's SQL and values as drizzle gives them to the driver: a raw `run` or a builder. */
+function builtQuery(statement: Statement): { sql: string; params: unknown[] } {
+  const s = statement as unknown as { getQuery?(): Query; toSQL(): Query };
+  const { sql, params } = s.getQuery ? s.getQuery() : s.toSQL();
+  return { sql, params };
 }
