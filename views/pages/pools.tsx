@@ -3,7 +3,7 @@ import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.
 import { retentionInWords } from "../format.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { CapacityBar } from "../partials/capacity-bar.tsx";
+import { CapacityBar, TapeCapacityBar } from "../partials/capacity-bar.tsx";
 import { Field, HxForm, TableHead } from "../partials/forms.tsx";
 import { HelpLink } from "../partials/help-link.tsx";
 import { SiteFilter } from "../partials/site-filter.tsx";
@@ -200,14 +200,7 @@ function PoolCard(props: { pool: PoolOverview; canOperate: boolean; siteChoice: 
                   {(t.state === "offsite" || t.state === "exported") && t.location ? ` at ${t.location}` : ""}
                 </td>
                 <td>{t.mediaSetId === null ? "none" : `#${t.mediaSetId}`}</td>
-                <td>
-                  {CapacityBar({
-                    label: `Tape ${t.barcode}`,
-                    used: t.usedBytes,
-                    capacity: t.capacityBytes,
-                    nominal: t.capacityNominal,
-                  })}
-                </td>
+                <td>{TapeCapacityBar(t)}</td>
                 <td>
                   <Time at={t.lastWrittenAt} />
                 </td>

@@ -1,8 +1,7 @@
 import type { PoolCalendar } from "../../functions/services/retention/retention-calendar.ts";
-import { formatBytes } from "../format.ts";
 import { Fragment, h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { CapacityBar } from "../partials/capacity-bar.tsx";
+import { TapeCapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { Time } from "../partials/time.tsx";
 
@@ -84,15 +83,7 @@ function PoolSection(props: { pool: PoolCalendar }): SafeHtml {
                 <td>
                   <span class={`badge state-${t.state}`}>{t.state}</span>
                 </td>
-                <td>
-                  {CapacityBar({
-                    label: `Tape ${t.barcode}`,
-                    used: t.usedBytes,
-                    capacity: t.capacityBytes,
-                    nominal: t.capacityNominal,
-                  })}
-                  {t.capacityBytes ? null : formatBytes(t.usedBytes)}
-                </td>
+                <td>{TapeCapacityBar(t)}</td>
                 <td>{t.words}</td>
               </tr>
             ))}

@@ -1,7 +1,7 @@
 import { formatBytes } from "../format.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { CapacityBar } from "../partials/capacity-bar.tsx";
+import { TapeCapacityBar } from "../partials/capacity-bar.tsx";
 import { TableHead } from "../partials/forms.tsx";
 import { HelpLink } from "../partials/help-link.tsx";
 import { Time } from "../partials/time.tsx";
@@ -314,12 +314,7 @@ export function TapePage(model: TapeModel): SafeHtml {
             <tr>
               <th>Used</th>
               <td>
-                {CapacityBar({
-                  label: `Tape ${tape.barcode}`,
-                  used: tape.usedBytes,
-                  capacity: tape.capacityBytes,
-                  nominal: tape.capacityNominal,
-                })}
+                {TapeCapacityBar(tape)}
                 <span class="muted">in {tape.fileCount} tape files</span>
               </td>
             </tr>

@@ -1,7 +1,7 @@
 import type { SiteChoice } from "../../functions/services/sites/sites-to-act-at.ts";
 import { h, type SafeHtml } from "../html.ts";
 import { Layout, type LayoutModel } from "../layouts/base.tsx";
-import { CapacityBar } from "../partials/capacity-bar.tsx";
+import { TapeCapacityBar } from "../partials/capacity-bar.tsx";
 import { Field, HxForm, Select, TableHead } from "../partials/forms.tsx";
 import { SiteFilter } from "../partials/site-filter.tsx";
 import { SiteSelect } from "../partials/site-select.tsx";
@@ -94,14 +94,7 @@ export function TapesPage(model: TapesModel): SafeHtml {
                 <td>
                   <span class={`badge state-${t.state}`}>{t.state}</span>
                 </td>
-                <td>
-                  {CapacityBar({
-                    label: `Tape ${t.barcode}`,
-                    used: t.usedBytes,
-                    capacity: t.capacityBytes,
-                    nominal: t.capacityNominal,
-                  })}
-                </td>
+                <td>{TapeCapacityBar(t)}</td>
                 <td>
                   <Time at={t.lastWrittenAt} />
                 </td>

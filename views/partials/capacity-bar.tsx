@@ -32,3 +32,18 @@ export function CapacityBar(props: {
     </div>
   );
 }
+
+/** A tape's capacity bar, as the tape lists, the tape page, the pools and the retention calendar show it. */
+export function TapeCapacityBar(tape: {
+  barcode: string;
+  usedBytes: number;
+  capacityBytes: number | null;
+  capacityNominal?: boolean;
+}): SafeHtml {
+  return CapacityBar({
+    label: `Tape ${tape.barcode}`,
+    used: tape.usedBytes,
+    capacity: tape.capacityBytes,
+    nominal: tape.capacityNominal ?? false,
+  });
+}
