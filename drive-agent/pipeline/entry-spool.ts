@@ -8,15 +8,9 @@ import type { TarMember } from "./tar-parser.ts";
  * line and the catalog's wire line are written from (see SetCatalog), so a member's strings are
  * encoded once and never decoded back into values that would be re-encoded.
  */
-export type SpooledFields = {
+export type SpooledFields = Pick<TarMember, "type" | "size" | "mode" | "uid" | "gid" | "mtime"> & {
   /** JSON.stringify of the path. */
   pathJson: string;
-  type: CatalogEntryType;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: number;
   /** JSON.stringify of the link target: `null` when there is none. */
   linkJson: string;
   /** `null` (the text) when there is no sha256, else its 64 hex digits in quotes. */
