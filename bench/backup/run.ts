@@ -38,12 +38,18 @@ const million = join(base, "tree-1m");
 const reps = Number(values.reps);
 const writeSizes = (values["write-bytes"] as string).split(",").filter(Boolean).map(Number);
 
+const UNIT = readFileSync(join(import.meta.dirname, "../../deploy/tapebackarr-agent.service"), "utf8");
+
 /** The V8 flags the agent's systemd unit runs it with: the RSS target is measured with them. */
 const SHIPPED_FLAGS = (() => {
-  const unit = readFileSync(join(import.meta.dirname, "../../deploy/tapebackarr-agent.service"), "utf8");
-  const line = /^Environment="NODE_OPTIONS=([^"]*)"/m.exec(unit);
+  const line = /^Environment="NODE_OPTIONS=([^"]*)"/m.exec(UNIT);
   return line?.[1] ? line[1].split(/\s+/).filter(Boolean) : [];
 })();
+
+/** The allocator settings the unit ships with (glibc's MALLOC_*), given to every executor run. */
+const SHIPPED_ENV = Object.fromEntries(
+  [...UNIT.matchAll(/^Environment=(MALLOC_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+);
 
 function generateTree(): void {
   if (existsSync(join(tree, ".done"))) return;
@@ -151,7 +157,7 @@ function ours(
         opts.mode ?? "",
         opts.writeBytes ? String(opts.writeBytes) : "",
       ],
-      { encoding: "utf8", maxBuffer: 16 << 20 },
+      { encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, ...SHIPPED_ENV } },
     );
     if (out.status !== 0) throw new Error(out.stderr);
     return JSON.parse(out.stdout.trim().split("\n").at(-1) as string) as ChildResult;
@@ -204,7 +210,11 @@ if (!values["only-catalog"] && !onlyFiles) {
   const bytes = Number(execFileSync("du", ["-sb", tree], { encoding: "utf8" }).split("\t")[0]);
   const files = Number(execFileSync("bash", ["-c", `find ${tree} -type f | wc -l`], { encoding: "utf8" }));
   console.log(
-    `tree: ${(bytes / 1e9).toFixed(2)} GB, ${files} files; agent flags: ${SHIPPED_FLAGS.join(" ")}`,
+    `tree: ${(bytes / 1e9).toFixed(2)} GB, ${files} files; agent flags: ${SHIPPED_FLAGS.join(" ")} ${Object.entries(
+      SHIPPED_ENV,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}`,
   );
   tools(tree, false, "/dev/null"); // warms the page cache
   const sinkFile = join(base, "baseline.out");
