@@ -154,6 +154,27 @@ describe("library orders and drive care at the hub", () => {
     );
   });
 
+  it("takes the next changer order the moment an order's result frees the drive, before the agent's next heartbeat", async () => {
+    const { agent, beat, changerId, next } = await agentWithChanger();
+    const queue = () =>
+      hub.request(`/api/v1/changers/${changerId}/operations`, {
+        method: "POST",
+        token: admin,
+        json: { op: "import" },
+      });
+    expect((await queue()).status).toBe(202);
+    const inventory = await next();
+    await agent.call("POST", `/orders/${inventory?.jti}/ack`);
+    // While it runs, the agent's heartbeat says the drive is busy.
+    await beat({ state: "busy" });
+    expect((await queue()).status).toBe(409);
+    const done = await agent.call("POST", `/orders/${inventory?.jti}/result`, { state: "completed" });
+    expect(done.status).toBe(204);
+    // No heartbeat since: the result alone frees the drive.
+    const again = await queue();
+    expect(again.status, await again.clone().text()).toBe(202);
+  });
+
   it("says on the drive when its changer holds no usable cleaning cartridge", async () => {
     const { beat, next } = await agentWithChanger();
     await hub.ctx.db

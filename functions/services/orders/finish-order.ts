@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { OrderResult } from "../../../contracts/agent-protocol.ts";
-import { jobRuns, workOrders } from "../../db/schema/index.ts";
+import { drives, jobRuns, workOrders } from "../../db/schema/index.ts";
 import type { ServiceCtx } from "../../deps.ts";
 import { recordRescan } from "../agents/record-rescan.ts";
 import { recordGuestBackups } from "../guests/record-guest-backups.ts";
@@ -29,6 +29,7 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
     .update(workOrders)
     .set({ state: result.state.startsWith("completed") ? "done" : "failed", finishedAt: now, result })
     .where(eq(workOrders.id, order.id));
+  await freeOrderDrive(ctx, order);
   if (order.kind === "label" && result.state === "completed")
     await applyLabelResult(ctx, order.payload, result);
   // A reuse the agent refused (another label than the one checked) is not tried again and again:
@@ -68,4 +69,21 @@ export async function finishOrder(ctx: ServiceCtx, order: OrderRow, raw: unknown
   if (run.setId && run.kind === "verify") await recordVerifyResult(ctx, run.setId, result);
   if (run.kind === "backup" && !late) await queueCatalogAfterBackups(ctx);
   await dispatchQueuedRuns(ctx);
+}
+
+/**
+ * The agent answers an order once it is done with the order's drive, so the drive is free from
+ * now, not from the agent's next heartbeat: an operator who exports or labels right after a run
+ * ends is not told the drive is busy. The agent runs one order per drive at a time, and an order
+ * queued behind this one is an open order, which the busy check sees (drive-busy.ts).
+ */
+async function freeOrderDrive(ctx: ServiceCtx, order: OrderRow): Promise<void> {
+  const devicePath = (order.payload as { drive?: { devicePath?: unknown } }).drive?.devicePath;
+  if (!order.agentId || typeof devicePath !== "string") return;
+  await ctx.db
+    .update(drives)
+    .set({ state: "idle" })
+    .where(
+      and(eq(drives.agentId, order.agentId), eq(drives.devicePath, devicePath), eq(drives.state, "busy")),
+    );
 }
