@@ -7,11 +7,14 @@ import { acknowledgedBackupOrder, fileAt } from "../helpers/backup-order.ts";
 import { createTestHub, type TestHub } from "../helpers/hub.ts";
 
 const N = MAX_CATALOG_CHUNK_ENTRIES;
+/** Names as real shares hold them: 150–250 bytes of mixed UTF-8 (2-, 3- and 4-byte characters). */
+const LONG_DIR = "Bücher-報告書-😀-".repeat(8);
+const LONG_NAME = "résumé-年度-𝄞-".repeat(11);
 const chunkOf = (setUuid: string, seq: number) => ({
   setUuid,
   seq,
   entries: Array.from({ length: N }, (_, i) =>
-    fileAt(`srv/share/d${seq}/f${i % 97}/<b>${i}.txt`, (seq * N + i) * 512),
+    fileAt(`srv/share/d${seq}/${LONG_DIR}${i % 97}/<b>${i}-${LONG_NAME}.txt`, (seq * N + i) * 512),
   ),
 });
 const entriesOf = (hub: TestHub, setId: number) =>
