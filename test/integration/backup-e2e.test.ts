@@ -286,6 +286,10 @@ describe("backup end to end: real hub, real drive-agent, virtual library", () =>
   }
 
   it("an agent killed with SIGKILL mid-backup leaves the set incomplete, and a retry completes", async () => {
+    // The unpaced agent can finish this tree between two polls (a clean-clone CI run saw it
+    // completed before the kill): a drive writing at 8 MiB/s keeps the run open for the kill.
+    await agent?.stop();
+    agent = spawnAgent(stateDir, { TB_TEST_DRIVE_BYTES_PER_SEC: String(8 << 20) }, PACED_AGENT);
     const queued = await startFullRunMidway("Tree full");
     agent?.child.kill("SIGKILL");
     await agent?.stop();
