@@ -138,6 +138,17 @@ export const catalogNames = sqliteTable(
 );
 
 /**
+ * Every trigram (three characters in a row) a name in catalog_names has held: the terms of the
+ * trigram index, ~2,500 at 10M entries. A trigger on catalog_names adds a new name's (migration
+ * 0023); none leaves, so it may hold a term no name has now (a search then finds no name by it).
+ * A glob with no three literal characters in a row (`*-?.x*`) finds its terms here (`-?.`, `?.x`)
+ * and its names through the trigram index by them, instead of testing every name.
+ */
+export const catalogNameTrigrams = sqliteTable("catalog_name_trigrams", {
+  term: text("term").primaryKey(),
+});
+
+/**
  * A name after its last "." (the whole name when it has none), in SQL: rtrim drops every trailing
  * character but ".". Written exactly as catalog_names_ext_idx is, so SQLite uses that index.
  */

@@ -110,13 +110,79 @@ export function trigramSearchable(glob: string): boolean {
  * trigram index yields every name holding the literal anywhere, each read back through FTS5
  * (`?udget*x`: 5 ms to list its 167 names that way at 10M entries).
  */
-function nameSource(glob: string): "prefix" | "extension" | "skip" | "trigrams" | "short prefix" | "every" {
+function nameSource(
+  glob: string,
+): "prefix" | "extension" | "skip" | "trigrams" | "short prefix" | "terms" | "every" {
   const prefix = literalPrefix(glob);
   if ([...prefix].length >= 3) return "prefix";
   if (globExtension(glob) !== null) return "extension";
   if (skipScanParts(glob)) return "skip";
   if (trigramSearchable(glob)) return "trigrams";
-  return prefix ? "short prefix" : "every";
+  if (prefix) return "short prefix";
+  return trigramWindows(glob).length > 0 ? "terms" : "every";
+}
+
+/**
+ * What the trigrams of every name a glob matches must include: a list of requirements, each the
+ * globs of three characters (`-?.`, `?.x`) of which a name holds at least one as a trigram. Each
+ * three glob parts in a row with no `*` between them is one; a shorter run of literals and
+ * one-character wildcards next to a `*` (`.x` in `*.x*`) is one too, padded with `?` on its `*`
+ * sides (`?.x`, `.x?`), but only when every name the glob matches has three characters or more
+ * (so the run lies in one of its trigrams). Empty when neither applies (`*a*b*`, `*[0-9]`).
+ */
+export function trigramWindows(glob: string): string[][] {
+  const parts = globParts(glob);
+  if (!parts) return [];
+  const chars = [...glob];
+  // Each part's text in a glob of three characters: a class as written, `?`, or a literal.
+  const texts: string[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    if (c !== "[") {
+      texts.push(c);
+      continue;
+    }
+    let j = i + 1;
+    if (chars[j] === "^") j++;
+    if (chars[j] === "]") j++;
+    while (chars[j] !== "]") j++;
+    texts.push(chars.slice(i, j + 1).join(""));
+    i = j;
+  }
+  const long = parts.filter((p) => p !== ANY).length >= 3;
+  const runs: { start: number; end: number }[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === ANY) continue;
+    let end = i;
+    while (end < parts.length && parts[end] !== ANY) end++;
+    runs.push({ start: i, end });
+    i = end;
+  }
+  const windows: string[][] = [];
+  // A window of `?` only says nothing (every term matches it).
+  const says = (texts: string[]) => texts.some((t) => t !== "?");
+  for (const { start, end } of runs) {
+    const run = texts.slice(start, end);
+    if (run.length >= 3) {
+      for (let i = 0; i + 3 <= run.length; i++)
+        if (says(run.slice(i, i + 3))) windows.push([run.slice(i, i + 3).join("")]);
+      continue;
+    }
+    if (!says(run)) continue;
+    if (!long) continue;
+    // Padded on the sides where a `*` is (the glob's own start or end pins that side).
+    const pad = 3 - run.length;
+    const before = start > 0;
+    const after = end < parts.length;
+    const alternatives: string[] = [];
+    for (let left = 0; left <= pad; left++) {
+      const right = pad - left;
+      if ((left > 0 && !before) || (right > 0 && !after)) continue;
+      alternatives.push(`${"?".repeat(left)}${run.join("")}${"?".repeat(right)}`);
+    }
+    windows.push(alternatives);
+  }
+  return windows;
 }
 
 /**
@@ -143,12 +209,42 @@ function skippedNames(glob: string, prefix: string, literal: string): SQL {
 }
 
 /**
+ * A requirement of trigramWindows with more terms than this stays out of the trigram query: its
+ * OR would read more of the index than the other requirements leave to test.
+ */
+const MAX_TERMS = 64;
+
+/**
+ * The trigram index query (FTS5 MATCH) for a glob of trigramWindows: the terms of each requirement
+ * (from catalog_name_trigrams, one statement) ORed, the requirements with few terms ANDed. "" when
+ * a requirement has no term (no name can match); null when each has more than MAX_TERMS.
+ */
+async function termsQuery(ctx: ServiceCtx, glob: string): Promise<string | null> {
+  const windows = trigramWindows(glob);
+  const pairs = windows.flatMap((alternatives, i) => alternatives.map((window) => [i, window]));
+  const rows = await ctx.db.all<{ req: number; term: string }>(
+    // Materialized: each window's glob read out of the JSON once, not once per term (3 → 0.7 ms).
+    sql`with w as materialized (
+        select json_extract(value, '$[0]') as req, json_extract(value, '$[1]') as pattern from json_each(${JSON.stringify(pairs)})
+      ) select w.req as req, t.term as term from w cross join catalog_name_trigrams t where t.term glob w.pattern`,
+  );
+  const terms = windows.map(() => new Set<string>());
+  for (const row of rows) terms[Number(row.req)]?.add(row.term);
+  if (terms.some((found) => found.size === 0)) return "";
+  const few = terms.filter((found) => found.size <= MAX_TERMS).sort((a, b) => a.size - b.size);
+  if (few.length === 0) return null;
+  const quoted = (term: string) => `"${term.replaceAll('"', '""')}"`;
+  return few.map((found) => `(${[...found].map(quoted).join(" OR ")})`).join(" AND ");
+}
+
+/**
  * The distinct names (catalog_names) a glob matches, as a subquery: by the range of its literal
  * prefix when that has three characters, by its extension, through the trigram index, by a skip
- * through the name index at a leading `?` (`?df`, `s?a*`), by a shorter prefix's range, or
- * (`*[0-9]`, `*-?.x*`) by testing each distinct name, in that order.
+ * through the name index at a leading `?` (`?df`, `s?a*`), by a shorter prefix's range, through
+ * the trigram index by the terms its windows find (`*-?.x*`: `match` from termsQuery), or
+ * (`*[0-9]`, `*a*b*`) by testing each distinct name, in that order.
  */
-function namesMatching(glob: string): SQL {
+function namesMatching(glob: string, match: string | null): SQL {
   const prefix = literalPrefix(glob);
   const range = sql`name >= ${prefix} and name < ${`${prefix}\u{10FFFF}`} and name glob ${glob}`;
   switch (nameSource(glob)) {
@@ -163,6 +259,12 @@ function namesMatching(glob: string): SQL {
       const { prefix, literal } = skipScanParts(glob) as { prefix: string; literal: string };
       return skippedNames(glob, prefix, literal);
     }
+    case "terms":
+      // `+name`: the glob is tested on each name the terms find, not handed to FTS5 as a query.
+      if (match === "") return sql`select name from catalog_names where 0`;
+      if (match !== null)
+        return sql`select name from catalog_names_fts where catalog_names_fts match ${match} and +name glob ${glob}`;
+      return sql`select name from catalog_names where name glob ${glob}`;
     case "every":
       return sql`select name from catalog_names where name glob ${glob}`;
   }
@@ -242,10 +344,15 @@ export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof sear
     return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
   };
 
+  // The glob's distinct names, as a subquery (its trigram terms looked up once).
+  const globNames =
+    glob && !q
+      ? namesMatching(glob, nameSource(glob) === "terms" ? await termsQuery(ctx, glob) : null)
+      : sql`select 0 where 0`;
   // A glob's distinct names when it has fewer than `limit` (they are then named to the index, not
   // matched again); null when it has more.
   const namesBelow = async (limit: number) => {
-    const found = await ctx.db.all<{ name: string }>(sql`${namesMatching(glob as string)} limit ${limit}`);
+    const found = await ctx.db.all<{ name: string }>(sql`${globNames} limit ${limit}`);
     return found.length < limit ? found.map((r) => r.name) : null;
   };
   let names: string[] | null = null;
@@ -260,7 +367,7 @@ export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof sear
       ? sql`from ${catalogEntries} where ${inRange(sql`${catalogEntries.name}`)}`
       : names
         ? sql`from json_each(${JSON.stringify(names)}) m cross join ${catalogEntries} on ${catalogEntries.name} = m.value where 1`
-        : sql`from (${namesMatching(glob as string)}) m cross join ${catalogEntries} on ${catalogEntries.name} = m.name where 1`;
+        : sql`from (${globNames}) m cross join ${catalogEntries} on ${catalogEntries.name} = m.name where 1`;
     return sql`select ${catalogEntries.id} as id ${on} and ${where ?? sql`1`}`;
   };
   // The smallest ids matching after `from`, when the names' entries in the whole catalog are no
@@ -310,7 +417,7 @@ export async function searchCatalog(ctx: ServiceCtx, query: z.output<typeof sear
   if (rows.length < take) {
     const indexed = q
       ? inRange(sql`${catalogEntries.name}`)
-      : sql`${catalogEntries.name} in (${names ? sql`select value from json_each(${JSON.stringify(names)})` : namesMatching(glob as string)})`;
+      : sql`${catalogEntries.name} in (${names ? sql`select value from json_each(${JSON.stringify(names)})` : globNames})`;
     rows.push(
       ...(await page(and(indexed, inSet, gt(catalogEntries.id, start + ID_WINDOW)), take - rows.length)),
     );
