@@ -19,8 +19,15 @@ import { migrationsWithLast, migrationsWithout } from "../helpers/old-migrations
 import { ROOT } from "../helpers/process.ts";
 import { migrateLocalD1, wrangler } from "../helpers/wrangler.ts";
 
-/** The migrations that bring the distinct names; the catalog is made without them, then converted. */
-const CONVERSION = ["0013_catalog_names", "0014_catalog_names_convert"];
+/**
+ * Conversions: the distinct names (0013–0014), and the names' trigram terms (0023) on a catalog made
+ * by the schema of 0022. Each catalog is made without them, then converted.
+ */
+const CONVERSIONS: [string[], string][] = [
+  // 0023 keeps its terms by a trigger on catalog_names, so it comes after them.
+  [["0013_catalog_names", "0014_catalog_names_convert", "0023_catalog_name_trigrams"], "catalog_names"],
+  [["0023_catalog_name_trigrams"], "catalog_name_trigrams"],
+];
 
 const WORDS = ["report", "invoice", "scan", "summary", "s", "main", "résumé", "日本", "budget_2019", "x"];
 const EXTS = [".pdf", ".c", ".txt", ".tar.gz", "", ".", ".PDF", ".h"];
@@ -65,6 +72,12 @@ const QUERIES: Record<string, string | number>[] = [
   { glob: "*日本*" },
   { glob: "s*" },
   { glob: "*zzz*" },
+  // No three literal characters in a row: through the trigram terms (0023).
+  { glob: "*-?.t*" },
+  { glob: "*-?.q*" },
+  { glob: "*?ain*" },
+  { glob: "*[0-9]?.*" },
+  { glob: "*é?u*" },
 ];
 
 type Row = typeof catalogEntries.$inferSelect;
@@ -155,70 +168,87 @@ async function expectUnchanged(ctx: ServiceCtx, before: Awaited<ReturnType<typeo
   await ctx.db.run(
     sql`insert into catalog_names_fts (catalog_names_fts, rank) values ('integrity-check', 1)`,
   );
+  // Every trigram of every name is a term (by code point, as the trigram index counts them).
+  const terms = new Set(
+    (await ctx.db.all<{ term: string }>(sql`select term from catalog_name_trigrams`)).map((r) => r.term),
+  );
+  const trigrams = names.flatMap(({ name }) => {
+    const chars = [...name];
+    return chars.slice(2).map((_, i) => chars.slice(i, i + 3).join(""));
+  });
+  expect(trigrams.filter((term) => !terms.has(term))).toEqual([]);
+  expect(terms.size).toBe(new Set(trigrams).size);
   // The set's entries dropped in slices: its names leave with them.
   expect(await dropSetEntries(ctx, before.setId)).toEqual({ entries: ENTRIES.length });
   expect(await ctx.db.all(sql`select name from catalog_names`)).toEqual([]);
   expect((await searchCatalog(ctx, searchQuery.parse({ glob: "*.c" }))).items).toEqual([]);
 }
 
-describe("migrations 0013–0014 convert a catalog made by the schema without them in place", () => {
-  it("on Node: every entry, search result and restore plan is unchanged", async () => {
-    const old = migrationsWithout(CONVERSION);
-    const hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { migrationsFolder: old.folder });
-    try {
-      expect(
-        (await hub.catalog.client.execute("select name from sqlite_master where name = 'catalog_names'"))
-          .rows,
-      ).toEqual([]);
-      const before = await catalogBeforeMigration(hub, await hub.tokenFor("admin"));
-      await migrateCatalog(
-        hub.catalog,
-        `file:${join(hub.dir, "catalog.db")}`,
-        migrationsWithLast(CONVERSION),
-      );
-      await expectUnchanged(hub.ctx, before);
-    } finally {
-      await hub.close();
-    }
-  }, 120_000);
-
-  describe("on D1", () => {
-    const persistDir = mkdtempSync(join(tmpdir(), "tb-d1-migrate-"));
-    afterAll(() => rmSync(persistDir, { recursive: true, force: true }));
-
-    it("every entry, search result and restore plan is unchanged", async () => {
+describe.each(CONVERSIONS)(
+  "migrations %j convert a catalog made by the schema without them (no %s) in place",
+  (CONVERSION, table) => {
+    it("on Node: every entry, search result and restore plan is unchanged", async () => {
       const old = migrationsWithout(CONVERSION);
-      await wrangler([
-        "d1",
-        "migrations",
-        "apply",
-        "DB",
-        "--local",
-        `--persist-to=${persistDir}`,
-        `--config=${old.wranglerConfig}`,
-      ]);
-      const { getPlatformProxy } = await import("wrangler");
-      const open = () =>
-        getPlatformProxy<{ DB: D1Database }>({
-          configPath: join(ROOT, "wrangler.toml"),
-          persist: { path: join(persistDir, "v3") },
-          envFiles: [],
-          remoteBindings: false,
-        });
-      let proxy = await open();
-      const hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { db: dbFromD1(proxy.env.DB) });
+      const hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { migrationsFolder: old.folder });
       try {
-        const tables = await hub.ctx.db.all(sql`select name from sqlite_master where name = 'catalog_names'`);
-        expect(tables).toEqual([]);
+        expect(
+          (
+            await hub.catalog.client.execute({
+              sql: "select name from sqlite_master where name = ?",
+              args: [table],
+            })
+          ).rows,
+        ).toEqual([]);
         const before = await catalogBeforeMigration(hub, await hub.tokenFor("admin"));
-        await proxy.dispose();
-        await migrateLocalD1(persistDir);
-        proxy = await open();
-        await expectUnchanged({ db: dbFromD1(proxy.env.DB), now: () => new Date() }, before);
+        await migrateCatalog(
+          hub.catalog,
+          `file:${join(hub.dir, "catalog.db")}`,
+          migrationsWithLast(CONVERSION),
+        );
+        await expectUnchanged(hub.ctx, before);
       } finally {
         await hub.close();
-        await proxy.dispose();
       }
-    }, 180_000);
-  });
-});
+    }, 120_000);
+
+    describe("on D1", () => {
+      const persistDir = mkdtempSync(join(tmpdir(), "tb-d1-migrate-"));
+      afterAll(() => rmSync(persistDir, { recursive: true, force: true }));
+
+      it("every entry, search result and restore plan is unchanged", async () => {
+        const old = migrationsWithout(CONVERSION);
+        await wrangler([
+          "d1",
+          "migrations",
+          "apply",
+          "DB",
+          "--local",
+          `--persist-to=${persistDir}`,
+          `--config=${old.wranglerConfig}`,
+        ]);
+        const { getPlatformProxy } = await import("wrangler");
+        const open = () =>
+          getPlatformProxy<{ DB: D1Database }>({
+            configPath: join(ROOT, "wrangler.toml"),
+            persist: { path: join(persistDir, "v3") },
+            envFiles: [],
+            remoteBindings: false,
+          });
+        let proxy = await open();
+        const hub = await createTestHub({ POLL_INTERVAL_MS: "20" }, { db: dbFromD1(proxy.env.DB) });
+        try {
+          const tables = await hub.ctx.db.all(sql`select name from sqlite_master where name = ${table}`);
+          expect(tables).toEqual([]);
+          const before = await catalogBeforeMigration(hub, await hub.tokenFor("admin"));
+          await proxy.dispose();
+          await migrateLocalD1(persistDir);
+          proxy = await open();
+          await expectUnchanged({ db: dbFromD1(proxy.env.DB), now: () => new Date() }, before);
+        } finally {
+          await hub.close();
+          await proxy.dispose();
+        }
+      }, 180_000);
+    });
+  },
+);

@@ -12,6 +12,7 @@ const EXPECTED_TABLES = [
   "backup_sets",
   "catalog_chunks",
   "catalog_entries",
+  "catalog_name_trigrams",
   "catalog_names",
   // The trigram index over catalog_names (FTS5) and its shadow tables.
   "catalog_names_fts",
