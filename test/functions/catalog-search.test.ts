@@ -288,9 +288,9 @@ describe("catalog name search", () => {
   it("finds the names of a glob with no three literal characters in a row through its trigram terms, exactly as a scan does, over long UTF-8 names holding glob and LIKE characters", async () => {
     const set = sets[2] as number;
     // 3,000 names: a 60-character run of 1- to 4-byte UTF-8, then pieces with `-`, `.`, `?`, `*`,
-    // `[`, `%`, `_` and `"`, then an extension; some names of one and two characters.
-    const alphabet = ["a", "é", "日", "😀", "\u{10FFFF}", "b", "-", "."];
-    const pieces = ["-a.x", "-1.xlsx", "?x.", "*[", "%_", '"a"', "[?]", "-?.", "x-y.z", "ab"];
+    // `[`, `%`, `_`, `"` and spaces, then an extension; some names of one and two characters.
+    const alphabet = ["a", "é", "日", "😀", "\u{10FFFF}", "b", "-", ".", " "];
+    const pieces = ["-a.x", "- 1.x", "-1.xlsx", "?x.", "*[", "%_", '"a"', "[?]", "-?.", "x-y.z", "ab"];
     const exts = [".xml", ".x", ".pdf", "", ".c", ".日"];
     const names = Array.from({ length: 3000 }, (_, i) => {
       if (i % 250 === 3) return ["-", ".x", "x", "ab", "日"][i % 5] as string;
@@ -326,6 +326,7 @@ describe("catalog name search", () => {
       ).rows.map((r) => Number(r.id));
     const globs = [
       "*-?.x*",
+      "*- ?.x*",
       "*-?.q*",
       "*?.x",
       "*-?.x",
