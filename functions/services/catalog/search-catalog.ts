@@ -21,14 +21,17 @@ const ONE = Symbol("?");
 type GlobPart = string | typeof ANY | typeof ONE;
 const isWildcard = (part: GlobPart | undefined) => typeof part !== "string";
 
-/** A glob as literal characters and wildcards; null when a `[` is never closed. */
-function globParts(glob: string): GlobPart[] | null {
+/**
+ * A glob as literal characters and wildcards, each with its text in the glob (a class as written);
+ * null when a `[` is never closed.
+ */
+function globPieces(glob: string): { part: GlobPart; text: string }[] | null {
   const chars = [...glob];
-  const parts: GlobPart[] = [];
+  const pieces: { part: GlobPart; text: string }[] = [];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] as string;
-    if (c === "*") parts.push(ANY);
-    else if (c === "?") parts.push(ONE);
+    if (c === "*") pieces.push({ part: ANY, text: c });
+    else if (c === "?") pieces.push({ part: ONE, text: c });
     else if (c === "[") {
       // A class: `]` right after `[` or `[^` is a member, the next `]` closes it.
       let j = i + 1;
@@ -36,11 +39,16 @@ function globParts(glob: string): GlobPart[] | null {
       if (chars[j] === "]") j++;
       while (j < chars.length && chars[j] !== "]") j++;
       if (j >= chars.length) return null;
-      parts.push(ONE);
+      pieces.push({ part: ONE, text: chars.slice(i, j + 1).join("") });
       i = j;
-    } else parts.push(c);
+    } else pieces.push({ part: c, text: c });
   }
-  return parts;
+  return pieces;
+}
+
+/** A glob as literal characters and wildcards; null when a `[` is never closed. */
+function globParts(glob: string): GlobPart[] | null {
+  return globPieces(glob)?.map((piece) => piece.part) ?? null;
 }
 
 /** The literal characters a glob starts with (before its first wildcard). */
@@ -131,24 +139,10 @@ function nameSource(
  * (so the run lies in one of its trigrams). Empty when neither applies (`*a*b*`, `*[0-9]`).
  */
 export function trigramWindows(glob: string): string[][] {
-  const parts = globParts(glob);
-  if (!parts) return [];
-  const chars = [...glob];
-  // Each part's text in a glob of three characters: a class as written, `?`, or a literal.
-  const texts: string[] = [];
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i] as string;
-    if (c !== "[") {
-      texts.push(c);
-      continue;
-    }
-    let j = i + 1;
-    if (chars[j] === "^") j++;
-    if (chars[j] === "]") j++;
-    while (chars[j] !== "]") j++;
-    texts.push(chars.slice(i, j + 1).join(""));
-    i = j;
-  }
+  const pieces = globPieces(glob);
+  if (!pieces) return [];
+  const parts = pieces.map((piece) => piece.part);
+  const texts = pieces.map((piece) => piece.text);
   const long = parts.filter((p) => p !== ANY).length >= 3;
   const runs: { start: number; end: number }[] = [];
   for (let i = 0; i < parts.length; i++) {
