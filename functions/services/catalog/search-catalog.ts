@@ -116,7 +116,8 @@ export function trigramSearchable(glob: string): boolean {
  * Where a glob's names are found, in the order tried; "every" tests each distinct name. A skip
  * goes before the trigrams: its ranges hold only names that start as the glob does, where the
  * trigram index yields every name holding the literal anywhere, each read back through FTS5
- * (`?udget*x`: 5 ms to list its 167 names that way at 10M entries).
+ * (`?udget*x`: 5 ms to list its 167 names that way at 10M entries). "terms" goes last, where
+ * each name was tested: the trigram index by the terms of the glob's windows (ADR 0038).
  */
 function nameSource(
   glob: string,
