@@ -11,15 +11,18 @@ export const DIRECT_IO_ALIGNMENT = 4096;
 const WASM_PAGE = 64 * 1024;
 const aligned = new WeakSet<ArrayBufferLike>();
 
-/** An uninitialised buffer of `bytes`, page-aligned when the runtime allows it. */
-export function allocDirectBuffer(bytes: number): Buffer {
+/**
+ * An uninitialised buffer of `bytes`, page-aligned when the runtime allows it; `shared` puts it
+ * over a SharedArrayBuffer that worker threads read and write without a copy.
+ */
+export function allocDirectBuffer(bytes: number, shared = false): Buffer {
   try {
     const pages = Math.ceil(bytes / WASM_PAGE);
-    const { buffer } = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const { buffer } = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
     aligned.add(buffer);
     return Buffer.from(buffer, 0, bytes);
   } catch {
-    return Buffer.allocUnsafeSlow(bytes);
+    return shared ? Buffer.from(new SharedArrayBuffer(bytes)) : Buffer.allocUnsafeSlow(bytes);
   }
 }
 

@@ -39,9 +39,7 @@ export class BufferPool {
   take(): Buffer | null {
     let buffer = this.free.pop();
     if (!buffer && this.allocated < this.count) {
-      buffer = this.options.shared
-        ? Buffer.from(new SharedArrayBuffer(this.bufferBytes))
-        : allocDirectBuffer(this.bufferBytes);
+      buffer = allocDirectBuffer(this.bufferBytes, this.options.shared);
       this.allocated++;
     }
     if (!buffer) return null;

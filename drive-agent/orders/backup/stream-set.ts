@@ -284,9 +284,12 @@ async function streamThrough(input: Input, fifo: string | null): Promise<SetStre
  */
 function readPool(input: Input, encoder: SetEncoder): BufferPool {
   if (!encoder.passthrough) return new BufferPool(encoder.chunkSize, encoder.inFlight + 2, { shared: true });
-  if (input.buffer === "mbuffer") return new BufferPool(MBUFFER_READ_BYTES, MBUFFER_READ_BUFFERS);
+  // Shared: the FIFO's reader thread fills them (docs/adr/0036).
+  if (input.buffer === "mbuffer")
+    return new BufferPool(MBUFFER_READ_BYTES, MBUFFER_READ_BUFFERS, { shared: true });
   const transfer = transferBytes({ maxTransferBytes: input.maxTransferBytes?.() }, input.order.blockSize);
-  return new BufferPool(transfer, Math.max(4, Math.ceil(input.tuning.memoryBufferBytes / transfer)));
+  const count = Math.max(4, Math.ceil(input.tuning.memoryBufferBytes / transfer));
+  return new BufferPool(transfer, count, { shared: true });
 }
 
 /** Waits for a pipe to drain; a stopped pipeline (abort) ends the wait instead of hanging on it. */

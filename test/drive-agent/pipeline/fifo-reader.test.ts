@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -41,7 +42,7 @@ describe("reading a FIFO into pooled buffers", () => {
     const data = randomBytes(5 * 65536 + 1234);
     await writeFile(join(root, "data"), data);
     const writer = runCommand({ argv: ["dd", `if=${join(root, "data")}`, `of=${fifo}`, "bs=64k"] });
-    const pool = new BufferPool(65536, 2);
+    const pool = new BufferPool(65536, 2, { shared: true });
     const reader = await FifoReader.open(fifo, pool);
     const hash = createHash("sha256");
     const sizes: number[] = [];
@@ -60,12 +61,47 @@ describe("reading a FIFO into pooled buffers", () => {
   });
 
   it("lets a reader waiting for a writer that never came go, with nothing read", async () => {
-    const pool = new BufferPool(4096, 2);
+    const pool = new BufferPool(4096, 2, { shared: true });
     const opening = FifoReader.open(fifo, pool);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await unblockFifo(fifo);
     const pieces: Buffer[] = [];
     for await (const piece of await opening) pieces.push(piece);
     expect(pieces).toEqual([]);
+  });
+
+  it("fails its consumer with words, and does not hang, when its reader thread dies while tar writes", async () => {
+    // A writer that keeps writing: only the reader's end can stop it.
+    const writer = spawn("dd", ["if=/dev/zero", `of=${fifo}`, "bs=64k"], { stdio: "ignore" });
+    try {
+      const pool = new BufferPool(65536, 2, { shared: true });
+      const reader = await FifoReader.open(fifo, pool);
+      let pieces = 0;
+      const consumed = (async () => {
+        for await (const piece of reader) {
+          if (++pieces === 3) await reader.thread.terminate();
+          pool.release(piece);
+        }
+      })();
+      await expect(consumed).rejects.toThrow(
+        /FIFO reader thread stopped \(exit code 1\) before tar's output ended/,
+      );
+    } finally {
+      writer.kill("SIGKILL");
+      await new Promise((resolve) =>
+        writer.exitCode === null ? writer.once("exit", resolve) : resolve(null),
+      );
+    }
+  });
+
+  it("refuses a pool whose buffers a thread cannot share", async () => {
+    const writer = runCommand({ argv: ["dd", "if=/dev/zero", `of=${fifo}`, "bs=4k", "count=4"] });
+    const reader = await FifoReader.open(fifo, new BufferPool(4096, 2));
+    await expect(
+      (async () => {
+        for await (const _ of reader) void _;
+      })(),
+    ).rejects.toThrow(/pool of shared buffers/);
+    await writer;
   });
 });
