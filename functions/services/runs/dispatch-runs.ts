@@ -61,19 +61,19 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
   const pool = job?.poolId
     ? await ctx.db.query.pools.findFirst({ where: (p, { eq }) => eq(p.id, job.poolId as number) })
     : undefined;
-  if (!job || !source || !pool) return say(ctx, run.id, "The job's source or pool is gone; edit the job");
+  if (!job || !source || !pool) return say(ctx, run, "The job's source or pool is gone; edit the job");
   // A catalog job has no source row: the agent backs up the hub's snapshot, never guests.
   const guests = "kind" in source ? await guestSpecOf(ctx, source, job.guests) : undefined;
-  if (typeof guests === "string") return say(ctx, run.id, guests);
+  if (typeof guests === "string") return say(ctx, run, guests);
   const key = await keyForSets(ctx, job, pool);
   if (key?.retiredAt)
-    return say(ctx, run.id, `Key ${key.name} is retired: rotate pool ${pool.name}'s key or edit the job`);
+    return say(ctx, run, `Key ${key.name} is retired: rotate pool ${pool.name}'s key or edit the job`);
 
   const candidates = (await onlineAgents(ctx)).filter((a) => !source.agentId || a.id === source.agentId);
   if (candidates.length === 0) {
     return say(
       ctx,
-      run.id,
+      run,
       source.agentId ? `Agent of source ${source.name} is offline` : "No drive-agent is online",
     );
   }
@@ -113,7 +113,7 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
         }
         const doing =
           tape.state === "expired" ? "relabelling an expired tape for reuse" : "labelling a blank tape";
-        return say(ctx, run.id, `Preparing tape ${tape.barcode} (${doing}) on ${drive.name}`);
+        return say(ctx, run, `Preparing tape ${tape.barcode} (${doing}) on ${drive.name}`);
       }
     }
   }
@@ -122,14 +122,14 @@ async function dispatchRun(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect): P
     const holder = plan.reserved.get(heldBy.id);
     return say(
       ctx,
-      run.id,
+      run,
       `Waiting for tape ${heldBy.barcode}: run #${holder?.runId} of job ${holder?.job} has it reserved`,
     );
   }
   const names = plan.usable.slice(0, 5).map((t) => t.barcode);
   await say(
     ctx,
-    run.id,
+    run,
     names.length > 0
       ? `Waiting for a tape of pool ${pool.name}: insert ${names.join(", ")} into a drive or changer of an online agent, or wait for a busy drive${awayWords(plan.away)}`
       : `Pool ${pool.name} has no tape this run may write (${plan.why}): label a blank tape into pool ${pool.name}${refusals[0] ? `; no expired tape may be reused yet: ${refusals[0]}` : ""}${awayWords(plan.away)}`,
@@ -282,6 +282,8 @@ async function expectedTotals(
   return last ? { files: last.filesDone, bytes: last.bytesDone } : null;
 }
 
-async function say(ctx: ServiceCtx, runId: number, message: string): Promise<void> {
-  await ctx.db.update(jobRuns).set({ operatorMessage: message }).where(eq(jobRuns.id, runId));
+/** Words for the operator on a run that waits; no write when they are the ones it has (every poll dispatches). */
+async function say(ctx: ServiceCtx, run: typeof jobRuns.$inferSelect, message: string): Promise<void> {
+  if (run.operatorMessage === message) return;
+  await ctx.db.update(jobRuns).set({ operatorMessage: message }).where(eq(jobRuns.id, run.id));
 }
