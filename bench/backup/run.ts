@@ -5,6 +5,7 @@
  * cost on a 1,000,000-file tree against tar's, and the agent's peak RSS with the flags it ships with.
  *
  *   npm run bench:backup [-- --reps 3] [--skip-rss] [--skip-files] [--only-catalog] [--only-files]
+ *     [--only-rss]
  *     [--write-bytes N[,M…]]  vtl write sizes to compare (default: the vtl's default)
  *     [--prof DIR]            a CPU profile of each executor run (node --cpu-prof) into DIR
  *     [--against CHECKOUT]    also runs CHECKOUT's executor (e.g. /work/main) in each rep of the
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     "only-catalog": { type: "boolean" },
     /** Only the per-file part: tar and the agent over the 1,000,000-file tree. */
     "only-files": { type: "boolean" },
+    /** Only the peak-RSS runs over the 1,000,000-file tree (with --against: both checkouts). */
+    "only-rss": { type: "boolean" },
   },
 });
 const base = values.dir as string;
@@ -205,7 +208,8 @@ function ratios(ourSide: Side, against: Side[]): string[] {
 }
 
 const onlyFiles = values["only-files"] === true;
-if (!values["only-catalog"] && !onlyFiles) {
+const onlyRss = values["only-rss"] === true;
+if (!values["only-catalog"] && !onlyFiles && !onlyRss) {
   generateTree();
   const bytes = Number(execFileSync("du", ["-sb", tree], { encoding: "utf8" }).split("\t")[0]);
   const files = Number(execFileSync("bash", ["-c", `find ${tree} -type f | wc -l`], { encoding: "utf8" }));
@@ -274,7 +278,7 @@ if (!values["skip-files"] || !values["skip-rss"]) {
   console.log("\ngenerating 1,000,000 files (once) ...");
   generateMillion();
 }
-if (!values["skip-files"] && !values["only-catalog"]) {
+if (!values["skip-files"] && !values["only-catalog"] && !onlyRss) {
   // Per-file cost: tar and the agent on a tree of mostly empty files, both into a file on one disk.
   const sinkFile = join(base, "baseline.out");
   const tar: Side = { label: "tar -b128 | mbuffer -o file", runs: [] };
@@ -320,15 +324,30 @@ if (!values["skip-files"] && !values["only-catalog"]) {
     );
 }
 if (!values["skip-rss"] && !values["only-catalog"] && !onlyFiles) {
-  // The RSS target is for the flags the agent ships with; the default heap is shown beside it.
-  for (const flags of [SHIPPED_FLAGS, []]) {
-    const r = ours(million, { compression: "zstd", encrypt: false, flags });
-    console.log(
-      `1M files (zstd, ${flags.length ? flags.join(" ") : "default V8 heap"}): ${r.seconds.toFixed(1)} s, ${r.value.files} entries, peak RSS of the agent's process ${(r.value.maxRssKb / 1024).toFixed(0)} MB`,
-    );
+  // The RSS target is for the flags the agent ships with (each rep, and the other checkout's
+  // executor interleaved with --against); the default heap is shown beside it, once.
+  const checkout = values.against as string | undefined;
+  const shipped = { mine: [] as ReturnType<typeof ours>[], theirs: [] as ReturnType<typeof ours>[] };
+  const once = (flags: string[], co?: string) =>
+    ours(million, { compression: "zstd", encrypt: false, flags, checkout: co });
+  for (let rep = 0; rep < reps; rep++) {
+    const order = !checkout ? ["mine"] : rep % 2 === 0 ? ["mine", "theirs"] : ["theirs", "mine"];
+    for (const side of order)
+      shipped[side as "mine" | "theirs"].push(once(SHIPPED_FLAGS, side === "theirs" ? checkout : undefined));
   }
+  const peaks = (runs: ReturnType<typeof ours>[]) =>
+    runs.map((r) => fmt(r.value.maxRssKb / 1024, 0)).join("/");
+  const secs = (runs: ReturnType<typeof ours>[]) => fmt(median(runs.map((r) => r.seconds)), 1);
+  console.log(
+    `1M files (zstd, ${SHIPPED_FLAGS.join(" ")}, median of ${reps}, load ${load()}): ${secs(shipped.mine)} s, ${shipped.mine[0]?.value.files} entries, peak RSS of the agent's process ${peaks(shipped.mine)} MB`,
+  );
+  if (checkout) console.log(`  ${checkout}: ${secs(shipped.theirs)} s, peak RSS ${peaks(shipped.theirs)} MB`);
+  const free = once([]);
+  console.log(
+    `1M files (zstd, default V8 heap): ${free.seconds.toFixed(1)} s, ${free.value.files} entries, peak RSS of the agent's process ${(free.value.maxRssKb / 1024).toFixed(0)} MB`,
+  );
 }
-if (!values["skip-rss"] && !onlyFiles) {
+if (!values["skip-rss"] && !onlyFiles && !onlyRss) {
   // The same run into a real catalog through the hub's ingest: every tree entry must be there.
   const inTree = Number(execFileSync("bash", ["-c", `find ${million} | wc -l`], { encoding: "utf8" }));
   const r = ours(million, { compression: "zstd", encrypt: false, mode: "catalog" }).value;

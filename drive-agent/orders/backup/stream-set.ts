@@ -286,10 +286,10 @@ function readPool(input: Input, encoder: SetEncoder): BufferPool {
   if (!encoder.passthrough) return new BufferPool(encoder.chunkSize, encoder.inFlight + 2, { shared: true });
   // Shared: the FIFO's reader thread fills them (docs/adr/0036).
   if (input.buffer === "mbuffer")
-    return new BufferPool(MBUFFER_READ_BYTES, MBUFFER_READ_BUFFERS, { shared: true });
+    return new BufferPool(MBUFFER_READ_BYTES, MBUFFER_READ_BUFFERS, { shared: true, direct: true });
   const transfer = transferBytes({ maxTransferBytes: input.maxTransferBytes?.() }, input.order.blockSize);
   const count = Math.max(4, Math.ceil(input.tuning.memoryBufferBytes / transfer));
-  return new BufferPool(transfer, count, { shared: true });
+  return new BufferPool(transfer, count, { shared: true, direct: true });
 }
 
 /** Waits for a pipe to drain; a stopped pipeline (abort) ends the wait instead of hanging on it. */
